@@ -1,0 +1,59 @@
+#pragma once
+// AnyTensor: a Tensor<T> of any supported element type, chosen at run time (Python's ember.Tensor,
+// checkpoints). Dispatch once with visit(), then work with static types.
+#include <variant>
+
+#include "ember/core/tensor.hpp"
+
+namespace ember {
+
+/// One tensor whose element type is a run-time value.
+class AnyTensor {
+ public:
+  using Variant = std::variant<Tensor<bool>, Tensor<std::uint8_t>, Tensor<std::int32_t>, Tensor<std::int64_t>,
+                               Tensor<float>, Tensor<double>>;
+
+  AnyTensor() = default;
+  template <Element T>
+  AnyTensor(Tensor<T> t) : v_(std::move(t)) {}  // NOLINT: implicit by design
+
+  /// Calls f(Tensor<T>) with the held tensor.
+  template <class F>
+  decltype(auto) visit(F&& f) const { return std::visit(std::forward<F>(f), v_); }
+
+  DType dtype() const { return static_cast<DType>(v_.index()); }
+  const Shape& shape() const { return visit([](const auto& t) -> const Shape& { return t.shape(); }); }
+  Device device() const { return visit([](const auto& t) { return t.device(); }); }
+  std::int64_t numel() const { return numel_of(shape()); }
+  std::int64_t dim() const { return static_cast<std::int64_t>(shape().size()); }
+
+  /// True when the held tensor has element type T.
+  template <Element T>
+  bool is() const { return std::holds_alternative<Tensor<T>>(v_); }
+
+  /// The held tensor as Tensor<T>; TypeError when it holds another element type.
+  template <Element T>
+  const Tensor<T>& get(const char* op = "tensor") const {
+    const auto* p = std::get_if<Tensor<T>>(&v_);
+    EMBER_CHECK_TYPE(p != nullptr, op, "expected a tensor of dtype ", dtype_name(dtype_of<T>), ", got ",
+                     dtype_name(dtype()));
+    return *p;
+  }
+
+  /// The held tensor converted to element type T (no copy when it already is).
+  template <Element T>
+  Tensor<T> as() const { return visit([](const auto& t) { return t.template to<T>(); }); }
+
+  /// The held tensor converted to dtype d.
+  AnyTensor to(DType d) const {
+    return dispatch_dtype(d, [&](auto tag) { return AnyTensor(as<decltype(tag)>()); });
+  }
+
+  const Variant& variant() const { return v_; }
+
+ private:
+  static_assert(static_cast<int>(DType::Float64) == 5, "variant order must follow DType");
+  Variant v_;
+};
+
+}  // namespace ember

@@ -1,0 +1,122 @@
+#pragma once
+// Element types, their names, and the promotion table for mixed-dtype arithmetic.
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "ember/core/error.hpp"
+
+namespace ember {
+
+/// The element types a tensor can hold, ordered by promotion rank.
+enum class DType : std::uint8_t { Bool, UInt8, Int32, Int64, Float32, Float64 };
+
+inline constexpr int kNumDTypes = 6;
+
+template <class T>
+concept Element = std::is_same_v<T, bool> || std::is_same_v<T, std::uint8_t> ||
+                  std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t> ||
+                  std::is_same_v<T, float> || std::is_same_v<T, double>;
+
+template <class T>
+concept FloatElement = std::is_same_v<T, float> || std::is_same_v<T, double>;
+
+/// The DType of a C++ element type.
+template <Element T>
+inline constexpr DType dtype_of = std::is_same_v<T, bool>           ? DType::Bool
+                                  : std::is_same_v<T, std::uint8_t> ? DType::UInt8
+                                  : std::is_same_v<T, std::int32_t> ? DType::Int32
+                                  : std::is_same_v<T, std::int64_t> ? DType::Int64
+                                  : std::is_same_v<T, float>        ? DType::Float32
+                                                                    : DType::Float64;
+
+/// Size in bytes of one element of d.
+constexpr std::size_t itemsize(DType d) {
+  switch (d) {
+    case DType::Bool: case DType::UInt8: return 1;
+    case DType::Int32: case DType::Float32: return 4;
+    default: return 8;
+  }
+}
+
+/// The name Python shows for d ("float32", "int64", ...).
+constexpr std::string_view dtype_name(DType d) {
+  switch (d) {
+    case DType::Bool: return "bool";
+    case DType::UInt8: return "uint8";
+    case DType::Int32: return "int32";
+    case DType::Int64: return "int64";
+    case DType::Float32: return "float32";
+    case DType::Float64: return "float64";
+  }
+  return "?";
+}
+
+constexpr bool is_floating(DType d) { return d == DType::Float32 || d == DType::Float64; }
+constexpr bool is_integral(DType d, bool include_bool = true) {
+  return !is_floating(d) && (include_bool || d != DType::Bool);
+}
+
+/// Promotion of two tensor dtypes, PyTorch's table restricted to ember's dtypes:
+///
+///            bool    uint8   int32   int64   float32 float64
+///   bool     bool    uint8   int32   int64   float32 float64
+///   uint8    uint8   uint8   int32   int64   float32 float64
+///   int32    int32   int32   int32   int64   float32 float64
+///   int64    int64   int64   int64   int64   float32 float64
+///   float32  float32 float32 float32 float32 float32 float64
+///   float64  float64 float64 float64 float64 float64 float64
+///
+/// With these six types the table is the maximum in declaration order.
+constexpr DType promote_types(DType a, DType b) {
+  return static_cast<std::uint8_t>(a) >= static_cast<std::uint8_t>(b) ? a : b;
+}
+
+/// Kind of a Python scalar operand, for promotion against a tensor.
+enum class ScalarKind : std::uint8_t { Bool, Int, Float };
+
+/// Promotion of a tensor dtype with a Python scalar: a scalar only changes the result when it is of
+/// a higher kind (bool < int < float), and then gives that kind's default dtype (int64, float32).
+constexpr DType promote_with_scalar(DType t, ScalarKind s) {
+  const ScalarKind tk = is_floating(t) ? ScalarKind::Float
+                        : t == DType::Bool ? ScalarKind::Bool : ScalarKind::Int;
+  if (static_cast<int>(s) <= static_cast<int>(tk)) return t;
+  return s == ScalarKind::Float ? DType::Float32 : DType::Int64;
+}
+
+template <DType D> struct element_of;
+template <> struct element_of<DType::Bool> { using type = bool; };
+template <> struct element_of<DType::UInt8> { using type = std::uint8_t; };
+template <> struct element_of<DType::Int32> { using type = std::int32_t; };
+template <> struct element_of<DType::Int64> { using type = std::int64_t; };
+template <> struct element_of<DType::Float32> { using type = float; };
+template <> struct element_of<DType::Float64> { using type = double; };
+
+/// The C++ type of DType D.
+template <DType D>
+using element_t = typename element_of<D>::type;
+
+/// The promoted C++ type of two element types.
+template <Element A, Element B>
+using promote_t = element_t<promote_types(dtype_of<A>, dtype_of<B>)>;
+
+/// The floating type an op that always returns floats (div, exp, mean...) computes in.
+template <Element T>
+using float_t_of = std::conditional_t<std::is_same_v<T, double>, double, float>;
+
+/// Calls f(T{}) with the C++ type of d: one runtime switch, then static types.
+template <class F>
+decltype(auto) dispatch_dtype(DType d, F&& f) {
+  switch (d) {
+    case DType::Bool: return std::forward<F>(f)(bool{});
+    case DType::UInt8: return std::forward<F>(f)(std::uint8_t{});
+    case DType::Int32: return std::forward<F>(f)(std::int32_t{});
+    case DType::Int64: return std::forward<F>(f)(std::int64_t{});
+    case DType::Float32: return std::forward<F>(f)(float{});
+    case DType::Float64: return std::forward<F>(f)(double{});
+  }
+  detail::fail<std::invalid_argument>("dtype", "unknown dtype ", static_cast<int>(d));
+}
+
+}  // namespace ember

@@ -1,0 +1,45 @@
+#pragma once
+// One error format for every user-facing check: "[op] what is wrong, with the values".
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace ember {
+
+/// A dtype that an op does not accept (Python TypeError).
+class TypeError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+/// Operands on different devices, or a device that does not exist (Python RuntimeError).
+class DeviceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+namespace detail {
+
+template <class E, class... Args>
+[[noreturn]] void fail(const char* op, const Args&... args) {
+  std::ostringstream os;
+  os << '[' << op << "] ";
+  (os << ... << args);
+  throw E(os.str());
+}
+
+}  // namespace detail
+}  // namespace ember
+
+/// Throws std::invalid_argument (Python ValueError) unless cond holds.
+#define EMBER_CHECK(cond, op, ...) \
+  do { if (!(cond)) [[unlikely]] ::ember::detail::fail<std::invalid_argument>(op, __VA_ARGS__); } while (0)
+/// Throws std::out_of_range (Python IndexError) unless cond holds.
+#define EMBER_CHECK_INDEX(cond, op, ...) \
+  do { if (!(cond)) [[unlikely]] ::ember::detail::fail<std::out_of_range>(op, __VA_ARGS__); } while (0)
+/// Throws ember::TypeError (Python TypeError) unless cond holds.
+#define EMBER_CHECK_TYPE(cond, op, ...) \
+  do { if (!(cond)) [[unlikely]] ::ember::detail::fail<::ember::TypeError>(op, __VA_ARGS__); } while (0)
+/// Throws ember::DeviceError (Python RuntimeError) unless cond holds.
+#define EMBER_CHECK_DEVICE(cond, op, ...) \
+  do { if (!(cond)) [[unlikely]] ::ember::detail::fail<::ember::DeviceError>(op, __VA_ARGS__); } while (0)

@@ -1,0 +1,4 @@
+#pragma once
+#include "ember/core/tensor.hpp"
+
+namespace ember {}  // namespace ember

@@ -1,0 +1,60 @@
+"""ember: tensors on oneDNN and Eigen with PyTorch's names, and a C++ core you can deploy.
+
+>>> import ember
+>>> x = ember.arange(6, dtype=ember.float32).reshape(2, 3)
+>>> x.shape
+(2, 3)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import _core
+from ._core import *  # noqa: F401,F403 - the op functions, dtypes and Tensor
+from ._core import Tensor, _to_numpy
+from ._repr import tensor_repr as _tensor_repr
+
+__version__ = "0.1.0"
+
+Tensor.__repr__ = _tensor_repr
+Tensor.__str__ = _tensor_repr
+Tensor.__array_priority__ = 1000  # numpy scalars defer to ember's operators
+
+
+def _package_dir() -> Path:
+    # The compiled module and the installed headers sit together in site-packages/ember, also for an
+    # editable install, where this file stays in the source tree.
+    return Path(_core.__file__).resolve().parent
+
+
+def get_include() -> str:
+    """The folder holding ember's C++ headers (``<ember/ember.hpp>``) in this installation."""
+    path = _package_dir() / "include"
+    if not path.is_dir():  # a development build run from the source tree
+        path = Path(__file__).resolve().parents[2] / "include"
+    return str(path)
+
+
+def get_cmake_dir() -> str:
+    """The folder holding ``emberConfig.cmake``: pass it as ``-Dember_DIR=...`` to CMake."""
+    path = _package_dir() / "share" / "cmake" / "ember"
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"ember's CMake package is not installed beside {_core.__file__}; install ember with pip "
+            "(pip install .) to get it"
+        )
+    return str(path)
+
+
+class cuda:  # noqa: N801 - mirrors torch.cuda
+    """CUDA queries. This build of ember runs on the CPU only."""
+
+    @staticmethod
+    def is_available() -> bool:
+        """Whether a CUDA device can be used."""
+        return False
+
+    @staticmethod
+    def device_count() -> int:
+        """Number of usable CUDA devices."""
+        return 0

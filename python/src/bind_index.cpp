@@ -1,0 +1,10 @@
+#include "common.hpp"
+
+namespace ember::python {
+
+void bind_index(py::module_& m, TensorClass& cls) {
+  (void)m;
+  (void)cls;
+}
+
+}  // namespace ember::python

@@ -1,0 +1,280 @@
+// ember.Tensor's core: dtype and device objects, properties, views, conversion and copies.
+#include "common.hpp"
+
+namespace ember::python {
+
+DType dtype_from_py(py::handle h) {
+  if (py::isinstance<DType>(h)) return h.cast<DType>();
+  throw TypeError("[dtype] expected an ember dtype such as ember.float32, got " +
+                  std::string(py::str(py::type::of(h).attr("__name__"))));
+}
+
+Device device_from_py(py::handle h) {
+  if (h.is_none()) return Device::cpu();
+  if (py::isinstance<Device>(h)) return h.cast<Device>();
+  if (py::isinstance<py::str>(h)) return Device::parse(h.cast<std::string>());
+  throw TypeError("[device] expected an ember.device or a string such as 'cpu', got " +
+                  std::string(py::str(py::type::of(h).attr("__name__"))));
+}
+
+Shape shape_from_py(py::handle h, const char* op) {
+  if (py::isinstance<py::int_>(h)) return Shape{h.cast<std::int64_t>()};
+  EMBER_CHECK_TYPE(py::isinstance<py::sequence>(h) && !py::isinstance<py::str>(h), op,
+                   "size must be a tuple of ints, got ", std::string(py::str(py::type::of(h).attr("__name__"))));
+  Shape s;
+  for (auto item : py::reinterpret_borrow<py::sequence>(h)) {
+    EMBER_CHECK_TYPE(py::isinstance<py::int_>(item) || py::hasattr(item, "__index__"), op,
+                     "size must be a tuple of ints, got an element of type ",
+                     std::string(py::str(py::type::of(item).attr("__name__"))));
+    s.push_back(py::int_(py::reinterpret_borrow<py::object>(item)).cast<std::int64_t>());
+  }
+  return s;
+}
+
+Shape shape_from_args(const py::args& args, const char* op) {
+  if (args.size() == 1 && !py::isinstance<py::int_>(args[0])) return shape_from_py(args[0], op);
+  return shape_from_py(args, op);
+}
+
+Operand operand_from_py(py::handle h, const char* op) {
+  Operand o;
+  if (py::isinstance<AnyTensor>(h)) {
+    o.tensor = &h.cast<const AnyTensor&>();
+  } else if (PyBool_Check(h.ptr())) {
+    o.kind = ScalarKind::Bool;
+    o.ivalue = h.ptr() == Py_True;
+    o.value = static_cast<double>(o.ivalue);
+  } else if (PyLong_Check(h.ptr())) {
+    o.kind = ScalarKind::Int;
+    o.ivalue = h.cast<std::int64_t>();
+    o.value = static_cast<double>(o.ivalue);
+  } else if (PyFloat_Check(h.ptr())) {
+    o.kind = ScalarKind::Float;
+    o.value = PyFloat_AS_DOUBLE(h.ptr());
+  } else if (py::isinstance<py::array>(h) && py::array(py::reinterpret_borrow<py::object>(h)).ndim() == 0) {
+    py::object item = h.attr("item")();
+    return operand_from_py(item, op);  // a NumPy scalar array
+  } else if (py::hasattr(h, "dtype") && py::hasattr(h, "item") && !py::hasattr(h, "__len__")) {
+    return operand_from_py(h.attr("item")(), op);  // a NumPy scalar
+  } else {
+    detail::fail<TypeError>(op, "unsupported operand type ", std::string(py::str(py::type::of(h).attr("__name__"))),
+                            "; expected an ember.Tensor or a Python number");
+  }
+  return o;
+}
+
+AnyTensor scalar_to_tensor(const Operand& s, DType d) {
+  return dispatch_dtype(d, [&](auto tag) -> AnyTensor {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) return scalar_tensor<T>(static_cast<T>(s.value));
+    else return scalar_tensor<T>(s.kind == ScalarKind::Float ? static_cast<T>(s.value) : static_cast<T>(s.ivalue));
+  });
+}
+
+namespace {
+
+py::object element_to_py(const AnyTensor& t) {
+  return t.visit([](const auto& x) -> py::object {
+    using T = typename std::decay_t<decltype(x)>::value_type;
+    const T v = x.item();
+    if constexpr (std::is_same_v<T, bool>) return py::bool_(v);
+    else if constexpr (std::is_floating_point_v<T>) return py::float_(static_cast<double>(v));
+    else return py::int_(static_cast<std::int64_t>(v));
+  });
+}
+
+template <class F>
+AnyTensor map_view(const AnyTensor& t, F&& f) {
+  return t.visit([&](const auto& x) -> AnyTensor { return f(x); });
+}
+
+}  // namespace
+
+void bind_tensor(py::module_& m, TensorClass& cls) {
+  py::class_<DType>(m, "dtype", "An element type: ember.float32, ember.int64, ...")
+      .def_property_readonly("itemsize", [](DType d) { return itemsize(d); })
+      .def_property_readonly("is_floating_point", [](DType d) { return is_floating(d); })
+      .def("__repr__", [](DType d) { return "ember." + std::string(dtype_name(d)); })
+      .def("__str__", [](DType d) { return "ember." + std::string(dtype_name(d)); })
+      .def("__eq__", [](DType a, py::handle b) { return py::isinstance<DType>(b) && a == b.cast<DType>(); })
+      .def("__hash__", [](DType d) { return static_cast<int>(d); })
+      .def(py::pickle([](DType d) { return static_cast<int>(d); }, [](int i) { return static_cast<DType>(i); }));
+  for (int i = 0; i < kNumDTypes; ++i) {
+    const auto d = static_cast<DType>(i);
+    m.attr(std::string(dtype_name(d)).c_str()) = d;
+  }
+  m.attr("float") = DType::Float32;
+  m.attr("double") = DType::Float64;
+  m.attr("long") = DType::Int64;
+  m.attr("int") = DType::Int32;
+  m.def("promote_types", &promote_types, py::arg("type1"), py::arg("type2"),
+        "The dtype that arithmetic between tensors of type1 and type2 produces.");
+
+  py::class_<Device>(m, "device", "Where a tensor lives: ember.device('cpu'), ember.device('cuda:0').")
+      .def(py::init([](const std::string& s) { return Device::parse(s); }), py::arg("type"))
+      .def(py::init([](const std::string& type, int index) { return Device::parse(type + ":" + std::to_string(index)); }),
+           py::arg("type"), py::arg("index"))
+      .def_property_readonly("type", [](const Device& d) { return d.is_cpu() ? "cpu" : "cuda"; })
+      .def_property_readonly("index", [](const Device& d) -> py::object {
+        return d.is_cpu() ? py::none() : py::object(py::int_(d.index));
+      })
+      .def("__repr__", [](const Device& d) {
+        return d.is_cpu() ? std::string("device(type='cpu')")
+                          : "device(type='cuda', index=" + std::to_string(d.index) + ")";
+      })
+      .def("__str__", &Device::str)
+      .def("__eq__", [](const Device& a, py::handle b) {
+        if (py::isinstance<py::str>(b)) return a == Device::parse(b.cast<std::string>());
+        return py::isinstance<Device>(b) && a == b.cast<Device>();
+      })
+      .def("__hash__", [](const Device& d) { return static_cast<int>(d.type) * 1024 + d.index; });
+  py::implicitly_convertible<py::str, Device>();
+
+  cls.def_property_readonly("dtype", &AnyTensor::dtype, "The element type.")
+      .def_property_readonly("device", &AnyTensor::device, "The device the elements live on.")
+      .def_property_readonly("shape", [](const AnyTensor& t) { return py::tuple(py::cast(t.shape().vec())); },
+                             "The extent of each dim, as a tuple.")
+      .def_property_readonly("ndim", &AnyTensor::dim, "Number of dims.")
+      .def("dim", &AnyTensor::dim, "Number of dims.")
+      .def("numel", &AnyTensor::numel, "Number of elements.")
+      .def("size", [](const AnyTensor& t, std::optional<std::int64_t> d) -> py::object {
+        if (!d) return py::tuple(py::cast(t.shape().vec()));
+        return py::int_(t.shape()[normalize_dim(*d, t.dim(), "size")]);
+      }, py::arg("dim") = py::none(), "The shape, or the extent of one dim.")
+      .def("stride", [](const AnyTensor& t, std::optional<std::int64_t> d) -> py::object {
+        return t.visit([&](const auto& x) -> py::object {
+          if (!d) return py::tuple(py::cast(x.strides().vec()));
+          return py::int_(x.stride(*d));
+        });
+      }, py::arg("dim") = py::none(), "Strides in elements, or the stride of one dim.")
+      .def("storage_offset", [](const AnyTensor& t) { return t.visit([](const auto& x) { return x.offset(); }); },
+           "Offset of element 0 in the storage, in elements.")
+      .def("element_size", [](const AnyTensor& t) { return itemsize(t.dtype()); }, "Bytes per element.")
+      .def("data_ptr", [](const AnyTensor& t) {
+        return t.visit([](const auto& x) { return reinterpret_cast<std::uintptr_t>(x.data()); });
+      }, "Address of element 0.")
+      .def("is_contiguous", [](const AnyTensor& t) { return t.visit([](const auto& x) { return x.is_contiguous(); }); },
+           "True when the elements are row-major with no gaps.")
+      .def("is_floating_point", [](const AnyTensor& t) { return is_floating(t.dtype()); })
+      .def("__len__", [](const AnyTensor& t) {
+        EMBER_CHECK_TYPE(t.dim() > 0, "len", "len() of a 0-d tensor");
+        return t.shape()[0];
+      })
+      .def("item", &element_to_py, "The value of a one-element tensor as a Python number.")
+      .def("__bool__", [](const AnyTensor& t) {
+        EMBER_CHECK(t.numel() == 1, "bool", "the truth value of a tensor with ", t.numel(), " elements (shape ",
+                    t.shape(), ") is ambiguous");
+        return element_to_py(t.to(DType::Bool)).cast<bool>();
+      })
+      .def("__float__", [](const AnyTensor& t) { return element_to_py(t.to(DType::Float64)).cast<double>(); })
+      .def("__int__", [](const AnyTensor& t) { return element_to_py(t.to(DType::Int64)).cast<std::int64_t>(); })
+      .def("__index__", [](const AnyTensor& t) {
+        EMBER_CHECK_TYPE(is_integral(t.dtype()) && t.numel() == 1, "index",
+                         "only integer tensors of a single element can be converted to an index");
+        return element_to_py(t.to(DType::Int64)).cast<std::int64_t>();
+      })
+      // --- views ---
+      .def("view", [](const AnyTensor& t, py::args shape) {
+        if (shape.size() == 1 && py::isinstance<DType>(shape[0]))
+          throw TypeError("[view] reinterpreting the dtype is not supported; use to(dtype)");
+        return map_view(t, [&](const auto& x) { return x.view(shape_from_args(shape, "view")); });
+      }, "A view with a new shape (one dim may be -1); the strides must allow it.")
+      .def("reshape", [](const AnyTensor& t, py::args shape) {
+        return map_view(t, [&](const auto& x) { return x.reshape(shape_from_args(shape, "reshape")); });
+      }, "view() when possible, else a contiguous copy with the new shape.")
+      .def("transpose", [](const AnyTensor& t, std::int64_t d0, std::int64_t d1) {
+        return map_view(t, [&](const auto& x) { return x.transpose(d0, d1); });
+      }, py::arg("dim0"), py::arg("dim1"), "Swaps two dims (a view).")
+      .def("permute", [](const AnyTensor& t, py::args dims) {
+        return map_view(t, [&](const auto& x) { return x.permute(shape_from_args(dims, "permute")); });
+      }, "Reorders the dims (a view).")
+      .def_property_readonly("T", [](const AnyTensor& t) { return map_view(t, [](const auto& x) { return x.T_(); }); },
+                             "All dims reversed (a view).")
+      .def_property_readonly("mT", [](const AnyTensor& t) { return map_view(t, [](const auto& x) { return x.mT(); }); },
+                             "The last two dims swapped (a view).")
+      .def("t", [](const AnyTensor& t) {
+        EMBER_CHECK(t.dim() <= 2, "t", "expects a tensor with <= 2 dimensions, but self is ", t.dim(), "D");
+        return map_view(t, [](const auto& x) { return x.T_(); });
+      }, "Transpose of a tensor with at most 2 dims.")
+      .def("squeeze", [](const AnyTensor& t, std::optional<std::int64_t> d) {
+        return map_view(t, [&](const auto& x) { return d ? x.squeeze(*d) : x.squeeze(); });
+      }, py::arg("dim") = py::none(), "Removes dims of extent 1 (a view).")
+      .def("unsqueeze", [](const AnyTensor& t, std::int64_t d) {
+        return map_view(t, [&](const auto& x) { return x.unsqueeze(d); });
+      }, py::arg("dim"), "Inserts a dim of extent 1 (a view).")
+      .def("expand", [](const AnyTensor& t, py::args shape) {
+        return map_view(t, [&](const auto& x) { return x.expand(shape_from_args(shape, "expand")); });
+      }, "A broadcast view with the given shape (-1 keeps a dim).")
+      .def("expand_as", [](const AnyTensor& t, const AnyTensor& o) {
+        return map_view(t, [&](const auto& x) { return x.expand(o.shape()); });
+      }, py::arg("other"), "expand() to other's shape.")
+      .def("flatten", [](const AnyTensor& t, std::int64_t s, std::int64_t e) {
+        return map_view(t, [&](const auto& x) { return x.flatten(s, e); });
+      }, py::arg("start_dim") = 0, py::arg("end_dim") = -1, "Merges dims start_dim..end_dim (a view when possible).")
+      .def("narrow", [](const AnyTensor& t, std::int64_t d, std::int64_t start, std::int64_t len) {
+        return map_view(t, [&](const auto& x) { return x.narrow(d, start, len); });
+      }, py::arg("dim"), py::arg("start"), py::arg("length"), "length elements from start along dim (a view).")
+      .def("select", [](const AnyTensor& t, std::int64_t d, std::int64_t i) {
+        return map_view(t, [&](const auto& x) { return x.select(d, i); });
+      }, py::arg("dim"), py::arg("index"), "The slice at index along dim, with dim removed (a view).")
+      .def("contiguous", [](const AnyTensor& t) { return map_view(t, [](const auto& x) { return x.contiguous(); }); },
+           "This tensor if contiguous, else a contiguous copy.")
+      // --- conversion and copies ---
+      .def("to", [](const AnyTensor& t, py::handle a, py::handle b, bool copy) {
+        // to(dtype), to(device), to(device, dtype)
+        std::optional<DType> dtype;
+        std::optional<Device> device;
+        for (py::handle h : {a, b}) {
+          if (h.is_none()) continue;
+          if (py::isinstance<DType>(h)) dtype = h.cast<DType>();
+          else device = device_from_py(h);
+        }
+        if (device)
+          EMBER_CHECK_DEVICE(*device == t.device(), "to", "cannot move a tensor from ", t.device().str(), " to ",
+                             device->str(), ": ember was built without CUDA support");
+        AnyTensor r = dtype ? t.to(*dtype) : t;
+        if (copy && (!dtype || *dtype == t.dtype())) r = map_view(r, [](const auto& x) { return x.clone(); });
+        return r;
+      }, py::arg("dtype_or_device") = py::none(), py::arg("dtype") = py::none(), py::kw_only(),
+         py::arg("copy") = false, "A tensor converted to another dtype and/or device (self when nothing changes).")
+      .def("type", [](const AnyTensor& t, py::handle dtype) { return t.to(dtype_from_py(dtype)); }, py::arg("dtype"),
+           "Converts to dtype.")
+      .def("float", [](const AnyTensor& t) { return t.to(DType::Float32); }, "Converts to float32.")
+      .def("double", [](const AnyTensor& t) { return t.to(DType::Float64); }, "Converts to float64.")
+      .def("long", [](const AnyTensor& t) { return t.to(DType::Int64); }, "Converts to int64.")
+      .def("int", [](const AnyTensor& t) { return t.to(DType::Int32); }, "Converts to int32.")
+      .def("bool", [](const AnyTensor& t) { return t.to(DType::Bool); }, "Converts to bool.")
+      .def("byte", [](const AnyTensor& t) { return t.to(DType::UInt8); }, "Converts to uint8.")
+      .def("cpu", [](const AnyTensor& t) { return t; }, "This tensor on the CPU.")
+      .def("clone", [](const AnyTensor& t) { return map_view(t, [](const auto& x) { return x.clone(); }); },
+           "A contiguous copy that shares no memory.")
+      .def("detach", [](const AnyTensor& t) { return t; }, "This tensor, cut from the autograd graph.")
+      .def("copy_", [](const AnyTensor& self, const AnyTensor& src) {
+        MaybeReleaseGil g(self.numel());
+        self.visit([&](const auto& x) { src.visit([&](const auto& s) { x.copy_(s); }); });
+        return self;
+      }, py::arg("src"), "Copies src (broadcast, converted) into this tensor in place.")
+      .def("fill_", [](const AnyTensor& self, py::handle value) {
+        const Operand v = operand_from_py(value, "fill_");
+        EMBER_CHECK(v.tensor == nullptr || v.tensor->numel() == 1, "fill_",
+                    "fill_ only supports a 0-d value tensor, got shape ", v.tensor ? v.tensor->shape() : Shape{});
+        const AnyTensor s = v.tensor ? v.tensor->to(self.dtype()) : scalar_to_tensor(v, self.dtype());
+        self.visit([&](const auto& x) {
+          using T = typename std::decay_t<decltype(x)>::value_type;
+          x.fill_(s.get<T>().item());
+        });
+        return self;
+      }, py::arg("value"), "Sets every element to value, in place.")
+      .def("zero_", [](const AnyTensor& self) {
+        self.visit([](const auto& x) { x.zero_(); });
+        return self;
+      }, "Sets every element to zero, in place.")
+      .def("tolist", [](const AnyTensor& t) -> py::object {
+        py::object arr = py::module_::import("ember").attr("_to_numpy")(t);
+        return arr.attr("tolist")();
+      }, "The elements as (nested) Python lists; a number for a 0-d tensor.")
+      .def("__copy__", [](const AnyTensor& t) { return t; })
+      .def("__deepcopy__", [](const AnyTensor& t, py::handle) { return map_view(t, [](const auto& x) { return x.clone(); }); });
+}
+
+}  // namespace ember::python
