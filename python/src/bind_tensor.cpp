@@ -155,7 +155,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       }, "Address of element 0.")
       .def("is_contiguous", [](const AnyTensor& t) { return t.visit([](const auto& x) { return x.is_contiguous(); }); },
            "True when the elements are row-major with no gaps.")
-      .def("is_floating_point", [](const AnyTensor& t) { return is_floating(t.dtype()); })
+      .def("is_floating_point", [](const AnyTensor& t) { return is_floating(t.dtype()); }, "True for float32 and float64 tensors.")
       .def("__len__", [](const AnyTensor& t) {
         EMBER_CHECK_TYPE(t.dim() > 0, "len", "len() of a 0-d tensor");
         return t.shape()[0];

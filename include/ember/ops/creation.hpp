@@ -103,7 +103,7 @@ Tensor<T> linspace(double start, double end, std::int64_t steps, Device device =
   // Fill from both ends, as PyTorch does, so that the last value is exactly `end`.
   const std::int64_t half = steps / 2;
   for (std::int64_t i = 0; i < steps; ++i)
-    o[i] = static_cast<T>(i < half ? start + step * static_cast<double>(i)
+    o[i] = static_cast<T>(i < half || steps == 1 ? start + step * static_cast<double>(i)
                                    : end - step * static_cast<double>(steps - 1 - i));
   return out;
 }

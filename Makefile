@@ -1,0 +1,50 @@
+# The commands people type. `make demo` and `make test` both start with the same idempotent set-up.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+JOBS ?= 2
+BUILD := build/cpp
+# Debian packages ember builds against (header-only C++ libraries, test and benchmark frameworks).
+APT_PACKAGES := g++ make libeigen3-dev libxtensor-dev libdlpack-dev libgtest-dev libbenchmark-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SOURCES := pyproject.toml CMakeLists.txt $(wildcard cmake/*) $(shell find include python -type f \
+             \( -name '*.hpp' -o -name '*.cpp' -o -name '*.py' -o -name '*.pyi' -o -name CMakeLists.txt \) 2>/dev/null)
+
+.PHONY: setup demo test test-cpp test-python bench clean
+.DEFAULT_GOAL := demo
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: $(SOURCES)
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "apt-get install:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+	@python3 -m venv --help >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv; }
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja "onednn-devel-cpu-gomp==2023.2.0"
+	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(PY) -m pip install -q --no-build-isolation -e ".[test]"
+	@touch $@
+
+demo: setup
+	$(PY) examples/demo.py
+
+# The whole suite: GoogleTest through ctest, then pytest (which also builds the C++ consumer
+# against the installed package and executes the notebooks).
+test: setup test-cpp test-python
+
+test-cpp: setup
+	$(VENV)/bin/cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_TESTS=ON \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+	$(VENV)/bin/cmake --build $(BUILD) -j $(JOBS)
+	$(VENV)/bin/ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-python: setup
+	EMBER_REQUIRE_INSTALL=1 $(PY) -m pytest tests/python -q
+
+bench: setup
+	$(PY) -m pip install -q "torch==2.13.0" "matplotlib>=3.6"
+	$(PY) bench/python/bench_ops.py $(if $(QUICK),--quick) --json build/bench.json
+
+clean:
+	rm -rf build $(VENV) python/ember/_core*.so

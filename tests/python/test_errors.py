@@ -1,0 +1,59 @@
+"""The table of bad inputs: each must raise the named exception with a message that names the op and
+the values involved, never crash or return a wrong answer."""
+import re
+
+import numpy as np
+import pytest
+
+import ember
+
+f = ember.zeros
+x23 = lambda: ember.zeros(2, 3)  # noqa: E731
+
+BAD_INPUTS = [
+    # (description, thunk, exception, message pattern)
+    ("broadcast mismatch", lambda: x23() + ember.zeros(4), ValueError, r"\[add\].*\(2, 3\).*\(4,\)"),
+    ("matmul inner dims", lambda: ember.zeros(3, 4) @ ember.zeros(5, 6), ValueError,
+     r"\[matmul\] shapes \(3, 4\) and \(5, 6\) cannot be multiplied: 4 != 5"),
+    ("matmul 0-d", lambda: ember.matmul(ember.tensor(1.0), ember.zeros(2)), ValueError, r"\[matmul\]"),
+    ("bmm rank", lambda: ember.bmm(ember.zeros(2, 3), ember.zeros(3, 2)), ValueError, r"\[bmm\].*\(2, 3\)"),
+    ("view non-contiguous", lambda: x23().T.view(6), ValueError, r"\[view\].*\(3, 2\)"),
+    ("reshape bad numel", lambda: x23().reshape(4, 2), ValueError, r"\[reshape\] shape \(4, 2\) is invalid for input of size 6"),
+    ("two inferred dims", lambda: x23().reshape(-1, -1), ValueError, r"\[reshape\] only one dimension can be inferred"),
+    ("transpose dim", lambda: x23().transpose(0, 2), IndexError, r"\[transpose\] dimension out of range.*got 2"),
+    ("sum dim", lambda: x23().sum(5), IndexError, r"dimension out of range.*got 5"),
+    ("sum duplicate dims", lambda: x23().sum((0, 0)), ValueError, r"\[sum\]"),
+    ("softmax dim", lambda: ember.softmax(x23(), 3), IndexError, r"dimension out of range"),
+    ("index out of range", lambda: x23()[2], IndexError, r"index 2 is out of bounds for dimension 0 with size 2"),
+    ("negative index out of range", lambda: x23()[:, -4], IndexError, r"index -4 is out of bounds for dimension 1 with size 3"),
+    ("too many indices", lambda: x23()[0, 0, 0], IndexError, r"too many indices"),
+    ("mask shape", lambda: x23()[ember.zeros(3, dtype=ember.bool)], IndexError, r"\(3,\).*\(2, 3\)|\(2, 3\).*\(3,\)"),
+    ("float index tensor", lambda: x23()[ember.zeros(1)], IndexError, r"tensors used as indices must be long, int"),
+    ("gather index range", lambda: ember.gather(x23(), 1, ember.tensor([[3]])), IndexError, r"\[gather\].*3"),
+    ("index_select range", lambda: ember.index_select(x23(), 0, ember.tensor([2])), IndexError, r"\[index_select\].*2"),
+    ("cat shapes", lambda: ember.cat([x23(), ember.zeros(2, 4)], 0), ValueError, r"\[cat\].*\(2, 3\).*\(2, 4\)"),
+    ("cat empty list", lambda: ember.cat([]), ValueError, r"\[cat\]"),
+    ("stack shapes", lambda: ember.stack([x23(), ember.zeros(3, 2)]), ValueError, r"\[stack\].*\(2, 3\).*\(3, 2\)"),
+    ("masked_fill mask dtype", lambda: ember.masked_fill(x23(), ember.zeros(2, 3), 1.0), TypeError, r"\[masked_fill\].*bool"),
+    ("where cond dtype", lambda: ember.where(x23(), x23(), x23()), TypeError, r"\[where\].*bool"),
+    ("add operand type", lambda: x23() + "a", TypeError, r"\[add\].*str"),
+    ("in-place int div", lambda: ember.zeros(2, dtype=ember.int64).div_(2), TypeError, r"\[div_\]"),
+    ("mean of ints", lambda: ember.zeros(2, dtype=ember.int64).mean(), TypeError, r"\[mean\].*int64"),
+    ("item of many", lambda: x23().item(), ValueError, r"\[item\].*6 elements.*\(2, 3\)"),
+    ("expand", lambda: x23().expand(4, 3), ValueError, r"\[expand\].*\(2, 3\)"),
+    ("negative size", lambda: ember.zeros(2, -1), ValueError, r"\[empty\] negative dimension -1"),
+    ("rand of ints", lambda: ember.rand(2, dtype=ember.int64), TypeError, r"\[rand\].*floating point"),
+    ("unknown device", lambda: ember.zeros(2, device="tpu"), ValueError, r"\[device\] unknown device 'tpu'"),
+    ("cuda without support", lambda: ember.zeros(2, device="cuda"), RuntimeError, r"cuda"),
+    ("from_numpy complex", lambda: ember.from_numpy(np.zeros(2, np.complex64)), TypeError, r"\[from_numpy\].*complex64"),
+    ("slice step", lambda: x23()[::-1], ValueError, r"step must be greater than zero"),
+    ("copy_ broadcast", lambda: x23().copy_(ember.zeros(3, 3)), ValueError, r"\[copy_\].*\(3, 3\).*\(2, 3\)"),
+    ("argmax of empty", lambda: ember.zeros(0).argmax(), (ValueError, IndexError), r"argmax"),
+]
+
+
+@pytest.mark.parametrize("desc,thunk,exc,pattern", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_raises_clear_error(desc, thunk, exc, pattern):
+    with pytest.raises(exc) as info:
+        thunk()
+    assert re.search(pattern, str(info.value)), f"{desc}: message {str(info.value)!r} does not match {pattern!r}"
