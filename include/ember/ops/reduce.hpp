@@ -133,7 +133,8 @@ template <bool kMax, Element T>
 Tensor<T> extremum(const Tensor<T>& x, const ReducePlan& p, const char* op) {
   check_nonempty_reduction(x.shape(), p, op);
   if constexpr (std::is_same_v<T, float>) {
-    // oneDNN's max/min drop NaNs, so a NaN anywhere sends the reduction to the loop.
+    // oneDNN does not promise NaN propagation for max/min (vmaxps keeps the non-NaN operand), so a
+    // NaN anywhere (one vectorised scan) sends the reduction to the loop.
     if (use_onednn_reduction(x, p)) {
       Tensor<float> r = onednn_reduce(x, p, kMax ? dnnl::algorithm::reduction_max : dnnl::algorithm::reduction_min);
       const float* d = x.data();
