@@ -274,7 +274,56 @@ class Tensor {
 
 
   // --- reduction methods (defined in ops/reduce.hpp and ops/nn_functional.hpp) ---
+  /// The dims a reduction runs over: all dims (the default, `{}` or std::nullopt), one dim, or a
+  /// list of dims (negative dims count from the end; an empty list means all dims, as in PyTorch).
+  struct Dims {
+    Dims() = default;
+    Dims(std::nullopt_t) {}  // NOLINT: implicit by design
+    Dims(std::int64_t d) : all(false), list{d} {}  // NOLINT
+    Dims(std::initializer_list<std::int64_t> ds) : all(ds.size() == 0), list(ds) {}
+    Dims(const Shape& ds) : all(ds.empty()), list(ds) {}  // NOLINT
+    bool all = true;
+    Shape list;
+  };
+  /// Element type of sum/prod: T for floating types, int64 for bool and integers.
+  using sum_type = std::conditional_t<std::is_floating_point_v<T>, T, std::int64_t>;
 
+  /// Sum over dim (all dims by default); bool/integer sums are int64.
+  Tensor<sum_type> sum(Dims dim = {}, bool keepdim = false) const;
+  /// Product over dim; bool/integer products are int64.
+  Tensor<sum_type> prod(Dims dim = {}, bool keepdim = false) const;
+  /// Mean over dim (floating types only).
+  Tensor<float_t_of<T>> mean(Dims dim = {}, bool keepdim = false) const;
+  /// Variance over dim with divisor N - correction (floating types only).
+  Tensor<float_t_of<T>> var(Dims dim = {}, double correction = 1, bool keepdim = false) const;
+  /// Standard deviation over dim with divisor N - correction (floating types only).
+  Tensor<float_t_of<T>> std(Dims dim = {}, double correction = 1, bool keepdim = false) const;
+  /// log(sum(exp(x))) over dim, computed stably; integers are computed in float32.
+  Tensor<float_t_of<T>> logsumexp(Dims dim = {}, bool keepdim = false) const;
+  /// Largest element over dim (NaN propagates).
+  Tensor amax(Dims dim = {}, bool keepdim = false) const;
+  /// Smallest element over dim (NaN propagates).
+  Tensor amin(Dims dim = {}, bool keepdim = false) const;
+  /// Largest element of the whole tensor, as a 0-d tensor.
+  Tensor max() const;
+  /// (values, indices) of the largest element along dim; ties give the first index.
+  std::pair<Tensor, Tensor<std::int64_t>> max(std::int64_t dim, bool keepdim = false) const;
+  /// Smallest element of the whole tensor, as a 0-d tensor.
+  Tensor min() const;
+  /// (values, indices) of the smallest element along dim; ties give the first index.
+  std::pair<Tensor, Tensor<std::int64_t>> min(std::int64_t dim, bool keepdim = false) const;
+  /// Index of the largest element along dim (of the flattened tensor when dim is nullopt).
+  Tensor<std::int64_t> argmax(std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false) const;
+  /// Index of the smallest element along dim (of the flattened tensor when dim is nullopt).
+  Tensor<std::int64_t> argmin(std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false) const;
+  /// Whether every element over dim is non-zero.
+  Tensor<bool> all(Dims dim = {}, bool keepdim = false) const;
+  /// Whether some element over dim is non-zero.
+  Tensor<bool> any(Dims dim = {}, bool keepdim = false) const;
+  /// exp(x) / sum(exp(x)) along dim (floating types only).
+  Tensor softmax(std::int64_t dim) const;
+  /// x - logsumexp(x) along dim (floating types only).
+  Tensor log_softmax(std::int64_t dim) const;
   // --- end reduction methods ---
 
 

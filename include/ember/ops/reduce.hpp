@@ -1,4 +1,395 @@
 #pragma once
+// Reductions: sum, prod, mean, var, std, logsumexp, amax, amin, max, min, argmax, argmin, all, any.
+// Each takes the dims to reduce (all by default, one, or a list; negative dims count from the end;
+// a 0-d tensor accepts dim 0 and -1) and keepdim. float32 contiguous inputs of at least
+// detail::onednn::kMinElements elements run on a cached oneDNN primitive (sum, mean, prod, amax,
+// amin, max, min); everything else runs the loop kernels of backend/eigen/reduce.hpp.
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "ember/backend/eigen/reduce.hpp"
+#include "ember/backend/onednn/engine.hpp"
+#include "ember/backend/onednn/reduction.hpp"
 #include "ember/core/tensor.hpp"
 
-namespace ember {}  // namespace ember
+namespace ember {
+
+namespace detail {
+
+/// What a reduction produces: K (input shape with reduced dims set to 1), the returned shape, and
+/// the number of input elements per output.
+struct ReducePlan {
+  Shape keep_shape;
+  Shape out_shape;
+  std::int64_t count = 1;
+  std::uint64_t mask = 0;  // bit d set when dim d is reduced
+};
+
+/// Normalises the dims (rejecting repeats) and computes the shapes of a reduction.
+inline ReducePlan reduce_plan(const Shape& shape, bool all, const Shape& dims, bool keepdim, const char* op) {
+  const auto nd = static_cast<std::int64_t>(shape.size());
+  EMBER_CHECK(nd <= 64, op, "tensors with more than 64 dims are not supported, got shape ", shape);
+  ReducePlan p;
+  if (all) {
+    p.mask = ~std::uint64_t{0};
+  } else {
+    for (auto d : dims) {
+      const std::int64_t n = normalize_dim(d, nd, op);
+      EMBER_CHECK(!((p.mask >> n) & 1), op, "dim ", n, " appears multiple times in the list of dims ", dims);
+      p.mask |= std::uint64_t{1} << n;
+    }
+  }
+  p.keep_shape = shape;
+  for (std::int64_t d = 0; d < nd; ++d) {
+    if ((p.mask >> d) & 1) {
+      p.count *= shape[d];
+      p.keep_shape[d] = 1;
+      if (keepdim) p.out_shape.push_back(1);
+    } else {
+      p.out_shape.push_back(shape[d]);
+    }
+  }
+  return p;
+}
+
+/// The plan of a reduction over the single dim d.
+inline ReducePlan reduce_plan_dim(const Shape& shape, std::int64_t d, bool keepdim, const char* op) {
+  return reduce_plan(shape, false, Shape{d}, keepdim, op);
+}
+
+/// Throws IndexError when a reduction without identity (max, argmax...) meets an empty dim.
+inline void check_nonempty_reduction(const Shape& shape, const ReducePlan& p, const char* op) {
+  if (p.count != 0) return;
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    EMBER_CHECK_INDEX(!(((p.mask >> d) & 1) && shape[d] == 0), op, "cannot perform reduction function ", op,
+                      " on a tensor with no elements because the operation does not have an identity: dim ", d,
+                      " of shape ", shape, " is empty");
+}
+
+/// out (allocated as K) viewed with the returned shape.
+template <Element T>
+Tensor<T> reshape_output(const Tensor<T>& out, const ReducePlan& p) {
+  return Tensor<T>(out.storage(), p.out_shape, contiguous_strides(p.out_shape), 0);
+}
+
+/// Runs the loop kernel of op over x for plan p, with an optional per-output aux (contiguous K).
+template <class Op, Element T>
+Tensor<typename Op::Out> reduce_with(const Tensor<T>& x, const ReducePlan& p, const Op& op,
+                                     const double* aux = nullptr) {
+  auto out = Tensor<typename Op::Out>::empty(p.keep_shape, x.device());
+  reduce_loop(x, p.keep_shape, p.count, out.data(), aux, op);
+  return reshape_output(out, p);
+}
+
+/// Whether a float32 reduction goes to oneDNN: contiguous, large, and actually reducing something.
+template <Element T>
+bool use_onednn_reduction(const Tensor<T>& x, const ReducePlan& p) {
+  return std::is_same_v<T, float> && x.numel() >= onednn::kMinElements && p.count > 1 && x.is_contiguous();
+}
+
+/// The oneDNN reduction alg of x for plan p.
+inline Tensor<float> onednn_reduce(const Tensor<float>& x, const ReducePlan& p, dnnl::algorithm alg) {
+  auto out = Tensor<float>::empty(p.keep_shape, x.device());
+  onednn::reduction(alg, x.data(), x.shape(), out.data(), p.keep_shape);
+  return reshape_output(out, p);
+}
+
+/// Sums of more than this many float32 elements per output are not left to oneDNN's float
+/// accumulators (1e6 of them drift by ~1e-5 relative): see onednn_sum.
+inline constexpr std::int64_t kMaxFloatAccumulation = 4096;
+
+/// sum (mean when kMean) of contiguous float32 x on oneDNN, or an undefined tensor when the
+/// reduction is too long to keep float accuracy. Long reductions over a contiguous suffix of dims
+/// run in two stages: oneDNN sums blocks of B elements, a double loop sums the blocks.
+template <bool kMean>
+Tensor<float> onednn_sum(const Tensor<float>& x, const ReducePlan& p) {
+  const auto alg = kMean ? dnnl::algorithm::reduction_mean : dnnl::algorithm::reduction_sum;
+  if (p.count <= kMaxFloatAccumulation) return onednn_reduce(x, p, alg);
+  bool suffix = true, reduced_seen = false;
+  for (std::size_t d = 0; d < x.shape().size(); ++d) {
+    if (x.shape()[d] == 1) continue;
+    const bool reduced = p.keep_shape[d] == 1;
+    if (reduced_seen && !reduced) suffix = false;
+    reduced_seen |= reduced;
+  }
+  std::int64_t block = 1024;
+  while (block >= 64 && p.count % block != 0) block /= 2;
+  if (!suffix || block < 64) return {};
+  const std::int64_t outs = x.numel() / p.count, blocks = p.count / block;
+  auto partial = Tensor<float>::empty({outs, blocks, 1});
+  onednn::reduction(dnnl::algorithm::reduction_sum, x.data(), Shape{outs, blocks, block}, partial.data(),
+                    partial.shape());
+  auto out = Tensor<float>::empty(p.keep_shape, x.device());
+  const auto op = SumOp<float, double, float, kMean>{};
+  for (std::int64_t o = 0; o < outs; ++o)
+    out.data()[o] = op.finish(reduce_run(op, partial.data() + o * blocks, blocks, 1, 0.0), p.count, 0.0);
+  return reshape_output(out, p);
+}
+
+/// amax/amin: the NaN-propagating extremum over plan p.
+template <bool kMax, Element T>
+Tensor<T> extremum(const Tensor<T>& x, const ReducePlan& p, const char* op) {
+  check_nonempty_reduction(x.shape(), p, op);
+  if constexpr (std::is_same_v<T, float>) {
+    // oneDNN does not promise NaN propagation for max/min (vmaxps keeps the non-NaN operand), so a
+    // NaN anywhere (one vectorised scan) sends the reduction to the loop.
+    if (use_onednn_reduction(x, p)) {
+      Tensor<float> r = onednn_reduce(x, p, kMax ? dnnl::algorithm::reduction_max : dnnl::algorithm::reduction_min);
+      const float* d = x.data();
+      bool has_nan = false;
+      for (std::int64_t i = 0, n = x.numel(); i < n; ++i) has_nan |= d[i] != d[i];
+      if (!has_nan) return r;
+    }
+  }
+  return reduce_with(x, p, ExtremumOp<T, kMax>{});
+}
+
+/// max(dim)/min(dim): values and first indices of the extremum along dim.
+template <bool kMax, Element T>
+std::pair<Tensor<T>, Tensor<std::int64_t>> extremum_dim(const Tensor<T>& x, std::int64_t dim, bool keepdim,
+                                                        const char* op) {
+  x.check_cpu(op);
+  const ReducePlan p = reduce_plan_dim(x.shape(), dim, keepdim, op);
+  check_nonempty_reduction(x.shape(), p, op);
+  auto values = Tensor<T>::empty(p.keep_shape, x.device());
+  auto indices = Tensor<std::int64_t>::empty(p.keep_shape, x.device());
+  if (values.numel() > 0)
+    arg_reduce_loop<kMax>(x, normalize_dim(dim, x.dim(), op), values.data(), indices.data());
+  return {reshape_output(values, p), reshape_output(indices, p)};
+}
+
+/// argmax/argmin: first index of the extremum along dim, or in the flattened tensor.
+template <bool kMax, Element T>
+Tensor<std::int64_t> arg_extremum(const Tensor<T>& x, std::optional<std::int64_t> dim, bool keepdim,
+                                  const char* op) {
+  x.check_cpu(op);
+  if (dim) return extremum_dim<kMax>(x, *dim, keepdim, op).second;
+  EMBER_CHECK_INDEX(x.numel() > 0, op, "cannot perform reduction function ", op,
+                    " on a tensor with no elements (shape ", x.shape(), "); specify the reduction dim");
+  const ReducePlan p = reduce_plan(x.shape(), true, {}, keepdim, op);
+  auto indices = Tensor<std::int64_t>::empty(p.keep_shape, x.device());
+  arg_reduce_loop<kMax>(x.reshape({x.numel()}), 0, static_cast<T*>(nullptr), indices.data());
+  return reshape_output(indices, p);
+}
+
+/// var/std: the mean in a first pass, then the squared deviations from it.
+template <Element T>
+Tensor<float_t_of<T>> variance(const Tensor<T>& x, bool all, const Shape& dims, double correction, bool keepdim,
+                               bool take_sqrt, const char* op) {
+  x.check_cpu(op);
+  if constexpr (!FloatElement<T>) {
+    fail<TypeError>(op, "std and var only support floating point dtypes, got ", dtype_name(x.dtype()));
+  } else {
+    const auto p = reduce_plan(x.shape(), all, dims, keepdim, op);
+    auto means = Tensor<double>::empty(p.keep_shape);
+    reduce_loop(x, p.keep_shape, p.count, means.data(), nullptr, SumOp<T, double, double, true>{});
+    return reduce_with(x, p, SquaredDeviationOp<T>{correction, take_sqrt}, means.data());
+  }
+}
+
+}  // namespace detail
+
+/// Element type of sum and prod: T for floating types, int64 for bool and integers (as PyTorch).
+template <Element T>
+using sum_t = typename Tensor<T>::sum_type;
+
+/// Sum of the elements over dim (all dims by default); float32 accumulates in double on the loop
+/// path, bool and integers in int64; an empty reduction gives 0.
+template <Element T>
+Tensor<sum_t<T>> sum(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
+  x.check_cpu("sum");
+  const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "sum");
+  if constexpr (std::is_same_v<T, float>)
+    if (detail::use_onednn_reduction(x, p))
+      if (auto r = detail::onednn_sum<false>(x, p); r.defined()) return r;
+  using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+  return detail::reduce_with(x, p, detail::SumOp<T, A, sum_t<T>>{});
+}
+
+/// Product of the elements over dim; bool and integers multiply in int64; an empty reduction gives 1.
+template <Element T>
+Tensor<sum_t<T>> prod(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
+  x.check_cpu("prod");
+  const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "prod");
+  if constexpr (std::is_same_v<T, float>)
+    if (detail::use_onednn_reduction(x, p)) return detail::onednn_reduce(x, p, dnnl::algorithm::reduction_mul);
+  return detail::reduce_with(x, p, detail::ProdOp<T, sum_t<T>>{});
+}
+
+/// Mean of the elements over dim (floating types only: TypeError otherwise, as PyTorch); an empty
+/// reduction gives NaN.
+template <Element T>
+Tensor<float_t_of<T>> mean(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
+  x.check_cpu("mean");
+  if constexpr (!FloatElement<T>) {
+    detail::fail<TypeError>("mean", "could not infer output dtype: input dtype must be a floating point dtype, got ",
+                            dtype_name(x.dtype()));
+  } else {
+    const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "mean");
+    if constexpr (std::is_same_v<T, float>)
+      if (detail::use_onednn_reduction(x, p))
+        if (auto r = detail::onednn_sum<true>(x, p); r.defined()) return r;
+    return detail::reduce_with(x, p, detail::SumOp<T, double, T, true>{});
+  }
+}
+
+/// Variance over dim: sum((x - mean)^2) / max(0, N - correction), in two passes for stability
+/// (correction 1 is the unbiased estimate; pass true/false for PyTorch's `unbiased`).
+template <Element T>
+Tensor<float_t_of<T>> var(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, double correction = 1,
+                          bool keepdim = false) {
+  return detail::variance(x, dim.all, dim.list, correction, keepdim, false, "var");
+}
+
+/// Standard deviation over dim: the square root of var(x, dim, correction).
+template <Element T>
+Tensor<float_t_of<T>> std(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, double correction = 1,
+                          bool keepdim = false) {
+  return detail::variance(x, dim.all, dim.list, correction, keepdim, true, "std");
+}
+
+/// log(sum(exp(x))) over dim, shifted by the max so that it neither overflows nor underflows;
+/// integers are computed in float32 (as PyTorch); an empty reduction gives -inf.
+template <Element T>
+Tensor<float_t_of<T>> logsumexp(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
+  x.check_cpu("logsumexp");
+  if constexpr (!FloatElement<T>) {
+    return logsumexp(x.template to<float>(), typename Tensor<float>::Dims(dim.all ? Shape{} : dim.list), keepdim);
+  } else {
+    const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "logsumexp");
+    auto shift = Tensor<double>::empty(p.keep_shape);
+    detail::reduce_loop(x, p.keep_shape, p.count, shift.data(), nullptr, detail::ExtremumOp<T, true, double>{});
+    double* s = shift.data();
+    for (std::int64_t i = 0, n = shift.numel(); i < n; ++i)
+      if (std::isinf(s[i])) s[i] = 0;  // all -inf (or an inf): exp(x - 0) gives the right limit
+    return detail::reduce_with(x, p, detail::SumExpOp<T>{}, shift.data());
+  }
+}
+
+/// Largest element over dim (all dims by default); a NaN makes the result NaN; empty dims throw.
+template <Element T>
+Tensor<T> amax(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
+  x.check_cpu("amax");
+  return detail::extremum<true>(x, detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "amax"), "amax");
+}
+
+/// Smallest element over dim (all dims by default); a NaN makes the result NaN; empty dims throw.
+template <Element T>
+Tensor<T> amin(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
+  x.check_cpu("amin");
+  return detail::extremum<false>(x, detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "amin"), "amin");
+}
+
+/// Largest element of x as a 0-d tensor (NaN propagates); IndexError for an empty tensor.
+template <Element T>
+Tensor<T> max(const Tensor<T>& x) {
+  x.check_cpu("max");
+  return detail::extremum<true>(x, detail::reduce_plan(x.shape(), true, {}, false, "max"), "max");
+}
+
+/// (values, indices) of the largest element along dim; ties give the first occurrence, a NaN
+/// counts as the largest (the first NaN wins); IndexError when dim is empty.
+template <Element T>
+std::pair<Tensor<T>, Tensor<std::int64_t>> max(const Tensor<T>& x, std::int64_t dim, bool keepdim = false) {
+  return detail::extremum_dim<true>(x, dim, keepdim, "max");
+}
+
+/// Smallest element of x as a 0-d tensor (NaN propagates); IndexError for an empty tensor.
+template <Element T>
+Tensor<T> min(const Tensor<T>& x) {
+  x.check_cpu("min");
+  return detail::extremum<false>(x, detail::reduce_plan(x.shape(), true, {}, false, "min"), "min");
+}
+
+/// (values, indices) of the smallest element along dim; ties give the first occurrence, a NaN
+/// counts as the smallest (the first NaN wins); IndexError when dim is empty.
+template <Element T>
+std::pair<Tensor<T>, Tensor<std::int64_t>> min(const Tensor<T>& x, std::int64_t dim, bool keepdim = false) {
+  return detail::extremum_dim<false>(x, dim, keepdim, "min");
+}
+
+/// Index of the largest element along dim, or in row-major order over all elements when dim is
+/// nullopt; ties give the first occurrence, the first NaN wins.
+template <Element T>
+Tensor<std::int64_t> argmax(const Tensor<T>& x, std::optional<std::int64_t> dim = std::nullopt,
+                            bool keepdim = false) {
+  return detail::arg_extremum<true>(x, dim, keepdim, "argmax");
+}
+
+/// Index of the smallest element along dim, or in row-major order over all elements when dim is
+/// nullopt; ties give the first occurrence, the first NaN wins.
+template <Element T>
+Tensor<std::int64_t> argmin(const Tensor<T>& x, std::optional<std::int64_t> dim = std::nullopt,
+                            bool keepdim = false) {
+  return detail::arg_extremum<false>(x, dim, keepdim, "argmin");
+}
+
+/// Whether every element over dim is non-zero (true for an empty reduction).
+template <Element T>
+Tensor<bool> all(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
+  x.check_cpu("all");
+  return detail::reduce_with(x, detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "all"),
+                             detail::LogicalOp<T, true>{});
+}
+
+/// Whether some element over dim is non-zero (false for an empty reduction).
+template <Element T>
+Tensor<bool> any(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
+  x.check_cpu("any");
+  return detail::reduce_with(x, detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "any"),
+                             detail::LogicalOp<T, false>{});
+}
+
+// --- Tensor methods ---
+template <Element T>
+Tensor<typename Tensor<T>::sum_type> Tensor<T>::sum(Dims dim, bool keepdim) const { return ember::sum(*this, std::move(dim), keepdim); }
+template <Element T>
+Tensor<typename Tensor<T>::sum_type> Tensor<T>::prod(Dims dim, bool keepdim) const { return ember::prod(*this, std::move(dim), keepdim); }
+template <Element T>
+Tensor<float_t_of<T>> Tensor<T>::mean(Dims dim, bool keepdim) const {
+  return ember::mean(*this, std::move(dim), keepdim);
+}
+template <Element T>
+Tensor<float_t_of<T>> Tensor<T>::var(Dims dim, double correction, bool keepdim) const {
+  return ember::var(*this, std::move(dim), correction, keepdim);
+}
+template <Element T>
+Tensor<float_t_of<T>> Tensor<T>::std(Dims dim, double correction, bool keepdim) const {
+  return ember::std(*this, std::move(dim), correction, keepdim);
+}
+template <Element T>
+Tensor<float_t_of<T>> Tensor<T>::logsumexp(Dims dim, bool keepdim) const {
+  return ember::logsumexp(*this, std::move(dim), keepdim);
+}
+template <Element T>
+Tensor<T> Tensor<T>::amax(Dims dim, bool keepdim) const { return ember::amax(*this, std::move(dim), keepdim); }
+template <Element T>
+Tensor<T> Tensor<T>::amin(Dims dim, bool keepdim) const { return ember::amin(*this, std::move(dim), keepdim); }
+template <Element T>
+Tensor<T> Tensor<T>::max() const { return ember::max(*this); }
+template <Element T>
+std::pair<Tensor<T>, Tensor<std::int64_t>> Tensor<T>::max(std::int64_t dim, bool keepdim) const {
+  return ember::max(*this, dim, keepdim);
+}
+template <Element T>
+Tensor<T> Tensor<T>::min() const { return ember::min(*this); }
+template <Element T>
+std::pair<Tensor<T>, Tensor<std::int64_t>> Tensor<T>::min(std::int64_t dim, bool keepdim) const {
+  return ember::min(*this, dim, keepdim);
+}
+template <Element T>
+Tensor<std::int64_t> Tensor<T>::argmax(std::optional<std::int64_t> dim, bool keepdim) const {
+  return ember::argmax(*this, dim, keepdim);
+}
+template <Element T>
+Tensor<std::int64_t> Tensor<T>::argmin(std::optional<std::int64_t> dim, bool keepdim) const {
+  return ember::argmin(*this, dim, keepdim);
+}
+template <Element T>
+Tensor<bool> Tensor<T>::all(Dims dim, bool keepdim) const { return ember::all(*this, std::move(dim), keepdim); }
+template <Element T>
+Tensor<bool> Tensor<T>::any(Dims dim, bool keepdim) const { return ember::any(*this, std::move(dim), keepdim); }
+
+}  // namespace ember
