@@ -19,7 +19,7 @@ def public_callables():
 def doc_text(name, obj) -> str:
     """The docstring without the signature lines that pybind11 adds."""
     lines = (getattr(obj, "__doc__", None) or "").splitlines()
-    keep = [ln for ln in lines if ln.strip() and not re.match(rf"^\s*(\d+\.\s*)?{name}\(", ln)
+    keep = [ln for ln in lines if ln.strip() and not re.match(rf"^\s*(\d+\.\s*)?{name}\(.*\)\s*->", ln)
             and ln.strip() != "Overloaded function."]
     return "\n".join(keep).strip()
 
