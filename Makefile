@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOURCES := pyproject.toml CMakeLists.txt $(wildcard cmake/*) $(shell find include python -type f \
              \( -name '*.hpp' -o -name '*.cpp' -o -name '*.py' -o -name '*.pyi' -o -name CMakeLists.txt \) 2>/dev/null)
 
-.PHONY: setup demo test test-cpp test-python bench clean
+.PHONY: setup demo test test-cpp test-python bench stubs clean
 .DEFAULT_GOAL := demo
 
 setup: $(VENV)/.installed
@@ -48,3 +48,7 @@ bench: setup
 
 clean:
 	rm -rf build $(VENV) python/ember/_core*.so
+
+# Regenerates the shipped type stub python/ember/_core.pyi from the built module.
+stubs: setup
+	PY=$(PY) tools/gen_stubs.sh

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Regenerates python/ember/_core.pyi from the built module (run after changing a binding):
+#   make stubs
+set -euo pipefail
+PY=${PY:-.venv/bin/python}
+out=$(mktemp -d)
+"$PY" -m pip install -q pybind11-stubgen
+"$PY" -m pybind11_stubgen ember._core -o "$out" --ignore-all-errors >/dev/null
+src="$out/ember/_core/__init__.pyi"
+[ -f "$src" ] || src="$out/ember/_core.pyi"
+# One flat stub file: the return_types submodule's named tuples are plain tuples to a type checker.
+grep -v '^from \. import return_types' "$src" > python/ember/_core.pyi
+touch python/ember/py.typed
+echo "wrote python/ember/_core.pyi"
