@@ -114,6 +114,13 @@ TEST(IndexPut, ScalarTensorAndScatter) {
   t.index_put_({t.index({Ellipsis}).to<bool>()}, -1);  // every non-zero entry
   EXPECT_EQ(t.index({1, 2}).item(), -1.0f);
   EXPECT_EQ(t.index({0, 2}).item(), 0.0f);
+  auto big = zeros<double>({5, 3, 4});
+  big.index_put_({tensor<I64>({4, 0, 4})}, 2);  // scalar fill of whole rows
+  big.index_put_({Slice(), tensor<I64>({1})}, tensor<float>({1, 2, 3, 4}));  // (4,) broadcast to (5, 1, 4)
+  EXPECT_EQ(big.index({4, 0, 3}).item(), 2.0);
+  EXPECT_EQ(big.index({4, 1, 3}).item(), 4.0);
+  EXPECT_EQ(big.index({2, 2, 0}).item(), 0.0);
+  EXPECT_EQ(big.index({Slice(1, 4), 0}).to_vector(), std::vector<double>(12, 0.0));
   auto msg = error_of<std::invalid_argument>([&] { t.index_put_({0}, tensor<float>({1, 2, 3})); });
   EXPECT_NE(msg.find("value tensor of shape (3,) cannot be broadcast to indexing result of shape (4,)"),
             std::string::npos) << msg;

@@ -157,6 +157,8 @@ SET_CASES = [
     (([0, 1], slice(None), [1, 2]), np.arange(10, dtype=np.float32).reshape(2, 1, 5)),  # separated: (2, 3, 5)
     ((slice(None), [0, 2], [1, 3]), 9.0),
     (MASK4, -3.0),
+    ([1, 0, 1], 4.0),                                                   # whole blocks filled
+    ((Ellipsis, [0, 0]), np.float64(2.5)),
     (MASK2, np.arange(5, dtype=np.float32)),
     ((slice(None), np.array([True, False, True])), [[1], [2], [3], [4]]),
     (([1, 1, 0], [2, 2, 2]), np.arange(60, dtype=np.float32).reshape(3, 4, 5) + 100),  # duplicates
@@ -204,6 +206,18 @@ def test_setitem_duplicates_last_write_wins_like_torch():
     tt2 = torch.zeros(4, 3)
     tt2[[3, 0, 3], 1:] = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     np.testing.assert_array_equal(_np(t2), tt2.numpy())
+
+
+def test_large_gather_and_scatter_release_the_gil():
+    a = np.random.default_rng(1).standard_normal((400, 300)).astype(np.float32)
+    idx = np.random.default_rng(2).integers(-400, 400, size=500)
+    t = ember.tensor(a)
+    np.testing.assert_array_equal(_np(t[idx]), a[idx])
+    np.testing.assert_array_equal(_np(t[:, idx[idx >= -300] % 300]), a[:, idx[idx >= -300] % 300])
+    b = a.copy()
+    b[a > 0.5] = 0.0
+    t[t.numpy() > 0.5] = 0.0
+    np.testing.assert_array_equal(_np(t), b)
 
 
 def test_index_put_method():

@@ -422,9 +422,16 @@ const Tensor<T>& index_put_(const Tensor<T>& self, std::span<const TensorIndex> 
     vst.push_back(p.strides[d]);
   }
   const bool flat = detail::row_major(rshape, sst) && detail::row_major(rshape, vst);
+  const bool fill = detail::row_major(rshape, vst) && std::all_of(sst.begin(), sst.end(), [](auto s) { return s == 0; });
   const std::int64_t rn = numel_of(rshape);
   T* dst = self.data();
   const U* src = vp.data();
+  if (fill && !flat) {  // one value per index position (t[idx] = 0): fill a contiguous block
+    detail::for_each_index(p, bst, [&](std::int64_t voff, std::int64_t soff) {
+      std::fill_n(dst + voff, rn, static_cast<T>(src[soff]));
+    });
+    return self;
+  }
   detail::for_each_index(p, bst, [&](std::int64_t voff, std::int64_t soff) {
     detail::copy_block(dst + voff, vst, src + soff, sst, rshape, flat, rn);
   });
