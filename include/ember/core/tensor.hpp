@@ -334,8 +334,30 @@ class Tensor {
 
 
 
-  // --- shape and indexing methods (defined in ops/shape.hpp and ops/index.hpp) ---
-
+  // --- shape and indexing methods (defined in ops/shape.hpp, ops/index.hpp and ops/indexing.hpp) ---
+  // (`class TensorIndex` below declares ember::TensorIndex, defined in ops/indexing.hpp.)
+  /// Views of consecutive pieces of split_size elements along dim (the last may be smaller).
+  std::vector<Tensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
+  /// Views of pieces with the given sizes along dim.
+  std::vector<Tensor> split(const std::vector<std::int64_t>& sizes, std::int64_t dim = 0) const;
+  /// At most `chunks` views of ceil(size / chunks) elements along dim.
+  std::vector<Tensor> chunk(std::int64_t chunks, std::int64_t dim = 0) const;
+  /// out[..i..] = this[..index[..i..]..] along dim; out has index's shape.
+  Tensor gather(std::int64_t dim, const Tensor<std::int64_t>& index) const;
+  /// The entries at positions index (1-D) along dim.
+  Tensor index_select(std::int64_t dim, const Tensor<std::int64_t>& index) const;
+  /// A copy with value where mask (broadcast) is true.
+  Tensor masked_fill(const Tensor<bool>& mask, T value) const;
+  /// Sets the elements where mask (broadcast to this shape) is true to value, in place.
+  const Tensor& masked_fill_(const Tensor<bool>& mask, T value) const;
+  /// this[items] as Python writes it, e.g. t.index({0, Slice(1, None), None, Ellipsis, idx}).
+  Tensor index(std::initializer_list<class TensorIndex> items) const;
+  Tensor index(const std::vector<class TensorIndex>& items) const;
+  /// this[items] = value (a tensor of any dtype, broadcast, or a number), in place.
+  template <class V>
+  const Tensor& index_put_(std::initializer_list<class TensorIndex> items, const V& value) const;
+  template <class V>
+  const Tensor& index_put_(const std::vector<class TensorIndex>& items, const V& value) const;
   // --- end shape and indexing methods ---
 
   /// Throws DeviceError unless the tensor is on the CPU (for host-only code paths).
