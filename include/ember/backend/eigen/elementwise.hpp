@@ -23,7 +23,12 @@ void unary_kernel(const Tensor<R>& out, const Tensor<A>& a, F f) {
   if (out.is_contiguous() && a.is_contiguous() && a.shape() == out.shape()) {
     R* o = out.data();
     const A* x = a.data();
-#pragma omp parallel for if (n >= kParallelElements)
+    // A separate branch, not `omp parallel for if(...)`: that still opens a team (~1 us) when false.
+    if (n >= kParallelElements) {
+#pragma omp parallel for
+      for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+      return;
+    }
     for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
     return;
   }
@@ -50,7 +55,11 @@ void binary_kernel(const Tensor<R>& out, const Tensor<A>& a, const Tensor<B>& b,
     R* o = out.data();
     const A* x = a.data();
     const B* y = b.data();
-#pragma omp parallel for if (n >= kParallelElements)
+    if (n >= kParallelElements) {
+#pragma omp parallel for
+      for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+      return;
+    }
     for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
     return;
   }
