@@ -1,10 +1,313 @@
+// Elementwise ops: unary math, binary arithmetic and comparisons (functions, methods and operators),
+// logical ops, where, clamp and in-place arithmetic. Binary ops take py::handle operands and dispatch
+// by hand (one dtype visit, no pybind11 overload chain): `a + b` on small tensors is per-call overhead.
 #include "common.hpp"
 
 namespace ember::python {
 
+namespace {
+
+py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
+
+// A scalar operand's value as T (the promoted dtype, so a float scalar only meets a float T).
+template <class T>
+T scalar_as(const Operand& o) {
+  if constexpr (std::is_floating_point_v<T>) return static_cast<T>(o.value);
+  else return o.kind == ScalarKind::Float ? static_cast<T>(o.value) : static_cast<T>(o.ivalue);
+}
+
+// Operand of a binary op, or nullopt (operators then return NotImplemented) / TypeError (functions).
+std::optional<Operand> operand_or_none(py::handle h, const char* op, bool op_mode) {
+  if (!op_mode) return operand_from_py(h, op);
+  try {
+    return operand_from_py(h, op);
+  } catch (const TypeError&) {
+    return std::nullopt;
+  }
+}
+
+// F::call(x, y) for x, y each a Tensor<T> or a T; F::name for errors. a or b may be a Python scalar.
+template <class F>
+py::object binary_py(py::handle a, py::handle b, bool op_mode) {
+  AnyTensor r;
+  const bool ta = py::isinstance<AnyTensor>(a), tb = py::isinstance<AnyTensor>(b);
+  if (ta && tb) {
+    const auto& x = a.cast<const AnyTensor&>();
+    const auto& y = b.cast<const AnyTensor&>();
+    if (x.dtype() == y.dtype()) {  // the fast path: no conversion, one visit
+      MaybeReleaseGil g(x.numel());
+      r = x.visit([&](const auto& xt) -> AnyTensor {
+        using T = typename std::decay_t<decltype(xt)>::value_type;
+        return F::call(xt, *std::get_if<Tensor<T>>(&y.variant()));
+      });
+    } else {
+      const DType p = promote_types(x.dtype(), y.dtype());
+      const AnyTensor xp = x.to(p), yp = y.to(p);
+      MaybeReleaseGil g(x.numel());
+      r = xp.visit([&](const auto& xt) -> AnyTensor {
+        using T = typename std::decay_t<decltype(xt)>::value_type;
+        return F::call(xt, yp.get<T>());
+      });
+    }
+    return py::cast(std::move(r));
+  }
+  if (!ta && !tb) {
+    if (op_mode) return not_implemented();
+    detail::fail<TypeError>(F::name, "expected at least one ember.Tensor operand, got ",
+                            std::string(py::str(py::type::of(a).attr("__name__"))), " and ",
+                            std::string(py::str(py::type::of(b).attr("__name__"))));
+  }
+  const auto& t = (ta ? a : b).cast<const AnyTensor&>();
+  const auto o = operand_or_none(ta ? b : a, F::name, op_mode);
+  if (!o) return not_implemented();
+  const AnyTensor tp = t.to(promote_with_scalar(t.dtype(), o->kind));
+  MaybeReleaseGil g(t.numel());
+  r = tp.visit([&](const auto& xt) -> AnyTensor {
+    using T = typename std::decay_t<decltype(xt)>::value_type;
+    const T s = scalar_as<T>(*o);
+    if (ta) return F::call(xt, s);
+    return F::call(s, xt);
+  });
+  return py::cast(std::move(r));
+}
+
+// self F= other in place; returns self.
+template <class F>
+py::object inplace_py(py::handle self, py::handle other, bool op_mode) {
+  const auto& s = self.cast<const AnyTensor&>();
+  if (py::isinstance<AnyTensor>(other)) {
+    const auto& o = other.cast<const AnyTensor&>();
+    MaybeReleaseGil g(s.numel());
+    s.visit([&](const auto& st) { o.visit([&](const auto& ot) { F::call(st, ot); }); });
+  } else {
+    const auto o = operand_or_none(other, F::name, op_mode);
+    if (!o) return not_implemented();
+    MaybeReleaseGil g(s.numel());
+    s.visit([&](const auto& st) {
+      if (o->kind == ScalarKind::Float) F::call(st, o->value);
+      else if (o->kind == ScalarKind::Int) F::call(st, o->ivalue);
+      else F::call(st, o->ivalue != 0);
+    });
+  }
+  return py::reinterpret_borrow<py::object>(self);
+}
+
+#define EMBER_PY_OP(Name, str, fn)                                                      \
+  struct Name {                                                                         \
+    static constexpr const char* name = str;                                            \
+    template <class X, class Y> static auto call(const X& x, const Y& y) { return ember::fn(x, y); } \
+  };
+EMBER_PY_OP(AddF, "add", add)
+EMBER_PY_OP(SubF, "sub", sub)
+EMBER_PY_OP(MulF, "mul", mul)
+EMBER_PY_OP(DivF, "div", div)
+EMBER_PY_OP(PowF, "pow", pow)
+EMBER_PY_OP(MaximumF, "maximum", maximum)
+EMBER_PY_OP(MinimumF, "minimum", minimum)
+EMBER_PY_OP(EqF, "eq", eq)
+EMBER_PY_OP(NeF, "ne", ne)
+EMBER_PY_OP(LtF, "lt", lt)
+EMBER_PY_OP(LeF, "le", le)
+EMBER_PY_OP(GtF, "gt", gt)
+EMBER_PY_OP(GeF, "ge", ge)
+EMBER_PY_OP(LogicalAndF, "logical_and", logical_and)
+EMBER_PY_OP(LogicalOrF, "logical_or", logical_or)
+EMBER_PY_OP(LogicalXorF, "logical_xor", logical_xor)
+EMBER_PY_OP(AddIF, "add_", add_)
+EMBER_PY_OP(SubIF, "sub_", sub_)
+EMBER_PY_OP(MulIF, "mul_", mul_)
+EMBER_PY_OP(DivIF, "div_", div_)
+#undef EMBER_PY_OP
+
+// & | ^ on bool tensors (logical); other dtypes are a TypeError (no integer bitwise ops yet).
+template <class Logical>
+struct BitwiseF {
+  static constexpr const char* name = Logical::name;
+  template <class X, class Y>
+  static Tensor<bool> call(const X& x, const Y& y) {
+    using T = typename std::conditional_t<std::is_arithmetic_v<X>, Y, X>::value_type;
+    if constexpr (std::is_same_v<T, bool>) return Logical::call(x, y);
+    else detail::fail<TypeError>(name, "bitwise operators are only supported on bool tensors, got ",
+                                 dtype_name(dtype_of<T>));
+  }
+};
+
+AnyTensor invert(const AnyTensor& x) {
+  EMBER_CHECK_TYPE(x.dtype() == DType::Bool, "bitwise_not",
+                   "~ is only supported on bool tensors, got ", dtype_name(x.dtype()));
+  return ember::logical_not(x.get<bool>());
+}
+
+template <class F>
+AnyTensor unary_py(const AnyTensor& x, F f) {
+  MaybeReleaseGil g(x.numel());
+  return x.visit([&](const auto& t) -> AnyTensor { return f(t); });
+}
+
+AnyTensor clamp_py(const AnyTensor& x, py::handle lo, py::handle hi) {
+  EMBER_CHECK(!lo.is_none() || !hi.is_none(), "clamp", "at least one of min and max must be given");
+  std::optional<Operand> ol, oh;
+  if (!lo.is_none()) ol = operand_from_py(lo, "clamp");
+  if (!hi.is_none()) oh = operand_from_py(hi, "clamp");
+  DType p = x.dtype();
+  bool tensors = false;
+  for (const auto& o : {ol, oh}) {
+    if (!o) continue;
+    tensors |= o->tensor != nullptr;
+    p = o->tensor ? promote_types(p, o->tensor->dtype()) : promote_with_scalar(p, o->kind);
+  }
+  const AnyTensor xp = x.to(p);
+  MaybeReleaseGil g(x.numel());
+  return xp.visit([&](const auto& t) -> AnyTensor {
+    using T = typename std::decay_t<decltype(t)>::value_type;
+    if (!tensors)
+      return ember::clamp(t, ol ? std::optional<T>(scalar_as<T>(*ol)) : std::nullopt,
+                          oh ? std::optional<T>(scalar_as<T>(*oh)) : std::nullopt);
+    auto bound = [&](const std::optional<Operand>& o) -> Tensor<T> {
+      if (!o) return Tensor<T>();
+      return (o->tensor ? o->tensor->to(p) : scalar_to_tensor(*o, p)).template get<T>();
+    };
+    return ember::clamp(t, bound(ol), bound(oh));
+  });
+}
+
+AnyTensor where_py(const AnyTensor& cond, py::handle a, py::handle b) {
+  const Tensor<bool>& c = cond.get<bool>("where");
+  const Operand oa = operand_from_py(a, "where"), ob = operand_from_py(b, "where");
+  DType p;
+  if (oa.tensor && ob.tensor) p = promote_types(oa.tensor->dtype(), ob.tensor->dtype());
+  else if (oa.tensor) p = promote_with_scalar(oa.tensor->dtype(), ob.kind);
+  else if (ob.tensor) p = promote_with_scalar(ob.tensor->dtype(), oa.kind);
+  else p = promote_with_scalar(promote_with_scalar(DType::Bool, oa.kind), ob.kind);
+  const AnyTensor ta = oa.tensor ? oa.tensor->to(p) : scalar_to_tensor(oa, p);
+  const AnyTensor tb = ob.tensor ? ob.tensor->to(p) : scalar_to_tensor(ob, p);
+  MaybeReleaseGil g(c.numel());
+  return ta.visit([&](const auto& x) -> AnyTensor {
+    using T = typename std::decay_t<decltype(x)>::value_type;
+    return ember::where(c, x, tb.get<T>());
+  });
+}
+
+}  // namespace
+
 void bind_elementwise(py::module_& m, TensorClass& cls) {
-  (void)m;
-  (void)cls;
+  // --- unary: ember.<op>(input) and Tensor.<op>() ---
+#define EMBER_PY_UNARY(fn, doc)                                                                       \
+  {                                                                                                   \
+    auto f = [](const AnyTensor& x) { return unary_py(x, [](const auto& t) { return ember::fn(t); }); }; \
+    m.def(#fn, f, py::arg("input"), doc);                                                             \
+    cls.def(#fn, f, doc);                                                                             \
+  }
+  EMBER_PY_UNARY(neg, "-input elementwise (TypeError for bool: use ~ or logical_not).")
+  EMBER_PY_UNARY(abs, "|input| elementwise.")
+  EMBER_PY_UNARY(relu, "max(input, 0) elementwise.")
+  EMBER_PY_UNARY(exp, "e**input elementwise (integer inputs give float32).")
+  EMBER_PY_UNARY(log, "Natural logarithm elementwise.")
+  EMBER_PY_UNARY(log1p, "log(1 + input) elementwise, accurate for small input.")
+  EMBER_PY_UNARY(sqrt, "Square root elementwise.")
+  EMBER_PY_UNARY(rsqrt, "1 / sqrt(input) elementwise.")
+  EMBER_PY_UNARY(sin, "Sine elementwise.")
+  EMBER_PY_UNARY(cos, "Cosine elementwise.")
+  EMBER_PY_UNARY(tanh, "Hyperbolic tangent elementwise.")
+  EMBER_PY_UNARY(sigmoid, "1 / (1 + exp(-input)) elementwise.")
+  EMBER_PY_UNARY(silu, "input * sigmoid(input) elementwise.")
+  EMBER_PY_UNARY(logical_not, "Elementwise input == 0, as a bool tensor.")
+#undef EMBER_PY_UNARY
+  m.attr("negative") = m.attr("neg");
+  auto gelu = [](const AnyTensor& x, const std::string& approximate) {
+    return unary_py(x, [&](const auto& t) { return ember::gelu(t, approximate); });
+  };
+  m.def("gelu", gelu, py::arg("input"), py::kw_only(), py::arg("approximate") = "none",
+        "GELU elementwise: exact erf form (approximate='none') or the tanh approximation ('tanh').");
+  cls.def("gelu", gelu, py::kw_only(), py::arg("approximate") = "none",
+          "GELU elementwise: exact erf form (approximate='none') or the tanh approximation ('tanh').");
+  cls.def("__neg__", [](const AnyTensor& x) { return unary_py(x, [](const auto& t) { return ember::neg(t); }); });
+  cls.def("__abs__", [](const AnyTensor& x) { return unary_py(x, [](const auto& t) { return ember::abs(t); }); });
+  cls.def("__invert__", &invert, "~input for a bool tensor (logical not).");
+
+  // --- binary: ember.<op>(input, other), Tensor.<op>(other) and the operators ---
+#define EMBER_PY_BINARY(fn, F, doc)                                                                   \
+  m.def(#fn, [](py::handle a, py::handle b) { return binary_py<F>(a, b, false); }, py::arg("input"),   \
+        py::arg("other"), doc);                                                                       \
+  cls.def(#fn, [](py::handle a, py::handle b) { return binary_py<F>(a, b, false); }, py::arg("other"), doc);
+  EMBER_PY_BINARY(add, AddF, "input + other, broadcast and type-promoted (bool + bool is logical or).")
+  EMBER_PY_BINARY(sub, SubF, "input - other, broadcast and type-promoted.")
+  EMBER_PY_BINARY(mul, MulF, "input * other, broadcast and type-promoted.")
+  EMBER_PY_BINARY(div, DivF, "input / other (true division: integers give float32), broadcast.")
+  EMBER_PY_BINARY(pow, PowF, "input ** other (tensor or scalar on either side), broadcast and type-promoted.")
+  EMBER_PY_BINARY(maximum, MaximumF, "Elementwise maximum (NaN propagates), broadcast and type-promoted.")
+  EMBER_PY_BINARY(minimum, MinimumF, "Elementwise minimum (NaN propagates), broadcast and type-promoted.")
+  EMBER_PY_BINARY(eq, EqF, "input == other elementwise, as a bool tensor.")
+  EMBER_PY_BINARY(ne, NeF, "input != other elementwise, as a bool tensor.")
+  EMBER_PY_BINARY(lt, LtF, "input < other elementwise, as a bool tensor.")
+  EMBER_PY_BINARY(le, LeF, "input <= other elementwise, as a bool tensor.")
+  EMBER_PY_BINARY(gt, GtF, "input > other elementwise, as a bool tensor.")
+  EMBER_PY_BINARY(ge, GeF, "input >= other elementwise, as a bool tensor.")
+  EMBER_PY_BINARY(logical_and, LogicalAndF, "(input != 0) and (other != 0) elementwise, as a bool tensor.")
+  EMBER_PY_BINARY(logical_or, LogicalOrF, "(input != 0) or (other != 0) elementwise, as a bool tensor.")
+  EMBER_PY_BINARY(logical_xor, LogicalXorF, "(input != 0) xor (other != 0) elementwise, as a bool tensor.")
+  EMBER_PY_BINARY(subtract, SubF, "Alias of sub.")
+  EMBER_PY_BINARY(multiply, MulF, "Alias of mul.")
+  EMBER_PY_BINARY(true_divide, DivF, "Alias of div.")
+#undef EMBER_PY_BINARY
+  m.attr("divide") = m.attr("true_divide");
+
+#define EMBER_PY_OPERATOR(name, F) \
+  cls.def(name, [](py::handle a, py::handle b) { return binary_py<F>(a, b, true); });
+#define EMBER_PY_ROPERATOR(name, F) \
+  cls.def(name, [](py::handle a, py::handle b) { return binary_py<F>(b, a, true); });
+  EMBER_PY_OPERATOR("__add__", AddF)
+  EMBER_PY_ROPERATOR("__radd__", AddF)
+  EMBER_PY_OPERATOR("__sub__", SubF)
+  EMBER_PY_ROPERATOR("__rsub__", SubF)
+  EMBER_PY_OPERATOR("__mul__", MulF)
+  EMBER_PY_ROPERATOR("__rmul__", MulF)
+  EMBER_PY_OPERATOR("__truediv__", DivF)
+  EMBER_PY_ROPERATOR("__rtruediv__", DivF)
+  EMBER_PY_OPERATOR("__pow__", PowF)
+  EMBER_PY_ROPERATOR("__rpow__", PowF)
+  EMBER_PY_OPERATOR("__eq__", EqF)
+  EMBER_PY_OPERATOR("__ne__", NeF)
+  EMBER_PY_OPERATOR("__lt__", LtF)
+  EMBER_PY_OPERATOR("__le__", LeF)
+  EMBER_PY_OPERATOR("__gt__", GtF)
+  EMBER_PY_OPERATOR("__ge__", GeF)
+  EMBER_PY_OPERATOR("__and__", BitwiseF<LogicalAndF>)
+  EMBER_PY_ROPERATOR("__rand__", BitwiseF<LogicalAndF>)
+  EMBER_PY_OPERATOR("__or__", BitwiseF<LogicalOrF>)
+  EMBER_PY_ROPERATOR("__ror__", BitwiseF<LogicalOrF>)
+  EMBER_PY_OPERATOR("__xor__", BitwiseF<LogicalXorF>)
+  EMBER_PY_ROPERATOR("__rxor__", BitwiseF<LogicalXorF>)
+#undef EMBER_PY_OPERATOR
+#undef EMBER_PY_ROPERATOR
+  // __eq__ returns a tensor, so hash by identity as torch does (pybind11 would set __hash__ = None).
+  cls.attr("__hash__") = py::module_::import("builtins").attr("object").attr("__hash__");
+
+  // --- in place ---
+#define EMBER_PY_INPLACE(name, op, F, doc)                                                            \
+  cls.def(name, [](py::handle s, py::handle o) { return inplace_py<F>(s, o, false); }, py::arg("other"), doc); \
+  cls.def(op, [](py::handle s, py::handle o) { return inplace_py<F>(s, o, true); });
+  EMBER_PY_INPLACE("add_", "__iadd__", AddIF, "self += other in place (other broadcast to self's shape); returns self.")
+  EMBER_PY_INPLACE("sub_", "__isub__", SubIF, "self -= other in place; returns self.")
+  EMBER_PY_INPLACE("mul_", "__imul__", MulIF, "self *= other in place; returns self.")
+  EMBER_PY_INPLACE("div_", "__itruediv__", DivIF,
+                   "self /= other in place; returns self (TypeError for integer self: the result is float).")
+#undef EMBER_PY_INPLACE
+
+  // --- clamp and where ---
+  m.def("clamp", &clamp_py, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none(),
+        "input limited elementwise to [min, max]; each bound optional, a number or a tensor (broadcast).");
+  m.def("clip", &clamp_py, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none(),
+        "Alias of clamp.");
+  cls.def("clamp", &clamp_py, py::arg("min") = py::none(), py::arg("max") = py::none(),
+          "self limited elementwise to [min, max]; each bound optional, a number or a tensor.");
+  cls.def("clip", &clamp_py, py::arg("min") = py::none(), py::arg("max") = py::none(), "Alias of clamp.");
+  m.def("where", &where_py, py::arg("condition"), py::arg("input"), py::arg("other"),
+        "Elementwise condition ? input : other (condition a bool tensor; input/other tensors or numbers, "
+        "broadcast and promoted).");
+  cls.def("where", [](const AnyTensor& self, const AnyTensor& cond, py::handle other) {
+    return where_py(cond, py::cast(self), other);
+  }, py::arg("condition"), py::arg("other"), "condition ? self : other elementwise.");
 }
 
 }  // namespace ember::python

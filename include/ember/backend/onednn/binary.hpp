@@ -1,0 +1,35 @@
+#pragma once
+// oneDNN binary (add, sub, mul, div, max, min) on contiguous float32 buffers, src1 broadcast, with
+// primitives from ember's cache.
+#include <cstdint>
+
+#include "ember/backend/onednn/cache.hpp"
+#include "ember/backend/onednn/engine.hpp"
+
+namespace ember::detail::onednn {
+
+/// dst = alg(src0, src1). src0 and dst are contiguous float32 of shape (S); src1 is contiguous of shape
+/// s1, which has S's rank and is 1 wherever it is broadcast. dst may be src0.
+inline void binary(dnnl::algorithm alg, const Shape& shape, const float* src0, const Shape& s1, const float* src1,
+                   float* dst) {
+  struct Entry {
+    dnnl::binary prim;
+    dnnl::memory::desc md0, md1;
+  };
+  static PrimitiveCache<Entry> cache;
+  Key key;
+  key.add(static_cast<std::int64_t>(alg)).add(shape).add(s1);
+  Entry e = cache.get(key, [&] {
+    dnnl::memory::desc md0(dims(shape), dnnl::memory::data_type::f32, dims(contiguous_strides(shape)));
+    dnnl::memory::desc md1(dims(s1), dnnl::memory::data_type::f32, dims(contiguous_strides(s1)));
+    dnnl::binary::primitive_desc pd(engine(), alg, md0, md1, md0);
+    return Entry{dnnl::binary(pd), md0, md1};
+  });
+  dnnl::memory m0(e.md0, engine(), const_cast<float*>(src0));
+  dnnl::memory m1(e.md1, engine(), const_cast<float*>(src1));
+  dnnl::memory d(e.md0, engine(), dst);
+  e.prim.execute(stream(), {{DNNL_ARG_SRC_0, m0}, {DNNL_ARG_SRC_1, m1}, {DNNL_ARG_DST, d}});
+  stream().wait();
+}
+
+}  // namespace ember::detail::onednn

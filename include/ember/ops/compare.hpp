@@ -1,0 +1,118 @@
+#pragma once
+// Comparisons (eq, ne, lt, le, gt, ge), logical ops and where: broadcast, promote, return bool (or
+// the promoted type, for where). Included by ops/elementwise.hpp, whose machinery it uses.
+#include "ember/ops/elementwise.hpp"
+
+namespace ember {
+namespace detail {
+
+#define EMBER_COMPARE(Name, str, expr)                               \
+  struct Name : BoolResult, NoOneDnn {                               \
+    static constexpr const char* name = str;                         \
+    static constexpr bool kBool = true;                              \
+    template <class T> static bool f(T a, T b) { return expr; }      \
+  };
+EMBER_COMPARE(EqOp, "eq", a == b)
+EMBER_COMPARE(NeOp, "ne", a != b)
+EMBER_COMPARE(LtOp, "lt", a < b)
+EMBER_COMPARE(LeOp, "le", a <= b)
+EMBER_COMPARE(GtOp, "gt", a > b)
+EMBER_COMPARE(GeOp, "ge", a >= b)
+EMBER_COMPARE(AndOp, "logical_and", a != T(0) && b != T(0))
+EMBER_COMPARE(OrOp, "logical_or", a != T(0) || b != T(0))
+EMBER_COMPARE(XorOp, "logical_xor", (a != T(0)) != (b != T(0)))
+#undef EMBER_COMPARE
+
+struct NotOp : BoolResult, NoOneDnn, AllowBool {
+  static constexpr const char* name = "logical_not";
+  static constexpr const char* bool_hint = "";
+  template <class T> static bool f(T x) { return x == T(0); }
+};
+
+}  // namespace detail
+
+#define EMBER_COMPARE_FN(fn, Op)                                                                      \
+  template <Element A, Element B>                                                                     \
+  Tensor<bool> fn(const Tensor<A>& a, const Tensor<B>& b) {                                           \
+    using P = promote_t<A, B>;                                                                        \
+    return detail::binary<detail::Op>(a.template to<P>(), b.template to<P>());                        \
+  }                                                                                                   \
+  template <Element T, Scalar S>                                                                      \
+  Tensor<bool> fn(const Tensor<T>& a, S s) {                                                          \
+    using P = scalar_promote_t<T, S>;                                                                 \
+    return detail::binary_scalar<detail::Op>(a.template to<P>(), static_cast<P>(s), false);           \
+  }                                                                                                   \
+  template <Scalar S, Element T>                                                                      \
+  Tensor<bool> fn(S s, const Tensor<T>& a) {                                                          \
+    using P = scalar_promote_t<T, S>;                                                                 \
+    return detail::binary_scalar<detail::Op>(a.template to<P>(), static_cast<P>(s), true);            \
+  }
+/// a == b elementwise (broadcast, compared in the promoted type).
+EMBER_COMPARE_FN(eq, EqOp)
+/// a != b elementwise.
+EMBER_COMPARE_FN(ne, NeOp)
+/// a < b elementwise.
+EMBER_COMPARE_FN(lt, LtOp)
+/// a <= b elementwise.
+EMBER_COMPARE_FN(le, LeOp)
+/// a > b elementwise.
+EMBER_COMPARE_FN(gt, GtOp)
+/// a >= b elementwise.
+EMBER_COMPARE_FN(ge, GeOp)
+/// Elementwise (a != 0) and (b != 0), for any dtypes.
+EMBER_COMPARE_FN(logical_and, AndOp)
+/// Elementwise (a != 0) or (b != 0), for any dtypes.
+EMBER_COMPARE_FN(logical_or, OrOp)
+/// Elementwise (a != 0) xor (b != 0), for any dtypes.
+EMBER_COMPARE_FN(logical_xor, XorOp)
+#undef EMBER_COMPARE_FN
+
+/// Elementwise x == 0, for any dtype.
+template <Element T> Tensor<bool> logical_not(const Tensor<T>& x) { return detail::unary<detail::NotOp>(x); }
+
+/// Elementwise cond ? a : b, with cond, a and b broadcast together and a, b promoted.
+template <Element A, Element B>
+Tensor<promote_t<A, B>> where(const Tensor<bool>& cond, const Tensor<A>& a, const Tensor<B>& b) {
+  using P = promote_t<A, B>;
+  cond.check_cpu("where");
+  a.check_cpu("where");
+  b.check_cpu("where");
+  const Shape s = broadcast_shapes(cond.shape(), broadcast_shapes(a.shape(), b.shape(), "where"), "where");
+  Tensor<P> out = Tensor<P>::empty(s);
+  detail::where_kernel(out, cond, a.template to<P>(), b.template to<P>());
+  return out;
+}
+/// where() with a scalar for the false branch.
+template <Element T, Scalar S>
+Tensor<scalar_promote_t<T, S>> where(const Tensor<bool>& cond, const Tensor<T>& a, S b) {
+  using P = scalar_promote_t<T, S>;
+  return where(cond, a.template to<P>(), Tensor<P>::empty({}).fill_(static_cast<P>(b)));
+}
+/// where() with a scalar for the true branch.
+template <Scalar S, Element T>
+Tensor<scalar_promote_t<T, S>> where(const Tensor<bool>& cond, S a, const Tensor<T>& b) {
+  using P = scalar_promote_t<T, S>;
+  return where(cond, Tensor<P>::empty({}).fill_(static_cast<P>(a)), b.template to<P>());
+}
+
+// --- Tensor methods ---
+#define EMBER_COMPARE_METHOD(fn)                                                                      \
+  template <Element T> template <Element U> Tensor<bool> Tensor<T>::fn(const Tensor<U>& other) const { \
+    return ember::fn(*this, other);                                                                   \
+  }                                                                                                   \
+  template <Element T> template <Scalar S> Tensor<bool> Tensor<T>::fn(S other) const {                \
+    return ember::fn(*this, other);                                                                   \
+  }
+EMBER_COMPARE_METHOD(eq)
+EMBER_COMPARE_METHOD(ne)
+EMBER_COMPARE_METHOD(lt)
+EMBER_COMPARE_METHOD(le)
+EMBER_COMPARE_METHOD(gt)
+EMBER_COMPARE_METHOD(ge)
+EMBER_COMPARE_METHOD(logical_and)
+EMBER_COMPARE_METHOD(logical_or)
+EMBER_COMPARE_METHOD(logical_xor)
+#undef EMBER_COMPARE_METHOD
+template <Element T> Tensor<bool> Tensor<T>::logical_not() const { return ember::logical_not(*this); }
+
+}  // namespace ember

@@ -1,0 +1,171 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "ember/ember.hpp"
+
+using namespace ember;
+
+namespace {
+
+// A float32 tensor big enough for the oneDNN path, with values in [lo, hi).
+Tensor<float> big_uniform(float lo, float hi, std::int64_t n = 3 * detail::onednn::kMinElements + 7) {
+  Generator g(7);
+  auto x = rand<float>({n}, g);
+  float* p = x.data();
+  for (std::int64_t i = 0; i < n; ++i) p[i] = lo + (hi - lo) * p[i];
+  return x;
+}
+
+template <class T>
+void expect_near(const Tensor<T>& a, const Tensor<T>& b, double tol) {
+  ASSERT_EQ(a.shape(), b.shape());
+  auto va = a.to_vector(), vb = b.to_vector();
+  for (std::size_t i = 0; i < va.size(); ++i) {
+    const double x = va[i], y = vb[i];
+    ASSERT_NEAR(x, y, tol * (1 + std::abs(y))) << "at " << i;
+  }
+}
+
+template <class Op>
+void check_unary_onednn(float lo, float hi, double tol) {
+  SCOPED_TRACE(Op::name);
+  auto x = big_uniform(lo, hi);
+  expect_near(detail::unary<Op>(x, true), detail::unary<Op>(x, false), tol);
+}
+
+}  // namespace
+
+TEST(Elementwise, UnaryOneDnnMatchesReference) {
+  check_unary_onednn<detail::NegOp>(-3, 3, 0);
+  check_unary_onednn<detail::AbsOp>(-3, 3, 0);
+  check_unary_onednn<detail::ReluOp>(-3, 3, 0);
+  check_unary_onednn<detail::ExpOp>(-5, 5, 1e-6);
+  check_unary_onednn<detail::LogOp>(0.01f, 5, 2e-5);  // oneDNN log is a polynomial, ~1e-5 relative
+  check_unary_onednn<detail::SqrtOp>(0, 5, 1e-6);
+  check_unary_onednn<detail::TanhOp>(-5, 5, 1e-6);
+  check_unary_onednn<detail::SigmoidOp>(-8, 8, 1e-6);
+  check_unary_onednn<detail::SiluOp>(-8, 8, 1e-5);
+  check_unary_onednn<detail::GeluOp>(-5, 5, 1e-5);
+  check_unary_onednn<detail::GeluTanhOp>(-5, 5, 1e-5);
+}
+
+TEST(Elementwise, BinaryOneDnnMatchesReferenceWithBroadcast) {
+  const std::int64_t r = 300, c = 257;  // r * c > kMinElements
+  ASSERT_GT(r * c, detail::onednn::kMinElements);
+  auto a = big_uniform(0.5f, 2, r * c).reshape({r, c});
+  auto row = big_uniform(0.5f, 2, c).reshape({1, c});
+  auto col = big_uniform(0.5f, 2, r).reshape({r, 1});
+  for (const auto& b : {a.mul(0.5f), row, col, row.reshape({c})}) {
+    expect_near(detail::binary<detail::AddOp>(a, b, true), detail::binary<detail::AddOp>(a, b, false), 0);
+    expect_near(detail::binary<detail::SubOp>(a, b, true), detail::binary<detail::SubOp>(a, b, false), 0);
+    expect_near(detail::binary<detail::MulOp>(a, b, true), detail::binary<detail::MulOp>(a, b, false), 0);
+    expect_near(detail::binary<detail::DivOp>(a, b, true), detail::binary<detail::DivOp>(a, b, false), 1e-6);
+    expect_near(detail::binary<detail::MaxOp>(a, b, true), detail::binary<detail::MaxOp>(a, b, false), 0);
+    expect_near(detail::binary<detail::MinOp>(a, b, true), detail::binary<detail::MinOp>(a, b, false), 0);
+    // The broadcast operand first: commutative ops swap it into src1; sub must not.
+    expect_near(detail::binary<detail::AddOp>(b, a, true), detail::binary<detail::AddOp>(b, a, false), 0);
+    expect_near(detail::binary<detail::SubOp>(b, a, true), detail::binary<detail::SubOp>(b, a, false), 0);
+  }
+}
+
+TEST(Elementwise, ScalarOneDnnMatchesLoop) {
+  auto x = big_uniform(0.5f, 2);
+  auto ref = [&](auto f) {
+    auto out = Tensor<float>::empty(x.shape());
+    for (std::int64_t i = 0; i < x.numel(); ++i) out.data()[i] = f(x.data()[i]);
+    return out;
+  };
+  expect_near(x + 2.0f, ref([](float v) { return v + 2.0f; }), 0);
+  expect_near(x - 2.0f, ref([](float v) { return v - 2.0f; }), 0);
+  expect_near(2.0f - x, ref([](float v) { return 2.0f - v; }), 0);
+  expect_near(x * 0.01f, ref([](float v) { return v * 0.01f; }), 0);
+  expect_near(2.0f * x, ref([](float v) { return 2.0f * v; }), 0);
+  expect_near(pow(x, 3.0f), ref([](float v) { return std::pow(v, 3.0f); }), 1e-6);
+  expect_near(pow(2.0f, x), ref([](float v) { return std::pow(2.0f, v); }), 1e-6);
+}
+
+TEST(Elementwise, InPlaceOneDnnMatchesLoop) {
+  auto a = big_uniform(0.5f, 2);
+  auto b = big_uniform(-1, 1);
+  auto expect = (a + b).to_vector();
+  auto ref = detail::binary<detail::AddOp>(a, b, false);
+  a.add_(b);
+  expect_near(a, ref, 0);
+  EXPECT_EQ(a.to_vector(), expect);
+}
+
+TEST(Elementwise, PromotionTypes) {
+  auto i32 = tensor<std::int32_t>({1, 2, 3});
+  auto f64 = tensor<double>({0.5, 0.5, 0.5});
+  auto u8 = tensor<std::uint8_t>({200, 100, 1});
+  auto b = tensor<bool>({true, false, true});
+  static_assert(std::is_same_v<decltype(i32 + f64), Tensor<double>>);
+  static_assert(std::is_same_v<decltype(u8 + i32), Tensor<std::int32_t>>);
+  static_assert(std::is_same_v<decltype(b + b), Tensor<bool>>);
+  static_assert(std::is_same_v<decltype(i32 / i32), Tensor<float>>);
+  static_assert(std::is_same_v<decltype(i32 * 2.5), Tensor<float>>);
+  static_assert(std::is_same_v<decltype(i32 * 2), Tensor<std::int32_t>>);
+  static_assert(std::is_same_v<decltype(exp(i32)), Tensor<float>>);
+  static_assert(std::is_same_v<decltype(exp(f64)), Tensor<double>>);
+  static_assert(std::is_same_v<decltype(neg(u8)), Tensor<std::uint8_t>>);
+  EXPECT_EQ((i32 + f64).to_vector(), (std::vector<double>{1.5, 2.5, 3.5}));
+  EXPECT_EQ((u8 + u8).to_vector(), (std::vector<std::uint8_t>{144, 200, 2}));  // wraps as uint8
+  EXPECT_EQ((b + b).to_vector(), (std::vector<bool>{true, false, true}));
+  EXPECT_EQ((i32 * 2.5).to_vector(), (std::vector<float>{2.5f, 5, 7.5f}));
+  EXPECT_EQ((i32 / i32).to_vector(), (std::vector<float>{1, 1, 1}));
+  EXPECT_EQ((-u8).to_vector(), (std::vector<std::uint8_t>{56, 156, 255}));
+  EXPECT_EQ(pow(i32, 2).to_vector(), (std::vector<std::int32_t>{1, 4, 9}));
+  EXPECT_EQ(pow(2, i32).to_vector(), (std::vector<std::int32_t>{2, 4, 8}));
+}
+
+TEST(Elementwise, BroadcastNonContiguousAndEdgeShapes) {
+  auto a = arange<float>(6).reshape({2, 3});
+  auto col = tensor<float>({10, 20}).reshape({2, 1});
+  EXPECT_EQ((a + col).to_vector(), (std::vector<float>{10, 11, 12, 23, 24, 25}));
+  EXPECT_EQ((a.mT() * 2.0f).to_vector(), (std::vector<float>{0, 6, 2, 8, 4, 10}));
+  EXPECT_EQ((a.mT() - a.mT().contiguous()).to_vector(), (std::vector<float>(6, 0)));
+  auto s = scalar_tensor<float>(4);
+  EXPECT_EQ(sqrt(s).item(), 2.0f);
+  EXPECT_EQ(sqrt(s).dim(), 0);
+  auto e = zeros<float>({0, 3});
+  EXPECT_EQ((e + a.select(0, 0)).shape(), (Shape{0, 3}));
+  EXPECT_EQ(exp(e).shape(), (Shape{0, 3}));
+}
+
+TEST(Elementwise, CompareWhereClamp) {
+  auto a = tensor<std::int64_t>({1, 2, 3});
+  EXPECT_EQ(gt(a, 1.5).to_vector(), (std::vector<bool>{false, true, true}));
+  EXPECT_EQ(eq(a, tensor<double>({1.0, 0, 3})).to_vector(), (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(logical_not(a - 2).to_vector(), (std::vector<bool>{false, true, false}));
+  auto c = tensor<bool>({true, false, true});
+  EXPECT_EQ(where(c, a, 2.5).to_vector(), (std::vector<float>{1, 2.5f, 3}));
+  EXPECT_EQ(clamp(a, 2, std::nullopt).to_vector(), (std::vector<std::int64_t>{2, 2, 3}));
+  EXPECT_EQ(a.clamp(std::nullopt, 2).to_vector(), (std::vector<std::int64_t>{1, 2, 2}));
+  auto f = tensor<float>({-1, NAN, 5});
+  auto cf = clamp(f, 0.0f, 1.0f).to_vector();
+  EXPECT_EQ(cf[0], 0.0f);
+  EXPECT_TRUE(std::isnan(cf[1]));
+  EXPECT_EQ(cf[2], 1.0f);
+}
+
+TEST(Elementwise, Errors) {
+  auto a = zeros<float>({2, 3});
+  auto b = zeros<float>({4});
+  try {
+    (void)add(a, b);
+    FAIL() << "no throw";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("[add] shapes (2, 3) and (4,) cannot be broadcast"), std::string::npos)
+        << e.what();
+  }
+  auto i = zeros<std::int32_t>({3});
+  EXPECT_THROW(i.div_(i), TypeError);
+  EXPECT_THROW(i.add_(1.5), TypeError);
+  EXPECT_THROW(b.add_(a), std::invalid_argument);
+  auto m = tensor<bool>({true});
+  EXPECT_THROW(neg(m), TypeError);
+  EXPECT_THROW(sub(m, m), TypeError);
+  EXPECT_THROW(pow(i, -1), std::invalid_argument);
+  EXPECT_THROW(gelu(a, "fast"), std::invalid_argument);
+}
