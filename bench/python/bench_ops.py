@@ -149,7 +149,7 @@ def run(quick: bool, threads: int) -> dict:
         ember.set_num_threads(threads)
     if torch is not None:
         torch.set_num_threads(threads)
-    number, repeat = (2000, 5) if quick else (20000, 15)
+    number, repeat = (1000, 5) if quick else (20000, 15)
     rows = []
 
     for name, make in (("add 4 float32 (a + b)", tiny_add), ("relu 4 float32", tiny_relu),
