@@ -213,3 +213,10 @@ def test_threads_run_concurrently_with_gil_released(dtype):
     tol = 1e-3 if dtype == "float32" else 1e-10
     for r in results:
         np.testing.assert_allclose(r, want, rtol=tol, atol=tol)
+
+
+def test_more_dims_than_onednn_takes():
+    # oneDNN takes at most 12 dims: a 13-D float32 product runs on Eigen instead, same result.
+    a = rand_np((2,) + (1,) * 10 + (40, 50), "float32", 24)
+    b = rand_np((1, 3) + (1,) * 9 + (50, 30), "float32", 25)
+    check(et(a) @ et(b), a @ b, "float32")
