@@ -38,9 +38,14 @@ void matmul(const T* a, const Shape& a_shape, const Shape& a_strides, const T* b
   };
   // Many small products: one per thread (Eigen then runs single-threaded inside the region). A few
   // large ones: one after another, each parallelised by Eigen's own OpenMP GEMM.
-  const bool across_batches = batch > 1 && m * n * k < (1 << 18) && batch * m * n * k >= (1 << 16);
-#pragma omp parallel for if (across_batches) schedule(static)
-  for (std::int64_t i = 0; i < batch; ++i) one(i);
+  // Outside the parallel case no OpenMP region is opened at all: even an if(false) region costs
+  // about as much as a 4x4 product.
+  if (batch > 1 && m * n * k < (1 << 18) && batch * m * n * k >= (1 << 16)) {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < batch; ++i) one(i);
+  } else {
+    for (std::int64_t i = 0; i < batch; ++i) one(i);
+  }
 }
 
 }  // namespace ember::detail::eigen
