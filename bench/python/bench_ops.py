@@ -6,7 +6,8 @@ Usage::
     PYTHONPATH=python python bench/python/bench_ops.py [--quick] [--json results.json] [--threads N]
 
 Workloads
-  * per-call overhead of tiny ops (median time per call over many ``timeit`` repetitions):
+  * per-call overhead of tiny ops (median time per call over many ``timeit`` repetitions, the
+    libraries taking turns in each repetition so that load from other processes hits all alike):
     ``a + b`` on 4-element float32 tensors, ``relu`` and ``sum`` on 4 elements, a 4x4 matmul;
   * float32 matmul of n x n matrices (n = 256, 1024, 2048; 256 and 1024 with ``--quick``) with all
     threads, in GFLOP/s, also as a percentage of oneDNN's own ``dnnl_sgemm`` measured in the same run
@@ -42,21 +43,27 @@ except ImportError:
 LIBS = ("ember", "torch", "numpy")
 
 
-def per_call(fn, number: int, repeat: int) -> float:
-    """Median seconds per call of fn over `repeat` timeit runs of `number` calls each."""
-    fn()  # warm-up: caches, lazy initialisation
-    runs = timeit.Timer(fn).repeat(repeat=repeat, number=number)
-    return statistics.median(r / number for r in runs)
+def measure(fns: dict, number: int | None, repeat: int, target_s: float = 0.0) -> dict:
+    """Median seconds per call of each callable in fns.
 
-
-def per_call_long(fn, repeat: int, target_s: float) -> float:
-    """Median seconds per call for slow calls: each run repeats fn until it lasts about target_s."""
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - t0, 1e-9)
-    number = max(1, int(target_s / once))
-    return per_call(fn, number, repeat)
+    The libraries take turns within every repetition (round robin), so that a burst of load from
+    another process on the machine falls on all of them rather than on one. Each repetition times
+    `number` calls; number=None picks, per library, enough calls to last about target_s.
+    """
+    numbers = {}
+    for lib, fn in fns.items():
+        fn()  # warm-up: caches, lazy initialisation, primitive creation
+        if number is None:
+            t0 = time.perf_counter()
+            fn()
+            numbers[lib] = max(1, int(target_s / max(time.perf_counter() - t0, 1e-9)))
+        else:
+            numbers[lib] = number
+    runs = {lib: [] for lib in fns}
+    for _ in range(repeat):
+        for lib, fn in fns.items():
+            runs[lib].append(timeit.Timer(fn).timeit(number=numbers[lib]) / numbers[lib])
+    return {lib: statistics.median(r) for lib, r in runs.items()}
 
 
 # --- workloads: each returns {library: zero-argument callable} for what exists ---
@@ -154,21 +161,16 @@ def run(quick: bool, threads: int) -> dict:
 
     for name, make in (("add 4 float32 (a + b)", tiny_add), ("relu 4 float32", tiny_relu),
                        ("sum 4 float32", tiny_sum), ("matmul 4x4 float32", lambda: matmul_fns(4))):
-        fns = make()
         row = {"workload": name, "unit": "us/call", "flops": None}
-        for lib in LIBS + ("sgemm",):
-            if lib in fns:
-                row[lib] = per_call(fns[lib], number, repeat) * 1e6
+        row.update({lib: t * 1e6 for lib, t in measure(make(), number, repeat).items()})
         rows.append(row)
 
     check_matmul_agrees()
     sizes = (256, 1024) if quick else (256, 1024, 2048)
     for n in sizes:
-        fns = matmul_fns(n)
         row = {"workload": f"matmul {n}x{n} float32", "unit": "us/call", "flops": 2.0 * n**3}
-        for lib in LIBS + ("sgemm",):
-            if lib in fns:
-                row[lib] = per_call_long(fns[lib], repeat=3 if quick else 7, target_s=0.05 if quick else 0.3) * 1e6
+        times = measure(matmul_fns(n), None, repeat=3 if quick else 9, target_s=0.05 if quick else 0.2)
+        row.update({lib: t * 1e6 for lib, t in times.items()})
         rows.append(row)
 
     for row in rows:
