@@ -41,6 +41,7 @@ except ImportError:
     torch = None
 
 LIBS = ("ember", "torch", "numpy")
+SETTLE_S = 0.02  # pause before each timed block, see measure()
 
 
 def measure(fns: dict, number: int | None, repeat: int, target_s: float = 0.0) -> dict:
@@ -62,6 +63,9 @@ def measure(fns: dict, number: int | None, repeat: int, target_s: float = 0.0) -
     runs = {lib: [] for lib in fns}
     for _ in range(repeat):
         for lib, fn in fns.items():
+            # Let the previous library's idle worker threads (OpenMP, OpenBLAS) stop spinning: they
+            # would otherwise take cores from this one.
+            time.sleep(SETTLE_S)
             runs[lib].append(timeit.Timer(fn).timeit(number=numbers[lib]) / numbers[lib])
     return {lib: statistics.median(r) for lib, r in runs.items()}
 
