@@ -1,10 +1,81 @@
+// Linear algebra: matmul (and the @ operator), mm, bmm, dot, outer; _sgemm for benchmarks.
 #include "common.hpp"
 
 namespace ember::python {
 
+namespace {
+
+// Multiply-adds of a @ b, roughly: enough to decide whether releasing the GIL pays.
+std::int64_t product_work(const AnyTensor& a, const AnyTensor& b) {
+  return std::max<std::int64_t>(a.numel(), 1) * (b.dim() > 0 ? b.shape()[b.dim() - 1] : 1);
+}
+
+// Binds f(a, b) for every pair of dtypes: one dispatch, then the typed C++ op (which promotes).
+template <class F>
+AnyTensor call_binary(const AnyTensor& a, const AnyTensor& b, F&& f) {
+  MaybeReleaseGil release(product_work(a, b));
+  return a.visit([&](const auto& x) { return b.visit([&](const auto& y) { return AnyTensor(f(x, y)); }); });
+}
+
+constexpr auto kMatmul = [](const auto& x, const auto& y) { return matmul(x, y); };
+
+}  // namespace
+
 void bind_linalg(py::module_& m, TensorClass& cls) {
-  (void)m;
-  (void)cls;
+  m.def("matmul", [](const AnyTensor& a, const AnyTensor& b) { return call_binary(a, b, kMatmul); },
+        py::arg("input"), py::arg("other"),
+        "Matrix product with NumPy's rules: 1-D @ 1-D is a 0-d dot product, a 1-D operand gains and then "
+        "loses a dim, N-D operands are stacks of matrices whose batch dims broadcast; dtypes promote.");
+  m.def("mm", [](const AnyTensor& a, const AnyTensor& b) {
+    return call_binary(a, b, [](const auto& x, const auto& y) { return mm(x, y); });
+  }, py::arg("input"), py::arg("mat2"), "Product of two 2-D tensors.");
+  m.def("bmm", [](const AnyTensor& a, const AnyTensor& b) {
+    return call_binary(a, b, [](const auto& x, const auto& y) { return bmm(x, y); });
+  }, py::arg("input"), py::arg("mat2"), "Batched product of (B, M, K) and (B, K, N) tensors: (B, M, N).");
+  m.def("dot", [](const AnyTensor& a, const AnyTensor& b) {
+    return call_binary(a, b, [](const auto& x, const auto& y) { return dot(x, y); });
+  }, py::arg("input"), py::arg("other"), "Dot product of two 1-D tensors of equal length, as a 0-d tensor.");
+  m.def("outer", [](const AnyTensor& a, const AnyTensor& b) {
+    return call_binary(a, b, [](const auto& x, const auto& y) { return outer(x, y); });
+  }, py::arg("input"), py::arg("vec2"), "Outer product of 1-D tensors of lengths N and M: an (N, M) tensor.");
+
+  m.def("_sgemm", [](const AnyTensor& a, const AnyTensor& b) {
+    const auto& x = a.get<float>("_sgemm");
+    const auto& y = b.get<float>("_sgemm");
+    EMBER_CHECK(x.dim() == 2 && y.dim() == 2 && x.is_contiguous() && y.is_contiguous() && x.size(1) == y.size(0),
+                "_sgemm", "expected contiguous (M, K) and (K, N) float32 tensors, got shapes ", x.shape(), " and ",
+                y.shape());
+    Tensor<float> out = Tensor<float>::empty({x.size(0), y.size(1)});
+    MaybeReleaseGil release(product_work(a, b));
+    detail::onednn::sgemm(x.data(), y.data(), out.data(), x.size(0), y.size(1), x.size(1));
+    return AnyTensor(out);
+  }, py::arg("a"), py::arg("b"),
+        "For benchmarks only: a @ b by oneDNN's dnnl_sgemm on contiguous 2-D float32 tensors, with no "
+        "checks beyond shapes, no caching and no broadcasting: the peak ember's matmul is measured against.");
+
+  // Non-tensor operands give NotImplemented, so that Python tries the other operand's method.
+  cls.def("matmul", [](const AnyTensor& a, const AnyTensor& b) { return call_binary(a, b, kMatmul); },
+          py::arg("other"), "Matrix product with NumPy's rules (see ember.matmul).")
+      .def("__matmul__", [](const AnyTensor& a, py::handle b) -> py::object {
+        if (!py::isinstance<AnyTensor>(b)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+        return py::cast(call_binary(a, b.cast<const AnyTensor&>(), kMatmul));
+      }, py::is_operator(), "self @ other (see ember.matmul).")
+      .def("__rmatmul__", [](const AnyTensor& a, py::handle b) -> py::object {
+        if (!py::isinstance<AnyTensor>(b)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+        return py::cast(call_binary(b.cast<const AnyTensor&>(), a, kMatmul));
+      }, py::is_operator(), "other @ self (see ember.matmul).")
+      .def("mm", [](const AnyTensor& a, const AnyTensor& b) {
+        return call_binary(a, b, [](const auto& x, const auto& y) { return mm(x, y); });
+      }, py::arg("mat2"), "Product of two 2-D tensors.")
+      .def("bmm", [](const AnyTensor& a, const AnyTensor& b) {
+        return call_binary(a, b, [](const auto& x, const auto& y) { return bmm(x, y); });
+      }, py::arg("mat2"), "Batched product of (B, M, K) and (B, K, N) tensors.")
+      .def("dot", [](const AnyTensor& a, const AnyTensor& b) {
+        return call_binary(a, b, [](const auto& x, const auto& y) { return dot(x, y); });
+      }, py::arg("other"), "Dot product of two 1-D tensors, as a 0-d tensor.")
+      .def("outer", [](const AnyTensor& a, const AnyTensor& b) {
+        return call_binary(a, b, [](const auto& x, const auto& y) { return outer(x, y); });
+      }, py::arg("vec2"), "Outer product of two 1-D tensors.");
 }
 
 }  // namespace ember::python

@@ -389,7 +389,21 @@ class Tensor {
 
 
   // --- linear algebra methods (defined in ops/linalg.hpp) ---
-
+  /// Matrix product with NumPy's rules (see ember::matmul).
+  template <Element U>
+  Tensor<promote_t<T, U>> matmul(const Tensor<U>& other) const;
+  /// Product of two 2-D tensors (see ember::mm).
+  template <Element U>
+  Tensor<promote_t<T, U>> mm(const Tensor<U>& other) const;
+  /// Batched product of two 3-D tensors (see ember::bmm).
+  template <Element U>
+  Tensor<promote_t<T, U>> bmm(const Tensor<U>& other) const;
+  /// Dot product of two 1-D tensors (see ember::dot).
+  template <Element U>
+  Tensor<promote_t<T, U>> dot(const Tensor<U>& other) const;
+  /// Outer product of two 1-D tensors (see ember::outer).
+  template <Element U>
+  Tensor<promote_t<T, U>> outer(const Tensor<U>& other) const;
   // --- end linear algebra methods ---
 
 

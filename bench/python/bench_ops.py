@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""ember beside PyTorch and NumPy, measured in one run on this machine.
+
+Usage::
+
+    PYTHONPATH=python python bench/python/bench_ops.py [--quick] [--json results.json] [--threads N]
+
+Workloads
+  * per-call overhead of tiny ops (median time per call over many ``timeit`` repetitions, the
+    libraries taking turns in each repetition so that load from other processes hits all alike):
+    ``a + b`` on 4-element float32 tensors, ``relu`` and ``sum`` on 4 elements, a 4x4 matmul;
+  * float32 matmul of n x n matrices (n = 256, 1024, 2048; 256 and 1024 with ``--quick``) with all
+    threads, in GFLOP/s, also as a percentage of oneDNN's own ``dnnl_sgemm`` measured in the same run
+    (``ember._core._sgemm``, a benchmark-only binding that calls ``dnnl_sgemm`` on contiguous data).
+
+The table lists each library's time per call, and ``ember/best`` = ember's time divided by the best
+peer's (below 1: ember is faster). Each library is skipped when it is missing, and so is each ember
+op that does not exist yet (ember.add / relu / sum are written in other parts of the project).
+``--json PATH`` writes every number, with the machine and the versions, as JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import timeit
+
+import numpy as np
+
+try:
+    import ember
+except ImportError:  # pragma: no cover - run with PYTHONPATH=python or after pip install .
+    ember = None
+try:
+    import torch
+except ImportError:
+    torch = None
+
+LIBS = ("ember", "torch", "numpy")
+SETTLE_S = 0.02  # pause before each timed block, see measure()
+
+
+def measure(fns: dict, number: int | None, repeat: int, target_s: float = 0.0) -> dict:
+    """Median seconds per call of each callable in fns.
+
+    The libraries take turns within every repetition (round robin), so that a burst of load from
+    another process on the machine falls on all of them rather than on one. Each repetition times
+    `number` calls; number=None picks, per library, enough calls to last about target_s.
+    """
+    numbers = {}
+    for lib, fn in fns.items():
+        fn()  # warm-up: caches, lazy initialisation, primitive creation
+        if number is None:
+            t0 = time.perf_counter()
+            fn()
+            numbers[lib] = max(1, int(target_s / max(time.perf_counter() - t0, 1e-9)))
+        else:
+            numbers[lib] = number
+    runs = {lib: [] for lib in fns}
+    for _ in range(repeat):
+        for lib, fn in fns.items():
+            # Let the previous library's idle worker threads (OpenMP, OpenBLAS) stop spinning: they
+            # would otherwise take cores from this one.
+            time.sleep(SETTLE_S)
+            runs[lib].append(timeit.Timer(fn).timeit(number=numbers[lib]) / numbers[lib])
+    return {lib: statistics.median(r) for lib, r in runs.items()}
+
+
+# --- workloads: each returns {library: zero-argument callable} for what exists ---
+
+def ember_op(name: str):
+    """ember.<name> when that op exists in this build, else None."""
+    return getattr(ember, name, None) if ember is not None else None
+
+
+def tiny_add():
+    fns = {}
+    x = np.arange(4, dtype=np.float32)
+    y = np.arange(4, dtype=np.float32) + 1
+    if ember is not None and hasattr(ember.Tensor, "__add__"):
+        a, b = ember.from_numpy(x.copy()), ember.from_numpy(y.copy())
+        fns["ember"] = lambda: a + b
+    if torch is not None:
+        ta, tb = torch.from_numpy(x.copy()), torch.from_numpy(y.copy())
+        fns["torch"] = lambda: ta + tb
+    na, nb = x.copy(), y.copy()
+    fns["numpy"] = lambda: na + nb
+    return fns
+
+
+def tiny_relu():
+    fns = {}
+    x = np.array([-1.0, 2.0, -3.0, 4.0], np.float32)
+    relu = ember_op("relu")
+    if relu is not None:
+        a = ember.from_numpy(x.copy())
+        fns["ember"] = lambda: relu(a)
+    if torch is not None:
+        ta = torch.from_numpy(x.copy())
+        fns["torch"] = lambda: torch.relu(ta)
+    na = x.copy()
+    fns["numpy"] = lambda: np.maximum(na, 0)
+    return fns
+
+
+def tiny_sum():
+    fns = {}
+    x = np.arange(4, dtype=np.float32)
+    esum = ember_op("sum")
+    if esum is not None:
+        a = ember.from_numpy(x.copy())
+        fns["ember"] = lambda: esum(a)
+    if torch is not None:
+        ta = torch.from_numpy(x.copy())
+        fns["torch"] = lambda: torch.sum(ta)
+    na = x.copy()
+    fns["numpy"] = lambda: np.sum(na)
+    return fns
+
+
+def matmul_fns(n: int):
+    """ember / torch / numpy / oneDNN sgemm computing an n x n float32 product."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, n), dtype=np.float32)
+    y = rng.standard_normal((n, n), dtype=np.float32)
+    fns = {}
+    if ember is not None and ember_op("matmul") is not None:
+        a, b = ember.from_numpy(x.copy()), ember.from_numpy(y.copy())
+        fns["ember"] = lambda: ember.matmul(a, b)
+        sgemm = getattr(ember._core, "_sgemm", None)
+        if sgemm is not None:
+            fns["sgemm"] = lambda: sgemm(a, b)
+    if torch is not None:
+        ta, tb = torch.from_numpy(x.copy()), torch.from_numpy(y.copy())
+        fns["torch"] = lambda: ta @ tb
+    na, nb = x.copy(), y.copy()
+    fns["numpy"] = lambda: na @ nb
+    return fns
+
+
+def check_matmul_agrees(n: int = 64) -> None:
+    """Refuses to time a matmul that gives wrong answers."""
+    fns = matmul_fns(n)
+    ref = fns["numpy"]()
+    for lib, fn in fns.items():
+        r = fn()
+        got = r.numpy() if hasattr(r, "numpy") else np.asarray(r)
+        if not np.allclose(got, ref, rtol=1e-3, atol=1e-3):
+            raise SystemExit(f"{lib} matmul disagrees with NumPy at n={n}")
+
+
+# --- running and reporting ---
+
+def run(quick: bool, threads: int) -> dict:
+    if ember is not None:
+        ember.set_num_threads(threads)
+    if torch is not None:
+        torch.set_num_threads(threads)
+    number, repeat = (1000, 5) if quick else (20000, 15)
+    rows = []
+
+    for name, make in (("add 4 float32 (a + b)", tiny_add), ("relu 4 float32", tiny_relu),
+                       ("sum 4 float32", tiny_sum), ("matmul 4x4 float32", lambda: matmul_fns(4))):
+        row = {"workload": name, "unit": "us/call", "flops": None}
+        row.update({lib: t * 1e6 for lib, t in measure(make(), number, repeat).items()})
+        rows.append(row)
+
+    check_matmul_agrees()
+    sizes = (256, 1024) if quick else (256, 1024, 2048)
+    for n in sizes:
+        row = {"workload": f"matmul {n}x{n} float32", "unit": "us/call", "flops": 2.0 * n**3}
+        times = measure(matmul_fns(n), None, repeat=3 if quick else 9, target_s=0.05 if quick else 0.2)
+        row.update({lib: t * 1e6 for lib, t in times.items()})
+        rows.append(row)
+
+    for row in rows:
+        peers = [row[p] for p in ("torch", "numpy") if p in row]
+        row["ratio_ember_best_peer"] = row["ember"] / min(peers) if "ember" in row and peers else None
+        if row["flops"]:
+            for lib in LIBS + ("sgemm",):
+                if lib in row:
+                    row[f"{lib}_gflops"] = row["flops"] / (row[lib] * 1e-6) / 1e9
+            if "ember" in row and "sgemm" in row:
+                row["ember_pct_of_sgemm"] = 100.0 * row["sgemm"] / row["ember"]
+    return {"machine": machine_info(threads), "quick": quick, "rows": rows}
+
+
+def machine_info(threads: int) -> dict:
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "threads": threads,
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "torch": getattr(torch, "__version__", None),
+        "ember": getattr(ember, "__version__", None),
+    }
+
+
+def fmt(v, width=10, prec=2):
+    return f"{v:{width}.{prec}f}" if isinstance(v, (int, float)) else f"{'-':>{width}}"
+
+
+def print_table(result: dict) -> None:
+    m = result["machine"]
+    print(f"# {m['cpu']}, {m['cpu_count']} CPUs, {m['threads']} threads; numpy {m['numpy']}, torch {m['torch']}, "
+          f"ember {m['ember']}")
+    print("# time per call in microseconds (median); ember/best = ember's time / best peer's (< 1: ember faster)")
+    head = f"{'workload':<26}{'ember':>10}{'torch':>10}{'numpy':>10}{'sgemm':>10}{'ember/best':>11}"
+    print(head)
+    print("-" * len(head))
+    for r in result["rows"]:
+        print(f"{r['workload']:<26}{fmt(r.get('ember'))}{fmt(r.get('torch'))}{fmt(r.get('numpy'))}"
+              f"{fmt(r.get('sgemm'))}{fmt(r.get('ratio_ember_best_peer'), 11)}")
+    flops_rows = [r for r in result["rows"] if r["flops"] and r["flops"] > 1e6]
+    if flops_rows:
+        print()
+        head = f"{'matmul, GFLOP/s':<26}{'ember':>10}{'torch':>10}{'numpy':>10}{'sgemm':>10}{'% of sgemm':>11}"
+        print(head)
+        print("-" * len(head))
+        for r in flops_rows:
+            print(f"{r['workload']:<26}{fmt(r.get('ember_gflops'), prec=1)}{fmt(r.get('torch_gflops'), prec=1)}"
+                  f"{fmt(r.get('numpy_gflops'), prec=1)}{fmt(r.get('sgemm_gflops'), prec=1)}"
+                  f"{fmt(r.get('ember_pct_of_sgemm'), 11, 1)}")
+    missing = [lib for lib, mod in (("ember", ember), ("torch", torch)) if mod is None]
+    if missing:
+        print(f"# not installed, skipped: {', '.join(missing)}")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="a few-second run: fewer repetitions, no 2048 matmul")
+    p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    p.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for ember and torch (default: all)")
+    args = p.parse_args(argv)
+    result = run(args.quick, args.threads)
+    print_table(result)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+        print(f"# wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+#pragma once
+// float32 matrix products on oneDNN's matmul primitive, fetched from ember's primitive cache.
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstring>
+
+#include "ember/backend/onednn/cache.hpp"
+#include "ember/backend/onednn/engine.hpp"
+
+namespace ember::detail::onednn {
+
+/// Below this many multiply-adds (batch * M * N * K) a float32 product runs on Eigen: a oneDNN
+/// call costs about a microsecond of fixed overhead, more than a small product itself.
+inline constexpr std::int64_t kMinMatmulWork = 32 * 32 * 32;
+
+/// A ready matmul primitive with the memory descriptors it was made for.
+struct MatmulEntry {
+  dnnl::matmul prim;
+  dnnl::memory::desc a_md, b_md, out_md;
+  bool reference = false;  // oneDNN chose its reference loop: these strides have no fast kernel
+};
+
+/// True when oneDNN can run a matrix product of rank r (it has at most DNNL_MAX_NDIMS dims).
+inline bool matmul_supported(std::size_t rank) { return rank >= 2 && rank <= DNNL_MAX_NDIMS; }
+
+/// out = a @ b, batched. With the dim letters B (batch), M, K, N, all shapes have the same rank r:
+/// a is (Ba..., M, K), b is (Bb..., K, N), out is (B..., M, N) and contiguous, and every batch dim
+/// of a and b is either out's or 1 (broadcast, which oneDNN does itself). Strides are in elements
+/// and may be anything oneDNN accepts (a transposed view runs without a copy).
+/// Returns false, doing nothing, when oneDNN only has its slow reference loop for these strides and
+/// allow_reference is false: the caller then passes contiguous copies.
+template <Element T>
+bool matmul(const T* a, const Shape& a_shape, const Shape& a_strides, const T* b, const Shape& b_shape,
+            const Shape& b_strides, T* out, const Shape& out_shape, bool allow_reference) {
+  static_assert(std::is_same_v<T, float>, "oneDNN matmul runs float32 here");
+  Key key;
+  key.add(1).add(static_cast<std::int64_t>(dtype_of<T>));
+  key.add(a_shape).add(a_strides).add(b_shape).add(b_strides).add(out_shape);
+  static PrimitiveCache<MatmulEntry> cache;
+  const MatmulEntry e = cache.get(key, [&] {
+    MatmulEntry m;
+    m.a_md = desc<T>(a_shape, a_strides);
+    m.b_md = desc<T>(b_shape, b_strides);
+    m.out_md = desc<T>(out_shape, contiguous_strides(out_shape));
+    dnnl::matmul::primitive_desc pd(engine(), m.a_md, m.b_md, m.out_md);
+    m.reference = std::strncmp(pd.impl_info_str(), "ref", 3) == 0;
+    m.prim = dnnl::matmul(pd);
+    return m;
+  });
+  if (e.reference && !allow_reference) return false;
+  dnnl::memory am(e.a_md, engine(), const_cast<T*>(a));
+  dnnl::memory bm(e.b_md, engine(), const_cast<T*>(b));
+  dnnl::memory om(e.out_md, engine(), out);
+  e.prim.execute(stream(), {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, om}});
+  stream().wait();
+  return true;
+}
+
+/// The oneDNN implementation chosen for a product of these layouts ("brg:avx512_core", "ref:any"...),
+/// for tests and benchmarks.
+inline std::string matmul_impl_name(const Shape& a_shape, const Shape& a_strides, const Shape& b_shape,
+                                    const Shape& b_strides, const Shape& out_shape) {
+  dnnl::matmul::primitive_desc pd(engine(), desc<float>(a_shape, a_strides), desc<float>(b_shape, b_strides),
+                                  desc<float>(out_shape, contiguous_strides(out_shape)));
+  return pd.impl_info_str();
+}
+
+/// C = A @ B by oneDNN's sgemm for contiguous row-major A (M, K) and B (K, N): the peak that
+/// benchmarks compare ember's matmul with.
+inline void sgemm(const float* a, const float* b, float* c, std::int64_t m, std::int64_t n, std::int64_t k) {
+  const dnnl_status_t s = dnnl_sgemm('N', 'N', m, n, k, 1.0f, a, std::max<std::int64_t>(k, 1), b,
+                                     std::max<std::int64_t>(n, 1), 0.0f, c, std::max<std::int64_t>(n, 1));
+  EMBER_CHECK(s == dnnl_success, "sgemm", "dnnl_sgemm failed with status ", static_cast<int>(s));
+}
+
+}  // namespace ember::detail::onednn
