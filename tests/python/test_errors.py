@@ -36,7 +36,7 @@ BAD_INPUTS = [
     ("stack shapes", lambda: ember.stack([x23(), ember.zeros(3, 2)]), ValueError, r"\[stack\].*\(2, 3\).*\(3, 2\)"),
     ("masked_fill mask dtype", lambda: ember.masked_fill(x23(), ember.zeros(2, 3), 1.0), TypeError, r"\[masked_fill\].*bool"),
     ("where cond dtype", lambda: ember.where(x23(), x23(), x23()), TypeError, r"\[where\].*bool"),
-    ("add operand type", lambda: x23() + "a", TypeError, r"\[add\].*str"),
+    ("add operand type", lambda: x23() + "a", TypeError, r"unsupported operand.*Tensor.*str"),
     ("in-place int div", lambda: ember.zeros(2, dtype=ember.int64).div_(2), TypeError, r"\[div_\]"),
     ("mean of ints", lambda: ember.zeros(2, dtype=ember.int64).mean(), TypeError, r"\[mean\].*int64"),
     ("item of many", lambda: x23().item(), ValueError, r"\[item\].*6 elements.*\(2, 3\)"),
