@@ -1,0 +1,1020 @@
+"""
+ember's C++ core: typed tensors on oneDNN and Eigen
+"""
+from __future__ import annotations
+import numpy
+import typing
+import typing_extensions
+__all__: list[str] = ['Generator', 'Tensor', 'abs', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'cos', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dtype', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'index_select', 'int', 'int32', 'int64', 'le', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mul', 'multiply', 'ne', 'neg', 'negative', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'relu', 'return_types', 'rsqrt', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
+class Tensor:
+    """
+    An n-dimensional array of one dtype on one device, with PyTorch's API.
+    """
+    __array_priority__: typing.ClassVar[int] = 1000
+    @staticmethod
+    def __repr__(t) -> str:
+        ...
+    @staticmethod
+    def __str__(t) -> str:
+        ...
+    def __abs__(self) -> Tensor:
+        ...
+    def __add__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __and__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __array__(self, dtype: typing.Any = None, copy: typing.Any = None) -> typing.Any:
+        ...
+    def __bool__(self) -> bool:
+        ...
+    def __copy__(self) -> Tensor:
+        ...
+    def __deepcopy__(self, arg0: typing.Any) -> Tensor:
+        ...
+    def __dlpack__(self, *, stream: typing.Any = None, max_version: typing.Any = None, dl_device: typing.Any = None, copy: typing.Any = None) -> typing_extensions.CapsuleType:
+        """
+        A DLPack capsule sharing this tensor's memory.
+        """
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """
+        (device type, device index) as DLPack numbers them.
+        """
+    def __eq__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __float__(self) -> float:
+        ...
+    def __ge__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __getitem__(self, key: typing.Any) -> Tensor:
+        """
+        self[key] with NumPy's rules: ints, slices, None and ... give views; integer and bool tensors, arrays and lists are advanced indices (a copy).
+        """
+    def __gt__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __hash__(self):
+        """
+        Return hash(self).
+        """
+    def __iadd__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __imul__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __index__(self) -> int:
+        ...
+    def __int__(self) -> int:
+        ...
+    def __invert__(self) -> Tensor:
+        """
+        ~input for a bool tensor (logical not).
+        """
+    def __isub__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __itruediv__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __le__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __len__(self) -> int:
+        ...
+    def __lt__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __matmul__(self, arg0: typing.Any) -> typing.Any:
+        """
+        self @ other (see ember.matmul).
+        """
+    def __mul__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __ne__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __neg__(self) -> Tensor:
+        ...
+    def __or__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __pow__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __radd__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __rand__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __rmatmul__(self, arg0: typing.Any) -> typing.Any:
+        """
+        other @ self (see ember.matmul).
+        """
+    def __rmul__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __ror__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __rpow__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __rsub__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __rtruediv__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __rxor__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __setitem__(self, key: typing.Any, value: typing.Any) -> None:
+        """
+        self[key] = value: value (a number, tensor or array) is broadcast to the indexed shape and converted; advanced indices scatter, the last write to a repeated position winning.
+        """
+    def __sub__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __truediv__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def __xor__(self, arg0: typing.Any) -> typing.Any:
+        ...
+    def abs(self) -> Tensor:
+        """
+        |input| elementwise.
+        """
+    def add(self, other: typing.Any) -> typing.Any:
+        """
+        input + other, broadcast and type-promoted (bool + bool is logical or).
+        """
+    def add_(self, other: typing.Any) -> typing.Any:
+        """
+        self += other in place (other broadcast to self's shape); returns self.
+        """
+    def all(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+        """
+        Whether every element over dim (None: all dims) is non-zero, as a bool tensor.
+        """
+    def amax(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+        """
+        Largest element over dim (None: all dims); NaN propagates; an empty reduced dim is an IndexError.
+        """
+    def amin(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+        """
+        Smallest element over dim (None: all dims); NaN propagates; an empty reduced dim is an IndexError.
+        """
+    def any(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+        """
+        Whether some element over dim (None: all dims) is non-zero, as a bool tensor.
+        """
+    def argmax(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+        """
+        Index (int64) of the largest element along dim, or of the flattened input when dim is None; ties give the first index, the first NaN wins.
+        """
+    def argmin(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+        """
+        Index (int64) of the smallest element along dim, or of the flattened input when dim is None; ties give the first index, the first NaN wins.
+        """
+    def bmm(self, mat2: Tensor) -> Tensor:
+        """
+        Batched product of (B, M, K) and (B, K, N) tensors.
+        """
+    def bool(self) -> Tensor:
+        """
+        Converts to bool.
+        """
+    def byte(self) -> Tensor:
+        """
+        Converts to uint8.
+        """
+    def chunk(self, chunks: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
+        """
+        At most `chunks` views along dim, each of ceil(size / chunks) elements.
+        """
+    def clamp(self, min: typing.Any = None, max: typing.Any = None) -> Tensor:
+        """
+        self limited elementwise to [min, max]; each bound optional, a number or a tensor.
+        """
+    def clip(self, min: typing.Any = None, max: typing.Any = None) -> Tensor:
+        """
+        Alias of clamp.
+        """
+    def clone(self) -> Tensor:
+        """
+        A contiguous copy that shares no memory.
+        """
+    def contiguous(self) -> Tensor:
+        """
+        This tensor if contiguous, else a contiguous copy.
+        """
+    def copy_(self, src: Tensor) -> Tensor:
+        """
+        Copies src (broadcast, converted) into this tensor in place.
+        """
+    def cos(self) -> Tensor:
+        """
+        Cosine elementwise.
+        """
+    def cpu(self) -> Tensor:
+        """
+        This tensor on the CPU.
+        """
+    def data_ptr(self) -> int:
+        """
+        Address of element 0.
+        """
+    def detach(self) -> Tensor:
+        """
+        This tensor, cut from the autograd graph.
+        """
+    def dim(self) -> int:
+        """
+        Number of dims.
+        """
+    def div(self, other: typing.Any) -> typing.Any:
+        """
+        input / other (true division: integers give float32), broadcast.
+        """
+    def div_(self, other: typing.Any) -> typing.Any:
+        """
+        self /= other in place; returns self (TypeError for integer self: the result is float).
+        """
+    def dot(self, other: Tensor) -> Tensor:
+        """
+        Dot product of two 1-D tensors, as a 0-d tensor.
+        """
+    def double(self) -> Tensor:
+        """
+        Converts to float64.
+        """
+    def element_size(self) -> int:
+        """
+        Bytes per element.
+        """
+    def eq(self, other: typing.Any) -> typing.Any:
+        """
+        input == other elementwise, as a bool tensor.
+        """
+    def exp(self) -> Tensor:
+        """
+        e**input elementwise (integer inputs give float32).
+        """
+    def expand(self, *args) -> Tensor:
+        """
+        A broadcast view with the given shape (-1 keeps a dim).
+        """
+    def expand_as(self, other: Tensor) -> Tensor:
+        """
+        expand() to other's shape.
+        """
+    def fill_(self, value: typing.Any) -> Tensor:
+        """
+        Sets every element to value, in place.
+        """
+    def flatten(self, start_dim: typing.SupportsInt | typing.SupportsIndex = 0, end_dim: typing.SupportsInt | typing.SupportsIndex = -1) -> Tensor:
+        """
+        Merges dims start_dim..end_dim (a view when possible).
+        """
+    def float(self) -> Tensor:
+        """
+        Converts to float32.
+        """
+    def gather(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor) -> Tensor:
+        """
+        ember.gather(self, dim, index).
+        """
+    def ge(self, other: typing.Any) -> typing.Any:
+        """
+        input >= other elementwise, as a bool tensor.
+        """
+    def gelu(self, *, approximate: str = 'none') -> Tensor:
+        """
+        GELU elementwise: exact erf form (approximate='none') or the tanh approximation ('tanh').
+        """
+    def gt(self, other: typing.Any) -> typing.Any:
+        """
+        input > other elementwise, as a bool tensor.
+        """
+    def index_put_(self, indices: typing.Any, values: Tensor) -> Tensor:
+        """
+        self[indices] = values for a tuple of index tensors (torch.Tensor.index_put_ without accumulate).
+        """
+    def index_select(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor) -> Tensor:
+        """
+        ember.index_select(self, dim, index).
+        """
+    def int(self) -> Tensor:
+        """
+        Converts to int32.
+        """
+    def is_contiguous(self) -> bool:
+        """
+        True when the elements are row-major with no gaps.
+        """
+    def is_floating_point(self) -> bool:
+        """
+        True for float32 and float64 tensors.
+        """
+    def item(self) -> typing.Any:
+        """
+        The value of a one-element tensor as a Python number.
+        """
+    def le(self, other: typing.Any) -> typing.Any:
+        """
+        input <= other elementwise, as a bool tensor.
+        """
+    def log(self) -> Tensor:
+        """
+        Natural logarithm elementwise.
+        """
+    def log1p(self) -> Tensor:
+        """
+        log(1 + input) elementwise, accurate for small input.
+        """
+    def log_softmax(self, dim: typing.Any, dtype: typing.Any = None) -> Tensor:
+        """
+        input - logsumexp(input) along dim, computed stably; floating inputs only (dtype converts first).
+        """
+    def logical_and(self, other: typing.Any) -> typing.Any:
+        """
+        (input != 0) and (other != 0) elementwise, as a bool tensor.
+        """
+    def logical_not(self) -> Tensor:
+        """
+        Elementwise input == 0, as a bool tensor.
+        """
+    def logical_or(self, other: typing.Any) -> typing.Any:
+        """
+        (input != 0) or (other != 0) elementwise, as a bool tensor.
+        """
+    def logical_xor(self, other: typing.Any) -> typing.Any:
+        """
+        (input != 0) xor (other != 0) elementwise, as a bool tensor.
+        """
+    def logsumexp(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+        """
+        log(sum(exp(input))) over dim (None: all dims), computed stably; integer inputs give float32.
+        """
+    def long(self) -> Tensor:
+        """
+        Converts to int64.
+        """
+    def lt(self, other: typing.Any) -> typing.Any:
+        """
+        input < other elementwise, as a bool tensor.
+        """
+    def masked_fill(self, mask: Tensor, value: typing.Any) -> Tensor:
+        """
+        A copy with value where mask (bool, broadcast) is true.
+        """
+    def masked_fill_(self, mask: Tensor, value: typing.Any) -> Tensor:
+        """
+        Sets the elements where mask (bool, broadcast to self) is true to value, in place.
+        """
+    def matmul(self, other: Tensor) -> Tensor:
+        """
+        Matrix product with NumPy's rules (see ember.matmul).
+        """
+    def max(self, dim: typing.Any = None, keepdim: bool = False) -> typing.Any:
+        """
+        max(input): the largest element (0-d; NaN propagates). max(input, dim, keepdim=False): a named tuple (values, indices) along dim; ties give the first index. max(input, other): the elementwise maximum.
+        """
+    def maximum(self, other: typing.Any) -> typing.Any:
+        """
+        Elementwise maximum (NaN propagates), broadcast and type-promoted.
+        """
+    def mean(self, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
+        """
+        Mean over dim (None: all dims); floating inputs only (TypeError otherwise, pass dtype= to convert).
+        """
+    def min(self, dim: typing.Any = None, keepdim: bool = False) -> typing.Any:
+        """
+        min(input): the smallest element (0-d; NaN propagates). min(input, dim, keepdim=False): a named tuple (values, indices) along dim; ties give the first index. min(input, other): the elementwise minimum.
+        """
+    def minimum(self, other: typing.Any) -> typing.Any:
+        """
+        Elementwise minimum (NaN propagates), broadcast and type-promoted.
+        """
+    def mm(self, mat2: Tensor) -> Tensor:
+        """
+        Product of two 2-D tensors.
+        """
+    def mul(self, other: typing.Any) -> typing.Any:
+        """
+        input * other, broadcast and type-promoted.
+        """
+    def mul_(self, other: typing.Any) -> typing.Any:
+        """
+        self *= other in place; returns self.
+        """
+    def multiply(self, other: typing.Any) -> typing.Any:
+        """
+        Alias of mul.
+        """
+    def narrow(self, dim: typing.SupportsInt | typing.SupportsIndex, start: typing.SupportsInt | typing.SupportsIndex, length: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+        """
+        length elements from start along dim (a view).
+        """
+    def ne(self, other: typing.Any) -> typing.Any:
+        """
+        input != other elementwise, as a bool tensor.
+        """
+    def neg(self) -> Tensor:
+        """
+        -input elementwise (TypeError for bool: use ~ or logical_not).
+        """
+    def numel(self) -> int:
+        """
+        Number of elements.
+        """
+    def numpy(self) -> numpy.ndarray:
+        """
+        A NumPy array sharing this tensor's memory (no copy).
+        """
+    def outer(self, vec2: Tensor) -> Tensor:
+        """
+        Outer product of two 1-D tensors.
+        """
+    def permute(self, *args) -> Tensor:
+        """
+        Reorders the dims (a view).
+        """
+    def pow(self, other: typing.Any) -> typing.Any:
+        """
+        input ** other (tensor or scalar on either side), broadcast and type-promoted.
+        """
+    def prod(self, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
+        """
+        Product over dim (None: all dims); bool/int inputs multiply in int64; dtype converts the input first.
+        """
+    def relu(self) -> Tensor:
+        """
+        max(input, 0) elementwise.
+        """
+    def reshape(self, *args) -> Tensor:
+        """
+        view() when possible, else a contiguous copy with the new shape.
+        """
+    def rsqrt(self) -> Tensor:
+        """
+        1 / sqrt(input) elementwise.
+        """
+    def select(self, dim: typing.SupportsInt | typing.SupportsIndex, index: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+        """
+        The slice at index along dim, with dim removed (a view).
+        """
+    def sigmoid(self) -> Tensor:
+        """
+        1 / (1 + exp(-input)) elementwise.
+        """
+    def silu(self) -> Tensor:
+        """
+        input * sigmoid(input) elementwise.
+        """
+    def sin(self) -> Tensor:
+        """
+        Sine elementwise.
+        """
+    def size(self, dim: typing.SupportsInt | typing.SupportsIndex | None = None) -> typing.Any:
+        """
+        The shape, or the extent of one dim.
+        """
+    def softmax(self, dim: typing.Any, dtype: typing.Any = None) -> Tensor:
+        """
+        exp(input) / sum(exp(input)) along dim, computed stably; floating inputs only (dtype converts first).
+        """
+    def split(self, split_size: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
+        """
+        Views of pieces along dim (split_size an int or a list of sizes).
+        """
+    def sqrt(self) -> Tensor:
+        """
+        Square root elementwise.
+        """
+    def squeeze(self, dim: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
+        """
+        Removes dims of extent 1 (a view).
+        """
+    def std(self, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> Tensor:
+        """
+        Standard deviation over dim (None: all dims) with divisor N - correction (default 1; unbiased=False means 0); floating inputs only.
+        """
+    def storage_offset(self) -> int:
+        """
+        Offset of element 0 in the storage, in elements.
+        """
+    def stride(self, dim: typing.SupportsInt | typing.SupportsIndex | None = None) -> typing.Any:
+        """
+        Strides in elements, or the stride of one dim.
+        """
+    def sub(self, other: typing.Any) -> typing.Any:
+        """
+        input - other, broadcast and type-promoted.
+        """
+    def sub_(self, other: typing.Any) -> typing.Any:
+        """
+        self -= other in place; returns self.
+        """
+    def subtract(self, other: typing.Any) -> typing.Any:
+        """
+        Alias of sub.
+        """
+    def sum(self, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
+        """
+        Sum over dim (None: all dims; an int or a tuple of ints); bool/int inputs sum to int64; dtype converts the input first.
+        """
+    def t(self) -> Tensor:
+        """
+        Transpose of a tensor with at most 2 dims.
+        """
+    def tanh(self) -> Tensor:
+        """
+        Hyperbolic tangent elementwise.
+        """
+    def to(self, dtype_or_device: typing.Any = None, dtype: typing.Any = None, *, copy: bool = False) -> Tensor:
+        """
+        A tensor converted to another dtype and/or device (self when nothing changes).
+        """
+    def tolist(self) -> typing.Any:
+        """
+        The elements as (nested) Python lists; a number for a 0-d tensor.
+        """
+    def transpose(self, dim0: typing.SupportsInt | typing.SupportsIndex, dim1: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+        """
+        Swaps two dims (a view).
+        """
+    def true_divide(self, other: typing.Any) -> typing.Any:
+        """
+        Alias of div.
+        """
+    def type(self, dtype: typing.Any) -> Tensor:
+        """
+        Converts to dtype.
+        """
+    def unsqueeze(self, dim: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+        """
+        Inserts a dim of extent 1 (a view).
+        """
+    def var(self, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> Tensor:
+        """
+        Variance over dim (None: all dims) with divisor N - correction (default 1; unbiased=False means 0); floating inputs only.
+        """
+    def view(self, *args) -> Tensor:
+        """
+        A view with a new shape (one dim may be -1); the strides must allow it.
+        """
+    def where(self, condition: Tensor, other: typing.Any) -> Tensor:
+        """
+        condition ? self : other elementwise.
+        """
+    def zero_(self) -> Tensor:
+        """
+        Sets every element to zero, in place.
+        """
+    @property
+    def T(self) -> Tensor:
+        """
+        All dims reversed (a view).
+        """
+    @property
+    def device(self) -> device:
+        """
+        The device the elements live on.
+        """
+    @property
+    def dtype(self) -> numpy.dtype[typing.Any]:
+        """
+        The element type.
+        """
+    @property
+    def mT(self) -> Tensor:
+        """
+        The last two dims swapped (a view).
+        """
+    @property
+    def ndim(self) -> int:
+        """
+        Number of dims.
+        """
+    @property
+    def shape(self) -> tuple:
+        """
+        The extent of each dim, as a tuple.
+        """
+class dtype:
+    """
+    An element type: ember.float32, ember.int64, ...
+    """
+    def __eq__(self: numpy.dtype[typing.Any], arg0: typing.Any) -> bool:
+        ...
+    def __getstate__(self: numpy.dtype[typing.Any]) -> int:
+        ...
+    def __hash__(self: numpy.dtype[typing.Any]) -> int:
+        ...
+    def __repr__(self: numpy.dtype[typing.Any]) -> str:
+        ...
+    def __setstate__(self: numpy.dtype[typing.Any], arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __str__(self: numpy.dtype[typing.Any]) -> str:
+        ...
+    @property
+    def is_floating_point(self) -> bool:
+        ...
+    @property
+    def itemsize(self) -> int:
+        ...
+class device:
+    """
+    Where a tensor lives: ember.device('cpu'), ember.device('cuda:0').
+    """
+    def __eq__(self, arg0: typing.Any) -> bool:
+        ...
+    def __hash__(self) -> int:
+        ...
+    @typing.overload
+    def __init__(self, type: str) -> None:
+        ...
+    @typing.overload
+    def __init__(self, type: str, index: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __str__(self) -> str:
+        ...
+    @property
+    def index(self) -> typing.Any:
+        ...
+    @property
+    def type(self) -> str:
+        ...
+class Generator:
+    """
+    A seedable source of random numbers for rand, randn, randint.
+    """
+    def __init__(self, device: typing.Any = 'cpu') -> None:
+        ...
+    def initial_seed(self) -> int:
+        """
+        The seed the stream started from.
+        """
+    def manual_seed(self, seed: typing.SupportsInt | typing.SupportsIndex) -> Generator:
+        """
+        Restarts the stream from seed; returns self.
+        """
+def _primitive_cache_stats() -> tuple[int, int]:
+    """
+    (hits, misses) of ember's oneDNN primitive cache, for tests and benchmarks.
+    """
+def _sgemm(a: Tensor, b: Tensor) -> Tensor:
+    """
+    For benchmarks only: a @ b by oneDNN's dnnl_sgemm on contiguous 2-D float32 tensors, with no checks beyond shapes, no caching and no broadcasting: the peak ember's matmul is measured against.
+    """
+def _to_numpy(tensor: Tensor) -> numpy.ndarray:
+    ...
+def abs(input: Tensor) -> Tensor:
+    """
+    |input| elementwise.
+    """
+def add(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    input + other, broadcast and type-promoted (bool + bool is logical or).
+    """
+def all(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+    """
+    Whether every element over dim (None: all dims) is non-zero, as a bool tensor.
+    """
+def amax(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+    """
+    Largest element over dim (None: all dims); NaN propagates; an empty reduced dim is an IndexError.
+    """
+def amin(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+    """
+    Smallest element over dim (None: all dims); NaN propagates; an empty reduced dim is an IndexError.
+    """
+def any(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+    """
+    Whether some element over dim (None: all dims) is non-zero, as a bool tensor.
+    """
+def arange(start: typing.Any, end: typing.Any = None, step: typing.Any = None, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    Values from start (default 0) below end, spaced by step; int64 when all arguments are ints.
+    """
+def argmax(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+    """
+    Index (int64) of the largest element along dim, or of the flattened input when dim is None; ties give the first index, the first NaN wins.
+    """
+def argmin(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+    """
+    Index (int64) of the smallest element along dim, or of the flattened input when dim is None; ties give the first index, the first NaN wins.
+    """
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """
+    Batched product of (B, M, K) and (B, K, N) tensors: (B, M, N).
+    """
+def cat(tensors: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
+    """
+    Joins tensors along an existing dim; shapes must match except in dim, mixed dtypes promote, and 1-D empty tensors are skipped (as torch.cat).
+    """
+def chunk(input: Tensor, chunks: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
+    """
+    At most `chunks` views along dim, each of ceil(size / chunks) elements.
+    """
+def clamp(input: Tensor, min: typing.Any = None, max: typing.Any = None) -> Tensor:
+    """
+    input limited elementwise to [min, max]; each bound optional, a number or a tensor (broadcast).
+    """
+def clip(input: Tensor, min: typing.Any = None, max: typing.Any = None) -> Tensor:
+    """
+    Alias of clamp.
+    """
+def concat(tensors: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
+    """
+    Alias of cat.
+    """
+def concatenate(tensors: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
+    """
+    Alias of cat.
+    """
+def cos(input: Tensor) -> Tensor:
+    """
+    Cosine elementwise.
+    """
+def div(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    input / other (true division: integers give float32), broadcast.
+    """
+def dot(input: Tensor, other: Tensor) -> Tensor:
+    """
+    Dot product of two 1-D tensors of equal length, as a 0-d tensor.
+    """
+def empty(*args, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    An uninitialised tensor. size: ints or one tuple of ints; dtype: an ember dtype; device: 'cpu' or an ember.device
+    """
+def empty_like(input: Tensor, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    An uninitialised tensor with input's shape, dtype and device.
+    """
+def eq(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    input == other elementwise, as a bool tensor.
+    """
+def exp(input: Tensor) -> Tensor:
+    """
+    e**input elementwise (integer inputs give float32).
+    """
+def eye(n: typing.SupportsInt | typing.SupportsIndex, m: typing.SupportsInt | typing.SupportsIndex | None = None, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    An n x m identity matrix.
+    """
+def from_dlpack(ext_tensor: typing.Any) -> Tensor:
+    """
+    A tensor sharing memory with any DLPack producer (PyTorch, JAX, NumPy), no copy.
+    """
+def from_numpy(ndarray: numpy.ndarray) -> Tensor:
+    """
+    A tensor sharing memory with a NumPy array (no copy); writes are seen by both.
+    """
+def full(size: typing.Any, fill_value: typing.Any, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    A tensor filled with fill_value (dtype from the value when not given).
+    """
+def full_like(input: Tensor, fill_value: typing.Any, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    fill_value with input's shape, dtype and device.
+    """
+def gather(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor) -> Tensor:
+    """
+    out[i][j] = input[i][index[i][j]] for dim 1 (likewise for any dim); index is int64 with input's ndim.
+    """
+def ge(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    input >= other elementwise, as a bool tensor.
+    """
+def gelu(input: Tensor, *, approximate: str = 'none') -> Tensor:
+    """
+    GELU elementwise: exact erf form (approximate='none') or the tanh approximation ('tanh').
+    """
+def get_num_threads() -> int:
+    """
+    The number of threads ember's kernels use.
+    """
+def gt(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    input > other elementwise, as a bool tensor.
+    """
+def index_select(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor) -> Tensor:
+    """
+    The entries of input at positions index (1-D int64 or int32) along dim.
+    """
+def le(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    input <= other elementwise, as a bool tensor.
+    """
+def linspace(start: typing.SupportsFloat | typing.SupportsIndex, end: typing.SupportsFloat | typing.SupportsIndex, steps: typing.SupportsInt | typing.SupportsIndex, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    steps evenly spaced values from start to end, inclusive.
+    """
+def log(input: Tensor) -> Tensor:
+    """
+    Natural logarithm elementwise.
+    """
+def log1p(input: Tensor) -> Tensor:
+    """
+    log(1 + input) elementwise, accurate for small input.
+    """
+def log_softmax(input: Tensor, dim: typing.Any, dtype: typing.Any = None) -> Tensor:
+    """
+    input - logsumexp(input) along dim, computed stably; floating inputs only (dtype converts first).
+    """
+def logical_and(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    (input != 0) and (other != 0) elementwise, as a bool tensor.
+    """
+def logical_not(input: Tensor) -> Tensor:
+    """
+    Elementwise input == 0, as a bool tensor.
+    """
+def logical_or(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    (input != 0) or (other != 0) elementwise, as a bool tensor.
+    """
+def logical_xor(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    (input != 0) xor (other != 0) elementwise, as a bool tensor.
+    """
+def logsumexp(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+    """
+    log(sum(exp(input))) over dim (None: all dims), computed stably; integer inputs give float32.
+    """
+def lt(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    input < other elementwise, as a bool tensor.
+    """
+def manual_seed(seed: typing.SupportsInt | typing.SupportsIndex) -> None:
+    """
+    Seeds the default generator.
+    """
+def masked_fill(input: Tensor, mask: Tensor, value: typing.Any) -> Tensor:
+    """
+    A copy of input with value (a number or 0-d tensor) where mask (bool, broadcast) is true.
+    """
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """
+    Matrix product with NumPy's rules: 1-D @ 1-D is a 0-d dot product, a 1-D operand gains and then loses a dim, N-D operands are stacks of matrices whose batch dims broadcast; dtypes promote.
+    """
+def max(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> typing.Any:
+    """
+    max(input): the largest element (0-d; NaN propagates). max(input, dim, keepdim=False): a named tuple (values, indices) along dim; ties give the first index. max(input, other): the elementwise maximum.
+    """
+def maximum(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    Elementwise maximum (NaN propagates), broadcast and type-promoted.
+    """
+def mean(input: Tensor, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
+    """
+    Mean over dim (None: all dims); floating inputs only (TypeError otherwise, pass dtype= to convert).
+    """
+def min(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> typing.Any:
+    """
+    min(input): the smallest element (0-d; NaN propagates). min(input, dim, keepdim=False): a named tuple (values, indices) along dim; ties give the first index. min(input, other): the elementwise minimum.
+    """
+def minimum(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    Elementwise minimum (NaN propagates), broadcast and type-promoted.
+    """
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """
+    Product of two 2-D tensors.
+    """
+def mul(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    input * other, broadcast and type-promoted.
+    """
+def multiply(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    Alias of mul.
+    """
+def ne(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    input != other elementwise, as a bool tensor.
+    """
+def neg(input: Tensor) -> Tensor:
+    """
+    -input elementwise (TypeError for bool: use ~ or logical_not).
+    """
+def ones(*args, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    A tensor of ones. size: ints or one tuple of ints; dtype: an ember dtype; device: 'cpu' or an ember.device
+    """
+def ones_like(input: Tensor, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    Ones with input's shape, dtype and device.
+    """
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """
+    Outer product of 1-D tensors of lengths N and M: an (N, M) tensor.
+    """
+def pow(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    input ** other (tensor or scalar on either side), broadcast and type-promoted.
+    """
+def prod(input: Tensor, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
+    """
+    Product over dim (None: all dims); bool/int inputs multiply in int64; dtype converts the input first.
+    """
+def promote_types(type1: numpy.dtype[typing.Any], type2: numpy.dtype[typing.Any]) -> numpy.dtype[typing.Any]:
+    """
+    The dtype that arithmetic between tensors of type1 and type2 produces.
+    """
+def rand(*args, generator: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    Uniform samples in [0, 1).
+    """
+def randint(low: typing.SupportsInt | typing.SupportsIndex, high: typing.Any, size: typing.Any = None, *, generator: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    Uniform integers in [low, high): randint(high, size) or randint(low, high, size).
+    """
+def randn(*args, generator: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    Standard normal samples.
+    """
+def relu(input: Tensor) -> Tensor:
+    """
+    max(input, 0) elementwise.
+    """
+def rsqrt(input: Tensor) -> Tensor:
+    """
+    1 / sqrt(input) elementwise.
+    """
+def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
+    """
+    Sets the number of threads used by ember's kernels (oneDNN and loops).
+    """
+def sigmoid(input: Tensor) -> Tensor:
+    """
+    1 / (1 + exp(-input)) elementwise.
+    """
+def silu(input: Tensor) -> Tensor:
+    """
+    input * sigmoid(input) elementwise.
+    """
+def sin(input: Tensor) -> Tensor:
+    """
+    Sine elementwise.
+    """
+def softmax(input: Tensor, dim: typing.Any, dtype: typing.Any = None) -> Tensor:
+    """
+    exp(input) / sum(exp(input)) along dim, computed stably; floating inputs only (dtype converts first).
+    """
+def split(tensor: Tensor, split_size_or_sections: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
+    """
+    Views of pieces along dim: of split_size elements each (an int; the last may be smaller), or of the given sizes (a list adding up to the dim's extent).
+    """
+def sqrt(input: Tensor) -> Tensor:
+    """
+    Square root elementwise.
+    """
+def stack(tensors: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
+    """
+    Joins equally shaped tensors along a new dim inserted at dim (mixed dtypes promote).
+    """
+def std(input: Tensor, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> Tensor:
+    """
+    Standard deviation over dim (None: all dims) with divisor N - correction (default 1; unbiased=False means 0); floating inputs only.
+    """
+def sub(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    input - other, broadcast and type-promoted.
+    """
+def subtract(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    Alias of sub.
+    """
+def sum(input: Tensor, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
+    """
+    Sum over dim (None: all dims; an int or a tuple of ints); bool/int inputs sum to int64; dtype converts the input first.
+    """
+def tanh(input: Tensor) -> Tensor:
+    """
+    Hyperbolic tangent elementwise.
+    """
+def tensor(data: typing.Any, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    A tensor holding a copy of data (nested lists, numbers, NumPy arrays, tensors). Python floats give float32, ints int64, bools bool; NumPy arrays keep their dtype.
+    """
+def true_divide(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    Alias of div.
+    """
+def var(input: Tensor, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> Tensor:
+    """
+    Variance over dim (None: all dims) with divisor N - correction (default 1; unbiased=False means 0); floating inputs only.
+    """
+def where(condition: Tensor, input: typing.Any, other: typing.Any) -> Tensor:
+    """
+    Elementwise condition ? input : other (condition a bool tensor; input/other tensors or numbers, broadcast and promoted).
+    """
+def zeros(*args, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    A tensor of zeros. size: ints or one tuple of ints; dtype: an ember dtype; device: 'cpu' or an ember.device
+    """
+def zeros_like(input: Tensor, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    Zeros with input's shape, dtype and device.
+    """
+bool: dtype
+default_generator: Generator
+double: dtype
+float: dtype
+float32: dtype
+float64: dtype
+int: dtype
+int32: dtype
+int64: dtype
+long: dtype
+uint8: dtype
+negative = neg
+divide = true_divide
