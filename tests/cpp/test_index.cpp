@@ -1,21 +1,13 @@
 #include <gtest/gtest.h>
 
 #include "ember/ember.hpp"
+#include "helpers.hpp"
 
 using namespace ember;
+using ember::testing::error_of;
 using namespace ember::indexing;
 
 namespace {
-
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
 
 using I64 = std::int64_t;
 

@@ -5,8 +5,10 @@
 #include <string>
 
 #include "ember/ember.hpp"
+#include "helpers.hpp"
 
 using namespace ember;
+using ember::testing::error_of;
 
 namespace {
 
@@ -45,16 +47,6 @@ Tensor<float> eigen_mm(const Tensor<float>& a, const Tensor<float>& b) {
   Tensor<float> out = Tensor<float>::empty({a.size(0), b.size(1)});
   detail::eigen::matmul(a.data(), a.shape(), a.strides(), b.data(), b.shape(), b.strides(), out.data(), out.shape());
   return out;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

@@ -1,22 +1,10 @@
 #include <gtest/gtest.h>
 
 #include "ember/ember.hpp"
+#include "helpers.hpp"
 
 using namespace ember;
-
-namespace {
-
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
-
-}  // namespace
+using ember::testing::error_of;
 
 TEST(ShapeCat, JoinsAlongDim) {
   auto a = arange<float>(6).reshape({2, 3});
