@@ -42,9 +42,13 @@ test-cpp: setup
 test-python: setup
 	EMBER_REQUIRE_INSTALL=1 $(PY) -m pytest tests/python -q
 
+# Side-by-side benchmarks (Python: ember, PyTorch, NumPy; then the C++ Google Benchmark suite).
 bench: setup
-	$(PY) -m pip install -q "torch==2.13.0" "matplotlib>=3.6"
-	$(PY) bench/python/bench_ops.py $(if $(QUICK),--quick) --json build/bench.json
+	$(PY) bench/python/bench_ops.py $(if $(QUICK),--quick) --json build/bench/results.json
+	$(VENV)/bin/cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_BENCH=ON \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+	$(VENV)/bin/cmake --build build/bench -j $(JOBS)
+	build/bench/bench/cpp/bench_ops $(if $(QUICK),--benchmark_min_time=0.05)
 
 clean:
 	rm -rf build $(VENV) python/ember/_core*.so

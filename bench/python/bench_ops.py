@@ -14,8 +14,7 @@ Workloads
     (``ember._core._sgemm``, a benchmark-only binding that calls ``dnnl_sgemm`` on contiguous data).
 
 The table lists each library's time per call, and ``ember/best`` = ember's time divided by the best
-peer's (below 1: ember is faster). Each library is skipped when it is missing, and so is each ember
-op that does not exist yet (ember.add / relu / sum are written in other parts of the project).
+peer's (below 1: ember is faster). Each library is skipped when it is missing.
 ``--json PATH`` writes every number, with the machine and the versions, as JSON.
 """
 from __future__ import annotations
@@ -246,6 +245,7 @@ def main(argv=None) -> int:
     result = run(args.quick, args.threads)
     print_table(result)
     if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)
         print(f"# wrote {args.json}")
