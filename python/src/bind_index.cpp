@@ -31,7 +31,7 @@ TensorIndex item_from_py(py::handle h, py::handle mod) {
   if (o == Py_None) return indexing::None;
   if (o == Py_Ellipsis) return indexing::Ellipsis;
   if (PyBool_Check(o)) return TensorIndex(o == Py_True);
-  if (PyLong_Check(o)) return TensorIndex(h.cast<std::int64_t>());
+  if (PyLong_Check(o)) return TensorIndex(int64_from_py<std::out_of_range>(h, "index"));
   if (PySlice_Check(o)) {
     Py_ssize_t start, stop, step;
     if (PySlice_Unpack(o, &start, &stop, &step) < 0) throw py::error_already_set();
@@ -42,7 +42,7 @@ TensorIndex item_from_py(py::handle h, py::handle mod) {
   if (py::isinstance<AnyTensor>(h)) return h.cast<AnyTensor>();
   if (py::isinstance<py::array>(h) || py::isinstance<py::list>(h)) return index_tensor_from_py(h, mod);
   if (py::hasattr(h, "dtype") && py::hasattr(h, "item")) return item_from_py(h.attr("item")(), mod);  // NumPy scalar
-  if (PyIndex_Check(o)) return TensorIndex(py::int_(py::reinterpret_borrow<py::object>(h)).cast<std::int64_t>());
+  if (PyIndex_Check(o)) return TensorIndex(int64_from_py<std::out_of_range>(h, "index"));
   detail::fail<std::out_of_range>("index", "only integers, slices (`:`), ellipsis (`...`), None, and integer or ",
                                   "boolean tensors are valid indices (got ", type_name(h), ")");
 }

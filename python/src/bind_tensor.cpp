@@ -18,7 +18,7 @@ Device device_from_py(py::handle h) {
 }
 
 Shape shape_from_py(py::handle h, const char* op) {
-  if (py::isinstance<py::int_>(h)) return Shape{h.cast<std::int64_t>()};
+  if (py::isinstance<py::int_>(h)) return Shape{int64_from_py(h, op)};
   EMBER_CHECK_TYPE(py::isinstance<py::sequence>(h) && !py::isinstance<py::str>(h), op,
                    "size must be a tuple of ints, got ", std::string(py::str(py::type::of(h).attr("__name__"))));
   Shape s;
@@ -26,7 +26,7 @@ Shape shape_from_py(py::handle h, const char* op) {
     EMBER_CHECK_TYPE(py::isinstance<py::int_>(item) || py::hasattr(item, "__index__"), op,
                      "size must be a tuple of ints, got an element of type ",
                      std::string(py::str(py::type::of(item).attr("__name__"))));
-    s.push_back(py::int_(py::reinterpret_borrow<py::object>(item)).cast<std::int64_t>());
+    s.push_back(int64_from_py(item, op));
   }
   return s;
 }

@@ -23,6 +23,18 @@ Device device_from_py(py::handle h);
 Shape shape_from_py(py::handle h, const char* op);
 Shape shape_from_args(const py::args& args, const char* op);
 
+/// A Python int (or object with __index__) as int64; E (ValueError or IndexError) naming `op` when it
+/// does not fit.
+template <class E = std::invalid_argument>
+std::int64_t int64_from_py(py::handle h, const char* op) {
+  py::int_ i = py::reinterpret_steal<py::int_>(PyNumber_Index(h.ptr()));
+  if (!i) throw py::error_already_set();
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  if (overflow) detail::fail<E>(op, "integer ", std::string(py::str(i)), " is out of the int64 range");
+  return v;
+}
+
 /// A binary-op operand: a tensor, or a Python/NumPy scalar with its kind.
 struct Operand {
   const AnyTensor* tensor = nullptr;

@@ -48,6 +48,13 @@ BAD_INPUTS = [
     ("from_numpy complex", lambda: ember.from_numpy(np.zeros(2, np.complex64)), TypeError, r"\[from_numpy\].*complex64"),
     ("slice step", lambda: x23()[::-1], ValueError, r"step must be greater than zero"),
     ("copy_ broadcast", lambda: x23().copy_(ember.zeros(3, 3)), ValueError, r"\[copy_\].*\(3, 3\).*\(2, 3\)"),
+    ("numel overflows int64", lambda: ember.zeros(2**40, 2**40), ValueError, r"more elements than int64"),
+    ("bytes overflow int64", lambda: ember.zeros(2**62), ValueError, r"\[empty\].*more bytes than int64"),
+    ("size beyond int64", lambda: ember.zeros(2**63), ValueError, r"\[zeros\] integer 9223372036854775808 is out of the int64 range"),
+    ("allocation too large", lambda: ember.zeros(2**45), MemoryError, r""),
+    ("expand overflows int64", lambda: ember.ones(2, 3).expand(2**62, 2, 3), ValueError, r"more elements than int64"),
+    ("index beyond int64", lambda: ember.ones(3)[10**20], IndexError, r"\[index\] integer 10{20} is out of the int64 range"),
+    ("arange too long", lambda: ember.arange(0, 1e30, 1), ValueError, r"\[arange\].*too many elements"),
     ("argmax of empty", lambda: ember.zeros(0).argmax(), (ValueError, IndexError), r"argmax"),
 ]
 

@@ -132,10 +132,12 @@ inline std::string to_string(const Shape& s) {
   return os.str();
 }
 
-/// Number of elements of a shape (1 for a 0-d shape).
+/// Number of elements of a shape (1 for a 0-d shape); ValueError when it overflows int64.
 inline std::int64_t numel_of(const Shape& s) {
   std::int64_t n = 1;
-  for (auto d : s) n *= d;
+  for (auto d : s)
+    if (__builtin_mul_overflow(n, d, &n)) [[unlikely]]
+      detail::fail<std::invalid_argument>("shape", "shape ", s, " has more elements than int64 can count");
   return n;
 }
 

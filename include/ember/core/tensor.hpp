@@ -40,9 +40,10 @@ class Tensor {
   /// A fresh contiguous tensor with uninitialised elements.
   static Tensor empty(const Shape& shape, Device device = Device::cpu()) {
     for (auto d : shape) EMBER_CHECK(d >= 0, "empty", "negative dimension ", d, " in shape ", shape);
-    const std::int64_t n = numel_of(shape);
-    return Tensor(Storage::allocate(static_cast<std::size_t>(n) * sizeof(T), device), shape,
-                  contiguous_strides(shape), 0);
+    std::int64_t nbytes = 0;
+    EMBER_CHECK(!__builtin_mul_overflow(numel_of(shape), static_cast<std::int64_t>(sizeof(T)), &nbytes), "empty",
+                "shape ", shape, " needs more bytes than int64 can count");
+    return Tensor(Storage::allocate(static_cast<std::size_t>(nbytes), device), shape, contiguous_strides(shape), 0);
   }
 
   // --- properties ---
@@ -230,6 +231,7 @@ class Tensor {
       sh[i] = want;
       st[i] = want == have ? strides()[i - lead] : 0;
     }
+    numel_of(sh);  // throws when the expanded shape has more elements than int64 can count
     return Tensor(storage(), std::move(sh), std::move(st), offset());
   }
   /// expand() to other's shape.

@@ -82,7 +82,10 @@ Tensor<T> arange(double start, double end, double step = 1, Device device = Devi
   EMBER_CHECK(std::isfinite(start) && std::isfinite(end), "arange", "unsupported range: ", start, " -> ", end);
   EMBER_CHECK((end - start) / step >= 0 || end == start, "arange", "upper bound ", end, " and lower bound ",
               start, " inconsistent with step sign ", step);
-  const auto n = static_cast<std::int64_t>(std::max(0.0, std::ceil((end - start) / step)));
+  const double count = std::max(0.0, std::ceil((end - start) / step));
+  EMBER_CHECK(count < 0x1p62, "arange", "the range [", start, ", ", end, ") with step ", step,
+              " has too many elements (", count, ")");
+  const auto n = static_cast<std::int64_t>(count);
   Tensor<T> out = Tensor<T>::empty({n}, device);
   T* o = out.data();
   for (std::int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(start + static_cast<double>(i) * step);
