@@ -95,10 +95,18 @@ class type_caster<ember::AnyTensor> : public type_caster_base<ember::AnyTensor> 
   }
 
   using Base::cast;
+  // A result (an rvalue: every op's output) becomes a new Python object owning a moved AnyTensor.
+  // This is pybind11's own move-policy path minus its search for an existing Python object at the
+  // source address, which cannot succeed for a fresh heap AnyTensor and costs a hash lookup.
   static handle cast(ember::AnyTensor&& src, return_value_policy, handle parent) {
-    return type_caster_generic::cast(&src, return_value_policy::move, parent, ember::python::tensor_type_info(),
-                                     make_copy_constructor(static_cast<const ember::AnyTensor*>(nullptr)),
-                                     make_move_constructor(static_cast<const ember::AnyTensor*>(nullptr)));
+    const type_info* info = ember::python::tensor_type_info();
+    if (!info) return Base::cast(std::move(src), return_value_policy::move, parent);  // not bound yet: pybind11's error
+    auto inst = reinterpret_steal<object>(make_new_instance(info->type));
+    auto* wrapper = reinterpret_cast<instance*>(inst.ptr());
+    values_and_holders(wrapper).begin()->value_ptr() = new ember::AnyTensor(std::move(src));
+    wrapper->owned = true;
+    info->init_instance(wrapper, nullptr);  // constructs the holder and registers the instance
+    return inst.release();
   }
 };
 
