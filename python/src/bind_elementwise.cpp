@@ -30,10 +30,12 @@ std::optional<Operand> operand_or_none(py::handle h, const char* op, bool op_mod
 template <class F>
 py::object binary_py(py::handle a, py::handle b, bool op_mode) {
   AnyTensor r;
-  const bool ta = py::isinstance<AnyTensor>(a), tb = py::isinstance<AnyTensor>(b);
+  const AnyTensor* pa = tensor_ptr(a);
+  const AnyTensor* pb = tensor_ptr(b);
+  const bool ta = pa != nullptr, tb = pb != nullptr;
   if (ta && tb) {
-    const auto& x = a.cast<const AnyTensor&>();
-    const auto& y = b.cast<const AnyTensor&>();
+    const auto& x = *pa;
+    const auto& y = *pb;
     if (x.dtype() == y.dtype()) {  // the fast path: no conversion, one visit
       MaybeReleaseGil g(x.numel());
       r = x.visit([&](const auto& xt) -> AnyTensor {
@@ -57,7 +59,7 @@ py::object binary_py(py::handle a, py::handle b, bool op_mode) {
                             std::string(py::str(py::type::of(a).attr("__name__"))), " and ",
                             std::string(py::str(py::type::of(b).attr("__name__"))));
   }
-  const auto& t = (ta ? a : b).cast<const AnyTensor&>();
+  const auto& t = ta ? *pa : *pb;
   const auto o = operand_or_none(ta ? b : a, F::name, op_mode);
   if (!o) return not_implemented();
   const AnyTensor tp = t.to(promote_with_scalar(t.dtype(), o->kind));
@@ -75,8 +77,8 @@ py::object binary_py(py::handle a, py::handle b, bool op_mode) {
 template <class F>
 py::object inplace_py(py::handle self, py::handle other, bool op_mode) {
   const auto& s = self.cast<const AnyTensor&>();
-  if (py::isinstance<AnyTensor>(other)) {
-    const auto& o = other.cast<const AnyTensor&>();
+  if (const AnyTensor* po = tensor_ptr(other)) {
+    const auto& o = *po;
     MaybeReleaseGil g(s.numel());
     s.visit([&](const auto& st) { o.visit([&](const auto& ot) { F::call(st, ot); }); });
   } else {

@@ -57,12 +57,14 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
   cls.def("matmul", [](const AnyTensor& a, const AnyTensor& b) { return call_binary(a, b, kMatmul); },
           py::arg("other"), "Matrix product with NumPy's rules (see ember.matmul).")
       .def("__matmul__", [](const AnyTensor& a, py::handle b) -> py::object {
-        if (!py::isinstance<AnyTensor>(b)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-        return py::cast(call_binary(a, b.cast<const AnyTensor&>(), kMatmul));
+        const AnyTensor* pb = tensor_ptr(b);
+        if (!pb) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+        return py::cast(call_binary(a, *pb, kMatmul));
       }, py::is_operator(), "self @ other (see ember.matmul).")
       .def("__rmatmul__", [](const AnyTensor& a, py::handle b) -> py::object {
-        if (!py::isinstance<AnyTensor>(b)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-        return py::cast(call_binary(b.cast<const AnyTensor&>(), a, kMatmul));
+        const AnyTensor* pb = tensor_ptr(b);
+        if (!pb) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+        return py::cast(call_binary(*pb, a, kMatmul));
       }, py::is_operator(), "other @ self (see ember.matmul).")
       .def("mm", [](const AnyTensor& a, const AnyTensor& b) {
         return call_binary(a, b, [](const auto& x, const auto& y) { return mm(x, y); });

@@ -38,8 +38,8 @@ Shape shape_from_args(const py::args& args, const char* op) {
 
 Operand operand_from_py(py::handle h, const char* op) {
   Operand o;
-  if (py::isinstance<AnyTensor>(h)) {
-    o.tensor = &h.cast<const AnyTensor&>();
+  if (const AnyTensor* t = tensor_ptr(h)) {
+    o.tensor = t;
   } else if (PyBool_Check(h.ptr())) {
     o.kind = ScalarKind::Bool;
     o.ivalue = h.ptr() == Py_True;

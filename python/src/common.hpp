@@ -15,6 +15,24 @@ namespace ember::python {
 
 using TensorClass = py::class_<AnyTensor>;
 
+/// pybind11's record of the Python Tensor class, found once: pybind11's own lookup hashes the C++
+/// type's name twice on every argument and every result, which costs more than a small op.
+inline const py::detail::type_info* tensor_type_info() {
+  static const py::detail::type_info* info = nullptr;
+  if (!info) info = py::detail::get_type_info(typeid(AnyTensor));  // null until the class is bound
+  return info;
+}
+
+/// The AnyTensor held by h, or nullptr when h is not an ember.Tensor (a type check and a pointer read).
+inline const AnyTensor* tensor_ptr(py::handle h) {
+  const auto* info = tensor_type_info();
+  if (!info || !PyObject_TypeCheck(h.ptr(), info->type)) return nullptr;
+  if (Py_TYPE(h.ptr()) == info->type)  // exactly ember.Tensor: the value sits in the instance
+    return static_cast<const AnyTensor*>(reinterpret_cast<py::detail::instance*>(h.ptr())->get_value_and_holder().value_ptr());
+  py::detail::type_caster_base<AnyTensor> caster;  // a Python subclass: pybind11's general path
+  return caster.load(h, false) ? static_cast<const AnyTensor*>(caster) : nullptr;
+}
+
 /// Python's ember.float32 ... objects are DType values.
 DType dtype_from_py(py::handle h);
 /// Device from an ember.device, a string ("cpu", "cuda:0") or None (the CPU).
@@ -70,3 +88,38 @@ void bind_shape(py::module_& m, TensorClass& cls);
 void bind_index(py::module_& m, TensorClass& cls);
 
 }  // namespace ember::python
+
+namespace pybind11::detail {
+
+/// Arguments and results of type AnyTensor go through ember::python::tensor_ptr and the cached
+/// type record instead of pybind11's per-call type lookups; everything else is pybind11's.
+template <>
+class type_caster<ember::AnyTensor> : public type_caster_base<ember::AnyTensor> {
+  using Base = type_caster_base<ember::AnyTensor>;
+
+ public:
+  bool load(handle src, bool convert) {
+    if (const auto* p = ember::python::tensor_ptr(src)) {
+      value = const_cast<ember::AnyTensor*>(p);
+      return true;
+    }
+    return Base::load(src, convert);
+  }
+
+  using Base::cast;
+  // A result (an rvalue: every op's output) becomes a new Python object owning a moved AnyTensor.
+  // This is pybind11's own move-policy path minus its search for an existing Python object at the
+  // source address, which cannot succeed for a fresh heap AnyTensor and costs a hash lookup.
+  static handle cast(ember::AnyTensor&& src, return_value_policy, handle parent) {
+    const type_info* info = ember::python::tensor_type_info();
+    if (!info) return Base::cast(std::move(src), return_value_policy::move, parent);  // not bound yet: pybind11's error
+    auto inst = reinterpret_steal<object>(make_new_instance(info->type));
+    auto* wrapper = reinterpret_cast<instance*>(inst.ptr());
+    values_and_holders(wrapper).begin()->value_ptr() = new ember::AnyTensor(std::move(src));
+    wrapper->owned = true;
+    info->init_instance(wrapper, nullptr);  // constructs the holder and registers the instance
+    return inst.release();
+  }
+};
+
+}  // namespace pybind11::detail

@@ -14,7 +14,7 @@ PYBIND11_MODULE(_core, m) {
     }
   });
 
-  TensorClass cls(m, "Tensor", py::buffer_protocol(), py::dynamic_attr(),
+  TensorClass cls(m, "Tensor", py::buffer_protocol(),
                   "An n-dimensional array of one dtype on one device, with PyTorch's API.");
   bind_tensor(m, cls);
   bind_creation(m, cls);

@@ -1,6 +1,7 @@
 #pragma once
 // A device-tagged buffer shared by a tensor and all its views.
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -23,10 +24,14 @@ class Storage {
   static std::shared_ptr<Storage> allocate(std::size_t nbytes, Device device = Device::cpu()) {
     EMBER_CHECK_DEVICE(device.is_cpu(), "storage", "cannot allocate on ", device.str(),
                        ": ember was built without CUDA support");
-    const std::size_t rounded = (std::max<std::size_t>(nbytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
-    void* p = std::aligned_alloc(kAlignment, rounded);
-    if (!p) throw std::bad_alloc();
-    return std::make_shared<Storage>(p, nbytes, device, &free_aligned, nullptr);
+    // One malloc holds the shared_ptr control block, this Storage and the bytes (see
+    // TrailingBytesAllocator): a small tensor then costs one allocation from glibc's per-thread
+    // cache, where aligned_alloc took the slower memalign path and a separate block for the bytes.
+    void* data = nullptr;
+    auto s = std::allocate_shared<Storage>(TrailingBytesAllocator<Storage>{nbytes, &data}, nullptr, nbytes, device,
+                                           nullptr, nullptr);
+    s->data_ = data;
+    return s;
   }
 
   /// Wraps memory owned elsewhere; release(data, context) runs when the last view dies.
@@ -48,7 +53,31 @@ class Storage {
   Device device() const { return device_; }
 
  private:
-  static void free_aligned(void* p, void*) { std::free(p); }
+  // An allocator for std::allocate_shared that appends `extra` bytes, kAlignment-aligned, to the one
+  // block it allocates (the control block holding the Storage) and writes their address to *at.
+  // Rebound copies share the state; `at` is only read inside allocate_shared's single allocation.
+  template <class T>
+  struct TrailingBytesAllocator {
+    using value_type = T;
+    std::size_t extra;
+    void** at;
+
+    TrailingBytesAllocator(std::size_t e, void** a) : extra(e), at(a) {}
+    template <class U>
+    TrailingBytesAllocator(const TrailingBytesAllocator<U>& o) : extra(o.extra), at(o.at) {}  // NOLINT
+
+    T* allocate(std::size_t n) {
+      const std::size_t head = n * sizeof(T);
+      char* p = static_cast<char*>(std::malloc(head + kAlignment - 1 + extra));
+      if (!p) throw std::bad_alloc();
+      const auto bytes = (reinterpret_cast<std::uintptr_t>(p) + head + kAlignment - 1) & ~(kAlignment - 1);
+      *at = reinterpret_cast<void*>(bytes);
+      return reinterpret_cast<T*>(p);
+    }
+    void deallocate(T* p, std::size_t) { std::free(p); }
+    template <class U>
+    bool operator==(const TrailingBytesAllocator<U>&) const { return true; }
+  };
 
   void* data_;
   std::size_t nbytes_;

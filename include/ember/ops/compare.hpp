@@ -35,17 +35,17 @@ struct NotOp : BoolResult, NoOneDnn, AllowBool {
   template <Element A, Element B>                                                                     \
   Tensor<bool> fn(const Tensor<A>& a, const Tensor<B>& b) {                                           \
     using P = promote_t<A, B>;                                                                        \
-    return detail::binary<detail::Op>(a.template to<P>(), b.template to<P>());                        \
+    return detail::binary<detail::Op>(detail::promoted<P>(a), detail::promoted<P>(b));                \
   }                                                                                                   \
   template <Element T, Scalar S>                                                                      \
   Tensor<bool> fn(const Tensor<T>& a, S s) {                                                          \
     using P = scalar_promote_t<T, S>;                                                                 \
-    return detail::binary_scalar<detail::Op>(a.template to<P>(), static_cast<P>(s), false);           \
+    return detail::binary_scalar<detail::Op>(detail::promoted<P>(a), static_cast<P>(s), false);       \
   }                                                                                                   \
   template <Scalar S, Element T>                                                                      \
   Tensor<bool> fn(S s, const Tensor<T>& a) {                                                          \
     using P = scalar_promote_t<T, S>;                                                                 \
-    return detail::binary_scalar<detail::Op>(a.template to<P>(), static_cast<P>(s), true);            \
+    return detail::binary_scalar<detail::Op>(detail::promoted<P>(a), static_cast<P>(s), true);        \
   }
 /// a == b elementwise (broadcast, compared in the promoted type).
 EMBER_COMPARE_FN(eq, EqOp)
@@ -79,20 +79,20 @@ Tensor<promote_t<A, B>> where(const Tensor<bool>& cond, const Tensor<A>& a, cons
   b.check_cpu("where");
   const Shape s = broadcast_shapes(cond.shape(), broadcast_shapes(a.shape(), b.shape(), "where"), "where");
   Tensor<P> out = Tensor<P>::empty(s);
-  detail::where_kernel(out, cond, a.template to<P>(), b.template to<P>());
+  detail::where_kernel(out, cond, detail::promoted<P>(a), detail::promoted<P>(b));
   return out;
 }
 /// where() with a scalar for the false branch.
 template <Element T, Scalar S>
 Tensor<scalar_promote_t<T, S>> where(const Tensor<bool>& cond, const Tensor<T>& a, S b) {
   using P = scalar_promote_t<T, S>;
-  return where(cond, a.template to<P>(), Tensor<P>::empty({}).fill_(static_cast<P>(b)));
+  return where(cond, detail::promoted<P>(a), Tensor<P>::empty({}).fill_(static_cast<P>(b)));
 }
 /// where() with a scalar for the true branch.
 template <Scalar S, Element T>
 Tensor<scalar_promote_t<T, S>> where(const Tensor<bool>& cond, S a, const Tensor<T>& b) {
   using P = scalar_promote_t<T, S>;
-  return where(cond, Tensor<P>::empty({}).fill_(static_cast<P>(a)), b.template to<P>());
+  return where(cond, Tensor<P>::empty({}).fill_(static_cast<P>(a)), detail::promoted<P>(b));
 }
 
 // --- Tensor methods ---

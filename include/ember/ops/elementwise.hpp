@@ -37,6 +37,15 @@ constexpr bool can_cast(DType from, DType to) {
 
 namespace detail {
 
+// x as a Tensor<P>: x itself when it already is one, else a converted copy. Ops call this rather
+// than to<P>(), whose same-type copy of the handle costs two atomic reference-count updates per
+// operand on every small op. The result is a temporary: use it within the calling expression.
+template <Element P, Element T>
+decltype(auto) promoted(const Tensor<T>& x) {
+  if constexpr (std::is_same_v<P, T>) return (x);
+  else return x.template to<P>();
+}
+
 // --- op descriptions ---
 struct SameType {
   template <class T> using compute = T;
@@ -316,17 +325,17 @@ Tensor<float_t_of<T>> gelu(const Tensor<T>& x, std::string_view approximate = "n
   template <Element A, Element B>                                                                     \
   auto fn(const Tensor<A>& a, const Tensor<B>& b) {                                                   \
     using P = promote_t<A, B>;                                                                        \
-    return detail::binary<detail::Op>(a.template to<P>(), b.template to<P>());                        \
+    return detail::binary<detail::Op>(detail::promoted<P>(a), detail::promoted<P>(b));                \
   }                                                                                                   \
   template <Element T, Scalar S>                                                                      \
   auto fn(const Tensor<T>& a, S s) {                                                                  \
     using P = scalar_promote_t<T, S>;                                                                 \
-    return detail::binary_scalar<detail::Op>(a.template to<P>(), static_cast<P>(s), false);           \
+    return detail::binary_scalar<detail::Op>(detail::promoted<P>(a), static_cast<P>(s), false);       \
   }                                                                                                   \
   template <Scalar S, Element T>                                                                      \
   auto fn(S s, const Tensor<T>& a) {                                                                  \
     using P = scalar_promote_t<T, S>;                                                                 \
-    return detail::binary_scalar<detail::Op>(a.template to<P>(), static_cast<P>(s), true);            \
+    return detail::binary_scalar<detail::Op>(detail::promoted<P>(a), static_cast<P>(s), true);        \
   }
 /// Elementwise a + b with broadcasting and type promotion (bool + bool is logical or).
 EMBER_BINARY_FN(add, AddOp)
@@ -346,7 +355,7 @@ EMBER_BINARY_FN(minimum, MinOp)
 template <Element A, Element B>
 Tensor<promote_t<A, B>> pow(const Tensor<A>& a, const Tensor<B>& b) {
   using P = promote_t<A, B>;
-  return detail::binary<detail::PowOp>(a.template to<P>(), b.template to<P>());
+  return detail::binary<detail::PowOp>(detail::promoted<P>(a), detail::promoted<P>(b));
 }
 /// a raised to the scalar power e; a negative integer power of an integer tensor is an error.
 template <Element T, Scalar S>
@@ -354,13 +363,13 @@ Tensor<scalar_promote_t<T, S>> pow(const Tensor<T>& a, S e) {
   using P = scalar_promote_t<T, S>;
   if constexpr (std::is_integral_v<P> && std::is_signed_v<S>)
     EMBER_CHECK(e >= 0, "pow", "integers to negative integer powers are not allowed (exponent ", e, ")");
-  return detail::binary_scalar<detail::PowOp>(a.template to<P>(), static_cast<P>(e), false);
+  return detail::binary_scalar<detail::PowOp>(detail::promoted<P>(a), static_cast<P>(e), false);
 }
 /// The scalar b raised to the powers in e.
 template <Scalar S, Element T>
 Tensor<scalar_promote_t<T, S>> pow(S b, const Tensor<T>& e) {
   using P = scalar_promote_t<T, S>;
-  return detail::binary_scalar<detail::PowOp>(e.template to<P>(), static_cast<P>(b), true);
+  return detail::binary_scalar<detail::PowOp>(detail::promoted<P>(e), static_cast<P>(b), true);
 }
 
 /// x with every element limited to [min, max] (either bound optional; min > max gives max).
