@@ -22,7 +22,7 @@ $(VENV)/.installed: $(SOURCES)
 	@python3 -m venv --help >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv; }
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja "onednn-devel-cpu-gomp==2023.2.0"
+	$(PY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=3.1,<3.2" cmake ninja "onednn-devel-cpu-gomp==2023.2.0"
 	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(PY) -m pip install -q --no-build-isolation -e ".[test]"
 	@touch $@
 

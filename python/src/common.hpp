@@ -15,7 +15,8 @@ namespace ember::python {
 
 using TensorClass = py::class_<AnyTensor>;
 
-/// pybind11's record of the Python Tensor class, found once: pybind11's own lookup hashes the C++
+/// pybind11's record of the Python Tensor class, found once (this and the type_caster below use
+/// pybind11::detail, which is why pyproject.toml pins pybind11 to the tested 3.1 series): pybind11's own lookup hashes the C++
 /// type's name twice on every argument and every result, which costs more than a small op.
 inline const py::detail::type_info* tensor_type_info() {
   static const py::detail::type_info* info = nullptr;
