@@ -10,7 +10,7 @@ Workloads
     libraries taking turns in each repetition so that load from other processes hits all alike):
     ``a + b`` on 4-element float32 tensors, ``relu`` and ``sum`` on 4 elements, a 4x4 matmul;
   * float32 matmul of n x n matrices (n = 256, 1024, 2048; 256 and 1024 with ``--quick``) with all
-    threads, in GFLOP/s, also as a percentage of oneDNN's own ``dnnl_sgemm`` measured in the same run
+    threads, each library in a process of its own (see matmul_worker.py), in GFLOP/s, also as a percentage of oneDNN's own ``dnnl_sgemm`` measured in the same run
     (``ember._core._sgemm``, a benchmark-only binding that calls ``dnnl_sgemm`` on contiguous data).
 
 The table lists each library's time per call, and ``ember/best`` = ember's time divided by the best
@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 import timeit
@@ -152,6 +153,14 @@ def check_matmul_agrees(n: int = 64) -> None:
             raise SystemExit(f"{lib} matmul disagrees with NumPy at n={n}")
 
 
+def matmul_in_subprocess(lib: str, n: int, threads: int, repeat: int, target_s: float) -> float:
+    """Median seconds of lib's n x n matmul, measured by matmul_worker.py in a fresh process."""
+    worker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "matmul_worker.py")
+    out = subprocess.run([sys.executable, worker, lib, str(n), str(threads), str(repeat), str(target_s)],
+                         check=True, capture_output=True, text=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 # --- running and reporting ---
 
 def run(quick: bool, threads: int) -> dict:
@@ -172,8 +181,14 @@ def run(quick: bool, threads: int) -> dict:
     sizes = (256, 1024) if quick else (256, 1024, 2048)
     for n in sizes:
         row = {"workload": f"matmul {n}x{n} float32", "unit": "us/call", "flops": 2.0 * n**3}
-        times = measure(matmul_fns(n), None, repeat=3 if quick else 9, target_s=0.05 if quick else 0.2)
-        row.update({lib: t * 1e6 for lib, t in times.items()})
+        # The libraries present, each timed in a process of its own; the processes take turns over
+        # several rounds so that drift in the machine's speed (a shared VM) falls on all of them.
+        samples = {lib: [] for lib in matmul_fns(4)}
+        for _ in range(1 if quick else 4):
+            for lib in samples:
+                samples[lib].append(matmul_in_subprocess(lib, n, threads, repeat=3 if quick else 5,
+                                                         target_s=0.05 if quick else 0.2))
+        row.update({lib: statistics.median(t) * 1e6 for lib, t in samples.items()})
         rows.append(row)
 
     for row in rows:
