@@ -149,22 +149,6 @@ inline AnyTensor stack(std::span<const AnyTensor> tensors, std::int64_t dim = 0)
   return cat(std::span<const AnyTensor>(parts), dim);
 }
 
-/// Views of consecutive pieces of split_size elements along dim (the last may be smaller).
-template <Element T>
-std::vector<Tensor<T>> split(const Tensor<T>& input, std::int64_t split_size, std::int64_t dim = 0) {
-  EMBER_CHECK(input.dim() > 0, "split", "cannot split a 0-d tensor");
-  dim = normalize_dim(dim, input.dim(), "split");
-  const auto sizes = detail::split_sizes(input.shape()[dim], split_size, "split");
-  std::vector<Tensor<T>> out;
-  out.reserve(sizes.size());
-  std::int64_t at = 0;
-  for (auto n : sizes) {
-    out.push_back(input.slice(dim, at, at + n));
-    at += n;
-  }
-  return out;
-}
-
 /// Views of pieces with the given sizes along dim; the sizes must add up to the dim's extent.
 template <Element T>
 std::vector<Tensor<T>> split_with_sizes(const Tensor<T>& input, std::span<const std::int64_t> sizes,
@@ -188,6 +172,17 @@ std::vector<Tensor<T>> split_with_sizes(const Tensor<T>& input, std::span<const 
   }
   return out;
 }
+
+/// Views of consecutive pieces of split_size elements along dim (the last may be smaller).
+template <Element T>
+std::vector<Tensor<T>> split(const Tensor<T>& input, std::int64_t split_size, std::int64_t dim = 0) {
+  EMBER_CHECK(input.dim() > 0, "split", "cannot split a 0-d tensor");
+  dim = normalize_dim(dim, input.dim(), "split");
+  const auto sizes = detail::split_sizes(input.shape()[dim], split_size, "split");
+  return split_with_sizes(input, std::span<const std::int64_t>(sizes), dim);
+}
+
+/// split_with_sizes for a vector of sizes.
 template <Element T>
 std::vector<Tensor<T>> split(const Tensor<T>& input, const std::vector<std::int64_t>& sizes, std::int64_t dim = 0) {
   return split_with_sizes(input, std::span<const std::int64_t>(sizes), dim);
