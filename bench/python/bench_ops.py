@@ -77,49 +77,33 @@ def ember_op(name: str):
     return getattr(ember, name, None) if ember is not None else None
 
 
-def tiny_add():
+def tiny(x: np.ndarray, ember_fn, torch_fn, numpy_fn):
+    """{library: callable} applying each library's version of an op to a copy of x."""
     fns = {}
-    x = np.arange(4, dtype=np.float32)
-    y = np.arange(4, dtype=np.float32) + 1
-    if ember is not None and hasattr(ember.Tensor, "__add__"):
-        a, b = ember.from_numpy(x.copy()), ember.from_numpy(y.copy())
-        fns["ember"] = lambda: a + b
+    if ember is not None and ember_fn is not None:
+        a = ember.from_numpy(x.copy())
+        fns["ember"] = lambda: ember_fn(a)
     if torch is not None:
-        ta, tb = torch.from_numpy(x.copy()), torch.from_numpy(y.copy())
-        fns["torch"] = lambda: ta + tb
-    na, nb = x.copy(), y.copy()
-    fns["numpy"] = lambda: na + nb
+        ta = torch.from_numpy(x.copy())
+        fns["torch"] = lambda: torch_fn(ta)
+    na = x.copy()
+    fns["numpy"] = lambda: numpy_fn(na)
     return fns
+
+
+def tiny_add():
+    x = np.arange(4, dtype=np.float32)
+    return tiny(x, (lambda a: a + a) if ember is not None else None, lambda t: t + t, lambda n: n + n)
 
 
 def tiny_relu():
-    fns = {}
     x = np.array([-1.0, 2.0, -3.0, 4.0], np.float32)
-    relu = ember_op("relu")
-    if relu is not None:
-        a = ember.from_numpy(x.copy())
-        fns["ember"] = lambda: relu(a)
-    if torch is not None:
-        ta = torch.from_numpy(x.copy())
-        fns["torch"] = lambda: torch.relu(ta)
-    na = x.copy()
-    fns["numpy"] = lambda: np.maximum(na, 0)
-    return fns
+    return tiny(x, ember_op("relu"), lambda t: torch.relu(t), lambda n: np.maximum(n, 0))
 
 
 def tiny_sum():
-    fns = {}
     x = np.arange(4, dtype=np.float32)
-    esum = ember_op("sum")
-    if esum is not None:
-        a = ember.from_numpy(x.copy())
-        fns["ember"] = lambda: esum(a)
-    if torch is not None:
-        ta = torch.from_numpy(x.copy())
-        fns["torch"] = lambda: torch.sum(ta)
-    na = x.copy()
-    fns["numpy"] = lambda: np.sum(na)
-    return fns
+    return tiny(x, ember_op("sum"), lambda t: torch.sum(t), np.sum)
 
 
 def matmul_fns(n: int):
@@ -171,7 +155,7 @@ def run(quick: bool, threads: int) -> dict:
     number, repeat = (1000, 5) if quick else (20000, 15)
     rows = []
 
-    for name, make in (("add 4 float32 (a + b)", tiny_add), ("relu 4 float32", tiny_relu),
+    for name, make in (("add 4 float32 (a + a)", tiny_add), ("relu 4 float32", tiny_relu),
                        ("sum 4 float32", tiny_sum), ("matmul 4x4 float32", lambda: matmul_fns(4))):
         row = {"workload": name, "unit": "us/call", "flops": None}
         row.update({lib: t * 1e6 for lib, t in measure(make(), number, repeat).items()})

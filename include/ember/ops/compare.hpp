@@ -31,41 +31,26 @@ struct NotOp : BoolResult, NoOneDnn, AllowBool {
 
 }  // namespace detail
 
-#define EMBER_COMPARE_FN(fn, Op)                                                                      \
-  template <Element A, Element B>                                                                     \
-  Tensor<bool> fn(const Tensor<A>& a, const Tensor<B>& b) {                                           \
-    using P = promote_t<A, B>;                                                                        \
-    return detail::binary<detail::Op>(detail::promoted<P>(a), detail::promoted<P>(b));                \
-  }                                                                                                   \
-  template <Element T, Scalar S>                                                                      \
-  Tensor<bool> fn(const Tensor<T>& a, S s) {                                                          \
-    using P = scalar_promote_t<T, S>;                                                                 \
-    return detail::binary_scalar<detail::Op>(detail::promoted<P>(a), static_cast<P>(s), false);       \
-  }                                                                                                   \
-  template <Scalar S, Element T>                                                                      \
-  Tensor<bool> fn(S s, const Tensor<T>& a) {                                                          \
-    using P = scalar_promote_t<T, S>;                                                                 \
-    return detail::binary_scalar<detail::Op>(detail::promoted<P>(a), static_cast<P>(s), true);        \
-  }
+// Comparisons and logical ops share the binary ops' broadcasting and promotion (EMBER_BINARY_FN,
+// defined in elementwise.hpp); their kernels return bool.
 /// a == b elementwise (broadcast, compared in the promoted type).
-EMBER_COMPARE_FN(eq, EqOp)
+EMBER_BINARY_FN(eq, EqOp)
 /// a != b elementwise.
-EMBER_COMPARE_FN(ne, NeOp)
+EMBER_BINARY_FN(ne, NeOp)
 /// a < b elementwise.
-EMBER_COMPARE_FN(lt, LtOp)
+EMBER_BINARY_FN(lt, LtOp)
 /// a <= b elementwise.
-EMBER_COMPARE_FN(le, LeOp)
+EMBER_BINARY_FN(le, LeOp)
 /// a > b elementwise.
-EMBER_COMPARE_FN(gt, GtOp)
+EMBER_BINARY_FN(gt, GtOp)
 /// a >= b elementwise.
-EMBER_COMPARE_FN(ge, GeOp)
+EMBER_BINARY_FN(ge, GeOp)
 /// Elementwise (a != 0) and (b != 0), for any dtypes.
-EMBER_COMPARE_FN(logical_and, AndOp)
+EMBER_BINARY_FN(logical_and, AndOp)
 /// Elementwise (a != 0) or (b != 0), for any dtypes.
-EMBER_COMPARE_FN(logical_or, OrOp)
+EMBER_BINARY_FN(logical_or, OrOp)
 /// Elementwise (a != 0) xor (b != 0), for any dtypes.
-EMBER_COMPARE_FN(logical_xor, XorOp)
-#undef EMBER_COMPARE_FN
+EMBER_BINARY_FN(logical_xor, XorOp)
 
 /// Elementwise x == 0, for any dtype.
 template <Element T> Tensor<bool> logical_not(const Tensor<T>& x) { return detail::unary<detail::NotOp>(x); }

@@ -349,7 +349,6 @@ EMBER_BINARY_FN(div, DivOp)
 EMBER_BINARY_FN(maximum, MaxOp)
 /// Elementwise minimum of a and b; NaN propagates.
 EMBER_BINARY_FN(minimum, MinOp)
-#undef EMBER_BINARY_FN
 
 /// a raised to the power b elementwise, broadcast and promoted (integers stay integers).
 template <Element A, Element B>
@@ -477,3 +476,4 @@ Tensor<T> Tensor<T>::clamp(std::optional<T> min, std::optional<T> max) const { r
 }  // namespace ember
 
 #include "ember/ops/compare.hpp"
+#undef EMBER_BINARY_FN
