@@ -1,6 +1,8 @@
 #pragma once
 // ember: typed tensors, ops on oneDNN and Eigen. Include this one header.
 #include "ember/core/any_tensor.hpp"
+#include "ember/autograd/grad_mode.hpp"
+#include "ember/autograd/node.hpp"
 #include "ember/core/device.hpp"
 #include "ember/core/dtype.hpp"
 #include "ember/core/error.hpp"
@@ -9,6 +11,7 @@
 #include "ember/core/tensor.hpp"
 #include "ember/backend/onednn/cache.hpp"
 #include "ember/backend/onednn/engine.hpp"
+#include "ember/ops/copy.hpp"
 #include "ember/ops/creation.hpp"
 #include "ember/ops/elementwise.hpp"
 #include "ember/ops/index.hpp"
@@ -16,5 +19,8 @@
 #include "ember/ops/nn_functional.hpp"
 #include "ember/ops/reduce.hpp"
 #include "ember/ops/shape.hpp"
+#include "ember/ops/view.hpp"
+#include "ember/autograd/engine.hpp"
+#include "ember/autograd/gradcheck.hpp"
 #include "ember/interop/eigen.hpp"
 #include "ember/interop/xtensor.hpp"

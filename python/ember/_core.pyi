@@ -2,10 +2,11 @@
 ember's C++ core: typed tensors on oneDNN and Eigen
 """
 from __future__ import annotations
+import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['Generator', 'Tensor', 'abs', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'cos', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dtype', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'index_select', 'int', 'int32', 'int64', 'le', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mul', 'multiply', 'ne', 'neg', 'negative', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'relu', 'return_types', 'rsqrt', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'cos', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dtype', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'le', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mul', 'multiply', 'ne', 'neg', 'negative', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'relu', 'return_types', 'rsqrt', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -157,6 +158,10 @@ class Tensor:
         """
         Index (int64) of the smallest element along dim, or of the flattened input when dim is None; ties give the first index, the first NaN wins.
         """
+    def backward(self, gradient: typing.Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+        """
+        Accumulates the gradient of this tensor into every leaf's .grad (gradient may be omitted for one element).
+        """
     def bmm(self, mat2: Tensor) -> Tensor:
         """
         Batched product of (B, M, K) and (B, K, N) tensors.
@@ -207,7 +212,7 @@ class Tensor:
         """
     def detach(self) -> Tensor:
         """
-        This tensor, cut from the autograd graph.
+        The same memory, cut from the autograd graph (requires_grad False).
         """
     def dim(self) -> int:
         """
@@ -433,9 +438,17 @@ class Tensor:
         """
         max(input, 0) elementwise.
         """
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """
+        Marks this leaf as needing its gradient; returns self.
+        """
     def reshape(self, *args) -> Tensor:
         """
         view() when possible, else a contiguous copy with the new shape.
+        """
+    def retain_grad(self) -> None:
+        """
+        Makes backward() fill .grad of this non-leaf tensor too.
         """
     def rsqrt(self) -> Tensor:
         """
@@ -559,6 +572,11 @@ class Tensor:
         All dims reversed (a view).
         """
     @property
+    def _version(self) -> int:
+        """
+        How many in-place writes this tensor's memory has seen.
+        """
+    @property
     def device(self) -> device:
         """
         The device the elements live on.
@@ -569,6 +587,24 @@ class Tensor:
         The element type.
         """
     @property
+    def grad(self) -> typing.Any:
+        """
+        The gradient backward() accumulated, or None.
+        """
+    @grad.setter
+    def grad(self, arg1: typing.Any) -> None:
+        ...
+    @property
+    def grad_fn(self) -> Node:
+        """
+        The node that made this tensor (None for leaves).
+        """
+    @property
+    def is_leaf(self) -> bool:
+        """
+        True unless a recorded op made this tensor.
+        """
+    @property
     def mT(self) -> Tensor:
         """
         The last two dims swapped (a view).
@@ -577,6 +613,19 @@ class Tensor:
     def ndim(self) -> int:
         """
         Number of dims.
+        """
+    @property
+    def requires_grad(self) -> bool:
+        """
+        Whether gradients flow to this tensor (settable on leaves).
+        """
+    @requires_grad.setter
+    def requires_grad(self, arg1: bool) -> None:
+        ...
+    @property
+    def retains_grad(self) -> bool:
+        """
+        True when backward() fills .grad of this non-leaf tensor.
         """
     @property
     def shape(self) -> tuple:
@@ -643,9 +692,42 @@ class Generator:
         """
         Restarts the stream from seed; returns self.
         """
+class GradcheckError(RuntimeError):
+    pass
+class Node:
+    """
+    A recorded op of the autograd graph (Tensor.grad_fn).
+    """
+    def __repr__(self) -> str:
+        ...
+    def name(self) -> str:
+        """
+        The op's backward name, e.g. 'MulBackward'.
+        """
+    @property
+    def next_functions(self) -> tuple:
+        """
+        ((node or None, 0), ...): where the gradient of each input goes.
+        """
+def _backward(tensors: typing.Any, grad_tensors: typing.Any = None, retain_graph: bool = False) -> None:
+    """
+    Accumulates the gradients of tensors into the leaves' .grad.
+    """
+def _grad(outputs: typing.Any, inputs: typing.Any, grad_outputs: typing.Any = None, retain_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """
+    Gradients of outputs with respect to inputs, without touching .grad.
+    """
+def _gradcheck(fn: collections.abc.Callable, inputs: typing.Any, eps: typing.SupportsFloat | typing.SupportsIndex, atol: typing.SupportsFloat | typing.SupportsIndex, rtol: typing.SupportsFloat | typing.SupportsIndex) -> bool:
+    """
+    Checks fn's gradients at inputs against central finite differences (float64).
+    """
 def _primitive_cache_stats() -> tuple[int, int]:
     """
     (hits, misses) of ember's oneDNN primitive cache, for tests and benchmarks.
+    """
+def _set_grad_enabled(mode: bool) -> None:
+    """
+    Turns gradient recording on or off (this thread).
     """
 def _sgemm(a: Tensor, b: Tensor) -> Tensor:
     """
@@ -788,6 +870,10 @@ def gt(input: typing.Any, other: typing.Any) -> typing.Any:
 def index_select(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor) -> Tensor:
     """
     The entries of input at positions index (1-D int64 or int32) along dim.
+    """
+def is_grad_enabled() -> bool:
+    """
+    True when ops record gradients on this thread.
     """
 def le(input: typing.Any, other: typing.Any) -> typing.Any:
     """

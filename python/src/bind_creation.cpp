@@ -41,43 +41,43 @@ void bind_creation(py::module_& m, TensorClass& cls) {
 
   auto filled = [](const char* name, auto fill_value, const char* doc) {
     return [name, fill_value](py::args size, py::handle dtype, py::handle device, bool requires_grad) {
-      (void)requires_grad;
       const Shape shape = shape_from_args(size, name);
-      return dispatch_dtype(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
+      return with_grad(dispatch_dtype(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
         using T = decltype(tag);
         return full<T>(shape, static_cast<T>(fill_value), device_from_py(device));
-      });
+      }), requires_grad, name);
     };
   };
   m.def("zeros", filled("zeros", 0, ""), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
         py::arg("requires_grad") = false, (std::string("A tensor of zeros. ") + kShapeDoc).c_str());
   m.def("ones", filled("ones", 1, ""), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
         py::arg("requires_grad") = false, (std::string("A tensor of ones. ") + kShapeDoc).c_str());
-  m.def("empty", [](py::args size, py::handle dtype, py::handle device, bool) {
+  m.def("empty", [](py::args size, py::handle dtype, py::handle device, bool requires_grad) {
     const Shape shape = shape_from_args(size, "empty");
-    return dispatch_dtype(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
+    return with_grad(dispatch_dtype(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
       return empty<decltype(tag)>(shape, device_from_py(device));
-    });
+    }), requires_grad, "empty");
   }, py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
         (std::string("An uninitialised tensor. ") + kShapeDoc).c_str());
-  m.def("full", [](py::handle size, py::handle value, py::handle dtype, py::handle device, bool) {
+  m.def("full", [](py::handle size, py::handle value, py::handle dtype, py::handle device, bool requires_grad) {
     const Shape shape = shape_from_py(size, "full");
     const Operand v = operand_from_py(value, "full");
     EMBER_CHECK_TYPE(v.tensor == nullptr, "full", "fill_value must be a Python number");
     const DType d = dtype_or(dtype, dtype_of_scalar(value));
-    return dispatch_dtype(d, [&](auto tag) -> AnyTensor {
+    return with_grad(dispatch_dtype(d, [&](auto tag) -> AnyTensor {
       using T = decltype(tag);
       return full<T>(shape, scalar_to_tensor(v, d).get<T>().item(), device_from_py(device));
-    });
+    }), requires_grad, "full");
   }, py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
         py::arg("device") = py::none(), py::arg("requires_grad") = false,
         "A tensor filled with fill_value (dtype from the value when not given).");
 
   auto like = [&](const char* name, const char* doc, auto make) {
-    m.def(name, [make](const AnyTensor& t, py::handle dtype, py::handle device, bool) {
+    m.def(name, [make](const AnyTensor& t, py::handle dtype, py::handle device, bool requires_grad) {
       const DType d = dtype_or(dtype, t.dtype());
       const Device dev = device.is_none() ? t.device() : device_from_py(device);
-      return dispatch_dtype(d, [&](auto tag) -> AnyTensor { return make(tag, t.shape(), dev); });
+      return with_grad(dispatch_dtype(d, [&](auto tag) -> AnyTensor { return make(tag, t.shape(), dev); }),
+                       requires_grad, "*_like");
     }, py::arg("input"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
           py::arg("requires_grad") = false, doc);
   };
@@ -87,19 +87,19 @@ void bind_creation(py::module_& m, TensorClass& cls) {
        [](auto tag, const Shape& s, Device d) { return AnyTensor(ones<decltype(tag)>(s, d)); });
   like("empty_like", "An uninitialised tensor with input's shape, dtype and device.",
        [](auto tag, const Shape& s, Device d) { return AnyTensor(empty<decltype(tag)>(s, d)); });
-  m.def("full_like", [](const AnyTensor& t, py::handle value, py::handle dtype, py::handle device, bool) {
+  m.def("full_like", [](const AnyTensor& t, py::handle value, py::handle dtype, py::handle device, bool requires_grad) {
     const DType d = dtype_or(dtype, t.dtype());
     const Operand v = operand_from_py(value, "full_like");
-    return dispatch_dtype(d, [&](auto tag) -> AnyTensor {
+    return with_grad(dispatch_dtype(d, [&](auto tag) -> AnyTensor {
       using T = decltype(tag);
       return full<T>(t.shape(), scalar_to_tensor(v, d).get<T>().item(),
                      device.is_none() ? t.device() : device_from_py(device));
-    });
+    }), requires_grad, "full_like");
   }, py::arg("input"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
         py::arg("device") = py::none(), py::arg("requires_grad") = false,
         "fill_value with input's shape, dtype and device.");
 
-  m.def("arange", [](py::handle a, py::handle b, py::handle step, py::handle dtype, py::handle device, bool) {
+  m.def("arange", [](py::handle a, py::handle b, py::handle step, py::handle dtype, py::handle device, bool requires_grad) {
     // arange(end), arange(start, end), arange(start, end, step)
     const bool two = !b.is_none();
     const double start = two ? a.cast<double>() : 0.0;
@@ -109,43 +109,46 @@ void bind_creation(py::module_& m, TensorClass& cls) {
     for (py::handle h : {a, b, step})
       if (!h.is_none() && !PyLong_Check(h.ptr())) all_int = false;
     const DType d = dtype_or(dtype, all_int ? DType::Int64 : DType::Float32);
-    return dispatch_dtype(d, [&](auto tag) -> AnyTensor {
+    return with_grad(dispatch_dtype(d, [&](auto tag) -> AnyTensor {
       return arange<decltype(tag)>(start, end, st, device_from_py(device));
-    });
+    }), requires_grad, "arange");
   }, py::arg("start"), py::arg("end") = py::none(), py::arg("step") = py::none(), py::kw_only(),
         py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
         "Values from start (default 0) below end, spaced by step; int64 when all arguments are ints.");
-  m.def("linspace", [](double start, double end, std::int64_t steps, py::handle dtype, py::handle device, bool) {
-    return dispatch_dtype(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
+  m.def("linspace", [](double start, double end, std::int64_t steps, py::handle dtype, py::handle device, bool requires_grad) {
+    return with_grad(dispatch_dtype(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
       return linspace<decltype(tag)>(start, end, steps, device_from_py(device));
-    });
+    }), requires_grad, "linspace");
   }, py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), py::arg("dtype") = py::none(),
         py::arg("device") = py::none(), py::arg("requires_grad") = false,
         "steps evenly spaced values from start to end, inclusive.");
-  m.def("eye", [](std::int64_t n, std::optional<std::int64_t> mcols, py::handle dtype, py::handle device, bool) {
-    return dispatch_dtype(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
+  m.def("eye", [](std::int64_t n, std::optional<std::int64_t> mcols, py::handle dtype, py::handle device, bool requires_grad) {
+    return with_grad(dispatch_dtype(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
       return eye<decltype(tag)>(n, mcols.value_or(n), device_from_py(device));
-    });
+    }), requires_grad, "eye");
   }, py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
         py::arg("device") = py::none(), py::arg("requires_grad") = false, "An n x m identity matrix.");
 
   auto random_float = [&](const char* name, const char* doc, bool normal) {
-    m.def(name, [name, normal](py::args size, py::handle generator, py::handle dtype, py::handle device, bool) {
+    m.def(name, [name, normal](py::args size, py::handle generator, py::handle dtype, py::handle device, bool requires_grad) {
       const Shape shape = shape_from_args(size, name);
       const DType d = dtype_or(dtype, DType::Float32);
       EMBER_CHECK_TYPE(is_floating(d), name, "expects a floating point dtype, got ", dtype_name(d));
       Generator& g = generator_or_default(generator);
       const Device dev = device_from_py(device);
       MaybeReleaseGil release(numel_of(shape));
-      if (d == DType::Float64) return normal ? AnyTensor(randn<double>(shape, g, dev)) : AnyTensor(rand<double>(shape, g, dev));
-      return normal ? AnyTensor(randn<float>(shape, g, dev)) : AnyTensor(rand<float>(shape, g, dev));
+      if (d == DType::Float64)
+        return with_grad(normal ? AnyTensor(randn<double>(shape, g, dev)) : AnyTensor(rand<double>(shape, g, dev)),
+                         requires_grad, name);
+      return with_grad(normal ? AnyTensor(randn<float>(shape, g, dev)) : AnyTensor(rand<float>(shape, g, dev)),
+                       requires_grad, name);
     }, py::kw_only(), py::arg("generator") = py::none(), py::arg("dtype") = py::none(),
           py::arg("device") = py::none(), py::arg("requires_grad") = false, doc);
   };
   random_float("rand", "Uniform samples in [0, 1).", false);
   random_float("randn", "Standard normal samples.", true);
   m.def("randint", [](std::int64_t a, py::handle b, py::handle size, py::handle generator, py::handle dtype,
-                      py::handle device, bool) {
+                      py::handle device, bool requires_grad) {
     // randint(high, size) or randint(low, high, size)
     std::int64_t low = 0, high = a;
     py::handle sz = b;
@@ -157,9 +160,9 @@ void bind_creation(py::module_& m, TensorClass& cls) {
     EMBER_CHECK_TYPE(!sz.is_none(), "randint", "missing the size argument");
     const Shape shape = shape_from_py(sz, "randint");
     Generator& g = generator_or_default(generator);
-    return dispatch_dtype(dtype_or(dtype, DType::Int64), [&](auto tag) -> AnyTensor {
+    return with_grad(dispatch_dtype(dtype_or(dtype, DType::Int64), [&](auto tag) -> AnyTensor {
       return randint<decltype(tag)>(low, high, shape, g, device_from_py(device));
-    });
+    }), requires_grad, "randint");
   }, py::arg("low"), py::arg("high"), py::arg("size") = py::none(), py::kw_only(), py::arg("generator") = py::none(),
         py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
         "Uniform integers in [low, high): randint(high, size) or randint(low, high, size).");

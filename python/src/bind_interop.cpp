@@ -186,7 +186,8 @@ void bind_interop(py::module_& m, TensorClass& cls) {
   m.def("_to_numpy", &to_numpy, py::arg("tensor"));
   m.def("from_dlpack", &from_dlpack, py::arg("ext_tensor"),
         "A tensor sharing memory with any DLPack producer (PyTorch, JAX, NumPy), no copy.");
-  m.def("tensor", [](py::handle data, py::handle dtype, py::handle device, bool) {
+  m.def("tensor", [](py::handle data, py::handle dtype, py::handle device, bool requires_grad) {
+    NoGradGuard no_grad;  // a new leaf, even when data is a tensor that requires grad
     AnyTensor t;
     if (py::isinstance<AnyTensor>(data)) {
       t = data.cast<const AnyTensor&>();
@@ -204,7 +205,7 @@ void bind_interop(py::module_& m, TensorClass& cls) {
     if (out.visit([&](const auto& x) { return t.visit([&](const auto& y) {
           return static_cast<const void*>(x.storage().get()) == static_cast<const void*>(y.storage().get()); }); }))
       out = out.visit([](const auto& x) -> AnyTensor { return x.clone(); });
-    return out;
+    return with_grad(out, requires_grad, "tensor");
   }, py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
         py::arg("requires_grad") = false,
         "A tensor holding a copy of data (nested lists, numbers, NumPy arrays, tensors). Python floats give "

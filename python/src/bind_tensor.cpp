@@ -248,7 +248,6 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("cpu", [](const AnyTensor& t) { return t; }, "This tensor on the CPU.")
       .def("clone", [](const AnyTensor& t) { return map_view(t, [](const auto& x) { return x.clone(); }); },
            "A contiguous copy that shares no memory.")
-      .def("detach", [](const AnyTensor& t) { return t; }, "This tensor, cut from the autograd graph.")
       .def("copy_", [](const AnyTensor& self, const AnyTensor& src) {
         MaybeReleaseGil g(self.numel());
         self.visit([&](const auto& x) { src.visit([&](const auto& s) { x.copy_(s); }); });
@@ -258,6 +257,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
         const Operand v = operand_from_py(value, "fill_");
         EMBER_CHECK(v.tensor == nullptr || v.tensor->numel() == 1, "fill_",
                     "fill_ only supports a 0-d value tensor, got shape ", v.tensor ? v.tensor->shape() : Shape{});
+        if (v.tensor) autograd::check_inplace_source(*v.tensor, "fill_");
         const AnyTensor s = v.tensor ? v.tensor->to(self.dtype()) : scalar_to_tensor(v, self.dtype());
         self.visit([&](const auto& x) {
           using T = typename std::decay_t<decltype(x)>::value_type;
@@ -274,7 +274,14 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
         return arr.attr("tolist")();
       }, "The elements as (nested) Python lists; a number for a 0-d tensor.")
       .def("__copy__", [](const AnyTensor& t) { return t; })
-      .def("__deepcopy__", [](const AnyTensor& t, py::handle) { return map_view(t, [](const auto& x) { return x.clone(); }); });
+      .def("__deepcopy__", [](const AnyTensor& t, py::handle) {
+        return t.visit([](const auto& x) -> AnyTensor {  // a new leaf with the same requires_grad, as PyTorch
+          NoGradGuard no_grad;
+          auto c = x.clone();
+          if (x.is_leaf() && x.requires_grad()) c.requires_grad_(true);
+          return c;
+        });
+      });
 }
 
 }  // namespace ember::python

@@ -79,6 +79,18 @@ class MaybeReleaseGil {
   std::optional<py::gil_scoped_release> release_;
 };
 
+/// t marked as a leaf that requires grad when requires_grad (creation functions' keyword).
+inline AnyTensor with_grad(AnyTensor t, bool requires_grad, const char* op) {
+  if (requires_grad)
+    t.visit([op](const auto& x) {
+      EMBER_CHECK_TYPE(is_floating(x.dtype()), op, "only floating point tensors can require gradients, got dtype ",
+                       dtype_name(x.dtype()));
+      x.requires_grad_(true);
+    });
+  return t;
+}
+
+void bind_autograd(py::module_& m, TensorClass& cls);
 void bind_tensor(py::module_& m, TensorClass& cls);
 void bind_creation(py::module_& m, TensorClass& cls);
 void bind_interop(py::module_& m, TensorClass& cls);

@@ -21,6 +21,10 @@ class AnyTensor {
   template <class F>
   decltype(auto) visit(F&& f) const { return std::visit(std::forward<F>(f), v_); }
 
+  /// False for a default-constructed AnyTensor or one holding an undefined Tensor.
+  bool defined() const { return visit([](const auto& t) { return t.defined(); }); }
+  /// True when the held tensor requires grad.
+  bool requires_grad() const { return visit([](const auto& t) { return t.defined() && t.requires_grad(); }); }
   DType dtype() const { return static_cast<DType>(v_.index()); }
   const Shape& shape() const { return visit([](const auto& t) -> const Shape& { return t.shape(); }); }
   Device device() const { return visit([](const auto& t) { return t.device(); }); }

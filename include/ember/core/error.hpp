@@ -18,6 +18,13 @@ class DeviceError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Misuse of autograd: a second backward through a freed graph, a saved tensor modified in place,
+/// backward on a tensor that does not require grad (Python RuntimeError).
+class AutogradError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 namespace detail {
 
 template <class E, class... Args>
@@ -43,3 +50,6 @@ template <class E, class... Args>
 /// Throws ember::DeviceError (Python RuntimeError) unless cond holds.
 #define EMBER_CHECK_DEVICE(cond, op, ...) \
   do { if (!(cond)) [[unlikely]] ::ember::detail::fail<::ember::DeviceError>(op, __VA_ARGS__); } while (0)
+/// Throws ember::AutogradError (Python RuntimeError) unless cond holds.
+#define EMBER_CHECK_AUTOGRAD(cond, op, ...) \
+  do { if (!(cond)) [[unlikely]] ::ember::detail::fail<::ember::AutogradError>(op, __VA_ARGS__); } while (0)

@@ -51,6 +51,10 @@ class Storage {
   void* data() const { return data_; }
   std::size_t nbytes() const { return nbytes_; }
   Device device() const { return device_; }
+  /// Counts in-place writes (shared by every view), so that autograd can detect a saved tensor
+  /// that changed before backward.
+  std::uint64_t version() const { return version_; }
+  void bump_version() { ++version_; }
 
  private:
   // An allocator for std::allocate_shared that appends `extra` bytes, kAlignment-aligned, to the one
@@ -84,6 +88,7 @@ class Storage {
   Device device_;
   Release release_;
   void* context_;
+  std::uint64_t version_ = 0;
 };
 
 }  // namespace ember

@@ -21,6 +21,11 @@ namespace ember {
 template <Element T>
 class Tensor;
 
+namespace autograd {
+struct Meta;
+struct Node;
+}  // namespace autograd
+
 /// Scalar type an op accepts beside a tensor of T (a C++ number of any arithmetic type).
 template <class S>
 concept Scalar = std::is_arithmetic_v<S>;
@@ -35,7 +40,7 @@ class Tensor {
   Tensor() = default;
   /// A view of `storage` with the given shape, element strides and element offset.
   Tensor(std::shared_ptr<Storage> storage, Shape shape, Shape strides, std::int64_t offset = 0)
-      : impl_(std::make_shared<Impl>(Impl{std::move(storage), std::move(shape), std::move(strides), offset})) {}
+      : impl_(std::make_shared<Impl>(Impl{std::move(storage), std::move(shape), std::move(strides), offset, {}})) {}
 
   /// A fresh contiguous tensor with uninitialised elements.
   static Tensor empty(const Shape& shape, Device device = Device::cpu()) {
@@ -90,172 +95,46 @@ class Tensor {
     return std::vector<T>(c.data(), c.data() + c.numel());
   }
 
-  // --- views: share storage, never copy ---
+  // --- views: share storage, never copy (defined in ops/view.hpp) ---
   /// A view with a new shape (one dim may be -1); fails when the strides cannot express it.
-  Tensor view(const Shape& new_shape) const {
-    Shape sh = infer_shape(new_shape, "view");
-    auto st = view_strides(sh);
-    EMBER_CHECK(st.has_value(), "view",
-                "view size is not compatible with input tensor's size and stride (shape ", shape(),
-                ", strides ", strides(), " to shape ", sh, "); use reshape(...) instead");
-    return Tensor(storage(), std::move(sh), std::move(*st), offset());
-  }
+  Tensor view(const Shape& new_shape) const;
   /// view() when the strides allow it, else a contiguous copy with the new shape.
-  Tensor reshape(const Shape& new_shape) const {
-    Shape sh = infer_shape(new_shape, "reshape");
-    if (auto st = view_strides(sh)) return Tensor(storage(), std::move(sh), std::move(*st), offset());
-    return contiguous().view(sh);
-  }
+  Tensor reshape(const Shape& new_shape) const;
   /// Swaps dims d0 and d1.
-  Tensor transpose(std::int64_t d0, std::int64_t d1) const {
-    d0 = normalize_dim(d0, dim(), "transpose");
-    d1 = normalize_dim(d1, dim(), "transpose");
-    if (dim() == 0) return *this;
-    Shape sh = shape(), st = strides();
-    std::swap(sh[d0], sh[d1]);
-    std::swap(st[d0], st[d1]);
-    return Tensor(storage(), std::move(sh), std::move(st), offset());
-  }
+  Tensor transpose(std::int64_t d0, std::int64_t d1) const;
   /// Reorders the dims: dim i of the result is dim dims[i] of this.
-  Tensor permute(const Shape& dims) const {
-    EMBER_CHECK(static_cast<std::int64_t>(dims.size()) == dim(), "permute", "number of dims ",
-                dims.size(), " in ", dims, " does not match the tensor's ", dim(), " dims (shape ",
-                shape(), ")");
-    Shape sh(dims.size()), st(dims.size());
-    std::vector<bool> seen(dims.size(), false);
-    for (std::size_t i = 0; i < dims.size(); ++i) {
-      const auto d = normalize_dim(dims[i], dim(), "permute");
-      EMBER_CHECK(!seen[d], "permute", "repeated dim ", dims[i], " in ", dims);
-      seen[d] = true;
-      sh[i] = shape()[d];
-      st[i] = strides()[d];
-    }
-    return Tensor(storage(), std::move(sh), std::move(st), offset());
-  }
+  Tensor permute(const Shape& dims) const;
   /// All dims reversed (NumPy's .T).
-  Tensor T_() const {
-    Shape dims(static_cast<std::size_t>(dim()));
-    for (std::int64_t i = 0; i < dim(); ++i) dims[i] = dim() - 1 - i;
-    return permute(dims);
-  }
+  Tensor T_() const;
   /// The last two dims swapped (a batch of transposed matrices).
-  Tensor mT() const {
-    EMBER_CHECK(dim() >= 2, "mT", "tensor of shape ", shape(), " has fewer than 2 dimensions");
-    return transpose(-2, -1);
-  }
+  Tensor mT() const;
   /// Elements start, start+step, ... below stop along dim (Python slice semantics, step > 0).
   Tensor slice(std::int64_t d, std::optional<std::int64_t> start, std::optional<std::int64_t> stop,
-               std::int64_t step = 1) const {
-    d = normalize_dim(d, dim(), "slice");
-    EMBER_CHECK(dim() > 0, "slice", "cannot slice a 0-d tensor");
-    EMBER_CHECK(step > 0, "slice", "step must be greater than zero, got ", step);
-    const std::int64_t n = shape()[d];
-    auto clampi = [n](std::int64_t v) { return std::clamp<std::int64_t>(v < 0 ? v + n : v, 0, n); };
-    const std::int64_t b = start ? clampi(*start) : 0;
-    const std::int64_t e = std::max(b, stop ? clampi(*stop) : n);
-    Shape sh = shape(), st = strides();
-    sh[d] = (e - b + step - 1) / step;
-    st[d] *= step;
-    return Tensor(storage(), std::move(sh), std::move(st), offset() + b * strides()[d]);
-  }
+               std::int64_t step = 1) const;
   /// The length elements from start along dim.
-  Tensor narrow(std::int64_t d, std::int64_t start, std::int64_t length) const {
-    d = normalize_dim(d, dim(), "narrow");
-    const std::int64_t n = shape()[d];
-    if (start < 0) start += n;
-    EMBER_CHECK_INDEX(start >= 0 && length >= 0 && start + length <= n, "narrow", "start ", start,
-                      " + length ", length, " exceeds dimension ", d, " of size ", n, " (shape ",
-                      shape(), ")");
-    return slice(d, start, start + length, 1);
-  }
+  Tensor narrow(std::int64_t d, std::int64_t start, std::int64_t length) const;
   /// The sub-tensor at `index` along dim, with that dim removed.
-  Tensor select(std::int64_t d, std::int64_t index) const {
-    EMBER_CHECK_INDEX(dim() > 0, "select", "invalid index of a 0-dim tensor");
-    d = normalize_dim(d, dim(), "select");
-    const std::int64_t n = shape()[d];
-    EMBER_CHECK_INDEX(index >= -n && index < n, "select", "index ", index,
-                      " is out of bounds for dimension ", d, " with size ", n);
-    if (index < 0) index += n;
-    Shape sh = shape(), st = strides();
-    sh.erase(d);
-    st.erase(d);
-    return Tensor(storage(), std::move(sh), std::move(st), offset() + index * strides()[d]);
-  }
+  Tensor select(std::int64_t d, std::int64_t index) const;
   /// All dims of extent 1 removed.
-  Tensor squeeze() const {
-    Shape sh, st;
-    for (std::int64_t i = 0; i < dim(); ++i)
-      if (shape()[i] != 1) {
-        sh.push_back(shape()[i]);
-        st.push_back(strides()[i]);
-      }
-    return Tensor(storage(), std::move(sh), std::move(st), offset());
-  }
+  Tensor squeeze() const;
   /// Dim d removed if its extent is 1 (else unchanged, as in PyTorch).
-  Tensor squeeze(std::int64_t d) const {
-    d = normalize_dim(d, dim(), "squeeze");
-    if (dim() == 0 || shape()[d] != 1) return *this;
-    Shape sh = shape(), st = strides();
-    sh.erase(d);
-    st.erase(d);
-    return Tensor(storage(), std::move(sh), std::move(st), offset());
-  }
+  Tensor squeeze(std::int64_t d) const;
   /// A new dim of extent 1 inserted at position d (in [-dim-1, dim]).
-  Tensor unsqueeze(std::int64_t d) const {
-    d = normalize_dim(d, dim() + 1, "unsqueeze");
-    Shape sh = shape(), st = strides();
-    const std::int64_t s = d < dim() ? shape()[d] * strides()[d] : 1;
-    sh.insert(d, 1);
-    st.insert(d, s);
-    return Tensor(storage(), std::move(sh), std::move(st), offset());
-  }
+  Tensor unsqueeze(std::int64_t d) const;
   /// A broadcast view of this tensor with the given shape (-1 keeps a dim); stride 0 where expanded.
-  Tensor expand(const Shape& target) const {
-    EMBER_CHECK(target.size() >= shape().size(), "expand", "the number of sizes provided (",
-                target.size(), ") must be greater or equal to the number of dimensions in the tensor (",
-                dim(), "); shape ", shape(), " to ", target);
-    const std::size_t lead = target.size() - shape().size();
-    Shape sh(target.size()), st(target.size(), 0);
-    for (std::size_t i = 0; i < target.size(); ++i) {
-      if (i < lead) {
-        EMBER_CHECK(target[i] >= 0, "expand", "the expanded size ", target[i],
-                    " is not allowed in a leading, non-existing dimension ", i);
-        sh[i] = target[i];
-        continue;
-      }
-      const std::int64_t have = shape()[i - lead];
-      const std::int64_t want = target[i] == -1 ? have : target[i];
-      EMBER_CHECK(want == have || have == 1, "expand", "the expanded size of the tensor (", want,
-                  ") must match the existing size (", have, ") at non-singleton dimension ", i,
-                  ": shape ", shape(), " to ", target);
-      sh[i] = want;
-      st[i] = want == have ? strides()[i - lead] : 0;
-    }
-    numel_of(sh);  // throws when the expanded shape has more elements than int64 can count
-    return Tensor(storage(), std::move(sh), std::move(st), offset());
-  }
+  Tensor expand(const Shape& target) const;
   /// expand() to other's shape.
   template <Element U>
   Tensor expand_as(const Tensor<U>& other) const { return expand(other.shape()); }
   /// Dims start..end merged into one (a view when possible, as reshape).
-  Tensor flatten(std::int64_t start = 0, std::int64_t end = -1) const {
-    if (dim() == 0) return reshape({1});
-    start = normalize_dim(start, dim(), "flatten");
-    end = normalize_dim(end, dim(), "flatten");
-    EMBER_CHECK(start <= end, "flatten", "start_dim ", start, " cannot come after end_dim ", end);
-    Shape sh;
-    for (std::int64_t i = 0; i < start; ++i) sh.push_back(shape()[i]);
-    std::int64_t m = 1;
-    for (std::int64_t i = start; i <= end; ++i) m *= shape()[i];
-    sh.push_back(m);
-    for (std::int64_t i = end + 1; i < dim(); ++i) sh.push_back(shape()[i]);
-    return reshape(sh);
-  }
+  Tensor flatten(std::int64_t start = 0, std::int64_t end = -1) const;
   /// This tensor if already contiguous, else a contiguous copy.
   Tensor contiguous() const {
     if (is_contiguous()) return *this;
     return clone();
   }
+
+  // --- copies and fills (defined in ops/copy.hpp) ---
   /// A contiguous copy that shares nothing with this tensor.
   Tensor clone() const;
   /// A copy converted to element type U (this tensor itself when U is T).
@@ -268,6 +147,36 @@ class Tensor {
   const Tensor& fill_(T v) const;
   /// Sets every element to zero.
   const Tensor& zero_() const { return fill_(T(0)); }
+
+  // --- autograd (defined in autograd/node.hpp; backward in autograd/engine.hpp) ---
+  /// True when gradients flow to this tensor: a leaf marked by requires_grad_(), or an op's output on one.
+  bool requires_grad() const;
+  /// Marks a leaf (floating point only) as needing its gradient; returns this tensor.
+  const Tensor& requires_grad_(bool requires_grad = true) const;
+  /// True for tensors no recorded op made (every tensor that does not require grad, and marked leaves).
+  bool is_leaf() const;
+  /// The gradient backward() accumulated (an undefined tensor until then).
+  Tensor grad() const;
+  /// Replaces the gradient (an undefined tensor clears it); it must have this tensor's shape.
+  void set_grad(const Tensor& grad) const;
+  /// Sums d(this)/d(leaf) * gradient into every leaf's grad(); gradient may be omitted for one element.
+  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
+  /// Makes backward() fill grad() of this non-leaf tensor too.
+  void retain_grad() const;
+  /// True when backward() fills grad() of this non-leaf tensor.
+  bool retains_grad() const;
+  /// The node that made this tensor (null for leaves).
+  std::shared_ptr<autograd::Node> grad_fn() const;
+  /// The same elements (shared memory) cut from the graph: requires_grad() is false.
+  Tensor detach() const { return Tensor(storage(), shape(), strides(), offset()); }
+  /// Number of in-place writes to this tensor's storage so far (autograd checks saved tensors by it).
+  std::uint64_t version() const { return impl().storage->version(); }
+  /// The autograd state (null for tensors that never required grad); for ember's own code.
+  const std::shared_ptr<autograd::Meta>& autograd_meta() const { return impl().autograd; }
+  std::shared_ptr<autograd::Meta>& autograd_meta_ref() const {
+    impl();
+    return impl_->autograd;
+  }
 
   // --- elementwise methods (defined in ops/elementwise.hpp) ---
   /// ember::neg(*this), and likewise for each unary op below (float math ops return float_t_of<T>).
@@ -447,64 +356,12 @@ class Tensor {
     Shape shape;
     Shape strides;
     std::int64_t offset = 0;
+    std::shared_ptr<autograd::Meta> autograd;  // null unless the tensor requires grad
   };
 
   const Impl& impl() const {
     EMBER_CHECK(impl_ != nullptr, "tensor", "use of an undefined tensor");
     return *impl_;
-  }
-
-  // Replaces one -1 by the extent that keeps numel, and checks the element count.
-  Shape infer_shape(const Shape& s, const char* op) const {
-    Shape out = s;
-    std::int64_t known = 1, infer = -1;
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      if (out[i] == -1) {
-        EMBER_CHECK(infer < 0, op, "only one dimension can be inferred in shape ", s);
-        infer = static_cast<std::int64_t>(i);
-      } else {
-        EMBER_CHECK(out[i] >= 0, op, "invalid shape dimension ", out[i], " in ", s);
-        known *= out[i];
-      }
-    }
-    const std::int64_t n = numel();
-    if (infer >= 0) {
-      EMBER_CHECK(known != 0 && n % known == 0, op, "shape ", s, " is invalid for input of size ", n);
-      out[infer] = n / known;
-    } else {
-      EMBER_CHECK(known == n, op, "shape ", s, " is invalid for input of size ", n, " (shape ", shape(), ")");
-    }
-    return out;
-  }
-
-  // Strides that express `sh` over this view's memory, if any (PyTorch's computeStride).
-  std::optional<Shape> view_strides(const Shape& sh) const {
-    const Shape& old_sh = shape();
-    const Shape& old_st = strides();
-    if (old_sh.empty()) return Shape(sh.size(), 1);
-    if (numel() == 0) return contiguous_strides(sh);
-    Shape st(sh.size());
-    std::int64_t view_d = static_cast<std::int64_t>(sh.size()) - 1;
-    std::int64_t chunk_base_stride = old_st.back();
-    std::int64_t tensor_numel = 1, view_numel = 1;
-    for (std::int64_t td = static_cast<std::int64_t>(old_sh.size()) - 1; td >= 0; --td) {
-      tensor_numel *= old_sh[td];
-      if (td == 0 || (old_sh[td - 1] != 1 && old_st[td - 1] != tensor_numel * chunk_base_stride)) {
-        while (view_d >= 0 && (view_numel < tensor_numel || sh[view_d] == 1)) {
-          st[view_d] = view_numel * chunk_base_stride;
-          view_numel *= sh[view_d];
-          --view_d;
-        }
-        if (view_numel != tensor_numel) return std::nullopt;
-        if (td > 0) {
-          chunk_base_stride = old_st[td - 1];
-          tensor_numel = 1;
-          view_numel = 1;
-        }
-      }
-    }
-    if (view_d != -1) return std::nullopt;
-    return st;
   }
 
   std::shared_ptr<Impl> impl_;
@@ -532,53 +389,5 @@ void copy_cast(const Tensor<T>& dst, const Tensor<U>& src) {
 }
 
 }  // namespace detail
-
-template <Element T>
-Tensor<T> Tensor<T>::clone() const {
-  check_cpu("clone");
-  Tensor out = empty(shape(), device());
-  detail::copy_cast(out, *this);
-  return out;
-}
-
-template <Element T>
-template <Element U>
-Tensor<U> Tensor<T>::to() const {
-  if constexpr (std::is_same_v<T, U>) {
-    return *this;
-  } else {
-    check_cpu("to");
-    Tensor<U> out = Tensor<U>::empty(shape(), device());
-    detail::copy_cast(out, *this);
-    return out;
-  }
-}
-
-template <Element T>
-template <Element U>
-const Tensor<T>& Tensor<T>::copy_(const Tensor<U>& src) const {
-  EMBER_CHECK_DEVICE(device() == src.device(), "copy_", "source on ", src.device().str(),
-                     " and destination on ", device().str());
-  check_cpu("copy_");
-  Shape b = broadcast_shapes(src.shape(), shape(), "copy_");
-  EMBER_CHECK(b == shape(), "copy_", "source of shape ", src.shape(),
-              " cannot be broadcast to destination of shape ", shape());
-  detail::copy_cast(*this, src.expand(shape()));
-  return *this;
-}
-
-template <Element T>
-const Tensor<T>& Tensor<T>::fill_(T v) const {
-  check_cpu("fill_");
-  if (is_contiguous()) {
-    std::fill(data(), data() + numel(), v);
-    return *this;
-  }
-  detail::for_each_strided<1>(shape(), {reinterpret_cast<char*>(data())}, {detail::byte_strides<T>(strides())},
-                      [v](char** p, const std::int64_t* s, std::int64_t m) {
-                        for (std::int64_t i = 0; i < m; ++i) *reinterpret_cast<T*>(p[0] + i * s[0]) = v;
-                      });
-  return *this;
-}
 
 }  // namespace ember

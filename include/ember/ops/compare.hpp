@@ -64,7 +64,18 @@ Tensor<promote_t<A, B>> where(const Tensor<bool>& cond, const Tensor<A>& a, cons
   b.check_cpu("where");
   const Shape s = broadcast_shapes(cond.shape(), broadcast_shapes(a.shape(), b.shape(), "where"), "where");
   Tensor<P> out = Tensor<P>::empty(s);
-  detail::where_kernel(out, cond, detail::promoted<P>(a), detail::promoted<P>(b));
+  const auto& pa = detail::promoted<P>(a);
+  const auto& pb = detail::promoted<P>(b);
+  detail::where_kernel(out, cond, pa, pb);
+  if constexpr (FloatElement<P>)  // da = g where cond, db = g elsewhere (summed back over broadcast dims)
+    if (autograd::needs_grad(pa, pb))
+      autograd::record("where", out, [sc = autograd::Saved<bool>(cond, "where"), a_shape = pa.shape(),
+                                      b_shape = pb.shape(), want_a = pa.requires_grad(),
+                                      want_b = pb.requires_grad()](const Tensor<P>& g) {
+        const Tensor<bool>& c = sc.get();
+        return autograd::Grads{want_a ? AnyTensor(sum_to_size(where(c, g, P(0)), a_shape)) : AnyTensor(),
+                               want_b ? AnyTensor(sum_to_size(where(c, P(0), g), b_shape)) : AnyTensor()};
+      }, pa, pb);
   return out;
 }
 /// where() with a scalar for the false branch.

@@ -2,15 +2,17 @@
 // Elementwise ops: unary math, broadcasting binary arithmetic with type promotion, clamp, in-place
 // arithmetic and the C++ operators. Comparisons, logical ops and where live in ops/compare.hpp.
 //
-// Each op is a small struct in ember::detail (its name, its scalar function f, the types it computes
-// in and returns, and the oneDNN algorithm that runs it on large float32 tensors) and one public
-// function that checks its arguments and runs the shared unary/binary machinery below.
+// Each op is a small struct in ember::detail (its name, its scalar function f and beside it its
+// derivative, the types it computes in and returns, and the oneDNN algorithm that runs it on large
+// float32 tensors) and one public function that checks its arguments and runs the shared
+// unary/binary machinery below, which also records the backward.
 #include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 #include <type_traits>
 
+#include "ember/autograd/node.hpp"
 #include "ember/backend/eigen/elementwise.hpp"
 #include "ember/backend/onednn/binary.hpp"
 #include "ember/backend/onednn/eltwise.hpp"
@@ -76,50 +78,75 @@ struct NoBool { static constexpr bool kBool = false; };
 template <class T>
 constexpr T sigmoid_of(T x) { return T(1) / (T(1) + std::exp(-x)); }
 
+template <class T>
+T gelu_tanh_grad(T x) {
+  constexpr T k = T(0.79788456080286535588), c = T(0.044715);
+  const T t = std::tanh(k * (x + c * x * x * x));
+  return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * k * (T(1) + T(3) * c * x * x);
+}
+
+// Unary ops' derivatives: df(g, v) is the gradient of x given the output's gradient g and v, which
+// is the output y when kGradFromOutput, else the input x.
 struct NegOp : SameType, OneDnn<dnnl::algorithm::eltwise_linear, -1, 0>, NoBool {
   static constexpr const char* name = "neg";
   static constexpr const char* bool_hint = "; use ~ or logical_not() to invert a mask";
+  static constexpr bool kGradFromOutput = false;
   template <class T> static T f(T x) { return static_cast<T>(-x); }
+  template <class T> static T df(T g, T) { return -g; }
 };
 struct AbsOp : SameType, OneDnn<dnnl::algorithm::eltwise_abs>, NoBool {
   static constexpr const char* name = "abs";
   static constexpr const char* bool_hint = "";
+  static constexpr bool kGradFromOutput = false;
   template <class T> static T f(T x) {
     if constexpr (std::is_unsigned_v<T>) return x;
     else return x < 0 ? static_cast<T>(-x) : x;
   }
+  template <class T> static T df(T g, T x) { return x > 0 ? g : x < 0 ? -g : T(0); }
 };
 struct ReluOp : SameType, OneDnn<dnnl::algorithm::eltwise_relu>, NoBool {
   static constexpr const char* name = "relu";
   static constexpr const char* bool_hint = "";
+  static constexpr bool kGradFromOutput = true;
   template <class T> static T f(T x) { return x > T(0) ? x : T(0); }
+  template <class T> static T df(T g, T y) { return y > T(0) ? g : T(0); }
 };
 using SwishOneDnn = OneDnn<dnnl::algorithm::eltwise_swish, 1>;  // x * sigmoid(alpha * x)
-#define EMBER_FLOAT_UNARY(Name, str, onednn, expr)                 \
-  struct Name : FloatType, onednn, AllowBool {                     \
-    static constexpr const char* name = str;                       \
-    static constexpr const char* bool_hint = "";                   \
-    template <class T> static T f(T x) { return expr; }            \
+// A float op: f(x) = expr, and df(g, v) = dexpr, where v is y when from_output, else x.
+#define EMBER_FLOAT_UNARY(Name, str, onednn, expr, from_output, dexpr) \
+  struct Name : FloatType, onednn, AllowBool {                        \
+    static constexpr const char* name = str;                          \
+    static constexpr const char* bool_hint = "";                      \
+    static constexpr bool kGradFromOutput = from_output;              \
+    template <class T> static T f(T x) { return expr; }               \
+    template <class T> static T df(T g, T v) { return dexpr; }        \
   };
-EMBER_FLOAT_UNARY(ExpOp, "exp", OneDnn<dnnl::algorithm::eltwise_exp>, std::exp(x))
-EMBER_FLOAT_UNARY(LogOp, "log", OneDnn<dnnl::algorithm::eltwise_log>, std::log(x))
-EMBER_FLOAT_UNARY(Log1pOp, "log1p", NoOneDnn, std::log1p(x))
-EMBER_FLOAT_UNARY(SqrtOp, "sqrt", OneDnn<dnnl::algorithm::eltwise_sqrt>, std::sqrt(x))
-EMBER_FLOAT_UNARY(RsqrtOp, "rsqrt", NoOneDnn, T(1) / std::sqrt(x))
-EMBER_FLOAT_UNARY(SinOp, "sin", NoOneDnn, std::sin(x))
-EMBER_FLOAT_UNARY(CosOp, "cos", NoOneDnn, std::cos(x))
-EMBER_FLOAT_UNARY(TanhOp, "tanh", OneDnn<dnnl::algorithm::eltwise_tanh>, std::tanh(x))
-EMBER_FLOAT_UNARY(SigmoidOp, "sigmoid", OneDnn<dnnl::algorithm::eltwise_logistic>, sigmoid_of(x))
-EMBER_FLOAT_UNARY(SiluOp, "silu", SwishOneDnn, x * sigmoid_of(x))
+EMBER_FLOAT_UNARY(ExpOp, "exp", OneDnn<dnnl::algorithm::eltwise_exp>, std::exp(x), true, g * v)
+EMBER_FLOAT_UNARY(LogOp, "log", OneDnn<dnnl::algorithm::eltwise_log>, std::log(x), false, g / v)
+EMBER_FLOAT_UNARY(Log1pOp, "log1p", NoOneDnn, std::log1p(x), false, g / (T(1) + v))
+EMBER_FLOAT_UNARY(SqrtOp, "sqrt", OneDnn<dnnl::algorithm::eltwise_sqrt>, std::sqrt(x), true, g / (T(2) * v))
+EMBER_FLOAT_UNARY(RsqrtOp, "rsqrt", NoOneDnn, T(1) / std::sqrt(x), true, T(-0.5) * g * v * v * v)
+EMBER_FLOAT_UNARY(SinOp, "sin", NoOneDnn, std::sin(x), false, g * std::cos(v))
+EMBER_FLOAT_UNARY(CosOp, "cos", NoOneDnn, std::cos(x), false, -g * std::sin(v))
+EMBER_FLOAT_UNARY(TanhOp, "tanh", OneDnn<dnnl::algorithm::eltwise_tanh>, std::tanh(x), true, g * (T(1) - v * v))
+EMBER_FLOAT_UNARY(SigmoidOp, "sigmoid", OneDnn<dnnl::algorithm::eltwise_logistic>, sigmoid_of(x), true,
+                  g * v * (T(1) - v))
+EMBER_FLOAT_UNARY(SiluOp, "silu", SwishOneDnn, x * sigmoid_of(x), false,
+                  g * sigmoid_of(v) * (T(1) + v * (T(1) - sigmoid_of(v))))
+// d/dx x * Phi(x) = Phi(x) + x * phi(x), with phi the standard normal density.
 EMBER_FLOAT_UNARY(GeluOp, "gelu", OneDnn<dnnl::algorithm::eltwise_gelu_erf>,
-                  T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440))))
+                  T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440))), false,
+                  g * (T(0.5) * (T(1) + std::erf(v * T(0.70710678118654752440))) +
+                       v * T(0.39894228040143267794) * std::exp(T(-0.5) * v * v)))
+// 0.5 x (1 + tanh(u)), u = k (x + 0.044715 x^3): derivative 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 * 0.044715 x^2).
 EMBER_FLOAT_UNARY(GeluTanhOp, "gelu", OneDnn<dnnl::algorithm::eltwise_gelu_tanh>,
-                  T(0.5) * x * (T(1) + std::tanh(T(0.79788456080286535588) * (x + T(0.044715) * x * x * x))))
+                  T(0.5) * x * (T(1) + std::tanh(T(0.79788456080286535588) * (x + T(0.044715) * x * x * x))), false,
+                  g * gelu_tanh_grad(v))
 #undef EMBER_FLOAT_UNARY
 
-/// Op applied to every element of x; use_onednn = false forces the reference loop (for tests).
+/// Op applied to every element of x, without recording; use_onednn = false forces the reference loop.
 template <class Op, Element T>
-Tensor<typename Op::template result<T>> unary(const Tensor<T>& x, bool use_onednn = true) {
+Tensor<typename Op::template result<T>> unary_forward(const Tensor<T>& x, bool use_onednn = true) {
   using R = typename Op::template result<T>;
   using C = typename Op::template compute<T>;
   x.check_cpu(Op::name);
@@ -134,6 +161,22 @@ Tensor<typename Op::template result<T>> unary(const Tensor<T>& x, bool use_onedn
   }
   unary_kernel(out, x, [](T v) { return static_cast<R>(Op::f(static_cast<C>(v))); });
   return out;
+}
+
+/// Op applied to every element of x, recording dx = Op::df(g, x or y) when x requires grad.
+template <class Op, Element T>
+Tensor<typename Op::template result<T>> unary(const Tensor<T>& x, bool use_onednn = true) {
+  auto y = unary_forward<Op>(x, use_onednn);
+  if constexpr (FloatElement<T> && std::is_same_v<decltype(y), Tensor<T>>) {
+    if (autograd::needs_grad(x))
+      autograd::record(Op::name, y, [v = autograd::Saved<T>(Op::kGradFromOutput ? y : x, Op::name)](
+                                        const Tensor<T>& g) {
+        Tensor<T> dx = Tensor<T>::empty(g.shape());
+        binary_kernel(dx, g, v.get(), [](T gi, T vi) { return Op::df(gi, vi); });
+        return dx;
+      }, x);
+  }
+  return y;
 }
 
 // Integer power by squaring; a negative exponent gives 1/base^-e truncated (PyTorch's result).
@@ -151,30 +194,106 @@ constexpr T int_pow(T base, T e) {
   return r;
 }
 
-#define EMBER_BINARY(Name, str, types, onednn, has_bool, expr)        \
-  struct Name : types, onednn {                                      \
-    static constexpr const char* name = str;                         \
-    static constexpr const char* inplace_name = str "_";             \
-    static constexpr bool kBool = has_bool;                          \
-    template <class T> static auto f(T a, T b) { return expr; }      \
+/// Gradients of a binary op's two operands, at the output's shape (undefined where not wanted).
+template <Element T>
+struct GradPair {
+  Tensor<T> a, b;
+};
+
+// Binary ops' derivatives: df(g, a, b, y, want_a, want_b) gives the gradients of a and b at the
+// output's shape (the caller sums them back over broadcast dims); it reads a and b only when
+// kSavesInputs and y only when kSavesOutput.
+#define EMBER_BINARY(Name, str, types, onednn, has_bool, expr, saves_inputs, saves_output, da, db) \
+  struct Name : types, onednn {                                                                \
+    static constexpr const char* name = str;                                                   \
+    static constexpr const char* inplace_name = str "_";                                       \
+    static constexpr bool kBool = has_bool;                                                    \
+    static constexpr bool kSavesInputs = saves_inputs, kSavesOutput = saves_output;            \
+    template <class T> static auto f(T a, T b) { return expr; }                                \
+    template <class T>                                                                         \
+    static GradPair<T> df(const Tensor<T>& g, const Tensor<T>& a, const Tensor<T>& b,          \
+                          const Tensor<T>& y, bool want_a, bool want_b) {                      \
+      (void)a, (void)b, (void)y;                                                               \
+      return {want_a ? Tensor<T>(da) : Tensor<T>(), want_b ? Tensor<T>(db) : Tensor<T>()};     \
+    }                                                                                          \
   };
-EMBER_BINARY(AddOp, "add", SameType, OneDnn<dnnl::algorithm::binary_add>, true, a + b)
-EMBER_BINARY(SubOp, "sub", SameType, OneDnn<dnnl::algorithm::binary_sub>, false, a - b)
-EMBER_BINARY(MulOp, "mul", SameType, OneDnn<dnnl::algorithm::binary_mul>, true, a * b)
-EMBER_BINARY(DivOp, "div", FloatType, OneDnn<dnnl::algorithm::binary_div>, true, a / b)
-EMBER_BINARY(MaxOp, "maximum", SameType, OneDnn<dnnl::algorithm::binary_max>, true, (a > b || a != a) ? a : b)
-EMBER_BINARY(MinOp, "minimum", SameType, OneDnn<dnnl::algorithm::binary_min>, true, (a < b || a != a) ? a : b)
+EMBER_BINARY(AddOp, "add", SameType, OneDnn<dnnl::algorithm::binary_add>, true, a + b, false, false, g, g)
+EMBER_BINARY(SubOp, "sub", SameType, OneDnn<dnnl::algorithm::binary_sub>, false, a - b, false, false, g, -g)
+EMBER_BINARY(MulOp, "mul", SameType, OneDnn<dnnl::algorithm::binary_mul>, true, a * b, true, false, g * b, g * a)
+// d(a / b) = g / b, -g a / b^2 = -g y / b
+EMBER_BINARY(DivOp, "div", FloatType, OneDnn<dnnl::algorithm::binary_div>, true, a / b, true, true, g / b,
+             -(g * y) / b)
+// Ties split the gradient in half between a and b, as PyTorch does.
+EMBER_BINARY(MaxOp, "maximum", SameType, OneDnn<dnnl::algorithm::binary_max>, true, (a > b || a != a) ? a : b, true,
+             false, where(gt(a, b), g, where(eq(a, b), g * T(0.5), T(0))),
+             where(gt(b, a), g, where(eq(a, b), g * T(0.5), T(0))))
+EMBER_BINARY(MinOp, "minimum", SameType, OneDnn<dnnl::algorithm::binary_min>, true, (a < b || a != a) ? a : b, true,
+             false, where(lt(a, b), g, where(eq(a, b), g * T(0.5), T(0))),
+             where(lt(b, a), g, where(eq(a, b), g * T(0.5), T(0))))
 #undef EMBER_BINARY
 
 struct PowOp : SameType, NoOneDnn {
   static constexpr const char* name = "pow";
   static constexpr const char* inplace_name = "pow_";
   static constexpr bool kBool = false;
+  static constexpr bool kSavesInputs = true, kSavesOutput = true;
   template <class T> static T f(T a, T b) {
     if constexpr (std::is_floating_point_v<T>) return std::pow(a, b);
     else return int_pow(a, b);
   }
+  // d(a^b) = g b a^(b-1) (0 where b == 0), g y log(a) (0 where a == 0 and b >= 0, as PyTorch).
+  template <class T>
+  static GradPair<T> df(const Tensor<T>& g, const Tensor<T>& a, const Tensor<T>& b, const Tensor<T>& y,
+                        bool want_a, bool want_b) {
+    GradPair<T> r;
+    if (want_a) r.a = where(eq(b, T(0)), T(0), g * b * pow(a, b - T(1)));
+    if (want_b) r.b = where(logical_and(eq(a, T(0)), ge(b, T(0))), T(0), g * y * log(a));
+    return r;
+  }
 };
+
+/// The gradients df gives, summed to the shapes of a and b, as autograd::Grads.
+template <class Op, Element T>
+autograd::Grads binary_grads(const Tensor<T>& g, const Tensor<T>& a, const Tensor<T>& b, const Tensor<T>& y,
+                             const Shape& a_shape, const Shape& b_shape, bool want_a, bool want_b) {
+  GradPair<T> r = Op::df(g, a, b, y, want_a, want_b);
+  return {want_a ? AnyTensor(sum_to_size(r.a, a_shape)) : AnyTensor(),
+          want_b ? AnyTensor(sum_to_size(r.b, b_shape)) : AnyTensor()};
+}
+
+/// Records the backward of y = Op(a, b) (a and b already of one dtype) when either requires grad.
+template <class Op, Element T>
+void record_binary(const Tensor<T>& a, const Tensor<T>& b, const Tensor<T>& y) {
+  if (!autograd::needs_grad(a, b)) return;
+  using autograd::Saved;
+  const bool want_a = a.requires_grad(), want_b = b.requires_grad();
+  autograd::record(Op::name, y,
+                   [sa = Op::kSavesInputs ? Saved<T>(a, Op::name) : Saved<T>(),
+                    sb = Op::kSavesInputs ? Saved<T>(b, Op::name) : Saved<T>(),
+                    sy = Op::kSavesOutput ? Saved<T>(y, Op::name) : Saved<T>(), a_shape = a.shape(),
+                    b_shape = b.shape(), want_a, want_b](const Tensor<T>& g) {
+                     return binary_grads<Op>(g, sa.get(), sb.get(), sy.get(), a_shape, b_shape, want_a, want_b);
+                   },
+                   a, b);
+}
+
+/// Records the backward of y = Op(a, s) (or Op(s, a) when scalar_first) for a scalar s.
+template <class Op, Element T>
+void record_binary_scalar(const Tensor<T>& a, T s, bool scalar_first, const Tensor<T>& y) {
+  if (!autograd::needs_grad(a)) return;
+  using autograd::Saved;
+  autograd::record(Op::name, y,
+                   [sa = Op::kSavesInputs ? Saved<T>(a, Op::name) : Saved<T>(),
+                    sy = Op::kSavesOutput ? Saved<T>(y, Op::name) : Saved<T>(), s,
+                    scalar_first](const Tensor<T>& g) {
+                     Tensor<T> c = Tensor<T>::empty({});
+                     *c.data() = s;
+                     const Tensor<T>& x = sa.get();
+                     return scalar_first ? Op::df(g, c, x, sy.get(), false, true).b
+                                         : Op::df(g, x, c, sy.get(), true, false).a;
+                   },
+                   a);
+}
 
 // Runs oneDNN binary when the layout allows it (float32 >= kMinElements, src0 = the full-shape
 // contiguous operand, src1 contiguous and broadcast); returns false when it does not.
@@ -207,9 +326,12 @@ Tensor<typename Op::template result<T>> binary(const Tensor<T>& a, const Tensor<
   if constexpr (!Op::kBool && std::is_same_v<T, bool>)
     fail<TypeError>(Op::name, "not supported for two bool tensors");
   Tensor<R> out = Tensor<R>::empty(a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), Op::name));
-  if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float>)
-    if (use_onednn && try_onednn_binary<Op>(out, a, b)) return out;
-  binary_kernel(out, a, b, [](T x, T y) { return static_cast<R>(Op::f(static_cast<C>(x), static_cast<C>(y))); });
+  [&] {
+    if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float>)
+      if (use_onednn && try_onednn_binary<Op>(out, a, b)) return;
+    binary_kernel(out, a, b, [](T x, T y) { return static_cast<R>(Op::f(static_cast<C>(x), static_cast<C>(y))); });
+  }();
+  if constexpr (FloatElement<T> && std::is_same_v<R, T>) record_binary<Op>(a, b, out);
   return out;
 }
 
@@ -222,6 +344,7 @@ Tensor<typename Op::template result<T>> binary_scalar(const Tensor<T>& a, T s, b
   if constexpr (!Op::kBool && std::is_same_v<T, bool>)
     fail<TypeError>(Op::name, "not supported for bool operands");
   Tensor<R> out = Tensor<R>::empty(a.shape());
+  if constexpr (FloatElement<T> && std::is_same_v<R, T>) record_binary_scalar<Op>(a, s, scalar_first, out);
   if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float>) {
     // alpha * x + beta covers add, sub and mul; pow with a scalar exponent is alpha * x^beta.
     constexpr auto alg = Op::alg;
@@ -257,11 +380,13 @@ const Tensor<T>& binary_inplace(const Tensor<T>& self, const Tensor<U>& other) {
   other.check_cpu(Op::inplace_name);
   if constexpr (!Op::kBool && std::is_same_v<T, bool>)
     fail<TypeError>(Op::inplace_name, "not supported for bool tensors");
+  autograd::check_inplace_source(other, Op::inplace_name);
   if (!(other.shape() == self.shape())) {
     const Shape b = broadcast_shapes(self.shape(), other.shape(), Op::inplace_name);
     EMBER_CHECK(b == self.shape(), Op::inplace_name, "output with shape ", self.shape(),
                 " doesn't match the broadcast shape ", b);
   }
+  autograd::check_inplace(self, Op::inplace_name);
   const Tensor<T> o = other.template to<T>();
   if constexpr (std::is_same_v<T, float>)
     if (self.is_contiguous() && try_onednn_binary<Op>(self, self, o)) return self;
@@ -278,6 +403,7 @@ const Tensor<T>& binary_inplace_scalar(const Tensor<T>& self, S s) {
   self.check_cpu(Op::inplace_name);
   if constexpr (!Op::kBool && std::is_same_v<T, bool>)
     fail<TypeError>(Op::inplace_name, "not supported for bool tensors");
+  autograd::check_inplace(self, Op::inplace_name);
   const T c = static_cast<T>(s);
   unary_kernel(self, self, [c](T x) { return static_cast<T>(Op::f(x, c)); });
   return self;
@@ -385,6 +511,17 @@ Tensor<T> clamp(const Tensor<T>& x, std::type_identity_t<std::optional<T>> min,
     if (has_hi && !(v <= hi) && v == v) v = hi;
     return v;
   });
+  if constexpr (FloatElement<T>) {
+    // The gradient passes where min <= x <= max (bounds included, as PyTorch).
+    if (autograd::needs_grad(x))
+      autograd::record("clamp", out, [sx = autograd::Saved<T>(x, "clamp"), lo, hi, has_lo, has_hi](const Tensor<T>& g) {
+        Tensor<T> dx = Tensor<T>::empty(g.shape());
+        detail::binary_kernel(dx, g, sx.get(), [=](T gi, T v) {
+          return (!has_lo || v >= lo) && (!has_hi || v <= hi) ? gi : T(0);
+        });
+        return dx;
+      }, x);
+  }
   return out;
 }
 /// x limited elementwise by tensor bounds (broadcast; an undefined Tensor() means no bound).

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "ember/autograd/node.hpp"
 #include "ember/core/tensor.hpp"
 #include "ember/ops/indexing.hpp"  // t[...] indexing, part of this family
 
@@ -48,6 +49,36 @@ void gather_kernel(const Tensor<T>& out, const I* idx, const Shape& idx_strides,
       });
 }
 
+/// dst[p with coordinate `dim` replaced by idx[p]] += src[p] over src's shape: the adjoint of
+/// gather_kernel (repeated indices add up). The forward gather has checked the indices.
+template <Element T, class I>
+void scatter_add_kernel(const Tensor<T>& dst, const I* idx, const Shape& idx_strides, const Tensor<T>& src,
+                        std::int64_t dim) {
+  const std::int64_t dim_bytes = dst.dim() == 0 ? 0 : dst.strides()[dim] * static_cast<std::int64_t>(sizeof(T));
+  for_each_strided<3>(
+      src.shape(),
+      {reinterpret_cast<char*>(src.data()), reinterpret_cast<char*>(const_cast<I*>(idx)),
+       reinterpret_cast<char*>(dst.data())},
+      {byte_strides<T>(src.strides()), byte_strides<I>(idx_strides), gather_input_strides(dst, dim, src.shape().size())},
+      [&](char** p, const std::int64_t* s, std::int64_t m) {
+        for (std::int64_t i = 0; i < m; ++i) {
+          const auto v = static_cast<std::int64_t>(*reinterpret_cast<const I*>(p[1] + i * s[1]));
+          *reinterpret_cast<T*>(p[2] + i * s[2] + v * dim_bytes) += *reinterpret_cast<const T*>(p[0] + i * s[0]);
+        }
+      });
+}
+
+/// A zero tensor of `shape` into which scatter_add_kernel(…, src = g, …) has added g: the gradient of
+/// a gather-like op.
+template <Element T, class I>
+Tensor<T> scatter_add_grad(const Shape& shape, const I* idx, const Shape& idx_strides, const Tensor<T>& g,
+                           std::int64_t dim) {
+  Tensor<T> dx = Tensor<T>::empty(shape, g.device());
+  dx.fill_(T(0));
+  if (g.numel() > 0) scatter_add_kernel(dx, idx, idx_strides, g, dim);
+  return dx;
+}
+
 }  // namespace detail
 
 /// out[i][j][k] = input[i][index[i][j][k]][k] for dim 1 (and likewise for any dim); out has index's shape.
@@ -67,6 +98,13 @@ Tensor<T> gather(const Tensor<T>& input, std::int64_t dim, const Tensor<std::int
   EMBER_CHECK_INDEX(input.numel() > 0, "gather", "index is out of bounds for dimension ", dim,
                     " with size 0 (input shape ", input.shape(), ")");
   detail::gather_kernel(out, index.data(), index.strides(), input, dim, "gather");
+  if constexpr (FloatElement<T>)
+    if (autograd::needs_grad(input))
+      autograd::record("gather", out, [shape = input.shape(), si = autograd::Saved<std::int64_t>(index, "gather"),
+                                       dim](const Tensor<T>& g) {
+        const auto& idx = si.get();
+        return detail::scatter_add_grad(shape, idx.data(), idx.strides(), g, dim);
+      }, input);
   return out;
 }
 
@@ -83,9 +121,18 @@ Tensor<T> index_select(const Tensor<T>& input, std::int64_t dim, const Tensor<I>
   else EMBER_CHECK_INDEX(k == 1, "index_select", "index of a 0-d input must have one element, got shape ",
                          index.shape());
   Tensor<T> out = Tensor<T>::empty(shape, input.device());
+  const std::int64_t istride = index.dim() == 1 ? index.strides()[0] : 0;
+  if constexpr (FloatElement<T>)
+    if (autograd::needs_grad(input))
+      autograd::record("index_select", out, [in_shape = input.shape(), si = autograd::Saved<I>(index, "index_select"),
+                                             dim](const Tensor<T>& g) {
+        const auto& idx = si.get();
+        Shape idx_strides(g.shape().size(), 0);  // index runs along dim only
+        if (!idx_strides.empty() && idx.dim() == 1) idx_strides[dim] = idx.strides()[0];
+        return detail::scatter_add_grad(in_shape, idx.data(), idx_strides, g, dim);
+      }, input);
   if (out.numel() == 0) return out;
   const std::int64_t n = input.dim() > 0 ? input.shape()[dim] : 1;
-  const std::int64_t istride = index.dim() == 1 ? index.strides()[0] : 0;
   const I* idx = index.data();
   if (input.is_contiguous()) {
     // input is (outer, n, inner), out is (outer, k, inner): copy runs of `inner` elements.
@@ -122,6 +169,7 @@ const Tensor<T>& masked_fill_(const Tensor<T>& input, const Tensor<bool>& mask, 
   const Shape b = broadcast_shapes(mask.shape(), input.shape(), "masked_fill_");
   EMBER_CHECK(b == input.shape(), "masked_fill_", "mask of shape ", mask.shape(),
               " cannot be broadcast to the input's shape ", input.shape());
+  autograd::check_inplace(input, "masked_fill_");
   const T v = static_cast<T>(value);
   if (input.is_contiguous() && mask.is_contiguous() && mask.shape() == input.shape()) {
     T* o = input.data();
@@ -146,6 +194,7 @@ template <Element T, Element U>
 const Tensor<T>& masked_fill_(const Tensor<T>& input, const Tensor<bool>& mask, const Tensor<U>& value) {
   EMBER_CHECK(value.dim() == 0, "masked_fill_", "only supports a 0-dimensional value tensor, but got a tensor of shape ",
               value.shape());
+  autograd::check_inplace_source(value, "masked_fill_");
   return masked_fill_(input, mask, value.item());
 }
 
@@ -154,8 +203,16 @@ template <Element T, Scalar S>
 Tensor<T> masked_fill(const Tensor<T>& input, const Tensor<bool>& mask, S value) {
   const Shape b = broadcast_shapes(input.shape(), mask.shape(), "masked_fill");
   Tensor<T> out = Tensor<T>::empty(b, input.device());
-  out.copy_(input);
-  masked_fill_(out, mask, value);
+  detail::copy_cast(out, input.detach().expand(b));
+  {
+    NoGradGuard no_grad;  // out is new: filling it is part of this op
+    masked_fill_(out, mask, value);
+  }
+  if constexpr (FloatElement<T>)
+    if (autograd::needs_grad(input))
+      autograd::record("masked_fill", out, [shape = input.shape(), sm = autograd::Saved<bool>(mask, "masked_fill")](
+                                               const Tensor<T>& g) { return sum_to_size(where(sm.get(), T(0), g), shape); },
+                       input);
   return out;
 }
 
@@ -164,6 +221,9 @@ template <Element T, Element U>
 Tensor<T> masked_fill(const Tensor<T>& input, const Tensor<bool>& mask, const Tensor<U>& value) {
   EMBER_CHECK(value.dim() == 0, "masked_fill", "only supports a 0-dimensional value tensor, but got a tensor of shape ",
               value.shape());
+  if (autograd::needs_grad(value)) {  // a differentiable fill value: where() records both gradients
+    return where(mask, value.template to<T>(), input);
+  }
   return masked_fill(input, mask, value.item());
 }
 

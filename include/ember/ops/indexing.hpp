@@ -13,6 +13,7 @@
 #include <sstream>
 #include <vector>
 
+#include "ember/autograd/node.hpp"
 #include "ember/core/any_tensor.hpp"
 #include "ember/ops/creation.hpp"
 
@@ -343,6 +344,17 @@ void copy_block(D* dst, const Shape& dst_strides, const S* src, const Shape& src
                       });
 }
 
+/// dst[...] += src[...] over one block of shape rshape.
+template <Element T>
+void add_block(T* dst, const Shape& dst_strides, const T* src, const Shape& src_strides, const Shape& rshape) {
+  for_each_strided<2>(rshape, {reinterpret_cast<char*>(dst), reinterpret_cast<char*>(const_cast<T*>(src))},
+                      {byte_strides<T>(dst_strides), byte_strides<T>(src_strides)},
+                      [](char** q, const std::int64_t* s, std::int64_t m) {
+                        for (std::int64_t i = 0; i < m; ++i)
+                          *reinterpret_cast<T*>(q[0] + i * s[0]) += *reinterpret_cast<const T*>(q[1] + i * s[1]);
+                      });
+}
+
 /// Splits strides over (bshape + rshape) into the B part and the R part.
 inline void split_strides(const Shape& st, std::size_t nb, Shape& bst, Shape& rst) {
   bst = Shape(st.begin(), st.begin() + static_cast<std::ptrdiff_t>(nb));
@@ -359,11 +371,74 @@ inline bool row_major(const Shape& shape, const Shape& st) {
   return true;
 }
 
+/// The index tensors among items with their versions, to refuse a backward after they changed.
+struct SavedIndex {
+  std::vector<TensorIndex> items;
+  std::vector<std::uint64_t> versions;
+
+  explicit SavedIndex(std::span<const TensorIndex> it) : items(it.begin(), it.end()) {
+    for (const auto& i : items)
+      if (i.kind() == TensorIndex::Kind::Tensor) versions.push_back(i.tensor().visit([](const auto& t) { return t.version(); }));
+  }
+  std::span<const TensorIndex> get() const {
+    std::size_t k = 0;
+    for (const auto& i : items)
+      if (i.kind() == TensorIndex::Kind::Tensor)
+        EMBER_CHECK_AUTOGRAD(i.tensor().visit([](const auto& t) { return t.version(); }) == versions[k++], "index",
+                             "an index tensor of shape ", i.tensor().shape(),
+                             " was modified by an inplace operation after it was used; index with a clone()");
+    return items;
+  }
+};
+
+/// The gradient of self[items] for self of `shape`: zeros, with g added at the indexed positions
+/// (repeated indices add up).
+template <Element T>
+Tensor<T> index_backward(const Shape& shape, std::span<const TensorIndex> items, const Tensor<T>& g) {
+  Tensor<T> dx = Tensor<T>::empty(shape, g.device());
+  dx.fill_(T(0));
+  const IndexPlan p = plan_index(shape, contiguous_strides(shape), items, "index");
+  if (!p.advanced()) {
+    copy_cast(Tensor<T>(dx.storage(), p.shape, p.strides, p.offset), g);
+    return dx;
+  }
+  if (g.numel() == 0) return dx;
+  Shape perm;
+  advanced_result(p, &perm);
+  const Tensor<T> gp = g.permute(perm);  // (B, R) order
+  Shape bst, gst, vst, rshape;
+  split_strides(gp.strides(), p.bshape.size(), bst, gst);
+  for (auto d : plain_dims(p)) {
+    rshape.push_back(p.shape[d]);
+    vst.push_back(p.strides[d]);
+  }
+  T* dst = dx.data();
+  const T* src = gp.data();
+  for_each_index(p, bst, [&](std::int64_t voff, std::int64_t goff) { add_block(dst + voff, vst, src + goff, gst, rshape); });
+  return dx;
+}
+
+template <Element T>
+Tensor<T> index_forward(const Tensor<T>& self, std::span<const TensorIndex> items);
+
 }  // namespace detail
 
 /// self[items] as Python writes it: a view for ints, slices, None and Ellipsis; a copy with advanced indices.
 template <Element T>
 Tensor<T> index(const Tensor<T>& self, std::span<const TensorIndex> items) {
+  Tensor<T> out = detail::index_forward(self, items);
+  if constexpr (FloatElement<T>)
+    if (autograd::needs_grad(self))
+      autograd::record("index", out, [shape = self.shape(), saved = detail::SavedIndex(items)](const Tensor<T>& g) {
+        return detail::index_backward(shape, saved.get(), g);
+      }, self);
+  return out;
+}
+
+namespace detail {
+
+template <Element T>
+Tensor<T> index_forward(const Tensor<T>& self, std::span<const TensorIndex> items) {
   const detail::IndexPlan p = detail::plan_index(self.shape(), self.strides(), items, "index");
   if (!p.advanced()) return Tensor<T>(self.storage(), p.shape, p.strides, self.offset() + p.offset);
   self.check_cpu("index");
@@ -389,12 +464,16 @@ Tensor<T> index(const Tensor<T>& self, std::span<const TensorIndex> items) {
   return out;
 }
 
+}  // namespace detail
+
 /// self[items] = value: value (any dtype, broadcast to the indexed shape) is converted to T and written in
 /// place; with advanced indices a scatter in which the last write to a repeated position wins.
 template <Element T, Element U>
 const Tensor<T>& index_put_(const Tensor<T>& self, std::span<const TensorIndex> items, const Tensor<U>& value) {
   self.check_cpu("index_put_");
   const detail::IndexPlan p = detail::plan_index(self.shape(), self.strides(), items, "index_put_");
+  autograd::check_inplace_source(value, "index_put_");
+  autograd::check_inplace(self, "index_put_");
   Tensor<U> v = value;
   if (static_cast<const void*>(v.storage().get()) == static_cast<const void*>(self.storage().get()))
     v = v.clone();  // the source overlaps the destination

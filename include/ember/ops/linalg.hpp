@@ -2,6 +2,7 @@
 // Linear algebra: matmul (NumPy semantics, batched with broadcasting), mm, bmm, dot, outer.
 // float32 products above a small size run on oneDNN's matmul primitive; float64, integers and small
 // products on Eigen, which is also the reference the oneDNN path is tested against.
+#include "ember/autograd/node.hpp"
 #include "ember/backend/eigen/linalg.hpp"
 #include "ember/backend/onednn/matmul.hpp"
 #include "ember/core/tensor.hpp"
@@ -26,12 +27,12 @@ inline void canonical_unit_strides(const Shape& shape, Shape& strides) {
 }
 
 /// The product of a and b in the promoted type T, with a and b already converted to T and
-/// checked to be at least 1-D; `op` names the caller in errors.
+/// checked to be at least 1-D; `op` names the caller in errors. Does not record.
 template <Element T>
-Tensor<T> matmul_impl(const Tensor<T>& a, const Tensor<T>& b, const char* op) {
+Tensor<T> matmul_forward(const Tensor<T>& a, const Tensor<T>& b, const char* op) {
   if constexpr (std::is_same_v<T, bool>) {
     // NumPy's boolean product (OR of ANDs): count in int32, then test for nonzero.
-    return matmul_impl(a.template to<std::int32_t>(), b.template to<std::int32_t>(), op).template to<bool>();
+    return matmul_forward(a.template to<std::int32_t>(), b.template to<std::int32_t>(), op).template to<bool>();
   } else {
     a.check_cpu(op);
     b.check_cpu(op);
@@ -117,6 +118,42 @@ Tensor<T> matmul_impl(const Tensor<T>& a, const Tensor<T>& b, const char* op) {
     eigen::matmul(pa, a_sh, a_str, pb, b_sh, b_str, out.data(), osh);
     return out;
   }
+}
+
+/// The gradients of y = matmul(a, b) (NumPy's rules) for g = dL/dy, given a only when b's gradient is
+/// wanted and b only when a's is: a 1-D operand is a (1, K) row or a (K, 1) column, and batch dims
+/// that broadcasting expanded are summed back.
+template <Element T>
+autograd::Grads matmul_backward(const Tensor<T>& g, const Tensor<T>& a, const Tensor<T>& b, const Shape& a_shape,
+                                const Shape& b_shape) {
+  const bool a_vec = a_shape.size() == 1, b_vec = b_shape.size() == 1;
+  const Tensor<T> g2 = a_vec && b_vec ? g.reshape({1, 1}) : a_vec ? g.unsqueeze(-2) : b_vec ? g.unsqueeze(-1) : g;
+  autograd::Grads grads(2);
+  if (b.defined()) {  // da = g b^T
+    const Tensor<T> b2 = b_vec ? b.unsqueeze(1) : b;
+    const Shape a2_shape = a_vec ? Shape{1, a_shape[0]} : a_shape;
+    grads[0] = sum_to_size(matmul_forward(g2, b2.mT(), "matmul"), a2_shape).reshape(a_shape);
+  }
+  if (a.defined()) {  // db = a^T g
+    const Tensor<T> a2 = a_vec ? a.unsqueeze(0) : a;
+    const Shape b2_shape = b_vec ? Shape{b_shape[0], 1} : b_shape;
+    grads[1] = sum_to_size(matmul_forward(a2.mT(), g2, "matmul"), b2_shape).reshape(b_shape);
+  }
+  return grads;
+}
+
+/// matmul_forward, recording the backward when a or b requires grad.
+template <Element T>
+Tensor<T> matmul_impl(const Tensor<T>& a, const Tensor<T>& b, const char* op) {
+  Tensor<T> y = matmul_forward(a, b, op);
+  if constexpr (FloatElement<T>)
+    if (autograd::needs_grad(a, b))
+      autograd::record(op, y, [sa = autograd::Saved<T>(b.requires_grad() ? a : Tensor<T>(), op),
+                               sb = autograd::Saved<T>(a.requires_grad() ? b : Tensor<T>(), op),
+                               a_shape = a.shape(), b_shape = b.shape()](const Tensor<T>& g) {
+        return matmul_backward(g, sa.get(), sb.get(), a_shape, b_shape);
+      }, a, b);
+  return y;
 }
 
 }  // namespace detail

@@ -2,6 +2,7 @@
 // Neural-network functions: softmax and log_softmax (more join with the nn module).
 #include <cstdint>
 
+#include "ember/autograd/node.hpp"
 #include "ember/backend/eigen/reduce.hpp"
 #include "ember/backend/onednn/engine.hpp"
 #include "ember/backend/onednn/softmax.hpp"
@@ -37,13 +38,28 @@ Tensor<T> softmax_impl(const Tensor<T>& x, std::int64_t dim, bool log, const cha
 /// exp(x) / sum(exp(x)) along dim, computed as exp(x - max) for stability (floating types only).
 template <Element T>
 Tensor<T> softmax(const Tensor<T>& x, std::int64_t dim) {
-  return detail::softmax_impl(x, dim, false, "softmax");
+  Tensor<T> y = detail::softmax_impl(x, dim, false, "softmax");
+  if constexpr (FloatElement<T>)  // dx = y * (g - sum(g * y, dim))
+    if (autograd::needs_grad(x))
+      autograd::record("softmax", y, [sy = autograd::Saved<T>(y, "softmax"), d = normalize_dim(dim, x.dim(), "softmax")](
+                                         const Tensor<T>& g) {
+        const Tensor<T>& yv = sy.get();
+        return yv * (g - sum(g * yv, d, true));
+      }, x);
+  return y;
 }
 
 /// x - logsumexp(x) along dim, computed stably (floating types only).
 template <Element T>
 Tensor<T> log_softmax(const Tensor<T>& x, std::int64_t dim) {
-  return detail::softmax_impl(x, dim, true, "log_softmax");
+  Tensor<T> y = detail::softmax_impl(x, dim, true, "log_softmax");
+  if constexpr (FloatElement<T>)  // dx = g - exp(y) * sum(g, dim)
+    if (autograd::needs_grad(x))
+      autograd::record("log_softmax", y, [sy = autograd::Saved<T>(y, "log_softmax"),
+                                          d = normalize_dim(dim, x.dim(), "log_softmax")](const Tensor<T>& g) {
+        return g - exp(sy.get()) * sum(g, d, true);
+      }, x);
+  return y;
 }
 
 template <Element T>

@@ -9,10 +9,12 @@
 #include <optional>
 #include <utility>
 
+#include "ember/autograd/node.hpp"
 #include "ember/backend/eigen/reduce.hpp"
 #include "ember/backend/onednn/engine.hpp"
 #include "ember/backend/onednn/reduction.hpp"
 #include "ember/core/tensor.hpp"
+#include "ember/ops/index.hpp"
 
 namespace ember {
 
@@ -157,7 +159,9 @@ std::pair<Tensor<T>, Tensor<std::int64_t>> extremum_dim(const Tensor<T>& x, std:
   auto indices = Tensor<std::int64_t>::empty(p.keep_shape, x.device());
   if (values.numel() > 0)
     arg_reduce_loop<kMax>(x, normalize_dim(dim, x.dim(), op), values.data(), indices.data());
-  return {reshape_output(values, p), reshape_output(indices, p)};
+  std::pair<Tensor<T>, Tensor<std::int64_t>> out{reshape_output(values, p), reshape_output(indices, p)};
+  if constexpr (FloatElement<T>) record_extremum_dim(op, out.first, out.second, x, p, normalize_dim(dim, x.dim(), op));
+  return out;
 }
 
 /// argmax/argmin: first index of the extremum along dim, or in the flattened tensor.
@@ -185,8 +189,64 @@ Tensor<float_t_of<T>> variance(const Tensor<T>& x, bool all, const Shape& dims, 
     const auto p = reduce_plan(x.shape(), all, dims, keepdim, op);
     auto means = Tensor<double>::empty(p.keep_shape);
     reduce_loop(x, p.keep_shape, p.count, means.data(), nullptr, SumOp<T, double, double, true>{});
-    return reduce_with(x, p, SquaredDeviationOp<T>{correction, take_sqrt}, means.data());
+    Tensor<T> y = reduce_with(x, p, SquaredDeviationOp<T>{correction, take_sqrt}, means.data());
+    // d var = g * 2 (x - mean) / (N - correction); d std = d var / (2 std).
+    record_reduction(op, y, x, p, true, take_sqrt, [n = p.count, correction, take_sqrt](
+                                                       const Tensor<T>& g, const Tensor<T>& xs, const Tensor<T>& ys,
+                                                       const Shape&) {
+      const Tensor<T> centered = xs - sum_to_size(xs, g.shape()) / static_cast<T>(n);
+      const T denom = static_cast<T>(std::max(0.0, static_cast<double>(n) - correction));
+      if (take_sqrt) return centered * (g / (ys * denom));
+      return centered * (g * (T(2) / denom));
+    });
+    return y;
   }
+}
+
+/// The dims of `shape` that a reduction to `keep` (the same rank, reduced dims of extent 1) removes.
+inline Shape reduced_dims(const Shape& shape, const Shape& keep) {
+  Shape dims;
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    if (keep[d] == 1 && shape[d] != 1) dims.push_back(static_cast<std::int64_t>(d));
+  return dims;
+}
+
+/// Records the backward of a reduction y of x (plan p): f(g, x, y) gives dx from g and y reshaped to
+/// p.keep_shape (so that they broadcast against x); x and y are saved only when asked for.
+template <Element T, class F>
+void record_reduction(const char* op, const Tensor<T>& y, const Tensor<T>& x, const ReducePlan& p, bool save_x,
+                      bool save_y, F f) {
+  if (!autograd::needs_grad(x)) return;
+  autograd::record(op, y, [sx = save_x ? autograd::Saved<T>(x, op) : autograd::Saved<T>(),
+                           sy = save_y ? autograd::Saved<T>(y, op) : autograd::Saved<T>(), keep = p.keep_shape,
+                           shape = x.shape(), f](const Tensor<T>& g) {
+    const Tensor<T>& yv = sy.get();
+    return f(g.reshape(keep), sx.get(), yv.defined() ? yv.reshape(keep) : yv, shape);
+  }, x);
+}
+
+/// Records amax/amin/max()/min(): the gradient is split evenly among the elements equal to the
+/// extremum (as PyTorch).
+template <Element T>
+void record_extremum(const char* op, const Tensor<T>& y, const Tensor<T>& x, const ReducePlan& p) {
+  record_reduction(op, y, x, p, true, true, [](const Tensor<T>& g, const Tensor<T>& xs, const Tensor<T>& ys,
+                                               const Shape&) {
+    const Tensor<T> hit = eq(xs, ys).template to<T>();
+    return hit * (g / sum_to_size(hit, g.shape()));
+  });
+}
+
+/// Records values of max(dim)/min(dim): the gradient goes to the returned index.
+template <Element T>
+void record_extremum_dim(const char* op, const Tensor<T>& values, const Tensor<std::int64_t>& indices,
+                         const Tensor<T>& x, const ReducePlan& p, std::int64_t dim) {
+  if (!autograd::needs_grad(x)) return;
+  autograd::record(op, values, [si = autograd::Saved<std::int64_t>(indices, op), keep = p.keep_shape,
+                                shape = x.shape(), dim](const Tensor<T>& g) {
+    const Tensor<std::int64_t> idx = si.get().reshape(keep);
+    const Tensor<T> gk = g.reshape(keep);
+    return scatter_add_grad(shape, idx.data(), idx.strides(), gk, dim);
+  }, x);
 }
 
 }  // namespace detail
@@ -201,11 +261,38 @@ template <Element T>
 Tensor<sum_t<T>> sum(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
   x.check_cpu("sum");
   const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "sum");
-  if constexpr (std::is_same_v<T, float>)
-    if (detail::use_onednn_reduction(x, p))
-      if (auto r = detail::onednn_sum<false>(x, p); r.defined()) return r;
-  using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
-  return detail::reduce_with(x, p, detail::SumOp<T, A, sum_t<T>>{});
+  Tensor<sum_t<T>> y = [&] {
+    if constexpr (std::is_same_v<T, float>)
+      if (detail::use_onednn_reduction(x, p))
+        if (auto r = detail::onednn_sum<false>(x, p); r.defined()) return r;
+    using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+    return detail::reduce_with(x, p, detail::SumOp<T, A, sum_t<T>>{});
+  }();
+  if constexpr (FloatElement<T>)  // d sum = g broadcast back over the reduced dims
+    detail::record_reduction("sum", y, x, p, false, false, [](const Tensor<T>& g, const Tensor<T>&, const Tensor<T>&,
+                                                              const Shape& shape) { return g.expand(shape); });
+  return y;
+}
+
+/// x summed over the dims that broadcasting would expand from `shape` to x's shape (the gradient of
+/// a broadcast): the result has `shape`.
+template <Element T>
+Tensor<sum_t<T>> sum_to_size(const Tensor<T>& x, const Shape& shape) {
+  if (x.shape() == shape) return x.template to<sum_t<T>>();
+  const auto nd = static_cast<std::size_t>(x.dim());
+  EMBER_CHECK(shape.size() <= nd, "sum_to_size", "shape ", shape, " has more dims than the tensor's shape ",
+              x.shape());
+  const std::size_t lead = nd - shape.size();
+  Shape dims;
+  for (std::size_t d = 0; d < nd; ++d) {
+    const bool leading = d < lead;
+    if (!leading)
+      EMBER_CHECK(shape[d - lead] == x.shape()[d] || shape[d - lead] == 1, "sum_to_size", "shape ", x.shape(),
+                  " cannot be summed to ", shape);
+    if (leading || (shape[d - lead] == 1 && x.shape()[d] != 1)) dims.push_back(static_cast<std::int64_t>(d));
+  }
+  if (dims.empty()) return x.template to<sum_t<T>>().reshape(shape);
+  return sum(x, dims, true).reshape(shape);
 }
 
 /// Product of the elements over dim; bool and integers multiply in int64; an empty reduction gives 1.
@@ -213,9 +300,27 @@ template <Element T>
 Tensor<sum_t<T>> prod(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
   x.check_cpu("prod");
   const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "prod");
-  if constexpr (std::is_same_v<T, float>)
-    if (detail::use_onednn_reduction(x, p)) return detail::onednn_reduce(x, p, dnnl::algorithm::reduction_mul);
-  return detail::reduce_with(x, p, detail::ProdOp<T, sum_t<T>>{});
+  Tensor<sum_t<T>> y = [&] {
+    if constexpr (std::is_same_v<T, float>)
+      if (detail::use_onednn_reduction(x, p)) return detail::onednn_reduce(x, p, dnnl::algorithm::reduction_mul);
+    return detail::reduce_with(x, p, detail::ProdOp<T, sum_t<T>>{});
+  }();
+  if constexpr (FloatElement<T>)
+    // d prod / d x_i = product of the others: y / x_i without zeros; with one zero in a group only the
+    // zero gets a gradient (the product of the rest); with two or more, none does.
+    detail::record_reduction("prod", y, x, p, true, false, [](const Tensor<T>& g, const Tensor<T>& xs,
+                                                              const Tensor<T>&, const Shape&) {
+      const Shape& keep = g.shape();
+      const Tensor<bool> zero = eq(xs, T(0));
+      const Tensor<T> nonzero = where(zero, T(1), xs);
+      const Shape dims = detail::reduced_dims(xs.shape(), keep);
+      const Tensor<T> others = dims.empty() ? nonzero : prod(nonzero, dims, true);  // product of the non-zeros
+      const Tensor<std::int64_t> zeros = sum_to_size(zero, keep);
+      const Tensor<T> dzero = where(eq(zeros, 1), others, T(0));
+      const Tensor<T> dnonzero = where(eq(zeros, 0), others / where(zero, T(1), xs), T(0));
+      return g * where(zero, dzero, dnonzero);
+    });
+  return y;
 }
 
 /// Mean of the elements over dim (floating types only: TypeError otherwise, as PyTorch); an empty
@@ -228,10 +333,17 @@ Tensor<float_t_of<T>> mean(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}
                             dtype_name(x.dtype()));
   } else {
     const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "mean");
-    if constexpr (std::is_same_v<T, float>)
-      if (detail::use_onednn_reduction(x, p))
-        if (auto r = detail::onednn_sum<true>(x, p); r.defined()) return r;
-    return detail::reduce_with(x, p, detail::SumOp<T, double, T, true>{});
+    Tensor<T> y = [&] {
+      if constexpr (std::is_same_v<T, float>)
+        if (detail::use_onednn_reduction(x, p))
+          if (auto r = detail::onednn_sum<true>(x, p); r.defined()) return r;
+      return detail::reduce_with(x, p, detail::SumOp<T, double, T, true>{});
+    }();
+    detail::record_reduction("mean", y, x, p, false, false, [n = p.count](const Tensor<T>& g, const Tensor<T>&,
+                                                                          const Tensor<T>&, const Shape& shape) {
+      return (g / static_cast<T>(n)).expand(shape);
+    });
+    return y;
   }
 }
 
@@ -264,7 +376,13 @@ Tensor<float_t_of<T>> logsumexp(const Tensor<T>& x, typename Tensor<T>::Dims dim
     double* s = shift.data();
     for (std::int64_t i = 0, n = shift.numel(); i < n; ++i)
       if (std::isinf(s[i])) s[i] = 0;  // all -inf (or an inf): exp(x - 0) gives the right limit
-    return detail::reduce_with(x, p, detail::SumExpOp<T>{}, shift.data());
+    Tensor<T> y = detail::reduce_with(x, p, detail::SumExpOp<T>{}, shift.data());
+    // d logsumexp = g * exp(x - y), i.e. g * softmax(x).
+    detail::record_reduction("logsumexp", y, x, p, true, true, [](const Tensor<T>& g, const Tensor<T>& xs,
+                                                                  const Tensor<T>& ys, const Shape&) {
+      return g * exp(xs - ys);
+    });
+    return y;
   }
 }
 
@@ -272,21 +390,30 @@ Tensor<float_t_of<T>> logsumexp(const Tensor<T>& x, typename Tensor<T>::Dims dim
 template <Element T>
 Tensor<T> amax(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
   x.check_cpu("amax");
-  return detail::extremum<true>(x, detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "amax"), "amax");
+  const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "amax");
+  Tensor<T> y = detail::extremum<true>(x, p, "amax");
+  if constexpr (FloatElement<T>) detail::record_extremum("amax", y, x, p);
+  return y;
 }
 
 /// Smallest element over dim (all dims by default); a NaN makes the result NaN; empty dims throw.
 template <Element T>
 Tensor<T> amin(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
   x.check_cpu("amin");
-  return detail::extremum<false>(x, detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "amin"), "amin");
+  const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "amin");
+  Tensor<T> y = detail::extremum<false>(x, p, "amin");
+  if constexpr (FloatElement<T>) detail::record_extremum("amin", y, x, p);
+  return y;
 }
 
 /// Largest element of x as a 0-d tensor (NaN propagates); IndexError for an empty tensor.
 template <Element T>
 Tensor<T> max(const Tensor<T>& x) {
   x.check_cpu("max");
-  return detail::extremum<true>(x, detail::reduce_plan(x.shape(), true, {}, false, "max"), "max");
+  const auto p = detail::reduce_plan(x.shape(), true, {}, false, "max");
+  Tensor<T> y = detail::extremum<true>(x, p, "max");
+  if constexpr (FloatElement<T>) detail::record_extremum("max", y, x, p);
+  return y;
 }
 
 /// (values, indices) of the largest element along dim; ties give the first occurrence, a NaN
@@ -300,7 +427,10 @@ std::pair<Tensor<T>, Tensor<std::int64_t>> max(const Tensor<T>& x, std::int64_t 
 template <Element T>
 Tensor<T> min(const Tensor<T>& x) {
   x.check_cpu("min");
-  return detail::extremum<false>(x, detail::reduce_plan(x.shape(), true, {}, false, "min"), "min");
+  const auto p = detail::reduce_plan(x.shape(), true, {}, false, "min");
+  Tensor<T> y = detail::extremum<false>(x, p, "min");
+  if constexpr (FloatElement<T>) detail::record_extremum("min", y, x, p);
+  return y;
 }
 
 /// (values, indices) of the smallest element along dim; ties give the first occurrence, a NaN

@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "ember/autograd/node.hpp"
 #include "ember/core/any_tensor.hpp"
 #include "ember/core/tensor.hpp"
 
@@ -81,6 +82,28 @@ Tensor<T> cat(std::span<const Tensor<T>> tensors, std::int64_t dim = 0) {
   Tensor<T> out = Tensor<T>::empty(shape, tensors[0].device());
   std::int64_t at = 0;
   for (const auto& t : tensors) detail::cat_copy(out, t, dim, at);
+  if constexpr (FloatElement<T>) {
+    bool any = false;
+    for (const auto& t : tensors) any = any || t.requires_grad();
+    if (any && is_grad_enabled()) {
+      // Each input's gradient is its slab of g (a skipped (0,) input gets an empty one).
+      std::vector<Shape> shapes;
+      for (const auto& t : tensors) shapes.push_back(t.shape());
+      autograd::record_list("cat", out, [shapes, dim](const Tensor<T>& g) {
+        autograd::Grads grads;
+        std::int64_t at = 0;
+        for (const auto& s : shapes) {
+          if (detail::cat_skipped(s)) {
+            grads.push_back(Tensor<T>::empty(s));
+            continue;
+          }
+          grads.push_back(g.narrow(dim, at, s[dim]));
+          at += s[dim];
+        }
+        return grads;
+      }, std::vector<Tensor<T>>(tensors.begin(), tensors.end()));
+    }
+  }
   return out;
 }
 template <Element T>
@@ -103,6 +126,15 @@ inline AnyTensor cat(std::span<const AnyTensor> tensors, std::int64_t dim = 0) {
   }
   return dispatch_dtype(d, [&](auto tag) -> AnyTensor {
     using T = decltype(tag);
+    if constexpr (FloatElement<T>) {
+      bool any = false;
+      for (const auto& t : tensors) any = any || t.requires_grad();
+      if (any && is_grad_enabled()) {  // convert (a recorded op) and join with the typed cat
+        std::vector<Tensor<T>> typed;
+        for (const auto& t : tensors) typed.push_back(t.template as<T>());
+        return cat(typed, dim);
+      }
+    }
     Tensor<T> out = Tensor<T>::empty(shape);
     std::int64_t at = 0;
     for (const auto& t : tensors) t.visit([&](const auto& x) { detail::cat_copy(out, x, dim, at); });

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""ember's autograd beside PyTorch's, measured in one run on this machine.
+
+Usage::
+
+    PYTHONPATH=python python bench/python/bench_autograd.py [--quick] [--json results.json] [--threads N]
+
+Workload: one training step of a small MLP classifier in float32,
+
+    loss = ((x @ w + b).relu() @ w2).log_softmax(-1)[arange(64), labels].sum()
+
+with x (64, 64) data, and w (64, 256), b (256,), w2 (256, 10) leaves that require grad; labels are 64
+int64 classes. A step is the forward pass, ``loss.backward()``, and setting every ``.grad`` to None (as
+``optimizer.zero_grad(set_to_none=True)``). To show where the time goes, the forward pass is also timed
+alone: under ``no_grad`` (no graph) and in grad mode (recording the graph, which is then dropped).
+
+Each figure is the median time per step over many ``timeit`` repetitions, the libraries taking turns
+within each repetition (see bench_ops.measure). ``ember/torch`` is ember's time divided by PyTorch's
+(below 1: ember is faster; the target for a full step is <= 0.5). Before timing, the losses and
+gradients of the two libraries are compared. A library that is missing (or an ember built without
+autograd) is skipped. ``--json PATH`` writes every number, with the machine and the versions, as JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+from bench_ops import ember, fmt, machine_info, measure, torch
+
+BATCH, IN, HIDDEN, CLASSES = 64, 64, 256, 10
+TARGET_RATIO = 0.5
+
+
+def ember_has_autograd() -> bool:
+    return ember is not None and hasattr(ember, "no_grad") and hasattr(ember.Tensor, "requires_grad_")
+
+
+def problem(seed: int = 0) -> dict:
+    """The MLP's data and initial parameters as NumPy arrays (float32; labels int64)."""
+    rng = np.random.default_rng(seed)
+    return {
+        "x": rng.standard_normal((BATCH, IN), dtype=np.float32),
+        "w": (rng.standard_normal((IN, HIDDEN), dtype=np.float32) / np.sqrt(IN)).astype(np.float32),
+        "b": np.zeros(HIDDEN, np.float32),
+        "w2": (rng.standard_normal((HIDDEN, CLASSES), dtype=np.float32) / np.sqrt(HIDDEN)).astype(np.float32),
+        "labels": rng.integers(0, CLASSES, BATCH).astype(np.int64),
+    }
+
+
+def build(lib, arrays: dict) -> dict:
+    """{workload: zero-argument callable} for lib (the ember or torch module), on copies of arrays."""
+    x = lib.from_numpy(arrays["x"].copy())
+    params = [lib.from_numpy(arrays[k].copy()).requires_grad_() for k in ("w", "b", "w2")]
+    w, b, w2 = params
+    labels = lib.from_numpy(arrays["labels"].copy())
+    rows = lib.arange(BATCH)
+
+    def loss():
+        return ((x @ w + b).relu() @ w2).log_softmax(-1)[rows, labels].sum()
+
+    def step():
+        out = loss()
+        out.backward()
+        for p in params:
+            p.grad = None
+        return out
+
+    def forward_no_grad():
+        with lib.no_grad():
+            return loss()
+
+    return {"step": step, "forward": loss, "forward_no_grad": forward_no_grad, "params": params, "loss": loss}
+
+
+def check_agree(arrays: dict) -> None:
+    """Refuses to time an ember whose loss or gradients disagree with PyTorch's."""
+    e, t = build(ember, arrays), build(torch, arrays)
+    le, lt = e["loss"](), t["loss"]()
+    le.backward()
+    lt.backward()
+    if not np.allclose(le.item(), lt.item(), rtol=1e-4, atol=1e-4):
+        raise SystemExit(f"ember's loss {le.item()} disagrees with torch's {lt.item()}")
+    for name, pe, pt in zip(("w", "b", "w2"), e["params"], t["params"]):
+        if pe.grad is None or not np.allclose(pe.grad.numpy(), pt.grad.numpy(), rtol=1e-3, atol=1e-4):
+            raise SystemExit(f"ember's gradient of {name} disagrees with torch's")
+
+
+WORKLOADS = (
+    ("step", "forward + backward (step)"),
+    ("forward", "forward, grad mode"),
+    ("forward_no_grad", "forward, no_grad"),
+)
+
+
+def run(quick: bool, threads: int) -> dict:
+    libs = {}
+    if ember_has_autograd():
+        ember.set_num_threads(threads)
+        libs["ember"] = ember
+    if torch is not None:
+        torch.set_num_threads(threads)
+        libs["torch"] = torch
+    arrays = problem()
+    if len(libs) == 2:
+        check_agree(arrays)
+    built = {name: build(lib, arrays) for name, lib in libs.items()}
+    repeat, target_s = (5, 0.05) if quick else (15, 0.2)
+    rows = []
+    for key, label in WORKLOADS:
+        row = {"workload": label, "unit": "us/step"}
+        times = measure({lib: b[key] for lib, b in built.items()}, None, repeat, target_s) if built else {}
+        row.update({lib: t * 1e6 for lib, t in times.items()})
+        row["ratio_ember_torch"] = row["ember"] / row["torch"] if "ember" in row and "torch" in row else None
+        rows.append(row)
+    return {"machine": machine_info(threads), "quick": quick, "target_ratio": TARGET_RATIO,
+            "shapes": {"x": [BATCH, IN], "w": [IN, HIDDEN], "b": [HIDDEN], "w2": [HIDDEN, CLASSES]},
+            "rows": rows}
+
+
+def print_table(result: dict) -> None:
+    m = result["machine"]
+    print(f"# {m['cpu']}, {m['cpu_count']} CPUs, {m['threads']} threads; numpy {m['numpy']}, torch {m['torch']}, "
+          f"ember {m['ember']}")
+    print(f"# MLP step, float32: x {BATCH}x{IN} @ w {IN}x{HIDDEN} + b, relu, @ w2 {HIDDEN}x{CLASSES}, log_softmax, "
+          "pick labels, sum")
+    print(f"# time per step in microseconds (median); ember/torch < 1: ember faster (target <= {TARGET_RATIO})")
+    head = f"{'workload':<28}{'ember':>10}{'torch':>10}{'ember/torch':>13}"
+    print(head)
+    print("-" * len(head))
+    for r in result["rows"]:
+        print(f"{r['workload']:<28}{fmt(r.get('ember'))}{fmt(r.get('torch'))}{fmt(r.get('ratio_ember_torch'), 13)}")
+    missing = [lib for lib, ok in (("ember (with autograd)", ember_has_autograd()), ("torch", torch is not None))
+               if not ok]
+    if missing:
+        print(f"# not available, skipped: {', '.join(missing)}")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="a few-second run: fewer, shorter repetitions")
+    p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    p.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for ember and torch (default: all)")
+    args = p.parse_args(argv)
+    result = run(args.quick, args.threads)
+    print_table(result)
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+        print(f"# wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

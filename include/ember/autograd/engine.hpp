@@ -1,0 +1,205 @@
+#pragma once
+// The backward pass: a topological sort of the graph below the roots and one reverse loop that
+// calls each node's backward rule and sums the gradients into its inputs' nodes (micrograd's
+// engine with saved-tensor checks), plus backward() and grad() built on it.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "ember/autograd/node.hpp"
+#include "ember/ops/elementwise.hpp"
+
+namespace ember::autograd {
+
+namespace detail {
+
+/// buf += g, out of place (buf may alias a gradient another node still holds).
+inline void add_into(AnyTensor& buf, const AnyTensor& g) {
+  if (!buf.defined()) {
+    buf = g;
+    return;
+  }
+  EMBER_CHECK_TYPE(buf.dtype() == g.dtype(), "backward", "gradients of dtypes ", dtype_name(buf.dtype()), " and ",
+                   dtype_name(g.dtype()), " meet at one node");
+  buf = buf.visit([&](const auto& b) -> AnyTensor {
+    using T = typename std::decay_t<decltype(b)>::value_type;
+    return AnyTensor(ember::add(b, g.get<T>()));
+  });
+}
+
+/// Adds g into a tensor's .grad: the first gradient is copied (it may be a broadcast view or shared
+/// with other nodes), later ones are added in place, as PyTorch does.
+inline void accumulate_grad(Meta& m, const AnyTensor& g) {
+  g.visit([&](const auto& t) {
+    using T = typename std::decay_t<decltype(t)>::value_type;
+    if (!m.grad.defined() || m.grad.dtype() != g.dtype()) {
+      m.grad = AnyTensor(t.clone());
+    } else {
+      const Tensor<T>& cur = m.grad.get<T>();
+      EMBER_CHECK(cur.shape() == t.shape(), "backward", "gradient of shape ", t.shape(),
+                  " does not match the shape ", cur.shape(), " of the accumulated grad");
+      cur.add_(t);
+    }
+  });
+}
+
+}  // namespace detail
+
+inline Grads AccumulateGrad::apply(const AnyTensor& grad) {
+  if (auto m = leaf.lock()) detail::accumulate_grad(*m, grad);
+  return {};
+}
+
+/// Where a backward pass starts: a node and the gradient of its output.
+struct Root {
+  NodePtr node;
+  AnyTensor grad;
+};
+
+/// Runs backward from roots. With accumulate, leaves' (and retained non-leaves') .grad receive
+/// their gradients; gradients reaching the nodes in `capture` are returned in that order
+/// (undefined where none arrived). Without retain_graph the saved tensors are freed afterwards.
+inline std::vector<AnyTensor> run_backward(std::span<const Root> roots, bool retain_graph, bool accumulate,
+                                           std::span<const NodePtr> capture = {}) {
+  NoGradGuard no_grad;  // backward rules do not record (no higher-order gradients)
+
+  // Post-order DFS over `next`, in input order: deterministic, and parents end up after children.
+  std::vector<Node*> order;
+  {
+    std::vector<std::pair<Node*, std::size_t>> stack;
+    std::vector<Node*> seen;  // sorted, for membership tests
+    auto visit = [&](Node* n) {
+      auto it = std::lower_bound(seen.begin(), seen.end(), n);
+      if (it != seen.end() && *it == n) return false;
+      seen.insert(it, n);
+      stack.emplace_back(n, 0);
+      return true;
+    };
+    for (const auto& r : roots) {
+      visit(r.node.get());
+      while (!stack.empty()) {
+        auto& [n, i] = stack.back();
+        if (i < n->next.size()) {
+          Node* child = n->next[i++].get();
+          if (child) visit(child);
+        } else {
+          order.push_back(n);
+          stack.pop_back();
+        }
+      }
+    }
+  }
+
+  // Gradient buffers are cleared whatever happens, so that a failed pass leaves nothing behind.
+  struct ClearBuffers {
+    std::vector<Node*>& nodes;
+    ~ClearBuffers() {
+      for (Node* n : nodes) n->grad = AnyTensor();
+    }
+  } clear{order};
+
+  for (const auto& r : roots) detail::add_into(r.node->grad, r.grad);
+  std::vector<AnyTensor> captured(capture.size());
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    Node* n = *it;
+    AnyTensor g = std::move(n->grad);
+    n->grad = AnyTensor();
+    if (!g.defined()) continue;
+    for (std::size_t k = 0; k < capture.size(); ++k)
+      if (capture[k].get() == n) captured[k] = g;
+    if (n->is_accumulator) {
+      if (accumulate) n->apply(g);
+      continue;
+    }
+    if (accumulate)
+      if (auto m = n->retained.lock()) detail::accumulate_grad(*m, g);
+    Grads grads = n->apply(g);
+    for (std::size_t i = 0; i < n->next.size() && i < grads.size(); ++i)
+      if (n->next[i] && grads[i].defined()) detail::add_into(n->next[i]->grad, grads[i]);
+  }
+  if (!retain_graph)
+    for (Node* n : order)
+      if (!n->is_accumulator) n->release();
+  return captured;
+}
+
+/// The root for backward from `out`: checks that it requires grad and that gradient fits it.
+template <Element T>
+Root root_of(const Tensor<T>& out, const Tensor<T>& gradient, const char* op, std::size_t index = 0) {
+  EMBER_CHECK_AUTOGRAD(out.requires_grad(), op, "element ", index, " of tensors (shape ", out.shape(),
+                       ") does not require grad and does not have a grad_fn; call requires_grad_() on the "
+                       "leaves to differentiate");
+  Tensor<T> g = gradient;
+  if (!g.defined()) {
+    EMBER_CHECK_AUTOGRAD(out.numel() == 1, op, "grad can be implicitly created only for scalar outputs, got a tensor "
+                         "of shape ", out.shape(), "; pass a gradient of that shape");
+    g = Tensor<T>::empty(out.shape(), out.device());
+    NoGradGuard no_grad;
+    g.fill_(T(1));
+  }
+  EMBER_CHECK(g.shape() == out.shape(), op, "gradient has shape ", g.shape(), " but the tensor has shape ",
+              out.shape());
+  return Root{edge_of(out), AnyTensor(g.detach())};
+}
+
+/// AnyTensor form of root_of (the gradient, when given, must have out's dtype).
+inline Root root_of(const AnyTensor& out, const AnyTensor& gradient, const char* op, std::size_t index = 0) {
+  return out.visit([&](const auto& o) -> Root {
+    using T = typename std::decay_t<decltype(o)>::value_type;
+    if constexpr (!FloatElement<T>) {
+      return root_of(o, Tensor<T>(), op, index);  // fails: integer tensors never require grad
+    } else {
+      if (!gradient.defined()) return root_of(o, Tensor<T>(), op, index);
+      EMBER_CHECK_TYPE(gradient.dtype() == o.dtype(), op, "gradient has dtype ", dtype_name(gradient.dtype()),
+                       " but the tensor has dtype ", dtype_name(o.dtype()));
+      return root_of(o, gradient.get<T>(), op, index);
+    }
+  });
+}
+
+/// Sums the gradients of outputs (weighted by grad_outputs; omitted for one-element outputs) into
+/// every leaf's .grad.
+inline void backward(std::span<const AnyTensor> outputs, std::span<const AnyTensor> grad_outputs = {},
+                     bool retain_graph = false) {
+  EMBER_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), "backward", "got ", outputs.size(),
+              " tensors but ", grad_outputs.size(), " gradients");
+  std::vector<Root> roots;
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    roots.push_back(root_of(outputs[i], grad_outputs.empty() ? AnyTensor() : grad_outputs[i], "backward", i));
+  run_backward(roots, retain_graph, true);
+}
+
+/// d(outputs)/d(inputs) weighted by grad_outputs, without touching any .grad. An input the outputs
+/// do not depend on gives an undefined tensor with allow_unused, else an error.
+inline std::vector<AnyTensor> grad(std::span<const AnyTensor> outputs, std::span<const AnyTensor> inputs,
+                                   std::span<const AnyTensor> grad_outputs = {}, bool retain_graph = false,
+                                   bool allow_unused = false) {
+  EMBER_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), "grad", "got ", outputs.size(),
+              " outputs but ", grad_outputs.size(), " grad_outputs");
+  std::vector<Root> roots;
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    roots.push_back(root_of(outputs[i], grad_outputs.empty() ? AnyTensor() : grad_outputs[i], "grad", i));
+  std::vector<NodePtr> capture;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    EMBER_CHECK_AUTOGRAD(inputs[i].requires_grad(), "grad", "input ", i, " (shape ", inputs[i].shape(),
+                         ") does not require grad");
+    capture.push_back(edge_of(inputs[i]));
+  }
+  auto grads = run_backward(roots, retain_graph, false, capture);
+  for (std::size_t i = 0; i < grads.size(); ++i)
+    EMBER_CHECK_AUTOGRAD(allow_unused || grads[i].defined(), "grad", "input ", i, " (shape ", inputs[i].shape(),
+                         ") appears to not have been used in the graph; pass allow_unused=True if this is intended");
+  return grads;
+}
+
+}  // namespace ember::autograd
+
+namespace ember {
+
+template <Element T>
+void Tensor<T>::backward(const Tensor& gradient, bool retain_graph) const {
+  autograd::Root root = autograd::root_of(*this, gradient, "backward");
+  autograd::run_backward(std::span<const autograd::Root>(&root, 1), retain_graph, true);
+}
+
+}  // namespace ember

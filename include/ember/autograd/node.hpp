@@ -1,0 +1,253 @@
+#pragma once
+// The autograd graph: a tensor's autograd state (Meta), the graph node an op records (Node), the
+// tensors a node saves (Saved), and record(), which ops call right after their forward.
+//
+// Ownership: an op's output holds its node; a node holds the nodes of its inputs (next) and its
+// saved tensors as detached handles, so there is no cycle and a graph dies with its last output.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <vector>
+
+#include "ember/autograd/grad_mode.hpp"
+#include "ember/core/any_tensor.hpp"
+
+namespace ember::autograd {
+
+struct Node;
+using NodePtr = std::shared_ptr<Node>;
+/// Gradients a node returns, one per input (an undefined tensor where an input gets none).
+using Grads = std::vector<AnyTensor>;
+
+/// Autograd state of one tensor; only tensors that require grad (or once did, and hold .grad) have one.
+struct Meta {
+  bool requires_grad = false;        // a leaf the user marked
+  bool retains_grad = false;         // a non-leaf whose .grad backward should fill (retain_grad())
+  NodePtr grad_fn;                   // the op that made this tensor; null for leaves
+  std::weak_ptr<Node> accumulator;   // leaves: the node that writes .grad, shared by every graph using it
+  AnyTensor grad;                    // accumulated gradient (undefined until a backward reaches it)
+};
+
+/// One recorded op: its backward rule maps the gradient of its output to gradients of its inputs.
+struct Node {
+  explicit Node(const char* op) : name(op) {}
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  virtual ~Node() = default;
+
+  /// Gradients for next[i] from the gradient of this node's output.
+  virtual Grads apply(const AnyTensor& grad) = 0;
+  /// Drops what the backward rule saved (after a backward without retain_graph).
+  virtual void release() { released = true; }
+
+  const char* name;                  // the op, e.g. "mul"
+  std::vector<NodePtr> next;         // per input: the node its gradient goes to (null: needs none)
+  AnyTensor grad;                    // gradient summed during a backward pass
+  std::weak_ptr<Meta> retained;      // output meta to fill for retain_grad()
+  bool released = false;
+  bool is_accumulator = false;       // a leaf's AccumulateGrad
+};
+
+/// A node whose backward rule is the lambda f(const Tensor<R>& grad) of the op that recorded it.
+template <Element R, class F>
+struct FnNode final : Node {
+  FnNode(const char* op, F f) : Node(op), fn(std::move(f)) {}
+
+  Grads apply(const AnyTensor& grad) override {
+    EMBER_CHECK_AUTOGRAD(fn.has_value(), name,
+                         "trying to backward through the graph a second time: its saved tensors were freed by the "
+                         "first backward; pass retain_graph=True to the first backward() to call it again");
+    using Out = std::invoke_result_t<F&, const Tensor<R>&>;
+    if constexpr (std::is_same_v<Out, Grads>) return (*fn)(grad.get<R>(name));
+    else return Grads{AnyTensor((*fn)(grad.get<R>(name)))};
+  }
+  void release() override {
+    fn.reset();
+    released = true;
+  }
+
+  std::optional<F> fn;
+};
+
+/// A leaf's node: adds the incoming gradient into the leaf's .grad (see engine.hpp).
+struct AccumulateGrad final : Node {
+  explicit AccumulateGrad(std::weak_ptr<Meta> m) : Node("AccumulateGrad"), leaf(std::move(m)) {
+    is_accumulator = true;
+  }
+  Grads apply(const AnyTensor& grad) override;
+  std::weak_ptr<Meta> leaf;
+};
+
+/// The node that x's gradient flows into: its grad_fn, or (for a leaf) its AccumulateGrad; null
+/// when x does not require grad.
+template <Element T>
+NodePtr edge_of(const Tensor<T>& x) {
+  if (!x.requires_grad()) return nullptr;
+  const auto& m = x.autograd_meta();
+  if (m->grad_fn) return m->grad_fn;
+  if (auto a = m->accumulator.lock()) return a;
+  auto a = std::make_shared<AccumulateGrad>(m);
+  m->accumulator = a;
+  return a;
+}
+inline NodePtr edge_of(const AnyTensor& x) { return x.visit([](const auto& t) { return edge_of(t); }); }
+
+/// True when an op on these inputs must record its backward (grad mode on, some input requires grad).
+template <class... In>
+bool needs_grad(const In&... inputs) {
+  return is_grad_enabled() && (inputs.requires_grad() || ...);
+}
+
+/// Makes `out` (a tensor the op just created) the output of a node with backward rule f, whose
+/// gradients go to `inputs` in order. f(const Tensor<R>& grad) returns a Tensor (one input) or Grads.
+template <Element R, class F, class... In>
+void record(const char* op, const Tensor<R>& out, F&& f, const In&... inputs) {
+  auto node = std::make_shared<FnNode<R, std::decay_t<F>>>(op, std::forward<F>(f));
+  node->next.reserve(sizeof...(In));
+  (node->next.push_back(edge_of(inputs)), ...);
+  auto& meta = out.autograd_meta_ref();
+  if (!meta) meta = std::make_shared<Meta>();
+  meta->grad_fn = std::move(node);
+}
+
+/// record() for an op with a list of inputs (cat, stack).
+template <Element R, class F, class In>
+void record_list(const char* op, const Tensor<R>& out, F&& f, const std::vector<In>& inputs) {
+  auto node = std::make_shared<FnNode<R, std::decay_t<F>>>(op, std::forward<F>(f));
+  node->next.reserve(inputs.size());
+  for (const auto& x : inputs) node->next.push_back(edge_of(x));
+  auto& meta = out.autograd_meta_ref();
+  if (!meta) meta = std::make_shared<Meta>();
+  meta->grad_fn = std::move(node);
+}
+
+/// A tensor a backward rule needs, saved with its version: get() refuses it when an in-place op has
+/// changed it since (a silent wrong gradient otherwise).
+template <Element T>
+class Saved {
+ public:
+  Saved() = default;
+  Saved(const Tensor<T>& t, const char* op)
+      : t_(t.defined() ? t.detach() : Tensor<T>()), version_(t.defined() ? t.version() : 0), op_(op) {}
+
+  const Tensor<T>& get() const {
+    if (t_.defined())
+      EMBER_CHECK_AUTOGRAD(t_.version() == version_, op_,
+                           "one of the tensors needed for gradient computation has been modified by an inplace "
+                           "operation: a tensor of shape ",
+                           t_.shape(), " and dtype ", dtype_name(t_.dtype()), " is at version ", t_.version(),
+                           "; expected version ", version_,
+                           ". Modify a clone() instead, or do the in-place update after backward()");
+    return t_;
+  }
+
+ private:
+  Tensor<T> t_;
+  std::uint64_t version_ = 0;
+  const char* op_ = "";
+};
+
+/// Throws unless an in-place op may write into self: never into a tensor that requires grad while
+/// grad mode is on. Marks the write in self's version counter.
+template <Element T>
+void check_inplace(const Tensor<T>& self, const char* op) {
+  if (is_grad_enabled() && self.requires_grad()) {
+    EMBER_CHECK_AUTOGRAD(!self.is_leaf(), op, "a leaf tensor that requires grad (shape ", self.shape(),
+                         ") cannot be modified in place; do the update inside ember.no_grad() (as optimizers do)");
+    ember::detail::fail<AutogradError>(op, "in-place modification of a tensor that requires grad (shape ", self.shape(),
+                                ", made by '", self.autograd_meta()->grad_fn->name,
+                                "') is not supported: write the out-of-place form instead (y = y + x)");
+  }
+  self.storage()->bump_version();
+}
+
+/// Throws when the value an in-place op writes requires grad: in-place ops do not record gradients.
+template <class V>
+void check_inplace_source(const V& value, const char* op) {
+  EMBER_CHECK_AUTOGRAD(!(is_grad_enabled() && value.requires_grad()), op,
+                       "the value written in place (shape ", value.shape(),
+                       ") requires grad, but in-place ops do not record gradients; use an out-of-place op (where, "
+                       "masked_fill, cat, index_put) or write value.detach()");
+}
+
+}  // namespace ember::autograd
+
+namespace ember {
+
+template <Element T>
+bool Tensor<T>::requires_grad() const {
+  if (!impl_) return false;
+  const auto& m = impl_->autograd;
+  return m && (m->requires_grad || m->grad_fn);
+}
+
+template <Element T>
+const Tensor<T>& Tensor<T>::requires_grad_(bool requires_grad) const {
+  auto& m = autograd_meta_ref();
+  if (m && m->grad_fn) {
+    EMBER_CHECK_AUTOGRAD(requires_grad, "requires_grad_",
+                         "you can only change requires_grad flags of leaf tensors; this one was made by '",
+                         m->grad_fn->name, "' (use detach() to get a leaf)");
+    return *this;
+  }
+  if (requires_grad) {
+    EMBER_CHECK_TYPE(FloatElement<T>, "requires_grad_", "only floating point tensors can require gradients, got dtype ",
+                     dtype_name(dtype()), " (shape ", shape(), ")");
+    if (!m) m = std::make_shared<autograd::Meta>();
+  }
+  if (m) m->requires_grad = requires_grad;
+  return *this;
+}
+
+template <Element T>
+bool Tensor<T>::is_leaf() const {
+  const auto& m = autograd_meta();
+  return !m || !m->grad_fn;
+}
+
+template <Element T>
+Tensor<T> Tensor<T>::grad() const {
+  const auto& m = autograd_meta();
+  if (!m || !m->grad.defined()) return Tensor();
+  return m->grad.template get<T>("grad");
+}
+
+template <Element T>
+void Tensor<T>::set_grad(const Tensor& g) const {
+  auto& m = autograd_meta_ref();
+  if (!g.defined()) {
+    if (m) m->grad = AnyTensor();
+    return;
+  }
+  EMBER_CHECK(g.shape() == shape(), "grad", "assigned grad has shape ", g.shape(),
+              " but the tensor has shape ", shape());
+  EMBER_CHECK_DEVICE(g.device() == device(), "grad", "assigned grad is on ", g.device().str(),
+                     " but the tensor is on ", device().str());
+  if (!m) m = std::make_shared<autograd::Meta>();
+  m->grad = g.detach();
+}
+
+template <Element T>
+void Tensor<T>::retain_grad() const {
+  EMBER_CHECK_AUTOGRAD(requires_grad(), "retain_grad", "can't retain_grad on a tensor (shape ", shape(),
+                       ") that does not require grad");
+  const auto& m = autograd_meta();
+  if (!m->grad_fn || m->retains_grad) return;  // a leaf keeps its grad anyway
+  m->retains_grad = true;
+  m->grad_fn->retained = m;
+}
+
+template <Element T>
+bool Tensor<T>::retains_grad() const {
+  const auto& m = autograd_meta();
+  return m && m->grad_fn && m->retains_grad;
+}
+
+template <Element T>
+std::shared_ptr<autograd::Node> Tensor<T>::grad_fn() const {
+  const auto& m = autograd_meta();
+  return m ? m->grad_fn : nullptr;
+}
+
+}  // namespace ember

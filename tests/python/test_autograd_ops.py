@@ -1,0 +1,592 @@
+"""Gradients of every differentiable op: gradcheck in float64 on small random inputs (broadcast shapes,
+non-contiguous leaves, negative dims), a census that forces every public op to be declared differentiable
+or not, the tie rules of max/min/clamp, and composite expressions compared with torch.autograd."""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pytest
+
+import ember
+
+# --- how a gradcheck input is made ---
+
+
+@dataclass(frozen=True)
+class In:
+    """A float64 leaf requiring grad: `shape`, values of `kind`, memory `layout`.
+
+    kind: "n" standard normal; "p" uniform in [0.5, 2] (for log, sqrt, pow bases, divisors);
+    "d" distinct values at least 0.13 from zero and 0.27 from each other (for abs, relu, max, clamp:
+    away from kinks and ties); "e" like "d" but on a grid shifted by half a step, so that a "d" and an
+    "e" tensor never come within 0.08 of each other (for maximum/minimum of two leaves).
+    layout: "c" contiguous; "T" the transpose of a contiguous base (`from_numpy(a).T`); "S" every other
+    element of the last dim of a base twice as long (`from_numpy(a)[..., ::2]`).
+    values: explicit values instead of random ones (layout "c").
+    """
+
+    shape: tuple
+    kind: str = "n"
+    layout: str = "c"
+    values: tuple | None = None
+
+    @property
+    def T(self) -> "In":  # noqa: N802 - reads like the tensor attribute it produces
+        return In(self.shape, self.kind, "T")
+
+    @property
+    def S(self) -> "In":  # noqa: N802
+        return In(self.shape, self.kind, "S")
+
+    def array(self, rng, shape) -> np.ndarray:
+        size = int(np.prod(shape, dtype=np.int64))
+        if self.kind == "n":
+            return rng.standard_normal(shape)
+        if self.kind == "p":
+            return rng.uniform(0.5, 2.0, shape)
+        if self.kind in ("d", "e"):
+            k = rng.permutation(size) - size // 2 + (0.5 if self.kind == "d" else 0.0)
+            if self.kind == "e":
+                k = np.where(k == 0, size - size // 2, k)  # keep "e" values away from 0 as well
+            return (k * 0.37 + rng.uniform(-0.05, 0.05, size)).reshape(shape)
+        raise ValueError(self.kind)
+
+    def make(self, rng):
+        if self.values is not None:
+            t = ember.from_numpy(np.array(self.values, dtype=np.float64).reshape(self.shape))
+        elif self.layout == "c":
+            t = ember.from_numpy(self.array(rng, self.shape))
+        elif self.layout == "T":
+            t = ember.from_numpy(self.array(rng, self.shape[::-1])).T
+        elif self.layout == "S":
+            base = self.array(rng, self.shape[:-1] + (2 * self.shape[-1],))
+            t = ember.from_numpy(base)[..., ::2]
+        else:
+            raise ValueError(self.layout)
+        assert tuple(t.shape) == tuple(self.shape)
+        strided = (sum(k > 1 for k in self.shape) >= 2 if self.layout == "T"
+                   else self.layout == "S" and self.shape[-1] > 1)
+        if strided:
+            assert not t.is_contiguous(), self
+        return t.requires_grad_()
+
+
+def n(*shape):
+    return In(shape, "n")
+
+
+def p(*shape):
+    return In(shape, "p")
+
+
+def d(*shape):
+    return In(shape, "d")
+
+
+def e(*shape):
+    return In(shape, "e")
+
+
+def vals(array):
+    a = np.asarray(array, dtype=np.float64)
+    return In(a.shape, values=tuple(a.ravel()))
+
+
+@dataclass
+class Case:
+    """One gradcheck: `covers` names the public ops it exercises ("ember.add", "Tensor.__add__")."""
+
+    id: str
+    covers: tuple
+    fn: Callable
+    inputs: tuple
+    kw: dict = field(default_factory=dict)
+
+
+CASES: list[Case] = []
+
+
+def case(id_, covers, fn, *inputs, **kw):
+    covers = (covers,) if isinstance(covers, str) else tuple(covers)
+    CASES.append(Case(id_, covers, fn, inputs, kw))
+
+
+# Constant (non-differentiable) arguments.
+MASK34 = ember.from_numpy(np.array([[True, False, True, True], [False, False, True, False],
+                                    [True, True, False, False]]))
+MASK4 = ember.tensor([False, True, True, False])
+MASK3 = ember.tensor([True, False, True])
+IDX_REP = ember.tensor([2, 0, 2, 2, 1])          # repeated rows: the backward must add, not overwrite
+IDX_COL = ember.tensor([3, 1, 3])
+GATHER_IDX = ember.tensor([[0, 3, 3, 1, 0], [2, 2, 2, 2, 2], [1, 0, 3, 3, 1]])  # (3, 5) into (3, 4)
+GATHER_IDX0 = ember.tensor([[2, 0, 2, 1], [2, 2, 0, 0]])                         # (2, 4) into (3, 4)
+F64 = ember.float64
+F32 = ember.float32
+
+# --- unary elementwise: function on contiguous, method on a transposed leaf, 0-d, step-sliced ---
+
+UNARY = [("neg", "n"), ("abs", "d"), ("relu", "d"), ("exp", "n"), ("log", "p"), ("log1p", "p"), ("sqrt", "p"),
+         ("rsqrt", "p"), ("sin", "n"), ("cos", "n"), ("tanh", "n"), ("sigmoid", "n"), ("silu", "n"),
+         ("gelu", "n")]
+for _name, _kind in UNARY:
+    _f = getattr(ember, _name)
+    case(f"{_name}", f"ember.{_name}", _f, In((3, 4), _kind))
+    case(f"{_name}-method-T", f"Tensor.{_name}", (lambda x, _n=_name: getattr(x, _n)()), In((3, 4), _kind, "T"))
+    case(f"{_name}-0d", f"ember.{_name}", _f, In((), _kind))
+    case(f"{_name}-S", f"ember.{_name}", _f, In((2, 3), _kind, "S"))
+case("gelu-tanh", "ember.gelu", lambda x: ember.gelu(x, approximate="tanh"), n(3, 4))
+case("gelu-tanh-method", "Tensor.gelu", lambda x: x.gelu(approximate="tanh"), n(2, 3).S)
+case("gelu-none-method", "Tensor.gelu", lambda x: x.gelu(approximate="none"), n(5))
+case("negative", "ember.negative", ember.negative, n(3, 2).T)
+case("__neg__", "Tensor.__neg__", lambda x: -x, n(2, 3).S)
+case("__abs__", "Tensor.__abs__", lambda x: abs(x), d(3, 4).T)
+
+# --- binary arithmetic: broadcasting, non-contiguous operands, scalars on either side ---
+
+BINARY = {"add": ("add", "n"), "sub": ("sub", "n"), "mul": ("mul", "n"), "div": ("div", "p"),
+          "subtract": ("sub", "n"), "multiply": ("mul", "n"), "divide": ("div", "p"),
+          "true_divide": ("div", "p")}
+for _name, (_base, _kind) in BINARY.items():
+    _f = getattr(ember, _name)
+    case(f"{_name}-broadcast", f"ember.{_name}", _f, n(3, 4), In((4,), _kind))
+    case(f"{_name}-broadcast-both", f"ember.{_name}", _f, n(2, 1, 3).S, In((4, 1), _kind, "T"))
+    if hasattr(ember.Tensor, _name):  # ember.divide has no method twin (as torch.Tensor.divide)
+        case(f"{_name}-method", f"Tensor.{_name}", (lambda x, y, _n=_name: getattr(x, _n)(y)), n(3, 4).T,
+             In((3, 1), _kind))
+    case(f"{_name}-scalar", f"ember.{_name}", (lambda x, _f=_f: _f(x, 2.5)), n(2, 3))
+case("__add__", "Tensor.__add__", lambda x, y: x + y, n(3, 4).T, n(3, 4))
+case("__add__-scalar", "Tensor.__add__", lambda x: x + 2.0, n(3))
+case("__radd__", "Tensor.__radd__", lambda x: 1.5 + x, n(2, 3).T)
+case("__sub__", "Tensor.__sub__", lambda x, y: x - y, n(2, 3), n(1, 3).S)
+case("__rsub__", "Tensor.__rsub__", lambda x: 1.5 - x, n(2, 3).S)
+case("__mul__", "Tensor.__mul__", lambda x, y: x * y, n(2, 1, 3), n(4, 1))
+case("__rmul__", "Tensor.__rmul__", lambda x: 1.5 * x, n(3, 2).T)
+case("__truediv__", "Tensor.__truediv__", lambda x, y: x / y, n(3, 4), p(4).S)
+case("__rtruediv__", "Tensor.__rtruediv__", lambda x: 1.5 / x, p(2, 3).T)
+
+case("pow-tensor-tensor", "ember.pow", ember.pow, p(3, 4), n(4))
+case("pow-tensor-scalar", "ember.pow", lambda x: ember.pow(x, 2.5), p(3, 4).T)
+case("pow-int-exponent-negative-base", "ember.pow", lambda x: ember.pow(x, 3), n(2, 3))
+case("pow-scalar-tensor", "ember.pow", lambda x: ember.pow(2.0, x), n(2, 3).S)
+case("pow-method", "Tensor.pow", lambda x, y: x.pow(y), p(2, 3).T, n(2, 3))
+case("__pow__-tensor", "Tensor.__pow__", lambda x, y: x ** y, p(4), n(3, 1))
+case("__pow__-scalar", "Tensor.__pow__", lambda x: x ** -1.5, p(2, 3))
+case("__rpow__", "Tensor.__rpow__", lambda x: 1.7 ** x, n(3, 2).T)
+
+case("maximum", "ember.maximum", ember.maximum, d(3, 4), e(4))
+case("maximum-method", "Tensor.maximum", lambda x, y: x.maximum(y), d(3, 4).T, e(3, 4).S)
+case("minimum", "ember.minimum", ember.minimum, e(2, 1, 3), d(4, 1))
+case("minimum-method", "Tensor.minimum", lambda x, y: x.minimum(y), d(3, 4).S, e(3, 4))
+case("max-elementwise", "ember.max", lambda x, y: ember.max(x, y), d(3, 4), e(3, 4).T)
+case("min-elementwise", "ember.min", lambda x, y: ember.min(x, y), e(4), d(3, 4))
+
+# clamp: "d" values are 0.185 + k*0.37 +- 0.05, so the bounds -0.4 and 0.7 stay >= 0.09 away from them.
+case("clamp", "ember.clamp", lambda x: ember.clamp(x, -0.4, 0.7), d(3, 4))
+case("clamp-min-method", "Tensor.clamp", lambda x: x.clamp(min=-0.4), d(3, 4).T)
+case("clamp-max-method", "Tensor.clamp", lambda x: x.clamp(max=0.7), d(2, 3).S)
+case("clip", "ember.clip", lambda x: ember.clip(x, -0.4, 0.7), d(3, 4).T)
+case("clip-method", "Tensor.clip", lambda x: x.clip(-0.4, 0.7), d(3, 4))
+case("clamp-tensor-bounds-const", "ember.clamp",
+     lambda x: ember.clamp(x, ember.tensor([-0.4, -0.9, 0.0, -2.0], dtype=F64),
+                           ember.tensor([0.7, 0.3, 1.0, 2.0], dtype=F64)), d(3, 4))
+# Tensor bounds that require grad get the gradient where they clamp (as torch).
+case("clamp-tensor-bounds-grad", "ember.clamp", ember.clamp,
+     vals([[-1.2, 0.1, 0.6, 2.0], [0.35, -0.3, 1.4, -0.05]]), vals([-0.5, -0.4, 0.0, 0.3]),
+     vals([0.5, 0.9, 1.1, 1.7]))
+
+case("where", "ember.where", lambda x, y: ember.where(MASK34, x, y), n(3, 4).T, n(4))
+case("where-scalar", "ember.where", lambda x: ember.where(MASK4, x, 0.0), n(3, 4).S)
+case("where-scalar-first", "ember.where", lambda y: ember.where(MASK4, 1.5, y), n(3, 4))
+case("where-method", "Tensor.where", lambda x, y: x.where(MASK34, y), n(3, 4), n(3, 1).T)
+
+# --- reductions: full, one negative dim, several dims with keepdim, non-contiguous input ---
+
+case("sum-full", "ember.sum", ember.sum, n(2, 3, 4).T)
+case("sum-dim", "ember.sum", lambda x: ember.sum(x, -1), n(2, 3, 4))
+case("sum-dims-keepdim", "ember.sum", lambda x: ember.sum(x, (0, -1), keepdim=True), n(2, 3, 4).S)
+case("sum-method", "Tensor.sum", lambda x: x.sum(dim=-2), n(2, 3, 2).T)
+case("sum-0d", "ember.sum", ember.sum, n())
+case("mean-full", "ember.mean", ember.mean, n(3, 4).S)
+case("mean-dim-keepdim", "Tensor.mean", lambda x: x.mean(-2, keepdim=True), n(2, 3, 4).T)
+case("mean-dims", "ember.mean", lambda x: ember.mean(x, (-1, 0)), n(2, 3, 2))
+case("prod-full", "ember.prod", ember.prod, p(2, 3))
+case("prod-dim-negative-values", "Tensor.prod", lambda x: x.prod(-1), d(3, 4).T)
+case("prod-dim-keepdim", "ember.prod", lambda x: ember.prod(x, 0, keepdim=True), d(3, 4).S)
+case("var-full", "ember.var", ember.var, n(3, 4))
+case("var-dim-correction0", "Tensor.var", lambda x: x.var(-1, correction=0), n(3, 4).T)
+case("var-dims-correction2-keepdim", "ember.var", lambda x: ember.var(x, (0, -1), keepdim=True, correction=2),
+     n(2, 3, 4).S)
+case("var-unbiased-false", "ember.var", lambda x: ember.var(x, 1, unbiased=False), n(3, 4))
+case("std-full", "ember.std", ember.std, n(3, 4).S)
+case("std-dim-correction0", "Tensor.std", lambda x: x.std(-2, correction=0), n(3, 4))
+case("std-dims-keepdim", "ember.std", lambda x: ember.std(x, (0, 2), keepdim=True), n(2, 3, 4).T)
+case("logsumexp-dim", "ember.logsumexp", lambda x: ember.logsumexp(x, -1), n(3, 4))
+case("logsumexp-dims-keepdim", "Tensor.logsumexp", lambda x: x.logsumexp((0, -1), keepdim=True), n(2, 3, 4).T)
+case("logsumexp-full", "ember.logsumexp", ember.logsumexp, n(3, 4).S)
+case("amax-full", "ember.amax", ember.amax, d(3, 4))
+case("amax-dim", "Tensor.amax", lambda x: x.amax(-1), d(3, 4).T)
+case("amax-dims-keepdim", "ember.amax", lambda x: ember.amax(x, (0, -1), keepdim=True), d(2, 3, 4).S)
+case("amin-full", "ember.amin", ember.amin, d(3, 4).T)
+case("amin-dim", "Tensor.amin", lambda x: x.amin(-2), d(3, 4))
+case("amin-dims-keepdim", "ember.amin", lambda x: ember.amin(x, (1, 2), keepdim=True), d(2, 3, 4))
+case("max-full", "ember.max", ember.max, d(3, 4).S)
+case("max-full-method", "Tensor.max", lambda x: x.max(), d(3, 4).T)
+case("max-dim", "ember.max", lambda x: ember.max(x, -1).values, d(3, 4))
+case("max-dim-keepdim-method", "Tensor.max", lambda x: x.max(0, keepdim=True)[0], d(3, 4).T)
+case("min-full", "ember.min", ember.min, d(3, 4))
+case("min-full-method", "Tensor.min", lambda x: x.min(), d(2, 3).S)
+case("min-dim", "ember.min", lambda x: ember.min(x, -2).values, d(3, 4).T)
+case("min-dim-keepdim-method", "Tensor.min", lambda x: x.min(dim=1, keepdim=True).values, d(3, 4))
+case("softmax", "ember.softmax", lambda x: ember.softmax(x, -1), n(3, 4))
+case("softmax-method", "Tensor.softmax", lambda x: x.softmax(0), n(3, 4).T)
+case("softmax-3d", "ember.softmax", lambda x: ember.softmax(x, -2), n(2, 3, 2).S)
+case("log_softmax", "ember.log_softmax", lambda x: ember.log_softmax(x, -1), n(3, 4).S)
+case("log_softmax-method", "Tensor.log_softmax", lambda x: x.log_softmax(-2), n(3, 4).T)
+case("log_softmax-3d", "ember.log_softmax", lambda x: ember.log_softmax(x, 0), n(2, 3, 2))
+
+# --- linear algebra: every matmul form, broadcasting batches, transposed operands ---
+
+case("matmul-2d", "ember.matmul", ember.matmul, n(3, 4).T, n(4, 2))
+case("matmul-1d-1d", "ember.matmul", ember.matmul, n(3), n(3))
+case("matmul-1d-nd", "ember.matmul", ember.matmul, n(3), n(2, 3, 2).S)
+case("matmul-nd-1d", "ember.matmul", ember.matmul, n(2, 2, 3).T, n(3))
+case("matmul-batch-broadcast", "ember.matmul", ember.matmul, n(2, 1, 2, 3), n(3, 3, 2))
+case("matmul-2d-3d", "ember.matmul", ember.matmul, n(2, 3), n(2, 3, 2).T)
+case("matmul-method", "Tensor.matmul", lambda x, y: x.matmul(y), n(2, 3), n(3, 2).S)
+case("__matmul__", "Tensor.__matmul__", lambda x, y: x @ y, n(3, 4).S, n(4, 2).T)
+case("__rmatmul__", "Tensor.__rmatmul__", lambda x, y: y.__rmatmul__(x), n(2, 3), n(3, 2))
+case("mm", "ember.mm", ember.mm, n(3, 4).T, n(4, 2).S)
+case("mm-method", "Tensor.mm", lambda x, y: x.mm(y), n(2, 3), n(3, 3))
+case("bmm", "ember.bmm", ember.bmm, n(2, 3, 4), n(2, 4, 2).T)
+case("bmm-method", "Tensor.bmm", lambda x, y: x.bmm(y), n(2, 2, 3).S, n(2, 3, 2))
+case("dot", "ember.dot", ember.dot, n(5), n(5).S)
+case("dot-method", "Tensor.dot", lambda x, y: x.dot(y), n(4).S, n(4))
+case("outer", "ember.outer", ember.outer, n(3).S, n(4))
+case("outer-method", "Tensor.outer", lambda x, y: x.outer(y), n(2), n(3))
+
+# --- joining and splitting ---
+
+case("cat", "ember.cat", lambda a, b, c: ember.cat([a, b, c], -1), n(2, 3).T, n(2, 1), n(2, 2).S)
+case("cat-dim0", "ember.cat", lambda a, b: ember.cat([a, b], 0), n(1, 3), n(2, 3).T)
+case("cat-same-input-twice", "ember.cat", lambda a: ember.cat([a, a * 2.0], 1), n(2, 2))
+case("concat", "ember.concat", lambda a, b: ember.concat([a, b], -2), n(2, 3), n(1, 3).S)
+case("concatenate", "ember.concatenate", lambda a, b: ember.concatenate([a, b], 1), n(2, 3).T, n(2, 2))
+case("stack", "ember.stack", lambda a, b: ember.stack([a, b], -1), n(2, 3).T, n(2, 3).S)
+case("stack-dim1", "ember.stack", lambda a, b, c: ember.stack([a, b, c], 1), n(2, 2), n(2, 2), n(2, 2).T)
+case("split-int", "ember.split", lambda x: ember.split(x, 2, 0), n(5, 3).T)
+case("split-sizes-method", "Tensor.split", lambda x: x.split([1, 3], -1), n(3, 4).S)
+case("split-pieces-unused", "ember.split", lambda x: ember.split(x, [2, 1], -1)[0], n(2, 3))
+case("chunk", "ember.chunk", lambda x: ember.chunk(x, 2, -2), n(4, 3))
+case("chunk-method", "Tensor.chunk", lambda x: x.chunk(3, 1), n(2, 5).T)
+case("chunk-one-piece-used", "Tensor.chunk", lambda x: x.chunk(2, 0)[1] * 3.0, n(4, 2).S)
+
+# --- views and copies ---
+
+case("view", "Tensor.view", lambda x: x.view(3, 4), n(2, 6))
+case("view-infer", "Tensor.view", lambda x: x.view(-1, 2), n(2, 3, 2))
+case("reshape-noncontiguous", "Tensor.reshape", lambda x: x.reshape(4, -1), n(3, 4).T)
+case("reshape-step", "Tensor.reshape", lambda x: x.reshape(-1), n(2, 3).S)
+case("transpose", "Tensor.transpose", lambda x: x.transpose(-1, 0), n(2, 3, 4))
+case("transpose-T", "Tensor.transpose", lambda x: x.transpose(0, 1), n(2, 3).T)
+case("permute", "Tensor.permute", lambda x: x.permute(2, 0, 1), n(2, 3, 2).S)
+case("permute-negative", "Tensor.permute", lambda x: x.permute(-1, 0, -2), n(2, 3, 2))
+case("T", "Tensor.T", lambda x: x.T, n(3, 4))
+case("T-noncontiguous", "Tensor.T", lambda x: x.T * 2.0, n(2, 3).S)
+case("mT", "Tensor.mT", lambda x: x.mT, n(2, 3, 4).T)
+case("t", "Tensor.t", lambda x: x.t(), n(2, 3).S)
+case("squeeze-dim", "Tensor.squeeze", lambda x: x.squeeze(-2), n(3, 1, 2))
+case("squeeze-all", "Tensor.squeeze", lambda x: x.squeeze(), n(1, 3, 1, 2).T)
+case("unsqueeze", "Tensor.unsqueeze", lambda x: x.unsqueeze(-1), n(2, 3).S)
+case("unsqueeze-0", "Tensor.unsqueeze", lambda x: x.unsqueeze(0), n(3))
+case("expand", "Tensor.expand", lambda x: x.expand(2, 3, 4), n(3, 1))
+case("expand-keep", "Tensor.expand", lambda x: x.expand(-1, 3), n(2, 1).T)
+case("expand_as", "Tensor.expand_as", lambda x: x.expand_as(ember.zeros(2, 3, 4, dtype=F64)), n(1, 4).S)
+case("flatten", "Tensor.flatten", lambda x: x.flatten(), n(2, 3, 2).T)
+case("flatten-range", "Tensor.flatten", lambda x: x.flatten(1, -1), n(2, 2, 3))
+case("narrow", "Tensor.narrow", lambda x: x.narrow(-1, 1, 2), n(3, 4).T)
+case("select", "Tensor.select", lambda x: x.select(-2, 1), n(2, 3, 2))
+case("select-negative-index", "Tensor.select", lambda x: x.select(0, -1), n(3, 4).S)
+case("contiguous", "Tensor.contiguous", lambda x: x.contiguous(), n(3, 4).T)
+case("clone", "Tensor.clone", lambda x: x.clone(), n(2, 3).S)
+case("clone-contiguous", "Tensor.clone", lambda x: x.clone(), n(2, 3))
+# float64 -> float32 -> float64: the round trip costs precision, so a larger step (the function is linear).
+case("to-float32-and-back", ("Tensor.to", "Tensor.double"), lambda x: x.to(F32).double(), p(2, 3).T, eps=1e-3)
+case("float-and-back", ("Tensor.float", "Tensor.to"), lambda x: x.float().to(F64) * 3.0, p(3, 2), eps=1e-3)
+case("double-of-double", "Tensor.double", lambda x: (x * 2.0).double(), n(2, 3))
+case("type-float32-and-back", "Tensor.type", lambda x: x.type(F32).type(F64), p(3), eps=1e-3)
+case("cpu", "Tensor.cpu", lambda x: (x * 2.0).cpu(), n(2, 2))
+
+# --- indexing ---
+
+case("gather", "ember.gather", lambda x: ember.gather(x, -1, GATHER_IDX), n(3, 4).T)
+case("gather-method-dim0", "Tensor.gather", lambda x: x.gather(0, GATHER_IDX0), n(3, 4).S)
+case("index_select", "ember.index_select", lambda x: ember.index_select(x, 0, IDX_REP), n(3, 2))
+case("index_select-method", "Tensor.index_select", lambda x: x.index_select(-1, IDX_COL), n(2, 4).T)
+case("masked_fill", "ember.masked_fill", lambda x: ember.masked_fill(x, MASK4, 0.5), n(3, 4).S)
+case("masked_fill-method", "Tensor.masked_fill", lambda x: x.masked_fill(MASK34, -1.0), n(3, 4).T)
+case("getitem-int-slice", "Tensor.__getitem__", lambda x: x[1, ::2], n(3, 4))
+case("getitem-negative-int", "Tensor.__getitem__", lambda x: x[-1], n(3, 4).T)
+case("getitem-none-ellipsis", "Tensor.__getitem__", lambda x: x[None, ..., 1:], n(2, 3, 2).S)
+case("getitem-int-tensor-repeated", "Tensor.__getitem__", lambda x: x[IDX_REP], n(3, 2).T)
+case("getitem-slice-then-int-tensor", "Tensor.__getitem__", lambda x: x[:, IDX_COL], n(2, 4))
+case("getitem-two-int-tensors", "Tensor.__getitem__", lambda x: x[IDX_REP, ember.tensor([0, 1, 1, 0, 1])],
+     n(3, 2).S)
+case("getitem-bool-mask", "Tensor.__getitem__", lambda x: x[MASK34], n(3, 4).T)
+case("getitem-bool-rows", "Tensor.__getitem__", lambda x: x[MASK3] * 2.0, n(3, 2))
+
+# --- the census: every public op is declared differentiable or not, and each differentiable one is tested ---
+
+# The list "Differentiable ops" of AUTOGRAD_API.md, and the aliases ember binds for them.
+DIFFERENTIABLE = set("""
+neg abs relu exp log log1p sqrt rsqrt sin cos tanh sigmoid silu gelu
+add sub mul div pow maximum minimum clamp clip where
+sum prod mean var std logsumexp amax amin max min softmax log_softmax
+matmul mm bmm dot outer cat concat concatenate stack split chunk
+view reshape transpose permute T mT t squeeze unsqueeze expand expand_as flatten narrow select contiguous clone
+to double float gather index_select masked_fill __getitem__
+__add__ __sub__ __mul__ __truediv__ __pow__ __matmul__ __neg__
+__radd__ __rsub__ __rmul__ __rtruediv__ __rpow__ __rmatmul__
+negative subtract multiply divide true_divide __abs__ type cpu
+""".split())
+# (the last line: aliases and conversions that AUTOGRAD_API.md does not name; they share the listed ops' rules)
+
+# Outputs that are bool/int, in-place ops, creation, autograd machinery, attributes and Python protocols.
+NOT_DIFFERENTIABLE = set("""
+eq ne lt le gt ge logical_and logical_or logical_xor logical_not argmax argmin all any
+tensor zeros ones full empty rand randn randint arange linspace eye zeros_like ones_like full_like empty_like
+from_numpy from_dlpack manual_seed get_num_threads set_num_threads promote_types get_include get_cmake_dir
+Tensor dtype device Generator Path cuda
+no_grad enable_grad set_grad_enabled is_grad_enabled Node GradcheckError
+add_ sub_ mul_ div_ copy_ fill_ zero_ masked_fill_ index_put_
+requires_grad requires_grad_ is_leaf grad grad_fn backward retain_grad retains_grad detach
+bool byte int long shape ndim dim numel size stride storage_offset element_size data_ptr is_contiguous
+is_floating_point item tolist numpy
+__init__ __repr__ __str__ __hash__ __len__ __bool__ __float__ __int__ __index__ __copy__ __deepcopy__
+__array__ __dlpack__ __dlpack_device__ __invert__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__
+__and__ __rand__ __or__ __ror__ __xor__ __rxor__ __iadd__ __isub__ __imul__ __itruediv__ __setitem__
+""".split())
+
+
+def public_ops() -> set:
+    """Qualified public names: callables of ember, public attributes and operator dunders of ember.Tensor."""
+    names = {f"ember.{k}" for k in dir(ember) if not k.startswith("_") and callable(getattr(ember, k))}
+    names |= {f"Tensor.{k}" for k in dir(ember.Tensor) if not k.startswith("_")}
+    names |= {f"Tensor.{k}" for k, v in vars(ember.Tensor).items()
+              if k.startswith("__") and k.endswith("__") and callable(v)}
+    return names
+
+
+def test_differentiable_and_not_are_disjoint_and_exist():
+    assert not DIFFERENTIABLE & NOT_DIFFERENTIABLE
+    existing = {q.split(".", 1)[1] for q in public_ops()}
+    assert DIFFERENTIABLE - existing == set(), "names of the differentiable list that ember lacks"
+
+
+def test_every_public_op_is_classified():
+    unclassified = sorted(q for q in public_ops()
+                          if q.split(".", 1)[1] not in DIFFERENTIABLE | NOT_DIFFERENTIABLE)
+    assert unclassified == [], ("new public names: add each to DIFFERENTIABLE (with a gradcheck case) or to "
+                                "NOT_DIFFERENTIABLE in this file")
+
+
+def test_every_differentiable_op_has_a_gradcheck_case():
+    covered = {c for k in CASES for c in k.covers}
+    missing = sorted(q for q in public_ops() if q.split(".", 1)[1] in DIFFERENTIABLE and q not in covered)
+    assert missing == []
+    assert covered - public_ops() == set(), "cases that name ops ember lacks"
+
+
+def test_case_ids_unique():
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
+
+
+# --- gradcheck of every case ---
+
+
+def leaves(c: Case):
+    rng = np.random.default_rng(zlib.crc32(c.id.encode()))
+    xs = tuple(spec.make(rng) for spec in c.inputs)
+    for x in xs:
+        assert x.requires_grad and x.is_leaf and x.dtype == ember.float64
+    return xs
+
+
+@pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
+def test_gradcheck(c):
+    xs = leaves(c)
+    assert ember.autograd.gradcheck(c.fn, xs, **c.kw) is True
+
+
+@pytest.mark.parametrize("c", CASES[::7], ids=lambda c: c.id)
+def test_gradcheck_leaves_inputs_and_grads_untouched(c):
+    """gradcheck perturbs and restores its inputs, and does not accumulate into .grad."""
+    xs = leaves(c)
+    before = [x.detach().numpy().copy() for x in xs]
+    assert ember.autograd.gradcheck(c.fn, xs, **c.kw)
+    for x, b in zip(xs, before):
+        np.testing.assert_array_equal(x.detach().numpy(), b)
+        assert x.grad is None
+
+
+# --- tie rules at non-differentiable points (as PyTorch) ---
+
+
+def grad_of(fn, values, dtype=np.float64):
+    x = ember.from_numpy(np.array(values, dtype=dtype)).requires_grad_()
+    fn(x).sum().backward()
+    return x.grad.numpy()
+
+
+TIES = [
+    # (name, fn, input, expected gradient of fn(x).sum())
+    ("amax-full-splits", lambda x: x.amax(), [[1.0, 3.0, 3.0], [2.0, 0.0, 3.0]], [[0, 1 / 3, 1 / 3], [0, 0, 1 / 3]]),
+    ("amin-dim-splits", lambda x: x.amin(1), [[1.0, 1.0, 3.0], [2.0, 0.0, 0.5]], [[0.5, 0.5, 0], [0, 1, 0]]),
+    ("amax-dim-splits", lambda x: x.amax(-1), [[3.0, 1.0, 3.0]], [[0.5, 0, 0.5]]),
+    ("max-full-splits", lambda x: x.max(), [4.0, 4.0, 1.0, 4.0], [1 / 3, 1 / 3, 0, 1 / 3]),
+    ("min-full-splits", lambda x: ember.min(x), [[0.0, 2.0], [0.0, 1.0]], [[0.5, 0], [0.5, 0]]),
+    ("max-dim-to-index", lambda x: x.max(1).values, [[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], [[0, 1, 0], [1, 0, 0]]),
+    ("min-dim-to-index", lambda x: ember.min(x, 0).values, [[1.0, 0.0], [1.0, 0.0]], [[1, 1], [0, 0]]),
+    ("maximum-halves", lambda x: ember.maximum(x, x.detach().clone()), [1.0, -2.0], [0.5, 0.5]),
+    ("minimum-halves", lambda x: ember.minimum(x, ember.tensor([1.0, 0.0], dtype=F64)), [1.0, -2.0], [0.5, 1.0]),
+    ("clamp-bounds-inclusive", lambda x: x.clamp(0.0, 1.0), [-1.0, 0.0, 0.5, 1.0, 2.0], [0, 1, 1, 1, 0]),
+    ("clamp-min-only", lambda x: x.clamp(min=0.0), [-1.0, 0.0, 2.0], [0, 1, 1]),
+]
+
+
+@pytest.mark.parametrize("name,fn,x,want", TIES, ids=[t[0] for t in TIES])
+def test_tie_rules(name, fn, x, want):
+    np.testing.assert_allclose(grad_of(fn, x), np.array(want, dtype=np.float64), rtol=1e-12, atol=1e-12)
+
+
+def test_maximum_tie_gives_both_operands_half():
+    a = ember.tensor([2.0, 1.0], dtype=F64, requires_grad=True)
+    b = ember.tensor([2.0, 3.0], dtype=F64, requires_grad=True)
+    ember.maximum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [0.5, 0.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [0.5, 1.0])
+
+
+def test_float32_grads_are_float32():
+    x = ember.tensor([[0.5, -1.0], [2.0, 3.0]], dtype=F32, requires_grad=True)
+    (x.exp() @ x).sum().backward()
+    assert x.grad.dtype == F32
+    xd = x.detach().numpy().astype(np.float64)
+    ed = np.exp(xd)
+    ones = np.ones((2, 2))
+    want = (ones @ xd.T) * ed + ed.T @ ones  # d/dx sum(exp(x) @ x)
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-5)
+
+
+# --- composite expressions beside torch.autograd (float64, within 1e-6) ---
+
+
+class TorchNS:
+    """torch, with torch.nn.functional's names (gelu, silu) at the top level as in ember."""
+
+    def __init__(self, torch):
+        self._torch = torch
+
+    def __getattr__(self, name):
+        t = self._torch
+        return getattr(t, name) if hasattr(t, name) else getattr(t.nn.functional, name)
+
+
+def run_both(torch, expr, *arrays, seed=0):
+    """expr(M, *leaves) for M = ember and M = torch: equal outputs and equal gradients of every leaf
+    for the same random output gradients (passed through autograd.backward on each side)."""
+    et = [ember.from_numpy(a.copy()).requires_grad_() for a in arrays]
+    tt = [torch.from_numpy(a.copy()).requires_grad_() for a in arrays]
+    eo, to = expr(ember, *et), expr(TorchNS(torch), *tt)
+    eo, to = (list(eo), list(to)) if isinstance(to, (tuple, list)) else ([eo], [to])
+    assert len(eo) == len(to)
+    rng = np.random.default_rng(seed + 1)
+    gs = []
+    for a, b in zip(eo, to):
+        assert tuple(a.shape) == tuple(b.shape)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6, atol=1e-6)
+        gs.append(rng.standard_normal(tuple(b.shape)))
+    ember.autograd.backward(eo, [ember.from_numpy(g.copy()) for g in gs])
+    torch.autograd.backward(to, [torch.from_numpy(g.copy()) for g in gs])
+    for i, (a, b) in enumerate(zip(et, tt)):
+        assert (a.grad is None) == (b.grad is None), f"input {i}"
+        if b.grad is not None:
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-6, atol=1e-6,
+                                       err_msg=f"gradient of input {i}")
+
+
+R = np.random.default_rng(7)
+
+
+def rn(*shape):
+    return R.standard_normal(shape)
+
+
+def rp(*shape):
+    return R.uniform(0.5, 2.0, shape)
+
+
+LABELS = [0, 2, 1, 2, 0]
+
+COMPOSITES = [
+    ("mlp-loss-advanced-index",
+     lambda M, x, w, b, w2: ((x @ w + b).relu() @ w2).log_softmax(-1)[M.arange(5), M.tensor(LABELS)].sum(),
+     (rn(5, 4), rn(4, 6), rn(6), rn(6, 3))),
+    ("mlp-loss-gather",
+     lambda M, x, w, b, w2: -((x @ w + b).relu() @ w2).log_softmax(dim=1).gather(1, M.tensor(LABELS)[:, None])
+     .mean(),
+     (rn(5, 4), rn(4, 6), rn(6), rn(6, 3))),
+    ("softmax-logsumexp-chain",
+     lambda M, x, y: ((x.softmax(-1) * y).sum(0, keepdim=True).exp() + x.logsumexp(0)).log_softmax(1),
+     (rn(3, 4), rn(3, 4))),
+    ("softmax-of-transposed", lambda M, x: M.softmax(x.T, dim=0) @ x, (rn(3, 4),)),
+    ("matmul-1d-nd", lambda M, v, m: v @ m, (rn(3), rn(2, 3, 4))),
+    ("matmul-nd-1d", lambda M, m, v: M.matmul(m, v), (rn(2, 3, 4), rn(4))),
+    ("matmul-batch-broadcast", lambda M, a, b: a @ b, (rn(2, 1, 3, 4), rn(5, 4, 2))),
+    ("matmul-1d-1d-chain", lambda M, a, b, c: (a @ b) * c, (rn(4), rn(4), rn(2, 2))),
+    ("index-repeated-rows", lambda M, x: x[M.tensor([0, 2, 0, 0])] * x[M.tensor([1])], (rn(3, 4),)),
+    ("index-pairs-repeated", lambda M, x: x[M.tensor([0, 2, 0]), M.tensor([1, 1, 1])], (rn(3, 4),)),
+    ("index-bool-mask", lambda M, x: x[x.detach() > 0].exp(), (rn(4, 5),)),
+    ("index-bool-rows-then-cols", lambda M, x: x[M.tensor([True, False, True])][:, M.tensor([3, 0, 3])],
+     (rn(3, 4),)),
+    ("gather-repeated", lambda M, x: M.gather(x, 0, M.tensor([[2, 2, 0], [2, 1, 1]])), (rn(3, 3),)),
+    ("index_select-repeated", lambda M, x: M.index_select(x, 1, M.tensor([1, 1, 0, 1])) ** 2, (rn(2, 3),)),
+    ("views-then-reductions-keepdim",
+     lambda M, x, y: x.T[1:, ::2].unsqueeze(0).sum(-1, keepdim=True) * y.mean((0, 1), keepdim=True),
+     (rn(4, 3), rn(2, 3, 4))),
+    ("permute-reshape-amax", lambda M, x: x.permute(2, 0, 1).reshape(4, 6).amax(1, keepdim=True) - x.sum(),
+     (rn(2, 3, 4),)),
+    ("where-clamp-pow-tensor-exponent",
+     lambda M, x, y, e: M.where(x.detach() > 0, x.clamp(-0.5, 0.5), y) ** e + y.pow(2.0).clamp(min=0.1),
+     (rn(3, 4), rp(3, 4), rn(4))),
+    ("pow-scalar-base", lambda M, x: 2.0 ** x + M.pow(x.abs() + 0.5, x), (rn(2, 3),)),
+    ("cat-stack-split",
+     lambda M, a, b: tuple(s * 2.0 for s in M.split(M.cat([M.stack([a, b], 1).flatten(1), a], -1), [1, 2], 0)),
+     (rn(3, 2), rn(3, 2))),
+    ("chunk-cat-roundtrip", lambda M, x: M.cat(list(reversed(x.chunk(3, -1))), -1) * M.arange(6, dtype=M.float64),
+     (rn(2, 6),)),
+    ("var-std-correction",
+     lambda M, x: (x.var(1, correction=0), x.std(0, correction=2, keepdim=True), M.var(x), M.std(x, 1)),
+     (rn(4, 5),)),
+    ("max-dim-values-min-dim", lambda M, x: M.max(x, 1).values * M.min(x, -1, keepdim=True).values.squeeze(-1),
+     (rn(3, 5),)),
+    ("prod-no-zeros", lambda M, x: (x.prod(0), x.prod(), M.prod(x, 1, keepdim=True)), (rp(3, 4) - 1.25,)),
+    ("broadcast-accumulate", lambda M, x, b: (x + b) * (x - b) / (b * b + 1.0) - b.sum(), (rn(2, 3, 4), rn(3, 1))),
+    ("gelu-silu-sigmoid-tanh",
+     lambda M, x: M.gelu(x) + M.gelu(x, approximate="tanh") * M.silu(x) - x.sigmoid() * x.tanh(), (rn(3, 4),)),
+    ("log-sqrt-rsqrt-log1p", lambda M, x: x.log() * x.sqrt() + x.rsqrt() - M.log1p(x) / x, (rp(3, 4),)),
+    ("masked_fill-expand-select", lambda M, x: x.expand(3, 2, 4).masked_fill(M.tensor([True, False, True, False]),
+                                                                             2.0).select(1, -1) * x[1],
+     (rn(2, 4),)),
+    ("mse-and-leaf-used-twice", lambda M, x, w: ((x @ w - x.sum(1, keepdim=True)) ** 2).mean(), (rn(4, 3), rn(3, 2))),
+    ("narrow-transpose-contiguous-view",
+     lambda M, x: x.narrow(1, 1, 2).transpose(0, 1).contiguous().view(-1).softmax(0), (rn(3, 4),)),
+]
+
+
+@pytest.mark.parametrize("name,expr,arrays", COMPOSITES, ids=[c[0] for c in COMPOSITES])
+def test_composite_vs_torch(torch, name, expr, arrays):
+    run_both(torch, expr, *arrays)
