@@ -14,10 +14,12 @@ int64 classes. A step is the forward pass, ``loss.backward()``, and setting ever
 ``optimizer.zero_grad(set_to_none=True)``). To show where the time goes, the forward pass is also timed
 alone: under ``no_grad`` (no graph) and in grad mode (recording the graph, which is then dropped).
 
-Each figure is the median time per step over many ``timeit`` repetitions, the libraries taking turns
-within each repetition (see bench_ops.measure). ``ember/torch`` is ember's time divided by PyTorch's
-(below 1: ember is faster; the target for a full step is <= 0.5). Before timing, the losses and
-gradients of the two libraries are compared. A library that is missing (or an ember built without
+Each library runs in a process of its own (``--worker LIB``), the libraries taking turns over several
+rounds: two OpenMP runtimes in one process (ember's libgomp, PyTorch's bundled one) leave idle threads
+spinning after each call and take cores from each other (see matmul_worker.py). Each figure is the
+median over the rounds of each worker's median time per step. ``ember/torch`` is ember's time divided
+by PyTorch's (below 1: ember is faster; the target for a full step is <= 0.5). Before timing, the
+losses and gradients of the two libraries are compared (in a process of its own too). A library that is missing (or an ember built without
 autograd) is skipped. ``--json PATH`` writes every number, with the machine and the versions, as JSON.
 """
 from __future__ import annotations
@@ -25,11 +27,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
+import subprocess
 import sys
 
 import numpy as np
 
-from bench_ops import ember, fmt, machine_info, measure, torch
+from bench_ops import ember, fmt, machine_info, measure, torch, write_json
 
 BATCH, IN, HIDDEN, CLASSES = 64, 64, 256, 10
 TARGET_RATIO = 0.5
@@ -96,24 +100,36 @@ WORKLOADS = (
 )
 
 
+def worker(lib_name: str, threads: int, repeat: int, target_s: float) -> dict:
+    """{workload key: median seconds per call} for one library, alone in this process."""
+    lib = {"ember": ember, "torch": torch}[lib_name]
+    lib.set_num_threads(threads)
+    built = build(lib, problem())
+    return {key: measure({lib_name: built[key]}, None, repeat, target_s)[lib_name] for key, _ in WORKLOADS}
+
+
+def in_subprocess(*args: str) -> str:
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], check=True, capture_output=True,
+                         text=True)
+    return out.stdout
+
+
 def run(quick: bool, threads: int) -> dict:
-    libs = {}
-    if ember_has_autograd():
-        ember.set_num_threads(threads)
-        libs["ember"] = ember
-    if torch is not None:
-        torch.set_num_threads(threads)
-        libs["torch"] = torch
-    arrays = problem()
+    libs = [name for name, ok in (("ember", ember_has_autograd()), ("torch", torch is not None)) if ok]
     if len(libs) == 2:
-        check_agree(arrays)
-    built = {name: build(lib, arrays) for name, lib in libs.items()}
-    repeat, target_s = (5, 0.05) if quick else (15, 0.2)
+        in_subprocess("--check")
+    rounds, repeat, target_s = (3, 5, 0.05) if quick else (5, 9, 0.2)
+    samples = {lib: {key: [] for key, _ in WORKLOADS} for lib in libs}
+    for _ in range(rounds):
+        for lib in libs:
+            times = json.loads(in_subprocess("--worker", lib, "--threads", str(threads), "--repeat", str(repeat),
+                                             "--target-s", str(target_s)))
+            for key, t in times.items():
+                samples[lib][key].append(t)
     rows = []
     for key, label in WORKLOADS:
         row = {"workload": label, "unit": "us/step"}
-        times = measure({lib: b[key] for lib, b in built.items()}, None, repeat, target_s) if built else {}
-        row.update({lib: t * 1e6 for lib, t in times.items()})
+        row.update({lib: statistics.median(samples[lib][key]) * 1e6 for lib in libs})
         row["ratio_ember_torch"] = row["ember"] / row["torch"] if "ember" in row and "torch" in row else None
         rows.append(row)
     return {"machine": machine_info(threads), "quick": quick, "target_ratio": TARGET_RATIO,
@@ -144,14 +160,20 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="a few-second run: fewer, shorter repetitions")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for ember and torch (default: all)")
+    p.add_argument("--worker", choices=["ember", "torch"], help=argparse.SUPPRESS)  # internal: time one library
+    p.add_argument("--check", action="store_true", help=argparse.SUPPRESS)  # internal: compare ember with torch
+    p.add_argument("--repeat", type=int, default=9, help=argparse.SUPPRESS)
+    p.add_argument("--target-s", type=float, default=0.2, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.check:
+        check_agree(problem())
+        return 0
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.threads, args.repeat, args.target_s)))
+        return 0
     result = run(args.quick, args.threads)
     print_table(result)
-    if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=2)
-        print(f"# wrote {args.json}")
+    write_json(result, args.json)
     return 0
 
 

@@ -235,6 +235,16 @@ def print_table(result: dict) -> None:
         print(f"# not installed, skipped: {', '.join(missing)}")
 
 
+def write_json(result: dict, path: str | None) -> None:
+    """Writes the results to path as JSON (nothing when path is None)."""
+    if not path:
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(result, f, indent=2)
+    print(f"# wrote {path}")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="a few-second run: fewer repetitions, no 2048 matmul")
@@ -243,11 +253,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     result = run(args.quick, args.threads)
     print_table(result)
-    if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=2)
-        print(f"# wrote {args.json}")
+    write_json(result, args.json)
     return 0
 
 

@@ -78,9 +78,9 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
   cls.def_property("requires_grad", [](const AnyTensor& t) { return t.requires_grad(); },
                    [](const AnyTensor& t, bool r) { t.visit([r](const auto& x) { x.requires_grad_(r); }); },
                    "Whether gradients flow to this tensor (settable on leaves).")
-      .def("requires_grad_", [](const AnyTensor& t, bool r) {
-        t.visit([r](const auto& x) { x.requires_grad_(r); });
-        return t;
+      .def("requires_grad_", [](py::object self, bool r) {
+        self.cast<const AnyTensor&>().visit([r](const auto& x) { x.requires_grad_(r); });
+        return self;
       }, py::arg("requires_grad") = true, "Marks this leaf as needing its gradient; returns self.")
       .def_property_readonly("is_leaf", [](const AnyTensor& t) { return t.visit([](const auto& x) { return x.is_leaf(); }); },
                              "True unless a recorded op made this tensor.")

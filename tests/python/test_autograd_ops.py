@@ -339,7 +339,7 @@ case("getitem-bool-rows", "Tensor.__getitem__", lambda x: x[MASK3] * 2.0, n(3, 2
 
 # --- the census: every public op is declared differentiable or not, and each differentiable one is tested ---
 
-# The list "Differentiable ops" of AUTOGRAD_API.md, and the aliases ember binds for them.
+# The differentiable ops, and the aliases ember binds for them.
 DIFFERENTIABLE = set("""
 neg abs relu exp log log1p sqrt rsqrt sin cos tanh sigmoid silu gelu
 add sub mul div pow maximum minimum clamp clip where
@@ -351,7 +351,7 @@ __add__ __sub__ __mul__ __truediv__ __pow__ __matmul__ __neg__
 __radd__ __rsub__ __rmul__ __rtruediv__ __rpow__ __rmatmul__
 negative subtract multiply divide true_divide __abs__ type cpu
 """.split())
-# (the last line: aliases and conversions that AUTOGRAD_API.md does not name; they share the listed ops' rules)
+# (the last line: aliases and conversions; they share the listed ops' rules)
 
 # Outputs that are bool/int, in-place ops, creation, autograd machinery, attributes and Python protocols.
 NOT_DIFFERENTIABLE = set("""

@@ -27,13 +27,14 @@ inline void add_into(AnyTensor& buf, const AnyTensor& g) {
   });
 }
 
-/// Adds g into a tensor's .grad: the first gradient is copied (it may be a broadcast view or shared
-/// with other nodes), later ones are added in place, as PyTorch does.
+/// Adds g into a tensor's .grad: the first gradient is taken over when nothing else refers to it,
+/// else copied (it may be a broadcast view, or shared with other nodes); later ones are added in
+/// place, as PyTorch does.
 inline void accumulate_grad(Meta& m, const AnyTensor& g) {
   g.visit([&](const auto& t) {
     using T = typename std::decay_t<decltype(t)>::value_type;
     if (!m.grad.defined() || m.grad.dtype() != g.dtype()) {
-      m.grad = AnyTensor(t.clone());
+      m.grad = t.is_contiguous() && t.is_unique() ? g : AnyTensor(t.clone());
     } else {
       const Tensor<T>& cur = m.grad.get<T>();
       EMBER_CHECK(cur.shape() == t.shape(), "backward", "gradient of shape ", t.shape(),
@@ -157,16 +158,22 @@ inline Root root_of(const AnyTensor& out, const AnyTensor& gradient, const char*
   });
 }
 
+/// The roots for outputs and their gradients (none given: implicit ones for one-element outputs).
+inline std::vector<Root> roots_of(std::span<const AnyTensor> outputs, std::span<const AnyTensor> grad_outputs,
+                                  const char* op) {
+  EMBER_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), op, "got ", outputs.size(),
+              " outputs but ", grad_outputs.size(), " gradients");
+  std::vector<Root> roots;
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    roots.push_back(root_of(outputs[i], grad_outputs.empty() ? AnyTensor() : grad_outputs[i], op, i));
+  return roots;
+}
+
 /// Sums the gradients of outputs (weighted by grad_outputs; omitted for one-element outputs) into
 /// every leaf's .grad.
 inline void backward(std::span<const AnyTensor> outputs, std::span<const AnyTensor> grad_outputs = {},
                      bool retain_graph = false) {
-  EMBER_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), "backward", "got ", outputs.size(),
-              " tensors but ", grad_outputs.size(), " gradients");
-  std::vector<Root> roots;
-  for (std::size_t i = 0; i < outputs.size(); ++i)
-    roots.push_back(root_of(outputs[i], grad_outputs.empty() ? AnyTensor() : grad_outputs[i], "backward", i));
-  run_backward(roots, retain_graph, true);
+  run_backward(roots_of(outputs, grad_outputs, "backward"), retain_graph, true);
 }
 
 /// d(outputs)/d(inputs) weighted by grad_outputs, without touching any .grad. An input the outputs
@@ -174,11 +181,7 @@ inline void backward(std::span<const AnyTensor> outputs, std::span<const AnyTens
 inline std::vector<AnyTensor> grad(std::span<const AnyTensor> outputs, std::span<const AnyTensor> inputs,
                                    std::span<const AnyTensor> grad_outputs = {}, bool retain_graph = false,
                                    bool allow_unused = false) {
-  EMBER_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), "grad", "got ", outputs.size(),
-              " outputs but ", grad_outputs.size(), " grad_outputs");
-  std::vector<Root> roots;
-  for (std::size_t i = 0; i < outputs.size(); ++i)
-    roots.push_back(root_of(outputs[i], grad_outputs.empty() ? AnyTensor() : grad_outputs[i], "grad", i));
+  const std::vector<Root> roots = roots_of(outputs, grad_outputs, "grad");
   std::vector<NodePtr> capture;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     EMBER_CHECK_AUTOGRAD(inputs[i].requires_grad(), "grad", "input ", i, " (shape ", inputs[i].shape(),

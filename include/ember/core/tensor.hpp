@@ -68,6 +68,9 @@ class Tensor {
   const std::shared_ptr<Storage>& storage() const { return impl().storage; }
   /// Pointer to element 0 of this view (not necessarily contiguous: see strides()).
   T* data() const { return static_cast<T*>(impl().storage->data()) + impl().offset; }
+  /// True when nothing else refers to this tensor or its memory (no other handle, view or owner), so
+  /// that it may be taken over instead of copied.
+  bool is_unique() const { return impl_.use_count() == 1 && impl().storage.use_count() == 1; }
   /// True when this handle and `other` are the same tensor object.
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
   /// True when the elements are laid out row-major with no gaps.

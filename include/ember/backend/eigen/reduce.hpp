@@ -216,6 +216,13 @@ void reduce_loop(const Tensor<T>& x, const Shape& keep, std::int64_t count, type
                           op.combine(a, local);
                           return;
                         }
+                        if (s[0] == sizeof(Acc) && s[1] == sizeof(T) && s[2] == 0) {  // rows into a row: vectorizes
+                          Acc* a = reinterpret_cast<Acc*>(p[0]);
+                          const T* in = reinterpret_cast<const T*>(p[1]);
+                          const double av = *reinterpret_cast<const double*>(p[2]);
+                          for (std::int64_t i = 0; i < m; ++i) op.step(a[i], in[i], av);
+                          return;
+                        }
                         for (std::int64_t i = 0; i < m; ++i)
                           op.step(*reinterpret_cast<Acc*>(p[0] + i * s[0]),
                                   *reinterpret_cast<const T*>(p[1] + i * s[1]),
