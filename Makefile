@@ -45,6 +45,7 @@ test-python: setup
 # Side-by-side benchmarks (Python: ember, PyTorch, NumPy; then the C++ Google Benchmark suite).
 bench: setup
 	$(PY) bench/python/bench_ops.py $(if $(QUICK),--quick) --json build/bench/results.json
+	$(PY) bench/python/bench_autograd.py $(if $(QUICK),--quick) --json build/bench/autograd.json
 	$(VENV)/bin/cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_BENCH=ON \
 	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 	$(VENV)/bin/cmake --build build/bench -j $(JOBS)

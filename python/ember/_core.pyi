@@ -438,7 +438,7 @@ class Tensor:
         """
         max(input, 0) elementwise.
         """
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+    def requires_grad_(self, requires_grad: bool = True) -> typing.Any:
         """
         Marks this leaf as needing its gradient; returns self.
         """

@@ -131,3 +131,18 @@ TEST(Autograd, ViewsSendGradientsToTheRightElements) {
   auto g = x.grad().to_vector();
   for (std::int64_t i = 0; i < 12; ++i) EXPECT_DOUBLE_EQ(g[i], (i == 9 || i == 10) ? 1.0 : 0.0) << i;
 }
+
+TEST(Autograd, InPlaceArithmeticOnANonLeafIsRecorded) {
+  auto x = leaf({3}, 13);
+  auto h = x * 2.0;
+  h.add_(x);     // h = 3x
+  h.mul_(x);     // h = 3x^2: the recorded op saves a copy of the old h
+  h.sum().backward();
+  auto g = x.grad().to_vector();
+  auto xv = x.to_vector();
+  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], 6 * xv[i], 1e-12);
+  auto y = x * 2.0;
+  auto v = y.reshape({3});
+  EXPECT_NE(error_of<AutogradError>([&] { y.add_(1.0); }).find("views"), std::string::npos);
+  EXPECT_NE(error_of<AutogradError>([&] { v.add_(1.0); }).find("view"), std::string::npos);
+}

@@ -117,11 +117,71 @@ def test_inplace_on_leaf_requiring_grad(name, op):
     assert not np.array_equal(arr(t), np.ones((2, 2)))
 
 
+ARITHMETIC = {"add_", "sub_", "mul_", "div_", "iadd", "isub", "imul", "itruediv"}
+
+
 @pytest.mark.parametrize("name,op", INPLACE, ids=[i[0] for i in INPLACE])
 def test_inplace_on_non_leaf_requiring_grad(name, op):
-    y = ember.ones(2, 2, dtype=F64, requires_grad=True) * 2.0
-    with pytest.raises(RuntimeError):
+    x = ember.full((2, 2), 3.0, dtype=F64, requires_grad=True)
+    y = x * 2.0
+    if name in ARITHMETIC:  # recorded: y's history now ends with the in-place op
+        before = arr(y).copy()
         op(y)
+        assert not np.array_equal(arr(y), before)
+        y.sum().backward()
+        scale = {"mul_": 2.0, "imul": 2.0, "div_": 0.5, "itruediv": 0.5}.get(name, 1.0)
+        np.testing.assert_allclose(x.grad.numpy(), np.full((2, 2), 2.0 * scale))
+    else:  # the other in-place ops refuse a tensor that requires grad
+        with raises(RuntimeError, "in-place"):
+            op(y)
+
+
+def test_inplace_arithmetic_matches_torch(torch):
+    a = np.random.default_rng(1).standard_normal((3, 4))
+    w_np = np.random.default_rng(2).standard_normal((4,))
+
+    def run(lib, mk):
+        x = mk(a)
+        w = mk(w_np)
+        h = (x * 2.0).sin()  # sin saves its input, not h
+        h += x              # a residual
+        h *= w              # saves the old h (a copy) for w's gradient
+        h -= 1.0
+        h /= (w * w + 1.0)
+        acc = lib.zeros(3, 4, dtype=lib.float64)
+        acc += h * h        # accumulating into a tensor that did not require grad
+        acc.sum().backward()
+        return x.grad.numpy(), w.grad.numpy()
+
+    ge = run(ember, lambda v: ember.tensor(v, dtype=F64, requires_grad=True))
+    gt = run(torch, lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))
+    for e, t in zip(ge, gt):
+        np.testing.assert_allclose(e, t, rtol=1e-10, atol=1e-12)
+
+
+def test_inplace_arithmetic_on_views_is_refused():
+    x = ember.ones(2, 3, dtype=F64, requires_grad=True)
+    y = x * 2.0
+    with raises(RuntimeError, "view"):
+        y[0].add_(1.0)
+    with raises(RuntimeError, "view"):
+        y.T.mul_(2.0)
+    z = x * 3.0
+    v = z.reshape(6)  # z now has a recorded view: changing z would make v's gradient stale
+    with raises(RuntimeError, "views"):
+        z.add_(1.0)
+    v.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 3.0))
+
+
+def test_inplace_arithmetic_after_save_is_caught_at_backward():
+    x = ember.tensor([0.5, 1.0], dtype=F64, requires_grad=True)
+    y = x * 2.0
+    z = y.exp()  # exp saves its output, not y, but y * y below saves y
+    s = (y * y).sum() + z.sum()
+    y.add_(1.0)
+    with raises(RuntimeError, "modified by an inplace operation"):
+        s.backward()
 
 
 def test_inplace_on_view_of_leaf_requiring_grad():

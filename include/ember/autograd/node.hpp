@@ -24,6 +24,7 @@ using Grads = std::vector<AnyTensor>;
 struct Meta {
   bool requires_grad = false;        // a leaf the user marked
   bool retains_grad = false;         // a non-leaf whose .grad backward should fill (retain_grad())
+  bool is_view = false;              // made by a view op: shares memory with its input
   NodePtr grad_fn;                   // the op that made this tensor; null for leaves
   std::weak_ptr<Node> accumulator;   // leaves: the node that writes .grad, shared by every graph using it
   AnyTensor grad;                    // accumulated gradient (undefined until a backward reaches it)
@@ -122,6 +123,15 @@ void record_list(const char* op, const Tensor<R>& out, F&& f, const std::vector<
   meta->grad_fn = std::move(node);
 }
 
+/// Marks out as a recorded view of x (after record()): see rebase_history.
+template <Element T>
+void mark_view(const Tensor<T>& out, const Tensor<T>& x) {
+  if (const auto& m = out.autograd_meta(); m && m->grad_fn) {
+    m->is_view = true;
+    x.storage()->mark_autograd_view();
+  }
+}
+
 /// A tensor a backward rule needs, saved with its version: get() refuses it when an in-place op has
 /// changed it since (a silent wrong gradient otherwise).
 template <Element T>
@@ -160,6 +170,39 @@ void check_inplace(const Tensor<T>& self, const char* op) {
                                 "') is not supported: write the out-of-place form instead (y = y + x)");
   }
   self.storage()->bump_version();
+}
+
+/// An in-place op on self that records its gradient: r = compute(src) out of place, where src is self
+/// (or a recorded copy of it when saves_self, since the op's backward needs self's old values),
+/// then r's values are written into self, and self's history becomes r's. Refused for leaves that
+/// require grad, for views, and for tensors with recorded views (whose gradients would go stale).
+template <Element T, class F>
+const Tensor<T>& rebase_history(const Tensor<T>& self, const char* op, bool saves_self, F compute) {
+  if (self.requires_grad()) {
+    EMBER_CHECK_AUTOGRAD(!self.is_leaf(), op, "a leaf tensor that requires grad (shape ", self.shape(),
+                         ") cannot be modified in place; do the update inside ember.no_grad() (as optimizers do)");
+    EMBER_CHECK_AUTOGRAD(!self.autograd_meta()->is_view, op, "in-place modification of a view (shape ",
+                         self.shape(), ") of a tensor that requires grad is not supported; write the out-of-place "
+                         "form instead (y = y + x)");
+  }
+  EMBER_CHECK_AUTOGRAD(!self.storage()->has_autograd_views(), op, "the tensor (shape ", self.shape(),
+                       ") has views recorded by autograd, whose gradients an in-place change would make wrong; "
+                       "write the out-of-place form instead (y = y + x)");
+  const Tensor<T> r = compute(saves_self ? self.clone() : self);
+  {
+    NoGradGuard no_grad;
+    ember::detail::copy_cast(self, r);
+  }
+  self.storage()->bump_version();
+  auto& m = self.autograd_meta_ref();
+  if (!m) m = std::make_shared<Meta>();
+  NodePtr node = r.autograd_meta()->grad_fn;
+  if (m->retains_grad) {
+    if (m->grad_fn) m->grad_fn->retained.reset();
+    node->retained = m;
+  }
+  m->grad_fn = std::move(node);
+  return self;
 }
 
 /// Throws when the value an in-place op writes requires grad: in-place ops do not record gradients.

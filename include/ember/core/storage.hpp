@@ -55,6 +55,10 @@ class Storage {
   /// that changed before backward.
   std::uint64_t version() const { return version_; }
   void bump_version() { ++version_; }
+  /// Whether a view of this memory was recorded by autograd: an in-place op that rewrites a tensor's
+  /// history (add_ on a non-leaf) is then refused, since the views' gradients would go stale.
+  bool has_autograd_views() const { return autograd_views_; }
+  void mark_autograd_view() { autograd_views_ = true; }
 
  private:
   // An allocator for std::allocate_shared that appends `extra` bytes, kAlignment-aligned, to the one
@@ -89,6 +93,7 @@ class Storage {
   Release release_;
   void* context_;
   std::uint64_t version_ = 0;
+  bool autograd_views_ = false;
 };
 
 }  // namespace ember

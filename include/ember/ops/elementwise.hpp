@@ -380,12 +380,18 @@ const Tensor<T>& binary_inplace(const Tensor<T>& self, const Tensor<U>& other) {
   other.check_cpu(Op::inplace_name);
   if constexpr (!Op::kBool && std::is_same_v<T, bool>)
     fail<TypeError>(Op::inplace_name, "not supported for bool tensors");
-  autograd::check_inplace_source(other, Op::inplace_name);
   if (!(other.shape() == self.shape())) {
     const Shape b = broadcast_shapes(self.shape(), other.shape(), Op::inplace_name);
     EMBER_CHECK(b == self.shape(), Op::inplace_name, "output with shape ", self.shape(),
                 " doesn't match the broadcast shape ", b);
   }
+  if constexpr (FloatElement<T>) {
+    if (autograd::needs_grad(self, other))  // record: self becomes the output of Op(self, other)
+      return autograd::rebase_history(self, Op::inplace_name, Op::kSavesInputs, [&](const Tensor<T>& src) {
+        return binary<Op>(src, other.template to<T>());
+      });
+  }
+  autograd::check_inplace_source(other, Op::inplace_name);
   autograd::check_inplace(self, Op::inplace_name);
   const Tensor<T> o = other.template to<T>();
   if constexpr (std::is_same_v<T, float>)
@@ -403,8 +409,13 @@ const Tensor<T>& binary_inplace_scalar(const Tensor<T>& self, S s) {
   self.check_cpu(Op::inplace_name);
   if constexpr (!Op::kBool && std::is_same_v<T, bool>)
     fail<TypeError>(Op::inplace_name, "not supported for bool tensors");
-  autograd::check_inplace(self, Op::inplace_name);
   const T c = static_cast<T>(s);
+  if constexpr (FloatElement<T>) {
+    if (autograd::needs_grad(self))
+      return autograd::rebase_history(self, Op::inplace_name, Op::kSavesInputs,
+                                      [&](const Tensor<T>& src) { return binary_scalar<Op>(src, c, false); });
+  }
+  autograd::check_inplace(self, Op::inplace_name);
   unary_kernel(self, self, [c](T x) { return static_cast<T>(Op::f(x, c)); });
   return self;
 }

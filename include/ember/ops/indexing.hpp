@@ -432,6 +432,7 @@ Tensor<T> index(const Tensor<T>& self, std::span<const TensorIndex> items) {
       autograd::record("index", out, [shape = self.shape(), saved = detail::SavedIndex(items)](const Tensor<T>& g) {
         return detail::index_backward(shape, saved.get(), g);
       }, self);
+  if (out.storage() == self.storage()) autograd::mark_view(out, self);  // basic indexing gives a view
   return out;
 }
 

@@ -73,8 +73,10 @@ Tensor<T> make_view(const Tensor<T>& x, Shape shape, Shape strides, std::int64_t
 /// Records the backward of a view that reshapes (same elements, same order): grad.reshape(x's shape).
 template <Element T>
 Tensor<T> record_reshape(const Tensor<T>& out, const Tensor<T>& x, const char* op) {
-  if (autograd::needs_grad(x))
+  if (autograd::needs_grad(x)) {
     autograd::record(op, out, [shape = x.shape()](const Tensor<T>& g) { return g.reshape(shape); }, x);
+    autograd::mark_view(out, x);
+  }
   return out;
 }
 
@@ -89,6 +91,7 @@ Tensor<T> record_pick(const Tensor<T>& out, const Tensor<T>& x, const char* op, 
       pick(dx).copy_(g);
       return dx;
     }, x);
+  autograd::mark_view(out, x);
   return out;
 }
 
@@ -125,6 +128,7 @@ Tensor<T> transpose(const Tensor<T>& x, std::int64_t d0, std::int64_t d1) {
   Tensor<T> out = detail::make_view(x, std::move(sh), std::move(st), x.offset());
   if (autograd::needs_grad(x))
     autograd::record("transpose", out, [d0, d1](const Tensor<T>& g) { return g.transpose(d0, d1); }, x);
+  autograd::mark_view(out, x);
   return out;
 }
 
@@ -146,6 +150,7 @@ Tensor<T> permute(const Tensor<T>& x, const Shape& dims) {
   Tensor<T> out = detail::make_view(x, std::move(sh), std::move(st), x.offset());
   if (autograd::needs_grad(x))
     autograd::record("permute", out, [inverse](const Tensor<T>& g) { return g.permute(inverse); }, x);
+  autograd::mark_view(out, x);
   return out;
 }
 
@@ -255,6 +260,7 @@ Tensor<T> expand(const Tensor<T>& x, const Shape& target) {
   Tensor<T> out = detail::make_view(x, std::move(sh), std::move(st), x.offset());
   if (autograd::needs_grad(x))
     autograd::record("expand", out, [shape = x.shape()](const Tensor<T>& g) { return sum_to_size(g, shape); }, x);
+  autograd::mark_view(out, x);
   return out;
 }
 
