@@ -22,5 +22,6 @@
 #include "ember/ops/view.hpp"
 #include "ember/autograd/engine.hpp"
 #include "ember/autograd/gradcheck.hpp"
+#include "ember/data/dataloader.hpp"
 #include "ember/interop/eigen.hpp"
 #include "ember/interop/xtensor.hpp"

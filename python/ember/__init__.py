@@ -13,7 +13,7 @@ from . import _core
 from ._core import *  # noqa: F401,F403 - the op functions, dtypes and Tensor
 from ._core import Tensor, _to_numpy
 from ._repr import tensor_repr as _tensor_repr
-from . import autograd
+from . import autograd, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 __version__ = "0.1.0"

@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'cos', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dtype', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'le', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mul', 'multiply', 'ne', 'neg', 'negative', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'relu', 'return_types', 'rsqrt', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'cos', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dtype', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'le', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mul', 'multiply', 'ne', 'neg', 'negative', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'return_types', 'rsqrt', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -1006,6 +1006,10 @@ def randint(low: typing.SupportsInt | typing.SupportsIndex, high: typing.Any, si
 def randn(*args, generator: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
     Standard normal samples.
+    """
+def randperm(n: typing.SupportsInt | typing.SupportsIndex, *, generator: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+    """
+    A random permutation of 0 .. n-1 (int64 unless dtype is given).
     """
 def relu(input: Tensor) -> Tensor:
     """

@@ -1,5 +1,5 @@
 // Creation functions: tensor, zeros, ones, full, empty, arange, linspace, eye, *_like, rand, randn,
-// randint, manual_seed and Generator.
+// randint, randperm, manual_seed and Generator.
 #include "common.hpp"
 
 namespace ember::python {
@@ -166,6 +166,19 @@ void bind_creation(py::module_& m, TensorClass& cls) {
   }, py::arg("low"), py::arg("high"), py::arg("size") = py::none(), py::kw_only(), py::arg("generator") = py::none(),
         py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
         "Uniform integers in [low, high): randint(high, size) or randint(low, high, size).");
+  m.def("randperm", [](std::int64_t n, py::handle generator, py::handle dtype, py::handle device, bool requires_grad) {
+    Generator& g = generator_or_default(generator);
+    return with_grad(dispatch_dtype(dtype_or(dtype, DType::Int64), [&](auto tag) -> AnyTensor {
+      using T = decltype(tag);
+      if constexpr (std::is_same_v<T, bool>) {
+        detail::fail<TypeError>("randperm", "a permutation cannot have dtype bool");
+      } else {
+        return randperm<T>(n, g, device_from_py(device));
+      }
+    }), requires_grad, "randperm");
+  }, py::arg("n"), py::kw_only(), py::arg("generator") = py::none(), py::arg("dtype") = py::none(),
+        py::arg("device") = py::none(), py::arg("requires_grad") = false,
+        "A random permutation of 0 .. n-1 (int64 unless dtype is given).");
 }
 
 }  // namespace ember::python

@@ -356,7 +356,7 @@ negative subtract multiply divide true_divide __abs__ type cpu
 # Outputs that are bool/int, in-place ops, creation, autograd machinery, attributes and Python protocols.
 NOT_DIFFERENTIABLE = set("""
 eq ne lt le gt ge logical_and logical_or logical_xor logical_not argmax argmin all any
-tensor zeros ones full empty rand randn randint arange linspace eye zeros_like ones_like full_like empty_like
+tensor zeros ones full empty rand randn randint randperm arange linspace eye zeros_like ones_like full_like empty_like
 from_numpy from_dlpack manual_seed get_num_threads set_num_threads promote_types get_include get_cmake_dir
 Tensor dtype device Generator Path cuda
 no_grad enable_grad set_grad_enabled is_grad_enabled Node GradcheckError

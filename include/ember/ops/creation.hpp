@@ -1,7 +1,9 @@
 #pragma once
-// Creation ops: tensor, zeros, ones, full, empty, arange, linspace, eye, *_like, rand, randn, randint.
+// Creation ops: tensor, zeros, ones, full, empty, arange, linspace, eye, *_like, rand, randn, randint,
+// randperm.
 #include <cmath>
 #include <initializer_list>
+#include <limits>
 #include <vector>
 
 #include "ember/core/random.hpp"
@@ -166,6 +168,21 @@ Tensor<T> randint(std::int64_t low, std::int64_t high, const Shape& shape, Gener
   std::uniform_int_distribution<std::int64_t> dist(low, high - 1);
   gen.with_engine([&](std::mt19937_64& e) {
     for (std::int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(dist(e));
+  });
+  return out;
+}
+
+/// A random permutation of 0, 1, ..., n - 1 (a Fisher-Yates shuffle drawn from gen).
+template <Element T = std::int64_t>
+Tensor<T> randperm(std::int64_t n, Generator& gen = default_generator(), Device device = Device::cpu()) {
+  EMBER_CHECK(n >= 0, "randperm", "n must be non-negative, got ", n);
+  EMBER_CHECK(n == 0 || static_cast<double>(n - 1) <= static_cast<double>(std::numeric_limits<T>::max()), "randperm",
+              "n = ", n, " does not fit dtype ", dtype_name(dtype_of<T>));
+  Tensor<T> out = Tensor<T>::empty({n}, device);
+  T* o = out.data();
+  for (std::int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(i);
+  gen.with_engine([&](std::mt19937_64& e) {
+    for (std::int64_t i = n - 1; i > 0; --i) std::swap(o[i], o[std::uniform_int_distribution<std::int64_t>(0, i)(e)]);
   });
   return out;
 }
