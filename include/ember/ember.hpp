@@ -24,3 +24,7 @@
 #include "ember/autograd/gradcheck.hpp"
 #include "ember/interop/eigen.hpp"
 #include "ember/interop/xtensor.hpp"
+#include "ember/optim/optimizer.hpp"
+#include "ember/optim/sgd.hpp"
+#include "ember/optim/adam.hpp"
+#include "ember/optim/rmsprop.hpp"
