@@ -25,3 +25,7 @@
 #include "ember/data/dataloader.hpp"
 #include "ember/interop/eigen.hpp"
 #include "ember/interop/xtensor.hpp"
+#include "ember/optim/optimizer.hpp"
+#include "ember/optim/sgd.hpp"
+#include "ember/optim/adam.hpp"
+#include "ember/optim/rmsprop.hpp"

@@ -709,6 +709,10 @@ class Node:
         """
         ((node or None, 0), ...): where the gradient of each input goes.
         """
+def _adam_step(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor, max_exp_avg_sq: typing.Any, step: typing.SupportsInt | typing.SupportsIndex, lr: typing.SupportsFloat | typing.SupportsIndex, beta1: typing.SupportsFloat | typing.SupportsIndex, beta2: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, amsgrad: bool, decoupled_weight_decay: bool, maximize: bool) -> None:
+    """
+    One Adam (AdamW when decoupled_weight_decay) update of param and its moment estimates in place.
+    """
 def _backward(tensors: typing.Any, grad_tensors: typing.Any = None, retain_graph: bool = False) -> None:
     """
     Accumulates the gradients of tensors into the leaves' .grad.
@@ -725,9 +729,17 @@ def _primitive_cache_stats() -> tuple[int, int]:
     """
     (hits, misses) of ember's oneDNN primitive cache, for tests and benchmarks.
     """
+def _rmsprop_step(param: Tensor, grad: Tensor, square_avg: Tensor, grad_avg: typing.Any, momentum_buffer: typing.Any, lr: typing.SupportsFloat | typing.SupportsIndex, alpha: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, momentum: typing.SupportsFloat | typing.SupportsIndex, centered: bool, maximize: bool) -> None:
+    """
+    One RMSprop update of param and its running averages in place.
+    """
 def _set_grad_enabled(mode: bool) -> None:
     """
     Turns gradient recording on or off (this thread).
+    """
+def _sgd_step(param: Tensor, grad: Tensor, momentum_buffer: typing.Any, lr: typing.SupportsFloat | typing.SupportsIndex, momentum: typing.SupportsFloat | typing.SupportsIndex, dampening: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, nesterov: bool, maximize: bool) -> typing.Any:
+    """
+    One SGD update of param in place; returns the momentum buffer (created on the first step) or None.
     """
 def _sgemm(a: Tensor, b: Tensor) -> Tensor:
     """

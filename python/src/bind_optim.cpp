@@ -1,0 +1,79 @@
+// Optimizer update rules for ember.optim: one private function per rule, applied to one parameter.
+// The Python classes (ember/optim/*.py) keep the parameter groups and state; the math is here.
+#include "common.hpp"
+
+namespace ember::python {
+
+namespace {
+
+// Calls f(tag) with the float element type of param; TypeError for other dtypes.
+template <class F>
+void dispatch_param(const AnyTensor& param, const char* op, F&& f) {
+  if (param.is<float>()) return f(float{});
+  EMBER_CHECK_TYPE(param.is<double>(), op, "parameters must be float32 or float64, got dtype ",
+                   dtype_name(param.dtype()));
+  f(double{});
+}
+
+// The Tensor<T> behind an optional state argument (None: undefined).
+template <FloatElement T>
+Tensor<T> optional_state(py::handle h, const char* op) {
+  if (h.is_none()) return Tensor<T>();
+  const AnyTensor* t = tensor_ptr(h);
+  EMBER_CHECK_TYPE(t != nullptr, op, "optimizer state must be a Tensor or None");
+  return t->get<T>(op);
+}
+
+}  // namespace
+
+void bind_optim(py::module_& m, TensorClass&) {
+  m.def("_sgd_step", [](const AnyTensor& param, const AnyTensor& grad, py::handle momentum_buffer, double lr,
+                        double momentum, double dampening, double weight_decay, bool nesterov, bool maximize) {
+    AnyTensor buf_out;
+    dispatch_param(param, "sgd_step", [&](auto tag) {
+      using T = decltype(tag);
+      Tensor<T> buf = optional_state<T>(momentum_buffer, "sgd_step");
+      MaybeReleaseGil gil(param.numel());
+      optim::sgd_step(param.get<T>(), grad.get<T>("sgd_step"), buf, lr, momentum, dampening, weight_decay, nesterov,
+                      maximize);
+      if (buf.defined()) buf_out = buf;
+    });
+    return buf_out.defined() ? py::cast(std::move(buf_out)) : py::none();
+  }, py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"), py::arg("lr"), py::arg("momentum"),
+     py::arg("dampening"), py::arg("weight_decay"), py::arg("nesterov"), py::arg("maximize"),
+     "One SGD update of param in place; returns the momentum buffer (created on the first step) or None.");
+
+  m.def("_adam_step", [](const AnyTensor& param, const AnyTensor& grad, const AnyTensor& exp_avg,
+                         const AnyTensor& exp_avg_sq, py::handle max_exp_avg_sq, std::int64_t step, double lr,
+                         double beta1, double beta2, double eps, double weight_decay, bool amsgrad,
+                         bool decoupled_weight_decay, bool maximize) {
+    dispatch_param(param, "adam_step", [&](auto tag) {
+      using T = decltype(tag);
+      const Tensor<T> vmax = optional_state<T>(max_exp_avg_sq, "adam_step");
+      MaybeReleaseGil gil(param.numel());
+      optim::adam_step(param.get<T>(), grad.get<T>("adam_step"), exp_avg.get<T>("adam_step"),
+                       exp_avg_sq.get<T>("adam_step"), vmax, step, lr, beta1, beta2, eps, weight_decay, amsgrad,
+                       decoupled_weight_decay, maximize);
+    });
+  }, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"), py::arg("max_exp_avg_sq"),
+     py::arg("step"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"),
+     py::arg("amsgrad"), py::arg("decoupled_weight_decay"), py::arg("maximize"),
+     "One Adam (AdamW when decoupled_weight_decay) update of param and its moment estimates in place.");
+
+  m.def("_rmsprop_step", [](const AnyTensor& param, const AnyTensor& grad, const AnyTensor& square_avg,
+                            py::handle grad_avg, py::handle momentum_buffer, double lr, double alpha, double eps,
+                            double weight_decay, double momentum, bool centered, bool maximize) {
+    dispatch_param(param, "rmsprop_step", [&](auto tag) {
+      using T = decltype(tag);
+      const Tensor<T> ga = optional_state<T>(grad_avg, "rmsprop_step");
+      const Tensor<T> buf = optional_state<T>(momentum_buffer, "rmsprop_step");
+      MaybeReleaseGil gil(param.numel());
+      optim::rmsprop_step(param.get<T>(), grad.get<T>("rmsprop_step"), square_avg.get<T>("rmsprop_step"), ga, buf, lr,
+                          alpha, eps, weight_decay, momentum, centered, maximize);
+    });
+  }, py::arg("param"), py::arg("grad"), py::arg("square_avg"), py::arg("grad_avg"), py::arg("momentum_buffer"),
+     py::arg("lr"), py::arg("alpha"), py::arg("eps"), py::arg("weight_decay"), py::arg("momentum"),
+     py::arg("centered"), py::arg("maximize"), "One RMSprop update of param and its running averages in place.");
+}
+
+}  // namespace ember::python
