@@ -24,3 +24,4 @@
 #include "ember/autograd/gradcheck.hpp"
 #include "ember/interop/eigen.hpp"
 #include "ember/interop/xtensor.hpp"
+#include "ember/io/safetensors.hpp"
