@@ -692,8 +692,6 @@ class Generator:
         """
         Restarts the stream from seed; returns self.
         """
-class CheckpointError(ValueError):
-    pass
 class GradcheckError(RuntimeError):
     pass
 class Node:
@@ -711,6 +709,10 @@ class Node:
         """
         ((node or None, 0), ...): where the gradient of each input goes.
         """
+class CheckpointError(ValueError):
+    """
+    A checkpoint file that is truncated, corrupt or not safetensors.
+    """
 def _backward(tensors: typing.Any, grad_tensors: typing.Any = None, retain_graph: bool = False) -> None:
     """
     Accumulates the gradients of tensors into the leaves' .grad.

@@ -21,7 +21,7 @@ void bind_io(py::module_& m, TensorClass& cls) {
   (void)cls;
   // ember.CheckpointError, a ValueError.
   static PyObject* checkpoint_error = PyErr_NewExceptionWithDoc(
-      "ember.CheckpointError", "A checkpoint file that is truncated, corrupt or not safetensors.",
+      "ember._core.CheckpointError", "A checkpoint file that is truncated, corrupt or not safetensors.",
       PyExc_ValueError, nullptr);
   if (!checkpoint_error) throw py::error_already_set();
   m.attr("CheckpointError") = py::handle(checkpoint_error);
