@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 JOBS ?= 2
 BUILD := build/cpp
 # Debian packages ember builds against (header-only C++ libraries, test and benchmark frameworks).
-APT_PACKAGES := g++ make libeigen3-dev libxtensor-dev libdlpack-dev libgtest-dev libbenchmark-dev
+APT_PACKAGES := g++ make libeigen3-dev libxtensor-dev libdlpack-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOURCES := pyproject.toml CMakeLists.txt $(wildcard cmake/*) $(shell find include python -type f \
              \( -name '*.hpp' -o -name '*.cpp' -o -name '*.py' -o -name '*.pyi' -o -name CMakeLists.txt \) 2>/dev/null)

@@ -1,6 +1,7 @@
 # Finds ember's dependencies and picks install locations.
 #   oneDNN  - the PyPI wheel onednn-devel-cpu-gomp (headers + CMake config under <prefix>/lib/cmake/dnnl)
 #   Eigen3, xtensor - Debian's libeigen3-dev and libxtensor-dev
+#   nlohmann_json - Debian's nlohmann-json3-dev (the safetensors header of checkpoints)
 #   OpenMP  - the GNU OpenMP that this oneDNN build threads with
 
 # The oneDNN wheel installs into the Python environment's prefix, which CMake does not search when
@@ -24,6 +25,7 @@ if(NOT dnnl_FOUND)
 endif()
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(xtensor REQUIRED)
+find_package(nlohmann_json 3.2 CONFIG REQUIRED)
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 if(NOT EXISTS /usr/include/dlpack/dlpack.h)
   find_path(DLPACK_INCLUDE_DIR dlpack/dlpack.h REQUIRED)

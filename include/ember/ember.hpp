@@ -29,3 +29,4 @@
 #include "ember/optim/sgd.hpp"
 #include "ember/optim/adam.hpp"
 #include "ember/optim/rmsprop.hpp"
+#include "ember/io/safetensors.hpp"

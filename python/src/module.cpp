@@ -26,6 +26,7 @@ PYBIND11_MODULE(_core, m) {
   bind_index(m, cls);
   bind_autograd(m, cls);
   bind_optim(m, cls);
+  bind_io(m, cls);
 
   m.def("set_num_threads", [](int n) {
     EMBER_CHECK(n > 0, "set_num_threads", "number of threads must be positive, got ", n);

@@ -1,0 +1,402 @@
+#pragma once
+// Checkpoints in the safetensors format: an 8-byte little-endian header length N, N bytes of JSON
+// ({"name": {"dtype", "shape", "data_offsets": [begin, end]}, ..., "__metadata__": {str: str}}), then
+// the tensors' bytes. Writes are atomic (temporary file, fsync, rename); the reader validates the
+// whole header against the file's size before it reads any tensor data.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <optional>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ember/autograd/grad_mode.hpp"
+#include "ember/core/any_tensor.hpp"
+#include "ember/ops/copy.hpp"
+
+namespace ember::io {
+
+static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
+
+/// A checkpoint file that is not valid safetensors: truncated, corrupt or hostile (Python
+/// ember.CheckpointError, a ValueError).
+class FormatError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// The operating system refused a file operation; code() is the errno value (Python OSError, so a
+/// missing file is FileNotFoundError).
+class FileError : public std::runtime_error {
+ public:
+  FileError(const std::string& what, int code, std::string path)
+      : std::runtime_error(what), code_(code), path_(std::move(path)) {}
+  int code() const { return code_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  int code_;
+  std::string path_;
+};
+
+/// The contents of a safetensors file: tensors in header order, and the string metadata.
+struct SafeTensors {
+  std::vector<std::pair<std::string, AnyTensor>> tensors;
+  std::map<std::string, std::string> metadata;
+
+  /// True when a tensor is stored under name.
+  bool contains(std::string_view name) const {
+    return std::any_of(tensors.begin(), tensors.end(), [&](const auto& p) { return p.first == name; });
+  }
+  /// The tensor stored under name; std::out_of_range when there is none.
+  const AnyTensor& at(std::string_view name) const {
+    for (const auto& [n, t] : tensors)
+      if (n == name) return t;
+    detail::fail<std::out_of_range>("load", "no tensor named '", name, "' in the checkpoint");
+  }
+};
+
+namespace detail {
+
+/// Largest header the reader accepts (the safetensors library's own limit is 100 MB).
+inline constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
+
+/// safetensors' dtype code of d.
+constexpr std::string_view safetensors_dtype(DType d) {
+  switch (d) {
+    case DType::Bool: return "BOOL";
+    case DType::UInt8: return "U8";
+    case DType::Int32: return "I32";
+    case DType::Int64: return "I64";
+    case DType::Float32: return "F32";
+    case DType::Float64: return "F64";
+  }
+  return "?";
+}
+
+/// The DType of a safetensors dtype code, if ember has it.
+inline std::optional<DType> dtype_from_safetensors(std::string_view s) {
+  for (int i = 0; i < kNumDTypes; ++i)
+    if (safetensors_dtype(static_cast<DType>(i)) == s) return static_cast<DType>(i);
+  return std::nullopt;
+}
+
+[[noreturn]] inline void fail_errno(const char* op, const std::string& what, const std::string& path, int err) {
+  throw FileError(std::string("[") + op + "] " + what + " '" + path + "': " + std::strerror(err), err, path);
+}
+
+/// Closes a file descriptor at the end of a scope.
+class FdGuard {
+ public:
+  explicit FdGuard(int fd) : fd_(fd) {}
+  FdGuard(const FdGuard&) = delete;
+  FdGuard& operator=(const FdGuard&) = delete;
+  ~FdGuard() { close(); }
+  int get() const { return fd_; }
+  /// Closes now; returns close()'s result (an error of a delayed write shows here).
+  int close() {
+    int r = 0;
+    if (fd_ >= 0) r = ::close(fd_);
+    fd_ = -1;
+    return r;
+  }
+
+ private:
+  int fd_;
+};
+
+/// Writes all n bytes of p to fd; returns 0 or the errno of the failure.
+inline int write_all(int fd, const void* p, std::size_t n) {
+  const char* c = static_cast<const char*>(p);
+  while (n > 0) {
+    const ssize_t w = ::write(fd, c, std::min<std::size_t>(n, std::size_t{1} << 30));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    c += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return 0;
+}
+
+/// Reads exactly n bytes at offset into p; returns the number read (less than n at end of file).
+inline std::size_t read_at(int fd, void* p, std::size_t n, std::uint64_t offset, const std::string& path) {
+  char* c = static_cast<char*>(p);
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t r = ::pread(fd, c + done, std::min<std::size_t>(n - done, std::size_t{1} << 30),
+                              static_cast<off_t>(offset + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      fail_errno("load", "cannot read", path, errno);
+    }
+    if (r == 0) break;
+    done += static_cast<std::size_t>(r);
+  }
+  return done;
+}
+
+/// A non-negative JSON integer that fits int64, or nullopt.
+inline std::optional<std::int64_t> json_index(const nlohmann::ordered_json& j) {
+  if (j.is_number_unsigned()) {
+    const auto v = j.get<std::uint64_t>();
+    if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+    return static_cast<std::int64_t>(v);
+  }
+  if (j.is_number_integer()) {
+    const auto v = j.get<std::int64_t>();
+    if (v < 0) return std::nullopt;
+    return v;
+  }
+  return std::nullopt;
+}
+
+/// Throws FormatError "[load] <path>: <args>".
+template <class... Args>
+[[noreturn]] void bad_file(const std::string& path, const Args&... args) {
+  ::ember::detail::fail<FormatError>("load", path, ": ", args...);
+}
+
+/// One validated header entry.
+struct Entry {
+  std::string name;
+  DType dtype;
+  Shape shape;
+  std::int64_t begin, end;
+};
+
+}  // namespace detail
+
+/// Writes tensors (in this order, with unique names) and string metadata to path as safetensors.
+/// Non-contiguous tensors are written contiguous. Atomic: the data goes to a temporary file in the
+/// same directory, which is fsynced and renamed over path; on failure path is left as it was.
+inline void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, AnyTensor>>& tensors,
+                             const std::map<std::string, std::string>& metadata = {}) {
+  using ::ember::detail::fail;
+  NoGradGuard no_grad;
+  // Check everything and lay out the data before creating any file.
+  std::vector<AnyTensor> data;
+  data.reserve(tensors.size());
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const auto& [name, t] = tensors[i];
+    EMBER_CHECK(name != "__metadata__", "save", "'__metadata__' is reserved and cannot name a tensor");
+    EMBER_CHECK(t.defined(), "save", "tensor '", name, "' is undefined");
+    EMBER_CHECK_DEVICE(t.device().is_cpu(), "save", "tensor '", name, "' is on ", t.device(),
+                       "; move it to the CPU first");
+    for (std::size_t k = 0; k < i; ++k)
+      EMBER_CHECK(tensors[k].first != name, "save", "two tensors are named '", name, "'");
+    data.push_back(t.visit([](const auto& x) { return AnyTensor(x.contiguous()); }));
+  }
+  // Like the safetensors library: data sorted by element size (largest first) so that every tensor
+  // starts at a multiple of its element size; the header keeps the caller's order.
+  std::vector<std::size_t> order(tensors.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return itemsize(data[a].dtype()) > itemsize(data[b].dtype());
+  });
+  std::vector<std::int64_t> begin(tensors.size());
+  std::int64_t offset = 0;
+  for (std::size_t i : order) {
+    begin[i] = offset;
+    offset += data[i].numel() * static_cast<std::int64_t>(itemsize(data[i].dtype()));
+  }
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const auto nbytes = data[i].numel() * static_cast<std::int64_t>(itemsize(data[i].dtype()));
+    header[tensors[i].first] = {{"dtype", detail::safetensors_dtype(data[i].dtype())},
+                                {"shape", std::vector<std::int64_t>(data[i].shape().begin(), data[i].shape().end())},
+                                {"data_offsets", {begin[i], begin[i] + nbytes}}};
+  }
+  std::string text;
+  try {
+    text = header.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::strict);
+  } catch (const nlohmann::ordered_json::exception& e) {
+    fail<std::invalid_argument>("save", "tensor names and metadata must be valid UTF-8 (", e.what(), ")");
+  }
+  text.append((8 - text.size() % 8) % 8, ' ');  // the data starts 8-byte aligned
+  const std::uint64_t n = text.size();
+
+  // The temporary file: same directory (rename is atomic only within a file system), a name no
+  // loader mistakes for the checkpoint, created exclusively with the umask's permissions.
+  const auto slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  EMBER_CHECK(!base.empty(), "save", "'", path, "' names a directory, not a file");
+  std::random_device rd;
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; fd < 0; ++attempt) {
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".tmp-%d-%08x", static_cast<int>(::getpid()), rd());
+    tmp = (slash == std::string::npos ? std::string() : path.substr(0, slash + 1)) + "." + base + suffix;
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && (errno != EEXIST || attempt > 100))
+      detail::fail_errno("save", "cannot create a temporary file in", dir, errno);
+  }
+  detail::FdGuard file(fd);
+  auto abandon = [&](const std::string& what, int err) {
+    file.close();
+    ::unlink(tmp.c_str());
+    detail::fail_errno("save", what, path, err);
+  };
+  int err = detail::write_all(fd, &n, 8);
+  if (!err) err = detail::write_all(fd, text.data(), text.size());
+  for (std::size_t k = 0; !err && k < order.size(); ++k) {
+    const AnyTensor& t = data[order[k]];
+    err = t.visit([fd](const auto& x) {
+      return detail::write_all(fd, x.data(), static_cast<std::size_t>(x.numel()) * sizeof(*x.data()));
+    });
+  }
+  if (err) abandon("cannot write", err);
+  if (::fsync(fd) != 0) abandon("cannot flush", errno);
+  if (file.close() != 0) abandon("cannot close", errno);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    detail::fail_errno("save", "cannot replace", path, e);
+  }
+  // Make the rename itself durable; a directory that cannot be opened or synced is not an error.
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+/// Reads a safetensors file. The header is validated whole (dtypes, shapes, offsets within the file,
+/// no overlaps and no holes) before any tensor data is read: a bad file raises FormatError naming
+/// the file and the problem; an unreadable one FileError.
+inline SafeTensors load_safetensors(const std::string& path) {
+  using json = nlohmann::ordered_json;
+  auto bad = [&path](const auto&... args) { detail::bad_file(path, args...); };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) detail::fail_errno("load", "cannot open", path, errno);
+  detail::FdGuard file(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) detail::fail_errno("load", "cannot stat", path, errno);
+  if (S_ISDIR(st.st_mode)) detail::fail_errno("load", "cannot load", path, EISDIR);
+  if (!S_ISREG(st.st_mode)) bad("not a regular file");
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size < 8) bad("the file is ", size, " bytes long, too short for the 8-byte header length (truncated?)");
+  std::uint64_t n = 0;
+  if (detail::read_at(fd, &n, 8, 0, path) != 8) bad("the file ended while reading the header length");
+  if (n == 0) bad("the header length is 0 (a safetensors header is at least '{}')");
+  if (n > size - 8)
+    bad("the header length ", n, " exceeds the ", size - 8, " bytes that follow it (truncated or not safetensors?)");
+  if (n > detail::kMaxHeaderBytes) bad("the header length ", n, " exceeds the limit of ", detail::kMaxHeaderBytes);
+  std::string text(n, '\0');
+  if (detail::read_at(fd, text.data(), n, 8, path) != n) bad("the file ended inside the header (it changed?)");
+  json header;
+  try {
+    header = json::parse(text);
+  } catch (const json::exception& e) {
+    bad("the header is not valid JSON (", e.what(), ")");
+  }
+  if (!header.is_object()) bad("the header is a JSON ", header.type_name(), ", expected an object");
+
+  const std::uint64_t buffer = size - 8 - n;
+  SafeTensors out;
+  std::vector<detail::Entry> entries;
+  for (const auto& [name, v] : header.items()) {
+    if (name == "__metadata__") {
+      if (!v.is_object()) bad("__metadata__ is a JSON ", v.type_name(), ", expected an object of strings");
+      for (const auto& [k, s] : v.items()) {
+        if (!s.is_string()) bad("__metadata__ value '", k, "' is a JSON ", s.type_name(), ", expected a string");
+        out.metadata[k] = s.get<std::string>();
+      }
+      continue;
+    }
+    const std::string who = "tensor '" + name + "'";
+    if (!v.is_object()) bad(who, " is described by a JSON ", v.type_name(), ", expected an object");
+    for (const char* key : {"dtype", "shape", "data_offsets"})
+      if (!v.contains(key)) bad(who, " has no '", key, "'");
+    const auto& jd = v["dtype"];
+    if (!jd.is_string()) bad(who, " has a dtype that is not a string");
+    const auto dt = detail::dtype_from_safetensors(jd.get<std::string>());
+    if (!dt) bad(who, " has dtype '", jd.get<std::string>(), "', which ember does not support (it reads F32, F64, ",
+                 "I64, I32, U8, BOOL)");
+    const auto& js = v["shape"];
+    if (!js.is_array()) bad(who, " has a shape that is not a list");
+    if (js.size() > 64) bad(who, " has ", js.size(), " dimensions (at most 64)");
+    detail::Entry e{name, *dt, {}, 0, 0};
+    std::int64_t numel = 1;
+    bool overflow = false;
+    for (const auto& d : js) {
+      const auto x = detail::json_index(d);
+      if (!x) bad(who, " has shape ", js.dump(), ": dimensions must be non-negative integers below 2^63");
+      e.shape.push_back(*x);
+      overflow = overflow || __builtin_mul_overflow(numel, *x, &numel);
+    }
+    std::int64_t nbytes = 0;
+    if (overflow || __builtin_mul_overflow(numel, static_cast<std::int64_t>(itemsize(*dt)), &nbytes))
+      bad(who, " has shape ", e.shape, ", whose size in bytes overflows int64");
+    const auto& jo = v["data_offsets"];
+    if (!jo.is_array() || jo.size() != 2) bad(who, " has data_offsets ", jo.dump(), ", expected [begin, end]");
+    const auto b = detail::json_index(jo[0]), en = detail::json_index(jo[1]);
+    if (!b || !en) bad(who, " has data_offsets ", jo.dump(), ": offsets must be non-negative integers");
+    e.begin = *b;
+    e.end = *en;
+    if (e.begin > e.end) bad(who, " has data_offsets [", e.begin, ", ", e.end, "]: begin is after end");
+    if (static_cast<std::uint64_t>(e.end) > buffer)
+      bad(who, " has data_offsets [", e.begin, ", ", e.end, "] beyond the ", buffer,
+          "-byte data buffer (truncated file?)");
+    if (e.end - e.begin != nbytes)
+      bad(who, " has data_offsets [", e.begin, ", ", e.end, "] (", e.end - e.begin, " bytes) but shape ", e.shape,
+          " ", dtype_name(*dt), " needs ", nbytes, " bytes");
+    entries.push_back(std::move(e));
+  }
+  // The tensors must tile the data buffer exactly: no overlap, no hole, nothing after the last.
+  std::vector<const detail::Entry*> sorted;
+  for (const auto& e : entries) sorted.push_back(&e);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+    return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+  });
+  std::int64_t at = 0;
+  const detail::Entry* prev = nullptr;
+  for (const auto* e : sorted) {
+    if (e->begin < at)
+      bad("tensors '", prev->name, "' [", prev->begin, ", ", prev->end, "] and '", e->name, "' [", e->begin, ", ",
+          e->end, "] overlap");
+    if (e->begin > at)
+      bad("bytes [", at, ", ", e->begin, ") of the data buffer belong to no tensor (a hole before '", e->name, "')");
+    at = e->end;
+    prev = e;
+  }
+  if (static_cast<std::uint64_t>(at) != buffer)
+    bad("the data buffer is ", buffer, " bytes but the tensors cover ", at, " (", buffer - at, " trailing bytes)");
+
+  // Only now read the data, each tensor into its own (aligned) storage.
+  const std::uint64_t data_start = 8 + n;
+  for (const auto& e : entries) {
+    AnyTensor t = dispatch_dtype(e.dtype, [&](auto tag) {
+      using T = decltype(tag);
+      auto x = Tensor<T>::empty(e.shape);
+      const auto nbytes = static_cast<std::size_t>(e.end - e.begin);
+      if (nbytes > 0 && detail::read_at(fd, x.data(), nbytes, data_start + e.begin, path) != nbytes)
+        bad("the file ended inside tensor '", e.name, "' (it changed while being read?)");
+      if constexpr (std::is_same_v<T, bool>) {  // any non-zero byte is true; a bool must hold 0 or 1
+        auto* bytes = reinterpret_cast<unsigned char*>(x.data());
+        for (std::size_t i = 0; i < nbytes; ++i) bytes[i] = bytes[i] != 0;
+      }
+      return AnyTensor(std::move(x));
+    });
+    out.tensors.emplace_back(e.name, std::move(t));
+  }
+  return out;
+}
+
+}  // namespace ember::io
