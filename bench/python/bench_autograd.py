@@ -33,7 +33,7 @@ import sys
 
 import numpy as np
 
-from bench_ops import ember, fmt, machine_info, measure, torch, write_json
+from bench_ops import arg_parser, ember, fmt, machine_info, measure, torch, write_json
 
 BATCH, IN, HIDDEN, CLASSES = 64, 64, 256, 10
 TARGET_RATIO = 0.5
@@ -156,10 +156,7 @@ def print_table(result: dict) -> None:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="a few-second run: fewer, shorter repetitions")
-    p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    p.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for ember and torch (default: all)")
+    p = arg_parser(__doc__, "a few-second run: fewer, shorter repetitions")
     p.add_argument("--worker", choices=["ember", "torch"], help=argparse.SUPPRESS)  # internal: time one library
     p.add_argument("--check", action="store_true", help=argparse.SUPPRESS)  # internal: compare ember with torch
     p.add_argument("--repeat", type=int, default=9, help=argparse.SUPPRESS)

@@ -245,11 +245,17 @@ def write_json(result: dict, path: str | None) -> None:
     print(f"# wrote {path}")
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="a few-second run: fewer repetitions, no 2048 matmul")
+def arg_parser(doc: str, quick_help: str) -> argparse.ArgumentParser:
+    """The options every benchmark script takes: --quick, --json PATH, --threads N."""
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help=quick_help)
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for ember and torch (default: all)")
+    return p
+
+
+def main(argv=None) -> int:
+    p = arg_parser(__doc__, "a few-second run: fewer repetitions, no 2048 matmul")
     args = p.parse_args(argv)
     result = run(args.quick, args.threads)
     print_table(result)

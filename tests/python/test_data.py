@@ -112,3 +112,20 @@ def test_randperm():
     assert ember.randperm(5, dtype=ember.int32).dtype == ember.int32
     with pytest.raises(ValueError, match=r"\[randperm\] n must be non-negative"):
         ember.randperm(-1)
+
+
+def test_abstract_bases_name_what_is_missing():
+    from ember.utils.data import Sampler
+
+    class NoItems(Dataset):
+        def __len__(self):
+            return 0
+
+    with pytest.raises(TypeError, match="__getitem__"):
+        NoItems()
+    with pytest.raises(TypeError, match="__iter__"):
+        Sampler()
+    with pytest.raises(TypeError, match="step"):
+        ember.optim.Optimizer([ember.zeros(2, requires_grad=True)], {"lr": 0.1})
+    with pytest.raises(TypeError, match="get_lr"):
+        ember.optim.lr_scheduler.LRScheduler(ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.1))

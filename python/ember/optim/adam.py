@@ -35,18 +35,9 @@ class Adam(Optimizer):
             lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
             beta1, beta2 = (float(b) for b in group["betas"])
             amsgrad, maximize, decoupled = group["amsgrad"], group["maximize"], group["decoupled_weight_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0.0
-                    state["exp_avg"] = _core.zeros_like(p)
-                    state["exp_avg_sq"] = _core.zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = _core.zeros_like(p)
-                state["step"] += 1.0
+            buffers = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+            for p, grad, state in self._params_with_grad(group):
+                self._count_step(state, p, *buffers)
                 _core._adam_step(p, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"),
                                  int(state["step"]), lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled, maximize)
         return loss

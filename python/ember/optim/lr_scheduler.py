@@ -2,6 +2,7 @@
 every parameter group's ``"lr"`` with PyTorch's recursions, so an ember run follows the same schedule."""
 from __future__ import annotations
 
+import abc
 import math
 from collections import Counter
 from typing import Any, Iterable, Sequence
@@ -11,7 +12,7 @@ from .optimizer import Optimizer
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LinearLR", "MultiStepLR", "OneCycleLR", "StepLR"]
 
 
-class LRScheduler:
+class LRScheduler(abc.ABC):
     """Base class of the schedulers: ``step()`` advances ``last_epoch`` and sets each group's ``"lr"``
     to ``get_lr()``; the constructor records ``initial_lr`` and takes the first step (epoch 0)."""
 
@@ -36,9 +37,9 @@ class LRScheduler:
         finally:
             self._is_initial = False
 
+    @abc.abstractmethod
     def get_lr(self) -> list[float]:
         """The learning rate of each group for the current ``last_epoch`` (called by ``step``)."""
-        raise NotImplementedError
 
     def get_last_lr(self) -> list[float]:
         """The learning rates the last ``step()`` set, one per parameter group."""

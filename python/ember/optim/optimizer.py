@@ -2,10 +2,11 @@
 in PyTorch's layout."""
 from __future__ import annotations
 
+import abc
 from collections import defaultdict
 from typing import Any, Callable, Iterable
 
-from .._core import Tensor, float32, float64
+from .._core import Tensor, float32, float64, zeros_like
 from ..autograd import enable_grad
 
 
@@ -20,7 +21,7 @@ class _Required:
 required = _Required()
 
 
-class Optimizer:
+class Optimizer(abc.ABC):
     """Base class of ember's optimizers, as ``torch.optim.Optimizer``.
 
     ``param_groups`` is a list of dicts, each holding ``"params"`` (a list of tensors) and the
@@ -116,9 +117,24 @@ class Optimizer:
                 else:
                     p.grad.zero_()
 
+    @abc.abstractmethod
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Updates the parameters once; closure, when given, re-evaluates the model and returns the loss."""
-        raise NotImplementedError
+
+    def _params_with_grad(self, group: dict[str, Any]):
+        """(param, grad, state) for each parameter of group that has a gradient (the others are skipped)."""
+        for p in group["params"]:
+            if p.grad is not None:
+                yield p, p.grad, self.state[p]
+
+    @staticmethod
+    def _count_step(state: dict[str, Any], param: Tensor, *buffers: str) -> None:
+        """Counts one more step in state; the first creates the zero-filled buffers named."""
+        if not state:
+            state["step"] = 0.0
+            for name in buffers:
+                state[name] = zeros_like(param)
+        state["step"] += 1.0
 
     def _evaluate(self, closure: Callable[[], Any] | None) -> Any:
         if closure is None:

@@ -33,19 +33,10 @@ class RMSprop(Optimizer):
             lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
             weight_decay, momentum = float(group["weight_decay"]), float(group["momentum"])
             centered, maximize = group["centered"], group["maximize"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0.0
-                    state["square_avg"] = _core.zeros_like(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = _core.zeros_like(p)
-                    if centered:
-                        state["grad_avg"] = _core.zeros_like(p)
-                state["step"] += 1.0
+            buffers = ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ())
+            buffers += ("grad_avg",) if centered else ()
+            for p, grad, state in self._params_with_grad(group):
+                self._count_step(state, p, *buffers)
                 _core._rmsprop_step(p, grad, state["square_avg"], state.get("grad_avg"),
                                     state.get("momentum_buffer"), lr, alpha, eps, weight_decay, momentum, centered,
                                     maximize)

@@ -31,11 +31,7 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum, dampening = float(group["lr"]), float(group["momentum"]), float(group["dampening"])
             weight_decay, nesterov, maximize = float(group["weight_decay"]), group["nesterov"], group["maximize"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
+            for p, grad, state in self._params_with_grad(group):
                 buf = _core._sgd_step(p, grad, state.get("momentum_buffer"), lr, momentum, dampening,
                                       weight_decay, nesterov, maximize)
                 if momentum != 0.0:

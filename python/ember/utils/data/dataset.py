@@ -1,6 +1,7 @@
 """Datasets: anything with ``__getitem__`` and ``__len__``; TensorDataset, Subset, ConcatDataset, random_split."""
 from __future__ import annotations
 
+import abc
 import bisect
 import math
 from typing import Any, Sequence
@@ -8,11 +9,12 @@ from typing import Any, Sequence
 import ember
 
 
-class Dataset:
+class Dataset(abc.ABC):
     """A map-style dataset: subclasses define ``__getitem__(index)`` and ``__len__()``."""
 
+    @abc.abstractmethod
     def __getitem__(self, index: int) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+        """Sample ``index``."""
 
     def __add__(self, other: "Dataset") -> "ConcatDataset":
         return ConcatDataset([self, other])

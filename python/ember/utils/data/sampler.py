@@ -1,19 +1,18 @@
 """Samplers: the order in which a DataLoader visits a dataset's indices."""
 from __future__ import annotations
 
+import abc
 from typing import Iterable, Iterator
 
 import ember
 
 
-class Sampler:
-    """An iterable over dataset indices."""
+class Sampler(abc.ABC):
+    """An iterable over dataset indices (subclasses define ``__iter__``, and ``__len__`` when they can)."""
 
+    @abc.abstractmethod
     def __iter__(self) -> Iterator[int]:
-        raise NotImplementedError
-
-    def __len__(self) -> int:
-        raise NotImplementedError
+        """The indices, in the order the DataLoader visits them."""
 
 
 class SequentialSampler(Sampler):
