@@ -62,6 +62,11 @@ class Tensor:
         ...
     def __index__(self) -> int:
         ...
+    def __init__(self, data: Tensor) -> None:
+        """
+        A tensor object aliasing data (same storage and autograd identity); subclasses such as
+        nn.Parameter wrap a detached tensor this way.
+        """
     def __int__(self) -> int:
         ...
     def __invert__(self) -> Tensor:

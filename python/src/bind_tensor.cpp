@@ -103,6 +103,10 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
     const auto d = static_cast<DType>(i);
     m.attr(std::string(dtype_name(d)).c_str()) = d;
   }
+  // Lets Python subclasses (nn.Parameter) wrap an existing tensor: the new object aliases data.
+  cls.def(py::init([](const AnyTensor& data) { return data; }), py::arg("data"),
+          "A tensor object aliasing data (same storage and autograd identity); subclasses such as\n"
+          "nn.Parameter wrap a detached tensor this way.");
   m.attr("float") = DType::Float32;
   m.attr("double") = DType::Float64;
   m.attr("long") = DType::Int64;

@@ -28,10 +28,10 @@ inline const py::detail::type_info* tensor_type_info() {
 inline const AnyTensor* tensor_ptr(py::handle h) {
   const auto* info = tensor_type_info();
   if (!info || !PyObject_TypeCheck(h.ptr(), info->type)) return nullptr;
-  if (Py_TYPE(h.ptr()) == info->type)  // exactly ember.Tensor: the value sits in the instance
-    return static_cast<const AnyTensor*>(reinterpret_cast<py::detail::instance*>(h.ptr())->get_value_and_holder().value_ptr());
-  py::detail::type_caster_base<AnyTensor> caster;  // a Python subclass: pybind11's general path
-  return caster.load(h, false) ? static_cast<const AnyTensor*>(caster) : nullptr;
+  // ember.Tensor itself, or a Python subclass such as nn.Parameter (one lookup of its pybind11 base);
+  // null when a subclass instance skipped Tensor.__init__.
+  auto vh = reinterpret_cast<py::detail::instance*>(h.ptr())->get_value_and_holder(info, false);
+  return vh.inst ? static_cast<const AnyTensor*>(vh.value_ptr()) : nullptr;
 }
 
 /// Python's ember.float32 ... objects are DType values.
