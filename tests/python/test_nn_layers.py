@@ -292,6 +292,8 @@ def test_wrong_input_shapes_name_the_layer_and_both_shapes():
         F.embedding(ember.tensor([-1, 2]), ember.randn(5, 2))
     with raises(TypeError, r"\[Embedding\]", "integer indices"):
         nn.Embedding(5, 2)(ember.tensor([1.0]))
+    with raises(TypeError, r"\[embedding\]", "uint8"):
+        F.embedding(ember.tensor([1], dtype=ember.uint8), ember.randn(5, 2))
     with raises(ValueError, r"\[Conv2d\]", "divisible by groups"):
         nn.Conv2d(3, 4, 3, groups=2)
     with raises(ValueError, r"\[conv2d\]", "strided"):

@@ -216,6 +216,13 @@ def test_class_index_errors_name_the_loss_the_value_and_the_classes():
         F.cross_entropy(ember.randn(2, 5, 3), ember.tensor([[0, 1, 6], [1, 2, 3]]))
 
 
+def test_int32_and_uint8_class_indices_are_accepted():
+    x = ember.randn(3, 4)
+    expected = F.cross_entropy(x, ember.tensor([0, 3, 1])).item()
+    for dt in (ember.int32, ember.uint8):
+        assert F.cross_entropy(x, ember.tensor([0, 3, 1], dtype=dt)).item() == pytest.approx(expected)
+
+
 def test_target_dtype_and_shape_errors():
     x = ember.randn(4, 5)
     with raises(TypeError, r"\[cross_entropy\]", "integer dtype", "float32 targets of shape \\(4,\\)"):

@@ -256,6 +256,8 @@ def test_repr_is_nested_like_pytorch(torch):
         (nn.MaxPool2d(2), torch.nn.MaxPool2d(2)),
         (nn.AvgPool2d(2), torch.nn.AvgPool2d(2)),
         (nn.AdaptiveAvgPool2d((1, 1)), torch.nn.AdaptiveAvgPool2d((1, 1))),
+        (nn.MultiheadAttention(8, 2), torch.nn.MultiheadAttention(8, 2)),
+        (nn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss()),
     ]:
         assert repr(ours) == repr(theirs)
     p = nn.Parameter(ember.zeros(2))

@@ -241,7 +241,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     (*input.shape, embedding_dim); the row at ``padding_idx`` receives no gradient."""
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError("[embedding] max_norm, scale_grad_by_freq and sparse are not supported")
-    if input.is_floating_point() or input.dtype == _core.bool:
+    if input.dtype != _core.int64 and input.dtype != _core.int32:
         raise TypeError(f"[embedding] expected integer indices (int64 or int32), got {input.dtype}")
     num = weight.shape[0]
     flat = input.reshape(-1)
@@ -343,6 +343,8 @@ def _class_layout(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, Ten
         )
     if tshape != expected:
         raise ValueError(f"[{name}] expected target of shape {expected} for input of shape {shape}, got target of shape {tshape}")
+    if target.dtype != _core.int64:  # int32 / uint8 class indices (PyTorch takes uint8 too)
+        target = target.long()
     if ndim == 1:
         return input.unsqueeze(0), target.reshape(1), shape[0], tshape
     if ndim == 2:

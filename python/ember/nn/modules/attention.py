@@ -12,6 +12,10 @@ from ..parameter import Parameter
 from .linear import Linear
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """The output projection of MultiheadAttention: a Linear under PyTorch's name (same repr and state dict)."""
+
+
 class MultiheadAttention(Module):
     """Multi-head attention with PyTorch's parameters (``in_proj_weight`` (3E, E), ``in_proj_bias``,
     ``out_proj``; ``q/k/v_proj_weight`` when ``kdim``/``vdim`` differ from ``embed_dim``), so its state
@@ -55,7 +59,7 @@ class MultiheadAttention(Module):
             self.in_proj_bias = Parameter(_core.empty((3 * embed_dim,), dtype=dtype))
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
         self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
         self._reset_parameters()
