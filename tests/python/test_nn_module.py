@@ -257,6 +257,11 @@ def test_repr_is_nested_like_pytorch(torch):
         (nn.AvgPool2d(2), torch.nn.AvgPool2d(2)),
         (nn.AdaptiveAvgPool2d((1, 1)), torch.nn.AdaptiveAvgPool2d((1, 1))),
         (nn.MultiheadAttention(8, 2), torch.nn.MultiheadAttention(8, 2)),
+        (nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2), nn.ReLU(), nn.Sequential(nn.Tanh()), nn.Sequential(nn.Tanh())]),
+         torch.nn.ModuleList([torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), torch.nn.ReLU(),
+                              torch.nn.Sequential(torch.nn.Tanh()), torch.nn.Sequential(torch.nn.Tanh())])),
+        (nn.ModuleList(), torch.nn.ModuleList()),
+        (nn.ModuleDict({"a": nn.ReLU()}), torch.nn.ModuleDict({"a": torch.nn.ReLU()})),
         (nn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss()),
     ]:
         assert repr(ours) == repr(theirs)
