@@ -76,6 +76,17 @@ def test_linear_matches_torch(dtype, bias, xshape):
     check_layer(nn.Linear(4, 3, bias=bias), torch.nn.Linear(4, 3, bias=bias), RNG.standard_normal(xshape), dtype)
 
 
+def test_linear_and_dropout_pass_gradcheck():
+    gradcheck_layer(nn.Linear(4, 3), RNG.standard_normal((5, 4)))
+    gradcheck_layer(nn.Linear(4, 3, bias=False), RNG.standard_normal((2, 2, 4)))
+
+    def seeded_dropout(m, v):
+        ember.manual_seed(5)  # the same mask at every evaluation
+        return m(v)
+
+    gradcheck_layer(nn.Dropout(0.4), RNG.standard_normal((6, 5)), call=seeded_dropout)
+
+
 @pytest.mark.parametrize("dtype", [F32, F64])
 @pytest.mark.parametrize("make", [
     lambda m: m.ReLU(), lambda m: m.GELU(), lambda m: m.GELU(approximate="tanh"), lambda m: m.SiLU(),

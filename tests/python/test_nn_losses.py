@@ -221,6 +221,10 @@ def test_int32_and_uint8_class_indices_are_accepted():
     expected = F.cross_entropy(x, ember.tensor([0, 3, 1])).item()
     for dt in (ember.int32, ember.uint8):
         assert F.cross_entropy(x, ember.tensor([0, 3, 1], dtype=dt)).item() == pytest.approx(expected)
+    w = ember.rand(4) + 0.5
+    smoothed = F.cross_entropy(x, ember.tensor([0, 3, 1]), w, label_smoothing=0.2).item()
+    assert F.cross_entropy(x, ember.tensor([0, 3, 1], dtype=ember.uint8), w, label_smoothing=0.2).item() == (
+        pytest.approx(smoothed))
 
 
 def test_target_dtype_and_shape_errors():

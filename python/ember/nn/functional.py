@@ -445,6 +445,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if label_smoothing == 0.0:
         return nll
     classes = input.shape[class_dim]
+    if target.dtype != _core.int64:
+        target = target.long()
     if weight is None:
         smooth = -logp.sum(class_dim)
     else:

@@ -97,7 +97,6 @@ class Module:
 
     training: bool
     forward: Callable[..., Any] = _forward_unimplemented
-    _version: int = 1
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args or kwargs:
