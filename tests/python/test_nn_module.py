@@ -319,6 +319,7 @@ def test_zero_grad_requires_grad_apply_and_deepcopy():
     twin = copy.deepcopy(model)
     assert isinstance(twin[0].weight, nn.Parameter) and twin[0].weight is not net.weight
     np.testing.assert_array_equal(twin[0].weight.numpy(), net.weight.numpy())
+    assert isinstance(copy.copy(net.weight), nn.Parameter)
 
 
 def test_a_module_subclass_trains_with_ember_optim():

@@ -24,6 +24,9 @@ class Parameter(Tensor):
 
     __str__ = __repr__
 
+    def __copy__(self) -> Parameter:
+        return type(self)(Tensor.__copy__(self), self.requires_grad)
+
     def __deepcopy__(self, memo: dict[int, Any]) -> Parameter:
         if id(self) in memo:
             return memo[id(self)]
