@@ -24,7 +24,6 @@ TOL = {F32: 1e-5, F64: 1e-10}
 TDT = {F32: torch.float32, F64: torch.float64}
 NP = {F32: np.float32, F64: np.float64}
 
-needs_nn_ops = pytest.mark.skipif(not hasattr(ember._core, "conv2d"), reason="needs the nn ops from main")
 
 
 def copy_from_torch(ours, theirs):
@@ -314,7 +313,6 @@ def test_wrong_input_shapes_name_the_layer_and_both_shapes():
 # --- layers on the C++ nn ops ---
 
 
-@needs_nn_ops
 @pytest.mark.parametrize("dtype", [F32, F64])
 @pytest.mark.parametrize("kw", [
     dict(), dict(stride=2, padding=1), dict(padding=(1, 2), dilation=2), dict(groups=2, bias=False),
@@ -328,7 +326,6 @@ def test_conv2d_matches_torch(dtype, kw, batched):
     check_layer(nn.Conv2d(4, 6, k, **kw), torch.nn.Conv2d(4, 6, k, **kw), x, dtype)
 
 
-@needs_nn_ops
 @pytest.mark.parametrize("dtype", [F32, F64])
 @pytest.mark.parametrize("make", [
     lambda m: m.MaxPool2d(2), lambda m: m.MaxPool2d(3, stride=2, padding=1), lambda m: m.MaxPool2d(2, ceil_mode=True),
@@ -343,7 +340,6 @@ def test_pooling_matches_torch(dtype, make, batched):
     check_layer(make(nn), make(torch.nn), x, dtype)
 
 
-@needs_nn_ops
 @pytest.mark.parametrize("dtype", [F32, F64])
 @pytest.mark.parametrize("cls,xshape", [("BatchNorm1d", (6, 4)), ("BatchNorm1d", (5, 4, 3)),
                                         ("BatchNorm2d", (3, 4, 3, 2))])
@@ -362,7 +358,6 @@ def test_batch_norm_matches_torch_in_training_and_evaluation(dtype, cls, xshape,
     gradcheck_layer(getattr(nn, cls)(4, **kw), RNG.standard_normal(xshape))
 
 
-@needs_nn_ops
 def test_batch_norm_running_stats_and_num_batches_tracked():
     ours, theirs = nn.BatchNorm2d(3, momentum=None), torch.nn.BatchNorm2d(3, momentum=None)
     ours.double(), theirs.double()
@@ -377,7 +372,6 @@ def test_batch_norm_running_stats_and_num_batches_tracked():
         nn.BatchNorm1d(3)(ember.randn(1, 3))
 
 
-@needs_nn_ops
 @pytest.mark.parametrize("dtype", [F32, F64])
 @pytest.mark.parametrize("shape,kw", [(4, {}), ((3, 4), {}), (4, dict(elementwise_affine=False)),
                                       (4, dict(bias=False)), (4, dict(eps=1e-2))])
@@ -392,7 +386,6 @@ def test_layer_norm_matches_torch(dtype, shape, kw):
     gradcheck_layer(nn.LayerNorm(shape, **kw), RNG.standard_normal((2, 3, 4)))
 
 
-@needs_nn_ops
 @pytest.mark.parametrize("make", [
     lambda: nn.Conv2d(2, 4, 3, padding=1), lambda: nn.Conv2d(4, 4, (2, 3), stride=2, groups=2, dilation=(2, 1)),
     lambda: nn.Conv2d(2, 2, 2, padding="same"), lambda: nn.MaxPool2d(2), lambda: nn.AvgPool2d(3, 2, 1),
@@ -405,7 +398,6 @@ def test_conv_and_pooling_pass_gradcheck(make):
     gradcheck_layer(layer, x)
 
 
-@needs_nn_ops
 def test_a_torch_cnn_state_dict_loads_into_the_ember_twin_and_gives_torch_outputs():
     def build(m):
         return m.Sequential(

@@ -50,7 +50,7 @@ def _as_tensor(value: Any) -> Tensor | None:
     if isinstance(value, Tensor):
         return value
     if isinstance(value, np.ndarray):
-        return _core.from_numpy(np.ascontiguousarray(value))
+        return _core.from_numpy(np.asarray(value, order="C"))  # (ascontiguousarray makes 0-d arrays 1-d)
     return None
 
 
