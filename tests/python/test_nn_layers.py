@@ -319,6 +319,7 @@ def test_wrong_input_shapes_name_the_layer_and_both_shapes():
     dict(padding="same"), dict(padding="valid"), dict(kernel_size=(2, 4), padding="same", dilation=(1, 2)),
 ], ids=["plain", "stride_pad", "dilation", "groups", "same", "valid", "same_even"])
 @pytest.mark.parametrize("batched", [True, False])
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
 def test_conv2d_matches_torch(dtype, kw, batched):
     kw = dict(kw)
     k = kw.pop("kernel_size", 3)
