@@ -1,59 +1,120 @@
-"""ember's demo: nearest-centroid classification of scikit-learn's bundled digits, in ember and NumPy.
+"""ember's main job: train a small CNN on scikit-learn's bundled digits, evaluate it, save a
+checkpoint, reload it, and hand the same data to the C++ twin (examples/train_digits).
 
-Splits the 1,797 8x8 digit images with a fixed seed, computes one centroid per class on the training
-part (mean), classifies the test part by the nearest centroid (squared distances through matmul, then
-argmin), and prints both accuracies and how long each took.
+Written as a PyTorch user would write it, with `import ember` in place of `import torch`:
+
+    python examples/demo.py [--epochs 15] [--out build/demo]
+
+Writes <out>/digits.safetensors (model + optimizer + epoch + history), <out>/loss.png and
+<out>/digits_split.safetensors (the seeded train/test split, for the C++ program).
 """
 from __future__ import annotations
 
+import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits
 
 import ember
+from ember import nn
+from ember.utils import History, progress
+from ember.utils.data import DataLoader, TensorDataset
 
 
-def split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    order = np.random.default_rng(seed).permutation(n)
-    n_test = int(n * test_fraction)
-    return order[n_test:], order[:n_test]
+def digits_split(seed: int = 0, test_fraction: float = 0.2):
+    """The 1,797 8x8 digit images as (N, 1, 8, 8) float32 in [0, 1] and int64 labels, split with a seed."""
+    digits = load_digits()
+    x = (digits.images / 16.0).astype(np.float32)[:, None]
+    y = digits.target.astype(np.int64)
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_test = int(len(x) * test_fraction)
+    test, train = order[:n_test], order[n_test:]
+    return {"x_train": x[train], "y_train": y[train], "x_test": x[test], "y_test": y[test]}
 
 
-def nearest_centroid_ember(x_train, y_train, x_test, n_classes: int):
-    x = ember.from_numpy(x_train)
-    y = ember.from_numpy(y_train)
-    centroids = ember.stack([x[y == c].mean(0) for c in range(n_classes)])  # (C, D)
-    q = ember.from_numpy(x_test)                                           # (N, D)
-    # |q - c|^2 = |q|^2 - 2 q.c + |c|^2; |q|^2 is the same for every class, so it drops out of argmin.
-    scores = (centroids * centroids).sum(1) - 2 * (q @ centroids.T)        # (N, C)
-    return scores.argmin(1).numpy()
+def make_model() -> nn.Module:
+    """The demo CNN; examples/train_digits builds the same layers in C++."""
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+        nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(32 * 4 * 4, 64), nn.ReLU(),
+        nn.Linear(64, 10),
+    )
 
 
-def nearest_centroid_numpy(x_train, y_train, x_test, n_classes: int):
-    centroids = np.stack([x_train[y_train == c].mean(0) for c in range(n_classes)])
-    scores = (centroids * centroids).sum(1) - 2 * (x_test @ centroids.T)
-    return scores.argmin(1)
+@ember.no_grad()
+def evaluate(model: nn.Module, x: ember.Tensor, y: ember.Tensor) -> tuple[float, ember.Tensor]:
+    """Test loss and accuracy, and the predicted labels."""
+    model.eval()
+    logits = model(x)
+    pred = logits.argmax(1)
+    return nn.functional.cross_entropy(logits, y).item(), (pred == y).float().mean().item(), pred
+
+
+def train(data: dict, epochs: int, seed: int = 0):
+    ember.manual_seed(seed)
+    model = make_model()
+    optimizer = ember.optim.Adam(model.parameters(), lr=2e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    loader = DataLoader(TensorDataset(ember.from_numpy(data["x_train"]), ember.from_numpy(data["y_train"])),
+                        batch_size=64, shuffle=True, generator=ember.Generator().manual_seed(seed))
+    x_test, y_test = ember.from_numpy(data["x_test"]), ember.from_numpy(data["y_test"])
+    history = History()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        with progress(loader, desc=f"epoch {epoch:2d}/{epochs}") as bar:
+            for x, y in bar:
+                logits = model(x)
+                loss = loss_fn(logits, y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                bar.log(loss=loss.item(), acc=(logits.argmax(1) == y).float().mean().item(), n=len(y))
+        train_stats = bar.averages()
+        test_loss, test_acc, _ = evaluate(model, x_test, y_test)
+        history.append(epoch=epoch, train_loss=train_stats["loss"], test_loss=test_loss,
+                       train_acc=train_stats["acc"], test_acc=test_acc)
+    return model, optimizer, history
 
 
 def main() -> None:
-    digits = load_digits()
-    x = (digits.data / 16.0).astype(np.float32)
-    y = digits.target.astype(np.int64)
-    train, test = split(len(x), 0.25, seed=0)
-    print(f"digits: {len(x)} images of {x.shape[1]} pixels, {len(train)} train / {len(test)} test (seed 0)")
-    results = {}
-    for name, fn in (("ember", nearest_centroid_ember), ("numpy", nearest_centroid_numpy)):
-        fn(x[train], y[train], x[test], 10)  # warm-up: oneDNN compiles its kernels on first use
-        t0 = time.perf_counter()
-        pred = fn(x[train], y[train], x[test], 10)
-        elapsed = time.perf_counter() - t0
-        results[name] = pred
-        print(f"{name:>6}: nearest-centroid test accuracy {np.mean(pred == y[test]):.2%} ({elapsed * 1e3:.2f} ms)")
-    agree = np.mean(results["ember"] == results["numpy"])
-    print(f"ember and NumPy agree on {agree:.2%} of the test predictions")
-    if agree < 1.0:
-        raise SystemExit("ember and NumPy disagree")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--out", type=Path, default=Path("build/demo"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    data = digits_split()
+    print(f"digits: {len(data['x_train'])} train / {len(data['x_test'])} test images of 8x8 pixels (seed 0)")
+    t0 = time.perf_counter()
+    model, optimizer, history = train(data, args.epochs)
+    print(f"trained {args.epochs} epochs in {time.perf_counter() - t0:.1f} s")
+
+    x_test, y_test = ember.from_numpy(data["x_test"]), ember.from_numpy(data["y_test"])
+    _, accuracy, pred = evaluate(model, x_test, y_test)
+    print(f"test accuracy: {accuracy:.2%}")
+
+    checkpoint = args.out / "digits.safetensors"
+    ember.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": args.epochs,
+                "history": history.state_dict()}, checkpoint)
+    restored = make_model()
+    restored.load_state_dict(ember.load(checkpoint)["model"])
+    _, restored_accuracy, restored_pred = evaluate(restored, x_test, y_test)
+    same = bool((restored_pred == pred).all().item())
+    print(f"checkpoint {checkpoint}: reloaded model accuracy {restored_accuracy:.2%}, "
+          f"same predictions: {'yes' if same else 'NO'}")
+
+    plot = history.plot(args.out / "loss.png", title="ember: digits CNN")
+    print(f"loss and accuracy curves: {args.out / 'loss.png'}")
+    ember.save({k: ember.from_numpy(v) for k, v in data.items()}, args.out / "digits_split.safetensors")
+    del plot
+    if not same:
+        raise SystemExit("the reloaded checkpoint predicts differently")
+    if accuracy < 0.97:
+        raise SystemExit(f"test accuracy {accuracy:.2%} is below the 97% the demo promises")
 
 
 if __name__ == "__main__":

@@ -176,3 +176,41 @@ TEST(Normalization, LayerNormGradchecks) {
             }).find("[layer_norm] input of shape (2, 5) does not end with normalized_shape (4,)"),
             std::string::npos);
 }
+
+TEST(Normalization, OneDnnMatchesTheComposedReference) {
+  // float32 training runs oneDNN's primitives; float64 is composed from ops: same values and gradients.
+  auto x = randn<double>({6, 3, 4, 5}).detach();
+  auto w = randn<double>({3}).detach(), b = randn<double>({3}).detach();
+  auto r = randn<double>(x.shape());
+  auto run = [&](auto xv, auto wv, auto bv, auto rv, auto rm, auto rvar) {
+    for (auto* t : {&xv, &wv, &bv}) t->requires_grad_(true);
+    auto y = batch_norm(xv, rm, rvar, wv, bv, true, 0.1, 1e-5);
+    (y * rv).sum().backward();
+    return std::tuple{y.detach(), xv.grad(), wv.grad(), bv.grad()};
+  };
+  auto rm32 = zeros<float>({3}), rv32 = ones<float>({3});
+  auto rm64 = zeros<double>({3}), rv64 = ones<double>({3});
+  auto [y32, dx32, dw32, db32] = run(x.to<float>(), w.to<float>(), b.to<float>(), r.to<float>(), rm32, rv32);
+  auto [y64, dx64, dw64, db64] = run(x.clone(), w.clone(), b.clone(), r, rm64, rv64);
+  expect_close(y32, y64, 1e-4);
+  expect_close(dx32, dx64, 1e-3);
+  expect_close(dw32, dw64, 1e-3);
+  expect_close(db32, db64, 1e-3);
+  expect_close(rm32, rm64, 1e-5);
+  expect_close(rv32, rv64, 1e-5);
+
+  auto lx = randn<double>({4, 3, 8}).detach(), lw = randn<double>({3, 8}).detach(), lb = randn<double>({3, 8}).detach();
+  auto lr = randn<double>(lx.shape());
+  auto lrun = [&](auto xv, auto wv, auto bv, auto rv) {
+    for (auto* t : {&xv, &wv, &bv}) t->requires_grad_(true);
+    auto y = layer_norm(xv, {3, 8}, wv, bv, 1e-5);
+    (y * rv).sum().backward();
+    return std::tuple{y.detach(), xv.grad(), wv.grad(), bv.grad()};
+  };
+  auto [ly32, ldx32, ldw32, ldb32] = lrun(lx.to<float>(), lw.to<float>(), lb.to<float>(), lr.to<float>());
+  auto [ly64, ldx64, ldw64, ldb64] = lrun(lx.clone(), lw.clone(), lb.clone(), lr);
+  expect_close(ly32, ly64, 1e-4);
+  expect_close(ldx32, ldx64, 1e-3);
+  expect_close(ldw32, ldw64, 1e-3);
+  expect_close(ldb32, ldb64, 1e-3);
+}

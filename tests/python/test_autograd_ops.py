@@ -252,6 +252,9 @@ case("conv2d", "ember.conv2d", lambda x, w, b: ember.conv2d(x, w, b, padding=1),
 case("conv2d-groups-stride-dilation", "ember.conv2d",
      lambda x, w: ember.conv2d(x, w, stride=(2, 1), padding=(1, 2), dilation=(2, 1), groups=2), n(1, 4, 6, 5),
      n(4, 2, 2, 3))
+case("conv2d-data-input", "ember.conv2d", lambda w, b: ember.conv2d(ember.ones(2, 2, 4, 4, dtype=ember.float64), w, b),
+     n(3, 2, 2, 2), n(3))
+case("linear-data-input", "ember.linear", lambda w: ember.linear(ember.ones(3, 4, dtype=ember.float64), w), n(2, 4))
 case("max_pool2d", "ember.max_pool2d", lambda x: ember.max_pool2d(x, 2), d(2, 2, 4, 4))
 case("max_pool2d-pad-ceil", "ember.max_pool2d", lambda x: ember.max_pool2d(x, 3, 2, 1, ceil_mode=True), d(1, 2, 6, 5))
 case("avg_pool2d", "ember.avg_pool2d", lambda x: ember.avg_pool2d(x, (2, 3), 1, (1, 1)), n(2, 1, 4, 5))

@@ -39,6 +39,16 @@ def test_conv2d_matches_torch(torch, rng, xs, ws, kw):
     check_grads(y, ty, [x, w, b], [tx, tw, tb], rng, 1e-3)
 
 
+def test_conv2d_backward_when_only_the_weights_require_grad(torch, rng):
+    # The first layer of a network: the input is data, only the weights and bias need gradients.
+    x = rng.standard_normal((2, 1, 6, 6)).astype(np.float32)
+    (w, b), (tw, tb) = both(torch, rng, (3, 1, 3, 3), (3,))
+    ember.conv2d(ember.from_numpy(x), w, b, padding=1).sum().backward()
+    torch.nn.functional.conv2d(torch.from_numpy(x), tw, tb, padding=1).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
 def test_conv2d_float64_and_no_bias(torch, rng):
     (x, w), (tx, tw) = both(torch, rng, (2, 3, 6, 6), (2, 3, 2, 2), dtype=np.float64)
     np.testing.assert_allclose(ember.conv2d(x, w, stride=2).numpy(),

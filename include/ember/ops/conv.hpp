@@ -86,7 +86,7 @@ autograd::Grads conv2d_backward(const Tensor<T>& g, const Tensor<T>& x, const Te
     grads[0] = std::move(dx);
   }
   if (need_w || need_b) {
-    auto dw = Tensor<T>::empty(w.shape(), g.device());
+    auto dw = Tensor<T>::empty({p.o, p.c_per_group(), p.kh, p.kw}, g.device());  // w is unsaved without need_x
     Tensor<T> db = need_b ? Tensor<T>::empty({p.o}, g.device()) : Tensor<T>();
     T* dbp = need_b ? db.data() : nullptr;
     if constexpr (std::is_same_v<T, float>) {
@@ -117,7 +117,7 @@ Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& w, const OptionalTensor<T>
   const bool need_b = b && b->requires_grad();
   if (autograd::needs_grad(x, w) || (need_b && is_grad_enabled())) {
     const bool need_x = x.requires_grad(), need_w = w.requires_grad();
-    auto backward = [sx = autograd::Saved<T>(need_w ? xc : Tensor<T>(), "conv2d"),
+    auto backward = [sx = autograd::Saved<T>(need_w || need_b ? xc : Tensor<T>(), "conv2d"),
                      sw = autograd::Saved<T>(need_x ? wc : Tensor<T>(), "conv2d"), need_x, need_w, need_b,
                      has_b = b.has_value(), p](const Tensor<T>& g) {
       return detail::conv2d_backward(g, sx.get(), sw.get(), need_x, need_w, need_b, has_b, p);

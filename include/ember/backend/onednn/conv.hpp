@@ -50,10 +50,6 @@ inline Key conv_key(int kind, const ConvGeometry& p, bool bias) {
   return k;
 }
 
-inline dnnl::memory mem(const dnnl::memory::desc& md, const float* p) {
-  return dnnl::memory(md, engine(), const_cast<float*>(p));
-}
-
 /// y = conv(x, w) + b (b may be null).
 inline void conv2d_forward(const float* x, const float* w, const float* b, float* y, const ConvGeometry& p) {
   struct Entry {

@@ -45,4 +45,9 @@ dnnl::memory::desc desc(const Shape& shape, const Shape& strides) {
   return dnnl::memory::desc(dims(shape), data_type<T>(), dims(strides));
 }
 
+/// A oneDNN memory object over ember's buffer p (oneDNN takes non-const pointers, inputs included).
+inline dnnl::memory mem(const dnnl::memory::desc& md, const float* p) {
+  return dnnl::memory(md, engine(), const_cast<float*>(p));
+}
+
 }  // namespace ember::detail::onednn

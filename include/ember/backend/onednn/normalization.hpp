@@ -44,7 +44,7 @@ template <NormKind kKind>
 using NormBackward = std::conditional_t<kKind == NormKind::batch, dnnl::batch_normalization_backward,
                                         dnnl::layer_normalization_backward>;
 
-inline constexpr dnnl::normalization_flags kScaleShift =
+inline const dnnl::normalization_flags kScaleShift =
     dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
 
 template <NormKind kKind>
@@ -53,10 +53,6 @@ typename NormForward<kKind>::primitive_desc norm_forward_pd(const NormDescs& d, 
   const auto flags = global_stats ? kScaleShift | dnnl::normalization_flags::use_global_stats : kScaleShift;
   if constexpr (kKind == NormKind::batch) return {engine(), prop, d.x, d.x, eps, flags};
   else return {engine(), prop, d.x, d.x, d.stat, eps, flags};
-}
-
-inline dnnl::memory mem(const dnnl::memory::desc& md, const float* p) {
-  return dnnl::memory(md, engine(), const_cast<float*>(p));
 }
 
 /// y = (x - mean) / sqrt(var + eps) * scale + shift. With global_stats (batch only), mean and var are
@@ -81,8 +77,8 @@ void norm_forward(const float* x, const float* scale, const float* shift, float*
 
 /// dx, dscale, dshift: the gradients of a training-mode norm_forward (with the mean and var it wrote).
 template <NormKind kKind>
-void norm_backward(const float* x, const float* dy, const float* scale, const float* mean, const float* var,
-                   float* dx, float* dscale, float* dshift, const Shape& shape, float eps) {
+void norm_backward(const float* x, const float* dy, const float* scale, const float* shift, const float* mean,
+                   const float* var, float* dx, float* dscale, float* dshift, const Shape& shape, float eps) {
   struct Entry {
     NormBackward<kKind> prim;
     NormDescs d;
@@ -97,11 +93,14 @@ void norm_backward(const float* x, const float* dy, const float* scale, const fl
     else
       return Entry{NormBackward<kKind>({engine(), prop, d.x, d.x, d.x, d.stat, eps, kScaleShift, hint}), d};
   });
-  e.prim.execute(stream(), {{DNNL_ARG_SRC, mem(e.d.x, x)}, {DNNL_ARG_DIFF_DST, mem(e.d.x, dy)},
-                            {DNNL_ARG_SCALE, mem(e.d.scale, scale)}, {DNNL_ARG_MEAN, mem(e.d.stat, mean)},
-                            {DNNL_ARG_VARIANCE, mem(e.d.stat, var)}, {DNNL_ARG_DIFF_SRC, mem(e.d.x, dx)},
-                            {DNNL_ARG_DIFF_SCALE, mem(e.d.scale, dscale)},
-                            {DNNL_ARG_DIFF_SHIFT, mem(e.d.scale, dshift)}});
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, mem(e.d.x, x)},           {DNNL_ARG_DIFF_DST, mem(e.d.x, dy)},
+      {DNNL_ARG_SCALE, mem(e.d.scale, scale)}, {DNNL_ARG_MEAN, mem(e.d.stat, mean)},
+      {DNNL_ARG_VARIANCE, mem(e.d.stat, var)}, {DNNL_ARG_DIFF_SRC, mem(e.d.x, dx)},
+      {DNNL_ARG_DIFF_SCALE, mem(e.d.scale, dscale)}, {DNNL_ARG_DIFF_SHIFT, mem(e.d.scale, dshift)}};
+  // oneDNN 3.2's layer normalization backward counts the shift among its inputs (it does not read it).
+  if constexpr (kKind == NormKind::layer) args.emplace(DNNL_ARG_SHIFT, mem(e.d.scale, shift));
+  e.prim.execute(stream(), args);
   stream().wait();
 }
 

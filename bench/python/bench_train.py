@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""ember's training workflow beside PyTorch's, measured in one run on this machine.
+
+Usage::
+
+    PYTHONPATH=python python bench/python/bench_train.py [--quick] [--json results.json] [--threads N]
+
+The same code runs on both libraries (``lib.nn``, ``lib.optim``, ``lib.utils.data``: only the import
+differs), in float32 on scikit-learn's digits with batch size 64:
+
+- MLP step: ``Linear(64, 256), ReLU, Linear(256, 10)``, cross-entropy, ``zero_grad``, ``backward``,
+  ``Adam.step`` on one batch of flattened 8x8 images (target: ember <= 0.5x PyTorch's time);
+- CNN step: the demo's CNN (examples/demo.py: two 3x3 convolutions, max-pool, two linear layers), same
+  step (target <= 0.8x);
+- CNN epoch: one epoch of the demo (a shuffled DataLoader over the 1,438 training images, then the steps).
+
+Each library runs in a process of its own, the libraries taking turns over several rounds (see
+bench_autograd.py for why); each figure is the median over the rounds of each worker's median time.
+Before timing, one step of each model is compared between the libraries from the same weights.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+import numpy as np
+
+from bench_ops import arg_parser, ember, fmt, machine_info, measure, torch, write_json
+
+BATCH = 64
+TARGETS = {"mlp_step": 0.5, "cnn_step": 0.8, "cnn_epoch": None}
+WORKLOADS = (("mlp_step", "MLP 64-256-10 step", "us/step"), ("cnn_step", "demo CNN step", "us/step"),
+             ("cnn_epoch", "demo CNN epoch (1438 images)", "ms/epoch"))
+
+
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    order = np.random.default_rng(0).permutation(len(d.target))[: int(len(d.target) * 0.8)]
+    return (d.images[order] / 16.0).astype(np.float32)[:, None], d.target[order].astype(np.int64)
+
+
+def models(lib) -> dict:
+    nn = lib.nn
+    mlp = nn.Sequential(nn.Flatten(), nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
+    cnn = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+                        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 4 * 4, 64), nn.ReLU(), nn.Linear(64, 10))
+    return {"mlp": mlp, "cnn": cnn}
+
+
+def shared_weights(model, lib, seed: int) -> None:
+    """Sets every parameter from one seeded NumPy stream, so that both libraries start alike."""
+    rng = np.random.default_rng(seed)
+    with lib.no_grad():
+        for p in model.parameters():
+            p.copy_(lib.from_numpy((rng.standard_normal(tuple(p.shape)) * 0.1).astype(np.float32)))
+
+
+def build(lib) -> dict:
+    """{workload: zero-argument callable} for lib (the ember or torch module)."""
+    x_all, y_all = digits()
+    x, y = lib.from_numpy(x_all[:BATCH].copy()), lib.from_numpy(y_all[:BATCH].copy())
+    loss_fn = lib.nn.CrossEntropyLoss()
+    out = {}
+    for name, model in models(lib).items():
+        shared_weights(model, lib, seed=1)
+        opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+
+        def step(model=model, opt=opt, x=x, y=y):
+            loss = loss_fn(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        out[f"{name}_step"] = step
+    data = lib.utils.data
+    loader = data.DataLoader(data.TensorDataset(lib.from_numpy(x_all), lib.from_numpy(y_all)), batch_size=BATCH,
+                             shuffle=True)
+    cnn_step = out["cnn_step"]
+
+    def epoch():
+        for xb, yb in loader:
+            cnn_step(x=xb, y=yb)
+
+    out["cnn_epoch"] = epoch
+    return out
+
+
+def check_agree() -> None:
+    """Refuses to time an ember whose first training step differs from PyTorch's."""
+    x_all, y_all = digits()
+    for name in ("mlp", "cnn"):
+        losses, firsts = [], []
+        for lib in (ember, torch):
+            model = models(lib)[name]
+            shared_weights(model, lib, seed=1)
+            opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+            x, y = lib.from_numpy(x_all[:BATCH].copy()), lib.from_numpy(y_all[:BATCH].copy())
+            loss = lib.nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+            firsts.append(next(iter(model.parameters())).detach().numpy().copy())
+        if not np.isclose(losses[0], losses[1], rtol=1e-4) or not np.allclose(firsts[0], firsts[1], atol=1e-5):
+            raise SystemExit(f"ember's {name} step disagrees with torch's: losses {losses}")
+
+
+def worker(lib_name: str, threads: int, repeat: int, target_s: float) -> dict:
+    lib = {"ember": ember, "torch": torch}[lib_name]
+    lib.set_num_threads(threads)
+    built = build(lib)
+    return {key: measure({lib_name: built[key]}, None, repeat, target_s)[lib_name] for key, _, _ in WORKLOADS}
+
+
+def in_subprocess(*args: str) -> str:
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], check=True, capture_output=True,
+                         text=True)
+    return out.stdout
+
+
+def run(quick: bool, threads: int) -> dict:
+    libs = [name for name, mod in (("ember", ember), ("torch", torch)) if mod is not None]
+    if len(libs) == 2:
+        in_subprocess("--check")
+    rounds, repeat, target_s = (2, 3, 0.05) if quick else (5, 7, 0.3)
+    samples = {lib: {key: [] for key, _, _ in WORKLOADS} for lib in libs}
+    for _ in range(rounds):
+        for lib in libs:
+            times = json.loads(in_subprocess("--worker", lib, "--threads", str(threads), "--repeat", str(repeat),
+                                             "--target-s", str(target_s)))
+            for key, t in times.items():
+                samples[lib][key].append(t)
+    rows = []
+    for key, label, unit in WORKLOADS:
+        scale = 1e3 if unit.startswith("ms") else 1e6
+        row = {"workload": label, "unit": unit, "target_ratio": TARGETS[key]}
+        row.update({lib: statistics.median(samples[lib][key]) * scale for lib in libs})
+        row["ratio_ember_torch"] = row["ember"] / row["torch"] if "ember" in row and "torch" in row else None
+        rows.append(row)
+    return {"machine": machine_info(threads), "quick": quick, "batch": BATCH, "rows": rows}
+
+
+def print_table(result: dict) -> None:
+    m = result["machine"]
+    print(f"# {m['cpu']}, {m['cpu_count']} CPUs, {m['threads']} threads; torch {m['torch']}, ember {m['ember']}")
+    print(f"# training on digits, float32, batch {BATCH}, Adam; median time; ember/torch < 1: ember faster")
+    head = f"{'workload':<30}{'unit':>10}{'ember':>10}{'torch':>10}{'ember/torch':>13}{'target':>8}"
+    print(head)
+    print("-" * len(head))
+    for r in result["rows"]:
+        target = f"{r['target_ratio']:>8.2f}" if r["target_ratio"] else f"{'':>8}"
+        print(f"{r['workload']:<30}{r['unit']:>10}{fmt(r.get('ember'))}{fmt(r.get('torch'))}"
+              f"{fmt(r.get('ratio_ember_torch'), 13)}{target}")
+
+
+def main(argv=None) -> int:
+    p = arg_parser(__doc__, "a short run: fewer, shorter repetitions")
+    p.add_argument("--worker", choices=["ember", "torch"], help=argparse.SUPPRESS)
+    p.add_argument("--check", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--repeat", type=int, default=7, help=argparse.SUPPRESS)
+    p.add_argument("--target-s", type=float, default=0.3, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.check:
+        check_agree()
+        return 0
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.threads, args.repeat, args.target_s)))
+        return 0
+    result = run(args.quick, args.threads)
+    print_table(result)
+    write_json(result, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
