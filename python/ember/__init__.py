@@ -16,6 +16,7 @@ from ._repr import tensor_repr as _tensor_repr
 from . import autograd, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from . import metrics, optim
+from . import nn
 from .serialization import load, save
 
 __version__ = "0.1.0"

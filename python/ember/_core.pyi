@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'cos', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dtype', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'le', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mul', 'multiply', 'ne', 'neg', 'negative', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'return_types', 'rsqrt', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'batch_norm', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dtype', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'layer_norm', 'le', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mul', 'multiply', 'ne', 'neg', 'negative', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'return_types', 'rsqrt', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -768,6 +768,10 @@ def abs(input: Tensor) -> Tensor:
     """
     |input| elementwise.
     """
+def adaptive_avg_pool2d(input: Tensor, output_size: typing.Any) -> Tensor:
+    """
+    The mean over output_size windows that tile input (N, C, H, W) as evenly as possible.
+    """
 def add(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input + other, broadcast and type-promoted (bool + bool is logical or).
@@ -800,6 +804,14 @@ def argmin(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tens
     """
     Index (int64) of the smallest element along dim, or of the flattened input when dim is None; ties give the first index, the first NaN wins.
     """
+def avg_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """
+    The mean over each kernel_size window of input (N, C, H, W); stride defaults to kernel_size.
+    """
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False, momentum: typing.SupportsFloat | typing.SupportsIndex = 0.1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
+    """
+    Batch normalization of input (N, C, *) per channel; in training, updates the running statistics in place.
+    """
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """
     Batched product of (B, M, K) and (B, K, N) tensors: (B, M, N).
@@ -827,6 +839,10 @@ def concat(tensors: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex =
 def concatenate(tensors: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
     """
     Alias of cat.
+    """
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: typing.Any = 1, padding: typing.Any = 0, dilation: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1) -> Tensor:
+    """
+    2-d convolution of input (N, C, H, W) with weight (O, C/groups, kH, kW), plus bias (O).
     """
 def cos(input: Tensor) -> Tensor:
     """
@@ -904,9 +920,17 @@ def is_grad_enabled() -> bool:
     """
     True when ops record gradients on this thread.
     """
+def layer_norm(input: Tensor, normalized_shape: typing.Any, weight: Tensor | None = None, bias: Tensor | None = None, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
+    """
+    Layer normalization of input over its last dims, normalized_shape.
+    """
 def le(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input <= other elementwise, as a bool tensor.
+    """
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """
+    input @ weight.T + bias for input (*, in_features), weight (out_features, in_features), bias (out_features).
     """
 def linspace(start: typing.SupportsFloat | typing.SupportsIndex, end: typing.SupportsFloat | typing.SupportsIndex, steps: typing.SupportsInt | typing.SupportsIndex, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
@@ -963,6 +987,10 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 def max(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> typing.Any:
     """
     max(input): the largest element (0-d; NaN propagates). max(input, dim, keepdim=False): a named tuple (values, indices) along dim; ties give the first index. max(input, other): the elementwise maximum.
+    """
+def max_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, dilation: typing.Any = 1, ceil_mode: bool = False) -> Tensor:
+    """
+    The maximum over each kernel_size window of input (N, C, H, W); stride defaults to kernel_size.
     """
 def maximum(input: typing.Any, other: typing.Any) -> typing.Any:
     """

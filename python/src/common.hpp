@@ -101,6 +101,7 @@ void bind_shape(py::module_& m, TensorClass& cls);
 void bind_index(py::module_& m, TensorClass& cls);
 void bind_optim(py::module_& m, TensorClass& cls);
 void bind_io(py::module_& m, TensorClass& cls);
+void bind_nn(py::module_& m, TensorClass& cls);
 
 }  // namespace ember::python
 

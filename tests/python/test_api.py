@@ -48,3 +48,26 @@ def test_stub_ships_and_names_the_api():
         if getattr(ember._core, name, None) is not None:
             assert f"def {name}(" in text or re.search(rf"^{name}\b.*[:=]", text, re.M), f"{name} is not in the stub"
     assert (PACKAGE / "py.typed").is_file()
+
+
+def nn_public_objects():
+    """Every public function and class of ember.nn, ember.nn.functional, ember.nn.init and
+    ember.nn.utils, and the public methods those classes define themselves."""
+    from ember import nn
+
+    for mod in (nn, nn.functional, nn.init, nn.utils):
+        for name in getattr(mod, "__all__", dir(mod)):
+            obj = getattr(mod, name)
+            if name.startswith("_") or inspect.ismodule(obj) or not callable(obj):
+                continue
+            yield f"{mod.__name__}.{name}", obj
+            if inspect.isclass(obj):
+                for attr, member in vars(obj).items():
+                    if not attr.startswith("_") and callable(member) and attr != "extra_repr":
+                        yield f"{mod.__name__}.{name}.{attr}", member
+
+
+def test_every_public_nn_function_and_class_has_a_docstring():
+    missing = [name for name, obj in nn_public_objects() if not (obj.__doc__ or "").strip()]
+    assert not missing, f"ember.nn objects without a docstring: {missing}"
+    assert len(list(nn_public_objects())) > 100

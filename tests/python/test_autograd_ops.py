@@ -246,6 +246,24 @@ case("softmax-3d", "ember.softmax", lambda x: ember.softmax(x, -2), n(2, 3, 2).S
 case("log_softmax", "ember.log_softmax", lambda x: ember.log_softmax(x, -1), n(3, 4).S)
 case("log_softmax-method", "Tensor.log_softmax", lambda x: x.log_softmax(-2), n(3, 4).T)
 case("log_softmax-3d", "ember.log_softmax", lambda x: ember.log_softmax(x, 0), n(2, 3, 2))
+case("linear", "ember.linear", lambda x, w, b: ember.linear(x, w, b), n(2, 3, 4), n(5, 4), n(5))
+case("linear-nobias-T", "ember.linear", lambda x, w: ember.linear(x, w), n(3, 4).T, n(2, 4).S)
+case("conv2d", "ember.conv2d", lambda x, w, b: ember.conv2d(x, w, b, padding=1), n(2, 2, 4, 5), n(3, 2, 3, 3), n(3))
+case("conv2d-groups-stride-dilation", "ember.conv2d",
+     lambda x, w: ember.conv2d(x, w, stride=(2, 1), padding=(1, 2), dilation=(2, 1), groups=2), n(1, 4, 6, 5),
+     n(4, 2, 2, 3))
+case("max_pool2d", "ember.max_pool2d", lambda x: ember.max_pool2d(x, 2), d(2, 2, 4, 4))
+case("max_pool2d-pad-ceil", "ember.max_pool2d", lambda x: ember.max_pool2d(x, 3, 2, 1, ceil_mode=True), d(1, 2, 6, 5))
+case("avg_pool2d", "ember.avg_pool2d", lambda x: ember.avg_pool2d(x, (2, 3), 1, (1, 1)), n(2, 1, 4, 5))
+case("avg_pool2d-exclude-pad", "ember.avg_pool2d",
+     lambda x: ember.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), n(1, 2, 6, 5))
+case("adaptive_avg_pool2d", "ember.adaptive_avg_pool2d", lambda x: ember.adaptive_avg_pool2d(x, (3, 2)), n(2, 1, 7, 5))
+case("batch_norm-train", "ember.batch_norm", lambda x, w, b: ember.batch_norm(x, None, None, w, b, training=True),
+     n(4, 3, 2), n(3), n(3))
+case("batch_norm-eval", "ember.batch_norm",
+     lambda x, w: ember.batch_norm(x, ember.zeros(3, dtype=ember.float64), ember.ones(3, dtype=ember.float64), w),
+     n(4, 3, 2, 2), n(3))
+case("layer_norm", "ember.layer_norm", lambda x, w, b: ember.layer_norm(x, (3, 4), w, b), n(2, 3, 4), n(3, 4), n(3, 4))
 
 # --- linear algebra: every matmul form, broadcasting batches, transposed operands ---
 
@@ -344,6 +362,7 @@ DIFFERENTIABLE = set("""
 neg abs relu exp log log1p sqrt rsqrt sin cos tanh sigmoid silu gelu
 add sub mul div pow maximum minimum clamp clip where
 sum prod mean var std logsumexp amax amin max min softmax log_softmax
+linear conv2d max_pool2d avg_pool2d adaptive_avg_pool2d batch_norm layer_norm
 matmul mm bmm dot outer cat concat concatenate stack split chunk
 view reshape transpose permute T mT t squeeze unsqueeze expand expand_as flatten narrow select contiguous clone
 to double float gather index_select masked_fill __getitem__

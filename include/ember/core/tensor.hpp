@@ -6,6 +6,7 @@
 #include <memory>
 #include <numeric>
 #include <optional>
+#include <type_traits>
 #include <span>
 #include <vector>
 
@@ -392,5 +393,10 @@ void copy_cast(const Tensor<T>& dst, const Tensor<U>& src) {
 }
 
 }  // namespace detail
+
+/// An optional tensor argument (a bias, running statistics): a Tensor<T> or std::nullopt converts to
+/// it, and it takes no part in deducing T (so conv2d(x, w, b) compiles with a plain tensor b).
+template <Element T>
+using OptionalTensor = std::type_identity_t<std::optional<Tensor<T>>>;
 
 }  // namespace ember

@@ -1,8 +1,12 @@
 #pragma once
-// Neural-network functions: softmax and log_softmax (more join with the nn module).
+// Neural-network functions: linear, softmax and log_softmax. Convolution, pooling and normalization
+// have their own headers (conv.hpp, pool.hpp, normalization.hpp).
 #include <cstdint>
+#include <optional>
 
 #include "ember/autograd/node.hpp"
+#include "ember/ops/linalg.hpp"
+#include "ember/ops/reduce.hpp"
 #include "ember/backend/eigen/reduce.hpp"
 #include "ember/backend/onednn/engine.hpp"
 #include "ember/backend/onednn/softmax.hpp"
@@ -34,6 +38,43 @@ Tensor<T> softmax_impl(const Tensor<T>& x, std::int64_t dim, bool log, const cha
 }
 
 }  // namespace detail
+
+/// x @ w^T + b for x (*, in), w (out, in) and b (out): y (*, out). One autograd node, the product on
+/// oneDNN's matmul for float32.
+template <FloatElement T>
+Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const OptionalTensor<T>& b = std::nullopt) {
+  constexpr const char* op = "linear";
+  EMBER_CHECK(w.dim() == 2, op, "expected a 2-d weight (out_features, in_features), got shape ", w.shape());
+  EMBER_CHECK(x.dim() >= 1 && x.size(-1) == w.size(1), op, "input of shape ", x.shape(),
+              " does not match weight of shape ", w.shape(), ": expected the last dim to be ", w.size(1));
+  if (b)
+    EMBER_CHECK(b->dim() == 1 && b->size(0) == w.size(0), op, "expected a bias of shape ", Shape{w.size(0)},
+                ", got shape ", b->shape());
+  Tensor<T> y = detail::matmul_forward(x, w.mT(), op);
+  if (b) y.add_(b->detach());
+  const bool need_b = b && b->requires_grad();
+  if (autograd::needs_grad(x, w) || (need_b && is_grad_enabled())) {
+    const bool need_x = x.requires_grad(), need_w = w.requires_grad();
+    auto backward = [sx = autograd::Saved<T>(need_w ? x : Tensor<T>(), op),
+                     sw = autograd::Saved<T>(need_x ? w : Tensor<T>(), op), need_x, need_w, need_b,
+                     has_b = b.has_value(), x_shape = x.shape()](const Tensor<T>& g) {
+      // With g2 = g as (rows, out) and x2 = x as (rows, in): dx = g w, dw = g2^T x2, db = sum of g2's rows.
+      autograd::Grads grads(has_b ? 3 : 2);
+      const std::int64_t out = g.size(-1);
+      const Tensor<T> g2 = g.reshape({-1, out});
+      if (need_x) grads[0] = detail::matmul_forward(g2, sw.get(), op).reshape(x_shape);
+      if (need_w) {
+        const Tensor<T>& xv = sx.get();
+        grads[1] = detail::matmul_forward(g2.mT(), xv.reshape({-1, xv.size(-1)}), op);
+      }
+      if (need_b) grads[2] = sum(g2, 0);
+      return grads;
+    };
+    if (b) autograd::record(op, y, std::move(backward), x, w, *b);
+    else autograd::record(op, y, std::move(backward), x, w);
+  }
+  return y;
+}
 
 /// exp(x) / sum(exp(x)) along dim, computed as exp(x - max) for stability (floating types only).
 template <Element T>

@@ -1,0 +1,138 @@
+#pragma once
+// Loop kernels for 2-d pooling (max, average, adaptive average), forward and backward: the
+// reference that the oneDNN path is tested against, and the path for float64.
+//
+// Legend: P = N * C independent planes, H W input height and width, OH OW output height and width.
+// All tensors are contiguous: x and dx (P, H, W), y and dy (P, OH, OW), argmax (P, OH, OW) holding
+// each window's winning offset y * W + x within its input plane.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+
+namespace ember::detail {
+
+/// The geometry of one pooling (window, stride, padding and dilation per axis).
+struct PoolGeometry {
+  std::int64_t planes, h, w, oh, ow;
+  std::array<std::int64_t, 2> kernel, stride, padding, dilation;
+};
+
+/// y = the maximum of each window (NaN wins, as in PyTorch), argmax = where it was.
+template <class T>
+void max_pool2d_forward_loop(const T* x, T* y, std::int64_t* argmax, const PoolGeometry& p) {
+  for (std::int64_t q = 0; q < p.planes; ++q) {
+    const T* xp = x + q * p.h * p.w;
+    for (std::int64_t oy = 0; oy < p.oh; ++oy)
+      for (std::int64_t ox = 0; ox < p.ow; ++ox) {
+        T best = -INFINITY;
+        std::int64_t at = -1;
+        for (std::int64_t i = 0; i < p.kernel[0]; ++i) {
+          const std::int64_t iy = oy * p.stride[0] - p.padding[0] + i * p.dilation[0];
+          if (iy < 0 || iy >= p.h) continue;
+          for (std::int64_t j = 0; j < p.kernel[1]; ++j) {
+            const std::int64_t ix = ox * p.stride[1] - p.padding[1] + j * p.dilation[1];
+            if (ix < 0 || ix >= p.w) continue;
+            const T v = xp[iy * p.w + ix];
+            if (at < 0 || v > best || std::isnan(v)) {
+              best = v;
+              at = iy * p.w + ix;
+              if (std::isnan(v)) i = p.kernel[0], j = p.kernel[1];  // NaN is final
+            }
+          }
+        }
+        const std::int64_t k = (q * p.oh + oy) * p.ow + ox;
+        y[k] = best;
+        argmax[k] = at;
+      }
+  }
+}
+
+/// dx = dy routed to each window's argmax (summed where windows overlap); dx is overwritten.
+template <class T>
+void max_pool2d_backward_loop(const T* dy, const std::int64_t* argmax, T* dx, const PoolGeometry& p) {
+  std::fill(dx, dx + p.planes * p.h * p.w, T(0));
+  for (std::int64_t q = 0; q < p.planes; ++q)
+    for (std::int64_t k = 0; k < p.oh * p.ow; ++k) {
+      const std::int64_t at = argmax[q * p.oh * p.ow + k];
+      if (at >= 0) dx[q * p.h * p.w + at] += dy[q * p.oh * p.ow + k];
+    }
+}
+
+/// The window of output (oy, ox) of an average pooling, clipped to the input, and its divisor:
+/// PyTorch's rule (the padded window size when count_include_pad, else the clipped one).
+struct AvgWindow {
+  std::int64_t y0, y1, x0, x1, divisor;
+};
+
+inline AvgWindow avg_window(const PoolGeometry& p, std::int64_t oy, std::int64_t ox, bool count_include_pad) {
+  std::int64_t y0 = oy * p.stride[0] - p.padding[0], x0 = ox * p.stride[1] - p.padding[1];
+  std::int64_t y1 = std::min(y0 + p.kernel[0], p.h + p.padding[0]);
+  std::int64_t x1 = std::min(x0 + p.kernel[1], p.w + p.padding[1]);
+  const std::int64_t padded = (y1 - y0) * (x1 - x0);
+  y0 = std::max<std::int64_t>(y0, 0), x0 = std::max<std::int64_t>(x0, 0);
+  y1 = std::min(y1, p.h), x1 = std::min(x1, p.w);
+  const std::int64_t inside = (y1 - y0) * (x1 - x0);
+  return {y0, y1, x0, x1, count_include_pad ? padded : inside};
+}
+
+/// y = the mean of each window.
+template <class T>
+void avg_pool2d_forward_loop(const T* x, T* y, const PoolGeometry& p, bool count_include_pad) {
+  for (std::int64_t q = 0; q < p.planes; ++q)
+    for (std::int64_t oy = 0; oy < p.oh; ++oy)
+      for (std::int64_t ox = 0; ox < p.ow; ++ox) {
+        const AvgWindow a = avg_window(p, oy, ox, count_include_pad);
+        T s = 0;
+        for (std::int64_t iy = a.y0; iy < a.y1; ++iy)
+          for (std::int64_t ix = a.x0; ix < a.x1; ++ix) s += x[(q * p.h + iy) * p.w + ix];
+        y[(q * p.oh + oy) * p.ow + ox] = a.divisor > 0 ? s / T(a.divisor) : T(0);
+      }
+}
+
+/// dx = dy spread evenly over each window; dx is overwritten.
+template <class T>
+void avg_pool2d_backward_loop(const T* dy, T* dx, const PoolGeometry& p, bool count_include_pad) {
+  std::fill(dx, dx + p.planes * p.h * p.w, T(0));
+  for (std::int64_t q = 0; q < p.planes; ++q)
+    for (std::int64_t oy = 0; oy < p.oh; ++oy)
+      for (std::int64_t ox = 0; ox < p.ow; ++ox) {
+        const AvgWindow a = avg_window(p, oy, ox, count_include_pad);
+        if (a.divisor <= 0) continue;
+        const T g = dy[(q * p.oh + oy) * p.ow + ox] / T(a.divisor);
+        for (std::int64_t iy = a.y0; iy < a.y1; ++iy)
+          for (std::int64_t ix = a.x0; ix < a.x1; ++ix) dx[(q * p.h + iy) * p.w + ix] += g;
+      }
+}
+
+/// Adaptive pooling's window along one axis: [floor(i L / O), ceil((i + 1) L / O)).
+inline std::array<std::int64_t, 2> adaptive_range(std::int64_t i, std::int64_t in, std::int64_t out) {
+  return {(i * in) / out, ((i + 1) * in + out - 1) / out};
+}
+
+/// y = the mean of each adaptive window (when backward, dx = dy spread over them instead).
+template <class T, bool kBackward>
+void adaptive_avg_pool2d_loop(const T* src, T* dst, const PoolGeometry& p) {
+  if constexpr (kBackward) std::fill(dst, dst + p.planes * p.h * p.w, T(0));
+  for (std::int64_t q = 0; q < p.planes; ++q)
+    for (std::int64_t oy = 0; oy < p.oh; ++oy) {
+      const auto ry = adaptive_range(oy, p.h, p.oh);
+      for (std::int64_t ox = 0; ox < p.ow; ++ox) {
+        const auto rx = adaptive_range(ox, p.w, p.ow);
+        const T n = T((ry[1] - ry[0]) * (rx[1] - rx[0]));
+        const std::int64_t k = (q * p.oh + oy) * p.ow + ox;
+        if constexpr (kBackward) {
+          const T g = src[k] / n;
+          for (std::int64_t iy = ry[0]; iy < ry[1]; ++iy)
+            for (std::int64_t ix = rx[0]; ix < rx[1]; ++ix) dst[(q * p.h + iy) * p.w + ix] += g;
+        } else {
+          T s = 0;
+          for (std::int64_t iy = ry[0]; iy < ry[1]; ++iy)
+            for (std::int64_t ix = rx[0]; ix < rx[1]; ++ix) s += src[(q * p.h + iy) * p.w + ix];
+          dst[k] = s / n;
+        }
+      }
+    }
+}
+
+}  // namespace ember::detail

@@ -1,0 +1,131 @@
+#pragma once
+// 2-d convolution (cross-correlation, as PyTorch's conv2d): oneDNN for float32, the loop kernels of
+// backend/eigen/conv.hpp for float64. Shape legend: backend/eigen/conv.hpp.
+#include <array>
+#include <cstdint>
+#include <optional>
+
+#include "ember/autograd/node.hpp"
+#include "ember/backend/eigen/conv.hpp"
+#include "ember/backend/onednn/conv.hpp"
+#include "ember/core/tensor.hpp"
+
+namespace ember {
+
+/// Stride, zero padding and dilation per spatial axis (height, width), and the number of groups.
+struct Conv2dOptions {
+  std::array<std::int64_t, 2> stride{1, 1};
+  std::array<std::int64_t, 2> padding{0, 0};
+  std::array<std::int64_t, 2> dilation{1, 1};
+  std::int64_t groups = 1;
+};
+
+namespace detail {
+
+/// Checks the arguments of conv2d and returns the geometry of the convolution.
+template <FloatElement T>
+ConvGeometry conv2d_geometry(const Tensor<T>& x, const Tensor<T>& w, const std::optional<Tensor<T>>& b,
+                             const Conv2dOptions& o) {
+  constexpr const char* op = "conv2d";
+  x.check_cpu(op);
+  w.check_cpu(op);
+  EMBER_CHECK(x.dim() == 4, op, "expected a 4-d input (N, C, H, W), got shape ", x.shape());
+  EMBER_CHECK(w.dim() == 4, op, "expected a 4-d weight (O, C/groups, kH, kW), got shape ", w.shape());
+  EMBER_CHECK(o.groups >= 1, op, "groups must be positive, got ", o.groups);
+  for (int i = 0; i < 2; ++i) {
+    EMBER_CHECK(o.stride[i] >= 1, op, "stride must be positive, got (", o.stride[0], ", ", o.stride[1], ")");
+    EMBER_CHECK(o.dilation[i] >= 1, op, "dilation must be positive, got (", o.dilation[0], ", ", o.dilation[1], ")");
+    EMBER_CHECK(o.padding[i] >= 0, op, "padding must be non-negative, got (", o.padding[0], ", ", o.padding[1], ")");
+  }
+  ConvGeometry p{x.size(0), x.size(1), x.size(2), x.size(3), w.size(0), o.groups, w.size(2), w.size(3), 0, 0,
+                 o.stride, o.padding, o.dilation};
+  EMBER_CHECK(p.o % p.g == 0, op, "weight of shape ", w.shape(), " has ", p.o,
+              " output channels, which groups=", p.g, " does not divide");
+  EMBER_CHECK(p.c == w.size(1) * p.g, op, "input of shape ", x.shape(), " has ", p.c, " channels, but weight of shape ",
+              w.shape(), " with groups=", p.g, " expects ", w.size(1) * p.g);
+  const std::int64_t ext_h = (p.kh - 1) * p.dilation[0] + 1, ext_w = (p.kw - 1) * p.dilation[1] + 1;
+  EMBER_CHECK(p.h + 2 * p.padding[0] >= ext_h && p.w + 2 * p.padding[1] >= ext_w, op, "input of shape ", x.shape(),
+              " padded by (", p.padding[0], ", ", p.padding[1], ") is smaller than the dilated kernel (", ext_h, ", ",
+              ext_w, ")");
+  p.oh = (p.h + 2 * p.padding[0] - ext_h) / p.stride[0] + 1;
+  p.ow = (p.w + 2 * p.padding[1] - ext_w) / p.stride[1] + 1;
+  if (b) {
+    b->check_cpu(op);
+    EMBER_CHECK(b->dim() == 1 && b->size(0) == p.o, op, "expected a bias of shape ", Shape{p.o}, ", got shape ",
+                b->shape());
+  }
+  return p;
+}
+
+/// True when the convolution has no elements to compute (oneDNN rejects zero-sized dims).
+inline bool conv_empty(const ConvGeometry& p) { return p.n * p.c * p.o * p.oh * p.ow == 0; }
+
+/// y = conv(x, w) + b on contiguous operands.
+template <FloatElement T>
+void conv2d_forward(const T* x, const T* w, const T* b, T* y, const ConvGeometry& p) {
+  if constexpr (std::is_same_v<T, float>)
+    if (!conv_empty(p)) return onednn::conv2d_forward(x, w, b, y, p);
+  conv2d_forward_loop(x, w, b, y, p);
+}
+
+/// The gradients of conv2d for the inputs that need them (dx, dw, db; undefined otherwise).
+template <FloatElement T>
+autograd::Grads conv2d_backward(const Tensor<T>& g, const Tensor<T>& x, const Tensor<T>& w, bool need_x,
+                                bool need_w, bool need_b, bool has_b, const ConvGeometry& p) {
+  const Tensor<T> dy = g.contiguous();
+  autograd::Grads grads(has_b ? 3 : 2);
+  if (need_x) {
+    auto dx = Tensor<T>::empty({p.n, p.c, p.h, p.w}, g.device());
+    const T* wp = w.data();
+    if constexpr (std::is_same_v<T, float>) {
+      if (!conv_empty(p)) onednn::conv2d_backward_data(dy.data(), wp, dx.data(), p);
+      else conv2d_backward_data_loop(dy.data(), wp, dx.data(), p);
+    } else {
+      conv2d_backward_data_loop(dy.data(), wp, dx.data(), p);
+    }
+    grads[0] = std::move(dx);
+  }
+  if (need_w || need_b) {
+    auto dw = Tensor<T>::empty(w.shape(), g.device());
+    Tensor<T> db = need_b ? Tensor<T>::empty({p.o}, g.device()) : Tensor<T>();
+    T* dbp = need_b ? db.data() : nullptr;
+    if constexpr (std::is_same_v<T, float>) {
+      if (!conv_empty(p)) onednn::conv2d_backward_weights(x.data(), dy.data(), dw.data(), dbp, p);
+      else conv2d_backward_weights_loop(x.data(), dy.data(), dw.data(), dbp, p);
+    } else {
+      conv2d_backward_weights_loop(x.data(), dy.data(), dw.data(), dbp, p);
+    }
+    if (need_w) grads[1] = std::move(dw);
+    if (need_b) grads[2] = std::move(db);
+  }
+  return grads;
+}
+
+}  // namespace detail
+
+/// 2-d convolution of x (N, C, H, W) with w (O, C/groups, kH, kW), plus bias b (O) when given:
+/// y (N, O, OH, OW) with OH = (H + 2 padding - dilation (kH - 1) - 1) / stride + 1 (floored), as PyTorch.
+template <FloatElement T>
+Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& w, const OptionalTensor<T>& b = std::nullopt,
+                 const Conv2dOptions& o = {}) {
+  const detail::ConvGeometry p = detail::conv2d_geometry(x, w, b, o);
+  const Tensor<T> xc = x.contiguous(), wc = w.contiguous();
+  const std::optional<Tensor<T>> bc = b ? std::optional<Tensor<T>>(b->contiguous()) : std::nullopt;
+  auto y = Tensor<T>::empty({p.n, p.o, p.oh, p.ow}, x.device());
+  detail::conv2d_forward(xc.data(), wc.data(), bc ? bc->data() : nullptr, y.data(), p);
+
+  const bool need_b = b && b->requires_grad();
+  if (autograd::needs_grad(x, w) || (need_b && is_grad_enabled())) {
+    const bool need_x = x.requires_grad(), need_w = w.requires_grad();
+    auto backward = [sx = autograd::Saved<T>(need_w ? xc : Tensor<T>(), "conv2d"),
+                     sw = autograd::Saved<T>(need_x ? wc : Tensor<T>(), "conv2d"), need_x, need_w, need_b,
+                     has_b = b.has_value(), p](const Tensor<T>& g) {
+      return detail::conv2d_backward(g, sx.get(), sw.get(), need_x, need_w, need_b, has_b, p);
+    };
+    if (b) autograd::record("conv2d", y, std::move(backward), x, w, *b);
+    else autograd::record("conv2d", y, std::move(backward), x, w);
+  }
+  return y;
+}
+
+}  // namespace ember

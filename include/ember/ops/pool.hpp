@@ -1,0 +1,153 @@
+#pragma once
+// 2-d pooling over (N, C, H, W) tensors: max_pool2d, avg_pool2d, adaptive_avg_pool2d, with PyTorch's
+// output sizes (ceil_mode, count_include_pad). float32 max and average pooling run on oneDNN
+// (backend/onednn/pool.hpp); float64 and adaptive pooling on the loops of backend/eigen/pool.hpp (legend there).
+#include <array>
+#include <cstdint>
+
+#include "ember/autograd/node.hpp"
+#include "ember/backend/eigen/pool.hpp"
+#include "ember/backend/onednn/pool.hpp"
+#include "ember/core/tensor.hpp"
+
+namespace ember {
+
+/// Window size, stride ({0, 0}: the window size), zero padding and dilation per spatial axis
+/// (height, width); ceil_mode rounds the output size up; count_include_pad (average pooling) divides
+/// by the padded window size.
+struct Pool2dOptions {
+  std::array<std::int64_t, 2> kernel{1, 1};
+  std::array<std::int64_t, 2> stride{0, 0};
+  std::array<std::int64_t, 2> padding{0, 0};
+  std::array<std::int64_t, 2> dilation{1, 1};
+  bool ceil_mode = false;
+  bool count_include_pad = true;
+};
+
+namespace detail {
+
+/// PyTorch's pooling output size along one axis.
+inline std::int64_t pool_out_size(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t pad, std::int64_t d,
+                                  bool ceil_mode) {
+  const std::int64_t span = in + 2 * pad - d * (k - 1) - 1;
+  if (span < 0) return 0;  // the window does not fit
+  std::int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  if (ceil_mode && (out - 1) * s >= in + pad) --out;  // the last window must start inside the input
+  return out;
+}
+
+/// Checks a 4-d pooling input and the options, and returns the geometry.
+template <FloatElement T>
+PoolGeometry pool2d_geometry(const Tensor<T>& x, const Pool2dOptions& o, const char* op) {
+  x.check_cpu(op);
+  EMBER_CHECK(x.dim() == 4, op, "expected a 4-d input (N, C, H, W), got shape ", x.shape());
+  PoolGeometry p{x.size(0) * x.size(1), x.size(2), x.size(3), 0, 0, o.kernel, o.stride, o.padding, o.dilation};
+  for (int i = 0; i < 2; ++i) {
+    if (p.stride[i] == 0) p.stride[i] = p.kernel[i];
+    EMBER_CHECK(p.kernel[i] >= 1, op, "kernel_size must be positive, got (", o.kernel[0], ", ", o.kernel[1], ")");
+    EMBER_CHECK(p.stride[i] >= 1, op, "stride must be positive, got (", o.stride[0], ", ", o.stride[1], ")");
+    EMBER_CHECK(p.dilation[i] >= 1, op, "dilation must be positive, got (", o.dilation[0], ", ", o.dilation[1], ")");
+    EMBER_CHECK(p.padding[i] >= 0 && 2 * p.padding[i] <= p.kernel[i], op,
+                "padding must be non-negative and at most half the kernel size, got padding (", o.padding[0], ", ",
+                o.padding[1], ") for kernel_size (", o.kernel[0], ", ", o.kernel[1], ")");
+  }
+  p.oh = pool_out_size(p.h, p.kernel[0], p.stride[0], p.padding[0], p.dilation[0], o.ceil_mode);
+  p.ow = pool_out_size(p.w, p.kernel[1], p.stride[1], p.padding[1], p.dilation[1], o.ceil_mode);
+  EMBER_CHECK(p.oh >= 1 && p.ow >= 1, op, "input of shape ", x.shape(), " is too small for kernel_size (",
+              o.kernel[0], ", ", o.kernel[1], "): the output would be (", p.oh, ", ", p.ow, ")");
+  return p;
+}
+
+}  // namespace detail
+
+/// The maximum over each window of x (N, C, H, W); NaN propagates.
+template <FloatElement T>
+Tensor<T> max_pool2d(const Tensor<T>& x, const Pool2dOptions& o) {
+  const detail::PoolGeometry p = detail::pool2d_geometry(x, o, "max_pool2d");
+  const Tensor<T> xc = x.contiguous();
+  auto y = Tensor<T>::empty({x.size(0), x.size(1), p.oh, p.ow}, x.device());
+  const bool grad = autograd::needs_grad(x);
+  if constexpr (std::is_same_v<T, float>) {
+    if (y.numel() > 0) {
+      auto ws = detail::onednn::pool2d_forward(xc.data(), y.data(), p, detail::onednn::PoolKind::max, x.size(0), grad);
+      if (grad)
+        autograd::record("max_pool2d", y, [ws, p, n = x.size(0), shape = x.shape()](const Tensor<T>& g) {
+          const Tensor<T> dy = g.contiguous();
+          auto dx = Tensor<T>::empty(shape, g.device());
+          detail::onednn::pool2d_backward(dy.data(), dx.data(), p, detail::onednn::PoolKind::max, n, ws);
+          return dx;
+        }, x);
+      return y;
+    }
+  }
+  auto argmax = Tensor<std::int64_t>::empty(y.shape(), x.device());
+  detail::max_pool2d_forward_loop(xc.data(), y.data(), argmax.data(), p);
+  if (grad)
+    autograd::record("max_pool2d", y, [argmax, p, shape = x.shape()](const Tensor<T>& g) {
+      const Tensor<T> dy = g.contiguous();
+      auto dx = Tensor<T>::empty(shape, g.device());
+      detail::max_pool2d_backward_loop(dy.data(), argmax.data(), dx.data(), p);
+      return dx;
+    }, x);
+  return y;
+}
+
+/// The mean over each window of x (N, C, H, W) (dilation is not used by average pooling).
+template <FloatElement T>
+Tensor<T> avg_pool2d(const Tensor<T>& x, const Pool2dOptions& o) {
+  EMBER_CHECK(o.dilation[0] == 1 && o.dilation[1] == 1, "avg_pool2d", "dilation is not supported, got (",
+              o.dilation[0], ", ", o.dilation[1], ")");
+  const detail::PoolGeometry p = detail::pool2d_geometry(x, o, "avg_pool2d");
+  const Tensor<T> xc = x.contiguous();
+  auto y = Tensor<T>::empty({x.size(0), x.size(1), p.oh, p.ow}, x.device());
+  // oneDNN divides a window by the kernel size or by its cells inside the input; PyTorch's
+  // ceil_mode windows that hang past the padding count only part of it, so those stay on the loop.
+  const bool onednn = std::is_same_v<T, float> && y.numel() > 0 && !o.ceil_mode;
+  const auto kind = o.count_include_pad ? detail::onednn::PoolKind::avg_include_pad
+                                        : detail::onednn::PoolKind::avg_exclude_pad;
+  if constexpr (std::is_same_v<T, float>) {
+    if (onednn) detail::onednn::pool2d_forward(xc.data(), y.data(), p, kind, x.size(0), false);
+  }
+  if (!onednn) detail::avg_pool2d_forward_loop(xc.data(), y.data(), p, o.count_include_pad);
+  if (autograd::needs_grad(x))
+    autograd::record("avg_pool2d", y, [p, onednn, kind, n = x.size(0), inc = o.count_include_pad,
+                                       shape = x.shape()](const Tensor<T>& g) {
+      const Tensor<T> dy = g.contiguous();
+      auto dx = Tensor<T>::empty(shape, g.device());
+      if constexpr (std::is_same_v<T, float>) {
+        if (onednn) {
+          detail::onednn::pool2d_backward(dy.data(), dx.data(), p, kind, n, nullptr);
+          return dx;
+        }
+      }
+      detail::avg_pool2d_backward_loop(dy.data(), dx.data(), p, inc);
+      return dx;
+    }, x);
+  return y;
+}
+
+/// The mean over output_size (OH, OW) windows that tile x (N, C, H, W) as evenly as possible.
+template <FloatElement T>
+Tensor<T> adaptive_avg_pool2d(const Tensor<T>& x, std::array<std::int64_t, 2> output_size) {
+  constexpr const char* op = "adaptive_avg_pool2d";
+  x.check_cpu(op);
+  EMBER_CHECK(x.dim() == 4, op, "expected a 4-d input (N, C, H, W), got shape ", x.shape());
+  EMBER_CHECK(output_size[0] >= 1 && output_size[1] >= 1, op, "output_size must be positive, got (", output_size[0],
+              ", ", output_size[1], ")");
+  EMBER_CHECK(x.size(2) >= 1 && x.size(3) >= 1, op, "input of shape ", x.shape(), " has an empty spatial dim");
+  const detail::PoolGeometry p{x.size(0) * x.size(1), x.size(2), x.size(3), output_size[0], output_size[1],
+                               {}, {}, {}, {}};
+  const Tensor<T> xc = x.contiguous();
+  auto y = Tensor<T>::empty({x.size(0), x.size(1), p.oh, p.ow}, x.device());
+  detail::adaptive_avg_pool2d_loop<T, false>(xc.data(), y.data(), p);
+  if (autograd::needs_grad(x))
+    autograd::record(op, y, [p, shape = x.shape()](const Tensor<T>& g) {
+      const Tensor<T> dy = g.contiguous();
+      auto dx = Tensor<T>::empty(shape, g.device());
+      detail::adaptive_avg_pool2d_loop<T, true>(dy.data(), dx.data(), p);
+      return dx;
+    }, x);
+  return y;
+}
+
+}  // namespace ember

@@ -1,0 +1,218 @@
+"""Containers: ``Sequential``, ``ModuleList`` and ``ModuleDict``, as in ``torch.nn``."""
+from __future__ import annotations
+
+import operator
+from collections import OrderedDict
+from typing import Any, Iterable, Iterator, Mapping
+
+from .module import Module, _addindent
+
+__all__ = ["ModuleDict", "ModuleList", "Sequential"]
+
+
+def _index(idx: Any, size: int, kind: str) -> int:
+    idx = operator.index(idx)
+    if not -size <= idx < size:
+        raise IndexError(f"[{kind}] index {idx} is out of range for a {kind} of length {size}")
+    return idx % size
+
+
+class Sequential(Module):
+    """Modules applied one after the other: ``Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))``.
+
+    The children are named ``"0"``, ``"1"``... or, given an ``OrderedDict``, by its keys. Supports
+    ``len``, iteration, indexing (a slice gives a ``Sequential``) and ``append``.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for key, module in args[0].items():
+                self.add_module(key, module)
+        else:
+            for i, module in enumerate(args):
+                self.add_module(str(i), module)
+
+    def __getitem__(self, idx: Any) -> Any:
+        if isinstance(idx, slice):
+            return type(self)(OrderedDict(list(self._modules.items())[idx]))
+        return list(self._modules.values())[_index(idx, len(self), "Sequential")]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        key = list(self._modules)[_index(idx, len(self), "Sequential")]
+        self.add_module(key, module)
+
+    def __delitem__(self, idx: Any) -> None:
+        keys = list(self._modules)
+        for key in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self), "Sequential")]]):
+            del self._modules[key]
+        # Keep the numbering contiguous, as PyTorch does.
+        items = list(self._modules.items())
+        self._modules.clear()
+        for i, (key, module) in enumerate(items):
+            self._modules[str(i) if key.isdigit() else key] = module
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> Sequential:
+        """Adds ``module`` at the end; returns self."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        """Appends each of ``modules``; returns self."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Inserts ``module`` before position ``index``; returns self."""
+        n = len(self)
+        if not -n <= index <= n:
+            raise IndexError(f"[Sequential] index {index} is out of range for a Sequential of length {n}")
+        mods = list(self._modules.values())
+        mods.insert(index % (n + 1) if index < 0 else index, module)
+        self._modules.clear()
+        for i, m in enumerate(mods):
+            self.add_module(str(i), m)
+        return self
+
+    def forward(self, input: Any) -> Any:
+        """Passes ``input`` through each module in turn."""
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters are registered (children ``"0"``, ``"1"``...); it has no
+    ``forward``: iterate over it in the parent's ``forward``."""
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __getitem__(self, idx: Any) -> Any:
+        if isinstance(idx, slice):
+            return type(self)(list(self._modules.values())[idx])
+        return self._modules[str(_index(idx, len(self), "ModuleList"))]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        self.add_module(str(_index(idx, len(self), "ModuleList")), module)
+
+    def __delitem__(self, idx: Any) -> None:
+        mods = list(self._modules.values())
+        if isinstance(idx, slice):
+            del mods[idx]
+        else:
+            del mods[_index(idx, len(self), "ModuleList")]
+        self._modules.clear()
+        for i, m in enumerate(mods):
+            self._modules[str(i)] = m
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __repr__(self) -> str:
+        # As PyTorch: runs of identical children print once, as "(0-2): 3 x Linear(...)".
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        blocks: list[list] = []
+        for i, r in enumerate(reprs):
+            if blocks and blocks[-1][2] == r:
+                blocks[-1][1] = i
+            else:
+                blocks.append([i, i, r])
+        lines = [_addindent(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}", 2) for a, b, r in blocks]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return type(self)(list(self) + list(other))
+
+    def append(self, module: Module) -> ModuleList:
+        """Adds ``module`` at the end; returns self."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Appends each of ``modules``; returns self."""
+        if isinstance(modules, Module) and not isinstance(modules, (ModuleList, Sequential)):
+            raise TypeError(f"ModuleList.extend should be called with an iterable, but got {type(modules).__name__}")
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Inserts ``module`` before position ``index``."""
+        mods = list(self._modules.values())
+        mods.insert(index, module)
+        self._modules.clear()
+        for i, m in enumerate(mods):
+            self.add_module(str(i), m)
+
+
+class ModuleDict(Module):
+    """A dict of modules whose parameters are registered under their keys, in insertion order."""
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def clear(self) -> None:
+        """Removes every entry."""
+        self._modules.clear()
+
+    def pop(self, key: str) -> Module:
+        """Removes ``key`` and returns its module."""
+        return self._modules.pop(key)
+
+    def keys(self) -> Any:
+        """The keys, in insertion order."""
+        return self._modules.keys()
+
+    def items(self) -> Any:
+        """The ``(key, module)`` pairs, in insertion order."""
+        return self._modules.items()
+
+    def values(self) -> Any:
+        """The modules, in insertion order."""
+        return self._modules.values()
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Adds (or replaces) entries from a mapping or an iterable of ``(key, module)`` pairs."""
+        items = modules.items() if hasattr(modules, "items") else modules
+        for j, item in enumerate(items):
+            if not isinstance(item, (tuple, list)) or len(item) != 2:
+                raise ValueError(f"[ModuleDict] update sequence element #{j} should be a (key, module) pair")
+            self[item[0]] = item[1]

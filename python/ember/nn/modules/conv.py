@@ -1,0 +1,89 @@
+"""``Conv2d``."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ... import _core
+from ..._core import Tensor
+from .. import functional as F
+from .. import init
+from ..module import Module
+from ..parameter import Parameter
+from .linear import _layer_error
+
+
+def _pair(value: Any) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+class Conv2d(Module):
+    """2-d convolution (cross-correlation) over (N, C_in, H, W) or (C_in, H, W) input.
+
+    weight (out_channels, in_channels / groups, kH, kW) and bias (out_channels) start as PyTorch's:
+    U(-k, k) with ``k = 1 / sqrt(in_channels / groups * kH * kW)``. ``padding`` is an int, a pair,
+    ``"valid"`` or ``"same"``; only ``padding_mode="zeros"`` is supported.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        if groups <= 0:
+            raise ValueError("[Conv2d] groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError(f"[Conv2d] in_channels ({in_channels}) must be divisible by groups ({groups})")
+        if out_channels % groups != 0:
+            raise ValueError(f"[Conv2d] out_channels ({out_channels}) must be divisible by groups ({groups})")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"[Conv2d] padding_mode={padding_mode!r} is not supported (only 'zeros')")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"[Conv2d] invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            if padding == "same" and _pair(stride) != (1, 1):
+                raise ValueError("[Conv2d] padding='same' is not supported for strided convolutions")
+        else:
+            padding = _pair(padding)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.dilation = _pair(kernel_size), _pair(stride), _pair(dilation)
+        self.padding, self.groups, self.padding_mode = padding, groups, padding_mode
+        dtype = _core.float32 if dtype is None else dtype
+        self.weight = Parameter(_core.empty((out_channels, in_channels // groups) + self.kernel_size, dtype=dtype))
+        if bias:
+            self.bias = Parameter(_core.empty((out_channels,), dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Re-draws weight and bias with PyTorch's default initialization."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            if fan_in != 0:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Convolves ``input`` (N, C_in, H, W) or (C_in, H, W) with the layer's weight."""
+        ndim = input.ndim
+        if ndim not in (3, 4) or input.shape[ndim - 3] != self.in_channels:
+            raise _layer_error(
+                self, f"a 3-d (C, H, W) or 4-d (N, C, H, W) input with C = {self.in_channels} channels", input
+            )
+        try:
+            return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        except ValueError as err:
+            raise _layer_error(self, f"an input large enough for the kernel ({err})", input) from err
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s

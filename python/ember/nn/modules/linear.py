@@ -1,0 +1,70 @@
+"""``Linear`` and ``Identity``."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ... import _core
+from ..._core import Tensor
+from .. import functional as F
+from .. import init
+from ..module import Module
+from ..parameter import Parameter
+
+
+def _layer_error(layer: Module, expected: str, input: Tensor) -> ValueError:
+    """The ValueError a layer raises for a wrong input shape: names the layer, expected and given shapes."""
+    return ValueError(f"[{layer._get_name()}] {layer._get_name()}({layer.extra_repr()}) expected {expected}, "
+                      f"got input of shape {tuple(input.shape)}")
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder layer); takes and ignores any arguments."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Returns ``input``."""
+        return input
+
+
+class Linear(Module):
+    """``y = x @ weight.T + bias``: (*, in_features) -> (*, out_features).
+
+    weight (out_features, in_features) and bias (out_features) start as PyTorch's: U(-k, k) with
+    ``k = 1 / sqrt(in_features)``.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        dtype = _core.float32 if dtype is None else dtype
+        self.weight = Parameter(_core.empty((out_features, in_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(_core.empty((out_features,), dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Re-draws weight and bias with PyTorch's default initialization."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Applies the affine map to the last dimension of ``input``."""
+        try:
+            return F.linear(input, self.weight, self.bias)
+        except ValueError as err:
+            if input.ndim == 0 or input.shape[-1] != self.in_features:
+                raise _layer_error(self, f"an input of shape (*, {self.in_features})", input) from err
+            raise
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -1,0 +1,138 @@
+"""Normalization layers: ``BatchNorm1d``, ``BatchNorm2d`` and ``LayerNorm``."""
+from __future__ import annotations
+
+from typing import Any
+
+from ... import _core
+from ..._core import Tensor
+from .. import functional as F
+from .. import init
+from ..module import Module
+from ..parameter import Parameter
+from .linear import _layer_error
+
+
+class _BatchNorm(Module):
+    """Shared by BatchNorm1d/2d: affine weight/bias, running statistics and their update rule."""
+
+    _dims: tuple[int, ...] = ()
+    _layout = ""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dtype = _core.float32 if dtype is None else dtype
+        if affine:
+            self.weight = Parameter(_core.empty((num_features,), dtype=dtype))
+            if bias:
+                self.bias = Parameter(_core.empty((num_features,), dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", _core.zeros((num_features,), dtype=dtype))
+            self.register_buffer("running_var", _core.ones((num_features,), dtype=dtype))
+            self.register_buffer("num_batches_tracked", _core.tensor(0, dtype=_core.int64))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches tracked."""
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
+
+    def reset_parameters(self) -> None:
+        """Resets the running statistics, and the affine weight to ones and bias to zeros."""
+        self.reset_running_stats()
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Normalizes each channel: by the batch statistics in training (updating the running ones), by
+        the running statistics in evaluation."""
+        if input.ndim not in self._dims or input.shape[1] != self.num_features:
+            raise _layer_error(self, f"a {self._layout} input with C = {self.num_features}", input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        training = self.training
+        if training and self.track_running_stats:
+            tracked = self.num_batches_tracked
+            if tracked is not None:
+                tracked.add_(1)
+                if self.momentum is None:  # cumulative moving average
+                    factor = 1.0 / float(tracked)
+        use_batch_stats = training or (self.running_mean is None and self.running_var is None)
+        stats = not training or self.track_running_stats
+        return F.batch_norm(input, self.running_mean if stats else None, self.running_var if stats else None,
+                            self.weight, self.bias, use_batch_stats, factor, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization over (N, C) or (N, C, L) input, per channel C (PyTorch's defaults: eps=1e-5,
+    momentum=0.1, affine weight 1 and bias 0, running statistics tracked; ``momentum=None`` averages
+    over all batches)."""
+
+    _dims = (2, 3)
+    _layout = "2-d (N, C) or 3-d (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization over (N, C, H, W) input, per channel C (PyTorch's defaults: eps=1e-5,
+    momentum=0.1, affine weight 1 and bias 0, running statistics tracked)."""
+
+    _dims = (4,)
+    _layout = "4-d (N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Layer normalization over the trailing ``normalized_shape`` dimensions, with an elementwise affine
+    weight (ones) and bias (zeros) unless ``elementwise_affine=False`` (or ``bias=False``)."""
+
+    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        dtype = _core.float32 if dtype is None else dtype
+        if elementwise_affine:
+            self.weight = Parameter(_core.ones(shape, dtype=dtype))
+            if bias:
+                self.bias = Parameter(_core.zeros(shape, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """Weight to ones, bias to zeros."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Normalizes ``input`` over its trailing ``normalized_shape`` dimensions."""
+        shape = self.normalized_shape
+        if tuple(input.shape)[input.ndim - len(shape):] != shape or input.ndim < len(shape):
+            raise _layer_error(self, f"an input of shape (*, {', '.join(map(str, shape))})", input)
+        return F.layer_norm(input, shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")

@@ -1,0 +1,73 @@
+"""``Embedding``."""
+from __future__ import annotations
+
+from typing import Any
+
+from ... import _core
+from ..._core import Tensor
+from ...autograd import no_grad
+from .. import functional as F
+from .. import init
+from ..module import Module
+from ..parameter import Parameter
+
+
+class Embedding(Module):
+    """A lookup table: integer ids (*) -> rows of ``weight`` (num_embeddings, embedding_dim), giving
+    (*, embedding_dim). The weight starts as N(0, 1); the row at ``padding_idx`` starts at zero and
+    receives no gradient."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, _weight: Tensor | None = None, _freeze: bool = False, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        if max_norm is not None or scale_grad_by_freq or sparse:
+            raise NotImplementedError("[Embedding] max_norm, scale_grad_by_freq and sparse are not supported")
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"[Embedding] padding_idx {padding_idx} must be within num_embeddings {num_embeddings}")
+            if padding_idx < 0:
+                padding_idx += num_embeddings
+        self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if _weight is None:
+            dtype = _core.float32 if dtype is None else dtype
+            self.weight = Parameter(_core.empty((num_embeddings, embedding_dim), dtype=dtype), requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(
+                    f"[Embedding] shape of weight {tuple(_weight.shape)} does not match num_embeddings and embedding_dim"
+                )
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    def reset_parameters(self) -> None:
+        """Re-draws the weight from N(0, 1), with the padding row zero."""
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx].fill_(0.0)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Looks up the rows of ``weight`` for the ids in ``input``."""
+        try:
+            return F.embedding(input, self.weight, self.padding_idx)
+        except (IndexError, TypeError) as err:
+            raise type(err)(f"[Embedding] {self._get_name()}({self.extra_repr()}): {err}") from None
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True, padding_idx: int | None = None,
+                        **kwargs: Any) -> Embedding:
+        """An Embedding whose weight is ``embeddings`` (rows, dim), frozen unless ``freeze=False``."""
+        if embeddings.ndim != 2:
+            raise ValueError("[Embedding] embeddings parameter is expected to be 2-dimensional")
+        rows, cols = embeddings.shape
+        return cls(rows, cols, padding_idx=padding_idx, _weight=embeddings, _freeze=freeze, **kwargs)
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        return s

@@ -1,0 +1,178 @@
+// linear, conv2d, pooling and normalization from C++: the float32 oneDNN path against the float64
+// loop reference, hand-computed values, gradcheck of every op, and the error messages.
+#include <gtest/gtest.h>
+
+#include <ember/ember.hpp>
+
+#include "helpers.hpp"
+
+using namespace ember;
+using ember::testing::error_of;
+
+namespace {
+
+Tensor<double> leaf(const Shape& shape, std::uint64_t seed) {
+  Generator gen(seed);
+  auto x = randn<double>(shape, gen);
+  x.requires_grad_(true);
+  return x;
+}
+
+void expect_close(const Tensor<float>& a, const Tensor<double>& b, double tol) {
+  ASSERT_EQ(a.shape(), b.shape());
+  const auto av = a.contiguous().to_vector();
+  const auto bv = b.contiguous().to_vector();
+  for (std::size_t i = 0; i < av.size(); ++i) EXPECT_NEAR(av[i], bv[i], tol) << "element " << i;
+}
+
+autograd::TensorFunction conv_fn(Conv2dOptions o) {
+  return [o](const std::vector<AnyTensor>& in) {
+    return std::vector<AnyTensor>{conv2d(in[0].get<double>(), in[1].get<double>(), in[2].get<double>(), o)};
+  };
+}
+
+}  // namespace
+
+TEST(Conv2d, HandComputedValues) {
+  // A 3x3 input of 1..9 with a 2x2 kernel of ones sums each 2x2 block; bias adds 0.5.
+  auto x = arange<float>(1, 10).reshape({1, 1, 3, 3});
+  auto w = ones<float>({1, 1, 2, 2});
+  auto y = conv2d(x, w, tensor<float>({0.5f}));
+  EXPECT_EQ(y.shape(), (Shape{1, 1, 2, 2}));
+  EXPECT_EQ(y.to_vector(), (std::vector<float>{12.5f, 16.5f, 24.5f, 28.5f}));
+}
+
+TEST(Conv2d, OneDnnMatchesTheLoopReference) {
+  for (auto o : {Conv2dOptions{}, Conv2dOptions{{2, 1}, {1, 2}, {1, 1}, 1}, Conv2dOptions{{1, 1}, {2, 2}, {2, 2}, 1},
+                 Conv2dOptions{{2, 2}, {1, 1}, {1, 1}, 2}}) {
+    auto x = randn<double>({2, 4, 9, 7}).detach();
+    auto w = randn<double>({6, 4 / o.groups, 3, 3}).detach();
+    auto b = randn<double>({6}).detach();
+    auto ref = conv2d(x, w, b, o);
+    auto got = conv2d(x.to<float>(), w.to<float>(), b.to<float>(), o);
+    expect_close(got, ref, 1e-4);
+    // Backward: the gradients of sum(y * r) for a random r, from both paths.
+    auto r = randn<double>(ref.shape());
+    auto xf = x.to<float>(), wf = w.to<float>(), bf = b.to<float>();
+    for (auto* t : {&xf, &wf, &bf}) t->requires_grad_(true);
+    (conv2d(xf, wf, bf, o) * r.to<float>()).sum().backward();
+    auto xd = x.clone(), wd = w.clone(), bd = b.clone();
+    for (auto* t : {&xd, &wd, &bd}) t->requires_grad_(true);
+    (conv2d(xd, wd, std::optional(bd), o) * r).sum().backward();
+    expect_close(xf.grad(), xd.grad(), 1e-3);
+    expect_close(wf.grad(), wd.grad(), 1e-3);
+    expect_close(bf.grad(), bd.grad(), 1e-3);
+  }
+}
+
+TEST(Conv2d, Gradcheck) {
+  EXPECT_TRUE(autograd::gradcheck(conv_fn({}), {leaf({2, 2, 5, 4}, 1), leaf({3, 2, 2, 3}, 2), leaf({3}, 3)}));
+  EXPECT_TRUE(autograd::gradcheck(conv_fn({{2, 1}, {1, 1}, {2, 1}, 2}),
+                                  {leaf({1, 4, 6, 5}, 4), leaf({2, 2, 2, 2}, 5), leaf({2}, 6)}));
+}
+
+TEST(Conv2d, Errors) {
+  auto x = zeros<float>({1, 3, 8, 8});
+  EXPECT_NE(error_of<std::invalid_argument>([&] { conv2d(x, zeros<float>({4, 2, 3, 3})); })
+                .find("[conv2d] input of shape (1, 3, 8, 8) has 3 channels, but weight of shape (4, 2, 3, 3) with "
+                      "groups=1 expects 2"),
+            std::string::npos);
+  EXPECT_NE(error_of<std::invalid_argument>([&] { conv2d(zeros<float>({3, 8, 8}), zeros<float>({4, 3, 3, 3})); })
+                .find("expected a 4-d input (N, C, H, W), got shape (3, 8, 8)"),
+            std::string::npos);
+  EXPECT_NE(error_of<std::invalid_argument>([&] { conv2d(x, zeros<float>({4, 3, 9, 9})); })
+                .find("is smaller than the dilated kernel (9, 9)"),
+            std::string::npos);
+}
+
+TEST(Pool2d, HandComputedValues) {
+  auto x = arange<float>(0, 16).reshape({1, 1, 4, 4});
+  EXPECT_EQ(max_pool2d(x, {.kernel = {2, 2}}).to_vector(), (std::vector<float>{5, 7, 13, 15}));
+  EXPECT_EQ(avg_pool2d(x, {.kernel = {2, 2}}).to_vector(), (std::vector<float>{2.5f, 4.5f, 10.5f, 12.5f}));
+  EXPECT_EQ(adaptive_avg_pool2d(x, {1, 1}).to_vector(), (std::vector<float>{7.5f}));
+  // ceil_mode keeps a last, partial window; count_include_pad=false divides by the cells inside.
+  EXPECT_EQ(max_pool2d(x, {.kernel = {3, 3}, .stride = {2, 2}, .ceil_mode = true}).shape(), (Shape{1, 1, 2, 2}));
+  auto a = avg_pool2d(x, {.kernel = {2, 2}, .stride = {1, 1}, .padding = {1, 1}, .count_include_pad = false});
+  EXPECT_EQ(a.index({0, 0, 0, 0}).item(), 0.0f);
+  EXPECT_EQ(a.index({0, 0, 0, 1}).item(), 0.5f);
+}
+
+TEST(Pool2d, Gradcheck) {
+  auto f = [](auto op) {
+    return autograd::TensorFunction([op](const std::vector<AnyTensor>& in) {
+      return std::vector<AnyTensor>{op(in[0].get<double>())};
+    });
+  };
+  EXPECT_TRUE(autograd::gradcheck(f([](const Tensor<double>& x) {
+    return max_pool2d(x, {.kernel = {2, 3}, .stride = {1, 2}, .padding = {1, 1}, .dilation = {1, 1}});
+  }), {leaf({2, 2, 5, 6}, 7)}));
+  EXPECT_TRUE(autograd::gradcheck(f([](const Tensor<double>& x) {
+    return avg_pool2d(x, {.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}, .ceil_mode = true,
+                          .count_include_pad = false});
+  }), {leaf({1, 2, 6, 5}, 8)}));
+  EXPECT_TRUE(autograd::gradcheck(f([](const Tensor<double>& x) { return adaptive_avg_pool2d(x, {3, 2}); }),
+                                  {leaf({2, 1, 7, 5}, 9)}));
+}
+
+TEST(Pool2d, Errors) {
+  EXPECT_NE(error_of<std::invalid_argument>([] { max_pool2d(zeros<float>({1, 1, 2, 2}), {.kernel = {3, 3}}); })
+                .find("[max_pool2d] input of shape (1, 1, 2, 2) is too small for kernel_size (3, 3)"),
+            std::string::npos);
+  EXPECT_NE(error_of<std::invalid_argument>([] {
+              max_pool2d(zeros<float>({1, 1, 4, 4}), {.kernel = {2, 2}, .padding = {2, 2}});
+            }).find("at most half the kernel size"),
+            std::string::npos);
+}
+
+TEST(Linear, MatchesMatmulAndGradchecks) {
+  auto x = leaf({2, 3, 4}, 10), w = leaf({5, 4}, 11), b = leaf({5}, 12);
+  auto y = linear(x, w, b);
+  auto ref = matmul(x.detach(), w.detach().mT()) + b.detach();
+  expect_close(y.to<float>(), ref, 1e-6);
+  EXPECT_TRUE(autograd::gradcheck([](const std::vector<AnyTensor>& in) {
+    return std::vector<AnyTensor>{linear(in[0].get<double>(), in[1].get<double>(), in[2].get<double>())};
+  }, {x, w, b}));
+  EXPECT_TRUE(autograd::gradcheck([](const std::vector<AnyTensor>& in) {
+    return std::vector<AnyTensor>{linear(in[0].get<double>(), in[1].get<double>())};
+  }, {leaf({4}, 13), w}));
+  EXPECT_NE(error_of<std::invalid_argument>([] { linear(zeros<float>({2, 3}), zeros<float>({5, 4})); })
+                .find("[linear] input of shape (2, 3) does not match weight of shape (5, 4)"),
+            std::string::npos);
+}
+
+TEST(Normalization, BatchNormTrainsRunningStatsAndGradchecks) {
+  auto x = randn<double>({4, 3, 2, 2}).detach();
+  auto rm = zeros<double>({3}), rv = ones<double>({3});
+  auto y = batch_norm(x, rm, rv, std::nullopt, std::nullopt, true, 0.1, 1e-5);
+  // Each channel of y has mean 0 and biased variance 1 (up to eps).
+  auto m = y.mean({0, 2, 3}).to_vector();
+  auto v = y.var({0, 2, 3}, 0).to_vector();
+  for (int c = 0; c < 3; ++c) {
+    EXPECT_NEAR(m[c], 0.0, 1e-12);
+    EXPECT_NEAR(v[c], 1.0, 1e-3);
+  }
+  auto batch_mean = x.mean({0, 2, 3}).to_vector(), batch_var = x.var({0, 2, 3}, 1).to_vector();
+  for (int c = 0; c < 3; ++c) {
+    EXPECT_NEAR(rm.to_vector()[c], 0.1 * batch_mean[c], 1e-12);
+    EXPECT_NEAR(rv.to_vector()[c], 0.9 + 0.1 * batch_var[c], 1e-12);
+  }
+  EXPECT_TRUE(autograd::gradcheck([](const std::vector<AnyTensor>& in) {
+    return std::vector<AnyTensor>{batch_norm(in[0].get<double>(), std::nullopt, std::nullopt, in[1].get<double>(),
+                                             in[2].get<double>(), true, 0.1, 1e-5)};
+  }, {leaf({3, 2, 4}, 14), leaf({2}, 15), leaf({2}, 16)}));
+  EXPECT_NE(error_of<std::invalid_argument>([] {
+              batch_norm(zeros<float>({1, 3}), std::nullopt, std::nullopt, std::nullopt, std::nullopt, true, 0.1, 1e-5);
+            }).find("expected more than 1 value per channel when training"),
+            std::string::npos);
+}
+
+TEST(Normalization, LayerNormGradchecks) {
+  EXPECT_TRUE(autograd::gradcheck([](const std::vector<AnyTensor>& in) {
+    return std::vector<AnyTensor>{layer_norm(in[0].get<double>(), {3, 4}, in[1].get<double>(), in[2].get<double>(),
+                                             1e-5)};
+  }, {leaf({2, 3, 4}, 17), leaf({3, 4}, 18), leaf({3, 4}, 19)}));
+  EXPECT_NE(error_of<std::invalid_argument>([] {
+              layer_norm(zeros<float>({2, 5}), {4}, std::nullopt, std::nullopt, 1e-5);
+            }).find("[layer_norm] input of shape (2, 5) does not end with normalized_shape (4,)"),
+            std::string::npos);
+}
