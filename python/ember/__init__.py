@@ -15,7 +15,7 @@ from ._core import Tensor, _to_numpy
 from ._repr import tensor_repr as _tensor_repr
 from . import autograd, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from . import optim
+from . import metrics, optim
 from . import nn
 from .serialization import load, save
 

@@ -137,3 +137,107 @@ TEST(Optim, ConstructorErrors) {
                 .find("gradient shape"),
             std::string::npos);
 }
+
+namespace {
+
+// Runs `steps` Adam steps of sum((p - 1)^2 * w) from the parameters' current values.
+template <class Opt>
+void run_steps(Opt& opt, const std::vector<Tensor<double>>& params, int steps) {
+  for (int i = 0; i < steps; ++i) {
+    opt.zero_grad();
+    Tensor<double> loss = zeros<double>({});
+    for (std::size_t k = 0; k < params.size(); ++k) loss = loss + ((params[k] - 1.0).pow(2.0) * double(k + 1)).sum();
+    loss.backward();
+    opt.step();
+  }
+}
+
+std::vector<Tensor<double>> fresh_params() {
+  return {tensor<double>({0.5, -1.0, 2.0}).requires_grad_(), tensor<double>({3.0, 0.0}).requires_grad_()};
+}
+
+std::vector<Tensor<double>> copies(const std::vector<Tensor<double>>& ps) {
+  std::vector<Tensor<double>> out;
+  for (const auto& p : ps) out.push_back(p.detach().clone().requires_grad_());
+  return out;
+}
+
+}  // namespace
+
+TEST(Optim, StateDictResumesTrainingExactly) {
+  auto a = fresh_params();
+  optim::Adam<double> opt(a, {.lr = 0.05, .amsgrad = true});
+  run_steps(opt, a, 3);
+  const auto state = opt.state_dict();
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : state) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"state.0.exp_avg", "state.0.exp_avg_sq", "state.0.max_exp_avg_sq",
+                                            "state.0.step", "state.1.exp_avg", "state.1.exp_avg_sq",
+                                            "state.1.max_exp_avg_sq", "state.1.step"}));
+  EXPECT_EQ(state.at("state.1.step").get<std::int64_t>().item(), 3);
+  // a second optimizer over copies of the parameters, loaded with the state, continues identically
+  auto b = copies(a);
+  optim::Adam<double> resumed(b, {.lr = 0.05, .amsgrad = true});
+  resumed.load_state_dict(state);
+  run_steps(opt, a, 4);
+  run_steps(resumed, b, 4);
+  for (std::size_t k = 0; k < a.size(); ++k) EXPECT_EQ(a[k].to_vector(), b[k].to_vector());
+  EXPECT_EQ(resumed.state()[0].step, 7);
+  // the loaded state is a copy: the source optimizer's buffers were not shared
+  EXPECT_FALSE(resumed.state()[0].exp_avg.storage() == opt.state()[0].exp_avg.storage());
+}
+
+TEST(Optim, SgdAndRmspropStateDicts) {
+  auto a = fresh_params();
+  optim::SGD<double> sgd(a, {.lr = 0.01, .momentum = 0.9});
+  EXPECT_TRUE(sgd.state_dict().empty());  // no state before the first step
+  run_steps(sgd, a, 2);
+  auto b = copies(a);
+  optim::SGD<double> sgd2(b, {.lr = 0.01, .momentum = 0.9});
+  sgd2.load_state_dict(sgd.state_dict());
+  EXPECT_EQ(sgd.state_dict().size(), 2u);
+  run_steps(sgd, a, 2);
+  run_steps(sgd2, b, 2);
+  EXPECT_EQ(a[0].to_vector(), b[0].to_vector());
+
+  auto c = fresh_params();
+  optim::RMSprop<double> rms(c, {.lr = 0.01, .momentum = 0.5, .centered = true});
+  run_steps(rms, c, 2);
+  auto d = copies(c);
+  optim::RMSprop<double> rms2(d, {.lr = 0.01, .momentum = 0.5, .centered = true});
+  rms2.load_state_dict(rms.state_dict());
+  run_steps(rms, c, 3);
+  run_steps(rms2, d, 3);
+  EXPECT_EQ(c[1].to_vector(), d[1].to_vector());
+}
+
+TEST(Optim, LoadStateDictErrorsChangeNothing) {
+  auto a = fresh_params();
+  optim::Adam<double> opt(a, {.lr = 0.05});
+  run_steps(opt, a, 1);
+  const auto good = opt.state_dict();
+  auto b = fresh_params();
+  optim::Adam<double> other(b);
+  auto bad = good;
+  bad["state.1.exp_avg"] = AnyTensor(zeros<double>({3}));
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { other.load_state_dict(bad); }),
+            "[Adam.load_state_dict] 'state.1.exp_avg' has shape (3,) but parameter 1 has shape (2,)");
+  bad = good;
+  bad.erase("state.0.exp_avg_sq");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { other.load_state_dict(bad); }),
+            "[Adam.load_state_dict] the state of parameter 0 lacks 'exp_avg_sq'");
+  bad = good;
+  bad["state.5.exp_avg"] = AnyTensor(zeros<double>({3}));
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { other.load_state_dict(bad); }),
+            "[Adam.load_state_dict] key 'state.5.exp_avg' refers to parameter 5 but the optimizer has 2 parameters");
+  bad = good;
+  bad["state.0.momentum_buffer"] = AnyTensor(zeros<double>({3}));
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { other.load_state_dict(bad); }),
+            "[Adam.load_state_dict] unexpected key 'state.0.momentum_buffer' for Adam");
+  bad = good;
+  bad["lr"] = AnyTensor(zeros<double>({}));
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { other.load_state_dict(bad); }),
+            "[Adam.load_state_dict] unexpected key 'lr': expected 'state.<index>.<name>'");
+  EXPECT_FALSE(other.state()[0].exp_avg.defined());  // nothing was loaded
+  EXPECT_EQ(other.state()[0].step, 0);
+}

@@ -105,6 +105,13 @@ class Adam : public Optimizer<T> {
   const std::vector<State>& state() const { return state_; }
 
  protected:
+  std::vector<typename Optimizer<T>::Slot> state_slots(std::size_t i) override {
+    State& s = state_[i];
+    return {{"exp_avg", &s.exp_avg, true}, {"exp_avg_sq", &s.exp_avg_sq, true},
+            {"max_exp_avg_sq", &s.max_exp_avg_sq, options_.amsgrad}};
+  }
+  std::int64_t* state_step(std::size_t i) override { return &state_[i].step; }
+
   Adam(std::vector<Tensor<T>> params, AdamOptions options, bool decoupled, const char* name)
       : Optimizer<T>(std::move(params), name), options_(options), decoupled_(decoupled) {
     this->check_nonnegative(options_.lr, "learning rate");

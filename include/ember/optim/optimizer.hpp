@@ -2,10 +2,13 @@
 // Optimizer<T>: the parameter list, its checks and zero_grad shared by SGD, Adam, AdamW and RMSprop.
 // The update rules themselves are free functions (sgd_step, adam_step, rmsprop_step) over one parameter.
 #include <cmath>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "ember/autograd/node.hpp"
+#include "ember/core/any_tensor.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/tensor.hpp"
 #include "ember/ops/creation.hpp"
@@ -103,7 +106,96 @@ class Optimizer {
   /// The parameters, in the order given.
   const std::vector<Tensor<T>>& params() const { return params_; }
 
+  /// The per-parameter state as named tensors: "state.<i>.<buffer>" (copies) and "state.<i>.step"
+  /// (0-d int64) for each parameter i that has state; ready for io::save_safetensors. The
+  /// hyperparameters are not included: they come from the constructor's options.
+  std::map<std::string, AnyTensor> state_dict() const {
+    std::map<std::string, AnyTensor> out;
+    auto& self = const_cast<Optimizer&>(*this);
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      const std::string prefix = "state." + std::to_string(i) + ".";
+      bool any = false;
+      for (const Slot& s : self.state_slots(i))
+        if (s.tensor->defined()) {
+          out.emplace(prefix + s.name, AnyTensor(s.tensor->clone()));
+          any = true;
+        }
+      if (std::int64_t* step = self.state_step(i); step && (any || *step > 0))
+        out.emplace(prefix + "step", AnyTensor(full<std::int64_t>({}, *step)));
+    }
+    return out;
+  }
+
+  /// Replaces the per-parameter state with one from state_dict() of an optimizer of the same kind over
+  /// parameters of the same shapes. Every key, shape and parameter's state is checked before anything
+  /// changes; a parameter without keys starts afresh.
+  void load_state_dict(const std::map<std::string, AnyTensor>& state) {
+    const std::string op = std::string(name_) + ".load_state_dict";
+    std::vector<std::map<std::string, const AnyTensor*>> per_param(params_.size());
+    for (const auto& [key, t] : state) {
+      std::size_t i = 0, end = 0;
+      bool ok = key.starts_with("state.");
+      if (ok) {
+        try {
+          i = std::stoul(key.substr(6), &end);
+        } catch (const std::exception&) {
+          ok = false;
+        }
+      }
+      ok = ok && end > 0 && key.size() > 6 + end + 1 && key[6 + end] == '.';
+      EMBER_CHECK(ok, op.c_str(), "unexpected key '", key, "': expected 'state.<index>.<name>'");
+      EMBER_CHECK(i < params_.size(), op.c_str(), "key '", key, "' refers to parameter ", i, " but the optimizer has ",
+                  params_.size(), " parameters");
+      EMBER_CHECK(t.defined(), op.c_str(), "'", key, "' is an undefined tensor");
+      per_param[i].emplace(key.substr(7 + end), &t);
+    }
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      auto& given = per_param[i];
+      if (given.empty()) continue;
+      std::set<std::string> known;
+      for (const Slot& s : state_slots(i)) {
+        known.insert(s.name);
+        auto it = given.find(s.name);
+        EMBER_CHECK(it != given.end() || !s.required, op.c_str(), "the state of parameter ", i, " lacks '", s.name, "'");
+        if (it != given.end())
+          EMBER_CHECK(it->second->shape() == params_[i].shape(), op.c_str(), "'state.", i, ".", s.name, "' has shape ",
+                      it->second->shape(), " but parameter ", i, " has shape ", params_[i].shape());
+      }
+      if (state_step(i)) {
+        known.insert("step");
+        auto it = given.find("step");
+        EMBER_CHECK(it != given.end(), op.c_str(), "the state of parameter ", i, " lacks 'step'");
+        EMBER_CHECK(it->second->numel() == 1, op.c_str(), "'state.", i, ".step' must hold one number, got shape ",
+                    it->second->shape());
+      }
+      for (const auto& [name, t] : given)
+        EMBER_CHECK(known.count(name), op.c_str(), "unexpected key 'state.", i, ".", name, "' for ", name_);
+    }
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      const auto& given = per_param[i];
+      for (const Slot& s : state_slots(i)) {
+        auto it = given.find(s.name);
+        *s.tensor = it == given.end() ? Tensor<T>() : it->second->template as<T>().detach().clone();
+      }
+      if (std::int64_t* step = state_step(i)) {
+        auto it = given.find("step");
+        *step = it == given.end() ? 0 : it->second->template as<std::int64_t>().item();
+      }
+    }
+  }
+
  protected:
+  /// One state buffer of a parameter: its name, where it lives, and whether a loaded state must have it.
+  struct Slot {
+    const char* name;
+    Tensor<T>* tensor;
+    bool required;
+  };
+  /// The state buffers of parameter i (for state_dict and load_state_dict).
+  virtual std::vector<Slot> state_slots(std::size_t) { return {}; }
+  /// The step counter of parameter i, or null for optimizers without one.
+  virtual std::int64_t* state_step(std::size_t) { return nullptr; }
+
   /// Throws unless x >= 0, naming the hyperparameter.
   void check_nonnegative(double x, const char* what) const {
     EMBER_CHECK(x >= 0.0, name_, "invalid ", what, ": ", x, " (must be >= 0)");

@@ -101,6 +101,14 @@ class RMSprop : public Optimizer<T> {
   /// The state of each parameter, in parameter order.
   const std::vector<State>& state() const { return state_; }
 
+ protected:
+  std::vector<typename Optimizer<T>::Slot> state_slots(std::size_t i) override {
+    State& s = state_[i];
+    return {{"square_avg", &s.square_avg, true}, {"grad_avg", &s.grad_avg, options_.centered},
+            {"momentum_buffer", &s.momentum_buffer, options_.momentum > 0}};
+  }
+  std::int64_t* state_step(std::size_t i) override { return &state_[i].step; }
+
  private:
   RMSpropOptions options_;
   std::vector<State> state_;

@@ -70,6 +70,11 @@ class SGD : public Optimizer<T> {
   /// Per parameter momentum buffers (undefined before a parameter's first step or without momentum).
   const std::vector<Tensor<T>>& momentum_buffers() const { return buffers_; }
 
+ protected:
+  std::vector<typename Optimizer<T>::Slot> state_slots(std::size_t i) override {
+    return {{"momentum_buffer", &buffers_[i], false}};
+  }
+
  private:
   SGDOptions options_;
   std::vector<Tensor<T>> buffers_;

@@ -1,4 +1,7 @@
-"""Utilities, as ``torch.utils``: ``ember.utils.data`` holds datasets and the DataLoader."""
+"""Utilities, as ``torch.utils``: ``ember.utils.data`` holds datasets and the DataLoader; ``progress`` and
+``History`` are the training-loop helpers (a tqdm bar with running metric means, per-epoch curves)."""
 from . import data
+from .history import History
+from .progress import Progress, progress
 
-__all__ = ["data"]
+__all__ = ["data", "History", "Progress", "progress"]
