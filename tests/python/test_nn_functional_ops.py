@@ -151,3 +151,12 @@ def test_errors(fn, exc, msg):
     with pytest.raises(exc) as info:
         fn()
     assert msg in str(info.value)
+
+
+def test_max_pool2d_propagates_nan_like_torch(torch):
+    x = np.arange(32, dtype=np.float32).reshape(1, 2, 4, 4)
+    x[0, 0, 1, 2] = np.nan
+    for dtype in (np.float32, np.float64):
+        ours = ember.max_pool2d(ember.from_numpy(x.astype(dtype)), 2).numpy()
+        theirs = torch.nn.functional.max_pool2d(torch.from_numpy(x.astype(dtype)), 2).numpy()
+        np.testing.assert_array_equal(ours, theirs)  # NaN where the window holds one, as torch

@@ -1,13 +1,12 @@
 #pragma once
 // 2-d pooling over (N, C, H, W) tensors: max_pool2d, avg_pool2d, adaptive_avg_pool2d, with PyTorch's
-// output sizes (ceil_mode, count_include_pad). float32 max and average pooling run on oneDNN
-// (backend/onednn/pool.hpp); float64 and adaptive pooling on the loops of backend/eigen/pool.hpp (legend there).
+// output sizes (ceil_mode, count_include_pad). Kernels: backend/eigen/pool.hpp (the legend there, and
+// why not oneDNN).
 #include <array>
 #include <cstdint>
 
 #include "ember/autograd/node.hpp"
 #include "ember/backend/eigen/pool.hpp"
-#include "ember/backend/onednn/pool.hpp"
 #include "ember/core/tensor.hpp"
 
 namespace ember {
@@ -66,23 +65,9 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Pool2dOptions& o) {
   const detail::PoolGeometry p = detail::pool2d_geometry(x, o, "max_pool2d");
   const Tensor<T> xc = x.contiguous();
   auto y = Tensor<T>::empty({x.size(0), x.size(1), p.oh, p.ow}, x.device());
-  const bool grad = autograd::needs_grad(x);
-  if constexpr (std::is_same_v<T, float>) {
-    if (y.numel() > 0) {
-      auto ws = detail::onednn::pool2d_forward(xc.data(), y.data(), p, detail::onednn::PoolKind::max, x.size(0), grad);
-      if (grad)
-        autograd::record("max_pool2d", y, [ws, p, n = x.size(0), shape = x.shape()](const Tensor<T>& g) {
-          const Tensor<T> dy = g.contiguous();
-          auto dx = Tensor<T>::empty(shape, g.device());
-          detail::onednn::pool2d_backward(dy.data(), dx.data(), p, detail::onednn::PoolKind::max, n, ws);
-          return dx;
-        }, x);
-      return y;
-    }
-  }
   auto argmax = Tensor<std::int64_t>::empty(y.shape(), x.device());
   detail::max_pool2d_forward_loop(xc.data(), y.data(), argmax.data(), p);
-  if (grad)
+  if (autograd::needs_grad(x))
     autograd::record("max_pool2d", y, [argmax, p, shape = x.shape()](const Tensor<T>& g) {
       const Tensor<T> dy = g.contiguous();
       auto dx = Tensor<T>::empty(shape, g.device());
@@ -100,26 +85,11 @@ Tensor<T> avg_pool2d(const Tensor<T>& x, const Pool2dOptions& o) {
   const detail::PoolGeometry p = detail::pool2d_geometry(x, o, "avg_pool2d");
   const Tensor<T> xc = x.contiguous();
   auto y = Tensor<T>::empty({x.size(0), x.size(1), p.oh, p.ow}, x.device());
-  // oneDNN divides a window by the kernel size or by its cells inside the input; PyTorch's
-  // ceil_mode windows that hang past the padding count only part of it, so those stay on the loop.
-  const bool onednn = std::is_same_v<T, float> && y.numel() > 0 && !o.ceil_mode;
-  const auto kind = o.count_include_pad ? detail::onednn::PoolKind::avg_include_pad
-                                        : detail::onednn::PoolKind::avg_exclude_pad;
-  if constexpr (std::is_same_v<T, float>) {
-    if (onednn) detail::onednn::pool2d_forward(xc.data(), y.data(), p, kind, x.size(0), false);
-  }
-  if (!onednn) detail::avg_pool2d_forward_loop(xc.data(), y.data(), p, o.count_include_pad);
+  detail::avg_pool2d_forward_loop(xc.data(), y.data(), p, o.count_include_pad);
   if (autograd::needs_grad(x))
-    autograd::record("avg_pool2d", y, [p, onednn, kind, n = x.size(0), inc = o.count_include_pad,
-                                       shape = x.shape()](const Tensor<T>& g) {
+    autograd::record("avg_pool2d", y, [p, inc = o.count_include_pad, shape = x.shape()](const Tensor<T>& g) {
       const Tensor<T> dy = g.contiguous();
       auto dx = Tensor<T>::empty(shape, g.device());
-      if constexpr (std::is_same_v<T, float>) {
-        if (onednn) {
-          detail::onednn::pool2d_backward(dy.data(), dx.data(), p, kind, n, nullptr);
-          return dx;
-        }
-      }
       detail::avg_pool2d_backward_loop(dy.data(), dx.data(), p, inc);
       return dx;
     }, x);
