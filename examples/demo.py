@@ -37,8 +37,8 @@ def digits_split(seed: int = 0, test_fraction: float = 0.2):
 def make_model() -> nn.Module:
     """The demo CNN; examples/train_digits builds the same layers in C++."""
     return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+        nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
         nn.MaxPool2d(2), nn.Flatten(),
         nn.Linear(32 * 4 * 4, 64), nn.ReLU(),
         nn.Linear(64, 10),

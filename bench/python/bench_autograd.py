@@ -24,16 +24,13 @@ autograd) is skipped. ``--json PATH`` writes every number, with the machine and 
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import statistics
 import subprocess
 import sys
 
 import numpy as np
 
-from bench_ops import arg_parser, ember, fmt, machine_info, measure, torch, write_json
+from bench_ops import ember, fmt, machine_info, measure, time_in_workers, torch, worker_main
 
 BATCH, IN, HIDDEN, CLASSES = 64, 64, 256, 10
 TARGET_RATIO = 0.5
@@ -108,28 +105,17 @@ def worker(lib_name: str, threads: int, repeat: int, target_s: float) -> dict:
     return {key: measure({lib_name: built[key]}, None, repeat, target_s)[lib_name] for key, _ in WORKLOADS}
 
 
-def in_subprocess(*args: str) -> str:
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], check=True, capture_output=True,
-                         text=True)
-    return out.stdout
-
-
 def run(quick: bool, threads: int) -> dict:
     libs = [name for name, ok in (("ember", ember_has_autograd()), ("torch", torch is not None)) if ok]
+    script = os.path.abspath(__file__)
     if len(libs) == 2:
-        in_subprocess("--check")
+        subprocess.run([sys.executable, script, "--check"], check=True)
     rounds, repeat, target_s = (3, 5, 0.05) if quick else (5, 9, 0.2)
-    samples = {lib: {key: [] for key, _ in WORKLOADS} for lib in libs}
-    for _ in range(rounds):
-        for lib in libs:
-            times = json.loads(in_subprocess("--worker", lib, "--threads", str(threads), "--repeat", str(repeat),
-                                             "--target-s", str(target_s)))
-            for key, t in times.items():
-                samples[lib][key].append(t)
+    times = time_in_workers(script, libs, [key for key, _ in WORKLOADS], rounds, repeat, target_s, threads)
     rows = []
     for key, label in WORKLOADS:
         row = {"workload": label, "unit": "us/step"}
-        row.update({lib: statistics.median(samples[lib][key]) * 1e6 for lib in libs})
+        row.update({lib: times[lib][key] * 1e6 for lib in libs})
         row["ratio_ember_torch"] = row["ember"] / row["torch"] if "ember" in row and "torch" in row else None
         rows.append(row)
     return {"machine": machine_info(threads), "quick": quick, "target_ratio": TARGET_RATIO,
@@ -156,22 +142,8 @@ def print_table(result: dict) -> None:
 
 
 def main(argv=None) -> int:
-    p = arg_parser(__doc__, "a few-second run: fewer, shorter repetitions")
-    p.add_argument("--worker", choices=["ember", "torch"], help=argparse.SUPPRESS)  # internal: time one library
-    p.add_argument("--check", action="store_true", help=argparse.SUPPRESS)  # internal: compare ember with torch
-    p.add_argument("--repeat", type=int, default=9, help=argparse.SUPPRESS)
-    p.add_argument("--target-s", type=float, default=0.2, help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
-    if args.check:
-        check_agree(problem())
-        return 0
-    if args.worker:
-        print(json.dumps(worker(args.worker, args.threads, args.repeat, args.target_s)))
-        return 0
-    result = run(args.quick, args.threads)
-    print_table(result)
-    write_json(result, args.json)
-    return 0
+    return worker_main(argv, __doc__, "a few-second run: fewer, shorter repetitions", lambda: check_agree(problem()),
+                       worker, run, print_table)
 
 
 if __name__ == "__main__":

@@ -245,6 +245,42 @@ def write_json(result: dict, path: str | None) -> None:
     print(f"# wrote {path}")
 
 
+def time_in_workers(script: str, libs: list, keys: list, rounds: int, repeat: int, target_s: float,
+                    threads: int) -> dict:
+    """{lib: {key: median seconds}}: each library timed by `script --worker LIB` in a process of its own,
+    the libraries taking turns over `rounds` (two OpenMP runtimes in one process slow each other);
+    each figure is the median over the rounds of the worker's median."""
+    samples = {lib: {key: [] for key in keys} for lib in libs}
+    for _ in range(rounds):
+        for lib in libs:
+            out = subprocess.run([sys.executable, script, "--worker", lib, "--threads", str(threads), "--repeat",
+                                  str(repeat), "--target-s", str(target_s)], check=True, capture_output=True, text=True)
+            for key, t in json.loads(out.stdout).items():
+                samples[lib][key].append(t)
+    return {lib: {key: statistics.median(v) for key, v in per.items()} for lib, per in samples.items()}
+
+
+def worker_main(argv, doc: str, quick_help: str, check, worker, run, print_table) -> int:
+    """main() of a benchmark that times each library in its own process: `--check` runs check(),
+    `--worker LIB` prints worker(LIB, threads, repeat, target_s) as JSON, otherwise run(quick, threads)
+    is printed and written as JSON."""
+    p = arg_parser(doc, quick_help)
+    p.add_argument("--worker", choices=["ember", "torch"], help=argparse.SUPPRESS)  # internal: time one library
+    p.add_argument("--check", action="store_true", help=argparse.SUPPRESS)  # internal: compare ember with torch
+    p.add_argument("--repeat", type=int, default=7, help=argparse.SUPPRESS)
+    p.add_argument("--target-s", type=float, default=0.2, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.check:
+        check()
+    elif args.worker:
+        print(json.dumps(worker(args.worker, args.threads, args.repeat, args.target_s)))
+    else:
+        result = run(args.quick, args.threads)
+        print_table(result)
+        write_json(result, args.json)
+    return 0
+
+
 def arg_parser(doc: str, quick_help: str) -> argparse.ArgumentParser:
     """The options every benchmark script takes: --quick, --json PATH, --threads N."""
     p = argparse.ArgumentParser(description=doc.split("\n\n")[0])

@@ -10,7 +10,7 @@ differs), in float32 on scikit-learn's digits with batch size 64:
 
 - MLP step: ``Linear(64, 256), ReLU, Linear(256, 10)``, cross-entropy, ``zero_grad``, ``backward``,
   ``Adam.step`` on one batch of flattened 8x8 images (target: ember <= 0.5x PyTorch's time);
-- CNN step: the demo's CNN (examples/demo.py: two 3x3 convolutions, max-pool, two linear layers), same
+- CNN step: the demo's CNN (examples/demo.py: two 3x3 convolutions with batch norm, max-pool, two linear layers), same
   step (target <= 0.8x);
 - CNN epoch: one epoch of the demo (a shuffled DataLoader over the 1,438 training images, then the steps).
 
@@ -20,16 +20,13 @@ Before timing, one step of each model is compared between the libraries from the
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import statistics
 import subprocess
 import sys
 
 import numpy as np
 
-from bench_ops import arg_parser, ember, fmt, machine_info, measure, torch, write_json
+from bench_ops import ember, fmt, machine_info, measure, time_in_workers, torch, worker_main
 
 BATCH = 64
 TARGETS = {"mlp_step": 0.5, "cnn_step": 0.8, "cnn_epoch": None}
@@ -48,7 +45,8 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
 def models(lib) -> dict:
     nn = lib.nn
     mlp = nn.Sequential(nn.Flatten(), nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
-    cnn = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+    cnn = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+                        nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 4 * 4, 64), nn.ReLU(), nn.Linear(64, 10))
     return {"mlp": mlp, "cnn": cnn}
 
@@ -119,29 +117,18 @@ def worker(lib_name: str, threads: int, repeat: int, target_s: float) -> dict:
     return {key: measure({lib_name: built[key]}, None, repeat, target_s)[lib_name] for key, _, _ in WORKLOADS}
 
 
-def in_subprocess(*args: str) -> str:
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], check=True, capture_output=True,
-                         text=True)
-    return out.stdout
-
-
 def run(quick: bool, threads: int) -> dict:
     libs = [name for name, mod in (("ember", ember), ("torch", torch)) if mod is not None]
+    script = os.path.abspath(__file__)
     if len(libs) == 2:
-        in_subprocess("--check")
+        subprocess.run([sys.executable, script, "--check"], check=True)
     rounds, repeat, target_s = (2, 3, 0.05) if quick else (5, 7, 0.3)
-    samples = {lib: {key: [] for key, _, _ in WORKLOADS} for lib in libs}
-    for _ in range(rounds):
-        for lib in libs:
-            times = json.loads(in_subprocess("--worker", lib, "--threads", str(threads), "--repeat", str(repeat),
-                                             "--target-s", str(target_s)))
-            for key, t in times.items():
-                samples[lib][key].append(t)
+    times = time_in_workers(script, libs, [key for key, _, _ in WORKLOADS], rounds, repeat, target_s, threads)
     rows = []
     for key, label, unit in WORKLOADS:
         scale = 1e3 if unit.startswith("ms") else 1e6
         row = {"workload": label, "unit": unit, "target_ratio": TARGETS[key]}
-        row.update({lib: statistics.median(samples[lib][key]) * scale for lib in libs})
+        row.update({lib: times[lib][key] * scale for lib in libs})
         row["ratio_ember_torch"] = row["ember"] / row["torch"] if "ember" in row and "torch" in row else None
         rows.append(row)
     return {"machine": machine_info(threads), "quick": quick, "batch": BATCH, "rows": rows}
@@ -161,22 +148,8 @@ def print_table(result: dict) -> None:
 
 
 def main(argv=None) -> int:
-    p = arg_parser(__doc__, "a short run: fewer, shorter repetitions")
-    p.add_argument("--worker", choices=["ember", "torch"], help=argparse.SUPPRESS)
-    p.add_argument("--check", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--repeat", type=int, default=7, help=argparse.SUPPRESS)
-    p.add_argument("--target-s", type=float, default=0.3, help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
-    if args.check:
-        check_agree()
-        return 0
-    if args.worker:
-        print(json.dumps(worker(args.worker, args.threads, args.repeat, args.target_s)))
-        return 0
-    result = run(args.quick, args.threads)
-    print_table(result)
-    write_json(result, args.json)
-    return 0
+    return worker_main(argv, __doc__, "a short run: fewer, shorter repetitions", check_agree, worker, run,
+                       print_table)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ def test_demo_trains_saves_reloads_and_plots(tmp_path, capsys, monkeypatch):
     png = (tmp_path / "loss.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
     checkpoint = ember.load(tmp_path / "digits.safetensors")
-    assert checkpoint["epoch"] == 15 and "0.weight" in checkpoint["model"]
+    assert checkpoint["epoch"] == 15 and "1.running_mean" in checkpoint["model"]
     assert checkpoint["optimizer"]["param_groups"][0]["lr"] == 2e-3
     split = ember.load(tmp_path / "digits_split.safetensors")
     assert tuple(split["x_train"].shape) == (1438, 1, 8, 8) and split["y_test"].dtype == ember.int64
