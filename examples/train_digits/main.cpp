@@ -1,6 +1,7 @@
 // train_digits: the C++ twin of ember's Python demo. Trains the demo CNN on scikit-learn's digits
 // (written by make_data.py) with Adam, prints the loss per epoch and the test accuracy, and saves the
-// weights under the state dict names of the Python model (an nn.Sequential: "0.weight", ...).
+// weights and batch-norm statistics under the state dict names of the Python model (an nn.Sequential:
+// "0.weight", "1.running_mean", ...).
 //
 //   train_digits <data.safetensors> [<checkpoint_out.safetensors>] [--epochs 15] [--seed 0]
 #include <chrono>
@@ -56,13 +57,15 @@ Args parse(int argc, char** argv) {
 }
 
 // The demo CNN, layer for layer as the Python model (indices as nn.Sequential numbers them):
-// 0 Conv2d(1, 16, 3, padding=1), 1 ReLU, 2 Conv2d(16, 32, 3, padding=1), 3 ReLU, 4 MaxPool2d(2),
-// 5 Flatten, 6 Linear(32*4*4, 64), 7 ReLU, 8 Linear(64, 10).
+// 0 Conv2d(1, 16, 3, padding=1), 1 BatchNorm2d(16), 2 ReLU, 3 Conv2d(16, 32, 3, padding=1), 4 BatchNorm2d(32),
+// 5 ReLU, 6 MaxPool2d(2), 7 Flatten, 8 Linear(32*4*4, 64), 9 ReLU, 10 Linear(64, 10).
 nn::Sequential<float> make_model(ember::Generator& gen) {
   nn::Sequential<float> model;
   model.push_back(nn::Conv2d<float>(1, 16, 3, {.padding = {1, 1}}, gen));
+  model.push_back(nn::BatchNorm2d<float>(16));
   model.push_back(nn::ReLU<float>());
   model.push_back(nn::Conv2d<float>(16, 32, 3, {.padding = {1, 1}}, gen));
+  model.push_back(nn::BatchNorm2d<float>(32));
   model.push_back(nn::ReLU<float>());
   model.push_back(nn::MaxPool2d<float>(2));
   model.push_back(nn::Flatten<float>());

@@ -57,12 +57,16 @@ def test_train_digits_cpp_trains_and_saves(program, digits_file, tmp_path):
     assert match, run.stdout
     assert float(match.group(1)) > 80.0, run.stdout
     state = ember.load(ckpt)
-    assert sorted(state) == sorted(f"{i}.{p}" for i in (0, 2, 6, 8) for p in ("weight", "bias"))
-    assert state["0.weight"].shape == (16, 1, 3, 3) and state["6.weight"].shape == (64, 512)
+    bn = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")
+    assert sorted(state) == sorted([f"{i}.{p}" for i in (0, 3, 8, 10) for p in ("weight", "bias")] +
+                                   [f"{i}.{p}" for i in (1, 4) for p in bn])
+    assert state["0.weight"].shape == (16, 1, 3, 3) and state["8.weight"].shape == (64, 512)
+    assert state["4.running_var"].shape == (32,) and state["4.num_batches_tracked"].item() == 3 * 23
     # the same model in Python loads the weights and gets the accuracy the C++ program printed
     nn = ember.nn
-    model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
-                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 4 * 4, 64), nn.ReLU(), nn.Linear(64, 10))
+    model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+                          nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(32 * 4 * 4, 64), nn.ReLU(), nn.Linear(64, 10))
     model.load_state_dict(state)
     model.eval()
     data = ember.load(digits_file)
