@@ -269,3 +269,153 @@ TEST(NnLoss, MseLoss) {
   EXPECT_EQ(error_of<std::invalid_argument>([&] { nn::mse_loss(a, zeros<double>({2})); }),
             "[mse_loss] input and target must have the same shape, got (3,) and (2,)");
 }
+
+// --- layers on the functional ops ---
+
+TEST(NnLinear, ForwardMatchesHandComputationAndInitIsPyTorchs) {
+  nn::Linear<double> fc(2, 3);
+  EXPECT_EQ(names_of(fc.named_parameters()), (std::vector<std::string>{"weight", "bias"}));
+  EXPECT_EQ(fc.weight.shape(), (Shape{3, 2}));
+  for (double w : fc.weight.to_vector()) EXPECT_LE(std::abs(w), 1 / std::sqrt(2.0));  // kaiming_uniform_(a=sqrt 5)
+  for (double b : fc.bias.to_vector()) EXPECT_LE(std::abs(b), 1 / std::sqrt(2.0));
+  fc.weight.detach().copy_(tensor<double>({1, 2, 3, 4, 5, 6}).reshape({3, 2}));
+  fc.bias.detach().copy_(tensor<double>({0.5, -1, 0}));
+  auto y = fc(tensor<double>({1, 1, 2, -1}).reshape({2, 2}));  // x W^T + b
+  EXPECT_EQ(y.to_vector(), (std::vector<double>{3.5, 6, 11, 0.5, 1, 4}));
+  EXPECT_EQ(fc(zeros<double>({4, 5, 2})).shape(), (Shape{4, 5, 3}));
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { fc(zeros<double>({4, 3})); }),
+            "[Linear] expected input of shape (*, 2), got shape (4, 3)");
+  nn::Linear<float> nobias(4, 2, false);
+  EXPECT_EQ(names_of(nobias.named_parameters()), (std::vector<std::string>{"weight"}));
+  EXPECT_EQ(nobias.repr(), "Linear(in_features=4, out_features=2, bias=false)");
+  Generator g1(7), g2(7);
+  EXPECT_EQ(nn::Linear<float>(8, 4, true, g1).weight.to_vector(), nn::Linear<float>(8, 4, true, g2).weight.to_vector());
+}
+
+TEST(NnConv2d, ForwardMatchesHandComputation) {
+  nn::Conv2d<double> conv(1, 1, 2, {.padding = {1, 1}});
+  EXPECT_EQ(conv.weight.shape(), (Shape{1, 1, 2, 2}));
+  for (double w : conv.weight.to_vector()) EXPECT_LE(std::abs(w), 0.5);  // 1/sqrt(fan_in = 4)
+  conv.weight.detach().copy_(tensor<double>({1, 0, 0, -1}).reshape({1, 1, 2, 2}));
+  conv.bias.detach().fill_(0.5);
+  // x = 1..9 as 3x3; out[i][j] = xp[i][j] - xp[i+1][j+1] + 0.5 over the zero-padded input (4x4 output)
+  auto x = arange<double>(1, 10).reshape({1, 1, 3, 3});
+  auto y = conv(x);
+  ASSERT_EQ(y.shape(), (Shape{1, 1, 4, 4}));
+  const auto v = y.to_vector();
+  EXPECT_DOUBLE_EQ(v[0], 0 - 1 + 0.5);   // only x[0][0] under w[1][1]
+  EXPECT_DOUBLE_EQ(v[5], 1 - 5 + 0.5);   // interior: x[0][0] - x[1][1]
+  EXPECT_DOUBLE_EQ(v[15], 9 - 0 + 0.5);  // only x[2][2] under w[0][0]
+  EXPECT_EQ(conv(x.reshape({1, 3, 3})).shape(), (Shape{1, 4, 4}));  // unbatched input
+  nn::Conv2d<double> strided(1, 1, 2, {.stride = {2, 2}, .padding = {1, 1}, .bias = false});
+  strided.weight.detach().copy_(tensor<double>({1, 0, 0, -1}).reshape({1, 1, 2, 2}));
+  EXPECT_EQ(strided(x).to_vector(), (std::vector<double>{-1, -3, -7, -4}));
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { conv(zeros<double>({2, 3, 4, 4})); }),
+            "[Conv2d] expected input of shape (N, 1, H, W) or (1, H, W), got shape (2, 3, 4, 4)");
+  EXPECT_EQ(error_of<std::invalid_argument>([] { nn::Conv2d<float>(3, 4, 3, {.groups = 2}); }),
+            "[Conv2d] in_channels (3) and out_channels (4) must be divisible by groups (2)");
+  nn::Conv2d<float> c(16, 32, 3, {.padding = {1, 1}});
+  EXPECT_EQ(c.repr(), "Conv2d(16, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))");
+  EXPECT_EQ(c.state_dict().at("weight").shape(), (Shape{32, 16, 3, 3}));
+}
+
+TEST(NnPooling, MaxAvgAndAdaptive) {
+  auto x = arange<double>(0, 16).reshape({1, 1, 4, 4});
+  EXPECT_EQ(nn::MaxPool2d<double>(2)(x).to_vector(), (std::vector<double>{5, 7, 13, 15}));
+  EXPECT_EQ(nn::AvgPool2d<double>(2)(x).to_vector(), (std::vector<double>{2.5, 4.5, 10.5, 12.5}));
+  auto a = nn::AdaptiveAvgPool2d<double>(1)(x);
+  EXPECT_EQ(a.shape(), (Shape{1, 1, 1, 1}));
+  EXPECT_DOUBLE_EQ(a.item(), 7.5);
+  EXPECT_EQ(nn::MaxPool2d<double>(2)(x.reshape({1, 4, 4})).shape(), (Shape{1, 2, 2}));
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { nn::MaxPool2d<double>(2)(zeros<double>({4, 4})); }),
+            "[MaxPool2d] expected input of shape (N, C, H, W) or (C, H, W), got shape (4, 4)");
+  EXPECT_EQ(nn::MaxPool2d<float>(2).repr(), "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))");
+}
+
+TEST(NnNormalization, BatchNorm2dTrainsRunningStatsAndEvalUsesThem) {
+  nn::BatchNorm2d<double> bn(2);
+  EXPECT_EQ(names_of(bn.state_dict()), (std::vector<std::string>{"bias", "num_batches_tracked", "running_mean",
+                                                                 "running_var", "weight"}));
+  EXPECT_TRUE(bn.state_dict().at("num_batches_tracked").is<std::int64_t>());
+  Generator gen(1);
+  auto x = randn<double>({8, 2, 3, 3}, gen) * 2.0 + 3.0;
+  auto y = bn(x);
+  const auto m = y.mean({0, 2, 3}).to_vector();
+  EXPECT_NEAR(m[0], 0, 1e-12);
+  EXPECT_NEAR(y.var({0, 2, 3}, 0).to_vector()[1], 1, 1e-3);
+  EXPECT_EQ(*bn.num_batches_tracked.data(), 1);
+  const auto batch_mean = x.mean({0, 2, 3}).to_vector();
+  EXPECT_NEAR(bn.running_mean.to_vector()[0], 0.1 * batch_mean[0], 1e-12);
+  bn.eval();  // (x - running_mean) / sqrt(running_var + eps)
+  auto z = bn(x);
+  const double rm = bn.running_mean.to_vector()[0], rv = bn.running_var.to_vector()[0];
+  EXPECT_NEAR(z.to_vector()[0], (x.to_vector()[0] - rm) / std::sqrt(rv + 1e-5), 1e-12);
+  EXPECT_EQ(*bn.num_batches_tracked.data(), 1);
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { bn(zeros<double>({2, 3, 4, 4})); }),
+            "[BatchNorm2d] expected input of shape (N, 2, H, W), got shape (2, 3, 4, 4)");
+}
+
+TEST(NnNormalization, LayerNorm) {
+  nn::LayerNorm<double> ln({4});
+  auto x = tensor<double>({1, 2, 3, 4, -1, 0, 0, 5}).reshape({2, 4});
+  auto y = ln(x);
+  const auto v = y.to_vector();
+  const double sd = std::sqrt(1.25 + 1e-5);
+  EXPECT_NEAR(v[0], -1.5 / sd, 1e-12);
+  EXPECT_NEAR(y.mean(1).to_vector()[1], 0.0, 1e-12);
+  EXPECT_EQ(names_of(ln.named_parameters()), (std::vector<std::string>{"weight", "bias"}));
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { ln(zeros<double>({4, 3})); }),
+            "[LayerNorm] expected input whose trailing dims are (4,), got shape (4, 3)");
+}
+
+TEST(NnTraining, AdamLowersTheLossOfASmallNetwork) {
+  // Two Gaussian blobs per class in 2-D, classified by Linear -> Tanh -> Linear with cross-entropy.
+  Generator gen(0);
+  const std::int64_t n = 128;
+  auto x = randn<float>({n, 2}, gen);
+  auto label = tensor<std::int64_t>(std::vector<std::int64_t>(n, 0));
+  {
+    auto lv = label.data();
+    auto xv = x.data();
+    for (std::int64_t i = 0; i < n; ++i) {
+      lv[i] = i % 2;
+      xv[2 * i] += lv[i] ? 2.0f : -2.0f;  // the class decides the side
+      xv[2 * i + 1] *= 0.5f;
+    }
+  }
+  nn::Sequential<float> model;
+  model.push_back(nn::Linear<float>(2, 16, true, gen));
+  model.push_back(nn::Tanh<float>());
+  model.push_back(nn::Linear<float>(16, 2, true, gen));
+  optim::Adam<float> opt(model.parameters(), {.lr = 1e-2});
+  float first = 0, last = 0;
+  for (int step = 0; step < 100; ++step) {
+    opt.zero_grad();
+    auto loss = nn::cross_entropy(model(x), label);
+    loss.backward();
+    opt.step();
+    (step == 0 ? first : last) = loss.item();
+  }
+  EXPECT_LT(last, 0.2f * first);
+  NoGradGuard g;
+  const double acc = static_cast<double>(model(x).argmax(1).eq(label).sum().item()) / n;
+  EXPECT_GT(acc, 0.95);
+}
+
+TEST(NnTraining, GradientsReachEveryLayerOfACnn) {
+  Generator gen(2);
+  nn::Sequential<float> cnn;
+  cnn.push_back(nn::Conv2d<float>(1, 4, 3, {.padding = {1, 1}}, gen));
+  cnn.push_back(nn::ReLU<float>());
+  cnn.push_back(nn::MaxPool2d<float>(2));
+  cnn.push_back(nn::Flatten<float>());
+  cnn.push_back(nn::Linear<float>(4 * 4 * 4, 3, true, gen));
+  auto x = randn<float>({5, 1, 8, 8}, gen);
+  auto loss = nn::cross_entropy(cnn(x), tensor<std::int64_t>({0, 1, 2, 0, 1}));
+  loss.backward();
+  for (const auto& [name, p] : cnn.named_parameters()) {
+    ASSERT_TRUE(p.grad().defined()) << name;
+    EXPECT_GT(p.grad().abs().sum().item(), 0.0f) << name;
+  }
+  EXPECT_EQ(names_of(cnn.state_dict()), (std::vector<std::string>{"0.bias", "0.weight", "4.bias", "4.weight"}));
+}

@@ -1,0 +1,95 @@
+#pragma once
+// Conv2d<T>: 2-D convolution over (N, C, H, W), as torch.nn.Conv2d (weight (O, C/groups, kH, kW), bias (O)).
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <sstream>
+
+#include "ember/nn/init.hpp"
+#include "ember/nn/module.hpp"
+#include "ember/ops/conv.hpp"
+
+namespace ember::nn {
+
+/// Conv2d's settings besides the channels and kernel size (torch.nn.Conv2d's defaults).
+struct Conv2dOptions {
+  std::array<std::int64_t, 2> stride{1, 1};
+  std::array<std::int64_t, 2> padding{0, 0};
+  std::array<std::int64_t, 2> dilation{1, 1};
+  std::int64_t groups = 1;
+  bool bias = true;
+};
+
+/// A 2-D convolution layer: x (N, in_channels, H, W) (or unbatched (C, H, W)) -> (N, out_channels, H', W'),
+/// initialised as PyTorch does (kaiming_uniform_ with a = sqrt(5), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))).
+/// `Conv2d<float>(1, 16, 3, {.padding = {1, 1}})`.
+template <FloatElement T = float>
+class Conv2d : public Module<T> {
+ public:
+  Conv2d(std::int64_t in_channels, std::int64_t out_channels, std::array<std::int64_t, 2> kernel_size,
+         Conv2dOptions options = {}, Generator& gen = default_generator())
+      : Module<T>("Conv2d"), in_channels(in_channels), out_channels(out_channels), kernel_size(kernel_size),
+        options(options) {
+    const std::int64_t g = options.groups;
+    EMBER_CHECK(in_channels > 0 && out_channels > 0, "Conv2d", "in_channels and out_channels must be positive, got ",
+                in_channels, " and ", out_channels);
+    EMBER_CHECK(kernel_size[0] > 0 && kernel_size[1] > 0, "Conv2d", "kernel_size must be positive, got (",
+                kernel_size[0], ", ", kernel_size[1], ")");
+    EMBER_CHECK(g > 0 && in_channels % g == 0 && out_channels % g == 0, "Conv2d", "in_channels (", in_channels,
+                ") and out_channels (", out_channels, ") must be divisible by groups (", g, ")");
+    for (int i = 0; i < 2; ++i)
+      EMBER_CHECK(options.stride[i] > 0 && options.dilation[i] > 0 && options.padding[i] >= 0, "Conv2d",
+                  "stride and dilation must be positive and padding non-negative");
+    weight = this->register_parameter("weight",
+                                      Tensor<T>::empty({out_channels, in_channels / g, kernel_size[0], kernel_size[1]}));
+    if (options.bias) bias = this->register_parameter("bias", Tensor<T>::empty({out_channels}));
+    reset_parameters(gen);
+  }
+  /// A square kernel_size x kernel_size convolution.
+  Conv2d(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size, Conv2dOptions options = {},
+         Generator& gen = default_generator())
+      : Conv2d(in_channels, out_channels, {kernel_size, kernel_size}, options, gen) {}
+
+  /// Draws fresh initial values, as the constructor does.
+  void reset_parameters(Generator& gen = default_generator()) {
+    init::kaiming_uniform_(weight, std::sqrt(5.0), "fan_in", "leaky_relu", gen);
+    if (bias.defined()) {
+      const auto fan_in = init::calculate_fan_in_and_fan_out(weight).first;
+      init::uniform_(bias, -1.0 / std::sqrt(static_cast<double>(fan_in)), 1.0 / std::sqrt(static_cast<double>(fan_in)),
+                     gen);
+    }
+  }
+
+  /// x (N, C, H, W) or (C, H, W) -> (N, O, H', W') or (O, H', W').
+  Tensor<T> forward(const Tensor<T>& x) override {
+    EMBER_CHECK((x.dim() == 4 || x.dim() == 3) && x.size(-3) == in_channels, "Conv2d", "expected input of shape (N, ",
+                in_channels, ", H, W) or (", in_channels, ", H, W), got shape ", x.shape());
+    const ember::Conv2dOptions o{options.stride, options.padding, options.dilation, options.groups};
+    const auto b = bias.defined() ? std::optional<Tensor<T>>(bias) : std::nullopt;
+    if (x.dim() == 3) return conv2d(x.unsqueeze(0), weight, b, o).squeeze(0);
+    return conv2d(x, weight, b, o);
+  }
+
+  std::string extra_repr() const override {
+    std::ostringstream os;
+    auto pair = [&](const std::array<std::int64_t, 2>& a) { os << '(' << a[0] << ", " << a[1] << ')'; };
+    os << in_channels << ", " << out_channels << ", kernel_size=";
+    pair(kernel_size);
+    os << ", stride=";
+    pair(options.stride);
+    if (options.padding != std::array<std::int64_t, 2>{0, 0}) os << ", padding=", pair(options.padding);
+    if (options.dilation != std::array<std::int64_t, 2>{1, 1}) os << ", dilation=", pair(options.dilation);
+    if (options.groups != 1) os << ", groups=" << options.groups;
+    if (!bias.defined()) os << ", bias=false";
+    return os.str();
+  }
+
+  std::int64_t in_channels, out_channels;
+  std::array<std::int64_t, 2> kernel_size;
+  Conv2dOptions options;
+  Tensor<T> weight;  // (out_channels, in_channels / groups, kH, kW)
+  Tensor<T> bias;    // (out_channels), undefined without bias
+};
+
+}  // namespace ember::nn

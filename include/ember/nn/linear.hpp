@@ -1,0 +1,57 @@
+#pragma once
+// Linear<T>: y = x W^T + b over the last dim, as torch.nn.Linear (weight (out, in), bias (out)).
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <sstream>
+
+#include "ember/nn/init.hpp"
+#include "ember/nn/module.hpp"
+#include "ember/ops/nn_functional.hpp"
+
+namespace ember::nn {
+
+/// A fully connected layer: x (*, in_features) -> (*, out_features), initialised as PyTorch does
+/// (weight kaiming_uniform_ with a = sqrt(5), bias U(-1/sqrt(in), 1/sqrt(in))).
+template <FloatElement T = float>
+class Linear : public Module<T> {
+ public:
+  Linear(std::int64_t in_features, std::int64_t out_features, bool bias = true, Generator& gen = default_generator())
+      : Module<T>("Linear"), in_features(in_features), out_features(out_features) {
+    EMBER_CHECK(in_features >= 0 && out_features >= 0, "Linear", "in_features and out_features must be >= 0, got ",
+                in_features, " and ", out_features);
+    weight = this->register_parameter("weight", Tensor<T>::empty({out_features, in_features}));
+    if (bias) this->bias = this->register_parameter("bias", Tensor<T>::empty({out_features}));
+    reset_parameters(gen);
+  }
+
+  /// Draws fresh initial values, as the constructor does.
+  void reset_parameters(Generator& gen = default_generator()) {
+    if (in_features > 0 && out_features > 0) init::kaiming_uniform_(weight, std::sqrt(5.0), "fan_in", "leaky_relu", gen);
+    else init::zeros_(weight);
+    if (bias.defined()) {
+      const double bound = in_features > 0 ? 1.0 / std::sqrt(static_cast<double>(in_features)) : 0.0;
+      init::uniform_(bias, -bound, bound, gen);
+    }
+  }
+
+  /// x (*, in_features) -> (*, out_features).
+  Tensor<T> forward(const Tensor<T>& x) override {
+    EMBER_CHECK(x.dim() >= 1 && x.size(-1) == in_features, "Linear", "expected input of shape (*, ", in_features,
+                "), got shape ", x.shape());
+    return linear(x, weight, bias.defined() ? std::optional<Tensor<T>>(bias) : std::nullopt);
+  }
+
+  std::string extra_repr() const override {
+    std::ostringstream os;
+    os << "in_features=" << in_features << ", out_features=" << out_features
+       << ", bias=" << (bias.defined() ? "true" : "false");
+    return os.str();
+  }
+
+  std::int64_t in_features, out_features;
+  Tensor<T> weight;  // (out_features, in_features)
+  Tensor<T> bias;    // (out_features), undefined without bias
+};
+
+}  // namespace ember::nn
