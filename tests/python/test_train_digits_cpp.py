@@ -1,33 +1,20 @@
 """examples/train_digits (the C++ twin of the demo) builds against the installed package, trains the CNN
 for a few epochs, reaches a sensible accuracy, and saves weights that load into the same model in Python."""
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 import ember
+from _cpp_examples import EXAMPLES, build_example
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "train_digits"
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_cpp_consumer import cmake  # noqa: E402 - the same cmake as the consumer test
+EXAMPLE = EXAMPLES / "train_digits"
 
 
 @pytest.fixture(scope="module")
 def program(tmp_path_factory):
-    try:
-        cmake_dir = ember.get_cmake_dir()
-    except FileNotFoundError as e:
-        if os.environ.get("EMBER_REQUIRE_INSTALL"):
-            raise
-        pytest.skip(str(e))
-    build = tmp_path_factory.mktemp("train_digits") / "build"
-    subprocess.run([cmake(), "-S", EXAMPLE, "-B", build, f"-Dember_DIR={cmake_dir}", "-DCMAKE_BUILD_TYPE=Release"],
-                   check=True, capture_output=True, text=True)
-    subprocess.run([cmake(), "--build", build, "-j2"], check=True, capture_output=True, text=True)
+    build = build_example("train_digits", tmp_path_factory.mktemp("train_digits") / "build")
     return build / "train_digits"
 
 

@@ -1,7 +1,6 @@
 """``Conv2d``."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ... import _core
@@ -57,12 +56,7 @@ class Conv2d(Module):
 
     def reset_parameters(self) -> None:
         """Re-draws weight and bias with PyTorch's default initialization."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init._reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         """Convolves ``input`` (N, C_in, H, W) or (C_in, H, W) with the layer's weight."""

@@ -1,7 +1,6 @@
 """``Linear`` and ``Identity``."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ... import _core
@@ -51,11 +50,7 @@ class Linear(Module):
 
     def reset_parameters(self) -> None:
         """Re-draws weight and bias with PyTorch's default initialization."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         """Applies the affine map to the last dimension of ``input``."""
