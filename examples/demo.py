@@ -34,6 +34,13 @@ def digits_split(seed: int = 0, test_fraction: float = 0.2):
     return {"x_train": x[train], "y_train": y[train], "x_test": x[test], "y_test": y[test]}
 
 
+def save_split(path, seed: int = 0, test_fraction: float = 0.2) -> dict:
+    """Writes digits_split(seed, test_fraction) to path for the C++ twin; returns the split."""
+    data = digits_split(seed, test_fraction)
+    ember.save({k: ember.from_numpy(v) for k, v in data.items()}, path)
+    return data
+
+
 def make_model() -> nn.Module:
     """The demo CNN; examples/train_digits builds the same layers in C++."""
     return nn.Sequential(
@@ -109,7 +116,7 @@ def main() -> None:
 
     plot = history.plot(args.out / "loss.png", title="ember: digits CNN")
     print(f"loss and accuracy curves: {args.out / 'loss.png'}")
-    ember.save({k: ember.from_numpy(v) for k, v in data.items()}, args.out / "digits_split.safetensors")
+    save_split(args.out / "digits_split.safetensors")
     del plot
     if not same:
         raise SystemExit("the reloaded checkpoint predicts differently")

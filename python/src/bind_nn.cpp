@@ -53,7 +53,7 @@ void bind_nn(py::module_& m, TensorClass&) {
   m.def(
       "linear",
       [](const AnyTensor& input, const AnyTensor& weight, const OptTensor& bias) {
-        MaybeReleaseGil g(input.numel() * weight.numel());
+        MaybeReleaseGil g(input.numel());
         return visit_float(input, "linear", [&](const auto& x) {
           using T = typename std::decay_t<decltype(x)>::value_type;
           return AnyTensor(ember::linear(x, *optional_arg<T>(weight, "linear", "weight"),
@@ -69,7 +69,7 @@ void bind_nn(py::module_& m, TensorClass&) {
          py::handle padding, py::handle dilation, std::int64_t groups) {
         Conv2dOptions o{pair_from_py(stride, "conv2d", "stride"), pair_from_py(padding, "conv2d", "padding"),
                         pair_from_py(dilation, "conv2d", "dilation"), groups};
-        MaybeReleaseGil g(input.numel() * weight.numel());
+        MaybeReleaseGil g(input.numel());
         return visit_float(input, "conv2d", [&](const auto& x) {
           using T = typename std::decay_t<decltype(x)>::value_type;
           return AnyTensor(ember::conv2d(x, *optional_arg<T>(weight, "conv2d", "weight"),

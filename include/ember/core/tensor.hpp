@@ -399,4 +399,10 @@ void copy_cast(const Tensor<T>& dst, const Tensor<U>& src) {
 template <Element T>
 using OptionalTensor = std::type_identity_t<std::optional<Tensor<T>>>;
 
+/// t as an OptionalTensor: empty when t is undefined (a layer without bias, a norm without running stats).
+template <Element T>
+OptionalTensor<T> if_defined(const Tensor<T>& t) {
+  return t.defined() ? OptionalTensor<T>(t) : std::nullopt;
+}
+
 }  // namespace ember

@@ -66,7 +66,7 @@ class Conv2d : public Module<T> {
     EMBER_CHECK((x.dim() == 4 || x.dim() == 3) && x.size(-3) == in_channels, "Conv2d", "expected input of shape (N, ",
                 in_channels, ", H, W) or (", in_channels, ", H, W), got shape ", x.shape());
     const ember::Conv2dOptions o{options.stride, options.padding, options.dilation, options.groups};
-    const auto b = bias.defined() ? std::optional<Tensor<T>>(bias) : std::nullopt;
+    const auto b = if_defined(bias);
     if (x.dim() == 3) return conv2d(x.unsqueeze(0), weight, b, o).squeeze(0);
     return conv2d(x, weight, b, o);
   }

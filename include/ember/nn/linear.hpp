@@ -39,7 +39,7 @@ class Linear : public Module<T> {
   Tensor<T> forward(const Tensor<T>& x) override {
     EMBER_CHECK(x.dim() >= 1 && x.size(-1) == in_features, "Linear", "expected input of shape (*, ", in_features,
                 "), got shape ", x.shape());
-    return linear(x, weight, bias.defined() ? std::optional<Tensor<T>>(bias) : std::nullopt);
+    return linear(x, weight, if_defined(bias));
   }
 
   std::string extra_repr() const override {

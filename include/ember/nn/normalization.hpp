@@ -37,8 +37,7 @@ class BatchNorm2d : public Module<T> {
                 ", H, W), got shape ", x.shape());
     const bool tracking = running_mean.defined();
     if (this->is_training() && tracking) *num_batches_tracked.data() += 1;
-    auto opt = [](const Tensor<T>& t) { return t.defined() ? std::optional<Tensor<T>>(t) : std::nullopt; };
-    return batch_norm(x, opt(running_mean), opt(running_var), opt(weight), opt(bias),
+    return batch_norm(x, if_defined(running_mean), if_defined(running_var), if_defined(weight), if_defined(bias),
                       this->is_training() || !tracking, momentum, eps);
   }
 
@@ -76,8 +75,7 @@ class LayerNorm : public Module<T> {
     for (std::int64_t i = 0; ok && i < k; ++i) ok = x.size(x.dim() - k + i) == normalized_shape[i];
     EMBER_CHECK(ok, "LayerNorm", "expected input whose trailing dims are ", normalized_shape, ", got shape ",
                 x.shape());
-    auto opt = [](const Tensor<T>& t) { return t.defined() ? std::optional<Tensor<T>>(t) : std::nullopt; };
-    return layer_norm(x, normalized_shape, opt(weight), opt(bias), eps);
+    return layer_norm(x, normalized_shape, if_defined(weight), if_defined(bias), eps);
   }
 
   std::string extra_repr() const override {

@@ -141,7 +141,10 @@ Tensor<T> layer_norm(const Tensor<T>& x, const Shape& normalized_shape, const Op
     const std::int64_t rows = cols ? x.numel() / cols : 0;
     if (rows * cols > 0) {
       const Shape shape{rows, cols};
-      auto flat = [&](const OptionalTensor<T>& t) { return t ? OptionalTensor<T>(t->reshape({cols})) : std::nullopt; };
+      // oneDNN wants weight and bias flat; a 1-d normalized_shape needs no (recorded) reshape.
+      auto flat = [&](const OptionalTensor<T>& t) {
+        return t && k > 1 ? OptionalTensor<T>(t->reshape({cols})) : t;
+      };
       auto mean = Tensor<T>::empty({rows}, x.device()), var = Tensor<T>::empty({rows}, x.device());
       return detail::onednn_norm<detail::onednn::NormKind::layer>(x, shape, flat(weight), flat(bias), mean, var, eps,
                                                                   op);
