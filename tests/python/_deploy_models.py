@@ -1,0 +1,115 @@
+"""Models and a reference interpreter shared by the deploy and ONNX tests."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import ember
+from ember import nn
+from ember.deploy._graph import Graph, eval_dim
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+import demo  # noqa: E402 - examples/demo.py: the digits split and the demo CNN
+
+
+def digits_cnn(seed: int = 0) -> nn.Module:
+    """The demo's CNN with batch-norm statistics that are not the identity (a few training-mode passes)."""
+    ember.manual_seed(seed)
+    model = demo.make_model()
+    model.train()
+    with ember.no_grad():
+        for _ in range(3):
+            model(ember.randn(16, 1, 8, 8) * 2.0 + 0.5)
+    return model.eval()
+
+
+def mlp(seed: int = 0) -> nn.Module:
+    ember.manual_seed(seed)
+    return nn.Sequential(nn.Flatten(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 32), nn.Tanh(),
+                         nn.Linear(32, 10)).eval()
+
+
+class EncoderBlock(nn.Module):
+    """A pre-norm transformer encoder block: x + attn(ln(x)), then x + ffn(ln(x)); (B, T, D) batch-first."""
+
+    def __init__(self, d_model: int = 32, heads: int = 4, ffn: int = 64, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.norm1 = nn.LayerNorm(d_model)
+        self.attn = nn.MultiheadAttention(d_model, heads, dropout=dropout, batch_first=True)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.ffn = nn.Sequential(nn.Linear(d_model, ffn), nn.GELU(), nn.Dropout(dropout), nn.Linear(ffn, d_model))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: ember.Tensor) -> ember.Tensor:
+        h = self.norm1(x)
+        x = x + self.drop(self.attn(h, h, h, need_weights=False)[0])
+        return x + self.drop(self.ffn(self.norm2(x)))
+
+
+def encoder_block(seed: int = 0) -> nn.Module:
+    ember.manual_seed(seed)
+    return EncoderBlock().eval()
+
+
+def digits_images(n: int, offset: int = 0) -> ember.Tensor:
+    """n real digit images (N, 1, 8, 8), scaled as the demo scales them."""
+    from sklearn.datasets import load_digits
+
+    x = load_digits().images[offset:offset + n].astype(np.float32) / 16.0
+    return ember.tensor(x.reshape(n, 1, 8, 8))
+
+
+def interpret(graph: Graph, *inputs: ember.Tensor) -> list[ember.Tensor]:
+    """Runs a traced graph with ember's Python ops: a reading of docs/deploy-format.md independent of C++."""
+    F = nn.functional
+    batch = inputs[0].shape[0]
+    env = dict(zip(graph.inputs, inputs))
+    env.update(graph.tensors)
+
+    def dims(v):
+        return [eval_dim(d, batch) for d in v]
+
+    ops = {
+        "linear": lambda a, k: F.linear(*a),
+        "conv2d": lambda a, k: ember.conv2d(*a, k["stride"], k["padding"], k["dilation"], k["groups"]),
+        "max_pool2d": lambda a, k: ember.max_pool2d(a[0], k["kernel_size"], k["stride"], k["padding"],
+                                                    k["dilation"], k["ceil_mode"]),
+        "avg_pool2d": lambda a, k: ember.avg_pool2d(a[0], k["kernel_size"], k["stride"], k["padding"], k["ceil_mode"],
+                                                    k["count_include_pad"]),
+        "adaptive_avg_pool2d": lambda a, k: ember.adaptive_avg_pool2d(a[0], k["output_size"]),
+        "batch_norm": lambda a, k: ember.batch_norm(a[0], a[1], a[2], a[3], a[4], False, 0.0, k["eps"]),
+        "layer_norm": lambda a, k: ember.layer_norm(a[0], k["normalized_shape"], a[1], a[2], k["eps"]),
+        "embedding": lambda a, k: F.embedding(a[0], a[1]),
+        "gelu": lambda a, k: a[0].gelu(approximate=k["approximate"]),
+        "leaky_relu": lambda a, k: F.leaky_relu(a[0], k["negative_slope"]),
+        "pow": lambda a, k: a[0] ** k["exponent"],
+        "softmax": lambda a, k: a[0].softmax(k["dim"]),
+        "log_softmax": lambda a, k: a[0].log_softmax(k["dim"]),
+        "add": lambda a, k: a[0] + a[1], "sub": lambda a, k: a[0] - a[1],
+        "mul": lambda a, k: a[0] * a[1], "div": lambda a, k: a[0] / a[1],
+        "matmul": lambda a, k: a[0].matmul(a[1]),
+        "reshape": lambda a, k: a[0].reshape(*dims(k["shape"])),
+        "transpose": lambda a, k: a[0].transpose(k["dim0"], k["dim1"]),
+        "permute": lambda a, k: a[0].permute(*k["dims"]),
+        "unsqueeze": lambda a, k: a[0].unsqueeze(k["dim"]),
+        "squeeze": lambda a, k: a[0].squeeze(k["dim"]),
+        "flatten": lambda a, k: a[0].flatten(k["start_dim"], k["end_dim"]),
+        "slice": lambda a, k: a[0][(slice(None),) * k["dim"] + (slice(eval_dim(k["start"], batch),
+                                                                        eval_dim(k["end"], batch), k["step"]),)],
+        "select": lambda a, k: a[0].select(k["dim"], k["index"]),
+        "cat": lambda a, k: ember.cat(list(a), k["dim"]),
+        "mean": lambda a, k: a[0].mean(k["dims"], k["keepdim"]),
+        "sum": lambda a, k: a[0].sum(k["dims"], k["keepdim"]),
+        "masked_fill": lambda a, k: a[0].masked_fill(a[1], a[2].item()),
+        "cast": lambda a, k: a[0].to(getattr(ember, k["dtype"])),
+    }
+    for name in ("relu", "sigmoid", "tanh", "silu", "exp", "log", "sqrt", "abs", "neg"):
+        ops[name] = (lambda n: lambda a, k: getattr(a[0], n)())(name)
+    with ember.no_grad():
+        for node in graph.nodes:
+            out = ops[node.op]([None if n is None else env[n] for n in node.inputs], node.attrs)
+            for name, value in zip(node.outputs, out if isinstance(out, tuple) else (out,)):
+                env[name] = value
+    return [env[n] for n in graph.outputs]
