@@ -26,14 +26,21 @@ $(VENV)/.installed: $(SOURCES)
 	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(PY) -m pip install -q --no-build-isolation -e ".[test]"
 	@touch $@
 
-# The main job: train the digits CNN in Python (progress, accuracy, checkpoint reload, loss plot), then
-# train the same CNN on the same split from C++ (examples/train_digits, built against the installed package).
+# The main job: train the digits CNN in Python (progress, accuracy, checkpoint reload, loss plot, export to
+# build/demo/digits.ember), train the same CNN on the same split from C++ (examples/train_digits), then run
+# the exported model from C++ (examples/deploy) and print both accuracies. The C++ projects build against
+# the installed package.
 demo: setup
 	$(PY) examples/demo.py --out build/demo
-	@$(VENV)/bin/cmake -S examples/train_digits -B build/train_digits -G Ninja -DCMAKE_BUILD_TYPE=Release \
-	  -Dember_DIR="$$($(PY) -c 'import ember; print(ember.get_cmake_dir())')" >/dev/null
-	@$(VENV)/bin/cmake --build build/train_digits -j $(JOBS) >/dev/null
+	@for ex in train_digits deploy; do \
+	  $(VENV)/bin/cmake -S examples/$$ex -B build/$$ex -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	    -Dember_DIR="$$($(PY) -c 'import ember; print(ember.get_cmake_dir())')" >/dev/null && \
+	  $(VENV)/bin/cmake --build build/$$ex -j $(JOBS) >/dev/null || exit 1; done
 	build/train_digits/train_digits build/demo/digits_split.safetensors build/demo/digits_cpp.safetensors
+	set -o pipefail; build/deploy/deploy build/demo/digits.ember build/demo/digits_split.safetensors --input x_test --labels y_test \
+	  | tee build/demo/deploy.txt
+	@echo "Python test accuracy:      $$(cat build/demo/python_accuracy.txt)"
+	@echo "C++ deployed accuracy:     $$(sed -n 's/^C++ deploy accuracy: \([0-9.]*%\).*/\1/p' build/demo/deploy.txt)"
 
 # The whole suite: GoogleTest through ctest, then pytest (which also builds the C++ consumer
 # against the installed package and executes the notebooks).
@@ -53,6 +60,7 @@ bench: setup
 	$(PY) bench/python/bench_ops.py $(if $(QUICK),--quick) --json build/bench/results.json
 	$(PY) bench/python/bench_autograd.py $(if $(QUICK),--quick) --json build/bench/autograd.json
 	$(PY) bench/python/bench_train.py $(if $(QUICK),--quick) --json build/bench/train.json
+	$(PY) bench/python/bench_deploy.py $(if $(QUICK),--quick) --json build/bench/deploy.json
 	$(VENV)/bin/cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_BENCH=ON \
 	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 	$(VENV)/bin/cmake --build build/bench -j $(JOBS)

@@ -114,6 +114,11 @@ def main() -> None:
     print(f"checkpoint {checkpoint}: reloaded model accuracy {restored_accuracy:.2%}, "
           f"same predictions: {'yes' if same else 'NO'}")
 
+    deployed = args.out / "digits.ember"
+    ember.deploy.export(model, x_test[:64], deployed)
+    print(f"exported for C++ (ember::deploy::load): {deployed}")
+    (args.out / "python_accuracy.txt").write_text(f"{accuracy:.2%}\n")
+
     plot = history.plot(args.out / "loss.png", title="ember: digits CNN")
     print(f"loss and accuracy curves: {args.out / 'loss.png'}")
     save_split(args.out / "digits_split.safetensors")

@@ -13,7 +13,7 @@ from . import _core
 from ._core import *  # noqa: F401,F403 - the op functions, dtypes and Tensor
 from ._core import Tensor, _to_numpy
 from ._repr import tensor_repr as _tensor_repr
-from . import autograd, utils
+from . import autograd, deploy, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from . import metrics, optim
 from . import nn
