@@ -1,0 +1,97 @@
+"""Every built-in layer exports: the traced graph (run by the reference interpreter) and the C++ runtime
+(through ember.deploy.load) give the Python model's outputs at a batch size other than the example's."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ember
+from ember import nn
+from _deploy_models import interpret
+
+
+class _Seq(nn.Module):
+    """Wraps layers so that integer inputs (embedding) and tuple outputs (attention) fit one pattern."""
+
+    def __init__(self, *layers, pick=None):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+        self.pick = pick
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+            if self.pick is not None:
+                x = x[self.pick]
+        return x
+
+
+class _SelfAttention(nn.Module):
+    def __init__(self, **kw):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(16, 4, **kw)
+
+    def forward(self, x):
+        return self.attn(x, x, x)[0]
+
+
+CASES = {
+    "linear": (lambda: nn.Sequential(nn.Linear(12, 7), nn.Linear(7, 5, bias=False)), (3, 12)),
+    "linear_3d": (lambda: nn.Linear(12, 7), (3, 4, 12)),
+    "conv_stride_dilation": (lambda: nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=2, dilation=2), nn.ReLU()),
+                             (2, 3, 11, 9)),
+    "conv_groups_same": (lambda: nn.Sequential(nn.Conv2d(4, 8, (3, 2), padding="same", groups=2), nn.SiLU()),
+                         (2, 4, 7, 7)),
+    "conv_1x1_no_bias": (lambda: nn.Conv2d(2, 3, 1, bias=False), (2, 2, 5, 5)),
+    "pools": (lambda: nn.Sequential(nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True),
+                                    nn.AvgPool2d(2, stride=1, padding=1, count_include_pad=False),
+                                    nn.AdaptiveAvgPool2d((2, 3))), (2, 3, 9, 8)),
+    "maxpool_dilation": (lambda: nn.MaxPool2d(2, dilation=2), (2, 2, 8, 8)),
+    "batchnorm1d": (lambda: nn.Sequential(nn.Linear(6, 5), nn.BatchNorm1d(5), nn.Tanh()), (4, 6)),
+    "batchnorm2d_conv_relu": (lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU()),
+                              (2, 3, 6, 6)),
+    "layernorm": (lambda: nn.Sequential(nn.LayerNorm([4, 5]), nn.LayerNorm(5, elementwise_affine=False)),
+                  (3, 4, 5)),
+    "activations": (lambda: nn.Sequential(nn.Linear(8, 8), nn.GELU(), nn.Linear(8, 8), nn.GELU("tanh"),
+                                          nn.LeakyReLU(0.2), nn.Sigmoid(), nn.Softmax(-1), nn.LogSoftmax(1)), (5, 8)),
+    "dropout_flatten_identity": (lambda: nn.Sequential(nn.Dropout(0.5), nn.Flatten(), nn.Identity(),
+                                                       nn.Linear(12, 2)), (3, 3, 4)),
+    "embedding": (lambda: nn.Sequential(nn.Embedding(10, 6), nn.Flatten(), nn.Linear(24, 3)), None),
+    "attention": (lambda: _SelfAttention(batch_first=True), (2, 6, 16)),
+    "attention_seq_first": (lambda: _SelfAttention(), (6, 2, 16)),
+}
+
+
+def _model_and_inputs(name, batch):
+    make, shape = CASES[name]
+    ember.manual_seed(0)
+    model = make()
+    model.train()
+    with ember.no_grad():  # batch-norm statistics that are not the identity
+        if name.startswith("batchnorm"):
+            for _ in range(3):
+                model(ember.randn(*(8,) + shape[1:]) * 2 + 1)
+    model.eval()
+    if shape is None:
+        return model, ember.randint(0, 10, (batch, 4))
+    if name == "attention_seq_first":
+        return model, ember.randn(shape[0], batch, shape[2])
+    return model, ember.randn(batch, *shape[1:])
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_layer_exports_and_runs(name, tmp_path):
+    model, example = _model_and_inputs(name, 3)
+    _, x = _model_and_inputs(name, 5)
+    with ember.no_grad():
+        want = model(x).numpy()
+    if name == "attention_seq_first":  # the batch is dim 1 there: the graph is traced for a fixed batch
+        graph = ember.deploy.export(model, example, tmp_path / "m.ember", dynamic_batch=False)
+        x, want = example, model(example).detach().numpy()
+    else:
+        graph = ember.deploy.export(model, example, tmp_path / "m.ember")
+    (got,) = interpret(graph, x)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
+    if hasattr(ember.deploy, "load"):
+        deployed = ember.deploy.load(tmp_path / "m.ember")
+        np.testing.assert_allclose(deployed(x).numpy(), want, rtol=1e-5, atol=1e-5)
