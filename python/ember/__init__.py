@@ -63,3 +63,12 @@ class cuda:  # noqa: N801 - mirrors torch.cuda
     def device_count() -> int:
         """Number of usable CUDA devices."""
         return 0
+
+
+def __getattr__(name: str):
+    """``ember.onnx`` on first use: it imports the optional ``onnx`` package, so ``import ember`` does not."""
+    if name == "onnx":
+        import importlib
+
+        return importlib.import_module(".onnx", __name__)
+    raise AttributeError(f"module 'ember' has no attribute {name!r}")
