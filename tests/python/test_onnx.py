@@ -251,6 +251,14 @@ def test_fixed_batch_and_names(tmp_path):
         ember.onnx.export(model, ember.zeros((4, 3)), tmp_path / "m.onnx", input_names=["a", "b"])
 
 
+def test_outputs_that_repeat_or_are_the_input(tmp_path):
+    session = _check(Lambda(lambda m, x: (x.relu(), x.relu() * 1, x)), _floats(3), tmp_path)
+    assert [o.name for o in session.get_outputs()] == ["output0", "output1", "output2"]
+    relu = Lambda(lambda m, x: (lambda y: (y, y))(x.relu()))
+    _check(relu, _floats(3), tmp_path)
+    _check(nn.Dropout(0.5), _floats(3), tmp_path)  # the identity in evaluation mode
+
+
 def test_reshape_of_an_empty_tensor_computes_the_batch_dims(tmp_path):
     """Reshape's -1 cannot place a batch-dependent dim beside a 0: the shape is computed in the graph."""
     batch = {"batch": 1, "add": 0}

@@ -16,6 +16,7 @@ try:
 except ImportError as e:  # an optional dependency
     raise ImportError("[onnx.export] ember.onnx needs the onnx package: pip install ember[onnx]") from e
 
+from .. import __version__
 from ..deploy._graph import Graph
 from ..deploy._trace import ExportError, trace
 from ._builder import ONNX_DTYPES, Builder
@@ -89,7 +90,7 @@ def graph_to_onnx(graph: Graph, example_batch: int, opset_version: int = 17,
         [_value_info(b, v, n) for v, n in zip(graph.outputs, output_names)], initializer=initializers + b.initializers,
     )
     opsets = [helper.make_opsetid("", opset_version)]
-    model = helper.make_model(onnx_graph, opset_imports=opsets, producer_name="ember",
+    model = helper.make_model(onnx_graph, opset_imports=opsets, producer_name="ember", producer_version=__version__,
                               ir_version=helper.find_min_ir_version_for(opsets))
     onnx.checker.check_model(model)
     return model

@@ -116,6 +116,8 @@ class Builder:
 
     def static(self, d: DimExpr) -> int:
         """The value of d in a fixed-batch export (or of an expression that does not depend on B)."""
+        if self.is_dynamic(d):
+            raise self.unsupported(f"it needs a size that depends on the batch size ({d}) as a constant")
         return eval_dim(d, self.example_batch)
 
     def dims(self, dims: Sequence[DimExpr]) -> str:

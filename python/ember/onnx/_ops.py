@@ -100,13 +100,12 @@ def _cast(b: Builder, node: Node) -> None:
 
 def _linear(b: Builder, node: Node) -> None:
     x, w, bias = _in(b, node, 0), _in(b, node, 1), _optional(node, 2)
-    inputs = [x, w] + ([b.name(bias)] if bias is not None else [])
-    if len(b.shape(node.inputs[0])) == 2:
-        b.add("Gemm", inputs, _out(b, node), transB=1)
-        return
-    y = b.add("MatMul", [x, b.add("Transpose", [w], perm=[1, 0])], None if bias is not None else _out(b, node))
-    if bias is not None:
-        b.add("Add", [y, b.name(bias)], _out(b, node))
+    if len(b.shape(node.inputs[0])) == 2:  # Gemm takes 2-d inputs only
+        b.add("Gemm", [x, w] + ([b.name(bias)] if bias is not None else []), _out(b, node), transB=1)
+    elif bias is None:
+        b.add("MatMul", [x, b.add("Transpose", [w], perm=[1, 0])], _out(b, node))
+    else:
+        b.add("Add", [b.add("MatMul", [x, b.add("Transpose", [w], perm=[1, 0])]), b.name(bias)], _out(b, node))
 
 
 def _matmul(b: Builder, node: Node) -> None:
