@@ -1,7 +1,4 @@
 """ember.onnx.export: every deploy op against onnxruntime (rtol 1e-5), at the example's batch size and another."""
-import runpy
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -12,8 +9,9 @@ import ember  # noqa: E402
 import ember.onnx  # noqa: E402
 from ember import nn  # noqa: E402
 from ember.deploy import Graph, Node, ValueSpec  # noqa: E402
+import _deploy_models as models  # noqa: E402
+from test_deploy_layers import CASES, _model_and_inputs  # noqa: E402
 
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo.py"
 MAX_OPSET = onnx.defs.onnx_opset_version()
 
 
@@ -69,26 +67,20 @@ class Lambda(nn.Module):
 
 
 def test_mlp(tmp_path):
-    ember.manual_seed(0)
-    model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 16), nn.Tanh(), nn.Linear(16, 3))
-    session = _check(model, _floats(10), tmp_path)
+    session = _check(models.mlp(), _floats(1, 8, 8), tmp_path)
     assert [i.name for i in session.get_inputs()] == ["input"]
     assert [o.name for o in session.get_outputs()] == ["output"]
-    assert session.get_inputs()[0].shape == ["batch", 10]
+    assert session.get_inputs()[0].shape == ["batch", 1, 8, 8]
 
 
 def test_demo_cnn_with_batch_norm_statistics(tmp_path):
-    ember.manual_seed(0)
-    model = runpy.run_path(str(DEMO))["make_model"]()
-    model.train()
-    with ember.no_grad():  # non-trivial running statistics
-        for seed in range(3):
-            model(ember.from_numpy(np.random.default_rng(seed).uniform(0, 2, (16, 1, 8, 8)).astype(np.float32)))
+    model = models.digits_cnn()
     assert not np.allclose(model[1].running_var.numpy(), 1.0)
 
     def images(batch):
-        return (np.random.default_rng(batch).uniform(0, 1, (batch, 1, 8, 8)).astype(np.float32),)
+        return (models.digits_images(batch, offset=batch).numpy(),)
 
+    model.train()
     ember.onnx.export(model, ember.from_numpy(images(2)[0]), tmp_path / "model.onnx")
     assert model.training  # export runs the model in evaluation mode, then restores the mode
     _check(model, images, tmp_path, batches=(5, 1, 12), atol=1e-5)
@@ -96,28 +88,9 @@ def test_demo_cnn_with_batch_norm_statistics(tmp_path):
     assert {"Conv", "BatchNormalization", "MaxPool", "Gemm"} <= ops
 
 
-class EncoderBlock(nn.Module):
-    """A pre-norm transformer encoder block: attention and an MLP, each with a residual."""
-
-    def __init__(self, dim=16, heads=4, activation=None):
-        super().__init__()
-        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
-        self.attn = nn.MultiheadAttention(dim, heads, dropout=0.1, batch_first=True)
-        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), activation or nn.GELU(), nn.Dropout(0.1),
-                                 nn.Linear(4 * dim, dim))
-        self.drop = nn.Dropout(0.1)
-
-    def forward(self, x):
-        h = self.norm1(x)
-        x = x + self.drop(self.attn(h, h, h, need_weights=False)[0])
-        return x + self.mlp(self.norm2(x))
-
-
 @pytest.mark.parametrize("opset", [13, 17, MAX_OPSET])
 def test_transformer_block_across_opsets(tmp_path, opset):
-    ember.manual_seed(0)
-    block = EncoderBlock()
-    _check(block, _floats(5, 16), tmp_path, batches=(3, 1, 6), atol=1e-5, opset_version=opset)
+    _check(models.encoder_block(), _floats(5, 32), tmp_path, batches=(3, 1, 6), atol=1e-5, opset_version=opset)
     ops = {n.op_type for n in onnx.load(str(tmp_path / "model.onnx")).graph.node}
     assert ("LayerNormalization" in ops) == (opset >= 17)
     assert ("Gelu" in ops) == (opset >= 20)
@@ -130,7 +103,18 @@ def test_attention_weights_and_relu_block_give_two_outputs(tmp_path):
     session = _check(block, _floats(3, 8), tmp_path, batches=(2, 5))
     assert [o.name for o in session.get_outputs()] == ["output0", "output1"]
     ember.manual_seed(2)
-    _check(EncoderBlock(8, 2, nn.ReLU()), _floats(4, 8), tmp_path, batches=(2, 3))
+    relu_block = models.EncoderBlock(8, 2, 16)
+    relu_block.ffn[1] = nn.ReLU()
+    _check(relu_block, _floats(4, 8), tmp_path, batches=(2, 3))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_layer_of_the_deploy_tests(name, tmp_path):
+    model, example = _model_and_inputs(name, 3)
+    if name == "attention_seq_first":  # the batch is dim 1: a fixed-batch export
+        _check(model, lambda batch: (example.numpy(),), tmp_path, batches=(3,), atol=1e-5, dynamic_batch=False)
+    else:
+        _check(model, lambda batch: (_model_and_inputs(name, batch)[1].numpy(),), tmp_path, batches=(3, 5), atol=1e-5)
 
 
 # --- op families ---

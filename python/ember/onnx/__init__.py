@@ -17,8 +17,8 @@ except ImportError as e:  # an optional dependency
     raise ImportError("[onnx.export] ember.onnx needs the onnx package: pip install ember[onnx]") from e
 
 from .. import __version__
+from ..deploy import ExportError, trace
 from ..deploy._graph import Graph
-from ..deploy._trace import ExportError, trace
 from ._builder import ONNX_DTYPES, Builder
 from ._ops import CONVERTERS
 

@@ -7,8 +7,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from ..deploy import ExportError
 from ..deploy._graph import DimExpr, Graph, Node, dtype_name, eval_dim
-from ..deploy._trace import ExportError
 
 # The deploy format's dtype names as ONNX element types and NumPy dtypes.
 ONNX_DTYPES = {
