@@ -1,4 +1,7 @@
 """ember.onnx.export: every deploy op against onnxruntime (rtol 1e-5), at the example's batch size and another."""
+import os
+import stat
+
 import numpy as np
 import pytest
 
@@ -305,3 +308,8 @@ def test_unwritable_path_and_failed_export_keep_the_old_file(tmp_path):
         ember.onnx.export(Lambda(lambda m, x: x if x.sum().item() > 0 else -x), ember.ones((2, 3)), path)
     assert path.read_bytes() == b"earlier export"
     assert [p.name for p in tmp_path.iterdir()] == ["m.onnx"]  # no temporary file left behind
+    fresh = tmp_path / "fresh.onnx"
+    ember.onnx.export(nn.ReLU(), ember.zeros((2, 3)), fresh)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask  # as open() would create it

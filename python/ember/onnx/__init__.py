@@ -56,10 +56,10 @@ def graph_to_onnx(graph: Graph, example_batch: int, opset_version: int = 17,
                   dynamic_batch: bool = True) -> onnx.ModelProto:
     """The ONNX model of a traced graph; ``example_batch`` is the batch size it was traced at."""
     _check_opset(opset_version)
-    b = Builder(graph, opset_version, example_batch, dynamic_batch)
     input_names = _names(input_names, list(graph.inputs), "input_names", "inputs")
     default_outputs = ["output"] if len(graph.outputs) == 1 else [f"output{i}" for i in range(len(graph.outputs))]
     output_names = _names(output_names, default_outputs, "output_names", "outputs")
+    b = Builder(graph, opset_version, example_batch, dynamic_batch, taken=input_names + output_names)
     if len(set(input_names) | set(output_names)) != len(input_names) + len(output_names):
         raise ValueError(f"[onnx.export] input and output names must be distinct, got {input_names} and {output_names}")
     reserved = (set(graph.values) | set(graph.tensors)) - set(graph.inputs) - set(graph.outputs)
@@ -124,8 +124,13 @@ def _write_atomically(model: onnx.ModelProto, path: str) -> None:
     except OSError as e:
         raise OSError(e.errno, f"[onnx.export] cannot write the ONNX file ({e.strerror})", path) from e
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp's 0600 would make the export private
         with os.fdopen(fd, "wb") as f:
             f.write(model.SerializeToString())
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as e:
         os.unlink(tmp)

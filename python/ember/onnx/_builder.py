@@ -26,15 +26,17 @@ class Builder:
 
     ``example_batch`` is the batch size the graph was traced at; with ``dynamic_batch`` every dim
     expression that depends on the batch is computed in the ONNX graph from the first input's dim 0.
+    ``taken`` are names that fresh names must avoid (the graph's input and output names).
     """
 
-    def __init__(self, graph: Graph, opset: int, example_batch: int, dynamic_batch: bool) -> None:
+    def __init__(self, graph: Graph, opset: int, example_batch: int, dynamic_batch: bool,
+                 taken: Sequence[str] = ()) -> None:
         self.graph, self.opset = graph, opset
         self.example_batch, self.dynamic_batch = example_batch, dynamic_batch
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[onnx.TensorProto] = []
         self.rename: dict[str, str] = {}  # graph input/output names chosen by the user
-        self._used = set(graph.values) | set(graph.tensors)
+        self._used = set(graph.values) | set(graph.tensors) | set(taken)
         self._counter = 0
         self._batch: str | None = None  # the 1-D int64 [B] value, made on first use
         self.node: Node | None = None  # the graph node being converted, for error messages
