@@ -30,7 +30,7 @@ import sys
 
 import numpy as np
 
-from bench_ops import ember, fmt, machine_info, measure, time_in_workers, torch, worker_main
+from bench_ops import available, ember, fmt, import_torch, library, machine_info, measure, time_in_workers, worker_main
 
 BATCH, IN, HIDDEN, CLASSES = 64, 64, 256, 10
 TARGET_RATIO = 0.5
@@ -79,7 +79,7 @@ def build(lib, arrays: dict) -> dict:
 
 def check_agree(arrays: dict) -> None:
     """Refuses to time an ember whose loss or gradients disagree with PyTorch's."""
-    e, t = build(ember, arrays), build(torch, arrays)
+    e, t = build(ember, arrays), build(import_torch(), arrays)
     le, lt = e["loss"](), t["loss"]()
     le.backward()
     lt.backward()
@@ -99,18 +99,18 @@ WORKLOADS = (
 
 def worker(lib_name: str, threads: int, repeat: int, target_s: float) -> dict:
     """{workload key: median seconds per call} for one library, alone in this process."""
-    lib = {"ember": ember, "torch": torch}[lib_name]
+    lib = library(lib_name)
     lib.set_num_threads(threads)
     built = build(lib, problem())
     return {key: measure({lib_name: built[key]}, None, repeat, target_s)[lib_name] for key, _ in WORKLOADS}
 
 
 def run(quick: bool, threads: int) -> dict:
-    libs = [name for name, ok in (("ember", ember_has_autograd()), ("torch", torch is not None)) if ok]
+    libs = [name for name, ok in (("ember", ember_has_autograd()), ("torch", bool(available(["torch"])))) if ok]
     script = os.path.abspath(__file__)
     if len(libs) == 2:
         subprocess.run([sys.executable, script, "--check"], check=True)
-    rounds, repeat, target_s = (3, 5, 0.05) if quick else (5, 9, 0.2)
+    rounds, repeat, target_s = (2, 5, 0.05) if quick else (5, 9, 0.2)
     times = time_in_workers(script, libs, [key for key, _ in WORKLOADS], rounds, repeat, target_s, threads)
     rows = []
     for key, label in WORKLOADS:
@@ -135,8 +135,8 @@ def print_table(result: dict) -> None:
     print("-" * len(head))
     for r in result["rows"]:
         print(f"{r['workload']:<28}{fmt(r.get('ember'))}{fmt(r.get('torch'))}{fmt(r.get('ratio_ember_torch'), 13)}")
-    missing = [lib for lib, ok in (("ember (with autograd)", ember_has_autograd()), ("torch", torch is not None))
-               if not ok]
+    missing = [lib for lib, ok in (("ember (with autograd)", ember_has_autograd()),
+                                   ("torch", bool(available(["torch"])))) if not ok]
     if missing:
         print(f"# not available, skipped: {', '.join(missing)}")
 

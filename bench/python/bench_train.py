@@ -26,7 +26,7 @@ import sys
 
 import numpy as np
 
-from bench_ops import ember, fmt, machine_info, measure, time_in_workers, torch, worker_main
+from bench_ops import available, ember, fmt, import_torch, library, machine_info, measure, time_in_workers, worker_main
 
 BATCH = 64
 TARGETS = {"mlp_step": 0.5, "cnn_step": 0.8, "cnn_epoch": None}
@@ -95,7 +95,7 @@ def check_agree() -> None:
     x_all, y_all = digits()
     for name in ("mlp", "cnn"):
         losses, firsts = [], []
-        for lib in (ember, torch):
+        for lib in (ember, import_torch()):
             model = models(lib)[name]
             shared_weights(model, lib, seed=1)
             opt = lib.optim.Adam(model.parameters(), lr=1e-3)
@@ -111,14 +111,14 @@ def check_agree() -> None:
 
 
 def worker(lib_name: str, threads: int, repeat: int, target_s: float) -> dict:
-    lib = {"ember": ember, "torch": torch}[lib_name]
+    lib = library(lib_name)
     lib.set_num_threads(threads)
     built = build(lib)
     return {key: measure({lib_name: built[key]}, None, repeat, target_s)[lib_name] for key, _, _ in WORKLOADS}
 
 
 def run(quick: bool, threads: int) -> dict:
-    libs = [name for name, mod in (("ember", ember), ("torch", torch)) if mod is not None]
+    libs = available(("ember", "torch"))
     script = os.path.abspath(__file__)
     if len(libs) == 2:
         subprocess.run([sys.executable, script, "--check"], check=True)
