@@ -297,18 +297,18 @@ def write_json(result: dict, path: str | None) -> None:
     print(f"# wrote {path}")
 
 
-def time_in_workers(script: str, libs: list, keys: list, rounds: int, repeat: int, target_s: float,
-                    threads: int) -> dict:
-    """{lib: {key: median seconds}}: each library timed by `script --worker LIB` in a process of its own,
+def time_in_workers(script: str, libs: list, rounds: int, repeat: int, target_s: float, threads: int) -> dict:
+    """{lib: {key: median seconds}} for the keys each worker reports: each library timed by
+    `script --worker LIB` in a process of its own,
     the libraries taking turns over `rounds` (two OpenMP runtimes in one process slow each other);
     each figure is the median over the rounds of the worker's median."""
-    samples = {lib: {key: [] for key in keys} for lib in libs}
+    samples = {lib: {} for lib in libs}
     for _ in range(rounds):
         for lib in libs:
             out = subprocess.run([sys.executable, script, "--worker", lib, "--threads", str(threads), "--repeat",
                                   str(repeat), "--target-s", str(target_s)], check=True, capture_output=True, text=True)
             for key, t in json.loads(out.stdout).items():
-                samples[lib][key].append(t)
+                samples[lib].setdefault(key, []).append(t)
     return {lib: {key: statistics.median(v) for key, v in per.items()} for lib, per in samples.items()}
 
 

@@ -88,7 +88,8 @@ def write_chart(results: dict, path: Path) -> str:
     fig, ax = plt.subplots(figsize=(9, 0.35 * len(rows) + 1.6))
     labels = [f"{r['workload']} (vs {r['best_peer']})" for r in rows][::-1]
     ratios = [r["ratio"] for r in rows][::-1]
-    ax.barh(labels, ratios, color=["tab:green" if x <= 1 else "tab:red" for x in ratios])
+    bars = ax.barh(labels, ratios, color=["tab:green" if x <= 1 else "tab:red" for x in ratios])
+    ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=2)
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("ember time / best peer's time (log scale; < 1: ember faster)")
