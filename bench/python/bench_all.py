@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs every benchmark suite and prints ONE table: ember beside PyTorch, NumPy, JAX and onnxruntime.
+"""Runs every benchmark suite and prints one table: ember beside PyTorch, NumPy, JAX and onnxruntime.
 
 Usage::
 
@@ -254,7 +254,7 @@ def machine(threads: int) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="the short version of every suite (under two minutes)")
+    p.add_argument("--quick", action="store_true", help="the short version of every suite")
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for every library (default: all)")
     p.add_argument("--out", default=str(ROOT / "build" / "bench"), help="folder for results.json and ratios.png")
     p.add_argument("--suites", default=",".join(SUITES), help=f"comma-separated subset of {','.join(SUITES)}")

@@ -43,6 +43,7 @@ int main() {
 }
 """
 # (what, a header that marks its include folder, folders to look in below each prefix)
+SYSTEM_INCLUDE_DIRS = ("/usr/include", "/usr/local/include")  # searched by g++ anyway; -I on them breaks #include_next
 HEADER_DEPS = (("oneDNN", "oneapi/dnnl/dnnl.hpp", ("include",)), ("Eigen", "Eigen/Core", ("include/eigen3",)),
                ("xtensor", "xtensor/xarray.hpp", ("include",)), ("nlohmann_json", "nlohmann/json.hpp", ("include",)))
 
@@ -92,7 +93,7 @@ def include_dirs() -> tuple[list, dict]:
     for name, marker, subdirs in HEADER_DEPS:
         hit = next((prefix / sub for prefix in prefixes for sub in subdirs if (prefix / sub / marker).is_file()), None)
         found[name] = str(hit) if hit else None
-        if hit:
+        if hit and str(hit) not in dirs and str(hit) not in SYSTEM_INCLUDE_DIRS:
             dirs.append(str(hit))
     return dirs, found
 

@@ -135,15 +135,15 @@ def tiny_add():
 def tiny_relu():
     # jnp.maximum rather than jax.nn.relu, whose custom_jvp wrapper costs ~20x more per eager call.
     x = np.array([-1.0, 2.0, -3.0, 4.0], np.float32)
-    jax = import_jax()
-    return tiny(x, ember_op("relu"), lambda t: t.relu(), lambda n: np.maximum(n, 0),
+    torch, jax = import_torch(), import_jax()
+    return tiny(x, ember_op("relu"), lambda t: torch.relu(t), lambda n: np.maximum(n, 0),
                 (lambda j: jax.numpy.maximum(j, 0)) if jax is not None else None)
 
 
 def tiny_sum():
     x = np.arange(4, dtype=np.float32)
-    jax = import_jax()
-    return tiny(x, ember_op("sum"), lambda t: t.sum(), np.sum,
+    torch, jax = import_torch(), import_jax()
+    return tiny(x, ember_op("sum"), lambda t: torch.sum(t), np.sum,
                 (lambda j: jax.numpy.sum(j)) if jax is not None else None)
 
 
@@ -298,10 +298,9 @@ def write_json(result: dict, path: str | None) -> None:
 
 
 def time_in_workers(script: str, libs: list, rounds: int, repeat: int, target_s: float, threads: int) -> dict:
-    """{lib: {key: median seconds}} for the keys each worker reports: each library timed by
-    `script --worker LIB` in a process of its own,
-    the libraries taking turns over `rounds` (two OpenMP runtimes in one process slow each other);
-    each figure is the median over the rounds of the worker's median."""
+    """{lib: {key: median seconds}} for the keys each worker reports: each library timed by `script --worker LIB`
+    in a process of its own, the libraries taking turns over `rounds` (two OpenMP runtimes in one process slow
+    each other); each figure is the median over the rounds of the worker's median."""
     samples = {lib: {} for lib in libs}
     for _ in range(rounds):
         for lib in libs:
@@ -327,16 +326,14 @@ def spread(samples: list) -> dict:
     return {"median": float(median), "p10": float(p10), "p90": float(p90), "n": len(samples)}
 
 
-def sample_in_workers(script: str, libs: list, rounds: int, repeat: int, target_s: float, threads: int,
-                      extra: tuple = ()) -> dict:
+def sample_in_workers(script: str, libs: list, rounds: int, repeat: int, target_s: float, threads: int) -> dict:
     """{lib: {key: spread(...)}}: as time_in_workers, for workers that print {key: [seconds per block]};
     the blocks of all rounds are pooled."""
     samples = {lib: {} for lib in libs}
     for _ in range(rounds):
         for lib in libs:
             out = subprocess.run([sys.executable, script, "--worker", lib, "--threads", str(threads), "--repeat",
-                                  str(repeat), "--target-s", str(target_s), *extra],
-                                 check=True, capture_output=True, text=True)
+                                  str(repeat), "--target-s", str(target_s)], check=True, capture_output=True, text=True)
             for key, times in json.loads(out.stdout).items():
                 samples[lib].setdefault(key, []).extend(times)
     return {lib: {key: spread(v) for key, v in per.items()} for lib, per in samples.items()}
@@ -374,7 +371,7 @@ def arg_parser(doc: str, quick_help: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help=quick_help)
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    p.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for ember and torch (default: all)")
+    p.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for every library (default: all)")
     return p
 
 

@@ -26,10 +26,14 @@ def ratio_text(row: dict) -> str:
     return f"{row['ratio']:.2f} ({row['best_peer']})" if row["ratio"] is not None else "-"
 
 
+def threads_text(machine: dict) -> str:
+    return f"{machine['threads']} thread" + ("s" if machine["threads"] != 1 else "")
+
+
 def header_lines(results: dict) -> list:
     m, v = results["machine"], results["machine"]["versions"]
     dnnl = m["onednn"]
-    lines = [f"{m['date']}: {m['cpu']}, {m['cores']} cores, {m['threads']} threads for every library; "
+    lines = [f"{m['date']}: {m['cpu']}, {m['cores']} cores, {threads_text(m)} for every library; "
              f"{dnnl.get('version')} ISA {dnnl.get('isa')} (matmul: {dnnl.get('matmul_impl')}); "
              f"load average {m['load_average_at_start']:.1f} at the start, {m['load_average_at_end']:.1f} at the end",
              "versions: " + ", ".join(f"{lib} {ver}" for lib, ver in v.items() if ver),
@@ -80,6 +84,7 @@ def write_chart(results: dict, path: Path) -> str:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
     except ImportError:
         return "# matplotlib is not installed: no chart (pip install matplotlib)"
     rows = [r for r in results["rows"] if r["ratio"] is not None]
@@ -92,9 +97,12 @@ def write_chart(results: dict, path: Path) -> str:
     ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=2)
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("ember time / best peer's time (log scale; < 1: ember faster)")
     m = results["machine"]
-    ax.set_title(f"ember vs the best of PyTorch, NumPy, JAX, onnxruntime\n{m['cpu']}, {m['threads']} threads, "
+    ax.set_title(f"ember vs the best of PyTorch, NumPy, JAX, onnxruntime\n{m['cpu']}, {threads_text(m)}, "
                  f"{m['date']}", fontsize=9)
     ax.tick_params(axis="y", labelsize=7)
     fig.tight_layout()

@@ -1,8 +1,6 @@
 """The benchmark runner still works end to end: one tiny op, timed once (no speed is asserted)."""
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,16 +19,13 @@ def bench_all(monkeypatch):
     return bench_all
 
 
-def test_smoke_run_writes_table_json_chart_and_readme(tmp_path):
+def test_smoke_run_writes_table_json_chart_and_readme(bench_all, tmp_path, capsys):
     readme = tmp_path / "README.md"
     readme.write_text("# title\n\n## Benchmarks\n\n<!-- bench-table:start (written by bench/python/bench_all.py "
                       "--update-readme) -->\nold table\n<!-- bench-table:end -->\n\nprose after\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "python"), os.environ.get("PYTHONPATH", "")]))
-    done = subprocess.run([sys.executable, str(BENCH / "bench_all.py"), "--smoke", "--out", str(tmp_path / "out"),
-                           "--update-readme", "--readme", str(readme)],
-                          capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert "add 4 float32" in done.stdout and "ember/best" in done.stdout
+    assert bench_all.main(["--smoke", "--out", str(tmp_path / "out"), "--update-readme", "--readme", str(readme)]) == 0
+    out = capsys.readouterr().out
+    assert "add 4 float32" in out and "ember/best" in out
 
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     row = results["rows"][0]
