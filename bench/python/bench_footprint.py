@@ -137,7 +137,7 @@ def run(quick: bool, threads: int) -> dict:
                  **{lib: m["peak_mb"] for lib, m in memory.items()},
                  "after_import": {lib: m["peak_mb_after_import"] for lib, m in memory.items()},
                  "final_loss": {lib: m["final_loss"] for lib, m in memory.items()}})
-    row = {"workload": "compile a file including <ember/ember.hpp> (g++ -O2)", "unit": "s"}
+    row = {"workload": "compile #include <ember/ember.hpp> (g++ -O2 -c)", "unit": "s"}
     if "seconds" in compiled:
         row["ember"] = compiled["seconds"]
     else:
