@@ -14,8 +14,8 @@ differs), in float32 on scikit-learn's digits with batch size 64:
   step (target <= 0.8x);
 - CNN epoch: one epoch of the demo (a shuffled DataLoader over the 1,438 training images, then the steps).
 
-JAX, when installed, runs the MLP step only: the same model in ``jax.numpy`` with PyTorch's Adam update, one
-``jit``-ted function of the parameters and the optimizer state.
+JAX, when installed, runs the two steps (not the epoch: it has no DataLoader): the same models in ``jax.numpy``
+and ``jax.lax`` with PyTorch's Adam update, one ``jit``-ted function of the parameters and the optimizer state.
 
 Each library runs in a process of its own, the libraries taking turns over several rounds (see
 bench_autograd.py for why); each figure is the median over the rounds of each worker's median time.
@@ -95,21 +95,45 @@ def build(lib) -> dict:
     return out
 
 
-def build_jax_mlp():
-    """The MLP step in JAX under jit, from the same weights as shared_weights(seed=1); returns the loss."""
+# Each model's parameter shapes in PyTorch's order and layout (Linear (out, in), Conv2d (out, in, kH, kW)).
+JAX_SHAPES = {"mlp": ((256, 64), (256,), (10, 256), (10,)),
+              "cnn": ((16, 1, 3, 3), (16,), (16,), (16,), (32, 16, 3, 3), (32,), (32,), (32,),
+                      (64, 512), (64,), (10, 64), (10,))}
+
+
+def jax_logits(name: str, p: list, x):
+    """The MLP's or the demo CNN's logits in JAX (batch norm in training mode: batch statistics)."""
     import jax
     import jax.numpy as jnp
 
-    rng = np.random.default_rng(1)  # shared_weights' stream, in Linear's (out, in) layout
-    params = [jnp.asarray((rng.standard_normal(shape) * 0.1).astype(np.float32))
-              for shape in ((256, 64), (256,), (10, 256), (10,))]
+    def conv_bn_relu(h, w, b, gamma, beta):
+        h = jax.lax.conv_general_dilated(h, w, (1, 1), ((1, 1), (1, 1)), dimension_numbers=("NCHW", "OIHW", "NCHW"))
+        h = h + b[None, :, None, None]
+        mean, var = h.mean((0, 2, 3), keepdims=True), h.var((0, 2, 3), keepdims=True)
+        h = (h - mean) / jnp.sqrt(var + 1e-5)
+        return jnp.maximum(h * gamma[None, :, None, None] + beta[None, :, None, None], 0)
+
+    if name == "mlp":
+        return jnp.maximum(x.reshape(BATCH, -1) @ p[0].T + p[1], 0) @ p[2].T + p[3]
+    h = conv_bn_relu(conv_bn_relu(x, *p[0:4]), *p[4:8])
+    h = jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID").reshape(BATCH, -1)
+    return jnp.maximum(h @ p[8].T + p[9], 0) @ p[10].T + p[11]
+
+
+def build_jax(name: str):
+    """The MLP or CNN step in JAX under jit, from shared_weights(seed=1)'s values, with PyTorch's Adam update;
+    returns (step, state): step() advances the parameters in state["p"] and returns the loss."""
+    import jax
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(1)  # shared_weights' stream
+    params = [jnp.asarray((rng.standard_normal(shape) * 0.1).astype(np.float32)) for shape in JAX_SHAPES[name]]
     x_all, y_all = digits()
-    x, y = jnp.asarray(x_all[:BATCH].reshape(BATCH, -1)), jnp.asarray(y_all[:BATCH])
+    x, y = jnp.asarray(x_all[:BATCH]), jnp.asarray(y_all[:BATCH])
     lr, (b1, b2), eps = 1e-3, (0.9, 0.999), 1e-8
 
     def loss(p):
-        logits = jnp.maximum(x @ p[0].T + p[1], 0) @ p[2].T + p[3]
-        return -jax.nn.log_softmax(logits)[jnp.arange(BATCH), y].mean()
+        return -jax.nn.log_softmax(jax_logits(name, p, x))[jnp.arange(BATCH), y].mean()
 
     @jax.jit
     def step(p, m, v, t):
@@ -121,11 +145,11 @@ def build_jax_mlp():
 
     state = {"p": params, "m": [jnp.zeros_like(a) for a in params], "v": [jnp.zeros_like(a) for a in params], "t": 0}
 
-    def mlp_step():
+    def train_step():
         state["t"] += 1
         state["p"], state["m"], state["v"], value = step(state["p"], state["m"], state["v"], float(state["t"]))
         return value.block_until_ready()
-    return mlp_step, state
+    return train_step, state
 
 
 def check_agree() -> None:
@@ -144,9 +168,9 @@ def check_agree() -> None:
             opt.step()
             losses.append(loss.item())
             firsts.append(next(iter(model.parameters())).detach().numpy().copy())
-        if name == "mlp" and available(["jax"]):
-            mlp_step, state = build_jax_mlp()
-            losses.append(mlp_step().item())
+        if available(["jax"]):
+            jax_step, state = build_jax(name)
+            losses.append(jax_step().item())
             firsts.append(np.asarray(state["p"][0]))
         if not all(np.isclose(v, losses[1], rtol=1e-4) for v in losses) or not all(
                 np.allclose(f, firsts[1], atol=1e-5) for f in firsts):
@@ -156,7 +180,8 @@ def check_agree() -> None:
 def worker(lib_name: str, threads: int, repeat: int, target_s: float) -> dict:
     if lib_name == "jax":
         limit_cores(threads)  # XLA's thread pool cannot be sized
-        return {"mlp_step": measure({"jax": build_jax_mlp()[0]}, None, repeat, target_s)["jax"]}
+        return {f"{name}_step": measure({"jax": build_jax(name)[0]}, None, repeat, target_s)["jax"]
+                for name in ("mlp", "cnn")}
     lib = library(lib_name)
     lib.set_num_threads(threads)
     built = build(lib)
