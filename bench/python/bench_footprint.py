@@ -123,7 +123,7 @@ def compile_time() -> dict:
 
 def run(quick: bool, threads: int) -> dict:
     imports = import_times(3 if quick else 10)
-    epochs = 2 if quick else 5
+    epochs = 1 if quick else 5
     memory = peak_memory(epochs, threads)
     compiled = {"skipped": "full runs only"} if quick else compile_time()
     rows = [{"workload": "import time", "unit": "ms", "peers": ["torch", "jax"], "spread": {},
@@ -165,7 +165,7 @@ def print_table(result: dict) -> None:
 
 
 def main(argv=None) -> int:
-    args = arg_parser(__doc__, "a short run: 3 imports each, 2 epochs, no compile").parse_args(argv)
+    args = arg_parser(__doc__, "a short run: 3 imports each, 1 epoch, no compile").parse_args(argv)
     result = run(args.quick, args.threads)
     print_table(result)
     write_json(result, args.json)
