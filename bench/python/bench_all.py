@@ -50,6 +50,7 @@ PER_CALL_TARGET = {"ratio": 1 / 3, "vs": "torch"}
 # --- running the suites ---
 
 def missing_libraries(suite: str) -> list:
+    """The libraries that suite needs and this Python lacks."""
     return [lib for lib in REQUIRES[suite] if importlib.util.find_spec(lib) is None]
 
 
@@ -125,6 +126,7 @@ def norm_row(suite: str, raw: dict, unit: str, workload: str | None = None, peer
 
 
 def gflops_note(raw: dict, libs) -> str:
+    """'GFLOP/s: ember 120, torch 130, ...' for the libraries in libs that the row has a figure for."""
     parts = [f"{lib} {raw[f'{lib}_gflops']:.0f}" for lib in libs if raw.get(f"{lib}_gflops")]
     return "GFLOP/s: " + ", ".join(parts) if parts else ""
 
