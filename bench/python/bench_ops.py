@@ -187,8 +187,10 @@ def check_matmul_agrees(n: int = 64) -> None:
 def matmul_in_subprocess(lib: str, n: int, threads: int, repeat: int, target_s: float) -> float:
     """Median seconds of lib's n x n matmul, measured by matmul_worker.py in a fresh process."""
     worker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "matmul_worker.py")
+    # NumPy's BLAS reads its thread count from the environment when it loads, and has no call to set it.
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     out = subprocess.run([sys.executable, worker, lib, str(n), str(threads), str(repeat), str(target_s)],
-                         check=True, capture_output=True, text=True)
+                         check=True, capture_output=True, text=True, env=env)
     return float(out.stdout.strip().splitlines()[-1])
 
 
