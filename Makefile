@@ -55,12 +55,13 @@ test-cpp: setup
 test-python: setup
 	EMBER_REQUIRE_INSTALL=1 $(PY) -m pytest tests/python -q
 
-# Side-by-side benchmarks (Python: ember, PyTorch, NumPy; then the C++ Google Benchmark suite).
+# Side-by-side benchmarks: every Python suite through one runner (one table of ember beside PyTorch, NumPy,
+# JAX and onnxruntime; build/bench/results.json and ratios.png; a full run also rewrites README.md's table),
+# then the C++ Google Benchmark suite. QUICK=1: the short version.
 bench: setup
-	$(PY) bench/python/bench_ops.py $(if $(QUICK),--quick) --json build/bench/results.json
-	$(PY) bench/python/bench_autograd.py $(if $(QUICK),--quick) --json build/bench/autograd.json
-	$(PY) bench/python/bench_train.py $(if $(QUICK),--quick) --json build/bench/train.json
-	$(PY) bench/python/bench_deploy.py $(if $(QUICK),--quick) --json build/bench/deploy.json
+	@# the `bench` extra's packages (JAX, onnxruntime, ...) without reinstalling ember itself
+	$(PY) -c 'import subprocess, sys, tomllib; extra = tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["bench"]; subprocess.run([sys.executable, "-m", "pip", "install", "-q", *extra], check=True)'
+	$(PY) bench/python/bench_all.py $(if $(QUICK),--quick,--update-readme) --out build/bench
 	$(VENV)/bin/cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_BENCH=ON \
 	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 	$(VENV)/bin/cmake --build build/bench -j $(JOBS)

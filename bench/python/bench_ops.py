@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""ember beside PyTorch and NumPy, measured in one run on this machine.
+"""ember beside PyTorch, NumPy and JAX, measured in one run on this machine.
 
 Usage::
 
@@ -8,10 +8,13 @@ Usage::
 Workloads
   * per-call overhead of tiny ops (median time per call over many ``timeit`` repetitions, the
     libraries taking turns in each repetition so that load from other processes hits all alike):
-    ``a + b`` on 4-element float32 tensors, ``relu`` and ``sum`` on 4 elements, a 4x4 matmul;
+    ``a + b`` on 4-element float32 tensors, ``relu`` and ``sum`` on 4 elements, a 4x4 matmul; JAX runs
+    these eagerly (``jnp`` calls on device arrays, ``block_until_ready()`` on each result: a ``jit`` per
+    op would hide the dispatch cost that this row measures);
   * float32 matmul of n x n matrices (n = 256, 1024, 2048; 256 and 1024 with ``--quick``) with all
-    threads, each library in a process of its own (see matmul_worker.py), in GFLOP/s, also as a percentage of oneDNN's own ``dnnl_sgemm`` measured in the same run
-    (``ember._core._sgemm``, a benchmark-only binding that calls ``dnnl_sgemm`` on contiguous data).
+    threads, each library in a process of its own (see matmul_worker.py; JAX under ``jit``), in GFLOP/s,
+    also as a percentage of oneDNN's own ``dnnl_sgemm`` measured in the same run (``ember._core._sgemm``,
+    a benchmark-only binding that calls ``dnnl_sgemm`` on contiguous data).
 
 The table lists each library's time per call, and ``ember/best`` = ember's time divided by the best
 peer's (below 1: ember is faster). Each library is skipped when it is missing.
@@ -20,6 +23,7 @@ peer's (below 1: ember is faster). Each library is skipped when it is missing.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -35,12 +39,8 @@ try:
     import ember
 except ImportError:  # pragma: no cover - run with PYTHONPATH=python or after pip install .
     ember = None
-try:
-    import torch
-except ImportError:
-    torch = None
-
-LIBS = ("ember", "torch", "numpy")
+LIBS = ("ember", "torch", "numpy", "jax")
+PEERS = ("torch", "numpy", "jax")
 SETTLE_S = 0.02  # pause before each timed block, see measure()
 
 
@@ -77,9 +77,40 @@ def ember_op(name: str):
     return getattr(ember, name, None) if ember is not None else None
 
 
-def tiny(x: np.ndarray, ember_fn, torch_fn, numpy_fn):
-    """{library: callable} applying each library's version of an op to a copy of x."""
-    fns = {}
+def import_torch():
+    """The torch module, or None when PyTorch is not installed. Imported on first use only: a worker that
+    times another library must not pay for PyTorch's import nor carry its OpenMP runtime."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def __getattr__(name: str):
+    """`from bench_ops import torch` still works (bench_deploy.py): it imports PyTorch then."""
+    if name == "torch":
+        return import_torch()
+    raise AttributeError(f"module 'bench_ops' has no attribute {name!r}")
+
+
+def library(name: str):
+    """The ember or torch module (None when missing), importing PyTorch only when asked for."""
+    return ember if name == "ember" else import_torch()
+
+
+def import_jax():
+    """The jax module, or None when JAX is not installed."""
+    try:
+        import jax
+    except ImportError:
+        return None
+    return jax
+
+
+def tiny(x: np.ndarray, ember_fn, torch_fn, numpy_fn, jax_fn=None):
+    """{library: callable} applying each library's version of an op to a copy of x (JAX eagerly)."""
+    fns, torch = {}, import_torch()
     if ember is not None and ember_fn is not None:
         a = ember.from_numpy(x.copy())
         fns["ember"] = lambda: ember_fn(a)
@@ -88,30 +119,41 @@ def tiny(x: np.ndarray, ember_fn, torch_fn, numpy_fn):
         fns["torch"] = lambda: torch_fn(ta)
     na = x.copy()
     fns["numpy"] = lambda: numpy_fn(na)
+    jax = import_jax()
+    if jax is not None and jax_fn is not None:
+        ja = jax.numpy.asarray(x)
+        fns["jax"] = lambda: jax_fn(ja).block_until_ready()
     return fns
 
 
 def tiny_add():
     x = np.arange(4, dtype=np.float32)
-    return tiny(x, (lambda a: a + a) if ember is not None else None, lambda t: t + t, lambda n: n + n)
+    return tiny(x, (lambda a: a + a) if ember is not None else None, lambda t: t + t, lambda n: n + n,
+                lambda j: j + j)
 
 
 def tiny_relu():
+    # jnp.maximum rather than jax.nn.relu, whose custom_jvp wrapper costs ~20x more per eager call.
     x = np.array([-1.0, 2.0, -3.0, 4.0], np.float32)
-    return tiny(x, ember_op("relu"), lambda t: torch.relu(t), lambda n: np.maximum(n, 0))
+    torch, jax = import_torch(), import_jax()
+    return tiny(x, ember_op("relu"), lambda t: torch.relu(t), lambda n: np.maximum(n, 0),
+                (lambda j: jax.numpy.maximum(j, 0)) if jax is not None else None)
 
 
 def tiny_sum():
     x = np.arange(4, dtype=np.float32)
-    return tiny(x, ember_op("sum"), lambda t: torch.sum(t), np.sum)
+    torch, jax = import_torch(), import_jax()
+    return tiny(x, ember_op("sum"), lambda t: torch.sum(t), np.sum,
+                (lambda j: jax.numpy.sum(j)) if jax is not None else None)
 
 
-def matmul_fns(n: int):
-    """ember / torch / numpy / oneDNN sgemm computing an n x n float32 product."""
+def matmul_fns(n: int, jax_jit: bool = True):
+    """ember / torch / numpy / JAX / oneDNN sgemm computing an n x n float32 product (JAX under jit,
+    or eagerly with jax_jit=False)."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, n), dtype=np.float32)
     y = rng.standard_normal((n, n), dtype=np.float32)
-    fns = {}
+    fns, torch = {}, import_torch()
     if ember is not None and ember_op("matmul") is not None:
         a, b = ember.from_numpy(x.copy()), ember.from_numpy(y.copy())
         fns["ember"] = lambda: ember.matmul(a, b)
@@ -123,6 +165,11 @@ def matmul_fns(n: int):
         fns["torch"] = lambda: ta @ tb
     na, nb = x.copy(), y.copy()
     fns["numpy"] = lambda: na @ nb
+    jax = import_jax()
+    if jax is not None:
+        jmm = jax.jit(jax.numpy.matmul) if jax_jit else jax.numpy.matmul
+        ja, jb = jax.numpy.asarray(x), jax.numpy.asarray(y)
+        fns["jax"] = lambda: jmm(ja, jb).block_until_ready()
     return fns
 
 
@@ -140,14 +187,17 @@ def check_matmul_agrees(n: int = 64) -> None:
 def matmul_in_subprocess(lib: str, n: int, threads: int, repeat: int, target_s: float) -> float:
     """Median seconds of lib's n x n matmul, measured by matmul_worker.py in a fresh process."""
     worker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "matmul_worker.py")
+    # NumPy's BLAS reads its thread count from the environment when it loads, and has no call to set it.
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     out = subprocess.run([sys.executable, worker, lib, str(n), str(threads), str(repeat), str(target_s)],
-                         check=True, capture_output=True, text=True)
+                         check=True, capture_output=True, text=True, env=env)
     return float(out.stdout.strip().splitlines()[-1])
 
 
 # --- running and reporting ---
 
 def run(quick: bool, threads: int) -> dict:
+    torch = import_torch()
     if ember is not None:
         ember.set_num_threads(threads)
     if torch is not None:
@@ -156,7 +206,7 @@ def run(quick: bool, threads: int) -> dict:
     rows = []
 
     for name, make in (("add 4 float32 (a + a)", tiny_add), ("relu 4 float32", tiny_relu),
-                       ("sum 4 float32", tiny_sum), ("matmul 4x4 float32", lambda: matmul_fns(4))):
+                       ("sum 4 float32", tiny_sum), ("matmul 4x4 float32", lambda: matmul_fns(4, jax_jit=False))):
         row = {"workload": name, "unit": "us/call", "flops": None}
         row.update({lib: t * 1e6 for lib, t in measure(make(), number, repeat).items()})
         rows.append(row)
@@ -176,7 +226,7 @@ def run(quick: bool, threads: int) -> dict:
         rows.append(row)
 
     for row in rows:
-        peers = [row[p] for p in ("torch", "numpy") if p in row]
+        peers = [row[p] for p in PEERS if p in row]
         row["ratio_ember_best_peer"] = row["ember"] / min(peers) if "ember" in row and peers else None
         if row["flops"]:
             for lib in LIBS + ("sgemm",):
@@ -200,7 +250,8 @@ def machine_info(threads: int) -> dict:
         "threads": threads,
         "python": sys.version.split()[0],
         "numpy": np.__version__,
-        "torch": getattr(torch, "__version__", None),
+        "torch": getattr(import_torch(), "__version__", None),
+        "jax": getattr(import_jax(), "__version__", None),
         "ember": getattr(ember, "__version__", None),
     }
 
@@ -213,24 +264,27 @@ def print_table(result: dict) -> None:
     m = result["machine"]
     print(f"# {m['cpu']}, {m['cpu_count']} CPUs, {m['threads']} threads; numpy {m['numpy']}, torch {m['torch']}, "
           f"ember {m['ember']}")
-    print("# time per call in microseconds (median); ember/best = ember's time / best peer's (< 1: ember faster)")
-    head = f"{'workload':<26}{'ember':>10}{'torch':>10}{'numpy':>10}{'sgemm':>10}{'ember/best':>11}"
+    print("# time per call in microseconds (median); ember/best = ember's time / best peer's (< 1: ember faster);"
+          " jax: eager for the tiny ops, jit for the matmuls")
+    head = f"{'workload':<26}{'ember':>10}{'torch':>10}{'numpy':>10}{'jax':>10}{'sgemm':>10}{'ember/best':>11}"
     print(head)
     print("-" * len(head))
     for r in result["rows"]:
         print(f"{r['workload']:<26}{fmt(r.get('ember'))}{fmt(r.get('torch'))}{fmt(r.get('numpy'))}"
-              f"{fmt(r.get('sgemm'))}{fmt(r.get('ratio_ember_best_peer'), 11)}")
+              f"{fmt(r.get('jax'))}{fmt(r.get('sgemm'))}{fmt(r.get('ratio_ember_best_peer'), 11)}")
     flops_rows = [r for r in result["rows"] if r["flops"] and r["flops"] > 1e6]
     if flops_rows:
         print()
-        head = f"{'matmul, GFLOP/s':<26}{'ember':>10}{'torch':>10}{'numpy':>10}{'sgemm':>10}{'% of sgemm':>11}"
+        head = (f"{'matmul, GFLOP/s':<26}{'ember':>10}{'torch':>10}{'numpy':>10}{'jax':>10}{'sgemm':>10}"
+                f"{'% of sgemm':>11}")
         print(head)
         print("-" * len(head))
         for r in flops_rows:
             print(f"{r['workload']:<26}{fmt(r.get('ember_gflops'), prec=1)}{fmt(r.get('torch_gflops'), prec=1)}"
-                  f"{fmt(r.get('numpy_gflops'), prec=1)}{fmt(r.get('sgemm_gflops'), prec=1)}"
+                  f"{fmt(r.get('numpy_gflops'), prec=1)}{fmt(r.get('jax_gflops'), prec=1)}"
+                  f"{fmt(r.get('sgemm_gflops'), prec=1)}"
                   f"{fmt(r.get('ember_pct_of_sgemm'), 11, 1)}")
-    missing = [lib for lib, mod in (("ember", ember), ("torch", torch)) if mod is None]
+    missing = [lib for lib, mod in (("ember", ember), ("torch", import_torch()), ("jax", import_jax())) if mod is None]
     if missing:
         print(f"# not installed, skipped: {', '.join(missing)}")
 
@@ -245,32 +299,65 @@ def write_json(result: dict, path: str | None) -> None:
     print(f"# wrote {path}")
 
 
-def time_in_workers(script: str, libs: list, keys: list, rounds: int, repeat: int, target_s: float,
-                    threads: int) -> dict:
-    """{lib: {key: median seconds}}: each library timed by `script --worker LIB` in a process of its own,
-    the libraries taking turns over `rounds` (two OpenMP runtimes in one process slow each other);
-    each figure is the median over the rounds of the worker's median."""
-    samples = {lib: {key: [] for key in keys} for lib in libs}
+def time_in_workers(script: str, libs: list, rounds: int, repeat: int, target_s: float, threads: int) -> dict:
+    """{lib: {key: median seconds}} for the keys each worker reports: each library timed by `script --worker LIB`
+    in a process of its own, the libraries taking turns over `rounds` (two OpenMP runtimes in one process slow
+    each other); each figure is the median over the rounds of the worker's median."""
+    samples = {lib: {} for lib in libs}
     for _ in range(rounds):
         for lib in libs:
             out = subprocess.run([sys.executable, script, "--worker", lib, "--threads", str(threads), "--repeat",
                                   str(repeat), "--target-s", str(target_s)], check=True, capture_output=True, text=True)
             for key, t in json.loads(out.stdout).items():
-                samples[lib][key].append(t)
+                samples[lib].setdefault(key, []).append(t)
     return {lib: {key: statistics.median(v) for key, v in per.items()} for lib, per in samples.items()}
 
 
-def worker_main(argv, doc: str, quick_help: str, check, worker, run, print_table) -> int:
-    """main() of a benchmark that times each library in its own process: `--check` runs check(),
-    `--worker LIB` prints worker(LIB, threads, repeat, target_s) as JSON, otherwise run(quick, threads)
-    is printed and written as JSON."""
+def sample(fn, repeat: int, target_s: float) -> list:
+    """Seconds per call of fn in each of `repeat` timed blocks of about target_s, after a warm-up call."""
+    fn()
+    t0 = time.perf_counter()
+    fn()
+    number = max(1, int(target_s / max(time.perf_counter() - t0, 1e-9)))
+    return [timeit.Timer(fn).timeit(number=number) / number for _ in range(repeat)]
+
+
+def spread(samples: list) -> dict:
+    """The median, 10th and 90th percentiles of samples, and how many there are."""
+    p10, median, p90 = np.percentile(samples, [10, 50, 90])
+    return {"median": float(median), "p10": float(p10), "p90": float(p90), "n": len(samples)}
+
+
+def sample_in_workers(script: str, libs: list, rounds: int, repeat: int, target_s: float, threads: int) -> dict:
+    """{lib: {key: spread(...)}}: as time_in_workers, for workers that print {key: [seconds per block]};
+    the blocks of all rounds are pooled."""
+    samples = {lib: {} for lib in libs}
+    for _ in range(rounds):
+        for lib in libs:
+            out = subprocess.run([sys.executable, script, "--worker", lib, "--threads", str(threads), "--repeat",
+                                  str(repeat), "--target-s", str(target_s)], check=True, capture_output=True, text=True)
+            for key, times in json.loads(out.stdout).items():
+                samples[lib].setdefault(key, []).extend(times)
+    return {lib: {key: spread(v) for key, v in per.items()} for lib, per in samples.items()}
+
+
+def available(libs) -> list:
+    """The names in libs (ember, torch, numpy, jax) whose library is installed."""
+    return [lib for lib in libs if (ember is not None if lib == "ember" else importlib.util.find_spec(lib) is not None)]
+
+
+def worker_main(argv, doc: str, quick_help: str, check, worker, run, print_table,
+                libs=("ember", "torch")) -> int:
+    """main() of a benchmark that times each library in its own process: `--check` runs check() (if any),
+    `--worker LIB` (LIB one of libs) prints worker(LIB, threads, repeat, target_s) as JSON, otherwise
+    run(quick, threads) is printed and written as JSON."""
     p = arg_parser(doc, quick_help)
-    p.add_argument("--worker", choices=["ember", "torch"], help=argparse.SUPPRESS)  # internal: time one library
+    p.add_argument("--worker", choices=list(libs), help=argparse.SUPPRESS)  # internal: time one library
     p.add_argument("--check", action="store_true", help=argparse.SUPPRESS)  # internal: compare ember with torch
     p.add_argument("--repeat", type=int, default=7, help=argparse.SUPPRESS)
     p.add_argument("--target-s", type=float, default=0.2, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.check:
+    if args.check and check is not None:
         check()
     elif args.worker:
         print(json.dumps(worker(args.worker, args.threads, args.repeat, args.target_s)))
@@ -286,7 +373,7 @@ def arg_parser(doc: str, quick_help: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help=quick_help)
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    p.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for ember and torch (default: all)")
+    p.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for every library (default: all)")
     return p
 
 

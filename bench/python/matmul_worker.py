@@ -5,8 +5,11 @@ bench_ops.py runs one of these per library and size: OpenMP runtimes of differen
 process (ember's libgomp, PyTorch's bundled libgomp) leave idle threads spinning after each call and
 take cores from each other, which on a small machine costs 10-30 % to whichever runs next.
 
-    python matmul_worker.py LIB N THREADS REPEAT TARGET_S    (LIB: ember, sgemm, torch, numpy)
+    python matmul_worker.py LIB N THREADS REPEAT TARGET_S    (LIB: ember, sgemm, torch, numpy, jax)
+
+JAX runs the product under ``jit``; its thread pool cannot be sized, so the process is pinned to THREADS cores.
 """
+import os
 import statistics
 import sys
 import time
@@ -31,7 +34,19 @@ def make(lib: str, n: int, threads: int):
         torch.set_num_threads(threads)
         ta, tb = torch.from_numpy(x), torch.from_numpy(y)
         return lambda: ta @ tb
+    if lib == "jax":
+        limit_cores(threads)
+        import jax
+
+        ja, jb, mm = jax.numpy.asarray(x), jax.numpy.asarray(y), jax.jit(jax.numpy.matmul)
+        return lambda: mm(ja, jb).block_until_ready()
     return lambda: x @ y
+
+
+def limit_cores(threads: int) -> None:
+    """Pins this process to `threads` of its cores (for libraries whose thread count cannot be set, e.g. XLA's)."""
+    cores = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, cores[:threads])
 
 
 def main() -> None:

@@ -1,0 +1,68 @@
+"""The benchmark runner still works end to end: one tiny op, timed once (no speed is asserted)."""
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "bench" / "python"
+
+pytest.importorskip("torch")
+
+
+@pytest.fixture
+def bench_all(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH))
+    import bench_all
+
+    return bench_all
+
+
+def test_smoke_run_writes_table_json_chart_and_readme(bench_all, tmp_path, capsys):
+    readme = tmp_path / "README.md"
+    readme.write_text("# title\n\n## Benchmarks\n\n<!-- bench-table:start (written by bench/python/bench_all.py "
+                      "--update-readme) -->\nold table\n<!-- bench-table:end -->\n\nprose after\n")
+    assert bench_all.main(["--smoke", "--out", str(tmp_path / "out"), "--update-readme", "--readme", str(readme)]) == 0
+    out = capsys.readouterr().out
+    assert "add 4 float32" in out and "ember/best" in out
+
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    row = results["rows"][0]
+    assert row["suite"] == "ops" and row["ember"] > 0 and row["torch"] > 0
+    assert row["ratio"] == pytest.approx(row["ember"] / row[row["best_peer"]])
+    assert results["machine"]["threads"] >= 1 and results["machine"]["versions"]["ember"]
+    assert "isa" in results["machine"]["onednn"]
+
+    if results["machine"]["versions"]["matplotlib"]:
+        assert (tmp_path / "out" / "ratios.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    text = readme.read_text()
+    assert "old table" not in text and "| add 4 float32 (a + a) | us/call |" in text
+    assert text.startswith("# title\n") and text.endswith("prose after\n")
+
+
+def test_a_failing_suite_is_reported_as_skipped(bench_all, monkeypatch):
+    def broken(suite, quick, threads):
+        raise subprocess.CalledProcessError(1, ["bench_deploy.py"], stderr="FileNotFoundError: no CMake package\n")
+
+    monkeypatch.setattr(bench_all, "run_suite", broken)
+    monkeypatch.setattr(bench_all, "missing_libraries", lambda suite: [])
+    report = bench_all.run_all(["deploy"], quick=True, threads=1)
+    assert report["deploy"]["status"] == "skipped"
+    assert "no CMake package" in report["deploy"]["reason"]
+    rows = bench_all.normalise(report)
+    assert rows[0]["ratio"] is None and rows[0]["notes"].startswith("skipped: ")
+
+
+def test_a_suite_with_missing_libraries_is_skipped(bench_all, monkeypatch):
+    monkeypatch.setattr(bench_all, "missing_libraries", lambda suite: ["onnxruntime"])
+    report = bench_all.run_all(["deploy"], quick=True, threads=1)
+    assert report["deploy"] == {"status": "skipped", "reason": "not installed: onnxruntime", "seconds": 0.0}
+
+
+def test_ratio_and_targets_use_the_best_peer(bench_all):
+    raw = {"workload": "w", "ember": 2.0, "torch": 8.0, "numpy": 4.0}
+    row = bench_all.norm_row("ops", raw, "us/call", targets=[{"ratio": 0.5, "vs": "torch"}])
+    assert (row["best_peer"], row["ratio"]) == ("numpy", 0.5)
+    assert row["targets"] == [{"ratio": 0.5, "vs": "torch", "met": True}]
