@@ -53,7 +53,8 @@ inline std::pair<Tensor<float>, Tensor<float>> fold_batch_norm(const Tensor<floa
 /// unfused kernel, may be empty) serves the empty-tensor case that oneDNN rejects.
 inline Kernel fused_conv_kernel(Tensor<float> w, OptionalTensor<float> b, Conv2dOptions o,
                                 ::ember::detail::onednn::PostOp post, Kernel activation) {
-  return [w, b, o, post, activation](std::span<const AnyTensor> in, RunContext& ctx) -> AnyTensor {
+  auto packed = std::make_shared<::ember::detail::onednn::PackedWeights>(w.data());  // w lives in this kernel
+  return [w, b, o, post, activation, packed](std::span<const AnyTensor> in, RunContext& ctx) -> AnyTensor {
     const Tensor<float> x = in[0].get<float>("conv2d").contiguous();
     const ::ember::detail::ConvGeometry p = ::ember::detail::conv2d_geometry(x, w, b, o);
     if (::ember::detail::conv_empty(p)) {
@@ -61,7 +62,7 @@ inline Kernel fused_conv_kernel(Tensor<float> w, OptionalTensor<float> b, Conv2d
       return activation ? activation({&y, 1}, ctx) : y;
     }
     Tensor<float> y = ctx.workspace->buffer(ctx.slot, {p.n, p.o, p.oh, p.ow});
-    ::ember::detail::onednn::conv2d_inference(x.data(), w.data(), b ? b->data() : nullptr, y.data(), p, post);
+    ::ember::detail::onednn::conv2d_inference(x.data(), *packed, b ? b->data() : nullptr, y.data(), p, post);
     return y;
   };
 }

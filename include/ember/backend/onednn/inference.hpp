@@ -8,6 +8,9 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <bit>
+#include <mutex>
+#include <optional>
+#include <vector>
 #include <cstdlib>
 #include <new>
 
@@ -41,54 +44,117 @@ struct PostOp {
   }
 };
 
-/// This thread's scratchpad memory for primitive descriptor md (grown as needed, never shrunk).
-inline dnnl::memory thread_scratchpad(const dnnl::memory::desc& md) {
+/// A per-thread buffer (slot `which`: 0 scratchpad, 1 and 2 reordered operands) of at least
+/// nbytes, grown as needed and never shrunk.
+inline void* thread_buffer(int which, std::size_t nbytes) {
   struct Buffer {
     void* p = nullptr;
     std::size_t n = 0;
     ~Buffer() { std::free(p); }
   };
-  thread_local Buffer b;
-  const std::size_t need = (md.get_size() + 63) / 64 * 64;
+  thread_local Buffer buffers[3];
+  Buffer& b = buffers[which];
+  const std::size_t need = (nbytes + 63) / 64 * 64;
   if (need > b.n) {
     std::free(b.p);
     b.p = std::aligned_alloc(64, need);
     b.n = b.p ? need : 0;
     if (!b.p) throw std::bad_alloc();
   }
-  return dnnl::memory(md, engine(), b.p);
+  return b.p;
 }
 
-/// y = act(conv(x, w) + b) for inference; x (N, C, H, W), w (O, C/groups, kH, kW) contiguous, b (O)
-/// or null, y (N, O, OH, OW).
-inline void conv2d_inference(const float* x, const float* w, const float* b, float* y, const ConvGeometry& p,
-                             const PostOp& post) {
-  struct Entry {
-    dnnl::convolution_forward prim;
-    ConvDescs d;
-    dnnl::memory::desc scratch;
-  };
-  static PrimitiveCache<Entry> cache;
-  Key key = conv_key(3, p, b != nullptr);
+/// This thread's scratchpad memory for a primitive whose scratchpad is described by md.
+inline dnnl::memory thread_scratchpad(const dnnl::memory::desc& md) {
+  return dnnl::memory(md, engine(), thread_buffer(0, md.get_size()));
+}
+
+/// An inference convolution in the layouts oneDNN prefers (blocked, "any"), with the reorders that
+/// bring a plain NCHW input in and the output back to NCHW: 2-3x faster than plain-layout
+/// primitives on the digits CNN even with both reorders on every call.
+struct ConvInference {
+  dnnl::convolution_forward prim;
+  ConvDescs plain;                      // NCHW / OIHW, as ember stores tensors
+  dnnl::memory::desc x, w, y, scratch;  // what the primitive wants
+  std::optional<dnnl::reorder> x_in, y_out;
+};
+
+/// The cached inference convolution of geometry p, with or without bias, with post-op post.
+inline ConvInference conv2d_inference_primitive(const ConvGeometry& p, bool bias, const PostOp& post) {
+  static PrimitiveCache<ConvInference> cache;
+  Key key = conv_key(3, p, bias);
   post.add_to(key);
-  const Entry e = cache.get(key, [&] {
-    ConvDescs d(p);
+  return cache.get(key, [&] {
+    ConvInference e{{}, ConvDescs(p), {}, {}, {}, {}, {}, {}};
+    const auto any = dnnl::memory::format_tag::any;
+    const auto f32 = dnnl::memory::data_type::f32;
+    const dnnl::memory::desc x(e.plain.x.get_dims(), f32, any), y(e.plain.y.get_dims(), f32, any),
+        w(e.plain.w.get_dims(), f32, any);
     const auto prop = dnnl::prop_kind::forward_inference;
     const auto alg = dnnl::algorithm::convolution_direct;
-    auto pd = b ? dnnl::convolution_forward::primitive_desc(engine(), prop, alg, d.x, d.w, d.b, d.y, d.stride,
-                                                            d.dilation, d.pad_l, d.pad_r, post.attr())
-                : dnnl::convolution_forward::primitive_desc(engine(), prop, alg, d.x, d.w, d.y, d.stride, d.dilation,
-                                                            d.pad_l, d.pad_r, post.attr());
-    return Entry{dnnl::convolution_forward(pd), d, pd.scratchpad_desc()};
+    const ConvDescs& d = e.plain;
+    auto pd = bias ? dnnl::convolution_forward::primitive_desc(engine(), prop, alg, x, w, d.b, y, d.stride, d.dilation,
+                                                               d.pad_l, d.pad_r, post.attr())
+                   : dnnl::convolution_forward::primitive_desc(engine(), prop, alg, x, w, y, d.stride, d.dilation,
+                                                               d.pad_l, d.pad_r, post.attr());
+    e.prim = dnnl::convolution_forward(pd);
+    e.x = pd.src_desc();
+    e.w = pd.weights_desc();
+    e.y = pd.dst_desc();
+    e.scratch = pd.scratchpad_desc();
+    if (e.x != d.x) e.x_in = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), d.x, engine(), e.x));
+    if (e.y != d.y) e.y_out = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), e.y, engine(), d.y));
+    return e;
   });
-  std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, mem(e.d.x, x)},
-      {DNNL_ARG_WEIGHTS, mem(e.d.w, w)},
-      {DNNL_ARG_DST, mem(e.d.y, y)},
-      {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}};
-  if (b) args.emplace(DNNL_ARG_BIAS, mem(e.d.b, b));
-  e.prim.execute(stream(), args);
-  stream().wait();
+}
+
+/// A convolution's OIHW weights in the layouts primitives asked for, each reordered once, on first
+/// use; thread-safe. Holds w's data pointer: the owner keeps w alive and unchanged.
+class PackedWeights {
+ public:
+  explicit PackedWeights(const float* w) : w_(w) {}
+
+  /// The weights in layout want (plain: their OIHW descriptor).
+  dnnl::memory get(const dnnl::memory::desc& want, const dnnl::memory::desc& plain) {
+    if (want == plain) return mem(plain, w_);
+    std::lock_guard lock(mutex_);
+    for (const auto& [d, m] : packed_)
+      if (d == want) return m;
+    dnnl::memory m(want, engine());
+    dnnl::memory src = mem(plain, w_);
+    dnnl::reorder(src, m).execute(stream(), src, m);
+    stream().wait();
+    packed_.emplace_back(want, m);
+    return m;
+  }
+
+ private:
+  const float* w_;
+  std::mutex mutex_;
+  std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> packed_;
+};
+
+/// y = act(conv(x, w) + b) for inference; x (N, C, H, W), w (O, C/groups, kH, kW) contiguous (its
+/// packed copies in `packed`), b (O) or null, y (N, O, OH, OW).
+inline void conv2d_inference(const float* x, PackedWeights& packed, const float* b, float* y, const ConvGeometry& p,
+                             const PostOp& post) {
+  const ConvInference e = conv2d_inference_primitive(p, b != nullptr, post);
+  dnnl::stream& s = stream();
+  dnnl::memory xm = mem(e.plain.x, x), ym = mem(e.plain.y, y);
+  if (e.x_in) {
+    dnnl::memory blocked(e.x, engine(), thread_buffer(1, e.x.get_size()));
+    e.x_in->execute(s, xm, blocked);
+    xm = blocked;
+  }
+  dnnl::memory out = e.y_out ? dnnl::memory(e.y, engine(), thread_buffer(2, e.y.get_size())) : ym;
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, xm},
+                                             {DNNL_ARG_WEIGHTS, packed.get(e.w, e.plain.w)},
+                                             {DNNL_ARG_DST, out},
+                                             {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}};
+  if (b) args.emplace(DNNL_ARG_BIAS, mem(e.plain.b, b));
+  e.prim.execute(s, args);
+  if (e.y_out) e.y_out->execute(s, out, ym);
+  s.wait();
 }
 
 /// y = act(x @ w^T + b) for inference: x (M, K), w (out=N, K) and y (M, N) contiguous, b (N) or null.
