@@ -195,6 +195,33 @@ TEST(Deploy, EveryActivationFusesIntoConvAndLinear) {
   }
 }
 
+TEST(Deploy, MaxPoolMatchesOpsForEveryWindowGeometry) {
+  TempDir dir;
+  struct Case {
+    std::int64_t size, kernel, stride, padding, dilation;
+    bool ceil;
+  };
+  for (const Case& c : {Case{7, 3, 2, 1, 1, true}, Case{5, 2, 2, 0, 1, false}, Case{8, 2, 1, 1, 2, false},
+                        Case{6, 3, 3, 0, 1, true}}) {
+    Pool2dOptions o;
+    o.kernel = {c.kernel, c.kernel};
+    o.stride = {c.stride, c.stride};
+    o.padding = {c.padding, c.padding};
+    o.dilation = {c.dilation, c.dilation};
+    o.ceil_mode = c.ceil;
+    const auto probe = max_pool2d(randn_f({1, 2, c.size, c.size}), o);
+    Builder b;
+    const auto x = b.input("x", bshape({2, c.size, c.size}));
+    b.output(b.node("max_pool2d", {x},
+                    {{"kernel_size", {c.kernel, c.kernel}}, {"stride", {c.stride, c.stride}},
+                     {"padding", {c.padding, c.padding}}, {"dilation", {c.dilation, c.dilation}}, {"ceil_mode", c.ceil}},
+                    bshape({2, probe.size(2), probe.size(3)})));
+    const auto m = deploy::load(b.save(dir.file("pool.ember")));
+    const auto in = randn_f({3, 2, c.size, c.size});
+    EXPECT_EQ(m.forward(in).to_vector(), max_pool2d(in, o).to_vector()) << "size " << c.size << " kernel " << c.kernel;
+  }
+}
+
 TEST(Deploy, AttentionChainWithBatchDimExpressions) {
   TempDir dir;
   const std::int64_t T = 3, D = 8, H = 2, Dh = 4;

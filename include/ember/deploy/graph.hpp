@@ -212,7 +212,6 @@ inline Graph parse_graph(const std::map<std::string, std::string>& metadata, con
   std::map<std::string, bool> defined;  // value name -> true
   for (const auto& name : g.inputs) {
     if (!g.values.count(name)) bad_graph(path, "graph input '", name, "' has no entry in \"values\"");
-    if (g.values.at(name).shape.empty()) bad_graph(path, "graph input '", name, "' must have a batch dim, got shape ()");
     defined[name] = true;
   }
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {

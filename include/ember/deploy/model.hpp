@@ -63,9 +63,7 @@ class Model {
     constexpr const char* op = "deploy.forward";
     EMBER_CHECK(inputs.size() == graph_->inputs.size(), op, "the model takes ", graph_->inputs.size(),
                 " input(s) (", names(), "), got ", inputs.size());
-    EMBER_CHECK(inputs[0].defined() && inputs[0].dim() >= 1, op, "input '", graph_->inputs[0],
-                "' must have a batch dim: expected shape ", input_spec(0).str());
-    const std::int64_t batch = inputs[0].shape()[0];
+    const std::int64_t batch = inputs[0].defined() && inputs[0].dim() >= 1 ? inputs[0].shape()[0] : 1;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const ValueSpec& spec = input_spec(i);
       EMBER_CHECK(inputs[i].defined(), op, "input '", graph_->inputs[i], "' is undefined");

@@ -8,7 +8,9 @@
 #include <string>
 #include <unordered_map>
 
+#include "ember/autograd/engine.hpp"  // the ops below record autograd nodes, defined there
 #include "ember/core/any_tensor.hpp"
+#include "ember/backend/onednn/inference.hpp"
 #include "ember/deploy/graph.hpp"
 #include "ember/deploy/workspace.hpp"
 #include "ember/ops/conv.hpp"
@@ -173,7 +175,15 @@ inline const std::unordered_map<std::string, KernelFactory>& kernel_factories() 
       {"max_pool2d", [](const Node& n) -> Kernel {
          Pool2dOptions o{attr_pair(n, "kernel_size"), attr_pair(n, "stride"), attr_pair(n, "padding"),
                          attr_pair(n, "dilation"), attr_bool(n, "ceil_mode")};
-         return [o](std::span<const AnyTensor> in, RunContext&) {
+         return [o](std::span<const AnyTensor> in, RunContext& ctx) -> AnyTensor {
+           if (in[0].is<float>()) {  // oneDNN's inference pooling: no argmax, about 10x faster
+             const Tensor<float> x = in[0].get<float>().contiguous();
+             const auto p = ::ember::detail::pool2d_geometry(x, o, "max_pool2d");
+             Tensor<float> y = ctx.workspace->buffer(ctx.slot, {x.size(0), x.size(1), p.oh, p.ow});
+             if (y.numel() > 0 &&
+                 ::ember::detail::onednn::max_pool2d_inference(x.data(), y.data(), x.size(0), x.size(1), p))
+               return y;
+           }
            return on_float(in[0], "max_pool2d", [&](const auto& x) { return max_pool2d(x, o); });
          };
        }},

@@ -1,7 +1,7 @@
 #pragma once
 // float32 inference primitives for deployed models: convolution (prop_kind::forward_inference) and
 // linear (a matmul with the bias inside), each with an optional eltwise post-op (ReLU, GELU, ...)
-// fused into the same primitive. Primitives come from ember's primitive cache, keyed by geometry
+// fused into the same primitive, and max pooling without the argmax that training keeps. Primitives come from ember's primitive cache, keyed by geometry
 // and post-op. Geometry legend: backend/eigen/conv.hpp.
 // The primitives run with a user scratchpad from the calling thread: oneDNN's library-managed
 // scratchpad belongs to the primitive, so two threads running one cached primitive would share it.
@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "ember/backend/eigen/pool.hpp"
 #include "ember/backend/onednn/cache.hpp"
 #include "ember/backend/onednn/conv.hpp"
 #include "ember/backend/onednn/engine.hpp"
@@ -155,6 +156,47 @@ inline void conv2d_inference(const float* x, PackedWeights& packed, const float*
   e.prim.execute(s, args);
   if (e.y_out) e.y_out->execute(s, out, ym);
   s.wait();
+}
+
+/// y = the maximum over each window of x, for inference: x (N, C, H, W) and y (N, C, OH, OW)
+/// contiguous, geometry p (p.planes = N * C). Returns false, doing nothing, when the last window
+/// stops short of the input's end (oneDNN would need a negative right padding).
+inline bool max_pool2d_inference(const float* x, float* y, std::int64_t n, std::int64_t c, const PoolGeometry& p) {
+  dnnl::memory::dims pad_r(2);
+  for (int i = 0; i < 2; ++i) {
+    const std::int64_t in = i ? p.w : p.h, out = i ? p.ow : p.oh;
+    pad_r[i] = (out - 1) * p.stride[i] + (p.kernel[i] - 1) * p.dilation[i] + 1 - in - p.padding[i];
+    if (pad_r[i] < 0) return false;
+  }
+  struct Entry {
+    dnnl::pooling_forward prim;
+    dnnl::memory::desc x, y, scratch;
+  };
+  static PrimitiveCache<Entry> cache;
+  Key key;
+  key.add(300).add(n).add(c).add(p.h).add(p.w).add(p.oh).add(p.ow);
+  for (int i = 0; i < 2; ++i) key.add(p.kernel[i]).add(p.stride[i]).add(p.padding[i]).add(p.dilation[i]);
+  const Entry e = cache.get(key, [&] {
+    using tag = dnnl::memory::format_tag;
+    const auto f32 = dnnl::memory::data_type::f32;
+    Entry en;
+    en.x = dnnl::memory::desc({n, c, p.h, p.w}, f32, tag::nchw);
+    en.y = dnnl::memory::desc({n, c, p.oh, p.ow}, f32, tag::nchw);
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    dnnl::pooling_forward::primitive_desc pd(
+        engine(), dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max, en.x, en.y,
+        {p.stride[0], p.stride[1]}, {p.kernel[0], p.kernel[1]}, {p.dilation[0] - 1, p.dilation[1] - 1},
+        {p.padding[0], p.padding[1]}, pad_r, attr);
+    en.prim = dnnl::pooling_forward(pd);
+    en.scratch = pd.scratchpad_desc();
+    return en;
+  });
+  e.prim.execute(stream(), {{DNNL_ARG_SRC, mem(e.x, x)},
+                            {DNNL_ARG_DST, mem(e.y, y)},
+                            {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}});
+  stream().wait();
+  return true;
 }
 
 /// y = act(x @ w^T + b) for inference: x (M, K), w (out=N, K) and y (M, N) contiguous, b (N) or null.
