@@ -3,8 +3,7 @@
 // linear (a matmul with the bias inside), each with an optional eltwise post-op (ReLU, GELU, ...)
 // fused into the same primitive, and max pooling without the argmax that training keeps. Primitives come from ember's primitive cache, keyed by geometry
 // and post-op. Geometry legend: backend/eigen/conv.hpp.
-// The primitives run with a user scratchpad from the calling thread: oneDNN's library-managed
-// scratchpad belongs to the primitive, so two threads running one cached primitive would share it.
+// The primitives run with a user scratchpad from the calling thread (engine.hpp: thread_scratchpad).
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <bit>
@@ -44,31 +43,6 @@ struct PostOp {
     return a;
   }
 };
-
-/// A per-thread buffer (slot `which`: 0 scratchpad, 1 and 2 reordered operands) of at least
-/// nbytes, grown as needed and never shrunk.
-inline void* thread_buffer(int which, std::size_t nbytes) {
-  struct Buffer {
-    void* p = nullptr;
-    std::size_t n = 0;
-    ~Buffer() { std::free(p); }
-  };
-  thread_local Buffer buffers[3];
-  Buffer& b = buffers[which];
-  const std::size_t need = (nbytes + 63) / 64 * 64;
-  if (need > b.n) {
-    std::free(b.p);
-    b.p = std::aligned_alloc(64, need);
-    b.n = b.p ? need : 0;
-    if (!b.p) throw std::bad_alloc();
-  }
-  return b.p;
-}
-
-/// This thread's scratchpad memory for a primitive whose scratchpad is described by md.
-inline dnnl::memory thread_scratchpad(const dnnl::memory::desc& md) {
-  return dnnl::memory(md, engine(), thread_buffer(0, md.get_size()));
-}
 
 /// An inference convolution in the layouts oneDNN prefers (blocked, "any"), with the reorders that
 /// bring a plain NCHW input in and the output back to NCHW: 2-3x faster than plain-layout
