@@ -44,3 +44,4 @@
 #include "ember/nn/flatten.hpp"
 #include "ember/nn/sequential.hpp"
 #include "ember/nn/loss.hpp"
+#include "ember/deploy/model.hpp"

@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'batch_norm', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dtype', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'layer_norm', 'le', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mul', 'multiply', 'ne', 'neg', 'negative', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'return_types', 'rsqrt', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'batch_norm', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'default_generator', 'deploy_load', 'device', 'div', 'divide', 'dot', 'double', 'dtype', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'layer_norm', 'le', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mul', 'multiply', 'ne', 'neg', 'negative', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'return_types', 'rsqrt', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -697,6 +697,35 @@ class Generator:
         """
         Restarts the stream from seed; returns self.
         """
+class DeployedModel:
+    """
+    A model loaded from a .ember file, run for inference in C++.
+    """
+    def __call__(self, *args) -> typing.Any:
+        """
+        Same as forward.
+        """
+    def __repr__(self) -> str:
+        ...
+    def forward(self, *args) -> typing.Any:
+        """
+        Runs the graph on the inputs: a Tensor, or a tuple for several outputs.
+        """
+    @property
+    def input_names(self) -> list[str]:
+        """
+        The graph inputs' names.
+        """
+    @property
+    def ops(self) -> list[str]:
+        """
+        The op of each step after fusion, e.g. 'conv2d+batch_norm+relu'.
+        """
+    @property
+    def output_names(self) -> list[str]:
+        """
+        The graph outputs' names.
+        """
 class GradcheckError(RuntimeError):
     pass
 class Node:
@@ -847,6 +876,10 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: ty
 def cos(input: Tensor) -> Tensor:
     """
     Cosine elementwise.
+    """
+def deploy_load(path: str) -> DeployedModel:
+    """
+    Loads a .ember file written by ember.deploy.export.
     """
 def div(input: typing.Any, other: typing.Any) -> typing.Any:
     """

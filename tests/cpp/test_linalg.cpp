@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <string>
+#include <thread>
 
 #include "ember/ember.hpp"
 #include "helpers.hpp"
@@ -209,4 +210,31 @@ TEST(Linalg, ErrorsNameOpAndShapes) {
   EXPECT_EQ(e, "[mm] expected 2-D tensors, got shapes (3,) and (3, 3)");
   e = error_of([] { dot(ones<float>({3}), ones<float>({4})); });
   EXPECT_EQ(e, "[dot] shapes (3,) and (4,) have different lengths: 3 != 4");
+}
+
+// Cached oneDNN primitives run with this thread's scratchpad: with oneDNN's shared library
+// scratchpad, concurrent products of one shape gave wrong results.
+TEST(Linalg, MatmulAndConvFromSeveralThreadsMatchSequentialResults) {
+  std::vector<ember::Tensor<float>> a, b, w, mm, conv;
+  ember::Conv2dOptions o;
+  o.padding = {1, 1};
+  for (int i = 0; i < 4; ++i) {
+    a.push_back(ember::randn<float>({128, 256}));
+    b.push_back(ember::randn<float>({256, 96}));
+    w.push_back(ember::randn<float>({32, 16, 3, 3}));
+    mm.push_back(ember::matmul(a[i], b[i]));
+    conv.push_back(ember::conv2d(a[i].reshape({8, 16, 16, 16}), w[i], std::nullopt, o));
+  }
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      for (int r = 0; r < 30; ++r) {
+        if (ember::matmul(a[i], b[i]).to_vector() != mm[i].to_vector()) ++mismatches[i];
+        if (ember::conv2d(a[i].reshape({8, 16, 16, 16}), w[i], std::nullopt, o).to_vector() != conv[i].to_vector())
+          ++mismatches[i];
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }

@@ -32,13 +32,20 @@ struct ConvDescs {
              (p.ow - 1) * p.stride[1] + (p.kw - 1) * p.dilation[1] + 1 - p.w - p.padding[1]};
   }
 
+  /// Attributes asking for a caller-provided scratchpad (engine.hpp: thread_scratchpad).
+  static dnnl::primitive_attr user_scratchpad() {
+    dnnl::primitive_attr a;
+    a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    return a;
+  }
+
   dnnl::convolution_forward::primitive_desc forward(bool bias) const {
     const auto prop = dnnl::prop_kind::forward_training;
     const auto alg = dnnl::algorithm::convolution_direct;
     return bias ? dnnl::convolution_forward::primitive_desc(engine(), prop, alg, x, w, b, y, stride, dilation, pad_l,
-                                                            pad_r)
+                                                            pad_r, user_scratchpad())
                 : dnnl::convolution_forward::primitive_desc(engine(), prop, alg, x, w, y, stride, dilation, pad_l,
-                                                            pad_r);
+                                                            pad_r, user_scratchpad());
   }
 };
 
@@ -55,14 +62,19 @@ inline void conv2d_forward(const float* x, const float* w, const float* b, float
   struct Entry {
     dnnl::convolution_forward prim;
     ConvDescs d;
+    dnnl::memory::desc scratch;
   };
   static PrimitiveCache<Entry> cache;
   const Entry e = cache.get(conv_key(0, p, b != nullptr), [&] {
     ConvDescs d(p);
-    return Entry{dnnl::convolution_forward(d.forward(b != nullptr)), d};
+    const auto pd = d.forward(b != nullptr);
+    return Entry{dnnl::convolution_forward(pd), d, pd.scratchpad_desc()};
   });
   std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, mem(e.d.x, x)}, {DNNL_ARG_WEIGHTS, mem(e.d.w, w)}, {DNNL_ARG_DST, mem(e.d.y, y)}};
+      {DNNL_ARG_SRC, mem(e.d.x, x)},
+      {DNNL_ARG_WEIGHTS, mem(e.d.w, w)},
+      {DNNL_ARG_DST, mem(e.d.y, y)},
+      {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}};
   if (b) args.emplace(DNNL_ARG_BIAS, mem(e.d.b, b));
   e.prim.execute(stream(), args);
   stream().wait();
@@ -73,17 +85,20 @@ inline void conv2d_backward_data(const float* dy, const float* w, float* dx, con
   struct Entry {
     dnnl::convolution_backward_data prim;
     ConvDescs d;
+    dnnl::memory::desc scratch;
   };
   static PrimitiveCache<Entry> cache;
   const Entry e = cache.get(conv_key(1, p, false), [&] {
     ConvDescs d(p);
     dnnl::convolution_backward_data::primitive_desc pd(engine(), dnnl::algorithm::convolution_direct, d.x, d.w, d.y,
-                                                       d.stride, d.dilation, d.pad_l, d.pad_r, d.forward(false));
-    return Entry{dnnl::convolution_backward_data(pd), d};
+                                                       d.stride, d.dilation, d.pad_l, d.pad_r, d.forward(false),
+                                                       ConvDescs::user_scratchpad());
+    return Entry{dnnl::convolution_backward_data(pd), d, pd.scratchpad_desc()};
   });
   e.prim.execute(stream(), {{DNNL_ARG_DIFF_DST, mem(e.d.y, dy)},
                             {DNNL_ARG_WEIGHTS, mem(e.d.w, w)},
-                            {DNNL_ARG_DIFF_SRC, mem(e.d.x, dx)}});
+                            {DNNL_ARG_DIFF_SRC, mem(e.d.x, dx)},
+                            {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}});
   stream().wait();
 }
 
@@ -92,6 +107,7 @@ inline void conv2d_backward_weights(const float* x, const float* dy, float* dw, 
   struct Entry {
     dnnl::convolution_backward_weights prim;
     ConvDescs d;
+    dnnl::memory::desc scratch;
   };
   static PrimitiveCache<Entry> cache;
   const bool bias = db != nullptr;
@@ -99,13 +115,18 @@ inline void conv2d_backward_weights(const float* x, const float* dy, float* dw, 
     ConvDescs d(p);
     const auto alg = dnnl::algorithm::convolution_direct;
     auto pd = bias ? dnnl::convolution_backward_weights::primitive_desc(engine(), alg, d.x, d.w, d.b, d.y, d.stride,
-                                                                         d.dilation, d.pad_l, d.pad_r, d.forward(true))
+                                                                         d.dilation, d.pad_l, d.pad_r, d.forward(true),
+                                                                         ConvDescs::user_scratchpad())
                    : dnnl::convolution_backward_weights::primitive_desc(engine(), alg, d.x, d.w, d.y, d.stride,
-                                                                         d.dilation, d.pad_l, d.pad_r, d.forward(false));
-    return Entry{dnnl::convolution_backward_weights(pd), d};
+                                                                         d.dilation, d.pad_l, d.pad_r, d.forward(false),
+                                                                         ConvDescs::user_scratchpad());
+    return Entry{dnnl::convolution_backward_weights(pd), d, pd.scratchpad_desc()};
   });
   std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, mem(e.d.x, x)}, {DNNL_ARG_DIFF_DST, mem(e.d.y, dy)}, {DNNL_ARG_DIFF_WEIGHTS, mem(e.d.w, dw)}};
+      {DNNL_ARG_SRC, mem(e.d.x, x)},
+      {DNNL_ARG_DIFF_DST, mem(e.d.y, dy)},
+      {DNNL_ARG_DIFF_WEIGHTS, mem(e.d.w, dw)},
+      {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}};
   if (bias) args.emplace(DNNL_ARG_DIFF_BIAS, mem(e.d.b, db));
   e.prim.execute(stream(), args);
   stream().wait();

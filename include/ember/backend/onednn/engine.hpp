@@ -2,6 +2,9 @@
 // The oneDNN CPU engine and per-thread stream, and conversions from ember's types to oneDNN's.
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <cstdlib>
+#include <new>
+
 #include "ember/core/dtype.hpp"
 #include "ember/core/shape.hpp"
 
@@ -21,6 +24,34 @@ inline dnnl::engine& engine() {
 inline dnnl::stream& stream() {
   thread_local dnnl::stream s(engine());
   return s;
+}
+
+// Cached primitives run with scratchpad_mode::user and this thread's scratchpad: with oneDNN's
+// library-managed scratchpad, threads executing primitives at once share one buffer (wrong results
+// or crashes in concurrent matmuls and convolutions).
+/// A per-thread buffer (slot `which`: 0 scratchpad, 1 and 2 reordered operands) of at least
+/// nbytes, grown as needed and never shrunk.
+inline void* thread_buffer(int which, std::size_t nbytes) {
+  struct Buffer {
+    void* p = nullptr;
+    std::size_t n = 0;
+    ~Buffer() { std::free(p); }
+  };
+  thread_local Buffer buffers[3];
+  Buffer& b = buffers[which];
+  const std::size_t need = (nbytes + 63) / 64 * 64;
+  if (need > b.n) {
+    std::free(b.p);
+    b.p = std::aligned_alloc(64, need);
+    b.n = b.p ? need : 0;
+    if (!b.p) throw std::bad_alloc();
+  }
+  return b.p;
+}
+
+/// This thread's scratchpad memory for a primitive whose scratchpad is described by md.
+inline dnnl::memory thread_scratchpad(const dnnl::memory::desc& md) {
+  return dnnl::memory(md, engine(), thread_buffer(0, md.get_size()));
 }
 
 /// oneDNN's data type for element type T (f32 and s32/u8/s8 are what CPU primitives support).

@@ -16,7 +16,7 @@ inline constexpr std::int64_t kMinMatmulWork = 32 * 32 * 32;
 /// A ready matmul primitive with the memory descriptors it was made for.
 struct MatmulEntry {
   dnnl::matmul prim;
-  dnnl::memory::desc a_md, b_md, out_md;
+  dnnl::memory::desc a_md, b_md, out_md, scratch;
   bool reference = false;  // oneDNN chose its reference loop: these strides have no fast kernel
 };
 
@@ -42,7 +42,10 @@ bool matmul(const T* a, const Shape& a_shape, const Shape& a_strides, const T* b
     m.a_md = desc<T>(a_shape, a_strides);
     m.b_md = desc<T>(b_shape, b_strides);
     m.out_md = desc<T>(out_shape, contiguous_strides(out_shape));
-    dnnl::matmul::primitive_desc pd(engine(), m.a_md, m.b_md, m.out_md);
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    dnnl::matmul::primitive_desc pd(engine(), m.a_md, m.b_md, m.out_md, attr);
+    m.scratch = pd.scratchpad_desc();
     m.reference = std::strncmp(pd.impl_info_str(), "ref", 3) == 0;
     m.prim = dnnl::matmul(pd);
     return m;
@@ -51,7 +54,10 @@ bool matmul(const T* a, const Shape& a_shape, const Shape& a_strides, const T* b
   dnnl::memory am(e.a_md, engine(), const_cast<T*>(a));
   dnnl::memory bm(e.b_md, engine(), const_cast<T*>(b));
   dnnl::memory om(e.out_md, engine(), out);
-  e.prim.execute(stream(), {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, om}});
+  e.prim.execute(stream(), {{DNNL_ARG_SRC, am},
+                            {DNNL_ARG_WEIGHTS, bm},
+                            {DNNL_ARG_DST, om},
+                            {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}});
   stream().wait();
   return true;
 }

@@ -1,0 +1,210 @@
+#pragma once
+// float32 inference primitives for deployed models: convolution (prop_kind::forward_inference) and
+// linear (a matmul with the bias inside), each with an optional eltwise post-op (ReLU, GELU, ...)
+// fused into the same primitive, and max pooling without the argmax that training keeps. Primitives come from ember's primitive cache, keyed by geometry
+// and post-op. Geometry legend: backend/eigen/conv.hpp.
+// The primitives run with a user scratchpad from the calling thread (engine.hpp: thread_scratchpad).
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <bit>
+#include <mutex>
+#include <optional>
+#include <vector>
+#include <cstdlib>
+#include <new>
+
+#include "ember/backend/eigen/pool.hpp"
+#include "ember/backend/onednn/cache.hpp"
+#include "ember/backend/onednn/conv.hpp"
+#include "ember/backend/onednn/engine.hpp"
+
+namespace ember::detail::onednn {
+
+/// An eltwise activation applied to a primitive's output: alg undef means none.
+struct PostOp {
+  dnnl::algorithm alg = dnnl::algorithm::undef;
+  float alpha = 0;
+  float beta = 0;
+
+  bool empty() const { return alg == dnnl::algorithm::undef; }
+  /// Appends this post-op to a cache key.
+  void add_to(Key& k) const {
+    k.add(static_cast<std::int64_t>(alg)).add(std::bit_cast<std::uint32_t>(alpha)).add(std::bit_cast<std::uint32_t>(beta));
+  }
+  /// The primitive attributes that apply it, with a user-provided scratchpad.
+  dnnl::primitive_attr attr() const {
+    dnnl::primitive_attr a;
+    a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    if (!empty()) {
+      dnnl::post_ops ops;
+      ops.append_eltwise(alg, alpha, beta);
+      a.set_post_ops(ops);
+    }
+    return a;
+  }
+};
+
+/// An inference convolution in the layouts oneDNN prefers (blocked, "any"), with the reorders that
+/// bring a plain NCHW input in and the output back to NCHW: 2-3x faster than plain-layout
+/// primitives on the digits CNN even with both reorders on every call.
+struct ConvInference {
+  dnnl::convolution_forward prim;
+  ConvDescs plain;                      // NCHW / OIHW, as ember stores tensors
+  dnnl::memory::desc x, w, y, scratch;  // what the primitive wants
+  std::optional<dnnl::reorder> x_in, y_out;
+};
+
+/// The cached inference convolution of geometry p, with or without bias, with post-op post.
+inline ConvInference conv2d_inference_primitive(const ConvGeometry& p, bool bias, const PostOp& post) {
+  static PrimitiveCache<ConvInference> cache;
+  Key key = conv_key(3, p, bias);
+  post.add_to(key);
+  return cache.get(key, [&] {
+    ConvInference e{{}, ConvDescs(p), {}, {}, {}, {}, {}, {}};
+    const auto any = dnnl::memory::format_tag::any;
+    const auto f32 = dnnl::memory::data_type::f32;
+    const dnnl::memory::desc x(e.plain.x.get_dims(), f32, any), y(e.plain.y.get_dims(), f32, any),
+        w(e.plain.w.get_dims(), f32, any);
+    const auto prop = dnnl::prop_kind::forward_inference;
+    const auto alg = dnnl::algorithm::convolution_direct;
+    const ConvDescs& d = e.plain;
+    auto pd = bias ? dnnl::convolution_forward::primitive_desc(engine(), prop, alg, x, w, d.b, y, d.stride, d.dilation,
+                                                               d.pad_l, d.pad_r, post.attr())
+                   : dnnl::convolution_forward::primitive_desc(engine(), prop, alg, x, w, y, d.stride, d.dilation,
+                                                               d.pad_l, d.pad_r, post.attr());
+    e.prim = dnnl::convolution_forward(pd);
+    e.x = pd.src_desc();
+    e.w = pd.weights_desc();
+    e.y = pd.dst_desc();
+    e.scratch = pd.scratchpad_desc();
+    if (e.x != d.x) e.x_in = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), d.x, engine(), e.x));
+    if (e.y != d.y) e.y_out = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), e.y, engine(), d.y));
+    return e;
+  });
+}
+
+/// A convolution's OIHW weights in the layouts primitives asked for, each reordered once, on first
+/// use; thread-safe. Holds w's data pointer: the owner keeps w alive and unchanged.
+class PackedWeights {
+ public:
+  explicit PackedWeights(const float* w) : w_(w) {}
+
+  /// The weights in layout want (plain: their OIHW descriptor).
+  dnnl::memory get(const dnnl::memory::desc& want, const dnnl::memory::desc& plain) {
+    if (want == plain) return mem(plain, w_);
+    std::lock_guard lock(mutex_);
+    for (const auto& [d, m] : packed_)
+      if (d == want) return m;
+    dnnl::memory m(want, engine());
+    dnnl::memory src = mem(plain, w_);
+    dnnl::reorder(src, m).execute(stream(), src, m);
+    stream().wait();
+    packed_.emplace_back(want, m);
+    return m;
+  }
+
+ private:
+  const float* w_;
+  std::mutex mutex_;
+  std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> packed_;
+};
+
+/// y = act(conv(x, w) + b) for inference; x (N, C, H, W), w (O, C/groups, kH, kW) contiguous (its
+/// packed copies in `packed`), b (O) or null, y (N, O, OH, OW).
+inline void conv2d_inference(const float* x, PackedWeights& packed, const float* b, float* y, const ConvGeometry& p,
+                             const PostOp& post) {
+  const ConvInference e = conv2d_inference_primitive(p, b != nullptr, post);
+  dnnl::stream& s = stream();
+  dnnl::memory xm = mem(e.plain.x, x), ym = mem(e.plain.y, y);
+  if (e.x_in) {
+    dnnl::memory blocked(e.x, engine(), thread_buffer(1, e.x.get_size()));
+    e.x_in->execute(s, xm, blocked);
+    xm = blocked;
+  }
+  dnnl::memory out = e.y_out ? dnnl::memory(e.y, engine(), thread_buffer(2, e.y.get_size())) : ym;
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, xm},
+                                             {DNNL_ARG_WEIGHTS, packed.get(e.w, e.plain.w)},
+                                             {DNNL_ARG_DST, out},
+                                             {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}};
+  if (b) args.emplace(DNNL_ARG_BIAS, mem(e.plain.b, b));
+  e.prim.execute(s, args);
+  if (e.y_out) e.y_out->execute(s, out, ym);
+  s.wait();
+}
+
+/// y = the maximum over each window of x, for inference: x (N, C, H, W) and y (N, C, OH, OW)
+/// contiguous, geometry p (p.planes = N * C). Returns false, doing nothing, when the last window
+/// stops short of the input's end (oneDNN would need a negative right padding).
+inline bool max_pool2d_inference(const float* x, float* y, std::int64_t n, std::int64_t c, const PoolGeometry& p) {
+  dnnl::memory::dims pad_r(2);
+  for (int i = 0; i < 2; ++i) {
+    const std::int64_t in = i ? p.w : p.h, out = i ? p.ow : p.oh;
+    pad_r[i] = (out - 1) * p.stride[i] + (p.kernel[i] - 1) * p.dilation[i] + 1 - in - p.padding[i];
+    if (pad_r[i] < 0) return false;
+  }
+  struct Entry {
+    dnnl::pooling_forward prim;
+    dnnl::memory::desc x, y, scratch;
+  };
+  static PrimitiveCache<Entry> cache;
+  Key key;
+  key.add(300).add(n).add(c).add(p.h).add(p.w).add(p.oh).add(p.ow);
+  for (int i = 0; i < 2; ++i) key.add(p.kernel[i]).add(p.stride[i]).add(p.padding[i]).add(p.dilation[i]);
+  const Entry e = cache.get(key, [&] {
+    using tag = dnnl::memory::format_tag;
+    const auto f32 = dnnl::memory::data_type::f32;
+    Entry en;
+    en.x = dnnl::memory::desc({n, c, p.h, p.w}, f32, tag::nchw);
+    en.y = dnnl::memory::desc({n, c, p.oh, p.ow}, f32, tag::nchw);
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    dnnl::pooling_forward::primitive_desc pd(
+        engine(), dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max, en.x, en.y,
+        {p.stride[0], p.stride[1]}, {p.kernel[0], p.kernel[1]}, {p.dilation[0] - 1, p.dilation[1] - 1},
+        {p.padding[0], p.padding[1]}, pad_r, attr);
+    en.prim = dnnl::pooling_forward(pd);
+    en.scratch = pd.scratchpad_desc();
+    return en;
+  });
+  e.prim.execute(stream(), {{DNNL_ARG_SRC, mem(e.x, x)},
+                            {DNNL_ARG_DST, mem(e.y, y)},
+                            {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}});
+  stream().wait();
+  return true;
+}
+
+/// y = act(x @ w^T + b) for inference: x (M, K), w (out=N, K) and y (M, N) contiguous, b (N) or null.
+inline void linear_inference(const float* x, const float* w, const float* b, float* y, std::int64_t m,
+                             std::int64_t k, std::int64_t n, const PostOp& post) {
+  struct Entry {
+    dnnl::matmul prim;
+    dnnl::memory::desc x, w, b, y, scratch;
+  };
+  static PrimitiveCache<Entry> cache;
+  Key key;
+  key.add(200).add(b ? 1 : 0).add(m).add(k).add(n);
+  post.add_to(key);
+  const Entry e = cache.get(key, [&] {
+    const auto f32 = dnnl::memory::data_type::f32;
+    Entry en;
+    en.x = dnnl::memory::desc({m, k}, f32, dnnl::memory::dims{k, 1});
+    en.w = dnnl::memory::desc({k, n}, f32, dnnl::memory::dims{1, k});  // w^T, read in place
+    en.b = dnnl::memory::desc({1, n}, f32, dnnl::memory::dims{n, 1});
+    en.y = dnnl::memory::desc({m, n}, f32, dnnl::memory::dims{n, 1});
+    auto pd = b ? dnnl::matmul::primitive_desc(engine(), en.x, en.w, en.b, en.y, post.attr())
+                : dnnl::matmul::primitive_desc(engine(), en.x, en.w, en.y, post.attr());
+    en.prim = dnnl::matmul(pd);
+    en.scratch = pd.scratchpad_desc();
+    return en;
+  });
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, mem(e.x, x)},
+      {DNNL_ARG_WEIGHTS, mem(e.w, w)},
+      {DNNL_ARG_DST, mem(e.y, y)},
+      {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}};
+  if (b) args.emplace(DNNL_ARG_BIAS, mem(e.b, b));
+  e.prim.execute(stream(), args);
+  stream().wait();
+}
+
+}  // namespace ember::detail::onednn

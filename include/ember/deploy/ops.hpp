@@ -1,0 +1,408 @@
+#pragma once
+// The ops of docs/deploy-format.md as kernels: make_kernel(node) reads a node's attributes once, at
+// load, and returns a function that runs the op with ember's public ops on run-time typed tensors.
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <span>
+#include <string>
+#include <unordered_map>
+
+#include "ember/autograd/engine.hpp"  // the ops below record autograd nodes, defined there
+#include "ember/core/any_tensor.hpp"
+#include "ember/backend/onednn/inference.hpp"
+#include "ember/deploy/graph.hpp"
+#include "ember/deploy/workspace.hpp"
+#include "ember/ops/conv.hpp"
+#include "ember/ops/elementwise.hpp"
+#include "ember/ops/index.hpp"
+#include "ember/ops/linalg.hpp"
+#include "ember/ops/nn_functional.hpp"
+#include "ember/ops/normalization.hpp"
+#include "ember/ops/pool.hpp"
+#include "ember/ops/reduce.hpp"
+#include "ember/ops/shape.hpp"
+#include "ember/ops/view.hpp"
+
+namespace ember::deploy::detail {
+
+/// What a kernel sees of the current call: the batch size, this thread's workspace and the value
+/// slot its output goes to.
+struct RunContext {
+  std::int64_t batch = 1;
+  Workspace* workspace = nullptr;
+  std::size_t slot = 0;
+};
+
+/// One step of a deployed graph: inputs in the node's order (undefined for an absent optional one).
+using Kernel = std::function<AnyTensor(std::span<const AnyTensor> inputs, RunContext& ctx)>;
+
+// --- attributes ---
+
+/// Throws std::invalid_argument "[<op>] attribute '<name>' ..." for a missing or malformed attribute.
+[[noreturn]] inline void bad_attr(const Node& n, const char* name, const char* expected) {
+  ::ember::detail::fail<std::invalid_argument>(n.op.c_str(), "attribute '", name, "' must be ", expected, ", got ",
+                                               n.attrs.contains(name) ? n.attrs[name].dump() : std::string("nothing"));
+}
+
+inline std::int64_t attr_int(const Node& n, const char* name) {
+  if (!n.attrs.contains(name) || !n.attrs[name].is_number_integer()) bad_attr(n, name, "an integer");
+  return n.attrs[name].get<std::int64_t>();
+}
+
+inline double attr_number(const Node& n, const char* name) {
+  if (!n.attrs.contains(name) || !n.attrs[name].is_number()) bad_attr(n, name, "a number");
+  return n.attrs[name].get<double>();
+}
+
+inline bool attr_bool(const Node& n, const char* name) {
+  if (!n.attrs.contains(name) || !n.attrs[name].is_boolean()) bad_attr(n, name, "a bool");
+  return n.attrs[name].get<bool>();
+}
+
+inline std::string attr_string(const Node& n, const char* name) {
+  if (!n.attrs.contains(name) || !n.attrs[name].is_string()) bad_attr(n, name, "a string");
+  return n.attrs[name].get<std::string>();
+}
+
+inline Shape attr_ints(const Node& n, const char* name) {
+  if (!n.attrs.contains(name) || !n.attrs[name].is_array()) bad_attr(n, name, "a list of integers");
+  Shape s;
+  for (const auto& e : n.attrs[name]) {
+    if (!e.is_number_integer()) bad_attr(n, name, "a list of integers");
+    s.push_back(e.get<std::int64_t>());
+  }
+  return s;
+}
+
+inline std::array<std::int64_t, 2> attr_pair(const Node& n, const char* name) {
+  const Shape s = attr_ints(n, name);
+  if (s.size() != 2) bad_attr(n, name, "a list of 2 integers");
+  return {s[0], s[1]};
+}
+
+inline DimExpr attr_dim(const Node& n, const char* name) {
+  const auto d = n.attrs.contains(name) ? parse_dim(n.attrs[name]) : std::nullopt;
+  if (!d) bad_attr(n, name, "a dim expression");
+  return *d;
+}
+
+inline std::vector<DimExpr> attr_dims(const Node& n, const char* name) {
+  if (!n.attrs.contains(name) || !n.attrs[name].is_array()) bad_attr(n, name, "a list of dim expressions");
+  std::vector<DimExpr> dims;
+  for (const auto& e : n.attrs[name]) {
+    const auto d = parse_dim(e);
+    if (!d) bad_attr(n, name, "a list of dim expressions");
+    dims.push_back(*d);
+  }
+  return dims;
+}
+
+/// The conv2d attributes as ember's options.
+inline Conv2dOptions conv_options(const Node& n) {
+  return {attr_pair(n, "stride"), attr_pair(n, "padding"), attr_pair(n, "dilation"), attr_int(n, "groups")};
+}
+
+// --- dispatch on run-time dtypes ---
+
+/// f(t) on the tensor held by x when it is float32 or float64; TypeError naming op otherwise.
+template <class F>
+AnyTensor on_float(const AnyTensor& x, const char* op, F&& f) {
+  return x.visit([&]<class T>(const Tensor<T>& t) -> AnyTensor {
+    if constexpr (FloatElement<T>) return AnyTensor(f(t));
+    else ::ember::detail::fail<TypeError>(op, "expected a float32 or float64 tensor, got dtype ", dtype_name(t.dtype()));
+  });
+}
+
+/// f(t) on the tensor held by x, whatever its dtype.
+template <class F>
+AnyTensor on_any(const AnyTensor& x, F&& f) {
+  return x.visit([&](const auto& t) { return AnyTensor(f(t)); });
+}
+
+/// The optional input i as Tensor<T> (nullopt when absent).
+template <Element T>
+OptionalTensor<T> optional_input(std::span<const AnyTensor> in, std::size_t i, const char* op) {
+  if (i >= in.size() || !in[i].defined()) return std::nullopt;
+  return in[i].get<T>(op);
+}
+
+/// f(a, b) after promoting a and b to one dtype (one instantiation per dtype, not per pair).
+template <class F>
+AnyTensor on_pair(const AnyTensor& a, const AnyTensor& b, F&& f) {
+  const DType d = promote_types(a.dtype(), b.dtype());
+  const AnyTensor pa = a.dtype() == d ? a : a.to(d), pb = b.dtype() == d ? b : b.to(d);
+  return pa.visit([&]<class T>(const Tensor<T>& x) { return AnyTensor(f(x, pb.get<T>())); });
+}
+
+// --- the ops ---
+
+/// Makes a kernel from a node: reads its attributes (std::invalid_argument when one is malformed).
+using KernelFactory = Kernel (*)(const Node&);
+
+/// A kernel for a one-input op that calls f(t) on float or any dtype.
+#define EMBER_DEPLOY_UNARY(name, dispatch, expr)                                                            \
+  {name, [](const Node&) -> Kernel {                                                                        \
+     return [](std::span<const AnyTensor> in, RunContext&) { return dispatch(in[0], [](const auto& t) { return expr; }); }; \
+   }}
+
+/// The activation kernels that fusion can put into a primitive's post-op, also used unfused.
+inline Kernel leaky_relu_kernel(double slope) {
+  return [slope](std::span<const AnyTensor> in, RunContext&) {
+    return on_float(in[0], "leaky_relu", [slope]<class T>(const Tensor<T>& t) {
+      return where(gt(t, T(0)), t, t * T(slope));
+    });
+  };
+}
+
+/// Every op of the format, by name.
+inline const std::unordered_map<std::string, KernelFactory>& kernel_factories() {
+  static const std::unordered_map<std::string, KernelFactory> table{
+      {"linear", [](const Node&) -> Kernel {
+         return [](std::span<const AnyTensor> in, RunContext&) {
+           return on_float(in[0], "linear", [&]<class T>(const Tensor<T>& x) {
+             return linear(x, in[1].get<T>("linear"), optional_input<T>(in, 2, "linear"));
+           });
+         };
+       }},
+      {"conv2d", [](const Node& n) -> Kernel {
+         return [o = conv_options(n)](std::span<const AnyTensor> in, RunContext&) {
+           return on_float(in[0], "conv2d", [&]<class T>(const Tensor<T>& x) {
+             return conv2d(x, in[1].get<T>("conv2d"), optional_input<T>(in, 2, "conv2d"), o);
+           });
+         };
+       }},
+      {"max_pool2d", [](const Node& n) -> Kernel {
+         Pool2dOptions o{attr_pair(n, "kernel_size"), attr_pair(n, "stride"), attr_pair(n, "padding"),
+                         attr_pair(n, "dilation"), attr_bool(n, "ceil_mode")};
+         return [o](std::span<const AnyTensor> in, RunContext& ctx) -> AnyTensor {
+           if (in[0].is<float>()) {  // oneDNN's inference pooling: no argmax, about 10x faster
+             const Tensor<float> x = in[0].get<float>().contiguous();
+             const auto p = ::ember::detail::pool2d_geometry(x, o, "max_pool2d");
+             Tensor<float> y = ctx.workspace->buffer(ctx.slot, {x.size(0), x.size(1), p.oh, p.ow});
+             if (y.numel() > 0 &&
+                 ::ember::detail::onednn::max_pool2d_inference(x.data(), y.data(), x.size(0), x.size(1), p))
+               return y;
+           }
+           return on_float(in[0], "max_pool2d", [&](const auto& x) { return max_pool2d(x, o); });
+         };
+       }},
+      {"avg_pool2d", [](const Node& n) -> Kernel {
+         Pool2dOptions o{attr_pair(n, "kernel_size"), attr_pair(n, "stride"), attr_pair(n, "padding"), {1, 1},
+                         attr_bool(n, "ceil_mode"), attr_bool(n, "count_include_pad")};
+         return [o](std::span<const AnyTensor> in, RunContext&) {
+           return on_float(in[0], "avg_pool2d", [&](const auto& x) { return avg_pool2d(x, o); });
+         };
+       }},
+      {"adaptive_avg_pool2d", [](const Node& n) -> Kernel {
+         return [size = attr_pair(n, "output_size")](std::span<const AnyTensor> in, RunContext&) {
+           return on_float(in[0], "adaptive_avg_pool2d", [&](const auto& x) { return adaptive_avg_pool2d(x, size); });
+         };
+       }},
+      {"batch_norm", [](const Node& n) -> Kernel {
+         return [eps = attr_number(n, "eps")](std::span<const AnyTensor> in, RunContext&) {
+           return on_float(in[0], "batch_norm", [&]<class T>(const Tensor<T>& x) {
+             return batch_norm(x, optional_input<T>(in, 1, "batch_norm"), optional_input<T>(in, 2, "batch_norm"),
+                               optional_input<T>(in, 3, "batch_norm"), optional_input<T>(in, 4, "batch_norm"), false,
+                               0.0, eps);
+           });
+         };
+       }},
+      {"layer_norm", [](const Node& n) -> Kernel {
+         return [shape = attr_ints(n, "normalized_shape"), eps = attr_number(n, "eps")](std::span<const AnyTensor> in,
+                                                                                       RunContext&) {
+           return on_float(in[0], "layer_norm", [&]<class T>(const Tensor<T>& x) {
+             return layer_norm(x, shape, optional_input<T>(in, 1, "layer_norm"), optional_input<T>(in, 2, "layer_norm"),
+                               eps);
+           });
+         };
+       }},
+      {"embedding", [](const Node&) -> Kernel {
+         return [](std::span<const AnyTensor> in, RunContext&) {
+           return in[1].visit([&]<class T>(const Tensor<T>& w) -> AnyTensor {
+             EMBER_CHECK(w.dim() == 2, "embedding", "expected a 2-d weight (num, dim), got shape ", w.shape());
+             return in[0].visit([&]<class I>(const Tensor<I>& idx) -> AnyTensor {
+               if constexpr (std::is_same_v<I, std::int64_t> || std::is_same_v<I, std::int32_t>) {
+                 Shape out = idx.shape();
+                 out.push_back(w.size(1));
+                 return index_select(w, 0, idx.reshape({-1})).reshape(out);
+               } else {
+                 ::ember::detail::fail<TypeError>("embedding", "expected int32 or int64 indices, got dtype ",
+                                                  dtype_name(idx.dtype()));
+               }
+             });
+           });
+         };
+       }},
+      EMBER_DEPLOY_UNARY("relu", on_any, relu(t)),
+      EMBER_DEPLOY_UNARY("sigmoid", on_any, sigmoid(t)),
+      EMBER_DEPLOY_UNARY("tanh", on_any, tanh(t)),
+      EMBER_DEPLOY_UNARY("silu", on_any, silu(t)),
+      EMBER_DEPLOY_UNARY("exp", on_any, exp(t)),
+      EMBER_DEPLOY_UNARY("log", on_any, log(t)),
+      EMBER_DEPLOY_UNARY("sqrt", on_any, sqrt(t)),
+      EMBER_DEPLOY_UNARY("abs", on_any, abs(t)),
+      EMBER_DEPLOY_UNARY("neg", on_any, neg(t)),
+      {"gelu", [](const Node& n) -> Kernel {
+         const std::string approximate = attr_string(n, "approximate");
+         if (approximate != "none" && approximate != "tanh") bad_attr(n, "approximate", "\"none\" or \"tanh\"");
+         return [approximate](std::span<const AnyTensor> in, RunContext&) {
+           return on_any(in[0], [&](const auto& t) { return gelu(t, approximate); });
+         };
+       }},
+      {"leaky_relu", [](const Node& n) -> Kernel { return leaky_relu_kernel(attr_number(n, "negative_slope")); }},
+      {"pow", [](const Node& n) -> Kernel {
+         if (n.attrs.contains("exponent") && n.attrs["exponent"].is_number_integer())
+           return [e = n.attrs["exponent"].get<std::int64_t>()](std::span<const AnyTensor> in, RunContext&) {
+             return on_any(in[0], [&](const auto& t) { return pow(t, e); });
+           };
+         return [e = attr_number(n, "exponent")](std::span<const AnyTensor> in, RunContext&) {
+           return on_any(in[0], [&](const auto& t) { return pow(t, e); });
+         };
+       }},
+      {"softmax", [](const Node& n) -> Kernel {
+         return [d = attr_int(n, "dim")](std::span<const AnyTensor> in, RunContext&) {
+           return on_float(in[0], "softmax", [&](const auto& t) { return softmax(t, d); });
+         };
+       }},
+      {"log_softmax", [](const Node& n) -> Kernel {
+         return [d = attr_int(n, "dim")](std::span<const AnyTensor> in, RunContext&) {
+           return on_float(in[0], "log_softmax", [&](const auto& t) { return log_softmax(t, d); });
+         };
+       }},
+      {"add", [](const Node&) -> Kernel {
+         return [](std::span<const AnyTensor> in, RunContext&) {
+           return on_pair(in[0], in[1], [](const auto& a, const auto& b) { return add(a, b); });
+         };
+       }},
+      {"sub", [](const Node&) -> Kernel {
+         return [](std::span<const AnyTensor> in, RunContext&) {
+           return on_pair(in[0], in[1], [](const auto& a, const auto& b) { return sub(a, b); });
+         };
+       }},
+      {"mul", [](const Node&) -> Kernel {
+         return [](std::span<const AnyTensor> in, RunContext&) {
+           return on_pair(in[0], in[1], [](const auto& a, const auto& b) { return mul(a, b); });
+         };
+       }},
+      {"div", [](const Node&) -> Kernel {
+         return [](std::span<const AnyTensor> in, RunContext&) {
+           return on_pair(in[0], in[1], [](const auto& a, const auto& b) { return div(a, b); });
+         };
+       }},
+      {"matmul", [](const Node&) -> Kernel {
+         return [](std::span<const AnyTensor> in, RunContext&) {
+           const DType d = promote_types(in[0].dtype(), in[1].dtype());
+           return on_float(in[0].to(d), "matmul", [&]<class T>(const Tensor<T>& a) {
+             return matmul(a, in[1].to(d).get<T>("matmul"));
+           });
+         };
+       }},
+      {"reshape", [](const Node& n) -> Kernel {
+         return [dims = attr_dims(n, "shape")](std::span<const AnyTensor> in, RunContext& ctx) {
+           Shape s(dims.size());
+           for (std::size_t i = 0; i < dims.size(); ++i) s[i] = dims[i].eval(ctx.batch);
+           return on_any(in[0], [&](const auto& t) { return t.reshape(s); });
+         };
+       }},
+      {"transpose", [](const Node& n) -> Kernel {
+         return [d0 = attr_int(n, "dim0"), d1 = attr_int(n, "dim1")](std::span<const AnyTensor> in, RunContext&) {
+           return on_any(in[0], [&](const auto& t) { return t.transpose(d0, d1); });
+         };
+       }},
+      {"permute", [](const Node& n) -> Kernel {
+         return [dims = attr_ints(n, "dims")](std::span<const AnyTensor> in, RunContext&) {
+           return on_any(in[0], [&](const auto& t) { return t.permute(dims); });
+         };
+       }},
+      {"unsqueeze", [](const Node& n) -> Kernel {
+         return [d = attr_int(n, "dim")](std::span<const AnyTensor> in, RunContext&) {
+           return on_any(in[0], [&](const auto& t) { return t.unsqueeze(d); });
+         };
+       }},
+      {"squeeze", [](const Node& n) -> Kernel {
+         return [d = attr_int(n, "dim")](std::span<const AnyTensor> in, RunContext&) {
+           return on_any(in[0], [&](const auto& t) { return t.squeeze(d); });
+         };
+       }},
+      {"flatten", [](const Node& n) -> Kernel {
+         return [s = attr_int(n, "start_dim"), e = attr_int(n, "end_dim")](std::span<const AnyTensor> in, RunContext&) {
+           return on_any(in[0], [&](const auto& t) { return t.flatten(s, e); });
+         };
+       }},
+      {"slice", [](const Node& n) -> Kernel {
+         return [d = attr_int(n, "dim"), start = attr_dim(n, "start"), end = attr_dim(n, "end"),
+                 step = attr_int(n, "step")](std::span<const AnyTensor> in, RunContext& ctx) {
+           return on_any(in[0], [&](const auto& t) { return t.slice(d, start.eval(ctx.batch), end.eval(ctx.batch), step); });
+         };
+       }},
+      {"select", [](const Node& n) -> Kernel {
+         return [d = attr_int(n, "dim"), i = attr_int(n, "index")](std::span<const AnyTensor> in, RunContext&) {
+           return on_any(in[0], [&](const auto& t) { return t.select(d, i); });
+         };
+       }},
+      {"cat", [](const Node& n) -> Kernel {
+         return [d = attr_int(n, "dim")](std::span<const AnyTensor> in, RunContext&) { return cat(in, d); };
+       }},
+      {"mean", [](const Node& n) -> Kernel {
+         return [dims = attr_ints(n, "dims"), keep = attr_bool(n, "keepdim")](std::span<const AnyTensor> in, RunContext&) {
+           return on_any(in[0], [&](const auto& t) { return t.mean(dims, keep); });
+         };
+       }},
+      {"sum", [](const Node& n) -> Kernel {
+         return [dims = attr_ints(n, "dims"), keep = attr_bool(n, "keepdim")](std::span<const AnyTensor> in, RunContext&) {
+           return on_any(in[0], [&](const auto& t) { return t.sum(dims, keep); });
+         };
+       }},
+      {"masked_fill", [](const Node&) -> Kernel {
+         return [](std::span<const AnyTensor> in, RunContext&) {
+           const Tensor<bool>& mask = in[1].get<bool>("masked_fill");
+           return on_any(in[0], [&]<class T>(const Tensor<T>& x) {
+             const Tensor<T> out = x.clone();
+             in[2].visit([&](const auto& v) { masked_fill_(out, mask, v); });
+             return out;
+           });
+         };
+       }},
+      {"cast", [](const Node& n) -> Kernel {
+         const std::string name = attr_string(n, "dtype");
+         const auto d = dtype_from_name(name);
+         if (!d) bad_attr(n, "dtype", "a dtype name (float32, float64, int64, int32, uint8, bool)");
+         return [d = *d](std::span<const AnyTensor> in, RunContext&) { return in[0].to(d); };
+       }},
+  };
+  return table;
+}
+
+#undef EMBER_DEPLOY_UNARY
+
+/// How many inputs op takes: the first `required` may not be null, at most `most` in all.
+struct Arity {
+  std::size_t required, most;
+};
+
+inline Arity arity(const std::string& op) {
+  static const std::unordered_map<std::string, Arity> table{
+      {"linear", {2, 3}}, {"conv2d", {2, 3}}, {"batch_norm", {3, 5}}, {"layer_norm", {1, 3}}, {"embedding", {2, 2}},
+      {"add", {2, 2}},    {"sub", {2, 2}},    {"mul", {2, 2}},        {"div", {2, 2}},        {"matmul", {2, 2}},
+      {"masked_fill", {3, 3}}, {"cat", {1, 1u << 20}}};
+  const auto it = table.find(op);
+  return it == table.end() ? Arity{1, 1} : it->second;
+}
+
+/// The kernel of node n; std::invalid_argument for an op the format does not have, a wrong number
+/// of inputs, a missing required input or a bad attribute.
+inline Kernel make_kernel(const Node& n) {
+  const auto& table = kernel_factories();
+  const auto it = table.find(n.op);
+  EMBER_CHECK(it != table.end(), "deploy", "unknown op '", n.op, "'");
+  const Arity a = arity(n.op);
+  EMBER_CHECK(n.inputs.size() >= a.required && n.inputs.size() <= a.most, n.op.c_str(), "expected ", a.required,
+              a.most == a.required ? std::string() : a.most > 99 ? " or more" : " to " + std::to_string(a.most),
+              " inputs, got ", n.inputs.size());
+  for (std::size_t i = 0; i < a.required; ++i)
+    EMBER_CHECK(n.inputs[i].has_value(), n.op.c_str(), "input ", i, " is required but null");
+  return it->second(n);
+}
+
+}  // namespace ember::deploy::detail
