@@ -1,4 +1,4 @@
-// Deployed models: ember._core.deploy_load(path) and the DeployedModel it returns (ember/deploy/).
+// Deployed models: ember._core._deploy_load(path) (ember.deploy.load) and the DeployedModel it returns (ember/deploy/).
 #include "common.hpp"
 #include "ember/deploy/model.hpp"
 
@@ -41,7 +41,7 @@ void bind_deploy(py::module_& m) {
         return "DeployedModel(inputs=" + std::string(py::str(py::cast(model.input_names()))) +
                ", steps=" + std::to_string(model.num_nodes()) + ")";
       });
-  m.def("deploy_load", [](const std::string& path) {
+  m.def("_deploy_load", [](const std::string& path) {
     py::gil_scoped_release release;
     return deploy::load(path);
   }, py::arg("path"), "Loads a .ember file written by ember.deploy.export.");

@@ -382,7 +382,7 @@ tensor zeros ones full empty rand randn randint randperm arange linspace eye zer
 from_numpy from_dlpack manual_seed get_num_threads set_num_threads promote_types get_include get_cmake_dir
 Tensor dtype device Generator Path cuda
 no_grad enable_grad set_grad_enabled is_grad_enabled Node GradcheckError
-save load CheckpointError deploy_load DeployedModel
+save load CheckpointError DeployedModel
 add_ sub_ mul_ div_ copy_ fill_ zero_ masked_fill_ index_put_
 requires_grad requires_grad_ is_leaf grad grad_fn backward retain_grad retains_grad detach
 bool byte int long shape ndim dim numel size stride storage_offset element_size data_ptr is_contiguous

@@ -92,6 +92,5 @@ def test_layer_exports_and_runs(name, tmp_path):
         graph = ember.deploy.export(model, example, tmp_path / "m.ember")
     (got,) = interpret(graph, x)
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
-    if hasattr(ember.deploy, "load"):
-        deployed = ember.deploy.load(tmp_path / "m.ember")
-        np.testing.assert_allclose(deployed(x).numpy(), want, rtol=1e-5, atol=1e-5)
+    deployed = ember.deploy.load(tmp_path / "m.ember")
+    np.testing.assert_allclose(deployed(x).numpy(), want, rtol=1e-5, atol=1e-5)

@@ -1,4 +1,4 @@
-"""The C++ deploy runtime from Python: ember._core.deploy_load and DeployedModel, on .ember files
+"""The C++ deploy runtime from Python: ember.ember.deploy.load and DeployedModel, on .ember files
 written here by hand (docs/deploy-format.md), checked against NumPy."""
 import json
 
@@ -52,7 +52,7 @@ def mlp(tmp_path):
 
 def test_forward_matches_numpy_and_reports_fusion(mlp):
     path, reference = mlp
-    m = _core.deploy_load(path)
+    m = ember.deploy.load(path)
     assert m.input_names == ["x"] and m.output_names == ["y", "p"]
     assert m.ops == ["linear+gelu", "linear", "softmax"]
     x = np.random.default_rng(1).standard_normal((6, 4), dtype=np.float32)  # traced shapes say nothing of 6
@@ -63,7 +63,7 @@ def test_forward_matches_numpy_and_reports_fusion(mlp):
 
 
 def test_bad_inputs_raise_python_errors(mlp):
-    m = _core.deploy_load(mlp[0])
+    m = ember.deploy.load(mlp[0])
     with pytest.raises(ValueError, match=r"must have shape \(B, 4\), got \(2, 5\)"):
         m(ember.zeros(2, 5))
     with pytest.raises(TypeError, match="must have dtype float32, got float64"):
@@ -77,8 +77,8 @@ def test_bad_inputs_raise_python_errors(mlp):
 def test_bad_files_raise_checkpoint_error(tmp_path):
     path = _write(tmp_path / "v2.ember", [], {"x": _b(2)}, {}, ["x"], ["x"], version="2")
     with pytest.raises(ValueError, match="written by a newer ember: format version 2, this loader reads up to 1"):
-        _core.deploy_load(path)
+        ember.deploy.load(path)
     nodes = [{"op": "frobnicate", "inputs": ["x"], "outputs": ["y"], "attrs": {}, "scope": "blk"}]
     path = _write(tmp_path / "op.ember", nodes, {"x": _b(2), "y": _b(2)}, {}, ["x"], ["y"])
     with pytest.raises(_core.CheckpointError, match=r"node 0 \(frobnicate in 'blk'\): \[deploy\] unknown op"):
-        _core.deploy_load(path)
+        ember.deploy.load(path)
