@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'batch_norm', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'default_generator', 'deploy_load', 'device', 'div', 'divide', 'dot', 'double', 'dtype', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'layer_norm', 'le', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mul', 'multiply', 'ne', 'neg', 'negative', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'return_types', 'rsqrt', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'batch_norm', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dtype', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'layer_norm', 'le', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mul', 'multiply', 'ne', 'neg', 'negative', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'return_types', 'rsqrt', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -697,6 +697,27 @@ class Generator:
         """
         Restarts the stream from seed; returns self.
         """
+class GradcheckError(RuntimeError):
+    pass
+class Node:
+    """
+    A recorded op of the autograd graph (Tensor.grad_fn).
+    """
+    def __repr__(self) -> str:
+        ...
+    def name(self) -> str:
+        """
+        The op's backward name, e.g. 'MulBackward'.
+        """
+    @property
+    def next_functions(self) -> tuple:
+        """
+        ((node or None, 0), ...): where the gradient of each input goes.
+        """
+class CheckpointError(ValueError):
+    """
+    A checkpoint file that is truncated, corrupt or not safetensors.
+    """
 class DeployedModel:
     """
     A model loaded from a .ember file, run for inference in C++.
@@ -726,27 +747,6 @@ class DeployedModel:
         """
         The graph outputs' names.
         """
-class GradcheckError(RuntimeError):
-    pass
-class Node:
-    """
-    A recorded op of the autograd graph (Tensor.grad_fn).
-    """
-    def __repr__(self) -> str:
-        ...
-    def name(self) -> str:
-        """
-        The op's backward name, e.g. 'MulBackward'.
-        """
-    @property
-    def next_functions(self) -> tuple:
-        """
-        ((node or None, 0), ...): where the gradient of each input goes.
-        """
-class CheckpointError(ValueError):
-    """
-    A checkpoint file that is truncated, corrupt or not safetensors.
-    """
 def _adam_step(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor, max_exp_avg_sq: typing.Any, step: typing.SupportsInt | typing.SupportsIndex, lr: typing.SupportsFloat | typing.SupportsIndex, beta1: typing.SupportsFloat | typing.SupportsIndex, beta2: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, amsgrad: bool, decoupled_weight_decay: bool, maximize: bool) -> None:
     """
     One Adam (AdamW when decoupled_weight_decay) update of param and its moment estimates in place.
@@ -754,6 +754,10 @@ def _adam_step(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor,
 def _backward(tensors: typing.Any, grad_tensors: typing.Any = None, retain_graph: bool = False) -> None:
     """
     Accumulates the gradients of tensors into the leaves' .grad.
+    """
+def _deploy_load(path: str) -> DeployedModel:
+    """
+    Loads a .ember file written by ember.deploy.export.
     """
 def _grad(outputs: typing.Any, inputs: typing.Any, grad_outputs: typing.Any = None, retain_graph: bool = False, allow_unused: bool = False) -> tuple:
     """
@@ -876,10 +880,6 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: ty
 def cos(input: Tensor) -> Tensor:
     """
     Cosine elementwise.
-    """
-def deploy_load(path: str) -> DeployedModel:
-    """
-    Loads a .ember file written by ember.deploy.export.
     """
 def div(input: typing.Any, other: typing.Any) -> typing.Any:
     """
