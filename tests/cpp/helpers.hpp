@@ -1,7 +1,13 @@
 #pragma once
 // Shared by the C++ tests.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <exception>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 namespace ember::testing {
 
@@ -15,5 +21,32 @@ std::string error_of(F&& f) {
   }
   return "<no exception>";
 }
+
+/// A fresh empty directory for one test (named after the test), removed afterwards.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix) {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = std::filesystem::temp_directory_path() /
+            (prefix + "_" + std::to_string(::getpid()) + "_" + info->name());
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  /// The path of `name` inside the directory.
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  /// Names of the files in the directory, sorted.
+  std::vector<std::string> list() const {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(path_)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace ember::testing

@@ -20,20 +20,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A fresh empty directory for one test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("ember_deploy_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
+/// A temporary directory for one test.
+struct TempDir : ember::testing::TempDir {
+  TempDir() : ember::testing::TempDir("ember_deploy") {}
 };
 
 /// A shape whose dim 0 is the batch B, then the given dims.

@@ -18,27 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A fresh empty directory for one test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("ember_io_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  /// Names of the files in the directory.
-  std::vector<std::string> list() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(path_)) out.push_back(e.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  fs::path path_;
+/// A temporary directory for one test.
+struct TempDir : ember::testing::TempDir {
+  TempDir() : ember::testing::TempDir("ember_io") {}
 };
 
 std::string read_bytes(const std::string& path) {
