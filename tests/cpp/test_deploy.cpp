@@ -51,7 +51,8 @@ struct Builder {
   }
   std::string node(const std::string& op, json inputs, json attrs, json shape, const std::string& scope = "",
                    const std::string& dtype = "float32") {
-    const std::string out = "t" + std::to_string(next++);
+    std::string out = std::to_string(next++);
+    out.insert(out.begin(), 't');  // not "t" + to_string(...): GCC 12 warns falsely (-Wstringop-overflow)
     g["nodes"].push_back({{"op", op}, {"inputs", inputs}, {"outputs", {out}}, {"attrs", attrs}, {"scope", scope}});
     g["values"][out] = {{"dtype", dtype}, {"shape", shape}};
     return out;
