@@ -299,17 +299,23 @@ def write_json(result: dict, path: str | None) -> None:
     print(f"# wrote {path}")
 
 
-def time_in_workers(script: str, libs: list, rounds: int, repeat: int, target_s: float, threads: int) -> dict:
-    """{lib: {key: median seconds}} for the keys each worker reports: each library timed by `script --worker LIB`
-    in a process of its own, the libraries taking turns over `rounds` (two OpenMP runtimes in one process slow
-    each other); each figure is the median over the rounds of the worker's median."""
-    samples = {lib: {} for lib in libs}
+def worker_outputs(script: str, libs: list, rounds: int, repeat: int, target_s: float, threads: int):
+    """Yields (lib, the JSON dict that `script --worker LIB` printed): each library in a process of its own,
+    the libraries taking turns over `rounds` (two OpenMP runtimes in one process slow each other)."""
     for _ in range(rounds):
         for lib in libs:
             out = subprocess.run([sys.executable, script, "--worker", lib, "--threads", str(threads), "--repeat",
                                   str(repeat), "--target-s", str(target_s)], check=True, capture_output=True, text=True)
-            for key, t in json.loads(out.stdout).items():
-                samples[lib].setdefault(key, []).append(t)
+            yield lib, json.loads(out.stdout)
+
+
+def time_in_workers(script: str, libs: list, rounds: int, repeat: int, target_s: float, threads: int) -> dict:
+    """{lib: {key: median seconds}} for the keys each worker reports (see worker_outputs); each figure is the
+    median over the rounds of the worker's median."""
+    samples = {lib: {} for lib in libs}
+    for lib, out in worker_outputs(script, libs, rounds, repeat, target_s, threads):
+        for key, t in out.items():
+            samples[lib].setdefault(key, []).append(t)
     return {lib: {key: statistics.median(v) for key, v in per.items()} for lib, per in samples.items()}
 
 
@@ -332,12 +338,9 @@ def sample_in_workers(script: str, libs: list, rounds: int, repeat: int, target_
     """{lib: {key: spread(...)}}: as time_in_workers, for workers that print {key: [seconds per block]};
     the blocks of all rounds are pooled."""
     samples = {lib: {} for lib in libs}
-    for _ in range(rounds):
-        for lib in libs:
-            out = subprocess.run([sys.executable, script, "--worker", lib, "--threads", str(threads), "--repeat",
-                                  str(repeat), "--target-s", str(target_s)], check=True, capture_output=True, text=True)
-            for key, times in json.loads(out.stdout).items():
-                samples[lib].setdefault(key, []).extend(times)
+    for lib, out in worker_outputs(script, libs, rounds, repeat, target_s, threads):
+        for key, times in out.items():
+            samples[lib].setdefault(key, []).extend(times)
     return {lib: {key: spread(v) for key, v in per.items()} for lib, per in samples.items()}
 
 

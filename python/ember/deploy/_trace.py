@@ -13,8 +13,7 @@ a tensor that was not recorded but is used by a recorded op and changes with the
 """
 from __future__ import annotations
 
-import inspect
-import math
+import os
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable
@@ -24,7 +23,7 @@ import numpy as np
 from .. import _core
 from .._core import Tensor
 from ..autograd import no_grad
-from ._graph import Graph, Node, ValueSpec, dtype_name
+from ._graph import FORMAT, FORMAT_VERSION, Graph, Node, ValueSpec, dtype_name
 
 
 class ExportError(RuntimeError):
@@ -47,6 +46,7 @@ class _Trace:
         self.nodes: list[Node] = []
         self.values: dict[str, ValueSpec] = {}
         self.tensors: dict[str, Tensor] = {}
+        self.n_consts = 0
         self.scope: list[str] = [""]
         self.depth = 0  # > 0 while a recorded op computes: what it calls inside is not recorded
         self.keep: list[Any] = []  # every tensor seen, so that ids stay unique
@@ -72,7 +72,8 @@ class _Trace:
         if id(x) in self.names:
             name = self.names[id(x)]
         else:
-            name = f"const.{sum(1 for n in self.tensors if n.startswith('const.'))}"
+            name = f"const.{self.n_consts}"
+            self.n_consts += 1
             x = x.detach().contiguous().clone()
         self.tensors[name] = x
         self.keep.append(x)
@@ -732,11 +733,7 @@ def export(model: Any, example_input: Any, path: Any, *, dynamic_batch: bool = T
     Python. The batch size may differ from the example's (``dynamic_batch``). The write is atomic.
     Returns the traced graph.
     """
-    import os
-
     graph = trace(model, example_input, dynamic_batch=dynamic_batch)
-    from ._graph import FORMAT, FORMAT_VERSION
-
     metadata = {"ember.format": FORMAT, "ember.format_version": str(FORMAT_VERSION), "ember.graph": graph.to_json()}
     _core._save_safetensors(os.fsdecode(os.fspath(path)), list(graph.tensors.items()), metadata)
     return graph
