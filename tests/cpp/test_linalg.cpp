@@ -238,3 +238,24 @@ TEST(Linalg, MatmulAndConvFromSeveralThreadsMatchSequentialResults) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
+
+// Each thread keeps one oneDNN memory object per (cached descriptor, argument) and repoints it at
+// every call's buffers: products of one shape on different tensors, and more shapes than the pool
+// holds (it then starts over), must all be right.
+TEST(Linalg, ReusedMemoryObjectsFollowEachCallsBuffers) {
+  Generator g(5);
+  std::vector<Tensor<float>> as, bs;
+  for (int i = 0; i < 3; ++i) {
+    as.push_back(randn<float>({33, 40}, g));
+    bs.push_back(randn<float>({40, 17}, g));
+  }
+  for (int round = 0; round < 2; ++round)
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j) expect_close(matmul(as[i], bs[j]), loop_mm(as[i], bs[j]), 1e-4);
+  // 1100 shapes (all large enough for oneDNN) x 4 arguments pass the pool's 4096 objects.
+  for (std::int64_t k = 32; k < 32 + 1100; ++k) {
+    auto a = randn<float>({32, k}, g), b = randn<float>({k, 32}, g);
+    const auto want = loop_mm(a, b);
+    expect_close(matmul(a, b), want, 1e-4 * std::sqrt(static_cast<double>(k)));
+  }
+}

@@ -70,7 +70,8 @@ inline Kernel fused_conv_kernel(Tensor<float> w, OptionalTensor<float> b, Conv2d
 /// act(x @ w^T + b) for x (*, in) as one oneDNN matmul writing into the workspace.
 inline Kernel fused_linear_kernel(Tensor<float> w, OptionalTensor<float> b, ::ember::detail::onednn::PostOp post,
                                   Kernel activation) {
-  return [w, b, post, activation](std::span<const AnyTensor> in, RunContext& ctx) -> AnyTensor {
+  auto packed = std::make_shared<::ember::detail::onednn::PackedWeights>(w.data());  // w lives in this kernel
+  return [w, b, post, activation, packed](std::span<const AnyTensor> in, RunContext& ctx) -> AnyTensor {
     const Tensor<float> x = in[0].get<float>("linear").contiguous();
     const std::int64_t k = w.size(1), n = w.size(0);
     EMBER_CHECK(x.dim() >= 1 && x.size(-1) == k, "linear", "input of shape ", x.shape(),
@@ -84,7 +85,7 @@ inline Kernel fused_linear_kernel(Tensor<float> w, OptionalTensor<float> b, ::em
     Shape out = x.shape();
     out[out.size() - 1] = n;
     Tensor<float> y = ctx.workspace->buffer(ctx.slot, out);
-    ::ember::detail::onednn::linear_inference(x.data(), w.data(), b ? b->data() : nullptr, y.data(), m, k, n, post);
+    ::ember::detail::onednn::linear_inference(x.data(), *packed, b ? b->data() : nullptr, y.data(), m, k, n, post);
     return y;
   };
 }

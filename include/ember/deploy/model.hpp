@@ -43,7 +43,8 @@ class Model {
   std::vector<AnyTensor> forward(const std::vector<AnyTensor>& inputs) const {
     const std::int64_t batch = check_inputs(inputs);
     return detail::run(
-        *program_, inputs, batch, detail::workspace_for(id_), [](const detail::Step&, const AnyTensor&) {},
+        *program_, inputs, batch, elements_per_sample_, detail::workspace_for(id_),
+        [](const detail::Step&, const AnyTensor&) {},
         [](const detail::Step& s, const std::exception& e) { rethrow_at(s, e); });
   }
 
@@ -97,6 +98,7 @@ class Model {
   std::shared_ptr<const Graph> graph_;
   std::shared_ptr<const detail::Program> program_;
   std::uint64_t id_ = 0;  // names this model's per-thread workspaces
+  std::int64_t elements_per_sample_ = 0;  // of all values at batch 1: how much work a forward is
 };
 
 /// Loads a .ember file. A truncated or corrupt file, malformed metadata or graph, a newer format
@@ -130,7 +132,7 @@ inline Model load(const std::string& path) {
   };
   detail::Workspace scratch;
   const auto reference = detail::compile(detail::plan(g, constants, false, path), g.inputs, g.outputs, constants);
-  detail::run(reference, zeros, 1, scratch, check, fail_at);
+  detail::run(reference, zeros, 1, 0, scratch, check, fail_at);
 
   static std::atomic<std::uint64_t> next_id{1};
   Model m;
@@ -139,7 +141,11 @@ inline Model load(const std::string& path) {
       detail::compile(detail::plan(g, constants, true, path), g.inputs, g.outputs, constants));
   m.graph_ = std::move(graph);
   m.id_ = next_id.fetch_add(1);
-  detail::run(*m.program_, zeros, 1, scratch, check, fail_at);  // the fused chains must agree too
+  for (const auto& x : zeros) m.elements_per_sample_ += x.numel();
+  for (const auto& s : m.program_->steps) m.elements_per_sample_ += numel_of(g.values.at(s.spec.output).eval(1));
+  // The fused chains must agree too; this also creates their batch-1 primitives for the threads
+  // forward will run them with.
+  detail::run(*m.program_, zeros, 1, m.elements_per_sample_, scratch, check, fail_at);
   return m;
 }
 

@@ -25,11 +25,7 @@ inline void binary(dnnl::algorithm alg, const Shape& shape, const float* src0, c
     dnnl::binary::primitive_desc pd(engine(), alg, md0, md1, md0);
     return Entry{dnnl::binary(pd), md0, md1};
   });
-  dnnl::memory m0(e.md0, engine(), const_cast<float*>(src0));
-  dnnl::memory m1(e.md1, engine(), const_cast<float*>(src1));
-  dnnl::memory d(e.md0, engine(), dst);
-  e.prim.execute(stream(), {{DNNL_ARG_SRC_0, m0}, {DNNL_ARG_SRC_1, m1}, {DNNL_ARG_DST, d}});
-  stream().wait();
+  execute(e.prim, {{DNNL_ARG_SRC_0, &e.md0, src0}, {DNNL_ARG_SRC_1, &e.md1, src1}, {DNNL_ARG_DST, &e.md0, dst}});
 }
 
 }  // namespace ember::detail::onednn

@@ -2,6 +2,8 @@
 // ember's primitive cache: a hash map from a compact key (op, shapes, strides, dtypes, attributes)
 // to a ready primitive. oneDNN's own global cache costs microseconds per hit; this costs tens of
 // nanoseconds, and creating a primitive per call is a bug that the hit counters expose.
+#include <omp.h>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -55,7 +57,9 @@ inline CacheStats& cache_stats() {
   return s;
 }
 
-/// An LRU map from Key to a primitive (or a struct holding one); thread-safe.
+/// An LRU map from Key to a primitive (or a struct holding one); thread-safe. The calling thread's
+/// OpenMP thread count is part of every key: oneDNN sizes a primitive's work split for the threads
+/// it was created with and forks that many when it runs, whatever the caller asks for then.
 template <class Value>
 class PrimitiveCache {
  public:
@@ -63,7 +67,8 @@ class PrimitiveCache {
 
   /// The value cached for key, made by make() on a miss.
   template <class Make>
-  Value get(const Key& key, Make&& make) {
+  Value get(Key key, Make&& make) {
+    key.add(omp_get_max_threads());
     {
       std::lock_guard lock(mutex_);
       if (auto it = map_.find(key); it != map_.end()) {

@@ -32,7 +32,7 @@ struct ConvDescs {
              (p.ow - 1) * p.stride[1] + (p.kw - 1) * p.dilation[1] + 1 - p.w - p.padding[1]};
   }
 
-  /// Attributes asking for a caller-provided scratchpad (engine.hpp: thread_scratchpad).
+  /// Attributes asking for a caller-provided scratchpad (engine.hpp: scratchpad_arg).
   static dnnl::primitive_attr user_scratchpad() {
     dnnl::primitive_attr a;
     a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -70,14 +70,11 @@ inline void conv2d_forward(const float* x, const float* w, const float* b, float
     const auto pd = d.forward(b != nullptr);
     return Entry{dnnl::convolution_forward(pd), d, pd.scratchpad_desc()};
   });
-  std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, mem(e.d.x, x)},
-      {DNNL_ARG_WEIGHTS, mem(e.d.w, w)},
-      {DNNL_ARG_DST, mem(e.d.y, y)},
-      {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}};
-  if (b) args.emplace(DNNL_ARG_BIAS, mem(e.d.b, b));
-  e.prim.execute(stream(), args);
-  stream().wait();
+  execute(e.prim, {{DNNL_ARG_SRC, &e.d.x, x},
+                   {DNNL_ARG_WEIGHTS, &e.d.w, w},
+                   {DNNL_ARG_BIAS, &e.d.b, b},
+                   {DNNL_ARG_DST, &e.d.y, y},
+                   scratchpad_arg(e.scratch)});
 }
 
 /// dx = the gradient of the convolution with respect to its input, given dy.
@@ -95,11 +92,10 @@ inline void conv2d_backward_data(const float* dy, const float* w, float* dx, con
                                                        ConvDescs::user_scratchpad());
     return Entry{dnnl::convolution_backward_data(pd), d, pd.scratchpad_desc()};
   });
-  e.prim.execute(stream(), {{DNNL_ARG_DIFF_DST, mem(e.d.y, dy)},
-                            {DNNL_ARG_WEIGHTS, mem(e.d.w, w)},
-                            {DNNL_ARG_DIFF_SRC, mem(e.d.x, dx)},
-                            {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}});
-  stream().wait();
+  execute(e.prim, {{DNNL_ARG_DIFF_DST, &e.d.y, dy},
+                   {DNNL_ARG_WEIGHTS, &e.d.w, w},
+                   {DNNL_ARG_DIFF_SRC, &e.d.x, dx},
+                   scratchpad_arg(e.scratch)});
 }
 
 /// dw (and db when not null) = the gradients of the convolution with respect to its weights and bias.
@@ -122,14 +118,11 @@ inline void conv2d_backward_weights(const float* x, const float* dy, float* dw, 
                                                                          ConvDescs::user_scratchpad());
     return Entry{dnnl::convolution_backward_weights(pd), d, pd.scratchpad_desc()};
   });
-  std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, mem(e.d.x, x)},
-      {DNNL_ARG_DIFF_DST, mem(e.d.y, dy)},
-      {DNNL_ARG_DIFF_WEIGHTS, mem(e.d.w, dw)},
-      {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}};
-  if (bias) args.emplace(DNNL_ARG_DIFF_BIAS, mem(e.d.b, db));
-  e.prim.execute(stream(), args);
-  stream().wait();
+  execute(e.prim, {{DNNL_ARG_SRC, &e.d.x, x},
+                   {DNNL_ARG_DIFF_DST, &e.d.y, dy},
+                   {DNNL_ARG_DIFF_WEIGHTS, &e.d.w, dw},
+                   {DNNL_ARG_DIFF_BIAS, &e.d.b, db},
+                   scratchpad_arg(e.scratch)});
 }
 
 }  // namespace ember::detail::onednn

@@ -22,10 +22,7 @@ inline void eltwise(dnnl::algorithm alg, float alpha, float beta, const float* s
     dnnl::eltwise_forward::primitive_desc pd(engine(), dnnl::prop_kind::forward_inference, alg, md, md, alpha, beta);
     return Entry{dnnl::eltwise_forward(pd), md};
   });
-  dnnl::memory s(e.md, engine(), const_cast<float*>(src));
-  dnnl::memory d(e.md, engine(), dst);
-  e.prim.execute(stream(), {{DNNL_ARG_SRC, s}, {DNNL_ARG_DST, d}});
-  stream().wait();
+  execute(e.prim, {{DNNL_ARG_SRC, &e.md, src}, {DNNL_ARG_DST, &e.md, dst}});
 }
 
 }  // namespace ember::detail::onednn

@@ -3,9 +3,12 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstdlib>
+#include <initializer_list>
 #include <new>
+#include <unordered_map>
 
 #include "ember/core/dtype.hpp"
+#include "ember/core/error.hpp"
 #include "ember/core/shape.hpp"
 
 namespace ember::detail::onednn {
@@ -49,9 +52,72 @@ inline void* thread_buffer(int which, std::size_t nbytes) {
   return b.p;
 }
 
-/// This thread's scratchpad memory for a primitive whose scratchpad is described by md.
-inline dnnl::memory thread_scratchpad(const dnnl::memory::desc& md) {
-  return dnnl::memory(md, engine(), thread_buffer(0, md.get_size()));
+/// One argument of a primitive execution: data at p described by *md, a descriptor that a cached
+/// primitive entry holds (its address names it in the per-thread pool of memory objects). A null p
+/// leaves the argument out (an absent bias).
+struct Arg {
+  int arg;
+  const dnnl::memory::desc* md;
+  const void* p;
+};
+
+// Creating a dnnl::memory costs about a microsecond (oneDNN allocates it and clones its descriptor):
+// a few of them per primitive call were most of the per-call time of small convolutions and matmuls.
+// Each thread keeps one memory object per (descriptor, argument) and only swaps its data pointer.
+/// This thread's memory objects, by (descriptor address, argument).
+class MemoryPool {
+ public:
+  /// Frees every object when fewer than n more fit (what evicted cache entries left behind); call it
+  /// before taking the objects of one execution, which must all stay valid until it ran.
+  void make_room(std::size_t n) {
+    if (slots_.size() + n > kMaxSlots) slots_.clear();
+  }
+
+  /// The memory object for a, pointing at a.p.
+  dnnl_memory_t get(const Arg& a) {
+    const Key key{a.md->get(), a.arg};
+    auto it = slots_.find(key);
+    if (it == slots_.end())
+      it = slots_.emplace(key, Slot{*a.md, dnnl::memory(*a.md, engine(), const_cast<void*>(a.p))}).first;
+    else if (it->second.m.get_data_handle() != a.p)
+      it->second.m.set_data_handle(const_cast<void*>(a.p));
+    return it->second.m.get();
+  }
+
+ private:
+  static constexpr std::size_t kMaxSlots = 4096;
+  using Key = std::pair<const void*, int>;
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const noexcept {
+      return std::hash<const void*>()(k.first) * 31 + static_cast<std::size_t>(k.second);
+    }
+  };
+  struct Slot {
+    dnnl::memory::desc md;  // keeps the descriptor alive, so that its address stays its name
+    dnnl::memory m;
+  };
+  std::unordered_map<Key, Slot, KeyHash> slots_;
+};
+
+/// Runs prim on this thread's stream and waits for it. The memory objects come from this thread's
+/// pool, and the arguments go to oneDNN's C API as an array (the C++ API builds a hash map per call).
+inline void execute(const dnnl::primitive& prim, std::initializer_list<Arg> args) {
+  constexpr std::size_t kMaxArgs = 12;
+  EMBER_CHECK(args.size() <= kMaxArgs, "onednn", "a primitive call with ", args.size(), " arguments");
+  thread_local MemoryPool pool;
+  pool.make_room(args.size());
+  dnnl_exec_arg_t c_args[kMaxArgs];
+  int n = 0;
+  for (const Arg& a : args)
+    if (a.p) c_args[n++] = {a.arg, pool.get(a)};
+  const dnnl_status_t status = dnnl_primitive_execute(prim.get(), stream().get(), n, c_args);
+  EMBER_CHECK(status == dnnl_success, "onednn", "primitive execution failed with status ", static_cast<int>(status));
+  stream().wait();
+}
+
+/// The scratchpad argument of a primitive whose scratchpad is described by md: this thread's buffer.
+inline Arg scratchpad_arg(const dnnl::memory::desc& md) {
+  return {DNNL_ARG_SCRATCHPAD, &md, thread_buffer(0, md.get_size())};
 }
 
 /// oneDNN's data type for element type T (f32 and s32/u8/s8 are what CPU primitives support).

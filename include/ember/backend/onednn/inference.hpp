@@ -3,7 +3,7 @@
 // linear (a matmul with the bias inside), each with an optional eltwise post-op (ReLU, GELU, ...)
 // fused into the same primitive, and max pooling without the argmax that training keeps. Primitives come from ember's primitive cache, keyed by geometry
 // and post-op. Geometry legend: backend/eigen/conv.hpp.
-// The primitives run with a user scratchpad from the calling thread (engine.hpp: thread_scratchpad).
+// The primitives run with a user scratchpad from the calling thread (engine.hpp: scratchpad_arg).
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <bit>
@@ -83,24 +83,24 @@ inline ConvInference conv2d_inference_primitive(const ConvGeometry& p, bool bias
   });
 }
 
-/// A convolution's OIHW weights in the layouts primitives asked for, each reordered once, on first
-/// use; thread-safe. Holds w's data pointer: the owner keeps w alive and unchanged.
+/// A layer's weights in the layouts its primitives asked for, each reordered once, on first use;
+/// thread-safe. Holds w's data pointer: the owner keeps w alive and unchanged.
 class PackedWeights {
  public:
   explicit PackedWeights(const float* w) : w_(w) {}
 
-  /// The weights in layout want (plain: their OIHW descriptor).
-  dnnl::memory get(const dnnl::memory::desc& want, const dnnl::memory::desc& plain) {
-    if (want == plain) return mem(plain, w_);
+  /// The weights in layout want (plain: the descriptor of w as stored).
+  const void* get(const dnnl::memory::desc& want, const dnnl::memory::desc& plain) {
+    if (want == plain) return w_;
     std::lock_guard lock(mutex_);
     for (const auto& [d, m] : packed_)
-      if (d == want) return m;
+      if (d == want) return m.get_data_handle();
     dnnl::memory m(want, engine());
     dnnl::memory src = mem(plain, w_);
     dnnl::reorder(src, m).execute(stream(), src, m);
     stream().wait();
     packed_.emplace_back(want, m);
-    return m;
+    return m.get_data_handle();
   }
 
  private:
@@ -114,22 +114,19 @@ class PackedWeights {
 inline void conv2d_inference(const float* x, PackedWeights& packed, const float* b, float* y, const ConvGeometry& p,
                              const PostOp& post) {
   const ConvInference e = conv2d_inference_primitive(p, b != nullptr, post);
-  dnnl::stream& s = stream();
-  dnnl::memory xm = mem(e.plain.x, x), ym = mem(e.plain.y, y);
+  const float* src = x;
   if (e.x_in) {
-    dnnl::memory blocked(e.x, engine(), thread_buffer(1, e.x.get_size()));
-    e.x_in->execute(s, xm, blocked);
-    xm = blocked;
+    void* blocked = thread_buffer(1, e.x.get_size());
+    execute(*e.x_in, {{DNNL_ARG_SRC, &e.plain.x, x}, {DNNL_ARG_DST, &e.x, blocked}});
+    src = static_cast<const float*>(blocked);
   }
-  dnnl::memory out = e.y_out ? dnnl::memory(e.y, engine(), thread_buffer(2, e.y.get_size())) : ym;
-  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, xm},
-                                             {DNNL_ARG_WEIGHTS, packed.get(e.w, e.plain.w)},
-                                             {DNNL_ARG_DST, out},
-                                             {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}};
-  if (b) args.emplace(DNNL_ARG_BIAS, mem(e.plain.b, b));
-  e.prim.execute(s, args);
-  if (e.y_out) e.y_out->execute(s, out, ym);
-  s.wait();
+  void* out = e.y_out ? thread_buffer(2, e.y.get_size()) : y;
+  execute(e.prim, {{DNNL_ARG_SRC, &e.x, src},
+                   {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.plain.w)},
+                   {DNNL_ARG_BIAS, &e.plain.b, b},
+                   {DNNL_ARG_DST, &e.y, out},
+                   scratchpad_arg(e.scratch)});
+  if (e.y_out) execute(*e.y_out, {{DNNL_ARG_SRC, &e.y, out}, {DNNL_ARG_DST, &e.plain.y, y}});
 }
 
 /// y = the maximum over each window of x, for inference: x (N, C, H, W) and y (N, C, OH, OW)
@@ -166,19 +163,18 @@ inline bool max_pool2d_inference(const float* x, float* y, std::int64_t n, std::
     en.scratch = pd.scratchpad_desc();
     return en;
   });
-  e.prim.execute(stream(), {{DNNL_ARG_SRC, mem(e.x, x)},
-                            {DNNL_ARG_DST, mem(e.y, y)},
-                            {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}});
-  stream().wait();
+  execute(e.prim, {{DNNL_ARG_SRC, &e.x, x}, {DNNL_ARG_DST, &e.y, y}, scratchpad_arg(e.scratch)});
   return true;
 }
 
-/// y = act(x @ w^T + b) for inference: x (M, K), w (out=N, K) and y (M, N) contiguous, b (N) or null.
-inline void linear_inference(const float* x, const float* w, const float* b, float* y, std::int64_t m,
+/// y = act(x @ w^T + b) for inference: x (M, K), w (out=N, K) and y (M, N) contiguous (w's packed
+/// copies in `packed`), b (N) or null. The weights are in the layout oneDNN's matmul prefers, reordered
+/// once: from the plain layout, its brgemm kernels would repack them on every call.
+inline void linear_inference(const float* x, PackedWeights& packed, const float* b, float* y, std::int64_t m,
                              std::int64_t k, std::int64_t n, const PostOp& post) {
   struct Entry {
     dnnl::matmul prim;
-    dnnl::memory::desc x, w, b, y, scratch;
+    dnnl::memory::desc x, w_plain, w, b, y, scratch;
   };
   static PrimitiveCache<Entry> cache;
   Key key;
@@ -188,23 +184,22 @@ inline void linear_inference(const float* x, const float* w, const float* b, flo
     const auto f32 = dnnl::memory::data_type::f32;
     Entry en;
     en.x = dnnl::memory::desc({m, k}, f32, dnnl::memory::dims{k, 1});
-    en.w = dnnl::memory::desc({k, n}, f32, dnnl::memory::dims{1, k});  // w^T, read in place
+    en.w_plain = dnnl::memory::desc({k, n}, f32, dnnl::memory::dims{1, k});  // w^T as stored
     en.b = dnnl::memory::desc({1, n}, f32, dnnl::memory::dims{n, 1});
     en.y = dnnl::memory::desc({m, n}, f32, dnnl::memory::dims{n, 1});
-    auto pd = b ? dnnl::matmul::primitive_desc(engine(), en.x, en.w, en.b, en.y, post.attr())
-                : dnnl::matmul::primitive_desc(engine(), en.x, en.w, en.y, post.attr());
+    const dnnl::memory::desc w_any({k, n}, f32, dnnl::memory::format_tag::any);
+    auto pd = b ? dnnl::matmul::primitive_desc(engine(), en.x, w_any, en.b, en.y, post.attr())
+                : dnnl::matmul::primitive_desc(engine(), en.x, w_any, en.y, post.attr());
     en.prim = dnnl::matmul(pd);
+    en.w = pd.weights_desc();
     en.scratch = pd.scratchpad_desc();
     return en;
   });
-  std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, mem(e.x, x)},
-      {DNNL_ARG_WEIGHTS, mem(e.w, w)},
-      {DNNL_ARG_DST, mem(e.y, y)},
-      {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}};
-  if (b) args.emplace(DNNL_ARG_BIAS, mem(e.b, b));
-  e.prim.execute(stream(), args);
-  stream().wait();
+  execute(e.prim, {{DNNL_ARG_SRC, &e.x, x},
+                   {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.w_plain)},
+                   {DNNL_ARG_BIAS, &e.b, b},
+                   {DNNL_ARG_DST, &e.y, y},
+                   scratchpad_arg(e.scratch)});
 }
 
 }  // namespace ember::detail::onednn

@@ -51,14 +51,10 @@ bool matmul(const T* a, const Shape& a_shape, const Shape& a_strides, const T* b
     return m;
   });
   if (e.reference && !allow_reference) return false;
-  dnnl::memory am(e.a_md, engine(), const_cast<T*>(a));
-  dnnl::memory bm(e.b_md, engine(), const_cast<T*>(b));
-  dnnl::memory om(e.out_md, engine(), out);
-  e.prim.execute(stream(), {{DNNL_ARG_SRC, am},
-                            {DNNL_ARG_WEIGHTS, bm},
-                            {DNNL_ARG_DST, om},
-                            {DNNL_ARG_SCRATCHPAD, thread_scratchpad(e.scratch)}});
-  stream().wait();
+  execute(e.prim, {{DNNL_ARG_SRC, &e.a_md, a},
+                   {DNNL_ARG_WEIGHTS, &e.b_md, b},
+                   {DNNL_ARG_DST, &e.out_md, out},
+                   scratchpad_arg(e.scratch)});
   return true;
 }
 

@@ -69,10 +69,9 @@ void norm_forward(const float* x, const float* scale, const float* shift, float*
     NormDescs d(kKind, shape);
     return Entry{NormForward<kKind>(norm_forward_pd<kKind>(d, eps, global_stats)), d};
   });
-  e.prim.execute(stream(), {{DNNL_ARG_SRC, mem(e.d.x, x)}, {DNNL_ARG_DST, mem(e.d.x, y)},
-                            {DNNL_ARG_SCALE, mem(e.d.scale, scale)}, {DNNL_ARG_SHIFT, mem(e.d.scale, shift)},
-                            {DNNL_ARG_MEAN, mem(e.d.stat, mean)}, {DNNL_ARG_VARIANCE, mem(e.d.stat, var)}});
-  stream().wait();
+  execute(e.prim, {{DNNL_ARG_SRC, &e.d.x, x}, {DNNL_ARG_DST, &e.d.x, y},
+                   {DNNL_ARG_SCALE, &e.d.scale, scale}, {DNNL_ARG_SHIFT, &e.d.scale, shift},
+                   {DNNL_ARG_MEAN, &e.d.stat, mean}, {DNNL_ARG_VARIANCE, &e.d.stat, var}});
 }
 
 /// dx, dscale, dshift: the gradients of a training-mode norm_forward (with the mean and var it wrote).
@@ -93,15 +92,13 @@ void norm_backward(const float* x, const float* dy, const float* scale, const fl
     else
       return Entry{NormBackward<kKind>({engine(), prop, d.x, d.x, d.x, d.stat, eps, kScaleShift, hint}), d};
   });
-  std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, mem(e.d.x, x)},           {DNNL_ARG_DIFF_DST, mem(e.d.x, dy)},
-      {DNNL_ARG_SCALE, mem(e.d.scale, scale)}, {DNNL_ARG_MEAN, mem(e.d.stat, mean)},
-      {DNNL_ARG_VARIANCE, mem(e.d.stat, var)}, {DNNL_ARG_DIFF_SRC, mem(e.d.x, dx)},
-      {DNNL_ARG_DIFF_SCALE, mem(e.d.scale, dscale)}, {DNNL_ARG_DIFF_SHIFT, mem(e.d.scale, dshift)}};
   // oneDNN 3.2's layer normalization backward counts the shift among its inputs (it does not read it).
-  if constexpr (kKind == NormKind::layer) args.emplace(DNNL_ARG_SHIFT, mem(e.d.scale, shift));
-  e.prim.execute(stream(), args);
-  stream().wait();
+  const float* shift_in = kKind == NormKind::layer ? shift : nullptr;
+  execute(e.prim, {{DNNL_ARG_SRC, &e.d.x, x},           {DNNL_ARG_DIFF_DST, &e.d.x, dy},
+                   {DNNL_ARG_SCALE, &e.d.scale, scale}, {DNNL_ARG_MEAN, &e.d.stat, mean},
+                   {DNNL_ARG_VARIANCE, &e.d.stat, var}, {DNNL_ARG_DIFF_SRC, &e.d.x, dx},
+                   {DNNL_ARG_DIFF_SCALE, &e.d.scale, dscale}, {DNNL_ARG_DIFF_SHIFT, &e.d.scale, dshift},
+                   {DNNL_ARG_SHIFT, &e.d.scale, shift_in}});
 }
 
 }  // namespace ember::detail::onednn

@@ -22,10 +22,7 @@ inline void reduction(dnnl::algorithm alg, const float* src, const Shape& src_sh
     dnnl::reduction::primitive_desc pd(engine(), alg, src_md, dst_md, 0.f, 0.f);
     return Entry{dnnl::reduction(pd), src_md, dst_md};
   });
-  dnnl::memory sm(e.src_md, engine(), const_cast<float*>(src));
-  dnnl::memory dm(e.dst_md, engine(), dst);
-  e.prim.execute(stream(), {{DNNL_ARG_SRC, sm}, {DNNL_ARG_DST, dm}});
-  stream().wait();
+  execute(e.prim, {{DNNL_ARG_SRC, &e.src_md, src}, {DNNL_ARG_DST, &e.dst_md, dst}});
 }
 
 }  // namespace ember::detail::onednn

@@ -21,10 +21,7 @@ inline void softmax(const float* src, float* dst, const Shape& shape, int axis, 
                                              md, md, axis);
     return Entry{dnnl::softmax_forward(pd), md};
   });
-  dnnl::memory sm(e.md, engine(), const_cast<float*>(src));
-  dnnl::memory dm(e.md, engine(), dst);
-  e.prim.execute(stream(), {{DNNL_ARG_SRC, sm}, {DNNL_ARG_DST, dm}});
-  stream().wait();
+  execute(e.prim, {{DNNL_ARG_SRC, &e.md, src}, {DNNL_ARG_DST, &e.md, dst}});
 }
 
 }  // namespace ember::detail::onednn
