@@ -70,11 +70,18 @@ AnyTensor from_numpy(const py::array& arr) {
   });
 }
 
+// TypeError (as PyTorch) unless x's memory is on the host.
+template <class Tn>
+void check_host_memory(const Tn& x, const char* op) {
+  EMBER_CHECK_TYPE(x.device().is_cpu(), op, "can't convert ", x.device().str(),
+                   " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
+}
+
 // A NumPy array over the tensor's memory; the array keeps the storage alive.
 py::array to_numpy(const AnyTensor& t) {
   return t.visit([&](const auto& x) {
     using T = typename std::decay_t<decltype(x)>::value_type;
-    x.check_cpu("numpy");
+    check_host_memory(x, "numpy");
     std::vector<py::ssize_t> shape(x.shape().begin(), x.shape().end());
     std::vector<py::ssize_t> strides;
     for (auto s : x.strides()) strides.push_back(s * static_cast<py::ssize_t>(sizeof(T)));
@@ -221,6 +228,7 @@ void bind_interop(py::module_& m, TensorClass& cls) {
       .def_buffer([](const AnyTensor& t) {
         return t.visit([](const auto& x) {
           using T = typename std::decay_t<decltype(x)>::value_type;
+          check_host_memory(x, "numpy");
           std::vector<py::ssize_t> shape(x.shape().begin(), x.shape().end()), strides;
           for (auto s : x.strides()) strides.push_back(s * static_cast<py::ssize_t>(sizeof(T)));
           return py::buffer_info(x.data(), sizeof(T), py::format_descriptor<T>::format(), x.dim(), shape, strides);

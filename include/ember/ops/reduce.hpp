@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "ember/autograd/node.hpp"
+#include "ember/backend/cuda/reduce.hpp"
 #include "ember/backend/eigen/reduce.hpp"
 #include "ember/backend/onednn/engine.hpp"
 #include "ember/backend/onednn/reduction.hpp"
@@ -74,6 +75,14 @@ inline void check_nonempty_reduction(const Shape& shape, const ReducePlan& p, co
 template <Element T>
 Tensor<T> reshape_output(const Tensor<T>& out, const ReducePlan& p) {
   return Tensor<T>(out.storage(), p.out_shape, contiguous_strides(p.out_shape), 0);
+}
+
+/// scale * the sum of x by plan p on x's CUDA device (floating types), viewed with the returned shape.
+template <Element T>
+Tensor<T> cuda_sum(const Tensor<T>& x, const ReducePlan& p, double scale) {
+  Tensor<T> out = Tensor<T>::empty(p.keep_shape, x.device());
+  cuda::sum(x.device().index, x.shape(), cuda::strided(x), p.mask, out.data(), scale);
+  return reshape_output(out, p);
 }
 
 /// Runs the loop kernel of op over x for plan p, with an optional per-output aux (contiguous K).
@@ -259,9 +268,11 @@ using sum_t = typename Tensor<T>::sum_type;
 /// path, bool and integers in int64; an empty reduction gives 0.
 template <Element T>
 Tensor<sum_t<T>> sum(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
-  x.check_cpu("sum");
   const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "sum");
+  if constexpr (!FloatElement<T>) x.check_cpu("sum");
   Tensor<sum_t<T>> y = [&] {
+    if constexpr (FloatElement<T>)
+      if (x.device().is_cuda()) return detail::cuda_sum(x, p, 1.0);
     if constexpr (std::is_same_v<T, float>)
       if (detail::use_onednn_reduction(x, p))
         if (auto r = detail::onednn_sum<false>(x, p); r.defined()) return r;
@@ -327,13 +338,13 @@ Tensor<sum_t<T>> prod(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, boo
 /// reduction gives NaN.
 template <Element T>
 Tensor<float_t_of<T>> mean(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
-  x.check_cpu("mean");
   if constexpr (!FloatElement<T>) {
     detail::fail<TypeError>("mean", "could not infer output dtype: input dtype must be a floating point dtype, got ",
                             dtype_name(x.dtype()));
   } else {
     const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "mean");
     Tensor<T> y = [&] {
+      if (x.device().is_cuda()) return detail::cuda_sum(x, p, 1.0 / static_cast<double>(p.count));
       if constexpr (std::is_same_v<T, float>)
         if (detail::use_onednn_reduction(x, p))
           if (auto r = detail::onednn_sum<true>(x, p); r.defined()) return r;
