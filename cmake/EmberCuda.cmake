@@ -70,7 +70,8 @@ if(EMBER_CUDA_ENABLED)
   target_include_directories(ember_cuda
     PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
     PRIVATE ${EMBER_CUBLAS_INCLUDE_DIR})
-  target_link_libraries(ember_cuda PRIVATE CUDA::cudart ${EMBER_CUBLAS_LIBRARY})
+  # The CUDA runtime links statically: a wheel then needs only libcublas (from nvidia-cublas) at run time.
+  target_link_libraries(ember_cuda PRIVATE CUDA::cudart_static ${EMBER_CUBLAS_LIBRARY})
   # Find libcublas where it was found at build time (the wheel's nvidia/cu13/lib), and, installed in
   # a wheel (site-packages/ember/lib), in the nvidia-cublas wheel beside it.
   get_filename_component(_cublas_dir "${EMBER_CUBLAS_LIBRARY}" DIRECTORY)

@@ -207,8 +207,9 @@ void bind_interop(py::module_& m, TensorClass& cls) {
                        "NumPy dtype ", std::string(py::str(arr.dtype())));
       t = from_numpy(arr);
     }
-    device_from_py(device);
+    const Device dev = device.is_none() ? t.device() : device_from_py(device);
     AnyTensor out = dtype.is_none() ? t : t.to(dtype_from_py(dtype));
+    if (out.device() != dev) out = out.visit([&](const auto& x) -> AnyTensor { return x.to(dev); });
     if (out.visit([&](const auto& x) { return t.visit([&](const auto& y) {
           return static_cast<const void*>(x.storage().get()) == static_cast<const void*>(y.storage().get()); }); }))
       out = out.visit([](const auto& x) -> AnyTensor { return x.clone(); });

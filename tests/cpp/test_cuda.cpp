@@ -150,6 +150,28 @@ void check_reduce() {
   expect_close(big.cuda().sum(), big.sum(), 1e-4);
 }
 TEST(Cuda, ReduceFloat) { REQUIRE_CUDA(); check_reduce<float>(); }
+
+template <class T>
+void check_extrema_and_softmax() {
+  auto x = ember::randn<T>({3, 4, 5});
+  auto xc = x.cuda();
+  expect_close(xc.amax(), x.amax(), 0);
+  expect_close(xc.amin(-1, true), x.amin(-1, true), 0);
+  expect_close(xc.max(), x.max(), 0);
+  auto nan = ember::tensor<T>({1, NAN, 3});
+  EXPECT_TRUE(std::isnan(nan.cuda().amax().item()));
+  expect_close(xc.softmax(-1), x.softmax(-1));
+  expect_close(xc.log_softmax(1), x.log_softmax(1));
+  auto run = [&](Device d) {
+    auto p = x.to(d).requires_grad_();
+    (p.softmax(1) * ember::arange<T>(0, 5, 1, d)).sum().backward();
+    (p.amax(-1).sum() + p.log_softmax(0).mean()).backward();
+    return p.grad();
+  };
+  expect_close(run(kGpu), run(Device::cpu()));
+}
+TEST(Cuda, ExtremaAndSoftmaxFloat) { REQUIRE_CUDA(); check_extrema_and_softmax<float>(); }
+TEST(Cuda, ExtremaAndSoftmaxDouble) { REQUIRE_CUDA(); check_extrema_and_softmax<double>(); }
 TEST(Cuda, ReduceDouble) { REQUIRE_CUDA(); check_reduce<double>(); }
 
 template <class T>

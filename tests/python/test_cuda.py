@@ -60,6 +60,8 @@ def test_copies_and_creation(dtype):
     ember.manual_seed(3)
     close(r, ember.randn(3, 2, dtype=dtype), 0)
     assert ember.tensor(2.5, dtype=dtype).cuda().item() == 2.5
+    assert ember.tensor([1.0, 2.0], dtype=dtype, device="cuda").is_cuda
+    assert "device='cuda:0'" in repr(ember.ones(2, device="cuda"))
     assert ember.ones(2, 2, device="cuda").tolist() == [[1.0, 1.0], [1.0, 1.0]]
     with pytest.raises(TypeError, match=r"can't convert cuda:0 device type tensor to numpy.*cpu\(\)"):
         ember.ones(2, device="cuda").numpy()
@@ -109,6 +111,17 @@ def test_reductions(dtype):
     close(ember.tensor(2.0, dtype=dtype).cuda().sum(), ember.tensor(2.0, dtype=dtype).sum())
     e = ember.zeros(0, 4, dtype=dtype)
     close(e.cuda().sum(0), e.sum(0))
+
+
+@needs_cuda
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_extrema_and_softmax(dtype):
+    x = ember.randn(3, 4, 5, dtype=dtype)
+    xc = x.cuda()
+    close(xc.amax(), x.amax(), 0)
+    close(xc.amin(-1, keepdim=True), x.amin(-1, keepdim=True), 0)
+    close(xc.softmax(-1), x.softmax(-1))
+    close(xc.log_softmax(1), x.log_softmax(1))
 
 
 @needs_cuda
