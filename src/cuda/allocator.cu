@@ -1,7 +1,9 @@
 // The caching device allocator and host/device copies (see ember/backend/cuda/allocator.hpp).
 // Every kernel and copy runs on the device's default stream, so a freed block can be handed out again
 // at once: work that used it is queued before any work of its next owner.
+#include <iomanip>
 #include <map>
+#include <sstream>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -89,7 +91,7 @@ class CachingAllocator {
  private:
   static std::string format_bytes(std::size_t n) {
     std::ostringstream os;
-    os.precision(3);
+    os << std::fixed << std::setprecision(2);
     if (n >= (std::size_t{1} << 30)) os << static_cast<double>(n) / (1 << 30) << " GiB";
     else os << static_cast<double>(n) / (1 << 20) << " MiB";
     return os.str();

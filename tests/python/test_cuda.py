@@ -154,6 +154,23 @@ def test_mlp_gradients_match_cpu():
 
 
 @needs_cuda
+def test_module_to_cuda_matches_cpu():
+    import copy
+
+    net = ember.nn.Sequential(ember.nn.Linear(5, 8), ember.nn.ReLU(), ember.nn.Linear(8, 1))
+    gnet = copy.deepcopy(net).to("cuda")
+    assert all(p.is_cuda for p in gnet.parameters())
+    x = ember.randn(4, 5)
+    y, gy = net(x), gnet(x.cuda())
+    close(gy, y)
+    ember.nn.functional.mse_loss(y, ember.ones(4, 1)).backward()
+    ember.nn.functional.mse_loss(gy, ember.ones(4, 1, device="cuda")).backward()
+    for p, gp in zip(net.parameters(), gnet.parameters()):
+        close(gp.grad, p.grad)
+    assert all(not p.is_cuda for p in gnet.cpu().parameters())
+
+
+@needs_cuda
 def test_device_errors():
     a, b = ember.ones(2), ember.ones(2, device="cuda")
     with pytest.raises(RuntimeError, match=r"\[add\] expected all tensors on the same device, got cpu and cuda:0"):

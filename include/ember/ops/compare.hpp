@@ -66,11 +66,13 @@ Tensor<promote_t<A, B>> where(const Tensor<bool>& cond, const Tensor<A>& a, cons
   Tensor<P> out = Tensor<P>::empty(s, device);
   const auto& pa = detail::promoted<P>(a);
   const auto& pb = detail::promoted<P>(b);
-  if (device.is_cuda())
+  if (device.is_cuda()) {
+    detail::check_cuda_dtype<P>("where");
     cuda::where(device.index, s, cuda::strided(out), cuda::strided(cond.detach().expand(s)),
                 cuda::strided(pa.detach().expand(s)), cuda::strided(pb.detach().expand(s)));
-  else
+  } else {
     detail::where_kernel(out, cond, pa, pb);
+  }
   if constexpr (FloatElement<P>)  // da = g where cond, db = g elsewhere (summed back over broadcast dims)
     if (autograd::needs_grad(pa, pb))
       autograd::record("where", out, [sc = autograd::Saved<bool>(cond, "where"), a_shape = pa.shape(),

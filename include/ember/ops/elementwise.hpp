@@ -49,6 +49,14 @@ decltype(auto) promoted(const Tensor<T>& x) {
   else return x.template to<P>();
 }
 
+/// TypeError naming op unless the CUDA elementwise kernels take C (float32 and float64; bool for the
+/// logical ops and comparisons).
+template <Element C>
+void check_cuda_dtype(const char* op) {
+  if constexpr (!FloatElement<C> && !std::is_same_v<C, bool>)
+    fail<TypeError>(op, "not implemented on cuda for ", dtype_name(dtype_of<C>), " yet");
+}
+
 // --- op descriptions ---
 struct SameType {
   template <class T> using compute = T;
@@ -157,6 +165,7 @@ Tensor<typename Op::template result<T>> unary_forward(const Tensor<T>& x, bool u
   if constexpr (!Op::kBool && std::is_same_v<T, bool>)
     fail<TypeError>(Op::name, "not supported for bool tensors", Op::bool_hint);
   if (x.device().is_cuda()) {
+    check_cuda_dtype<C>(Op::name);
     Tensor<R> out = Tensor<R>::empty(x.shape(), x.device());
     cuda::unary(x.device().index, Op::kCuda, x.shape(), cuda::strided(out), cuda::strided(promoted<C>(x)));
     return out;
@@ -343,6 +352,7 @@ Tensor<typename Op::template result<T>> binary(const Tensor<T>& a, const Tensor<
                                    device);
   [&] {
     if (device.is_cuda()) {
+      check_cuda_dtype<C>(Op::name);
       const Shape& s = out.shape();
       cuda::binary(device.index, Op::kCuda, s, cuda::strided(out),
                    cuda::strided(promoted<C>(a).detach().expand(s)), cuda::strided(promoted<C>(b).detach().expand(s)));
@@ -366,6 +376,7 @@ Tensor<typename Op::template result<T>> binary_scalar(const Tensor<T>& a, T s, b
   Tensor<R> out = Tensor<R>::empty(a.shape(), a.device());
   if constexpr (FloatElement<T> && std::is_same_v<R, T>) record_binary_scalar<Op>(a, s, scalar_first, out);
   if (a.device().is_cuda()) {
+    check_cuda_dtype<C>(Op::name);
     cuda::binary_scalar(a.device().index, Op::kCuda, a.shape(), cuda::strided(out), cuda::strided(promoted<C>(a)),
                         static_cast<double>(static_cast<C>(s)), scalar_first);
     return out;
@@ -419,6 +430,7 @@ const Tensor<T>& binary_inplace(const Tensor<T>& self, const Tensor<U>& other) {
   autograd::check_inplace(self, Op::inplace_name);
   const Tensor<T> o = other.template to<T>();
   if (device.is_cuda()) {
+    check_cuda_dtype<T>(Op::inplace_name);
     cuda::binary(device.index, Op::kCuda, self.shape(), cuda::strided(self), cuda::strided(self),
                  cuda::strided(o.detach().expand(self.shape())));
     return self;
@@ -445,6 +457,7 @@ const Tensor<T>& binary_inplace_scalar(const Tensor<T>& self, S s) {
   }
   autograd::check_inplace(self, Op::inplace_name);
   if (self.device().is_cuda()) {
+    check_cuda_dtype<T>(Op::inplace_name);
     cuda::binary_scalar(self.device().index, Op::kCuda, self.shape(), cuda::strided(self), cuda::strided(self),
                         static_cast<double>(c), false);
     return self;
