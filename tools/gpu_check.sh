@@ -62,7 +62,10 @@ step "C++ CUDA tests"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
 step "Python CUDA tests"
-PYTHONPATH="$PWD/python" timeout 300 "$PY" -m pytest -q -rs tests/python/test_cuda.py \
+pypath="$PWD/python"
+"$PY" -c 'import pytest' 2>/dev/null || pypath="$pypath:$deps/pylib"  # the carried pytest
+"$PY" -c 'import numpy' || echo "numpy is missing: ember's Python package cannot import"
+PYTHONPATH="$pypath" timeout 300 "$PY" -m pytest -q -rs tests/python/test_cuda.py \
   --junitxml="$OUT/pytest_cuda.xml" 2>&1 | tee "$OUT/pytest_cuda.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 

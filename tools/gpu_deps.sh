@@ -2,7 +2,8 @@
 # Collects what tools/gpu_check.sh needs on a GPU machine without internet, oneDNN or Debian's dev
 # packages, into one compressed archive: the onednn-devel-cpu-gomp wheel's headers, library and CMake
 # config (from the dev environment), and the Debian headers/libraries of Eigen, xtensor, xtl, DLPack,
-# nlohmann-json, GoogleTest and Google Benchmark, in their /usr layout (so their CMake configs work).
+# nlohmann-json, GoogleTest and Google Benchmark, in their /usr layout (so their CMake configs work), and
+# pytest with its pure-Python dependencies (used only where the GPU machine's Python lacks pytest).
 #   DEVENV=/work/devenv  DEPS=.gpu_deps  tools/gpu_deps.sh
 set -euo pipefail
 DEVENV=${DEVENV:-/work/devenv}
@@ -31,6 +32,14 @@ for p in /usr/include/{eigen3,xtensor,xtl,dlpack,nlohmann,gtest,gmock,benchmark}
   cp -r "$p" "$stage$(dirname "$p")/"
 done
 
+# pytest (pure Python)
+site=$("$DEVENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+mkdir -p "$stage/pylib"
+for p in pytest _pytest pluggy iniconfig packaging pygments py.py; do
+  [ -e "$site/$p" ] && cp -r "$site/$p" "$stage/pylib/"
+done
+find "$stage/pylib" -name __pycache__ -prune -exec rm -rf {} +
+
 mkdir -p "$DEPS"
-tar -C "$stage" -cJf "$DEPS/deps.tar.xz" onednn usr
+tar -C "$stage" -cJf "$DEPS/deps.tar.xz" onednn usr pylib
 du -sh "$DEPS/deps.tar.xz"
