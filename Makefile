@@ -23,6 +23,12 @@ $(VENV)/.installed: $(SOURCES)
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=3.1,<3.2" cmake ninja "onednn-devel-cpu-gomp==2023.2.0"
+	@# With nvcc present, the CUDA backend builds (EMBER_WITH_CUDA=AUTO): cuBLAS comes from the wheel
+	@# matching nvcc's major version.
+	@nvcc=$$(command -v nvcc || { [ -x /usr/local/cuda/bin/nvcc ] && echo /usr/local/cuda/bin/nvcc; }); \
+	if [ -n "$$nvcc" ]; then major=$$($$nvcc --version | sed -n 's/.*release \([0-9]*\)\..*/\1/p'); \
+	  if [ "$$major" -ge 13 ]; then pkg="nvidia-cublas>=$$major,<$$((major + 1))"; else pkg="nvidia-cublas-cu$$major"; fi; \
+	  echo "nvcc $$major found: pip install $$pkg"; $(PY) -m pip install -q "$$pkg"; fi
 	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(PY) -m pip install -q --no-build-isolation -e ".[test]"
 	@touch $@
 

@@ -8,7 +8,8 @@ out=$(mktemp -d)
 "$PY" -m pybind11_stubgen ember._core -o "$out" --ignore-all-errors >/dev/null
 src="$out/ember/_core/__init__.pyi"
 [ -f "$src" ] || src="$out/ember/_core.pyi"
-# One flat stub file: the return_types submodule's named tuples are plain tuples to a type checker.
-grep -v '^from \. import return_types' "$src" > python/ember/_core.pyi
+# One flat stub file: the return_types submodule's named tuples are plain tuples to a type checker, and
+# the cuda submodule (ember.cuda) is untyped.
+grep -v '^from \. import \(return_types\|cuda\)$' "$src" > python/ember/_core.pyi
 touch python/ember/py.typed
 echo "wrote python/ember/_core.pyi"

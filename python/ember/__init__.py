@@ -51,18 +51,9 @@ def get_cmake_dir() -> str:
     return str(path)
 
 
-class cuda:  # noqa: N801 - mirrors torch.cuda
-    """CUDA queries. This build of ember runs on the CPU only."""
-
-    @staticmethod
-    def is_available() -> bool:
-        """Whether a CUDA device can be used."""
-        return False
-
-    @staticmethod
-    def device_count() -> int:
-        """Number of usable CUDA devices."""
-        return 0
+# ember.cuda (as torch.cuda): is_available(), device_count(), unavailable_reason(), synchronize(),
+# manual_seed(), memory_allocated(), memory_reserved(), empty_cache(), OutOfMemoryError (a MemoryError).
+cuda = _core.cuda
 
 
 def __getattr__(name: str):

@@ -7,7 +7,7 @@ _DEFAULT_DTYPES = {"float32", "int64", "bool"}
 
 
 def tensor_repr(t) -> str:
-    arr = np.asarray(t)
+    arr = np.asarray(t.cpu())
     prefix = "tensor("
     if arr.dtype.kind == "f":
         finite = arr[np.isfinite(arr)]
@@ -29,4 +29,6 @@ def tensor_repr(t) -> str:
     dtype = str(t.dtype).removeprefix("ember.")
     if dtype not in _DEFAULT_DTYPES:
         suffix += f", dtype=ember.{dtype}"
+    if t.is_cuda:
+        suffix += f", device='{t.device.type}:{t.device.index}'"
     return f"{prefix}{body}{suffix})"

@@ -70,11 +70,18 @@ AnyTensor from_numpy(const py::array& arr) {
   });
 }
 
+// TypeError (as PyTorch) unless x's memory is on the host.
+template <class Tn>
+void check_host_memory(const Tn& x, const char* op) {
+  EMBER_CHECK_TYPE(x.device().is_cpu(), op, "can't convert ", x.device().str(),
+                   " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
+}
+
 // A NumPy array over the tensor's memory; the array keeps the storage alive.
 py::array to_numpy(const AnyTensor& t) {
   return t.visit([&](const auto& x) {
     using T = typename std::decay_t<decltype(x)>::value_type;
-    x.check_cpu("numpy");
+    check_host_memory(x, "numpy");
     std::vector<py::ssize_t> shape(x.shape().begin(), x.shape().end());
     std::vector<py::ssize_t> strides;
     for (auto s : x.strides()) strides.push_back(s * static_cast<py::ssize_t>(sizeof(T)));
@@ -200,8 +207,9 @@ void bind_interop(py::module_& m, TensorClass& cls) {
                        "NumPy dtype ", std::string(py::str(arr.dtype())));
       t = from_numpy(arr);
     }
-    device_from_py(device);
+    const Device dev = device.is_none() ? t.device() : device_from_py(device);
     AnyTensor out = dtype.is_none() ? t : t.to(dtype_from_py(dtype));
+    if (out.device() != dev) out = out.visit([&](const auto& x) -> AnyTensor { return x.to(dev); });
     if (out.visit([&](const auto& x) { return t.visit([&](const auto& y) {
           return static_cast<const void*>(x.storage().get()) == static_cast<const void*>(y.storage().get()); }); }))
       out = out.visit([](const auto& x) -> AnyTensor { return x.clone(); });
@@ -221,6 +229,7 @@ void bind_interop(py::module_& m, TensorClass& cls) {
       .def_buffer([](const AnyTensor& t) {
         return t.visit([](const auto& x) {
           using T = typename std::decay_t<decltype(x)>::value_type;
+          check_host_memory(x, "numpy");
           std::vector<py::ssize_t> shape(x.shape().begin(), x.shape().end()), strides;
           for (auto s : x.strides()) strides.push_back(s * static_cast<py::ssize_t>(sizeof(T)));
           return py::buffer_info(x.data(), sizeof(T), py::format_descriptor<T>::format(), x.dim(), shape, strides);

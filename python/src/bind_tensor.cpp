@@ -233,10 +233,8 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
           if (py::isinstance<DType>(h)) dtype = h.cast<DType>();
           else device = device_from_py(h);
         }
-        if (device)
-          EMBER_CHECK_DEVICE(*device == t.device(), "to", "cannot move a tensor from ", t.device().str(), " to ",
-                             device->str(), ": ember was built without CUDA support");
         AnyTensor r = dtype ? t.to(*dtype) : t;
+        if (device) r = map_view(r, [&](const auto& x) { return x.to(*device); });
         if (copy && (!dtype || *dtype == t.dtype())) r = map_view(r, [](const auto& x) { return x.clone(); });
         return r;
       }, py::arg("dtype_or_device") = py::none(), py::arg("dtype") = py::none(), py::kw_only(),
@@ -249,7 +247,17 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("int", [](const AnyTensor& t) { return t.to(DType::Int32); }, "Converts to int32.")
       .def("bool", [](const AnyTensor& t) { return t.to(DType::Bool); }, "Converts to bool.")
       .def("byte", [](const AnyTensor& t) { return t.to(DType::UInt8); }, "Converts to uint8.")
-      .def("cpu", [](const AnyTensor& t) { return t; }, "This tensor on the CPU.")
+      .def("cpu", [](const AnyTensor& t) { return map_view(t, [](const auto& x) { return x.cpu(); }); },
+           "This tensor on the CPU (self when it is there already).")
+      .def("cuda", [](const AnyTensor& t, py::handle device) {
+        const Device d = device.is_none() ? Device::cuda(0)
+                         : py::isinstance<py::int_>(device) ? Device::cuda(device.cast<int>())
+                                                            : device_from_py(device);
+        EMBER_CHECK_DEVICE(d.is_cuda(), "cuda", "expected a CUDA device, got ", d.str());
+        return map_view(t, [&](const auto& x) { return x.to(d); });
+      }, py::arg("device") = py::none(), "This tensor on a CUDA device (cuda:0 by default, or an index).")
+      .def_property_readonly("is_cuda", [](const AnyTensor& t) { return t.device().is_cuda(); },
+                             "Whether the tensor lives on a CUDA device.")
       .def("clone", [](const AnyTensor& t) { return map_view(t, [](const auto& x) { return x.clone(); }); },
            "A contiguous copy that shares no memory.")
       .def("copy_", [](const AnyTensor& self, const AnyTensor& src) {
@@ -274,7 +282,8 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
         return self;
       }, "Sets every element to zero, in place.")
       .def("tolist", [](const AnyTensor& t) -> py::object {
-        py::object arr = py::module_::import("ember").attr("_to_numpy")(t);
+        const AnyTensor host = map_view(t, [](const auto& x) { return x.cpu(); });
+        py::object arr = py::module_::import("ember").attr("_to_numpy")(host);
         return arr.attr("tolist")();
       }, "The elements as (nested) Python lists; a number for a 0-d tensor.")
       .def("__copy__", [](const AnyTensor& t) { return t; })

@@ -1,5 +1,6 @@
 #pragma once
 // One error format for every user-facing check: "[op] what is wrong, with the values".
+#include <cstddef>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -23,6 +24,21 @@ class DeviceError : public std::runtime_error {
 class AutogradError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+/// A device allocation that failed even after the allocator released its cached blocks (Python
+/// ember.cuda.OutOfMemoryError, a MemoryError); the allocator stays usable.
+class OutOfMemoryError : public DeviceError {
+ public:
+  OutOfMemoryError(const std::string& what, std::size_t requested, std::size_t free)
+      : DeviceError(what), requested_(requested), free_(free) {}
+  /// Bytes the failed allocation asked for.
+  std::size_t requested() const { return requested_; }
+  /// Bytes the device reported free after the retry.
+  std::size_t free() const { return free_; }
+
+ private:
+  std::size_t requested_, free_;
 };
 
 namespace detail {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <new>
 
+#include "ember/backend/cuda/allocator.hpp"
 #include "ember/core/device.hpp"
 #include "ember/core/error.hpp"
 
@@ -20,10 +21,15 @@ class Storage {
 
   static constexpr std::size_t kAlignment = 64;
 
-  /// Allocates nbytes of 64-byte aligned, uninitialised memory on device.
+  /// Allocates nbytes of 64-byte aligned, uninitialised memory on device (from the caching allocator
+  /// on a CUDA device).
   static std::shared_ptr<Storage> allocate(std::size_t nbytes, Device device = Device::cpu()) {
-    EMBER_CHECK_DEVICE(device.is_cpu(), "storage", "cannot allocate on ", device.str(),
-                       ": ember was built without CUDA support");
+    if (device.is_cuda()) {
+      void* block = cuda::allocate(nbytes, device.index);
+      return wrap(block, nbytes, device, [](void* p, void* index) {
+        cuda::deallocate(p, static_cast<int>(reinterpret_cast<std::intptr_t>(index)));
+      }, reinterpret_cast<void*>(static_cast<std::intptr_t>(device.index)));
+    }
     // One malloc holds the shared_ptr control block, this Storage and the bytes (see
     // TrailingBytesAllocator): a small tensor then costs one allocation from glibc's per-thread
     // cache, where aligned_alloc took the slower memalign path and a separate block for the bytes.

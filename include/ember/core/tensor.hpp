@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "ember/backend/cuda/copy.hpp"
 #include "ember/core/device.hpp"
 #include "ember/core/dtype.hpp"
 #include "ember/core/error.hpp"
@@ -90,12 +91,12 @@ class Tensor {
   T item() const {
     EMBER_CHECK(numel() == 1, "item", "a tensor with ", numel(), " elements (shape ", shape(),
                 ") cannot be converted to a scalar");
-    check_cpu("item");
+    if (device().is_cuda()) return cpu().item();
     return *data();
   }
-  /// Copies the elements, in row-major order, into a vector.
+  /// Copies the elements, in row-major order, into a vector (from any device).
   std::vector<T> to_vector() const {
-    Tensor c = contiguous();
+    Tensor c = device().is_cpu() ? contiguous() : cpu();
     return std::vector<T>(c.data(), c.data() + c.numel());
   }
 
@@ -139,6 +140,12 @@ class Tensor {
   }
 
   // --- copies and fills (defined in ops/copy.hpp) ---
+  /// A copy on `device` (this tensor itself when it is already there); differentiable.
+  Tensor to(Device device) const;
+  /// to(Device::cuda(index)).
+  Tensor cuda(int index = 0) const { return to(Device::cuda(index)); }
+  /// to(Device::cpu()).
+  Tensor cpu() const { return to(Device::cpu()); }
   /// A contiguous copy that shares nothing with this tensor.
   Tensor clone() const;
   /// A copy converted to element type U (this tensor itself when U is T).
@@ -349,9 +356,11 @@ class Tensor {
   const Tensor& index_put_(const std::vector<class TensorIndex>& items, const V& value) const;
   // --- end shape and indexing methods ---
 
-  /// Throws DeviceError unless the tensor is on the CPU (for host-only code paths).
+  /// Throws DeviceError unless the tensor is on the CPU: guards the ops that have no CUDA kernel yet,
+  /// which would otherwise read device memory from the host.
   void check_cpu(const char* op) const {
-    EMBER_CHECK_DEVICE(device().is_cpu(), op, "expected a CPU tensor, got one on ", device().str());
+    EMBER_CHECK_DEVICE(device().is_cpu(), op, "not implemented on cuda yet (got a tensor on ", device().str(),
+                       "; move it with .cpu())");
   }
 
  private:
@@ -373,9 +382,32 @@ class Tensor {
 
 namespace detail {
 
+/// The device of the first tensor; DeviceError naming both devices when another tensor is elsewhere.
+template <Element T, class... Rest>
+Device same_device(const char* op, const Tensor<T>& first, const Rest&... rest) {
+  const Device d = first.device();
+  auto check = [&](const auto& t) {
+    EMBER_CHECK_DEVICE(t.device() == d, op, "expected all tensors on the same device, got ", d.str(), " and ",
+                       t.device().str());
+  };
+  (check(rest), ...);
+  return d;
+}
+
+/// same_device(), then DeviceError unless that device is the CPU (ops with no CUDA kernel yet).
+template <Element T, class... Rest>
+void check_cpu(const char* op, const Tensor<T>& first, const Rest&... rest) {
+  same_device(op, first, rest...);
+  first.check_cpu(op);
+}
+
 /// dst[i] = U->T cast of src[i] over dst's shape; src must already have dst's shape (expand it).
 template <Element T, Element U>
 void copy_cast(const Tensor<T>& dst, const Tensor<U>& src) {
+  if (dst.device().is_cuda()) {
+    cuda::copy(dst.device().index, dst.shape(), cuda::strided(dst), cuda::strided(src));
+    return;
+  }
   const std::int64_t n = dst.numel();
   if (dst.is_contiguous() && src.is_contiguous()) {
     T* o = dst.data();

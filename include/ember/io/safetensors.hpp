@@ -181,8 +181,9 @@ struct Entry {
 }  // namespace detail
 
 /// Writes tensors (in this order, with unique names) and string metadata to path as safetensors.
-/// Non-contiguous tensors are written contiguous. Atomic: the data goes to a temporary file in the
-/// same directory, which is fsynced and renamed over path; on failure path is left as it was.
+/// Non-contiguous tensors are written contiguous, CUDA tensors from a host copy. Atomic: the data goes
+/// to a temporary file in the same directory, which is fsynced and renamed over path; on failure path
+/// is left as it was.
 inline void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, AnyTensor>>& tensors,
                              const std::map<std::string, std::string>& metadata = {}) {
   using ::ember::detail::fail;
@@ -198,7 +199,7 @@ inline void save_safetensors(const std::string& path, const std::vector<std::pai
                        "; move it to the CPU first");
     for (std::size_t k = 0; k < i; ++k)
       EMBER_CHECK(tensors[k].first != name, "save", "two tensors are named '", name, "'");
-    data.push_back(t.visit([](const auto& x) { return AnyTensor(x.contiguous()); }));
+    data.push_back(t.visit([](const auto& x) { return AnyTensor(x.device().is_cpu() ? x.contiguous() : x.cpu()); }));
   }
   // Like the safetensors library: data sorted by element size (largest first) so that every tensor
   // starts at a multiple of its element size; the header keeps the caller's order.

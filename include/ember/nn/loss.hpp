@@ -26,6 +26,7 @@ Tensor<T> cross_entropy(const Tensor<T>& logits, const Tensor<std::int64_t>& tar
                         double label_smoothing = 0.0, Reduction reduction = Reduction::Mean) {
   EMBER_CHECK(logits.dim() == 2 && target.dim() == 1 && target.size(0) == logits.size(0), "cross_entropy",
               "expected logits of shape (N, C) and target of shape (N,), got ", logits.shape(), " and ", target.shape());
+  ember::detail::same_device("cross_entropy", logits, target);
   EMBER_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, "cross_entropy",
               "label_smoothing must be between 0.0 and 1.0, got ", label_smoothing);
   const std::int64_t n = logits.size(0), c = logits.size(1);

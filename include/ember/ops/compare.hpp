@@ -10,6 +10,7 @@ namespace detail {
   struct Name : BoolResult, NoOneDnn {                               \
     static constexpr const char* name = str;                         \
     static constexpr bool kBool = true;                              \
+    static constexpr auto kCuda = cuda::BinaryOp::Name;              \
     template <class T> static bool f(T a, T b) { return expr; }      \
   };
 EMBER_COMPARE(EqOp, "eq", a == b)
@@ -25,6 +26,7 @@ EMBER_COMPARE(XorOp, "logical_xor", (a != T(0)) != (b != T(0)))
 
 struct NotOp : BoolResult, NoOneDnn, AllowBool {
   static constexpr const char* name = "logical_not";
+  static constexpr auto kCuda = cuda::UnaryOp::NotOp;
   static constexpr const char* bool_hint = "";
   template <class T> static bool f(T x) { return x == T(0); }
 };
@@ -59,14 +61,18 @@ template <Element T> Tensor<bool> logical_not(const Tensor<T>& x) { return detai
 template <Element A, Element B>
 Tensor<promote_t<A, B>> where(const Tensor<bool>& cond, const Tensor<A>& a, const Tensor<B>& b) {
   using P = promote_t<A, B>;
-  cond.check_cpu("where");
-  a.check_cpu("where");
-  b.check_cpu("where");
+  const Device device = detail::same_device("where", cond, a, b);
   const Shape s = broadcast_shapes(cond.shape(), broadcast_shapes(a.shape(), b.shape(), "where"), "where");
-  Tensor<P> out = Tensor<P>::empty(s);
+  Tensor<P> out = Tensor<P>::empty(s, device);
   const auto& pa = detail::promoted<P>(a);
   const auto& pb = detail::promoted<P>(b);
-  detail::where_kernel(out, cond, pa, pb);
+  if (device.is_cuda()) {
+    detail::check_cuda_dtype<P>("where");
+    cuda::where(device.index, s, cuda::strided(out), cuda::strided(cond.detach().expand(s)),
+                cuda::strided(pa.detach().expand(s)), cuda::strided(pb.detach().expand(s)));
+  } else {
+    detail::where_kernel(out, cond, pa, pb);
+  }
   if constexpr (FloatElement<P>)  // da = g where cond, db = g elsewhere (summed back over broadcast dims)
     if (autograd::needs_grad(pa, pb))
       autograd::record("where", out, [sc = autograd::Saved<bool>(cond, "where"), a_shape = pa.shape(),
@@ -82,13 +88,13 @@ Tensor<promote_t<A, B>> where(const Tensor<bool>& cond, const Tensor<A>& a, cons
 template <Element T, Scalar S>
 Tensor<scalar_promote_t<T, S>> where(const Tensor<bool>& cond, const Tensor<T>& a, S b) {
   using P = scalar_promote_t<T, S>;
-  return where(cond, detail::promoted<P>(a), Tensor<P>::empty({}).fill_(static_cast<P>(b)));
+  return where(cond, detail::promoted<P>(a), Tensor<P>::empty({}, a.device()).fill_(static_cast<P>(b)));
 }
 /// where() with a scalar for the true branch.
 template <Scalar S, Element T>
 Tensor<scalar_promote_t<T, S>> where(const Tensor<bool>& cond, S a, const Tensor<T>& b) {
   using P = scalar_promote_t<T, S>;
-  return where(cond, Tensor<P>::empty({}).fill_(static_cast<P>(a)), detail::promoted<P>(b));
+  return where(cond, Tensor<P>::empty({}, b.device()).fill_(static_cast<P>(a)), detail::promoted<P>(b));
 }
 
 // --- Tensor methods ---

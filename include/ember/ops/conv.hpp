@@ -27,8 +27,7 @@ template <FloatElement T>
 ConvGeometry conv2d_geometry(const Tensor<T>& x, const Tensor<T>& w, const std::optional<Tensor<T>>& b,
                              const Conv2dOptions& o) {
   constexpr const char* op = "conv2d";
-  x.check_cpu(op);
-  w.check_cpu(op);
+  detail::check_cpu(op, x, w);
   EMBER_CHECK(x.dim() == 4, op, "expected a 4-d input (N, C, H, W), got shape ", x.shape());
   EMBER_CHECK(w.dim() == 4, op, "expected a 4-d weight (O, C/groups, kH, kW), got shape ", w.shape());
   EMBER_CHECK(o.groups >= 1, op, "groups must be positive, got ", o.groups);
@@ -50,7 +49,7 @@ ConvGeometry conv2d_geometry(const Tensor<T>& x, const Tensor<T>& w, const std::
   p.oh = (p.h + 2 * p.padding[0] - ext_h) / p.stride[0] + 1;
   p.ow = (p.w + 2 * p.padding[1] - ext_w) / p.stride[1] + 1;
   if (b) {
-    b->check_cpu(op);
+    detail::check_cpu(op, x, *b);
     EMBER_CHECK(b->dim() == 1 && b->size(0) == p.o, op, "expected a bias of shape ", Shape{p.o}, ", got shape ",
                 b->shape());
   }

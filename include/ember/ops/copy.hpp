@@ -1,16 +1,17 @@
 #pragma once
-// Copies and fills: clone, to<U> (dtype conversion), copy_ and fill_. clone and a conversion between
+// Copies and fills: clone, to<U> (dtype conversion), to(Device), copy_ and fill_. clone and a conversion between
 // floating types are differentiable; copy_ and fill_ write in place (see autograd::check_inplace).
 #include <algorithm>
 
 #include "ember/autograd/node.hpp"
+#include "ember/backend/cuda/allocator.hpp"
+#include "ember/backend/cuda/runtime.hpp"
 #include "ember/core/tensor.hpp"
 
 namespace ember {
 
 template <Element T>
 Tensor<T> Tensor<T>::clone() const {
-  check_cpu("clone");
   Tensor out = empty(shape(), device());
   detail::copy_cast(out, *this);
   if (autograd::needs_grad(*this)) autograd::record("clone", out, [](const Tensor& g) { return g; }, *this);
@@ -23,7 +24,6 @@ Tensor<U> Tensor<T>::to() const {
   if constexpr (std::is_same_v<T, U>) {
     return *this;
   } else {
-    check_cpu("to");
     Tensor<U> out = Tensor<U>::empty(shape(), device());
     detail::copy_cast(out, *this);
     if constexpr (FloatElement<T> && FloatElement<U>) {
@@ -35,11 +35,27 @@ Tensor<U> Tensor<T>::to() const {
 }
 
 template <Element T>
+Tensor<T> Tensor<T>::to(Device target) const {
+  const Device source = device();
+  if (target == source) return *this;
+  if (target.is_cuda()) cuda::check_device(target.index, "to");
+  const Tensor src = contiguous();
+  Tensor out = empty(shape(), target);
+  const std::size_t nbytes = static_cast<std::size_t>(numel()) * sizeof(T);
+  if (source.is_cpu()) cuda::copy_to_device(out.data(), src.data(), nbytes, target.index);
+  else if (target.is_cpu()) cuda::copy_to_host(out.data(), src.data(), nbytes, source.index);
+  else cuda::copy_between_devices(out.data(), target.index, src.data(), source.index, nbytes);
+  if constexpr (FloatElement<T>)
+    if (autograd::needs_grad(*this))
+      autograd::record("to", out, [source](const Tensor& g) { return g.to(source); }, *this);
+  return out;
+}
+
+template <Element T>
 template <Element U>
 const Tensor<T>& Tensor<T>::copy_(const Tensor<U>& src) const {
   EMBER_CHECK_DEVICE(device() == src.device(), "copy_", "source on ", src.device().str(),
                      " and destination on ", device().str());
-  check_cpu("copy_");
   Shape b = broadcast_shapes(src.shape(), shape(), "copy_");
   EMBER_CHECK(b == shape(), "copy_", "source of shape ", src.shape(),
               " cannot be broadcast to destination of shape ", shape());
@@ -51,8 +67,11 @@ const Tensor<T>& Tensor<T>::copy_(const Tensor<U>& src) const {
 
 template <Element T>
 const Tensor<T>& Tensor<T>::fill_(T v) const {
-  check_cpu("fill_");
   autograd::check_inplace(*this, "fill_");
+  if (device().is_cuda()) {
+    cuda::fill(device().index, shape(), cuda::strided(*this), &v);
+    return *this;
+  }
   if (is_contiguous()) {
     std::fill(data(), data() + numel(), v);
     return *this;

@@ -1,6 +1,7 @@
 #pragma once
 // Creation ops: tensor, zeros, ones, full, empty, arange, linspace, eye, *_like, rand, randn, randint,
-// randperm.
+// randperm. On a CUDA device, empty/zeros/ones/full allocate and fill there; the others are made on
+// the host (random numbers from the same generator as on the CPU) and copied.
 #include <cmath>
 #include <initializer_list>
 #include <limits>
@@ -16,6 +17,7 @@ template <Element T>
 Tensor<T> tensor(std::span<const T> values, const Shape& shape, Device device = Device::cpu()) {
   EMBER_CHECK(static_cast<std::int64_t>(values.size()) == numel_of(shape), "tensor", values.size(),
               " values cannot fill shape ", shape);
+  if (device.is_cuda()) return tensor<T>(values, shape).to(device);
   Tensor<T> out = Tensor<T>::empty(shape, device);
   std::copy(values.begin(), values.end(), out.data());
   return out;
@@ -35,13 +37,6 @@ Tensor<T> tensor(const std::vector<T>& values, Device device = Device::cpu()) {
                    Shape{static_cast<std::int64_t>(values.size())}, device);
 }
 
-/// A 0-d tensor holding `value`.
-template <Element T>
-Tensor<T> scalar_tensor(T value, Device device = Device::cpu()) {
-  Tensor<T> out = Tensor<T>::empty({}, device);
-  *out.data() = value;
-  return out;
-}
 
 /// An uninitialised contiguous tensor.
 template <Element T>
@@ -55,6 +50,12 @@ Tensor<T> full(const Shape& shape, T value, Device device = Device::cpu()) {
   Tensor<T> out = Tensor<T>::empty(shape, device);
   out.fill_(value);
   return out;
+}
+
+/// A 0-d tensor holding `value`.
+template <Element T>
+Tensor<T> scalar_tensor(T value, Device device = Device::cpu()) {
+  return full<T>({}, value, device);
 }
 
 /// A tensor of zeros.
@@ -88,6 +89,7 @@ Tensor<T> arange(double start, double end, double step = 1, Device device = Devi
   EMBER_CHECK(count < 0x1p62, "arange", "the range [", start, ", ", end, ") with step ", step,
               " has too many elements (", count, ")");
   const auto n = static_cast<std::int64_t>(count);
+  if (device.is_cuda()) return arange<T>(start, end, step).to(device);
   Tensor<T> out = Tensor<T>::empty({n}, device);
   T* o = out.data();
   for (std::int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(start + static_cast<double>(i) * step);
@@ -102,6 +104,7 @@ Tensor<T> arange(double end, Device device = Device::cpu()) { return arange<T>(0
 template <Element T>
 Tensor<T> linspace(double start, double end, std::int64_t steps, Device device = Device::cpu()) {
   EMBER_CHECK(steps >= 0, "linspace", "number of steps must be non-negative, got ", steps);
+  if (device.is_cuda()) return linspace<T>(start, end, steps).to(device);
   Tensor<T> out = Tensor<T>::empty({steps}, device);
   T* o = out.data();
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
@@ -118,6 +121,7 @@ template <Element T>
 Tensor<T> eye(std::int64_t n, std::int64_t m = -1, Device device = Device::cpu()) {
   if (m < 0) m = n;
   EMBER_CHECK(n >= 0, "eye", "n must be non-negative, got ", n);
+  if (device.is_cuda()) return eye<T>(n, m).to(device);
   Tensor<T> out = zeros<T>({n, m}, device);
   for (std::int64_t i = 0; i < std::min(n, m); ++i) out.data()[i * m + i] = T(1);
   return out;
@@ -126,6 +130,7 @@ Tensor<T> eye(std::int64_t n, std::int64_t m = -1, Device device = Device::cpu()
 /// Uniform samples in [0, 1).
 template <FloatElement T>
 Tensor<T> rand(const Shape& shape, Generator& gen = default_generator(), Device device = Device::cpu()) {
+  if (device.is_cuda()) return rand<T>(shape, gen).to(device);
   Tensor<T> out = Tensor<T>::empty(shape, device);
   T* o = out.data();
   const std::int64_t n = out.numel();
@@ -141,6 +146,7 @@ Tensor<T> rand(const Shape& shape, Generator& gen = default_generator(), Device 
 /// Standard normal samples (Box-Muller).
 template <FloatElement T>
 Tensor<T> randn(const Shape& shape, Generator& gen = default_generator(), Device device = Device::cpu()) {
+  if (device.is_cuda()) return randn<T>(shape, gen).to(device);
   Tensor<T> out = Tensor<T>::empty(shape, device);
   T* o = out.data();
   const std::int64_t n = out.numel();
@@ -162,6 +168,7 @@ Tensor<T> randint(std::int64_t low, std::int64_t high, const Shape& shape, Gener
                   Device device = Device::cpu()) {
   EMBER_CHECK(low < high, "randint", "random_ expects 'from' to be less than 'to', but got from=", low,
               " >= to=", high);
+  if (device.is_cuda()) return randint<T>(low, high, shape, gen).to(device);
   Tensor<T> out = Tensor<T>::empty(shape, device);
   T* o = out.data();
   const std::int64_t n = out.numel();
@@ -178,6 +185,7 @@ Tensor<T> randperm(std::int64_t n, Generator& gen = default_generator(), Device 
   EMBER_CHECK(n >= 0, "randperm", "n must be non-negative, got ", n);
   EMBER_CHECK(n == 0 || static_cast<double>(n - 1) <= static_cast<double>(std::numeric_limits<T>::max()), "randperm",
               "n = ", n, " does not fit dtype ", dtype_name(dtype_of<T>));
+  if (device.is_cuda()) return randperm<T>(n, gen).to(device);
   Tensor<T> out = Tensor<T>::empty({n}, device);
   T* o = out.data();
   for (std::int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(i);

@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "ember/autograd/node.hpp"
+#include "ember/backend/cuda/elementwise.hpp"
 #include "ember/backend/eigen/elementwise.hpp"
 #include "ember/backend/onednn/binary.hpp"
 #include "ember/backend/onednn/eltwise.hpp"
@@ -46,6 +47,14 @@ template <Element P, Element T>
 decltype(auto) promoted(const Tensor<T>& x) {
   if constexpr (std::is_same_v<P, T>) return (x);
   else return x.template to<P>();
+}
+
+/// TypeError naming op unless the CUDA elementwise kernels take C (float32 and float64; bool for the
+/// logical ops and comparisons).
+template <Element C>
+void check_cuda_dtype(const char* op) {
+  if constexpr (!FloatElement<C> && !std::is_same_v<C, bool>)
+    fail<TypeError>(op, "not implemented on cuda for ", dtype_name(dtype_of<C>), " yet");
 }
 
 // --- op descriptions ---
@@ -88,6 +97,7 @@ T gelu_tanh_grad(T x) {
 // Unary ops' derivatives: df(g, v) is the gradient of x given the output's gradient g and v, which
 // is the output y when kGradFromOutput, else the input x.
 struct NegOp : SameType, OneDnn<dnnl::algorithm::eltwise_linear, -1, 0>, NoBool {
+  static constexpr auto kCuda = cuda::UnaryOp::NegOp;
   static constexpr const char* name = "neg";
   static constexpr const char* bool_hint = "; use ~ or logical_not() to invert a mask";
   static constexpr bool kGradFromOutput = false;
@@ -95,6 +105,7 @@ struct NegOp : SameType, OneDnn<dnnl::algorithm::eltwise_linear, -1, 0>, NoBool 
   template <class T> static T df(T g, T) { return -g; }
 };
 struct AbsOp : SameType, OneDnn<dnnl::algorithm::eltwise_abs>, NoBool {
+  static constexpr auto kCuda = cuda::UnaryOp::AbsOp;
   static constexpr const char* name = "abs";
   static constexpr const char* bool_hint = "";
   static constexpr bool kGradFromOutput = false;
@@ -105,6 +116,7 @@ struct AbsOp : SameType, OneDnn<dnnl::algorithm::eltwise_abs>, NoBool {
   template <class T> static T df(T g, T x) { return x > 0 ? g : x < 0 ? -g : T(0); }
 };
 struct ReluOp : SameType, OneDnn<dnnl::algorithm::eltwise_relu>, NoBool {
+  static constexpr auto kCuda = cuda::UnaryOp::ReluOp;
   static constexpr const char* name = "relu";
   static constexpr const char* bool_hint = "";
   static constexpr bool kGradFromOutput = true;
@@ -118,6 +130,7 @@ using SwishOneDnn = OneDnn<dnnl::algorithm::eltwise_swish, 1>;  // x * sigmoid(a
     static constexpr const char* name = str;                          \
     static constexpr const char* bool_hint = "";                      \
     static constexpr bool kGradFromOutput = from_output;              \
+    static constexpr auto kCuda = cuda::UnaryOp::Name;                \
     template <class T> static T f(T x) { return expr; }               \
     template <class T> static T df(T g, T v) { return dexpr; }        \
   };
@@ -149,9 +162,14 @@ template <class Op, Element T>
 Tensor<typename Op::template result<T>> unary_forward(const Tensor<T>& x, bool use_onednn = true) {
   using R = typename Op::template result<T>;
   using C = typename Op::template compute<T>;
-  x.check_cpu(Op::name);
   if constexpr (!Op::kBool && std::is_same_v<T, bool>)
     fail<TypeError>(Op::name, "not supported for bool tensors", Op::bool_hint);
+  if (x.device().is_cuda()) {
+    check_cuda_dtype<C>(Op::name);
+    Tensor<R> out = Tensor<R>::empty(x.shape(), x.device());
+    cuda::unary(x.device().index, Op::kCuda, x.shape(), cuda::strided(out), cuda::strided(promoted<C>(x)));
+    return out;
+  }
   Tensor<R> out = Tensor<R>::empty(x.shape());
   if constexpr (Op::kOneDnn && std::is_same_v<T, float>) {
     if (use_onednn && x.numel() >= onednn::kMinElements && x.is_contiguous()) {
@@ -171,8 +189,12 @@ Tensor<typename Op::template result<T>> unary(const Tensor<T>& x, bool use_onedn
     if (autograd::needs_grad(x))
       autograd::record(Op::name, y, [v = autograd::Saved<T>(Op::kGradFromOutput ? y : x, Op::name)](
                                         const Tensor<T>& g) {
-        Tensor<T> dx = Tensor<T>::empty(g.shape());
-        binary_kernel(dx, g, v.get(), [](T gi, T vi) { return Op::df(gi, vi); });
+        Tensor<T> dx = Tensor<T>::empty(g.shape(), g.device());
+        if (g.device().is_cuda())
+          cuda::unary_backward(g.device().index, Op::kCuda, g.shape(), cuda::strided(dx), cuda::strided(g),
+                               cuda::strided(v.get()));
+        else
+          binary_kernel(dx, g, v.get(), [](T gi, T vi) { return Op::df(gi, vi); });
         return dx;
       }, x);
   }
@@ -208,6 +230,7 @@ struct GradPair {
     static constexpr const char* name = str;                                                   \
     static constexpr const char* inplace_name = str "_";                                       \
     static constexpr bool kBool = has_bool;                                                    \
+    static constexpr auto kCuda = cuda::BinaryOp::Name;                                        \
     static constexpr bool kSavesInputs = saves_inputs, kSavesOutput = saves_output;            \
     template <class T> static auto f(T a, T b) { return expr; }                                \
     template <class T>                                                                         \
@@ -235,6 +258,7 @@ EMBER_BINARY(MinOp, "minimum", SameType, OneDnn<dnnl::algorithm::binary_min>, tr
 struct PowOp : SameType, NoOneDnn {
   static constexpr const char* name = "pow";
   static constexpr const char* inplace_name = "pow_";
+  static constexpr auto kCuda = cuda::BinaryOp::PowOp;
   static constexpr bool kBool = false;
   static constexpr bool kSavesInputs = true, kSavesOutput = true;
   template <class T> static T f(T a, T b) {
@@ -286,8 +310,8 @@ void record_binary_scalar(const Tensor<T>& a, T s, bool scalar_first, const Tens
                    [sa = Op::kSavesInputs ? Saved<T>(a, Op::name) : Saved<T>(),
                     sy = Op::kSavesOutput ? Saved<T>(y, Op::name) : Saved<T>(), s,
                     scalar_first](const Tensor<T>& g) {
-                     Tensor<T> c = Tensor<T>::empty({});
-                     *c.data() = s;
+                     Tensor<T> c = Tensor<T>::empty({}, g.device());
+                     c.fill_(s);
                      const Tensor<T>& x = sa.get();
                      return scalar_first ? Op::df(g, c, x, sy.get(), false, true).b
                                          : Op::df(g, x, c, sy.get(), true, false).a;
@@ -321,12 +345,19 @@ template <class Op, Element T>
 Tensor<typename Op::template result<T>> binary(const Tensor<T>& a, const Tensor<T>& b, bool use_onednn = true) {
   using R = typename Op::template result<T>;
   using C = typename Op::template compute<T>;
-  a.check_cpu(Op::name);
-  b.check_cpu(Op::name);
+  const Device device = same_device(Op::name, a, b);
   if constexpr (!Op::kBool && std::is_same_v<T, bool>)
     fail<TypeError>(Op::name, "not supported for two bool tensors");
-  Tensor<R> out = Tensor<R>::empty(a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), Op::name));
+  Tensor<R> out = Tensor<R>::empty(a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), Op::name),
+                                   device);
   [&] {
+    if (device.is_cuda()) {
+      check_cuda_dtype<C>(Op::name);
+      const Shape& s = out.shape();
+      cuda::binary(device.index, Op::kCuda, s, cuda::strided(out),
+                   cuda::strided(promoted<C>(a).detach().expand(s)), cuda::strided(promoted<C>(b).detach().expand(s)));
+      return;
+    }
     if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float>)
       if (use_onednn && try_onednn_binary<Op>(out, a, b)) return;
     binary_kernel(out, a, b, [](T x, T y) { return static_cast<R>(Op::f(static_cast<C>(x), static_cast<C>(y))); });
@@ -340,11 +371,16 @@ template <class Op, Element T>
 Tensor<typename Op::template result<T>> binary_scalar(const Tensor<T>& a, T s, bool scalar_first) {
   using R = typename Op::template result<T>;
   using C = typename Op::template compute<T>;
-  a.check_cpu(Op::name);
   if constexpr (!Op::kBool && std::is_same_v<T, bool>)
     fail<TypeError>(Op::name, "not supported for bool operands");
-  Tensor<R> out = Tensor<R>::empty(a.shape());
+  Tensor<R> out = Tensor<R>::empty(a.shape(), a.device());
   if constexpr (FloatElement<T> && std::is_same_v<R, T>) record_binary_scalar<Op>(a, s, scalar_first, out);
+  if (a.device().is_cuda()) {
+    check_cuda_dtype<C>(Op::name);
+    cuda::binary_scalar(a.device().index, Op::kCuda, a.shape(), cuda::strided(out), cuda::strided(promoted<C>(a)),
+                        static_cast<double>(static_cast<C>(s)), scalar_first);
+    return out;
+  }
   if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float>) {
     // alpha * x + beta covers add, sub and mul; pow with a scalar exponent is alpha * x^beta.
     constexpr auto alg = Op::alg;
@@ -376,8 +412,7 @@ const Tensor<T>& binary_inplace(const Tensor<T>& self, const Tensor<U>& other) {
   using P = typename Op::template result<promote_t<T, U>>;
   EMBER_CHECK_TYPE(can_cast(dtype_of<P>, dtype_of<T>), Op::inplace_name, "result type ", dtype_name(dtype_of<P>),
                    " can't be cast to the desired output type ", dtype_name(dtype_of<T>));
-  self.check_cpu(Op::inplace_name);
-  other.check_cpu(Op::inplace_name);
+  const Device device = same_device(Op::inplace_name, self, other);
   if constexpr (!Op::kBool && std::is_same_v<T, bool>)
     fail<TypeError>(Op::inplace_name, "not supported for bool tensors");
   if (!(other.shape() == self.shape())) {
@@ -394,6 +429,12 @@ const Tensor<T>& binary_inplace(const Tensor<T>& self, const Tensor<U>& other) {
   autograd::check_inplace_source(other, Op::inplace_name);
   autograd::check_inplace(self, Op::inplace_name);
   const Tensor<T> o = other.template to<T>();
+  if (device.is_cuda()) {
+    check_cuda_dtype<T>(Op::inplace_name);
+    cuda::binary(device.index, Op::kCuda, self.shape(), cuda::strided(self), cuda::strided(self),
+                 cuda::strided(o.detach().expand(self.shape())));
+    return self;
+  }
   if constexpr (std::is_same_v<T, float>)
     if (self.is_contiguous() && try_onednn_binary<Op>(self, self, o)) return self;
   binary_kernel(self, self, o, [](T x, T y) { return static_cast<T>(Op::f(x, y)); });
@@ -406,7 +447,6 @@ const Tensor<T>& binary_inplace_scalar(const Tensor<T>& self, S s) {
   using P = typename Op::template result<scalar_promote_t<T, S>>;
   EMBER_CHECK_TYPE(can_cast(dtype_of<P>, dtype_of<T>), Op::inplace_name, "result type ", dtype_name(dtype_of<P>),
                    " can't be cast to the desired output type ", dtype_name(dtype_of<T>));
-  self.check_cpu(Op::inplace_name);
   if constexpr (!Op::kBool && std::is_same_v<T, bool>)
     fail<TypeError>(Op::inplace_name, "not supported for bool tensors");
   const T c = static_cast<T>(s);
@@ -416,6 +456,12 @@ const Tensor<T>& binary_inplace_scalar(const Tensor<T>& self, S s) {
                                       [&](const Tensor<T>& src) { return binary_scalar<Op>(src, c, false); });
   }
   autograd::check_inplace(self, Op::inplace_name);
+  if (self.device().is_cuda()) {
+    check_cuda_dtype<T>(Op::inplace_name);
+    cuda::binary_scalar(self.device().index, Op::kCuda, self.shape(), cuda::strided(self), cuda::strided(self),
+                        static_cast<double>(c), false);
+    return self;
+  }
   unary_kernel(self, self, [c](T x) { return static_cast<T>(Op::f(x, c)); });
   return self;
 }

@@ -84,7 +84,7 @@ Tensor<T> scatter_add_grad(const Shape& shape, const I* idx, const Shape& idx_st
 /// out[i][j][k] = input[i][index[i][j][k]][k] for dim 1 (and likewise for any dim); out has index's shape.
 template <Element T>
 Tensor<T> gather(const Tensor<T>& input, std::int64_t dim, const Tensor<std::int64_t>& index) {
-  input.check_cpu("gather");
+  detail::check_cpu("gather", input, index);
   dim = normalize_dim(dim, input.dim(), "gather");
   const bool scalar_ok = input.dim() == 0 && index.numel() <= 1 && index.dim() <= 1;
   EMBER_CHECK(index.dim() == input.dim() || scalar_ok, "gather", "index tensor must have the same number of ",
@@ -112,7 +112,7 @@ Tensor<T> gather(const Tensor<T>& input, std::int64_t dim, const Tensor<std::int
 template <Element T, Element I>
   requires(std::is_same_v<I, std::int64_t> || std::is_same_v<I, std::int32_t>)
 Tensor<T> index_select(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& index) {
-  input.check_cpu("index_select");
+  detail::check_cpu("index_select", input, index);
   dim = normalize_dim(dim, input.dim(), "index_select");
   EMBER_CHECK_INDEX(index.dim() <= 1, "index_select", "index must be 1-D (or 0-d), got shape ", index.shape());
   const std::int64_t k = index.numel();
@@ -165,7 +165,7 @@ Tensor<T> index_select(const Tensor<T>& input, std::int64_t dim, const Tensor<I>
 /// Sets input's elements to value where mask (bool, broadcast to input's shape) is true, in place.
 template <Element T, Scalar S>
 const Tensor<T>& masked_fill_(const Tensor<T>& input, const Tensor<bool>& mask, S value) {
-  input.check_cpu("masked_fill_");
+  detail::check_cpu("masked_fill_", input, mask);
   const Shape b = broadcast_shapes(mask.shape(), input.shape(), "masked_fill_");
   EMBER_CHECK(b == input.shape(), "masked_fill_", "mask of shape ", mask.shape(),
               " cannot be broadcast to the input's shape ", input.shape());

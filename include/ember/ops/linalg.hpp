@@ -3,6 +3,7 @@
 // float32 products above a small size run on oneDNN's matmul primitive; float64, integers and small
 // products on Eigen, which is also the reference the oneDNN path is tested against.
 #include "ember/autograd/node.hpp"
+#include "ember/backend/cuda/linalg.hpp"
 #include "ember/backend/eigen/linalg.hpp"
 #include "ember/backend/onednn/matmul.hpp"
 #include "ember/core/tensor.hpp"
@@ -26,6 +27,47 @@ inline void canonical_unit_strides(const Shape& shape, Shape& strides) {
   }
 }
 
+/// The cuBLAS view of operand t, given as `shape`/`strides` of rank r whose batch dims (extent 1 where
+/// broadcast) expand to `batch`: a strided batch of plain (row-major or transposed) matrices, after a
+/// contiguous copy into `keep` when the strides do not allow one.
+template <Element T>
+cuda::GemmOperand cuda_gemm_operand(const Tensor<T>& t, const Shape& shape, const Shape& strides, const Shape& batch,
+                                    Tensor<T>& keep) {
+  const std::size_t r = shape.size();
+  const std::int64_t rows = shape[r - 2], cols = shape[r - 1];
+  Shape full = batch, st(r, 0);
+  full.push_back(rows);
+  full.push_back(cols);
+  for (std::size_t d = 0; d < r; ++d) st[d] = shape[d] == 1 && d + 2 < r ? 0 : strides[d];
+  auto plain = [&](const Shape& s, cuda::GemmOperand& g) {
+    if ((s[r - 1] == 1 || cols == 1) && (rows == 1 || s[r - 2] >= std::max<std::int64_t>(cols, 1)))
+      g.transposed = false, g.ld = rows == 1 ? std::max<std::int64_t>(cols, 1) : s[r - 2];
+    else if ((s[r - 2] == 1 || rows == 1) && (cols == 1 || s[r - 1] >= std::max<std::int64_t>(rows, 1)))
+      g.transposed = true, g.ld = cols == 1 ? std::max<std::int64_t>(rows, 1) : s[r - 1];
+    else
+      return false;
+    // The batch dims must step by one stride: dim d's stride = dim d+1's stride * extent.
+    g.batch_stride = 0;
+    std::int64_t expected = -1;
+    for (std::size_t d = r - 2; d-- > 0;) {
+      if (full[d] == 1) continue;
+      if (expected < 0) g.batch_stride = s[d];
+      else if (s[d] != expected) return false;
+      expected = s[d] * full[d];
+    }
+    return true;
+  };
+  cuda::GemmOperand g{nullptr, false, 1, 0};
+  if (plain(st, g)) {
+    g.data = t.data();
+    return g;
+  }
+  keep = Tensor<T>(t.storage(), full, st, t.offset()).contiguous();
+  plain(keep.strides(), g);
+  g.data = keep.data();
+  return g;
+}
+
 /// The product of a and b in the promoted type T, with a and b already converted to T and
 /// checked to be at least 1-D; `op` names the caller in errors. Does not record.
 template <Element T>
@@ -34,8 +76,9 @@ Tensor<T> matmul_forward(const Tensor<T>& a, const Tensor<T>& b, const char* op)
     // NumPy's boolean product (OR of ANDs): count in int32, then test for nonzero.
     return matmul_forward(a.template to<std::int32_t>(), b.template to<std::int32_t>(), op).template to<bool>();
   } else {
-    a.check_cpu(op);
-    b.check_cpu(op);
+    const Device device = same_device(op, a, b);
+    if (device.is_cuda() && !FloatElement<T>)
+      fail<TypeError>(op, "not implemented on cuda for ", dtype_name(dtype_of<T>), " yet");
     // 1-D operands become a (1, K) row and a (K, 1) column; those dims leave the result at the end.
     const bool a_vec = a.dim() == 1, b_vec = b.dim() == 1;
     Shape ash = a_vec ? Shape{1, a.size(0)} : a.shape();
@@ -78,6 +121,14 @@ Tensor<T> matmul_forward(const Tensor<T>& a, const Tensor<T>& b, const char* op)
       return out;
     }
 
+    if (device.is_cuda()) {
+      const Shape batch(osh.begin(), osh.end() - 2);
+      Tensor<T> keep_a, keep_b;
+      const cuda::GemmOperand ga = cuda_gemm_operand(a, a_sh, a_st, batch, keep_a);
+      const cuda::GemmOperand gb = cuda_gemm_operand(b, b_sh, b_st, batch, keep_b);
+      cuda::gemm(device.index, dtype_of<T>, numel_of(batch), m, n, k, ga, gb, out.data());
+      return out;
+    }
     // Raw operands, so that the common case makes no tensor besides the output.
     const T* pa = a.data();
     const T* pb = b.data();

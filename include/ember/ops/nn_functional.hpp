@@ -16,15 +16,21 @@ namespace ember {
 
 namespace detail {
 
-/// softmax / log_softmax of x along dim: oneDNN for large contiguous float32, else the loop.
+/// softmax / log_softmax of x along dim: oneDNN for large contiguous float32, composed kernels on CUDA,
+/// else the loop.
 template <Element T>
 Tensor<T> softmax_impl(const Tensor<T>& x, std::int64_t dim, bool log, const char* op) {
-  x.check_cpu(op);
   if constexpr (!FloatElement<T>) {
     fail<TypeError>(op, "expected a floating point tensor, got dtype ", dtype_name(x.dtype()), " (shape ",
                     x.shape(), "); convert it with to<float>() first");
   } else {
     const std::int64_t d = normalize_dim(dim, x.dim(), op);
+    if (x.device().is_cuda()) {  // composed from the device kernels; the caller records the backward
+      NoGradGuard no_grad;
+      const Tensor<T> shifted = x - (x.numel() == 0 ? x : amax(x, d, true));
+      const Tensor<T> e = exp(shifted);
+      return log ? shifted - ember::log(sum(e, d, true)) : e / sum(e, d, true);
+    }
     auto out = Tensor<T>::empty(x.shape(), x.device());
     if constexpr (std::is_same_v<T, float>) {
       if (x.numel() >= onednn::kMinElements && x.is_contiguous()) {

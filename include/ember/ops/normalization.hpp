@@ -15,11 +15,14 @@ namespace ember {
 
 namespace detail {
 
-/// Checks that an optional per-feature tensor (weight, bias, running statistics) has shape `shape`.
+/// Checks that an optional per-feature tensor (weight, bias, running statistics) has shape `shape`
+/// and lies on the input's device.
 template <FloatElement T>
-void check_feature_tensor(const std::optional<Tensor<T>>& t, const Shape& shape, const char* what, const char* op) {
+void check_feature_tensor(const std::optional<Tensor<T>>& t, const Shape& shape, const char* what, const char* op,
+                          Device device) {
   if (!t) return;
-  t->check_cpu(op);
+  EMBER_CHECK_DEVICE(t->device() == device, op, "expected all tensors on the same device, got ", device.str(),
+                     " and ", t->device().str());
   EMBER_CHECK(t->shape() == shape, op, "expected ", what, " of shape ", shape, ", got shape ", t->shape());
 }
 
@@ -78,11 +81,11 @@ Tensor<T> batch_norm(const Tensor<T>& x, const OptionalTensor<T>& running_mean, 
                      const OptionalTensor<T>& weight, const OptionalTensor<T>& bias, bool training, double momentum,
                      double eps) {
   constexpr const char* op = "batch_norm";
-  x.check_cpu(op);
   EMBER_CHECK(x.dim() >= 2, op, "expected an input of shape (N, C, *), got shape ", x.shape());
   const std::int64_t c = x.size(1);
   for (const auto* t : {&running_mean, &running_var, &weight, &bias})
-    detail::check_feature_tensor(*t, Shape{c}, "a per-channel tensor", op);
+    detail::check_feature_tensor(*t, Shape{c}, "a per-channel tensor", op, x.device());
+  x.check_cpu(op);
   EMBER_CHECK(running_mean.has_value() == running_var.has_value(), op,
               "running_mean and running_var must be given together");
   EMBER_CHECK(training || running_mean, op, "evaluation mode needs running_mean and running_var");
@@ -129,12 +132,12 @@ template <FloatElement T>
 Tensor<T> layer_norm(const Tensor<T>& x, const Shape& normalized_shape, const OptionalTensor<T>& weight,
                      const OptionalTensor<T>& bias, double eps) {
   constexpr const char* op = "layer_norm";
-  x.check_cpu(op);
   const auto k = static_cast<std::int64_t>(normalized_shape.size());
   EMBER_CHECK(k >= 1 && x.dim() >= k && Shape(x.shape().end() - k, x.shape().end()) == normalized_shape, op,
               "input of shape ", x.shape(), " does not end with normalized_shape ", normalized_shape);
-  detail::check_feature_tensor(weight, normalized_shape, "weight", op);
-  detail::check_feature_tensor(bias, normalized_shape, "bias", op);
+  detail::check_feature_tensor(weight, normalized_shape, "weight", op, x.device());
+  detail::check_feature_tensor(bias, normalized_shape, "bias", op, x.device());
+  x.check_cpu(op);
   if constexpr (std::is_same_v<T, float>) {
     std::int64_t cols = 1;
     for (auto s : normalized_shape) cols *= s;

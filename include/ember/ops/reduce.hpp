@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "ember/autograd/node.hpp"
+#include "ember/backend/cuda/reduce.hpp"
 #include "ember/backend/eigen/reduce.hpp"
 #include "ember/backend/onednn/engine.hpp"
 #include "ember/backend/onednn/reduction.hpp"
@@ -76,6 +77,16 @@ Tensor<T> reshape_output(const Tensor<T>& out, const ReducePlan& p) {
   return Tensor<T>(out.storage(), p.out_shape, contiguous_strides(p.out_shape), 0);
 }
 
+/// scale * the reduction op of x by plan p on x's CUDA device (floating types), viewed with the
+/// returned shape.
+template <Element T>
+Tensor<T> cuda_reduce(const Tensor<T>& x, const ReducePlan& p, cuda::ReduceOp op, const char* name, double scale = 1) {
+  if constexpr (!FloatElement<T>) x.check_cpu(name);
+  Tensor<T> out = Tensor<T>::empty(p.keep_shape, x.device());
+  cuda::reduce(x.device().index, op, x.shape(), cuda::strided(x), p.mask, out.data(), scale);
+  return reshape_output(out, p);
+}
+
 /// Runs the loop kernel of op over x for plan p, with an optional per-output aux (contiguous K).
 template <class Op, Element T>
 Tensor<typename Op::Out> reduce_with(const Tensor<T>& x, const ReducePlan& p, const Op& op,
@@ -134,6 +145,7 @@ Tensor<float> onednn_sum(const Tensor<float>& x, const ReducePlan& p) {
 template <bool kMax, Element T>
 Tensor<T> extremum(const Tensor<T>& x, const ReducePlan& p, const char* op) {
   check_nonempty_reduction(x.shape(), p, op);
+  if (x.device().is_cuda()) return cuda_reduce(x, p, kMax ? cuda::ReduceOp::Max : cuda::ReduceOp::Min, op);
   if constexpr (std::is_same_v<T, float>) {
     // oneDNN does not promise NaN propagation for max/min (vmaxps keeps the non-NaN operand), so a
     // NaN anywhere (one vectorised scan) sends the reduction to the loop.
@@ -259,9 +271,11 @@ using sum_t = typename Tensor<T>::sum_type;
 /// path, bool and integers in int64; an empty reduction gives 0.
 template <Element T>
 Tensor<sum_t<T>> sum(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
-  x.check_cpu("sum");
   const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "sum");
+  if constexpr (!FloatElement<T>) x.check_cpu("sum");
   Tensor<sum_t<T>> y = [&] {
+    if constexpr (FloatElement<T>)
+      if (x.device().is_cuda()) return detail::cuda_reduce(x, p, cuda::ReduceOp::Sum, "sum");
     if constexpr (std::is_same_v<T, float>)
       if (detail::use_onednn_reduction(x, p))
         if (auto r = detail::onednn_sum<false>(x, p); r.defined()) return r;
@@ -327,13 +341,14 @@ Tensor<sum_t<T>> prod(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, boo
 /// reduction gives NaN.
 template <Element T>
 Tensor<float_t_of<T>> mean(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
-  x.check_cpu("mean");
   if constexpr (!FloatElement<T>) {
     detail::fail<TypeError>("mean", "could not infer output dtype: input dtype must be a floating point dtype, got ",
                             dtype_name(x.dtype()));
   } else {
     const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "mean");
     Tensor<T> y = [&] {
+      if (x.device().is_cuda())
+        return detail::cuda_reduce(x, p, cuda::ReduceOp::Sum, "mean", 1.0 / static_cast<double>(p.count));
       if constexpr (std::is_same_v<T, float>)
         if (detail::use_onednn_reduction(x, p))
           if (auto r = detail::onednn_sum<true>(x, p); r.defined()) return r;
@@ -389,7 +404,6 @@ Tensor<float_t_of<T>> logsumexp(const Tensor<T>& x, typename Tensor<T>::Dims dim
 /// Largest element over dim (all dims by default); a NaN makes the result NaN; empty dims throw.
 template <Element T>
 Tensor<T> amax(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
-  x.check_cpu("amax");
   const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "amax");
   Tensor<T> y = detail::extremum<true>(x, p, "amax");
   if constexpr (FloatElement<T>) detail::record_extremum("amax", y, x, p);
@@ -399,7 +413,6 @@ Tensor<T> amax(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepd
 /// Smallest element over dim (all dims by default); a NaN makes the result NaN; empty dims throw.
 template <Element T>
 Tensor<T> amin(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
-  x.check_cpu("amin");
   const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "amin");
   Tensor<T> y = detail::extremum<false>(x, p, "amin");
   if constexpr (FloatElement<T>) detail::record_extremum("amin", y, x, p);
@@ -409,7 +422,6 @@ Tensor<T> amin(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepd
 /// Largest element of x as a 0-d tensor (NaN propagates); IndexError for an empty tensor.
 template <Element T>
 Tensor<T> max(const Tensor<T>& x) {
-  x.check_cpu("max");
   const auto p = detail::reduce_plan(x.shape(), true, {}, false, "max");
   Tensor<T> y = detail::extremum<true>(x, p, "max");
   if constexpr (FloatElement<T>) detail::record_extremum("max", y, x, p);
@@ -426,7 +438,6 @@ std::pair<Tensor<T>, Tensor<std::int64_t>> max(const Tensor<T>& x, std::int64_t 
 /// Smallest element of x as a 0-d tensor (NaN propagates); IndexError for an empty tensor.
 template <Element T>
 Tensor<T> min(const Tensor<T>& x) {
-  x.check_cpu("min");
   const auto p = detail::reduce_plan(x.shape(), true, {}, false, "min");
   Tensor<T> y = detail::extremum<false>(x, p, "min");
   if constexpr (FloatElement<T>) detail::record_extremum("min", y, x, p);

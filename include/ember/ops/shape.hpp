@@ -78,7 +78,7 @@ template <Element T>
 Tensor<T> cat(std::span<const Tensor<T>> tensors, std::int64_t dim = 0) {
   const Shape shape = detail::cat_shape(
       tensors.size(), [&](std::size_t i) -> const Shape& { return tensors[i].shape(); }, dim, "cat");
-  for (const auto& t : tensors) t.check_cpu("cat");
+  for (const auto& t : tensors) detail::check_cpu("cat", tensors[0], t);
   Tensor<T> out = Tensor<T>::empty(shape, tensors[0].device());
   std::int64_t at = 0;
   for (const auto& t : tensors) detail::cat_copy(out, t, dim, at);

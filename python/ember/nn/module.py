@@ -54,8 +54,8 @@ def _as_tensor(value: Any) -> Tensor | None:
     return None
 
 
-def _to_spec(args: tuple, kwargs: dict) -> Any:
-    """The dtype of ``Module.to(...)`` arguments (None when only a device is given)."""
+def _to_spec(args: tuple, kwargs: dict) -> tuple[Any, Any]:
+    """The (dtype, device) of ``Module.to(...)`` arguments (None for what is not given)."""
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
     kwargs.pop("non_blocking", None)
@@ -66,18 +66,16 @@ def _to_spec(args: tuple, kwargs: dict) -> Any:
         if isinstance(arg, _core.dtype):
             dtype = arg
         elif isinstance(arg, Tensor):
-            dtype = arg.dtype
+            dtype, device = arg.dtype, arg.device
         elif isinstance(arg, (str, _core.device)):
             device = arg
         elif isinstance(arg, bool):  # non_blocking given positionally
             continue
         else:
             raise TypeError(f"[Module.to] expected a dtype, a device or a tensor, got {type(arg).__name__}")
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise ValueError(f"[Module.to] this build of ember runs on the CPU only, got device {str(device)!r}")
     if dtype is not None and not dtype.is_floating_point:
         raise TypeError(f"[Module.to] nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
-    return dtype
+    return dtype, None if device is None else _core.device(str(device))
 
 
 class Module:
@@ -354,32 +352,41 @@ class Module:
         fn(self)
         return self
 
-    def _apply_dtype(self, dtype: Any) -> Module:
-        # ember tensors cannot swap their storage in place, so a parameter whose dtype changes becomes
-        # a new Parameter object (PyTorch keeps the object): build optimizers after .to(dtype).
+    def _apply_dtype(self, dtype: Any, device: Any = None) -> Module:
+        # ember tensors cannot swap their storage in place, so a parameter whose dtype or device
+        # changes becomes a new Parameter object (PyTorch keeps the object): build optimizers after .to().
+        def convert(t):
+            if dtype is not None and t.is_floating_point() and t.dtype != dtype:
+                t = t.to(dtype)
+            return t if device is None or t.device == device else t.to(device)
+
         for module in self.modules():
             params = module._parameters
             for name, p in params.items():
-                if p is None or not p.is_floating_point() or p.dtype == dtype:
+                if p is None:
                     continue
-                new = Parameter(p.detach().to(dtype), p.requires_grad)
+                data = convert(p.detach())
+                if data.dtype == p.dtype and data.device == p.device:
+                    continue
+                new = Parameter(data, p.requires_grad)
                 if p.grad is not None:
-                    new.grad = p.grad.to(dtype)
+                    new.grad = convert(p.grad)
                 params[name] = new
             bufs = module._buffers
             for name, b in bufs.items():
-                if b is not None and b.is_floating_point() and b.dtype != dtype:
-                    bufs[name] = b.to(dtype)
+                if b is not None:
+                    bufs[name] = convert(b)
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """Casts floating parameters and buffers to a dtype (``to(ember.float64)``); ``to("cpu")`` is a no-op.
+        """Casts floating parameters and buffers to a dtype and/or moves them to a device
+        (``to(ember.float64)``, ``to("cuda")``, ``to("cuda", ember.float64)``).
 
-        A parameter whose dtype changes is replaced by a new ``Parameter`` object, so create the
-        optimizer after calling ``to``.
+        A parameter whose dtype or device changes is replaced by a new ``Parameter`` object, so create
+        the optimizer after calling ``to``.
         """
-        dtype = _to_spec(args, dict(kwargs))
-        return self._apply_dtype(dtype) if dtype is not None else self
+        dtype, device = _to_spec(args, dict(kwargs))
+        return self._apply_dtype(dtype, device) if dtype is not None or device is not None else self
 
     def double(self) -> Module:
         """Casts floating parameters and buffers to float64."""
@@ -390,8 +397,13 @@ class Module:
         return self._apply_dtype(_core.float32)
 
     def cpu(self) -> Module:
-        """Returns self: ember runs on the CPU."""
-        return self
+        """Moves parameters and buffers to the CPU."""
+        return self._apply_dtype(None, _core.device("cpu"))
+
+    def cuda(self, device: Any = None) -> Module:
+        """Moves parameters and buffers to a CUDA device (cuda:0 by default, or an index)."""
+        index = 0 if device is None else device if isinstance(device, int) else _core.device(str(device)).index
+        return self._apply_dtype(None, _core.device("cuda", index))
 
     def type(self, dst_type: Any) -> Module:
         """Casts floating parameters and buffers to ``dst_type``."""

@@ -1,0 +1,24 @@
+#pragma once
+// Matrix products on cuBLAS.
+#include <cstdint>
+
+#include "ember/backend/cuda/api.hpp"
+#include "ember/core/dtype.hpp"
+
+namespace ember::cuda {
+
+/// One operand of a batched product: `batch` row-major matrices (or their transposes, when
+/// `transposed`: then element (i, j) lies at i + j * ld) spaced batch_stride elements apart.
+struct GemmOperand {
+  const void* data;
+  bool transposed;
+  std::int64_t ld;
+  std::int64_t batch_stride;
+};
+
+/// c[p] = a[p] @ b[p] for p < batch: a (m, k), b (k, n), c (m, n) row-major contiguous, of `dtype`
+/// (float32 or float64), on device `index`.
+EMBER_CUDA_FN(void gemm(int index, DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k,
+                        const GemmOperand& a, const GemmOperand& b, void* c))
+
+}  // namespace ember::cuda
