@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <unistd.h>
 
@@ -55,8 +56,9 @@ class GraphWriter {
   void output(const std::string& name) { graph_["outputs"].push_back(name); }
   /// Writes the file.
   void save(const std::string& path) const {
-    io::save_safetensors(path, tensors_,
-                         {{"ember.format", "ember.deploy"}, {"ember.format_version", "1"}, {"ember.graph", graph_.dump()}});
+    const std::map<std::string, std::string> metadata = {
+        {"ember.format", "ember.deploy"}, {"ember.format_version", "1"}, {"ember.graph", graph_.dump()}};
+    io::save_safetensors(path, tensors_, metadata);
   }
 
  private:
@@ -85,9 +87,9 @@ void write_digits_cnn(const std::string& path) {
   GraphWriter w(gen);
   auto t = conv_block(w, w.input("input", batch_shape({1, 8, 8})), 1, 16, 0);
   t = conv_block(w, t, 16, 32, 3);
-  t = w.node("max_pool2d", {t},
-             {{"kernel_size", {2, 2}}, {"stride", {2, 2}}, {"padding", {0, 0}}, {"dilation", {1, 1}}, {"ceil_mode", false}},
-             batch_shape({32, 4, 4}), "6");
+  const json pool = {{"kernel_size", {2, 2}}, {"stride", {2, 2}}, {"padding", {0, 0}}, {"dilation", {1, 1}},
+                     {"ceil_mode", false}};
+  t = w.node("max_pool2d", {t}, pool, batch_shape({32, 4, 4}), "6");
   t = w.node("flatten", {t}, {{"start_dim", 1}, {"end_dim", 3}}, batch_shape({512}), "7");
   t = w.node("linear", {t, w.weight("8.weight", {64, 512}), w.weight("8.bias", {64})}, json::object(),
              batch_shape({64}), "8");
@@ -101,7 +103,8 @@ void write_digits_cnn(const std::string& path) {
 const deploy::Model& model() {
   static const deploy::Model m = [] {
     if (const char* path = std::getenv("EMBER_BENCH_MODEL")) return deploy::load(path);
-    const auto path = std::filesystem::temp_directory_path() / ("ember_bench_digits_" + std::to_string(::getpid()) + ".ember");
+    const auto path =
+        std::filesystem::temp_directory_path() / ("ember_bench_digits_" + std::to_string(::getpid()) + ".ember");
     write_digits_cnn(path.string());
     deploy::Model loaded = deploy::load(path.string());
     std::filesystem::remove(path);
