@@ -71,7 +71,7 @@ bench: setup
 	$(VENV)/bin/cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_BENCH=ON \
 	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 	$(VENV)/bin/cmake --build build/bench -j $(JOBS)
-	build/bench/bench/cpp/bench_ops $(if $(QUICK),--benchmark_min_time=0.05)
+	build/bench/bench/cpp/ember_bench $(if $(QUICK),--benchmark_min_time=0.05)
 
 clean:
 	rm -rf build $(VENV) python/ember/_core*.so

@@ -1,10 +1,16 @@
-// C++ micro-benchmarks of ember's fixed costs and its matmul: the primitive-cache lookup, tensor
-// creation, views, and matmul at a few sizes beside oneDNN's own sgemm.
-//   cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_BENCH=ON
-//   ninja -C build/bench bench_ops && ./build/bench/bench/cpp/bench_ops
+// Fixed costs of ember's C++ API: the primitive-cache lookup every cached oneDNN call pays, tensor
+// creation and views, and tiny ops (a + b, relu, sum on 4 floats, a 4x4 matmul) where the per-call
+// overhead is all there is, with and without autograd recording.
 #include <benchmark/benchmark.h>
 
-#include "ember/ember.hpp"
+#include "ember/autograd/engine.hpp"
+#include "ember/backend/onednn/cache.hpp"
+#include "ember/ops/copy.hpp"
+#include "ember/ops/creation.hpp"
+#include "ember/ops/elementwise.hpp"
+#include "ember/ops/linalg.hpp"
+#include "ember/ops/reduce.hpp"
+#include "ember/ops/view.hpp"
 
 using namespace ember;
 
@@ -53,42 +59,47 @@ static void BM_TransposeContiguous(benchmark::State& state) {
 }
 BENCHMARK(BM_TransposeContiguous)->Arg(64)->Arg(1024);
 
-// ember::matmul on float32 (n, n) @ (n, n); counters give GFLOP/s.
-static void BM_Matmul(benchmark::State& state) {
-  const std::int64_t n = state.range(0);
-  auto a = randn<float>({n, n}), b = randn<float>({n, n});
-  for (auto _ : state) benchmark::DoNotOptimize(matmul(a, b));
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * n * n * n * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+// The tiny ops of bench/python/bench_ops.py's per-op overhead rows, one call per iteration (items/s
+// = calls per second). range(0) = 1: the operands require grad, so each call also records its node.
+template <class Op>
+static void tiny_op(benchmark::State& state, const Shape& shape, Op op) {
+  const bool record = state.range(0) != 0;
+  auto a = randn<float>(shape), b = randn<float>(shape);
+  a.requires_grad_(record);
+  b.requires_grad_(record);
+  benchmark::DoNotOptimize(op(a, b));  // warm-up: creates and caches the oneDNN primitive
+  for (auto _ : state) benchmark::DoNotOptimize(op(a, b));
+  state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Matmul)->Arg(4)->Arg(64)->Arg(256)->Arg(1024)->Arg(2048)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
-// ember::matmul with a transposed operand (passed to oneDNN as strides, no copy).
-static void BM_MatmulTransposed(benchmark::State& state) {
-  const std::int64_t n = state.range(0);
-  auto a = randn<float>({n, n}), b = randn<float>({n, n}).mT();
-  for (auto _ : state) benchmark::DoNotOptimize(matmul(a, b));
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * n * n * n * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+static void BM_TinyAdd(benchmark::State& state) {
+  tiny_op(state, {4}, [](const auto& a, const auto& b) { return a + b; });
 }
-BENCHMARK(BM_MatmulTransposed)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_TinyAdd)->ArgName("grad")->Arg(0)->Arg(1);
 
-// oneDNN's dnnl_sgemm on the same operands: the peak ember's matmul is compared with.
-static void BM_Sgemm(benchmark::State& state) {
-  const std::int64_t n = state.range(0);
-  auto a = randn<float>({n, n}), b = randn<float>({n, n});
+static void BM_TinyRelu(benchmark::State& state) {
+  tiny_op(state, {4}, [](const auto& a, const auto&) { return relu(a); });
+}
+BENCHMARK(BM_TinyRelu)->ArgName("grad")->Arg(0)->Arg(1);
+
+static void BM_TinySum(benchmark::State& state) {
+  tiny_op(state, {4}, [](const auto& a, const auto&) { return sum(a); });
+}
+BENCHMARK(BM_TinySum)->ArgName("grad")->Arg(0)->Arg(1);
+
+static void BM_TinyMatmul(benchmark::State& state) {
+  tiny_op(state, {4, 4}, [](const auto& a, const auto& b) { return matmul(a, b); });
+}
+BENCHMARK(BM_TinyMatmul)->ArgName("grad")->Arg(0)->Arg(1);
+
+// Forward and backward of a tiny graph (sum(a * b) on 4 floats): the autograd engine's fixed cost.
+static void BM_TinyBackward(benchmark::State& state) {
+  auto a = randn<float>({4}).requires_grad_(), b = randn<float>({4}).requires_grad_();
   for (auto _ : state) {
-    auto c = Tensor<float>::empty({n, n});
-    detail::onednn::sgemm(a.data(), b.data(), c.data(), n, n, n);
-    benchmark::DoNotOptimize(c);
+    sum(a * b).backward();
+    a.set_grad(Tensor<float>());
+    b.set_grad(Tensor<float>());
   }
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * n * n * n * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+  state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Sgemm)->Arg(4)->Arg(64)->Arg(256)->Arg(1024)->Arg(2048)->Unit(benchmark::kMicrosecond)->UseRealTime();
-
-// float64 matmul (Eigen).
-static void BM_MatmulF64(benchmark::State& state) {
-  const std::int64_t n = state.range(0);
-  auto a = randn<double>({n, n}), b = randn<double>({n, n});
-  for (auto _ : state) benchmark::DoNotOptimize(matmul(a, b));
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * n * n * n * state.iterations() / 1e9, benchmark::Counter::kIsRate);
-}
-BENCHMARK(BM_MatmulF64)->Arg(256)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_TinyBackward);
