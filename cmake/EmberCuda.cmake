@@ -72,6 +72,16 @@ if(EMBER_CUDA_ENABLED)
     PRIVATE ${EMBER_CUBLAS_INCLUDE_DIR})
   # The CUDA runtime links statically: a wheel then needs only libcublas (from nvidia-cublas) at run time.
   target_link_libraries(ember_cuda PRIVATE CUDA::cudart_static ${EMBER_CUBLAS_LIBRARY})
+  # Export ember's own symbols only. nvcc's objects carry their own instances of C++ standard library
+  # templates (std::ostream inserters, hash tables) and the static CUDA runtime: exported, they took
+  # the place of libstdc++'s in every library loaded after this one (_core crashed inside
+  # std::ostream once PyTorch was imported, on a GPU machine with g++ 13).
+  set(_ember_cuda_map "${CMAKE_CURRENT_BINARY_DIR}/ember_cuda.map")
+  file(WRITE "${_ember_cuda_map}"
+    "{\n  global: _ZN5ember*; _ZNK5ember*; _ZTIN5ember*; _ZTSN5ember*; _ZTVN5ember*; _ZGVN5ember*; _ZZN5ember*;\n"
+    "  local: *;\n};\n")
+  target_link_options(ember_cuda PRIVATE "LINKER:--version-script=${_ember_cuda_map}")
+  set_property(TARGET ember_cuda APPEND PROPERTY LINK_DEPENDS "${_ember_cuda_map}")
   # Find libcublas where it was found at build time (the wheel's nvidia/cu13/lib), and, installed in
   # a wheel (site-packages/ember/lib), in the nvidia-cublas wheel beside it.
   get_filename_component(_cublas_dir "${EMBER_CUBLAS_LIBRARY}" DIRECTORY)

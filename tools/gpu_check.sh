@@ -48,12 +48,13 @@ step "configure ($NVCC, sm_$CUDA_ARCH)"
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_WITH_CUDA=ON -DEMBER_BUILD_TESTS=ON \
   -DEMBER_BUILD_PYTHON=ON -DCMAKE_CUDA_COMPILER="$NVCC" -DCMAKE_CUDA_ARCHITECTURES="$CUDA_ARCH" \
   -Ddnnl_DIR="$deps/onednn/lib/cmake/dnnl" -DCMAKE_PREFIX_PATH="$deps/usr" \
-  -DCMAKE_CXX_FLAGS="-isystem $deps/usr/include" -DPython_EXECUTABLE="$PY" > "$OUT/configure.log" 2>&1 \
+  -DCMAKE_CXX_FLAGS="-isystem $deps/usr/include" -DPython_EXECUTABLE="$PY" \
+  -Dpybind11_DIR="$deps/pylib/pybind11/share/cmake/pybind11" > "$OUT/configure.log" 2>&1 \
   || { tail -40 "$OUT/configure.log"; exit 1; }
 grep "ember: CUDA" "$OUT/configure.log"
 
-step "build ember_cuda, ember_cuda_tests and _core (-j$JOBS)"
-cmake --build "$BUILD" --target ember_cuda_tests _core -j "$JOBS" > "$OUT/build.log" 2>&1 \
+step "build ember_cuda, the C++ test suites and _core (-j$JOBS)"
+cmake --build "$BUILD" --target ember_cuda_tests ember_tests _core -j "$JOBS" > "$OUT/build.log" 2>&1 \
   || { grep -E "error|FAILED" "$OUT/build.log" | head -40; exit 1; }
 
 status=0
@@ -68,6 +69,17 @@ pypath="$PWD/python"
 PYTHONPATH="$pypath" timeout 300 "$PY" -m pytest -q -rs tests/python/test_cuda.py \
   --junitxml="$OUT/pytest_cuda.xml" 2>&1 | tee "$OUT/pytest_cuda.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
+
+step "the whole C++ suite"
+"$BUILD"/tests/cpp/ember_tests --gtest_brief=1 > "$OUT/gtest_all.txt" 2>&1 || status=1
+tail -5 "$OUT/gtest_all.txt"
+
+step "the whole Python suite (a GPU present)"
+PYTHONPATH="$pypath" timeout 300 "$PY" -m pytest -q -x tests/python -p no:cacheprovider > "$OUT/pytest_all.txt" 2>&1 || status=1
+tail -15 "$OUT/pytest_all.txt"
+
+step "benchmarks beside PyTorch CUDA"
+PYTHONPATH="$pypath" timeout 120 "$PY" bench/python/bench_cuda.py 2>&1 | tee "$OUT/bench_cuda.txt"
 
 step "done (status $status)"
 exit $status

@@ -32,10 +32,10 @@ for p in /usr/include/{eigen3,xtensor,xtl,dlpack,nlohmann,gtest,gmock,benchmark}
   cp -r "$p" "$stage$(dirname "$p")/"
 done
 
-# pytest (pure Python)
+# pytest (pure Python), and pybind11 (headers and CMake config: the version ember's bindings are written for)
 site=$("$DEVENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 mkdir -p "$stage/pylib"
-for p in pytest _pytest pluggy iniconfig packaging pygments py.py; do
+for p in pytest _pytest pluggy iniconfig packaging pygments py.py pybind11; do
   [ -e "$site/$p" ] && cp -r "$site/$p" "$stage/pylib/"
 done
 find "$stage/pylib" -name __pycache__ -prune -exec rm -rf {} +

@@ -163,7 +163,7 @@ void check_extrema_and_softmax() {
   expect_close(xc.softmax(-1), x.softmax(-1));
   expect_close(xc.log_softmax(1), x.log_softmax(1));
   auto run = [&](Device d) {
-    auto p = x.to(d).requires_grad_();
+    auto p = x.to(d).detach().requires_grad_();  // to(cpu) is x itself: never mark x
     (p.softmax(1) * ember::arange<T>(0, 5, 1, d)).sum().backward();
     (p.amax(-1).sum() + p.log_softmax(0).mean()).backward();
     return p.grad();
@@ -196,7 +196,9 @@ TEST(Cuda, MlpGradientsMatchCpu) {
   auto x = ember::randn<double>({8, 5});
   auto w1 = ember::randn<double>({5, 6}), b1 = ember::randn<double>({6}), w2 = ember::randn<double>({6, 1});
   auto run = [&](Device d) {
-    auto pw1 = w1.to(d).requires_grad_(), pb1 = b1.to(d).requires_grad_(), pw2 = w2.to(d).requires_grad_();
+    // to(cpu) returns the tensor itself: detach so that the CPU run does not mark w1, b1, w2.
+    auto pw1 = w1.to(d).detach().requires_grad_(), pb1 = b1.to(d).detach().requires_grad_(),
+         pw2 = w2.to(d).detach().requires_grad_();
     auto h = ember::tanh(ember::matmul(x.to(d), pw1) + pb1);
     auto y = ember::sigmoid(ember::matmul(ember::relu(h) * 0.5 + h, pw2));
     auto loss = ((y - 0.25) * (y - 0.25)).mean();

@@ -142,7 +142,7 @@ def test_mlp_gradients_match_cpu():
     w1, b1, w2 = (ember.randn(*s, dtype=ember.float64) for s in [(5, 6), (6,), (6, 1)])
 
     def run(device):
-        ps = [t.to(device).requires_grad_() for t in (w1, b1, w2)]
+        ps = [t.to(device).detach().requires_grad_() for t in (w1, b1, w2)]  # to("cpu") is t itself
         h = ember.tanh(x.to(device) @ ps[0] + ps[1])
         y = ember.sigmoid((ember.relu(h) * 0.5 + h) @ ps[2])
         loss = ((y - 0.25) ** 2).mean()

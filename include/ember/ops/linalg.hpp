@@ -7,6 +7,7 @@
 #include "ember/backend/eigen/linalg.hpp"
 #include "ember/backend/onednn/matmul.hpp"
 #include "ember/core/tensor.hpp"
+#include "ember/ops/copy.hpp"  // Tensor::to<U>()
 
 namespace ember {
 
