@@ -71,7 +71,8 @@ if(EMBER_CUDA_ENABLED)
     PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
     PRIVATE ${EMBER_CUBLAS_INCLUDE_DIR})
   # The CUDA runtime links statically: a wheel then needs only libcublas (from nvidia-cublas) at run time.
-  target_link_libraries(ember_cuda PRIVATE CUDA::cudart_static ${EMBER_CUBLAS_LIBRARY})
+  # cuBLAS is not linked: src/cuda/linalg.cu opens it on first use (from the RUNPATH below).
+  target_link_libraries(ember_cuda PRIVATE CUDA::cudart_static ${CMAKE_DL_LIBS})
   # Export ember's own symbols only. nvcc's objects carry their own instances of C++ standard library
   # templates (std::ostream inserters, hash tables) and the static CUDA runtime: exported, they took
   # the place of libstdc++'s in every library loaded after this one (_core crashed inside

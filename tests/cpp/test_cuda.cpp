@@ -35,6 +35,12 @@ void expect_close(const Tensor<T>& gpu, const Tensor<T>& cpu, double tol = 1e-5)
   }
 }
 
+#if defined(EMBER_WITH_CUDA) && EMBER_WITH_CUDA
+// cuBLAS is opened on the first product, not when the library loads: it must be found from where the
+// build found it, with or without a device.
+TEST(CudaAvailability, CublasLoadsOnFirstUse) { EXPECT_NO_THROW(ember::cuda::load_cublas()); }
+#endif
+
 TEST(CudaAvailability, ReasonWhenNoDevice) {
   if (ember::cuda::device_count() > 0) GTEST_SKIP() << "a CUDA device is present";
   EXPECT_FALSE(ember::cuda::unavailable_reason().empty());
