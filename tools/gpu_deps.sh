@@ -4,9 +4,9 @@
 # config (from the dev environment), and the Debian headers/libraries of Eigen, xtensor, xtl, DLPack,
 # nlohmann-json, GoogleTest and Google Benchmark, in their /usr layout (so their CMake configs work), and
 # pytest with its pure-Python dependencies (used only where the GPU machine's Python lacks pytest).
-#   DEVENV=/work/devenv  DEPS=.gpu_deps  tools/gpu_deps.sh
+#   DEVENV=.venv  DEPS=.gpu_deps  tools/gpu_deps.sh   (DEVENV: the environment `make setup` made)
 set -euo pipefail
-DEVENV=${DEVENV:-/work/devenv}
+DEVENV=${DEVENV:-.venv}
 DEPS=${DEPS:-.gpu_deps}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
