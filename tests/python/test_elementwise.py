@@ -59,6 +59,30 @@ def test_activations_vs_torch(name, n):
         check(ember.gelu(E(x), approximate="tanh"), ref, atol=1e-5)
 
 
+UNARY_GRADS = {"neg": (torch.neg, -3, 3), "abs": (torch.abs, -3, 3), "relu": (torch.relu, -3, 3),
+               "exp": (torch.exp, -3, 3), "log": (torch.log, 0.1, 4), "sqrt": (torch.sqrt, 0.1, 4),
+               "tanh": (torch.tanh, -4, 4), "sigmoid": (torch.sigmoid, -6, 6),
+               "silu": (torch.nn.functional.silu, -6, 6), "gelu": (torch.nn.functional.gelu, -6, 6)}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY_GRADS))
+@pytest.mark.parametrize("n", [7, 40000])  # the loop, and oneDNN's eltwise backward
+def test_unary_gradients_vs_torch(name, n):
+    fn, lo, hi = UNARY_GRADS[name]
+    x, g = rand((n,), "float32", lo, hi), rand((n,), "float32")
+    xe = E(x).requires_grad_()
+    getattr(ember, name)(xe).backward(E(g))
+    xt = torch.from_numpy(x).requires_grad_()
+    fn(xt).backward(torch.from_numpy(g))
+    check(xe.grad, xt.grad.numpy(), rtol=1e-5, atol=1e-5)
+    if name == "gelu":
+        xe.grad = None
+        ember.gelu(xe, approximate="tanh").backward(E(g))
+        xt.grad = None
+        torch.nn.functional.gelu(xt, approximate="tanh").backward(torch.from_numpy(g))
+        check(xe.grad, xt.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("dtype", ["uint8", "int32", "int64", "float32", "float64"])
 def test_neg_abs_relu_keep_dtype(dtype):
     x = rand((2, 5), dtype)

@@ -175,20 +175,49 @@ def test_softmax_extreme_values():
     assert ember.softmax(E(np.arange(3)), 0, dtype=ember.float64).dtype == ember.float64
 
 
-def test_large_float32_onednn_path_accuracy():
+def test_large_float32_sum_accuracy():
     a = RNG.random(1_000_000).astype(np.float32)
     exact = a.astype(np.float64).sum()
-    hits0, _ = ember._core._primitive_cache_stats()
     assert abs(E(a).sum().item() - exact) <= 1e-6 * exact
     assert abs(E(a).mean().item() - exact / a.size) <= 1e-6 * exact / a.size
-    assert ember._core._primitive_cache_stats()[0] > hits0  # the second call hit the cache
     b = RNG.standard_normal((256, 200)).astype(np.float32)
     for d in [0, 1, None]:
         np.testing.assert_allclose(N(E(b).sum(d)), b.astype(np.float64).sum(axis=d), rtol=1e-5, atol=1e-4)
         np.testing.assert_allclose(N(E(b).amax(d)), b.max(axis=d))
         np.testing.assert_allclose(N(E(b).mean(d)), b.mean(axis=d), rtol=1e-5, atol=1e-6)
+    hits0, _ = ember._core._primitive_cache_stats()
+    E(b).amax(1)
+    assert ember._core._primitive_cache_stats()[0] > hits0  # amax over the last dim runs on oneDNN
     b[7, 9] = np.nan
     assert np.isnan(E(b).max().item())
+
+
+# Contiguous sums by pattern of kept (K) and reduced (R) dims, each above the size where the sum is
+# split across threads: R, K R, R K, K R K, R K R (the threaded kernels), K R K R (the general loop).
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,dims", [
+    ((300_001,), None), ((3, 100_003), (1,)), ((1, 40_000), (1,)), ((70_001, 3), (0,)), ((513, 1_030), (0,)),
+    ((2, 3, 300, 777), (0, 1)), ((5, 600, 1_100), (1,)), ((40, 7, 9_000), (1,)), ((64, 33, 8, 8), (0, 2, 3)),
+    ((3, 2_000, 2, 9), (1, 3)), ((4, 1, 70_000, 1), (0, 3)), ((1, 1), None)])
+def test_contiguous_sum_patterns(dtype, shape, dims):
+    x = RNG.standard_normal(shape).astype(dtype)
+    exact = x.astype(np.float64).sum(axis=dims, keepdims=True)
+    scale = np.abs(x).astype(np.float64).sum(axis=dims, keepdims=True)  # the error bound grows with it
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    got = N(E(x).sum(dims, keepdim=True) if dims is not None else E(x).sum().reshape([1] * len(shape)))
+    assert got.dtype == dtype and got.shape == exact.shape
+    assert np.all(np.abs(got - exact) <= tol * scale + 1e-30)
+    n = x.size // exact.size
+    np.testing.assert_allclose(N(E(x).mean(dims) if dims is not None else E(x).mean()),
+                               np.squeeze(exact / n, axis=dims), rtol=1e-5, atol=tol * scale.max() / n)
+
+
+def test_sum_of_a_strided_view_and_of_empty_tensors():
+    x = RNG.standard_normal((600, 400)).astype(np.float32)
+    np.testing.assert_allclose(N(E(x).t().sum(0)), x.astype(np.float64).sum(1), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(N(E(x)[:, ::3].sum(1)), x[:, ::3].astype(np.float64).sum(1), rtol=1e-5, atol=1e-4)
+    assert N(E(np.zeros((0, 5), np.float32)).sum(0)).tolist() == [0.0] * 5
+    assert np.isnan(E(np.zeros((0, 5), np.float32)).mean(0).numpy()).all()
 
 
 def test_sum_dtype_kwarg():

@@ -190,11 +190,21 @@ Tensor<typename Op::template result<T>> unary(const Tensor<T>& x, bool use_onedn
       autograd::record(Op::name, y, [v = autograd::Saved<T>(Op::kGradFromOutput ? y : x, Op::name)](
                                         const Tensor<T>& g) {
         Tensor<T> dx = Tensor<T>::empty(g.shape(), g.device());
-        if (g.device().is_cuda())
+        const Tensor<T>& vt = v.get();
+        if (g.device().is_cuda()) {
           cuda::unary_backward(g.device().index, Op::kCuda, g.shape(), cuda::strided(dx), cuda::strided(g),
-                               cuda::strided(v.get()));
-        else
-          binary_kernel(dx, g, v.get(), [](T gi, T vi) { return Op::df(gi, vi); });
+                               cuda::strided(vt));
+          return dx;
+        }
+        if constexpr (Op::kOneDnn && std::is_same_v<T, float>) {
+          constexpr auto alg = Op::kGradFromOutput ? onednn::use_dst_for_bwd(Op::alg) : Op::alg;
+          static_assert(alg != dnnl::algorithm::undef, "a gradient from the output needs oneDNN's use_dst variant");
+          if (g.numel() >= onednn::kMinElements && g.is_contiguous() && vt.is_contiguous() && vt.shape() == g.shape()) {
+            onednn::eltwise_backward(alg, Op::alpha, Op::beta, g.data(), vt.data(), dx.data(), g.numel());
+            return dx;
+          }
+        }
+        binary_kernel(dx, g, vt, [](T gi, T vi) { return Op::df(gi, vi); });
         return dx;
       }, x);
   }

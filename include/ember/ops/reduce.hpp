@@ -1,9 +1,10 @@
 #pragma once
 // Reductions: sum, prod, mean, var, std, logsumexp, amax, amin, max, min, argmax, argmin, all, any.
 // Each takes the dims to reduce (all by default, one, or a list; negative dims count from the end;
-// a 0-d tensor accepts dim 0 and -1) and keepdim. float32 contiguous inputs of at least
-// detail::onednn::kMinElements elements run on a cached oneDNN primitive (sum, mean, prod, amax,
-// amin, max, min); everything else runs the loop kernels of backend/eigen/reduce.hpp.
+// a 0-d tensor accepts dim 0 and -1) and keepdim. sum and mean of contiguous float32/float64 run on
+// the threaded kernels of backend/eigen/sum.hpp; prod, amax, amin, max and min of contiguous float32
+// over the last dims, of at least detail::onednn::kMinElements elements, on a cached oneDNN
+// primitive; everything else runs the loop kernels of backend/eigen/reduce.hpp.
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "ember/autograd/node.hpp"
 #include "ember/backend/cuda/reduce.hpp"
 #include "ember/backend/eigen/reduce.hpp"
+#include "ember/backend/eigen/sum.hpp"
 #include "ember/backend/onednn/engine.hpp"
 #include "ember/backend/onednn/reduction.hpp"
 #include "ember/core/tensor.hpp"
@@ -96,10 +98,25 @@ Tensor<typename Op::Out> reduce_with(const Tensor<T>& x, const ReducePlan& p, co
   return reshape_output(out, p);
 }
 
-/// Whether a float32 reduction goes to oneDNN: contiguous, large, and actually reducing something.
+/// Whether the dims that plan p reduces (extent-1 dims aside) are the last dims of shape.
+inline bool reduces_suffix(const Shape& shape, const ReducePlan& p) {
+  bool reduced_seen = false;
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1) continue;
+    const bool reduced = p.keep_shape[d] == 1;
+    if (reduced_seen && !reduced) return false;
+    reduced_seen |= reduced;
+  }
+  return true;
+}
+
+/// Whether a float32 reduction goes to oneDNN: contiguous, large, actually reducing something, and
+/// over the last dims (oneDNN's vectorised kernels; any other pattern gets its reference
+/// implementation, ~50x slower than the loop).
 template <Element T>
 bool use_onednn_reduction(const Tensor<T>& x, const ReducePlan& p) {
-  return std::is_same_v<T, float> && x.numel() >= onednn::kMinElements && p.count > 1 && x.is_contiguous();
+  return std::is_same_v<T, float> && x.numel() >= onednn::kMinElements && p.count > 1 && x.is_contiguous() &&
+         reduces_suffix(x.shape(), p);
 }
 
 /// The oneDNN reduction alg of x for plan p.
@@ -109,35 +126,13 @@ inline Tensor<float> onednn_reduce(const Tensor<float>& x, const ReducePlan& p, 
   return reshape_output(out, p);
 }
 
-/// Sums of more than this many float32 elements per output are not left to oneDNN's float
-/// accumulators (1e6 of them drift by ~1e-5 relative): see onednn_sum.
-inline constexpr std::int64_t kMaxFloatAccumulation = 4096;
-
-/// sum (mean when kMean) of contiguous float32 x on oneDNN, or an undefined tensor when the
-/// reduction is too long to keep float accuracy. Long reductions over a contiguous suffix of dims
-/// run in two stages: oneDNN sums blocks of B elements, a double loop sums the blocks.
-template <bool kMean>
-Tensor<float> onednn_sum(const Tensor<float>& x, const ReducePlan& p) {
-  const auto alg = kMean ? dnnl::algorithm::reduction_mean : dnnl::algorithm::reduction_sum;
-  if (p.count <= kMaxFloatAccumulation) return onednn_reduce(x, p, alg);
-  bool suffix = true, reduced_seen = false;
-  for (std::size_t d = 0; d < x.shape().size(); ++d) {
-    if (x.shape()[d] == 1) continue;
-    const bool reduced = p.keep_shape[d] == 1;
-    if (reduced_seen && !reduced) suffix = false;
-    reduced_seen |= reduced;
-  }
-  std::int64_t block = 1024;
-  while (block >= 64 && p.count % block != 0) block /= 2;
-  if (!suffix || block < 64) return {};
-  const std::int64_t outs = x.numel() / p.count, blocks = p.count / block;
-  auto partial = Tensor<float>::empty({outs, blocks, 1});
-  onednn::reduction(dnnl::algorithm::reduction_sum, x.data(), Shape{outs, blocks, block}, partial.data(),
-                    partial.shape());
-  auto out = Tensor<float>::empty(p.keep_shape, x.device());
-  const auto op = SumOp<float, double, float, kMean>{};
-  for (std::int64_t o = 0; o < outs; ++o)
-    out.data()[o] = op.finish(reduce_run(op, partial.data() + o * blocks, blocks, 1, 0.0), p.count, 0.0);
+/// scale * the sum over plan p of a contiguous, non-empty float32/float64 CPU tensor on the threaded
+/// kernels of backend/eigen/sum.hpp; an undefined tensor for the inputs and patterns they do not take.
+template <FloatElement T>
+Tensor<T> contiguous_sum(const Tensor<T>& x, const ReducePlan& p, double scale) {
+  if (!x.is_contiguous() || x.numel() == 0) return {};
+  auto out = Tensor<T>::empty(p.keep_shape);
+  if (!sum_contiguous(x.data(), x.shape(), p.keep_shape, out.data(), scale)) return {};
   return reshape_output(out, p);
 }
 
@@ -267,8 +262,9 @@ void record_extremum_dim(const char* op, const Tensor<T>& values, const Tensor<s
 template <Element T>
 using sum_t = typename Tensor<T>::sum_type;
 
-/// Sum of the elements over dim (all dims by default); float32 accumulates in double on the loop
-/// path, bool and integers in int64; an empty reduction gives 0.
+/// Sum of the elements over dim (all dims by default); float32 accumulates in double (contiguous
+/// inputs: float runs of at most 64 terms folded into double), bool and integers in int64; an empty
+/// reduction gives 0.
 template <Element T>
 Tensor<sum_t<T>> sum(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
   const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "sum");
@@ -276,9 +272,8 @@ Tensor<sum_t<T>> sum(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool
   Tensor<sum_t<T>> y = [&] {
     if constexpr (FloatElement<T>)
       if (x.device().is_cuda()) return detail::cuda_reduce(x, p, cuda::ReduceOp::Sum, "sum");
-    if constexpr (std::is_same_v<T, float>)
-      if (detail::use_onednn_reduction(x, p))
-        if (auto r = detail::onednn_sum<false>(x, p); r.defined()) return r;
+    if constexpr (FloatElement<T>)
+      if (auto r = detail::contiguous_sum(x, p, 1.0); r.defined()) return r;
     using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
     return detail::reduce_with(x, p, detail::SumOp<T, A, sum_t<T>>{});
   }();
@@ -349,9 +344,7 @@ Tensor<float_t_of<T>> mean(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}
     Tensor<T> y = [&] {
       if (x.device().is_cuda())
         return detail::cuda_reduce(x, p, cuda::ReduceOp::Sum, "mean", 1.0 / static_cast<double>(p.count));
-      if constexpr (std::is_same_v<T, float>)
-        if (detail::use_onednn_reduction(x, p))
-          if (auto r = detail::onednn_sum<true>(x, p); r.defined()) return r;
+      if (auto r = detail::contiguous_sum(x, p, 1.0 / static_cast<double>(p.count)); r.defined()) return r;
       return detail::reduce_with(x, p, detail::SumOp<T, double, T, true>{});
     }();
     detail::record_reduction("mean", y, x, p, false, false, [n = p.count](const Tensor<T>& g, const Tensor<T>&,

@@ -1,5 +1,5 @@
 #pragma once
-// oneDNN eltwise forward on contiguous float32 buffers, with primitives from ember's cache.
+// oneDNN eltwise forward and backward on contiguous float32 buffers, with primitives from ember's cache.
 #include <bit>
 #include <cstdint>
 
@@ -23,6 +23,49 @@ inline void eltwise(dnnl::algorithm alg, float alpha, float beta, const float* s
     return Entry{dnnl::eltwise_forward(pd), md};
   });
   execute(e.prim, {{DNNL_ARG_SRC, &e.md, src}, {DNNL_ARG_DST, &e.md, dst}});
+}
+
+/// The variant of alg whose backward reads the forward's output instead of its input, for the
+/// algorithms that have one (undef otherwise).
+constexpr dnnl::algorithm use_dst_for_bwd(dnnl::algorithm alg) {
+  using A = dnnl::algorithm;
+  switch (alg) {
+    case A::eltwise_relu: return A::eltwise_relu_use_dst_for_bwd;
+    case A::eltwise_tanh: return A::eltwise_tanh_use_dst_for_bwd;
+    case A::eltwise_logistic: return A::eltwise_logistic_use_dst_for_bwd;
+    case A::eltwise_exp: return A::eltwise_exp_use_dst_for_bwd;
+    case A::eltwise_sqrt: return A::eltwise_sqrt_use_dst_for_bwd;
+    default: return A::undef;
+  }
+}
+
+/// Whether alg is one of the *_use_dst_for_bwd algorithms.
+constexpr bool reads_dst(dnnl::algorithm alg) {
+  using A = dnnl::algorithm;
+  return alg == A::eltwise_relu_use_dst_for_bwd || alg == A::eltwise_tanh_use_dst_for_bwd ||
+         alg == A::eltwise_logistic_use_dst_for_bwd || alg == A::eltwise_exp_use_dst_for_bwd ||
+         alg == A::eltwise_sqrt_use_dst_for_bwd;
+}
+
+/// diff_src[i] = diff_dst[i] * alg'(data[i]) over n elements, all contiguous float32 of (n). data is
+/// the forward's input, or its output for the *_use_dst_for_bwd algorithms.
+inline void eltwise_backward(dnnl::algorithm alg, float alpha, float beta, const float* diff_dst,
+                             const float* data, float* diff_src, std::int64_t n) {
+  struct Entry {
+    dnnl::eltwise_backward prim;
+    dnnl::memory::desc md;
+  };
+  static PrimitiveCache<Entry> cache;
+  Key key;
+  key.add(static_cast<std::int64_t>(alg)).add(std::bit_cast<std::int32_t>(alpha)).add(std::bit_cast<std::int32_t>(beta)).add(n);
+  Entry e = cache.get(key, [&] {
+    dnnl::memory::desc md({n}, dnnl::memory::data_type::f32, dnnl::memory::dims{1});
+    dnnl::eltwise_forward::primitive_desc hint(engine(), dnnl::prop_kind::forward_training, alg, md, md, alpha, beta);
+    dnnl::eltwise_backward::primitive_desc pd(engine(), alg, md, md, md, alpha, beta, hint);
+    return Entry{dnnl::eltwise_backward(pd), md};
+  });
+  const int data_arg = reads_dst(alg) ? DNNL_ARG_DST : DNNL_ARG_SRC;
+  execute(e.prim, {{DNNL_ARG_DIFF_DST, &e.md, diff_dst}, {data_arg, &e.md, data}, {DNNL_ARG_DIFF_SRC, &e.md, diff_src}});
 }
 
 }  // namespace ember::detail::onednn
