@@ -41,4 +41,6 @@ PYBIND11_MODULE(_core, m) {
     auto& s = ember::detail::onednn::cache_stats();
     return py::make_tuple(s.hits.load(), s.misses.load());
   }, "(hits, misses) of ember's oneDNN primitive cache, for tests and benchmarks.");
+  m.def("_host_cache_bytes", [] { return ember::detail::HostBlockCache::instance().cached_bytes(); },
+        "Bytes of freed large CPU tensors kept for reuse, for tests.");
 }

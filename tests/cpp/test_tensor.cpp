@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "ember/ember.hpp"
 
 using namespace ember;
@@ -90,4 +92,40 @@ TEST(Interop, EigenAndXtensorViews) {
   auto back = from_eigen(m.transpose());
   EXPECT_EQ(back.shape(), (Shape{3, 2}));
   EXPECT_EQ(from_xtensor(x).to_vector(), (std::vector<double>{7, 3, 1, 4, 2, 5}));
+}
+
+TEST(HostBlockCache, LargeTensorsReuseFreedBlocksAndSmallOnesDoNot) {
+  auto& cache = detail::HostBlockCache::instance();
+  cache.clear();
+  void* first = nullptr;
+  {
+    auto t = Tensor<float>::empty({1 << 20});  // 4 MiB
+    first = t.data();
+    t.data()[(1 << 20) - 1] = 1.0f;  // the whole block is writable
+  }
+  EXPECT_EQ(cache.cached_bytes(), std::size_t{4} << 20);
+  {
+    auto again = Tensor<float>::empty({(1 << 20) - 100});  // about the same size: the same block
+    EXPECT_EQ(again.data(), first);
+    EXPECT_EQ(cache.cached_bytes(), 0u);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(again.data()) % Storage::kAlignment, 0u);
+    auto smaller = Tensor<float>::empty({1 << 19});  // half the size: a block of its own
+    EXPECT_NE(smaller.data(), first);
+  }
+  { auto small = Tensor<float>::empty({1000}); }
+  EXPECT_EQ(cache.cached_bytes(), std::size_t{6} << 20);  // the two large blocks, not the small one
+  cache.clear();
+  EXPECT_EQ(cache.cached_bytes(), 0u);
+}
+
+TEST(HostBlockCache, KeepsAtMostItsCapacity) {
+  auto& cache = detail::HostBlockCache::instance();
+  cache.clear();
+  {
+    std::vector<Tensor<float>> live;
+    for (int i = 0; i < 5; ++i) live.push_back(Tensor<float>::empty({std::int64_t{16} << 20}));  // 64 MiB each
+  }
+  EXPECT_LE(cache.cached_bytes(), detail::HostBlockCache::kCapacity);
+  EXPECT_EQ(cache.cached_bytes(), std::size_t{256} << 20);
+  cache.clear();
 }

@@ -156,3 +156,14 @@ def test_threads():
     ember.set_num_threads(n)
     with pytest.raises(ValueError, match="set_num_threads"):
         ember.set_num_threads(0)
+
+
+def test_freed_large_tensors_are_reused():
+    a = ember.ones(1 << 20)
+    before = ember._core._host_cache_bytes()
+    b = a + a
+    del b  # its 4 MiB go to the host block cache
+    assert ember._core._host_cache_bytes() >= before + (4 << 20)
+    c = a * 3  # and come back for a result of the same size, with the values written
+    assert ember._core._host_cache_bytes() == before
+    np.testing.assert_array_equal(c.numpy(), np.full(1 << 20, 3.0, np.float32))

@@ -10,6 +10,7 @@
 #include "ember/backend/cuda/allocator.hpp"
 #include "ember/core/device.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/host_cache.hpp"
 
 namespace ember {
 
@@ -22,13 +23,26 @@ class Storage {
   static constexpr std::size_t kAlignment = 64;
 
   /// Allocates nbytes of 64-byte aligned, uninitialised memory on device (from the caching allocator
-  /// on a CUDA device).
+  /// on a CUDA device, and from the host block cache for large CPU tensors).
   static std::shared_ptr<Storage> allocate(std::size_t nbytes, Device device = Device::cpu()) {
     if (device.is_cuda()) {
       void* block = cuda::allocate(nbytes, device.index);
       return wrap(block, nbytes, device, [](void* p, void* index) {
         cuda::deallocate(p, static_cast<int>(reinterpret_cast<std::intptr_t>(index)));
       }, reinterpret_cast<void*>(static_cast<std::intptr_t>(device.index)));
+    }
+    if (nbytes >= detail::HostBlockCache::kMinBlock) {
+      auto& cache = detail::HostBlockCache::instance();
+      std::size_t block_size = 0;
+      void* block = cache.allocate(nbytes, &block_size);
+      try {
+        return wrap(block, nbytes, device, [](void* p, void* size) {
+          detail::HostBlockCache::instance().release(p, reinterpret_cast<std::uintptr_t>(size));
+        }, reinterpret_cast<void*>(static_cast<std::uintptr_t>(block_size)));
+      } catch (...) {
+        cache.release(block, block_size);
+        throw;
+      }
     }
     // One malloc holds the shared_ptr control block, this Storage and the bytes (see
     // TrailingBytesAllocator): a small tensor then costs one allocation from glibc's per-thread
