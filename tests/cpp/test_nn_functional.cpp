@@ -43,10 +43,12 @@ TEST(Conv2d, HandComputedValues) {
 }
 
 TEST(Conv2d, OneDnnMatchesTheLoopReference) {
+  // 4 channels: plain layouts for backward-data; 16: blocked layouts and reorders everywhere.
+  for (std::int64_t c : {4, 16})
   for (auto o : {Conv2dOptions{}, Conv2dOptions{{2, 1}, {1, 2}, {1, 1}, 1}, Conv2dOptions{{1, 1}, {2, 2}, {2, 2}, 1},
                  Conv2dOptions{{2, 2}, {1, 1}, {1, 1}, 2}}) {
-    auto x = randn<double>({2, 4, 9, 7}).detach();
-    auto w = randn<double>({6, 4 / o.groups, 3, 3}).detach();
+    auto x = randn<double>({2, c, 9, 7}).detach();
+    auto w = randn<double>({6, c / o.groups, 3, 3}).detach();
     auto b = randn<double>({6}).detach();
     auto ref = conv2d(x, w, b, o);
     auto got = conv2d(x.to<float>(), w.to<float>(), b.to<float>(), o);

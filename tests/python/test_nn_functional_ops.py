@@ -12,6 +12,9 @@ CONV = [  # (input shape, weight shape, kwargs)
     ((3, 1, 8, 8), (16, 1, 3, 3), {"padding": 1}),
     ((2, 8, 5, 5), (8, 1, 3, 3), {"padding": 1, "groups": 8}),
     ((1, 2, 7, 7), (3, 2, 1, 1), {"stride": 3}),
+    # 8+ channels: blocked layouts, with reorders (backward-data included)
+    ((4, 16, 8, 8), (32, 16, 3, 3), {"padding": 1}),
+    ((2, 24, 11, 9), (20, 24, 3, 2), {"stride": 2, "padding": (1, 0), "dilation": (2, 1)}),
 ]
 
 

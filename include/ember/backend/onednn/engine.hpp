@@ -32,7 +32,7 @@ inline dnnl::stream& stream() {
 // Cached primitives run with scratchpad_mode::user and this thread's scratchpad: with oneDNN's
 // library-managed scratchpad, threads executing primitives at once share one buffer (wrong results
 // or crashes in concurrent matmuls and convolutions).
-/// A per-thread buffer (slot `which`: 0 scratchpad, 1 and 2 reordered operands) of at least
+/// A per-thread buffer (slot `which`: 0 scratchpad, 1 to 3 reordered operands) of at least
 /// nbytes, grown as needed and never shrunk.
 inline void* thread_buffer(int which, std::size_t nbytes) {
   struct Buffer {
@@ -40,7 +40,7 @@ inline void* thread_buffer(int which, std::size_t nbytes) {
     std::size_t n = 0;
     ~Buffer() { std::free(p); }
   };
-  thread_local Buffer buffers[3];
+  thread_local Buffer buffers[4];
   Buffer& b = buffers[which];
   const std::size_t need = (nbytes + 63) / 64 * 64;
   if (need > b.n) {
