@@ -336,3 +336,20 @@ def test_scheduler_errors():
     sched.step()
     with raises(ValueError, r"tried to step 3 times; total_steps is 2"):
         sched.step()
+
+
+@pytest.mark.parametrize("n", [10, 200_000])  # the loop on the calling thread, and on OpenMP threads
+def test_denormal_state_counts_as_zero_and_the_callers_mode_is_restored(n):
+    # Updates flush denormals (they would cost a microcode assist per operation): Adam's exp_avg_sq of
+    # gradients ~1e-20 underflows to 0 instead of to a denormal, which changes no parameter.
+    p = ember.ones(n, dtype=F32).requires_grad_()
+    opt = optim.Adam([p], lr=1e-3)
+    p.grad = ember.full((n,), 1e-20, dtype=F32)
+    opt.step()
+    v = opt.state_dict()["state"][0]["exp_avg_sq"].numpy()
+    assert np.all(v == 0)  # g * g = 1e-40 is a denormal: flushed
+    # The step is lr / 0.1 * m / (sqrt(v / 0.001) + eps) = 1e-2 * 1e-21 / 1e-8 either way: p stays 1.
+    np.testing.assert_array_equal(p.detach().numpy(), np.ones(n, np.float32))
+    # The caller's floating-point mode is untouched: denormals still come out of arithmetic here.
+    assert np.float32(1e-38) / np.float32(10) != 0
+    assert (ember.full((4,), 1e-38, dtype=F32) / 10).numpy()[0] != 0

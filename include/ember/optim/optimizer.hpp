@@ -1,7 +1,12 @@
 #pragma once
 // Optimizer<T>: the parameter list, its checks and zero_grad shared by SGD, Adam, AdamW and RMSprop.
 // The update rules themselves are free functions (sgd_step, adam_step, rmsprop_step) over one parameter.
+#if defined(__SSE__) || defined(_M_X64)
+#include <xmmintrin.h>
+#endif
+
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -20,15 +25,46 @@ namespace detail {
 /// Above this many elements an update loop runs on OpenMP threads.
 inline constexpr std::int64_t kParallelUpdate = 1 << 17;
 
-/// Calls f(i) for i in [0, n), on threads when n is large.
+/// While alive, this thread's floating-point unit treats denormal numbers as zero (x86's FTZ and DAZ
+/// bits, AArch64's FZ); the previous mode comes back on destruction. Optimizer state that decays into
+/// the denormal range (Adam's exp_avg_sq once the gradients get small) otherwise costs a microcode
+/// assist per operation: the digits MLP's Adam step went from 185 to 395 us after ~750 steps. Values
+/// below 1.2e-38 (float) then count as 0, far below anything an update can resolve.
+class FlushDenormals {
+ public:
+#if defined(__SSE__) || defined(_M_X64)
+  FlushDenormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | 0x8040u); }  // FTZ (bit 15) | DAZ (bit 6)
+  ~FlushDenormals() { _mm_setcsr(saved_); }
+ private:
+  unsigned saved_;
+#elif defined(__aarch64__)
+  FlushDenormals() {
+    asm volatile("mrs %0, fpcr" : "=r"(saved_));
+    asm volatile("msr fpcr, %0" : : "r"(saved_ | (std::uint64_t{1} << 24)));  // FZ
+  }
+  ~FlushDenormals() { asm volatile("msr fpcr, %0" : : "r"(saved_)); }
+ private:
+  std::uint64_t saved_;
+#endif
+ public:
+  FlushDenormals(const FlushDenormals&) = delete;
+  FlushDenormals& operator=(const FlushDenormals&) = delete;
+};
+
+/// Calls f(i) for i in [0, n), on threads when n is large, with denormals flushed (FlushDenormals).
 template <class F>
 void for_each_element(std::int64_t n, F f) {
   // A separate branch, not `omp parallel for if(...)`: that still opens a team when false.
   if (n >= kParallelUpdate) {
-#pragma omp parallel for
-    for (std::int64_t i = 0; i < n; ++i) f(i);
+#pragma omp parallel
+    {
+      const FlushDenormals flush;
+#pragma omp for
+      for (std::int64_t i = 0; i < n; ++i) f(i);
+    }
     return;
   }
+  const FlushDenormals flush;
   for (std::int64_t i = 0; i < n; ++i) f(i);
 }
 
