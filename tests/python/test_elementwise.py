@@ -75,6 +75,11 @@ def test_unary_gradients_vs_torch(name, n):
     xt = torch.from_numpy(x).requires_grad_()
     fn(xt).backward(torch.from_numpy(g))
     check(xe.grad, xt.grad.numpy(), rtol=1e-5, atol=1e-5)
+    if name == "relu":  # a NaN or inf gradient stops where the unit is off, as in PyTorch
+        bad = np.where(np.arange(n) % 2 == 0, np.nan, np.inf).astype(np.float32)
+        off = ember.from_numpy(-np.abs(x) - 1).requires_grad_()
+        ember.relu(off).backward(E(bad))
+        assert np.all(N(off.grad) == 0)
     if name == "gelu":
         xe.grad = None
         ember.gelu(xe, approximate="tanh").backward(E(g))

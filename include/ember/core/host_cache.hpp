@@ -4,13 +4,16 @@
 // A fresh multi-megabyte buffer comes from mmap, and its first write page-faults every 4 KiB page:
 // a 64 MiB elementwise result spent ~70 % of its time in the kernel zeroing pages, and a training
 // step re-faults the same activations every iteration. Freed blocks of at least kMinBlock bytes are
-// therefore cached (up to kCapacity bytes in all) and handed to the next request of about the same
-// size; smaller ones stay with malloc, whose own free lists already serve them.
+// therefore cached (up to kCapacity bytes in all, the least recently cached evicted first) and handed
+// to the next request of about the same size; smaller ones stay with malloc, whose own free lists
+// already serve them.
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <new>
+#include <vector>
 
 namespace ember::detail {
 
@@ -35,7 +38,7 @@ class HostBlockCache {
       // A cached block at most a quarter larger than asked for.
       if (auto it = free_.lower_bound(size); it != free_.end() && it->first <= size + size / 4) {
         *block_size = it->first;
-        void* p = it->second;
+        void* p = it->second.p;
         cached_ -= it->first;
         free_.erase(it);
         return p;
@@ -51,28 +54,39 @@ class HostBlockCache {
     return p;
   }
 
-  /// Takes back a block from allocate(): cached while the cache has room, freed otherwise.
+  /// Takes back a block from allocate(): cached, after freeing the least recently cached blocks when
+  /// the cache is full (so that sizes no longer asked for make room for current ones).
   void release(void* p, std::size_t block_size) {
+    std::vector<void*> evicted;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (cached_ + block_size <= kCapacity) {
-        free_.emplace(block_size, p);
+      if (block_size > kCapacity) {
+        evicted.push_back(p);
+      } else {
+        while (cached_ + block_size > kCapacity) {  // at most kCapacity / kMinBlock blocks to scan
+          auto oldest = free_.begin();
+          for (auto it = free_.begin(); it != free_.end(); ++it)
+            if (it->second.order < oldest->second.order) oldest = it;
+          cached_ -= oldest->first;
+          evicted.push_back(oldest->second.p);
+          free_.erase(oldest);
+        }
+        free_.emplace(block_size, Cached{p, next_order_++});
         cached_ += block_size;
-        return;
       }
     }
-    std::free(p);
+    for (void* q : evicted) std::free(q);
   }
 
   /// Frees every cached block.
   void clear() {
-    std::multimap<std::size_t, void*> blocks;
+    std::multimap<std::size_t, Cached> blocks;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       blocks.swap(free_);
       cached_ = 0;
     }
-    for (auto& [size, p] : blocks) std::free(p);
+    for (auto& [size, block] : blocks) std::free(block.p);
   }
 
   /// Bytes held in cached (unused) blocks.
@@ -84,8 +98,13 @@ class HostBlockCache {
  private:
   HostBlockCache() = default;
   mutable std::mutex mutex_;
-  std::multimap<std::size_t, void*> free_;  // block size -> block
+  struct Cached {
+    void* p;
+    std::uint64_t order;  // when it was cached
+  };
+  std::multimap<std::size_t, Cached> free_;  // block size -> block
   std::size_t cached_ = 0;
+  std::uint64_t next_order_ = 0;
 };
 
 }  // namespace ember::detail

@@ -71,13 +71,16 @@ struct BoolResult {
   template <class T> using result = bool;
 };
 struct NoOneDnn {
-  static constexpr bool kOneDnn = false;
+  static constexpr bool kOneDnn = false, kOneDnnBackward = false;
   static constexpr auto alg = dnnl::algorithm::undef;
   static constexpr float alpha = 0, beta = 0;
 };
-template <dnnl::algorithm A, int Alpha = 0, int Beta = 0>
+// Backward = false keeps a unary op's gradient on the loop: oneDNN computes the masked gradients of
+// relu and abs as g * 0 where PyTorch (and the loop) select 0, which turns a NaN or inf gradient
+// into NaN where the unit is off.
+template <dnnl::algorithm A, int Alpha = 0, int Beta = 0, bool Backward = true>
 struct OneDnn {
-  static constexpr bool kOneDnn = true;
+  static constexpr bool kOneDnn = true, kOneDnnBackward = Backward;
   static constexpr auto alg = A;
   static constexpr float alpha = Alpha, beta = Beta;
 };
@@ -104,7 +107,7 @@ struct NegOp : SameType, OneDnn<dnnl::algorithm::eltwise_linear, -1, 0>, NoBool 
   template <class T> static T f(T x) { return static_cast<T>(-x); }
   template <class T> static T df(T g, T) { return -g; }
 };
-struct AbsOp : SameType, OneDnn<dnnl::algorithm::eltwise_abs>, NoBool {
+struct AbsOp : SameType, OneDnn<dnnl::algorithm::eltwise_abs, 0, 0, false>, NoBool {
   static constexpr auto kCuda = cuda::UnaryOp::AbsOp;
   static constexpr const char* name = "abs";
   static constexpr const char* bool_hint = "";
@@ -115,7 +118,7 @@ struct AbsOp : SameType, OneDnn<dnnl::algorithm::eltwise_abs>, NoBool {
   }
   template <class T> static T df(T g, T x) { return x > 0 ? g : x < 0 ? -g : T(0); }
 };
-struct ReluOp : SameType, OneDnn<dnnl::algorithm::eltwise_relu>, NoBool {
+struct ReluOp : SameType, OneDnn<dnnl::algorithm::eltwise_relu, 0, 0, false>, NoBool {
   static constexpr auto kCuda = cuda::UnaryOp::ReluOp;
   static constexpr const char* name = "relu";
   static constexpr const char* bool_hint = "";
@@ -196,11 +199,12 @@ Tensor<typename Op::template result<T>> unary(const Tensor<T>& x, bool use_onedn
                                cuda::strided(vt));
           return dx;
         }
-        if constexpr (Op::kOneDnn && std::is_same_v<T, float>) {
-          constexpr auto alg = Op::kGradFromOutput ? onednn::use_dst_for_bwd(Op::alg) : Op::alg;
-          static_assert(alg != dnnl::algorithm::undef, "a gradient from the output needs oneDNN's use_dst variant");
+        if constexpr (Op::kOneDnnBackward && std::is_same_v<T, float>) {
+          static_assert(!Op::kGradFromOutput || onednn::use_dst_for_bwd(Op::alg) != dnnl::algorithm::undef,
+                        "a gradient from the output needs oneDNN's use_dst_for_bwd variant");
           if (g.numel() >= onednn::kMinElements && g.is_contiguous() && vt.is_contiguous() && vt.shape() == g.shape()) {
-            onednn::eltwise_backward(alg, Op::alpha, Op::beta, g.data(), vt.data(), dx.data(), g.numel());
+            onednn::eltwise_backward(Op::alg, Op::kGradFromOutput, Op::alpha, Op::beta, g.data(), vt.data(), dx.data(),
+                                     g.numel());
             return dx;
           }
         }

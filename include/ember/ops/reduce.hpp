@@ -270,10 +270,10 @@ Tensor<sum_t<T>> sum(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool
   const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "sum");
   if constexpr (!FloatElement<T>) x.check_cpu("sum");
   Tensor<sum_t<T>> y = [&] {
-    if constexpr (FloatElement<T>)
+    if constexpr (FloatElement<T>) {
       if (x.device().is_cuda()) return detail::cuda_reduce(x, p, cuda::ReduceOp::Sum, "sum");
-    if constexpr (FloatElement<T>)
       if (auto r = detail::contiguous_sum(x, p, 1.0); r.defined()) return r;
+    }
     using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
     return detail::reduce_with(x, p, detail::SumOp<T, A, sum_t<T>>{});
   }();
