@@ -93,6 +93,40 @@ def test_non_contiguous_operands(dtype, size):
     check(a @ et(cols).select(1, 2), a_t.T @ cols[:, 2], dtype)
 
 
+@pytest.mark.parametrize("layout_a", ["plain", "transposed", "sliced"])
+@pytest.mark.parametrize("layout_b", ["plain", "transposed", "sliced"])
+def test_large_products_in_every_layout(layout_a, layout_b):
+    # 260 * 300 * 270 multiply-adds: large enough for oneDNN's sgemm (x86-64), fed views without copies.
+    m, k, n = 260, 300, 270
+
+    def operand(rows, cols, layout, seed):
+        x = rand_np((rows, cols), "float64", seed)
+        if layout == "plain":
+            return et(x.astype(np.float32)), x
+        if layout == "transposed":
+            return et(x.T.astype(np.float32)).T, x
+        wide = np.zeros((rows, cols + 13), np.float32)  # leading dim larger than the row
+        wide[:, 5 : cols + 5] = x
+        return et(wide).narrow(1, 5, cols), x
+
+    (ea, a), (eb, b) = operand(m, k, layout_a, 26), operand(k, n, layout_b, 27)
+    got = ea @ eb
+    np.testing.assert_allclose(got.numpy(), a @ b, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(ember.matmul(ea.unsqueeze(0), eb).numpy()[0], a @ b, rtol=1e-4, atol=1e-3)
+    # The backward takes transposed views of g, a and b.
+    la, lb = ea.detach().requires_grad_(), eb.detach().requires_grad_()
+    w = rand_np((m, n), "float64", 28)
+    (la @ lb * et(w.astype(np.float32))).sum().backward()
+    np.testing.assert_allclose(la.grad.numpy(), w @ b.T, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(lb.grad.numpy(), a.T @ w, rtol=1e-4, atol=1e-3)
+
+
+def test_large_vector_products():
+    v, mat = rand_np((4100,), "float32", 29), rand_np((4100, 4100), "float32", 30)  # 4100^2 multiply-adds: sgemm
+    np.testing.assert_allclose((et(v) @ et(mat)).numpy(), v.astype(np.float64) @ mat, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose((et(mat).T @ et(v)).numpy(), mat.T.astype(np.float64) @ v, rtol=1e-4, atol=1e-3)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_batched_non_contiguous_and_expanded(dtype):
     a = rand_np((40, 4, 50), dtype, 7)  # permuted to (4, 40, 50): batch dim not outermost in memory

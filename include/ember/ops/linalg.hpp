@@ -1,7 +1,9 @@
 #pragma once
 // Linear algebra: matmul (NumPy semantics, batched with broadcasting), mm, bmm, dot, outer.
-// float32 products above a small size run on oneDNN's matmul primitive; float64, integers and small
-// products on Eigen, which is also the reference the oneDNN path is tested against.
+// float32 products above a small size run on oneDNN's matmul primitive, large unbatched ones on its
+// sgemm; float64, integers and small products on Eigen, which is also the reference the oneDNN path is tested against.
+#include <optional>
+
 #include "ember/autograd/node.hpp"
 #include "ember/backend/cuda/linalg.hpp"
 #include "ember/backend/eigen/linalg.hpp"
@@ -28,6 +30,17 @@ inline void canonical_unit_strides(const Shape& shape, Shape& strides) {
   }
 }
 
+/// The BLAS view of a (rows, cols) matrix with these strides: row-major or transposed with a leading
+/// dim, or nothing when its strides are neither.
+inline std::optional<onednn::GemmLayout> plain_layout(std::int64_t rows, std::int64_t cols, std::int64_t row_stride,
+                                                      std::int64_t col_stride) {
+  if ((col_stride == 1 || cols == 1) && (rows == 1 || row_stride >= std::max<std::int64_t>(cols, 1)))
+    return onednn::GemmLayout{false, rows == 1 ? std::max<std::int64_t>(cols, 1) : row_stride};
+  if ((row_stride == 1 || rows == 1) && (cols == 1 || col_stride >= std::max<std::int64_t>(rows, 1)))
+    return onednn::GemmLayout{true, cols == 1 ? std::max<std::int64_t>(rows, 1) : col_stride};
+  return std::nullopt;
+}
+
 /// The cuBLAS view of operand t, given as `shape`/`strides` of rank r whose batch dims (extent 1 where
 /// broadcast) expand to `batch`: a strided batch of plain (row-major or transposed) matrices, after a
 /// contiguous copy into `keep` when the strides do not allow one.
@@ -41,12 +54,9 @@ cuda::GemmOperand cuda_gemm_operand(const Tensor<T>& t, const Shape& shape, cons
   full.push_back(cols);
   for (std::size_t d = 0; d < r; ++d) st[d] = shape[d] == 1 && d + 2 < r ? 0 : strides[d];
   auto plain = [&](const Shape& s, cuda::GemmOperand& g) {
-    if ((s[r - 1] == 1 || cols == 1) && (rows == 1 || s[r - 2] >= std::max<std::int64_t>(cols, 1)))
-      g.transposed = false, g.ld = rows == 1 ? std::max<std::int64_t>(cols, 1) : s[r - 2];
-    else if ((s[r - 2] == 1 || rows == 1) && (cols == 1 || s[r - 1] >= std::max<std::int64_t>(rows, 1)))
-      g.transposed = true, g.ld = cols == 1 ? std::max<std::int64_t>(rows, 1) : s[r - 1];
-    else
-      return false;
+    const std::optional<onednn::GemmLayout> layout = plain_layout(rows, cols, s[r - 2], s[r - 1]);
+    if (!layout) return false;
+    g.transposed = layout->transposed, g.ld = layout->ld;
     // The batch dims must step by one stride: dim d's stride = dim d+1's stride * extent.
     g.batch_stride = 0;
     std::int64_t expected = -1;
@@ -155,6 +165,14 @@ Tensor<T> matmul_forward(const Tensor<T>& a, const Tensor<T>& b, const char* op)
     canonical_unit_strides(b_sh, b_str);
 
     if constexpr (std::is_same_v<T, float>) {
+      if (numel_of(osh) == m * n && m * n * k >= onednn::kMinSgemmWork) {
+        const auto la = plain_layout(m, k, a_str[r - 2], a_str[r - 1]);
+        const auto lb = plain_layout(k, n, b_str[r - 2], b_str[r - 1]);
+        if (la && lb) {
+          onednn::sgemm(pa, *la, pb, *lb, out.data(), m, n, k);
+          return out;
+        }
+      }
       if (for_onednn && onednn::matmul_supported(r)) {
         if (onednn::matmul(pa, a_sh, a_str, pb, b_sh, b_str, out.data(), osh, false)) return out;
         // oneDNN has only its reference loop for these strides: give it row-major copies.
