@@ -19,7 +19,9 @@ def num(v) -> str:
 
 
 def target_text(row: dict) -> str:
-    return ", ".join(f"{t['ratio']:.2f} vs {t['vs']}: {'met' if t['met'] else 'missed'}" for t in row["targets"])
+    """'0.30 vs torch: met', or a target's own wording ('>= 80% of triad: missed')."""
+    return ", ".join(f"{t.get('text') or format(t['ratio'], '.2f') + ' vs ' + t['vs']}: {'met' if t['met'] else 'missed'}"
+                     for t in row["targets"])
 
 
 def ratio_text(row: dict) -> str:

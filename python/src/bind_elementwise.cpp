@@ -94,6 +94,17 @@ py::object inplace_py(py::handle self, py::handle other, bool op_mode) {
   return py::reinterpret_borrow<py::object>(self);
 }
 
+// CPython slot functions for the operators: binary_py/inplace_py without the method lookup and
+// pybind11's dispatcher, which cost about a quarter of `a + b` on small tensors.
+template <class F>
+PyObject* binary_slot(PyObject* a, PyObject* b) {
+  return slot_result([&] { return binary_py<F>(a, b, true); });
+}
+template <class F>
+PyObject* inplace_slot(PyObject* self, PyObject* other) {
+  return slot_result([&] { return inplace_py<F>(self, other, true); });
+}
+
 #define EMBER_PY_OP(Name, str, fn)                                                      \
   struct Name {                                                                         \
     static constexpr const char* name = str;                                            \
@@ -282,6 +293,34 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   EMBER_PY_ROPERATOR("__rxor__", BitwiseF<LogicalXorF>)
 #undef EMBER_PY_OPERATOR
 #undef EMBER_PY_ROPERATOR
+  // The same operators as type slots (see binary_slot). A Python subclass (nn.Parameter) does not inherit
+  // these: CPython gives it slots that look up the methods above, with the same results.
+  PyNumberMethods& num = tensor_number_slots(cls);
+  num.nb_add = binary_slot<AddF>;
+  num.nb_subtract = binary_slot<SubF>;
+  num.nb_multiply = binary_slot<MulF>;
+  num.nb_true_divide = binary_slot<DivF>;
+  num.nb_and = binary_slot<BitwiseF<LogicalAndF>>;
+  num.nb_or = binary_slot<BitwiseF<LogicalOrF>>;
+  num.nb_xor = binary_slot<BitwiseF<LogicalXorF>>;
+  num.nb_power = [](PyObject* a, PyObject* b, PyObject* mod) -> PyObject* {
+    if (mod != Py_None) return not_implemented().release().ptr();  // pow(a, b, mod): TypeError from Python
+    return binary_slot<PowF>(a, b);
+  };
+  num.nb_inplace_add = inplace_slot<AddIF>;
+  num.nb_inplace_subtract = inplace_slot<SubIF>;
+  num.nb_inplace_multiply = inplace_slot<MulIF>;
+  num.nb_inplace_true_divide = inplace_slot<DivIF>;
+  reinterpret_cast<PyTypeObject*>(cls.ptr())->tp_richcompare = [](PyObject* a, PyObject* b, int op) -> PyObject* {
+    switch (op) {
+      case Py_EQ: return binary_slot<EqF>(a, b);
+      case Py_NE: return binary_slot<NeF>(a, b);
+      case Py_LT: return binary_slot<LtF>(a, b);
+      case Py_LE: return binary_slot<LeF>(a, b);
+      case Py_GT: return binary_slot<GtF>(a, b);
+      default: return binary_slot<GeF>(a, b);
+    }
+  };
   // __eq__ returns a tensor, so hash by identity as torch does (pybind11 would set __hash__ = None).
   cls.attr("__hash__") = py::module_::import("builtins").attr("object").attr("__hash__");
 

@@ -19,6 +19,14 @@ AnyTensor call_binary(const AnyTensor& a, const AnyTensor& b, F&& f) {
 
 constexpr auto kMatmul = [](const auto& x, const auto& y) { return matmul(x, y); };
 
+// a @ b as an operator: NotImplemented unless both are tensors, so that Python tries the other operand.
+py::object matmul_operator(py::handle a, py::handle b) {
+  const AnyTensor* pa = tensor_ptr(a);
+  const AnyTensor* pb = tensor_ptr(b);
+  if (!pa || !pb) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+  return py::cast(call_binary(*pa, *pb, kMatmul));
+}
+
 }  // namespace
 
 void bind_linalg(py::module_& m, TensorClass& cls) {
@@ -53,19 +61,12 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
         "For benchmarks only: a @ b by oneDNN's dnnl_sgemm on contiguous 2-D float32 tensors, with no "
         "checks beyond shapes, no caching and no broadcasting: the peak ember's matmul is measured against.");
 
-  // Non-tensor operands give NotImplemented, so that Python tries the other operand's method.
   cls.def("matmul", [](const AnyTensor& a, const AnyTensor& b) { return call_binary(a, b, kMatmul); },
           py::arg("other"), "Matrix product with NumPy's rules (see ember.matmul).")
-      .def("__matmul__", [](const AnyTensor& a, py::handle b) -> py::object {
-        const AnyTensor* pb = tensor_ptr(b);
-        if (!pb) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-        return py::cast(call_binary(a, *pb, kMatmul));
-      }, py::is_operator(), "self @ other (see ember.matmul).")
-      .def("__rmatmul__", [](const AnyTensor& a, py::handle b) -> py::object {
-        const AnyTensor* pb = tensor_ptr(b);
-        if (!pb) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-        return py::cast(call_binary(*pb, a, kMatmul));
-      }, py::is_operator(), "other @ self (see ember.matmul).")
+      .def("__matmul__", [](py::handle a, py::handle b) { return matmul_operator(a, b); }, py::is_operator(),
+           "self @ other (see ember.matmul).")
+      .def("__rmatmul__", [](py::handle a, py::handle b) { return matmul_operator(b, a); }, py::is_operator(),
+           "other @ self (see ember.matmul).")
       .def("mm", [](const AnyTensor& a, const AnyTensor& b) {
         return call_binary(a, b, [](const auto& x, const auto& y) { return mm(x, y); });
       }, py::arg("mat2"), "Product of two 2-D tensors.")
@@ -78,6 +79,10 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
       .def("outer", [](const AnyTensor& a, const AnyTensor& b) {
         return call_binary(a, b, [](const auto& x, const auto& y) { return outer(x, y); });
       }, py::arg("vec2"), "Outer product of two 1-D tensors.");
+  // `a @ b` as a type slot too, past the method lookup and pybind11's dispatcher (see bind_elementwise.cpp).
+  tensor_number_slots(cls).nb_matrix_multiply = [](PyObject* a, PyObject* b) {
+    return slot_result([&] { return matmul_operator(a, b); });
+  };
 }
 
 }  // namespace ember::python

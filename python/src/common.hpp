@@ -34,6 +34,26 @@ inline const AnyTensor* tensor_ptr(py::handle h) {
   return vh.inst ? static_cast<const AnyTensor*>(vh.value_ptr()) : nullptr;
 }
 
+/// The result of f() (a py::object) as a CPython slot returns it: a new reference, or nullptr with the
+/// Python error set, C++ exceptions translated by the registered translators as in a bound function.
+template <class F>
+PyObject* slot_result(F&& f) noexcept {
+  try {
+    return f().release().ptr();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (...) {
+    py::detail::try_translate_exceptions();
+  }
+  return nullptr;
+}
+
+/// The number-protocol slots of the Python Tensor type (nb_add, nb_matrix_multiply...), for operators
+/// that bypass Python's method lookup and pybind11's dispatcher (see bind_elementwise.cpp).
+inline PyNumberMethods& tensor_number_slots(TensorClass& cls) {
+  return *reinterpret_cast<PyTypeObject*>(cls.ptr())->tp_as_number;
+}
+
 /// Python's ember.float32 ... objects are DType values.
 DType dtype_from_py(py::handle h);
 /// Device from an ember.device, a string ("cpu", "cuda:0") or None (the CPU).
@@ -110,33 +130,59 @@ void bind_cuda(py::module_& m);
 namespace pybind11::detail {
 
 /// Arguments and results of type AnyTensor go through ember::python::tensor_ptr and the cached
-/// type record instead of pybind11's per-call type lookups; everything else is pybind11's.
+/// type record instead of pybind11's per-call type lookups; everything else is pybind11's. (Built on
+/// type_caster_generic rather than type_caster_base, whose constructor looks the record up by the
+/// type's name for every argument of every call.)
 template <>
-class type_caster<ember::AnyTensor> : public type_caster_base<ember::AnyTensor> {
+class type_caster<ember::AnyTensor> : public type_caster_generic {
   using Base = type_caster_base<ember::AnyTensor>;
 
  public:
+  static constexpr auto name = Base::name;
+
+  type_caster() : type_caster_generic(ember::python::tensor_type_info()) {}
+
   bool load(handle src, bool convert) {
     if (const auto* p = ember::python::tensor_ptr(src)) {
       value = const_cast<ember::AnyTensor*>(p);
       return true;
     }
-    return Base::load(src, convert);
+    return typeinfo != nullptr && type_caster_generic::load(src, convert);
   }
 
-  using Base::cast;
+  static handle cast(const ember::AnyTensor& src, return_value_policy policy, handle parent) {
+    return Base::cast(src, policy, parent);
+  }
+  static handle cast(const ember::AnyTensor* src, return_value_policy policy, handle parent) {
+    return Base::cast(src, policy, parent);
+  }
   // A result (an rvalue: every op's output) becomes a new Python object owning a moved AnyTensor.
-  // This is pybind11's own move-policy path minus its search for an existing Python object at the
-  // source address, which cannot succeed for a fresh heap AnyTensor and costs a hash lookup.
+  // This is pybind11's own move-policy path (class_::init_instance) minus its search for an existing
+  // Python object at the source address, which cannot succeed for a fresh heap AnyTensor, and minus
+  // its lookups of the type record, which is cached here.
   static handle cast(ember::AnyTensor&& src, return_value_policy, handle parent) {
+    using Holder = std::unique_ptr<ember::AnyTensor>;
+    static_assert(std::is_same_v<ember::python::TensorClass::holder_type, Holder>);
     const type_info* info = ember::python::tensor_type_info();
     if (!info) return Base::cast(std::move(src), return_value_policy::move, parent);  // not bound yet: pybind11's error
     auto inst = reinterpret_steal<object>(make_new_instance(info->type));
     auto* wrapper = reinterpret_cast<instance*>(inst.ptr());
-    values_and_holders(wrapper).begin()->value_ptr() = new ember::AnyTensor(std::move(src));
-    wrapper->owned = true;
-    info->init_instance(wrapper, nullptr);  // constructs the holder and registers the instance
+    value_and_holder v_h(wrapper, info, 0, 0);  // ember.Tensor has one C++ base: the simple layout
+    v_h.value_ptr() = new ember::AnyTensor(std::move(src));
+    wrapper->owned = true;  // from here on, the instance's dealloc frees the value
+    register_instance(wrapper, v_h.value_ptr(), info);
+    v_h.set_instance_registered();
+    new (std::addressof(v_h.holder<Holder>())) Holder(v_h.value_ptr<ember::AnyTensor>());
+    v_h.set_holder_constructed();
     return inst.release();
+  }
+
+  template <typename T>
+  using cast_op_type = detail::cast_op_type<T>;
+  operator ember::AnyTensor*() { return static_cast<ember::AnyTensor*>(value); }  // NOLINT: pybind11's interface
+  operator ember::AnyTensor&() {  // NOLINT: pybind11's interface
+    if (!value) throw reference_cast_error();
+    return *static_cast<ember::AnyTensor*>(value);
   }
 };
 

@@ -66,3 +66,16 @@ def test_ratio_and_targets_use_the_best_peer(bench_all):
     row = bench_all.norm_row("ops", raw, "us/call", targets=[{"ratio": 0.5, "vs": "torch"}])
     assert (row["best_peer"], row["ratio"]) == ("numpy", 0.5)
     assert row["targets"] == [{"ratio": 0.5, "vs": "torch", "met": True}]
+
+
+def test_targets_that_are_not_ratios_and_their_text(bench_all):
+    import bench_report
+
+    raw = {"workload": "matmul", "ember": 10.0, "torch": 10.4, "ember_pct_of_sgemm": 84.0, "flops": 2e9}
+    (row,) = bench_all.rows_ops({"rows": [raw]})
+    assert [t["met"] for t in row["targets"]] == [True, False]  # 1.04x torch's GFLOP/s, 84 % of sgemm
+    assert bench_report.target_text(row) == "GFLOP/s >= 0.95x torch: met, >= 85% of sgemm: missed"
+    compile_row = bench_all.rows_footprint({"rows": [{"workload": "compile", "ember": 9.5}], "compile": {}})[0]
+    assert bench_report.target_text(compile_row) == "<= 10 s: met"
+    skipped = bench_all.rows_footprint({"rows": [{"workload": "compile", "skipped": "no g++"}], "compile": {}})[0]
+    assert skipped["targets"] == []

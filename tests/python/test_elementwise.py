@@ -222,6 +222,54 @@ def test_comparison_operators_and_hash():
     assert hash(ea) == hash(ea) and len({ea, eb}) == 2
 
 
+def test_operator_slots_errors_subclasses_and_in_place():
+    # The operators are type slots of ember.Tensor (past pybind11's dispatcher): same errors, same
+    # NotImplemented protocol, and Python subclasses still reach their own overrides.
+    a, b = rand((2, 3)), rand((2, 3), lo=0.5, hi=2)
+    ea, eb = E(a), E(b)
+    with pytest.raises(ValueError, match=r"^\[add\] .*\(2, 3\).*\(4,\)"):
+        ea + ember.zeros(4)
+    with pytest.raises(TypeError, match="unsupported operand"):
+        ea + "x"
+    with pytest.raises(TypeError, match="unsupported operand"):
+        ea @ 2
+    with pytest.raises(TypeError):
+        pow(ea, 2, 3)
+    check(np.float32(2) * ea, np.float32(2) * a)
+    check(np.float64(1) - ea, 1 - a)
+    check(ea.T @ eb, a.T @ b, rtol=1e-5)
+
+    p = ember.nn.Parameter(E(a))
+    check(p + eb, a + b)
+    check(eb * p, b * a)
+    check(p @ eb.T, a @ b.T, rtol=1e-5)
+    assert (p == p).all().item()
+
+    class Logged(ember.nn.Parameter):
+        def __add__(self, other):
+            return "Logged.__add__"
+
+        def __rmul__(self, other):
+            return "Logged.__rmul__"
+
+    lg = Logged(E(a))
+    assert lg + eb == "Logged.__add__"
+    assert eb * lg == "Logged.__rmul__"  # a subclass's reflected method goes first
+    check(lg - eb, a - b)
+
+    before = ea
+    ea += eb
+    assert ea is before
+    check(ea, a + b)
+    ea *= 2
+    check(ea, (a + b) * 2)
+    i = E(np.array([1, 2, 3], np.int64))
+    with pytest.raises(TypeError, match=r"\[div_\]"):
+        i /= 2
+    i += 1
+    check(i, np.array([2, 3, 4], np.int64))
+
+
 @pytest.mark.parametrize("dtype", ALL)
 def test_logical(dtype):
     a, b = rand((2, 3), dtype), rand((3,), dtype)

@@ -13,43 +13,29 @@ namespace ember::autograd {
 
 namespace detail {
 
-/// buf += g, out of place (buf may alias a gradient another node still holds).
-inline void add_into(AnyTensor& buf, const AnyTensor& g) {
-  if (!buf.defined()) {
-    buf = g;
-    return;
-  }
-  EMBER_CHECK_TYPE(buf.dtype() == g.dtype(), "backward", "gradients of dtypes ", dtype_name(buf.dtype()), " and ",
-                   dtype_name(g.dtype()), " meet at one node");
-  buf = buf.visit([&](const auto& b) -> AnyTensor {
-    using T = typename std::decay_t<decltype(b)>::value_type;
-    return AnyTensor(ember::add(b, g.get<T>()));
-  });
+template <Element T>
+void add_grad(AnyTensor& buf, const AnyTensor& g) {
+  const Tensor<T>& t = g.get<T>("backward");
+  // Out of place: buf may alias a gradient another node still holds.
+  buf = buf.defined() ? AnyTensor(ember::add(buf.get<T>("backward"), t)) : g;
 }
 
-/// Adds g into a tensor's .grad: the first gradient is taken over when nothing else refers to it,
-/// else copied (it may be a broadcast view, or shared with other nodes); later ones are added in
-/// place, as PyTorch does.
-inline void accumulate_grad(Meta& m, const AnyTensor& g) {
-  g.visit([&](const auto& t) {
-    using T = typename std::decay_t<decltype(t)>::value_type;
-    if (!m.grad.defined() || m.grad.dtype() != g.dtype()) {
-      m.grad = t.is_contiguous() && t.is_unique() ? g : AnyTensor(t.clone());
-    } else {
-      const Tensor<T>& cur = m.grad.get<T>();
-      EMBER_CHECK(cur.shape() == t.shape(), "backward", "gradient of shape ", t.shape(),
-                  " does not match the shape ", cur.shape(), " of the accumulated grad");
-      cur.add_(t);
-    }
-  });
+/// The first gradient is taken over when nothing else refers to it, else copied (it may be a broadcast
+/// view, or shared with other nodes); later ones are added in place, as PyTorch does.
+template <Element T>
+void accumulate_grad(Meta& m, const AnyTensor& g) {
+  const Tensor<T>& t = g.get<T>("backward");
+  if (!m.grad.defined() || m.grad.dtype() != g.dtype()) {
+    m.grad = t.is_contiguous() && t.is_unique() ? g : AnyTensor(t.clone());
+  } else {
+    const Tensor<T>& cur = m.grad.get<T>();
+    EMBER_CHECK(cur.shape() == t.shape(), "backward", "gradient of shape ", t.shape(),
+                " does not match the shape ", cur.shape(), " of the accumulated grad");
+    cur.add_(t);
+  }
 }
 
 }  // namespace detail
-
-inline Grads AccumulateGrad::apply(const AnyTensor& grad) {
-  if (auto m = leaf.lock()) detail::accumulate_grad(*m, grad);
-  return {};
-}
 
 /// Where a backward pass starts: a node and the gradient of its output.
 struct Root {
@@ -99,7 +85,7 @@ inline std::vector<AnyTensor> run_backward(std::span<const Root> roots, bool ret
     }
   } clear{order};
 
-  for (const auto& r : roots) detail::add_into(r.node->grad, r.grad);
+  for (const auto& r : roots) r.node->add_grad(r.grad);
   std::vector<AnyTensor> captured(capture.size());
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node* n = *it;
@@ -113,10 +99,10 @@ inline std::vector<AnyTensor> run_backward(std::span<const Root> roots, bool ret
       continue;
     }
     if (accumulate)
-      if (auto m = n->retained.lock()) detail::accumulate_grad(*m, g);
+      if (auto m = n->retained.lock()) n->accumulate(*m, g);
     Grads grads = n->apply(g);
     for (std::size_t i = 0; i < n->next.size() && i < grads.size(); ++i)
-      if (n->next[i] && grads[i].defined()) detail::add_into(n->next[i]->grad, grads[i]);
+      if (n->next[i] && grads[i].defined()) n->next[i]->add_grad(grads[i]);
   }
   if (!retain_graph)
     for (Node* n : order)

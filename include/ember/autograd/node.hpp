@@ -30,6 +30,16 @@ struct Meta {
   AnyTensor grad;                    // accumulated gradient (undefined until a backward reaches it)
 };
 
+namespace detail {
+/// buf += g, for a node whose output (so gradient) has dtype T. Defined in engine.hpp, like the other
+/// gradient arithmetic: nodes are typed, so a program compiles it only for the dtypes it differentiates.
+template <Element T>
+void add_grad(AnyTensor& buf, const AnyTensor& g);
+/// Adds g into m.grad, the .grad of a tensor of dtype T (engine.hpp).
+template <Element T>
+void accumulate_grad(Meta& m, const AnyTensor& g);
+}  // namespace detail
+
 /// One recorded op: its backward rule maps the gradient of its output to gradients of its inputs.
 struct Node {
   explicit Node(const char* op) : name(op) {}
@@ -41,6 +51,10 @@ struct Node {
   virtual Grads apply(const AnyTensor& grad) = 0;
   /// Drops what the backward rule saved (after a backward without retain_graph).
   virtual void release() { released = true; }
+  /// grad += g (a gradient of this node's output) during a backward pass.
+  virtual void add_grad(const AnyTensor& g) = 0;
+  /// Adds g (this node's output gradient) into the .grad that m holds (retain_grad(), leaves).
+  virtual void accumulate(Meta& m, const AnyTensor& g) const = 0;
 
   const char* name;                  // the op, e.g. "mul"
   std::vector<NodePtr> next;         // per input: the node its gradient goes to (null: needs none)
@@ -67,16 +81,24 @@ struct FnNode final : Node {
     fn.reset();
     released = true;
   }
+  void add_grad(const AnyTensor& g) override { detail::add_grad<R>(grad, g); }
+  void accumulate(Meta& m, const AnyTensor& g) const override { detail::accumulate_grad<R>(m, g); }
 
   std::optional<F> fn;
 };
 
-/// A leaf's node: adds the incoming gradient into the leaf's .grad (see engine.hpp).
+/// A leaf's node (for a leaf of dtype T): adds the incoming gradient into the leaf's .grad.
+template <Element T>
 struct AccumulateGrad final : Node {
   explicit AccumulateGrad(std::weak_ptr<Meta> m) : Node("AccumulateGrad"), leaf(std::move(m)) {
     is_accumulator = true;
   }
-  Grads apply(const AnyTensor& grad) override;
+  Grads apply(const AnyTensor& g) override {
+    if (auto m = leaf.lock()) detail::accumulate_grad<T>(*m, g);
+    return {};
+  }
+  void add_grad(const AnyTensor& g) override { detail::add_grad<T>(grad, g); }
+  void accumulate(Meta& m, const AnyTensor& g) const override { detail::accumulate_grad<T>(m, g); }
   std::weak_ptr<Meta> leaf;
 };
 
@@ -88,7 +110,7 @@ NodePtr edge_of(const Tensor<T>& x) {
   const auto& m = x.autograd_meta();
   if (m->grad_fn) return m->grad_fn;
   if (auto a = m->accumulator.lock()) return a;
-  auto a = std::make_shared<AccumulateGrad>(m);
+  auto a = std::make_shared<AccumulateGrad<T>>(m);
   m->accumulator = a;
   return a;
 }

@@ -35,10 +35,11 @@ inline std::optional<::ember::detail::onednn::PostOp> activation_post_op(const N
 
 /// Convolution weight and bias with an eval batch_norm folded in, computed in float64:
 /// scale = gamma / sqrt(var + eps), w' = w * scale (per output channel), b' = (b - mean) * scale + beta.
-inline std::pair<Tensor<float>, Tensor<float>> fold_batch_norm(const Tensor<float>& w, const OptionalTensor<float>& b,
-                                                               const Tensor<float>& mean, const Tensor<float>& var,
-                                                               const OptionalTensor<float>& gamma,
-                                                               const OptionalTensor<float>& beta, double eps) {
+template <class = void>  // see kernel_factories
+std::pair<Tensor<float>, Tensor<float>> fold_batch_norm(const Tensor<float>& w, const OptionalTensor<float>& b,
+                                                        const Tensor<float>& mean, const Tensor<float>& var,
+                                                        const OptionalTensor<float>& gamma,
+                                                        const OptionalTensor<float>& beta, double eps) {
   const std::int64_t o = w.size(0);
   Tensor<double> scale = rsqrt(var.to<double>() + eps);
   if (gamma) scale = scale * gamma->to<double>();
@@ -51,8 +52,9 @@ inline std::pair<Tensor<float>, Tensor<float>> fold_batch_norm(const Tensor<floa
 
 /// act(conv(x, w) + b) as one oneDNN primitive writing into the workspace; `activation` (the
 /// unfused kernel, may be empty) serves the empty-tensor case that oneDNN rejects.
-inline Kernel fused_conv_kernel(Tensor<float> w, OptionalTensor<float> b, Conv2dOptions o,
-                                ::ember::detail::onednn::PostOp post, Kernel activation) {
+template <class = void>  // see kernel_factories
+Kernel fused_conv_kernel(Tensor<float> w, OptionalTensor<float> b, Conv2dOptions o,
+                         ::ember::detail::onednn::PostOp post, Kernel activation) {
   auto packed = std::make_shared<::ember::detail::onednn::PackedWeights>(w.data());  // w lives in this kernel
   return [w, b, o, post, activation, packed](std::span<const AnyTensor> in, RunContext& ctx) -> AnyTensor {
     const Tensor<float> x = in[0].get<float>("conv2d").contiguous();
@@ -68,8 +70,9 @@ inline Kernel fused_conv_kernel(Tensor<float> w, OptionalTensor<float> b, Conv2d
 }
 
 /// act(x @ w^T + b) for x (*, in) as one oneDNN matmul writing into the workspace.
-inline Kernel fused_linear_kernel(Tensor<float> w, OptionalTensor<float> b, ::ember::detail::onednn::PostOp post,
-                                  Kernel activation) {
+template <class = void>  // see kernel_factories
+Kernel fused_linear_kernel(Tensor<float> w, OptionalTensor<float> b, ::ember::detail::onednn::PostOp post,
+                           Kernel activation) {
   auto packed = std::make_shared<::ember::detail::onednn::PackedWeights>(w.data());  // w lives in this kernel
   return [w, b, post, activation, packed](std::span<const AnyTensor> in, RunContext& ctx) -> AnyTensor {
     const Tensor<float> x = in[0].get<float>("linear").contiguous();
@@ -93,8 +96,9 @@ inline Kernel fused_linear_kernel(Tensor<float> w, OptionalTensor<float> b, ::em
 /// The steps of graph g over the file's tensors: every node as its own kernel (fuse false: the
 /// reference the dry run checks the file with), or with the chains above fused. A node whose op or
 /// attributes are bad raises FormatError "[deploy.load] <path>: node i (op in 'scope'): ...".
-inline std::vector<StepSpec> plan(const Graph& g, const std::map<std::string, AnyTensor>& constants, bool fuse,
-                                  const std::string& path) {
+template <class = void>  // see kernel_factories
+std::vector<StepSpec> plan(const Graph& g, const std::map<std::string, AnyTensor>& constants, bool fuse,
+                           const std::string& path) {
   std::map<std::string, std::vector<std::size_t>> uses;  // value -> reading nodes, once per input position
   for (std::size_t i = 0; i < g.nodes.size(); ++i)
     for (const auto& in : g.nodes[i].inputs)

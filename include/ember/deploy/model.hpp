@@ -17,6 +17,11 @@
 
 namespace ember::deploy {
 
+class Model;
+/// Loads a .ember file (defined below). A template of a parameter nobody sets: see detail::kernel_factories.
+template <class = void>
+Model load(const std::string& path);
+
 /// A deployed model: immutable after load, cheap to copy (copies share the compiled graph).
 class Model {
  public:
@@ -57,6 +62,7 @@ class Model {
   }
 
  private:
+  template <class>
   friend Model load(const std::string& path);
 
   /// Checks inputs against the declared specs and returns the batch size.
@@ -104,7 +110,8 @@ class Model {
 /// Loads a .ember file. A truncated or corrupt file, malformed metadata or graph, a newer format
 /// version, an unknown op, a dangling name, a stored tensor that differs from its declaration, or
 /// weights that do not fit the architecture raise io::FormatError naming the file (and the node).
-inline Model load(const std::string& path) {
+template <class>
+Model load(const std::string& path) {
   io::SafeTensors file = io::load_safetensors(path);
   auto graph = std::make_shared<const Graph>(parse_graph(file.metadata, path));
   const Graph& g = *graph;  // outlives the move of `graph` into the model below

@@ -147,7 +147,8 @@ using KernelFactory = Kernel (*)(const Node&);
    }}
 
 /// The activation kernels that fusion can put into a primitive's post-op, also used unfused.
-inline Kernel leaky_relu_kernel(double slope) {
+template <class = void>  // see kernel_factories
+Kernel leaky_relu_kernel(double slope) {
   return [slope](std::span<const AnyTensor> in, RunContext&) {
     return on_float(in[0], "leaky_relu", [slope]<class T>(const Tensor<T>& t) {
       return where(gt(t, T(0)), t, t * T(slope));
@@ -156,7 +157,12 @@ inline Kernel leaky_relu_kernel(double slope) {
 }
 
 /// Every op of the format, by name.
-inline const std::unordered_map<std::string, KernelFactory>& kernel_factories() {
+///
+/// This table instantiates every op for every dtype. It and the functions that lead to it from
+/// deploy::load are templates (of a parameter nobody sets) so that this happens only in programs that
+/// load a model: for the others it was about half of the time g++ -O2 took on a file including ember.hpp.
+template <class = void>
+const std::unordered_map<std::string, KernelFactory>& kernel_factories() {
   static const std::unordered_map<std::string, KernelFactory> table{
       {"linear", [](const Node&) -> Kernel {
          return [](std::span<const AnyTensor> in, RunContext&) {
@@ -392,7 +398,8 @@ inline Arity arity(const std::string& op) {
 
 /// The kernel of node n; std::invalid_argument for an op the format does not have, a wrong number
 /// of inputs, a missing required input or a bad attribute.
-inline Kernel make_kernel(const Node& n) {
+template <class = void>  // see kernel_factories
+Kernel make_kernel(const Node& n) {
   const auto& table = kernel_factories();
   const auto it = table.find(n.op);
   EMBER_CHECK(it != table.end(), "deploy", "unknown op '", n.op, "'");

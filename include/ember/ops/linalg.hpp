@@ -100,6 +100,15 @@ Tensor<T> matmul_forward(const Tensor<T>& a, const Tensor<T>& b, const char* op)
     const std::int64_t m = ash[ra - 2], k = ash[ra - 1], n = bsh[rb - 1];
     EMBER_CHECK(k == bsh[rb - 2], op, "shapes ", a.shape(), " and ", b.shape(), " cannot be multiplied: ", k,
                 " != ", bsh[rb - 2]);
+    // Two matrices for Eigen (any size but float32's large ones): none of the batch bookkeeping below,
+    // which costs more than a 4x4 product.
+    if (!a_vec && !b_vec && ra == 2 && rb == 2 && !device.is_cuda() &&
+        (!std::is_same_v<T, float> || m * n * k < onednn::kMinMatmulWork)) {
+      Tensor<T> out = Tensor<T>::empty({m, n}, device);
+      if (k == 0) out.fill_(T(0));
+      else if (m * n > 0) eigen::matmul(a.data(), ash, ast, b.data(), bsh, bst, out.data(), out.shape());
+      return out;
+    }
 
     // Batch dims: right-aligned and broadcast; both operands padded to rank r with dims of extent 1.
     const std::size_t r = std::max(ra, rb);
