@@ -159,11 +159,13 @@ def test_threads():
 
 
 def test_freed_large_tensors_are_reused():
+    # (Earlier tests may have filled the cache: when full it evicts its oldest blocks, so compare with
+    # the state after the free rather than before it.)
     a = ember.ones(1 << 20)
-    before = ember._core._host_cache_bytes()
     b = a + a
     del b  # its 4 MiB go to the host block cache
-    assert ember._core._host_cache_bytes() >= before + (4 << 20)
-    c = a * 3  # and come back for a result of the same size, with the values written
-    assert ember._core._host_cache_bytes() == before
+    cached = ember._core._host_cache_bytes()
+    assert cached >= 4 << 20
+    c = a * 3  # a block of 4 MiB (up to 1.25x that) comes back for it, with the values written
+    assert 4 << 20 <= cached - ember._core._host_cache_bytes() <= 5 << 20
     np.testing.assert_array_equal(c.numpy(), np.full(1 << 20, 3.0, np.float32))

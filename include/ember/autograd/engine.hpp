@@ -130,7 +130,8 @@ Root root_of(const Tensor<T>& out, const Tensor<T>& gradient, const char* op, st
 }
 
 /// AnyTensor form of root_of (the gradient, when given, must have out's dtype).
-inline Root root_of(const AnyTensor& out, const AnyTensor& gradient, const char* op, std::size_t index = 0) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+Root root_of(const AnyTensor& out, const AnyTensor& gradient, const char* op, std::size_t index = 0) {
   return out.visit([&](const auto& o) -> Root {
     using T = typename std::decay_t<decltype(o)>::value_type;
     if constexpr (!FloatElement<T>) {
@@ -145,8 +146,9 @@ inline Root root_of(const AnyTensor& out, const AnyTensor& gradient, const char*
 }
 
 /// The roots for outputs and their gradients (none given: implicit ones for one-element outputs).
-inline std::vector<Root> roots_of(std::span<const AnyTensor> outputs, std::span<const AnyTensor> grad_outputs,
-                                  const char* op) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+std::vector<Root> roots_of(std::span<const AnyTensor> outputs, std::span<const AnyTensor> grad_outputs,
+                           const char* op) {
   EMBER_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), op, "got ", outputs.size(),
               " outputs but ", grad_outputs.size(), " gradients");
   std::vector<Root> roots;
@@ -157,16 +159,18 @@ inline std::vector<Root> roots_of(std::span<const AnyTensor> outputs, std::span<
 
 /// Sums the gradients of outputs (weighted by grad_outputs; omitted for one-element outputs) into
 /// every leaf's .grad.
-inline void backward(std::span<const AnyTensor> outputs, std::span<const AnyTensor> grad_outputs = {},
-                     bool retain_graph = false) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+void backward(std::span<const AnyTensor> outputs, std::span<const AnyTensor> grad_outputs = {},
+              bool retain_graph = false) {
   run_backward(roots_of(outputs, grad_outputs, "backward"), retain_graph, true);
 }
 
 /// d(outputs)/d(inputs) weighted by grad_outputs, without touching any .grad. An input the outputs
 /// do not depend on gives an undefined tensor with allow_unused, else an error.
-inline std::vector<AnyTensor> grad(std::span<const AnyTensor> outputs, std::span<const AnyTensor> inputs,
-                                   std::span<const AnyTensor> grad_outputs = {}, bool retain_graph = false,
-                                   bool allow_unused = false) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+std::vector<AnyTensor> grad(std::span<const AnyTensor> outputs, std::span<const AnyTensor> inputs,
+                            std::span<const AnyTensor> grad_outputs = {}, bool retain_graph = false,
+                            bool allow_unused = false) {
   const std::vector<Root> roots = roots_of(outputs, grad_outputs, "grad");
   std::vector<NodePtr> capture;
   for (std::size_t i = 0; i < inputs.size(); ++i) {

@@ -52,7 +52,8 @@ inline std::string coords(const Shape& shape, std::int64_t i) {
 }
 
 /// The floating outputs of fn(inputs) as flat float64 vectors (empty for the others).
-inline std::vector<std::vector<double>> flat_outputs(const TensorFunction& fn, const std::vector<AnyTensor>& inputs) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+std::vector<std::vector<double>> flat_outputs(const TensorFunction& fn, const std::vector<AnyTensor>& inputs) {
   NoGradGuard no_grad;
   std::vector<std::vector<double>> out;
   for (const auto& o : fn(inputs))
@@ -65,7 +66,8 @@ inline std::vector<std::vector<double>> flat_outputs(const TensorFunction& fn, c
 /// Checks the gradients of fn at inputs: those that require grad (float64) are perturbed by +-eps
 /// one element at a time, and every floating output's numerical Jacobian is compared with the one
 /// backward gives. Returns true, or throws GradcheckError naming the worst element.
-inline bool gradcheck(const TensorFunction& fn, const std::vector<AnyTensor>& inputs, GradcheckOptions opt = {}) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+bool gradcheck(const TensorFunction& fn, const std::vector<AnyTensor>& inputs, GradcheckOptions opt = {}) {
   std::vector<std::size_t> wrt;
   std::vector<AnyTensor> wrt_inputs;
   for (std::size_t i = 0; i < inputs.size(); ++i) {

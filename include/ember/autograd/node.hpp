@@ -114,7 +114,10 @@ NodePtr edge_of(const Tensor<T>& x) {
   m->accumulator = a;
   return a;
 }
-inline NodePtr edge_of(const AnyTensor& x) { return x.visit([](const auto& t) { return edge_of(t); }); }
+template <class = void>  // compiled only where called: see AnyTensor::to
+NodePtr edge_of(const AnyTensor& x) {
+  return x.visit([](const auto& t) { return edge_of(t); });
+}
 
 /// True when an op on these inputs must record its backward (grad mode on, some input requires grad).
 template <class... In>

@@ -49,6 +49,12 @@ class AnyTensor {
   Tensor<T> as() const { return visit([](const auto& t) { return t.template to<T>(); }); }
 
   /// The held tensor converted to dtype d.
+  ///
+  /// A template (of a parameter nobody sets), like the other run-time-dtype functions that reach every
+  /// dtype's ops (cat of AnyTensors, safetensors I/O, gradcheck, the deploy runtime): g++ compiles
+  /// what a non-template inline function uses in every file that includes it, called or not, and
+  /// these pull in dozens of ops per dtype.
+  template <class = void>
   AnyTensor to(DType d) const {
     return dispatch_dtype(d, [&](auto tag) { return AnyTensor(as<decltype(tag)>()); });
   }

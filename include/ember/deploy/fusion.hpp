@@ -35,19 +35,19 @@ inline std::optional<::ember::detail::onednn::PostOp> activation_post_op(const N
 
 /// Convolution weight and bias with an eval batch_norm folded in, computed in float64:
 /// scale = gamma / sqrt(var + eps), w' = w * scale (per output channel), b' = (b - mean) * scale + beta.
-template <class = void>  // see kernel_factories
-std::pair<Tensor<float>, Tensor<float>> fold_batch_norm(const Tensor<float>& w, const OptionalTensor<float>& b,
-                                                        const Tensor<float>& mean, const Tensor<float>& var,
-                                                        const OptionalTensor<float>& gamma,
-                                                        const OptionalTensor<float>& beta, double eps) {
+/// (A template on the element type, so that its float64 arithmetic is compiled only where it is called.)
+template <FloatElement F>
+std::pair<Tensor<F>, Tensor<F>> fold_batch_norm(const Tensor<F>& w, const OptionalTensor<F>& b, const Tensor<F>& mean,
+                                                const Tensor<F>& var, const OptionalTensor<F>& gamma,
+                                                const OptionalTensor<F>& beta, double eps) {
   const std::int64_t o = w.size(0);
-  Tensor<double> scale = rsqrt(var.to<double>() + eps);
-  if (gamma) scale = scale * gamma->to<double>();
-  Tensor<double> bias = b ? b->to<double>() : zeros<double>({o});
-  bias = (bias - mean.to<double>()) * scale;
-  if (beta) bias = bias + beta->to<double>();
-  const Tensor<double> folded = w.to<double>() * scale.reshape({o, 1, 1, 1});
-  return {folded.to<float>().contiguous(), bias.to<float>().contiguous()};
+  Tensor<double> scale = rsqrt(var.template to<double>() + eps);
+  if (gamma) scale = scale * gamma->template to<double>();
+  Tensor<double> bias = b ? b->template to<double>() : zeros<double>({o});
+  bias = (bias - mean.template to<double>()) * scale;
+  if (beta) bias = bias + beta->template to<double>();
+  const Tensor<double> folded = w.template to<double>() * scale.reshape({o, 1, 1, 1});
+  return {folded.template to<F>().contiguous(), bias.template to<F>().contiguous()};
 }
 
 /// act(conv(x, w) + b) as one oneDNN primitive writing into the workspace; `activation` (the

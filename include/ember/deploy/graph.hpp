@@ -98,7 +98,8 @@ inline std::optional<DType> dtype_from_name(std::string_view name) {
 }
 
 /// Parses a dim expression: an integer or {"batch": a, "add": c}; nullopt when j is neither.
-inline std::optional<DimExpr> parse_dim(const nlohmann::json& j) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+std::optional<DimExpr> parse_dim(const nlohmann::json& j) {
   if (j.is_number_integer()) return DimExpr{0, j.get<std::int64_t>()};
   if (j.is_object() && j.size() == 2 && j.contains("batch") && j.contains("add") && j["batch"].is_number_integer() &&
       j["add"].is_number_integer())
@@ -107,7 +108,8 @@ inline std::optional<DimExpr> parse_dim(const nlohmann::json& j) {
 }
 
 /// Parses {"dtype": ..., "shape": [...]} declared under `what`.
-inline ValueSpec parse_spec(const nlohmann::json& j, const std::string& what, const std::string& path) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+ValueSpec parse_spec(const nlohmann::json& j, const std::string& what, const std::string& path) {
   if (!j.is_object() || !j.contains("dtype") || !j.contains("shape") || !j["dtype"].is_string() ||
       !j["shape"].is_array())
     bad_graph(path, what, " must be {\"dtype\": ..., \"shape\": [...]}, got ", j.dump());
@@ -124,7 +126,8 @@ inline ValueSpec parse_spec(const nlohmann::json& j, const std::string& what, co
 }
 
 /// A list of strings at key in j.
-inline std::vector<std::string> parse_names(const nlohmann::json& j, const char* key, const std::string& path) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+std::vector<std::string> parse_names(const nlohmann::json& j, const char* key, const std::string& path) {
   if (!j.contains(key) || !j[key].is_array()) bad_graph(path, "graph has no list \"", key, "\"");
   std::vector<std::string> names;
   for (const auto& e : j[key]) {
@@ -135,7 +138,8 @@ inline std::vector<std::string> parse_names(const nlohmann::json& j, const char*
 }
 
 /// Parses node number i.
-inline Node parse_node(const nlohmann::json& j, std::size_t i, const std::string& path) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+Node parse_node(const nlohmann::json& j, std::size_t i, const std::string& path) {
   if (!j.is_object() || !j.contains("op") || !j["op"].is_string())
     bad_graph(path, "node ", i, " has no \"op\" string: ", j.dump().substr(0, 200));
   Node n;
@@ -164,7 +168,8 @@ inline Node parse_node(const nlohmann::json& j, std::size_t i, const std::string
 /// Parses and checks the metadata of a .ember file: format name, version and the graph JSON.
 /// Names must resolve: every node input is a graph input, an earlier node's output or a declared
 /// tensor; every value has a declaration.
-inline Graph parse_graph(const std::map<std::string, std::string>& metadata, const std::string& path) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+Graph parse_graph(const std::map<std::string, std::string>& metadata, const std::string& path) {
   using detail::bad_graph;
   const auto format = metadata.find("ember.format");
   if (format == metadata.end() || format->second != "ember.deploy")
@@ -234,7 +239,8 @@ inline Graph parse_graph(const std::map<std::string, std::string>& metadata, con
 
 /// Checks each stored tensor against its declaration in the graph (dtype and shape), and that every
 /// declared tensor is stored.
-inline void check_tensors(const Graph& g, const io::SafeTensors& file, const std::string& path) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+void check_tensors(const Graph& g, const io::SafeTensors& file, const std::string& path) {
   for (const auto& [name, spec] : g.tensors) {
     if (!file.contains(name)) detail::bad_graph(path, "tensor '", name, "' is declared by the graph but not stored");
     const AnyTensor& t = file.at(name);

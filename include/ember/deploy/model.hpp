@@ -45,6 +45,7 @@ class Model {
   /// Runs the graph on inputs (one per input name, batch size from dim 0 of the first) and returns
   /// the outputs. Wrong count, dtype (TypeError) or shape raise "[deploy.forward] ..." naming the
   /// expected shape with B for the batch, e.g. (B, 1, 8, 8).
+  template <class = void>  // compiled only where called (it copies values of every dtype): see AnyTensor::to
   std::vector<AnyTensor> forward(const std::vector<AnyTensor>& inputs) const {
     const std::int64_t batch = check_inputs(inputs);
     return detail::run(

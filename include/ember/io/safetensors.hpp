@@ -150,7 +150,8 @@ inline std::size_t read_at(int fd, void* p, std::size_t n, std::uint64_t offset,
 }
 
 /// A non-negative JSON integer that fits int64, or nullopt.
-inline std::optional<std::int64_t> json_index(const nlohmann::ordered_json& j) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+std::optional<std::int64_t> json_index(const nlohmann::ordered_json& j) {
   if (j.is_number_unsigned()) {
     const auto v = j.get<std::uint64_t>();
     if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
@@ -184,7 +185,8 @@ struct Entry {
 /// Non-contiguous tensors are written contiguous, CUDA tensors from a host copy. Atomic: the data goes
 /// to a temporary file in the same directory, which is fsynced and renamed over path; on failure path
 /// is left as it was.
-inline void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, AnyTensor>>& tensors,
+template <class = void>  // compiled only where called: see AnyTensor::to
+void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, AnyTensor>>& tensors,
                              const std::map<std::string, std::string>& metadata = {}) {
   using ::ember::detail::fail;
   NoGradGuard no_grad;
@@ -281,7 +283,8 @@ inline void save_safetensors(const std::string& path, const std::vector<std::pai
 /// Reads a safetensors file. The header is validated whole (dtypes, shapes, offsets within the file,
 /// no overlaps and no holes) before any tensor data is read: a bad file raises FormatError naming
 /// the file and the problem; an unreadable one FileError.
-inline SafeTensors load_safetensors(const std::string& path) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+SafeTensors load_safetensors(const std::string& path) {
   using json = nlohmann::ordered_json;
   auto bad = [&path](const auto&... args) { detail::bad_file(path, args...); };
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -317,7 +320,7 @@ inline SafeTensors load_safetensors(const std::string& path) {
       if (!v.is_object()) bad("__metadata__ is a JSON ", v.type_name(), ", expected an object of strings");
       for (const auto& [k, s] : v.items()) {
         if (!s.is_string()) bad("__metadata__ value '", k, "' is a JSON ", s.type_name(), ", expected a string");
-        out.metadata[k] = s.get<std::string>();
+        out.metadata[k] = s.template get<std::string>();
       }
       continue;
     }
@@ -327,8 +330,8 @@ inline SafeTensors load_safetensors(const std::string& path) {
       if (!v.contains(key)) bad(who, " has no '", key, "'");
     const auto& jd = v["dtype"];
     if (!jd.is_string()) bad(who, " has a dtype that is not a string");
-    const auto dt = detail::dtype_from_safetensors(jd.get<std::string>());
-    if (!dt) bad(who, " has dtype '", jd.get<std::string>(), "', which ember does not support (it reads F32, F64, ",
+    const auto dt = detail::dtype_from_safetensors(jd.template get<std::string>());
+    if (!dt) bad(who, " has dtype '", jd.template get<std::string>(), "', which ember does not support (it reads F32, F64, ",
                  "I64, I32, U8, BOOL)");
     const auto& js = v["shape"];
     if (!js.is_array()) bad(who, " has a shape that is not a list");

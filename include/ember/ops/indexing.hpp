@@ -126,7 +126,8 @@ inline Shape advanced_result(const IndexPlan& p, Shape* perm) {
 }
 
 /// The coordinates of the true entries of mask (row-major order), one int64 tensor per dim of mask.
-inline std::vector<Tensor<std::int64_t>> nonzero_coords(const Tensor<bool>& mask) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+std::vector<Tensor<std::int64_t>> nonzero_coords(const Tensor<bool>& mask) {
   const Tensor<bool> m = mask.contiguous();
   const bool* p = m.data();
   const std::int64_t n = m.numel();

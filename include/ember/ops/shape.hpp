@@ -116,7 +116,8 @@ Tensor<T> cat(std::initializer_list<Tensor<T>> tensors, std::int64_t dim = 0) {
 }
 
 /// cat of tensors of mixed dtypes: the result has their promoted dtype (as torch.cat).
-inline AnyTensor cat(std::span<const AnyTensor> tensors, std::int64_t dim = 0) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+AnyTensor cat(std::span<const AnyTensor> tensors, std::int64_t dim = 0) {
   const Shape shape = detail::cat_shape(
       tensors.size(), [&](std::size_t i) -> const Shape& { return tensors[i].shape(); }, dim, "cat");
   DType d = tensors[0].dtype();
@@ -167,7 +168,8 @@ Tensor<T> stack(std::initializer_list<Tensor<T>> tensors, std::int64_t dim = 0) 
 }
 
 /// stack of tensors of mixed dtypes: the result has their promoted dtype.
-inline AnyTensor stack(std::span<const AnyTensor> tensors, std::int64_t dim = 0) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+AnyTensor stack(std::span<const AnyTensor> tensors, std::int64_t dim = 0) {
   EMBER_CHECK(!tensors.empty(), "stack", "expected a non-empty list of tensors");
   const Shape& s0 = tensors[0].shape();
   dim = normalize_dim(dim, static_cast<std::int64_t>(s0.size()) + 1, "stack");
