@@ -68,9 +68,10 @@ bench: setup
 	@# the `bench` extra's packages (JAX, onnxruntime, ...) without reinstalling ember itself
 	$(PY) -c 'import subprocess, sys, tomllib; extra = tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["bench"]; subprocess.run([sys.executable, "-m", "pip", "install", "-q", *extra], check=True)'
 	$(PY) bench/python/bench_all.py $(if $(QUICK),--quick,--update-readme) --out build/bench
+	@# ember_bench is CPU code: no CUDA library to build for it
 	$(VENV)/bin/cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_BENCH=ON \
-	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
-	$(VENV)/bin/cmake --build build/bench -j $(JOBS)
+	  -DEMBER_WITH_CUDA=OFF -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+	$(VENV)/bin/cmake --build build/bench -j $(JOBS) --target ember_bench
 	build/bench/bench/cpp/ember_bench $(if $(QUICK),--benchmark_min_time=0.05)
 
 clean:
