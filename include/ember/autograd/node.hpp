@@ -64,41 +64,45 @@ struct Node {
   bool is_accumulator = false;       // a leaf's AccumulateGrad
 };
 
+/// A node whose output, so gradient, has dtype T: the gradient arithmetic for T.
+template <Element T>
+struct TypedNode : Node {
+  using Node::Node;
+  void add_grad(const AnyTensor& g) override { detail::add_grad<T>(grad, g); }
+  void accumulate(Meta& m, const AnyTensor& g) const override { detail::accumulate_grad<T>(m, g); }
+};
+
 /// A node whose backward rule is the lambda f(const Tensor<R>& grad) of the op that recorded it.
 template <Element R, class F>
-struct FnNode final : Node {
-  FnNode(const char* op, F f) : Node(op), fn(std::move(f)) {}
+struct FnNode final : TypedNode<R> {
+  FnNode(const char* op, F f) : TypedNode<R>(op), fn(std::move(f)) {}
 
   Grads apply(const AnyTensor& grad) override {
-    EMBER_CHECK_AUTOGRAD(fn.has_value(), name,
+    EMBER_CHECK_AUTOGRAD(fn.has_value(), this->name,
                          "trying to backward through the graph a second time: its saved tensors were freed by the "
                          "first backward; pass retain_graph=True to the first backward() to call it again");
     using Out = std::invoke_result_t<F&, const Tensor<R>&>;
-    if constexpr (std::is_same_v<Out, Grads>) return (*fn)(grad.get<R>(name));
-    else return Grads{AnyTensor((*fn)(grad.get<R>(name)))};
+    if constexpr (std::is_same_v<Out, Grads>) return (*fn)(grad.get<R>(this->name));
+    else return Grads{AnyTensor((*fn)(grad.get<R>(this->name)))};
   }
   void release() override {
     fn.reset();
-    released = true;
+    this->released = true;
   }
-  void add_grad(const AnyTensor& g) override { detail::add_grad<R>(grad, g); }
-  void accumulate(Meta& m, const AnyTensor& g) const override { detail::accumulate_grad<R>(m, g); }
 
   std::optional<F> fn;
 };
 
 /// A leaf's node (for a leaf of dtype T): adds the incoming gradient into the leaf's .grad.
 template <Element T>
-struct AccumulateGrad final : Node {
-  explicit AccumulateGrad(std::weak_ptr<Meta> m) : Node("AccumulateGrad"), leaf(std::move(m)) {
-    is_accumulator = true;
+struct AccumulateGrad final : TypedNode<T> {
+  explicit AccumulateGrad(std::weak_ptr<Meta> m) : TypedNode<T>("AccumulateGrad"), leaf(std::move(m)) {
+    this->is_accumulator = true;
   }
   Grads apply(const AnyTensor& g) override {
-    if (auto m = leaf.lock()) detail::accumulate_grad<T>(*m, g);
+    if (auto m = leaf.lock()) this->accumulate(*m, g);
     return {};
   }
-  void add_grad(const AnyTensor& g) override { detail::add_grad<T>(grad, g); }
-  void accumulate(Meta& m, const AnyTensor& g) const override { detail::accumulate_grad<T>(m, g); }
   std::weak_ptr<Meta> leaf;
 };
 

@@ -52,7 +52,7 @@ std::pair<Tensor<F>, Tensor<F>> fold_batch_norm(const Tensor<F>& w, const Option
 
 /// act(conv(x, w) + b) as one oneDNN primitive writing into the workspace; `activation` (the
 /// unfused kernel, may be empty) serves the empty-tensor case that oneDNN rejects.
-template <class = void>  // see kernel_factories
+template <class = void>  // compiled only where called: see AnyTensor::to
 Kernel fused_conv_kernel(Tensor<float> w, OptionalTensor<float> b, Conv2dOptions o,
                          ::ember::detail::onednn::PostOp post, Kernel activation) {
   auto packed = std::make_shared<::ember::detail::onednn::PackedWeights>(w.data());  // w lives in this kernel
@@ -70,7 +70,7 @@ Kernel fused_conv_kernel(Tensor<float> w, OptionalTensor<float> b, Conv2dOptions
 }
 
 /// act(x @ w^T + b) for x (*, in) as one oneDNN matmul writing into the workspace.
-template <class = void>  // see kernel_factories
+template <class = void>  // compiled only where called: see AnyTensor::to
 Kernel fused_linear_kernel(Tensor<float> w, OptionalTensor<float> b, ::ember::detail::onednn::PostOp post,
                            Kernel activation) {
   auto packed = std::make_shared<::ember::detail::onednn::PackedWeights>(w.data());  // w lives in this kernel
@@ -96,7 +96,7 @@ Kernel fused_linear_kernel(Tensor<float> w, OptionalTensor<float> b, ::ember::de
 /// The steps of graph g over the file's tensors: every node as its own kernel (fuse false: the
 /// reference the dry run checks the file with), or with the chains above fused. A node whose op or
 /// attributes are bad raises FormatError "[deploy.load] <path>: node i (op in 'scope'): ...".
-template <class = void>  // see kernel_factories
+template <class = void>  // compiled only where called: see AnyTensor::to
 std::vector<StepSpec> plan(const Graph& g, const std::map<std::string, AnyTensor>& constants, bool fuse,
                            const std::string& path) {
   std::map<std::string, std::vector<std::size_t>> uses;  // value -> reading nodes, once per input position

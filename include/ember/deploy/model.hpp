@@ -18,7 +18,7 @@
 namespace ember::deploy {
 
 class Model;
-/// Loads a .ember file (defined below). A template of a parameter nobody sets: see detail::kernel_factories.
+/// Loads a .ember file (defined below); compiled only where called: see AnyTensor::to.
 template <class = void>
 Model load(const std::string& path);
 

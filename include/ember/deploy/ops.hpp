@@ -147,7 +147,7 @@ using KernelFactory = Kernel (*)(const Node&);
    }}
 
 /// The activation kernels that fusion can put into a primitive's post-op, also used unfused.
-template <class = void>  // see kernel_factories
+template <class = void>  // compiled only where called: see AnyTensor::to
 Kernel leaky_relu_kernel(double slope) {
   return [slope](std::span<const AnyTensor> in, RunContext&) {
     return on_float(in[0], "leaky_relu", [slope]<class T>(const Tensor<T>& t) {
@@ -156,11 +156,8 @@ Kernel leaky_relu_kernel(double slope) {
   };
 }
 
-/// Every op of the format, by name.
-///
-/// This table instantiates every op for every dtype. It and the functions that lead to it from
-/// deploy::load are templates (of a parameter nobody sets) so that this happens only in programs that
-/// load a model: for the others it was about half of the time g++ -O2 took on a file including ember.hpp.
+/// Every op of the format, by name: every op for every dtype, so compiled only where called (see
+/// AnyTensor::to; for a file including ember.hpp it was half of g++ -O2's time).
 template <class = void>
 const std::unordered_map<std::string, KernelFactory>& kernel_factories() {
   static const std::unordered_map<std::string, KernelFactory> table{
@@ -398,7 +395,7 @@ inline Arity arity(const std::string& op) {
 
 /// The kernel of node n; std::invalid_argument for an op the format does not have, a wrong number
 /// of inputs, a missing required input or a bad attribute.
-template <class = void>  // see kernel_factories
+template <class = void>  // compiled only where called: see AnyTensor::to
 Kernel make_kernel(const Node& n) {
   const auto& table = kernel_factories();
   const auto it = table.find(n.op);
