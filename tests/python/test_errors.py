@@ -1,6 +1,10 @@
 """The table of bad inputs: each must raise the named exception with a message that names the op and
 the values involved, never crash or return a wrong answer."""
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -64,3 +68,14 @@ def test_bad_input_raises_clear_error(desc, thunk, exc, pattern):
     with pytest.raises(exc) as info:
         thunk()
     assert re.search(pattern, str(info.value)), f"{desc}: message {str(info.value)!r} does not match {pattern!r}"
+
+
+def test_bad_inputs_after_importing_torch_first(torch):
+    # PyTorch's CUDA wheels put libraries with their own libstdc++ symbols into the process's global
+    # scope; ember's messages (number formatting) must not bind to them (ember/__init__.py: _load_core).
+    script = ("import sys, torch, pytest; "
+              "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '-k', 'bad_input_raises', sys.argv[1]]))")
+    out = subprocess.run([sys.executable, "-c", script, __file__], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(Path(ember.__file__).parents[1])})
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert f"{len(BAD_INPUTS)} passed" in out.stdout, out.stdout[-3000:]
