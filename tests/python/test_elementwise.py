@@ -345,3 +345,34 @@ def test_errors():
         ember.add(1, 2)
     with pytest.raises(ValueError, match=r"\[gelu\]"):
         ember.gelu(a, approximate="fast")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_outputs_match_numpy(dtype):
+    # 20M elements: past the streaming-store line on most machines (3/8 of the L3), from an offset view
+    # (its output not 16-byte aligned), with NaN and -0.0 among the values.
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((1 << 24) + (1 << 22) + 3).astype(dtype)
+    b = rng.standard_normal(a.size).astype(dtype)
+    a[[5, 1000]] = [np.nan, -0.0]
+    ea, eb = ember.from_numpy(a)[1:], ember.from_numpy(b)[1:]
+    an, bn = a[1:], b[1:]
+    np.testing.assert_array_equal(ember.relu(ea).numpy(), np.where(an > 0, an, 0) + np.where(np.isnan(an), np.nan, 0))
+    np.testing.assert_array_equal((-ea).numpy(), -an)
+    np.testing.assert_array_equal(ember.abs(ea).numpy(), np.abs(an))
+    np.testing.assert_array_equal((ea + eb).numpy(), an + bn)
+    np.testing.assert_array_equal((ea * eb).numpy(), an * bn)
+    np.testing.assert_array_equal((ea / eb).numpy(), an / bn)
+    np.testing.assert_array_equal(ember.maximum(ea, eb).numpy(), np.maximum(an, bn))
+    x = ember.from_numpy(a.copy())
+    x.mul_(ember.from_numpy(b))
+    np.testing.assert_array_equal(x.numpy(), a * b)
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+def test_relu_keeps_nan_and_passes_its_gradient(dtype):
+    x = ember.tensor([float("nan"), -1.0, 2.0, 0.0], dtype=dtype, requires_grad=True)
+    y = ember.relu(x)
+    np.testing.assert_array_equal(y.detach().numpy(), [np.nan, 0, 2, 0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 0, 1, 0])

@@ -84,6 +84,12 @@ struct OneDnn {
   static constexpr auto alg = A;
   static constexpr float alpha = Alpha, beta = Beta;
 };
+// Ops whose time is memory traffic (specialised below): where their output is large enough to stream
+// (stream_output), they skip oneDNN for the loop that streams it.
+template <class Op>
+constexpr bool kMemoryBound = false;
+template <class Op>
+bool streams_instead_of_onednn(std::int64_t bytes) { return kMemoryBound<Op> && stream_output(bytes); }
 struct AllowBool { static constexpr bool kBool = true; };
 struct NoBool { static constexpr bool kBool = false; };
 
@@ -123,8 +129,9 @@ struct ReluOp : SameType, OneDnn<dnnl::algorithm::eltwise_relu, 0, 0, false>, No
   static constexpr const char* name = "relu";
   static constexpr const char* bool_hint = "";
   static constexpr bool kGradFromOutput = true;
-  template <class T> static T f(T x) { return x > T(0) ? x : T(0); }
-  template <class T> static T df(T g, T y) { return y > T(0) ? g : T(0); }
+  // NaN stays NaN, and passes its gradient on, as in PyTorch.
+  template <class T> static T f(T x) { return x > T(0) || x != x ? x : T(0); }
+  template <class T> static T df(T g, T y) { return y > T(0) || y != y ? g : T(0); }
 };
 using SwishOneDnn = OneDnn<dnnl::algorithm::eltwise_swish, 1>;  // x * sigmoid(alpha * x)
 // A float op: f(x) = expr, and df(g, v) = dexpr, where v is y when from_output, else x.
@@ -175,7 +182,8 @@ Tensor<typename Op::template result<T>> unary_forward(const Tensor<T>& x, bool u
   }
   Tensor<R> out = Tensor<R>::empty(x.shape());
   if constexpr (Op::kOneDnn && std::is_same_v<T, float>) {
-    if (use_onednn && x.numel() >= onednn::kMinElements && x.is_contiguous()) {
+    if (use_onednn && x.numel() >= onednn::kMinElements && x.is_contiguous() &&
+        !streams_instead_of_onednn<Op>(x.numel() * 2 * std::int64_t{sizeof(float)})) {
       onednn::eltwise(Op::alg, Op::alpha, Op::beta, x.data(), out.data(), x.numel());
       return out;
     }
@@ -268,6 +276,15 @@ EMBER_BINARY(MinOp, "minimum", SameType, OneDnn<dnnl::algorithm::binary_min>, tr
              false, where(lt(a, b), g, where(eq(a, b), g * T(0.5), T(0))),
              where(lt(b, a), g, where(eq(a, b), g * T(0.5), T(0))))
 #undef EMBER_BINARY
+template <> inline constexpr bool kMemoryBound<NegOp> = true;
+template <> inline constexpr bool kMemoryBound<AbsOp> = true;
+template <> inline constexpr bool kMemoryBound<ReluOp> = true;
+template <> inline constexpr bool kMemoryBound<AddOp> = true;
+template <> inline constexpr bool kMemoryBound<SubOp> = true;
+template <> inline constexpr bool kMemoryBound<MulOp> = true;
+template <> inline constexpr bool kMemoryBound<DivOp> = true;
+template <> inline constexpr bool kMemoryBound<MaxOp> = true;
+template <> inline constexpr bool kMemoryBound<MinOp> = true;
 
 struct PowOp : SameType, NoOneDnn {
   static constexpr const char* name = "pow";
@@ -348,6 +365,7 @@ bool try_onednn_binary(const Tensor<float>& out, const Tensor<float>& a, const T
     std::swap(x, y);
   }
   if (!x->is_contiguous() || !y->is_contiguous() || y->dim() > out.dim()) return false;
+  if (y->shape() == s && streams_instead_of_onednn<Op>(out.numel() * 3 * std::int64_t{sizeof(float)})) return false;
   Shape s1(s.size(), 1);
   for (std::size_t i = 0; i < y->shape().size(); ++i) s1[s.size() - y->shape().size() + i] = y->shape()[i];
   onednn::binary(Op::alg, s, x->data(), s1, y->data(), out.data());

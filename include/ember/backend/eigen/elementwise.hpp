@@ -3,7 +3,17 @@
 // a simple indexed loop the compiler vectorises; everything else walks detail::for_each_strided. These
 // are the oracle the oneDNN paths are tested against, and the path for float64, integers, bool and
 // small float32 tensors.
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
+
+#if defined(__x86_64__) && defined(__unix__)
+#include <emmintrin.h>
+#include <unistd.h>
+#ifdef _SC_LEVEL3_CACHE_SIZE
+#define EMBER_STREAMING_STORES 1
+#endif
+#endif
 
 #include "ember/core/iter.hpp"
 #include "ember/core/tensor.hpp"
@@ -12,6 +22,57 @@ namespace ember::detail {
 
 // Above this many elements a contiguous loop is split across OpenMP threads.
 inline constexpr std::int64_t kParallelElements = 1 << 17;
+
+/// Whether an elementwise op that moves `bytes` through memory (inputs and output) should write its output
+/// with streaming stores. A regular store first reads the line it writes (3 arrays of traffic for a unary
+/// op's 2); a streaming store skips that read and the caches, which wins once the arrays no longer stay in
+/// the last-level cache for the next op, and loses before (measured: a chain of two 32 MiB relus ran 13 %
+/// slower streamed, of two 64 MiB ones 18 % faster, on a 260 MiB L3). The line: 3/8 of the L3, the size
+/// from which glibc's memcpy streams too. x86-64 only (SSE2); elsewhere, or with no L3 reported, never.
+inline bool stream_output(std::int64_t bytes) {
+#ifdef EMBER_STREAMING_STORES
+  static const std::int64_t threshold = [] {
+    const long l3 = ::sysconf(_SC_LEVEL3_CACHE_SIZE);
+    return l3 > 0 ? std::int64_t{l3} / 8 * 3 : INT64_MAX;
+  }();
+  return bytes >= threshold;
+#else
+  (void)bytes;
+  return false;
+#endif
+}
+
+/// o[i] = f(i) for i < n, with streaming stores where the target has them (see stream_output): each
+/// thread computes blocks into a buffer in L1 (a loop the compiler vectorises) and streams them out.
+template <Element R, class F>
+void streamed_loop(R* o, std::int64_t n, F f) {
+#ifdef EMBER_STREAMING_STORES
+  static_assert(16 % sizeof(R) == 0, "streaming stores write 16-byte vectors");
+  constexpr std::int64_t kBlock = 2048 / sizeof(R);
+  // Elements before o's first 16-byte boundary (o is at least element-aligned) take regular stores.
+  const std::int64_t head = std::min<std::int64_t>(n, (16 - reinterpret_cast<std::uintptr_t>(o) % 16) % 16 / sizeof(R));
+  for (std::int64_t i = 0; i < head; ++i) o[i] = f(i);
+  const std::int64_t blocks = (n - head + kBlock - 1) / kBlock;
+#pragma omp parallel
+  {
+    alignas(64) R buf[kBlock];
+#pragma omp for schedule(static) nowait
+    for (std::int64_t b = 0; b < blocks; ++b) {
+      const std::int64_t begin = head + b * kBlock, m = std::min(kBlock, n - begin);
+      for (std::int64_t j = 0; j < m; ++j) buf[j] = f(begin + j);
+      const std::int64_t vectors = m * static_cast<std::int64_t>(sizeof(R)) / 16;
+      auto* dst = reinterpret_cast<__m128i*>(o + begin);
+      const auto* src = reinterpret_cast<const __m128i*>(buf);
+      for (std::int64_t v = 0; v < vectors; ++v) _mm_stream_si128(dst + v, _mm_load_si128(src + v));
+      const std::int64_t done = vectors * 16 / static_cast<std::int64_t>(sizeof(R));
+      std::memcpy(o + begin + done, buf + done, (m - done) * sizeof(R));
+    }
+    _mm_sfence();  // streaming stores are weakly ordered: make them visible before the region's barrier
+  }
+#else
+  for (std::int64_t i = 0; i < n; ++i) o[i] = f(i);
+#endif
+}
 
 template <class T>
 inline char* ew_bytes(const Tensor<T>& t) { return reinterpret_cast<char*>(t.data()); }
@@ -23,6 +84,8 @@ void unary_kernel(const Tensor<R>& out, const Tensor<A>& a, F f) {
   if (out.is_contiguous() && a.is_contiguous() && a.shape() == out.shape()) {
     R* o = out.data();
     const A* x = a.data();
+    if (stream_output(n * static_cast<std::int64_t>(sizeof(R) + sizeof(A))))
+      return streamed_loop(o, n, [x, f](std::int64_t i) { return f(x[i]); });
     // A separate branch, not `omp parallel for if(...)`: that still opens a team (~1 us) when false.
     if (n >= kParallelElements) {
 #pragma omp parallel for
@@ -55,6 +118,8 @@ void binary_kernel(const Tensor<R>& out, const Tensor<A>& a, const Tensor<B>& b,
     R* o = out.data();
     const A* x = a.data();
     const B* y = b.data();
+    if (stream_output(n * static_cast<std::int64_t>(sizeof(R) + sizeof(A) + sizeof(B))))
+      return streamed_loop(o, n, [x, y, f](std::int64_t i) { return f(x[i], y[i]); });
     if (n >= kParallelElements) {
 #pragma omp parallel for
       for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
