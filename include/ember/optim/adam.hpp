@@ -1,6 +1,7 @@
 #pragma once
 // Adam (with AMSGrad and L2 weight decay) and AdamW (decoupled weight decay), as torch.optim.Adam/AdamW.
 #include <array>
+#include <cmath>
 
 #include "ember/optim/optimizer.hpp"
 
@@ -33,18 +34,29 @@ void adam_step(const Tensor<T>& param, const Tensor<T>& grad, const Tensor<T>& e
   T* vmax = amsgrad ? max_exp_avg_sq.data() : nullptr;
   const bool decay_param = weight_decay != 0.0 && decoupled_weight_decay;
   const bool decay_grad = weight_decay != 0.0 && !decoupled_weight_decay;
+  const T sign = maximize ? T(-1) : T(1);
   // torch: g = -grad if maximize; p *= 1 - lr*wd (AdamW) or g = g + wd*p; m = lerp(m, g, 1-b1);
   // v = v*b2 + (1-b2)*g*g; denom = sqrt(max(vmax, v) or v) / sqrt(bc2) + eps; p = p + (-lr/bc1) * (m / denom).
-  detail::for_each_element(param.numel(), [&](std::int64_t i) {
-    T g = maximize ? -gr[i] : gr[i];
-    if (decay_param) p[i] = p[i] * decay;
-    if (decay_grad) g = g + wd * p[i];
-    m[i] = detail::lerp(m[i], g, w1);
-    v[i] = v[i] * b2 + w2 * g * g;
-    T s = v[i];
-    if (vmax) s = vmax[i] = std::max(vmax[i], v[i]);
-    const T denom = std::sqrt(s) / bc2_sqrt + e;
-    p[i] = p[i] + neg_step_size * (m[i] / denom);
+  // Eigen's arrays over blocks, not a loop per element: its vector sqrt is one instruction, where the
+  // compiler keeps std::sqrt scalar (errno) and the loop unvectorised.
+  using Array = detail::UpdateArray<T>;
+  using Scratch = detail::UpdateScratch<T>;
+  detail::for_each_block(param.numel(), [&](std::int64_t i, std::int64_t n) {
+    Eigen::Map<Array> P(p + i, n), M(m + i, n), V(v + i, n);
+    Scratch g = Eigen::Map<const Array>(gr + i, n) * sign;
+    if (decay_param) P *= decay;
+    if (decay_grad) g += wd * P;
+    detail::lerp_into(M, g, w1);
+    V = V * b2 + w2 * g * g;
+    Scratch denom;
+    if (vmax) {
+      Eigen::Map<Array> Vmax(vmax + i, n);
+      Vmax = (Vmax < V).select(V, Vmax);  // std::max(vmax, v)
+      denom = Vmax.sqrt() / bc2_sqrt + e;
+    } else {
+      denom = V.sqrt() / bc2_sqrt + e;
+    }
+    P += neg_step_size * (M / denom);
   });
   param.storage()->bump_version();
 }

@@ -5,12 +5,15 @@
 #include <xmmintrin.h>
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <Eigen/Core>
 
 #include "ember/autograd/node.hpp"
 #include "ember/core/any_tensor.hpp"
@@ -23,7 +26,7 @@ namespace ember::optim {
 namespace detail {
 
 /// Above this many elements an update loop runs on OpenMP threads.
-inline constexpr std::int64_t kParallelUpdate = 1 << 17;
+inline constexpr std::int64_t kParallelUpdate = 1 << 14;
 
 /// While alive, this thread's floating-point unit treats denormal numbers as zero (x86's FTZ and DAZ
 /// bits, AArch64's FZ); the previous mode comes back on destruction. Optimizer state that decays into
@@ -51,27 +54,50 @@ class FlushDenormals {
   FlushDenormals& operator=(const FlushDenormals&) = delete;
 };
 
-/// Calls f(i) for i in [0, n), on threads when n is large, with denormals flushed (FlushDenormals).
+/// Eigen arrays for the update rules: a parameter's elements, and a block's scratch values (no allocation).
+template <class T>
+using UpdateArray = Eigen::Array<T, Eigen::Dynamic, 1>;
+/// Calls f(begin, length) over [0, n) in blocks of at most kUpdateBlock elements (a few KiB per array,
+/// so that an update's passes over a block stay in L1), on threads when n is large, with denormals
+/// flushed (FlushDenormals).
+inline constexpr std::int64_t kUpdateBlock = 2048;
+template <class T>
+using UpdateScratch = Eigen::Array<T, Eigen::Dynamic, 1, Eigen::ColMajor, kUpdateBlock, 1>;
 template <class F>
-void for_each_element(std::int64_t n, F f) {
+void for_each_block(std::int64_t n, F f) {
+  const std::int64_t blocks = (n + kUpdateBlock - 1) / kUpdateBlock;
+  auto one = [&](std::int64_t b) {
+    const std::int64_t begin = b * kUpdateBlock;
+    f(begin, std::min(kUpdateBlock, n - begin));
+  };
   // A separate branch, not `omp parallel for if(...)`: that still opens a team when false.
   if (n >= kParallelUpdate) {
 #pragma omp parallel
     {
       const FlushDenormals flush;
 #pragma omp for
-      for (std::int64_t i = 0; i < n; ++i) f(i);
+      for (std::int64_t b = 0; b < blocks; ++b) one(b);
     }
     return;
   }
   const FlushDenormals flush;
-  for (std::int64_t i = 0; i < n; ++i) f(i);
+  for (std::int64_t b = 0; b < blocks; ++b) one(b);
 }
 
-/// PyTorch's lerp: a + w * (b - a), computed from the nearer end for accuracy.
-template <class T>
-inline T lerp(T a, T b, T w) {
-  return std::abs(w) < T(0.5) ? a + w * (b - a) : b - (b - a) * (T(1) - w);
+/// Calls f(i) for i in [0, n), as for_each_block does.
+template <class F>
+void for_each_element(std::int64_t n, F f) {
+  for_each_block(n, [&](std::int64_t begin, std::int64_t length) {
+    for (std::int64_t i = begin; i < begin + length; ++i) f(i);
+  });
+}
+
+/// a = PyTorch's lerp(a, b, w) = a + w * (b - a), computed from the nearer end for accuracy, over Eigen
+/// arrays (the choice of end made once).
+template <class A, class B, class T>
+void lerp_into(A&& a, const B& b, T w) {
+  if (std::abs(w) < T(0.5)) a += w * (b - a);
+  else a = b - (b - a) * (T(1) - w);
 }
 
 /// Checks that param is a contiguous CPU tensor and that `buffer` (optimizer state) matches it.

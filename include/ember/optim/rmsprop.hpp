@@ -25,23 +25,29 @@ void rmsprop_step(const Tensor<T>& param, const Tensor<T>& grad, const Tensor<T>
   // torch: g = -grad if maximize; g = g + wd*p; sq = sq*alpha + (1-alpha)*g*g; ga = lerp(ga, g, 1-alpha);
   // avg = sqrt(sq + (-1)*ga*ga) (centered) or sqrt(sq), + eps; buf = buf*mom + g/avg, p = p + (-lr)*buf
   // (momentum) or p = p + (-lr)*(g/avg).
-  detail::for_each_element(param.numel(), [&](std::int64_t i) {
-    T g = maximize ? -gr[i] : gr[i];
-    if (weight_decay != 0.0) g = g + wd * p[i];
-    sq[i] = sq[i] * a + w * g * g;
-    T avg;
+  const T sign = maximize ? T(-1) : T(1);
+  using Array = detail::UpdateArray<T>;
+  using Scratch = detail::UpdateScratch<T>;
+  detail::for_each_block(param.numel(), [&](std::int64_t i, std::int64_t n) {  // Eigen: see adam_step
+    Eigen::Map<Array> P(p + i, n), SQ(sq + i, n);
+    Scratch g = Eigen::Map<const Array>(gr + i, n) * sign;
+    if (weight_decay != 0.0) g += wd * P;
+    SQ = SQ * a + w * g * g;
+    Scratch avg;
     if (ga) {
-      ga[i] = detail::lerp(ga[i], g, w);
-      avg = std::sqrt(sq[i] + T(-1) * ga[i] * ga[i]);
+      Eigen::Map<Array> GA(ga + i, n);
+      detail::lerp_into(GA, g, w);
+      avg = (SQ + T(-1) * GA * GA).sqrt();
     } else {
-      avg = std::sqrt(sq[i]);
+      avg = SQ.sqrt();
     }
-    avg = avg + e;
+    avg += e;
     if (buf) {
-      buf[i] = buf[i] * mom + g / avg;
-      p[i] = p[i] + neg_lr * buf[i];
+      Eigen::Map<Array> B(buf + i, n);
+      B = B * mom + g / avg;
+      P += neg_lr * B;
     } else {
-      p[i] = p[i] + neg_lr * (g / avg);
+      P += neg_lr * (g / avg);
     }
   });
   param.storage()->bump_version();
