@@ -53,27 +53,30 @@ TEST(Elementwise, UnaryOneDnnMatchesReference) {
 }
 
 template <class T>
-void check_streamed_loop() {
+void check_parallel_loop(bool stream) {
   const T sentinel = T(99);
   for (std::int64_t n : {0, 1, 3, 17, 1000, 4099, 70001}) {
     for (std::int64_t offset : {0, 1, 2, 3}) {
       std::vector<T> buf(static_cast<std::size_t>(n + offset + 8), sentinel);
       T* o = buf.data() + offset;
-      detail::streamed_loop(o, n, [](std::int64_t i) { return static_cast<T>(i % 61); });
+      detail::parallel_loop(o, n, stream, [](std::int64_t i) { return static_cast<T>(i % 61); });
       for (std::int64_t i = 0; i < offset; ++i) ASSERT_EQ(buf[i], sentinel);
       for (std::int64_t i = 0; i < n; ++i) ASSERT_EQ(o[i], static_cast<T>(i % 61)) << "n " << n << " at " << i;
       for (std::int64_t i = n; i < n + 8; ++i) ASSERT_EQ(o[i], sentinel);
-      detail::streamed_loop(o, n, [o](std::int64_t i) { return static_cast<T>(o[i] + 1); });  // in place
+      detail::parallel_loop(o, n, stream, [o](std::int64_t i) { return static_cast<T>(o[i] + 1); });  // in place
       for (std::int64_t i = 0; i < n; ++i) ASSERT_EQ(o[i], static_cast<T>(i % 61 + 1));
     }
   }
 }
 
-TEST(Elementwise, StreamedLoopWritesEveryElementAtAnyAlignment) {
-  check_streamed_loop<float>();
-  check_streamed_loop<double>();
-  check_streamed_loop<std::int64_t>();
-  check_streamed_loop<std::uint8_t>();
+TEST(Elementwise, ParallelLoopWritesEveryElementAtAnyAlignment) {
+  for (bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "streamed" : "regular stores");
+    check_parallel_loop<float>(stream);
+    check_parallel_loop<double>(stream);
+    check_parallel_loop<std::int64_t>(stream);
+    check_parallel_loop<std::uint8_t>(stream);
+  }
 }
 
 TEST(Elementwise, BinaryOneDnnMatchesReferenceWithBroadcast) {

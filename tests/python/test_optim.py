@@ -94,6 +94,27 @@ def test_twenty_steps_match_torch(name, kwargs, split):
     assert np.array_equal(values(ours)[4], UNUSED) and ours[4] not in opt.state  # grad None: skipped
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_large_parameters_update_as_small_ones(name, kwargs, dtype):
+    # 70001 elements: the update runs on threads, over many blocks and a partial last one. The same values
+    # as 70 parameters of about 1000 elements (one block each, on the calling thread; the path the tests
+    # above hold against torch) must come out bit for bit.
+    rng = np.random.default_rng(11)
+    start = rng.standard_normal(70001).astype(dtype)
+    big = ember.from_numpy(start.copy()).requires_grad_()
+    pieces = [ember.from_numpy(c.copy()).requires_grad_() for c in np.array_split(start, 70)]
+    opt_big, opt_pieces = getattr(optim, name)([big], **kwargs), getattr(optim, name)(pieces, **kwargs)
+    for _ in range(5):
+        grad = rng.standard_normal(start.size).astype(dtype)
+        big.grad = ember.from_numpy(grad.copy())
+        for piece, g in zip(pieces, np.array_split(grad, 70)):
+            piece.grad = ember.from_numpy(g.copy())
+        opt_big.step()
+        opt_pieces.step()
+    np.testing.assert_array_equal(big.detach().numpy(), np.concatenate([p.detach().numpy() for p in pieces]))
+
+
 @pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True)),
                                          ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True))])
 def test_float32_follows_torch(name, kwargs):

@@ -37,8 +37,8 @@ void adam_step(const Tensor<T>& param, const Tensor<T>& grad, const Tensor<T>& e
   const T sign = maximize ? T(-1) : T(1);
   // torch: g = -grad if maximize; p *= 1 - lr*wd (AdamW) or g = g + wd*p; m = lerp(m, g, 1-b1);
   // v = v*b2 + (1-b2)*g*g; denom = sqrt(max(vmax, v) or v) / sqrt(bc2) + eps; p = p + (-lr/bc1) * (m / denom).
-  // Eigen's arrays over blocks, not a loop per element: its vector sqrt is one instruction, where the
-  // compiler keeps std::sqrt scalar (errno) and the loop unvectorised.
+  // Eigen's arrays over blocks, not a loop per element: g++ kept that loop scalar (std::sqrt's errno
+  // path and the branches), where Eigen's vector arithmetic is a few instructions per 4-16 elements.
   using Array = detail::UpdateArray<T>;
   using Scratch = detail::UpdateScratch<T>;
   detail::for_each_block(param.numel(), [&](std::int64_t i, std::int64_t n) {
@@ -52,11 +52,11 @@ void adam_step(const Tensor<T>& param, const Tensor<T>& grad, const Tensor<T>& e
     if (vmax) {
       Eigen::Map<Array> Vmax(vmax + i, n);
       Vmax = (Vmax < V).select(V, Vmax);  // std::max(vmax, v)
-      denom = Vmax.sqrt() / bc2_sqrt + e;
+      detail::sqrt_into(denom, Vmax);
     } else {
-      denom = V.sqrt() / bc2_sqrt + e;
+      detail::sqrt_into(denom, V);
     }
-    P += neg_step_size * (M / denom);
+    P += neg_step_size * (M / (denom / bc2_sqrt + e));
   });
   param.storage()->bump_version();
 }

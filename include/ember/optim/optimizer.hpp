@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -90,6 +91,25 @@ void for_each_element(std::int64_t n, F f) {
   for_each_block(n, [&](std::int64_t begin, std::int64_t length) {
     for (std::int64_t i = begin; i < begin + length; ++i) f(i);
   });
+}
+
+/// out = sqrt(x), correctly rounded, for Eigen arrays (out a plain array). Eigen's float sqrt is an
+/// approximation under EIGEN_FAST_MATH (its default: 1-2 ulp off, and NaN for +inf), and g++ keeps
+/// std::sqrt scalar (errno); so float takes the exact SSE instruction where there is one.
+template <class Out, class E>
+void sqrt_into(Out& out, const E& x) {
+#if defined(__SSE__) || defined(_M_X64)
+  if constexpr (std::is_same_v<typename E::Scalar, float>) {
+    out = x;
+    float* d = out.data();
+    const std::int64_t n = out.size(), vectors = n / 4 * 4;
+    for (std::int64_t i = 0; i < vectors; i += 4) _mm_storeu_ps(d + i, _mm_sqrt_ps(_mm_loadu_ps(d + i)));
+    for (std::int64_t i = vectors; i < n; ++i) d[i] = std::sqrt(d[i]);
+    return;
+  }
+#endif
+  if constexpr (std::is_same_v<typename E::Scalar, float>) out = x.unaryExpr([](float v) { return std::sqrt(v); });
+  else out = x.sqrt();  // Eigen's double sqrt is the exact instruction
 }
 
 /// a = PyTorch's lerp(a, b, w) = a + w * (b - a), computed from the nearer end for accuracy, over Eigen

@@ -37,9 +37,9 @@ void rmsprop_step(const Tensor<T>& param, const Tensor<T>& grad, const Tensor<T>
     if (ga) {
       Eigen::Map<Array> GA(ga + i, n);
       detail::lerp_into(GA, g, w);
-      avg = (SQ + T(-1) * GA * GA).sqrt();
+      detail::sqrt_into(avg, SQ + T(-1) * GA * GA);
     } else {
-      avg = SQ.sqrt();
+      detail::sqrt_into(avg, SQ);
     }
     avg += e;
     if (buf) {

@@ -42,15 +42,28 @@ inline bool stream_output(std::int64_t bytes) {
 #endif
 }
 
-/// o[i] = f(i) for i < n, with streaming stores where the target has them (see stream_output): each
-/// thread computes blocks into a buffer in L1 (a loop the compiler vectorises) and streams them out.
-template <Element R, class F>
-void streamed_loop(R* o, std::int64_t n, F f) {
+/// Copies bytes from src to dst with streaming stores where the target has them (dst 16-byte aligned).
+inline void stream_copy(void* dst, const void* src, std::size_t bytes) {
 #ifdef EMBER_STREAMING_STORES
-  static_assert(16 % sizeof(R) == 0, "streaming stores write 16-byte vectors");
+  const std::size_t vectors = bytes / 16;
+  auto* d = static_cast<__m128i*>(dst);
+  const auto* s = static_cast<const __m128i*>(src);
+  for (std::size_t v = 0; v < vectors; ++v) _mm_stream_si128(d + v, _mm_loadu_si128(s + v));
+  std::memcpy(d + vectors, s + vectors, bytes % 16);
+#else
+  std::memcpy(dst, src, bytes);
+#endif
+}
+
+/// o[i] = f(i) for i < n on OpenMP threads, in blocks. With stream (see stream_output) each block is
+/// computed into a buffer in L1 and streamed out; the one loop over a block serves both ways, so that
+/// an op compiles its loop once.
+template <Element R, class F>
+void parallel_loop(R* o, std::int64_t n, bool stream, F f) {
   constexpr std::int64_t kBlock = 2048 / sizeof(R);
-  // Elements before o's first 16-byte boundary (o is at least element-aligned) take regular stores.
-  const std::int64_t head = std::min<std::int64_t>(n, (16 - reinterpret_cast<std::uintptr_t>(o) % 16) % 16 / sizeof(R));
+  // Streamed, the elements before o's first 16-byte boundary take regular stores.
+  const std::int64_t head =
+      stream ? std::min<std::int64_t>(n, (16 - reinterpret_cast<std::uintptr_t>(o) % 16) % 16 / sizeof(R)) : 0;
   for (std::int64_t i = 0; i < head; ++i) o[i] = f(i);
   const std::int64_t blocks = (n - head + kBlock - 1) / kBlock;
 #pragma omp parallel
@@ -59,19 +72,14 @@ void streamed_loop(R* o, std::int64_t n, F f) {
 #pragma omp for schedule(static) nowait
     for (std::int64_t b = 0; b < blocks; ++b) {
       const std::int64_t begin = head + b * kBlock, m = std::min(kBlock, n - begin);
-      for (std::int64_t j = 0; j < m; ++j) buf[j] = f(begin + j);
-      const std::int64_t vectors = m * static_cast<std::int64_t>(sizeof(R)) / 16;
-      auto* dst = reinterpret_cast<__m128i*>(o + begin);
-      const auto* src = reinterpret_cast<const __m128i*>(buf);
-      for (std::int64_t v = 0; v < vectors; ++v) _mm_stream_si128(dst + v, _mm_load_si128(src + v));
-      const std::int64_t done = vectors * 16 / static_cast<std::int64_t>(sizeof(R));
-      std::memcpy(o + begin + done, buf + done, (m - done) * sizeof(R));
+      R* dst = stream ? buf : o + begin;
+      for (std::int64_t j = 0; j < m; ++j) dst[j] = f(begin + j);
+      if (stream) stream_copy(o + begin, buf, static_cast<std::size_t>(m) * sizeof(R));
     }
-    _mm_sfence();  // streaming stores are weakly ordered: make them visible before the region's barrier
-  }
-#else
-  for (std::int64_t i = 0; i < n; ++i) o[i] = f(i);
+#ifdef EMBER_STREAMING_STORES
+    if (stream) _mm_sfence();  // streaming stores are weakly ordered: make them visible before the barrier
 #endif
+  }
 }
 
 template <class T>
@@ -84,14 +92,10 @@ void unary_kernel(const Tensor<R>& out, const Tensor<A>& a, F f) {
   if (out.is_contiguous() && a.is_contiguous() && a.shape() == out.shape()) {
     R* o = out.data();
     const A* x = a.data();
-    if (stream_output(n * static_cast<std::int64_t>(sizeof(R) + sizeof(A))))
-      return streamed_loop(o, n, [x, f](std::int64_t i) { return f(x[i]); });
     // A separate branch, not `omp parallel for if(...)`: that still opens a team (~1 us) when false.
-    if (n >= kParallelElements) {
-#pragma omp parallel for
-      for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
-      return;
-    }
+    if (n >= kParallelElements)
+      return parallel_loop(o, n, stream_output(n * static_cast<std::int64_t>(sizeof(R) + sizeof(A))),
+                           [x, f](std::int64_t i) { return f(x[i]); });
     for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
     return;
   }
@@ -118,13 +122,9 @@ void binary_kernel(const Tensor<R>& out, const Tensor<A>& a, const Tensor<B>& b,
     R* o = out.data();
     const A* x = a.data();
     const B* y = b.data();
-    if (stream_output(n * static_cast<std::int64_t>(sizeof(R) + sizeof(A) + sizeof(B))))
-      return streamed_loop(o, n, [x, y, f](std::int64_t i) { return f(x[i], y[i]); });
-    if (n >= kParallelElements) {
-#pragma omp parallel for
-      for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
-      return;
-    }
+    if (n >= kParallelElements)
+      return parallel_loop(o, n, stream_output(n * static_cast<std::int64_t>(sizeof(R) + sizeof(A) + sizeof(B))),
+                           [x, y, f](std::int64_t i) { return f(x[i], y[i]); });
     for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
     return;
   }
