@@ -374,3 +374,20 @@ def test_denormal_state_counts_as_zero_and_the_callers_mode_is_restored(n):
     # The caller's floating-point mode is untouched: denormals still come out of arithmetic here.
     assert np.float32(1e-38) / np.float32(10) != 0
     assert (ember.full((4,), 1e-38, dtype=F32) / 10).numpy()[0] != 0
+
+
+@pytest.mark.parametrize("name", ["Adam", "RMSprop"])
+def test_overflowing_square_gives_torch_step_not_nan(name):
+    # A float32 gradient of 1e20 squares past float's range (Adam's v is inf; RMSprop's square_avg just
+    # below it): the square root must be inf or exact (an approximate one gives NaN for inf), so the
+    # update is torch's, finite, for every one of 20000 elements (blocked and threaded).
+    start = np.linspace(-1, 1, 20000, dtype=np.float32)
+    grad = np.full(20000, 1e20, dtype=np.float32)
+    ours = ember.from_numpy(start.copy()).requires_grad_()
+    theirs = torch.from_numpy(start.copy()).requires_grad_()
+    opt, ref = getattr(optim, name)([ours], lr=0.01), getattr(torch.optim, name)([theirs], lr=0.01)
+    ours.grad, theirs.grad = ember.from_numpy(grad.copy()), torch.from_numpy(grad.copy())
+    opt.step()
+    ref.step()
+    assert np.isfinite(ours.detach().numpy()).all()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6, atol=1e-6)
