@@ -55,15 +55,17 @@ class FlushDenormals {
   FlushDenormals& operator=(const FlushDenormals&) = delete;
 };
 
+/// The most elements of one block of an update (a few KiB per array, so that an update's passes over a
+/// block stay in L1).
+inline constexpr std::int64_t kUpdateBlock = 2048;
 /// Eigen arrays for the update rules: a parameter's elements, and a block's scratch values (no allocation).
 template <class T>
 using UpdateArray = Eigen::Array<T, Eigen::Dynamic, 1>;
-/// Calls f(begin, length) over [0, n) in blocks of at most kUpdateBlock elements (a few KiB per array,
-/// so that an update's passes over a block stay in L1), on threads when n is large, with denormals
-/// flushed (FlushDenormals).
-inline constexpr std::int64_t kUpdateBlock = 2048;
 template <class T>
 using UpdateScratch = Eigen::Array<T, Eigen::Dynamic, 1, Eigen::ColMajor, kUpdateBlock, 1>;
+
+/// Calls f(begin, length) over [0, n) in blocks of at most kUpdateBlock elements, on threads when n is
+/// large, with denormals flushed (FlushDenormals).
 template <class F>
 void for_each_block(std::int64_t n, F f) {
   const std::int64_t blocks = (n + kUpdateBlock - 1) / kUpdateBlock;

@@ -28,7 +28,8 @@ inline constexpr std::int64_t kParallelElements = 1 << 17;
 /// op's 2); a streaming store skips that read and the caches, which wins once the arrays no longer stay in
 /// the last-level cache for the next op, and loses before (measured: a chain of two 32 MiB relus ran 13 %
 /// slower streamed, of two 64 MiB ones 18 % faster, on a 260 MiB L3). The line: 3/8 of the L3, about
-/// where glibc's memcpy starts streaming on that machine. x86-64 only (SSE2); elsewhere, or with no L3 reported, never.
+/// where glibc's memcpy starts streaming on that machine. x86-64 only (SSE2); elsewhere, or with no L3
+/// reported, never.
 inline bool stream_output(std::int64_t bytes) {
 #ifdef EMBER_STREAMING_STORES
   static const std::int64_t threshold = [] {
