@@ -14,7 +14,8 @@ Usage::
 - The time for ``g++ -std=c++20 -O2 -fopenmp -c`` of a one-file program that includes ``<ember/ember.hpp>``
   (compile only, no link), with ember's headers from ``ember.get_include()`` (the installed package, or
   the source tree's include/ in a development build: the JSON says which) and the oneDNN, Eigen, xtensor
-  and nlohmann_json headers found under this Python's prefix or /usr. Full runs only (it takes 10-30 s).
+  and nlohmann_json headers found under this Python's prefix or /usr; one untimed compile, then the median
+  of 3. Full runs only (it takes 40-60 s).
 """
 from __future__ import annotations
 
@@ -98,8 +99,9 @@ def include_dirs() -> tuple[list, dict]:
     return dirs, found
 
 
-def compile_time() -> dict:
-    """Seconds to compile PROGRAM with g++ -O2, the command, and where its headers came from."""
+def compile_time(runs: int = 3) -> dict:
+    """Seconds to compile PROGRAM with g++ -O2 (spread over `runs` compiles after one untimed one that
+    brings the headers into the page cache), the command, and where its headers came from."""
     cxx = os.environ.get("CXX") or shutil.which("g++")
     dirs, found = include_dirs()
     if not cxx:
@@ -112,13 +114,15 @@ def compile_time() -> dict:
         src.write_text(PROGRAM)
         cmd = [cxx, "-std=c++20", "-O2", "-fopenmp", "-c", str(src), "-o", str(Path(tmp) / "uses_ember.o")]
         cmd += [f"-I{d}" for d in dirs]
-        t0 = time.perf_counter()
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        seconds = time.perf_counter() - t0
-    if done.returncode != 0:
-        return {"skipped": f"compile failed: {done.stderr.strip().splitlines()[-1:]}", "headers": found,
-                "command": " ".join(cmd)}
-    return {"seconds": seconds, "command": " ".join(cmd), "headers": found}
+        seconds = []
+        for _ in range(runs + 1):
+            t0 = time.perf_counter()
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            seconds.append(time.perf_counter() - t0)
+            if done.returncode != 0:
+                return {"skipped": f"compile failed: {done.stderr.strip().splitlines()[-1:]}", "headers": found,
+                        "command": " ".join(cmd)}
+    return {"seconds": spread(seconds[1:]), "command": " ".join(cmd), "headers": found}
 
 
 def run(quick: bool, threads: int) -> dict:
@@ -139,7 +143,9 @@ def run(quick: bool, threads: int) -> dict:
                  "final_loss": {lib: m["final_loss"] for lib, m in memory.items()}})
     row = {"workload": "compile #include <ember/ember.hpp> (g++ -O2 -c)", "unit": "s"}
     if "seconds" in compiled:
-        row["ember"] = compiled["seconds"]
+        st = compiled["seconds"]
+        row["ember"] = st["median"]
+        row["spread"] = {"ember": {"p10": st["p10"], "p90": st["p90"], "n": st["n"]}}
     else:
         row["skipped"] = compiled["skipped"]
     rows.append(row)

@@ -168,6 +168,23 @@ def test_leaf_used_several_times_in_one_graph_accumulates():
     np.testing.assert_allclose(x.grad.numpy(), 4 * xv + 2 * np.exp(2 * xv) + 1, rtol=1e-12)
 
 
+def test_large_float32_gradients_sum_across_uses_and_backward_calls():
+    # Sizes past the threaded loop's threshold; a broadcast (non-contiguous) gradient; .grad updated in place.
+    rng = np.random.default_rng(0)
+    xv = rng.standard_normal((1, 200_003)).astype(np.float32)
+    wv = rng.standard_normal((3, 200_003)).astype(np.float32)
+    x = ember.tensor(xv, requires_grad=True)
+    w = ember.tensor(wv)
+    (x.expand(3, 200_003) * w + x * x).sum().backward()  # x reaches the graph twice: its gradients are summed
+    first = x.grad
+    version = first._version
+    (x * 2.0).sum().backward()
+    assert first._version > version  # accumulated into the same tensor, as torch does
+    np.testing.assert_array_equal(first.numpy(), x.grad.numpy())
+    expected = wv.sum(0, keepdims=True) + 3 * 2 * xv + 2  # each of x * x's 3 rows adds 2x
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
 def test_grad_can_be_set_and_reset():
     x = leaf([1.0, 2.0])
     x.grad = ember.tensor([10.0, 20.0], dtype=F64)

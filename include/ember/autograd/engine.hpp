@@ -13,11 +13,34 @@ namespace ember::autograd {
 
 namespace detail {
 
+/// a + b for gradients of one shape and device, into `into` (a new tensor, or a itself). Not
+/// ember::add: gradient sums need no broadcasting and no recording (backward rules run without it),
+/// and add's own backward rule would be compiled into every program that records any op.
+template <Element T>
+void sum_grads(const Tensor<T>& into, const Tensor<T>& a, const Tensor<T>& b) {
+  EMBER_CHECK(a.shape() == b.shape() && a.device() == b.device(), "backward", "gradients of shape ", a.shape(), " on ",
+              a.device(), " and ", b.shape(), " on ", b.device(), " cannot be summed");
+  if (into.device().is_cuda()) {
+    ember::detail::check_cuda_dtype<T>("backward");
+    cuda::binary(into.device().index, ember::detail::AddOp::kCuda, into.shape(), cuda::strided(into),
+                 cuda::strided(a), cuda::strided(b));
+    return;
+  }
+  ember::detail::binary_kernel(into, a, b, [](T x, T y) { return static_cast<T>(x + y); });
+}
+
 template <Element T>
 void add_grad(AnyTensor& buf, const AnyTensor& g) {
   const Tensor<T>& t = g.get<T>("backward");
+  if (!buf.defined()) {
+    buf = g;
+    return;
+  }
   // Out of place: buf may alias a gradient another node still holds.
-  buf = buf.defined() ? AnyTensor(ember::add(buf.get<T>("backward"), t)) : g;
+  const Tensor<T>& cur = buf.get<T>("backward");
+  auto sum = Tensor<T>::empty(cur.shape(), cur.device());
+  sum_grads(sum, cur, t);
+  buf = AnyTensor(std::move(sum));
 }
 
 /// The first gradient is taken over when nothing else refers to it, else copied (it may be a broadcast
@@ -26,12 +49,19 @@ template <Element T>
 void accumulate_grad(Meta& m, const AnyTensor& g) {
   const Tensor<T>& t = g.get<T>("backward");
   if (!m.grad.defined() || m.grad.dtype() != g.dtype()) {
-    m.grad = t.is_contiguous() && t.is_unique() ? g : AnyTensor(t.clone());
+    if (t.is_contiguous() && t.is_unique()) {
+      m.grad = g;
+    } else {
+      auto copy = Tensor<T>::empty(t.shape(), t.device());
+      ember::detail::copy_cast(copy, t);
+      m.grad = AnyTensor(std::move(copy));
+    }
   } else {
     const Tensor<T>& cur = m.grad.get<T>();
     EMBER_CHECK(cur.shape() == t.shape(), "backward", "gradient of shape ", t.shape(),
                 " does not match the shape ", cur.shape(), " of the accumulated grad");
-    cur.add_(t);
+    cur.storage()->bump_version();
+    sum_grads(cur, cur, t);
   }
 }
 

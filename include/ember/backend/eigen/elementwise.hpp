@@ -74,6 +74,7 @@ void parallel_loop(R* o, std::int64_t n, bool stream, F f) {
     for (std::int64_t b = 0; b < blocks; ++b) {
       const std::int64_t begin = head + b * kBlock, m = std::min(kBlock, n - begin);
       R* dst = stream ? buf : o + begin;
+#pragma omp simd
       for (std::int64_t j = 0; j < m; ++j) dst[j] = f(begin + j);
       if (stream) stream_copy(o + begin, buf, static_cast<std::size_t>(m) * sizeof(R));
     }
@@ -97,6 +98,7 @@ void unary_kernel(const Tensor<R>& out, const Tensor<A>& a, F f) {
     if (n >= kParallelElements)
       return parallel_loop(o, n, stream_output(n * static_cast<std::int64_t>(sizeof(R) + sizeof(A))),
                            [x, f](std::int64_t i) { return f(x[i]); });
+#pragma omp simd
     for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
     return;
   }
@@ -106,6 +108,7 @@ void unary_kernel(const Tensor<R>& out, const Tensor<A>& a, F f) {
                         if (s[0] == sizeof(R) && s[1] == sizeof(A)) {
                           R* o = reinterpret_cast<R*>(p[0]);
                           const A* x = reinterpret_cast<const A*>(p[1]);
+#pragma omp simd
                           for (std::int64_t i = 0; i < m; ++i) o[i] = f(x[i]);
                           return;
                         }
@@ -126,6 +129,7 @@ void binary_kernel(const Tensor<R>& out, const Tensor<A>& a, const Tensor<B>& b,
     if (n >= kParallelElements)
       return parallel_loop(o, n, stream_output(n * static_cast<std::int64_t>(sizeof(R) + sizeof(A) + sizeof(B))),
                            [x, y, f](std::int64_t i) { return f(x[i], y[i]); });
+#pragma omp simd
     for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
     return;
   }
@@ -137,12 +141,15 @@ void binary_kernel(const Tensor<R>& out, const Tensor<A>& a, const Tensor<B>& b,
                         const A* x = reinterpret_cast<const A*>(p[1]);
                         const B* y = reinterpret_cast<const B*>(p[2]);
                         if (st[0] == sizeof(R) && st[1] == sizeof(A) && st[2] == sizeof(B)) {
+#pragma omp simd
                           for (std::int64_t i = 0; i < m; ++i) o[i] = f(x[i], y[i]);
                         } else if (st[0] == sizeof(R) && st[1] == sizeof(A) && st[2] == 0) {
                           const B yv = *y;
+#pragma omp simd
                           for (std::int64_t i = 0; i < m; ++i) o[i] = f(x[i], yv);
                         } else if (st[0] == sizeof(R) && st[1] == 0 && st[2] == sizeof(B)) {
                           const A xv = *x;
+#pragma omp simd
                           for (std::int64_t i = 0; i < m; ++i) o[i] = f(xv, y[i]);
                         } else {
                           for (std::int64_t i = 0; i < m; ++i)
