@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "ember/ember.hpp"
+#include "ember/interop/xtensor.hpp"
 
 using namespace ember;
 
