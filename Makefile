@@ -4,8 +4,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 JOBS ?= 2
 BUILD := build/cpp
-# Debian packages ember builds against (header-only C++ libraries, test and benchmark frameworks).
-APT_PACKAGES := g++ make libeigen3-dev libxtensor-dev libdlpack-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev
+# Debian packages ember builds against (header-only C++ libraries, test and benchmark frameworks;
+# nlohmann-json3-dev only for the C++ tests and benchmarks, which write their JSON fixtures with it).
+APT_PACKAGES := g++ make libeigen3-dev libxtensor-dev libdlpack-dev rapidjson-dev libgtest-dev libbenchmark-dev \
+                nlohmann-json3-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOURCES := pyproject.toml CMakeLists.txt $(wildcard cmake/*) $(shell find include python -type f \
              \( -name '*.hpp' -o -name '*.cpp' -o -name '*.py' -o -name '*.pyi' -o -name CMakeLists.txt \) 2>/dev/null)

@@ -1,7 +1,7 @@
 # Finds ember's dependencies and picks install locations.
 #   oneDNN  - the PyPI wheel onednn-devel-cpu-gomp (headers + CMake config under <prefix>/lib/cmake/dnnl)
 #   Eigen3, xtensor - Debian's libeigen3-dev and libxtensor-dev
-#   nlohmann_json - Debian's nlohmann-json3-dev (the safetensors header of checkpoints)
+#   RapidJSON - Debian's rapidjson-dev (the safetensors header of checkpoints, the deploy graph)
 #   OpenMP  - the GNU OpenMP that this oneDNN build threads with
 
 # The oneDNN wheel installs into the Python environment's prefix, which CMake does not search when
@@ -25,7 +25,12 @@ if(NOT dnnl_FOUND)
 endif()
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(xtensor REQUIRED)
-find_package(nlohmann_json 3.2 CONFIG REQUIRED)
+find_package(RapidJSON 1.1 CONFIG REQUIRED)
+# RapidJSON 1.1's config sets RAPIDJSON_INCLUDE_DIRS but makes no target (emberConfig.cmake does the same).
+if(NOT TARGET RapidJSON::RapidJSON)
+  add_library(RapidJSON::RapidJSON INTERFACE IMPORTED)
+  set_target_properties(RapidJSON::RapidJSON PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${RAPIDJSON_INCLUDE_DIRS}")
+endif()
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 if(NOT EXISTS /usr/include/dlpack/dlpack.h)
   find_path(DLPACK_INCLUDE_DIR dlpack/dlpack.h REQUIRED)

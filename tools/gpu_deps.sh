@@ -2,8 +2,9 @@
 # Collects what tools/gpu_check.sh needs on a GPU machine without internet, oneDNN or Debian's dev
 # packages, into one compressed archive: the onednn-devel-cpu-gomp wheel's headers, library and CMake
 # config (from the dev environment), and the Debian headers/libraries of Eigen, xtensor, xtl, DLPack,
-# nlohmann-json, GoogleTest and Google Benchmark, in their /usr layout (so their CMake configs work), and
-# pytest with its pure-Python dependencies (used only where the GPU machine's Python lacks pytest).
+# RapidJSON, nlohmann-json (the C++ tests' fixtures), GoogleTest and Google Benchmark, in their /usr
+# layout (so their CMake configs work), and pytest with its pure-Python dependencies (used only where
+# the GPU machine's Python lacks pytest).
 #   DEVENV=.venv  DEPS=.gpu_deps  tools/gpu_deps.sh   (DEVENV: the environment `make setup` made)
 set -euo pipefail
 DEVENV=${DEVENV:-.venv}
@@ -22,8 +23,8 @@ cp -r "$DEVENV/lib/cmake" "$stage/onednn/lib/cmake"
 find "$stage/onednn/lib/cmake" -mindepth 1 -maxdepth 1 ! -name dnnl -exec rm -rf {} +
 
 # Debian packages, keeping their paths under usr/
-for p in /usr/include/{eigen3,xtensor,xtl,dlpack,nlohmann,gtest,gmock,benchmark} \
-         /usr/share/eigen3/cmake /usr/share/cmake/{xtl,nlohmann_json} \
+for p in /usr/include/{eigen3,xtensor,xtl,dlpack,rapidjson,nlohmann,gtest,gmock,benchmark} \
+         /usr/share/eigen3/cmake /usr/share/cmake/{xtl,RapidJSON,nlohmann_json} \
          /usr/lib/x86_64-linux-gnu/cmake/{GTest,benchmark,xtensor} \
          /usr/lib/x86_64-linux-gnu/libgtest*.a /usr/lib/x86_64-linux-gnu/libgmock*.a \
          /usr/lib/x86_64-linux-gnu/libbenchmark*; do

@@ -13,8 +13,8 @@ Usage::
   right after the import is kept too.
 - The time for ``g++ -std=c++20 -O2 -fopenmp -c`` of a one-file program that includes ``<ember/ember.hpp>``
   (compile only, no link), with ember's headers from ``ember.get_include()`` (the installed package, or
-  the source tree's include/ in a development build: the JSON says which) and the oneDNN, Eigen, xtensor
-  and nlohmann_json headers found under this Python's prefix or /usr; one untimed compile, then the median
+  the source tree's include/ in a development build: the JSON says which) and the oneDNN, Eigen and
+  RapidJSON headers found under this Python's prefix or /usr; one untimed compile, then the median
   of 3. Full runs only (it takes 40-60 s).
 """
 from __future__ import annotations
@@ -46,7 +46,7 @@ int main() {
 # (what, a header that marks its include folder, folders to look in below each prefix)
 SYSTEM_INCLUDE_DIRS = ("/usr/include", "/usr/local/include")  # searched by g++ anyway; -I on them breaks #include_next
 HEADER_DEPS = (("oneDNN", "oneapi/dnnl/dnnl.hpp", ("include",)), ("Eigen", "Eigen/Core", ("include/eigen3",)),
-               ("xtensor", "xtensor/xarray.hpp", ("include",)), ("nlohmann_json", "nlohmann/json.hpp", ("include",)))
+               ("RapidJSON", "rapidjson/document.h", ("include",)))
 
 
 def import_seconds(lib: str) -> float:

@@ -7,8 +7,8 @@ namespace ember::python {
 
 namespace {
 
-// Messages are decoded with backslashreplace: a JSON parse error quotes the file's bytes, which
-// need not be UTF-8.
+// Messages are decoded with backslashreplace: they quote the file's path, whose bytes need not be
+// UTF-8.
 py::object message_of(const std::exception& e) {
   const char* w = e.what();
   return py::reinterpret_steal<py::object>(

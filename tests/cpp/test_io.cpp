@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <nlohmann/json.hpp>
+
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -95,6 +97,11 @@ TEST(SafeTensors, MetadataAndTheByteLayoutFollowTheSpec) {
   std::uint64_t n = 0;
   std::memcpy(&n, bytes.data(), 8);
   EXPECT_EQ(n % 8, 0u);  // padded so that the data starts aligned
+  // Compact JSON, __metadata__ first, then the tensors in the caller's order; spaces pad it to 8 bytes.
+  const std::string text = R"({"__metadata__":{"format":"pt","note":"héllo"},)"
+                           R"("a":{"dtype":"U8","shape":[3],"data_offsets":[8,11]},)"
+                           R"("w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+  EXPECT_EQ(bytes.substr(8, n), text + std::string(n - text.size(), ' '));
   const auto header = nlohmann::json::parse(bytes.substr(8, n));
   EXPECT_EQ(header["__metadata__"]["note"], "héllo");
   EXPECT_EQ(header["w"]["dtype"], "F32");
@@ -116,6 +123,13 @@ TEST(SafeTensors, SaveRejectsBadArgumentsBeforeWriting) {
             "[save] '__metadata__' is reserved and cannot name a tensor");
   EXPECT_EQ(error_of<std::invalid_argument>([&] { io::save_safetensors(path, {{"u", AnyTensor(Tensor<float>())}}); }),
             "[save] tensor 'u' is undefined");
+  // JSON holds only UTF-8 text.
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { io::save_safetensors(path, {{"a", t}, {"b\xff", t}}); }),
+            "[save] tensor names and metadata must be valid UTF-8 (the name of tensor 1 is not)");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { io::save_safetensors(path, {{"a", t}}, {{"k", "caf\xc3"}}); }),
+            "[save] tensor names and metadata must be valid UTF-8 (the value of metadata key 'k' is not)");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { io::save_safetensors(path, {{"a", t}}, {{"\xed\xa0\x80", "x"}}); }),
+            "[save] tensor names and metadata must be valid UTF-8 (a metadata key is not)");
   EXPECT_TRUE(dir.list().empty());
 }
 
@@ -172,6 +186,31 @@ TEST(SafeTensors, LoadNamesTheFileAndTheProblem) {
                                std::string(8, '\0'))),
             p + "tensor 'a' has shape (4611686018427387904, 4), whose size in bytes overflows int64");
   EXPECT_EQ(load_error(file_of("[]")), p + "the header is a JSON array, expected an object");
+  // JSON errors give the byte; anything after the header's object but spaces is an error, a NUL byte too.
+  EXPECT_EQ(load_error(file_of(R"({"a":1,})")),
+            p + "the header is not valid JSON (parse error at byte 7: Missing a name for object member.)");
+  EXPECT_EQ(load_error(file_of(std::string("{}  \0x", 6))),
+            p + "the header is not valid JSON (parse error at byte 4: The document root must not be followed by other "
+                "values.)");
+  EXPECT_EQ(load_error(file_of(R"({"x\ud800\udc00":1,"\udc00":2})")),  // a low surrogate alone is no character
+            p + "the header is not valid JSON (parse error at byte 20: The surrogate pair in string is invalid.)");
+  // A key that appears twice (a JSON object may repeat one; readers disagree on which counts).
+  const std::string u8 = R"({"dtype":"U8","shape":[2],"data_offsets":[0,2]})";
+  EXPECT_EQ(load_error(file_of(R"({"a":)" + u8 + R"(,"b":)" + u8 + R"(,"a":)" + u8 + "}", "xx")),
+            p + "tensor 'a' appears twice in the header");
+  EXPECT_EQ(load_error(file_of(R"({"__metadata__":{},"__metadata__":{}})")),
+            p + "__metadata__ appears twice in the header");
+  EXPECT_EQ(load_error(file_of(R"({"__metadata__":{"k":"1","k":"2"}})")), p + "__metadata__ key 'k' appears twice");
+  EXPECT_EQ(load_error(file_of(R"({"a":{"dtype":"U8","dtype":"F32","shape":[2],"data_offsets":[0,2]}})", "xx")),
+            p + "tensor 'a' has 'dtype' twice");
+  // Values quoted in messages are cut short, and a deeply nested one is not written out.
+  EXPECT_EQ(load_error(file_of(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,")" + std::string(300, 'x') +
+                               R"("]}})", "xx")),
+            p + "tensor 'a' has data_offsets [0,\"" + std::string(196, 'x') +
+                "...: offsets must be non-negative integers");
+  EXPECT_EQ(load_error(file_of(R"({"a":{"dtype":"U8","shape":[)" + std::string(100, '[') + std::string(100, ']') +
+                               R"(],"data_offsets":[0,2]}})", "xx")),
+            p + "tensor 'a' has shape a deeply nested JSON array: dimensions must be non-negative integers below 2^63");
   const auto missing = dir.file("nope.safetensors");
   const auto msg = error_of<io::FileError>([&] { io::load_safetensors(missing); });
   EXPECT_EQ(msg, "[load] cannot open '" + missing + "': No such file or directory");

@@ -82,3 +82,13 @@ def test_bad_files_raise_checkpoint_error(tmp_path):
     path = _write(tmp_path / "op.ember", nodes, {"x": _b(2), "y": _b(2)}, {}, ["x"], ["y"])
     with pytest.raises(_core.CheckpointError, match=r"node 0 \(frobnicate in 'blk'\): \[deploy\] unknown op"):
         ember.deploy.load(path)
+    # A name declared twice in "values" or "tensors" (the JSON object repeats the key).
+    spec = json.dumps({"dtype": "float32", "shape": _b(2)})
+    twice = f'"w": {spec}, "w": {spec}'
+    for key, values, tensors in (("values", f'"x": {spec}, {twice}', ""), ("tensors", f'"x": {spec}', twice)):
+        graph = f'{{"inputs": ["x"], "outputs": ["x"], "values": {{{values}}}, "tensors": {{{tensors}}}, "nodes": []}}'
+        meta = {"ember.format": "ember.deploy", "ember.format_version": "1", "ember.graph": graph}
+        path = str(tmp_path / f"twice_{key}.ember")
+        _core._save_safetensors(path, [], meta)
+        with pytest.raises(_core.CheckpointError, match=f'graph "{key}" has "w" twice'):
+            ember.deploy.load(path)

@@ -16,7 +16,8 @@
 namespace ember::deploy::detail {
 
 /// The eltwise post-op computing activation node n, or nullopt when n is not one.
-inline std::optional<::ember::detail::onednn::PostOp> activation_post_op(const Node& n) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+std::optional<::ember::detail::onednn::PostOp> activation_post_op(const Node& n) {
   using alg = dnnl::algorithm;
   using PostOp = ::ember::detail::onednn::PostOp;
   if (n.inputs.size() != 1) return std::nullopt;

@@ -2,10 +2,9 @@
 // The graph of a .ember file (docs/deploy-format.md): parsed from the "ember.graph" JSON and checked
 // for structure (names, dtypes, dim expressions) before anything runs. Errors are FormatError
 // "[deploy.load] <path>: ...".
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -13,6 +12,7 @@
 
 #include "ember/core/dtype.hpp"
 #include "ember/core/shape.hpp"
+#include "ember/io/json.hpp"
 #include "ember/io/safetensors.hpp"
 
 namespace ember::deploy {
@@ -66,8 +66,16 @@ struct Node {
   std::string op;
   std::vector<std::optional<std::string>> inputs;
   std::vector<std::string> outputs;
-  nlohmann::json attrs;
+  /// The "attrs" object, or null when the node has none. It points into the parsed graph's JSON
+  /// document, which it keeps alive: a Node copies cheaply.
+  std::shared_ptr<const io::JsonValue> attrs;
   std::string scope;
+
+  /// The attribute called name, or nullptr.
+  template <class = void>  // compiled only where called: see AnyTensor::to
+  const io::JsonValue* attr(const char* name) const {
+    return attrs ? io::detail::json_member(*attrs, name) : nullptr;
+  }
 
   /// "conv2d in 'features.0'" (or "conv2d at the root"), for error messages.
   std::string where() const { return op + (scope.empty() ? std::string(" at the root") : " in '" + scope + "'"); }
@@ -97,29 +105,41 @@ inline std::optional<DType> dtype_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+/// Throws FormatError when object j repeats a key (RapidJSON keeps both; other readers keep one).
+template <class = void>  // compiled only where called: see AnyTensor::to
+void check_unique_keys(const io::JsonValue& j, const std::string& what, const std::string& path) {
+  if (const auto twice = io::detail::json_repeated_key(j)) bad_graph(path, what, " has \"", *twice, "\" twice");
+}
+
 /// Parses a dim expression: an integer or {"batch": a, "add": c}; nullopt when j is neither.
 template <class = void>  // compiled only where called: see AnyTensor::to
-std::optional<DimExpr> parse_dim(const nlohmann::json& j) {
-  if (j.is_number_integer()) return DimExpr{0, j.get<std::int64_t>()};
-  if (j.is_object() && j.size() == 2 && j.contains("batch") && j.contains("add") && j["batch"].is_number_integer() &&
-      j["add"].is_number_integer())
-    return DimExpr{j["batch"].get<std::int64_t>(), j["add"].get<std::int64_t>()};
+std::optional<DimExpr> parse_dim(const io::JsonValue& j) {
+  using io::detail::json_member;
+  if (j.IsInt64()) return DimExpr{0, j.GetInt64()};
+  if (!j.IsObject() || j.MemberCount() != 2) return std::nullopt;
+  const auto* batch = json_member(j, "batch");
+  const auto* add = json_member(j, "add");
+  if (batch && add && batch->IsInt64() && add->IsInt64()) return DimExpr{batch->GetInt64(), add->GetInt64()};
   return std::nullopt;
 }
 
 /// Parses {"dtype": ..., "shape": [...]} declared under `what`.
 template <class = void>  // compiled only where called: see AnyTensor::to
-ValueSpec parse_spec(const nlohmann::json& j, const std::string& what, const std::string& path) {
-  if (!j.is_object() || !j.contains("dtype") || !j.contains("shape") || !j["dtype"].is_string() ||
-      !j["shape"].is_array())
-    bad_graph(path, what, " must be {\"dtype\": ..., \"shape\": [...]}, got ", j.dump());
+ValueSpec parse_spec(const io::JsonValue& j, const std::string& what, const std::string& path) {
+  using io::detail::json_member, io::detail::json_string, io::detail::json_text;
+  const auto* dtype = j.IsObject() ? json_member(j, "dtype") : nullptr;
+  const auto* shape = j.IsObject() ? json_member(j, "shape") : nullptr;
+  if (!dtype || !shape || !dtype->IsString() || !shape->IsArray())
+    bad_graph(path, what, " must be {\"dtype\": ..., \"shape\": [...]}, got ", json_text(j));
+  check_unique_keys(j, what, path);
   ValueSpec s;
-  const auto d = dtype_from_name(j["dtype"].get<std::string>());
-  if (!d) bad_graph(path, what, " has unknown dtype '", j["dtype"].get<std::string>(), "'");
+  const auto d = dtype_from_name(json_string(*dtype));
+  if (!d) bad_graph(path, what, " has unknown dtype '", json_string(*dtype), "'");
   s.dtype = *d;
-  for (const auto& e : j["shape"]) {
+  for (const auto& e : shape->GetArray()) {
     const auto dim = parse_dim(e);
-    if (!dim) bad_graph(path, what, " has a malformed dimension ", e.dump(), " (an integer or {\"batch\": a, \"add\": c})");
+    if (!dim)
+      bad_graph(path, what, " has a malformed dimension ", json_text(e), " (an integer or {\"batch\": a, \"add\": c})");
     s.shape.push_back(*dim);
   }
   return s;
@@ -127,39 +147,49 @@ ValueSpec parse_spec(const nlohmann::json& j, const std::string& what, const std
 
 /// A list of strings at key in j.
 template <class = void>  // compiled only where called: see AnyTensor::to
-std::vector<std::string> parse_names(const nlohmann::json& j, const char* key, const std::string& path) {
-  if (!j.contains(key) || !j[key].is_array()) bad_graph(path, "graph has no list \"", key, "\"");
+std::vector<std::string> parse_names(const io::JsonValue& j, const char* key, const std::string& path) {
+  const auto* list = io::detail::json_member(j, key);
+  if (!list || !list->IsArray()) bad_graph(path, "graph has no list \"", key, "\"");
   std::vector<std::string> names;
-  for (const auto& e : j[key]) {
-    if (!e.is_string()) bad_graph(path, "graph \"", key, "\" holds a non-string ", e.dump());
-    names.push_back(e.get<std::string>());
+  for (const auto& e : list->GetArray()) {
+    if (!e.IsString()) bad_graph(path, "graph \"", key, "\" holds a non-string ", io::detail::json_text(e));
+    names.push_back(io::detail::json_string(e));
   }
   return names;
 }
 
-/// Parses node number i.
+/// Parses node number i of the graph document doc.
 template <class = void>  // compiled only where called: see AnyTensor::to
-Node parse_node(const nlohmann::json& j, std::size_t i, const std::string& path) {
-  if (!j.is_object() || !j.contains("op") || !j["op"].is_string())
-    bad_graph(path, "node ", i, " has no \"op\" string: ", j.dump().substr(0, 200));
+Node parse_node(const io::JsonValue& j, std::size_t i, const std::shared_ptr<const rapidjson::Document>& doc,
+                const std::string& path) {
+  using io::detail::json_member, io::detail::json_string;
+  const auto* op = j.IsObject() ? json_member(j, "op") : nullptr;
+  if (!op || !op->IsString()) bad_graph(path, "node ", i, " has no \"op\" string: ", io::detail::json_text(j));
   Node n;
-  n.op = j["op"].get<std::string>();
-  if (j.contains("scope")) {
-    if (!j["scope"].is_string()) bad_graph(path, "node ", i, " (", n.op, ") has a non-string scope");
-    n.scope = j["scope"].get<std::string>();
+  n.op = json_string(*op);
+  check_unique_keys(j, "node " + std::to_string(i) + " (" + n.op + ")", path);
+  if (const auto* scope = json_member(j, "scope")) {
+    if (!scope->IsString()) bad_graph(path, "node ", i, " (", n.op, ") has a non-string scope");
+    n.scope = json_string(*scope);
   }
-  if (!j.contains("inputs") || !j["inputs"].is_array())
-    bad_graph(path, "node ", i, " (", n.where(), ") has no list \"inputs\"");
-  for (const auto& e : j["inputs"]) {
-    if (e.is_null()) n.inputs.emplace_back(std::nullopt);
-    else if (e.is_string()) n.inputs.emplace_back(e.get<std::string>());
-    else bad_graph(path, "node ", i, " (", n.where(), ") has an input that is neither a name nor null: ", e.dump());
+  const auto* inputs = json_member(j, "inputs");
+  if (!inputs || !inputs->IsArray()) bad_graph(path, "node ", i, " (", n.where(), ") has no list \"inputs\"");
+  for (const auto& e : inputs->GetArray()) {
+    if (e.IsNull()) n.inputs.emplace_back(std::nullopt);
+    else if (e.IsString()) n.inputs.emplace_back(json_string(e));
+    else
+      bad_graph(path, "node ", i, " (", n.where(), ") has an input that is neither a name nor null: ",
+                io::detail::json_text(e));
   }
-  if (!j.contains("outputs") || !j["outputs"].is_array() || j["outputs"].size() != 1 || !j["outputs"][0].is_string())
+  const auto* outputs = json_member(j, "outputs");
+  if (!outputs || !outputs->IsArray() || outputs->Size() != 1 || !(*outputs)[0u].IsString())
     bad_graph(path, "node ", i, " (", n.where(), ") must have exactly one output name");
-  n.outputs.push_back(j["outputs"][0].get<std::string>());
-  n.attrs = j.contains("attrs") ? j["attrs"] : nlohmann::json::object();
-  if (!n.attrs.is_object()) bad_graph(path, "node ", i, " (", n.where(), ") has \"attrs\" that is not an object");
+  n.outputs.push_back(json_string((*outputs)[0u]));
+  if (const auto* attrs = json_member(j, "attrs")) {
+    if (!attrs->IsObject()) bad_graph(path, "node ", i, " (", n.where(), ") has \"attrs\" that is not an object");
+    check_unique_keys(*attrs, "node " + std::to_string(i) + " (" + n.where() + ") \"attrs\"", path);
+    n.attrs = std::shared_ptr<const io::JsonValue>(doc, attrs);  // shares doc's ownership
+  }
   return n;
 }
 
@@ -191,13 +221,12 @@ Graph parse_graph(const std::map<std::string, std::string>& metadata, const std:
   if (v < 1) bad_graph(path, "invalid format version ", v);
   const auto text = metadata.find("ember.graph");
   if (text == metadata.end()) bad_graph(path, "metadata \"ember.graph\" is missing");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text->second);
-  } catch (const nlohmann::json::exception& e) {
-    bad_graph(path, "\"ember.graph\" is not valid JSON: ", e.what());
-  }
-  if (!j.is_object()) bad_graph(path, "\"ember.graph\" is not a JSON object");
+  const auto doc = std::make_shared<rapidjson::Document>();
+  if (const auto error = io::detail::json_parse(*doc, text->second); !error.empty())
+    bad_graph(path, "\"ember.graph\" is not valid JSON: ", error);
+  const io::JsonValue& j = *doc;
+  if (!j.IsObject()) bad_graph(path, "\"ember.graph\" is not a JSON object");
+  detail::check_unique_keys(j, "graph", path);
 
   Graph g;
   g.inputs = detail::parse_names(j, "inputs", path);
@@ -205,13 +234,19 @@ Graph parse_graph(const std::map<std::string, std::string>& metadata, const std:
   if (g.inputs.empty()) bad_graph(path, "graph has no inputs");
   if (g.outputs.empty()) bad_graph(path, "graph has no outputs");
   for (const char* key : {"values", "tensors"}) {
-    if (!j.contains(key) || !j[key].is_object()) bad_graph(path, "graph has no object \"", key, "\"");
+    const auto* specs = io::detail::json_member(j, key);
+    if (!specs || !specs->IsObject()) bad_graph(path, "graph has no object \"", key, "\"");
+    detail::check_unique_keys(*specs, std::string("graph \"") + key + "\"", path);
     auto& into = std::string_view(key) == "values" ? g.values : g.tensors;
-    for (const auto& [name, spec] : j[key].items())
-      into.emplace(name, detail::parse_spec(spec, std::string(key) + " '" + name + "'", path));
+    for (const auto& m : specs->GetObject()) {
+      const std::string name = io::detail::json_string(m.name);
+      into.emplace(name, detail::parse_spec(m.value, std::string(key) + " '" + name + "'", path));
+    }
   }
-  if (!j.contains("nodes") || !j["nodes"].is_array()) bad_graph(path, "graph has no list \"nodes\"");
-  for (std::size_t i = 0; i < j["nodes"].size(); ++i) g.nodes.push_back(detail::parse_node(j["nodes"][i], i, path));
+  const auto* nodes = io::detail::json_member(j, "nodes");
+  if (!nodes || !nodes->IsArray()) bad_graph(path, "graph has no list \"nodes\"");
+  for (rapidjson::SizeType i = 0; i < nodes->Size(); ++i)
+    g.nodes.push_back(detail::parse_node((*nodes)[i], i, doc, path));
 
   // Names resolve in execution order.
   std::map<std::string, bool> defined;  // value name -> true

@@ -1,8 +1,6 @@
 #pragma once
 // The ops of docs/deploy-format.md as kernels: make_kernel(node) reads a node's attributes once, at
 // load, and returns a function that runs the op with ember's public ops on run-time typed tensors.
-#include <nlohmann/json.hpp>
-
 #include <functional>
 #include <span>
 #include <string>
@@ -40,57 +38,74 @@ using Kernel = std::function<AnyTensor(std::span<const AnyTensor> inputs, RunCon
 // --- attributes ---
 
 /// Throws std::invalid_argument "[<op>] attribute '<name>' ..." for a missing or malformed attribute.
-[[noreturn]] inline void bad_attr(const Node& n, const char* name, const char* expected) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+[[noreturn]] void bad_attr(const Node& n, const char* name, const char* expected) {
+  const auto* v = n.attr(name);
   ::ember::detail::fail<std::invalid_argument>(n.op.c_str(), "attribute '", name, "' must be ", expected, ", got ",
-                                               n.attrs.contains(name) ? n.attrs[name].dump() : std::string("nothing"));
+                                               v ? io::detail::json_text(*v) : std::string("nothing"));
 }
 
-inline std::int64_t attr_int(const Node& n, const char* name) {
-  if (!n.attrs.contains(name) || !n.attrs[name].is_number_integer()) bad_attr(n, name, "an integer");
-  return n.attrs[name].get<std::int64_t>();
+template <class = void>  // compiled only where called: see AnyTensor::to
+std::int64_t attr_int(const Node& n, const char* name) {
+  const auto* v = n.attr(name);
+  if (!v || !v->IsInt64()) bad_attr(n, name, "an integer");
+  return v->GetInt64();
 }
 
-inline double attr_number(const Node& n, const char* name) {
-  if (!n.attrs.contains(name) || !n.attrs[name].is_number()) bad_attr(n, name, "a number");
-  return n.attrs[name].get<double>();
+template <class = void>  // compiled only where called: see AnyTensor::to
+double attr_number(const Node& n, const char* name) {
+  const auto* v = n.attr(name);
+  if (!v || !v->IsNumber()) bad_attr(n, name, "a number");
+  return v->GetDouble();
 }
 
-inline bool attr_bool(const Node& n, const char* name) {
-  if (!n.attrs.contains(name) || !n.attrs[name].is_boolean()) bad_attr(n, name, "a bool");
-  return n.attrs[name].get<bool>();
+template <class = void>  // compiled only where called: see AnyTensor::to
+bool attr_bool(const Node& n, const char* name) {
+  const auto* v = n.attr(name);
+  if (!v || !v->IsBool()) bad_attr(n, name, "a bool");
+  return v->GetBool();
 }
 
-inline std::string attr_string(const Node& n, const char* name) {
-  if (!n.attrs.contains(name) || !n.attrs[name].is_string()) bad_attr(n, name, "a string");
-  return n.attrs[name].get<std::string>();
+template <class = void>  // compiled only where called: see AnyTensor::to
+std::string attr_string(const Node& n, const char* name) {
+  const auto* v = n.attr(name);
+  if (!v || !v->IsString()) bad_attr(n, name, "a string");
+  return io::detail::json_string(*v);
 }
 
-inline Shape attr_ints(const Node& n, const char* name) {
-  if (!n.attrs.contains(name) || !n.attrs[name].is_array()) bad_attr(n, name, "a list of integers");
+template <class = void>  // compiled only where called: see AnyTensor::to
+Shape attr_ints(const Node& n, const char* name) {
+  const auto* v = n.attr(name);
+  if (!v || !v->IsArray()) bad_attr(n, name, "a list of integers");
   Shape s;
-  for (const auto& e : n.attrs[name]) {
-    if (!e.is_number_integer()) bad_attr(n, name, "a list of integers");
-    s.push_back(e.get<std::int64_t>());
+  for (const auto& e : v->GetArray()) {
+    if (!e.IsInt64()) bad_attr(n, name, "a list of integers");
+    s.push_back(e.GetInt64());
   }
   return s;
 }
 
-inline std::array<std::int64_t, 2> attr_pair(const Node& n, const char* name) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+std::array<std::int64_t, 2> attr_pair(const Node& n, const char* name) {
   const Shape s = attr_ints(n, name);
   if (s.size() != 2) bad_attr(n, name, "a list of 2 integers");
   return {s[0], s[1]};
 }
 
-inline DimExpr attr_dim(const Node& n, const char* name) {
-  const auto d = n.attrs.contains(name) ? parse_dim(n.attrs[name]) : std::nullopt;
+template <class = void>  // compiled only where called: see AnyTensor::to
+DimExpr attr_dim(const Node& n, const char* name) {
+  const auto* v = n.attr(name);
+  const auto d = v ? parse_dim(*v) : std::nullopt;
   if (!d) bad_attr(n, name, "a dim expression");
   return *d;
 }
 
-inline std::vector<DimExpr> attr_dims(const Node& n, const char* name) {
-  if (!n.attrs.contains(name) || !n.attrs[name].is_array()) bad_attr(n, name, "a list of dim expressions");
+template <class = void>  // compiled only where called: see AnyTensor::to
+std::vector<DimExpr> attr_dims(const Node& n, const char* name) {
+  const auto* v = n.attr(name);
+  if (!v || !v->IsArray()) bad_attr(n, name, "a list of dim expressions");
   std::vector<DimExpr> dims;
-  for (const auto& e : n.attrs[name]) {
+  for (const auto& e : v->GetArray()) {
     const auto d = parse_dim(e);
     if (!d) bad_attr(n, name, "a list of dim expressions");
     dims.push_back(*d);
@@ -99,7 +114,8 @@ inline std::vector<DimExpr> attr_dims(const Node& n, const char* name) {
 }
 
 /// The conv2d attributes as ember's options.
-inline Conv2dOptions conv_options(const Node& n) {
+template <class = void>  // compiled only where called: see AnyTensor::to
+Conv2dOptions conv_options(const Node& n) {
   return {attr_pair(n, "stride"), attr_pair(n, "padding"), attr_pair(n, "dilation"), attr_int(n, "groups")};
 }
 
@@ -255,8 +271,8 @@ const std::unordered_map<std::string, KernelFactory>& kernel_factories() {
        }},
       {"leaky_relu", [](const Node& n) -> Kernel { return leaky_relu_kernel(attr_number(n, "negative_slope")); }},
       {"pow", [](const Node& n) -> Kernel {
-         if (n.attrs.contains("exponent") && n.attrs["exponent"].is_number_integer())
-           return [e = n.attrs["exponent"].get<std::int64_t>()](std::span<const AnyTensor> in, RunContext&) {
+         if (const auto* v = n.attr("exponent"); v && v->IsInt64())
+           return [e = v->GetInt64()](std::span<const AnyTensor> in, RunContext&) {
              return on_any(in[0], [&](const auto& t) { return pow(t, e); });
            };
          return [e = attr_number(n, "exponent")](std::span<const AnyTensor> in, RunContext&) {

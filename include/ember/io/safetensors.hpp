@@ -14,7 +14,6 @@
 #include <limits>
 #include <map>
 #include <optional>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -24,6 +23,7 @@
 
 #include "ember/autograd/grad_mode.hpp"
 #include "ember/core/any_tensor.hpp"
+#include "ember/io/json.hpp"
 #include "ember/ops/copy.hpp"
 
 namespace ember::io {
@@ -64,7 +64,7 @@ struct SafeTensors {
   const AnyTensor& at(std::string_view name) const {
     for (const auto& [n, t] : tensors)
       if (n == name) return t;
-    detail::fail<std::out_of_range>("load", "no tensor named '", name, "' in the checkpoint");
+    ::ember::detail::fail<std::out_of_range>("load", "no tensor named '", name, "' in the checkpoint");
   }
 };
 
@@ -149,22 +149,6 @@ inline std::size_t read_at(int fd, void* p, std::size_t n, std::uint64_t offset,
   return done;
 }
 
-/// A non-negative JSON integer that fits int64, or nullopt.
-template <class = void>  // compiled only where called: see AnyTensor::to
-std::optional<std::int64_t> json_index(const nlohmann::ordered_json& j) {
-  if (j.is_number_unsigned()) {
-    const auto v = j.get<std::uint64_t>();
-    if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
-    return static_cast<std::int64_t>(v);
-  }
-  if (j.is_number_integer()) {
-    const auto v = j.get<std::int64_t>();
-    if (v < 0) return std::nullopt;
-    return v;
-  }
-  return std::nullopt;
-}
-
 /// Throws FormatError "[load] <path>: <args>".
 template <class... Args>
 [[noreturn]] void bad_file(const std::string& path, const Args&... args) {
@@ -216,20 +200,47 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
     begin[i] = offset;
     offset += data[i].numel() * static_cast<std::int64_t>(itemsize(data[i].dtype()));
   }
-  nlohmann::ordered_json header = nlohmann::ordered_json::object();
-  if (!metadata.empty()) header["__metadata__"] = metadata;
+  // The header, compact, in the caller's order after __metadata__. The writer checks that every string
+  // is UTF-8 (a JSON file cannot hold other bytes).
+  rapidjson::StringBuffer json;
+  rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator,
+                    rapidjson::kWriteValidateEncodingFlag>
+      w(json);
+  auto string = [&w](const std::string& s, bool key, const auto&... what) {
+    if (!(key ? w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()))
+              : w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()))))
+      fail<std::invalid_argument>("save", "tensor names and metadata must be valid UTF-8 (", what..., " is not)");
+  };
+  w.StartObject();
+  if (!metadata.empty()) {
+    w.Key("__metadata__");
+    w.StartObject();
+    for (const auto& [k, v] : metadata) {
+      string(k, true, "a metadata key");
+      string(v, false, "the value of metadata key '", k, "'");
+    }
+    w.EndObject();
+  }
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const auto nbytes = data[i].numel() * static_cast<std::int64_t>(itemsize(data[i].dtype()));
-    header[tensors[i].first] = {{"dtype", detail::safetensors_dtype(data[i].dtype())},
-                                {"shape", std::vector<std::int64_t>(data[i].shape().begin(), data[i].shape().end())},
-                                {"data_offsets", {begin[i], begin[i] + nbytes}}};
+    string(tensors[i].first, true, "the name of tensor ", i);
+    w.StartObject();
+    w.Key("dtype");
+    const std::string_view dtype = detail::safetensors_dtype(data[i].dtype());
+    w.String(dtype.data(), static_cast<rapidjson::SizeType>(dtype.size()));
+    w.Key("shape");
+    w.StartArray();
+    for (const auto d : data[i].shape()) w.Int64(d);
+    w.EndArray();
+    w.Key("data_offsets");
+    w.StartArray();
+    w.Int64(begin[i]);
+    w.Int64(begin[i] + nbytes);
+    w.EndArray();
+    w.EndObject();
   }
-  std::string text;
-  try {
-    text = header.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::strict);
-  } catch (const nlohmann::ordered_json::exception& e) {
-    fail<std::invalid_argument>("save", "tensor names and metadata must be valid UTF-8 (", e.what(), ")");
-  }
+  w.EndObject();
+  std::string text(json.GetString(), json.GetSize());
   text.append((8 - text.size() % 8) % 8, ' ');  // the data starts 8-byte aligned
   const std::uint64_t n = text.size();
 
@@ -285,7 +296,6 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
 /// the file and the problem; an unreadable one FileError.
 template <class = void>  // compiled only where called: see AnyTensor::to
 SafeTensors load_safetensors(const std::string& path) {
-  using json = nlohmann::ordered_json;
   auto bad = [&path](const auto&... args) { detail::bad_file(path, args...); };
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) detail::fail_errno("load", "cannot open", path, errno);
@@ -304,54 +314,62 @@ SafeTensors load_safetensors(const std::string& path) {
   if (n > detail::kMaxHeaderBytes) bad("the header length ", n, " exceeds the limit of ", detail::kMaxHeaderBytes);
   std::string text(n, '\0');
   if (detail::read_at(fd, text.data(), n, 8, path) != n) bad("the file ended inside the header (it changed?)");
-  json header;
-  try {
-    header = json::parse(text);
-  } catch (const json::exception& e) {
-    bad("the header is not valid JSON (", e.what(), ")");
-  }
-  if (!header.is_object()) bad("the header is a JSON ", header.type_name(), ", expected an object");
+  rapidjson::Document header;
+  if (const auto error = detail::json_parse(header, text); !error.empty())
+    bad("the header is not valid JSON (", error, ")");
+  if (!header.IsObject()) bad("the header is a JSON ", detail::json_type_name(header), ", expected an object");
+  // A JSON object may repeat a key; RapidJSON keeps both. A file that names a tensor twice is corrupt.
+  if (const auto twice = detail::json_repeated_key(header))
+    bad(*twice == "__metadata__" ? std::string("__metadata__") : "tensor '" + *twice + "'",
+        " appears twice in the header");
 
   const std::uint64_t buffer = size - 8 - n;
   SafeTensors out;
   std::vector<detail::Entry> entries;
-  for (const auto& [name, v] : header.items()) {
+  for (const auto& member : header.GetObject()) {
+    const std::string name = detail::json_string(member.name);
+    const auto& v = member.value;
     if (name == "__metadata__") {
-      if (!v.is_object()) bad("__metadata__ is a JSON ", v.type_name(), ", expected an object of strings");
-      for (const auto& [k, s] : v.items()) {
-        if (!s.is_string()) bad("__metadata__ value '", k, "' is a JSON ", s.type_name(), ", expected a string");
-        out.metadata[k] = s.template get<std::string>();
+      if (!v.IsObject()) bad("__metadata__ is a JSON ", detail::json_type_name(v), ", expected an object of strings");
+      if (const auto twice = detail::json_repeated_key(v)) bad("__metadata__ key '", *twice, "' appears twice");
+      for (const auto& m : v.GetObject()) {
+        const std::string k = detail::json_string(m.name);
+        if (!m.value.IsString())
+          bad("__metadata__ value '", k, "' is a JSON ", detail::json_type_name(m.value), ", expected a string");
+        out.metadata[k] = detail::json_string(m.value);
       }
       continue;
     }
     const std::string who = "tensor '" + name + "'";
-    if (!v.is_object()) bad(who, " is described by a JSON ", v.type_name(), ", expected an object");
+    if (!v.IsObject()) bad(who, " is described by a JSON ", detail::json_type_name(v), ", expected an object");
+    if (const auto twice = detail::json_repeated_key(v)) bad(who, " has '", *twice, "' twice");
     for (const char* key : {"dtype", "shape", "data_offsets"})
-      if (!v.contains(key)) bad(who, " has no '", key, "'");
-    const auto& jd = v["dtype"];
-    if (!jd.is_string()) bad(who, " has a dtype that is not a string");
-    const auto dt = detail::dtype_from_safetensors(jd.template get<std::string>());
-    if (!dt) bad(who, " has dtype '", jd.template get<std::string>(), "', which ember does not support (it reads F32, F64, ",
+      if (!detail::json_member(v, key)) bad(who, " has no '", key, "'");
+    const auto& jd = *detail::json_member(v, "dtype");
+    if (!jd.IsString()) bad(who, " has a dtype that is not a string");
+    const auto dt = detail::dtype_from_safetensors(detail::json_string(jd));
+    if (!dt) bad(who, " has dtype '", detail::json_string(jd), "', which ember does not support (it reads F32, F64, ",
                  "I64, I32, U8, BOOL)");
-    const auto& js = v["shape"];
-    if (!js.is_array()) bad(who, " has a shape that is not a list");
-    if (js.size() > 64) bad(who, " has ", js.size(), " dimensions (at most 64)");
+    const auto& js = *detail::json_member(v, "shape");
+    if (!js.IsArray()) bad(who, " has a shape that is not a list");
+    if (js.Size() > 64) bad(who, " has ", js.Size(), " dimensions (at most 64)");
     detail::Entry e{name, *dt, {}, 0, 0};
     std::int64_t numel = 1;
     bool overflow = false;
-    for (const auto& d : js) {
+    for (const auto& d : js.GetArray()) {
       const auto x = detail::json_index(d);
-      if (!x) bad(who, " has shape ", js.dump(), ": dimensions must be non-negative integers below 2^63");
+      if (!x) bad(who, " has shape ", detail::json_text(js), ": dimensions must be non-negative integers below 2^63");
       e.shape.push_back(*x);
       overflow = overflow || __builtin_mul_overflow(numel, *x, &numel);
     }
     std::int64_t nbytes = 0;
     if (overflow || __builtin_mul_overflow(numel, static_cast<std::int64_t>(itemsize(*dt)), &nbytes))
       bad(who, " has shape ", e.shape, ", whose size in bytes overflows int64");
-    const auto& jo = v["data_offsets"];
-    if (!jo.is_array() || jo.size() != 2) bad(who, " has data_offsets ", jo.dump(), ", expected [begin, end]");
-    const auto b = detail::json_index(jo[0]), en = detail::json_index(jo[1]);
-    if (!b || !en) bad(who, " has data_offsets ", jo.dump(), ": offsets must be non-negative integers");
+    const auto& jo = *detail::json_member(v, "data_offsets");
+    if (!jo.IsArray() || jo.Size() != 2)
+      bad(who, " has data_offsets ", detail::json_text(jo), ", expected [begin, end]");
+    const auto b = detail::json_index(jo[0u]), en = detail::json_index(jo[1u]);
+    if (!b || !en) bad(who, " has data_offsets ", detail::json_text(jo), ": offsets must be non-negative integers");
     e.begin = *b;
     e.end = *en;
     if (e.begin > e.end) bad(who, " has data_offsets [", e.begin, ", ", e.end, "]: begin is after end");
