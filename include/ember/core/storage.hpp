@@ -8,6 +8,7 @@
 #include <new>
 
 #include "ember/backend/cuda/allocator.hpp"
+#include "ember/backend/cuda/runtime.hpp"
 #include "ember/core/device.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/host_cache.hpp"
@@ -26,6 +27,7 @@ class Storage {
   /// on a CUDA device, and from the host block cache for large CPU tensors).
   static std::shared_ptr<Storage> allocate(std::size_t nbytes, Device device = Device::cpu()) {
     if (device.is_cuda()) {
+      cuda::check_device(device.index, "cuda allocate");  // names the device, in CPU-only builds too
       void* block = cuda::allocate(nbytes, device.index);
       return wrap(block, nbytes, device, [](void* p, void* index) {
         cuda::deallocate(p, static_cast<int>(reinterpret_cast<std::intptr_t>(index)));
