@@ -512,6 +512,8 @@ KNOWN_GAPS: list[tuple[str, str]] = [
      "(PyTorch documents that range and computes NaN outside it)"),
     (r"expected target of shape \(\) for input of shape \(\d+,\)", "a 1-d (C,) input takes a 0-d target "
      "only (PyTorch also takes a (1,) target)"),
+    (r"\[linear\] expected a 2-d weight|\[linear\] expected a bias of shape", "linear takes a 2-d weight and an "
+     "(out_features,) bias only (PyTorch also takes a 1-d weight and a broadcasting bias)"),
     (r"an index can only have a single ellipsis", "x[..., ...] is refused as NumPy refuses it (PyTorch takes it)"),
     (r"return_indices=True is not supported|divisor_override is not supported|max_norm, scale_grad_by_freq",
      "options of max_pool2d/avg_pool2d/embedding that ember does not implement"),
@@ -528,6 +530,7 @@ EMBER_WIDER: list[tuple[str, str]] = [
      "class indices may be int32 too (nll_loss, cross_entropy, one_hot)"),
     (r"(clamp|clip)\(\) received an invalid combination of arguments - got \(Tensor, (int|float)\)",
      "clamp takes a tensor bound and a number bound together"),
+    (r"prod\(\): argument 'dim' \(position \d\) must be int, not tuple", "prod reduces over a tuple of dims too"),
     (r"must be Tensor, not (int|float|bool)", "ember's logical_* take a Python number as either operand"),
     (r"same dtype|expected scalar type|Found dtype \w+ but expected|expected m1 and m2|expected mat1 and mat2",
      "mixed dtypes promote (DESIGN: one promotion table for every op, matmul and the losses included)"),
