@@ -86,7 +86,7 @@ void bind_creation(py::module_& m, TensorClass& cls) {
     const DType d = dtype_or(dtype, dtype_of_scalar(value));
     return with_grad(dispatch_dtype(d, [&](auto tag) -> AnyTensor {
       using T = decltype(tag);
-      return full<T>(shape, scalar_to_tensor(v, d).get<T>().item(), device_from_py(device));
+      return full<T>(shape, scalar_to_tensor(v, d, "full").get<T>().item(), device_from_py(device));
     }), requires_grad, "full");
   }, py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
         py::arg("device") = py::none(), py::arg("requires_grad") = false,
@@ -112,7 +112,7 @@ void bind_creation(py::module_& m, TensorClass& cls) {
     const Operand v = operand_from_py(value, "full_like");
     return with_grad(dispatch_dtype(d, [&](auto tag) -> AnyTensor {
       using T = decltype(tag);
-      return full<T>(t.shape(), scalar_to_tensor(v, d).get<T>().item(),
+      return full<T>(t.shape(), scalar_to_tensor(v, d, "full_like").get<T>().item(),
                      device.is_none() ? t.device() : device_from_py(device));
     }), requires_grad, "full_like");
   }, py::arg("input"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),

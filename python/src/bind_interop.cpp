@@ -223,6 +223,16 @@ void bind_interop(py::module_& m, TensorClass& cls) {
           std::any_of(arr.strides(), arr.strides() + arr.ndim(), [](py::ssize_t s) { return s < 0; }))
         arr = arr.attr("astype")(arr.dtype().attr("newbyteorder")("="), py::arg("order") = "C");  // a copy
       t = from_numpy(arr);
+      // Python numbers become the requested integer dtype only when it can hold them (as PyTorch).
+      if (!is_array && !dtype.is_none() && arr.size() > 0 && arr.dtype().kind() != 'b')
+        dispatch_dtype(dtype_from_py(dtype), [&](auto tag) {
+          using T = decltype(tag);
+          for (const char* end : {"min", "max"}) {
+            const py::object v = arr.attr(end)().attr("item")();
+            if (py::isinstance<py::float_>(v)) scalar_cast<T>(v.cast<double>(), "tensor");
+            else scalar_cast<T>(v.cast<std::int64_t>(), "tensor");
+          }
+        });
     }
     const Device dev = device.is_none() ? t.device() : device_from_py(device);
     AnyTensor out = dtype.is_none() ? t : t.to(dtype_from_py(dtype));

@@ -517,6 +517,9 @@ KNOWN_GAPS: list[tuple[str, str]] = [
     (r"an index can only have a single ellipsis", "x[..., ...] is refused as NumPy refuses it (PyTorch takes it)"),
     (r"return_indices=True is not supported|divisor_override is not supported|max_norm, scale_grad_by_freq",
      "options of max_pool2d/avg_pool2d/embedding that ember does not implement"),
+    (r"more than one element of the written-to tensor .* refers to a single memory location",
+     "every in-place write into a tensor whose elements share memory is refused, fill_ and t[i] = v too "
+     "(test_fuzz_ops.DIFFERENCES)"),
 ]
 
 # PyTorch refusals where ember accepts more on purpose (a documented extension, not a bug). (regex of
@@ -532,6 +535,8 @@ EMBER_WIDER: list[tuple[str, str]] = [
      "clamp takes a tensor bound and a number bound together"),
     (r"prod\(\): argument 'dim' \(position \d\) must be int, not tuple", "prod reduces over a tuple of dims too"),
     (r"must be Tensor, not (int|float|bool)", "ember's logical_* take a Python number as either operand"),
+    (r"Subtraction, the `-` operator, with (a bool tensor|two bool tensors) is not supported",
+     "bool operands count as 0 and 1 in subtraction (test_fuzz_ops.DIFFERENCES)"),
     (r"same dtype|expected scalar type|Found dtype \w+ but expected|expected m1 and m2|expected mat1 and mat2",
      "mixed dtypes promote (DESIGN: one promotion table for every op, matmul and the losses included)"),
 ]

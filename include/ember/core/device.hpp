@@ -21,11 +21,12 @@ struct Device {
   std::string str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
   friend bool operator==(const Device&, const Device&) = default;
 
-  /// Parses "cpu", "cuda", "cuda:1".
+  /// Parses "cpu", "cpu:0", "cuda", "cuda:1".
   static Device parse(const std::string& s) {
-    if (s == "cpu") return cpu();
+    if (s == "cpu" || s == "cpu:0") return cpu();
     if (s == "cuda") return cuda(0);
-    if (s.rfind("cuda:", 0) == 0 && s.size() > 5 &&
+    // at most 9 digits: an index that fits int (no device has more)
+    if (s.rfind("cuda:", 0) == 0 && s.size() > 5 && s.size() <= 14 &&
         s.find_first_not_of("0123456789", 5) == std::string::npos)
       return cuda(std::stoi(s.substr(5)));
     detail::fail<std::invalid_argument>("device", "unknown device '", s,

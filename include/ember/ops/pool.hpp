@@ -26,14 +26,16 @@ struct Pool2dOptions {
 
 namespace detail {
 
-/// PyTorch's pooling output size along one axis.
+/// PyTorch's pooling output size along one axis (pooling_output_shape): floor, or with ceil_mode ceil,
+/// of (in + 2 pad - d (k - 1) - 1) / s, plus 1; with ceil_mode the last window must start inside the
+/// input or its left padding. At most 0 when no window fits. In 128 bits: the sizes are unbounded.
 inline std::int64_t pool_out_size(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t pad, std::int64_t d,
                                   bool ceil_mode) {
-  const std::int64_t span = in + 2 * pad - d * (k - 1) - 1;
-  if (span < 0) return 0;  // the window does not fit
-  std::int64_t out = span / s + (ceil_mode && span % s != 0) + 1;
-  if (ceil_mode && (out - 1) * s >= in + pad) --out;  // the last window must start inside the input
-  return out;
+  using I = __int128;
+  const I num = I(in) + 2 * I(pad) - I(d) * (I(k) - 1) - 1 + (ceil_mode ? I(s) - 1 : 0);
+  I out = (num >= 0 ? num / s : -((-num + s - 1) / s)) + 1;  // floor division
+  if (ceil_mode && (out - 1) * s >= I(in) + pad) --out;
+  return out < 0 ? 0 : static_cast<std::int64_t>(out);
 }
 
 /// Checks a 4-d pooling input and the options, and returns the geometry.

@@ -271,9 +271,9 @@ Tensor<T> expand(const Tensor<T>& x, const Shape& target) {
 /// x with dims start..end merged into one (a view when possible, as reshape).
 template <Element T>
 Tensor<T> flatten(const Tensor<T>& x, std::int64_t start = 0, std::int64_t end = -1) {
-  if (x.dim() == 0) return reshape(x, {1});
   start = normalize_dim(start, x.dim(), "flatten");
   end = normalize_dim(end, x.dim(), "flatten");
+  if (x.dim() == 0) return reshape(x, {1});
   EMBER_CHECK(start <= end, "flatten", "start_dim ", start, " cannot come after end_dim ", end);
   Shape sh;
   for (std::int64_t i = 0; i < start; ++i) sh.push_back(x.shape()[i]);
