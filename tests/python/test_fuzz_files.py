@@ -15,7 +15,7 @@ import ember
 from ember import _core
 
 EXAMPLES = int(os.environ.get("EMBER_FUZZ_EXAMPLES", "150"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize="EMBER_FUZZ_RANDOM" not in os.environ,
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=os.environ.get("EMBER_FUZZ_PROFILE") != "fuzz",
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
