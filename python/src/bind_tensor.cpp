@@ -46,7 +46,7 @@ Operand operand_from_py(py::handle h, const char* op) {
     o.value = static_cast<double>(o.ivalue);
   } else if (PyLong_Check(h.ptr())) {
     o.kind = ScalarKind::Int;
-    o.ivalue = h.cast<std::int64_t>();
+    o.ivalue = int64_from_py(h, op);
     o.value = static_cast<double>(o.ivalue);
   } else if (PyFloat_Check(h.ptr())) {
     o.kind = ScalarKind::Float;
@@ -164,6 +164,12 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
         EMBER_CHECK_TYPE(t.dim() > 0, "len", "len() of a 0-d tensor");
         return t.shape()[0];
       })
+      .def("__iter__", [](py::object self) {  // as PyTorch: t[0], t[1], ...; a 0-d tensor is no sequence
+        const auto n = self.cast<const AnyTensor&>().dim();
+        EMBER_CHECK_TYPE(n > 0, "iter", "iteration over a 0-d tensor");
+        const auto builtins = py::module_::import("builtins");
+        return builtins.attr("map")(self.attr("__getitem__"), builtins.attr("range")(self.attr("__len__")()));
+      }, "Iterates over dim 0 (t[0], t[1], ...).")
       .def("item", &element_to_py, "The value of a one-element tensor as a Python number.")
       .def("__bool__", [](const AnyTensor& t) {
         EMBER_CHECK(t.numel() == 1, "bool", "the truth value of a tensor with ", t.numel(), " elements (shape ",

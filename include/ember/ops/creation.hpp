@@ -3,6 +3,8 @@
 // randperm. On a CUDA device, empty/zeros/ones/full allocate and fill there; the others are made on
 // the host (random numbers from the same generator as on the CPU) and copied.
 #include <cmath>
+#include <cstdint>
+#include <optional>
 #include <initializer_list>
 #include <limits>
 #include <vector>
@@ -118,9 +120,10 @@ Tensor<T> linspace(double start, double end, std::int64_t steps, Device device =
 
 /// An n x m matrix with ones on the diagonal (m defaults to n).
 template <Element T>
-Tensor<T> eye(std::int64_t n, std::int64_t m = -1, Device device = Device::cpu()) {
-  if (m < 0) m = n;
+Tensor<T> eye(std::int64_t n, std::optional<std::int64_t> mcols = std::nullopt, Device device = Device::cpu()) {
+  const std::int64_t m = mcols.value_or(n);
   EMBER_CHECK(n >= 0, "eye", "n must be non-negative, got ", n);
+  EMBER_CHECK(m >= 0, "eye", "m must be non-negative, got ", m);
   if (device.is_cuda()) return eye<T>(n, m).to(device);
   Tensor<T> out = zeros<T>({n, m}, device);
   for (std::int64_t i = 0; i < std::min(n, m); ++i) out.data()[i * m + i] = T(1);

@@ -242,12 +242,23 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding: (*) class indices -> (*, num_classes) (inferred as max + 1 when -1)."""
-    if tensor.is_floating_point():
+    if tensor.is_floating_point() or tensor.dtype == _core.bool:
         raise TypeError(f"[one_hot] expected an integer tensor of class indices, got {tensor.dtype}")
-    if num_classes < 0:
-        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
-    elif tensor.numel() and (int(tensor.min().item()) < 0 or int(tensor.max().item()) >= num_classes):
-        raise IndexError(f"[one_hot] class values must be in [0, {num_classes - 1}], got {_bad_indices(tensor, num_classes)}")
+    if num_classes < -1:
+        raise ValueError(f"[one_hot] num_classes must be -1 (inferred) or non-negative, got {num_classes}")
+    if tensor.numel() == 0:
+        if num_classes == -1:
+            raise ValueError(f"[one_hot] cannot infer the number of classes from an empty tensor of shape "
+                             f"{tuple(tensor.shape)}; pass num_classes")
+    else:
+        lo, hi = int(tensor.min().item()), int(tensor.max().item())
+        if lo < 0:
+            raise IndexError(f"[one_hot] class values must be non-negative, got {_bad_indices(tensor, hi + 1)}")
+        if num_classes == -1:
+            num_classes = hi + 1
+        elif hi >= num_classes:
+            raise IndexError(
+                f"[one_hot] class values must be in [0, {num_classes - 1}], got {_bad_indices(tensor, num_classes)}")
     return (tensor.unsqueeze(-1) == _core.arange(num_classes)).long()
 
 
@@ -496,6 +507,10 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise ValueError(
             f"[binary_cross_entropy] target size {tuple(target.shape)} must be the same as input size {tuple(input.shape)}"
         )
+    if input.numel() and not bool(((input >= 0) & (input <= 1)).all()):  # NaN fails too, as in PyTorch
+        raise ValueError(f"[binary_cross_entropy] all elements of input must be probabilities in [0, 1] (apply "
+                         f"sigmoid first, or use binary_cross_entropy_with_logits); input of shape "
+                         f"{tuple(input.shape)} has values from {input.min().item()} to {input.max().item()}")
     loss = -(target * input.log().clamp(min=-100.0) + (1.0 - target) * (1.0 - input).log().clamp(min=-100.0))
     if weight is not None:
         loss = loss * weight
