@@ -6,7 +6,8 @@ JOBS ?= 2
 BUILD := build/cpp
 # SANITIZE=1 (the default) makes test-cpp-cpuonly, and with it `make test`, build the C++ suite with
 # AddressSanitizer + UndefinedBehaviorSanitizer (-DEMBER_SANITIZE=ON) and run it with the options and
-# suppressions in tests/sanitize/; SANITIZE=0 builds and runs that CPU-only suite plain (Release).
+# suppressions in tests/sanitize/; SANITIZE=0 builds and runs that CPU-only suite plain (Release). The two
+# share build/cpp-cpuonly, so switching rebuilds it.
 SANITIZE ?= 1
 CPUONLY_BUILD := build/cpp-cpuonly
 # The sanitizers' run-time options, read from tests/sanitize/*.options (one per line, '#' comments).
@@ -76,8 +77,8 @@ test-cpp: setup
 # The environment also reaches the build, whose test discovery runs the sanitized executables.
 test-cpp-cpuonly: setup
 	$(VENV)/bin/cmake -S . -B $(CPUONLY_BUILD) -G Ninja -DEMBER_WITH_CUDA=OFF -DEMBER_BUILD_TESTS=ON \
-	  $(if $(filter 1,$(SANITIZE)),-DEMBER_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1",-DEMBER_SANITIZE=OFF -DCMAKE_BUILD_TYPE=Release) \
+	  $(if $(filter 0,$(SANITIZE)),-DEMBER_SANITIZE=OFF -DCMAKE_BUILD_TYPE=Release,-DEMBER_SANITIZE=ON \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1") \
 	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 	$(SAN_ENV) $(VENV)/bin/cmake --build $(CPUONLY_BUILD) -j $(JOBS)
 	$(SAN_ENV) $(VENV)/bin/ctest --test-dir $(CPUONLY_BUILD) --output-on-failure -j $(JOBS)
