@@ -4,6 +4,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 JOBS ?= 2
 BUILD := build/cpp
+# SANITIZE=1 (the default) makes test-cpp-cpuonly, and with it `make test`, build the C++ suite with
+# AddressSanitizer + UndefinedBehaviorSanitizer (-DEMBER_SANITIZE=ON) and run it with the options and
+# suppressions in tests/sanitize/; SANITIZE=0 builds and runs that CPU-only suite plain (Release). The two
+# share build/cpp-cpuonly, so switching rebuilds it.
+SANITIZE ?= 1
+CPUONLY_BUILD := build/cpp-cpuonly
+# The sanitizers' run-time options, read from tests/sanitize/*.options (one per line, '#' comments).
+san_options = $(shell sed -e '/^[[:space:]]*\#/d' -e '/^[[:space:]]*$$/d' tests/sanitize/$(1).options | paste -sd:)
+SAN_ENV := ASAN_OPTIONS=$(call san_options,asan) \
+           UBSAN_OPTIONS=$(call san_options,ubsan) \
+           LSAN_OPTIONS=$(call san_options,lsan):suppressions=$(abspath tests/sanitize/lsan.supp)
 # Debian packages ember builds against (header-only C++ libraries, test and benchmark frameworks;
 # nlohmann-json3-dev only for the C++ tests and benchmarks, which write their JSON fixtures with it).
 APT_PACKAGES := g++ make libeigen3-dev libxtensor-dev libdlpack-dev rapidjson-dev libgtest-dev libbenchmark-dev \
@@ -12,7 +23,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOURCES := pyproject.toml CMakeLists.txt $(wildcard cmake/*) $(shell find include python -type f \
              \( -name '*.hpp' -o -name '*.cpp' -o -name '*.py' -o -name '*.pyi' -o -name CMakeLists.txt \) 2>/dev/null)
 
-.PHONY: setup demo test test-cpp test-python bench stubs clean
+.PHONY: setup demo test test-cpp test-cpp-cpuonly test-python bench stubs clean
 .DEFAULT_GOAL := demo
 
 setup: $(VENV)/.installed
@@ -59,6 +70,18 @@ test-cpp: setup
 	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 	$(VENV)/bin/cmake --build $(BUILD) -j $(JOBS)
 	$(VENV)/bin/ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The C++ suite built CPU-only (-DEMBER_WITH_CUDA=OFF, what every machine without nvcc builds), in its own
+# build folder, so that machines with nvcc test that configuration too; with SANITIZE=1 (the default) under
+# ASan + UBSan, at -O1 -g1 and with assertions on (no NDEBUG: Eigen checks its indices and sizes).
+# The environment also reaches the build, whose test discovery runs the sanitized executables.
+test-cpp-cpuonly: setup
+	$(VENV)/bin/cmake -S . -B $(CPUONLY_BUILD) -G Ninja -DEMBER_WITH_CUDA=OFF -DEMBER_BUILD_TESTS=ON \
+	  $(if $(filter 0,$(SANITIZE)),-DEMBER_SANITIZE=OFF -DCMAKE_BUILD_TYPE=Release,-DEMBER_SANITIZE=ON \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1") \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+	$(SAN_ENV) $(VENV)/bin/cmake --build $(CPUONLY_BUILD) -j $(JOBS)
+	$(SAN_ENV) $(VENV)/bin/ctest --test-dir $(CPUONLY_BUILD) --output-on-failure -j $(JOBS)
 
 test-python: setup
 	EMBER_REQUIRE_INSTALL=1 $(PY) -m pytest tests/python -q

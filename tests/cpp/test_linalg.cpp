@@ -18,12 +18,16 @@ template <Element T>
 std::vector<double> loop_mm(const Tensor<T>& a, const Tensor<T>& b) {
   const std::int64_t m = a.size(0), k = a.size(1), n = b.size(1);
   std::vector<double> out(static_cast<std::size_t>(m * n), 0.0);
+  // Pointers and strides read once: in the inner loop, the handle's accessors were 90% of the time of
+  // the sanitized suite (-O1 inlines little), for ReusedMemoryObjectsFollowEachCallsBuffers's 1100 products.
+  const T* pa = a.data();
+  const T* pb = b.data();
+  const std::int64_t sa0 = a.stride(0), sa1 = a.stride(1), sb0 = b.stride(0), sb1 = b.stride(1);
   for (std::int64_t i = 0; i < m; ++i)
     for (std::int64_t j = 0; j < n; ++j) {
       double acc = 0;
       for (std::int64_t p = 0; p < k; ++p)
-        acc += static_cast<double>(a.data()[i * a.stride(0) + p * a.stride(1)]) *
-               static_cast<double>(b.data()[p * b.stride(0) + j * b.stride(1)]);
+        acc += static_cast<double>(pa[i * sa0 + p * sa1]) * static_cast<double>(pb[p * sb0 + j * sb1]);
       out[i * n + j] = acc;
     }
   return out;

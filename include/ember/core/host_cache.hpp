@@ -15,6 +15,8 @@
 #include <new>
 #include <vector>
 
+#include "ember/core/sanitizer.hpp"
+
 namespace ember::detail {
 
 class HostBlockCache {
@@ -41,6 +43,7 @@ class HostBlockCache {
         void* p = it->second.p;
         cached_ -= it->first;
         free_.erase(it);
+        asan_unpoison(p, nbytes);  // the rest of the block stays poisoned: past the tensor's end
         return p;
       }
     }
@@ -51,6 +54,7 @@ class HostBlockCache {
       if (!p) throw std::bad_alloc();
     }
     *block_size = size;
+    asan_poison(static_cast<char*>(p) + nbytes, size - nbytes);
     return p;
   }
 
@@ -71,11 +75,12 @@ class HostBlockCache {
           evicted.push_back(oldest->second.p);
           free_.erase(oldest);
         }
+        asan_poison(p, block_size);  // a cached block is dead memory until allocate() hands it out again
         free_.emplace(block_size, Cached{p, next_order_++});
         cached_ += block_size;
       }
     }
-    for (void* q : evicted) std::free(q);
+    for (void* q : evicted) std::free(q);  // free() ignores poisoning: ASan's allocator owns the block again
   }
 
   /// Frees every cached block.

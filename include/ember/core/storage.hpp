@@ -102,6 +102,10 @@ class Storage {
       if (!p) throw std::bad_alloc();
       const auto bytes = (reinterpret_cast<std::uintptr_t>(p) + head + kAlignment - 1) & ~(kAlignment - 1);
       *at = reinterpret_cast<void*>(bytes);
+      // The padding on either side of the tensor's bytes: ASan then sees their ends (no-ops without ASan).
+      detail::asan_poison(p + head, bytes - reinterpret_cast<std::uintptr_t>(p + head));
+      detail::asan_poison(reinterpret_cast<char*>(bytes) + extra,
+                          reinterpret_cast<std::uintptr_t>(p + head + kAlignment - 1 + extra) - bytes - extra);
       return reinterpret_cast<T*>(p);
     }
     void deallocate(T* p, std::size_t) { std::free(p); }
