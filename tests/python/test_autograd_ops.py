@@ -387,7 +387,7 @@ add_ sub_ mul_ div_ copy_ fill_ zero_ masked_fill_ index_put_
 requires_grad requires_grad_ is_leaf grad grad_fn backward retain_grad retains_grad detach
 bool byte int long shape ndim dim numel size stride storage_offset element_size data_ptr is_contiguous is_cuda
 is_floating_point item tolist numpy
-__init__ __repr__ __str__ __hash__ __len__ __bool__ __float__ __int__ __index__ __copy__ __deepcopy__
+__init__ __repr__ __str__ __hash__ __len__ __iter__ __bool__ __float__ __int__ __index__ __copy__ __deepcopy__
 __array__ __dlpack__ __dlpack_device__ __invert__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__
 __and__ __rand__ __or__ __ror__ __xor__ __rxor__ __iadd__ __isub__ __imul__ __itruediv__ __setitem__
 """.split())
