@@ -1,5 +1,6 @@
 #pragma once
 // Where a tensor's memory lives: a runtime value, because CUDA is discovered at run time.
+#include <charconv>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -26,8 +27,12 @@ struct Device {
     if (s == "cpu") return cpu();
     if (s == "cuda") return cuda(0);
     if (s.rfind("cuda:", 0) == 0 && s.size() > 5 &&
-        s.find_first_not_of("0123456789", 5) == std::string::npos)
-      return cuda(std::stoi(s.substr(5)));
+        s.find_first_not_of("0123456789", 5) == std::string::npos) {
+      int index = 0;  // not std::stoi: past INT_MAX it throws a bare std::out_of_range("stoi")
+      if (std::from_chars(s.data() + 5, s.data() + s.size(), index).ec != std::errc())
+        detail::fail<std::invalid_argument>("device", "device index in '", s, "' is too large");
+      return cuda(index);
+    }
     detail::fail<std::invalid_argument>("device", "unknown device '", s,
                                         "': expected 'cpu', 'cuda' or 'cuda:N'");
   }
