@@ -2,6 +2,7 @@
 // The graph of a .ember file (docs/deploy-format.md): parsed from the "ember.graph" JSON and checked
 // for structure (names, dtypes, dim expressions) before anything runs. Errors are FormatError
 // "[deploy.load] <path>: ...".
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -25,8 +26,14 @@ struct DimExpr {
   std::int64_t batch = 0;
   std::int64_t add = 0;
 
-  /// The value for batch size b.
-  std::int64_t eval(std::int64_t b) const { return batch * b + add; }
+  /// The value for batch size b; std::invalid_argument when it overflows int64.
+  std::int64_t eval(std::int64_t b) const {
+    std::int64_t v = 0;
+    if (__builtin_mul_overflow(batch, b, &v) || __builtin_add_overflow(v, add, &v)) [[unlikely]]
+      ::ember::detail::fail<std::invalid_argument>("deploy", "dim expression {\"batch\": ", batch, ", \"add\": ", add,
+                                                   "} overflows int64 at batch size ", b);
+    return v;
+  }
 };
 
 /// The dtype and shape (dim expressions) of a graph value or a stored tensor.
@@ -252,6 +259,17 @@ Graph parse_graph(const std::map<std::string, std::string>& metadata, const std:
   std::map<std::string, bool> defined;  // value name -> true
   for (const auto& name : g.inputs) {
     if (!g.values.count(name)) bad_graph(path, "graph input '", name, "' has no entry in \"values\"");
+    // The dry run makes each input at batch 1, before any op runs: a shape no tensor can have is the
+    // file's error. Bytes, counting a 0 dim as 1: a tensor's strides multiply all the others.
+    const ValueSpec& spec = g.values.at(name);
+    auto bytes = static_cast<std::int64_t>(itemsize(spec.dtype));
+    for (const auto& d : spec.shape) {
+      std::int64_t v = 0;
+      if (__builtin_add_overflow(d.batch, d.add, &v) || v < 0 ||
+          __builtin_mul_overflow(bytes, std::max<std::int64_t>(v, 1), &bytes))
+        bad_graph(path, "graph input '", name, "' has shape ", spec.str(),
+                  ": at batch 1 a dimension is negative or its size overflows int64");
+    }
     defined[name] = true;
   }
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
