@@ -7,6 +7,7 @@
 #include "ember/core/device.hpp"
 #include "ember/core/dtype.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/overlap.hpp"
 #include "ember/core/random.hpp"
 #include "ember/core/shape.hpp"
 #include "ember/core/tensor.hpp"

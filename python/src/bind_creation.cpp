@@ -23,6 +23,26 @@ const char* kShapeDoc = "size: ints or one tuple of ints; dtype: an ember dtype;
 
 }  // namespace
 
+namespace {
+
+/// A seed as PyTorch takes it: any integer in [-2^63, 2^64); a negative one wraps to 2^64 + seed.
+std::uint64_t seed_from_py(py::handle h, const char* op) {
+  py::int_ i = py::reinterpret_steal<py::int_>(PyNumber_Index(h.ptr()));
+  if (!i) throw py::error_already_set();
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  if (!overflow) return static_cast<std::uint64_t>(v);
+  const unsigned long long u = PyLong_AsUnsignedLongLong(i.ptr());
+  if (u == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
+    PyErr_Clear();
+    detail::fail<std::invalid_argument>(op, "seed must be in [-0x8000_0000_0000_0000, 0xffff_ffff_ffff_ffff], got ",
+                                        std::string(py::str(i)));
+  }
+  return u;
+}
+
+}  // namespace
+
 void bind_creation(py::module_& m, TensorClass& cls) {
   (void)cls;
   py::class_<Generator>(m, "Generator", "A seedable source of random numbers for rand, randn, randint.")
@@ -30,13 +50,13 @@ void bind_creation(py::module_& m, TensorClass& cls) {
         device_from_py(device);
         return std::make_unique<Generator>();
       }), py::arg("device") = "cpu")
-      .def("manual_seed", [](Generator& g, std::uint64_t seed) -> Generator& {
-        g.manual_seed(seed);
+      .def("manual_seed", [](Generator& g, py::handle seed) -> Generator& {
+        g.manual_seed(seed_from_py(seed, "manual_seed"));
         return g;
       }, py::arg("seed"), py::return_value_policy::reference, "Restarts the stream from seed; returns self.")
       .def("initial_seed", &Generator::initial_seed, "The seed the stream started from.");
   m.attr("default_generator") = py::cast(&default_generator(), py::return_value_policy::reference);
-  m.def("manual_seed", [](std::uint64_t seed) { manual_seed(seed); }, py::arg("seed"),
+  m.def("manual_seed", [](py::handle seed) { manual_seed(seed_from_py(seed, "manual_seed")); }, py::arg("seed"),
         "Seeds the default generator.");
 
   auto filled = [](const char* name, auto fill_value, const char* doc) {
@@ -66,7 +86,7 @@ void bind_creation(py::module_& m, TensorClass& cls) {
     const DType d = dtype_or(dtype, dtype_of_scalar(value));
     return with_grad(dispatch_dtype(d, [&](auto tag) -> AnyTensor {
       using T = decltype(tag);
-      return full<T>(shape, scalar_to_tensor(v, d).get<T>().item(), device_from_py(device));
+      return full<T>(shape, scalar_to_tensor(v, d, "full").get<T>().item(), device_from_py(device));
     }), requires_grad, "full");
   }, py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
         py::arg("device") = py::none(), py::arg("requires_grad") = false,
@@ -92,7 +112,7 @@ void bind_creation(py::module_& m, TensorClass& cls) {
     const Operand v = operand_from_py(value, "full_like");
     return with_grad(dispatch_dtype(d, [&](auto tag) -> AnyTensor {
       using T = decltype(tag);
-      return full<T>(t.shape(), scalar_to_tensor(v, d).get<T>().item(),
+      return full<T>(t.shape(), scalar_to_tensor(v, d, "full_like").get<T>().item(),
                      device.is_none() ? t.device() : device_from_py(device));
     }), requires_grad, "full_like");
   }, py::arg("input"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
@@ -124,7 +144,7 @@ void bind_creation(py::module_& m, TensorClass& cls) {
         "steps evenly spaced values from start to end, inclusive.");
   m.def("eye", [](std::int64_t n, std::optional<std::int64_t> mcols, py::handle dtype, py::handle device, bool requires_grad) {
     return with_grad(dispatch_dtype(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
-      return eye<decltype(tag)>(n, mcols.value_or(n), device_from_py(device));
+      return eye<decltype(tag)>(n, mcols, device_from_py(device));
     }), requires_grad, "eye");
   }, py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
         py::arg("device") = py::none(), py::arg("requires_grad") = false, "An n x m identity matrix.");

@@ -71,7 +71,7 @@ AnyTensor value_from_py(py::handle v, DType self_dtype, py::handle mod) {
   if ((py::isinstance<py::array>(v) && py::reinterpret_borrow<py::array>(v).ndim() > 0) ||
       py::isinstance<py::list>(v) || py::isinstance<py::tuple>(v))
     return mod.attr("tensor")(v).cast<AnyTensor>();
-  return scalar_to_tensor(operand_from_py(v, "index_put_"), self_dtype);
+  return scalar_to_tensor(operand_from_py(v, "index_put_"), self_dtype, "index_put_");
 }
 
 // value for masked_fill as a T: a number or a 0-d tensor.
@@ -83,7 +83,7 @@ T fill_value(py::handle value, const char* op) {
                 v.tensor->shape());
     return v.tensor->template as<T>().item();
   }
-  return scalar_to_tensor(v, dtype_of<T>).template get<T>().item();
+  return scalar_to_tensor(v, dtype_of<T>, op).template get<T>().item();
 }
 
 const Tensor<bool>& mask_of(const AnyTensor& mask, const char* op) {

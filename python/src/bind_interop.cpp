@@ -47,7 +47,16 @@ AnyTensor from_numpy(const py::array& arr) {
   EMBER_CHECK_TYPE(d.has_value(), "from_numpy", "can't convert a NumPy array of dtype ",
                    std::string(py::str(arr.dtype())),
                    "; the supported dtypes are float64, float32, int64, int32, uint8 and bool");
+  // NumPy spells the machine's own byte order '=' ('|' where order does not apply): '<' or '>' is the other one.
+  const char order = arr.dtype().byteorder();
+  EMBER_CHECK(order == '=' || order == '|', "from_numpy", "the array's byte order is ",
+              order == '>' ? "big" : "little", "-endian (dtype '", std::string(py::str(arr.dtype().attr("str"))),
+              "'), not the machine's; a view cannot convert it: pass array.astype(array.dtype.newbyteorder('=')), "
+              "or use ember.tensor(array), which copies");
   const auto isz = static_cast<std::int64_t>(arr.itemsize());
+  EMBER_CHECK(reinterpret_cast<std::uintptr_t>(arr.data()) % static_cast<std::uintptr_t>(isz) == 0, "from_numpy",
+              "the array's data is not aligned to its ", isz, "-byte elements; copy it first with array.copy(), "
+              "or use ember.tensor(array)");
   Shape shape, strides;
   std::int64_t span = 1;
   for (py::ssize_t i = 0; i < arr.ndim(); ++i) {
@@ -167,7 +176,9 @@ AnyTensor from_dlpack(py::object obj) {
   const auto d = dtype_from_dl(dl.dtype);
   EMBER_CHECK_TYPE(d.has_value(), "from_dlpack", "unsupported DLPack dtype (code ", int(dl.dtype.code), ", bits ",
                    int(dl.dtype.bits), ", lanes ", dl.dtype.lanes, ")");
+  EMBER_CHECK(dl.ndim >= 0 && (dl.ndim == 0 || dl.shape), "from_dlpack", "invalid DLPack tensor: ndim ", dl.ndim);
   Shape shape(dl.shape, dl.shape + dl.ndim);
+  for (auto d : shape) EMBER_CHECK(d >= 0, "from_dlpack", "invalid DLPack shape ", shape, ": negative size");
   Shape strides = dl.strides ? Shape(dl.strides, dl.strides + dl.ndim) : contiguous_strides(shape);
   std::int64_t span = numel_of(shape) == 0 ? 0 : 1;
   for (int i = 0; i < dl.ndim && span; ++i) {
@@ -205,7 +216,23 @@ void bind_interop(py::module_& m, TensorClass& cls) {
       if (!is_array && arr.dtype().kind() == 'i') arr = arr.attr("astype")("int64");
       EMBER_CHECK_TYPE(dtype_from_numpy(arr.dtype()).has_value(), "tensor", "can't make a tensor from data of ",
                        "NumPy dtype ", std::string(py::str(arr.dtype())));
+      // tensor() copies anyway, so it takes what a zero-copy view refuses: another byte order, negative
+      // strides, unaligned data.
+      const char order = arr.dtype().byteorder();
+      if ((order != '=' && order != '|') || !(arr.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_) ||
+          std::any_of(arr.strides(), arr.strides() + arr.ndim(), [](py::ssize_t s) { return s < 0; }))
+        arr = arr.attr("astype")(arr.dtype().attr("newbyteorder")("="), py::arg("order") = "C");  // a copy
       t = from_numpy(arr);
+      // Python numbers become the requested integer dtype only when it can hold them (as PyTorch).
+      if (!is_array && !dtype.is_none() && arr.size() > 0 && arr.dtype().kind() != 'b')
+        dispatch_dtype(dtype_from_py(dtype), [&](auto tag) {
+          using T = decltype(tag);
+          for (const char* end : {"min", "max"}) {
+            const py::object v = arr.attr(end)().attr("item")();
+            if (py::isinstance<py::float_>(v)) scalar_cast<T>(v.cast<double>(), "tensor");
+            else scalar_cast<T>(v.cast<std::int64_t>(), "tensor");
+          }
+        });
     }
     const Device dev = device.is_none() ? t.device() : device_from_py(device);
     AnyTensor out = dtype.is_none() ? t : t.to(dtype_from_py(dtype));

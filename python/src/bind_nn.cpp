@@ -86,7 +86,7 @@ void bind_nn(py::module_& m, TensorClass&) {
          bool ceil_mode) {
         Pool2dOptions o;
         o.kernel = pair_from_py(kernel_size, "max_pool2d", "kernel_size");
-        o.stride = stride.is_none() ? o.kernel : pair_from_py(stride, "max_pool2d", "stride");
+        if (!stride.is_none()) o.stride = pair_from_py(stride, "max_pool2d", "stride");
         o.padding = pair_from_py(padding, "max_pool2d", "padding");
         o.dilation = pair_from_py(dilation, "max_pool2d", "dilation");
         o.ceil_mode = ceil_mode;
@@ -103,7 +103,7 @@ void bind_nn(py::module_& m, TensorClass&) {
          bool count_include_pad) {
         Pool2dOptions o;
         o.kernel = pair_from_py(kernel_size, "avg_pool2d", "kernel_size");
-        o.stride = stride.is_none() ? o.kernel : pair_from_py(stride, "avg_pool2d", "stride");
+        if (!stride.is_none()) o.stride = pair_from_py(stride, "avg_pool2d", "stride");
         o.padding = pair_from_py(padding, "avg_pool2d", "padding");
         o.ceil_mode = ceil_mode;
         o.count_include_pad = count_include_pad;

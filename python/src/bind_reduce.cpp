@@ -165,8 +165,9 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
   const auto keepdim = py::arg("keepdim") = false;
 
   auto sum_f = dims_reduction("sum", [](const auto& t, auto d, bool k) { return ember::sum(t, d, k); });
+  // With dtype, the result has it too (an int32 sum wraps in int32, as PyTorch's; ember sums in int64).
   auto sum_dt = [sum_f](const AnyTensor& x, py::handle dim, bool keepdim, py::handle dtype) {
-    return sum_f(with_dtype(x, dtype), dim, keepdim);
+    return with_dtype(sum_f(with_dtype(x, dtype), dim, keepdim), dtype);
   };
   def_both(m, cls, "sum", sum_dt,
            "Sum over dim (None: all dims; an int or a tuple of ints); bool/int inputs sum to int64; "
@@ -174,7 +175,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
            dim, keepdim, py::kw_only(), py::arg("dtype") = py::none());
   auto prod_f = dims_reduction("prod", [](const auto& t, auto d, bool k) { return ember::prod(t, d, k); });
   def_both(m, cls, "prod", [prod_f](const AnyTensor& x, py::handle dim, bool keepdim, py::handle dtype) {
-    return prod_f(with_dtype(x, dtype), dim, keepdim);
+    return with_dtype(prod_f(with_dtype(x, dtype), dim, keepdim), dtype);
   }, "Product over dim (None: all dims); bool/int inputs multiply in int64; dtype converts the input first.",
            dim, keepdim, py::kw_only(), py::arg("dtype") = py::none());
   auto mean_f = dims_reduction("mean", [](const auto& t, auto d, bool k) { return ember::mean(t, d, k); });

@@ -46,7 +46,7 @@ Operand operand_from_py(py::handle h, const char* op) {
     o.value = static_cast<double>(o.ivalue);
   } else if (PyLong_Check(h.ptr())) {
     o.kind = ScalarKind::Int;
-    o.ivalue = h.cast<std::int64_t>();
+    o.ivalue = int64_from_py(h, op);
     o.value = static_cast<double>(o.ivalue);
   } else if (PyFloat_Check(h.ptr())) {
     o.kind = ScalarKind::Float;
@@ -63,10 +63,12 @@ Operand operand_from_py(py::handle h, const char* op) {
   return o;
 }
 
-AnyTensor scalar_to_tensor(const Operand& s, DType d) {
+AnyTensor scalar_to_tensor(const Operand& s, DType d, const char* op) {
   return dispatch_dtype(d, [&](auto tag) -> AnyTensor {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) return scalar_tensor<T>(static_cast<T>(s.value));
+    else if (op) return scalar_tensor<T>(s.kind == ScalarKind::Float ? scalar_cast<T>(s.value, op)
+                                                                   : scalar_cast<T>(s.ivalue, op));
     else return scalar_tensor<T>(s.kind == ScalarKind::Float ? static_cast<T>(s.value) : static_cast<T>(s.ivalue));
   });
 }
@@ -143,7 +145,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("numel", &AnyTensor::numel, "Number of elements.")
       .def("size", [](const AnyTensor& t, std::optional<std::int64_t> d) -> py::object {
         if (!d) return py::tuple(py::cast(t.shape().vec()));
-        return py::int_(t.shape()[normalize_dim(*d, t.dim(), "size")]);
+        return py::int_(t.visit([&](const auto& x) { return x.size(*d); }));
       }, py::arg("dim") = py::none(), "The shape, or the extent of one dim.")
       .def("stride", [](const AnyTensor& t, std::optional<std::int64_t> d) -> py::object {
         return t.visit([&](const auto& x) -> py::object {
@@ -164,6 +166,12 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
         EMBER_CHECK_TYPE(t.dim() > 0, "len", "len() of a 0-d tensor");
         return t.shape()[0];
       })
+      .def("__iter__", [](py::object self) {  // as PyTorch: t[0], t[1], ...; a 0-d tensor is no sequence
+        const auto n = self.cast<const AnyTensor&>().dim();
+        EMBER_CHECK_TYPE(n > 0, "iter", "iteration over a 0-d tensor");
+        const auto builtins = py::module_::import("builtins");
+        return builtins.attr("map")(self.attr("__getitem__"), builtins.attr("range")(self.attr("__len__")()));
+      }, "Iterates over dim 0 (t[0], t[1], ...).")
       .def("item", &element_to_py, "The value of a one-element tensor as a Python number.")
       .def("__bool__", [](const AnyTensor& t) {
         EMBER_CHECK(t.numel() == 1, "bool", "the truth value of a tensor with ", t.numel(), " elements (shape ",
@@ -267,10 +275,10 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       }, py::arg("src"), "Copies src (broadcast, converted) into this tensor in place.")
       .def("fill_", [](const AnyTensor& self, py::handle value) {
         const Operand v = operand_from_py(value, "fill_");
-        EMBER_CHECK(v.tensor == nullptr || v.tensor->numel() == 1, "fill_",
+        EMBER_CHECK(v.tensor == nullptr || v.tensor->dim() == 0, "fill_",
                     "fill_ only supports a 0-d value tensor, got shape ", v.tensor ? v.tensor->shape() : Shape{});
         if (v.tensor) autograd::check_inplace_source(*v.tensor, "fill_");
-        const AnyTensor s = v.tensor ? v.tensor->to(self.dtype()) : scalar_to_tensor(v, self.dtype());
+        const AnyTensor s = v.tensor ? v.tensor->to(self.dtype()) : scalar_to_tensor(v, self.dtype(), "fill_");
         self.visit([&](const auto& x) {
           using T = typename std::decay_t<decltype(x)>::value_type;
           x.fill_(s.get<T>().item());

@@ -85,8 +85,10 @@ struct Operand {
 /// Converts h to an Operand; TypeError naming `op` for anything else.
 Operand operand_from_py(py::handle h, const char* op);
 
-/// A 0-d tensor of dtype d holding a scalar operand's value.
-AnyTensor scalar_to_tensor(const Operand& s, DType d);
+/// A 0-d tensor of dtype d holding a scalar operand's value. With `op` (a fill: full, fill_, t[i] = v),
+/// a value that d cannot hold raises naming op (ember::scalar_cast); without it (arithmetic), an integer
+/// wraps as in PyTorch.
+AnyTensor scalar_to_tensor(const Operand& s, DType d, const char* op = nullptr);
 
 /// Releases the GIL for the scope when the work is large enough to be worth ~100 ns.
 class MaybeReleaseGil {

@@ -93,8 +93,8 @@ TEST(Pool2d, HandComputedValues) {
   EXPECT_EQ(avg_pool2d(x, {.kernel = {2, 2}}).to_vector(), (std::vector<float>{2.5f, 4.5f, 10.5f, 12.5f}));
   EXPECT_EQ(adaptive_avg_pool2d(x, {1, 1}).to_vector(), (std::vector<float>{7.5f}));
   // ceil_mode keeps a last, partial window; count_include_pad=false divides by the cells inside.
-  EXPECT_EQ(max_pool2d(x, {.kernel = {3, 3}, .stride = {2, 2}, .ceil_mode = true}).shape(), (Shape{1, 1, 2, 2}));
-  auto a = avg_pool2d(x, {.kernel = {2, 2}, .stride = {1, 1}, .padding = {1, 1}, .count_include_pad = false});
+  EXPECT_EQ(max_pool2d(x, {.kernel = {3, 3}, .stride = {{2, 2}}, .ceil_mode = true}).shape(), (Shape{1, 1, 2, 2}));
+  auto a = avg_pool2d(x, {.kernel = {2, 2}, .stride = {{1, 1}}, .padding = {1, 1}, .count_include_pad = false});
   EXPECT_EQ(a.index({0, 0, 0, 0}).item(), 0.0f);
   EXPECT_EQ(a.index({0, 0, 0, 1}).item(), 0.5f);
 }
@@ -106,10 +106,10 @@ TEST(Pool2d, Gradcheck) {
     });
   };
   EXPECT_TRUE(autograd::gradcheck(f([](const Tensor<double>& x) {
-    return max_pool2d(x, {.kernel = {2, 3}, .stride = {1, 2}, .padding = {1, 1}, .dilation = {1, 1}});
+    return max_pool2d(x, {.kernel = {2, 3}, .stride = {{1, 2}}, .padding = {1, 1}, .dilation = {1, 1}});
   }), {leaf({2, 2, 5, 6}, 7)}));
   EXPECT_TRUE(autograd::gradcheck(f([](const Tensor<double>& x) {
-    return avg_pool2d(x, {.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}, .ceil_mode = true,
+    return avg_pool2d(x, {.kernel = {3, 3}, .stride = {{2, 2}}, .padding = {1, 1}, .ceil_mode = true,
                           .count_include_pad = false});
   }), {leaf({1, 2, 6, 5}, 8)}));
   EXPECT_TRUE(autograd::gradcheck(f([](const Tensor<double>& x) { return adaptive_avg_pool2d(x, {3, 2}); }),

@@ -12,6 +12,7 @@
 
 #include "ember/autograd/grad_mode.hpp"
 #include "ember/core/any_tensor.hpp"
+#include "ember/core/overlap.hpp"
 
 namespace ember::autograd {
 
@@ -187,10 +188,21 @@ class Saved {
   const char* op_ = "";
 };
 
-/// Throws unless an in-place op may write into self: never into a tensor that requires grad while
-/// grad mode is on. Marks the write in self's version counter.
+/// Throws when several elements of self share memory (an expanded view): an in-place write would
+/// update each shared element once per alias (PyTorch refuses these writes too).
 template <Element T>
-void check_inplace(const Tensor<T>& self, const char* op) {
+void check_no_internal_overlap(const Tensor<T>& self, const char* op) {
+  EMBER_CHECK(!has_internal_overlap(self.shape(), self.strides()), op,
+              "unsupported operation: more than one element of the written-to tensor (shape ", self.shape(),
+              ", strides ", self.strides(), ") refers to a single memory location; clone() it first");
+}
+
+/// Throws unless an in-place op may write into self: never into a tensor whose elements share memory
+/// (unless the op checks the part it writes itself: check_overlap false), nor into one that requires
+/// grad while grad mode is on. Marks the write in self's version counter.
+template <Element T>
+void check_inplace(const Tensor<T>& self, const char* op, bool check_overlap = true) {
+  if (check_overlap) check_no_internal_overlap(self, op);
   if (is_grad_enabled() && self.requires_grad()) {
     EMBER_CHECK_AUTOGRAD(!self.is_leaf(), op, "a leaf tensor that requires grad (shape ", self.shape(),
                          ") cannot be modified in place; do the update inside ember.no_grad() (as optimizers do)");
@@ -207,6 +219,7 @@ void check_inplace(const Tensor<T>& self, const char* op) {
 /// require grad, for views, and for tensors with recorded views (whose gradients would go stale).
 template <Element T, class F>
 const Tensor<T>& rebase_history(const Tensor<T>& self, const char* op, bool saves_self, F compute) {
+  check_no_internal_overlap(self, op);
   if (self.requires_grad()) {
     EMBER_CHECK_AUTOGRAD(!self.is_leaf(), op, "a leaf tensor that requires grad (shape ", self.shape(),
                          ") cannot be modified in place; do the update inside ember.no_grad() (as optimizers do)");

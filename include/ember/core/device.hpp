@@ -1,6 +1,5 @@
 #pragma once
 // Where a tensor's memory lives: a runtime value, because CUDA is discovered at run time.
-#include <charconv>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -22,17 +21,14 @@ struct Device {
   std::string str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
   friend bool operator==(const Device&, const Device&) = default;
 
-  /// Parses "cpu", "cuda", "cuda:1".
+  /// Parses "cpu", "cpu:0", "cuda", "cuda:1".
   static Device parse(const std::string& s) {
-    if (s == "cpu") return cpu();
+    if (s == "cpu" || s == "cpu:0") return cpu();
     if (s == "cuda") return cuda(0);
-    if (s.rfind("cuda:", 0) == 0 && s.size() > 5 &&
-        s.find_first_not_of("0123456789", 5) == std::string::npos) {
-      int index = 0;  // not std::stoi: past INT_MAX it throws a bare std::out_of_range("stoi")
-      if (std::from_chars(s.data() + 5, s.data() + s.size(), index).ec != std::errc())
-        detail::fail<std::invalid_argument>("device", "device index in '", s, "' is too large");
-      return cuda(index);
-    }
+    // at most 9 digits: an index that fits int (no device has more)
+    if (s.rfind("cuda:", 0) == 0 && s.size() > 5 && s.size() <= 14 &&
+        s.find_first_not_of("0123456789", 5) == std::string::npos)
+      return cuda(std::stoi(s.substr(5)));
     detail::fail<std::invalid_argument>("device", "unknown device '", s,
                                         "': expected 'cpu', 'cuda' or 'cuda:N'");
   }

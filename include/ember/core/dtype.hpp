@@ -1,6 +1,8 @@
 #pragma once
 // Element types, their names, and the promotion table for mixed-dtype arithmetic.
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -117,6 +119,32 @@ decltype(auto) dispatch_dtype(DType d, F&& f) {
     case DType::Float64: return std::forward<F>(f)(double{});
   }
   detail::fail<std::invalid_argument>("dtype", "unknown dtype ", static_cast<int>(d));
+}
+
+/// A number as element type T, refusing what T cannot hold as PyTorch does ("value cannot be converted
+/// without overflow"): for an integer T, NaN, infinities and values outside T's range (a fraction
+/// within it is truncated); a negative integer down to -255 wraps into uint8 (PyTorch's rule).
+/// Floating and bool targets take any value.
+template <Element T, class V>
+T scalar_cast(V v, const char* op) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using L = std::numeric_limits<T>;
+    bool ok;
+    if constexpr (std::is_floating_point_v<V>) {
+      ok = std::isfinite(v) && v >= static_cast<V>(L::lowest()) &&
+           (sizeof(T) == 8 ? v < static_cast<V>(0x1p63) : v <= static_cast<V>(L::max()));
+    } else if constexpr (std::is_same_v<V, bool>) {
+      ok = true;
+    } else {
+      const auto w = static_cast<std::int64_t>(v);
+      ok = (w >= static_cast<std::int64_t>(L::lowest()) || (!L::is_signed && w >= -static_cast<std::int64_t>(L::max()))) &&
+           (w < 0 || static_cast<std::uint64_t>(w) <= static_cast<std::uint64_t>(L::max()));
+    }
+    if (!ok)
+      detail::fail<std::invalid_argument>(op, "value ", v, " cannot be converted to type ", dtype_name(dtype_of<T>),
+                                          " without overflow");
+  }
+  return static_cast<T>(v);
 }
 
 }  // namespace ember

@@ -141,13 +141,15 @@ inline std::int64_t numel_of(const Shape& s) {
   return n;
 }
 
-/// Row-major (C-contiguous) strides of a shape, in elements.
+/// Row-major (C-contiguous) strides of a shape, in elements; ValueError when they overflow int64 (an
+/// empty shape such as (0, 2^62, 4) has no elements but would still have such strides).
 inline Shape contiguous_strides(const Shape& shape) {
   Shape st(shape.size());
   std::int64_t acc = 1;
   for (std::size_t i = shape.size(); i-- > 0;) {
     st[i] = acc;
-    acc *= std::max<std::int64_t>(shape[i], 1);
+    if (i > 0 && __builtin_mul_overflow(acc, std::max<std::int64_t>(shape[i], 1), &acc)) [[unlikely]]
+      detail::fail<std::invalid_argument>("shape", "stride calculation overflowed for shape ", shape);
   }
   return st;
 }

@@ -63,8 +63,8 @@ class Tensor {
   std::int64_t ndim() const { return dim(); }
   std::int64_t numel() const { return numel_of(impl().shape); }
   /// Extent of dim d (negative counts from the end).
-  std::int64_t size(std::int64_t d) const { return impl().shape[normalize_dim(d, dim(), "size")]; }
-  std::int64_t stride(std::int64_t d) const { return impl().strides[normalize_dim(d, dim(), "stride")]; }
+  std::int64_t size(std::int64_t d) const { return impl().shape[checked_dim(d, "size")]; }
+  std::int64_t stride(std::int64_t d) const { return impl().strides[checked_dim(d, "stride")]; }
   constexpr DType dtype() const { return kDType; }
   Device device() const { return impl().storage->device(); }
   const std::shared_ptr<Storage>& storage() const { return impl().storage; }
@@ -364,6 +364,12 @@ class Tensor {
   }
 
  private:
+  /// d normalised for a tensor that must have that dim (a 0-d tensor has none, unlike for reductions).
+  std::size_t checked_dim(std::int64_t d, const char* op) const {
+    EMBER_CHECK_INDEX(dim() > 0, op, "dimension specified as ", d, " but tensor has no dimensions");
+    return static_cast<std::size_t>(normalize_dim(d, dim(), op));
+  }
+
   struct Impl {
     std::shared_ptr<Storage> storage;
     Shape shape;

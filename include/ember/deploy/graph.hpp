@@ -2,7 +2,6 @@
 // The graph of a .ember file (docs/deploy-format.md): parsed from the "ember.graph" JSON and checked
 // for structure (names, dtypes, dim expressions) before anything runs. Errors are FormatError
 // "[deploy.load] <path>: ...".
-#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -26,13 +25,12 @@ struct DimExpr {
   std::int64_t batch = 0;
   std::int64_t add = 0;
 
-  /// The value for batch size b; std::invalid_argument when it overflows int64.
+  /// The value for batch size b; ValueError when it overflows int64.
   std::int64_t eval(std::int64_t b) const {
-    std::int64_t v = 0;
-    if (__builtin_mul_overflow(batch, b, &v) || __builtin_add_overflow(v, add, &v)) [[unlikely]]
-      ::ember::detail::fail<std::invalid_argument>("deploy", "dim expression {\"batch\": ", batch, ", \"add\": ", add,
-                                                   "} overflows int64 at batch size ", b);
-    return v;
+    std::int64_t r = 0;
+    EMBER_CHECK(!__builtin_mul_overflow(batch, b, &r) && !__builtin_add_overflow(r, add, &r), "deploy",
+                "the dimension ", batch, "*B + ", add, " overflows int64 at batch size B = ", b);
+    return r;
   }
 };
 
@@ -95,7 +93,14 @@ struct Graph {
   std::map<std::string, ValueSpec> values;
   std::map<std::string, ValueSpec> tensors;
   std::vector<Node> nodes;
+  /// The smallest batch size at which every declared dimension is non-negative.
+  std::int64_t min_batch = 0;
 };
+
+/// The most elements the graph's values may declare at batch 1, all together: the loader's dry run
+/// computes every value, so a hostile file could otherwise make it allocate without bound (4 GiB of
+/// float32; real models need far less at batch 1).
+inline constexpr std::int64_t kMaxValueElements = std::int64_t{1} << 30;
 
 namespace detail {
 
@@ -255,21 +260,38 @@ Graph parse_graph(const std::map<std::string, std::string>& metadata, const std:
   for (rapidjson::SizeType i = 0; i < nodes->Size(); ++i)
     g.nodes.push_back(detail::parse_node((*nodes)[i], i, doc, path));
 
+  // Dimensions: never negative at batch 1 (the dry run's), nor beyond the loader's size limit.
+  std::int64_t total = 0;
+  for (const auto& [name, spec] : g.values) {
+    std::int64_t numel = 1;
+    for (const DimExpr& d : spec.shape) {
+      if (d.batch < 0) bad_graph(path, "value '", name, "' has a negative batch coefficient in its shape ", spec.str());
+      std::int64_t at1 = 0;
+      if (__builtin_add_overflow(d.batch, d.add, &at1) || at1 < 0)
+        bad_graph(path, "value '", name, "' has the shape ", spec.str(), ", which is negative or overflows at batch 1");
+      if (d.batch > 0 && d.add < 0) g.min_batch = std::max(g.min_batch, (-d.add + d.batch - 1) / d.batch);
+      if (__builtin_mul_overflow(numel, at1, &numel) || numel > kMaxValueElements)
+        bad_graph(path, "value '", name, "' declares the shape ", spec.str(), ", over the loader's limit of ",
+                  kMaxValueElements, " elements at batch 1");
+    }
+    if ((total += numel) > kMaxValueElements)
+      bad_graph(path, "the graph's values declare more than the loader's limit of ", kMaxValueElements,
+                " elements at batch 1 in all (at value '", name, "')");
+  }
+
   // Names resolve in execution order.
   std::map<std::string, bool> defined;  // value name -> true
   for (const auto& name : g.inputs) {
     if (!g.values.count(name)) bad_graph(path, "graph input '", name, "' has no entry in \"values\"");
-    // The dry run makes each input at batch 1, before any op runs: a shape no tensor can have is the
-    // file's error. Bytes, counting a 0 dim as 1: a tensor's strides multiply all the others.
-    const ValueSpec& spec = g.values.at(name);
-    auto bytes = static_cast<std::int64_t>(itemsize(spec.dtype));
-    for (const auto& d : spec.shape) {
-      std::int64_t v = 0;
-      if (__builtin_add_overflow(d.batch, d.add, &v) || v < 0 ||
-          __builtin_mul_overflow(bytes, std::max<std::int64_t>(v, 1), &bytes))
-        bad_graph(path, "graph input '", name, "' has shape ", spec.str(),
-                  ": at batch 1 a dimension is negative or its size overflows int64");
-    }
+    // The dry run makes each input at batch 1 before any op runs: its strides must fit int64 too, which
+    // the element count above does not show for a shape with a 0 dim, such as (0, 2^40, 2^40, 2^40).
+    std::int64_t span = 1;
+    for (const DimExpr& d : g.values.at(name).shape)
+      if (__builtin_mul_overflow(span, std::max<std::int64_t>(d.eval(1), 1), &span))
+        bad_graph(path, "graph input '", name, "' has the shape ", g.values.at(name).str(),
+                  ", whose strides overflow int64 at batch 1");
+    if (defined.count(name)) bad_graph(path, "graph input '", name, "' is listed twice in \"inputs\"");
+    if (g.tensors.count(name)) bad_graph(path, "graph input '", name, "' is also the name of a stored tensor");
     defined[name] = true;
   }
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
@@ -284,9 +306,13 @@ Graph parse_graph(const std::map<std::string, std::string>& metadata, const std:
       defined[out] = true;
     }
   }
-  for (const auto& name : g.outputs)
+  std::map<std::string, bool> listed;
+  for (const auto& name : g.outputs) {
     if (!defined.count(name) && !g.tensors.count(name))
       bad_graph(path, "graph output '", name, "' is not produced by any node");
+    if (listed.count(name)) bad_graph(path, "graph output '", name, "' is listed twice in \"outputs\"");
+    listed[name] = true;
+  }
   return g;
 }
 

@@ -72,6 +72,8 @@ class Model {
     EMBER_CHECK(inputs.size() == graph_->inputs.size(), op, "the model takes ", graph_->inputs.size(),
                 " input(s) (", names(), "), got ", inputs.size());
     const std::int64_t batch = inputs[0].defined() && inputs[0].dim() >= 1 ? inputs[0].shape()[0] : 1;
+    EMBER_CHECK(batch >= graph_->min_batch, op, "the model needs a batch of at least ", graph_->min_batch,
+                " (some of its shapes are B - k), got ", batch);
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const ValueSpec& spec = input_spec(i);
       EMBER_CHECK(inputs[i].defined(), op, "input '", graph_->inputs[i], "' is undefined");
@@ -117,44 +119,51 @@ Model load(const std::string& path) {
   auto graph = std::make_shared<const Graph>(parse_graph(file.metadata, path));
   const Graph& g = *graph;  // outlives the move of `graph` into the model below
   check_tensors(g, file, path);
-  std::map<std::string, AnyTensor> constants;
-  for (auto& [name, t] : file.tensors)
-    if (g.tensors.count(name)) constants.emplace(name, std::move(t));
+  // Every failure from here on is the file's fault too: it names the file, whatever raised it.
+  try {
+    std::map<std::string, AnyTensor> constants;
+    for (auto& [name, t] : file.tensors)
+      if (g.tensors.count(name)) constants.emplace(name, std::move(t));
 
-  // Dry run at batch 1 with zeros, node by node, checking each value against its declaration.
-  std::vector<AnyTensor> zeros;
-  for (const auto& name : g.inputs) {
-    const ValueSpec& spec = g.values.at(name);
-    zeros.push_back(dispatch_dtype(spec.dtype, [&](auto tag) {
-      return AnyTensor(Tensor<decltype(tag)>::empty(spec.eval(1)).zero_());
-    }));
+    // Dry run at batch 1 with zeros, node by node, checking each value against its declaration.
+    std::vector<AnyTensor> zeros;
+    for (const auto& name : g.inputs) {
+      const ValueSpec& spec = g.values.at(name);
+      zeros.push_back(dispatch_dtype(spec.dtype, [&](auto tag) {
+        return AnyTensor(Tensor<decltype(tag)>::empty(spec.eval(1)).zero_());
+      }));
+    }
+    auto check = [&](const detail::Step& s, const AnyTensor& v) {
+      const ValueSpec& spec = g.values.at(s.spec.output);
+      EMBER_CHECK(v.dtype() == spec.dtype && v.shape() == spec.eval(1), "deploy.load", "the output '", s.spec.output,
+                  "' is ", dtype_name(v.dtype()), " ", v.shape(), " at batch 1, but the graph declares ",
+                  dtype_name(spec.dtype), " ", spec.str());
+    };
+    auto fail_at = [&](const detail::Step& s, const std::exception& e) {
+      detail::bad_graph(path, "node ", s.spec.node, " (", s.spec.where, "): ", e.what());
+    };
+    detail::Workspace scratch;
+    const auto reference = detail::compile(detail::plan(g, constants, false, path), g.inputs, g.outputs, constants);
+    detail::run(reference, zeros, 1, 0, scratch, check, fail_at);
+
+    static std::atomic<std::uint64_t> next_id{1};
+    Model m;
+    m.path_ = path;
+    m.program_ = std::make_shared<const detail::Program>(
+        detail::compile(detail::plan(g, constants, true, path), g.inputs, g.outputs, constants));
+    m.graph_ = std::move(graph);
+    m.id_ = next_id.fetch_add(1);
+    for (const auto& x : zeros) m.elements_per_sample_ += x.numel();
+    for (const auto& s : m.program_->steps) m.elements_per_sample_ += numel_of(g.values.at(s.spec.output).eval(1));
+    // The fused chains must agree too; this also creates their batch-1 primitives for the threads
+    // forward will run them with.
+    detail::run(*m.program_, zeros, 1, m.elements_per_sample_, scratch, check, fail_at);
+    return m;
+  } catch (const io::FormatError&) {
+    throw;
+  } catch (const std::exception& e) {
+    detail::bad_graph(path, e.what());
   }
-  auto check = [&](const detail::Step& s, const AnyTensor& v) {
-    const ValueSpec& spec = g.values.at(s.spec.output);
-    EMBER_CHECK(v.dtype() == spec.dtype && v.shape() == spec.eval(1), "deploy.load", "the output '", s.spec.output,
-                "' is ", dtype_name(v.dtype()), " ", v.shape(), " at batch 1, but the graph declares ",
-                dtype_name(spec.dtype), " ", spec.str());
-  };
-  auto fail_at = [&](const detail::Step& s, const std::exception& e) {
-    detail::bad_graph(path, "node ", s.spec.node, " (", s.spec.where, "): ", e.what());
-  };
-  detail::Workspace scratch;
-  const auto reference = detail::compile(detail::plan(g, constants, false, path), g.inputs, g.outputs, constants);
-  detail::run(reference, zeros, 1, 0, scratch, check, fail_at);
-
-  static std::atomic<std::uint64_t> next_id{1};
-  Model m;
-  m.path_ = path;
-  m.program_ = std::make_shared<const detail::Program>(
-      detail::compile(detail::plan(g, constants, true, path), g.inputs, g.outputs, constants));
-  m.graph_ = std::move(graph);
-  m.id_ = next_id.fetch_add(1);
-  for (const auto& x : zeros) m.elements_per_sample_ += x.numel();
-  for (const auto& s : m.program_->steps) m.elements_per_sample_ += numel_of(g.values.at(s.spec.output).eval(1));
-  // The fused chains must agree too; this also creates their batch-1 primitives for the threads
-  // forward will run them with.
-  detail::run(*m.program_, zeros, 1, m.elements_per_sample_, scratch, check, fail_at);
-  return m;
 }
 
 }  // namespace ember::deploy

@@ -297,7 +297,9 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
 template <class = void>  // compiled only where called: see AnyTensor::to
 SafeTensors load_safetensors(const std::string& path) {
   auto bad = [&path](const auto&... args) { detail::bad_file(path, args...); };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO without a writer (or a device) must not block before fstat can refuse
+  // it; on a regular file the flag changes nothing.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) detail::fail_errno("load", "cannot open", path, errno);
   detail::FdGuard file(fd);
   struct stat st {};

@@ -31,7 +31,7 @@ inline std::string pool_repr(const Pool2dOptions& o) {
   os << "kernel_size=";
   pair(o.kernel);
   os << ", stride=";
-  pair(o.stride == std::array<std::int64_t, 2>{0, 0} ? o.kernel : o.stride);
+  pair(o.stride.value_or(o.kernel));
   os << ", padding=";
   pair(o.padding);
   return os.str();

@@ -34,7 +34,8 @@ ConvGeometry conv2d_geometry(const Tensor<T>& x, const Tensor<T>& w, const std::
   for (int i = 0; i < 2; ++i) {
     EMBER_CHECK(o.stride[i] >= 1, op, "stride must be positive, got (", o.stride[0], ", ", o.stride[1], ")");
     EMBER_CHECK(o.dilation[i] >= 1, op, "dilation must be positive, got (", o.dilation[0], ", ", o.dilation[1], ")");
-    EMBER_CHECK(o.padding[i] >= 0, op, "padding must be non-negative, got (", o.padding[0], ", ", o.padding[1], ")");
+    EMBER_CHECK(o.padding[i] >= 0 && o.padding[i] <= (std::int64_t{1} << 31), op,
+                "padding must be non-negative and at most 2^31, got (", o.padding[0], ", ", o.padding[1], ")");
   }
   ConvGeometry p{x.size(0), x.size(1), x.size(2), x.size(3), w.size(0), o.groups, w.size(2), w.size(3), 0, 0,
                  o.stride, o.padding, o.dilation};
@@ -42,10 +43,15 @@ ConvGeometry conv2d_geometry(const Tensor<T>& x, const Tensor<T>& w, const std::
               " output channels, which groups=", p.g, " does not divide");
   EMBER_CHECK(p.c == w.size(1) * p.g, op, "input of shape ", x.shape(), " has ", p.c, " channels, but weight of shape ",
               w.shape(), " with groups=", p.g, " expects ", w.size(1) * p.g);
-  const std::int64_t ext_h = (p.kh - 1) * p.dilation[0] + 1, ext_w = (p.kw - 1) * p.dilation[1] + 1;
-  EMBER_CHECK(p.h + 2 * p.padding[0] >= ext_h && p.w + 2 * p.padding[1] >= ext_w, op, "input of shape ", x.shape(),
-              " padded by (", p.padding[0], ", ", p.padding[1], ") is smaller than the dilated kernel (", ext_h, ", ",
-              ext_w, ")");
+  EMBER_CHECK(p.c > 0 && p.h > 0 && p.w > 0, op, "input of shape ", x.shape(),
+              " has an empty channel or spatial dimension");
+  // In 128 bits: kernel, dilation and padding are unbounded numbers from the caller.
+  using I = __int128;
+  const I eh = (I(p.kh) - 1) * p.dilation[0] + 1, ew = (I(p.kw) - 1) * p.dilation[1] + 1;
+  EMBER_CHECK(I(p.h) + 2 * I(p.padding[0]) >= eh && I(p.w) + 2 * I(p.padding[1]) >= ew, op, "input of shape ", x.shape(),
+              " padded by (", p.padding[0], ", ", p.padding[1], ") is smaller than the dilated kernel (",
+              static_cast<double>(eh), ", ", static_cast<double>(ew), ")");
+  const auto ext_h = static_cast<std::int64_t>(eh), ext_w = static_cast<std::int64_t>(ew);  // <= padded input
   p.oh = (p.h + 2 * p.padding[0] - ext_h) / p.stride[0] + 1;
   p.ow = (p.w + 2 * p.padding[1] - ext_w) / p.stride[1] + 1;
   if (b) {

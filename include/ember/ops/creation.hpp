@@ -3,6 +3,8 @@
 // randperm. On a CUDA device, empty/zeros/ones/full allocate and fill there; the others are made on
 // the host (random numbers from the same generator as on the CPU) and copied.
 #include <cmath>
+#include <cstdint>
+#include <optional>
 #include <initializer_list>
 #include <limits>
 #include <vector>
@@ -78,9 +80,15 @@ Tensor<T> ones_like(const Tensor<T>& like) { return ones<T>(like.shape(), like.d
 template <Element T>
 Tensor<T> full_like(const Tensor<T>& like, T value) { return full<T>(like.shape(), value, like.device()); }
 
-/// start, start+step, ... below end (1-D), as torch.arange.
+/// start, start+step, ... below end (1-D), as torch.arange (for an integer T, start, end and step are
+/// truncated to integers first, as PyTorch computes in int64 then).
 template <Element T>
 Tensor<T> arange(double start, double end, double step = 1, Device device = Device::cpu()) {
+  if constexpr (std::is_integral_v<T>) {
+    start = static_cast<double>(scalar_cast<std::int64_t>(start, "arange"));
+    end = static_cast<double>(scalar_cast<std::int64_t>(end, "arange"));
+    step = static_cast<double>(scalar_cast<std::int64_t>(step, "arange"));
+  }
   EMBER_CHECK(step != 0, "arange", "step must be nonzero");
   EMBER_CHECK(std::isfinite(start) && std::isfinite(end), "arange", "unsupported range: ", start, " -> ", end);
   EMBER_CHECK((end - start) / step >= 0 || end == start, "arange", "upper bound ", end, " and lower bound ",
@@ -104,6 +112,10 @@ Tensor<T> arange(double end, Device device = Device::cpu()) { return arange<T>(0
 template <Element T>
 Tensor<T> linspace(double start, double end, std::int64_t steps, Device device = Device::cpu()) {
   EMBER_CHECK(steps >= 0, "linspace", "number of steps must be non-negative, got ", steps);
+  if constexpr (std::is_integral_v<T>) {  // the ends in T first, as PyTorch
+    start = static_cast<double>(scalar_cast<T>(start, "linspace"));
+    end = static_cast<double>(scalar_cast<T>(end, "linspace"));
+  }
   if (device.is_cuda()) return linspace<T>(start, end, steps).to(device);
   Tensor<T> out = Tensor<T>::empty({steps}, device);
   T* o = out.data();
@@ -118,9 +130,10 @@ Tensor<T> linspace(double start, double end, std::int64_t steps, Device device =
 
 /// An n x m matrix with ones on the diagonal (m defaults to n).
 template <Element T>
-Tensor<T> eye(std::int64_t n, std::int64_t m = -1, Device device = Device::cpu()) {
-  if (m < 0) m = n;
+Tensor<T> eye(std::int64_t n, std::optional<std::int64_t> mcols = std::nullopt, Device device = Device::cpu()) {
+  const std::int64_t m = mcols.value_or(n);
   EMBER_CHECK(n >= 0, "eye", "n must be non-negative, got ", n);
+  EMBER_CHECK(m >= 0, "eye", "m must be non-negative, got ", m);
   if (device.is_cuda()) return eye<T>(n, m).to(device);
   Tensor<T> out = zeros<T>({n, m}, device);
   for (std::int64_t i = 0; i < std::min(n, m); ++i) out.data()[i * m + i] = T(1);
@@ -168,6 +181,12 @@ Tensor<T> randint(std::int64_t low, std::int64_t high, const Shape& shape, Gener
                   Device device = Device::cpu()) {
   EMBER_CHECK(low < high, "randint", "random_ expects 'from' to be less than 'to', but got from=", low,
               " >= to=", high);
+  if constexpr (std::is_integral_v<T>) {
+    using L = std::numeric_limits<T>;
+    EMBER_CHECK(low >= static_cast<std::int64_t>(L::lowest()) &&
+                    high - 1 <= static_cast<std::int64_t>(std::min<std::uint64_t>(L::max(), INT64_MAX)),
+                "randint", "the range [", low, ", ", high, ") is out of bounds for dtype ", dtype_name(dtype_of<T>));
+  }
   if (device.is_cuda()) return randint<T>(low, high, shape, gen).to(device);
   Tensor<T> out = Tensor<T>::empty(shape, device);
   T* o = out.data();

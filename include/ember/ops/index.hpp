@@ -131,9 +131,14 @@ Tensor<T> index_select(const Tensor<T>& input, std::int64_t dim, const Tensor<I>
         if (!idx_strides.empty() && idx.dim() == 1) idx_strides[dim] = idx.strides()[0];
         return detail::scatter_add_grad(in_shape, idx.data(), idx_strides, g, dim);
       }, input);
-  if (out.numel() == 0) return out;
   const std::int64_t n = input.dim() > 0 ? input.shape()[dim] : 1;
   const I* idx = index.data();
+  for (std::int64_t j = 0; j < k; ++j) {  // also when the result is empty: a bad index is an error anyway
+    const auto v = static_cast<std::int64_t>(idx[j * istride]);
+    EMBER_CHECK_INDEX(v >= 0 && v < n, "index_select", "index ", v, " is out of bounds for dimension ", dim,
+                      " with size ", n);
+  }
+  if (out.numel() == 0) return out;
   if (input.is_contiguous()) {
     // input is (outer, n, inner), out is (outer, k, inner): copy runs of `inner` elements.
     std::int64_t outer = 1, inner = 1;
@@ -141,11 +146,6 @@ Tensor<T> index_select(const Tensor<T>& input, std::int64_t dim, const Tensor<I>
     for (std::int64_t d = dim + 1; d < input.dim(); ++d) inner *= input.shape()[d];
     const T* src = input.data();
     T* dst = out.data();
-    for (std::int64_t j = 0; j < k; ++j) {
-      const auto v = static_cast<std::int64_t>(idx[j * istride]);
-      EMBER_CHECK_INDEX(v >= 0 && v < n, "index_select", "index ", v, " is out of bounds for dimension ", dim,
-                        " with size ", n);
-    }
     for (std::int64_t o = 0; o < outer; ++o)
       for (std::int64_t j = 0; j < k; ++j) {
         const auto v = static_cast<std::int64_t>(idx[j * istride]);

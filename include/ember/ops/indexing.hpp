@@ -475,12 +475,15 @@ const Tensor<T>& index_put_(const Tensor<T>& self, std::span<const TensorIndex> 
   self.check_cpu("index_put_");
   const detail::IndexPlan p = detail::plan_index(self.shape(), self.strides(), items, "index_put_");
   autograd::check_inplace_source(value, "index_put_");
-  autograd::check_inplace(self, "index_put_");
-  Tensor<U> v = value;
-  if (static_cast<const void*>(v.storage().get()) == static_cast<const void*>(self.storage().get()))
-    v = v.clone();  // the source overlaps the destination
+  // Basic indexing writes one view of self, which alone must not overlap itself; advanced indexing may
+  // write anywhere in self.
+  const Tensor<T> written = p.advanced() ? self : Tensor<T>(self.storage(), p.shape, p.strides, self.offset() + p.offset);
+  autograd::check_no_internal_overlap(written, "index_put_");
+  autograd::check_inplace(self, "index_put_", /*check_overlap=*/false);
+  Tensor<U> v = detail::inplace_source(written, value, "index_put_");
   Shape perm;
   const Shape target = p.advanced() ? detail::advanced_result(p, &perm) : p.shape;
+  while (v.dim() > static_cast<std::int64_t>(target.size()) && v.shape()[0] == 1) v = v.squeeze(0);  // as PyTorch
   bool ok = true;
   try {
     ok = broadcast_shapes(v.shape(), target, "index_put_") == target;
@@ -490,7 +493,7 @@ const Tensor<T>& index_put_(const Tensor<T>& self, std::span<const TensorIndex> 
   EMBER_CHECK(ok, "index_put_", "shape mismatch: value tensor of shape ", v.shape(),
               " cannot be broadcast to indexing result of shape ", target);
   if (!p.advanced()) {
-    detail::copy_cast(Tensor<T>(self.storage(), p.shape, p.strides, self.offset() + p.offset), v.expand(target));
+    detail::copy_cast(written, v.expand(target));
     return self;
   }
   if (numel_of(target) == 0) return self;

@@ -4,6 +4,7 @@
 // why not oneDNN).
 #include <array>
 #include <cstdint>
+#include <optional>
 
 #include "ember/autograd/node.hpp"
 #include "ember/backend/eigen/pool.hpp"
@@ -11,12 +12,12 @@
 
 namespace ember {
 
-/// Window size, stride ({0, 0}: the window size), zero padding and dilation per spatial axis
+/// Window size, stride (unset: the window size), zero padding and dilation per spatial axis
 /// (height, width); ceil_mode rounds the output size up; count_include_pad (average pooling) divides
 /// by the padded window size.
 struct Pool2dOptions {
   std::array<std::int64_t, 2> kernel{1, 1};
-  std::array<std::int64_t, 2> stride{0, 0};
+  std::optional<std::array<std::int64_t, 2>> stride;
   std::array<std::int64_t, 2> padding{0, 0};
   std::array<std::int64_t, 2> dilation{1, 1};
   bool ceil_mode = false;
@@ -25,14 +26,16 @@ struct Pool2dOptions {
 
 namespace detail {
 
-/// PyTorch's pooling output size along one axis.
+/// PyTorch's pooling output size along one axis (pooling_output_shape): floor, or with ceil_mode ceil,
+/// of (in + 2 pad - d (k - 1) - 1) / s, plus 1; with ceil_mode the last window must start inside the
+/// input or its left padding. At most 0 when no window fits. In 128 bits: the sizes are unbounded.
 inline std::int64_t pool_out_size(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t pad, std::int64_t d,
                                   bool ceil_mode) {
-  const std::int64_t span = in + 2 * pad - d * (k - 1) - 1;
-  if (span < 0) return 0;  // the window does not fit
-  std::int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
-  if (ceil_mode && (out - 1) * s >= in + pad) --out;  // the last window must start inside the input
-  return out;
+  using I = __int128;
+  const I num = I(in) + 2 * I(pad) - I(d) * (I(k) - 1) - 1 + (ceil_mode ? I(s) - 1 : 0);
+  I out = (num >= 0 ? num / s : -((-num + s - 1) / s)) + 1;  // floor division
+  if (ceil_mode && (out - 1) * s >= I(in) + pad) --out;
+  return out < 0 ? 0 : static_cast<std::int64_t>(out);
 }
 
 /// Checks a 4-d pooling input and the options, and returns the geometry.
@@ -40,13 +43,16 @@ template <FloatElement T>
 PoolGeometry pool2d_geometry(const Tensor<T>& x, const Pool2dOptions& o, const char* op) {
   x.check_cpu(op);
   EMBER_CHECK(x.dim() == 4, op, "expected a 4-d input (N, C, H, W), got shape ", x.shape());
-  PoolGeometry p{x.size(0) * x.size(1), x.size(2), x.size(3), 0, 0, o.kernel, o.stride, o.padding, o.dilation};
+  const auto stride = o.stride.value_or(o.kernel);
+  PoolGeometry p{x.size(0) * x.size(1), x.size(2), x.size(3), 0, 0, o.kernel, stride, o.padding, o.dilation};
   for (int i = 0; i < 2; ++i) {
-    if (p.stride[i] == 0) p.stride[i] = p.kernel[i];
     EMBER_CHECK(p.kernel[i] >= 1, op, "kernel_size must be positive, got (", o.kernel[0], ", ", o.kernel[1], ")");
-    EMBER_CHECK(p.stride[i] >= 1, op, "stride must be positive, got (", o.stride[0], ", ", o.stride[1], ")");
+    EMBER_CHECK(p.stride[i] >= 1, op, "stride must be positive, got (", stride[0], ", ", stride[1], ")");
     EMBER_CHECK(p.dilation[i] >= 1, op, "dilation must be positive, got (", o.dilation[0], ", ", o.dilation[1], ")");
-    EMBER_CHECK(p.padding[i] >= 0 && 2 * p.padding[i] <= p.kernel[i], op,
+    std::int64_t reach = 0;  // the window's extent beyond its first element
+    EMBER_CHECK(!__builtin_mul_overflow(p.dilation[i], p.kernel[i] - 1, &reach), op, "kernel_size (", o.kernel[0],
+                ", ", o.kernel[1], ") with dilation (", o.dilation[0], ", ", o.dilation[1], ") overflows int64");
+    EMBER_CHECK(p.padding[i] >= 0 && p.padding[i] <= p.kernel[i] / 2, op,
                 "padding must be non-negative and at most half the kernel size, got padding (", o.padding[0], ", ",
                 o.padding[1], ") for kernel_size (", o.kernel[0], ", ", o.kernel[1], ")");
   }

@@ -28,8 +28,8 @@ Shape cat_shape(std::size_t n, ShapeOf&& shape_of, std::int64_t& dim, const char
     EMBER_CHECK(!s.empty(), op, "zero-dimensional tensor (at position ", i, ") cannot be concatenated");
     if (ref == n && !cat_skipped(s)) ref = i;
   }
-  if (ref == n) {  // every input is (0,): the result is (0,) too
-    dim = normalize_dim(dim, 1, op);
+  if (ref == n) {  // every input is (0,): the result is (0,) too, whatever dim is (as PyTorch)
+    dim = 0;
     return Shape{0};
   }
   const Shape& r = shape_of(ref);

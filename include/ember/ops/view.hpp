@@ -24,7 +24,8 @@ inline Shape infer_shape(const Shape& s, std::int64_t n, const Shape& from, cons
       infer = static_cast<std::int64_t>(i);
     } else {
       EMBER_CHECK(out[i] >= 0, op, "invalid shape dimension ", out[i], " in ", s);
-      known *= out[i];
+      EMBER_CHECK(!__builtin_mul_overflow(known, out[i], &known), op, "shape ", s,
+                  " has more elements than int64 can count");
     }
   }
   if (infer >= 0) {
@@ -166,8 +167,8 @@ Tensor<T> slice(const Tensor<T>& x, std::int64_t d, std::optional<std::int64_t> 
   const std::int64_t b = start ? clampi(*start) : 0;
   const std::int64_t e = std::max(b, stop ? clampi(*stop) : n);
   Shape sh = x.shape(), st = x.strides();
-  sh[d] = (e - b + step - 1) / step;
-  st[d] *= step;
+  sh[d] = e == b ? 0 : (e - b - 1) / step + 1;  // no overflow for any step
+  if (sh[d] > 1) st[d] *= step;               // step < n here, so the stride stays within the storage
   Tensor<T> out = detail::make_view(x, std::move(sh), std::move(st), x.offset() + b * x.strides()[d]);
   return detail::record_pick(out, x, "slice", [d, b, e, step](const Tensor<T>& z) { return z.slice(d, b, e, step); });
 }
@@ -178,7 +179,7 @@ Tensor<T> narrow(const Tensor<T>& x, std::int64_t d, std::int64_t start, std::in
   d = normalize_dim(d, x.dim(), "narrow");
   const std::int64_t n = x.shape()[d];
   if (start < 0) start += n;
-  EMBER_CHECK_INDEX(start >= 0 && length >= 0 && start + length <= n, "narrow", "start ", start, " + length ",
+  EMBER_CHECK_INDEX(start >= 0 && length >= 0 && length <= n - start, "narrow", "start ", start, " + length ",
                     length, " exceeds dimension ", d, " of size ", n, " (shape ", x.shape(), ")");
   return slice(x, d, start, start + length, 1);
 }
@@ -250,6 +251,9 @@ Tensor<T> expand(const Tensor<T>& x, const Shape& target) {
     }
     const std::int64_t have = x.shape()[i - lead];
     const std::int64_t want = target[i] == -1 ? have : target[i];
+    EMBER_CHECK(want >= 0, "expand", "the expanded size ", target[i], " at dimension ", i,
+                " is invalid: sizes must be non-negative, or -1 to keep the existing size (shape ", x.shape(),
+                " to ", target, ")");
     EMBER_CHECK(want == have || have == 1, "expand", "the expanded size of the tensor (", want,
                 ") must match the existing size (", have, ") at non-singleton dimension ", i, ": shape ",
                 x.shape(), " to ", target);
@@ -267,9 +271,9 @@ Tensor<T> expand(const Tensor<T>& x, const Shape& target) {
 /// x with dims start..end merged into one (a view when possible, as reshape).
 template <Element T>
 Tensor<T> flatten(const Tensor<T>& x, std::int64_t start = 0, std::int64_t end = -1) {
-  if (x.dim() == 0) return reshape(x, {1});
   start = normalize_dim(start, x.dim(), "flatten");
   end = normalize_dim(end, x.dim(), "flatten");
+  if (x.dim() == 0) return reshape(x, {1});
   EMBER_CHECK(start <= end, "flatten", "start_dim ", start, " cannot come after end_dim ", end);
   Shape sh;
   for (std::int64_t i = 0; i < start; ++i) sh.push_back(x.shape()[i]);

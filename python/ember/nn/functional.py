@@ -224,7 +224,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
         raise NotImplementedError("[embedding] max_norm, scale_grad_by_freq and sparse are not supported")
     if input.dtype != _core.int64 and input.dtype != _core.int32:
         raise TypeError(f"[embedding] expected integer indices (int64 or int32), got {input.dtype}")
+    if weight.ndim != 2:
+        raise ValueError(f"[embedding] weight must be 2-d (num_embeddings, embedding_dim), got shape {tuple(weight.shape)}")
     num = weight.shape[0]
+    if padding_idx is not None and not -num <= padding_idx < num:
+        raise ValueError(f"[embedding] padding_idx must be within num_embeddings ({num}), got {padding_idx}")
     flat = input.reshape(-1)
     try:
         out = weight.index_select(0, flat)
@@ -234,20 +238,30 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
             f"(num_embeddings={num})"
         ) from None
     if padding_idx is not None:
-        if padding_idx < 0:
-            padding_idx += num
+        padding_idx %= num
         out = _core.where((flat != padding_idx).unsqueeze(1), out, out.detach())
     return out.reshape(*input.shape, weight.shape[1])
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding: (*) class indices -> (*, num_classes) (inferred as max + 1 when -1)."""
-    if tensor.is_floating_point():
+    if tensor.is_floating_point() or tensor.dtype == _core.bool:
         raise TypeError(f"[one_hot] expected an integer tensor of class indices, got {tensor.dtype}")
-    if num_classes < 0:
-        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
-    elif tensor.numel() and (int(tensor.min().item()) < 0 or int(tensor.max().item()) >= num_classes):
-        raise IndexError(f"[one_hot] class values must be in [0, {num_classes - 1}], got {_bad_indices(tensor, num_classes)}")
+    if num_classes < -1:
+        raise ValueError(f"[one_hot] num_classes must be -1 (inferred) or non-negative, got {num_classes}")
+    if tensor.numel() == 0:
+        if num_classes <= 0:
+            raise ValueError(f"[one_hot] cannot infer the number of classes from an empty tensor of shape "
+                             f"{tuple(tensor.shape)}; pass num_classes")
+    else:
+        lo, hi = int(tensor.min().item()), int(tensor.max().item())
+        if lo < 0:
+            raise IndexError(f"[one_hot] class values must be non-negative, got {_bad_indices(tensor, hi + 1)}")
+        if num_classes == -1:
+            num_classes = hi + 1
+        elif hi >= num_classes:
+            raise IndexError(
+                f"[one_hot] class values must be in [0, {num_classes - 1}], got {_bad_indices(tensor, num_classes)}")
     return (tensor.unsqueeze(-1) == _core.arange(num_classes)).long()
 
 
@@ -420,6 +434,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     ndim = input.ndim
     class_dim = 0 if ndim == 1 else 1
     if target.is_floating_point() and tuple(target.shape) == tuple(input.shape):
+        if ignore_index != -100:
+            raise ValueError(f"[cross_entropy] ignore_index ({ignore_index}) is not supported for class-probability "
+                             "targets")
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, class_dim)
     logp = input.log_softmax(class_dim)
     nll = _nll(logp, target, weight, ignore_index, reduction, "cross_entropy")
@@ -466,6 +483,17 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, r
     return _reduce(-terms.sum(class_dim), reduction, "cross_entropy")
 
 
+def _weighted(loss: Tensor, weight: Tensor | None, name: str, op: str) -> Tensor:
+    """loss * weight, where weight broadcasts to loss's shape (never the other way round)."""
+    if weight is None:
+        return loss
+    out = loss * weight
+    if tuple(out.shape) != tuple(loss.shape):
+        raise ValueError(f"[{op}] {name} of shape {tuple(weight.shape)} does not broadcast to the input's shape "
+                         f"{tuple(loss.shape)}")
+    return out
+
+
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      size_average: Any = None, reduce: Any = None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
@@ -480,11 +508,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
         raise TypeError(f"[binary_cross_entropy_with_logits] expected floating targets in [0, 1], got {target.dtype}")
     softplus_neg = input.abs().neg().exp().log1p() + input.neg().relu()  # log(1 + exp(-x)), stable
     if pos_weight is not None:
-        loss = (1.0 - target) * input + (target * (pos_weight - 1.0) + 1.0) * softplus_neg
+        scale = _weighted(target, pos_weight - 1.0, "pos_weight", "binary_cross_entropy_with_logits") + 1.0
+        loss = (1.0 - target) * input + scale * softplus_neg
     else:
         loss = (1.0 - target) * input + softplus_neg
-    if weight is not None:
-        loss = loss * weight
+    loss = _weighted(loss, weight, "weight", "binary_cross_entropy_with_logits")
     return _reduce(loss, _reduction(size_average, reduce, reduction), "binary_cross_entropy_with_logits")
 
 
@@ -496,9 +524,13 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise ValueError(
             f"[binary_cross_entropy] target size {tuple(target.shape)} must be the same as input size {tuple(input.shape)}"
         )
+    for name, t in (("input", input), ("target", target)):
+        if t.numel() and not bool(((t >= 0) & (t <= 1)).all()):  # NaN fails too, as in PyTorch
+            raise ValueError(f"[binary_cross_entropy] all elements of {name} must be probabilities in [0, 1]"
+                             + (" (apply sigmoid first, or use binary_cross_entropy_with_logits)" if t is input else "")
+                             + f"; {name} of shape {tuple(t.shape)} has values from {t.min().item()} to {t.max().item()}")
     loss = -(target * input.log().clamp(min=-100.0) + (1.0 - target) * (1.0 - input).log().clamp(min=-100.0))
-    if weight is not None:
-        loss = loss * weight
+    loss = _weighted(loss, weight, "weight", "binary_cross_entropy")
     return _reduce(loss, _reduction(size_average, reduce, reduction), "binary_cross_entropy")
 
 
@@ -528,6 +560,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     l, s = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = query.matmul(key.transpose(-2, -1)) * scale
+    if is_causal and attn_mask is not None:
+        raise ValueError("[scaled_dot_product_attention] pass either attn_mask or is_causal=True, not both")
     if is_causal:
         scores = scores.masked_fill(_causal_mask(l, s).logical_not(), _NEG_INF)
     if attn_mask is not None:

@@ -70,12 +70,16 @@ def _fill(tensor: Tensor, values: Tensor) -> Tensor:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Fills ``tensor`` with values drawn from U(a, b)."""
+    if not a <= b:
+        raise ValueError(f"[uniform_] expects a <= b, got a = {a} and b = {b}")
     u = _core.rand(tuple(tensor.shape), generator=generator, dtype=tensor.dtype)
     return _fill(tensor, u * (b - a) + a)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
     """Fills ``tensor`` with values drawn from N(mean, std^2)."""
+    if not std >= 0:
+        raise ValueError(f"[normal_] expects std >= 0, got {std}")
     z = _core.randn(tuple(tensor.shape), generator=generator, dtype=tensor.dtype)
     return _fill(tensor, z * std + mean)
 
