@@ -70,10 +70,8 @@ std::string json_parse(rapidjson::Document& doc, std::string_view text) {
     rapidjson::MemoryStream bytes(text.data(), text.size());
     rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
     JsonFiniteNumbers handler{d};
-    // Full precision: by default RapidJSON may read a number 1 ulp off the double its text names (and
-    // so off what Python's json wrote, e.g. an eps); ember reads the exact one.
-    result = rapidjson::Reader().Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag |
-                                       rapidjson::kParseFullPrecisionFlag>(in, handler);
+    result = rapidjson::Reader().Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+        in, handler);
     return !result.IsError();
   };
   doc.Populate(parse);
