@@ -99,6 +99,18 @@ bench: setup
 	$(VENV)/bin/cmake --build build/bench -j $(JOBS) --target ember_bench
 	build/bench/bench/cpp/ember_bench $(if $(QUICK),--benchmark_min_time=0.05)
 
+# libFuzzer harnesses of every parser of outside input (tests/fuzz/, built with clang++ and ASan + UBSan by
+# tools/fuzz.sh in build/fuzz): FUZZ_S seconds each, FUZZ_S=600 for a longer hunt. A crash leaves its
+# reproducer in tests/fuzz/crashes/<name>/ (commit it: the C++ suite replays that folder) and fails.
+# test-fuzz: the short run for CI.
+.PHONY: fuzz test-fuzz
+FUZZ_S ?= 60
+fuzz: setup
+	PY=$(abspath $(PY)) JOBS=$(JOBS) FUZZ_S=$(FUZZ_S) tools/fuzz.sh
+
+test-fuzz: setup
+	PY=$(abspath $(PY)) JOBS=$(JOBS) FUZZ_S=20 tools/fuzz.sh
+
 clean:
 	rm -rf build $(VENV) python/ember/_core*.so
 

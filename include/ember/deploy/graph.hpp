@@ -283,6 +283,13 @@ Graph parse_graph(const std::map<std::string, std::string>& metadata, const std:
   std::map<std::string, bool> defined;  // value name -> true
   for (const auto& name : g.inputs) {
     if (!g.values.count(name)) bad_graph(path, "graph input '", name, "' has no entry in \"values\"");
+    // The dry run makes each input at batch 1 before any op runs: its strides must fit int64 too, which
+    // the element count above does not show for a shape with a 0 dim, such as (0, 2^40, 2^40, 2^40).
+    std::int64_t span = 1;
+    for (const DimExpr& d : g.values.at(name).shape)
+      if (__builtin_mul_overflow(span, std::max<std::int64_t>(d.eval(1), 1), &span))
+        bad_graph(path, "graph input '", name, "' has the shape ", g.values.at(name).str(),
+                  ", whose strides overflow int64 at batch 1");
     if (defined.count(name)) bad_graph(path, "graph input '", name, "' is listed twice in \"inputs\"");
     if (g.tensors.count(name)) bad_graph(path, "graph input '", name, "' is also the name of a stored tensor");
     defined[name] = true;

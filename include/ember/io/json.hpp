@@ -4,11 +4,15 @@
 // type names and short renderings of values for error messages. RapidJSON is templates only: each
 // helper is a template too, compiled only where called (see AnyTensor::to).
 #include <rapidjson/document.h>
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -35,17 +39,48 @@ inline unsigned json_hex4(const char* p) {
   return v;
 }
 
-/// Parses text into doc, strictly: RFC 8259 JSON in valid UTF-8 and nothing after it but white space.
-/// Iterative, so that "[[[[...]]]]" of any depth cannot overflow the stack. Returns "" or the error:
-/// "parse error at byte N: <RapidJSON's description>".
+/// The parser's events, passed on to a document, except a number too large for a double: RapidJSON 1.1
+/// bounds a number's exponent but not its digits with it, and reads 10e308 as infinity (which no JSON
+/// writer writes back) where it refuses 1e309.
+struct JsonFiniteNumbers {
+  rapidjson::Document& doc;
+  bool Null() { return doc.Null(); }
+  bool Bool(bool b) { return doc.Bool(b); }
+  bool Int(int i) { return doc.Int(i); }
+  bool Uint(unsigned i) { return doc.Uint(i); }
+  bool Int64(std::int64_t i) { return doc.Int64(i); }
+  bool Uint64(std::uint64_t i) { return doc.Uint64(i); }
+  bool Double(double d) { return std::isfinite(d) && doc.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return doc.RawNumber(s, n, copy); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc.String(s, n, copy); }
+  bool StartObject() { return doc.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc.Key(s, n, copy); }
+  bool EndObject(rapidjson::SizeType n) { return doc.EndObject(n); }
+  bool StartArray() { return doc.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return doc.EndArray(n); }
+};
+
+/// Parses text into doc, strictly: RFC 8259 JSON in valid UTF-8 and nothing after it but white space,
+/// every number finite. Iterative, so that "[[[[...]]]]" of any depth cannot overflow the stack.
+/// Returns "" or the error: "parse error at byte N: <RapidJSON's description>".
 template <class = void>  // compiled only where called: see AnyTensor::to
 std::string json_parse(rapidjson::Document& doc, std::string_view text) {
-  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
+  rapidjson::ParseResult result;
+  auto parse = [&](rapidjson::Document& d) {
+    rapidjson::MemoryStream bytes(text.data(), text.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
+    JsonFiniteNumbers handler{d};
+    result = rapidjson::Reader().Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+        in, handler);
+    return !result.IsError();
+  };
+  doc.Populate(parse);
   std::size_t at = 0;
   rapidjson::ParseErrorCode code = rapidjson::kParseErrorNone;
-  if (doc.HasParseError()) {
-    at = doc.GetErrorOffset();
-    code = doc.GetParseError();
+  if (result.IsError()) {
+    at = result.Offset();
+    // Only JsonFiniteNumbers stops the parser: RapidJSON's own error for a number out of range.
+    code = result.Code() == rapidjson::kParseErrorTermination ? rapidjson::kParseErrorNumberTooBig : result.Code();
   } else if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
     // RapidJSON stops at a NUL byte as at the end of the text; any other byte after the root is an error.
     at = nul;

@@ -357,16 +357,19 @@ SafeTensors load_safetensors(const std::string& path) {
     if (js.Size() > 64) bad(who, " has ", js.Size(), " dimensions (at most 64)");
     detail::Entry e{name, *dt, {}, 0, 0};
     std::int64_t numel = 1;
-    bool overflow = false;
+    std::int64_t span = 1;  // the product of the dims that are not 0: what the tensor's strides count up to
+    bool overflow = false, span_overflow = false;
     for (const auto& d : js.GetArray()) {
       const auto x = detail::json_index(d);
       if (!x) bad(who, " has shape ", detail::json_text(js), ": dimensions must be non-negative integers below 2^63");
       e.shape.push_back(*x);
       overflow = overflow || __builtin_mul_overflow(numel, *x, &numel);
+      span_overflow = span_overflow || __builtin_mul_overflow(span, std::max<std::int64_t>(*x, 1), &span);
     }
     std::int64_t nbytes = 0;
     if (overflow || __builtin_mul_overflow(numel, static_cast<std::int64_t>(itemsize(*dt)), &nbytes))
       bad(who, " has shape ", e.shape, ", whose size in bytes overflows int64");
+    if (span_overflow) bad(who, " has shape ", e.shape, ", whose strides overflow int64 (the product of its non-zero dims)");
     const auto& jo = *detail::json_member(v, "data_offsets");
     if (!jo.IsArray() || jo.Size() != 2)
       bad(who, " has data_offsets ", detail::json_text(jo), ", expected [begin, end]");
