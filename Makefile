@@ -16,9 +16,10 @@ SAN_ENV := ASAN_OPTIONS=$(call san_options,asan) \
            UBSAN_OPTIONS=$(call san_options,ubsan) \
            LSAN_OPTIONS=$(call san_options,lsan):suppressions=$(abspath tests/sanitize/lsan.supp)
 # Debian packages ember builds against (header-only C++ libraries, test and benchmark frameworks;
-# nlohmann-json3-dev only for the C++ tests and benchmarks, which write their JSON fixtures with it).
+# nlohmann-json3-dev only for the C++ tests and benchmarks, which write their JSON fixtures with it; clang and
+# its runtime libraries for the libFuzzer harnesses).
 APT_PACKAGES := g++ make libeigen3-dev libxtensor-dev libdlpack-dev rapidjson-dev libgtest-dev libbenchmark-dev \
-                nlohmann-json3-dev
+                nlohmann-json3-dev clang libclang-rt-14-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOURCES := pyproject.toml CMakeLists.txt $(wildcard cmake/*) $(shell find include python -type f \
              \( -name '*.hpp' -o -name '*.cpp' -o -name '*.py' -o -name '*.pyi' -o -name CMakeLists.txt \) 2>/dev/null)
@@ -61,9 +62,10 @@ demo: setup
 	@echo "Python test accuracy:      $$(cat build/demo/python_accuracy.txt)"
 	@echo "C++ deployed accuracy:     $$(sed -n 's/^C++ deploy accuracy: \([0-9.]*%\).*/\1/p' build/demo/deploy.txt)"
 
-# The whole suite: GoogleTest through ctest, then pytest (which also builds the C++ consumer
-# against the installed package and executes the notebooks).
-test: setup test-cpp test-python
+# The whole suite: GoogleTest through ctest, the same suite CPU-only under the sanitizers, a short run of
+# each libFuzzer harness, then pytest (which also builds the C++ consumer against the installed package,
+# executes the notebooks and runs the property fuzzers with a few fixed examples).
+test: setup test-cpp test-cpp-cpuonly test-fuzz test-python
 
 test-cpp: setup
 	$(VENV)/bin/cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_TESTS=ON \
@@ -102,14 +104,19 @@ bench: setup
 # libFuzzer harnesses of every parser of outside input (tests/fuzz/, built with clang++ and ASan + UBSan by
 # tools/fuzz.sh in build/fuzz): FUZZ_S seconds each, FUZZ_S=600 for a longer hunt. A crash leaves its
 # reproducer in tests/fuzz/crashes/<name>/ (commit it: the C++ suite replays that folder) and fails.
-# test-fuzz: the short run for CI.
+# Then the property fuzzers (ops against PyTorch, mutated checkpoint and deploy files) with FUZZ_EXAMPLES
+# random examples per property; `make test` runs them with a few fixed ones.
+# test-fuzz: the short run for CI, each harness 20 s from a fixed seed (the same inputs every run).
 .PHONY: fuzz test-fuzz
 FUZZ_S ?= 60
+FUZZ_EXAMPLES ?= 2000
 fuzz: setup
 	PY=$(abspath $(PY)) JOBS=$(JOBS) FUZZ_S=$(FUZZ_S) tools/fuzz.sh
+	EMBER_FUZZ_PROFILE=fuzz EMBER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider \
+	  tests/python/test_fuzz_ops.py tests/python/test_fuzz_files.py
 
 test-fuzz: setup
-	PY=$(abspath $(PY)) JOBS=$(JOBS) FUZZ_S=20 tools/fuzz.sh
+	PY=$(abspath $(PY)) JOBS=$(JOBS) FUZZ_S=20 FUZZ_SEED=1 tools/fuzz.sh
 
 clean:
 	rm -rf build $(VENV) python/ember/_core*.so

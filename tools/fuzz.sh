@@ -6,7 +6,8 @@
 # replays it, and makes the script exit 1.
 #   tools/fuzz.sh [name...]         every harness when no name is given
 #   FUZZ_S=600 tools/fuzz.sh json   ten minutes of the JSON harness
-# Environment: FUZZ_S (seconds per harness, default 60), PY (the Python whose prefix holds oneDNN and
+# Environment: FUZZ_S (seconds per harness, default 60), FUZZ_SEED (libFuzzer's -seed: the same inputs
+# in the same order on every run, as CI wants; default random), PY (the Python whose prefix holds oneDNN and
 # cmake/ninja, default .venv/bin/python), JOBS (build parallelism, default 2), CXX (default clang++).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +42,7 @@ for t in "${targets[@]}"; do
   extra=()
   [ -d "tests/fuzz/corpus/$t" ] && extra+=("tests/fuzz/corpus/$t")
   [ -f "tests/fuzz/$t.dict" ] && extra+=("-dict=tests/fuzz/$t.dict")
+  [ -n "${FUZZ_SEED:-}" ] && extra+=("-seed=$FUZZ_SEED")
   before=$(ls "$crashes")
   # -timeout: one input running past 10 s is a hang; -rss_limit_mb/-malloc_limit_mb: ember checks
   # sizes before it allocates, so one allocation of 512 MB (or 2 GB resident) from a small input is
