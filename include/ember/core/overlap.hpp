@@ -43,29 +43,16 @@ std::pair<std::uintptr_t, std::uintptr_t> byte_span(const Tensor<T>& t) {
   return {begin, begin + static_cast<std::uintptr_t>(last + 1) * sizeof(T)};
 }
 
-/// Whether t's elements tile its span exactly once (a permutation of a contiguous layout).
-template <Element T>
-bool is_dense(const Tensor<T>& t) {
-  const auto [begin, end] = byte_span(t);
-  return !has_internal_overlap(t.shape(), t.strides()) &&
-         end - begin == static_cast<std::uintptr_t>(t.numel()) * sizeof(T);
-}
-
 /// What an op that writes dst in place should read for src: src itself when their memory is apart or
-/// they are the same view; a copy when they meet in a pattern the write order could change (so the
-/// result is always as if src were read first). Two dense tensors that partly overlap are refused, as
-/// PyTorch refuses them ("a[1:].copy_(a[:-1])"), since that is nearly always an indexing mistake.
+/// they are the same view, else a copy, so that the result is always as if src were read first:
+/// NumPy's answer for "a[1:] = a[:-1]" (PyTorch refuses the dense cases).
 template <Element T, Element U>
-Tensor<U> inplace_source(const Tensor<T>& dst, const Tensor<U>& src, const char* op) {
+Tensor<U> inplace_source(const Tensor<T>& dst, const Tensor<U>& src) {
   if (dst.numel() == 0 || src.numel() == 0 || dst.device() != src.device()) return src;
   const auto [db, de] = byte_span(dst);
   const auto [sb, se] = byte_span(src);
   if (de <= sb || se <= db) return src;
   if (sizeof(T) == sizeof(U) && db == sb && dst.shape() == src.shape() && dst.strides() == src.strides()) return src;
-  EMBER_CHECK(!(is_dense(dst) && is_dense(src)), op,
-              "unsupported operation: some elements of the input tensor (shape ", src.shape(), ", strides ",
-              src.strides(), ") and the written-to tensor (shape ", dst.shape(), ", strides ", dst.strides(),
-              ") refer to a single memory location; clone() the input first");
   return src.clone();
 }
 

@@ -61,7 +61,7 @@ const Tensor<T>& Tensor<T>::copy_(const Tensor<U>& src) const {
               " cannot be broadcast to destination of shape ", shape());
   autograd::check_inplace_source(src, "copy_");
   autograd::check_inplace(*this, "copy_");
-  detail::copy_cast(*this, detail::inplace_source(*this, src.detach(), "copy_").expand(shape()));
+  detail::copy_cast(*this, detail::inplace_source(*this, src.detach()).expand(shape()));
   return *this;
 }
 

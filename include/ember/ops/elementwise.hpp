@@ -460,7 +460,7 @@ const Tensor<T>& binary_inplace(const Tensor<T>& self, const Tensor<U>& other) {
   }
   autograd::check_inplace_source(other, Op::inplace_name);
   autograd::check_inplace(self, Op::inplace_name);
-  const Tensor<T> o = inplace_source(self, other.template to<T>(), Op::inplace_name);
+  const Tensor<T> o = inplace_source(self, other.template to<T>());
   if (device.is_cuda()) {
     check_cuda_dtype<T>(Op::inplace_name);
     cuda::binary(device.index, Op::kCuda, self.shape(), cuda::strided(self), cuda::strided(self),

@@ -480,7 +480,7 @@ const Tensor<T>& index_put_(const Tensor<T>& self, std::span<const TensorIndex> 
   const Tensor<T> written = p.advanced() ? self : Tensor<T>(self.storage(), p.shape, p.strides, self.offset() + p.offset);
   autograd::check_no_internal_overlap(written, "index_put_");
   autograd::check_inplace(self, "index_put_", /*check_overlap=*/false);
-  Tensor<U> v = detail::inplace_source(written, value, "index_put_");
+  Tensor<U> v = detail::inplace_source(written, value);
   Shape perm;
   const Shape target = p.advanced() ? detail::advanced_result(p, &perm) : p.shape;
   while (v.dim() > static_cast<std::int64_t>(target.size()) && v.shape()[0] == 1) v = v.squeeze(0);  // as PyTorch

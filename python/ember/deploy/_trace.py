@@ -719,9 +719,13 @@ def trace(model: Any, example_input: Any, *, dynamic_batch: bool = True) -> Grap
                 m.training = mode
     traces, outs = [r[0] for r in runs], [r[1] for r in runs]
     nodes, values, outputs = _merge(traces, outs, batches)
-    if len(set(outputs)) != len(outputs):  # the format names each output once (docs/deploy-format.md)
-        raise ValueError(f"[deploy.export] the model returns the same tensor more than once (outputs {outputs}); "
-                         "return it once, or return a clone() of the repeat")
+    seen: set[str] = set()
+    for i, name in enumerate(outputs):  # the format names each output once: a repeat becomes a cast to its dtype
+        if name in seen:
+            outputs[i] = f"{name}.repeat{i}"
+            nodes.append(Node("cast", [name], [outputs[i]], {"dtype": values[name].dtype}, ""))
+            values[outputs[i]] = values[name]
+        seen.add(name)
     nodes = _prune(nodes, outputs)
     used = {x for n in nodes for x in n.inputs if x is not None} | set(outputs)
     live = set(names) | {o for n in nodes for o in n.outputs}
