@@ -89,7 +89,7 @@ Tensor<T> arange(double start, double end, double step = 1, Device device = Devi
     end = static_cast<double>(scalar_cast<std::int64_t>(end, "arange"));
     step = static_cast<double>(scalar_cast<std::int64_t>(step, "arange"));
   }
-  EMBER_CHECK(step != 0, "arange", "step must be nonzero");
+  EMBER_CHECK(step != 0 && !std::isnan(step), "arange", "step must be nonzero, got ", step);
   EMBER_CHECK(std::isfinite(start) && std::isfinite(end), "arange", "unsupported range: ", start, " -> ", end);
   EMBER_CHECK((end - start) / step >= 0 || end == start, "arange", "upper bound ", end, " and lower bound ",
               start, " inconsistent with step sign ", step);
