@@ -62,7 +62,12 @@ py::object binary_py(py::handle a, py::handle b, bool op_mode) {
   const auto& t = ta ? *pa : *pb;
   const auto o = operand_or_none(ta ? b : a, F::name, op_mode);
   if (!o) return not_implemented();
-  const AnyTensor tp = t.to(promote_with_scalar(t.dtype(), o->kind));
+  DType p = promote_with_scalar(t.dtype(), o->kind);
+  // True division computes in float32 for integer inputs: convert the number there, not into the
+  // integer dtype first (uint8 8 / -1 is -8, not 8 / 255).
+  if constexpr (requires { F::kTrueDivision; })
+    if (F::kTrueDivision && !is_floating(p)) p = DType::Float32;
+  const AnyTensor tp = t.to(p);
   MaybeReleaseGil g(t.numel());
   r = tp.visit([&](const auto& xt) -> AnyTensor {
     using T = typename std::decay_t<decltype(xt)>::value_type;
@@ -108,6 +113,7 @@ PyObject* inplace_slot(PyObject* self, PyObject* other) {
 #define EMBER_PY_OP(Name, str, fn)                                                      \
   struct Name {                                                                         \
     static constexpr const char* name = str;                                            \
+    static constexpr bool kTrueDivision = std::string_view(str) == "div";               \
     template <class X, class Y> static auto call(const X& x, const Y& y) { return ember::fn(x, y); } \
   };
 EMBER_PY_OP(AddF, "add", add)

@@ -364,7 +364,7 @@ def _run(lib, fn, args, kwargs, desc):
 DIFFERENCE_DRAWS: list[tuple[str, str]] = [
     (r"^relu_inplace\(", "F.relu(inplace=True) returns a new tensor"),
     (r"^(all|any)\(T\([^)]*uint8.*torch\.uint8.*ember\.bool", "all/any always give bool"),
-    (r"^sdpa\(.*ember: .*nan", "attention over fully masked rows is NaN"),
+    (r"^sdpa\([\s\S]*ember: .*nan", "attention over fully masked rows is NaN"),
     (r"T\(\(\), (int64|float64)[\s\S]*torch: .* torch\.(int32|uint8|float32) [\s\S]*ember: .* ember\.\1 ",
      "a 0-d tensor promotes like any tensor"),
 ]
@@ -379,6 +379,15 @@ def report(desc: str, msg: str):
             f.write(text.replace("\n", " || ") + "\n")
         return
     raise Discrepancy(text)
+
+
+def _unreadable(r) -> bool:
+    """Whether NumPy cannot hold PyTorch's result either (zeros((0, 2**62)) has no array form)."""
+    try:
+        compare_results(r, r)
+    except Exception:  # noqa: BLE001 - the same failure as ember's
+        return True
+    return False
 
 
 def _has_empty(r) -> bool:
@@ -425,7 +434,7 @@ def check(op: str, fn: Callable, *args, tol=None, compare="values", gaps=(), str
         else:
             msg = compare_results(t_res, e_res, tol, meta_only=compare == "meta")
     except Exception as e:  # noqa: BLE001 - e.g. .numpy() of a result with impossible strides
-        msg = f"ember's result cannot be read: {type(e).__name__}: {_short(e)}"
+        msg = None if _unreadable(t_res) else f"ember's result cannot be read: {type(e).__name__}: {_short(e)}"
     if msg:
         report(desc, msg + f"\n    torch: {_show(t_res)}\n    ember: {_show(e_res)}")
     return None
@@ -552,6 +561,7 @@ EMBER_WIDER: list[tuple[str, str]] = [
     (r"must be Tensor, not (int|float|bool)", "ember's logical_* take a Python number as either operand"),
     (r"some elements of the input tensor and the written-to tensor refer to a single memory location",
      "a source that partly overlaps the destination is read first, giving NumPy's answer (README, Guarantees)"),
+    (r"does not support bool input", "argmax/argmin take bool tensors (test_fuzz_ops.DIFFERENCES)"),
     (r"Subtraction, the `-` operator, with (a bool tensor|two bool tensors) is not supported",
      "bool operands count as 0 and 1 in subtraction (test_fuzz_ops.DIFFERENCES)"),
     (r"same dtype|expected scalar type|Found dtype \w+ but expected|expected m1 and m2|expected mat1 and mat2",

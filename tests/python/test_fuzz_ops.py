@@ -306,7 +306,7 @@ def test_setitem(data):
     # PyTorch skips the bounds check of advanced indices when the tensor or the indexed result is empty
     # (an empty index tensor broadcasts the others to nothing); ember checks them.
     items = key if isinstance(key, tuple) else (key,)
-    empty_index = any(0 in tuple(getattr(k, "shape", (1,))) for k in items)
+    empty_index = any(0 in tuple(getattr(k, "shape", (1,))) or (isinstance(k, list) and not k) for k in items)
     gaps = [r"index -?\d+ is out of bounds"] if 0 in x.shape or empty_index else []
     check("setitem", f, x, Base(x), key, v, gaps=gaps)
 

@@ -187,3 +187,12 @@ def test_deploy_model_is_usable_from_threads(tmp_path):
     for t in threads:
         t.join()
     assert not errors, errors[0]
+
+
+def test_true_division_by_a_number_keeps_the_numbers_value():
+    """uint8 / -1 once converted -1 into uint8 (255) before dividing in float32."""
+    t = ember.tensor([8, 2], dtype=ember.uint8)
+    assert (t / -1).tolist() == [-8.0, -2.0]
+    assert (-16 / t).tolist() == [-2.0, -8.0]
+    assert (ember.tensor([3], dtype=ember.int32) / 2**40).tolist() == pytest.approx([3 / 2**40])
+    assert ember.div(t, -2.0).tolist() == [-4.0, -1.0]
