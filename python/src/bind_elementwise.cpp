@@ -63,10 +63,13 @@ py::object binary_py(py::handle a, py::handle b, bool op_mode) {
   const auto o = operand_or_none(ta ? b : a, F::name, op_mode);
   if (!o) return not_implemented();
   DType p = promote_with_scalar(t.dtype(), o->kind);
-  // True division computes in float32 for integer inputs: convert the number there, not into the
-  // integer dtype first (uint8 8 / -1 is -8, not 8 / 255).
-  if constexpr (requires { F::kTrueDivision; })
-    if (F::kTrueDivision && !is_floating(p)) p = DType::Float32;
+  // The number must keep its value: true division computes in float32 for integer inputs, so convert
+  // it there (uint8 8 / -1 is -8, not 8 / 255); and a negative integer exponent is refused before a
+  // conversion into an unsigned dtype could hide its sign.
+  const std::string_view op = F::name;
+  if (op == "div" && !is_floating(p)) p = DType::Float32;
+  EMBER_CHECK(!(op == "pow" && ta && !is_floating(p) && o->kind == ScalarKind::Int && o->ivalue < 0), "pow",
+              "integers to negative integer powers are not allowed (exponent ", o->ivalue, ")");
   const AnyTensor tp = t.to(p);
   MaybeReleaseGil g(t.numel());
   r = tp.visit([&](const auto& xt) -> AnyTensor {
@@ -113,7 +116,6 @@ PyObject* inplace_slot(PyObject* self, PyObject* other) {
 #define EMBER_PY_OP(Name, str, fn)                                                      \
   struct Name {                                                                         \
     static constexpr const char* name = str;                                            \
-    static constexpr bool kTrueDivision = std::string_view(str) == "div";               \
     template <class X, class Y> static auto call(const X& x, const Y& y) { return ember::fn(x, y); } \
   };
 EMBER_PY_OP(AddF, "add", add)

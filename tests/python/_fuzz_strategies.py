@@ -363,7 +363,7 @@ def _run(lib, fn, args, kwargs, desc):
 # asserted and explained): (regex over the call and the discrepancy, which difference).
 DIFFERENCE_DRAWS: list[tuple[str, str]] = [
     (r"^relu_inplace\(", "F.relu(inplace=True) returns a new tensor"),
-    (r"^(all|any)\(T\([^)]*uint8.*torch\.uint8.*ember\.bool", "all/any always give bool"),
+    (r"^(all|any)\(T\([^)]*uint8[\s\S]*torch\.uint8[\s\S]*ember\.bool", "all/any always give bool"),
     (r"^sdpa\([\s\S]*ember: .*nan", "attention over fully masked rows is NaN"),
     (r"T\(\(\), (int64|float64)[\s\S]*torch: .* torch\.(int32|uint8|float32) [\s\S]*ember: .* ember\.\1 ",
      "a 0-d tensor promotes like any tensor"),

@@ -196,3 +196,5 @@ def test_true_division_by_a_number_keeps_the_numbers_value():
     assert (-16 / t).tolist() == [-2.0, -8.0]
     assert (ember.tensor([3], dtype=ember.int32) / 2**40).tolist() == pytest.approx([3 / 2**40])
     assert ember.div(t, -2.0).tolist() == [-4.0, -1.0]
+    with pytest.raises(ValueError, match=r"\[pow\] integers to negative integer powers are not allowed \(exponent -1\)"):
+        t ** -1  # once 8 ** 255 in uint8, i.e. 0
