@@ -198,3 +198,14 @@ def test_true_division_by_a_number_keeps_the_numbers_value():
     assert ember.div(t, -2.0).tolist() == [-4.0, -1.0]
     with pytest.raises(ValueError, match=r"\[pow\] integers to negative integer powers are not allowed \(exponent -1\)"):
         t ** -1  # once 8 ** 255 in uint8, i.e. 0
+
+
+def test_setitem_into_a_non_overlapping_view_of_an_expanded_tensor():
+    """Basic indexing checks only the view it writes: x[:, 0] of an expanded (3, 4) reaches each base
+    element once (PyTorch allows it too); x[0] reaches one element four times and is refused."""
+    base = ember.zeros(3, 1)
+    x = base.expand(3, 4)
+    x[:, 0] = ember.tensor([1.0, 2.0, 3.0])
+    assert base.tolist() == [[1.0], [2.0], [3.0]]
+    with pytest.raises(ValueError, match=r"\[index_put_\].*single memory location"):
+        x[0] = 5.0
