@@ -1,0 +1,27 @@
+"""``ember.nn.functional``: the stateless forms of the layers, activations and losses, as
+``torch.nn.functional`` (import it as ``F``).
+
+Linear, convolution, pooling and normalization forward to ember's C++ ops (oneDNN kernels with their
+backward recorded in C++); this module adds what PyTorch's Python layer adds around them (unbatched
+inputs, ``padding="same"``, argument checks). Everything else is composed from differentiable ember
+ops. Errors name the function: ``[cross_entropy] target 7 is out of bounds ...``.
+"""
+from __future__ import annotations
+
+from ._layers import (
+    adaptive_avg_pool2d, avg_pool2d, batch_norm, conv2d, dropout, embedding, flatten, layer_norm, linear, max_pool2d, one_hot,
+)
+from ._activations import gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, tanh
+from ._losses import (
+    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss,
+)
+from ._attention import multi_head_attention_forward, scaled_dot_product_attention
+from ._losses import _reduction  # noqa: F401 - the loss modules' legacy size_average/reduce
+
+__all__ = [
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "embedding", "flatten",
+    "gelu", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss",
+    "multi_head_attention_forward", "nll_loss", "one_hot", "relu", "scaled_dot_product_attention",
+    "sigmoid", "silu", "softmax", "tanh",
+]
