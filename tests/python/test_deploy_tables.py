@@ -60,6 +60,10 @@ def test_every_format_op_has_a_cpp_kernel(tmp_path):
     assert "unknown op 'no_such_op'" in _load_error(tmp_path, "no_such_op")
     missing = sorted(op for op in DOCUMENTED if "unknown op" in _load_error(tmp_path, op))
     assert missing == [], "format ops without an entry in op_table() of include/ember/deploy/ops.hpp"
+    # Each entry also gives the op's input count.
+    for op, count in [("relu", "1"), ("add", "2"), ("linear", "2 to 3"), ("batch_norm", "3 to 5"),
+                      ("cat", "1 or more"), ("masked_fill", "3")]:
+        assert f"[{op}] expected {count} inputs, got 0" in _load_error(tmp_path, op)
 
 
 def test_every_format_op_has_an_onnx_converter():
