@@ -35,7 +35,30 @@ class _SelfAttention(nn.Module):
         return self.attn(x, x, x)[0]
 
 
+class _Ops(nn.Module):
+    """fn(x) as a module: the elementwise ops of the format, in a case of their own."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+def _unary_ops(x):
+    return ember.cat([x.relu(), x.sigmoid(), x.tanh(), ember.silu(x), x.exp(), (x.abs() + 1).log(), x.abs().sqrt(),
+                      x.abs(), -x, x ** 2, x.abs() ** 1.5, (x.abs() + 0.5).rsqrt()], -1)
+
+
+def _binary_ops(x):
+    return ember.cat([(x + 1) * 2 - x / 3, 1 - x, 2 / (x.abs() + 1), x * x[:, :1], x[:, 1:2] - x], -1)
+
+
+# One case per layer or op family: each runs in the traced graph, the C++ runtime and (test_onnx.py) onnxruntime.
 CASES = {
+    "unary_ops": (lambda: _Ops(_unary_ops), (3, 5)),
+    "binary_ops": (lambda: _Ops(_binary_ops), (3, 5)),
     "linear": (lambda: nn.Sequential(nn.Linear(12, 7), nn.Linear(7, 5, bias=False)), (3, 12)),
     "linear_3d": (lambda: nn.Linear(12, 7), (3, 4, 12)),
     "conv_stride_dilation": (lambda: nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=2, dilation=2), nn.ReLU()),

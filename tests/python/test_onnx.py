@@ -91,6 +91,19 @@ def test_demo_cnn_with_batch_norm_statistics(tmp_path):
     assert {"Conv", "BatchNormalization", "MaxPool", "Gemm"} <= ops
 
 
+def test_one_traced_graph_feeds_the_deploy_file_and_onnx(tmp_path):
+    model, example = models.digits_cnn(), models.digits_images(4)
+    graph = ember.deploy.export(model, example, tmp_path / "model.ember")
+    proto = ember.onnx.export(graph, example, tmp_path / "model.onnx")  # the graph as it is: no second trace
+    assert {i.name for i in proto.graph.initializer} >= set(graph.tensors)
+    session = ort.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
+    deployed = ember.deploy.load(tmp_path / "model.ember")
+    x = models.digits_images(7, offset=50)
+    (want,) = _ember_outputs(model, [x.numpy()])
+    np.testing.assert_allclose(session.run(None, {"input": x.numpy()})[0], want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(deployed(x).numpy(), want, rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("opset", [13, 17, MAX_OPSET])
 def test_transformer_block_across_opsets(tmp_path, opset):
     _check(models.encoder_block(), _floats(5, 32), tmp_path, batches=(3, 1, 6), atol=1e-5, opset_version=opset)

@@ -1,6 +1,7 @@
 #pragma once
-// The ops of docs/deploy-format.md as kernels: make_kernel(node) reads a node's attributes once, at
-// load, and returns a function that runs the op with ember's public ops on run-time typed tensors.
+// The ops of docs/deploy-format.md as kernels (the C++ side of the export table, op_table() below):
+// make_kernel(node) reads a node's attributes once, at load, and returns a function that runs the op
+// with ember's public ops on run-time typed tensors.
 #include <functional>
 #include <span>
 #include <string>
@@ -156,11 +157,33 @@ AnyTensor on_pair(const AnyTensor& a, const AnyTensor& b, F&& f) {
 /// Makes a kernel from a node: reads its attributes (std::invalid_argument when one is malformed).
 using KernelFactory = Kernel (*)(const Node&);
 
-/// A kernel for a one-input op that calls f(t) on float or any dtype.
+/// How many inputs an op takes: the first `required` may not be null, at most `most` in all.
+struct Arity {
+  std::size_t required, most;
+};
+
+/// No limit on the number of inputs (cat).
+inline constexpr std::size_t kManyInputs = std::size_t{1} << 20;
+
+/// One op of the format: the factory of its kernel and its inputs (one, unless given).
+struct OpDef {
+  KernelFactory make;
+  Arity arity{1, 1};
+};
+
+/// The entry of a one-input op without attributes: expr of `t`, for float (on_float) or any (on_any) dtype.
 #define EMBER_DEPLOY_UNARY(name, dispatch, expr)                                                            \
-  {name, [](const Node&) -> Kernel {                                                                        \
+  {name, {[](const Node&) -> Kernel {                                                                       \
      return [](std::span<const AnyTensor> in, RunContext&) { return dispatch(in[0], [](const auto& t) { return expr; }); }; \
-   }}
+   }}}
+
+/// The entry of a two-input op without attributes: expr of `a` and `b`, promoted to one dtype.
+#define EMBER_DEPLOY_BINARY(name, expr)                                                                     \
+  {name, {[](const Node&) -> Kernel {                                                                       \
+     return [](std::span<const AnyTensor> in, RunContext&) {                                                \
+       return on_pair(in[0], in[1], [](const auto& a, const auto& b) { return expr; });                     \
+     };                                                                                                     \
+   }, {2, 2}}}
 
 /// The activation kernels that fusion can put into a primitive's post-op, also used unfused.
 template <class = void>  // compiled only where called: see AnyTensor::to
@@ -172,26 +195,28 @@ Kernel leaky_relu_kernel(double slope) {
   };
 }
 
-/// Every op of the format, by name: every op for every dtype, so compiled only where called (see
-/// AnyTensor::to; for a file including ember.hpp it was half of g++ -O2's time).
+/// The deploy runtime's op table: every op of docs/deploy-format.md, by name, with its kernel factory
+/// and inputs; an op added to the format is one entry here (docs/deploy-format.md, "Adding an op to
+/// export"). Every op for every dtype, so compiled only where called (see AnyTensor::to; for a file
+/// including ember.hpp it was half of g++ -O2's time).
 template <class = void>
-const std::unordered_map<std::string, KernelFactory>& kernel_factories() {
-  static const std::unordered_map<std::string, KernelFactory> table{
-      {"linear", [](const Node&) -> Kernel {
+const std::unordered_map<std::string, OpDef>& op_table() {
+  static const std::unordered_map<std::string, OpDef> table{
+      {"linear", {[](const Node&) -> Kernel {
          return [](std::span<const AnyTensor> in, RunContext&) {
            return on_float(in[0], "linear", [&]<class T>(const Tensor<T>& x) {
              return linear(x, in[1].get<T>("linear"), optional_input<T>(in, 2, "linear"));
            });
          };
-       }},
-      {"conv2d", [](const Node& n) -> Kernel {
+       }, {2, 3}}},
+      {"conv2d", {[](const Node& n) -> Kernel {
          return [o = conv_options(n)](std::span<const AnyTensor> in, RunContext&) {
            return on_float(in[0], "conv2d", [&]<class T>(const Tensor<T>& x) {
              return conv2d(x, in[1].get<T>("conv2d"), optional_input<T>(in, 2, "conv2d"), o);
            });
          };
-       }},
-      {"max_pool2d", [](const Node& n) -> Kernel {
+       }, {2, 3}}},
+      {"max_pool2d", {[](const Node& n) -> Kernel {
          Pool2dOptions o{attr_pair(n, "kernel_size"), attr_pair(n, "stride"), attr_pair(n, "padding"),
                          attr_pair(n, "dilation"), attr_bool(n, "ceil_mode")};
          return [o](std::span<const AnyTensor> in, RunContext& ctx) -> AnyTensor {
@@ -205,20 +230,20 @@ const std::unordered_map<std::string, KernelFactory>& kernel_factories() {
            }
            return on_float(in[0], "max_pool2d", [&](const auto& x) { return max_pool2d(x, o); });
          };
-       }},
-      {"avg_pool2d", [](const Node& n) -> Kernel {
+       }}},
+      {"avg_pool2d", {[](const Node& n) -> Kernel {
          Pool2dOptions o{attr_pair(n, "kernel_size"), attr_pair(n, "stride"), attr_pair(n, "padding"), {1, 1},
                          attr_bool(n, "ceil_mode"), attr_bool(n, "count_include_pad")};
          return [o](std::span<const AnyTensor> in, RunContext&) {
            return on_float(in[0], "avg_pool2d", [&](const auto& x) { return avg_pool2d(x, o); });
          };
-       }},
-      {"adaptive_avg_pool2d", [](const Node& n) -> Kernel {
+       }}},
+      {"adaptive_avg_pool2d", {[](const Node& n) -> Kernel {
          return [size = attr_pair(n, "output_size")](std::span<const AnyTensor> in, RunContext&) {
            return on_float(in[0], "adaptive_avg_pool2d", [&](const auto& x) { return adaptive_avg_pool2d(x, size); });
          };
-       }},
-      {"batch_norm", [](const Node& n) -> Kernel {
+       }}},
+      {"batch_norm", {[](const Node& n) -> Kernel {
          return [eps = attr_number(n, "eps")](std::span<const AnyTensor> in, RunContext&) {
            return on_float(in[0], "batch_norm", [&]<class T>(const Tensor<T>& x) {
              return batch_norm(x, optional_input<T>(in, 1, "batch_norm"), optional_input<T>(in, 2, "batch_norm"),
@@ -226,8 +251,8 @@ const std::unordered_map<std::string, KernelFactory>& kernel_factories() {
                                0.0, eps);
            });
          };
-       }},
-      {"layer_norm", [](const Node& n) -> Kernel {
+       }, {3, 5}}},
+      {"layer_norm", {[](const Node& n) -> Kernel {
          return [shape = attr_ints(n, "normalized_shape"), eps = attr_number(n, "eps")](std::span<const AnyTensor> in,
                                                                                        RunContext&) {
            return on_float(in[0], "layer_norm", [&]<class T>(const Tensor<T>& x) {
@@ -235,8 +260,8 @@ const std::unordered_map<std::string, KernelFactory>& kernel_factories() {
                                eps);
            });
          };
-       }},
-      {"embedding", [](const Node&) -> Kernel {
+       }, {1, 3}}},
+      {"embedding", {[](const Node&) -> Kernel {
          return [](std::span<const AnyTensor> in, RunContext&) {
            return in[1].visit([&]<class T>(const Tensor<T>& w) -> AnyTensor {
              EMBER_CHECK(w.dim() == 2, "embedding", "expected a 2-d weight (num, dim), got shape ", w.shape());
@@ -252,7 +277,7 @@ const std::unordered_map<std::string, KernelFactory>& kernel_factories() {
              });
            });
          };
-       }},
+       }, {2, 2}}},
       EMBER_DEPLOY_UNARY("relu", on_any, relu(t)),
       EMBER_DEPLOY_UNARY("sigmoid", on_any, sigmoid(t)),
       EMBER_DEPLOY_UNARY("tanh", on_any, tanh(t)),
@@ -262,15 +287,15 @@ const std::unordered_map<std::string, KernelFactory>& kernel_factories() {
       EMBER_DEPLOY_UNARY("sqrt", on_any, sqrt(t)),
       EMBER_DEPLOY_UNARY("abs", on_any, abs(t)),
       EMBER_DEPLOY_UNARY("neg", on_any, neg(t)),
-      {"gelu", [](const Node& n) -> Kernel {
+      {"gelu", {[](const Node& n) -> Kernel {
          const std::string approximate = attr_string(n, "approximate");
          if (approximate != "none" && approximate != "tanh") bad_attr(n, "approximate", "\"none\" or \"tanh\"");
          return [approximate](std::span<const AnyTensor> in, RunContext&) {
            return on_any(in[0], [&](const auto& t) { return gelu(t, approximate); });
          };
-       }},
-      {"leaky_relu", [](const Node& n) -> Kernel { return leaky_relu_kernel(attr_number(n, "negative_slope")); }},
-      {"pow", [](const Node& n) -> Kernel {
+       }}},
+      {"leaky_relu", {[](const Node& n) -> Kernel { return leaky_relu_kernel(attr_number(n, "negative_slope")); }}},
+      {"pow", {[](const Node& n) -> Kernel {
          if (const auto* v = n.attr("exponent"); v && v->IsInt64())
            return [e = v->GetInt64()](std::span<const AnyTensor> in, RunContext&) {
              return on_any(in[0], [&](const auto& t) { return pow(t, e); });
@@ -278,102 +303,86 @@ const std::unordered_map<std::string, KernelFactory>& kernel_factories() {
          return [e = attr_number(n, "exponent")](std::span<const AnyTensor> in, RunContext&) {
            return on_any(in[0], [&](const auto& t) { return pow(t, e); });
          };
-       }},
-      {"softmax", [](const Node& n) -> Kernel {
+       }}},
+      {"softmax", {[](const Node& n) -> Kernel {
          return [d = attr_int(n, "dim")](std::span<const AnyTensor> in, RunContext&) {
            return on_float(in[0], "softmax", [&](const auto& t) { return softmax(t, d); });
          };
-       }},
-      {"log_softmax", [](const Node& n) -> Kernel {
+       }}},
+      {"log_softmax", {[](const Node& n) -> Kernel {
          return [d = attr_int(n, "dim")](std::span<const AnyTensor> in, RunContext&) {
            return on_float(in[0], "log_softmax", [&](const auto& t) { return log_softmax(t, d); });
          };
-       }},
-      {"add", [](const Node&) -> Kernel {
-         return [](std::span<const AnyTensor> in, RunContext&) {
-           return on_pair(in[0], in[1], [](const auto& a, const auto& b) { return add(a, b); });
-         };
-       }},
-      {"sub", [](const Node&) -> Kernel {
-         return [](std::span<const AnyTensor> in, RunContext&) {
-           return on_pair(in[0], in[1], [](const auto& a, const auto& b) { return sub(a, b); });
-         };
-       }},
-      {"mul", [](const Node&) -> Kernel {
-         return [](std::span<const AnyTensor> in, RunContext&) {
-           return on_pair(in[0], in[1], [](const auto& a, const auto& b) { return mul(a, b); });
-         };
-       }},
-      {"div", [](const Node&) -> Kernel {
-         return [](std::span<const AnyTensor> in, RunContext&) {
-           return on_pair(in[0], in[1], [](const auto& a, const auto& b) { return div(a, b); });
-         };
-       }},
-      {"matmul", [](const Node&) -> Kernel {
+       }}},
+      EMBER_DEPLOY_BINARY("add", add(a, b)),
+      EMBER_DEPLOY_BINARY("sub", sub(a, b)),
+      EMBER_DEPLOY_BINARY("mul", mul(a, b)),
+      EMBER_DEPLOY_BINARY("div", div(a, b)),
+      {"matmul", {[](const Node&) -> Kernel {
          return [](std::span<const AnyTensor> in, RunContext&) {
            const DType d = promote_types(in[0].dtype(), in[1].dtype());
            return on_float(in[0].to(d), "matmul", [&]<class T>(const Tensor<T>& a) {
              return matmul(a, in[1].to(d).get<T>("matmul"));
            });
          };
-       }},
-      {"reshape", [](const Node& n) -> Kernel {
+       }, {2, 2}}},
+      {"reshape", {[](const Node& n) -> Kernel {
          return [dims = attr_dims(n, "shape")](std::span<const AnyTensor> in, RunContext& ctx) {
            Shape s(dims.size());
            for (std::size_t i = 0; i < dims.size(); ++i) s[i] = dims[i].eval(ctx.batch);
            return on_any(in[0], [&](const auto& t) { return t.reshape(s); });
          };
-       }},
-      {"transpose", [](const Node& n) -> Kernel {
+       }}},
+      {"transpose", {[](const Node& n) -> Kernel {
          return [d0 = attr_int(n, "dim0"), d1 = attr_int(n, "dim1")](std::span<const AnyTensor> in, RunContext&) {
            return on_any(in[0], [&](const auto& t) { return t.transpose(d0, d1); });
          };
-       }},
-      {"permute", [](const Node& n) -> Kernel {
+       }}},
+      {"permute", {[](const Node& n) -> Kernel {
          return [dims = attr_ints(n, "dims")](std::span<const AnyTensor> in, RunContext&) {
            return on_any(in[0], [&](const auto& t) { return t.permute(dims); });
          };
-       }},
-      {"unsqueeze", [](const Node& n) -> Kernel {
+       }}},
+      {"unsqueeze", {[](const Node& n) -> Kernel {
          return [d = attr_int(n, "dim")](std::span<const AnyTensor> in, RunContext&) {
            return on_any(in[0], [&](const auto& t) { return t.unsqueeze(d); });
          };
-       }},
-      {"squeeze", [](const Node& n) -> Kernel {
+       }}},
+      {"squeeze", {[](const Node& n) -> Kernel {
          return [d = attr_int(n, "dim")](std::span<const AnyTensor> in, RunContext&) {
            return on_any(in[0], [&](const auto& t) { return t.squeeze(d); });
          };
-       }},
-      {"flatten", [](const Node& n) -> Kernel {
+       }}},
+      {"flatten", {[](const Node& n) -> Kernel {
          return [s = attr_int(n, "start_dim"), e = attr_int(n, "end_dim")](std::span<const AnyTensor> in, RunContext&) {
            return on_any(in[0], [&](const auto& t) { return t.flatten(s, e); });
          };
-       }},
-      {"slice", [](const Node& n) -> Kernel {
+       }}},
+      {"slice", {[](const Node& n) -> Kernel {
          return [d = attr_int(n, "dim"), start = attr_dim(n, "start"), end = attr_dim(n, "end"),
                  step = attr_int(n, "step")](std::span<const AnyTensor> in, RunContext& ctx) {
            return on_any(in[0], [&](const auto& t) { return t.slice(d, start.eval(ctx.batch), end.eval(ctx.batch), step); });
          };
-       }},
-      {"select", [](const Node& n) -> Kernel {
+       }}},
+      {"select", {[](const Node& n) -> Kernel {
          return [d = attr_int(n, "dim"), i = attr_int(n, "index")](std::span<const AnyTensor> in, RunContext&) {
            return on_any(in[0], [&](const auto& t) { return t.select(d, i); });
          };
-       }},
-      {"cat", [](const Node& n) -> Kernel {
+       }}},
+      {"cat", {[](const Node& n) -> Kernel {
          return [d = attr_int(n, "dim")](std::span<const AnyTensor> in, RunContext&) { return cat(in, d); };
-       }},
-      {"mean", [](const Node& n) -> Kernel {
+       }, {1, kManyInputs}}},
+      {"mean", {[](const Node& n) -> Kernel {
          return [dims = attr_ints(n, "dims"), keep = attr_bool(n, "keepdim")](std::span<const AnyTensor> in, RunContext&) {
            return on_any(in[0], [&](const auto& t) { return t.mean(dims, keep); });
          };
-       }},
-      {"sum", [](const Node& n) -> Kernel {
+       }}},
+      {"sum", {[](const Node& n) -> Kernel {
          return [dims = attr_ints(n, "dims"), keep = attr_bool(n, "keepdim")](std::span<const AnyTensor> in, RunContext&) {
            return on_any(in[0], [&](const auto& t) { return t.sum(dims, keep); });
          };
-       }},
-      {"masked_fill", [](const Node&) -> Kernel {
+       }}},
+      {"masked_fill", {[](const Node&) -> Kernel {
          return [](std::span<const AnyTensor> in, RunContext&) {
            const Tensor<bool>& mask = in[1].get<bool>("masked_fill");
            return on_any(in[0], [&]<class T>(const Tensor<T>& x) {
@@ -382,47 +391,36 @@ const std::unordered_map<std::string, KernelFactory>& kernel_factories() {
              return out;
            });
          };
-       }},
-      {"cast", [](const Node& n) -> Kernel {
+       }, {3, 3}}},
+      {"cast", {[](const Node& n) -> Kernel {
          const std::string name = attr_string(n, "dtype");
          const auto d = dtype_from_name(name);
          if (!d) bad_attr(n, "dtype", "a dtype name (float32, float64, int64, int32, uint8, bool)");
          return [d = *d](std::span<const AnyTensor> in, RunContext&) { return in[0].to(d); };
-       }},
+       }}},
   };
   return table;
 }
 
 #undef EMBER_DEPLOY_UNARY
-
-/// How many inputs op takes: the first `required` may not be null, at most `most` in all.
-struct Arity {
-  std::size_t required, most;
-};
-
-inline Arity arity(const std::string& op) {
-  static const std::unordered_map<std::string, Arity> table{
-      {"linear", {2, 3}}, {"conv2d", {2, 3}}, {"batch_norm", {3, 5}}, {"layer_norm", {1, 3}}, {"embedding", {2, 2}},
-      {"add", {2, 2}},    {"sub", {2, 2}},    {"mul", {2, 2}},        {"div", {2, 2}},        {"matmul", {2, 2}},
-      {"masked_fill", {3, 3}}, {"cat", {1, 1u << 20}}};
-  const auto it = table.find(op);
-  return it == table.end() ? Arity{1, 1} : it->second;
-}
+#undef EMBER_DEPLOY_BINARY
 
 /// The kernel of node n; std::invalid_argument for an op the format does not have, a wrong number
 /// of inputs, a missing required input or a bad attribute.
 template <class = void>  // compiled only where called: see AnyTensor::to
 Kernel make_kernel(const Node& n) {
-  const auto& table = kernel_factories();
+  const auto& table = op_table();
   const auto it = table.find(n.op);
   EMBER_CHECK(it != table.end(), "deploy", "unknown op '", n.op, "'");
-  const Arity a = arity(n.op);
-  EMBER_CHECK(n.inputs.size() >= a.required && n.inputs.size() <= a.most, n.op.c_str(), "expected ", a.required,
-              a.most == a.required ? std::string() : a.most > 99 ? " or more" : " to " + std::to_string(a.most),
+  const Arity a = it->second.arity;
+  const std::string most = a.most == a.required  ? std::string()
+                           : a.most == kManyInputs ? std::string(" or more")
+                                                   : " to " + std::to_string(a.most);
+  EMBER_CHECK(n.inputs.size() >= a.required && n.inputs.size() <= a.most, n.op.c_str(), "expected ", a.required, most,
               " inputs, got ", n.inputs.size());
   for (std::size_t i = 0; i < a.required; ++i)
     EMBER_CHECK(n.inputs[i].has_value(), n.op.c_str(), "input ", i, " is required but null");
-  return it->second(n);
+  return it->second.make(n);
 }
 
 }  // namespace ember::deploy::detail

@@ -3,6 +3,11 @@
 >>> ember.deploy.export(model, x[:8], "model.ember")   # trace and write weights + graph
 >>> deployed = ember.deploy.load("model.ember")        # the C++ runtime (ember::deploy::load)
 >>> y = deployed(x)                                    # any batch size
+
+Layout: ``_export.py`` (trace / export), ``_tracer.py`` (recording one run), ``_recorders.py`` (the
+per-op table: which ember op records which deploy node), ``_symbolic_dims.py`` (the batch size as a
+dim expression), ``_graph.py`` (the graph written to the file). The C++ side of each op is
+``include/ember/deploy/ops.hpp``; its ONNX side ``ember/onnx/_ops.py``.
 """
 from __future__ import annotations
 
@@ -11,8 +16,8 @@ from typing import Any
 
 from .. import _core
 from .._core import DeployedModel
-from ._graph import FORMAT, FORMAT_VERSION, Graph, Node, ValueSpec
-from ._trace import ExportError, export, trace
+from ._export import export, trace
+from ._graph import FORMAT, FORMAT_VERSION, ExportError, Graph, Node, ValueSpec
 
 __all__ = ["export", "trace", "load", "DeployedModel", "ExportError", "Graph", "Node", "ValueSpec", "FORMAT",
            "FORMAT_VERSION"]

@@ -10,6 +10,10 @@ from .. import _core
 FORMAT = "ember.deploy"
 FORMAT_VERSION = 1
 
+class ExportError(RuntimeError):
+    """A model (or a part of it) that ``ember.deploy`` / ``ember.onnx`` cannot export."""
+
+
 # An integer, or {"batch": a, "add": c} meaning a * B + c for the batch size B.
 DimExpr = Union[int, dict]
 

@@ -1,8 +1,10 @@
 """Export to ONNX: ``ember.onnx.export(model, example_input, "model.onnx")``.
 
-The model is traced by ``ember.deploy.trace`` into the deploy graph (docs/deploy-format.md), and each
-graph op becomes the ONNX nodes that compute it with PyTorch's semantics (``_ops.py``). Needs the
-``onnx`` package (``pip install ember[onnx]``).
+The model is traced by ``ember.deploy.trace`` into the deploy graph (docs/deploy-format.md): the same
+graph that ``ember.deploy.export`` writes for the C++ runtime, so a graph already traced can be passed
+instead of the model. Each graph op becomes the ONNX nodes that compute it with PyTorch's semantics:
+the table ``CONVERTERS`` in ``_ops.py`` (one converter per deploy op). Needs the ``onnx`` package
+(``pip install ember[onnx]``).
 """
 from __future__ import annotations
 
@@ -38,13 +40,15 @@ def export(model: Any, example_input: Any, path: str | os.PathLike, opset_versio
     """Traces ``model`` on ``example_input`` (a tensor, or a tuple of tensors for several inputs) and
     writes it to ``path`` as an ONNX model; returns the model.
 
+    ``model`` may also be the ``ember.deploy.Graph`` that ``ember.deploy.trace`` or ``ember.deploy.export``
+    returned for this example input (traced with the same ``dynamic_batch``): it is converted as it is.
     Dim 0 of the first input is the batch size: with ``dynamic_batch`` the file runs at any batch
     size, else only at the example's. The file is written atomically: a failed export leaves an
     earlier file at ``path`` intact.
     """
     _check_opset(opset_version)
     inputs = tuple(example_input) if isinstance(example_input, (tuple, list)) else (example_input,)
-    graph = trace(model, example_input, dynamic_batch=dynamic_batch)
+    graph = model if isinstance(model, Graph) else trace(model, example_input, dynamic_batch=dynamic_batch)
     example_batch = int(inputs[0].shape[0]) if inputs[0].ndim > 0 else 1
     proto = graph_to_onnx(graph, example_batch, opset_version, input_names, output_names, dynamic_batch)
     _write_atomically(proto, os.fspath(path))

@@ -1,8 +1,11 @@
-"""One converter per deploy op (docs/deploy-format.md): each appends the ONNX nodes that compute it.
+"""The ONNX side of the export table: one converter per deploy op (docs/deploy-format.md), each
+appending the ONNX nodes that compute it; ``CONVERTERS`` at the bottom maps op names to converters.
 
 A converter takes the Builder and the graph Node and writes the node's output under
 ``b.name(node.outputs[0])``. Semantics are PyTorch's, exactly; where ONNX's op differs (pooling's
-ceil_mode, squeeze of a non-1 dim, ops newer than the opset) the converter spells it out.
+ceil_mode, squeeze of a non-1 dim, ops newer than the opset) the converter spells it out. A one-input
+op that is one ONNX op is a line in ``_UNARY``, a broadcasting two-input one a line in ``_BINARY``.
+tests/python/test_deploy_tables.py fails for a format op without a converter.
 """
 from __future__ import annotations
 
@@ -325,6 +328,8 @@ def _sum(b: Builder, node: Node) -> None:
     b.add("ReduceSum", [_in(b, node, 0), b.ints(list(node.attrs["dims"]))], _out(b, node),
           keepdims=int(bool(node.attrs["keepdim"])))
 
+
+# --- the table: deploy op -> converter ---
 
 CONVERTERS: dict[str, Callable[[Builder, Node], None]] = {
     **{op: _unary for op in _UNARY},
