@@ -1,19 +1,21 @@
-// Elementwise kernels: one strided kernel per (op, dtype), with the op's device functor from
-// elementwise_ops.cuh (see ember/backend/cuda/elementwise.hpp).
+// Elementwise kernels: one strided kernel per (op, dtype), calling the op struct's f or df from
+// ember/ops/elementwise_formulas.hpp, the formulas the CPU loops run (see ember/backend/cuda/elementwise.hpp).
 #include "common.cuh"
-#include "elementwise_ops.cuh"
 #include "ember/backend/cuda/elementwise.hpp"
+#include "ember/ops/elementwise_formulas.hpp"
 
 namespace ember::cuda {
 
 namespace {
+
+namespace ops = ::ember::detail;
 
 // Calls f(Op{}) with the functor of op.
 template <class F>
 void visit_unary(UnaryOp op, F&& f) {
   switch (op) {
 #define EMBER_CUDA_CASE(Name) case UnaryOp::Name: return f(ops::Name{});
-    EMBER_CUDA_UNARY_OPS(EMBER_CUDA_CASE)
+    EMBER_UNARY_OPS(EMBER_CUDA_CASE)
 #undef EMBER_CUDA_CASE
   }
 }
@@ -21,7 +23,7 @@ template <class F>
 void visit_binary(BinaryOp op, F&& f) {
   switch (op) {
 #define EMBER_CUDA_CASE(Name) case BinaryOp::Name: return f(ops::Name{});
-    EMBER_CUDA_BINARY_OPS(EMBER_CUDA_CASE)
+    EMBER_BINARY_OPS(EMBER_CUDA_CASE)
 #undef EMBER_CUDA_CASE
   }
 }
@@ -38,14 +40,18 @@ void visit_input(DType d, const char* op, F&& f) {
 }
 
 template <class Op, class T>
-using result_t = std::conditional_t<ops::kBoolResult<Op>, bool, T>;
+using result_t = typename Op::template result<T>;
+template <class Op>
+inline constexpr bool kBoolResult = std::is_same_v<result_t<Op, float>, bool>;
 
 // The per-element bodies: out, then the inputs.
 template <class Op, class T>
 struct Unary {
   result_t<Op, T>* o;
   const T* x;
-  __device__ void operator()(const std::int64_t (&off)[2]) const { o[off[0]] = Op::f(x[off[1]]); }
+  __device__ void operator()(const std::int64_t (&off)[2]) const {
+    o[off[0]] = static_cast<result_t<Op, T>>(Op::f(x[off[1]]));
+  }
 };
 template <class Op, class T>
 struct UnaryBackward {
@@ -104,7 +110,7 @@ void unary_backward(int index, UnaryOp op, const Shape& shape, const Strided& dx
   detail::DeviceGuard guard(index);
   visit_unary(op, [&](auto fn) {
     using Op = decltype(fn);
-    if constexpr (!ops::kBoolResult<Op>) {
+    if constexpr (!kBoolResult<Op>) {
       detail::visit_float(g.dtype, "backward", [&](auto tag) {
         using T = decltype(tag);
         detail::for_each<3>("backward", shape, {&dx.strides, &g.strides, &v.strides},

@@ -4,6 +4,7 @@
 #include <ember/ember.hpp>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "helpers.hpp"
@@ -105,6 +106,24 @@ void check_unary() {
   expect_close(ember::exp(s.cuda()), ember::exp(s));
   auto e = ember::empty<T>({0, 3});
   expect_close(ember::exp(e.cuda()), ember::exp(e));
+}
+// The kernels run the CPU's formulas (ops/elementwise_formulas.hpp): relu keeps NaN and passes its
+// gradient on, as on the CPU and in PyTorch.
+template <class T>
+void check_relu_nan() {
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  auto x = ember::tensor<T>({nan, T(-1), T(0), T(2)});
+  auto xc = x.cuda().detach().requires_grad_();
+  auto y = ember::relu(xc);
+  expect_close(y, ember::relu(x), 0);
+  EXPECT_TRUE(std::isnan(y.cpu().to_vector()[0]));
+  y.backward(ember::ones<T>({4}, kGpu));
+  expect_close(xc.grad(), ember::tensor<T>({T(1), T(0), T(0), T(1)}), 0);
+}
+TEST(Cuda, ReluKeepsNaN) {
+  REQUIRE_CUDA();
+  check_relu_nan<float>();
+  check_relu_nan<double>();
 }
 TEST(Cuda, UnaryFloat) { REQUIRE_CUDA(); check_unary<float>(); }
 TEST(Cuda, UnaryDouble) { REQUIRE_CUDA(); check_unary<double>(); }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "ember/ember.hpp"
@@ -50,6 +51,54 @@ TEST(Elementwise, UnaryOneDnnMatchesReference) {
   check_unary_onednn<detail::SiluOp>(-8, 8, 1e-5);
   check_unary_onednn<detail::GeluOp>(-5, 5, 1e-5);
   check_unary_onednn<detail::GeluTanhOp>(-5, 5, 1e-5);
+}
+
+// The formulas of ops/elementwise_formulas.hpp are the ones the CUDA kernels run: relu keeps NaN
+// and passes its gradient on (as PyTorch), in the formula and on every CPU path (loop and oneDNN).
+template <class T>
+void check_relu_nan() {
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  EXPECT_TRUE(std::isnan(detail::ReluOp::f(nan)));
+  EXPECT_EQ(detail::ReluOp::f(T(-2)), T(0));
+  EXPECT_EQ(detail::ReluOp::f(T(3)), T(3));
+  EXPECT_EQ(detail::ReluOp::df(T(5), nan), T(5));  // df reads the output y: NaN passes the gradient
+  EXPECT_EQ(detail::ReluOp::df(T(5), T(0)), T(0));
+  EXPECT_EQ(detail::ReluOp::df(T(5), T(1)), T(5));
+  for (std::int64_t n : {std::int64_t{4}, 3 * detail::onednn::kMinElements}) {
+    auto x = zeros<T>({n});
+    T* p = x.data();
+    for (std::int64_t i = 0; i < n; ++i) p[i] = i % 4 == 0 ? nan : i % 4 == 1 ? T(-1) : T(i);
+    x.requires_grad_();
+    auto y = relu(x);
+    y.backward(ones<T>({n}));
+    const auto vy = y.to_vector(), vg = x.grad().to_vector();
+    for (std::int64_t i = 0; i < n; ++i) {
+      const T want = i % 4 == 0 ? nan : i % 4 == 1 ? T(0) : T(i);
+      if (i % 4 == 0) ASSERT_TRUE(std::isnan(vy[i])) << "n " << n << " at " << i;
+      else ASSERT_EQ(vy[i], want) << "n " << n << " at " << i;
+      ASSERT_EQ(vg[i], i % 4 == 1 ? T(0) : T(1)) << "n " << n << " at " << i;
+    }
+  }
+}
+TEST(ElementwiseFormulas, ReluKeepsNaN) {
+  check_relu_nan<float>();
+  check_relu_nan<double>();
+}
+
+// A few formulas at known points, in both precisions (the same code runs in the CUDA kernels).
+TEST(ElementwiseFormulas, ValuesAndDerivatives) {
+  EXPECT_DOUBLE_EQ(detail::ExpOp::f(1.0), std::exp(1.0));
+  EXPECT_DOUBLE_EQ(detail::SigmoidOp::f(0.0), 0.5);
+  EXPECT_DOUBLE_EQ(detail::SigmoidOp::df(2.0, 0.5), 0.5);  // from the output: g * y * (1 - y)
+  EXPECT_NEAR(detail::GeluOp::f(1.0), 0.8413447460685429, 1e-15);
+  EXPECT_NEAR(detail::GeluTanhOp::f(1.0f), 0.8411919906f, 1e-6f);
+  EXPECT_EQ(detail::AbsOp::df(3.0, -2.0), -3.0);
+  EXPECT_TRUE(std::isnan(detail::MaxOp::f(std::nan(""), 1.0)));
+  EXPECT_TRUE(std::isnan(detail::MinOp::f(1.0f, std::nanf(""))));
+  EXPECT_EQ(detail::PowOp::f(2, 10), 1024);
+  EXPECT_EQ(detail::PowOp::f(std::int64_t{2}, std::int64_t{-1}), 0);
+  EXPECT_TRUE(detail::NotOp::f(0.0));
+  EXPECT_TRUE(detail::XorOp::f(1, 0));
 }
 
 template <class T>

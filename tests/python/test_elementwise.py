@@ -369,10 +369,13 @@ def test_large_outputs_match_numpy(dtype):
     np.testing.assert_array_equal(x.numpy(), a * b)
 
 
+# The CPU loops and the CUDA kernels share relu's formula (ops/elementwise_formulas.hpp).
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    not ember.cuda.is_available(), reason="no CUDA device"))])
 @pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
-def test_relu_keeps_nan_and_passes_its_gradient(dtype):
-    x = ember.tensor([float("nan"), -1.0, 2.0, 0.0], dtype=dtype, requires_grad=True)
+def test_relu_keeps_nan_and_passes_its_gradient(dtype, device):
+    x = ember.tensor([float("nan"), -1.0, 2.0, 0.0], dtype=dtype, device=device, requires_grad=True)
     y = ember.relu(x)
-    np.testing.assert_array_equal(y.detach().numpy(), [np.nan, 0, 2, 0])
+    np.testing.assert_array_equal(y.detach().cpu().numpy(), [np.nan, 0, 2, 0])
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [1, 0, 1, 0])
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), [1, 0, 1, 0])

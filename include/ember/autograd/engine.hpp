@@ -2,12 +2,15 @@
 // The backward pass: a topological sort of the graph below the roots and one reverse loop that
 // calls each node's backward rule and sums the gradients into its inputs' nodes (micrograd's
 // engine with saved-tensor checks), plus backward() and grad() built on it.
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
 
 #include "ember/autograd/node.hpp"
-#include "ember/ops/elementwise.hpp"
+#include "ember/backend/cuda/elementwise.hpp"
+#include "ember/backend/eigen/elementwise.hpp"
+#include "ember/core/tensor.hpp"
 
 namespace ember::autograd {
 
@@ -22,7 +25,7 @@ void sum_grads(const Tensor<T>& into, const Tensor<T>& a, const Tensor<T>& b) {
               a.device(), " and ", b.shape(), " on ", b.device(), " cannot be summed");
   if (into.device().is_cuda()) {
     ember::detail::check_cuda_dtype<T>("backward");
-    cuda::binary(into.device().index, ember::detail::AddOp::kCuda, into.shape(), cuda::strided(into),
+    cuda::binary(into.device().index, cuda::BinaryOp::AddOp, into.shape(), cuda::strided(into),
                  cuda::strided(a), cuda::strided(b));
     return;
   }

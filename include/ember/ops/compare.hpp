@@ -1,40 +1,13 @@
 #pragma once
 // Comparisons (eq, ne, lt, le, gt, ge), logical ops and where: broadcast, promote, return bool (or
-// the promoted type, for where). Included by ops/elementwise.hpp, whose machinery it uses.
-#include "ember/ops/elementwise.hpp"
+// the promoted type, for where). Their formulas are in ops/elementwise_formulas.hpp.
+#include "ember/core/tensor.hpp"
+#include "ember/ops/elementwise_impl.hpp"
 
 namespace ember {
-namespace detail {
-
-#define EMBER_COMPARE(Name, str, expr)                               \
-  struct Name : BoolResult, NoOneDnn {                               \
-    static constexpr const char* name = str;                         \
-    static constexpr bool kBool = true;                              \
-    static constexpr auto kCuda = cuda::BinaryOp::Name;              \
-    template <class T> static bool f(T a, T b) { return expr; }      \
-  };
-EMBER_COMPARE(EqOp, "eq", a == b)
-EMBER_COMPARE(NeOp, "ne", a != b)
-EMBER_COMPARE(LtOp, "lt", a < b)
-EMBER_COMPARE(LeOp, "le", a <= b)
-EMBER_COMPARE(GtOp, "gt", a > b)
-EMBER_COMPARE(GeOp, "ge", a >= b)
-EMBER_COMPARE(AndOp, "logical_and", a != T(0) && b != T(0))
-EMBER_COMPARE(OrOp, "logical_or", a != T(0) || b != T(0))
-EMBER_COMPARE(XorOp, "logical_xor", (a != T(0)) != (b != T(0)))
-#undef EMBER_COMPARE
-
-struct NotOp : BoolResult, NoOneDnn, AllowBool {
-  static constexpr const char* name = "logical_not";
-  static constexpr auto kCuda = cuda::UnaryOp::NotOp;
-  static constexpr const char* bool_hint = "";
-  template <class T> static bool f(T x) { return x == T(0); }
-};
-
-}  // namespace detail
 
 // Comparisons and logical ops share the binary ops' broadcasting and promotion (EMBER_BINARY_FN,
-// defined in elementwise.hpp); their kernels return bool.
+// defined in elementwise_impl.hpp); their kernels return bool.
 /// a == b elementwise (broadcast, compared in the promoted type).
 EMBER_BINARY_FN(eq, EqOp)
 /// a != b elementwise.

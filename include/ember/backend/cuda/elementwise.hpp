@@ -1,27 +1,43 @@
 #pragma once
-// Elementwise kernels. Each op has a device functor in src/cuda/elementwise_ops.cuh, named after the
-// op struct of ops/elementwise.hpp and ops/compare.hpp that it mirrors (f, and df for unary ops).
-// Inputs are float32 or float64 (bool for the logical ops); comparisons write bool.
+// Elementwise kernels. Every op struct of ember/ops/elementwise_formulas.hpp listed in EMBER_UNARY_OPS
+// or EMBER_BINARY_OPS has a kernel here, which calls that struct's f (and df for unary ops): the
+// formulas are the CPU's. Inputs are float32 or float64 (bool for the logical ops); comparisons
+// write bool.
+#include <type_traits>
+
 #include "ember/backend/cuda/api.hpp"
 #include "ember/backend/cuda/strided.hpp"
+#include "ember/core/dtype.hpp"
+#include "ember/core/error.hpp"
+#include "ember/ops/elementwise_formulas.hpp"
 
 namespace ember::cuda {
 
-/// The unary ops that have a CUDA kernel (X-macro: X(Name) per op).
-#define EMBER_CUDA_UNARY_OPS(X)                                                                              \
-  X(NegOp) X(AbsOp) X(ReluOp) X(ExpOp) X(LogOp) X(Log1pOp) X(SqrtOp) X(RsqrtOp) X(SinOp) X(CosOp) X(TanhOp)  \
-  X(SigmoidOp) X(SiluOp) X(GeluOp) X(GeluTanhOp) X(NotOp)
-/// The binary ops that have a CUDA kernel.
-#define EMBER_CUDA_BINARY_OPS(X)                                                                              \
-  X(AddOp) X(SubOp) X(MulOp) X(DivOp) X(MaxOp) X(MinOp) X(PowOp) X(EqOp) X(NeOp) X(LtOp) X(LeOp) X(GtOp)     \
-  X(GeOp) X(AndOp) X(OrOp) X(XorOp)
-
 #define EMBER_CUDA_ENUM_ENTRY(Name) Name,
 /// A unary op, named as its struct in ember::detail.
-enum class UnaryOp { EMBER_CUDA_UNARY_OPS(EMBER_CUDA_ENUM_ENTRY) };
+enum class UnaryOp { EMBER_UNARY_OPS(EMBER_CUDA_ENUM_ENTRY) };
 /// A binary op, named as its struct in ember::detail.
-enum class BinaryOp { EMBER_CUDA_BINARY_OPS(EMBER_CUDA_ENUM_ENTRY) };
+enum class BinaryOp { EMBER_BINARY_OPS(EMBER_CUDA_ENUM_ENTRY) };
 #undef EMBER_CUDA_ENUM_ENTRY
+
+template <class>
+inline constexpr bool kNoKernel = false;
+/// The UnaryOp of the op struct Op.
+template <class Op>
+constexpr UnaryOp unary_op() {
+#define EMBER_CUDA_MATCH(Name) if constexpr (std::is_same_v<Op, ::ember::detail::Name>) return UnaryOp::Name; else
+  EMBER_UNARY_OPS(EMBER_CUDA_MATCH)
+#undef EMBER_CUDA_MATCH
+  static_assert(kNoKernel<Op>, "the op is missing from EMBER_UNARY_OPS");
+}
+/// The BinaryOp of the op struct Op.
+template <class Op>
+constexpr BinaryOp binary_op() {
+#define EMBER_CUDA_MATCH(Name) if constexpr (std::is_same_v<Op, ::ember::detail::Name>) return BinaryOp::Name; else
+  EMBER_BINARY_OPS(EMBER_CUDA_MATCH)
+#undef EMBER_CUDA_MATCH
+  static_assert(kNoKernel<Op>, "the op is missing from EMBER_BINARY_OPS");
+}
 
 /// out = op(x) over `shape`.
 EMBER_CUDA_FN(void unary(int index, UnaryOp op, const Shape& shape, const Strided& out, const Strided& x))
@@ -39,3 +55,15 @@ EMBER_CUDA_FN(void where(int index, const Shape& shape, const Strided& out, cons
                          const Strided& b))
 
 }  // namespace ember::cuda
+
+namespace ember::detail {
+
+/// TypeError naming op unless the CUDA elementwise kernels take C (float32 and float64; bool for the
+/// logical ops and comparisons).
+template <Element C>
+void check_cuda_dtype(const char* op) {
+  if constexpr (!FloatElement<C> && !std::is_same_v<C, bool>)
+    fail<TypeError>(op, "not implemented on cuda for ", dtype_name(dtype_of<C>), " yet");
+}
+
+}  // namespace ember::detail
