@@ -293,3 +293,9 @@ TEST(Loss, ErrorsNameTheOpShapesAndValues) {
             "[one_hot] class values must be non-negative, got -3, -1");
   EXPECT_EQ(error_of<std::out_of_range>([&] { one_hot(t, 3); }), "[one_hot] class values must be in [0, 2], got 3");
 }
+
+TEST(Loss, NegativeIgnoreIndexIsAllowedWithProbabilityTargets) {
+  auto x = logits23();
+  auto p = x.softmax(1).detach();
+  EXPECT_NEAR(cross_entropy(x, p, {.ignore_index = -1}).item(), cross_entropy(x, p).item(), 1e-12);
+}

@@ -321,3 +321,11 @@ def test_bce_errors_name_the_values():
         F.binary_cross_entropy_with_logits(ember.zeros(1, 1), ember.zeros(1, 1), pos_weight=ember.ones(3))
     with raises(ValueError, r"\[cross_entropy\]", "ignore_index \\(1\\) is not supported"):
         F.cross_entropy(ember.zeros(2, 3), ember.full((2, 3), 1 / 3), ignore_index=1)
+
+
+def test_negative_ignore_index_is_allowed_with_probability_targets_as_torch():
+    x, p = RNG.standard_normal((2, 3)), np.full((2, 3), 1 / 3)
+    ours = F.cross_entropy(ember.tensor(x), ember.tensor(p, dtype=F32), ignore_index=-1).item()
+    theirs = TF.cross_entropy(torch.tensor(x, dtype=torch.float32), torch.tensor(p, dtype=torch.float32),
+                              ignore_index=-1).item()
+    assert ours == pytest.approx(theirs, rel=1e-6)

@@ -311,14 +311,15 @@ Tensor<T> cross_entropy(const Tensor<T>& input, const Tensor<std::int64_t>& targ
 
 /// Cross entropy of logits input against class probabilities target of the input's shape:
 /// -sum_c w_c * t_c * log_softmax(input)_c per sample, t smoothed to (1 - e) t + e / C; 'mean' divides by
-/// the number of samples. A float target of another shape is a TypeError (class indices must be integers).
+/// the number of samples. A float target of another shape is a TypeError (class indices must be integers);
+/// ignore_index >= 0 is a ValueError, as in PyTorch.
 template <FloatElement T>
 Tensor<T> cross_entropy(const Tensor<T>& input, const Tensor<T>& target, const CrossEntropyOptions<T>& o = {}) {
   constexpr const char* op = "cross_entropy";
   EMBER_CHECK(o.label_smoothing >= 0.0 && o.label_smoothing <= 1.0, op,
               "label_smoothing must be between 0.0 and 1.0, got ", o.label_smoothing);
   if (input.dim() == 0 || target.shape() != input.shape()) (void)detail::class_targets(input, target, op);
-  EMBER_CHECK(o.ignore_index == -100, op, "ignore_index (", o.ignore_index,
+  EMBER_CHECK(o.ignore_index < 0, op, "ignore_index (", o.ignore_index,  // a negative one matches no class
               ") is not supported for class-probability targets");
   const std::int64_t cd = input.dim() == 1 ? 0 : 1, classes = input.size(cd);
   detail::check_class_weight(o.weight, classes, op);
