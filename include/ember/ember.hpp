@@ -25,6 +25,7 @@
 #include "ember/ops/reduce.hpp"
 #include "ember/ops/shape.hpp"
 #include "ember/ops/view.hpp"
+#include "ember/ops/loss.hpp"
 #include "ember/autograd/engine.hpp"
 #include "ember/autograd/gradcheck.hpp"
 #include "ember/data/dataloader.hpp"

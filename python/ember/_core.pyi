@@ -854,6 +854,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     """
     Batch normalization of input (N, C, *) per channel; in training, updates the running statistics in place.
     """
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = 'mean') -> Tensor:
+    """
+    Binary cross entropy of probabilities against targets in [0, 1] (logs clamped at -100).
+    """
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = 'mean', pos_weight: Tensor | None = None) -> Tensor:
+    """
+    Binary cross entropy of sigmoid(input) against targets in [0, 1], computed stably from the logits.
+    """
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """
     Batched product of (B, M, K) and (B, K, N) tensors: (B, M, N).
@@ -889,6 +897,10 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: ty
 def cos(input: Tensor) -> Tensor:
     """
     Cosine elementwise.
+    """
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: typing.SupportsInt | typing.SupportsIndex = -100, reduction: str = 'mean', label_smoothing: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> Tensor:
+    """
+    Cross entropy of logits (C), (N, C) or (N, C, d1, ...) against integer class indices or class probabilities of the input's shape.
     """
 def div(input: typing.Any, other: typing.Any) -> typing.Any:
     """
@@ -961,6 +973,10 @@ def index_select(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, 
 def is_grad_enabled() -> bool:
     """
     True when ops record gradients on this thread.
+    """
+def l1_loss(input: Tensor, target: Tensor, reduction: str = 'mean') -> Tensor:
+    """
+    Mean absolute error |input - target|, input and target broadcast together.
     """
 def layer_norm(input: Tensor, normalized_shape: typing.Any, weight: Tensor | None = None, bias: Tensor | None = None, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
     """
@@ -1054,6 +1070,10 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """
     Product of two 2-D tensors.
     """
+def mse_loss(input: Tensor, target: Tensor, reduction: str = 'mean', weight: Tensor | None = None) -> Tensor:
+    """
+    Mean squared error (input - target) ** 2, input and target broadcast together.
+    """
 def mul(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input * other, broadcast and type-promoted.
@@ -1069,6 +1089,14 @@ def ne(input: typing.Any, other: typing.Any) -> typing.Any:
 def neg(input: Tensor) -> Tensor:
     """
     -input elementwise (TypeError for bool: use ~ or logical_not).
+    """
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: typing.SupportsInt | typing.SupportsIndex = -100, reduction: str = 'mean') -> Tensor:
+    """
+    Negative log likelihood of integer class indices given log-probabilities (C), (N, C) or (N, C, d1, ...).
+    """
+def one_hot(tensor: Tensor, num_classes: typing.SupportsInt | typing.SupportsIndex = -1) -> Tensor:
+    """
+    int64 one-hot encoding: (*) integer class indices -> (*, num_classes), inferred as max + 1 when -1.
     """
 def ones(*args, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """

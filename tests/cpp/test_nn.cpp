@@ -257,9 +257,10 @@ TEST(NnLoss, CrossEntropyMatchesHandComputation) {
   EXPECT_NEAR(nn::cross_entropy(logits, target, -100, 0.0, nn::Reduction::Sum).item(), l0 + l1, 1e-12);
   EXPECT_EQ(nn::cross_entropy(logits, target, -100, 0.0, nn::Reduction::None).shape(), (Shape{2}));
   EXPECT_EQ(error_of<std::out_of_range>([&] { nn::cross_entropy(logits, tensor<std::int64_t>({3, 0})); }),
-            "[cross_entropy] target 3 is out of bounds for 3 classes");
+            "[cross_entropy] target 3 is out of bounds for 3 classes: targets must be in [0, 2] or equal ignore_index "
+            "(-100)");
   EXPECT_EQ(error_of<std::invalid_argument>([&] { nn::cross_entropy(logits, tensor<std::int64_t>({1, 0, 1})); }),
-            "[cross_entropy] expected logits of shape (N, C) and target of shape (N,), got (2, 3) and (3,)");
+            "[cross_entropy] expected target of shape (2,) for input of shape (2, 3), got target of shape (3,)");
 }
 
 TEST(NnLoss, MseLoss) {
@@ -267,7 +268,7 @@ TEST(NnLoss, MseLoss) {
   EXPECT_DOUBLE_EQ(nn::mse_loss(a, b).item(), 10.0 / 3);
   EXPECT_DOUBLE_EQ(nn::mse_loss(a, b, nn::Reduction::Sum).item(), 10.0);
   EXPECT_EQ(error_of<std::invalid_argument>([&] { nn::mse_loss(a, zeros<double>({2})); }),
-            "[mse_loss] input and target must have the same shape, got (3,) and (2,)");
+            "[mse_loss] input of shape (3,) and target of shape (2,) do not match (and do not broadcast)");
 }
 
 // --- layers on the functional ops ---

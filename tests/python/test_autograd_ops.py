@@ -268,6 +268,32 @@ case("batch_norm-eval", "ember.batch_norm",
      n(4, 3, 2, 2), n(3))
 case("layer_norm", "ember.layer_norm", lambda x, w, b: ember.layer_norm(x, (3, 4), w, b), n(2, 3, 4), n(3, 4), n(3, 4))
 
+# --- losses (include/ember/ops/loss.hpp): the input and the float weights/targets differentiated ---
+
+CE_T = ember.tensor([0, 2, -100, 1])
+CE_W = ember.tensor([0.5, 1.0, 2.0], dtype=ember.float64)  # class weights are constants, as in PyTorch
+CE_T4 = ember.tensor([[[0, 2], [1, 1]], [[2, 0], [0, 1]]])
+case("cross_entropy", "ember.cross_entropy", lambda x: ember.cross_entropy(x, CE_T), n(4, 3).T)
+case("cross_entropy-weight-smoothing-sum", "ember.cross_entropy",
+     lambda x: ember.cross_entropy(x, CE_T, CE_W, reduction="sum", label_smoothing=0.2), n(4, 3))
+case("cross_entropy-ignore-none", "ember.cross_entropy",
+     lambda x: ember.cross_entropy(x, ember.tensor([0, 2, 1, 1]), ignore_index=1, reduction="none"), n(4, 3).S)
+case("cross_entropy-nd-weight", "ember.cross_entropy",
+     lambda x: ember.cross_entropy(x, CE_T4, CE_W, label_smoothing=0.1), n(2, 3, 2, 2))
+case("cross_entropy-unbatched", "ember.cross_entropy", lambda x: ember.cross_entropy(x, ember.tensor(1)), n(3))
+case("cross_entropy-probabilities", "ember.cross_entropy",
+     lambda x, t: ember.cross_entropy(x, t, label_smoothing=0.1), n(4, 3), p(4, 3))
+case("nll_loss", "ember.nll_loss", lambda x: ember.nll_loss(x, CE_T, CE_W), n(4, 3).T)
+case("nll_loss-none", "ember.nll_loss", lambda x: ember.nll_loss(x, CE_T4, reduction="none"), n(2, 3, 2, 2))
+case("binary_cross_entropy", "ember.binary_cross_entropy",
+     lambda x, t, w: ember.binary_cross_entropy(x.sigmoid(), t.sigmoid(), w), n(4, 3), n(4, 3), p(3))
+case("binary_cross_entropy_with_logits", "ember.binary_cross_entropy_with_logits",
+     lambda x, t, w, pw: ember.binary_cross_entropy_with_logits(x, t, w, "sum", pw), n(4, 3).T, p(4, 3), p(4, 3), p(3))
+case("mse_loss", "ember.mse_loss", lambda x, y: ember.mse_loss(x, y), n(3, 4).S, n(3, 4))
+case("mse_loss-broadcast-weight", "ember.mse_loss", lambda x, y, w: ember.mse_loss(x, y, "none", w),
+     n(3, 4), n(4), p(3, 1))
+case("l1_loss", "ember.l1_loss", lambda x, y: ember.l1_loss(x, y + 5.0, "sum"), n(3, 4).T, n(3, 4))
+
 # --- linear algebra: every matmul form, broadcasting batches, transposed operands ---
 
 case("matmul-2d", "ember.matmul", ember.matmul, n(3, 4).T, n(4, 2))
@@ -366,6 +392,7 @@ neg abs relu exp log log1p sqrt rsqrt sin cos tanh sigmoid silu gelu
 add sub mul div pow maximum minimum clamp clip where
 sum prod mean var std logsumexp amax amin max min softmax log_softmax
 linear conv2d max_pool2d avg_pool2d adaptive_avg_pool2d batch_norm layer_norm
+cross_entropy nll_loss binary_cross_entropy binary_cross_entropy_with_logits mse_loss l1_loss
 matmul mm bmm dot outer cat concat concatenate stack split chunk
 view reshape transpose permute T mT t squeeze unsqueeze expand expand_as flatten narrow select contiguous clone
 to double float gather index_select masked_fill __getitem__
@@ -377,7 +404,7 @@ negative subtract multiply divide true_divide __abs__ type cpu
 
 # Outputs that are bool/int, in-place ops, creation, autograd machinery, attributes and Python protocols.
 NOT_DIFFERENTIABLE = set("""
-eq ne lt le gt ge logical_and logical_or logical_xor logical_not argmax argmin all any
+eq ne lt le gt ge logical_and logical_or logical_xor logical_not argmax argmin all any one_hot
 tensor zeros ones full empty rand randn randint randperm arange linspace eye zeros_like ones_like full_like empty_like
 from_numpy from_dlpack manual_seed get_num_threads set_num_threads promote_types get_include get_cmake_dir
 Tensor dtype device Generator Path cuda

@@ -250,3 +250,82 @@ def test_target_dtype_and_shape_errors():
         F.cross_entropy(x, ember.tensor([0, 1, 2, 3]), label_smoothing=1.5)
     with pytest.warns(UserWarning, match="different to the input size"):
         F.mse_loss(ember.randn(3, 1), ember.randn(3))
+
+
+# --- the C++ ops behind ember.nn.functional (ember.<loss>), one_hot ---
+
+
+@pytest.mark.parametrize("weighted,ignore_index,reduction", list(itertools.product(
+    [False, True], [-100, 3], ["mean", "sum", "none"])))
+def test_fused_cross_entropy_on_large_float32_inputs_matches_torch(weighted, ignore_index, reduction):
+    # (64, 100) float32 goes through oneDNN's softmax and the fused (softmax - one-hot) backward
+    x = RNG.standard_normal((64, 100)) * 3
+    t = class_targets((64,), 100, ignore=ignore_index)
+    kw = dict(ignore_index=ignore_index, reduction=reduction)
+    if weighted:
+        kw["weight"] = RNG.random(100) + 0.5
+    ours, theirs = run_both(F.cross_entropy, TF.cross_entropy, x, t, F32, **kw)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_cross_entropy_of_a_non_contiguous_input():
+    base = ember.randn(5, 8)
+    x = base[:, ::2].detach().requires_grad_()
+    xc = x.detach().contiguous().requires_grad_()
+    t = ember.tensor([0, 3, 1, 2, 0])
+    a, b = F.cross_entropy(x, t), F.cross_entropy(xc, t)
+    a.backward()
+    b.backward()
+    assert a.item() == pytest.approx(b.item())
+    np.testing.assert_allclose(x.grad.numpy(), xc.grad.numpy(), rtol=1e-6)
+
+
+def test_losses_are_ember_functions_too():
+    x, t = ember.randn(3, 4), ember.tensor([0, 3, 1])
+    assert ember.cross_entropy(x, t).item() == pytest.approx(F.cross_entropy(x, t).item())
+    assert ember.nll_loss(x, t, reduction="sum").item() == pytest.approx(F.nll_loss(x, t, reduction="sum").item())
+
+
+def test_mixed_float_dtypes_promote_as_torch():
+    x32, y64 = RNG.standard_normal((3, 2)), RNG.standard_normal((3, 2))
+    out = F.mse_loss(ember.tensor(x32, dtype=F32), ember.tensor(y64, dtype=F64))
+    want = TF.mse_loss(torch.tensor(x32, dtype=torch.float32), torch.tensor(y64, dtype=torch.float64))
+    assert out.dtype == F64 and out.item() == pytest.approx(want.item())
+    assert F.l1_loss(ember.tensor(x32, dtype=F32), ember.tensor([[1, 2], [3, 4], [5, 6]])).dtype == F32
+
+
+def test_one_hot_values_and_errors():
+    t = ember.tensor([[0, 2], [1, 0]])
+    np.testing.assert_array_equal(F.one_hot(t).numpy(), TF.one_hot(torch.tensor([[0, 2], [1, 0]])).numpy())
+    assert F.one_hot(ember.tensor([1], dtype=ember.int32), 4).dtype == ember.int64
+    assert tuple(F.one_hot(ember.zeros(0, dtype=ember.int64), 3).shape) == (0, 3)
+    with raises(TypeError, r"\[one_hot\]", "integer tensor", "float32"):
+        F.one_hot(ember.tensor([1.0]))
+    with raises(IndexError, r"\[one_hot\]", "non-negative", "-1"):
+        F.one_hot(ember.tensor([-1, 0]), 3)
+    with raises(IndexError, r"\[one_hot\]", r"\[0, 2\]", "got 3, 5"):
+        F.one_hot(ember.tensor([3, 5, 0]), 3)
+    with raises(ValueError, r"\[one_hot\]", "pass num_classes"):
+        F.one_hot(ember.zeros(0, dtype=ember.int64))
+
+
+def test_bce_errors_name_the_values():
+    with raises(ValueError, r"\[binary_cross_entropy\]", "input", r"\[0, 1\]", "apply sigmoid first"):
+        F.binary_cross_entropy(ember.tensor([2.0]), ember.tensor([1.0]))
+    with raises(ValueError, r"\[binary_cross_entropy\]", "target", r"\[0, 1\]"):
+        F.binary_cross_entropy(ember.tensor([0.5]), ember.tensor([2.0]))
+    with raises(TypeError, r"\[binary_cross_entropy_with_logits\]", "floating targets", "int64"):
+        F.binary_cross_entropy_with_logits(ember.zeros(2), ember.tensor([0, 1]))
+    with raises(ValueError, r"\[binary_cross_entropy_with_logits\]", "pos_weight of shape \\(3,\\)"):
+        F.binary_cross_entropy_with_logits(ember.zeros(1, 1), ember.zeros(1, 1), pos_weight=ember.ones(3))
+    with raises(ValueError, r"\[cross_entropy\]", "ignore_index \\(1\\) is not supported"):
+        F.cross_entropy(ember.zeros(2, 3), ember.full((2, 3), 1 / 3), ignore_index=1)
+
+
+def test_negative_ignore_index_is_allowed_with_probability_targets_as_torch():
+    x, p = RNG.standard_normal((2, 3)), np.full((2, 3), 1 / 3)
+    ours = F.cross_entropy(ember.tensor(x), ember.tensor(p, dtype=F32), ignore_index=-1).item()
+    theirs = TF.cross_entropy(torch.tensor(x, dtype=torch.float32), torch.tensor(p, dtype=torch.float32),
+                              ignore_index=-1).item()
+    assert ours == pytest.approx(theirs, rel=1e-6)

@@ -1,72 +1,150 @@
 #pragma once
-// Losses composed from differentiable ops: cross_entropy (class indices, ignore_index,
-// label_smoothing) and mse_loss, as torch.nn.functional.
-#include <cmath>
+// Loss modules, as torch.nn: MSELoss, L1Loss, NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss.
+// Each holds its options (the ops' options structs of ember/ops/loss.hpp) and calls the op;
+// weight and pos_weight are buffers (in state_dict) when given. Called as loss(input, target).
 #include <cstdint>
-#include <limits>
-#include <string_view>
+#include <sstream>
+#include <string>
 
 #include "ember/nn/module.hpp"
-#include "ember/ops/compare.hpp"
-#include "ember/ops/elementwise.hpp"
-#include "ember/ops/index.hpp"
-#include "ember/ops/nn_functional.hpp"
-#include "ember/ops/reduce.hpp"
+#include "ember/ops/loss.hpp"
 
 namespace ember::nn {
 
-/// How a loss reduces its per-sample values: their mean, their sum, or none (one value per sample).
-enum class Reduction { Mean, Sum, None };
-
-/// Cross-entropy between logits (N, C) and class indices target (N) (int64): mean over the samples
-/// whose target is not ignore_index of -log_softmax(logits)[i, target[i]], with label_smoothing e
-/// mixing in e/C of the loss against every class. A target out of [0, C) throws std::out_of_range.
-template <FloatElement T>
-Tensor<T> cross_entropy(const Tensor<T>& logits, const Tensor<std::int64_t>& target, std::int64_t ignore_index = -100,
-                        double label_smoothing = 0.0, Reduction reduction = Reduction::Mean) {
-  EMBER_CHECK(logits.dim() == 2 && target.dim() == 1 && target.size(0) == logits.size(0), "cross_entropy",
-              "expected logits of shape (N, C) and target of shape (N,), got ", logits.shape(), " and ", target.shape());
-  ember::detail::same_device("cross_entropy", logits, target);
-  EMBER_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, "cross_entropy",
-              "label_smoothing must be between 0.0 and 1.0, got ", label_smoothing);
-  const std::int64_t n = logits.size(0), c = logits.size(1);
-  std::int64_t count = 0;
-  for (std::int64_t t : target.to_vector()) {
-    if (t == ignore_index) continue;
-    EMBER_CHECK_INDEX(t >= 0 && t < c, "cross_entropy", "target ", t, " is out of bounds for ", c, " classes");
-    ++count;
-  }
-  const Tensor<T> logp = log_softmax(logits, 1);                                   // (N, C)
-  const Tensor<bool> valid = ne(target, ignore_index);                              // (N)
-  const Tensor<std::int64_t> safe = target.masked_fill(logical_not(valid), 0);      // ignored -> class 0
-  Tensor<T> loss = -gather(logp, 1, safe.unsqueeze(1)).squeeze(1);                 // (N)
-  if (label_smoothing > 0.0)  // (1 - e) * nll + e * mean over classes of -logp
-    loss = loss * static_cast<T>(1.0 - label_smoothing) -
-           sum(logp, 1) * static_cast<T>(label_smoothing / static_cast<double>(c));
-  if (count < n) loss = loss * valid.template to<T>();
-  switch (reduction) {
-    case Reduction::None: return loss;
-    case Reduction::Sum: return sum(loss);
-    case Reduction::Mean:
-    default:
-      if (count == 0) return sum(loss) * std::numeric_limits<T>::quiet_NaN();
-      return sum(loss) / static_cast<T>(count);
-  }
+namespace detail {
+inline const char* reduction_name(Reduction r) {
+  return r == Reduction::Mean ? "mean" : r == Reduction::Sum ? "sum" : "none";
 }
+}  // namespace detail
 
-/// Mean squared error between input and target of the same shape.
-template <FloatElement T>
-Tensor<T> mse_loss(const Tensor<T>& input, const Tensor<T>& target, Reduction reduction = Reduction::Mean) {
-  EMBER_CHECK(input.shape() == target.shape(), "mse_loss", "input and target must have the same shape, got ",
-              input.shape(), " and ", target.shape());
-  const Tensor<T> d = input - target;
-  const Tensor<T> sq = d * d;
-  switch (reduction) {
-    case Reduction::None: return sq;
-    case Reduction::Sum: return sum(sq);
-    case Reduction::Mean:
-    default: return mean(sq);
+/// Mean squared error (input - target)^2: loss(input, target) with target of input's shape.
+template <FloatElement T = float>
+class MSELoss : public Module<T> {
+ public:
+  explicit MSELoss(Reduction reduction = Reduction::Mean) : Module<T>("MSELoss"), reduction(reduction) {}
+  /// The loss of input against target.
+  Tensor<T> forward(const Tensor<T>& input, const Tensor<T>& target) { return mse_loss(input, target, reduction); }
+  Tensor<T> operator()(const Tensor<T>& input, const Tensor<T>& target) { return forward(input, target); }
+  std::string extra_repr() const override { return std::string("reduction=") + detail::reduction_name(reduction); }
+
+  Reduction reduction;
+};
+
+/// Mean absolute error |input - target|: loss(input, target) with target of input's shape.
+template <FloatElement T = float>
+class L1Loss : public Module<T> {
+ public:
+  explicit L1Loss(Reduction reduction = Reduction::Mean) : Module<T>("L1Loss"), reduction(reduction) {}
+  /// The loss of input against target.
+  Tensor<T> forward(const Tensor<T>& input, const Tensor<T>& target) { return l1_loss(input, target, reduction); }
+  Tensor<T> operator()(const Tensor<T>& input, const Tensor<T>& target) { return forward(input, target); }
+  std::string extra_repr() const override { return std::string("reduction=") + detail::reduction_name(reduction); }
+
+  Reduction reduction;
+};
+
+/// Negative log likelihood of class indices given log-probabilities (C), (N, C) or (N, C, d1, ...):
+/// NLLLoss<float> loss({.weight = w, .ignore_index = 0}); loss(logp, target).
+template <FloatElement T = float>
+class NLLLoss : public Module<T> {
+ public:
+  explicit NLLLoss(const NLLLossOptions<T>& options = {})
+      : Module<T>("NLLLoss"), ignore_index(options.ignore_index), reduction(options.reduction) {
+    if (options.weight) weight = this->register_buffer("weight", *options.weight);
   }
-}
+  /// The loss of log-probabilities input against integer class indices target.
+  template <Element I>
+  Tensor<T> forward(const Tensor<T>& input, const Tensor<I>& target) {
+    return nll_loss(input, target, NLLLossOptions<T>{if_defined(weight), ignore_index, reduction});
+  }
+  template <Element I>
+  Tensor<T> operator()(const Tensor<T>& input, const Tensor<I>& target) { return forward(input, target); }
+  std::string extra_repr() const override {
+    std::ostringstream os;
+    os << "ignore_index=" << ignore_index << ", reduction=" << detail::reduction_name(reduction);
+    return os.str();
+  }
+
+  Tensor<T> weight;  // (C), undefined when not given
+  std::int64_t ignore_index;
+  Reduction reduction;
+};
+
+/// Cross entropy of logits (C), (N, C) or (N, C, d1, ...) against integer class indices or class
+/// probabilities of the input's shape: CrossEntropyLoss<float> loss({.label_smoothing = 0.1}).
+template <FloatElement T = float>
+class CrossEntropyLoss : public Module<T> {
+ public:
+  explicit CrossEntropyLoss(const CrossEntropyOptions<T>& options = {})
+      : Module<T>("CrossEntropyLoss"),
+        ignore_index(options.ignore_index),
+        reduction(options.reduction),
+        label_smoothing(options.label_smoothing) {
+    if (options.weight) weight = this->register_buffer("weight", *options.weight);
+  }
+  /// The loss of logits input against target: integer class indices, or probabilities (Tensor<T>).
+  template <Element I>
+  Tensor<T> forward(const Tensor<T>& input, const Tensor<I>& target) {
+    return cross_entropy(input, target,
+                         CrossEntropyOptions<T>{if_defined(weight), ignore_index, reduction, label_smoothing});
+  }
+  template <Element I>
+  Tensor<T> operator()(const Tensor<T>& input, const Tensor<I>& target) { return forward(input, target); }
+  std::string extra_repr() const override {
+    std::ostringstream os;
+    os << "ignore_index=" << ignore_index << ", reduction=" << detail::reduction_name(reduction)
+       << ", label_smoothing=" << label_smoothing;
+    return os.str();
+  }
+
+  Tensor<T> weight;  // (C), undefined when not given
+  std::int64_t ignore_index;
+  Reduction reduction;
+  double label_smoothing;
+};
+
+/// Binary cross entropy of probabilities against targets in [0, 1] of the same shape (logs clamped at -100).
+template <FloatElement T = float>
+class BCELoss : public Module<T> {
+ public:
+  explicit BCELoss(const BCEOptions<T>& options = {}) : Module<T>("BCELoss"), reduction(options.reduction) {
+    if (options.weight) weight = this->register_buffer("weight", *options.weight);
+  }
+  /// The loss of probabilities input against target.
+  template <Element U>
+  Tensor<T> forward(const Tensor<T>& input, const Tensor<U>& target) {
+    return binary_cross_entropy(input, target, BCEOptions<T>{if_defined(weight), reduction});
+  }
+  template <Element U>
+  Tensor<T> operator()(const Tensor<T>& input, const Tensor<U>& target) { return forward(input, target); }
+  std::string extra_repr() const override { return std::string("reduction=") + detail::reduction_name(reduction); }
+
+  Tensor<T> weight;  // broadcast to the input's shape, undefined when not given
+  Reduction reduction;
+};
+
+/// Binary cross entropy of sigmoid(input) against targets in [0, 1], computed stably from the logits;
+/// pos_weight weighs the positive term: BCEWithLogitsLoss<float> loss({.pos_weight = pw}).
+template <FloatElement T = float>
+class BCEWithLogitsLoss : public Module<T> {
+ public:
+  explicit BCEWithLogitsLoss(const BCEWithLogitsOptions<T>& options = {})
+      : Module<T>("BCEWithLogitsLoss"), reduction(options.reduction) {
+    if (options.weight) weight = this->register_buffer("weight", *options.weight);
+    if (options.pos_weight) pos_weight = this->register_buffer("pos_weight", *options.pos_weight);
+  }
+  /// The loss of logits input against target.
+  template <Element U>
+  Tensor<T> forward(const Tensor<T>& input, const Tensor<U>& target) {
+    return binary_cross_entropy_with_logits(
+        input, target, BCEWithLogitsOptions<T>{if_defined(weight), reduction, if_defined(pos_weight)});
+  }
+  template <Element U>
+  Tensor<T> operator()(const Tensor<T>& input, const Tensor<U>& target) { return forward(input, target); }
+  std::string extra_repr() const override { return std::string("reduction=") + detail::reduction_name(reduction); }
+
+  Tensor<T> weight, pos_weight;  // undefined when not given
+  Reduction reduction;
+};
 
 }  // namespace ember::nn

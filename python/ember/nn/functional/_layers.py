@@ -151,24 +151,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding: (*) class indices -> (*, num_classes) (inferred as max + 1 when -1)."""
-    if tensor.is_floating_point() or tensor.dtype == _core.bool:
-        raise TypeError(f"[one_hot] expected an integer tensor of class indices, got {tensor.dtype}")
-    if num_classes < -1:
-        raise ValueError(f"[one_hot] num_classes must be -1 (inferred) or non-negative, got {num_classes}")
-    if tensor.numel() == 0:
-        if num_classes <= 0:
-            raise ValueError(f"[one_hot] cannot infer the number of classes from an empty tensor of shape "
-                             f"{tuple(tensor.shape)}; pass num_classes")
-    else:
-        lo, hi = int(tensor.min().item()), int(tensor.max().item())
-        if lo < 0:
-            raise IndexError(f"[one_hot] class values must be non-negative, got {_bad_indices(tensor, hi + 1)}")
-        if num_classes == -1:
-            num_classes = hi + 1
-        elif hi >= num_classes:
-            raise IndexError(
-                f"[one_hot] class values must be in [0, {num_classes - 1}], got {_bad_indices(tensor, num_classes)}")
-    return (tensor.unsqueeze(-1) == _core.arange(num_classes)).long()
+    return _core.one_hot(tensor, num_classes)
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
