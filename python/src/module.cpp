@@ -28,6 +28,7 @@ PYBIND11_MODULE(_core, m) {
   bind_optim(m, cls);
   bind_io(m, cls);
   bind_nn(m, cls);
+  bind_attention(m, cls);
   bind_cuda(m);
   bind_deploy(m);
 

@@ -64,7 +64,7 @@ autograd::TensorFunction fn1(std::function<Tensor<double>(const std::vector<Tens
 
 // --- embedding ---
 
-TEST(Embedding, PicksRowsAndRoutesTheGradientAroundThePaddingRow) {
+TEST(EmbeddingOp, PicksRowsAndRoutesTheGradientAroundThePaddingRow) {
   auto w = arange<double>(0, 12).reshape({4, 3}).detach().requires_grad_();
   auto ids = tensor<std::int64_t>({2, 0, 2, 3}).reshape({2, 2});
   auto y = embedding(ids, w);
@@ -82,7 +82,7 @@ TEST(Embedding, PicksRowsAndRoutesTheGradientAroundThePaddingRow) {
   EXPECT_TRUE(autograd::gradcheck(fn1([&](const auto& t) { return embedding(ids, t[0]); }), {leaf({4, 3}, 1)}));
 }
 
-TEST(Embedding, ErrorsNameTheBadValues) {
+TEST(EmbeddingOp, ErrorsNameTheBadValues) {
   auto w = zeros<float>({5, 2});
   EXPECT_EQ(error_of<std::out_of_range>([&] { embedding(tensor<std::int64_t>({1, 10, -1, 10}), w); }),
             "[embedding] index out of range: -1, 10 not in [0, 4] (num_embeddings=5)");
@@ -94,7 +94,7 @@ TEST(Embedding, ErrorsNameTheBadValues) {
             "[embedding] padding_idx must be within num_embeddings (5), got 5");
 }
 
-TEST(Embedding, ModuleInitFromPretrainedAndErrors) {
+TEST(EmbeddingModule, InitFromPretrainedAndErrors) {
   Generator gen(1);
   nn::Embedding<double> emb(6, 3, -1, gen);
   EXPECT_EQ(emb.padding_idx, 5);
@@ -120,7 +120,7 @@ TEST(Embedding, ModuleInitFromPretrainedAndErrors) {
 
 // --- dropout ---
 
-TEST(Dropout, MasksScalesAndPassesThrough) {
+TEST(DropoutOp, MasksScalesAndPassesThrough) {
   Generator gen(3);
   auto x = ones<double>({4000}).requires_grad_();
   auto y = dropout(x, 0.25, true, &gen);
@@ -185,7 +185,7 @@ TEST(ScaledDotProductAttention, Errors) {
 
 // --- multi_head_attention_forward ---
 
-TEST(MultiHeadAttention, MatchesPerHeadAttention) {
+TEST(MultiHeadAttentionForward, MatchesPerHeadAttention) {
   Generator gen(4);
   const std::int64_t e = 4, h = 2, l = 3, s = 5, n = 2;
   auto w_in = randn<double>({3 * e, e}, gen), b_in = randn<double>({3 * e}, gen);
@@ -253,7 +253,7 @@ TEST(MultiHeadAttention, MatchesPerHeadAttention) {
   }), {leaf({l, n, e}, 1), leaf({s, n, e}, 2), leaf({3 * e, e}, 3), leaf({3 * e}, 4), leaf({e, e}, 5), leaf({e}, 6)}));
 }
 
-TEST(MultiHeadAttention, Errors) {
+TEST(MultiHeadAttentionForward, Errors) {
   auto x = zeros<float>({3, 2, 4}), w_in = zeros<float>({12, 4}), w_out = zeros<float>({4, 4});
   auto call = [&](const Tensor<float>& q, const Tensor<float>& k, std::int64_t e, std::int64_t h,
                   MultiHeadAttentionOptions<float> o = {}) {

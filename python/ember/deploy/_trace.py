@@ -539,7 +539,8 @@ def _patches() -> list[tuple[Any, str, Callable]]:
                 out.append((ns, name, _function(name, attr, _FUNCTIONS[name], False)))
             else:
                 out.append((ns, name, _function(name, attr, _METHODS.get(name), True)))
-    for name, record in _NN_FUNCTIONS.items():
+    from ._decompose import RECORDERS  # attention, run as recordable ops (a cycle at import time)
+    for name, record in {**_NN_FUNCTIONS, **RECORDERS}.items():
         out.append((F, name, _function(name, getattr(F, name), record, False)))
     return out
 
