@@ -235,7 +235,11 @@ class Tensor:
         """
         self /= other in place; returns self (TypeError for integer self: the result is float).
         """
-    def dot(self, other: Tensor) -> Tensor:
+    def dropout(input: Tensor, p: typing.SupportsFloat | typing.SupportsIndex = 0.5, training: bool = True) -> Tensor:
+    """
+    In training, zeroes each element with probability p (ember's RNG) and scales the rest by 1 / (1 - p); else returns input.
+    """
+def dot(self, other: Tensor) -> Tensor:
         """
         Dot product of two 1-D tensors, as a 0-d tensor.
         """
@@ -403,7 +407,11 @@ class Tensor:
         """
         self *= other in place; returns self.
         """
-    def multiply(self, other: typing.Any) -> typing.Any:
+    def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: typing.SupportsInt | typing.SupportsIndex, num_heads: typing.SupportsInt | typing.SupportsIndex, in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, dropout_p: typing.SupportsFloat | typing.SupportsIndex, out_proj_weight: Tensor, out_proj_bias: Tensor | None, training: bool = True, key_padding_mask: Tensor | None = None, need_weights: bool = True, attn_mask: Tensor | None = None, use_separate_proj_weight: bool = False, q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None, v_proj_weight: Tensor | None = None, average_attn_weights: bool = True, is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+    """
+    Multi-head attention over query (L, N, E) or (L, E), key/value (S, N, *): (output, weights or None), as torch.nn.functional.multi_head_attention_forward without bias_k/bias_v, add_zero_attn and static_k/v.
+    """
+def multiply(self, other: typing.Any) -> typing.Any:
         """
         Alias of mul.
         """
@@ -910,6 +918,10 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
     """
     Dot product of two 1-D tensors of equal length, as a 0-d tensor.
     """
+def embedding(input: Tensor, weight: Tensor, padding_idx: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
+    """
+    Rows of weight (num_embeddings, embedding_dim) picked by the integer input: (*input.shape, embedding_dim); the row at padding_idx gets no gradient.
+    """
 def empty(*args, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
     An uninitialised tensor. size: ints or one tuple of ints; dtype: an ember dtype; device: 'cpu' or an ember.device
@@ -1145,6 +1157,10 @@ def relu(input: Tensor) -> Tensor:
 def rsqrt(input: Tensor) -> Tensor:
     """
     1 / sqrt(input) elementwise.
+    """
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None, dropout_p: typing.SupportsFloat | typing.SupportsIndex = 0.0, is_causal: bool = False, scale: typing.SupportsFloat | typing.SupportsIndex | None = None) -> Tensor:
+    """
+    softmax(query @ key^T * scale + mask) @ value for query (*, L, E), key (*, S, E), value (*, S, Ev); a bool attn_mask marks with True the positions that take part.
     """
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """

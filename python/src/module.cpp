@@ -29,6 +29,7 @@ PYBIND11_MODULE(_core, m) {
   bind_io(m, cls);
   bind_nn(m, cls);
   bind_loss(m, cls);
+  bind_attention(m, cls);
   bind_cuda(m);
   bind_deploy(m);
 

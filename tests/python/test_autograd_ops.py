@@ -293,6 +293,39 @@ case("mse_loss", "ember.mse_loss", lambda x, y: ember.mse_loss(x, y), n(3, 4).S,
 case("mse_loss-broadcast-weight", "ember.mse_loss", lambda x, y, w: ember.mse_loss(x, y, "none", w),
      n(3, 4), n(4), p(3, 1))
 case("l1_loss", "ember.l1_loss", lambda x, y: ember.l1_loss(x, y + 5.0, "sum"), n(3, 4).T, n(3, 4))
+# --- embedding, dropout and attention (include/ember/ops/{embedding,dropout,attention}.hpp) ---
+
+EMB_IDS = ember.tensor([[2, 0, 2], [3, 2, 1]])   # repeated rows: the backward must add
+KPM = ember.tensor([[False, True, False, False, False], [False, False, False, False, True]])  # (N, S) = (2, 5)
+ATTN_MASK = ember.from_numpy(np.linspace(-1.0, 1.0, 15).reshape(3, 5))  # additive (L, S)
+
+
+def _seeded_dropout(x, p):
+    ember.manual_seed(5)  # the same mask at every evaluation
+    return ember.dropout(x, p)
+
+
+def _mha(q, kv, w_in, b_in, w_out, b_out, **kw):
+    return ember.multi_head_attention_forward(q, kv, kv, 4, 2, w_in, b_in, 0.0, w_out, b_out, **kw)
+
+
+case("embedding", "ember.embedding", lambda w: ember.embedding(EMB_IDS, w), n(4, 3).T)
+case("embedding-int32", "ember.embedding", lambda w: ember.embedding(EMB_IDS.int(), w, padding_idx=-1), n(5, 2))  # (row 4 unused)
+case("dropout", "ember.dropout", lambda x: _seeded_dropout(x, 0.4), n(6, 5).T)
+case("sdpa", "ember.scaled_dot_product_attention", ember.scaled_dot_product_attention,
+     n(2, 3, 4), n(2, 5, 4).T, n(2, 5, 3))
+case("sdpa-float-mask-scale", "ember.scaled_dot_product_attention",
+     lambda q, k, v: ember.scaled_dot_product_attention(q, k, v, ATTN_MASK, scale=0.3), n(3, 4), n(5, 4), n(5, 2).S)
+case("sdpa-causal", "ember.scaled_dot_product_attention",
+     lambda q, k, v: ember.scaled_dot_product_attention(q, k, v, is_causal=True), n(1, 4, 2), n(1, 3, 2), n(1, 3, 2))
+case("mha-cross-kpm", "ember.multi_head_attention_forward", lambda *a: _mha(*a, key_padding_mask=KPM)[0],
+     n(3, 2, 4), n(5, 2, 4), n(12, 4), n(12), n(4, 4).T, n(4))
+case("mha-weights-float-mask", "ember.multi_head_attention_forward",
+     lambda *a: _mha(*a, attn_mask=ATTN_MASK, average_attn_weights=False)[1], n(3, 2, 4), n(5, 2, 4), n(12, 4), n(12),
+     n(4, 4), n(4))
+case("mha-self-causal-unbatched", "ember.multi_head_attention_forward",
+     lambda x, w_in, b_in, w_out: ember.multi_head_attention_forward(x, x, x, 4, 2, w_in, b_in, 0.0, w_out, None,
+                                                                     is_causal=True)[0], n(3, 4), n(12, 4), n(12), n(4, 4))
 
 # --- linear algebra: every matmul form, broadcasting batches, transposed operands ---
 
@@ -393,6 +426,7 @@ add sub mul div pow maximum minimum clamp clip where
 sum prod mean var std logsumexp amax amin max min softmax log_softmax
 linear conv2d max_pool2d avg_pool2d adaptive_avg_pool2d batch_norm layer_norm
 cross_entropy nll_loss binary_cross_entropy binary_cross_entropy_with_logits mse_loss l1_loss
+embedding dropout scaled_dot_product_attention multi_head_attention_forward
 matmul mm bmm dot outer cat concat concatenate stack split chunk
 view reshape transpose permute T mT t squeeze unsqueeze expand expand_as flatten narrow select contiguous clone
 to double float gather index_select masked_fill __getitem__

@@ -55,6 +55,22 @@ def _binary_ops(x):
     return ember.cat([(x + 1) * 2 - x / 3, 1 - x, 2 / (x.abs() + 1), x * x[:, :1], x[:, 1:2] - x], -1)
 
 
+class _CrossAttention(nn.Module):
+    """Attention whose key is not the query (separate q/k/v projections), causal, then with an additive mask
+    and the averaged weights as an output path: export records the C++ op's decomposition (deploy/_decompose.py)."""
+
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(16, 4, batch_first=True)
+        self.register_buffer("mask", ember.randn(6, 6))
+
+    def forward(self, x):
+        k = x * 0.5
+        h = self.attn(x, k, k, is_causal=True, need_weights=False)[0]
+        out, w = self.attn(h, x, x, attn_mask=self.mask)
+        return out + w.matmul(x)
+
+
 # One case per layer or op family: each runs in the traced graph, the C++ runtime and (test_onnx.py) onnxruntime.
 CASES = {
     "unary_ops": (lambda: _Ops(_unary_ops), (3, 5)),
@@ -82,6 +98,7 @@ CASES = {
     "embedding": (lambda: nn.Sequential(nn.Embedding(10, 6), nn.Flatten(), nn.Linear(24, 3)), None),
     "attention": (lambda: _SelfAttention(batch_first=True), (2, 6, 16)),
     "attention_seq_first": (lambda: _SelfAttention(), (6, 2, 16)),
+    "attention_cross_masked": (lambda: _CrossAttention(), (2, 6, 16)),
 }
 
 

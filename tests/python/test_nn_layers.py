@@ -231,6 +231,33 @@ def test_scaled_dot_product_attention_matches_torch(dtype, mask):
         assert gradcheck(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, **kw_e), small)
 
 
+def test_attention_checks_come_from_the_cpp_op():
+    x, w_in, w_out = ember.randn(3, 2, 4), ember.randn(12, 4), ember.randn(4, 4)
+
+    def mha(**kw):
+        return F.multi_head_attention_forward(x, x, x, 4, 2, w_in, None, None, None, False, 0.0, w_out, None, **kw)
+
+    with raises(ValueError, r"\[multi_head_attention_forward\]", "2-d attn_mask", r"\(3, 4\)", r"\(3, 3\)"):
+        mha(attn_mask=ember.zeros(3, 4))
+    with raises(ValueError, r"\[multi_head_attention_forward\]", "key_padding_mask", r"\(2, 3\)"):
+        mha(key_padding_mask=ember.zeros(3, 2, dtype=ember.bool))
+    with raises(TypeError, r"\[multi_head_attention_forward\]", "bool and floating", "int64"):
+        mha(attn_mask=ember.zeros(3, 3, dtype=ember.int64))
+    with raises(ValueError, r"\[multi_head_attention_forward\]", "not divisible by num_heads 3"):
+        F.multi_head_attention_forward(x, x, x, 4, 3, w_in, None, None, None, False, 0.0, w_out, None)
+    with pytest.raises(NotImplementedError):
+        F.multi_head_attention_forward(x, x, x, 4, 2, w_in, None, None, None, True, 0.0, w_out, None)
+    out, weights = mha(need_weights=False)
+    assert weights is None and out.shape == (3, 2, 4)
+    with raises(ValueError, r"\[scaled_dot_product_attention\]", r"\(2, 3\), \(2, 4\)"):
+        F.scaled_dot_product_attention(ember.zeros(2, 3), ember.zeros(2, 4), ember.zeros(2, 4))
+    # a float mask of another float dtype is converted to the attention's dtype
+    q = ember.randn(2, 3)
+    m64 = ember.randn(2, 2, dtype=F64)
+    np.testing.assert_allclose(F.scaled_dot_product_attention(q, q, q, m64).numpy(),
+                               F.scaled_dot_product_attention(q, q, q, m64.float()).numpy())
+
+
 def test_functional_helpers():
     x = ember.randn(3, 4)
     with pytest.warns(UserWarning, match="Implicit dimension choice"):

@@ -104,15 +104,9 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes each element with probability ``p`` and scales the rest by ``1 / (1 - p)`` (in training;
-    in evaluation, or with ``p=0``, returns the input). The mask comes from ember's RNG."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"[dropout] dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
-        return input
-    if p == 1.0:
-        return input * 0.0
-    keep = _core.rand(tuple(input.shape), dtype=input.dtype) < (1.0 - p)
-    return input * (keep.to(input.dtype) * (1.0 / (1.0 - p)))
+    in evaluation, or with ``p=0``, returns the input). The mask comes from ember's RNG. ``inplace`` is
+    accepted for PyTorch's signature; the result is always a new tensor."""
+    return _core.dropout(input, p, training)
 
 
 def _bad_indices(index: Tensor, size: int) -> str:
@@ -128,25 +122,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     (*input.shape, embedding_dim); the row at ``padding_idx`` receives no gradient."""
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError("[embedding] max_norm, scale_grad_by_freq and sparse are not supported")
-    if input.dtype != _core.int64 and input.dtype != _core.int32:
-        raise TypeError(f"[embedding] expected integer indices (int64 or int32), got {input.dtype}")
-    if weight.ndim != 2:
-        raise ValueError(f"[embedding] weight must be 2-d (num_embeddings, embedding_dim), got shape {tuple(weight.shape)}")
-    num = weight.shape[0]
-    if padding_idx is not None and not -num <= padding_idx < num:
-        raise ValueError(f"[embedding] padding_idx must be within num_embeddings ({num}), got {padding_idx}")
-    flat = input.reshape(-1)
-    try:
-        out = weight.index_select(0, flat)
-    except IndexError:
-        raise IndexError(
-            f"[embedding] index out of range: {_bad_indices(flat, num)} not in [0, {num - 1}] "
-            f"(num_embeddings={num})"
-        ) from None
-    if padding_idx is not None:
-        padding_idx %= num
-        out = _core.where((flat != padding_idx).unsqueeze(1), out, out.detach())
-    return out.reshape(*input.shape, weight.shape[1])
+    return _core.embedding(input, weight, padding_idx)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

@@ -25,7 +25,8 @@ class MultiheadAttention(Module):
     ``forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
     average_attn_weights=True, is_causal=False)`` returns the output and the attention weights
     (N, L, S) averaged over heads, or None without ``need_weights``. Masks are bool (True = masked out)
-    or additive float.
+    or additive float. Over ``_core.multi_head_attention_forward`` (the math and its checks); the C++
+    twin is ``ember::nn::MultiheadAttention<T>`` (include/ember/nn/attention.hpp).
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,

@@ -8,7 +8,7 @@ from ..module import Module
 
 class Dropout(Module):
     """In training, zeroes each element with probability ``p`` and scales the rest by ``1 / (1 - p)``;
-    in evaluation, the identity."""
+    in evaluation, the identity. Over ``_core.dropout``; the C++ twin is ``ember::nn::Dropout<T>``."""
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()

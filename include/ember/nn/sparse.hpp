@@ -1,0 +1,100 @@
+#pragma once
+// Embedding<T>: a lookup table over ember::embedding, as torch.nn.Embedding.
+#include <cstdint>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "ember/autograd/grad_mode.hpp"
+#include "ember/nn/init.hpp"
+#include "ember/nn/module.hpp"
+#include "ember/ops/embedding.hpp"
+
+namespace ember::nn {
+
+/// Integer ids (*) -> rows of weight (num_embeddings, embedding_dim): (*, embedding_dim). The weight
+/// starts as N(0, 1) with the row at padding_idx zero; that row receives no gradient.
+template <FloatElement T = float>
+class Embedding : public Module<T> {
+ public:
+  /// A negative padding_idx counts from the end (it is stored non-negative, as PyTorch does).
+  Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim,
+            std::optional<std::int64_t> padding_idx = std::nullopt, Generator& gen = default_generator())
+      : Module<T>("Embedding"), num_embeddings(num_embeddings), embedding_dim(embedding_dim) {
+    init_padding(padding_idx);
+    weight = this->register_parameter("weight", Tensor<T>::empty({num_embeddings, embedding_dim}));
+    reset_parameters(gen);
+  }
+
+  /// An Embedding whose weight is embeddings (rows, dim) itself (shared), frozen (no gradient) unless !freeze.
+  static Embedding from_pretrained(const Tensor<T>& embeddings, bool freeze = true,
+                                   std::optional<std::int64_t> padding_idx = std::nullopt) {
+    EMBER_CHECK(embeddings.dim() == 2, "Embedding", "embeddings parameter is expected to be 2-dimensional, got shape ",
+                embeddings.shape());
+    return Embedding(embeddings, freeze, padding_idx);
+  }
+
+  /// Draws weight from N(0, 1) again, with the padding row zero.
+  void reset_parameters(Generator& gen = default_generator()) {
+    init::normal_(weight, 0.0, 1.0, gen);
+    if (padding_idx) {
+      NoGradGuard guard;
+      weight.detach().select(0, *padding_idx).fill_(T(0));
+    }
+  }
+
+  /// ids (*) of int64 -> (*, embedding_dim).
+  Tensor<T> forward(const Tensor<std::int64_t>& ids) { return lookup(ids); }
+  /// ids (*) of int32 -> (*, embedding_dim).
+  Tensor<T> forward(const Tensor<std::int32_t>& ids) { return lookup(ids); }
+  /// Floating ids are refused (TypeError), as in Python.
+  Tensor<T> forward(const Tensor<T>& ids) override {
+    ::ember::detail::fail<TypeError>("Embedding", this->repr(), ": [embedding] expected integer indices (int64 or int32), got ",
+                                     dtype_name(ids.dtype()));
+  }
+  using Module<T>::operator();
+  Tensor<T> operator()(const Tensor<std::int64_t>& ids) { return forward(ids); }
+  Tensor<T> operator()(const Tensor<std::int32_t>& ids) { return forward(ids); }
+
+  std::string extra_repr() const override {
+    std::ostringstream os;
+    os << num_embeddings << ", " << embedding_dim;
+    if (padding_idx) os << ", padding_idx=" << *padding_idx;
+    return os.str();
+  }
+
+  std::int64_t num_embeddings, embedding_dim;
+  std::optional<std::int64_t> padding_idx;
+  Tensor<T> weight;  // (num_embeddings, embedding_dim)
+
+ private:
+  Embedding(const Tensor<T>& embeddings, bool freeze, std::optional<std::int64_t> pad)
+      : Module<T>("Embedding"), num_embeddings(embeddings.size(0)), embedding_dim(embeddings.size(1)) {
+    init_padding(pad);
+    weight = this->register_parameter("weight", embeddings);
+    weight.requires_grad_(!freeze);
+  }
+
+  void init_padding(std::optional<std::int64_t> pad) {
+    EMBER_CHECK(num_embeddings >= 0 && embedding_dim >= 0, "Embedding",
+                "num_embeddings and embedding_dim must be >= 0, got ", num_embeddings, " and ", embedding_dim);
+    if (pad) {
+      EMBER_CHECK(*pad >= -num_embeddings && *pad < num_embeddings, "Embedding", "padding_idx ", *pad,
+                  " must be within num_embeddings ", num_embeddings);
+      if (*pad < 0) *pad += num_embeddings;
+    }
+    padding_idx = pad;
+  }
+
+  /// embedding(), its errors prefixed with this layer ("[Embedding] Embedding(5, 2): [embedding] ...").
+  template <class I>
+  Tensor<T> lookup(const Tensor<I>& ids) {
+    try {
+      return embedding(ids, weight, padding_idx);
+    } catch (const std::out_of_range& e) {
+      ::ember::detail::fail<std::out_of_range>("Embedding", this->repr(), ": ", e.what());
+    }
+  }
+};
+
+}  // namespace ember::nn
