@@ -209,10 +209,11 @@ void bind_nn(py::module_& m, TensorClass& cls) {
       py::arg("dilation"), py::arg("groups"), py::arg("padding_mode"), "ember::nn::Conv2d's constructor checks.");
   m.def(
       "_check_batch_norm_input",
-      [](const AnyTensor& input, std::int64_t num_features, const std::string& layer) {
-        nn::check_batch_norm_input(input.shape(), num_features, layer);
+      [](py::handle shape, std::int64_t num_features, const std::string& layer) {
+        nn::check_batch_norm_input(shape_from_py(shape, layer.c_str()), num_features, layer);
       },
-      py::arg("input"), py::arg("num_features"), py::arg("layer"), "ember::nn::BatchNorm1d/2d's input check.");
+      py::arg("shape"), py::arg("num_features"), py::arg("layer"),
+      "ember::nn::BatchNorm1d/2d's check of the input's shape (a shape, so that export does not trace it).");
 }
 
 }  // namespace ember::python

@@ -59,7 +59,7 @@ class _BatchNorm(Module):
     def forward(self, input: Tensor) -> Tensor:
         """Normalizes each channel: by the batch statistics in training (updating the running ones), by
         the running statistics in evaluation."""
-        _core._check_batch_norm_input(input, self.num_features, self._get_name())
+        _core._check_batch_norm_input(input.shape, self.num_features, self._get_name())
         factor = 0.0 if self.momentum is None else self.momentum
         training = self.training
         if training and self.track_running_stats:
