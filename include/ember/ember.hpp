@@ -18,6 +18,7 @@
 #include "ember/ops/elementwise.hpp"
 #include "ember/ops/index.hpp"
 #include "ember/ops/linalg.hpp"
+#include "ember/ops/activation.hpp"
 #include "ember/ops/conv.hpp"
 #include "ember/ops/nn_functional.hpp"
 #include "ember/ops/normalization.hpp"

@@ -319,6 +319,10 @@ def dot(self, other: Tensor) -> Tensor:
         """
         The value of a one-element tensor as a Python number.
         """
+    def leaky_relu_(self, negative_slope: typing.SupportsFloat = 0.01) -> Tensor:
+        """
+        leaky_relu written into the tensor.
+        """
     def le(self, other: typing.Any) -> typing.Any:
         """
         input <= other elementwise, as a bool tensor.
@@ -454,6 +458,10 @@ def multiply(self, other: typing.Any) -> typing.Any:
     def relu(self) -> Tensor:
         """
         max(input, 0) elementwise.
+        """
+    def relu_(self) -> Tensor:
+        """
+        max(self, 0) written into the tensor.
         """
     def requires_grad_(self, requires_grad: bool = True) -> typing.Any:
         """
@@ -994,6 +1002,14 @@ def layer_norm(input: Tensor, normalized_shape: typing.Any, weight: Tensor | Non
     """
     Layer normalization of input over its last dims, normalized_shape.
     """
+def leaky_relu(input: Tensor, negative_slope: typing.SupportsFloat = 0.01) -> Tensor:
+    """
+    input where positive, negative_slope * input elsewhere.
+    """
+def leaky_relu_(input: Tensor, negative_slope: typing.SupportsFloat = 0.01) -> Tensor:
+    """
+    leaky_relu written into input.
+    """
 def le(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input <= other elementwise, as a bool tensor.
@@ -1153,6 +1169,10 @@ def randperm(n: typing.SupportsInt | typing.SupportsIndex, *, generator: typing.
 def relu(input: Tensor) -> Tensor:
     """
     max(input, 0) elementwise.
+    """
+def relu_(input: Tensor) -> Tensor:
+    """
+    max(input, 0) written into input.
     """
 def rsqrt(input: Tensor) -> Tensor:
     """

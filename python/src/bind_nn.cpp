@@ -1,5 +1,6 @@
 // Neural-network functions on tensors: linear, conv2d, max/avg/adaptive pooling, batch_norm,
-// layer_norm, as ember.<name> (ember.nn.functional wraps them with PyTorch's conveniences).
+// layer_norm, leaky_relu, relu_, as ember.<name> (ember.nn.functional adapts arguments to them), and
+// the layer checks that ember.nn's constructors and forwards share with ember::nn.
 #include "common.hpp"
 
 namespace ember::python {
@@ -45,11 +46,17 @@ std::array<std::int64_t, 2> pair_from_py(py::handle h, const char* op, const cha
   return {a, b};
 }
 
+/// conv2d's padding: an int, a pair, or "same" / "valid".
+Conv2dPadding conv_padding_from_py(py::handle h, const char* op) {
+  if (py::isinstance<py::str>(h)) return Conv2dPadding(h.cast<std::string>());
+  return pair_from_py(h, op, "padding");
+}
+
 using OptTensor = std::optional<AnyTensor>;
 
 }  // namespace
 
-void bind_nn(py::module_& m, TensorClass&) {
+void bind_nn(py::module_& m, TensorClass& cls) {
   m.def(
       "linear",
       [](const AnyTensor& input, const AnyTensor& weight, const OptTensor& bias) {
@@ -67,7 +74,7 @@ void bind_nn(py::module_& m, TensorClass&) {
       "conv2d",
       [](const AnyTensor& input, const AnyTensor& weight, const OptTensor& bias, py::handle stride,
          py::handle padding, py::handle dilation, std::int64_t groups) {
-        Conv2dOptions o{pair_from_py(stride, "conv2d", "stride"), pair_from_py(padding, "conv2d", "padding"),
+        Conv2dOptions o{pair_from_py(stride, "conv2d", "stride"), conv_padding_from_py(padding, "conv2d"),
                         pair_from_py(dilation, "conv2d", "dilation"), groups};
         MaybeReleaseGil g(input.numel());
         return visit_float(input, "conv2d", [&](const auto& x) {
@@ -78,7 +85,8 @@ void bind_nn(py::module_& m, TensorClass&) {
       },
       py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1,
       py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1,
-      "2-d convolution of input (N, C, H, W) with weight (O, C/groups, kH, kW), plus bias (O).");
+      "2-d convolution of input (N, C, H, W) or (C, H, W) with weight (O, C/groups, kH, kW), plus bias (O); "
+      "padding is an int, a pair, 'same' or 'valid'.");
 
   m.def(
       "max_pool2d",
@@ -95,7 +103,7 @@ void bind_nn(py::module_& m, TensorClass&) {
       },
       py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
       py::arg("dilation") = 1, py::arg("ceil_mode") = false,
-      "The maximum over each kernel_size window of input (N, C, H, W); stride defaults to kernel_size.");
+      "The maximum over each kernel_size window of input (N, C, H, W) or (C, H, W); stride defaults to kernel_size.");
 
   m.def(
       "avg_pool2d",
@@ -112,7 +120,7 @@ void bind_nn(py::module_& m, TensorClass&) {
       },
       py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
       py::arg("ceil_mode") = false, py::arg("count_include_pad") = true,
-      "The mean over each kernel_size window of input (N, C, H, W); stride defaults to kernel_size.");
+      "The mean over each kernel_size window of input (N, C, H, W) or (C, H, W); stride defaults to kernel_size.");
 
   m.def(
       "adaptive_avg_pool2d",
@@ -123,7 +131,7 @@ void bind_nn(py::module_& m, TensorClass&) {
                            [&](const auto& x) { return AnyTensor(ember::adaptive_avg_pool2d(x, size)); });
       },
       py::arg("input"), py::arg("output_size"),
-      "The mean over output_size windows that tile input (N, C, H, W) as evenly as possible.");
+      "The mean over output_size windows that tile input (N, C, H, W) or (C, H, W) as evenly as possible.");
 
   m.def(
       "batch_norm",
@@ -156,6 +164,56 @@ void bind_nn(py::module_& m, TensorClass&) {
       },
       py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
       py::arg("eps") = 1e-5, "Layer normalization of input over its last dims, normalized_shape.");
+
+  auto leaky = [](const AnyTensor& input, double negative_slope) {
+    return visit_float(input, "leaky_relu", [&](const auto& x) { return AnyTensor(ember::leaky_relu(x, negative_slope)); });
+  };
+  m.def("leaky_relu", leaky, py::arg("input"), py::arg("negative_slope") = 0.01,
+        "input where positive, negative_slope * input elsewhere.");
+  auto leaky_ = [](const AnyTensor& input, double negative_slope) {
+    visit_float(input, "leaky_relu_", [&](const auto& x) { return AnyTensor(ember::leaky_relu_(x, negative_slope)); });
+    return input;
+  };
+  m.def("leaky_relu_", leaky_, py::arg("input"), py::arg("negative_slope") = 0.01, "leaky_relu written into input.");
+  cls.def("leaky_relu_", leaky_, py::arg("negative_slope") = 0.01, "leaky_relu written into the tensor.");
+  auto relu_ = [](const AnyTensor& input) {
+    input.visit([](const auto& x) { ember::relu_(x); });
+    return input;
+  };
+  m.def("relu_", relu_, py::arg("input"), "max(input, 0) written into input.");
+  cls.def("relu_", relu_, "max(self, 0) written into the tensor.");
+  m.def(
+      "_conv2d_padding",
+      [](py::handle kernel_size, py::handle stride, py::handle padding, py::handle dilation) {
+        const auto k = pair_from_py(kernel_size, "conv2d", "kernel_size");
+        const Conv2dOptions o{pair_from_py(stride, "conv2d", "stride"), conv_padding_from_py(padding, "conv2d"),
+                              pair_from_py(dilation, "conv2d", "dilation"), 1};
+        detail::check_conv2d_options(o, "conv2d");
+        return detail::conv2d_padding(o, k[0], k[1]);
+      },
+      py::arg("kernel_size"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
+      "conv2d's padding as ((pad_h, pad_w), (crop_h, crop_w)): the symmetric padding it computes with, and "
+      "whether it then drops the first output row / column (export spells 'same' out with these).");
+  m.def("_implicit_softmax_dim", &ember::implicit_softmax_dim, py::arg("ndim"),
+        "The dim softmax picks when none is given (PyTorch's deprecated implicit choice).");
+
+  m.def(
+      "_check_conv2d_layer",
+      [](std::int64_t in_channels, std::int64_t out_channels, py::handle kernel_size, py::handle stride,
+         py::handle padding, py::handle dilation, std::int64_t groups, const std::string& padding_mode) {
+        nn::Conv2dOptions o{pair_from_py(stride, "Conv2d", "stride"), conv_padding_from_py(padding, "Conv2d"),
+                            pair_from_py(dilation, "Conv2d", "dilation"), groups, true, padding_mode};
+        nn::check_conv2d_layer(in_channels, out_channels, pair_from_py(kernel_size, "Conv2d", "kernel_size"), o);
+      },
+      py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride"), py::arg("padding"),
+      py::arg("dilation"), py::arg("groups"), py::arg("padding_mode"), "ember::nn::Conv2d's constructor checks.");
+  m.def(
+      "_check_batch_norm_input",
+      [](py::handle shape, std::int64_t num_features, const std::string& layer) {
+        nn::check_batch_norm_input(shape_from_py(shape, layer.c_str()), num_features, layer);
+      },
+      py::arg("shape"), py::arg("num_features"), py::arg("layer"),
+      "ember::nn::BatchNorm1d/2d's check of the input's shape (a shape, so that export does not trace it).");
 }
 
 }  // namespace ember::python

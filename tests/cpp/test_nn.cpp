@@ -215,12 +215,13 @@ TEST(NnLayers, ActivationsFlattenAndDropout) {
   EXPECT_NEAR(nn::Sigmoid<double>()(x).to_vector()[0], 1 / (1 + std::exp(1.0)), 1e-15);
   EXPECT_NEAR(nn::SiLU<double>()(x).to_vector()[2], 2 / (1 + std::exp(-2.0)), 1e-15);
   EXPECT_NEAR(nn::GELU<double>()(x).to_vector()[1], 0.5 * 0.5 * (1 + std::erf(0.5 / std::sqrt(2.0))), 1e-12);
-  EXPECT_EQ(error_of<std::invalid_argument>([] { nn::GELU<float>("fast"); }),
-            "[GELU] approximate must be 'none' or 'tanh', got 'fast'");
+  EXPECT_EQ(error_of<std::invalid_argument>([] { nn::GELU<float>("fast")(zeros<float>({2})); }),
+            "[gelu] approximate must be 'none' or 'tanh', got 'fast'");  // gelu's check, the only one
+  EXPECT_EQ(nn::GELU<float>().repr(), "GELU(approximate='none')");
   EXPECT_EQ(nn::Flatten<double>()(zeros<double>({2, 3, 4, 5})).shape(), (Shape{2, 60}));
   EXPECT_EQ(nn::Flatten<double>(0, 1)(zeros<double>({2, 3, 4})).shape(), (Shape{6, 4}));
-  EXPECT_EQ(error_of<std::invalid_argument>([] { nn::Flatten<double>()(zeros<double>({5})); }),
-            "[Flatten] expected an input with dims 1 and -1, got shape (5,)");
+  EXPECT_NE(error_of<std::out_of_range>([] { nn::Flatten<double>()(zeros<double>({5})); }).find("[flatten]"),
+            std::string::npos);
 
   Generator gen(3);
   nn::Dropout<double> drop(0.25, &gen);
@@ -285,10 +286,10 @@ TEST(NnLinear, ForwardMatchesHandComputationAndInitIsPyTorchs) {
   EXPECT_EQ(y.to_vector(), (std::vector<double>{3.5, 6, 11, 0.5, 1, 4}));
   EXPECT_EQ(fc(zeros<double>({4, 5, 2})).shape(), (Shape{4, 5, 3}));
   EXPECT_EQ(error_of<std::invalid_argument>([&] { fc(zeros<double>({4, 3})); }),
-            "[Linear] expected input of shape (*, 2), got shape (4, 3)");
+            "[linear] input of shape (4, 3) does not match weight of shape (3, 2): expected the last dim to be 2");
   nn::Linear<float> nobias(4, 2, false);
   EXPECT_EQ(names_of(nobias.named_parameters()), (std::vector<std::string>{"weight"}));
-  EXPECT_EQ(nobias.repr(), "Linear(in_features=4, out_features=2, bias=false)");
+  EXPECT_EQ(nobias.repr(), "Linear(in_features=4, out_features=2, bias=False)");
   Generator g1(7), g2(7);
   EXPECT_EQ(nn::Linear<float>(8, 4, true, g1).weight.to_vector(), nn::Linear<float>(8, 4, true, g2).weight.to_vector());
 }
@@ -312,7 +313,8 @@ TEST(NnConv2d, ForwardMatchesHandComputation) {
   strided.weight.detach().copy_(tensor<double>({1, 0, 0, -1}).reshape({1, 1, 2, 2}));
   EXPECT_EQ(strided(x).to_vector(), (std::vector<double>{-1, -3, -7, -4}));
   EXPECT_EQ(error_of<std::invalid_argument>([&] { conv(zeros<double>({2, 3, 4, 4})); }),
-            "[Conv2d] expected input of shape (N, 1, H, W) or (1, H, W), got shape (2, 3, 4, 4)");
+            "[conv2d] input of shape (2, 3, 4, 4) has 3 channels, but weight of shape (1, 1, 2, 2) with groups=1 "
+            "expects 1");
   EXPECT_EQ(error_of<std::invalid_argument>([] { nn::Conv2d<float>(3, 4, 3, {.groups = 2}); }),
             "[Conv2d] in_channels (3) and out_channels (4) must be divisible by groups (2)");
   nn::Conv2d<float> c(16, 32, 3, {.padding = {1, 1}});
@@ -329,8 +331,20 @@ TEST(NnPooling, MaxAvgAndAdaptive) {
   EXPECT_DOUBLE_EQ(a.item(), 7.5);
   EXPECT_EQ(nn::MaxPool2d<double>(2)(x.reshape({1, 4, 4})).shape(), (Shape{1, 2, 2}));
   EXPECT_EQ(error_of<std::invalid_argument>([&] { nn::MaxPool2d<double>(2)(zeros<double>({4, 4})); }),
-            "[MaxPool2d] expected input of shape (N, C, H, W) or (C, H, W), got shape (4, 4)");
-  EXPECT_EQ(nn::MaxPool2d<float>(2).repr(), "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))");
+            "[max_pool2d] expected a 3-d (C, H, W) or 4-d (N, C, H, W) input, got shape (4, 4)");
+  EXPECT_EQ(nn::MaxPool2d<float>(2).repr(),
+            "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1), ceil_mode=False)");
+  // Every option of torch.nn.MaxPool2d / AvgPool2d but return_indices and divisor_override.
+  auto y = arange<double>(0, 25).reshape({1, 5, 5});
+  nn::MaxPool2d<double> mp({.kernel = {3, 3}, .stride = {{2, 2}}, .padding = {1, 1}, .ceil_mode = true});
+  EXPECT_EQ(mp(y).to_vector(), max_pool2d(y.reshape({1, 1, 5, 5}), mp.options).to_vector());
+  EXPECT_EQ(mp(y).shape(), (Shape{1, 3, 3}));
+  nn::AvgPool2d<double> ap({.kernel = {2, 2}, .stride = {{1, 1}}, .padding = {1, 1}, .count_include_pad = false});
+  EXPECT_EQ(ap(y).shape(), (Shape{1, 6, 6}));
+  EXPECT_DOUBLE_EQ(ap(y).index({0, 0, 0}).item(), 0.0);
+  EXPECT_EQ(ap.repr(), "AvgPool2d(kernel_size=(2, 2), stride=(1, 1), padding=(1, 1), ceil_mode=False, "
+                       "count_include_pad=False)");
+  EXPECT_EQ(nn::AdaptiveAvgPool2d<double>({1, 2})(y).shape(), (Shape{1, 1, 2}));
 }
 
 TEST(NnNormalization, BatchNorm2dTrainsRunningStatsAndEvalUsesThem) {
@@ -353,7 +367,10 @@ TEST(NnNormalization, BatchNorm2dTrainsRunningStatsAndEvalUsesThem) {
   EXPECT_NEAR(z.to_vector()[0], (x.to_vector()[0] - rm) / std::sqrt(rv + 1e-5), 1e-12);
   EXPECT_EQ(*bn.num_batches_tracked.data(), 1);
   EXPECT_EQ(error_of<std::invalid_argument>([&] { bn(zeros<double>({2, 3, 4, 4})); }),
-            "[BatchNorm2d] expected input of shape (N, 2, H, W), got shape (2, 3, 4, 4)");
+            "[BatchNorm2d] expected a 4-d (N, C, H, W) input with C = 2, got shape (2, 3, 4, 4)");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { bn(zeros<double>({2, 2})); }),
+            "[BatchNorm2d] expected a 4-d (N, C, H, W) input with C = 2, got shape (2, 2)");
+  EXPECT_EQ(bn.repr(), "BatchNorm2d(2, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)");
 }
 
 TEST(NnNormalization, LayerNorm) {
@@ -366,7 +383,13 @@ TEST(NnNormalization, LayerNorm) {
   EXPECT_NEAR(y.mean(1).to_vector()[1], 0.0, 1e-12);
   EXPECT_EQ(names_of(ln.named_parameters()), (std::vector<std::string>{"weight", "bias"}));
   EXPECT_EQ(error_of<std::invalid_argument>([&] { ln(zeros<double>({4, 3})); }),
-            "[LayerNorm] expected input whose trailing dims are (4,), got shape (4, 3)");
+            "[layer_norm] input of shape (4, 3) does not end with normalized_shape (4,)");
+  nn::LayerNorm<double> plain(Shape{2, 4}, 1e-3, false);
+  EXPECT_TRUE(plain.named_parameters().empty());
+  EXPECT_EQ(plain(x.reshape({1, 2, 4})).shape(), (Shape{1, 2, 4}));
+  nn::LayerNorm<float> nobias(4, 1e-5, true, false);
+  EXPECT_EQ(names_of(nobias.named_parameters()), (std::vector<std::string>{"weight"}));
+  EXPECT_EQ(nobias.repr(), "LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=False)");
 }
 
 TEST(NnTraining, AdamLowersTheLossOfASmallNetwork) {
@@ -419,4 +442,106 @@ TEST(NnTraining, GradientsReachEveryLayerOfACnn) {
     EXPECT_GT(p.grad().abs().sum().item(), 0.0f) << name;
   }
   EXPECT_EQ(names_of(cnn.state_dict()), (std::vector<std::string>{"0.bias", "0.weight", "4.bias", "4.weight"}));
+}
+
+TEST(NnLayers, LeakyReluSoftmaxIdentityAndInplace) {
+  auto x = tensor<double>({-2.0, 0.0, 3.0});
+  EXPECT_EQ(nn::LeakyReLU<double>()(x).to_vector(), (std::vector<double>{-0.02, 0.0, 3.0}));
+  nn::LeakyReLU<double> leaky(0.5);
+  EXPECT_EQ(leaky(x).to_vector(), (std::vector<double>{-1.0, 0.0, 3.0}));
+  EXPECT_EQ(leaky.repr(), "LeakyReLU(negative_slope=0.5)");
+  auto v = x.clone();
+  nn::LeakyReLU<double>(0.5, true)(v);  // in place: v itself changes
+  EXPECT_EQ(v.to_vector(), (std::vector<double>{-1.0, 0.0, 3.0}));
+  auto r = x.clone();
+  nn::ReLU<double> relu_inplace(true);
+  EXPECT_EQ(relu_inplace.repr(), "ReLU(inplace=True)");
+  relu_inplace(r);
+  EXPECT_EQ(r.to_vector(), (std::vector<double>{0.0, 0.0, 3.0}));
+
+  auto m = tensor<double>({1.0, 2.0, 3.0, 4.0}).reshape({2, 2});
+  EXPECT_EQ(nn::Softmax<double>(1)(m).to_vector(), softmax(m, 1).to_vector());
+  EXPECT_EQ(nn::Softmax<double>()(m).to_vector(), softmax(m, 1).to_vector());  // implicit: dim 1 of a 2-d input
+  EXPECT_EQ(nn::Softmax<double>()(x).to_vector(), softmax(x, 0).to_vector());
+  EXPECT_EQ(nn::LogSoftmax<double>(0)(m).to_vector(), log_softmax(m, 0).to_vector());
+  EXPECT_EQ(nn::LogSoftmax<double>(-1).repr(), "LogSoftmax(dim=-1)");
+  EXPECT_EQ(nn::Softmax<double>().repr(), "Softmax(dim=None)");
+  EXPECT_THROW(nn::Softmax<double>(2)(m), std::out_of_range);
+
+  nn::Identity<double> id(3, "ignored", 0.5);
+  EXPECT_TRUE(id(m).is_same(m));
+  EXPECT_TRUE(id.state_dict().empty());
+  nn::Sequential<double> seq(nn::Identity<double>(), nn::LeakyReLU<double>(0.1), nn::Softmax<double>(-1));
+  EXPECT_EQ(seq(m).shape(), (Shape{2, 2}));
+}
+
+TEST(NnLayers, ActivationModulesRecordGradients) {
+  auto x = tensor<double>({-2.0, 0.5, 3.0});
+  x.requires_grad_(true);
+  nn::LeakyReLU<double> leaky(0.25);
+  leaky(x).sum().backward();
+  EXPECT_EQ(x.grad().to_vector(), (std::vector<double>{0.25, 1.0, 1.0}));
+  x.set_grad(Tensor<double>());
+  auto h = x * 1.0;  // not a leaf: relu_ may write into it
+  nn::ReLU<double>(true)(h).sum().backward();
+  EXPECT_EQ(x.grad().to_vector(), (std::vector<double>{0.0, 1.0, 1.0}));
+  EXPECT_EQ(h.to_vector(), (std::vector<double>{0.0, 0.5, 3.0}));
+  EXPECT_NE(error_of<AutogradError>([&] { nn::ReLU<double>(true)(x); }).find("[relu_] a leaf tensor"),
+            std::string::npos);
+}
+
+TEST(NnConv2d, SameAndValidPaddingAndOptions) {
+  Generator gen(5);
+  auto x = randn<double>({2, 4, 7, 6}, gen);
+  // "same" with kernel (3, 2): height pads 1 and 1, width 0 and 1 (the odd extra at the end, as PyTorch).
+  nn::Conv2d<double> same(4, 8, {3, 2}, {.padding = "same", .groups = 2}, gen);
+  const auto y = same(x);
+  EXPECT_EQ(y.shape(), (Shape{2, 8, 7, 6}));
+  const auto full = conv2d(x, same.weight, same.bias, {.padding = {1, 1}, .groups = 2});  // (2, 8, 7, 7)
+  EXPECT_EQ(y.to_vector(), full.narrow(3, 1, 6).contiguous().to_vector());
+  EXPECT_EQ(same.repr(), "Conv2d(4, 8, kernel_size=(3, 2), stride=(1, 1), padding=same, groups=2)");
+  EXPECT_EQ(same(x.index({0})).shape(), (Shape{8, 7, 6}));  // unbatched
+  nn::Conv2d<double> valid(4, 2, 3, {.padding = "valid", .dilation = {2, 1}, .bias = false}, gen);
+  EXPECT_EQ(valid(x).shape(), (Shape{2, 2, 3, 4}));
+  EXPECT_EQ(names_of(valid.state_dict()), (std::vector<std::string>{"weight"}));
+  nn::Conv2d<double> one(4, 2, 3, {.padding = 1}, gen);
+  EXPECT_EQ(one(x).shape(), (Shape{2, 2, 7, 6}));
+  EXPECT_EQ(error_of<std::invalid_argument>([] { nn::Conv2d<float>(1, 1, 3, {.stride = {2, 2}, .padding = "same"}); }),
+            "[Conv2d] padding='same' is not supported for strided convolutions, got stride (2, 2)");
+  EXPECT_EQ(error_of<std::invalid_argument>([] { nn::Conv2d<float>(1, 1, 3, {.padding = "full"}); }),
+            "[conv2d] invalid padding string 'full', should be one of {'valid', 'same'}");
+  EXPECT_NE(error_of<std::invalid_argument>([] { nn::Conv2d<float>(1, 1, 3, {.padding_mode = "reflect"}); })
+                .find("[Conv2d] padding_mode 'reflect' is not supported"),
+            std::string::npos);
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { one(zeros<double>({7, 6})); }),
+            "[conv2d] expected a 3-d (C, H, W) or 4-d (N, C, H, W) input, got shape (7, 6)");
+}
+
+TEST(NnNormalization, BatchNorm1dOptionsAndStateDict) {
+  nn::BatchNorm1d<double> bn(3);
+  EXPECT_EQ(names_of(bn.state_dict()), (std::vector<std::string>{"bias", "num_batches_tracked", "running_mean",
+                                                                 "running_var", "weight"}));
+  Generator gen(2);
+  auto x2 = randn<double>({6, 3}, gen), x3 = randn<double>({4, 3, 5}, gen);
+  auto y = bn(x2);
+  EXPECT_NEAR(y.mean(0).to_vector()[2], 0.0, 1e-12);
+  bn(x3);
+  EXPECT_EQ(*bn.num_batches_tracked.data(), 2);
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { bn(zeros<double>({2, 3, 4, 4})); }),
+            "[BatchNorm1d] expected a 2-d (N, C) or 3-d (N, C, L) input with C = 3, got shape (2, 3, 4, 4)");
+
+  // momentum unset: the running mean is the plain average of the batch means.
+  nn::BatchNorm1d<double> avg(3, 1e-5, std::nullopt);
+  avg(x2);
+  avg(x3);
+  const auto m2 = x2.mean(0).to_vector(), m3 = x3.mean({0, 2}).to_vector();
+  EXPECT_NEAR(avg.running_mean.to_vector()[1], (m2[1] + m3[1]) / 2, 1e-12);
+  EXPECT_EQ(avg.repr(), "BatchNorm1d(3, eps=1e-05, momentum=None, affine=True, bias=True, track_running_stats=True)");
+
+  nn::BatchNorm1d<double> bare(3, 1e-5, 0.1, false, false);
+  EXPECT_TRUE(bare.state_dict().empty());
+  bare.eval();  // no running statistics: the batch's, in eval too
+  EXPECT_NEAR(bare(x2).mean(0).to_vector()[0], 0.0, 1e-12);
+  nn::BatchNorm2d<double> nobias(2, 1e-5, 0.1, true, true, false);
+  EXPECT_EQ(names_of(nobias.named_parameters()), (std::vector<std::string>{"weight"}));
 }

@@ -267,6 +267,17 @@ case("batch_norm-eval", "ember.batch_norm",
      lambda x, w: ember.batch_norm(x, ember.zeros(3, dtype=ember.float64), ember.ones(3, dtype=ember.float64), w),
      n(4, 3, 2, 2), n(3))
 case("layer_norm", "ember.layer_norm", lambda x, w, b: ember.layer_norm(x, (3, 4), w, b), n(2, 3, 4), n(3, 4), n(3, 4))
+case("layer_norm-no-affine", "ember.layer_norm", lambda x: ember.layer_norm(x, 4), n(3, 4).T)
+case("leaky_relu", "ember.leaky_relu", lambda x: ember.leaky_relu(x, 0.2), d(3, 4))
+case("leaky_relu-negative-slope-T", "ember.leaky_relu", lambda x: ember.leaky_relu(x, -1.5), d(4, 3).T)
+case("leaky_relu-default", "ember.leaky_relu", ember.leaky_relu, d(2, 3).S)
+case("conv2d-same-unbatched", "ember.conv2d",
+     lambda x, w, b: ember.conv2d(x, w, b, padding="same", dilation=(1, 2)), n(2, 5, 4), n(3, 2, 3, 2), n(3))
+case("conv2d-valid", "ember.conv2d", lambda x, w: ember.conv2d(x, w, padding="valid"), n(1, 2, 4, 4), n(2, 2, 2, 3))
+case("max_pool2d-unbatched", "ember.max_pool2d", lambda x: ember.max_pool2d(x, 2, 1), d(2, 4, 3))
+case("avg_pool2d-unbatched", "ember.avg_pool2d", lambda x: ember.avg_pool2d(x, 2, 1, 1), n(2, 3, 4).S)
+case("adaptive_avg_pool2d-unbatched", "ember.adaptive_avg_pool2d", lambda x: ember.adaptive_avg_pool2d(x, 2),
+     n(1, 5, 3))
 
 # --- losses (include/ember/ops/loss.hpp): the input and the float weights/targets differentiated ---
 
@@ -424,7 +435,7 @@ DIFFERENTIABLE = set("""
 neg abs relu exp log log1p sqrt rsqrt sin cos tanh sigmoid silu gelu
 add sub mul div pow maximum minimum clamp clip where
 sum prod mean var std logsumexp amax amin max min softmax log_softmax
-linear conv2d max_pool2d avg_pool2d adaptive_avg_pool2d batch_norm layer_norm
+linear conv2d max_pool2d avg_pool2d adaptive_avg_pool2d batch_norm layer_norm leaky_relu
 cross_entropy nll_loss binary_cross_entropy binary_cross_entropy_with_logits mse_loss l1_loss
 embedding dropout scaled_dot_product_attention multi_head_attention_forward
 matmul mm bmm dot outer cat concat concatenate stack split chunk
@@ -444,7 +455,7 @@ from_numpy from_dlpack manual_seed get_num_threads set_num_threads promote_types
 Tensor dtype device Generator Path cuda
 no_grad enable_grad set_grad_enabled is_grad_enabled Node GradcheckError
 save load CheckpointError DeployedModel
-add_ sub_ mul_ div_ copy_ fill_ zero_ masked_fill_ index_put_
+add_ sub_ mul_ div_ copy_ fill_ zero_ masked_fill_ index_put_ relu_ leaky_relu_
 requires_grad requires_grad_ is_leaf grad grad_fn backward retain_grad retains_grad detach
 bool byte int long shape ndim dim numel size stride storage_offset element_size data_ptr is_contiguous is_cuda
 is_floating_point item tolist numpy

@@ -856,9 +856,6 @@ DIFFERENCES = [
     ("argmax of bool", lambda: ember.tensor([False, True]).argmax().item(), 1, "argmax/argmin take bool tensors"),
     ("clamp with a bool bound", lambda: ember.tensor([3, -4], dtype=ember.int32).clamp(
         ember.tensor([2, 4], dtype=ember.int32), False).tolist(), [0, 0], "a Python bool is the number 0 or 1"),
-    ("relu(inplace=True)", lambda: (lambda x: (F.relu(x, inplace=True), x.tolist())[1])(ember.tensor([-1.0, 2.0])),
-     [-1.0, 2.0], "inplace=True is accepted and ignored: the result is a new tensor (ember has no in-place "
-     "activations yet; a model that uses the returned tensor, as nn.ReLU(inplace=True) does, is unaffected)"),
     ("attention row with every key masked", lambda: math.isnan(F.scaled_dot_product_attention(
         ember.ones(1, 2, 2), ember.ones(1, 2, 2), ember.ones(1, 2, 2),
         ember.tensor([[False, False], [True, True]]))[0, 0, 0].item()), True,

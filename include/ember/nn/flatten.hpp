@@ -14,12 +14,7 @@ class Flatten : public Module<T> {
  public:
   explicit Flatten(std::int64_t start_dim = 1, std::int64_t end_dim = -1)
       : Module<T>("Flatten"), start_dim(start_dim), end_dim(end_dim) {}
-  Tensor<T> forward(const Tensor<T>& x) override {
-    const std::int64_t n = x.dim() == 0 ? 1 : x.dim();
-    EMBER_CHECK(start_dim >= -n && start_dim < n && end_dim >= -n && end_dim < n, "Flatten", "expected an input with ",
-                "dims ", start_dim, " and ", end_dim, ", got shape ", x.shape());
-    return x.flatten(start_dim, end_dim);
-  }
+  Tensor<T> forward(const Tensor<T>& x) override { return flatten(x, start_dim, end_dim); }
   std::string extra_repr() const override {
     return "start_dim=" + std::to_string(start_dim) + ", end_dim=" + std::to_string(end_dim);
   }

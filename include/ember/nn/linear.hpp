@@ -1,15 +1,27 @@
 #pragma once
-// Linear<T>: y = x W^T + b over the last dim, as torch.nn.Linear (weight (out, in), bias (out)).
+// Linear<T>: y = x W^T + b over the last dim, as torch.nn.Linear (weight (out, in), bias (out)); and
+// Identity<T>, the placeholder layer (as torch.nn, both in linear).
 #include <cmath>
 #include <cstdint>
 #include <optional>
 #include <sstream>
+#include <type_traits>
 
 #include "ember/nn/init.hpp"
 #include "ember/nn/module.hpp"
 #include "ember/ops/nn_functional.hpp"
 
 namespace ember::nn {
+
+/// Returns its input unchanged; takes and ignores any constructor arguments, as torch.nn.Identity.
+template <FloatElement T = float>
+class Identity : public Module<T> {
+ public:
+  template <class... Args>
+    requires(!(sizeof...(Args) == 1 && (std::is_same_v<std::remove_cvref_t<Args>, Identity> && ...)))
+  explicit Identity(Args&&...) : Module<T>("Identity") {}
+  Tensor<T> forward(const Tensor<T>& x) override { return x; }
+};
 
 /// A fully connected layer: x (*, in_features) -> (*, out_features), initialised as PyTorch does
 /// (weight kaiming_uniform_ with a = sqrt(5), bias U(-1/sqrt(in), 1/sqrt(in))).
@@ -36,16 +48,12 @@ class Linear : public Module<T> {
   }
 
   /// x (*, in_features) -> (*, out_features).
-  Tensor<T> forward(const Tensor<T>& x) override {
-    EMBER_CHECK(x.dim() >= 1 && x.size(-1) == in_features, "Linear", "expected input of shape (*, ", in_features,
-                "), got shape ", x.shape());
-    return linear(x, weight, if_defined(bias));
-  }
+  Tensor<T> forward(const Tensor<T>& x) override { return linear(x, weight, if_defined(bias)); }
 
   std::string extra_repr() const override {
     std::ostringstream os;
     os << "in_features=" << in_features << ", out_features=" << out_features
-       << ", bias=" << (bias.defined() ? "true" : "false");
+       << ", bias=" << (bias.defined() ? "True" : "False");
     return os.str();
   }
 

@@ -1,5 +1,5 @@
 #pragma once
-// 2-d pooling over (N, C, H, W) tensors: max_pool2d, avg_pool2d, adaptive_avg_pool2d, with PyTorch's
+// 2-d pooling over (N, C, H, W) or unbatched (C, H, W) tensors: max_pool2d, avg_pool2d, adaptive_avg_pool2d, with PyTorch's
 // output sizes (ceil_mode, count_include_pad). Kernels: backend/eigen/pool.hpp (the legend there, and
 // why not oneDNN).
 #include <array>
@@ -38,13 +38,29 @@ inline std::int64_t pool_out_size(std::int64_t in, std::int64_t k, std::int64_t 
   return out < 0 ? 0 : static_cast<std::int64_t>(out);
 }
 
-/// Checks a 4-d pooling input and the options, and returns the geometry.
+/// Checks that x is a pooling input, (N, C, H, W) or (C, H, W).
+template <FloatElement T>
+void check_pool_input(const Tensor<T>& x, const char* op) {
+  x.check_cpu(op);
+  EMBER_CHECK(x.dim() == 4 || x.dim() == 3, op, "expected a 3-d (C, H, W) or 4-d (N, C, H, W) input, got shape ",
+              x.shape());
+}
+
+/// x's shape with the spatial (last two) dims replaced by (oh, ow).
+inline Shape pooled_shape(const Shape& x, std::int64_t oh, std::int64_t ow) {
+  Shape s = x;
+  s[s.size() - 2] = oh;
+  s[s.size() - 1] = ow;
+  return s;
+}
+
+/// Checks a pooling input and the options, and returns the geometry.
 template <FloatElement T>
 PoolGeometry pool2d_geometry(const Tensor<T>& x, const Pool2dOptions& o, const char* op) {
-  x.check_cpu(op);
-  EMBER_CHECK(x.dim() == 4, op, "expected a 4-d input (N, C, H, W), got shape ", x.shape());
+  check_pool_input(x, op);
   const auto stride = o.stride.value_or(o.kernel);
-  PoolGeometry p{x.size(0) * x.size(1), x.size(2), x.size(3), 0, 0, o.kernel, stride, o.padding, o.dilation};
+  const std::int64_t planes = x.dim() == 4 ? x.size(0) * x.size(1) : x.size(0);
+  PoolGeometry p{planes, x.size(-2), x.size(-1), 0, 0, o.kernel, stride, o.padding, o.dilation};
   for (int i = 0; i < 2; ++i) {
     EMBER_CHECK(p.kernel[i] >= 1, op, "kernel_size must be positive, got (", o.kernel[0], ", ", o.kernel[1], ")");
     EMBER_CHECK(p.stride[i] >= 1, op, "stride must be positive, got (", stride[0], ", ", stride[1], ")");
@@ -65,12 +81,12 @@ PoolGeometry pool2d_geometry(const Tensor<T>& x, const Pool2dOptions& o, const c
 
 }  // namespace detail
 
-/// The maximum over each window of x (N, C, H, W); NaN propagates.
+/// The maximum over each window of x (N, C, H, W) or (C, H, W); NaN propagates.
 template <FloatElement T>
 Tensor<T> max_pool2d(const Tensor<T>& x, const Pool2dOptions& o) {
   const detail::PoolGeometry p = detail::pool2d_geometry(x, o, "max_pool2d");
   const Tensor<T> xc = x.contiguous();
-  auto y = Tensor<T>::empty({x.size(0), x.size(1), p.oh, p.ow}, x.device());
+  auto y = Tensor<T>::empty(detail::pooled_shape(x.shape(), p.oh, p.ow), x.device());
   auto argmax = Tensor<std::int64_t>::empty(y.shape(), x.device());
   detail::max_pool2d_forward_loop(xc.data(), y.data(), argmax.data(), p);
   if (autograd::needs_grad(x))
@@ -83,14 +99,14 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Pool2dOptions& o) {
   return y;
 }
 
-/// The mean over each window of x (N, C, H, W) (dilation is not used by average pooling).
+/// The mean over each window of x (N, C, H, W) or (C, H, W) (dilation is not used by average pooling).
 template <FloatElement T>
 Tensor<T> avg_pool2d(const Tensor<T>& x, const Pool2dOptions& o) {
   EMBER_CHECK(o.dilation[0] == 1 && o.dilation[1] == 1, "avg_pool2d", "dilation is not supported, got (",
               o.dilation[0], ", ", o.dilation[1], ")");
   const detail::PoolGeometry p = detail::pool2d_geometry(x, o, "avg_pool2d");
   const Tensor<T> xc = x.contiguous();
-  auto y = Tensor<T>::empty({x.size(0), x.size(1), p.oh, p.ow}, x.device());
+  auto y = Tensor<T>::empty(detail::pooled_shape(x.shape(), p.oh, p.ow), x.device());
   detail::avg_pool2d_forward_loop(xc.data(), y.data(), p, o.count_include_pad);
   if (autograd::needs_grad(x))
     autograd::record("avg_pool2d", y, [p, inc = o.count_include_pad, shape = x.shape()](const Tensor<T>& g) {
@@ -102,19 +118,18 @@ Tensor<T> avg_pool2d(const Tensor<T>& x, const Pool2dOptions& o) {
   return y;
 }
 
-/// The mean over output_size (OH, OW) windows that tile x (N, C, H, W) as evenly as possible.
+/// The mean over output_size (OH, OW) windows that tile x (N, C, H, W) or (C, H, W) as evenly as possible.
 template <FloatElement T>
 Tensor<T> adaptive_avg_pool2d(const Tensor<T>& x, std::array<std::int64_t, 2> output_size) {
   constexpr const char* op = "adaptive_avg_pool2d";
-  x.check_cpu(op);
-  EMBER_CHECK(x.dim() == 4, op, "expected a 4-d input (N, C, H, W), got shape ", x.shape());
+  detail::check_pool_input(x, op);
   EMBER_CHECK(output_size[0] >= 1 && output_size[1] >= 1, op, "output_size must be positive, got (", output_size[0],
               ", ", output_size[1], ")");
-  EMBER_CHECK(x.size(2) >= 1 && x.size(3) >= 1, op, "input of shape ", x.shape(), " has an empty spatial dim");
-  const detail::PoolGeometry p{x.size(0) * x.size(1), x.size(2), x.size(3), output_size[0], output_size[1],
-                               {}, {}, {}, {}};
+  EMBER_CHECK(x.size(-2) >= 1 && x.size(-1) >= 1, op, "input of shape ", x.shape(), " has an empty spatial dim");
+  const std::int64_t planes = x.dim() == 4 ? x.size(0) * x.size(1) : x.size(0);
+  const detail::PoolGeometry p{planes, x.size(-2), x.size(-1), output_size[0], output_size[1], {}, {}, {}, {}};
   const Tensor<T> xc = x.contiguous();
-  auto y = Tensor<T>::empty({x.size(0), x.size(1), p.oh, p.ow}, x.device());
+  auto y = Tensor<T>::empty(detail::pooled_shape(x.shape(), p.oh, p.ow), x.device());
   detail::adaptive_avg_pool2d_loop<T, false>(xc.data(), y.data(), p);
   if (autograd::needs_grad(x))
     autograd::record(op, y, [p, shape = x.shape()](const Tensor<T>& g) {

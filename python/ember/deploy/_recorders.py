@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from .. import _core
 from .._core import Tensor
 from ._graph import dtype_name
 
@@ -261,13 +262,25 @@ def _pair(v: Any) -> list[int]:
 
 def _conv2d(tr: Trace, orig: Callable, input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
             padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Any:
+    # The graph's conv2d is batched with explicit padding: an unbatched input and padding="same"/"valid"
+    # are spelled out around it with recorded unsqueeze, slicing and squeeze.
+    if input.ndim == 3:
+        return _conv2d(tr, orig, input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
+    crop = (False, False)
+    if isinstance(padding, str):
+        padding, crop = _core._conv2d_padding(tuple(weight.shape[2:]), stride, padding, dilation)
     out = tr.run(orig, input, weight, bias, stride, padding, dilation, groups)
     attrs = {"stride": _pair(stride), "padding": _pair(padding), "dilation": _pair(dilation), "groups": int(groups)}
-    return tr.emit("conv2d", [input, weight, bias], attrs, out)
+    out = tr.emit("conv2d", [input, weight, bias], attrs, out)
+    if crop[0]:
+        out = out[:, :, 1:, :]
+    return out[:, :, :, 1:] if crop[1] else out
 
 
 def _max_pool2d(tr: Trace, orig: Callable, input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                 dilation: Any = 1, ceil_mode: bool = False) -> Any:
+    if input.ndim == 3:  # the graph's pools are batched
+        return _max_pool2d(tr, orig, input.unsqueeze(0), kernel_size, stride, padding, dilation, ceil_mode).squeeze(0)
     out = tr.run(orig, input, kernel_size, stride, padding, dilation, ceil_mode)
     attrs = {"kernel_size": _pair(kernel_size), "stride": _pair(kernel_size if stride is None else stride),
              "padding": _pair(padding), "dilation": _pair(dilation), "ceil_mode": bool(ceil_mode)}
@@ -276,6 +289,9 @@ def _max_pool2d(tr: Trace, orig: Callable, input: Tensor, kernel_size: Any, stri
 
 def _avg_pool2d(tr: Trace, orig: Callable, input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                 ceil_mode: bool = False, count_include_pad: bool = True) -> Any:
+    if input.ndim == 3:
+        return _avg_pool2d(tr, orig, input.unsqueeze(0), kernel_size, stride, padding, ceil_mode,
+                           count_include_pad).squeeze(0)
     out = tr.run(orig, input, kernel_size, stride, padding, ceil_mode, count_include_pad)
     attrs = {"kernel_size": _pair(kernel_size), "stride": _pair(kernel_size if stride is None else stride),
              "padding": _pair(padding), "ceil_mode": bool(ceil_mode), "count_include_pad": bool(count_include_pad)}
@@ -283,6 +299,8 @@ def _avg_pool2d(tr: Trace, orig: Callable, input: Tensor, kernel_size: Any, stri
 
 
 def _adaptive_avg_pool2d(tr: Trace, orig: Callable, input: Tensor, output_size: Any) -> Any:
+    if input.ndim == 3:
+        return _adaptive_avg_pool2d(tr, orig, input.unsqueeze(0), output_size).squeeze(0)
     out = tr.run(orig, input, output_size)
     return tr.emit("adaptive_avg_pool2d", [input], {"output_size": list(out.shape[-2:])}, out)
 

@@ -1,5 +1,5 @@
 """Linear, convolution, pooling, normalization, dropout, embedding, one_hot and flatten: thin over
-ember's C++ ops, adding PyTorch's Python-side conveniences (unbatched inputs, ``padding="same"``)."""
+ember's C++ ops, which make the checks and take unbatched inputs and ``padding="same"`` themselves."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +8,6 @@ import numpy as np
 
 from ... import _core
 from ..._core import Tensor
-from ._util import _pair, _check_dims
 
 
 
@@ -23,30 +22,12 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     """2-d cross-correlation: input (N, C, H, W) or unbatched (C, H, W), weight (O, C/groups, kH, kW),
     bias (O). ``padding`` is an int, a pair, ``"valid"`` (none) or ``"same"`` (output size = input
     size; stride 1 only, any extra row/column of padding goes at the bottom/right as in PyTorch)."""
-    ndim = _check_dims(input, (3, 4), "conv2d", "3-d (C, H, W) or 4-d (N, C, H, W)")
-    if weight.ndim != 4:
-        raise ValueError(f"[conv2d] expected a 4-d weight (out_channels, in_channels/groups, kH, kW), got shape {tuple(weight.shape)}")
-    x = input.unsqueeze(0) if ndim == 3 else input
-    crop = (False, False)
-    if isinstance(padding, str):
-        if padding == "valid":
-            padding = 0
-        elif padding == "same":
-            if _pair(stride, "conv2d", "stride") != (1, 1):
-                raise ValueError("[conv2d] padding='same' is not supported for strided convolutions")
-            dil = _pair(dilation, "conv2d", "dilation")
-            totals = [dil[i] * (weight.shape[2 + i] - 1) for i in range(2)]
-            # An odd total pads one more at the end: pad (total + 1) / 2 on both sides, drop the first row.
-            padding = tuple((t + 1) // 2 for t in totals)
-            crop = (totals[0] % 2 == 1, totals[1] % 2 == 1)
-        else:
-            raise ValueError(f"[conv2d] invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
-    out = _core.conv2d(x, weight, bias, stride, padding, dilation, groups)
-    if crop[0]:
-        out = out[:, :, 1:, :]
-    if crop[1]:
-        out = out[:, :, :, 1:]
-    return out.squeeze(0) if ndim == 3 else out
+    return _core.conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def _stride(stride: Any) -> Any:
+    # PyTorch's functional pools take stride=[] (or ()) for "the kernel size", as None.
+    return None if stride is not None and not isinstance(stride, int) and len(stride) == 0 else stride
 
 
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
@@ -54,12 +35,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """2-d max pooling over (N, C, H, W) or (C, H, W) input; ``stride`` defaults to ``kernel_size``."""
     if return_indices:
         raise NotImplementedError("[max_pool2d] return_indices=True is not supported")
-    ndim = _check_dims(input, (3, 4), "max_pool2d", "3-d (C, H, W) or 4-d (N, C, H, W)")
-    x = input.unsqueeze(0) if ndim == 3 else input
-    if stride is not None and not isinstance(stride, int) and len(stride) == 0:
-        stride = None
-    out = _core.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode)
-    return out.squeeze(0) if ndim == 3 else out
+    return _core.max_pool2d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
 
 
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
@@ -67,24 +43,14 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """2-d average pooling over (N, C, H, W) or (C, H, W) input; ``stride`` defaults to ``kernel_size``."""
     if divisor_override is not None:
         raise NotImplementedError("[avg_pool2d] divisor_override is not supported")
-    ndim = _check_dims(input, (3, 4), "avg_pool2d", "3-d (C, H, W) or 4-d (N, C, H, W)")
-    x = input.unsqueeze(0) if ndim == 3 else input
-    if stride is not None and not isinstance(stride, int) and len(stride) == 0:
-        stride = None
-    out = _core.avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad)
-    return out.squeeze(0) if ndim == 3 else out
+    return _core.avg_pool2d(input, kernel_size, _stride(stride), padding, ceil_mode, count_include_pad)
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """Average pooling to a fixed (H_out, W_out) whatever the input size; None keeps that input size."""
-    ndim = _check_dims(input, (3, 4), "adaptive_avg_pool2d", "3-d (C, H, W) or 4-d (N, C, H, W)")
-    x = input.unsqueeze(0) if ndim == 3 else input
-    if isinstance(output_size, int):
-        size = (output_size, output_size)
-    else:
-        size = tuple(x.shape[2 + i] if s is None else int(s) for i, s in enumerate(output_size))
-    out = _core.adaptive_avg_pool2d(x, size)
-    return out.squeeze(0) if ndim == 3 else out
+    if not isinstance(output_size, int):
+        output_size = tuple(input.shape[i - 2] if s is None else s for i, s in enumerate(output_size))
+    return _core.adaptive_avg_pool2d(input, output_size)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,

@@ -8,7 +8,7 @@ from ..module import Module
 
 
 class ReLU(Module):
-    """max(x, 0) elementwise (``inplace`` is accepted; the result is a new tensor)."""
+    """max(x, 0) elementwise; with ``inplace``, written into the input."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -16,14 +16,14 @@ class ReLU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Applies the activation."""
-        return input.relu()
+        return F.relu(input, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
-    """x where positive, ``negative_slope * x`` elsewhere."""
+    """x where positive, ``negative_slope * x`` elsewhere; with ``inplace``, written into the input."""
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
@@ -31,19 +31,18 @@ class LeakyReLU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Applies the activation."""
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class GELU(Module):
-    """Gaussian error linear unit, exact or (``approximate="tanh"``) its tanh approximation."""
+    """Gaussian error linear unit, exact or (``approximate="tanh"``) its tanh approximation (the op
+    checks ``approximate``)."""
 
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"[GELU] approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, input: Tensor) -> Tensor:
@@ -55,7 +54,7 @@ class GELU(Module):
 
 
 class SiLU(Module):
-    """``x * sigmoid(x)`` (swish)."""
+    """``x * sigmoid(x)`` (swish; ``inplace`` is accepted, the result is a new tensor)."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()

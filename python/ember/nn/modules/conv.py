@@ -9,7 +9,6 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from .linear import _layer_error
 
 
 def _pair(value: Any) -> tuple[int, int]:
@@ -21,27 +20,17 @@ class Conv2d(Module):
 
     weight (out_channels, in_channels / groups, kH, kW) and bias (out_channels) start as PyTorch's:
     U(-k, k) with ``k = 1 / sqrt(in_channels / groups * kH * kW)``. ``padding`` is an int, a pair,
-    ``"valid"`` or ``"same"``; only ``padding_mode="zeros"`` is supported.
+    ``"valid"`` or ``"same"``; only ``padding_mode="zeros"`` is supported. The checks are ember::nn::Conv2d's
+    (constructor) and the conv2d op's (forward).
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        if groups <= 0:
-            raise ValueError("[Conv2d] groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError(f"[Conv2d] in_channels ({in_channels}) must be divisible by groups ({groups})")
-        if out_channels % groups != 0:
-            raise ValueError(f"[Conv2d] out_channels ({out_channels}) must be divisible by groups ({groups})")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"[Conv2d] padding_mode={padding_mode!r} is not supported (only 'zeros')")
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"[Conv2d] invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
-            if padding == "same" and _pair(stride) != (1, 1):
-                raise ValueError("[Conv2d] padding='same' is not supported for strided convolutions")
-        else:
+        _core._check_conv2d_layer(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                                  padding_mode)
+        if not isinstance(padding, str):
             padding = _pair(padding)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.dilation = _pair(kernel_size), _pair(stride), _pair(dilation)
@@ -60,15 +49,7 @@ class Conv2d(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Convolves ``input`` (N, C_in, H, W) or (C_in, H, W) with the layer's weight."""
-        ndim = input.ndim
-        if ndim not in (3, 4) or input.shape[ndim - 3] != self.in_channels:
-            raise _layer_error(
-                self, f"a 3-d (C, H, W) or 4-d (N, C, H, W) input with C = {self.in_channels} channels", input
-            )
-        try:
-            return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-        except ValueError as err:
-            raise _layer_error(self, f"an input large enough for the kernel ({err})", input) from err
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"

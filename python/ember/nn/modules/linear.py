@@ -11,12 +11,6 @@ from ..module import Module
 from ..parameter import Parameter
 
 
-def _layer_error(layer: Module, expected: str, input: Tensor) -> ValueError:
-    """The ValueError a layer raises for a wrong input shape: names the layer, expected and given shapes."""
-    return ValueError(f"[{layer._get_name()}] {layer._get_name()}({layer.extra_repr()}) expected {expected}, "
-                      f"got input of shape {tuple(input.shape)}")
-
-
 class Identity(Module):
     """Returns its input unchanged (a placeholder layer); takes and ignores any arguments."""
 
@@ -54,12 +48,7 @@ class Linear(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Applies the affine map to the last dimension of ``input``."""
-        try:
-            return F.linear(input, self.weight, self.bias)
-        except ValueError as err:
-            if input.ndim == 0 or input.shape[-1] != self.in_features:
-                raise _layer_error(self, f"an input of shape (*, {self.in_features})", input) from err
-            raise
+        return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -9,14 +9,11 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from .linear import _layer_error
 
 
 class _BatchNorm(Module):
     """Shared by BatchNorm1d/2d: affine weight/bias, running statistics and their update rule."""
 
-    _dims: tuple[int, ...] = ()
-    _layout = ""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device: Any = None, dtype: Any = None, *,
@@ -62,8 +59,7 @@ class _BatchNorm(Module):
     def forward(self, input: Tensor) -> Tensor:
         """Normalizes each channel: by the batch statistics in training (updating the running ones), by
         the running statistics in evaluation."""
-        if input.ndim not in self._dims or input.shape[1] != self.num_features:
-            raise _layer_error(self, f"a {self._layout} input with C = {self.num_features}", input)
+        _core._check_batch_norm_input(input.shape, self.num_features, self._get_name())
         factor = 0.0 if self.momentum is None else self.momentum
         training = self.training
         if training and self.track_running_stats:
@@ -87,16 +83,10 @@ class BatchNorm1d(_BatchNorm):
     momentum=0.1, affine weight 1 and bias 0, running statistics tracked; ``momentum=None`` averages
     over all batches)."""
 
-    _dims = (2, 3)
-    _layout = "2-d (N, C) or 3-d (N, C, L)"
-
 
 class BatchNorm2d(_BatchNorm):
     """Batch normalization over (N, C, H, W) input, per channel C (PyTorch's defaults: eps=1e-5,
     momentum=0.1, affine weight 1 and bias 0, running statistics tracked)."""
-
-    _dims = (4,)
-    _layout = "4-d (N, C, H, W)"
 
 
 class LayerNorm(Module):
@@ -128,10 +118,7 @@ class LayerNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalizes ``input`` over its trailing ``normalized_shape`` dimensions."""
-        shape = self.normalized_shape
-        if tuple(input.shape)[input.ndim - len(shape):] != shape or input.ndim < len(shape):
-            raise _layer_error(self, f"an input of shape (*, {', '.join(map(str, shape))})", input)
-        return F.layer_norm(input, shape, self.weight, self.bias, self.eps)
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "

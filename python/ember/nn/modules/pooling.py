@@ -6,12 +6,6 @@ from typing import Any
 from ..._core import Tensor
 from .. import functional as F
 from ..module import Module
-from .linear import _layer_error
-
-
-def _check_input(layer: Module, input: Tensor) -> None:
-    if input.ndim not in (3, 4):
-        raise _layer_error(layer, "a 3-d (C, H, W) or 4-d (N, C, H, W) input", input)
 
 
 class MaxPool2d(Module):
@@ -29,11 +23,7 @@ class MaxPool2d(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Takes the maximum over each window."""
-        _check_input(self, input)
-        try:
-            return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
-        except ValueError as err:
-            raise _layer_error(self, f"an input the pooling window fits ({err})", input) from err
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -55,12 +45,8 @@ class AvgPool2d(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Averages each window."""
-        _check_input(self, input)
-        try:
-            return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                                self.count_include_pad)
-        except ValueError as err:
-            raise _layer_error(self, f"an input the pooling window fits ({err})", input) from err
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -75,7 +61,6 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Averages ``input`` down to ``output_size``."""
-        _check_input(self, input)
         return F.adaptive_avg_pool2d(input, self.output_size)
 
     def extra_repr(self) -> str:

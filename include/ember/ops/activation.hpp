@@ -1,0 +1,62 @@
+#pragma once
+// Activations beyond the elementwise unary ops: leaky_relu (a parameterised unary op), the in-place
+// relu_ / leaky_relu_, and the dim that softmax picks when none is given. relu, gelu, silu, tanh and
+// sigmoid live in elementwise.hpp; softmax and log_softmax in nn_functional.hpp.
+#include <cstdint>
+
+#include "ember/autograd/grad_mode.hpp"
+#include "ember/autograd/node.hpp"
+#include "ember/ops/compare.hpp"
+#include "ember/ops/copy.hpp"
+#include "ember/ops/elementwise.hpp"
+
+namespace ember {
+
+/// x where x > 0, negative_slope * x elsewhere (NaN stays NaN), as torch.nn.functional.leaky_relu.
+template <FloatElement T>
+Tensor<T> leaky_relu(const Tensor<T>& x, double negative_slope = 0.01) {
+  constexpr const char* op = "leaky_relu";
+  const T s = static_cast<T>(negative_slope);
+  Tensor<T> y;
+  {
+    NoGradGuard no_grad;
+    y = where(gt(x, T(0)), x, x * s);
+  }
+  if (autograd::needs_grad(x))  // dx = g where x > 0, else negative_slope * g (at 0 too, as PyTorch)
+    autograd::record(op, y, [sx = autograd::Saved<T>(x, op), s](const Tensor<T>& g) {
+      return where(gt(sx.get(), T(0)), g, g * s);
+    }, x);
+  return y;
+}
+
+/// max(x, 0) written into x; recorded by autograd like relu when x requires grad (and is not a leaf).
+template <Element T>
+const Tensor<T>& relu_(const Tensor<T>& x) {
+  if constexpr (FloatElement<T>)
+    if (autograd::needs_grad(x))
+      return autograd::rebase_history(x, "relu_", true, [](const Tensor<T>& src) { return relu(src); });
+  autograd::check_inplace(x, "relu_");
+  NoGradGuard no_grad;
+  detail::copy_cast(x, relu(x));
+  return x;
+}
+
+/// leaky_relu(x, negative_slope) written into x; recorded by autograd when x requires grad.
+template <FloatElement T>
+const Tensor<T>& leaky_relu_(const Tensor<T>& x, double negative_slope = 0.01) {
+  if (autograd::needs_grad(x))
+    return autograd::rebase_history(x, "leaky_relu_", true,
+                                    [&](const Tensor<T>& src) { return leaky_relu(src, negative_slope); });
+  autograd::check_inplace(x, "leaky_relu_");
+  NoGradGuard no_grad;
+  detail::copy_cast(x, leaky_relu(x, negative_slope));
+  return x;
+}
+
+/// The dim softmax uses when the caller gives none (PyTorch's deprecated implicit choice): 0 for a
+/// 0-, 1- or 3-d input, else 1.
+inline std::int64_t implicit_softmax_dim(std::int64_t ndim) {
+  return ndim == 0 || ndim == 1 || ndim == 3 ? 0 : 1;
+}
+
+}  // namespace ember
