@@ -50,6 +50,7 @@
 #include "ember/nn/sparse.hpp"
 #include "ember/nn/attention.hpp"
 #include "ember/nn/flatten.hpp"
+#include "ember/nn/container.hpp"
 #include "ember/nn/sequential.hpp"
 #include "ember/nn/loss.hpp"
 #include "ember/deploy/model.hpp"

@@ -545,3 +545,32 @@ TEST(NnNormalization, BatchNorm1dOptionsAndStateDict) {
   nn::BatchNorm2d<double> nobias(2, 1e-5, 0.1, true, true, false);
   EXPECT_EQ(names_of(nobias.named_parameters()), (std::vector<std::string>{"weight"}));
 }
+
+namespace {
+
+TEST(NnContainers, ModuleListAndModuleDictRegisterTheirMembersByIndexAndKey) {
+  nn::ModuleList<double> list;
+  list.push_back(nn::Linear<double>(4, 3));
+  auto shared = std::make_shared<nn::Linear<double>>(3, 2, false);
+  list.push_back(shared);
+  EXPECT_EQ(list.size(), 2u);
+  EXPECT_EQ(&list.at<nn::Linear<double>>(1), shared.get());
+  std::vector<std::string> names;
+  for (const auto& [n, p] : list.named_parameters()) names.push_back(n);
+  EXPECT_EQ(names, (std::vector<std::string>{"0.weight", "0.bias", "1.weight"}));
+  EXPECT_NE(error_of<std::out_of_range>([&] { list[2]; }).find("index 2 is out of range for 2 modules"),
+            std::string::npos);
+  EXPECT_NE(error_of<TypeError>([&] { list.at<nn::ReLU<double>>(0); }).find("module 0 is a Linear"), std::string::npos);
+
+  nn::ModuleDict<double> dict;
+  dict.insert("encode", nn::Linear<double>(4, 3));
+  dict.insert("act", nn::ReLU<double>());
+  EXPECT_EQ(dict.keys(), (std::vector<std::string>{"encode", "act"}));
+  EXPECT_TRUE(dict.contains("act"));
+  EXPECT_EQ(dict.state_dict().count("encode.weight"), 1u);
+  EXPECT_NE(error_of<std::invalid_argument>([&] { dict.insert("act", nn::Tanh<double>()); }).find("already registered"),
+            std::string::npos);
+  EXPECT_NE(error_of<std::out_of_range>([&] { dict["head"]; }).find("no module under key 'head'"), std::string::npos);
+}
+
+}  // namespace

@@ -79,6 +79,25 @@ class Run {
   }
   /// The input as any dtype (integer targets, masks).
   const AnyTensor& any(const std::string& name) const { return file_.at("input." + name); }
+  /// An optional attention mask input: bool, or float (additive); absent -> none.
+  AttentionMask<T> mask(const std::string& name) const {
+    if (!has_input(name)) return {};
+    if (any(name).dtype() == DType::Bool) return get<bool>(name);
+    return get<T>(name);
+  }
+  /// Conv2d's padding option: an int, a pair or 'same' / 'valid'.
+  Conv2dPadding padding(const std::string& name) const {
+    if (!has(name)) return {};
+    const std::string v = raw(name);
+    if (v.front() == '\'' || v.front() == '"') return Conv2dPadding(s(name, ""));
+    return Conv2dPadding(pair(name, {0, 0}));
+  }
+  /// The case file's state_dict entry key (a loss's weight buffer, given to its constructor), if any.
+  OptionalTensor<T> state(const std::string& key) const {
+    if (!file_.contains("state." + key)) return std::nullopt;
+    return file_.at("state." + key).get<T>("parity");
+  }
+  Reduction reduction() const { return parse_reduction(s("reduction", "mean"), "parity"); }
 
   // --- the module (kept until the results are written): its state_dict comes from the file, strictly ---
   template <class M>

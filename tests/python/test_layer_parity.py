@@ -13,7 +13,7 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,13 +25,10 @@ from _cpp_examples import build_example
 
 PARITY = Path(__file__).resolve().parents[1] / "parity"
 
-# Public names of ember.nn whose C++ counterpart is not a layer with a parity case: (C++ name, why).
+# Public names of ember.nn whose C++ counterpart is not a layer with a parity case: the C++ name.
 STRUCTURAL = {
-    "Module": "ember::nn::Module<T> (tests/cpp/test_nn.cpp)",
+    "Module": "ember::nn::Module<T>, the base of every case below (tests/cpp/test_nn.cpp)",
     "Parameter": "Module<T>::register_parameter: a C++ parameter is a registered leaf Tensor<T>",
-    "Sequential": "ember::nn::Sequential<T> (tests/cpp/test_nn.cpp)",
-    "ModuleList": "ember::nn::ModuleList<T> (tests/cpp/test_nn.cpp)",
-    "ModuleDict": "ember::nn::ModuleDict<T> (tests/cpp/test_nn.cpp)",
 }
 
 
@@ -42,40 +39,141 @@ class Case:
     inputs: dict = field(default_factory=dict)    # name -> shape (float64 randn) or a numpy array
     train: bool = True             # the module's mode
     call: dict = field(default_factory=dict)      # extra keyword arguments of forward (both languages)
+    # the inputs passed positionally, in order (repeats allowed: self-attention's x, x, x); the others go by
+    # keyword. None: all of them positionally to a module, all by keyword to a function.
+    args: tuple | None = None
+    fixed: tuple = ()              # float inputs that take no gradient (running statistics, class weights, masks)
+    build: Any = None              # containers: builds the Python module (in float64)
+    forward: Any = None            # containers: forward(module, *inputs)
 
     @property
     def id(self) -> str:
-        return self.name + "(" + ", ".join(f"{k}={v!r}" for k, v in {**self.opts, **self.call}.items()) + ")"
+        shown = {**self.opts, **self.call, **{k: tuple(v.shape) for k, v in self.inputs.items()
+                                              if isinstance(v, np.ndarray)}}
+        return self.name + "(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+
+def _linear(i, o):
+    return nn.Linear(i, o, dtype=ember.float64)
 
 
 def _ints(shape, high, seed=0):
     return np.random.default_rng(seed).integers(0, high, size=shape).astype(np.int64)
 
 
+T4 = _ints((4,), 3)                     # class indices for (4, 3) scores
+T4[2] = -100                            # one ignored target
+T2x5 = _ints((2, 5), 3, seed=1)         # for (2, 3, 5) scores
+PROBS = np.random.default_rng(2).dirichlet(np.ones(3), size=4)  # class-probability targets (4, 3)
+UNIT = np.random.default_rng(3).uniform(0.05, 0.95, size=(4, 3))  # BCE inputs and targets in (0, 1)
+W3 = np.array([0.5, 1.0, 2.0])
+CAUSAL_OK = np.tril(np.ones((5, 5), dtype=bool))        # SDPA's bool mask: True takes part
+PAD = np.array([[False, False, False, True, True], [False] * 5])  # MHA's key_padding_mask: True is masked out
+E, H = 8, 2
+MHA_W = {"in_proj_weight": (3 * E, E), "in_proj_bias": (3 * E,), "out_proj_weight": (E, E), "out_proj_bias": (E,)}
+MHA_OPTS = {"embed_dim_to_check": E, "num_heads": H, "bias_k": None, "bias_v": None, "add_zero_attn": False,
+            "dropout_p": 0.0}
+
 CASES = [
+    # activations
     Case("ReLU", inputs={"x": (3, 4)}),
+    Case("LeakyReLU", {"negative_slope": 0.2}, {"x": (3, 4)}),
     Case("GELU", inputs={"x": (3, 4)}),
     Case("GELU", {"approximate": "tanh"}, {"x": (3, 4)}),
     Case("Tanh", inputs={"x": (3, 4)}),
     Case("Sigmoid", inputs={"x": (3, 4)}),
     Case("SiLU", inputs={"x": (3, 4)}),
+    Case("Softmax", {"dim": 1}, {"x": (3, 4)}),
+    Case("LogSoftmax", {"dim": 0}, {"x": (3, 4)}),
+    Case("Identity", inputs={"x": (3, 4)}),
     Case("Flatten", inputs={"x": (2, 3, 4)}),
     Case("Flatten", {"start_dim": 0, "end_dim": 1}, {"x": (2, 3, 4)}),
+    Case("Dropout", {"p": 0.3}, {"x": (3, 4)}, train=False),
+    Case("Dropout", {"p": 0.0}, {"x": (3, 4)}),
+    # layers with parameters
     Case("Linear", {"in_features": 4, "out_features": 3}, {"x": (5, 4)}),
     Case("Linear", {"in_features": 4, "out_features": 3, "bias": False}, {"x": (2, 5, 4)}),
     Case("Conv2d", {"in_channels": 2, "out_channels": 3, "kernel_size": 3}, {"x": (2, 2, 6, 5)}),
     Case("Conv2d", {"in_channels": 4, "out_channels": 2, "kernel_size": (3, 2), "stride": 2, "padding": 1,
                     "groups": 2, "bias": False}, {"x": (1, 4, 7, 6)}),
+    Case("Conv2d", {"in_channels": 2, "out_channels": 2, "kernel_size": 4, "padding": "same"}, {"x": (2, 6, 5)}),
+    Case("BatchNorm1d", {"num_features": 3}, {"x": (4, 3)}),
+    Case("BatchNorm1d", {"num_features": 3, "affine": False}, {"x": (4, 3, 5)}, train=False),
     Case("BatchNorm2d", {"num_features": 3}, {"x": (4, 3, 2, 2)}),
     Case("BatchNorm2d", {"num_features": 3, "momentum": 0.3}, {"x": (4, 3, 2, 2)}, train=False),
     Case("LayerNorm", {"normalized_shape": (4,)}, {"x": (3, 4)}),
     Case("LayerNorm", {"normalized_shape": (3, 4), "elementwise_affine": False}, {"x": (2, 3, 4)}),
     Case("MaxPool2d", {"kernel_size": 2}, {"x": (2, 3, 4, 4)}),
+    Case("MaxPool2d", {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}, {"x": (3, 7, 6)}),
     Case("AvgPool2d", {"kernel_size": 2}, {"x": (2, 3, 4, 6)}),
+    Case("AvgPool2d", {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False}, {"x": (1, 2, 5, 5)}),
     Case("AdaptiveAvgPool2d", {"output_size": (2, 3)}, {"x": (2, 3, 5, 7)}),
-    Case("F.linear", inputs={"input": (3, 4), "weight": (2, 4), "bias": (2,)}),
+    Case("Embedding", {"num_embeddings": 6, "embedding_dim": 3}, {"ids": _ints((2, 4), 6)}),
+    Case("Embedding", {"num_embeddings": 6, "embedding_dim": 3, "padding_idx": 1},
+         {"ids": np.array([[1, 2, 1], [0, 5, 1]])}),
+    Case("MultiheadAttention", {"embed_dim": E, "num_heads": H}, {"query": (5, 2, E)},
+         args=("query", "query", "query")),
+    Case("MultiheadAttention", {"embed_dim": E, "num_heads": H, "batch_first": True, "kdim": 6, "vdim": 4},
+         {"query": (2, 5, E), "key": (2, 5, 6), "value": (2, 5, 4), "key_padding_mask": PAD},
+         call={"average_attn_weights": False}, args=("query", "key", "value")),
+    Case("MultiheadAttention", {"embed_dim": E, "num_heads": H, "bias": False},
+         {"query": (5, 2, E), "key": (5, 2, E), "value": (5, 2, E), "attn_mask": (5, 5)},
+         call={"need_weights": False}, args=("query", "key", "value"), fixed=("attn_mask",)),
+    # containers (their C++ twins are built the same way in tests/parity/cases_layers.cpp)
+    Case("Sequential", inputs={"x": (5, 4)},
+         build=lambda: nn.Sequential(_linear(4, 3), nn.ReLU(), _linear(3, 2))),
+    Case("ModuleList", inputs={"x": (5, 4)}, build=lambda: nn.ModuleList([_linear(4, 3), _linear(3, 2)]),
+         forward=lambda m, x: m[1](m[0](x))),
+    Case("ModuleDict", inputs={"x": (5, 4)},
+         build=lambda: nn.ModuleDict({"encode": _linear(4, 3), "head": _linear(3, 2)}),
+         forward=lambda m, x: m["head"](m["encode"](x))),
+    # losses
+    Case("MSELoss", inputs={"input": (4, 3), "target": (4, 3)}),
+    Case("L1Loss", {"reduction": "sum"}, {"input": (4, 3), "target": (4, 3)}),
+    Case("NLLLoss", {"weight": W3}, {"input": (4, 3), "target": T4}),
+    Case("CrossEntropyLoss", inputs={"input": (4, 3), "target": T4}),
+    Case("CrossEntropyLoss", {"weight": W3, "label_smoothing": 0.1, "reduction": "none", "ignore_index": 1},
+         {"input": (2, 3, 5), "target": T2x5}),
+    Case("CrossEntropyLoss", {"label_smoothing": 0.2}, {"input": (4, 3), "target": PROBS}),
+    Case("BCELoss", {"weight": W3}, {"input": UNIT, "target": UNIT[::-1].copy()}),
+    Case("BCEWithLogitsLoss", {"pos_weight": W3}, {"input": (4, 3), "target": UNIT}),
+    # ember.nn.functional
+    Case("F.relu", inputs={"input": (3, 4)}),
+    Case("F.leaky_relu", {"negative_slope": 0.1}, {"input": (3, 4)}),
+    Case("F.gelu", {"approximate": "tanh"}, {"input": (3, 4)}),
+    Case("F.silu", inputs={"input": (3, 4)}),
+    Case("F.tanh", inputs={"input": (3, 4)}),
+    Case("F.sigmoid", inputs={"input": (3, 4)}),
     Case("F.softmax", {"dim": 1}, {"input": (3, 4)}),
     Case("F.log_softmax", {"dim": 0}, {"input": (3, 4)}),
+    Case("F.linear", inputs={"input": (3, 4), "weight": (2, 4), "bias": (2,)}),
+    Case("F.conv2d", {"stride": 1, "padding": "same", "dilation": 2}, {"input": (1, 2, 6, 6), "weight": (3, 2, 3, 3)}),
+    Case("F.max_pool2d", {"kernel_size": 2, "stride": 1}, {"input": (1, 2, 4, 4)}),
+    Case("F.avg_pool2d", {"kernel_size": (2, 3)}, {"input": (2, 4, 6)}),
+    Case("F.adaptive_avg_pool2d", {"output_size": 3}, {"input": (1, 2, 7, 5)}),
+    Case("F.batch_norm", {"training": True, "momentum": 0.2},
+         {"input": (4, 3, 2), "running_mean": np.zeros(3), "running_var": np.ones(3), "weight": (3,), "bias": (3,)},
+         fixed=("running_mean", "running_var")),
+    Case("F.layer_norm", {"normalized_shape": (4,)}, {"input": (3, 4), "weight": (4,), "bias": (4,)}),
+    Case("F.dropout", {"p": 0.4, "training": False}, {"input": (3, 4)}),
+    Case("F.embedding", {"padding_idx": 0}, {"input": np.array([[0, 2], [3, 0]]), "weight": (4, 3)}),
+    Case("F.one_hot", {"num_classes": 5}, {"tensor": np.array([0, 3, 1, 4])}),
+    Case("F.flatten", {"start_dim": 1}, {"input": (2, 3, 4)}),
+    Case("F.mse_loss", {"reduction": "none"}, {"input": (4, 3), "target": (4, 3)}),
+    Case("F.l1_loss", inputs={"input": (4, 3), "target": (4, 3)}),
+    Case("F.nll_loss", {"ignore_index": 0, "reduction": "sum"}, {"input": (4, 3), "target": _ints((4,), 3, seed=5)}),
+    Case("F.cross_entropy", {"label_smoothing": 0.3}, {"input": (4, 3), "target": T4, "weight": W3}, fixed=("weight",)),
+    Case("F.cross_entropy", {}, {"input": (4, 3), "target": PROBS}),
+    Case("F.binary_cross_entropy", {}, {"input": UNIT, "target": UNIT[::-1].copy(), "weight": W3},
+         fixed=("weight",)),
+    Case("F.binary_cross_entropy_with_logits", {"reduction": "sum"},
+         {"input": (4, 3), "target": UNIT, "pos_weight": W3}, fixed=("pos_weight",)),
+    Case("F.scaled_dot_product_attention", {}, {"query": (2, 5, 4), "key": (2, 5, 4), "value": (2, 5, 3),
+                                                "attn_mask": CAUSAL_OK}),
+    Case("F.scaled_dot_product_attention", {"is_causal": True, "scale": 0.3},
+         {"query": (2, 5, 4), "key": (2, 5, 4), "value": (2, 5, 3)}),
+    Case("F.multi_head_attention_forward", {**MHA_OPTS, "training": False},
+         {"query": (5, 2, E), "key": (5, 2, E), "value": (5, 2, E), **MHA_W, "key_padding_mask": PAD}),
 ]
 
 
@@ -113,19 +211,27 @@ def _python_run(case: Case, arrays: dict[str, np.ndarray]):
     inputs = {}
     for k, a in arrays.items():
         t = ember.tensor(a)
-        if t.is_floating_point():
+        if t.is_floating_point() and k not in case.fixed:
             t.requires_grad_(True)
         inputs[k] = t
     module, initial = None, {}
-    if case.name.startswith("F."):
-        outs = getattr(F, case.name[2:])(*inputs.values(), **case.opts, **case.call)
+    functional = case.name.startswith("F.")
+    names = case.args if case.args is not None else (() if functional else tuple(inputs))
+    args = [inputs[k] for k in names]
+    kwargs = {k: t for k, t in inputs.items() if k not in names}
+    opts = {k: ember.tensor(v) if isinstance(v, np.ndarray) else v for k, v in case.opts.items()}
+    if functional:
+        outs = getattr(F, case.name[2:])(*args, **kwargs, **opts, **case.call)
     else:
         cls = getattr(nn, case.name)
         takes_dtype = "dtype" in inspect.signature(cls.__init__).parameters
-        module = cls(**case.opts, dtype=ember.float64) if takes_dtype else cls(**case.opts).double()
+        if case.build is not None:
+            module = case.build()
+        else:
+            module = cls(**opts, dtype=ember.float64) if takes_dtype else cls(**opts).double()
         module.train(case.train)
         initial = {k: np.array(v.detach().numpy(), order="C", copy=True) for k, v in module.state_dict().items()}
-        outs = module(*inputs.values(), **case.call)
+        outs = (case.forward or (lambda m, *a, **k: m(*a, **k)))(module, *args, **kwargs, **case.call)
     outs = list(outs) if isinstance(outs, tuple) else [outs]
     return module, initial, inputs, outs
 
@@ -155,7 +261,8 @@ def test_cpp_and_python_layers_agree(case, parity_exe, tmp_path):
     tensors = {f"input.{k}": a for k, a in arrays.items()}
     tensors.update({f"grad_output.{i}": g for i, g in enumerate(grads_out) if g is not None})
     tensors.update({f"state.{k}": v for k, v in initial.items()})
-    meta = {"case": case.name, **{f"opt.{k}": _literal(v) for k, v in {**case.opts, **case.call}.items()}}
+    meta = {"case": case.name, **{f"opt.{k}": _literal(v) for k, v in {**case.opts, **case.call}.items()
+                                  if not isinstance(v, np.ndarray)}}
     if module is not None:
         meta["opt.training"] = repr(case.train)
     save_file(tensors, str(tmp_path / "case.safetensors"), metadata=meta)

@@ -1,10 +1,12 @@
 """``ember.nn.functional``: the stateless forms of the layers, activations and losses, as
 ``torch.nn.functional`` (import it as ``F``).
 
-Linear, convolution, pooling and normalization forward to ember's C++ ops (oneDNN kernels with their
-backward recorded in C++); this module adds what PyTorch's Python layer adds around them (unbatched
-inputs, ``padding="same"``, argument checks). Everything else is composed from differentiable ember
-ops. Errors name the function: ``[cross_entropy] target 7 is out of bounds ...``.
+Every function is thin over one C++ op of ember's core (``ember._core``, the same op the C++
+``ember::nn`` layers call), which holds the math, the backward and the checks; the wrappers here only
+adapt PyTorch's Python-side arguments (legacy ``size_average``/``reduce``, ``inplace``, ``None``
+sizes). Errors name the op: ``[cross_entropy] target 7 is out of bounds ...``. One file per concern:
+``_layers`` (linear, convolution, pooling, normalization, dropout, embedding, one_hot, flatten),
+``_activations``, ``_losses``, ``_attention``.
 """
 from __future__ import annotations
 
