@@ -16,7 +16,7 @@
 #include "ember/ops/copy.hpp"
 #include "ember/ops/creation.hpp"
 #include "ember/ops/elementwise.hpp"
-#include "ember/ops/index.hpp"
+#include "ember/ops/gather.hpp"
 #include "ember/ops/linalg.hpp"
 #include "ember/ops/activation.hpp"
 #include "ember/ops/conv.hpp"

@@ -1,5 +1,5 @@
 // Index ops (gather, index_select, masked_fill) and t[...] / t[...] = v. The index parsing lives in C++
-// (ops/indexing.hpp); this file only turns Python objects into the list of TensorIndex items.
+// (ops/subscript.hpp); this file only turns Python objects into the list of TensorIndex items.
 #include "common.hpp"
 
 namespace ember::python {

@@ -330,8 +330,8 @@ class Tensor {
 
 
 
-  // --- shape and indexing methods (defined in ops/shape.hpp, ops/index.hpp and ops/indexing.hpp) ---
-  // (`class TensorIndex` below declares ember::TensorIndex, defined in ops/indexing.hpp.)
+  // --- shape and indexing methods (defined in ops/shape.hpp, ops/gather.hpp and ops/subscript.hpp) ---
+  // (`class TensorIndex` below declares ember::TensorIndex, defined in ops/subscript.hpp.)
   /// Views of consecutive pieces of split_size elements along dim (the last may be smaller).
   std::vector<Tensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
   /// Views of pieces with the given sizes along dim.

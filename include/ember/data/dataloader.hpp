@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "ember/ops/creation.hpp"
-#include "ember/ops/index.hpp"
+#include "ember/ops/gather.hpp"
 
 namespace ember::data {
 

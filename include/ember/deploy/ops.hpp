@@ -14,7 +14,7 @@
 #include "ember/deploy/workspace.hpp"
 #include "ember/ops/conv.hpp"
 #include "ember/ops/elementwise.hpp"
-#include "ember/ops/index.hpp"
+#include "ember/ops/gather.hpp"
 #include "ember/ops/linalg.hpp"
 #include "ember/ops/nn_functional.hpp"
 #include "ember/ops/normalization.hpp"

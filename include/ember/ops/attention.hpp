@@ -19,7 +19,7 @@
 #include "ember/ops/creation.hpp"
 #include "ember/ops/dropout.hpp"
 #include "ember/ops/elementwise.hpp"
-#include "ember/ops/index.hpp"
+#include "ember/ops/gather.hpp"
 #include "ember/ops/linalg.hpp"
 #include "ember/ops/nn_functional.hpp"
 #include "ember/ops/reduce.hpp"

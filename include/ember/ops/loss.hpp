@@ -29,7 +29,7 @@
 #include "ember/ops/compare.hpp"
 #include "ember/ops/creation.hpp"
 #include "ember/ops/elementwise.hpp"
-#include "ember/ops/index.hpp"
+#include "ember/ops/gather.hpp"
 #include "ember/ops/nn_functional.hpp"
 #include "ember/ops/reduce.hpp"
 

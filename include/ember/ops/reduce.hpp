@@ -18,7 +18,7 @@
 #include "ember/backend/onednn/reduction.hpp"
 #include "ember/core/tensor.hpp"
 #include "ember/ops/elementwise.hpp"  // with compare.hpp: eq and where for the gradients of prod, amax...
-#include "ember/ops/index.hpp"
+#include "ember/ops/gather.hpp"
 
 namespace ember {
 

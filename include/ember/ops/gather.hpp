@@ -1,14 +1,14 @@
 #pragma once
-// Index ops: gather, index_select, masked_fill / masked_fill_. Plain loops (these are memory-bound
+// Ops that take an index tensor: gather, index_select, masked_fill / masked_fill_. Plain loops (these are memory-bound
 // gathers): a contiguous fast path, then detail::for_each_strided with the indexed dim restrided to 0
 // so that one walk over the output shape visits output, index and input together.
-// Python-style t[...] indexing lives in ops/indexing.hpp.
+// Python-style t[...] indexing lives in ops/subscript.hpp.
 #include <cstring>
 #include <type_traits>
 
 #include "ember/autograd/node.hpp"
 #include "ember/core/tensor.hpp"
-#include "ember/ops/indexing.hpp"  // t[...] indexing, part of this family
+#include "ember/ops/subscript.hpp"  // t[...] indexing, part of this family
 
 namespace ember {
 
