@@ -64,7 +64,7 @@ struct OneDnn {
 template <class Op> struct OneDnnOf : NoOneDnn {};
 template <> struct OneDnnOf<NegOp> : OneDnn<dnnl::algorithm::eltwise_linear, -1, 0> {};
 template <> struct OneDnnOf<AbsOp> : OneDnn<dnnl::algorithm::eltwise_abs, 0, 0, false> {};
-template <> struct OneDnnOf<ReluOp> : OneDnn<dnnl::algorithm::eltwise_relu, 0, 0, false> {};
+// Not relu: oneDNN's maps NaN to 0 where PyTorch (and the loop, and CUDA) keep it.
 template <> struct OneDnnOf<ExpOp> : OneDnn<dnnl::algorithm::eltwise_exp> {};
 template <> struct OneDnnOf<LogOp> : OneDnn<dnnl::algorithm::eltwise_log> {};
 template <> struct OneDnnOf<SqrtOp> : OneDnn<dnnl::algorithm::eltwise_sqrt> {};
@@ -77,8 +77,7 @@ template <> struct OneDnnOf<AddOp> : OneDnn<dnnl::algorithm::binary_add> {};
 template <> struct OneDnnOf<SubOp> : OneDnn<dnnl::algorithm::binary_sub> {};
 template <> struct OneDnnOf<MulOp> : OneDnn<dnnl::algorithm::binary_mul> {};
 template <> struct OneDnnOf<DivOp> : OneDnn<dnnl::algorithm::binary_div> {};
-template <> struct OneDnnOf<MaxOp> : OneDnn<dnnl::algorithm::binary_max> {};
-template <> struct OneDnnOf<MinOp> : OneDnn<dnnl::algorithm::binary_min> {};
+// Not maximum and minimum: oneDNN's drop a NaN operand where PyTorch (and the loop, and CUDA) return it.
 // Ops whose time is memory traffic: where their output is large enough to stream (stream_output),
 // they skip oneDNN for the loop that streams it.
 template <class Op>
