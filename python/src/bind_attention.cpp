@@ -8,30 +8,6 @@ namespace {
 
 using OptTensor = std::optional<AnyTensor>;
 
-/// Runs f(tensor) with input's float type T; TypeError naming op for other dtypes.
-template <class F>
-auto visit_float(const AnyTensor& input, const char* op, F&& f) {
-  return input.visit([&](const auto& t) -> decltype(f(std::declval<const Tensor<float>&>())) {
-    using T = typename std::decay_t<decltype(t)>::value_type;
-    if constexpr (FloatElement<T>) {
-      return f(t);
-    } else {
-      detail::fail<TypeError>(op, "expected a float32 or float64 input, got dtype ", dtype_name(t.dtype()),
-                              " (shape ", t.shape(), ")");
-    }
-  });
-}
-
-/// An optional tensor argument of element type T; TypeError naming op and the argument when its dtype
-/// differs from the input's.
-template <Element T>
-OptionalTensor<T> optional_arg(const OptTensor& t, const char* op, const char* name) {
-  if (!t) return std::nullopt;
-  EMBER_CHECK_TYPE(t->dtype() == dtype_of<T>, op, name, " has dtype ", dtype_name(t->dtype()),
-                   " but the input has dtype ", dtype_name(dtype_of<T>));
-  return t->template get<T>(op);
-}
-
 /// A mask argument: None, a bool tensor, or a floating one (converted to T); TypeError for other dtypes.
 template <FloatElement T>
 AttentionMask<T> mask_arg(const OptTensor& m, const char* op) {

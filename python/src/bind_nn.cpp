@@ -7,30 +7,6 @@ namespace ember::python {
 
 namespace {
 
-/// Runs f(tensor) with input's float type T; TypeError naming op for other dtypes.
-template <class F>
-AnyTensor visit_float(const AnyTensor& input, const char* op, F&& f) {
-  return input.visit([&](const auto& t) -> AnyTensor {
-    using T = typename std::decay_t<decltype(t)>::value_type;
-    if constexpr (FloatElement<T>) {
-      return f(t);
-    } else {
-      detail::fail<TypeError>(op, "expected a float32 or float64 input, got dtype ", dtype_name(t.dtype()),
-                              " (shape ", t.shape(), ")");
-    }
-  });
-}
-
-/// An optional tensor argument of element type T (None gives nullopt); TypeError naming op and the
-/// argument when its dtype differs from the input's.
-template <Element T>
-std::optional<Tensor<T>> optional_arg(const std::optional<AnyTensor>& t, const char* op, const char* name) {
-  if (!t) return std::nullopt;
-  EMBER_CHECK_TYPE(t->dtype() == dtype_of<T>, op, name, " has dtype ", dtype_name(t->dtype()),
-                   " but the input has dtype ", dtype_name(dtype_of<T>));
-  return t->template get<T>(op);
-}
-
 /// An int or a pair of ints (height, width), as PyTorch's int-or-tuple arguments.
 std::array<std::int64_t, 2> pair_from_py(py::handle h, const char* op, const char* name) {
   if (!py::isinstance<py::sequence>(h) || py::isinstance<py::str>(h)) {

@@ -112,6 +112,30 @@ inline AnyTensor with_grad(AnyTensor t, bool requires_grad, const char* op) {
   return t;
 }
 
+/// Runs f(tensor) with input's float type T; TypeError naming op for other dtypes.
+template <class F>
+auto visit_float(const AnyTensor& input, const char* op, F&& f) {
+  return input.visit([&](const auto& t) -> decltype(f(std::declval<const Tensor<float>&>())) {
+    using T = typename std::decay_t<decltype(t)>::value_type;
+    if constexpr (FloatElement<T>) {
+      return f(t);
+    } else {
+      detail::fail<TypeError>(op, "expected a float32 or float64 input, got dtype ", dtype_name(t.dtype()),
+                              " (shape ", t.shape(), ")");
+    }
+  });
+}
+
+/// An optional tensor argument of element type T; TypeError naming op and the argument when its dtype
+/// differs from the input's.
+template <Element T>
+OptionalTensor<T> optional_arg(const std::optional<AnyTensor>& t, const char* op, const char* name) {
+  if (!t) return std::nullopt;
+  EMBER_CHECK_TYPE(t->dtype() == dtype_of<T>, op, name, " has dtype ", dtype_name(t->dtype()),
+                   " but the input has dtype ", dtype_name(dtype_of<T>));
+  return t->template get<T>(op);
+}
+
 void bind_autograd(py::module_& m, TensorClass& cls);
 void bind_tensor(py::module_& m, TensorClass& cls);
 void bind_creation(py::module_& m, TensorClass& cls);

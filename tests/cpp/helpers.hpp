@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "ember/ember.hpp"
+
 namespace ember::testing {
 
 /// The message of the exception of type E that f throws, or "<no exception>".
@@ -48,5 +50,13 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+/// A float64 leaf of standard normal values (seeded) that requires grad, for gradient tests.
+inline Tensor<double> leaf(const Shape& shape, std::uint64_t seed) {
+  Generator gen(seed);
+  auto x = randn<double>(shape, gen);
+  x.requires_grad_(true);
+  return x;
+}
 
 }  // namespace ember::testing

@@ -13,15 +13,9 @@
 
 using namespace ember;
 using ember::testing::error_of;
+using ember::testing::leaf;
 
 namespace {
-
-Tensor<double> leaf(const Shape& shape, std::uint64_t seed) {
-  Generator gen(seed);
-  auto x = randn<double>(shape, gen);
-  x.requires_grad_(true);
-  return x;
-}
 
 void expect_near(const Tensor<double>& a, const Tensor<double>& b, double tol = 1e-12) {
   ASSERT_EQ(a.shape(), b.shape());

@@ -6,13 +6,9 @@
 
 using namespace ember;
 using ember::testing::error_of;
+using ember::testing::leaf;
 
 namespace {
-
-Tensor<double> leaf(const Shape& shape, std::uint64_t seed) {
-  Generator g(seed);
-  return randn<double>(shape, g).requires_grad_();
-}
 
 }  // namespace
 

@@ -4,15 +4,6 @@
 namespace {
 using namespace parity;
 
-Pool2dOptions pool_options(const Run& r) {
-  const auto kernel = r.pair("kernel_size", {1, 1});
-  return Pool2dOptions{.kernel = kernel,
-                       .stride = r.has("stride") ? std::optional(r.pair("stride", kernel)) : std::nullopt,
-                       .padding = r.pair("padding", {0, 0}),
-                       .dilation = r.pair("dilation", {1, 1}),
-                       .ceil_mode = r.b("ceil_mode", false),
-                       .count_include_pad = r.b("count_include_pad", true)};
-}
 
 /// The target input: int64 class indices, or float (probabilities / BCE targets) that take a gradient.
 template <class F>
@@ -38,8 +29,8 @@ PARITY_CASE("F.conv2d", r) {
                Conv2dOptions{r.pair("stride", {1, 1}), r.padding("padding"), r.pair("dilation", {1, 1}),
                              r.i("groups", 1)}));
 }
-PARITY_CASE("F.max_pool2d", r) { r.out(max_pool2d(r.x("input"), pool_options(r))); }
-PARITY_CASE("F.avg_pool2d", r) { r.out(avg_pool2d(r.x("input"), pool_options(r))); }
+PARITY_CASE("F.max_pool2d", r) { r.out(max_pool2d(r.x("input"), r.pool())); }
+PARITY_CASE("F.avg_pool2d", r) { r.out(avg_pool2d(r.x("input"), r.pool())); }
 PARITY_CASE("F.adaptive_avg_pool2d", r) { r.out(adaptive_avg_pool2d(r.x("input"), r.pair("output_size", {1, 1}))); }
 PARITY_CASE("F.batch_norm", r) {
   r.out(batch_norm(r.x("input"), r.oget<T>("running_mean"), r.oget<T>("running_var"), r.ox("weight"), r.ox("bias"),

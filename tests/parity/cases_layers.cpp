@@ -10,15 +10,6 @@ void unary(Run& r, M m) {
   r.out(r.module(std::move(m)).forward(r.x("x")));
 }
 
-Pool2dOptions pool_options(const Run& r) {
-  const auto kernel = r.pair("kernel_size", {1, 1});
-  return Pool2dOptions{.kernel = kernel,
-                       .stride = r.has("stride") ? std::optional(r.pair("stride", kernel)) : std::nullopt,
-                       .padding = r.pair("padding", {0, 0}),
-                       .dilation = r.pair("dilation", {1, 1}),
-                       .ceil_mode = r.b("ceil_mode", false),
-                       .count_include_pad = r.b("count_include_pad", true)};
-}
 
 PARITY_CASE("ReLU", r) { unary(r, nn::ReLU<T>()); }
 PARITY_CASE("LeakyReLU", r) { unary(r, nn::LeakyReLU<T>(r.f("negative_slope", 0.01))); }
@@ -58,8 +49,8 @@ PARITY_CASE("LayerNorm", r) {
                             r.b("bias", true)));
 }
 
-PARITY_CASE("MaxPool2d", r) { unary(r, nn::MaxPool2d<T>(pool_options(r))); }
-PARITY_CASE("AvgPool2d", r) { unary(r, nn::AvgPool2d<T>(pool_options(r))); }
+PARITY_CASE("MaxPool2d", r) { unary(r, nn::MaxPool2d<T>(r.pool())); }
+PARITY_CASE("AvgPool2d", r) { unary(r, nn::AvgPool2d<T>(r.pool())); }
 PARITY_CASE("AdaptiveAvgPool2d", r) { unary(r, nn::AdaptiveAvgPool2d<T>(r.pair("output_size", {1, 1}))); }
 
 PARITY_CASE("Embedding", r) {

@@ -92,6 +92,16 @@ class Run {
     if (v.front() == '\'' || v.front() == '"') return Conv2dPadding(s(name, ""));
     return Conv2dPadding(pair(name, {0, 0}));
   }
+  /// Pooling options (kernel_size, stride, padding, dilation, ceil_mode, count_include_pad).
+  Pool2dOptions pool() const {
+    const auto kernel = pair("kernel_size", {1, 1});
+    return Pool2dOptions{.kernel = kernel,
+                         .stride = has("stride") ? std::optional(pair("stride", kernel)) : std::nullopt,
+                         .padding = pair("padding", {0, 0}),
+                         .dilation = pair("dilation", {1, 1}),
+                         .ceil_mode = b("ceil_mode", false),
+                         .count_include_pad = b("count_include_pad", true)};
+  }
   /// The case file's state_dict entry key (a loss's weight buffer, given to its constructor), if any.
   OptionalTensor<T> state(const std::string& key) const {
     if (!file_.contains("state." + key)) return std::nullopt;

@@ -1,9 +1,12 @@
 #pragma once
 // One error format for every user-facing check: "[op] what is wrong, with the values".
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace ember {
 
@@ -51,7 +54,22 @@ template <class E, class... Args>
   throw E(os.str());
 }
 
+/// Up to five distinct values of `values` that fail ok, sorted and comma-separated ("7, 9, ..." past five).
+template <class R, class F>
+std::string bad_values(const R& values, F&& ok) {
+  std::vector<std::int64_t> bad;
+  for (auto x : values)
+    if (!ok(static_cast<std::int64_t>(x))) bad.push_back(static_cast<std::int64_t>(x));
+  std::sort(bad.begin(), bad.end());
+  bad.erase(std::unique(bad.begin(), bad.end()), bad.end());
+  std::ostringstream os;
+  for (std::size_t i = 0; i < bad.size() && i < 5; ++i) os << (i ? ", " : "") << bad[i];
+  if (bad.size() > 5) os << ", ...";
+  return os.str();
+}
+
 }  // namespace detail
+
 }  // namespace ember
 
 /// Throws std::invalid_argument (Python ValueError) unless cond holds.

@@ -1,11 +1,9 @@
 #pragma once
 // embedding: rows of a (num_embeddings, embedding_dim) table picked by integer indices.
-#include <algorithm>
 #include <cstdint>
 #include <optional>
-#include <sstream>
+#include <span>
 #include <type_traits>
-#include <vector>
 
 #include "ember/autograd/node.hpp"
 #include "ember/core/tensor.hpp"
@@ -13,25 +11,6 @@
 #include "ember/ops/gather.hpp"
 
 namespace ember {
-
-namespace detail {
-
-/// The distinct indices outside [0, n), sorted, the first five written out ("-1, 7, ...").
-template <Element I>
-std::string bad_indices(const Tensor<I>& flat, std::int64_t n) {
-  std::vector<std::int64_t> bad;
-  const I* p = flat.data();
-  for (std::int64_t i = 0; i < flat.numel(); ++i)
-    if (p[i] < 0 || p[i] >= n) bad.push_back(static_cast<std::int64_t>(p[i]));
-  std::sort(bad.begin(), bad.end());
-  bad.erase(std::unique(bad.begin(), bad.end()), bad.end());
-  std::ostringstream os;
-  for (std::size_t i = 0; i < bad.size() && i < 5; ++i) os << (i ? ", " : "") << bad[i];
-  if (bad.size() > 5) os << ", ...";
-  return os.str();
-}
-
-}  // namespace detail
 
 /// Rows of weight (num_embeddings, embedding_dim) picked by the integer indices (any shape, int64 or
 /// int32): out (*indices.shape, embedding_dim). The row at padding_idx (negative counts from the end)
@@ -54,8 +33,11 @@ Tensor<T> embedding(const Tensor<I>& indices, const Tensor<T>& weight,
     const I* p = flat.data();
     for (std::int64_t i = 0; i < flat.numel(); ++i)
       if (p[i] < 0 || p[i] >= num) [[unlikely]]
-        detail::fail<std::out_of_range>(op, "index out of range: ", detail::bad_indices(flat, num), " not in [0, ",
-                                        num - 1, "] (num_embeddings=", num, ")");
+        detail::fail<std::out_of_range>(
+            op, "index out of range: ",
+            detail::bad_values(std::span<const I>(p, static_cast<std::size_t>(flat.numel())),
+                               [num](std::int64_t v) { return v >= 0 && v < num; }),
+            " not in [0, ", num - 1, "] (num_embeddings=", num, ")");
   }
   Shape shape = indices.shape();
   shape.push_back(dim);

@@ -81,20 +81,6 @@ struct BCEWithLogitsOptions {
 
 namespace detail {
 
-/// Up to five distinct values of v that fail ok, sorted and comma-separated ("7, 9, ..." past five).
-template <class I, class F>
-std::string bad_values(const std::vector<I>& v, F&& ok) {
-  std::vector<std::int64_t> bad;
-  for (I x : v)
-    if (!ok(static_cast<std::int64_t>(x))) bad.push_back(static_cast<std::int64_t>(x));
-  std::sort(bad.begin(), bad.end());
-  bad.erase(std::unique(bad.begin(), bad.end()), bad.end());
-  std::ostringstream os;
-  for (std::size_t i = 0; i < bad.size() && i < 5; ++i) os << (i ? ", " : "") << bad[i];
-  if (bad.size() > 5) os << ", ...";
-  return os.str();
-}
-
 /// True when shape `from` broadcasts to `to` without growing `to`.
 inline bool broadcasts_to(const Shape& from, const Shape& to) {
   if (from.size() > to.size()) return false;
