@@ -102,8 +102,7 @@ def multi_head_attention_forward(
 def _record(fn: Callable) -> Callable:
     """A tracer entry (as ``_recorders.NN_FUNCTIONS``): the op itself validates, then fn records its ops."""
     def record(tr: Any, orig: Callable, *args: Any, **kwargs: Any) -> Any:
-        with tr.computing():
-            orig(*args, **kwargs)
+        tr.run(orig, *args, **kwargs)
         return fn(*args, **kwargs)
     return record
 
