@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'batch_norm', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'cuda', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dtype', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'layer_norm', 'le', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mul', 'multiply', 'ne', 'neg', 'negative', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'return_types', 'rsqrt', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'cross_entropy', 'cuda', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dropout', 'dtype', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mse_loss', 'mul', 'multi_head_attention_forward', 'multiply', 'ne', 'neg', 'negative', 'nll_loss', 'one_hot', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu_', 'return_types', 'rsqrt', 'scaled_dot_product_attention', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -75,6 +75,10 @@ class Tensor:
         """
     def __isub__(self, arg0: typing.Any) -> typing.Any:
         ...
+    def __iter__(self) -> typing.Any:
+        """
+        Iterates over dim 0 (t[0], t[1], ...).
+        """
     def __itruediv__(self, arg0: typing.Any) -> typing.Any:
         ...
     def __le__(self, arg0: typing.Any) -> typing.Any:
@@ -235,11 +239,7 @@ class Tensor:
         """
         self /= other in place; returns self (TypeError for integer self: the result is float).
         """
-    def dropout(input: Tensor, p: typing.SupportsFloat | typing.SupportsIndex = 0.5, training: bool = True) -> Tensor:
-    """
-    In training, zeroes each element with probability p (ember's RNG) and scales the rest by 1 / (1 - p); else returns input.
-    """
-def dot(self, other: Tensor) -> Tensor:
+    def dot(self, other: Tensor) -> Tensor:
         """
         Dot product of two 1-D tensors, as a 0-d tensor.
         """
@@ -319,13 +319,13 @@ def dot(self, other: Tensor) -> Tensor:
         """
         The value of a one-element tensor as a Python number.
         """
-    def leaky_relu_(self, negative_slope: typing.SupportsFloat = 0.01) -> Tensor:
-        """
-        leaky_relu written into the tensor.
-        """
     def le(self, other: typing.Any) -> typing.Any:
         """
         input <= other elementwise, as a bool tensor.
+        """
+    def leaky_relu_(self, negative_slope: typing.SupportsFloat | typing.SupportsIndex = 0.01) -> Tensor:
+        """
+        leaky_relu written into the tensor.
         """
     def log(self) -> Tensor:
         """
@@ -411,11 +411,7 @@ def dot(self, other: Tensor) -> Tensor:
         """
         self *= other in place; returns self.
         """
-    def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: typing.SupportsInt | typing.SupportsIndex, num_heads: typing.SupportsInt | typing.SupportsIndex, in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, dropout_p: typing.SupportsFloat | typing.SupportsIndex, out_proj_weight: Tensor, out_proj_bias: Tensor | None, training: bool = True, key_padding_mask: Tensor | None = None, need_weights: bool = True, attn_mask: Tensor | None = None, use_separate_proj_weight: bool = False, q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None, v_proj_weight: Tensor | None = None, average_attn_weights: bool = True, is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
-    """
-    Multi-head attention over query (L, N, E) or (L, E), key/value (S, N, *): (output, weights or None), as torch.nn.functional.multi_head_attention_forward without bias_k/bias_v, add_zero_attn and static_k/v.
-    """
-def multiply(self, other: typing.Any) -> typing.Any:
+    def multiply(self, other: typing.Any) -> typing.Any:
         """
         Alias of mul.
         """
@@ -457,7 +453,7 @@ def multiply(self, other: typing.Any) -> typing.Any:
         """
     def relu(self) -> Tensor:
         """
-        max(input, 0) elementwise.
+        max(input, 0) elementwise; NaN stays NaN.
         """
     def relu_(self) -> Tensor:
         """
@@ -718,7 +714,7 @@ class Generator:
         """
         The seed the stream started from.
         """
-    def manual_seed(self, seed: typing.SupportsInt | typing.SupportsIndex) -> Generator:
+    def manual_seed(self, seed: typing.Any) -> Generator:
         """
         Restarts the stream from seed; returns self.
         """
@@ -780,9 +776,41 @@ def _backward(tensors: typing.Any, grad_tensors: typing.Any = None, retain_graph
     """
     Accumulates the gradients of tensors into the leaves' .grad.
     """
+def _check_batch_norm_input(shape: typing.Any, num_features: typing.SupportsInt | typing.SupportsIndex, layer: str) -> None:
+    """
+    ember::nn::BatchNorm1d/2d's check of the input's shape (a shape, so that export does not trace it).
+    """
+def _check_conv2d_layer(in_channels: typing.SupportsInt | typing.SupportsIndex, out_channels: typing.SupportsInt | typing.SupportsIndex, kernel_size: typing.Any, stride: typing.Any, padding: typing.Any, dilation: typing.Any, groups: typing.SupportsInt | typing.SupportsIndex, padding_mode: str) -> None:
+    """
+    ember::nn::Conv2d's constructor checks.
+    """
+def _check_dropout_probability(p: typing.SupportsFloat | typing.SupportsIndex, layer: str) -> None:
+    """
+    The dropout op's and ember::nn::Dropout's check of p.
+    """
+def _check_multihead_attention_layer(embed_dim: typing.SupportsInt | typing.SupportsIndex, num_heads: typing.SupportsInt | typing.SupportsIndex) -> None:
+    """
+    ember::nn::MultiheadAttention's constructor checks.
+    """
+def _check_multihead_attention_query(shape: typing.Any, embed_dim: typing.SupportsInt | typing.SupportsIndex, num_heads: typing.SupportsInt | typing.SupportsIndex, batch_first: bool) -> None:
+    """
+    ember::nn::MultiheadAttention's check of the query's shape (a shape, so that export does not trace it).
+    """
+def _check_pretrained_embeddings(shape: typing.Any) -> None:
+    """
+    ember::nn::Embedding::from_pretrained's check of the embeddings' shape.
+    """
+def _conv2d_padding(kernel_size: typing.Any, stride: typing.Any, padding: typing.Any, dilation: typing.Any) -> tuple[typing.Annotated[list[int], "FixedSize(2)"], typing.Annotated[list[bool], "FixedSize(2)"]]:
+    """
+    conv2d's padding as ((pad_h, pad_w), (crop_h, crop_w)): the symmetric padding it computes with, and whether it then drops the first output row / column (export spells 'same' out with these).
+    """
 def _deploy_load(path: str) -> DeployedModel:
     """
     Loads a .ember file written by ember.deploy.export.
+    """
+def _embedding_padding_idx(num_embeddings: typing.SupportsInt | typing.SupportsIndex, embedding_dim: typing.SupportsInt | typing.SupportsIndex, padding_idx: typing.SupportsInt | typing.SupportsIndex | None) -> int | None:
+    """
+    ember::nn::Embedding's checks; padding_idx counted from the start.
     """
 def _grad(outputs: typing.Any, inputs: typing.Any, grad_outputs: typing.Any = None, retain_graph: bool = False, allow_unused: bool = False) -> tuple:
     """
@@ -791,6 +819,14 @@ def _grad(outputs: typing.Any, inputs: typing.Any, grad_outputs: typing.Any = No
 def _gradcheck(fn: collections.abc.Callable, inputs: typing.Any, eps: typing.SupportsFloat | typing.SupportsIndex, atol: typing.SupportsFloat | typing.SupportsIndex, rtol: typing.SupportsFloat | typing.SupportsIndex) -> bool:
     """
     Checks fn's gradients at inputs against central finite differences (float64).
+    """
+def _host_cache_bytes() -> int:
+    """
+    Bytes of freed large CPU tensors kept for reuse, for tests.
+    """
+def _implicit_softmax_dim(ndim: typing.SupportsInt | typing.SupportsIndex) -> int:
+    """
+    The dim softmax picks when none is given (PyTorch's deprecated implicit choice).
     """
 def _load_safetensors(path: str) -> tuple[typing.Any, typing.Any]:
     """
@@ -828,7 +864,7 @@ def abs(input: Tensor) -> Tensor:
     """
 def adaptive_avg_pool2d(input: Tensor, output_size: typing.Any) -> Tensor:
     """
-    The mean over output_size windows that tile input (N, C, H, W) as evenly as possible.
+    The mean over output_size windows that tile input (N, C, H, W) or (C, H, W) as evenly as possible.
     """
 def add(input: typing.Any, other: typing.Any) -> typing.Any:
     """
@@ -864,7 +900,7 @@ def argmin(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tens
     """
 def avg_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """
-    The mean over each kernel_size window of input (N, C, H, W); stride defaults to kernel_size.
+    The mean over each kernel_size window of input (N, C, H, W) or (C, H, W); stride defaults to kernel_size.
     """
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False, momentum: typing.SupportsFloat | typing.SupportsIndex = 0.1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
     """
@@ -908,7 +944,7 @@ def concatenate(tensors: typing.Any, dim: typing.SupportsInt | typing.SupportsIn
     """
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: typing.Any = 1, padding: typing.Any = 0, dilation: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1) -> Tensor:
     """
-    2-d convolution of input (N, C, H, W) with weight (O, C/groups, kH, kW), plus bias (O).
+    2-d convolution of input (N, C, H, W) or (C, H, W) with weight (O, C/groups, kH, kW), plus bias (O); padding is an int, a pair, 'same' or 'valid'.
     """
 def cos(input: Tensor) -> Tensor:
     """
@@ -925,6 +961,10 @@ def div(input: typing.Any, other: typing.Any) -> typing.Any:
 def dot(input: Tensor, other: Tensor) -> Tensor:
     """
     Dot product of two 1-D tensors of equal length, as a 0-d tensor.
+    """
+def dropout(input: typing.Any, p: typing.SupportsFloat | typing.SupportsIndex = 0.5, training: bool = True) -> typing.Any:
+    """
+    In training, zeroes each element with probability p (ember's RNG) and scales the rest by 1 / (1 - p); else returns input.
     """
 def embedding(input: Tensor, weight: Tensor, padding_idx: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
     """
@@ -1002,17 +1042,17 @@ def layer_norm(input: Tensor, normalized_shape: typing.Any, weight: Tensor | Non
     """
     Layer normalization of input over its last dims, normalized_shape.
     """
-def leaky_relu(input: Tensor, negative_slope: typing.SupportsFloat = 0.01) -> Tensor:
-    """
-    input where positive, negative_slope * input elsewhere.
-    """
-def leaky_relu_(input: Tensor, negative_slope: typing.SupportsFloat = 0.01) -> Tensor:
-    """
-    leaky_relu written into input.
-    """
 def le(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input <= other elementwise, as a bool tensor.
+    """
+def leaky_relu(input: Tensor, negative_slope: typing.SupportsFloat | typing.SupportsIndex = 0.01) -> Tensor:
+    """
+    input where positive, negative_slope * input elsewhere.
+    """
+def leaky_relu_(input: Tensor, negative_slope: typing.SupportsFloat | typing.SupportsIndex = 0.01) -> Tensor:
+    """
+    leaky_relu written into input.
     """
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
@@ -1058,7 +1098,7 @@ def lt(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input < other elementwise, as a bool tensor.
     """
-def manual_seed(seed: typing.SupportsInt | typing.SupportsIndex) -> None:
+def manual_seed(seed: typing.Any) -> None:
     """
     Seeds the default generator.
     """
@@ -1076,7 +1116,7 @@ def max(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> typing.
     """
 def max_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, dilation: typing.Any = 1, ceil_mode: bool = False) -> Tensor:
     """
-    The maximum over each kernel_size window of input (N, C, H, W); stride defaults to kernel_size.
+    The maximum over each kernel_size window of input (N, C, H, W) or (C, H, W); stride defaults to kernel_size.
     """
 def maximum(input: typing.Any, other: typing.Any) -> typing.Any:
     """
@@ -1105,6 +1145,10 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = 'mean', weight: Ten
 def mul(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input * other, broadcast and type-promoted.
+    """
+def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: typing.SupportsInt | typing.SupportsIndex, num_heads: typing.SupportsInt | typing.SupportsIndex, in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, dropout_p: typing.SupportsFloat | typing.SupportsIndex, out_proj_weight: Tensor, out_proj_bias: Tensor | None, training: bool = True, key_padding_mask: Tensor | None = None, need_weights: bool = True, attn_mask: Tensor | None = None, use_separate_proj_weight: bool = False, q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None, v_proj_weight: Tensor | None = None, average_attn_weights: bool = True, is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+    """
+    Multi-head attention over query (L, N, E) or (L, E), key/value (S, N, *): (output, weights or None), as torch.nn.functional.multi_head_attention_forward without bias_k/bias_v, add_zero_attn and static_k/v.
     """
 def multiply(input: typing.Any, other: typing.Any) -> typing.Any:
     """
@@ -1168,7 +1212,7 @@ def randperm(n: typing.SupportsInt | typing.SupportsIndex, *, generator: typing.
     """
 def relu(input: Tensor) -> Tensor:
     """
-    max(input, 0) elementwise.
+    max(input, 0) elementwise; NaN stays NaN.
     """
 def relu_(input: Tensor) -> Tensor:
     """

@@ -113,31 +113,21 @@ PyObject* inplace_slot(PyObject* self, PyObject* other) {
   return slot_result([&] { return inplace_py<F>(self, other, true); });
 }
 
+// The binary functors binary_py and inplace_py call: fn_f for each op of EMBER_BINARY_API, and the
+// written-out ones.
 #define EMBER_PY_OP(Name, str, fn)                                                      \
   struct Name {                                                                         \
     static constexpr const char* name = str;                                            \
     template <class X, class Y> static auto call(const X& x, const Y& y) { return ember::fn(x, y); } \
   };
-EMBER_PY_OP(AddF, "add", add)
-EMBER_PY_OP(SubF, "sub", sub)
-EMBER_PY_OP(MulF, "mul", mul)
-EMBER_PY_OP(DivF, "div", div)
-EMBER_PY_OP(PowF, "pow", pow)
-EMBER_PY_OP(MaximumF, "maximum", maximum)
-EMBER_PY_OP(MinimumF, "minimum", minimum)
-EMBER_PY_OP(EqF, "eq", eq)
-EMBER_PY_OP(NeF, "ne", ne)
-EMBER_PY_OP(LtF, "lt", lt)
-EMBER_PY_OP(LeF, "le", le)
-EMBER_PY_OP(GtF, "gt", gt)
-EMBER_PY_OP(GeF, "ge", ge)
-EMBER_PY_OP(LogicalAndF, "logical_and", logical_and)
-EMBER_PY_OP(LogicalOrF, "logical_or", logical_or)
-EMBER_PY_OP(LogicalXorF, "logical_xor", logical_xor)
-EMBER_PY_OP(AddIF, "add_", add_)
-EMBER_PY_OP(SubIF, "sub_", sub_)
-EMBER_PY_OP(MulIF, "mul_", mul_)
-EMBER_PY_OP(DivIF, "div_", div_)
+#define EMBER_PY_API_OP(Op, fn, doc) EMBER_PY_OP(fn##_f, #fn, fn)
+EMBER_BINARY_API(EMBER_PY_API_OP)
+#undef EMBER_PY_API_OP
+EMBER_PY_OP(pow_f, "pow", pow)
+EMBER_PY_OP(add_inplace_f, "add_", add_)
+EMBER_PY_OP(sub_inplace_f, "sub_", sub_)
+EMBER_PY_OP(mul_inplace_f, "mul_", mul_)
+EMBER_PY_OP(div_inplace_f, "div_", div_)
 #undef EMBER_PY_OP
 
 // & | ^ on bool tensors (logical); other dtypes are a TypeError (no integer bitwise ops yet).
@@ -213,26 +203,13 @@ AnyTensor where_py(const AnyTensor& cond, py::handle a, py::handle b) {
 
 void bind_elementwise(py::module_& m, TensorClass& cls) {
   // --- unary: ember.<op>(input) and Tensor.<op>() ---
-#define EMBER_PY_UNARY(fn, doc)                                                                       \
+#define EMBER_PY_UNARY(Op, fn, doc)                                                                   \
   {                                                                                                   \
     auto f = [](const AnyTensor& x) { return unary_py(x, [](const auto& t) { return ember::fn(t); }); }; \
     m.def(#fn, f, py::arg("input"), doc);                                                             \
     cls.def(#fn, f, doc);                                                                             \
   }
-  EMBER_PY_UNARY(neg, "-input elementwise (TypeError for bool: use ~ or logical_not).")
-  EMBER_PY_UNARY(abs, "|input| elementwise.")
-  EMBER_PY_UNARY(relu, "max(input, 0) elementwise.")
-  EMBER_PY_UNARY(exp, "e**input elementwise (integer inputs give float32).")
-  EMBER_PY_UNARY(log, "Natural logarithm elementwise.")
-  EMBER_PY_UNARY(log1p, "log(1 + input) elementwise, accurate for small input.")
-  EMBER_PY_UNARY(sqrt, "Square root elementwise.")
-  EMBER_PY_UNARY(rsqrt, "1 / sqrt(input) elementwise.")
-  EMBER_PY_UNARY(sin, "Sine elementwise.")
-  EMBER_PY_UNARY(cos, "Cosine elementwise.")
-  EMBER_PY_UNARY(tanh, "Hyperbolic tangent elementwise.")
-  EMBER_PY_UNARY(sigmoid, "1 / (1 + exp(-input)) elementwise.")
-  EMBER_PY_UNARY(silu, "input * sigmoid(input) elementwise.")
-  EMBER_PY_UNARY(logical_not, "Elementwise input == 0, as a bool tensor.")
+  EMBER_UNARY_API(EMBER_PY_UNARY)
 #undef EMBER_PY_UNARY
   m.attr("negative") = m.attr("neg");
   auto gelu = [](const AnyTensor& x, const std::string& approximate) {
@@ -251,25 +228,13 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   m.def(#fn, [](py::handle a, py::handle b) { return binary_py<F>(a, b, false); }, py::arg("input"),   \
         py::arg("other"), doc);                                                                       \
   cls.def(#fn, [](py::handle a, py::handle b) { return binary_py<F>(a, b, false); }, py::arg("other"), doc);
-  EMBER_PY_BINARY(add, AddF, "input + other, broadcast and type-promoted (bool + bool is logical or).")
-  EMBER_PY_BINARY(sub, SubF, "input - other, broadcast and type-promoted.")
-  EMBER_PY_BINARY(mul, MulF, "input * other, broadcast and type-promoted.")
-  EMBER_PY_BINARY(div, DivF, "input / other (true division: integers give float32), broadcast.")
-  EMBER_PY_BINARY(pow, PowF, "input ** other (tensor or scalar on either side), broadcast and type-promoted.")
-  EMBER_PY_BINARY(maximum, MaximumF, "Elementwise maximum (NaN propagates), broadcast and type-promoted.")
-  EMBER_PY_BINARY(minimum, MinimumF, "Elementwise minimum (NaN propagates), broadcast and type-promoted.")
-  EMBER_PY_BINARY(eq, EqF, "input == other elementwise, as a bool tensor.")
-  EMBER_PY_BINARY(ne, NeF, "input != other elementwise, as a bool tensor.")
-  EMBER_PY_BINARY(lt, LtF, "input < other elementwise, as a bool tensor.")
-  EMBER_PY_BINARY(le, LeF, "input <= other elementwise, as a bool tensor.")
-  EMBER_PY_BINARY(gt, GtF, "input > other elementwise, as a bool tensor.")
-  EMBER_PY_BINARY(ge, GeF, "input >= other elementwise, as a bool tensor.")
-  EMBER_PY_BINARY(logical_and, LogicalAndF, "(input != 0) and (other != 0) elementwise, as a bool tensor.")
-  EMBER_PY_BINARY(logical_or, LogicalOrF, "(input != 0) or (other != 0) elementwise, as a bool tensor.")
-  EMBER_PY_BINARY(logical_xor, LogicalXorF, "(input != 0) xor (other != 0) elementwise, as a bool tensor.")
-  EMBER_PY_BINARY(subtract, SubF, "Alias of sub.")
-  EMBER_PY_BINARY(multiply, MulF, "Alias of mul.")
-  EMBER_PY_BINARY(true_divide, DivF, "Alias of div.")
+#define EMBER_PY_API_BINARY(Op, fn, doc) EMBER_PY_BINARY(fn, fn##_f, doc)
+  EMBER_BINARY_API(EMBER_PY_API_BINARY)
+#undef EMBER_PY_API_BINARY
+  EMBER_PY_BINARY(pow, pow_f, "input ** other (tensor or scalar on either side), broadcast and type-promoted.")
+  EMBER_PY_BINARY(subtract, sub_f, "Alias of sub.")
+  EMBER_PY_BINARY(multiply, mul_f, "Alias of mul.")
+  EMBER_PY_BINARY(true_divide, div_f, "Alias of div.")
 #undef EMBER_PY_BINARY
   m.attr("divide") = m.attr("true_divide");
 
@@ -277,56 +242,56 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   cls.def(name, [](py::handle a, py::handle b) { return binary_py<F>(a, b, true); });
 #define EMBER_PY_ROPERATOR(name, F) \
   cls.def(name, [](py::handle a, py::handle b) { return binary_py<F>(b, a, true); });
-  EMBER_PY_OPERATOR("__add__", AddF)
-  EMBER_PY_ROPERATOR("__radd__", AddF)
-  EMBER_PY_OPERATOR("__sub__", SubF)
-  EMBER_PY_ROPERATOR("__rsub__", SubF)
-  EMBER_PY_OPERATOR("__mul__", MulF)
-  EMBER_PY_ROPERATOR("__rmul__", MulF)
-  EMBER_PY_OPERATOR("__truediv__", DivF)
-  EMBER_PY_ROPERATOR("__rtruediv__", DivF)
-  EMBER_PY_OPERATOR("__pow__", PowF)
-  EMBER_PY_ROPERATOR("__rpow__", PowF)
-  EMBER_PY_OPERATOR("__eq__", EqF)
-  EMBER_PY_OPERATOR("__ne__", NeF)
-  EMBER_PY_OPERATOR("__lt__", LtF)
-  EMBER_PY_OPERATOR("__le__", LeF)
-  EMBER_PY_OPERATOR("__gt__", GtF)
-  EMBER_PY_OPERATOR("__ge__", GeF)
-  EMBER_PY_OPERATOR("__and__", BitwiseF<LogicalAndF>)
-  EMBER_PY_ROPERATOR("__rand__", BitwiseF<LogicalAndF>)
-  EMBER_PY_OPERATOR("__or__", BitwiseF<LogicalOrF>)
-  EMBER_PY_ROPERATOR("__ror__", BitwiseF<LogicalOrF>)
-  EMBER_PY_OPERATOR("__xor__", BitwiseF<LogicalXorF>)
-  EMBER_PY_ROPERATOR("__rxor__", BitwiseF<LogicalXorF>)
+  EMBER_PY_OPERATOR("__add__", add_f)
+  EMBER_PY_ROPERATOR("__radd__", add_f)
+  EMBER_PY_OPERATOR("__sub__", sub_f)
+  EMBER_PY_ROPERATOR("__rsub__", sub_f)
+  EMBER_PY_OPERATOR("__mul__", mul_f)
+  EMBER_PY_ROPERATOR("__rmul__", mul_f)
+  EMBER_PY_OPERATOR("__truediv__", div_f)
+  EMBER_PY_ROPERATOR("__rtruediv__", div_f)
+  EMBER_PY_OPERATOR("__pow__", pow_f)
+  EMBER_PY_ROPERATOR("__rpow__", pow_f)
+  EMBER_PY_OPERATOR("__eq__", eq_f)
+  EMBER_PY_OPERATOR("__ne__", ne_f)
+  EMBER_PY_OPERATOR("__lt__", lt_f)
+  EMBER_PY_OPERATOR("__le__", le_f)
+  EMBER_PY_OPERATOR("__gt__", gt_f)
+  EMBER_PY_OPERATOR("__ge__", ge_f)
+  EMBER_PY_OPERATOR("__and__", BitwiseF<logical_and_f>)
+  EMBER_PY_ROPERATOR("__rand__", BitwiseF<logical_and_f>)
+  EMBER_PY_OPERATOR("__or__", BitwiseF<logical_or_f>)
+  EMBER_PY_ROPERATOR("__ror__", BitwiseF<logical_or_f>)
+  EMBER_PY_OPERATOR("__xor__", BitwiseF<logical_xor_f>)
+  EMBER_PY_ROPERATOR("__rxor__", BitwiseF<logical_xor_f>)
 #undef EMBER_PY_OPERATOR
 #undef EMBER_PY_ROPERATOR
   // The same operators as type slots (see binary_slot). A Python subclass (nn.Parameter) does not inherit
   // these: CPython gives it slots that look up the methods above, with the same results.
   PyNumberMethods& num = tensor_number_slots(cls);
-  num.nb_add = binary_slot<AddF>;
-  num.nb_subtract = binary_slot<SubF>;
-  num.nb_multiply = binary_slot<MulF>;
-  num.nb_true_divide = binary_slot<DivF>;
-  num.nb_and = binary_slot<BitwiseF<LogicalAndF>>;
-  num.nb_or = binary_slot<BitwiseF<LogicalOrF>>;
-  num.nb_xor = binary_slot<BitwiseF<LogicalXorF>>;
+  num.nb_add = binary_slot<add_f>;
+  num.nb_subtract = binary_slot<sub_f>;
+  num.nb_multiply = binary_slot<mul_f>;
+  num.nb_true_divide = binary_slot<div_f>;
+  num.nb_and = binary_slot<BitwiseF<logical_and_f>>;
+  num.nb_or = binary_slot<BitwiseF<logical_or_f>>;
+  num.nb_xor = binary_slot<BitwiseF<logical_xor_f>>;
   num.nb_power = [](PyObject* a, PyObject* b, PyObject* mod) -> PyObject* {
     if (mod != Py_None) return not_implemented().release().ptr();  // pow(a, b, mod): TypeError from Python
-    return binary_slot<PowF>(a, b);
+    return binary_slot<pow_f>(a, b);
   };
-  num.nb_inplace_add = inplace_slot<AddIF>;
-  num.nb_inplace_subtract = inplace_slot<SubIF>;
-  num.nb_inplace_multiply = inplace_slot<MulIF>;
-  num.nb_inplace_true_divide = inplace_slot<DivIF>;
+  num.nb_inplace_add = inplace_slot<add_inplace_f>;
+  num.nb_inplace_subtract = inplace_slot<sub_inplace_f>;
+  num.nb_inplace_multiply = inplace_slot<mul_inplace_f>;
+  num.nb_inplace_true_divide = inplace_slot<div_inplace_f>;
   reinterpret_cast<PyTypeObject*>(cls.ptr())->tp_richcompare = [](PyObject* a, PyObject* b, int op) -> PyObject* {
     switch (op) {
-      case Py_EQ: return binary_slot<EqF>(a, b);
-      case Py_NE: return binary_slot<NeF>(a, b);
-      case Py_LT: return binary_slot<LtF>(a, b);
-      case Py_LE: return binary_slot<LeF>(a, b);
-      case Py_GT: return binary_slot<GtF>(a, b);
-      default: return binary_slot<GeF>(a, b);
+      case Py_EQ: return binary_slot<eq_f>(a, b);
+      case Py_NE: return binary_slot<ne_f>(a, b);
+      case Py_LT: return binary_slot<lt_f>(a, b);
+      case Py_LE: return binary_slot<le_f>(a, b);
+      case Py_GT: return binary_slot<gt_f>(a, b);
+      default: return binary_slot<ge_f>(a, b);
     }
   };
   // __eq__ returns a tensor, so hash by identity as torch does (pybind11 would set __hash__ = None).
@@ -336,10 +301,10 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
 #define EMBER_PY_INPLACE(name, op, F, doc)                                                            \
   cls.def(name, [](py::handle s, py::handle o) { return inplace_py<F>(s, o, false); }, py::arg("other"), doc); \
   cls.def(op, [](py::handle s, py::handle o) { return inplace_py<F>(s, o, true); });
-  EMBER_PY_INPLACE("add_", "__iadd__", AddIF, "self += other in place (other broadcast to self's shape); returns self.")
-  EMBER_PY_INPLACE("sub_", "__isub__", SubIF, "self -= other in place; returns self.")
-  EMBER_PY_INPLACE("mul_", "__imul__", MulIF, "self *= other in place; returns self.")
-  EMBER_PY_INPLACE("div_", "__itruediv__", DivIF,
+  EMBER_PY_INPLACE("add_", "__iadd__", add_inplace_f, "self += other in place (other broadcast to self's shape); returns self.")
+  EMBER_PY_INPLACE("sub_", "__isub__", sub_inplace_f, "self -= other in place; returns self.")
+  EMBER_PY_INPLACE("mul_", "__imul__", mul_inplace_f, "self *= other in place; returns self.")
+  EMBER_PY_INPLACE("div_", "__itruediv__", div_inplace_f,
                    "self /= other in place; returns self (TypeError for integer self: the result is float).")
 #undef EMBER_PY_INPLACE
 

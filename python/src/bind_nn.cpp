@@ -190,6 +190,23 @@ void bind_nn(py::module_& m, TensorClass& cls) {
       },
       py::arg("shape"), py::arg("num_features"), py::arg("layer"),
       "ember::nn::BatchNorm1d/2d's check of the input's shape (a shape, so that export does not trace it).");
+  m.def("_check_dropout_probability", &check_dropout_probability, py::arg("p"), py::arg("layer"),
+        "The dropout op's and ember::nn::Dropout's check of p.");
+  m.def("_embedding_padding_idx", &nn::embedding_padding_idx, py::arg("num_embeddings"), py::arg("embedding_dim"),
+        py::arg("padding_idx"), "ember::nn::Embedding's checks; padding_idx counted from the start.");
+  m.def(
+      "_check_pretrained_embeddings", [](py::handle shape) { nn::check_pretrained_embeddings(shape_from_py(shape, "Embedding")); },
+      py::arg("shape"), "ember::nn::Embedding::from_pretrained's check of the embeddings' shape.");
+  m.def("_check_multihead_attention_layer", &nn::check_multihead_attention_layer, py::arg("embed_dim"),
+        py::arg("num_heads"), "ember::nn::MultiheadAttention's constructor checks.");
+  m.def(
+      "_check_multihead_attention_query",
+      [](py::handle shape, std::int64_t embed_dim, std::int64_t num_heads, bool batch_first) {
+        nn::check_multihead_attention_query(shape_from_py(shape, "MultiheadAttention"), embed_dim, num_heads,
+                                            batch_first);
+      },
+      py::arg("shape"), py::arg("embed_dim"), py::arg("num_heads"), py::arg("batch_first"),
+      "ember::nn::MultiheadAttention's check of the query's shape (a shape, so that export does not trace it).");
 }
 
 }  // namespace ember::python

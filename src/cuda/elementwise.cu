@@ -14,7 +14,7 @@ namespace ops = ::ember::detail;
 template <class F>
 void visit_unary(UnaryOp op, F&& f) {
   switch (op) {
-#define EMBER_CUDA_CASE(Name) case UnaryOp::Name: return f(ops::Name{});
+#define EMBER_CUDA_CASE(Name, ...) case UnaryOp::Name: return f(ops::Name{});
     EMBER_UNARY_OPS(EMBER_CUDA_CASE)
 #undef EMBER_CUDA_CASE
   }
@@ -22,7 +22,7 @@ void visit_unary(UnaryOp op, F&& f) {
 template <class F>
 void visit_binary(BinaryOp op, F&& f) {
   switch (op) {
-#define EMBER_CUDA_CASE(Name) case BinaryOp::Name: return f(ops::Name{});
+#define EMBER_CUDA_CASE(Name, ...) case BinaryOp::Name: return f(ops::Name{});
     EMBER_BINARY_OPS(EMBER_CUDA_CASE)
 #undef EMBER_CUDA_CASE
   }

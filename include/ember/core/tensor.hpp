@@ -17,6 +17,7 @@
 #include "ember/core/iter.hpp"
 #include "ember/core/shape.hpp"
 #include "ember/core/storage.hpp"
+#include "ember/ops/elementwise_formulas.hpp"  // the op lists that declare the elementwise methods
 
 namespace ember {
 
@@ -190,55 +191,18 @@ class Tensor {
   }
 
   // --- elementwise methods (defined in ops/elementwise.hpp) ---
-  /// ember::neg(*this), and likewise for each unary op below (float math ops return float_t_of<T>).
-  Tensor neg() const;
-  Tensor abs() const;
-  Tensor relu() const;
-  Tensor<float_t_of<T>> exp() const;
-  Tensor<float_t_of<T>> log() const;
-  Tensor<float_t_of<T>> log1p() const;
-  Tensor<float_t_of<T>> sqrt() const;
-  Tensor<float_t_of<T>> rsqrt() const;
-  Tensor<float_t_of<T>> sin() const;
-  Tensor<float_t_of<T>> cos() const;
-  Tensor<float_t_of<T>> tanh() const;
-  Tensor<float_t_of<T>> sigmoid() const;
-  Tensor<float_t_of<T>> silu() const;
+  /// ember::fn(*this) for each unary op of EMBER_UNARY_API (ops/elementwise_formulas.hpp: neg, exp...).
+#define EMBER_UNARY_METHOD(Op, fn, doc) Tensor<detail::op_result_t<detail::Op, T>> fn() const;
+  EMBER_UNARY_API(EMBER_UNARY_METHOD)
+#undef EMBER_UNARY_METHOD
   Tensor<float_t_of<T>> gelu(std::string_view approximate = "none") const;
-  /// ember::add(*this, other), and likewise for each binary op below (other: a tensor or a scalar).
-  template <Element U> auto add(const Tensor<U>& other) const;
-  template <Scalar S> auto add(S other) const;
-  template <Element U> auto sub(const Tensor<U>& other) const;
-  template <Scalar S> auto sub(S other) const;
-  template <Element U> auto mul(const Tensor<U>& other) const;
-  template <Scalar S> auto mul(S other) const;
-  template <Element U> auto div(const Tensor<U>& other) const;
-  template <Scalar S> auto div(S other) const;
-  template <Element U> auto pow(const Tensor<U>& other) const;
-  template <Scalar S> auto pow(S other) const;
-  template <Element U> auto maximum(const Tensor<U>& other) const;
-  template <Scalar S> auto maximum(S other) const;
-  template <Element U> auto minimum(const Tensor<U>& other) const;
-  template <Scalar S> auto minimum(S other) const;
-  template <Element U> Tensor<bool> eq(const Tensor<U>& other) const;
-  template <Scalar S> Tensor<bool> eq(S other) const;
-  template <Element U> Tensor<bool> ne(const Tensor<U>& other) const;
-  template <Scalar S> Tensor<bool> ne(S other) const;
-  template <Element U> Tensor<bool> lt(const Tensor<U>& other) const;
-  template <Scalar S> Tensor<bool> lt(S other) const;
-  template <Element U> Tensor<bool> le(const Tensor<U>& other) const;
-  template <Scalar S> Tensor<bool> le(S other) const;
-  template <Element U> Tensor<bool> gt(const Tensor<U>& other) const;
-  template <Scalar S> Tensor<bool> gt(S other) const;
-  template <Element U> Tensor<bool> ge(const Tensor<U>& other) const;
-  template <Scalar S> Tensor<bool> ge(S other) const;
-  template <Element U> Tensor<bool> logical_and(const Tensor<U>& other) const;
-  template <Scalar S> Tensor<bool> logical_and(S other) const;
-  template <Element U> Tensor<bool> logical_or(const Tensor<U>& other) const;
-  template <Scalar S> Tensor<bool> logical_or(S other) const;
-  template <Element U> Tensor<bool> logical_xor(const Tensor<U>& other) const;
-  template <Scalar S> Tensor<bool> logical_xor(S other) const;
-  Tensor<bool> logical_not() const;
+  /// ember::fn(*this, other) for each binary op of EMBER_BINARY_API and pow (other: a tensor or a scalar).
+#define EMBER_BINARY_METHOD(Op, fn, doc)                    \
+  template <Element U> auto fn(const Tensor<U>& other) const; \
+  template <Scalar S> auto fn(S other) const;
+  EMBER_BINARY_API(EMBER_BINARY_METHOD)
+  EMBER_BINARY_METHOD(PowOp, pow, "")
+#undef EMBER_BINARY_METHOD
   /// ember::clamp(*this, min, max).
   Tensor clamp(std::optional<T> min, std::optional<T> max = std::nullopt) const;
   /// In place: ember::add_(*this, other), and likewise sub_, mul_, div_.

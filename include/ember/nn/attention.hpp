@@ -15,6 +15,23 @@
 
 namespace ember::nn {
 
+/// Checks MultiheadAttention's embed_dim and num_heads (the Python ember.nn.MultiheadAttention calls this too).
+inline void check_multihead_attention_layer(std::int64_t embed_dim, std::int64_t num_heads) {
+  constexpr const char* op = "MultiheadAttention";
+  EMBER_CHECK(embed_dim > 0 && num_heads > 0, op, "embed_dim and num_heads must be greater than 0, got ", embed_dim,
+              " and ", num_heads);
+  EMBER_CHECK(embed_dim % num_heads == 0, op, "embed_dim ", embed_dim, " must be divisible by num_heads ", num_heads);
+}
+
+/// Checks the query's shape for MultiheadAttention(embed_dim, num_heads): (L, N, E), (N, L, E) with
+/// batch_first, or (L, E) (a shape, so that export does not trace it; Python calls this too).
+inline void check_multihead_attention_query(const Shape& query, std::int64_t embed_dim, std::int64_t num_heads,
+                                            bool batch_first) {
+  EMBER_CHECK((query.size() == 2 || query.size() == 3) && query[query.size() - 1] == embed_dim, "MultiheadAttention",
+              "MultiheadAttention(embed_dim=", embed_dim, ", num_heads=", num_heads, ") expected a query of shape ",
+              batch_first ? "(N, L, E)" : "(L, N, E)", " or (L, E) with E = ", embed_dim, ", got shape ", query);
+}
+
 /// Multi-head attention, as torch.nn.MultiheadAttention (without add_bias_kv and add_zero_attn).
 /// Parameters: in_proj_weight (3E, E) when kdim == vdim == E, else q_proj_weight (E, E), k_proj_weight
 /// (E, kdim) and v_proj_weight (E, vdim); in_proj_bias (3E) and out_proj.bias (E) with bias;
@@ -35,12 +52,8 @@ class MultiheadAttention : public Module<T> {
         vdim(vdim.value_or(embed_dim)),
         dropout(dropout),
         batch_first(batch_first) {
-    constexpr const char* op = "MultiheadAttention";
-    EMBER_CHECK(embed_dim > 0 && num_heads > 0, op, "embed_dim and num_heads must be greater than 0, got ", embed_dim,
-                " and ", num_heads);
+    check_multihead_attention_layer(embed_dim, num_heads);
     head_dim = embed_dim / num_heads;
-    EMBER_CHECK(head_dim * num_heads == embed_dim, op, "embed_dim ", embed_dim, " must be divisible by num_heads ",
-                num_heads);
     if (qkv_same_embed_dim()) {
       in_proj_weight = this->register_parameter("in_proj_weight", Tensor<T>::empty({3 * embed_dim, embed_dim}));
     } else {
@@ -80,9 +93,7 @@ class MultiheadAttention : public Module<T> {
                  const AttentionMask<T>& key_padding_mask = {}, bool need_weights = true,
                  const AttentionMask<T>& attn_mask = {}, bool average_attn_weights = true, bool is_causal = false) {
     const bool batched = query.dim() == 3;
-    EMBER_CHECK((query.dim() == 2 || batched) && query.size(-1) == embed_dim, "MultiheadAttention",
-                "MultiheadAttention(", extra_repr(), ") expected a query of shape ", batch_first ? "(N, L, E)" : "(L, N, E)", " or (L, E) with E = ",
-                embed_dim, ", got shape ", query.shape());
+    check_multihead_attention_query(query.shape(), embed_dim, num_heads, batch_first);
     Tensor<T> q = query, k = key, v = value;
     if (batch_first && batched) {  // keep self-attention's q, k, v one tensor (it projects them at once)
       q = query.transpose(1, 0);

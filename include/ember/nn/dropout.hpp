@@ -18,7 +18,7 @@ class Dropout : public Module<T> {
   explicit Dropout(double p = 0.5, Generator* gen = nullptr) : Dropout(p, false, gen) {}
   Dropout(double p, bool inplace, Generator* gen = nullptr)
       : Module<T>("Dropout"), p(p), inplace(inplace), gen_(gen) {
-    EMBER_CHECK(p >= 0.0 && p <= 1.0, "Dropout", "dropout probability has to be between 0 and 1, but got ", p);
+    check_dropout_probability(p, "Dropout");
   }
   /// x (any shape) -> the same shape.
   Tensor<T> forward(const Tensor<T>& x) override { return dropout(x, p, this->is_training(), gen_); }

@@ -12,6 +12,26 @@
 
 namespace ember::nn {
 
+/// Checks Embedding's sizes and padding_idx; returns padding_idx counted from the start (a negative one
+/// counts from the end). The Python ember.nn.Embedding calls this too.
+inline std::optional<std::int64_t> embedding_padding_idx(std::int64_t num_embeddings, std::int64_t embedding_dim,
+                                                         std::optional<std::int64_t> padding_idx) {
+  EMBER_CHECK(num_embeddings >= 0 && embedding_dim >= 0, "Embedding",
+              "num_embeddings and embedding_dim must be >= 0, got ", num_embeddings, " and ", embedding_dim);
+  if (padding_idx) {
+    EMBER_CHECK(*padding_idx >= -num_embeddings && *padding_idx < num_embeddings, "Embedding", "padding_idx ",
+                *padding_idx, " must be within num_embeddings ", num_embeddings);
+    if (*padding_idx < 0) *padding_idx += num_embeddings;
+  }
+  return padding_idx;
+}
+
+/// Checks from_pretrained's embeddings shape (rows, dim) (the Python ember.nn.Embedding calls this too).
+inline void check_pretrained_embeddings(const Shape& shape) {
+  EMBER_CHECK(shape.size() == 2, "Embedding", "embeddings parameter is expected to be 2-dimensional, got shape ",
+              shape);
+}
+
 /// Integer ids (*) -> rows of weight (num_embeddings, embedding_dim): (*, embedding_dim). The weight
 /// starts as N(0, 1) with the row at padding_idx zero; that row receives no gradient.
 template <FloatElement T = float>
@@ -20,8 +40,10 @@ class Embedding : public Module<T> {
   /// A negative padding_idx counts from the end (it is stored non-negative, as PyTorch does).
   Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim,
             std::optional<std::int64_t> padding_idx = std::nullopt, Generator& gen = default_generator())
-      : Module<T>("Embedding"), num_embeddings(num_embeddings), embedding_dim(embedding_dim) {
-    init_padding(padding_idx);
+      : Module<T>("Embedding"),
+        num_embeddings(num_embeddings),
+        embedding_dim(embedding_dim),
+        padding_idx(embedding_padding_idx(num_embeddings, embedding_dim, padding_idx)) {
     weight = this->register_parameter("weight", Tensor<T>::empty({num_embeddings, embedding_dim}));
     reset_parameters(gen);
   }
@@ -29,8 +51,7 @@ class Embedding : public Module<T> {
   /// An Embedding whose weight is embeddings (rows, dim) itself (shared), frozen (no gradient) unless !freeze.
   static Embedding from_pretrained(const Tensor<T>& embeddings, bool freeze = true,
                                    std::optional<std::int64_t> padding_idx = std::nullopt) {
-    EMBER_CHECK(embeddings.dim() == 2, "Embedding", "embeddings parameter is expected to be 2-dimensional, got shape ",
-                embeddings.shape());
+    check_pretrained_embeddings(embeddings.shape());
     return Embedding(embeddings, freeze, padding_idx);
   }
 
@@ -69,21 +90,12 @@ class Embedding : public Module<T> {
 
  private:
   Embedding(const Tensor<T>& embeddings, bool freeze, std::optional<std::int64_t> pad)
-      : Module<T>("Embedding"), num_embeddings(embeddings.size(0)), embedding_dim(embeddings.size(1)) {
-    init_padding(pad);
+      : Module<T>("Embedding"),
+        num_embeddings(embeddings.size(0)),
+        embedding_dim(embeddings.size(1)),
+        padding_idx(embedding_padding_idx(num_embeddings, embedding_dim, pad)) {
     weight = this->register_parameter("weight", embeddings);
     weight.requires_grad_(!freeze);
-  }
-
-  void init_padding(std::optional<std::int64_t> pad) {
-    EMBER_CHECK(num_embeddings >= 0 && embedding_dim >= 0, "Embedding",
-                "num_embeddings and embedding_dim must be >= 0, got ", num_embeddings, " and ", embedding_dim);
-    if (pad) {
-      EMBER_CHECK(*pad >= -num_embeddings && *pad < num_embeddings, "Embedding", "padding_idx ", *pad,
-                  " must be within num_embeddings ", num_embeddings);
-      if (*pad < 0) *pad += num_embeddings;
-    }
-    padding_idx = pad;
   }
 
   /// embedding(), its errors prefixed with this layer ("[Embedding] Embedding(5, 2): [embedding] ...").

@@ -6,7 +6,6 @@
 
 #include "ember/autograd/grad_mode.hpp"
 #include "ember/autograd/node.hpp"
-#include "ember/ops/compare.hpp"
 #include "ember/ops/copy.hpp"
 #include "ember/ops/elementwise.hpp"
 

@@ -15,7 +15,6 @@
 
 #include "ember/core/random.hpp"
 #include "ember/core/tensor.hpp"
-#include "ember/ops/compare.hpp"
 #include "ember/ops/creation.hpp"
 #include "ember/ops/dropout.hpp"
 #include "ember/ops/elementwise.hpp"

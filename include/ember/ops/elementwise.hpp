@@ -1,48 +1,34 @@
 #pragma once
-// Elementwise ops: unary math, broadcasting binary arithmetic with type promotion, clamp, in-place
-// arithmetic and the C++ operators; with ops/compare.hpp (comparisons, logical ops, where), which it
-// includes, the header to include for any elementwise op.
+// Elementwise ops, the header to include for any of them: unary math, broadcasting binary arithmetic
+// and comparisons with type promotion, logical ops, clamp, in-place arithmetic, the C++ operators, and
+// (through ops/where.hpp) where.
 //
 // Each op is a struct of ops/elementwise_formulas.hpp (its scalar function f and beside it its
-// derivative, shared by the CPU loops and the CUDA kernels) and one public function here that checks
-// its arguments and runs the machinery of ops/elementwise_impl.hpp, which also records the backward.
+// derivative, shared by the CPU loops and the CUDA kernels). The ops listed there in EMBER_UNARY_API and
+// EMBER_BINARY_API get their public function and Tensor method generated here from their list line;
+// each runs the machinery of ops/elementwise_impl.hpp, which checks the operands and records the backward.
 #include <optional>
 #include <string_view>
 #include <type_traits>
 
 #include "ember/core/tensor.hpp"
-#include "ember/ops/compare.hpp"  // where, eq, gt...: the gradients of maximum, minimum and pow
+#include "ember/ops/where.hpp"  // the gradients of maximum, minimum and pow
 #include "ember/ops/elementwise_impl.hpp"
 
 namespace ember {
 
-// --- unary ---
-/// -x elementwise (TypeError for bool: use logical_not).
-template <Element T> Tensor<T> neg(const Tensor<T>& x) { return detail::unary<detail::NegOp>(x); }
-/// |x| elementwise.
-template <Element T> Tensor<T> abs(const Tensor<T>& x) { return detail::unary<detail::AbsOp>(x); }
-/// max(x, 0) elementwise; NaN stays NaN, as in PyTorch.
-template <Element T> Tensor<T> relu(const Tensor<T>& x) { return detail::unary<detail::ReluOp>(x); }
-/// e^x elementwise (integer inputs give float32).
-template <Element T> Tensor<float_t_of<T>> exp(const Tensor<T>& x) { return detail::unary<detail::ExpOp>(x); }
-/// Natural logarithm elementwise.
-template <Element T> Tensor<float_t_of<T>> log(const Tensor<T>& x) { return detail::unary<detail::LogOp>(x); }
-/// log(1 + x) elementwise, accurate for small x.
-template <Element T> Tensor<float_t_of<T>> log1p(const Tensor<T>& x) { return detail::unary<detail::Log1pOp>(x); }
-/// Square root elementwise.
-template <Element T> Tensor<float_t_of<T>> sqrt(const Tensor<T>& x) { return detail::unary<detail::SqrtOp>(x); }
-/// 1 / sqrt(x) elementwise.
-template <Element T> Tensor<float_t_of<T>> rsqrt(const Tensor<T>& x) { return detail::unary<detail::RsqrtOp>(x); }
-/// Sine elementwise.
-template <Element T> Tensor<float_t_of<T>> sin(const Tensor<T>& x) { return detail::unary<detail::SinOp>(x); }
-/// Cosine elementwise.
-template <Element T> Tensor<float_t_of<T>> cos(const Tensor<T>& x) { return detail::unary<detail::CosOp>(x); }
-/// Hyperbolic tangent elementwise.
-template <Element T> Tensor<float_t_of<T>> tanh(const Tensor<T>& x) { return detail::unary<detail::TanhOp>(x); }
-/// 1 / (1 + e^-x) elementwise.
-template <Element T> Tensor<float_t_of<T>> sigmoid(const Tensor<T>& x) { return detail::unary<detail::SigmoidOp>(x); }
-/// x * sigmoid(x) elementwise (SiLU, swish).
-template <Element T> Tensor<float_t_of<T>> silu(const Tensor<T>& x) { return detail::unary<detail::SiluOp>(x); }
+// --- unary: ember::fn(x) and Tensor::fn() for each op of EMBER_UNARY_API (its doc is there) ---
+#define EMBER_UNARY_API_FN(Op, fn, doc)                                                                \
+  template <Element T>                                                                                \
+  Tensor<detail::op_result_t<detail::Op, T>> fn(const Tensor<T>& x) {                            \
+    return detail::unary<detail::Op>(x);                                                              \
+  }                                                                                                   \
+  template <Element T>                                                                                \
+  Tensor<detail::op_result_t<detail::Op, T>> Tensor<T>::fn() const {                             \
+    return ember::fn(*this);                                                                          \
+  }
+EMBER_UNARY_API(EMBER_UNARY_API_FN)
+#undef EMBER_UNARY_API_FN
 /// GELU elementwise: the exact erf form ("none") or the tanh approximation ("tanh"), as PyTorch.
 template <Element T>
 Tensor<float_t_of<T>> gelu(const Tensor<T>& x, std::string_view approximate = "none") {
@@ -51,19 +37,16 @@ Tensor<float_t_of<T>> gelu(const Tensor<T>& x, std::string_view approximate = "n
   return approximate == "tanh" ? detail::unary<detail::GeluTanhOp>(x) : detail::unary<detail::GeluOp>(x);
 }
 
-// --- binary: Tensor op Tensor, Tensor op scalar and scalar op Tensor (EMBER_BINARY_FN) ---
-/// Elementwise a + b with broadcasting and type promotion (bool + bool is logical or).
-EMBER_BINARY_FN(add, AddOp)
-/// Elementwise a - b with broadcasting and type promotion.
-EMBER_BINARY_FN(sub, SubOp)
-/// Elementwise a * b with broadcasting and type promotion.
-EMBER_BINARY_FN(mul, MulOp)
-/// Elementwise true division a / b: integer operands give float32.
-EMBER_BINARY_FN(div, DivOp)
-/// Elementwise maximum of a and b; NaN propagates.
-EMBER_BINARY_FN(maximum, MaxOp)
-/// Elementwise minimum of a and b; NaN propagates.
-EMBER_BINARY_FN(minimum, MinOp)
+// --- binary: ember::fn(a, b) (Tensor op Tensor, Tensor op scalar, scalar op Tensor) and Tensor::fn(other)
+// for each op of EMBER_BINARY_API (its doc is there) ---
+#define EMBER_BINARY_METHOD(fn)                                                                       \
+  template <Element T> template <Element U> auto Tensor<T>::fn(const Tensor<U>& other) const {        \
+    return ember::fn(*this, other);                                                                   \
+  }                                                                                                   \
+  template <Element T> template <Scalar S> auto Tensor<T>::fn(S other) const { return ember::fn(*this, other); }
+#define EMBER_BINARY_API_FN(Op, fn, doc) EMBER_BINARY_FN(fn, Op) EMBER_BINARY_METHOD(fn)
+EMBER_BINARY_API(EMBER_BINARY_API_FN)
+#undef EMBER_BINARY_API_FN
 
 /// a raised to the power b elementwise, broadcast and promoted (integers stay integers).
 template <Element A, Element B>
@@ -154,35 +137,11 @@ EMBER_OPERATOR(*, mul)
 EMBER_OPERATOR(/, div)
 #undef EMBER_OPERATOR
 
-// --- Tensor methods ---
-template <Element T> Tensor<T> Tensor<T>::neg() const { return ember::neg(*this); }
-template <Element T> Tensor<T> Tensor<T>::abs() const { return ember::abs(*this); }
-template <Element T> Tensor<T> Tensor<T>::relu() const { return ember::relu(*this); }
-template <Element T> Tensor<float_t_of<T>> Tensor<T>::exp() const { return ember::exp(*this); }
-template <Element T> Tensor<float_t_of<T>> Tensor<T>::log() const { return ember::log(*this); }
-template <Element T> Tensor<float_t_of<T>> Tensor<T>::log1p() const { return ember::log1p(*this); }
-template <Element T> Tensor<float_t_of<T>> Tensor<T>::sqrt() const { return ember::sqrt(*this); }
-template <Element T> Tensor<float_t_of<T>> Tensor<T>::rsqrt() const { return ember::rsqrt(*this); }
-template <Element T> Tensor<float_t_of<T>> Tensor<T>::sin() const { return ember::sin(*this); }
-template <Element T> Tensor<float_t_of<T>> Tensor<T>::cos() const { return ember::cos(*this); }
-template <Element T> Tensor<float_t_of<T>> Tensor<T>::tanh() const { return ember::tanh(*this); }
-template <Element T> Tensor<float_t_of<T>> Tensor<T>::sigmoid() const { return ember::sigmoid(*this); }
-template <Element T> Tensor<float_t_of<T>> Tensor<T>::silu() const { return ember::silu(*this); }
+// --- Tensor methods written out ---
 template <Element T> Tensor<float_t_of<T>> Tensor<T>::gelu(std::string_view approximate) const {
   return ember::gelu(*this, approximate);
 }
-#define EMBER_BINARY_METHOD(fn)                                                                       \
-  template <Element T> template <Element U> auto Tensor<T>::fn(const Tensor<U>& other) const {        \
-    return ember::fn(*this, other);                                                                   \
-  }                                                                                                   \
-  template <Element T> template <Scalar S> auto Tensor<T>::fn(S other) const { return ember::fn(*this, other); }
-EMBER_BINARY_METHOD(add)
-EMBER_BINARY_METHOD(sub)
-EMBER_BINARY_METHOD(mul)
-EMBER_BINARY_METHOD(div)
 EMBER_BINARY_METHOD(pow)
-EMBER_BINARY_METHOD(maximum)
-EMBER_BINARY_METHOD(minimum)
 #undef EMBER_BINARY_METHOD
 #define EMBER_INPLACE_METHOD(fn)                                                                      \
   template <Element T> template <Element U> const Tensor<T>& Tensor<T>::fn(const Tensor<U>& other) const { \

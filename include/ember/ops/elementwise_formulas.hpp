@@ -9,7 +9,8 @@
 // kGradFromOutput, else the input x. A binary op has f(a, b) and its derivatives da and db, tensor
 // expressions in the output's gradient g, a, b and the output y (the caller sums them back over
 // broadcast dims); they read a and b only when kSavesInputs and y only when kSavesOutput. Every op
-// is listed in EMBER_UNARY_OPS or EMBER_BINARY_OPS at the bottom, which gives it its CUDA kernel.
+// is listed at the bottom, in EMBER_UNARY_OPS or EMBER_BINARY_OPS, which gives it its CUDA kernel, and (for
+// most ops) in EMBER_UNARY_API or EMBER_BINARY_API, which generates its public functions and bindings.
 #include <cmath>
 #include <type_traits>
 
@@ -30,6 +31,9 @@ struct BoolResult {
   template <class T> using compute = T;
   template <class T> using result = bool;
 };
+/// The element type op Op returns for inputs of type T.
+template <class Op, class T> using op_result_t = typename Op::template result<T>;
+
 struct AllowBool { static constexpr bool kBool = true; };
 struct NoBool { static constexpr bool kBool = false; };
 
@@ -182,11 +186,48 @@ EMBER_COMPARE(XorOp, "logical_xor", (a != T(0)) != (b != T(0)))
 
 }  // namespace ember::detail
 
-/// Every unary op above (X-macro: X(Name) per struct); each gets a CUDA kernel.
-#define EMBER_UNARY_OPS(X)                                                                                   \
-  X(NegOp) X(AbsOp) X(ReluOp) X(ExpOp) X(LogOp) X(Log1pOp) X(SqrtOp) X(RsqrtOp) X(SinOp) X(CosOp) X(TanhOp)  \
-  X(SigmoidOp) X(SiluOp) X(GeluOp) X(GeluTanhOp) X(NotOp)
-/// Every binary op above; each gets a CUDA kernel.
-#define EMBER_BINARY_OPS(X)                                                                                   \
-  X(AddOp) X(SubOp) X(MulOp) X(DivOp) X(MaxOp) X(MinOp) X(PowOp) X(EqOp) X(NeOp) X(LtOp) X(LeOp) X(GtOp)     \
-  X(GeOp) X(AndOp) X(OrOp) X(XorOp)
+// The op lists, X(Op, fn, doc) per struct above. Every op in EMBER_UNARY_OPS / EMBER_BINARY_OPS gets
+// its CUDA kernel (backend/cuda/elementwise.hpp). The ops in EMBER_UNARY_API / EMBER_BINARY_API also get
+// every public entry point generated from their line: ember::fn and the Tensor method (ops/elementwise.hpp,
+// core/tensor.hpp), and ember.fn / Tensor.fn with `doc` in Python (python/src/bind_elementwise.cpp).
+// gelu (an `approximate` argument) and pow (integer exponent checks) are written out.
+/// Unary ops with generated ember::fn(x), Tensor::fn() and bindings.
+#define EMBER_UNARY_API(X)                                                                   \
+  X(NegOp, neg, "-input elementwise (TypeError for bool: use ~ or logical_not).")           \
+  X(AbsOp, abs, "|input| elementwise.")                                                     \
+  X(ReluOp, relu, "max(input, 0) elementwise; NaN stays NaN.")                              \
+  X(ExpOp, exp, "e**input elementwise (integer inputs give float32).")                      \
+  X(LogOp, log, "Natural logarithm elementwise.")                                           \
+  X(Log1pOp, log1p, "log(1 + input) elementwise, accurate for small input.")                \
+  X(SqrtOp, sqrt, "Square root elementwise.")                                               \
+  X(RsqrtOp, rsqrt, "1 / sqrt(input) elementwise.")                                         \
+  X(SinOp, sin, "Sine elementwise.")                                                        \
+  X(CosOp, cos, "Cosine elementwise.")                                                      \
+  X(TanhOp, tanh, "Hyperbolic tangent elementwise.")                                        \
+  X(SigmoidOp, sigmoid, "1 / (1 + exp(-input)) elementwise.")                               \
+  X(SiluOp, silu, "input * sigmoid(input) elementwise.")                                    \
+  X(NotOp, logical_not, "Elementwise input == 0, as a bool tensor.")
+/// Every unary op: each gets a CUDA kernel.
+#define EMBER_UNARY_OPS(X)                                                                   \
+  EMBER_UNARY_API(X)                                                                         \
+  X(GeluOp, gelu, "") X(GeluTanhOp, gelu, "")
+/// Binary ops with generated ember::fn(a, b) (tensor or scalar on either side), Tensor::fn(other) and
+/// bindings.
+#define EMBER_BINARY_API(X)                                                                                 \
+  X(AddOp, add, "input + other, broadcast and type-promoted (bool + bool is logical or).")                 \
+  X(SubOp, sub, "input - other, broadcast and type-promoted.")                                             \
+  X(MulOp, mul, "input * other, broadcast and type-promoted.")                                             \
+  X(DivOp, div, "input / other (true division: integers give float32), broadcast.")                        \
+  X(MaxOp, maximum, "Elementwise maximum (NaN propagates), broadcast and type-promoted.")                   \
+  X(MinOp, minimum, "Elementwise minimum (NaN propagates), broadcast and type-promoted.")                   \
+  X(EqOp, eq, "input == other elementwise, as a bool tensor.")                                             \
+  X(NeOp, ne, "input != other elementwise, as a bool tensor.")                                             \
+  X(LtOp, lt, "input < other elementwise, as a bool tensor.")                                              \
+  X(LeOp, le, "input <= other elementwise, as a bool tensor.")                                             \
+  X(GtOp, gt, "input > other elementwise, as a bool tensor.")                                              \
+  X(GeOp, ge, "input >= other elementwise, as a bool tensor.")                                             \
+  X(AndOp, logical_and, "(input != 0) and (other != 0) elementwise, as a bool tensor.")                    \
+  X(OrOp, logical_or, "(input != 0) or (other != 0) elementwise, as a bool tensor.")                       \
+  X(XorOp, logical_xor, "(input != 0) xor (other != 0) elementwise, as a bool tensor.")
+/// Every binary op: each gets a CUDA kernel.
+#define EMBER_BINARY_OPS(X) EMBER_BINARY_API(X) X(PowOp, pow, "")

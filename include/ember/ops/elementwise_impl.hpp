@@ -2,7 +2,7 @@
 // The machinery behind the elementwise ops: it runs an op struct of ops/elementwise_formulas.hpp on
 // the CPU loops (backend/eigen/elementwise.hpp), on oneDNN for large float32 tensors, or on CUDA;
 // broadcasts and promotes the operands of binary ops; and records their backward with autograd. The
-// public functions built on it are in ops/elementwise.hpp and ops/compare.hpp.
+// public functions built on it are in ops/elementwise.hpp and ops/where.hpp.
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
@@ -349,8 +349,7 @@ const Tensor<T>& binary_inplace_scalar(const Tensor<T>& self, S s) {
 }  // namespace ember
 
 // Tensor op Tensor (promote_t), Tensor op scalar and scalar op Tensor (scalar_promote_t): the
-// overloads of a public binary function fn running the op struct Op (used by ops/elementwise.hpp and
-// ops/compare.hpp).
+// overloads of a public binary function fn running the op struct Op (used by ops/elementwise.hpp).
 #define EMBER_BINARY_FN(fn, Op)                                                                       \
   template <Element A, Element B>                                                                     \
   auto fn(const Tensor<A>& a, const Tensor<B>& b) {                                                   \

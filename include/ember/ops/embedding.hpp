@@ -7,7 +7,7 @@
 
 #include "ember/autograd/node.hpp"
 #include "ember/core/tensor.hpp"
-#include "ember/ops/compare.hpp"
+#include "ember/ops/elementwise.hpp"
 #include "ember/ops/gather.hpp"
 
 namespace ember {

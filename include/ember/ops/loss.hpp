@@ -26,7 +26,6 @@
 #include "ember/autograd/grad_mode.hpp"
 #include "ember/autograd/node.hpp"
 #include "ember/core/tensor.hpp"
-#include "ember/ops/compare.hpp"
 #include "ember/ops/creation.hpp"
 #include "ember/ops/elementwise.hpp"
 #include "ember/ops/gather.hpp"

@@ -17,7 +17,7 @@
 #include "ember/backend/onednn/engine.hpp"
 #include "ember/backend/onednn/reduction.hpp"
 #include "ember/core/tensor.hpp"
-#include "ember/ops/elementwise.hpp"  // with compare.hpp: eq and where for the gradients of prod, amax...
+#include "ember/ops/elementwise.hpp"  // eq and where: the gradients of prod, amax...
 #include "ember/ops/gather.hpp"
 
 namespace ember {

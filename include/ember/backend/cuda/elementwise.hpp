@@ -13,7 +13,7 @@
 
 namespace ember::cuda {
 
-#define EMBER_CUDA_ENUM_ENTRY(Name) Name,
+#define EMBER_CUDA_ENUM_ENTRY(Name, ...) Name,
 /// A unary op, named as its struct in ember::detail.
 enum class UnaryOp { EMBER_UNARY_OPS(EMBER_CUDA_ENUM_ENTRY) };
 /// A binary op, named as its struct in ember::detail.
@@ -25,7 +25,7 @@ inline constexpr bool kNoKernel = false;
 /// The UnaryOp of the op struct Op.
 template <class Op>
 constexpr UnaryOp unary_op() {
-#define EMBER_CUDA_MATCH(Name) if constexpr (std::is_same_v<Op, ::ember::detail::Name>) return UnaryOp::Name; else
+#define EMBER_CUDA_MATCH(Name, ...) if constexpr (std::is_same_v<Op, ::ember::detail::Name>) return UnaryOp::Name; else
   EMBER_UNARY_OPS(EMBER_CUDA_MATCH)
 #undef EMBER_CUDA_MATCH
   static_assert(kNoKernel<Op>, "the op is missing from EMBER_UNARY_OPS");
@@ -33,7 +33,7 @@ constexpr UnaryOp unary_op() {
 /// The BinaryOp of the op struct Op.
 template <class Op>
 constexpr BinaryOp binary_op() {
-#define EMBER_CUDA_MATCH(Name) if constexpr (std::is_same_v<Op, ::ember::detail::Name>) return BinaryOp::Name; else
+#define EMBER_CUDA_MATCH(Name, ...) if constexpr (std::is_same_v<Op, ::ember::detail::Name>) return BinaryOp::Name; else
   EMBER_BINARY_OPS(EMBER_CUDA_MATCH)
 #undef EMBER_CUDA_MATCH
   static_assert(kNoKernel<Op>, "the op is missing from EMBER_BINARY_OPS");

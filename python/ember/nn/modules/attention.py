@@ -33,8 +33,7 @@ class MultiheadAttention(Module):
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
                  vdim: int | None = None, batch_first: bool = False, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        if embed_dim <= 0 or num_heads <= 0:
-            raise ValueError(f"[MultiheadAttention] embed_dim and num_heads must be greater than 0, got {embed_dim} and {num_heads}")
+        _core._check_multihead_attention_layer(embed_dim, num_heads)
         if add_bias_kv or add_zero_attn:
             raise NotImplementedError("[MultiheadAttention] add_bias_kv and add_zero_attn are not supported")
         self.embed_dim = embed_dim
@@ -43,8 +42,6 @@ class MultiheadAttention(Module):
         self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         self.num_heads, self.dropout, self.batch_first = num_heads, dropout, batch_first
         self.head_dim = embed_dim // num_heads
-        if self.head_dim * num_heads != embed_dim:
-            raise ValueError(f"[MultiheadAttention] embed_dim {embed_dim} must be divisible by num_heads {num_heads}")
         dtype = _core.float32 if dtype is None else dtype
         if self._qkv_same_embed_dim:
             self.in_proj_weight = Parameter(_core.empty((3 * embed_dim, embed_dim), dtype=dtype))
@@ -81,12 +78,7 @@ class MultiheadAttention(Module):
                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
         """Attends from ``query`` to ``key``/``value``; returns ``(output, weights or None)``."""
         batched = query.ndim == 3
-        if query.ndim not in (2, 3) or query.shape[-1] != self.embed_dim:
-            layout = "(N, L, E)" if self.batch_first else "(L, N, E)"
-            raise ValueError(
-                f"[MultiheadAttention] MultiheadAttention(embed_dim={self.embed_dim}, num_heads={self.num_heads}) "
-                f"expected a query of shape {layout} or (L, E) with E = {self.embed_dim}, got shape {tuple(query.shape)}"
-            )
+        _core._check_multihead_attention_query(query.shape, self.embed_dim, self.num_heads, self.batch_first)
         if self.batch_first and batched:
             if key is value:
                 if query is key:

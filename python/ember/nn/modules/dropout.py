@@ -1,6 +1,7 @@
 """``Dropout``."""
 from __future__ import annotations
 
+from ... import _core
 from ..._core import Tensor
 from .. import functional as F
 from ..module import Module
@@ -12,8 +13,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"[Dropout] dropout probability has to be between 0 and 1, but got {p}")
+        _core._check_dropout_probability(p, "Dropout")
         self.p, self.inplace = p, inplace
 
     def forward(self, input: Tensor) -> Tensor:

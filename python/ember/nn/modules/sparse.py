@@ -24,11 +24,7 @@ class Embedding(Module):
         super().__init__()
         if max_norm is not None or scale_grad_by_freq or sparse:
             raise NotImplementedError("[Embedding] max_norm, scale_grad_by_freq and sparse are not supported")
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"[Embedding] padding_idx {padding_idx} must be within num_embeddings {num_embeddings}")
-            if padding_idx < 0:
-                padding_idx += num_embeddings
+        padding_idx = _core._embedding_padding_idx(num_embeddings, embedding_dim, padding_idx)
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
@@ -61,8 +57,7 @@ class Embedding(Module):
     def from_pretrained(cls, embeddings: Tensor, freeze: bool = True, padding_idx: int | None = None,
                         **kwargs: Any) -> Embedding:
         """An Embedding whose weight is ``embeddings`` (rows, dim), frozen unless ``freeze=False``."""
-        if embeddings.ndim != 2:
-            raise ValueError("[Embedding] embeddings parameter is expected to be 2-dimensional")
+        _core._check_pretrained_embeddings(embeddings.shape)
         rows, cols = embeddings.shape
         return cls(rows, cols, padding_idx=padding_idx, _weight=embeddings, _freeze=freeze, **kwargs)
 

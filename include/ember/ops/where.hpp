@@ -1,34 +1,10 @@
 #pragma once
-// Comparisons (eq, ne, lt, le, gt, ge), logical ops and where: broadcast, promote, return bool (or
-// the promoted type, for where). Their formulas are in ops/elementwise_formulas.hpp.
+// where(cond, a, b): cond, a and b broadcast together, a and b promoted. Include it through
+// ops/elementwise.hpp, whose op gradients use it.
 #include "ember/core/tensor.hpp"
 #include "ember/ops/elementwise_impl.hpp"
 
 namespace ember {
-
-// Comparisons and logical ops share the binary ops' broadcasting and promotion (EMBER_BINARY_FN,
-// defined in elementwise_impl.hpp); their kernels return bool.
-/// a == b elementwise (broadcast, compared in the promoted type).
-EMBER_BINARY_FN(eq, EqOp)
-/// a != b elementwise.
-EMBER_BINARY_FN(ne, NeOp)
-/// a < b elementwise.
-EMBER_BINARY_FN(lt, LtOp)
-/// a <= b elementwise.
-EMBER_BINARY_FN(le, LeOp)
-/// a > b elementwise.
-EMBER_BINARY_FN(gt, GtOp)
-/// a >= b elementwise.
-EMBER_BINARY_FN(ge, GeOp)
-/// Elementwise (a != 0) and (b != 0), for any dtypes.
-EMBER_BINARY_FN(logical_and, AndOp)
-/// Elementwise (a != 0) or (b != 0), for any dtypes.
-EMBER_BINARY_FN(logical_or, OrOp)
-/// Elementwise (a != 0) xor (b != 0), for any dtypes.
-EMBER_BINARY_FN(logical_xor, XorOp)
-
-/// Elementwise x == 0, for any dtype.
-template <Element T> Tensor<bool> logical_not(const Tensor<T>& x) { return detail::unary<detail::NotOp>(x); }
 
 /// Elementwise cond ? a : b, with cond, a and b broadcast together and a, b promoted.
 template <Element A, Element B>
@@ -69,25 +45,5 @@ Tensor<scalar_promote_t<T, S>> where(const Tensor<bool>& cond, S a, const Tensor
   using P = scalar_promote_t<T, S>;
   return where(cond, Tensor<P>::empty({}, b.device()).fill_(static_cast<P>(a)), detail::promoted<P>(b));
 }
-
-// --- Tensor methods ---
-#define EMBER_COMPARE_METHOD(fn)                                                                      \
-  template <Element T> template <Element U> Tensor<bool> Tensor<T>::fn(const Tensor<U>& other) const { \
-    return ember::fn(*this, other);                                                                   \
-  }                                                                                                   \
-  template <Element T> template <Scalar S> Tensor<bool> Tensor<T>::fn(S other) const {                \
-    return ember::fn(*this, other);                                                                   \
-  }
-EMBER_COMPARE_METHOD(eq)
-EMBER_COMPARE_METHOD(ne)
-EMBER_COMPARE_METHOD(lt)
-EMBER_COMPARE_METHOD(le)
-EMBER_COMPARE_METHOD(gt)
-EMBER_COMPARE_METHOD(ge)
-EMBER_COMPARE_METHOD(logical_and)
-EMBER_COMPARE_METHOD(logical_or)
-EMBER_COMPARE_METHOD(logical_xor)
-#undef EMBER_COMPARE_METHOD
-template <Element T> Tensor<bool> Tensor<T>::logical_not() const { return ember::logical_not(*this); }
 
 }  // namespace ember
