@@ -231,6 +231,27 @@ def test_scaled_dot_product_attention_matches_torch(dtype, mask):
         assert gradcheck(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, **kw_e), small)
 
 
+@pytest.mark.parametrize("mask", ["bool", "float"])
+def test_scaled_dot_product_attention_query_with_no_key_gives_zeros_as_torch(mask):
+    q, k, v = (RNG.standard_normal(s) for s in [(2, 3, 5), (2, 4, 5), (2, 4, 3)])
+    m = RNG.random((3, 4)) < 0.6
+    m[0], m[1, 2] = False, True  # query 0 may attend to no key
+    if mask == "float":
+        m = np.where(m, 0.0, -np.inf)
+    te = [ember.tensor(a, dtype=F64, requires_grad=True) for a in (q, k, v)]
+    tt = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (q, k, v)]
+    oe = F.scaled_dot_product_attention(*te, attn_mask=ember.tensor(m))
+    ot = TF.scaled_dot_product_attention(*tt, attn_mask=torch.tensor(m))
+    assert not oe.detach().numpy()[:, 0].any()
+    np.testing.assert_allclose(oe.detach().numpy(), ot.detach().numpy(), rtol=1e-12, atol=1e-12)
+    oe.sum().backward()
+    ot.sum().backward()
+    for a, b in zip(te, tt):
+        assert np.isfinite(a.grad.numpy()).all()
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert gradcheck(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, attn_mask=ember.tensor(m)), te)
+
+
 def test_attention_checks_come_from_the_cpp_op():
     x, w_in, w_out = ember.randn(3, 2, 4), ember.randn(12, 4), ember.randn(4, 4)
 

@@ -74,6 +74,7 @@ Tensor<T> additive_mask(const AttentionMask<T>& mask, Device device) {
 /// (leading dims broadcast): out (*, L, Ev). A bool attn_mask marks with true the positions that take
 /// part, a float one is added to the scores (both broadcast to (*, L, S)); is_causal hides the keys
 /// after each query. scale defaults to 1 / sqrt(E); dropout_p > 0 drops attention weights (from gen).
+/// A query that the mask lets attend to no key gets zeros, as PyTorch's.
 template <FloatElement T>
 Tensor<T> scaled_dot_product_attention(const Tensor<T>& query, const Tensor<T>& key, const Tensor<T>& value,
                                        const AttentionMask<T>& attn_mask = {}, double dropout_p = 0.0,
@@ -93,7 +94,15 @@ Tensor<T> scaled_dot_product_attention(const Tensor<T>& query, const Tensor<T>& 
   if (is_causal) scores = masked_fill(scores, detail::causal_hidden(l, s, query.device()), neg_inf);
   if (const auto* b = std::get_if<Tensor<bool>>(&attn_mask)) scores = masked_fill(scores, b->logical_not(), neg_inf);
   else if (const auto* f = std::get_if<Tensor<T>>(&attn_mask)) scores = scores + *f;
-  Tensor<T> weights = softmax(scores, -1);
+  Tensor<T> weights;
+  if (has_mask && s > 0) {
+    // A query the mask lets attend to no key (its scores all -inf) gets zeros and no gradient, as in
+    // PyTorch: its row is softmaxed from zeros (finite gradients), then cleared.
+    const Tensor<bool> attends_none = amax(scores.detach(), {-1}, true).eq(neg_inf);
+    if (any(attends_none).item())
+      weights = where(attends_none, T(0), softmax(where(attends_none, T(0), scores), -1));
+  }
+  if (!weights.defined()) weights = softmax(scores, -1);
   if (dropout_p > 0.0) weights = dropout(weights, dropout_p, true, gen);
   return matmul(weights, value);
 }
