@@ -247,6 +247,68 @@ TEST(Deploy, AttentionChainWithBatchDimExpressions) {
   EXPECT_LT(rel_error(m.forward(in), ref), 1e-5);
 }
 
+// The attention nodes are the C++ ops whole: optional inputs null or given, bool and float masks, the
+// weights as a second node; the batch is dim 1 of the sequence-first inputs the permutes make.
+TEST(Deploy, AttentionNodesRunTheOpsWhole) {
+  TempDir dir;
+  const std::int64_t T = 4, S = 5, D = 8, H = 2, K = 6;
+  const auto in_w = randn_f({3 * D, D}), in_b = randn_f({3 * D}), out_w = randn_f({D, D}), out_b = randn_f({D});
+  const auto q_w = randn_f({D, D}), k_w = randn_f({D, K}), v_w = randn_f({D, K});
+  const Tensor<bool> hidden = gt(randn_f({T, T}), 0.5f);
+  Tensor<bool> self_mask = hidden.clone(), sdpa_mask = hidden.logical_not();
+  for (std::int64_t i = 0; i < T; ++i) {  // no query with every key masked out
+    self_mask.data()[i * T + i] = false;
+    sdpa_mask.data()[i * T + i] = true;
+  }
+  const json batch = {{"batch", 1}, {"add", 0}}, seq = json::array({T, batch, D}), mem_seq = json::array({S, batch, K});
+  Builder b;
+  const auto x = b.input("x", bshape({T, D})), mem = b.input("mem", bshape({S, K})), pad = b.input("pad", bshape({T}));
+  const auto xs = b.node("permute", {x}, {{"dims", {1, 0, 2}}}, seq);
+  const auto ms = b.node("permute", {mem}, {{"dims", {1, 0, 2}}}, mem_seq);
+  const json self_in = {xs, xs, xs, b.tensor("out_w", out_w), b.tensor("in_w", in_w), b.tensor("in_b", in_b),
+                        b.tensor("out_b", out_b), b.tensor("self_mask", self_mask), pad, nullptr, nullptr, nullptr};
+  const json self_attrs = {{"embed_dim", D}, {"num_heads", H}, {"use_separate_proj_weight", false}, {"is_causal", false}};
+  json weights_attrs = self_attrs;
+  weights_attrs["average_attn_weights"] = false;
+  b.output(b.node("multi_head_attention", self_in, self_attrs, seq, "self"));
+  b.output(b.node("multi_head_attention_weights", self_in, weights_attrs, bshape({H, T, T}), "self"));
+  b.output(b.node("multi_head_attention", {xs, ms, ms, "out_w", nullptr, "in_b", nullptr, nullptr, nullptr,
+                                           b.tensor("q_w", q_w), b.tensor("k_w", k_w), b.tensor("v_w", v_w)},
+                  {{"embed_dim", D}, {"num_heads", H}, {"use_separate_proj_weight", true}, {"is_causal", true}}, seq,
+                  "cross"));
+  b.output(b.node("scaled_dot_product_attention", {x, x, x, b.tensor("sdpa_mask", sdpa_mask)},
+                  {{"is_causal", false}, {"scale", 0.3}}, bshape({T, D}), "sdpa"));
+  const auto m = deploy::load(b.save(dir.file("attention.ember")));
+
+  const std::int64_t B = 3;
+  const auto in = randn_f({B, T, D}), memory = randn_f({B, S, K}), padding = randn_f({B, T});
+  const auto out = m.forward({AnyTensor(in), AnyTensor(memory), AnyTensor(padding)});
+  ASSERT_EQ(out.size(), 4u);
+  const auto in_s = in.transpose(0, 1).contiguous(), mem_s = memory.transpose(0, 1).contiguous();
+  MultiHeadAttentionOptions<float> o;
+  o.training = false;
+  o.attn_mask = self_mask;
+  o.key_padding_mask = padding;
+  o.average_attn_weights = false;
+  const auto [self_out, self_weights] = multi_head_attention_forward(in_s, in_s, in_s, D, H, in_w, in_b, 0.0, out_w, out_b, o);
+  EXPECT_LT(rel_error(out[0].get<float>(), self_out), 1e-5);
+  EXPECT_LT(rel_error(out[1].get<float>(), *self_weights), 1e-5);
+  MultiHeadAttentionOptions<float> c;
+  c.training = false;
+  c.need_weights = false;
+  c.use_separate_proj_weight = true;
+  c.q_proj_weight = q_w;
+  c.k_proj_weight = k_w;
+  c.v_proj_weight = v_w;
+  c.is_causal = true;
+  const auto cross = multi_head_attention_forward(in_s, mem_s, mem_s, D, H, std::nullopt, in_b, 0.0, out_w,
+                                                  OptionalTensor<float>{}, c).first;
+  EXPECT_LT(rel_error(out[2].get<float>(), cross), 1e-5);
+  EXPECT_LT(rel_error(out[3].get<float>(), scaled_dot_product_attention(in, in, in, AttentionMask<float>(sdpa_mask), 0.0,
+                                                                        false, 0.3)),
+            1e-5);
+}
+
 TEST(Deploy, EmbeddingModelTakesInt64Input) {
   TempDir dir;
   const auto emb = randn_f({10, 4}), w = randn_f({2, 4});

@@ -61,6 +61,15 @@ def digits_images(n: int, offset: int = 0) -> ember.Tensor:
     return ember.tensor(x.reshape(n, 1, 8, 8))
 
 
+def _attention(a: list, k: dict, need_weights: bool) -> tuple:
+    """The multi_head_attention(_weights) node's inputs and attributes as the functional call."""
+    return nn.functional.multi_head_attention_forward(
+        a[0], a[1], a[2], k["embed_dim"], k["num_heads"], a[4], a[5], None, None, False, 0.0, a[3], a[6],
+        training=False, key_padding_mask=a[8], need_weights=need_weights, attn_mask=a[7],
+        use_separate_proj_weight=k["use_separate_proj_weight"], q_proj_weight=a[9], k_proj_weight=a[10],
+        v_proj_weight=a[11], average_attn_weights=k.get("average_attn_weights", True), is_causal=k["is_causal"])
+
+
 def interpret(graph: Graph, *inputs: ember.Tensor) -> list[ember.Tensor]:
     """Runs a traced graph with ember's Python ops: a reading of docs/deploy-format.md independent of C++."""
     F = nn.functional
@@ -101,6 +110,10 @@ def interpret(graph: Graph, *inputs: ember.Tensor) -> list[ember.Tensor]:
         "sum": lambda a, k: a[0].sum(k["dims"], k["keepdim"]),
         "masked_fill": lambda a, k: a[0].masked_fill(a[1], a[2].item()),
         "cast": lambda a, k: a[0].to(getattr(ember, k["dtype"])),
+        "scaled_dot_product_attention": lambda a, k: F.scaled_dot_product_attention(
+            a[0], a[1], a[2], a[3], is_causal=k["is_causal"], scale=k.get("scale")),
+        "multi_head_attention": lambda a, k: _attention(a, k, False)[0],
+        "multi_head_attention_weights": lambda a, k: _attention(a, k, True)[1],
     }
     with ember.no_grad():
         for node in graph.nodes:

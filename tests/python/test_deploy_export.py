@@ -45,9 +45,12 @@ def test_encoder_block_graph_has_batch_expressions(batch):
     ember.manual_seed(1)
     graph = trace(model, ember.randn(2, 10, 32))
     ops = [n.op for n in graph.nodes]
-    assert "layer_norm" in ops and "softmax" in ops and "gelu" in ops and "dropout" not in ops
-    reshapes = [n.attrs["shape"] for n in graph.nodes if n.op == "reshape"]
-    assert [10, {"batch": 4, "add": 0}, 8] in reshapes  # (L, B * heads, head_dim)
+    assert "layer_norm" in ops and "gelu" in ops and "dropout" not in ops
+    # Attention is one node, the C++ op whole: no softmax or head reshapes of a decomposition.
+    assert ops.count("multi_head_attention") == 1 and "softmax" not in ops and "multi_head_attention_weights" not in ops
+    (attn,) = [n for n in graph.nodes if n.op == "multi_head_attention"]
+    assert attn.attrs == {"embed_dim": 32, "num_heads": 4, "use_separate_proj_weight": False, "is_causal": False}
+    assert graph.values[attn.outputs[0]].shape == [10, {"batch": 1, "add": 0}, 32]  # (L, B, E): batch-first, permuted
     assert all(n.scope.startswith(("attn", "norm", "ffn", "")) for n in graph.nodes)
     _assert_same(graph, model, ember.randn(batch, 10, 32))
 
@@ -142,6 +145,20 @@ def test_unsupported_ops_name_the_op_and_module():
 def test_functional_dropout_in_training_mode_is_refused():
     msg = _export_error(lambda x: nn.functional.dropout(x, 0.5, training=True))
     assert "dropout in training mode" in msg
+
+
+def test_attention_dropout_in_training_mode_is_refused():
+    F = nn.functional
+    msg = _export_error(lambda x: F.scaled_dot_product_attention(x, x, x, dropout_p=0.1))
+    assert "attention dropout in training mode" in msg
+    w, o = ember.randn(12, 4), ember.randn(4, 4)
+    msg = _export_error(lambda x: F.multi_head_attention_forward(x, x, x, 4, 2, w, None, None, None, False, 0.5, o,
+                                                                 None, training=True)[0])
+    assert "attention dropout in training mode" in msg
+    # training=False (what nn.MultiheadAttention passes in eval mode) exports whatever dropout_p is.
+    graph = trace(_Fn(lambda x: F.multi_head_attention_forward(x, x, x, 4, 2, w, None, None, None, False, 0.5, o,
+                                                                 None, training=False)[0]), ember.randn(3, 2, 4))
+    assert [n.op for n in graph.nodes] == ["multi_head_attention"]
 
 
 def test_a_function_that_bypassed_the_trace_is_detected():

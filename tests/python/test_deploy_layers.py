@@ -56,8 +56,8 @@ def _binary_ops(x):
 
 
 class _CrossAttention(nn.Module):
-    """Attention whose key is not the query (separate q/k/v projections), causal, then with an additive mask
-    and the averaged weights as an output path: export records the C++ op's decomposition (deploy/_decompose.py)."""
+    """Attention whose key is not the query (the packed weight in three), causal, then with an additive mask
+    and the averaged weights as an output path: one multi_head_attention node and one for the weights."""
 
     def __init__(self):
         super().__init__()
@@ -69,6 +69,56 @@ class _CrossAttention(nn.Module):
         h = self.attn(x, k, k, is_causal=True, need_weights=False)[0]
         out, w = self.attn(h, x, x, attn_mask=self.mask)
         return out + w.matmul(x)
+
+
+class _MaskedAttention(nn.Module):
+    """Self-attention with a bool attn_mask, a bool key_padding_mask computed from the input and the per-head
+    weights (need_weights, average_attn_weights=False) on an output path. Key 0 is never masked out."""
+
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(16, 4, batch_first=True)
+        hidden = np.random.default_rng(3).random((6, 6)) > 0.6
+        hidden[:, 0] = False
+        self.register_buffer("mask", ember.from_numpy(hidden))
+
+    def forward(self, x):
+        padding = ember.cat([x[:, :1, 0] * 0, x[:, 1:, 0].relu()], 1).bool()
+        out, w = self.attn(x, x, x, key_padding_mask=padding, attn_mask=self.mask, average_attn_weights=False)
+        return out + w.sum(1).matmul(x)
+
+
+class _SeparateProjections(nn.Module):
+    """kdim/vdim other than embed_dim (separate q/k/v projection weights), a float key_padding_mask computed
+    from the input, is_causal, and the output without the weights (need_weights=False)."""
+
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(16, 4, kdim=8, vdim=12, bias=False, batch_first=True)
+
+    def forward(self, x):
+        key, value, padding = x[:, :, :8], x[:, :, 4:], x[:, :, 0] * 0.5
+        causal = self.attn(x, key, value, key_padding_mask=padding, is_causal=True, need_weights=False)[0]
+        return causal + self.attn(x, key, value, key_padding_mask=padding)[1].matmul(x)
+
+
+class _Sdpa(nn.Module):
+    """The functional scaled_dot_product_attention on 4-d inputs: a bool mask (True takes part) with a scale,
+    a float mask, is_causal."""
+
+    def __init__(self):
+        super().__init__()
+        rng = np.random.default_rng(4)
+        takes_part = rng.random((6, 6)) > 0.5
+        takes_part[:, 0] = True
+        self.register_buffer("mask", ember.from_numpy(takes_part))
+        self.register_buffer("bias", ember.from_numpy(rng.standard_normal((6, 6)).astype(np.float32)))
+
+    def forward(self, x):
+        sdpa = nn.functional.scaled_dot_product_attention
+        k, v = x * 0.5, x + 1
+        return sdpa(x, k, v, attn_mask=self.mask, scale=0.3) + sdpa(x, k, v, attn_mask=self.bias) + \
+            sdpa(x, k, v, is_causal=True)
 
 
 # One case per layer or op family: each runs in the traced graph, the C++ runtime and (test_onnx.py) onnxruntime.
@@ -99,6 +149,10 @@ CASES = {
     "attention": (lambda: _SelfAttention(batch_first=True), (2, 6, 16)),
     "attention_seq_first": (lambda: _SelfAttention(), (6, 2, 16)),
     "attention_cross_masked": (lambda: _CrossAttention(), (2, 6, 16)),
+    "attention_bool_masks_head_weights": (lambda: _MaskedAttention(), (2, 6, 16)),
+    "attention_separate_projections": (lambda: _SeparateProjections(), (2, 6, 16)),
+    "attention_unbatched": (lambda: _SelfAttention(), (6, 16)),
+    "scaled_dot_product_attention": (lambda: _Sdpa(), (2, 3, 6, 8)),
 }
 
 

@@ -62,7 +62,8 @@ def test_every_format_op_has_a_cpp_kernel(tmp_path):
     assert missing == [], "format ops without an entry in op_table() of include/ember/deploy/ops.hpp"
     # Each entry also gives the op's input count.
     for op, count in [("relu", "1"), ("add", "2"), ("linear", "2 to 3"), ("batch_norm", "3 to 5"),
-                      ("cat", "1 or more"), ("masked_fill", "3")]:
+                      ("cat", "1 or more"), ("masked_fill", "3"), ("scaled_dot_product_attention", "3 to 4"),
+                      ("multi_head_attention", "4 to 12"), ("multi_head_attention_weights", "4 to 12")]:
         assert f"[{op}] expected {count} inputs, got 0" in _load_error(tmp_path, op)
 
 

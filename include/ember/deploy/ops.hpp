@@ -12,6 +12,7 @@
 #include "ember/backend/onednn/inference.hpp"
 #include "ember/deploy/graph.hpp"
 #include "ember/deploy/workspace.hpp"
+#include "ember/ops/attention.hpp"
 #include "ember/ops/conv.hpp"
 #include "ember/ops/elementwise.hpp"
 #include "ember/ops/gather.hpp"
@@ -185,6 +186,51 @@ struct OpDef {
      };                                                                                                     \
    }, {2, 2}}}
 
+/// The optional mask input i as an AttentionMask<T>: absent, bool, or a float one converted to T (as
+/// the Python binding converts it).
+template <FloatElement T>
+AttentionMask<T> attention_mask(std::span<const AnyTensor> in, std::size_t i, const char* op) {
+  if (i >= in.size() || !in[i].defined()) return {};
+  if (in[i].dtype() == DType::Bool) return in[i].get<bool>(op);
+  EMBER_CHECK_TYPE(is_floating(in[i].dtype()), op, "only bool and floating masks are supported, got ",
+                   dtype_name(in[i].dtype()));
+  return in[i].as<T>();
+}
+
+/// The kernel of multi_head_attention (the output) or, with weights, multi_head_attention_weights (the
+/// attention weights): both are multi_head_attention_forward in inference, the node's inputs in the
+/// order of docs/deploy-format.md.
+template <class = void>  // compiled only where called: see AnyTensor::to
+Kernel multi_head_attention_kernel(const Node& n, bool weights) {
+  struct Attrs {
+    std::int64_t embed_dim, num_heads;
+    bool separate, causal, average;
+  };
+  const Attrs a{attr_int(n, "embed_dim"), attr_int(n, "num_heads"), attr_bool(n, "use_separate_proj_weight"),
+                attr_bool(n, "is_causal"), weights ? attr_bool(n, "average_attn_weights") : true};
+  return [a, weights](std::span<const AnyTensor> in, RunContext&) {
+    const char* op = weights ? "multi_head_attention_weights" : "multi_head_attention";
+    return on_float(in[0], op, [&]<class T>(const Tensor<T>& query) {
+      MultiHeadAttentionOptions<T> o;
+      o.training = false;
+      o.need_weights = weights;
+      o.attn_mask = attention_mask<T>(in, 7, op);
+      o.key_padding_mask = attention_mask<T>(in, 8, op);
+      o.use_separate_proj_weight = a.separate;
+      o.q_proj_weight = optional_input<T>(in, 9, op);
+      o.k_proj_weight = optional_input<T>(in, 10, op);
+      o.v_proj_weight = optional_input<T>(in, 11, op);
+      o.average_attn_weights = a.average;
+      o.is_causal = a.causal;
+      auto [out, w] = multi_head_attention_forward(query, in[1].get<T>(op), in[2].get<T>(op), a.embed_dim,
+                                                   a.num_heads, optional_input<T>(in, 4, op),
+                                                   optional_input<T>(in, 5, op), 0.0, in[3].get<T>(op),
+                                                   optional_input<T>(in, 6, op), o);
+      return weights ? *w : out;
+    });
+  };
+}
+
 /// The activation kernels that fusion can put into a primitive's post-op, also used unfused.
 template <class = void>  // compiled only where called: see AnyTensor::to
 Kernel leaky_relu_kernel(double slope) {
@@ -278,6 +324,19 @@ const std::unordered_map<std::string, OpDef>& op_table() {
            });
          };
        }, {2, 2}}},
+      {"scaled_dot_product_attention", {[](const Node& n) -> Kernel {
+         std::optional<double> scale;
+         if (n.attr("scale")) scale = attr_number(n, "scale");
+         return [causal = attr_bool(n, "is_causal"), scale](std::span<const AnyTensor> in, RunContext&) {
+           constexpr const char* op = "scaled_dot_product_attention";
+           return on_float(in[0], op, [&]<class T>(const Tensor<T>& q) {
+             return scaled_dot_product_attention(q, in[1].get<T>(op), in[2].get<T>(op), attention_mask<T>(in, 3, op),
+                                                 0.0, causal, scale);
+           });
+         };
+       }, {3, 4}}},
+      {"multi_head_attention", {[](const Node& n) { return multi_head_attention_kernel(n, false); }, {4, 12}}},
+      {"multi_head_attention_weights", {[](const Node& n) { return multi_head_attention_kernel(n, true); }, {4, 12}}},
       EMBER_DEPLOY_UNARY("relu", on_any, relu(t)),
       EMBER_DEPLOY_UNARY("sigmoid", on_any, sigmoid(t)),
       EMBER_DEPLOY_UNARY("tanh", on_any, tanh(t)),

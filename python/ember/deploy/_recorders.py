@@ -342,6 +342,50 @@ def _dropout(tr: Trace, orig: Callable, input: Tensor, p: float = 0.5, training:
     return input
 
 
+def _no_attention_dropout(tr: Trace, dropout_p: float) -> None:
+    if dropout_p > 0.0:
+        raise tr.fail("attention dropout in training mode cannot be exported; export uses model.eval(), so this "
+                      "is a functional call with dropout_p > 0 (and training=True)")
+
+
+def _scaled_dot_product_attention(tr: Trace, orig: Callable, query: Tensor, key: Tensor, value: Tensor,
+                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0, is_causal: bool = False,
+                                  scale: float | None = None, enable_gqa: bool = False) -> Any:
+    _no_attention_dropout(tr, dropout_p)
+    out = tr.run(orig, query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+    attrs: dict[str, Any] = {"is_causal": bool(is_causal)}
+    if scale is not None:
+        attrs["scale"] = float(scale)
+    return tr.emit("scaled_dot_product_attention", [query, key, value, attn_mask], attrs, out)
+
+
+def _multi_head_attention(
+    tr: Trace, orig: Callable, query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+    in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, bias_k: Any, bias_v: Any, add_zero_attn: bool,
+    dropout_p: float, out_proj_weight: Tensor, out_proj_bias: Tensor | None, training: bool = True,
+    key_padding_mask: Tensor | None = None, need_weights: bool = True, attn_mask: Tensor | None = None,
+    use_separate_proj_weight: bool = False, q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None,
+    v_proj_weight: Tensor | None = None, static_k: Any = None, static_v: Any = None,
+    average_attn_weights: bool = True, is_causal: bool = False,
+) -> Any:
+    """One multi_head_attention node for the output and, when the weights are asked for, one
+    multi_head_attention_weights node (same inputs) for them; export keeps only the nodes an output uses."""
+    _no_attention_dropout(tr, dropout_p if training else 0.0)
+    out, weights = tr.run(orig, query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
+                          bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training,
+                          key_padding_mask, need_weights, attn_mask, use_separate_proj_weight, q_proj_weight,
+                          k_proj_weight, v_proj_weight, static_k, static_v, average_attn_weights, is_causal)
+    inputs = [query, key, value, out_proj_weight, in_proj_weight, in_proj_bias, out_proj_bias, attn_mask,
+              key_padding_mask, q_proj_weight, k_proj_weight, v_proj_weight]
+    attrs = {"embed_dim": int(embed_dim_to_check), "num_heads": int(num_heads),
+             "use_separate_proj_weight": bool(use_separate_proj_weight), "is_causal": bool(is_causal)}
+    out = tr.emit("multi_head_attention", inputs, attrs, out)
+    if weights is not None:
+        weights = tr.emit("multi_head_attention_weights", inputs,
+                          {**attrs, "average_attn_weights": bool(average_attn_weights)}, weights)
+    return out, weights
+
+
 # --- the tables: public name -> recorder ---
 
 # Tensor methods (and the ember functions of the same name, whose first argument is the tensor).
@@ -374,4 +418,8 @@ FUNCTIONS: dict[str, Callable] = {
     "layer_norm": _layer_norm,
 }
 # ember.nn.functional functions recorded whole (the others run and record what they call).
-NN_FUNCTIONS: dict[str, Callable] = {"embedding": _embedding, "leaky_relu": _leaky_relu, "dropout": _dropout}
+NN_FUNCTIONS: dict[str, Callable] = {
+    "embedding": _embedding, "leaky_relu": _leaky_relu, "dropout": _dropout,
+    "scaled_dot_product_attention": _scaled_dot_product_attention,
+    "multi_head_attention_forward": _multi_head_attention,
+}

@@ -204,8 +204,7 @@ def _patches() -> list[tuple[Any, str, Callable]]:
                 out.append((ns, name, _function(name, attr, FUNCTIONS[name], False)))
             else:
                 out.append((ns, name, _function(name, attr, TENSOR_METHODS.get(name), True)))
-    from ._decompose import RECORDERS  # attention, run as recordable ops (a cycle at import time)
-    for name, record in {**NN_FUNCTIONS, **RECORDERS}.items():
+    for name, record in NN_FUNCTIONS.items():
         out.append((F, name, _function(name, getattr(F, name), record, False)))
     return out
 

@@ -329,6 +329,115 @@ def _sum(b: Builder, node: Node) -> None:
           keepdims=int(bool(node.attrs["keepdim"])))
 
 
+# --- attention: ONNX (through opset 20) has no attention op, so the converters spell out what the C++ ops of
+# include/ember/ops/attention.hpp compute, in the same order: this is the only place that decomposition lives.
+
+
+def _times(d: DimExpr, k: int) -> DimExpr:
+    return d * k if isinstance(d, int) else {"batch": d["batch"] * k, "add": d["add"] * k}
+
+
+def _additive_mask(b: Builder, mask: str, hidden_when: bool, dtype: str) -> str:
+    """Graph value mask as an additive mask of dtype: a bool one is -inf where it equals hidden_when, else 0."""
+    if b.dtype(mask) != "bool":
+        return b.cast_to(mask, dtype)
+    zero, neg_inf = (b.const(np.asarray(v, NUMPY_DTYPES[dtype]), hint="mask") for v in (0.0, -np.inf))
+    return b.add("Where", [b.name(mask)] + ([neg_inf, zero] if hidden_when else [zero, neg_inf]))
+
+
+def _causal_mask(b: Builder, l: DimExpr, s: DimExpr, dtype: str) -> str:
+    """(L, S): -inf where key j comes after query i."""
+    l, s = b.static(l), b.static(s)
+    mask = np.triu(np.full((l, s), -np.inf), 1).astype(NUMPY_DTYPES[dtype])
+    return b.const(mask, hint="causal")
+
+
+def _linear_to(b: Builder, x: str, weight: str, bias: str | None, out: list[str] | None = None) -> str:
+    y = b.add("MatMul", [x, b.add("Transpose", [weight], perm=[1, 0])], None if bias is not None else out)
+    return y if bias is None else b.add("Add", [y, bias], out)
+
+
+def _scaled_dot_product_attention(b: Builder, node: Node) -> None:
+    q, k, v = (_in(b, node, i) for i in range(3))
+    like, dtype = node.inputs[0], b.dtype(node.inputs[0])
+    q_shape, k_shape = b.shape(node.inputs[0]), b.shape(node.inputs[1])
+    scale = node.attrs.get("scale")
+    if scale is None:
+        scale = 1.0 / math.sqrt(b.static(q_shape[-1]))
+    perm = list(range(len(k_shape)))
+    perm[-2], perm[-1] = perm[-1], perm[-2]
+    scores = b.add("Mul", [b.add("MatMul", [q, b.add("Transpose", [k], perm=perm)]), b.scalar_like(scale, like)])
+    if node.attrs["is_causal"]:
+        scores = b.add("Add", [scores, _causal_mask(b, q_shape[-2], k_shape[-2], dtype)])
+    mask = _optional(node, 3)
+    if mask is not None:  # a bool mask marks with True the positions that take part
+        scores = b.add("Add", [scores, _additive_mask(b, mask, False, dtype)])
+    b.add("MatMul", [b.add("Softmax", [scores], axis=-1), v], _out(b, node))
+
+
+def _attention_heads(b: Builder, node: Node) -> tuple[str, str, list[DimExpr]]:
+    """multi_head_attention up to the softmax: the weights (N * h, L, S), v (N * h, S, hd) and [L, N, S]."""
+    a, like, dtype = node.attrs, node.inputs[0], b.dtype(node.inputs[0])
+    heads, embed = int(a["num_heads"]), int(a["embed_dim"])
+    head_dim = embed // heads
+    q_shape, k_shape = b.shape(node.inputs[0]), b.shape(node.inputs[1])
+    q, k, v = (_in(b, node, i) for i in range(3))
+    if len(q_shape) == 2:  # unbatched: a batch of 1 in dim 1
+        q, k, v = (b.add("Unsqueeze", [x, b.ints([1])]) for x in (q, k, v))
+    l, n, s = q_shape[0], (q_shape[1] if len(q_shape) == 3 else 1), k_shape[0]
+    in_bias = _optional(node, 5)
+    biases: list[str | None] = [None] * 3
+    if in_bias is not None:
+        biases = [b.add("Slice", [b.name(in_bias), b.ints([i * embed]), b.ints([(i + 1) * embed]), b.ints([0])])
+                  for i in range(3)]
+    if a["use_separate_proj_weight"]:
+        if any(_optional(node, i) is None for i in (9, 10, 11)):
+            raise b.unsupported("use_separate_proj_weight needs q_proj_weight, k_proj_weight and v_proj_weight")
+        weights = [_in(b, node, i) for i in (9, 10, 11)]
+    else:
+        if _optional(node, 4) is None:
+            raise b.unsupported("in_proj_weight is needed unless use_separate_proj_weight")
+        weights = [b.add("Slice", [_in(b, node, 4), b.ints([i * embed]), b.ints([(i + 1) * embed]), b.ints([0])])
+                   for i in range(3)]
+    q, k, v = (_linear_to(b, x, w, bias) for x, w, bias in zip((q, k, v), weights, biases))
+    nh = _times(n, heads)
+    q = b.add("Transpose", [b.add("Reshape", [q, b.dims([l, nh, head_dim])])], perm=[1, 0, 2])
+    k = b.add("Transpose", [b.add("Reshape", [k, b.dims([s, nh, head_dim])])], perm=[1, 2, 0])
+    v = b.add("Transpose", [b.add("Reshape", [v, b.dims([s, nh, head_dim])])], perm=[1, 0, 2])
+    scores = b.add("MatMul", [b.add("Mul", [q, b.scalar_like(1.0 / math.sqrt(head_dim), like)]), k])
+    mask = None
+    if _optional(node, 7) is not None:  # (L, S) or (N * h, L, S); a bool mask marks with True what is masked out
+        mask = _additive_mask(b, node.inputs[7], True, dtype)
+    elif a["is_causal"]:
+        mask = _causal_mask(b, l, s, dtype)
+    if _optional(node, 8) is not None:  # key_padding_mask (N, S): the same for every head and query
+        kpm = b.add("Reshape", [_additive_mask(b, node.inputs[8], True, dtype), b.dims([n, 1, 1, s])])
+        kpm = b.add("Expand", [kpm, b.dims([n, heads, 1, s])])
+        kpm = b.add("Reshape", [kpm, b.dims([nh, 1, s])])
+        mask = kpm if mask is None else b.add("Add", [mask, kpm])
+    if mask is not None:
+        scores = b.add("Add", [scores, mask])
+    return b.add("Softmax", [scores], axis=-1), v, [l, n, s]
+
+
+def _multi_head_attention(b: Builder, node: Node) -> None:
+    weights, v, (l, n, _) = _attention_heads(b, node)
+    embed = int(node.attrs["embed_dim"])
+    out = b.add("Reshape", [b.add("Transpose", [b.add("MatMul", [weights, v])], perm=[1, 0, 2]),
+                            b.dims([l, n, embed])])
+    bias = _optional(node, 6)
+    out = _linear_to(b, out, _in(b, node, 3), b.name(bias) if bias is not None else None)
+    b.add("Reshape", [out, b.dims(b.shape(node.outputs[0]))], _out(b, node))  # unbatched: drops N
+
+
+def _multi_head_attention_weights(b: Builder, node: Node) -> None:
+    weights, _, (l, n, s) = _attention_heads(b, node)
+    weights = b.add("Reshape", [weights, b.dims([n, int(node.attrs["num_heads"]), l, s])])
+    if node.attrs["average_attn_weights"]:
+        weights = _reduce_mean(b, weights, [1], keepdims=False)
+    b.add("Reshape", [weights, b.dims(b.shape(node.outputs[0]))], _out(b, node))  # unbatched: drops N
+
+
 # --- the table: deploy op -> converter ---
 
 CONVERTERS: dict[str, Callable[[Builder, Node], None]] = {
@@ -342,4 +451,6 @@ CONVERTERS: dict[str, Callable[[Builder, Node], None]] = {
     "reshape": _reshape, "flatten": _flatten, "transpose": _transpose, "permute": _permute,
     "unsqueeze": _unsqueeze, "squeeze": _squeeze, "slice": _slice, "select": _select, "cat": _cat,
     "mean": _mean, "sum": _sum,
+    "scaled_dot_product_attention": _scaled_dot_product_attention,
+    "multi_head_attention": _multi_head_attention, "multi_head_attention_weights": _multi_head_attention_weights,
 }
