@@ -25,6 +25,7 @@
 #include "ember/ops/pool.hpp"
 #include "ember/ops/reduce.hpp"
 #include "ember/ops/shape.hpp"
+#include "ember/ops/triangular.hpp"
 #include "ember/ops/view.hpp"
 #include "ember/ops/loss.hpp"
 #include "ember/ops/dropout.hpp"

@@ -1,4 +1,4 @@
-// Shape-joining and -splitting ops: cat (concat, concatenate), stack, split, chunk.
+// Shape-joining and -splitting ops: cat (concat, concatenate), stack, split, chunk; and tril / triu.
 #include "common.hpp"
 
 namespace ember::python {
@@ -76,6 +76,18 @@ void bind_shape(py::module_& m, TensorClass& cls) {
           "Views of pieces along dim (split_size an int or a list of sizes).")
       .def("chunk", &chunk_py, py::arg("chunks"), py::arg("dim") = 0,
            "At most `chunks` views along dim, each of ceil(size / chunks) elements.");
+#define EMBER_PY_TRIANGLE(fn, doc)                                                                    \
+  {                                                                                                   \
+    auto f = [](const AnyTensor& t, std::int64_t diagonal) {                                          \
+      MaybeReleaseGil g(t.numel());                                                                   \
+      return t.visit([&](const auto& x) { return AnyTensor(ember::fn(x, diagonal)); });                \
+    };                                                                                                \
+    m.def(#fn, f, py::arg("input"), py::arg("diagonal") = 0, doc);                                    \
+    cls.def(#fn, f, py::arg("diagonal") = 0, doc);                                                    \
+  }
+  EMBER_PY_TRIANGLE(tril, "The lower triangle of the last two dims (column - row <= diagonal), the rest zero.")
+  EMBER_PY_TRIANGLE(triu, "The upper triangle of the last two dims (column - row >= diagonal), the rest zero.")
+#undef EMBER_PY_TRIANGLE
 }
 
 }  // namespace ember::python

@@ -80,3 +80,15 @@ TEST(ShapeChunk, TorchSizing) {
   EXPECT_EQ(chunk(zeros<float>({0}), 3).size(), 3u);
   EXPECT_THROW(t.chunk(0), std::invalid_argument);
 }
+
+TEST(Triangle, TrilTriuKeepTheirTriangleAndPassItsGradient) {
+  auto x = arange<double>(1, 13).reshape({3, 4});
+  EXPECT_EQ(tril(x).to_vector(), (std::vector<double>{1, 0, 0, 0, 5, 6, 0, 0, 9, 10, 11, 0}));
+  EXPECT_EQ(x.triu(1).to_vector(), (std::vector<double>{0, 2, 3, 4, 0, 0, 7, 8, 0, 0, 0, 12}));
+  EXPECT_EQ(tril(ones<bool>({2, 2}), -1).to_vector(), (std::vector<bool>{false, false, true, false}));
+  auto w = ember::testing::leaf({2, 2, 2}, 1);
+  triu(w).sum().backward();
+  EXPECT_EQ(w.grad().to_vector(), (std::vector<double>{1, 1, 0, 1, 1, 1, 0, 1}));
+  EXPECT_NE(error_of([] { tril(ones<float>({3})); }).find("[tril] expected a tensor with 2 or more dimensions, got shape (3,)"),
+            std::string::npos);
+}

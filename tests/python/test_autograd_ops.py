@@ -360,6 +360,10 @@ case("outer-method", "Tensor.outer", lambda x, y: x.outer(y), n(2), n(3))
 
 # --- joining and splitting ---
 
+case("tril", "ember.tril", lambda x: ember.tril(x, 1), n(2, 3, 4).T)
+case("tril-method", "Tensor.tril", lambda x: x.tril(-1), n(4, 3))
+case("triu", "ember.triu", lambda x: ember.triu(x), n(3, 3).S)
+case("triu-method", "Tensor.triu", lambda x: x.triu(2), n(2, 5))
 case("cat", "ember.cat", lambda a, b, c: ember.cat([a, b, c], -1), n(2, 3).T, n(2, 1), n(2, 2).S)
 case("cat-dim0", "ember.cat", lambda a, b: ember.cat([a, b], 0), n(1, 3), n(2, 3).T)
 case("cat-same-input-twice", "ember.cat", lambda a: ember.cat([a, a * 2.0], 1), n(2, 2))
@@ -439,7 +443,7 @@ linear conv2d max_pool2d avg_pool2d adaptive_avg_pool2d batch_norm layer_norm le
 cross_entropy nll_loss binary_cross_entropy binary_cross_entropy_with_logits mse_loss l1_loss
 embedding dropout scaled_dot_product_attention multi_head_attention_forward
 matmul mm bmm dot outer cat concat concatenate stack split chunk
-view reshape transpose permute T mT t squeeze unsqueeze expand expand_as flatten narrow select contiguous clone
+tril triu view reshape transpose permute T mT t squeeze unsqueeze expand expand_as flatten narrow select contiguous clone
 to double float gather index_select masked_fill __getitem__
 __add__ __sub__ __mul__ __truediv__ __pow__ __matmul__ __neg__
 __radd__ __rsub__ __rmul__ __rtruediv__ __rpow__ __rmatmul__

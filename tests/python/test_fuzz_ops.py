@@ -141,7 +141,8 @@ def test_views(data):
     nd = len(x.shape)
     op = draw(st.sampled_from(["reshape", "view", "expand", "permute", "transpose", "squeeze", "unsqueeze",
                                "flatten", "narrow", "select", "t", "T", "mT", "chunk", "split", "contiguous",
-                               "clone", "expand_as", "size", "stride_free", "to", "numel", "dim", "len"]))
+                               "clone", "expand_as", "size", "stride_free", "to", "numel", "dim", "len", "tril",
+                               "triu"]))
     n = int(np.prod(x.shape)) if x.shape else 1
     if op in ("reshape", "view"):
         shape = list(draw(st.permutations(list(x.shape))))
@@ -182,6 +183,8 @@ def test_views(data):
         if op == "chunk" and isinstance(k, list):
             k = 2
         check(op, lambda L, F, x, k, d: tuple(getattr(x, op)(k, d)), x, k, draw(dims_of(nd)))
+    elif op in ("tril", "triu"):
+        check(op, lambda L, F, x, k: getattr(L, op)(x, k), x, draw(st.integers(-4, 4)))
     elif op == "expand_as":
         y = draw(tensors(shape=broadcastable_shape(draw, x.shape) if draw(st.booleans()) else draw(shapes())))
         check(op, lambda L, F, x, y: y.expand_as(x), x, y)

@@ -1,4 +1,5 @@
-"""cat, stack, split, chunk, gather, index_select, masked_fill against NumPy and torch, with their errors."""
+"""cat, stack, split, chunk, tril, triu, gather, index_select, masked_fill against NumPy and torch, with their
+errors."""
 import numpy as np
 import pytest
 
@@ -260,3 +261,34 @@ def test_masked_fill_errors():
         x.masked_fill_(ember.zeros(2, dtype=ember.bool), 1.0)
     with pytest.raises(ValueError, match=r"only supports a 0-dimensional value tensor, but got a tensor of shape \(1,\)"):
         x.masked_fill(ember.zeros(3, dtype=ember.bool), ember.tensor([1.0]))
+
+
+# --- tril / triu ---
+
+@pytest.mark.parametrize("fn", ["tril", "triu"])
+@pytest.mark.parametrize("shape", [(4, 4), (3, 5), (5, 2), (2, 3, 4), (0, 3), (2, 1, 0, 3)])
+@pytest.mark.parametrize("k", [-6, -1, 0, 1, 3])
+def test_tril_triu_match_numpy(fn, shape, k):
+    x = _rand(*shape)
+    expected = getattr(np, fn)(x, k)
+    np.testing.assert_array_equal(_np(getattr(ember, fn)(ember.tensor(x), k)), expected)
+    np.testing.assert_array_equal(_np(getattr(ember.tensor(x), fn)(diagonal=k)), expected)
+
+
+def test_tril_triu_dtypes_views_and_causal_mask():
+    for dtype in (np.int64, np.int32, np.uint8, np.bool_, np.float64):
+        x = (rng.standard_normal((3, 3)) * 3).astype(dtype)
+        np.testing.assert_array_equal(_np(ember.tril(ember.tensor(x))), np.tril(x))
+        assert ember.triu(ember.tensor(x)).dtype == ember.tensor(x).dtype
+    x = _rand(4, 5)
+    np.testing.assert_array_equal(_np(ember.tensor(x).t().tril()), np.tril(x.T))  # a strided view
+    mask = ember.tril(ember.ones(3, 3)) == 0  # the GPT-style causal mask
+    np.testing.assert_array_equal(_np(mask), np.triu(np.ones((3, 3), bool), 1))
+
+
+@pytest.mark.parametrize("fn", ["tril", "triu"])
+def test_tril_triu_errors(fn):
+    with pytest.raises(ValueError, match=rf"\[{fn}\] expected a tensor with 2 or more dimensions, got shape \(3,\)"):
+        getattr(ember, fn)(ember.zeros(3))
+    with pytest.raises(TypeError):
+        getattr(ember, fn)(ember.zeros(2, 2), 1.5)

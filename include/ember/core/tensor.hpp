@@ -203,6 +203,9 @@ class Tensor {
   EMBER_BINARY_API(EMBER_BINARY_METHOD)
   EMBER_BINARY_METHOD(PowOp, pow, "")
 #undef EMBER_BINARY_METHOD
+  /// ember::tril / ember::triu of this (ops/triangular.hpp).
+  Tensor tril(std::int64_t diagonal = 0) const;
+  Tensor triu(std::int64_t diagonal = 0) const;
   /// ember::clamp(*this, min, max).
   Tensor clamp(std::optional<T> min, std::optional<T> max = std::nullopt) const;
   /// In place: ember::add_(*this, other), and likewise sub_, mul_, div_.
