@@ -13,6 +13,8 @@ from . import _core
 from ._core import *  # noqa: F401,F403 - the op functions, dtypes and Tensor
 from ._core import Tensor, _to_numpy
 from ._repr import tensor_repr as _tensor_repr
+from ._tensor_api import *  # noqa: F401,F403 - module-level forms of tensor methods, the random *_like
+from . import accelerator, backends
 from . import autograd, deploy, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from . import metrics, optim

@@ -44,6 +44,8 @@ class Tensor:
         ...
     def __float__(self) -> float:
         ...
+    def __format__(self, format_spec: str) -> typing.Any:
+        ...
     def __ge__(self, arg0: typing.Any) -> typing.Any:
         ...
     def __getitem__(self, key: typing.Any) -> Tensor:
@@ -427,6 +429,26 @@ class Tensor:
         """
         -input elementwise (TypeError for bool: use ~ or logical_not).
         """
+    def new_empty(self, *size: typing.Any, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+        """
+        An uninitialised tensor of the given size, with this tensor's dtype and device unless given.
+        """
+    def new_full(self, size: typing.Any, fill_value: typing.Any, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+        """
+        fill_value in the given size, with this tensor's dtype and device unless given.
+        """
+    def new_ones(self, *size: typing.Any, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+        """
+        Ones of the given size, with this tensor's dtype and device unless given.
+        """
+    def new_tensor(self, data: typing.Any, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+        """
+        A copy of data (a tensor, array or nested lists), with this tensor's dtype and device unless given.
+        """
+    def new_zeros(self, *size: typing.Any, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+        """
+        Zeros of the given size, with this tensor's dtype and device unless given.
+        """
     def numel(self) -> int:
         """
         Number of elements.
@@ -466,6 +488,10 @@ class Tensor:
     def reshape(self, *args) -> Tensor:
         """
         view() when possible, else a contiguous copy with the new shape.
+        """
+    def reshape_as(self, other: Tensor) -> Tensor:
+        """
+        reshape() to other's shape.
         """
     def retain_grad(self) -> None:
         """
@@ -575,6 +601,10 @@ class Tensor:
         """
         Converts to dtype.
         """
+    def type_as(self, other: Tensor) -> Tensor:
+        """
+        Converts to other's dtype.
+        """
     def unsqueeze(self, dim: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         """
         Inserts a dim of extent 1 (a view).
@@ -586,6 +616,10 @@ class Tensor:
     def view(self, *args) -> Tensor:
         """
         A view with a new shape (one dim may be -1); the strides must allow it.
+        """
+    def view_as(self, other: Tensor) -> Tensor:
+        """
+        view() with other's shape.
         """
     def where(self, condition: Tensor, other: typing.Any) -> Tensor:
         """
@@ -605,6 +639,14 @@ class Tensor:
         """
         How many in-place writes this tensor's memory has seen.
         """
+    @property
+    def data(self) -> Tensor:
+        """
+        The elements without autograd: a detached alias (in-place writes reach this tensor). Setting it makes this tensor view another tensor's elements (same dtype and device).
+        """
+    @data.setter
+    def data(self, arg1: Tensor) -> None:
+        ...
     @property
     def device(self) -> device:
         """
@@ -629,6 +671,11 @@ class Tensor:
         The node that made this tensor (None for leaves).
         """
     @property
+    def is_cpu(self) -> bool:
+        """
+        Whether the tensor lives on the CPU.
+        """
+    @property
     def is_cuda(self) -> bool:
         """
         Whether the tensor lives on a CUDA device.
@@ -637,6 +684,21 @@ class Tensor:
     def is_leaf(self) -> bool:
         """
         True unless a recorded op made this tensor.
+        """
+    @property
+    def is_meta(self) -> bool:
+        """
+        False: ember has no meta tensors.
+        """
+    @property
+    def is_mps(self) -> bool:
+        """
+        False: ember has no MPS backend.
+        """
+    @property
+    def is_xpu(self) -> bool:
+        """
+        False: ember has no XPU backend.
         """
     @property
     def mT(self) -> Tensor:
@@ -1206,7 +1268,7 @@ def rand(*args, generator: typing.Any = None, dtype: typing.Any = None, device: 
     """
     Uniform samples in [0, 1).
     """
-def randint(low: typing.SupportsInt | typing.SupportsIndex, high: typing.Any, size: typing.Any = None, *, generator: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+def randint(low: typing.SupportsInt | typing.SupportsIndex, high: typing.Any = None, size: typing.Any = None, *, generator: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
     Uniform integers in [low, high): randint(high, size) or randint(low, high, size).
     """

@@ -169,12 +169,14 @@ void bind_creation(py::module_& m, TensorClass& cls) {
   random_float("randn", "Standard normal samples.", true);
   m.def("randint", [](std::int64_t a, py::handle b, py::handle size, py::handle generator, py::handle dtype,
                       py::handle device, bool requires_grad) {
-    // randint(high, size) or randint(low, high, size)
+    // randint(high, size), randint(low, high, size) or randint(high, size=size)
     std::int64_t low = 0, high = a;
     py::handle sz = b;
-    if (!size.is_none()) {
+    if (!size.is_none() && !b.is_none()) {
       low = a;
       high = b.cast<std::int64_t>();
+      sz = size;
+    } else if (!size.is_none()) {
       sz = size;
     }
     EMBER_CHECK_TYPE(!sz.is_none(), "randint", "missing the size argument");
@@ -183,7 +185,7 @@ void bind_creation(py::module_& m, TensorClass& cls) {
     return with_grad(dispatch_dtype(dtype_or(dtype, DType::Int64), [&](auto tag) -> AnyTensor {
       return randint<decltype(tag)>(low, high, shape, g, device_from_py(device));
     }), requires_grad, "randint");
-  }, py::arg("low"), py::arg("high"), py::arg("size") = py::none(), py::kw_only(), py::arg("generator") = py::none(),
+  }, py::arg("low"), py::arg("high") = py::none(), py::arg("size") = py::none(), py::kw_only(), py::arg("generator") = py::none(),
         py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
         "Uniform integers in [low, high): randint(high, size) or randint(low, high, size).");
   m.def("randperm", [](std::int64_t n, py::handle generator, py::handle dtype, py::handle device, bool requires_grad) {

@@ -20,6 +20,7 @@ void bind_cuda(py::module_& m) {
   py::module_ c = m.def_submodule("cuda", "CUDA devices: queries, synchronisation and the caching allocator.");
   py::register_exception<OutOfMemoryError>(c, "OutOfMemoryError", PyExc_MemoryError);
   c.def("is_available", [] { return cuda::device_count() > 0; }, "Whether a CUDA device can be used.");
+  c.def("is_built", [] { return cuda::kBuilt; }, "Whether this ember was built with its CUDA backend.");
   c.def("device_count", &cuda::device_count, "Number of usable CUDA devices (0 without CUDA support or a driver).");
   c.def("unavailable_reason", &cuda::unavailable_reason,
         "Why no CUDA device can be used: no toolkit at build time, no driver, or no device ('' when one can).");

@@ -266,6 +266,31 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       }, py::arg("device") = py::none(), "This tensor on a CUDA device (cuda:0 by default, or an index).")
       .def_property_readonly("is_cuda", [](const AnyTensor& t) { return t.device().is_cuda(); },
                              "Whether the tensor lives on a CUDA device.")
+      .def_property_readonly("is_cpu", [](const AnyTensor& t) { return t.device().is_cpu(); },
+                             "Whether the tensor lives on the CPU.")
+      // Devices ember has no backend for, which PyTorch scripts query: always false.
+      .def_property_readonly("is_xpu", [](const AnyTensor&) { return false; }, "False: ember has no XPU backend.")
+      .def_property_readonly("is_mps", [](const AnyTensor&) { return false; }, "False: ember has no MPS backend.")
+      .def_property_readonly("is_meta", [](const AnyTensor&) { return false; }, "False: ember has no meta tensors.")
+      .def_property("data", [](const AnyTensor& t) { return t.visit([](const auto& x) { return AnyTensor(x.detach()); }); },
+                    [](const AnyTensor& t, const AnyTensor& other) {
+                      EMBER_CHECK_TYPE(other.dtype() == t.dtype(), "data", "cannot set the data of a ",
+                                       dtype_name(t.dtype()), " tensor to a ", dtype_name(other.dtype()), " tensor");
+                      t.visit([&](const auto& x) {
+                        using T = typename std::decay_t<decltype(x)>::value_type;
+                        x.set_data(other.get<T>());
+                      });
+                    },
+                    "The elements without autograd: a detached alias (in-place writes reach this tensor). "
+                    "Setting it makes this tensor view another tensor's elements (same dtype and device).")
+      .def("__format__", [](py::object self, const std::string& spec) -> py::object {
+        // As PyTorch: a 0-d tensor formats as its number (f"{loss:.4f}"); others as str() (no spec).
+        const auto& t = self.cast<const AnyTensor&>();
+        if (t.dim() == 0) return py::module_::import("builtins").attr("format")(element_to_py(t), spec);
+        EMBER_CHECK_TYPE(spec.empty(), "format", "a format spec ('", spec, "') needs a 0-d tensor, got shape ",
+                         t.shape(), "; format t.item() or t.tolist()");
+        return py::str(self);
+      }, py::arg("format_spec"))
       .def("clone", [](const AnyTensor& t) { return map_view(t, [](const auto& x) { return x.clone(); }); },
            "A contiguous copy that shares no memory.")
       .def("copy_", [](const AnyTensor& self, const AnyTensor& src) {

@@ -406,6 +406,20 @@ case("select", "Tensor.select", lambda x: x.select(-2, 1), n(2, 3, 2))
 case("select-negative-index", "Tensor.select", lambda x: x.select(0, -1), n(3, 4).S)
 case("contiguous", "Tensor.contiguous", lambda x: x.contiguous(), n(3, 4).T)
 case("clone", "Tensor.clone", lambda x: x.clone(), n(2, 3).S)
+# the module-level forms and the *_as methods (ember/_tensor_api.py) over the methods above
+case("module-flatten", "ember.flatten", lambda x: ember.flatten(x, 1), n(2, 3, 2).T)
+case("module-reshape", "ember.reshape", lambda x: ember.reshape(x, (3, -1)), n(2, 3))
+case("module-transpose", ("ember.transpose", "ember.swapaxes", "ember.swapdims"),
+     lambda x: ember.transpose(x, 0, 1) + ember.swapaxes(x, 1, 0) * 2.0 + ember.swapdims(x, 0, 1) * 3.0, n(2, 3))
+case("module-permute", "ember.permute", lambda x: ember.permute(x, (2, 0, 1)), n(2, 3, 2))
+case("module-squeeze-unsqueeze", ("ember.squeeze", "ember.unsqueeze"),
+     lambda x: ember.unsqueeze(ember.squeeze(x, 1), 0), n(3, 1, 2))
+case("module-narrow-select", ("ember.narrow", "ember.select"),
+     lambda x: ember.narrow(x, 1, 1, 2) * ember.select(x, 1, 0).unsqueeze(1), n(3, 4))
+case("module-t-clone", ("ember.t", "ember.clone"), lambda x: ember.clone(ember.t(x)), n(2, 3).S)
+case("view_as", "Tensor.view_as", lambda x: x.view_as(ember.zeros(3, 2)), n(2, 3))
+case("reshape_as", "Tensor.reshape_as", lambda x: x.reshape_as(ember.zeros(6)), n(2, 3).T)
+case("type_as", "Tensor.type_as", lambda x: x.type_as(ember.zeros(1, dtype=F64)) * 2.0, n(2, 3))
 case("clone-contiguous", "Tensor.clone", lambda x: x.clone(), n(2, 3))
 # float64 -> float32 -> float64: the round trip costs precision, so a larger step (the function is linear).
 case("to-float32-and-back", ("Tensor.to", "Tensor.double"), lambda x: x.to(F32).double(), p(2, 3).T, eps=1e-3)
@@ -443,8 +457,8 @@ linear conv2d max_pool2d avg_pool2d adaptive_avg_pool2d batch_norm layer_norm le
 cross_entropy nll_loss binary_cross_entropy binary_cross_entropy_with_logits mse_loss l1_loss
 embedding dropout scaled_dot_product_attention multi_head_attention_forward
 matmul mm bmm dot outer cat concat concatenate stack split chunk
-tril triu view reshape transpose permute T mT t squeeze unsqueeze expand expand_as flatten narrow select contiguous clone
-to double float gather index_select masked_fill __getitem__
+tril triu view reshape transpose swapaxes swapdims permute T mT t squeeze unsqueeze expand expand_as flatten narrow select contiguous clone
+to double float gather index_select masked_fill __getitem__ view_as reshape_as type_as
 __add__ __sub__ __mul__ __truediv__ __pow__ __matmul__ __neg__
 __radd__ __rsub__ __rmul__ __rtruediv__ __rpow__ __rmatmul__
 negative subtract multiply divide true_divide __abs__ type cpu
@@ -455,6 +469,7 @@ negative subtract multiply divide true_divide __abs__ type cpu
 NOT_DIFFERENTIABLE = set("""
 eq ne lt le gt ge logical_and logical_or logical_xor logical_not argmax argmin all any one_hot
 tensor zeros ones full empty rand randn randint randperm arange linspace eye zeros_like ones_like full_like empty_like
+rand_like randn_like randint_like new_zeros new_ones new_empty new_full new_tensor is_tensor
 from_numpy from_dlpack manual_seed get_num_threads set_num_threads promote_types get_include get_cmake_dir
 Tensor dtype device Generator Path cuda
 no_grad enable_grad set_grad_enabled is_grad_enabled Node GradcheckError
@@ -462,7 +477,7 @@ save load CheckpointError DeployedModel
 add_ sub_ mul_ div_ copy_ fill_ zero_ masked_fill_ index_put_ relu_ leaky_relu_
 requires_grad requires_grad_ is_leaf grad grad_fn backward retain_grad retains_grad detach
 bool byte int long shape ndim dim numel size stride storage_offset element_size data_ptr is_contiguous is_cuda
-is_floating_point item tolist numpy
+is_floating_point item tolist numpy is_cpu is_xpu is_mps is_meta data __format__
 __init__ __repr__ __str__ __hash__ __len__ __iter__ __bool__ __float__ __int__ __index__ __copy__ __deepcopy__
 __array__ __dlpack__ __dlpack_device__ __invert__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__
 __and__ __rand__ __or__ __ror__ __xor__ __rxor__ __iadd__ __isub__ __imul__ __itruediv__ __setitem__

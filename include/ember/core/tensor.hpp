@@ -181,6 +181,17 @@ class Tensor {
   std::shared_ptr<autograd::Node> grad_fn() const;
   /// The same elements (shared memory) cut from the graph: requires_grad() is false.
   Tensor detach() const { return Tensor(storage(), shape(), strides(), offset()); }
+  /// Makes this tensor (and every handle sharing it) view other's elements, keeping its autograd state,
+  /// as PyTorch's `t.data = other`; other must have this dtype and device.
+  void set_data(const Tensor& other) const {
+    impl();
+    EMBER_CHECK_DEVICE(other.device() == device(), "data", "cannot set the data of a tensor on ", device().str(),
+                       " to a tensor on ", other.device().str());
+    impl_->storage = other.storage();
+    impl_->shape = other.shape();
+    impl_->strides = other.strides();
+    impl_->offset = other.offset();
+  }
   /// Number of in-place writes to this tensor's storage so far (autograd checks saved tensors by it).
   std::uint64_t version() const { return impl().storage->version(); }
   /// The autograd state (null for tensors that never required grad); for ember's own code.

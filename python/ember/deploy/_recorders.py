@@ -140,6 +140,11 @@ def _identity(tr: Trace, orig: Callable, x: Tensor, *args: Any, **kwargs: Any) -
     return x
 
 
+def _composite(tr: Trace, orig: Callable, x: Tensor, *args: Any, **kwargs: Any) -> Any:
+    """A method written in Python over other methods (view_as, type_as...): they record themselves."""
+    return orig(x, *args, **kwargs)
+
+
 def _to(tr: Trace, orig: Callable, x: Tensor, *args: Any, **kwargs: Any) -> Any:
     out = tr.run(orig, x, *args, **kwargs)
     if out.dtype == x.dtype:
@@ -407,6 +412,7 @@ TENSOR_METHODS: dict[str, Callable] = {
     "unsqueeze": _as_reshape,
     "transpose": _transpose, "permute": _permute, "t": _t, "T": _t, "mT": _mT,
     "contiguous": _identity, "clone": _identity, "detach": _identity,
+    "view_as": _composite, "reshape_as": _composite, "type_as": _composite,
     "to": _to, "float": _to, "double": _to, "long": _to, "int": _to, "bool": _to, "byte": _to, "type": _to,
     "narrow": _narrow, "select": _select, "chunk": _chunk, "split": _split, "__getitem__": _getitem,
     "mean": _reduce("mean"), "sum": _reduce("sum"), "masked_fill": _masked_fill,

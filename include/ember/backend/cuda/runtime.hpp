@@ -8,11 +8,14 @@
 namespace ember::cuda {
 
 #if defined(EMBER_WITH_CUDA) && EMBER_WITH_CUDA
+/// Whether this build has the CUDA backend (it may still find no device at run time).
+inline constexpr bool kBuilt = true;
 /// Number of usable CUDA devices (0 without a driver or a device).
 int device_count();
 /// Why no CUDA device can be used ("" when one can): no toolkit at build time, no driver, no device.
 std::string unavailable_reason();
 #else
+inline constexpr bool kBuilt = false;
 inline int device_count() { return 0; }
 inline std::string unavailable_reason() {
   return "ember was built without CUDA support (no CUDA toolkit found at build time)";
