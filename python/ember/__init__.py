@@ -3,7 +3,7 @@
 >>> import ember
 >>> x = ember.arange(6, dtype=ember.float32).reshape(2, 3)
 >>> x.shape
-(2, 3)
+ember.Size([2, 3])
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from . import _core
 from ._core import *  # noqa: F401,F403 - the op functions, dtypes and Tensor
 from ._core import Tensor, _to_numpy
 from ._repr import tensor_repr as _tensor_repr
+from ._size import Size
 from ._tensor_api import *  # noqa: F401,F403 - module-level forms of tensor methods, the random *_like
 from . import accelerator, backends
 from . import autograd, deploy, utils
@@ -26,6 +27,7 @@ __version__ = "0.1.0"
 Tensor.__repr__ = _tensor_repr
 Tensor.__str__ = _tensor_repr
 Tensor.__array_priority__ = 1000  # numpy scalars defer to ember's operators
+_core._set_size_type(Size)
 
 
 def _package_dir() -> Path:

@@ -137,13 +137,25 @@ class Tensor:
         """
         |input| elementwise.
         """
+    @typing.overload
     def add(self, other: typing.Any) -> typing.Any:
         """
         input + other, broadcast and type-promoted (bool + bool is logical or).
         """
+    @typing.overload
+    def add(self, other: typing.Any, *, alpha: typing.Any) -> typing.Any:
+        """
+        self + alpha * other.
+        """
+    @typing.overload
     def add_(self, other: typing.Any) -> typing.Any:
         """
         self += other in place (other broadcast to self's shape); returns self.
+        """
+    @typing.overload
+    def add_(self, other: typing.Any, *, alpha: typing.Any) -> typing.Any:
+        """
+        self += alpha * other in place; returns self.
         """
     def all(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
         """
@@ -549,13 +561,25 @@ class Tensor:
         """
         Strides in elements, or the stride of one dim.
         """
+    @typing.overload
     def sub(self, other: typing.Any) -> typing.Any:
         """
         input - other, broadcast and type-promoted.
         """
+    @typing.overload
+    def sub(self, other: typing.Any, *, alpha: typing.Any) -> typing.Any:
+        """
+        self - alpha * other.
+        """
+    @typing.overload
     def sub_(self, other: typing.Any) -> typing.Any:
         """
         self -= other in place; returns self.
+        """
+    @typing.overload
+    def sub_(self, other: typing.Any, *, alpha: typing.Any) -> typing.Any:
+        """
+        self -= alpha * other in place; returns self.
         """
     def subtract(self, other: typing.Any) -> typing.Any:
         """
@@ -724,9 +748,9 @@ class Tensor:
         True when backward() fills .grad of this non-leaf tensor.
         """
     @property
-    def shape(self) -> tuple:
+    def shape(self) -> typing.Any:
         """
-        The extent of each dim, as a tuple.
+        The extent of each dim, as an ember.Size (a tuple).
         """
 class dtype:
     """
@@ -918,6 +942,10 @@ def _set_grad_enabled(mode: bool) -> None:
     """
     Turns gradient recording on or off (this thread).
     """
+def _set_size_type(type: typing.Any) -> None:
+    """
+    The class that .shape and .size() return (ember.Size).
+    """
 def _sgd_step(param: Tensor, grad: Tensor, momentum_buffer: typing.Any, lr: typing.SupportsFloat | typing.SupportsIndex, momentum: typing.SupportsFloat | typing.SupportsIndex, dampening: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, nesterov: bool, maximize: bool) -> typing.Any:
     """
     One SGD update of param in place; returns the momentum buffer (created on the first step) or None.
@@ -936,9 +964,15 @@ def adaptive_avg_pool2d(input: Tensor, output_size: typing.Any) -> Tensor:
     """
     The mean over output_size windows that tile input (N, C, H, W) or (C, H, W) as evenly as possible.
     """
+@typing.overload
 def add(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input + other, broadcast and type-promoted (bool + bool is logical or).
+    """
+@typing.overload
+def add(input: typing.Any, other: typing.Any, *, alpha: typing.Any) -> typing.Any:
+    """
+    input + alpha * other.
     """
 def all(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
     """
@@ -1332,9 +1366,15 @@ def std(input: Tensor, dim: typing.Any = None, unbiased: typing.Any = None, keep
     """
     Standard deviation over dim (None: all dims) with divisor N - correction (default 1; unbiased=False means 0); floating inputs only.
     """
+@typing.overload
 def sub(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input - other, broadcast and type-promoted.
+    """
+@typing.overload
+def sub(input: typing.Any, other: typing.Any, *, alpha: typing.Any) -> typing.Any:
+    """
+    input - alpha * other.
     """
 def subtract(input: typing.Any, other: typing.Any) -> typing.Any:
     """

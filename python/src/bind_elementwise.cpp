@@ -149,6 +149,18 @@ AnyTensor invert(const AnyTensor& x) {
   return ember::logical_not(x.get<bool>());
 }
 
+// other * alpha for add/sub(..., alpha=): PyTorch's rule that an integer input takes no float alpha.
+py::object alpha_scaled(py::handle input, py::handle other, py::handle alpha, const char* op) {
+  const AnyTensor* t = tensor_ptr(input);
+  const AnyTensor* o = tensor_ptr(other);
+  const bool integral = (!t || is_integral(t->dtype()) || t->dtype() == DType::Bool) &&
+                        (!o || is_integral(o->dtype()) || o->dtype() == DType::Bool);
+  EMBER_CHECK_TYPE(!(integral && PyFloat_Check(alpha.ptr())), op,
+                   "for integral input tensors, argument alpha must not be a floating point number");
+  if (!o) return py::reinterpret_borrow<py::object>(other) * py::reinterpret_borrow<py::object>(alpha);
+  return binary_py<mul_f>(other, alpha, false);
+}
+
 template <class F>
 AnyTensor unary_py(const AnyTensor& x, F f) {
   MaybeReleaseGil g(x.numel());
@@ -231,6 +243,19 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
 #define EMBER_PY_API_BINARY(Op, fn, doc) EMBER_PY_BINARY(fn, fn##_f, doc)
   EMBER_BINARY_API(EMBER_PY_API_BINARY)
 #undef EMBER_PY_API_BINARY
+  // add/sub(input, other, *, alpha): input +/- alpha * other (an overload, so the common call stays fast)
+  m.def("add", [](py::handle a, py::handle b, py::handle alpha) {
+    return binary_py<add_f>(a, alpha_scaled(a, b, alpha, "add"), false);
+  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha"), "input + alpha * other.");
+  m.def("sub", [](py::handle a, py::handle b, py::handle alpha) {
+    return binary_py<sub_f>(a, alpha_scaled(a, b, alpha, "sub"), false);
+  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha"), "input - alpha * other.");
+  cls.def("add", [](py::handle a, py::handle b, py::handle alpha) {
+    return binary_py<add_f>(a, alpha_scaled(a, b, alpha, "add"), false);
+  }, py::arg("other"), py::kw_only(), py::arg("alpha"), "self + alpha * other.");
+  cls.def("sub", [](py::handle a, py::handle b, py::handle alpha) {
+    return binary_py<sub_f>(a, alpha_scaled(a, b, alpha, "sub"), false);
+  }, py::arg("other"), py::kw_only(), py::arg("alpha"), "self - alpha * other.");
   EMBER_PY_BINARY(pow, pow_f, "input ** other (tensor or scalar on either side), broadcast and type-promoted.")
   EMBER_PY_BINARY(subtract, sub_f, "Alias of sub.")
   EMBER_PY_BINARY(multiply, mul_f, "Alias of mul.")
@@ -303,6 +328,12 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   cls.def(op, [](py::handle s, py::handle o) { return inplace_py<F>(s, o, true); });
   EMBER_PY_INPLACE("add_", "__iadd__", add_inplace_f, "self += other in place (other broadcast to self's shape); returns self.")
   EMBER_PY_INPLACE("sub_", "__isub__", sub_inplace_f, "self -= other in place; returns self.")
+  cls.def("add_", [](py::handle s, py::handle o, py::handle alpha) {
+    return inplace_py<add_inplace_f>(s, alpha_scaled(s, o, alpha, "add_"), false);
+  }, py::arg("other"), py::kw_only(), py::arg("alpha"), "self += alpha * other in place; returns self.");
+  cls.def("sub_", [](py::handle s, py::handle o, py::handle alpha) {
+    return inplace_py<sub_inplace_f>(s, alpha_scaled(s, o, alpha, "sub_"), false);
+  }, py::arg("other"), py::kw_only(), py::arg("alpha"), "self -= alpha * other in place; returns self.");
   EMBER_PY_INPLACE("mul_", "__imul__", mul_inplace_f, "self *= other in place; returns self.")
   EMBER_PY_INPLACE("div_", "__itruediv__", div_inplace_f,
                    "self /= other in place; returns self (TypeError for integer self: the result is float).")

@@ -25,7 +25,7 @@ AnyTensor index_tensor_from_py(py::handle h, py::handle mod) {
   return mod.attr("from_numpy")(arr).cast<AnyTensor>();
 }
 
-// One Python index item: int, bool, slice, None, Ellipsis, tensor, NumPy array or scalar, list.
+// One Python index item: int, bool, slice, None, Ellipsis, tensor, NumPy array or scalar, list, range.
 TensorIndex item_from_py(py::handle h, py::handle mod) {
   PyObject* o = h.ptr();
   if (o == Py_None) return indexing::None;
@@ -41,6 +41,7 @@ TensorIndex item_from_py(py::handle h, py::handle mod) {
   }
   if (py::isinstance<AnyTensor>(h)) return h.cast<AnyTensor>();
   if (py::isinstance<py::array>(h) || py::isinstance<py::list>(h)) return index_tensor_from_py(h, mod);
+  if (PyRange_Check(o)) return index_tensor_from_py(py::list(py::reinterpret_borrow<py::object>(h)), mod);  // x[range(2)] is x[[0, 1]], as PyTorch
   if (py::hasattr(h, "dtype") && py::hasattr(h, "item")) return item_from_py(h.attr("item")(), mod);  // NumPy scalar
   if (PyIndex_Check(o)) return TensorIndex(int64_from_py<std::out_of_range>(h, "index"));
   detail::fail<std::out_of_range>("index", "only integers, slices (`:`), ellipsis (`...`), None, and integer or ",

@@ -85,6 +85,16 @@ py::object element_to_py(const AnyTensor& t) {
   });
 }
 
+// ember.Size (python/ember/_size.py, a tuple subclass with numel()), registered at import by
+// _set_size_type; a plain tuple until then. Leaked on purpose: it must outlive the interpreter's teardown.
+py::object* size_type = nullptr;
+
+py::object size_to_py(const Shape& shape) {
+  py::tuple t(shape.size());
+  for (std::size_t i = 0; i < shape.size(); ++i) t[i] = py::int_(shape[i]);
+  return size_type ? (*size_type)(t) : py::object(t);
+}
+
 template <class F>
 AnyTensor map_view(const AnyTensor& t, F&& f) {
   return t.visit([&](const auto& x) -> AnyTensor { return f(x); });
@@ -136,15 +146,17 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("__hash__", [](const Device& d) { return static_cast<int>(d.type) * 1024 + d.index; });
   py::implicitly_convertible<py::str, Device>();
 
+  m.def("_set_size_type", [](py::object type) { size_type = new py::object(std::move(type)); }, py::arg("type"),
+        "The class that .shape and .size() return (ember.Size).");
   cls.def_property_readonly("dtype", &AnyTensor::dtype, "The element type.")
       .def_property_readonly("device", &AnyTensor::device, "The device the elements live on.")
-      .def_property_readonly("shape", [](const AnyTensor& t) { return py::tuple(py::cast(t.shape().vec())); },
-                             "The extent of each dim, as a tuple.")
+      .def_property_readonly("shape", [](const AnyTensor& t) { return size_to_py(t.shape()); },
+                             "The extent of each dim, as an ember.Size (a tuple).")
       .def_property_readonly("ndim", &AnyTensor::dim, "Number of dims.")
       .def("dim", &AnyTensor::dim, "Number of dims.")
       .def("numel", &AnyTensor::numel, "Number of elements.")
       .def("size", [](const AnyTensor& t, std::optional<std::int64_t> d) -> py::object {
-        if (!d) return py::tuple(py::cast(t.shape().vec()));
+        if (!d) return size_to_py(t.shape());
         return py::int_(t.visit([&](const auto& x) { return x.size(*d); }));
       }, py::arg("dim") = py::none(), "The shape, or the extent of one dim.")
       .def("stride", [](const AnyTensor& t, std::optional<std::int64_t> d) -> py::object {

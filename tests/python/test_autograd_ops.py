@@ -469,7 +469,7 @@ negative subtract multiply divide true_divide __abs__ type cpu
 NOT_DIFFERENTIABLE = set("""
 eq ne lt le gt ge logical_and logical_or logical_xor logical_not argmax argmin all any one_hot
 tensor zeros ones full empty rand randn randint randperm arange linspace eye zeros_like ones_like full_like empty_like
-rand_like randn_like randint_like new_zeros new_ones new_empty new_full new_tensor is_tensor
+rand_like randn_like randint_like new_zeros new_ones new_empty new_full new_tensor is_tensor Size
 from_numpy from_dlpack manual_seed get_num_threads set_num_threads promote_types get_include get_cmake_dir
 Tensor dtype device Generator Path cuda
 no_grad enable_grad set_grad_enabled is_grad_enabled Node GradcheckError

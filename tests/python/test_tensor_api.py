@@ -1,6 +1,9 @@
 """The calling conventions of PyTorch's tensor API that ember adapts without new math (ember/_tensor_api.py
 and the bindings): module-level forms of methods, *_as, new_*, the random *_like, .data, __format__,
-the device predicates, randint(high, size=), ember.accelerator and ember.backends. Each against torch."""
+the device predicates, randint(high, size=), ember.Size, indexing with range, add/sub with alpha,
+ember.accelerator and ember.backends. Each against torch."""
+import pickle
+
 import numpy as np
 import pytest
 
@@ -159,3 +162,53 @@ def test_module_forms_and_as_methods_export(tmp_path):
     ember.deploy.export(model, ember.randn(3, 3, 4), tmp_path / "m.ember")
     x = ember.randn(5, 3, 4)
     np.testing.assert_allclose(ember.deploy.load(tmp_path / "m.ember")(x).numpy(), model(x).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_size_is_a_tuple_with_numel_as_torch_size():
+    x = ember.zeros(2, 3, 4)
+    t = torch.zeros(2, 3, 4)
+    for ours, theirs in [(x.shape, t.shape), (x.size(), t.size()), (x[0].shape, t[0].shape), (ember.tensor(1.0).shape, t[0, 0, 0].shape)]:
+        assert isinstance(ours, ember.Size) and isinstance(ours, tuple)
+        assert ours == tuple(theirs) and ours.numel() == theirs.numel()
+    assert isinstance(x.shape[1:], ember.Size) and x.shape[1:] == (3, 4) and x.shape[-1] == 4
+    assert isinstance(x.shape + (5,), ember.Size) and x.shape + (5,) == (2, 3, 4, 5)
+    assert repr(x.shape) == "ember.Size([2, 3, 4])"
+    assert pickle.loads(pickle.dumps(x.shape)) == x.shape
+    assert ember.zeros(x.shape).shape == x.shape and np.zeros(x.shape).shape == (2, 3, 4)
+    assert ember.Size([2, 5]).numel() == 10 and ember.Size().numel() == 1
+
+
+@pytest.mark.parametrize("index", [range(2), (slice(None), range(0, 3, 2)), range(0), (slice(None), range(2, 0, -1)),
+                                   (range(1), 0), (0, range(1, 3), slice(1, None))])
+def test_indexing_with_a_range_as_torch(index):
+    ours, theirs = both(lambda L, x: x[index])
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_indexing_with_a_range_out_of_bounds():
+    with pytest.raises(IndexError):
+        ember.zeros(2, 3)[range(3)]
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, a, b: L.add(a, b, alpha=2), lambda L, a, b: L.sub(a, b, alpha=0.5), lambda L, a, b: a.add(b, alpha=-1.5),
+    lambda L, a, b: a.sub(b, alpha=3), lambda L, a, b: a.clone().add_(b, alpha=0.25), lambda L, a, b: a.clone().sub_(b, alpha=2),
+    lambda L, a, b: a.clone().add_(2.0, alpha=3), lambda L, a, b: L.add(a.long(), b.long(), alpha=2),
+], ids=lambda f: "")
+def test_add_sub_with_alpha_as_torch(call):
+    a, b = np.arange(6.0).reshape(2, 3), np.linspace(-1, 1, 3)
+    ours = call(ember, ember.tensor(a), ember.tensor(b))
+    theirs = call(torch, torch.tensor(a), torch.tensor(b))
+    assert ours.dtype == getattr(ember, str(theirs.dtype).split(".")[1])
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def test_add_with_alpha_gradient_and_errors():
+    a, b = (ember.randn(3, dtype=ember.float64, requires_grad=True) for _ in range(2))
+    ember.add(a, b, alpha=3.0).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), [3.0, 3.0, 3.0])
+    assert ember.autograd.gradcheck(lambda x, y: x.sub(y, alpha=0.5), (a, b))
+    with pytest.raises(TypeError, match=r"\[add\] for integral input tensors, argument alpha must not be a floating"):
+        ember.add(ember.ones(2, dtype=ember.int64), ember.ones(2, dtype=ember.int64), alpha=0.5)
+    with pytest.raises(ValueError, match=r"\[add_\]"):
+        ember.ones(2).add_(ember.ones(3), alpha=2)
