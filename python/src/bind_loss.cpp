@@ -127,6 +127,31 @@ void bind_loss(py::module_& m, TensorClass&) {
       "Mean absolute error |input - target|, input and target broadcast together.");
 
   m.def(
+      "smooth_l1_loss",
+      [](const AnyTensor& input, const AnyTensor& target, std::string_view reduction, double beta) {
+        constexpr const char* op = "smooth_l1_loss";
+        const Reduction r = parse_reduction(reduction, op);
+        return visit_loss(input, target, op, [&](const auto& x, const auto& t) {
+          using T = typename std::decay_t<decltype(x)>::value_type;
+          return smooth_l1_loss(x, t.template to<T>(), r, beta);
+        });
+      },
+      py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("beta") = 1.0,
+      "Smooth L1: 0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target).");
+  m.def(
+      "huber_loss",
+      [](const AnyTensor& input, const AnyTensor& target, std::string_view reduction, double delta) {
+        constexpr const char* op = "huber_loss";
+        const Reduction r = parse_reduction(reduction, op);
+        return visit_loss(input, target, op, [&](const auto& x, const auto& t) {
+          using T = typename std::decay_t<decltype(x)>::value_type;
+          return huber_loss(x, t.template to<T>(), r, delta);
+        });
+      },
+      py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("delta") = 1.0,
+      "Huber: 0.5 d**2 where |d| < delta, else delta (|d| - 0.5 delta) (d = input - target).");
+
+  m.def(
       "one_hot",
       [](const AnyTensor& tensor, std::int64_t num_classes) {
         return tensor.visit([&](const auto& t) { return AnyTensor(one_hot(t, num_classes)); });

@@ -299,3 +299,18 @@ TEST(Loss, NegativeIgnoreIndexIsAllowedWithProbabilityTargets) {
   auto p = x.softmax(1).detach();
   EXPECT_NEAR(cross_entropy(x, p, {.ignore_index = -1}).item(), cross_entropy(x, p).item(), 1e-12);
 }
+
+TEST(Loss, SmoothL1AndHuberAreQuadraticThenLinear) {
+  auto x = tensor<double>({0.0, 0.5, -2.0, 3.0}), y = zeros<double>({4});
+  // smooth L1, beta 1: 0, 0.125, 1.5, 2.5; Huber, delta 2: 0, 0.125, 2, 4
+  EXPECT_DOUBLE_EQ(smooth_l1_loss(x, y, Reduction::Sum).item(), 4.125);
+  EXPECT_DOUBLE_EQ(huber_loss(x, y, Reduction::Sum, 2.0).item(), 6.125);
+  EXPECT_DOUBLE_EQ(smooth_l1_loss(x, y, Reduction::Mean, 0.0).item(), l1_loss(x, y).item());
+  EXPECT_DOUBLE_EQ(nn::HuberLoss<double>(Reduction::Mean, 2.0)(x, y).item(), 6.125 / 4);
+  EXPECT_DOUBLE_EQ(nn::SmoothL1Loss<double>()(x, y).item(), 4.125 / 4);
+  auto w = ember::testing::leaf({3, 4}, 7);
+  const auto target = randn<double>({3, 4}) * 0.3;
+  EXPECT_TRUE(grad_ok([&](const auto& v) { return huber_loss(v, target, Reduction::Mean, 0.5); }, w));
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { smooth_l1_loss(x, y, Reduction::Mean, -1.0); }),
+            "[smooth_l1_loss] beta must be >= 0, got -1");
+}

@@ -52,6 +52,10 @@ PARITY_CASE("F.flatten", r) { r.out(r.x("input").flatten(r.i("start_dim", 0), r.
 // losses
 PARITY_CASE("F.mse_loss", r) { r.out(mse_loss(r.x("input"), r.x("target"), r.reduction())); }
 PARITY_CASE("F.l1_loss", r) { r.out(l1_loss(r.x("input"), r.x("target"), r.reduction())); }
+PARITY_CASE("F.smooth_l1_loss", r) {
+  r.out(smooth_l1_loss(r.x("input"), r.x("target"), r.reduction(), r.f("beta", 1.0)));
+}
+PARITY_CASE("F.huber_loss", r) { r.out(huber_loss(r.x("input"), r.x("target"), r.reduction(), r.f("delta", 1.0))); }
 PARITY_CASE("F.nll_loss", r) {
   r.out(nll_loss(r.x("input"), r.get<std::int64_t>("target"),
                  {.weight = r.oget<T>("weight"), .ignore_index = r.i("ignore_index", -100),

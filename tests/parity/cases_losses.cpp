@@ -20,6 +20,8 @@ void loss(Run& r, M m) {
 
 PARITY_CASE("MSELoss", r) { loss(r, nn::MSELoss<T>(r.reduction())); }
 PARITY_CASE("L1Loss", r) { loss(r, nn::L1Loss<T>(r.reduction())); }
+PARITY_CASE("SmoothL1Loss", r) { loss(r, nn::SmoothL1Loss<T>(r.reduction(), r.f("beta", 1.0))); }
+PARITY_CASE("HuberLoss", r) { loss(r, nn::HuberLoss<T>(r.reduction(), r.f("delta", 1.0))); }
 PARITY_CASE("NLLLoss", r) {
   loss(r, nn::NLLLoss<T>({.weight = r.state("weight"), .ignore_index = r.i("ignore_index", -100),
                           .reduction = r.reduction()}));

@@ -304,6 +304,10 @@ case("mse_loss", "ember.mse_loss", lambda x, y: ember.mse_loss(x, y), n(3, 4).S,
 case("mse_loss-broadcast-weight", "ember.mse_loss", lambda x, y, w: ember.mse_loss(x, y, "none", w),
      n(3, 4), n(4), p(3, 1))
 case("l1_loss", "ember.l1_loss", lambda x, y: ember.l1_loss(x, y + 5.0, "sum"), n(3, 4).T, n(3, 4))
+# |d| spans both sides of beta / delta (the inputs are N(0, 1)), away from the kink by chance only
+case("smooth_l1_loss", "ember.smooth_l1_loss", lambda x, y: ember.smooth_l1_loss(x, y * 0.7, "mean", 0.8), n(3, 4), n(3, 4).T)
+case("smooth_l1_loss-beta0", "ember.smooth_l1_loss", lambda x, y: ember.smooth_l1_loss(x, y + 5.0, "sum", 0.0), n(3, 4), n(3, 4))
+case("huber_loss", "ember.huber_loss", lambda x, y: ember.huber_loss(x, y * 0.5, "none", 0.9), n(3, 4).S, n(3, 4))
 # --- embedding, dropout and attention (include/ember/ops/{embedding,dropout,attention}.hpp) ---
 
 EMB_IDS = ember.tensor([[2, 0, 2], [3, 2, 1]])   # repeated rows: the backward must add
@@ -455,6 +459,7 @@ add sub mul div pow maximum minimum clamp clip where
 sum prod mean var std logsumexp amax amin max min softmax log_softmax
 linear conv2d max_pool2d avg_pool2d adaptive_avg_pool2d batch_norm layer_norm leaky_relu
 cross_entropy nll_loss binary_cross_entropy binary_cross_entropy_with_logits mse_loss l1_loss
+smooth_l1_loss huber_loss
 embedding dropout scaled_dot_product_attention multi_head_attention_forward
 matmul mm bmm dot outer cat concat concatenate stack split chunk
 tril triu view reshape transpose swapaxes swapdims permute T mT t squeeze unsqueeze expand expand_as flatten narrow select contiguous clone

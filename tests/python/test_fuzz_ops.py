@@ -683,7 +683,7 @@ def test_nn_functional(data):
               q, k, v, mask, causal, tol=(1e-4, 1e-5))
 
 
-LOSSES = ["mse_loss", "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
+LOSSES = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
           "binary_cross_entropy_with_logits"]
 
 
@@ -694,11 +694,16 @@ def test_losses(data):
     red = draw(st.sampled_from(["mean", "sum", "none", "mean", "bogus"]))
     dt = draw(st.sampled_from(["float32", "float64"]))
     tol = (1e-4, 1e-5) if dt == "float32" else (1e-9, 1e-10)
-    if op in ("mse_loss", "l1_loss"):
+    if op in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"):
         x = draw(tensors(dtype=dt, kind="normal"))
         y = draw(tensors(shape=x.shape if draw(st.integers(0, 3)) else broadcastable_shape(draw, x.shape),
                          dtype=draw(st.sampled_from([dt, dt, "int64", "float64"])), kind="normal"))
-        check(op, lambda L, F, x, y, r: getattr(F, op)(x, y, reduction=r), x, y, red, tol=tol)
+        kw = {}
+        if op == "smooth_l1_loss":
+            kw["beta"] = draw(st.sampled_from([1.0, 0.5, 0.0, 2.0, -1.0]))
+        elif op == "huber_loss":
+            kw["delta"] = draw(st.sampled_from([1.0, 0.5, 2.0, 0.0, -1.0]))
+        check(op, lambda L, F, x, y, r: getattr(F, op)(x, y, reduction=r, **kw), x, y, red, tol=tol)
     elif op in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
         logits = op.endswith("logits")
         x = draw(tensors(dtype=dt, kind="normal" if logits else draw(st.sampled_from(["unit", "unit", "unit", "normal", "special"]))))

@@ -130,6 +130,8 @@ CASES = [
     # losses
     Case("MSELoss", inputs={"input": (4, 3), "target": (4, 3)}),
     Case("L1Loss", {"reduction": "sum"}, {"input": (4, 3), "target": (4, 3)}),
+    Case("SmoothL1Loss", {"beta": 0.7}, {"input": (4, 3), "target": (4, 3)}),
+    Case("HuberLoss", {"delta": 0.6, "reduction": "sum"}, {"input": (4, 3), "target": (4, 3)}),
     Case("NLLLoss", {"weight": W3}, {"input": (4, 3), "target": T4}),
     Case("CrossEntropyLoss", inputs={"input": (4, 3), "target": T4}),
     Case("CrossEntropyLoss", {"weight": W3, "label_smoothing": 0.1, "reduction": "none", "ignore_index": 1},
@@ -161,6 +163,8 @@ CASES = [
     Case("F.flatten", {"start_dim": 1}, {"input": (2, 3, 4)}),
     Case("F.mse_loss", {"reduction": "none"}, {"input": (4, 3), "target": (4, 3)}),
     Case("F.l1_loss", inputs={"input": (4, 3), "target": (4, 3)}),
+    Case("F.smooth_l1_loss", {"beta": 0.5, "reduction": "none"}, {"input": (4, 3), "target": (4, 3)}),
+    Case("F.huber_loss", {"delta": 1.5}, {"input": (4, 3), "target": (4, 3)}),
     Case("F.nll_loss", {"ignore_index": 0, "reduction": "sum"}, {"input": (4, 3), "target": _ints((4,), 3, seed=5)}),
     Case("F.cross_entropy", {"label_smoothing": 0.3}, {"input": (4, 3), "target": T4, "weight": W3}, fixed=("weight",)),
     Case("F.cross_entropy", {}, {"input": (4, 3), "target": PROBS}),

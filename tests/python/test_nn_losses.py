@@ -127,6 +127,39 @@ def test_regression_losses_match_torch(dtype, reduction, name):
 
 @pytest.mark.parametrize("dtype", [F32, F64])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name,kw", [("smooth_l1_loss", {}), ("smooth_l1_loss", {"beta": 0.3}),
+                                     ("smooth_l1_loss", {"beta": 0.0}), ("huber_loss", {}),
+                                     ("huber_loss", {"delta": 0.4}), ("huber_loss", {"delta": 2.5})])
+def test_smooth_l1_and_huber_match_torch(dtype, reduction, name, kw):
+    x, y = RNG.standard_normal((5, 4)) * 2, RNG.standard_normal((5, 4))
+    x[0, 0] = y[0, 0]  # d = 0
+    ours, theirs = run_both(getattr(F, name), getattr(TF, name), x, y, dtype, target_is_float=True,
+                            reduction=reduction, **kw)
+    assert_close(ours, theirs, dtype)
+    module = {"smooth_l1_loss": nn.SmoothL1Loss, "huber_loss": nn.HuberLoss}[name]
+    tmodule = {"smooth_l1_loss": torch.nn.SmoothL1Loss, "huber_loss": torch.nn.HuberLoss}[name]
+    xe, ye = ember.tensor(x, dtype=dtype), ember.tensor(y, dtype=dtype)
+    np.testing.assert_allclose(module(reduction=reduction, **kw)(xe, ye).numpy(),
+                               tmodule(reduction=reduction, **kw)(torch.tensor(x), torch.tensor(y)).numpy(),
+                               rtol=TOL[dtype], atol=TOL[dtype])
+
+
+def test_smooth_l1_and_huber_errors():
+    x = ember.zeros(4, 5)
+    with pytest.raises(ValueError, match=r"\[smooth_l1_loss\] beta must be >= 0, got -1"):
+        F.smooth_l1_loss(x, x, beta=-1.0)
+    with pytest.raises(ValueError, match=r"\[huber_loss\] delta must be > 0, got 0"):
+        F.huber_loss(x, x, delta=0.0)
+    with pytest.raises(ValueError, match=r"\[huber_loss\] input of shape \(4, 5\) and target of shape \(3,\)"):
+        F.huber_loss(x, ember.zeros(3))
+    with pytest.raises(ValueError, match=r"\[smooth_l1_loss\] 'avg' is not a valid value for reduction"):
+        F.smooth_l1_loss(x, x, reduction="avg")
+    with pytest.raises(NotImplementedError, match=r"\[huber_loss\] the weight option"):
+        F.huber_loss(x, x, weight=ember.ones(5))
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("weighted,pos_weighted", list(itertools.product([False, True], [False, True])))
 def test_bce_with_logits_matches_torch(dtype, reduction, weighted, pos_weighted):
     x = RNG.standard_normal((5, 3)) * 4

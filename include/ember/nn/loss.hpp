@@ -1,5 +1,6 @@
 #pragma once
-// Loss modules, as torch.nn: MSELoss, L1Loss, NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss.
+// Loss modules, as torch.nn: MSELoss, L1Loss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss, BCELoss,
+// BCEWithLogitsLoss.
 // Each holds its options (the ops' options structs of ember/ops/loss.hpp) and calls the op;
 // weight and pos_weight are buffers (in state_dict) when given. Called as loss(input, target).
 #include <cstdint>
@@ -41,6 +42,38 @@ class L1Loss : public Module<T> {
   std::string extra_repr() const override { return std::string("reduction=") + detail::reduction_name(reduction); }
 
   Reduction reduction;
+};
+
+/// Smooth L1 (quadratic below beta, linear above), as torch.nn.SmoothL1Loss.
+template <FloatElement T = float>
+class SmoothL1Loss : public Module<T> {
+ public:
+  explicit SmoothL1Loss(Reduction reduction = Reduction::Mean, double beta = 1.0)
+      : Module<T>("SmoothL1Loss"), reduction(reduction), beta(beta) {}
+  /// The loss of input against target.
+  Tensor<T> forward(const Tensor<T>& input, const Tensor<T>& target) {
+    return smooth_l1_loss(input, target, reduction, beta);
+  }
+  Tensor<T> operator()(const Tensor<T>& input, const Tensor<T>& target) { return forward(input, target); }
+  std::string extra_repr() const override { return std::string("reduction=") + detail::reduction_name(reduction); }
+
+  Reduction reduction;
+  double beta;
+};
+
+/// Huber (quadratic below delta, delta-scaled linear above), as torch.nn.HuberLoss.
+template <FloatElement T = float>
+class HuberLoss : public Module<T> {
+ public:
+  explicit HuberLoss(Reduction reduction = Reduction::Mean, double delta = 1.0)
+      : Module<T>("HuberLoss"), reduction(reduction), delta(delta) {}
+  /// The loss of input against target.
+  Tensor<T> forward(const Tensor<T>& input, const Tensor<T>& target) { return huber_loss(input, target, reduction, delta); }
+  Tensor<T> operator()(const Tensor<T>& input, const Tensor<T>& target) { return forward(input, target); }
+  std::string extra_repr() const override { return std::string("reduction=") + detail::reduction_name(reduction); }
+
+  Reduction reduction;
+  double delta;
 };
 
 /// Negative log likelihood of class indices given log-probabilities (C), (N, C) or (N, C, d1, ...):

@@ -1,6 +1,7 @@
 #pragma once
 // Losses, as torch.nn.functional: cross_entropy, nll_loss, binary_cross_entropy,
-// binary_cross_entropy_with_logits, mse_loss, l1_loss; and one_hot, which makes class-index targets.
+// binary_cross_entropy_with_logits, mse_loss, l1_loss, smooth_l1_loss, huber_loss; and one_hot, which makes
+// class-index targets.
 //
 // C++ API: the loss of `input` against `target`, then options. The losses with class weights take an
 // options struct whose fields follow PyTorch's keyword order (C++20 designated initializers need that order):
@@ -418,6 +419,42 @@ Tensor<T> l1_loss(const Tensor<T>& input, const Tensor<T>& target, Reduction red
   EMBER_CHECK(detail::broadcastable(input.shape(), target.shape()), "l1_loss", "input of shape ", input.shape(),
               " and target of shape ", target.shape(), " do not match (and do not broadcast)");
   return detail::reduce_loss(abs(input - target), reduction);
+}
+
+namespace detail {
+/// 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, d = input - target (times scale): smooth L1
+/// (scale 1) and Huber (beta = delta, scale delta) share it.
+template <FloatElement T>
+Tensor<T> quadratic_then_linear(const Tensor<T>& input, const Tensor<T>& target, double beta, double scale,
+                                Reduction reduction, const char* op) {
+  EMBER_CHECK(broadcastable(input.shape(), target.shape()), op, "input of shape ", input.shape(),
+              " and target of shape ", target.shape(), " do not match (and do not broadcast)");
+  const Tensor<T> d = input - target;
+  const Tensor<T> a = abs(d);
+  if (beta == 0.0) return reduce_loss(a, reduction);  // smooth L1 with beta 0 is L1
+  Tensor<T> loss = where(a.detach().lt(static_cast<T>(beta)), d * d * static_cast<T>(0.5 / beta),
+                         a - static_cast<T>(0.5 * beta));
+  if (scale != 1.0) loss = loss * static_cast<T>(scale);
+  return reduce_loss(loss, reduction);
+}
+}  // namespace detail
+
+/// Smooth L1: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, d = input - target broadcast
+/// together (beta 0 is l1_loss; a negative beta is an error), as torch.nn.functional.smooth_l1_loss.
+template <FloatElement T>
+Tensor<T> smooth_l1_loss(const Tensor<T>& input, const Tensor<T>& target, Reduction reduction = Reduction::Mean,
+                         double beta = 1.0) {
+  EMBER_CHECK(beta >= 0.0, "smooth_l1_loss", "beta must be >= 0, got ", beta);
+  return detail::quadratic_then_linear(input, target, beta, 1.0, reduction, "smooth_l1_loss");
+}
+
+/// Huber: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target broadcast
+/// together (delta > 0), as torch.nn.functional.huber_loss; smooth_l1_loss(beta = delta) times delta.
+template <FloatElement T>
+Tensor<T> huber_loss(const Tensor<T>& input, const Tensor<T>& target, Reduction reduction = Reduction::Mean,
+                     double delta = 1.0) {
+  EMBER_CHECK(delta > 0.0, "huber_loss", "delta must be > 0, got ", delta);
+  return detail::quadratic_then_linear(input, target, delta, delta, reduction, "huber_loss");
 }
 
 /// One-hot encoding of integer class indices (*) -> int64 (*, num_classes); num_classes -1 infers

@@ -15,7 +15,8 @@ from ._layers import (
 )
 from ._activations import gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, tanh
 from ._losses import (
-    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss,
+    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss,
+    smooth_l1_loss,
 )
 from ._attention import multi_head_attention_forward, scaled_dot_product_attention
 from ._losses import _reduction  # noqa: F401 - the loss modules' legacy size_average/reduce
@@ -23,7 +24,7 @@ from ._losses import _reduction  # noqa: F401 - the loss modules' legacy size_av
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "embedding", "flatten",
-    "gelu", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss",
+    "gelu", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss",
     "multi_head_attention_forward", "nll_loss", "one_hot", "relu", "scaled_dot_product_attention",
-    "sigmoid", "silu", "softmax", "tanh",
+    "sigmoid", "silu", "smooth_l1_loss", "softmax", "tanh",
 ]

@@ -45,6 +45,24 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
     return out
 
 
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Smooth L1: ``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``)."""
+    out = _core.smooth_l1_loss(input, target, _reduction(size_average, reduce, reduction), beta)
+    _warn_if_broadcast(input, target, "smooth_l1_loss")
+    return out
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """Huber: ``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)`` (``d = input - target``)."""
+    if weight is not None:
+        raise NotImplementedError("[huber_loss] the weight option is not supported")
+    out = _core.huber_loss(input, target, reduction, delta)
+    _warn_if_broadcast(input, target, "huber_loss")
+    return out
+
+
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
              ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
     """Negative log likelihood of class-index targets given log-probabilities: input (C,), (N, C) or
