@@ -74,6 +74,43 @@ void bind_optim(py::module_& m, TensorClass&) {
   }, py::arg("param"), py::arg("grad"), py::arg("square_avg"), py::arg("grad_avg"), py::arg("momentum_buffer"),
      py::arg("lr"), py::arg("alpha"), py::arg("eps"), py::arg("weight_decay"), py::arg("momentum"),
      py::arg("centered"), py::arg("maximize"), "One RMSprop update of param and its running averages in place.");
+  m.def("_adadelta_step", [](const AnyTensor& param, const AnyTensor& grad, const AnyTensor& square_avg,
+                             const AnyTensor& acc_delta, double lr, double rho, double eps, double weight_decay,
+                             bool maximize) {
+    dispatch_param(param, "adadelta_step", [&](auto tag) {
+      using T = decltype(tag);
+      MaybeReleaseGil gil(param.numel());
+      optim::adadelta_step(param.get<T>(), grad.get<T>("adadelta_step"), square_avg.get<T>("adadelta_step"),
+                           acc_delta.get<T>("adadelta_step"), lr, rho, eps, weight_decay, maximize);
+    });
+  }, py::arg("param"), py::arg("grad"), py::arg("square_avg"), py::arg("acc_delta"), py::arg("lr"), py::arg("rho"),
+     py::arg("eps"), py::arg("weight_decay"), py::arg("maximize"),
+     "One Adadelta update of param and its running averages in place.");
+
+  m.def("_adagrad_step", [](const AnyTensor& param, const AnyTensor& grad, const AnyTensor& sum, std::int64_t step,
+                            double lr, double lr_decay, double weight_decay, double eps, bool maximize) {
+    dispatch_param(param, "adagrad_step", [&](auto tag) {
+      using T = decltype(tag);
+      MaybeReleaseGil gil(param.numel());
+      optim::adagrad_step(param.get<T>(), grad.get<T>("adagrad_step"), sum.get<T>("adagrad_step"), step, lr, lr_decay,
+                          weight_decay, eps, maximize);
+    });
+  }, py::arg("param"), py::arg("grad"), py::arg("sum"), py::arg("step"), py::arg("lr"), py::arg("lr_decay"),
+     py::arg("weight_decay"), py::arg("eps"), py::arg("maximize"),
+     "One Adagrad update of param and its sum of squared gradients in place.");
+
+  m.def("_adamax_step", [](const AnyTensor& param, const AnyTensor& grad, const AnyTensor& exp_avg,
+                           const AnyTensor& exp_inf, std::int64_t step, double lr, double beta1, double beta2,
+                           double eps, double weight_decay, bool maximize) {
+    dispatch_param(param, "adamax_step", [&](auto tag) {
+      using T = decltype(tag);
+      MaybeReleaseGil gil(param.numel());
+      optim::adamax_step(param.get<T>(), grad.get<T>("adamax_step"), exp_avg.get<T>("adamax_step"),
+                         exp_inf.get<T>("adamax_step"), step, lr, beta1, beta2, eps, weight_decay, maximize);
+    });
+  }, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_inf"), py::arg("step"), py::arg("lr"),
+     py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("maximize"),
+     "One Adamax update of param and its moment estimates in place.");
 }
 
 }  // namespace ember::python

@@ -1,5 +1,5 @@
-// Optimizers from C++: one step of each rule against a hand computation, convergence on a quadratic,
-// zero_grad, and the constructor checks.
+// Optimizers from C++: steps of each rule against a hand computation or a reference loop, convergence on
+// a quadratic, state dicts, zero_grad, and the constructor checks.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -240,4 +240,136 @@ TEST(Optim, LoadStateDictErrorsChangeNothing) {
             "[Adam.load_state_dict] unexpected key 'lr': expected 'state.<index>.<name>'");
   EXPECT_FALSE(other.state()[0].exp_avg.defined());  // nothing was loaded
   EXPECT_EQ(other.state()[0].step, 0);
+}
+
+namespace {
+
+// The gradient of step k (1, 2, 3, ...) for the two elements of param_with_grad(): signs change, one is 0.
+std::vector<double> grad_at(int k) { return {0.5 * k, 1.5 - 0.5 * k * k + 0.5 * (k == 2)}; }
+
+// Runs `steps` steps of opt over p with the gradients grad_at(1..steps), and the same steps of
+// `reference(k, p)` (one element's update, written as torch's docs state the rule) over plain doubles;
+// the two agree to rounding.
+template <class Opt, class Ref>
+void expect_follows_reference(Opt& opt, const Tensor<double>& p, int steps, Ref reference) {
+  std::vector<double> expected = p.to_vector();
+  for (int k = 1; k <= steps; ++k) {
+    p.set_grad(tensor<double>(grad_at(k)));
+    opt.step();
+    for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = reference(k, i, expected[i], grad_at(k)[i]);
+    for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(p.to_vector()[i], expected[i], 1e-14) << k;
+  }
+}
+
+}  // namespace
+
+TEST(Optim, AdadeltaFollowsItsRule) {
+  auto p = param_with_grad();
+  const double lr = 0.5, rho = 0.8, eps = 1e-6, wd = 0.1;
+  optim::Adadelta<double> opt({p}, {.lr = lr, .rho = rho, .eps = eps, .weight_decay = wd, .maximize = true});
+  double sq[2] = {0, 0}, acc[2] = {0, 0};
+  expect_follows_reference(opt, p, 4, [&](int, std::size_t i, double x, double grad) {
+    const double g = -grad + wd * x;
+    sq[i] = rho * sq[i] + (1 - rho) * g * g;
+    const double delta = std::sqrt(acc[i] + eps) / std::sqrt(sq[i] + eps) * g;
+    acc[i] = rho * acc[i] + (1 - rho) * delta * delta;
+    return x - lr * delta;
+  });
+  EXPECT_EQ(opt.state()[0].step, 4);
+  EXPECT_NEAR(opt.state()[0].acc_delta.to_vector()[1], acc[1], 1e-15);
+}
+
+TEST(Optim, AdagradFollowsItsRule) {
+  auto p = param_with_grad();
+  const double lr = 0.1, lr_decay = 0.05, wd = 0.2, init = 0.3, eps = 1e-10;
+  optim::Adagrad<double> opt({p}, {.lr = lr, .lr_decay = lr_decay, .weight_decay = wd,
+                                   .initial_accumulator_value = init});
+  EXPECT_EQ(opt.state()[0].sum.to_vector(), (std::vector<double>{init, init}));  // state from construction
+  double sum[2] = {init, init};
+  expect_follows_reference(opt, p, 4, [&](int k, std::size_t i, double x, double grad) {
+    const double g = grad + wd * x;
+    sum[i] += g * g;
+    return x - lr / (1 + (k - 1) * lr_decay) * g / (std::sqrt(sum[i]) + eps);
+  });
+  EXPECT_EQ(opt.state()[0].step, 4);
+}
+
+TEST(Optim, AdamaxFollowsItsRule) {
+  auto p = param_with_grad();
+  const double lr = 0.01, b1 = 0.8, b2 = 0.95, eps = 1e-8, wd = 0.1;
+  optim::Adamax<double> opt({p}, {.lr = lr, .betas = {b1, b2}, .weight_decay = wd});
+  double m[2] = {0, 0}, u[2] = {0, 0};
+  expect_follows_reference(opt, p, 4, [&](int k, std::size_t i, double x, double grad) {
+    const double g = grad + wd * x;
+    m[i] = b1 * m[i] + (1 - b1) * g;
+    u[i] = std::max(b2 * u[i], std::abs(g) + eps);
+    return x - lr / (1 - std::pow(b1, k)) * m[i] / u[i];
+  });
+  EXPECT_NEAR(opt.state()[0].exp_inf.to_vector()[0], u[0], 1e-15);
+}
+
+TEST(Optim, AdadeltaAdagradAdamaxMinimiseAQuadraticAndResumeFromStateDicts) {
+  {
+    auto p = zeros<float>({3}).requires_grad_();
+    optim::Adagrad<float> opt({p}, {.lr = 0.5});
+    EXPECT_LT(minimise_quadratic(opt, p, 300), 1e-2);
+    auto q = zeros<float>({3}).requires_grad_();
+    optim::Adamax<float> opt2({q}, {.lr = 0.1});
+    EXPECT_LT(minimise_quadratic(opt2, q, 300), 1e-2);
+  }
+  auto a = fresh_params();
+  optim::Adadelta<double> ada(a, {.lr = 0.5, .weight_decay = 0.1});
+  EXPECT_TRUE(ada.state_dict().empty());
+  run_steps(ada, a, 2);
+  auto b = copies(a);
+  optim::Adadelta<double> ada2(b, {.lr = 0.5, .weight_decay = 0.1});
+  ada2.load_state_dict(ada.state_dict());
+  run_steps(ada, a, 3);
+  run_steps(ada2, b, 3);
+  EXPECT_EQ(a[1].to_vector(), b[1].to_vector());
+
+  auto c = fresh_params();
+  optim::Adagrad<double> ag(c, {.lr = 0.1, .lr_decay = 0.01, .initial_accumulator_value = 0.1});
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : ag.state_dict()) keys.push_back(k);  // torch's: every parameter, from the start
+  EXPECT_EQ(keys, (std::vector<std::string>{"state.0.step", "state.0.sum", "state.1.step", "state.1.sum"}));
+  run_steps(ag, c, 2);
+  auto d = copies(c);
+  optim::Adagrad<double> ag2(d, {.lr = 0.1, .lr_decay = 0.01});
+  ag2.load_state_dict(ag.state_dict());
+  run_steps(ag, c, 3);
+  run_steps(ag2, d, 3);
+  EXPECT_EQ(c[0].to_vector(), d[0].to_vector());
+
+  auto e = fresh_params();
+  optim::Adamax<double> am(e, {.lr = 0.05, .maximize = true});
+  run_steps(am, e, 2);
+  auto f = copies(e);
+  optim::Adamax<double> am2(f, {.lr = 0.05, .maximize = true});
+  am2.load_state_dict(am.state_dict());
+  EXPECT_EQ(am2.state()[1].step, 2);
+  run_steps(am, e, 3);
+  run_steps(am2, f, 3);
+  EXPECT_EQ(e[1].to_vector(), f[1].to_vector());
+}
+
+TEST(Optim, AdadeltaAdagradAdamaxConstructorErrors) {
+  auto p = param_with_grad();
+  EXPECT_EQ(error_of([&] { optim::Adadelta<double>({p}, {.rho = 1.5}); }),
+            "[Adadelta] invalid rho value: 1.5 (must be in [0, 1])");
+  EXPECT_EQ(error_of([&] { optim::Adadelta<double>({p}, {.lr = -1.0}); }),
+            "[Adadelta] invalid learning rate: -1 (must be >= 0)");
+  EXPECT_EQ(error_of([&] { optim::Adagrad<double>({p}, {.lr_decay = -0.5}); }),
+            "[Adagrad] invalid lr_decay value: -0.5 (must be >= 0)");
+  EXPECT_EQ(error_of([&] { optim::Adagrad<double>({p}, {.initial_accumulator_value = -1.0}); }),
+            "[Adagrad] invalid initial_accumulator_value value: -1 (must be >= 0)");
+  EXPECT_EQ(error_of([&] { optim::Adamax<double>({p}, {.betas = {1.0, 0.9}}); }),
+            "[Adamax] invalid beta parameter at index 0: 1 (must be in [0, 1))");
+  EXPECT_EQ(error_of([&] { optim::Adamax<double>({p}, {.eps = -1.0}); }),
+            "[Adamax] invalid epsilon value: -1 (must be >= 0)");
+  Tensor<double> none;
+  EXPECT_NE(error_of([&] { optim::adamax_step(p, p.grad(), zeros<double>({2}), none, 1, 0.1, 0.9, 0.99, 1e-8, 0.0,
+                                              false); })
+                .find("[adamax_step] exp_inf is undefined"),
+            std::string::npos);
 }

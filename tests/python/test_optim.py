@@ -78,6 +78,15 @@ CASES = [
     ("RMSprop", dict(lr=0.01, centered=True)),
     ("RMSprop", dict(lr=0.005, momentum=0.9, centered=True, weight_decay=0.1)),
     ("RMSprop", dict(lr=0.01, alpha=0.9, momentum=0.3, maximize=True)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.1)),
+    ("Adadelta", dict(lr=0.3, maximize=True)),
+    ("Adagrad", dict()),
+    ("Adagrad", dict(lr=0.05, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.1)),
+    ("Adagrad", dict(lr=0.02, eps=1e-6, maximize=True)),
+    ("Adamax", dict()),
+    ("Adamax", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.1)),
+    ("Adamax", dict(lr=0.01, eps=1e-6, maximize=True)),
 ]
 
 
@@ -91,7 +100,9 @@ def test_twenty_steps_match_torch(name, kwargs, split):
     EMBER.train(opt, ours, 20)
     TORCH.train(ref, theirs, 20)
     assert_close(ours, theirs, 1e-10)  # the brief asks 1e-6; the rules are the same arithmetic
-    assert np.array_equal(values(ours)[4], UNUSED) and ours[4] not in opt.state  # grad None: skipped
+    assert np.array_equal(values(ours)[4], UNUSED)  # grad None: skipped
+    # ... and given no state, except by Adagrad, which (as torch's) makes every parameter's at construction
+    assert ours[4] not in opt.state or (name == "Adagrad" and opt.state[ours[4]]["step"] == 0)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -116,7 +127,10 @@ def test_large_parameters_update_as_small_ones(name, kwargs, dtype):
 
 
 @pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True)),
-                                         ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True))])
+                                         ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
+                                         ("Adadelta", dict(weight_decay=0.1)),
+                                         ("Adagrad", dict(lr=0.05, lr_decay=0.01, initial_accumulator_value=0.1)),
+                                         ("Adamax", dict(lr=0.01, weight_decay=0.1))])
 def test_float32_follows_torch(name, kwargs):
     ours, theirs = Lib(ember, F32).params(), Lib(torch, torch.float32).params()
     opt, ref = getattr(optim, name)(ours, **kwargs), getattr(torch.optim, name)(theirs, **kwargs)
@@ -127,7 +141,10 @@ def test_float32_follows_torch(name, kwargs):
 
 @pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
                                          ("Adam", dict(lr=0.01, amsgrad=True)), ("AdamW", dict(lr=0.01)),
-                                         ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True))])
+                                         ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
+                                         ("Adadelta", dict(lr=0.5, weight_decay=0.1)),
+                                         ("Adagrad", dict(lr=0.05, lr_decay=0.01, initial_accumulator_value=0.1)),
+                                         ("Adamax", dict(lr=0.01, maximize=True))])
 def test_state_dict_round_trip_mid_training(name, kwargs):
     cls = getattr(optim, name)
     straight = EMBER.params()
@@ -137,7 +154,8 @@ def test_state_dict_round_trip_mid_training(name, kwargs):
     opt = cls(groups(first, True, 0.003), **kwargs)
     EMBER.train(opt, first, 10)
     saved = opt.state_dict()
-    assert sorted(saved["state"]) == [0, 1, 2, 3]  # the unused parameter never got state
+    # the unused parameter never got state (Adagrad's, as torch's, exists from construction)
+    assert sorted(saved["state"]) == ([0, 1, 2, 3, 4] if name == "Adagrad" else [0, 1, 2, 3])
     assert [g["params"] for g in saved["param_groups"]] == [[0, 1], [2, 3, 4]]
     assert saved["param_groups"][1]["lr"] == 0.003
 
@@ -168,6 +186,39 @@ def test_state_dict_layout_matches_torch():
         assert ga["params"] == gb["params"]
         for key in ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "decoupled_weight_decay"):
             assert ga[key] == gb[key]
+
+
+@pytest.mark.parametrize("name,kwargs", [("Adadelta", dict(lr=0.5, weight_decay=0.1)),
+                                         ("Adagrad", dict(lr=0.05, initial_accumulator_value=0.2)),
+                                         ("Adamax", dict(lr=0.01, betas=(0.8, 0.99)))])
+def test_state_dict_of_newer_optimizers_matches_torch(name, kwargs):
+    ours, theirs = EMBER.params(), TORCH.params()
+    opt = getattr(optim, name)(groups(ours, True, 0.1), **kwargs)
+    ref = getattr(torch.optim, name)(groups(theirs, True, 0.1), **kwargs)
+    EMBER.train(opt, ours, 3)
+    TORCH.train(ref, theirs, 3)
+    a, b = opt.state_dict(), ref.state_dict()
+    assert a["state"].keys() == b["state"].keys()
+    for k in a["state"]:
+        assert a["state"][k].keys() == b["state"][k].keys()
+        for key, value in a["state"][k].items():
+            if key == "step":
+                assert value == float(b["state"][k]["step"])
+            else:
+                np.testing.assert_allclose(value.numpy(), b["state"][k][key].numpy(), rtol=0, atol=1e-12)
+    for ga, gb in zip(a["param_groups"], b["param_groups"]):
+        assert ga["params"] == gb["params"]
+        for key in ga:  # every hyperparameter ember keeps is torch's, with torch's value
+            assert ga[key] == gb[key], key
+    # torch's state dict loads into ember's optimizer and carries on as torch does
+    resumed = EMBER.params(values(theirs))
+    opt2 = getattr(optim, name)(groups(resumed, True, 0.1), **kwargs)
+    opt2.load_state_dict({"state": {k: {n: v if n == "step" else ember.from_numpy(v.numpy().copy())
+                                        for n, v in s.items()} for k, s in b["state"].items()},
+                          "param_groups": b["param_groups"]})
+    EMBER.train(opt2, resumed, 3)
+    TORCH.train(ref, theirs, 3)
+    assert_close(resumed, theirs, 1e-10)
 
 
 def test_zero_grad():
@@ -313,6 +364,60 @@ def test_constructor_errors():
         optim.SGD([w, 1.0], lr=0.1)
     with raises(TypeError, r"parameter 0 has dtype .*int64"):
         optim.SGD([ember.tensor([1, 2])], lr=0.1)
+
+
+def test_newer_optimizers_constructor_errors():
+    w = ember.tensor([1.0], dtype=F64, requires_grad=True)
+    with raises(ValueError, r"^\[Adadelta\] invalid learning rate: -1.0$"):
+        optim.Adadelta([w], lr=-1.0)
+    with raises(ValueError, r"^\[Adadelta\] invalid rho value: 1.5$"):
+        optim.Adadelta([w], rho=1.5)
+    with raises(ValueError, r"^\[Adadelta\] invalid epsilon value: -1e-06$"):
+        optim.Adadelta([w], eps=-1e-6)
+    with raises(ValueError, r"^\[Adadelta\] invalid weight_decay value: -0.1$"):
+        optim.Adadelta([w], weight_decay=-0.1)
+    with raises(ValueError, r"^\[Adagrad\] invalid lr_decay value: -0.1$"):
+        optim.Adagrad([w], lr_decay=-0.1)
+    with raises(ValueError, r"^\[Adagrad\] invalid initial_accumulator_value value: -1.0$"):
+        optim.Adagrad([w], initial_accumulator_value=-1.0)
+    with raises(ValueError, r"^\[Adagrad\] invalid epsilon value: -1.0$"):
+        optim.Adagrad([w], eps=-1.0)
+    with raises(ValueError, r"^\[Adagrad\] invalid learning rate: -2.0$"):
+        optim.Adagrad([{"params": [w], "lr": -2.0}])
+    with raises(ValueError, r"^\[Adamax\] invalid beta parameter at index 1: 1.0 \(must be in \[0, 1\)\)$"):
+        optim.Adamax([w], betas=(0.9, 1.0))
+    with raises(ValueError, r"^\[Adamax\] invalid beta parameter at index 0: -0.1"):
+        optim.Adamax([w], betas=(-0.1, 0.9))
+    with raises(ValueError, r"^\[Adamax\] invalid weight_decay value: -1.0$"):
+        optim.Adamax([w], weight_decay=-1.0)
+    # torch's execution options: the default (or False) is ember's path; anything else is refused by name
+    optim.Adadelta([w], foreach=False, capturable=False, differentiable=False)
+    optim.Adagrad([w], foreach=None, fused=False)
+    with raises(NotImplementedError, r"^\[Adadelta\] foreach=True is not supported"):
+        optim.Adadelta([w], foreach=True)
+    with raises(NotImplementedError, r"^\[Adadelta\] capturable=True is not supported"):
+        optim.Adadelta([w], capturable=True)
+    with raises(NotImplementedError, r"^\[Adagrad\] fused=True is not supported"):
+        optim.Adagrad([w], fused=True)
+    with raises(NotImplementedError, r"^\[Adagrad\] differentiable=True is not supported"):
+        optim.Adagrad([w], differentiable=True)
+    with raises(NotImplementedError, r"^\[Adamax\] capturable=True is not supported"):
+        optim.Adamax([w], capturable=True)
+    with pytest.raises(TypeError, match="amsgrad"):  # Python's own error: torch's Adamax has no such option
+        optim.Adamax([w], amsgrad=True)
+
+
+def test_adagrad_parameter_added_later_starts_from_its_groups_accumulator():
+    ours, theirs = EMBER.params(), TORCH.params()
+    opt = optim.Adagrad(ours[:2], lr=0.05, initial_accumulator_value=0.1)
+    opt.add_param_group({"params": ours[2:4], "initial_accumulator_value": 0.3})
+    ref = torch.optim.Adagrad(theirs[:2], lr=0.05, initial_accumulator_value=0.1)
+    ref.add_param_group({"params": theirs[2:4], "initial_accumulator_value": 0.3})
+    for p in theirs[2:4]:  # torch has no state for them (its step would fail): the state ember gives them
+        ref.state[p] = {"step": torch.tensor(0.0), "sum": torch.full_like(p, 0.3).detach()}
+    EMBER.train(opt, ours, 5)
+    TORCH.train(ref, theirs, 5)
+    assert_close(ours[:4], theirs[:4], 1e-10)
 
 
 def test_non_leaf_parameter_is_refused():

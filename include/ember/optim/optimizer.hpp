@@ -1,6 +1,7 @@
 #pragma once
-// Optimizer<T>: the parameter list, its checks and zero_grad shared by SGD, Adam, AdamW and RMSprop.
-// The update rules themselves are free functions (sgd_step, adam_step, rmsprop_step) over one parameter.
+// Optimizer<T>: the parameter list, its checks, zero_grad and state dicts shared by SGD, Adam, AdamW,
+// RMSprop, Adadelta, Adagrad and Adamax. The update rules themselves are free functions (sgd_step,
+// adam_step, rmsprop_step, adadelta_step, adagrad_step, adamax_step) over one parameter.
 #if defined(__SSE__) || defined(_M_X64)
 #include <xmmintrin.h>
 #endif

@@ -206,4 +206,14 @@ def _check(op: str, ok: bool, message: str) -> None:
         raise ValueError(f"[{op}] {message}")
 
 
+def _check_unsupported(op: str, **options: Any) -> None:
+    """Raises NotImplementedError naming the first of torch's execution options (foreach, fused,
+    capturable, differentiable) given a value other than None or False: ember runs one C++ loop per
+    parameter, which is torch's default single-tensor path."""
+    for name, value in options.items():
+        if value:
+            raise NotImplementedError(f"[{op}] {name}={value!r} is not supported: ember's optimizers run one C++ "
+                                      "loop per parameter (torch's foreach=False path)")
+
+
 __all__ = ["Optimizer", "required"]
