@@ -212,3 +212,13 @@ def test_add_with_alpha_gradient_and_errors():
         ember.add(ember.ones(2, dtype=ember.int64), ember.ones(2, dtype=ember.int64), alpha=0.5)
     with pytest.raises(ValueError, match=r"\[add_\]"):
         ember.ones(2).add_(ember.ones(3), alpha=2)
+
+
+def test_random_like_in_a_traced_forward_is_refused_not_baked_in(tmp_path):
+    class Noisy(ember.nn.Module):
+        def forward(self, x):
+            return x + ember.randn_like(x)
+
+    with pytest.raises(ember.deploy.ExportError, match=r"ember.randn_like is not supported by ember.deploy"):
+        ember.deploy.export(Noisy(), ember.zeros(2, 3), tmp_path / "noisy.ember")
+    assert ember.randn_like(ember.zeros(2)).shape == (2,)  # the trace restores it

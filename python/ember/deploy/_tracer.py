@@ -206,6 +206,8 @@ def _patches() -> list[tuple[Any, str, Callable]]:
                 out.append((ns, name, _function(name, attr, TENSOR_METHODS.get(name), True)))
     for name, record in NN_FUNCTIONS.items():
         out.append((F, name, _function(name, getattr(F, name), record, False)))
+    for name in ("rand_like", "randn_like", "randint_like"):  # Python-level (ember/_tensor_api.py): refuse, not bake
+        out.append((ember, name, _function(name, getattr(ember, name), None, True)))
     return out
 
 
