@@ -212,7 +212,8 @@ void bind_interop(py::module_& m, TensorClass& cls) {
     } else {
       const bool is_array = py::isinstance<py::array>(data);
       py::array arr = py::module_::import("numpy").attr("asarray")(data);
-      if (!is_array && arr.dtype().kind() == 'f') arr = arr.attr("astype")("float32");  // Python floats: float32
+      // Python floats: float32 unless a dtype is asked for (then from their exact double values)
+      if (!is_array && dtype.is_none() && arr.dtype().kind() == 'f') arr = arr.attr("astype")("float32");
       if (!is_array && arr.dtype().kind() == 'i') arr = arr.attr("astype")("int64");
       EMBER_CHECK_TYPE(dtype_from_numpy(arr.dtype()).has_value(), "tensor", "can't make a tensor from data of ",
                        "NumPy dtype ", std::string(py::str(arr.dtype())));

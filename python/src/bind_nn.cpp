@@ -197,6 +197,75 @@ void bind_nn(py::module_& m, TensorClass& cls) {
   m.def(
       "_check_pretrained_embeddings", [](py::handle shape) { nn::check_pretrained_embeddings(shape_from_py(shape, "Embedding")); },
       py::arg("shape"), "ember::nn::Embedding::from_pretrained's check of the embeddings' shape.");
+  // nn.init's functions that draw or build structured values: ember::nn::init (the others are Python over
+  // ember.rand/randn).
+  m.def("_init_orthogonal_", [](const py::object& t, double gain, py::handle generator) {
+    Generator& g = generator.is_none() ? default_generator() : generator.cast<Generator&>();
+    visit_float(t.cast<const AnyTensor&>(), "orthogonal_", [&](const auto& x) { nn::init::orthogonal_(x, gain, g); });
+    return t;
+  }, py::arg("tensor"), py::arg("gain") = 1.0, py::arg("generator") = py::none());
+  m.def("_init_trunc_normal_", [](const py::object& t, double mean, double std, double a, double b,
+                                  py::handle generator) {
+    Generator& g = generator.is_none() ? default_generator() : generator.cast<Generator&>();
+    visit_float(t.cast<const AnyTensor&>(), "trunc_normal_",
+                [&](const auto& x) { nn::init::trunc_normal_(x, mean, std, a, b, g); });
+    return t;
+  }, py::arg("tensor"), py::arg("mean"), py::arg("std"), py::arg("a"), py::arg("b"), py::arg("generator") = py::none());
+  m.def("_init_sparse_", [](const py::object& t, double sparsity, double std, py::handle generator) {
+    Generator& g = generator.is_none() ? default_generator() : generator.cast<Generator&>();
+    visit_float(t.cast<const AnyTensor&>(), "sparse_", [&](const auto& x) { nn::init::sparse_(x, sparsity, std, g); });
+    return t;
+  }, py::arg("tensor"), py::arg("sparsity"), py::arg("std") = 0.01, py::arg("generator") = py::none());
+  m.def("_init_dirac_", [](const py::object& t, std::int64_t groups) {
+    visit_float(t.cast<const AnyTensor&>(), "dirac_", [&](const auto& x) { nn::init::dirac_(x, groups); });
+    return t;
+  }, py::arg("tensor"), py::arg("groups") = 1);
+  m.def("_init_eye_", [](const py::object& t) {
+    visit_float(t.cast<const AnyTensor&>(), "eye_", [&](const auto& x) { nn::init::eye_(x); });
+    return t;
+  }, py::arg("tensor"));
+  m.def(
+      "_check_transformer_layer",
+      [](const std::string& layer, std::int64_t d_model, std::int64_t nhead, std::int64_t dim_feedforward,
+         const std::string& activation) {
+        nn::TransformerLayerOptions o;
+        o.d_model = d_model, o.nhead = nhead, o.dim_feedforward = dim_feedforward, o.activation = activation;
+        nn::check_transformer_layer(o, layer.c_str());
+      },
+      py::arg("layer"), py::arg("d_model"), py::arg("nhead"), py::arg("dim_feedforward"), py::arg("activation"),
+      "ember::nn::TransformerEncoderLayer's / TransformerDecoderLayer's constructor checks.");
+  m.def(
+      "_check_transformer_inputs",
+      [](py::handle src, py::handle tgt, std::int64_t d_model, bool batch_first) {
+        nn::check_transformer_inputs(shape_from_py(src, "Transformer"), shape_from_py(tgt, "Transformer"), d_model,
+                                     batch_first);
+      },
+      py::arg("src_shape"), py::arg("tgt_shape"), py::arg("d_model"), py::arg("batch_first"),
+      "ember::nn::Transformer's check of src and tgt shapes.");
+  m.def(
+      "generate_square_subsequent_mask",
+      [](std::int64_t sz, py::handle device, py::handle dtype) {
+        const Device dev = device_from_py(device);
+        const DType d = dtype.is_none() ? DType::Float32 : dtype_from_py(dtype);
+        EMBER_CHECK_TYPE(is_floating(d), "generate_square_subsequent_mask", "expected a floating dtype, got ",
+                         dtype_name(d));
+        if (d == DType::Float64) return AnyTensor(nn::generate_square_subsequent_mask<double>(sz, dev));
+        return AnyTensor(nn::generate_square_subsequent_mask<float>(sz, dev));
+      },
+      py::arg("sz"), py::arg("device") = py::none(), py::arg("dtype") = py::none(),
+      "An additive causal mask (sz, sz): -inf above the diagonal, 0 elsewhere.");
+  m.def(
+      "_detect_is_causal_mask",
+      [](const std::optional<AnyTensor>& mask, std::optional<bool> is_causal, std::optional<std::int64_t> size) {
+        if (!mask) return nn::detect_is_causal_mask<float>({}, is_causal, size);
+        if (mask->dtype() == DType::Bool) return nn::detect_is_causal_mask<float>(mask->get<bool>("mask"), is_causal, size);
+        return visit_float(*mask, "_detect_is_causal_mask", [&](const auto& m) {
+          using T = typename std::decay_t<decltype(m)>::value_type;
+          return nn::detect_is_causal_mask<T>(m, is_causal, size);
+        });
+      },
+      py::arg("mask"), py::arg("is_causal") = py::none(), py::arg("size") = py::none(),
+      "Whether a Transformer layer treats mask as causal (is_causal if given, else whether mask is the causal mask).");
   m.def("_check_multihead_attention_layer", &nn::check_multihead_attention_layer, py::arg("embed_dim"),
         py::arg("num_heads"), "ember::nn::MultiheadAttention's constructor checks.");
   m.def(

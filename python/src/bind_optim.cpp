@@ -111,6 +111,38 @@ void bind_optim(py::module_& m, TensorClass&) {
   }, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_inf"), py::arg("step"), py::arg("lr"),
      py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("maximize"),
      "One Adamax update of param and its moment estimates in place.");
+
+  m.def("_nadam_step", [](const AnyTensor& param, const AnyTensor& grad, const AnyTensor& exp_avg,
+                          const AnyTensor& exp_avg_sq, std::int64_t step, double mu_product, double lr, double beta1,
+                          double beta2, double eps, double weight_decay, double momentum_decay,
+                          bool decoupled_weight_decay, bool maximize) {
+    double out = 0;
+    dispatch_param(param, "nadam_step", [&](auto tag) {
+      using T = decltype(tag);
+      MaybeReleaseGil gil(param.numel());
+      out = optim::nadam_step(param.get<T>(), grad.get<T>("nadam_step"), exp_avg.get<T>("nadam_step"),
+                              exp_avg_sq.get<T>("nadam_step"), step, mu_product, lr, beta1, beta2, eps, weight_decay,
+                              momentum_decay, decoupled_weight_decay, maximize);
+    });
+    return out;
+  }, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"), py::arg("step"),
+     py::arg("mu_product"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"),
+     py::arg("weight_decay"), py::arg("momentum_decay"), py::arg("decoupled_weight_decay"), py::arg("maximize"),
+     "One NAdam update of param and its moment estimates in place; returns the new mu_product.");
+
+  m.def("_radam_step", [](const AnyTensor& param, const AnyTensor& grad, const AnyTensor& exp_avg,
+                          const AnyTensor& exp_avg_sq, std::int64_t step, double lr, double beta1, double beta2,
+                          double eps, double weight_decay, bool decoupled_weight_decay, bool maximize) {
+    dispatch_param(param, "radam_step", [&](auto tag) {
+      using T = decltype(tag);
+      MaybeReleaseGil gil(param.numel());
+      optim::radam_step(param.get<T>(), grad.get<T>("radam_step"), exp_avg.get<T>("radam_step"),
+                        exp_avg_sq.get<T>("radam_step"), step, lr, beta1, beta2, eps, weight_decay,
+                        decoupled_weight_decay, maximize);
+    });
+  }, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"), py::arg("step"), py::arg("lr"),
+     py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("decoupled_weight_decay"),
+     py::arg("maximize"), "One RAdam update of param and its moment estimates in place.");
 }
 
 }  // namespace ember::python

@@ -574,3 +574,38 @@ TEST(NnContainers, ModuleListAndModuleDictRegisterTheirMembersByIndexAndKey) {
 }
 
 }  // namespace
+
+TEST(NnInit, StructuredInitialisers) {
+  auto w = Tensor<double>::empty({3, 5});
+  nn::init::orthogonal_(w, 1.5);
+  const auto gram = matmul(w, w.transpose(0, 1)).to_vector();  // rows orthonormal (3 <= 5), times gain^2
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) EXPECT_NEAR(gram[i * 3 + j], i == j ? 2.25 : 0.0, 1e-12);
+  auto conv = Tensor<float>::empty({4, 2, 3});
+  nn::init::dirac_(conv, 2);
+  const auto d = conv.to_vector();
+  for (std::int64_t o = 0; o < 4; ++o)
+    for (std::int64_t i = 0; i < 2; ++i)
+      for (std::int64_t k = 0; k < 3; ++k)
+        EXPECT_EQ(d[(o * 2 + i) * 3 + k], (k == 1 && i == o % 2) ? 1.0f : 0.0f) << o << i << k;
+  auto s = Tensor<double>::empty({6, 4});
+  nn::init::sparse_(s, 0.5, 1.0);
+  const auto sv = s.to_vector();
+  for (int c = 0; c < 4; ++c) {
+    int zeros_in_column = 0;
+    for (int r = 0; r < 6; ++r) zeros_in_column += sv[r * 4 + c] == 0.0;
+    EXPECT_EQ(zeros_in_column, 3);
+  }
+  auto t = Tensor<double>::empty({1000});
+  nn::init::trunc_normal_(t, 0.0, 1.0, -0.5, 0.25);
+  for (double v : t.to_vector()) EXPECT_TRUE(v >= -0.5 && v <= 0.25) << v;
+  auto e = Tensor<float>::empty({2, 3});
+  EXPECT_EQ(nn::init::eye_(e).to_vector(), (std::vector<float>{1, 0, 0, 0, 1, 0}));
+  EXPECT_NE(error_of([] { nn::init::orthogonal_(Tensor<float>::empty({4})); }).find("2 or more dimensions"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { nn::init::dirac_(Tensor<float>::empty({3, 2, 3}), 2); })
+                .find("dim 0 (3) must be divisible by groups (2)"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { nn::init::sparse_(Tensor<float>::empty({3, 2}), 1.5); }).find("sparsity must be in [0, 1]"),
+            std::string::npos);
+}

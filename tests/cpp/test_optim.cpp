@@ -373,3 +373,76 @@ TEST(Optim, AdadeltaAdagradAdamaxConstructorErrors) {
                 .find("[adamax_step] exp_inf is undefined"),
             std::string::npos);
 }
+
+TEST(Optim, NAdamFollowsItsRule) {
+  auto p = param_with_grad();
+  const double lr = 0.01, b1 = 0.8, b2 = 0.95, eps = 1e-8, wd = 0.1, psi = 0.004;
+  optim::NAdam<double> opt({p}, {.lr = lr, .betas = {b1, b2}, .weight_decay = wd});
+  double m[2] = {0, 0}, v[2] = {0, 0}, mu_product = 1;
+  expect_follows_reference(opt, p, 4, [&](int k, std::size_t i, double x, double grad) {
+    const double g = grad + wd * x;
+    const double mu = b1 * (1 - 0.5 * std::pow(0.96, k * psi)), mu_next = b1 * (1 - 0.5 * std::pow(0.96, (k + 1) * psi));
+    if (i == 0) mu_product = static_cast<float>(mu_product * mu);  // torch keeps it in a float32 tensor
+    m[i] = b1 * m[i] + (1 - b1) * g;
+    v[i] = b2 * v[i] + (1 - b2) * g * g;
+    const double denom = std::sqrt(v[i] / (1 - std::pow(b2, k))) + eps;
+    return x - lr * (1 - mu) / (1 - mu_product) * g / denom - lr * mu_next / (1 - mu_product * mu_next) * m[i] / denom;
+  });
+  EXPECT_NEAR(opt.state()[0].mu_product.item(), mu_product, 1e-15);
+}
+
+TEST(Optim, RAdamFollowsItsRuleOnBothSidesOfTheRectification) {
+  auto p = param_with_grad();
+  const double lr = 0.01, b1 = 0.8, b2 = 0.9, eps = 1e-8;  // rho_t > 5 from step 4 on with beta2 = 0.9
+  optim::RAdam<double> opt({p}, {.lr = lr, .betas = {b1, b2}, .weight_decay = 0.2, .decoupled_weight_decay = true});
+  double m[2] = {0, 0}, v[2] = {0, 0};
+  expect_follows_reference(opt, p, 6, [&](int k, std::size_t i, double x, double g) {
+    x *= 1 - lr * 0.2;
+    m[i] = b1 * m[i] + (1 - b1) * g;
+    v[i] = b2 * v[i] + (1 - b2) * g * g;
+    const double bc1 = 1 - std::pow(b1, k), bc2 = 1 - std::pow(b2, k);
+    const double rho_inf = 2 / (1 - b2) - 1, rho_t = rho_inf - 2 * k * std::pow(b2, k) / bc2;
+    if (rho_t <= 5) return x - m[i] / bc1 * lr;
+    const double rect = std::sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t));
+    return x - m[i] / bc1 * lr * std::sqrt(bc2) / (std::sqrt(v[i]) + eps) * rect;
+  });
+}
+
+TEST(Optim, NAdamRAdamResumeFromStateDictsAndCheckTheirOptions) {
+  auto a = fresh_params();
+  optim::NAdam<double> na(a, {.lr = 0.05, .decoupled_weight_decay = true, .maximize = true});
+  run_steps(na, a, 2);
+  auto b = copies(a);
+  optim::NAdam<double> na2(b, {.lr = 0.05, .decoupled_weight_decay = true, .maximize = true});
+  const auto saved = na.state_dict();
+  ASSERT_TRUE(saved.count("state.1.mu_product"));
+  EXPECT_EQ(saved.at("state.1.mu_product").shape(), Shape{});
+  na2.load_state_dict(saved);
+  run_steps(na, a, 3);
+  run_steps(na2, b, 3);
+  EXPECT_EQ(a[1].to_vector(), b[1].to_vector());
+  auto wrong = saved;
+  wrong.insert_or_assign("state.0.mu_product", AnyTensor(zeros<double>({2})));
+  EXPECT_NE(error_of([&] { na2.load_state_dict(wrong); }).find("'state.0.mu_product' must hold one number, got shape (2,)"),
+            std::string::npos);
+
+  auto c = fresh_params();
+  optim::RAdam<double> ra(c, {.lr = 0.05});
+  run_steps(ra, c, 2);
+  auto d = copies(c);
+  optim::RAdam<double> ra2(d, {.lr = 0.05});
+  ra2.load_state_dict(ra.state_dict());
+  run_steps(ra, c, 6);
+  run_steps(ra2, d, 6);
+  EXPECT_EQ(c[0].to_vector(), d[0].to_vector());
+
+  auto p = param_with_grad();
+  EXPECT_EQ(error_of([&] { optim::NAdam<double>({p}, {.momentum_decay = -1.0}); }),
+            "[NAdam] invalid momentum_decay value: -1 (must be >= 0)");
+  EXPECT_EQ(error_of([&] { optim::RAdam<double>({p}, {.betas = {0.9, 1.0}}); }),
+            "[RAdam] invalid beta parameter at index 1: 1 (must be in [0, 1))");
+  EXPECT_NE(error_of([&] { optim::radam_step(p, p.grad(), zeros<double>({2}), zeros<double>({2}), 0, 0.1, 0.9, 0.99,
+                                             1e-8, 0.0, false, false); })
+                .find("[radam_step] step must be >= 1"),
+            std::string::npos);
+}

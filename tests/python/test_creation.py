@@ -49,6 +49,11 @@ def test_tensor_from_python_data():
     a[0] = 5
     assert t.numpy()[0] == 0  # tensor() copies, from_numpy() does not
     assert ember.tensor([[1, 2], [3, 4]], dtype=ember.float64).tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    # Python floats asked for as float64 keep their double value (not rounded through float32 first)
+    assert ember.tensor(0.89, dtype=ember.float64).item() == 0.89
+    assert ember.tensor([0.1, 1e300], dtype=ember.float64).tolist() == [0.1, 1e300]
+    assert ember.tensor(0.1).item() == np.float32(0.1)
+    assert ember.tensor([0.1], dtype=ember.float32).tolist() == [np.float32(0.1)]
     with pytest.raises(TypeError, match=r"\[tensor\]"):
         ember.tensor(["a", "b"])
 

@@ -29,6 +29,7 @@ PARITY = Path(__file__).resolve().parents[1] / "parity"
 STRUCTURAL = {
     "Module": "ember::nn::Module<T>, the base of every case below (tests/cpp/test_nn.cpp)",
     "Parameter": "Module<T>::register_parameter: a C++ parameter is a registered leaf Tensor<T>",
+    "DataParallel": "a Python wrapper that calls its module on one device; C++ calls the module itself",
 }
 
 
@@ -55,6 +56,13 @@ class Case:
 
 def _linear(i, o):
     return nn.Linear(i, o, dtype=ember.float64)
+
+
+def _encoder_layer():
+    return nn.TransformerEncoderLayer(8, 2, 16, 0.0, dtype=ember.float64)
+
+
+CAUSAL5 = np.triu(np.full((5, 5), -np.inf), 1)
 
 
 def _ints(shape, high, seed=0):
@@ -119,6 +127,23 @@ CASES = [
     Case("MultiheadAttention", {"embed_dim": E, "num_heads": H, "bias": False},
          {"query": (5, 2, E), "key": (5, 2, E), "value": (5, 2, E), "attn_mask": (5, 5)},
          call={"need_weights": False}, args=("query", "key", "value"), fixed=("attn_mask",)),
+    # Transformer layers (tests/parity/cases_transformer.cpp; the stacks are built there as here)
+    Case("TransformerEncoderLayer", {"d_model": 8, "nhead": 2, "dim_feedforward": 16, "dropout": 0.0},
+         {"src": (5, 2, 8), "src_mask": CAUSAL5}, fixed=("src_mask",), args=("src",)),
+    Case("TransformerEncoderLayer", {"d_model": 8, "nhead": 2, "dim_feedforward": 16, "dropout": 0.0,
+                                     "norm_first": True, "batch_first": True, "activation": "gelu", "bias": False},
+         {"src": (2, 5, 8), "src_key_padding_mask": PAD}, args=("src",)),
+    Case("TransformerDecoderLayer", {"d_model": 8, "nhead": 2, "dim_feedforward": 16, "dropout": 0.0},
+         {"tgt": (5, 2, 8), "memory": (4, 2, 8), "tgt_mask": CAUSAL5}, fixed=("tgt_mask",), args=("tgt", "memory"),
+         call={"tgt_is_causal": True}),
+    Case("TransformerEncoder", inputs={"src": (5, 2, 8), "mask": CAUSAL5}, fixed=("mask",), args=("src",),
+         build=lambda: nn.TransformerEncoder(_encoder_layer(), 2, norm=nn.LayerNorm(8, dtype=ember.float64))),
+    Case("TransformerDecoder", inputs={"tgt": (5, 2, 8), "memory": (3, 2, 8), "tgt_mask": CAUSAL5},
+         fixed=("tgt_mask",), args=("tgt", "memory"),
+         build=lambda: nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, 16, 0.0, dtype=ember.float64), 2)),
+    Case("Transformer", {"d_model": 8, "nhead": 2, "num_encoder_layers": 1, "num_decoder_layers": 2,
+                         "dim_feedforward": 16, "dropout": 0.0, "norm_first": True},
+         {"src": (6, 2, 8), "tgt": (5, 2, 8), "tgt_mask": CAUSAL5}, fixed=("tgt_mask",), args=("src", "tgt")),
     # containers (their C++ twins are built the same way in tests/parity/cases_layers.cpp)
     Case("Sequential", inputs={"x": (5, 4)},
          build=lambda: nn.Sequential(_linear(4, 3), nn.ReLU(), _linear(3, 2))),

@@ -397,6 +397,48 @@ def test_init_functions_statistics_and_reproducibility():
         init.calculate_gain("swish")
 
 
+@pytest.mark.parametrize("shape", [(6, 4), (4, 6), (8, 2, 3, 3)])
+def test_orthogonal_init_gives_orthonormal_rows_or_columns(shape):
+    from ember.nn import init
+
+    w = ember.empty(*shape, dtype=F64, requires_grad=True)
+    assert init.orthogonal_(w, gain=2.0) is w and w.grad_fn is None
+    m = w.detach().numpy().reshape(shape[0], -1)
+    gram = m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m
+    np.testing.assert_allclose(gram, 4.0 * np.eye(gram.shape[0]), atol=1e-12)
+    ember.manual_seed(3)
+    a = init.orthogonal_(ember.empty(*shape)).numpy().copy()
+    ember.manual_seed(3)
+    np.testing.assert_array_equal(init.orthogonal_(ember.empty(*shape)).numpy(), a)
+    with pytest.raises(ValueError, match=r"\[orthogonal_\] only tensors with 2 or more dimensions are supported, "
+                                         r"got shape \(5\)"):
+        init.orthogonal_(ember.empty(5))
+
+
+def test_sparse_dirac_and_trunc_normal_init_match_torchs_structure(torch):
+    from ember.nn import init
+
+    w = init.sparse_(ember.empty(10, 7, dtype=F64), sparsity=0.3, std=0.5)
+    zeros_per_column = (w.numpy() == 0).sum(axis=0)
+    np.testing.assert_array_equal(zeros_per_column, np.full(7, 3))  # ceil(0.3 * 10)
+    for shape, groups in [((4, 4, 3), 1), ((6, 2, 3, 3), 3), ((4, 3, 3, 3, 3), 2)]:
+        ours = init.dirac_(ember.empty(*shape), groups=groups).numpy()
+        theirs = torch.nn.init.dirac_(torch.empty(*shape), groups=groups).numpy()
+        np.testing.assert_array_equal(ours, theirs)
+    x = init.trunc_normal_(ember.empty(20000, dtype=F64), mean=1.0, std=2.0, a=0.0, b=3.0).numpy()
+    ref = torch.nn.init.trunc_normal_(torch.empty(20000, dtype=torch.float64), mean=1.0, std=2.0, a=0.0, b=3.0).numpy()
+    assert x.min() >= 0.0 and x.max() <= 3.0
+    assert abs(x.mean() - ref.mean()) < 0.05 and abs(x.std() - ref.std()) < 0.05
+    with pytest.raises(ValueError, match=r"only tensors with 3, 4, or 5 dimensions are supported"):
+        init.dirac_(ember.empty(3, 3))
+    with pytest.raises(ValueError, match=r"dim 0 \(4\) must be divisible by groups \(3\)"):
+        init.dirac_(ember.empty(4, 2, 3), groups=3)
+    with pytest.raises(ValueError, match=r"\[sparse_\] only tensors with 2 dimensions are supported"):
+        init.sparse_(ember.empty(2, 3, 4), 0.1)
+    with pytest.raises(ValueError, match=r"\[eye_\] only 2-d tensors are supported, got shape \(2, 3, 4\)"):
+        init.eye_(ember.empty(2, 3, 4))
+
+
 # --- gradient clipping ---
 
 
@@ -463,3 +505,20 @@ def test_mlp_training_loop_matches_torch_in_float64(torch):
     for k, v in model.state_dict().items():
         np.testing.assert_allclose(v.numpy(), theirs[k].numpy(), atol=1e-6)
     assert loss.item() < 0.8 * math.log(4)
+
+
+def test_data_parallel_wraps_one_device_and_ddp_says_what_it_needs(torch):
+    ours = nn.DataParallel(nn.Linear(3, 2))
+    theirs = torch.nn.DataParallel(torch.nn.Linear(3, 2))
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["module.weight", "module.bias"]
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    np.testing.assert_allclose(ours(ember.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-6)
+    assert nn.parallel.DataParallel is nn.DataParallel
+    with pytest.raises(NotImplementedError, match=r"\[DataParallel\] splitting a batch over several devices"):
+        nn.DataParallel(nn.Linear(3, 2), device_ids=[0, 1])
+    with pytest.raises(TypeError, match=r"expected an ember.nn.Module, got function"):
+        nn.DataParallel(lambda x: x)
+    with pytest.raises(NotImplementedError, match=r"needs ember.distributed"):
+        nn.parallel.DistributedDataParallel(nn.Linear(3, 2))

@@ -87,6 +87,13 @@ CASES = [
     ("Adamax", dict()),
     ("Adamax", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.1)),
     ("Adamax", dict(lr=0.01, eps=1e-6, maximize=True)),
+    ("NAdam", dict()),
+    ("NAdam", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.1, momentum_decay=0.01)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.2, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", dict()),
+    ("RAdam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1)),
+    ("RAdam", dict(lr=0.01, betas=(0.9, 0.8), eps=1e-6, weight_decay=0.2, decoupled_weight_decay=True,
+                   maximize=True)),
 ]
 
 
@@ -130,7 +137,9 @@ def test_large_parameters_update_as_small_ones(name, kwargs, dtype):
                                          ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
                                          ("Adadelta", dict(weight_decay=0.1)),
                                          ("Adagrad", dict(lr=0.05, lr_decay=0.01, initial_accumulator_value=0.1)),
-                                         ("Adamax", dict(lr=0.01, weight_decay=0.1))])
+                                         ("Adamax", dict(lr=0.01, weight_decay=0.1)),
+                                         ("NAdam", dict(lr=0.01, weight_decay=0.1)),
+                                         ("RAdam", dict(lr=0.01, betas=(0.9, 0.9)))])
 def test_float32_follows_torch(name, kwargs):
     ours, theirs = Lib(ember, F32).params(), Lib(torch, torch.float32).params()
     opt, ref = getattr(optim, name)(ours, **kwargs), getattr(torch.optim, name)(theirs, **kwargs)
@@ -273,6 +282,26 @@ SCHEDULERS = [
     ("LinearLR", dict(start_factor=0.25, end_factor=0.9, total_iters=8)),
     ("OneCycleLR", dict(max_lr=[1.0, 0.2], total_steps=31)),
     ("OneCycleLR", dict(max_lr=0.5, epochs=4, steps_per_epoch=8, anneal_strategy="linear", three_phase=True)),
+    ("LambdaLR", dict(lr_lambda=lambda epoch: 0.95 ** epoch)),
+    ("LambdaLR", dict(lr_lambda=[lambda epoch: 1 / (epoch + 1), lambda epoch: 0.5 + epoch % 3])),
+    ("MultiplicativeLR", dict(lr_lambda=lambda epoch: 0.9 if epoch % 2 else 1.05)),
+    ("ConstantLR", dict(factor=0.25, total_iters=6)),
+    ("PolynomialLR", dict(total_iters=12, power=2.0)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=4, T_mult=2, eta_min=0.01)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=5)),
+]
+
+# schedulers built from other schedulers of the same optimizer: name -> (lambda lib, opt: kwargs)
+WRAPPERS = [
+    ("SequentialLR", lambda s, o: dict(schedulers=[s.LinearLR(o, start_factor=0.1, total_iters=5),
+                                                   s.CosineAnnealingLR(o, T_max=10)], milestones=[5])),
+    ("SequentialLR", lambda s, o: dict(schedulers=[s.ConstantLR(o, factor=0.5, total_iters=3),
+                                                   s.ExponentialLR(o, gamma=0.9),
+                                                   s.StepLR(o, step_size=4, gamma=0.5)], milestones=[4, 12])),
+    ("ChainedScheduler", lambda s, o: dict(schedulers=[s.ConstantLR(o, factor=0.1, total_iters=2),
+                                                       s.ExponentialLR(o, gamma=0.9)])),
+    ("ChainedScheduler", lambda s, o: dict(schedulers=[s.LinearLR(o, start_factor=0.2, total_iters=4),
+                                                       s.PolynomialLR(o, total_iters=20)])),
 ]
 
 
@@ -306,6 +335,59 @@ def test_scheduler_matches_torch(name, kwargs, adam):
         sched.step()
         ref_sched.step()
     assert sched.get_last_lr() == pytest.approx(ref_sched.get_last_lr(), rel=0, abs=1e-12)
+
+
+@pytest.mark.parametrize("adam", [False, True], ids=["sgd", "adam"])
+@pytest.mark.parametrize("name,make", WRAPPERS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(WRAPPERS)])
+def test_wrapping_scheduler_matches_torch(name, make, adam):
+    opt, ref = scheduled_optimizers(adam)
+    sched = getattr(optim.lr_scheduler, name)(optimizer=opt, **make(optim.lr_scheduler, opt))
+    ref_sched = getattr(torch.optim.lr_scheduler, name)(optimizer=ref, **make(torch.optim.lr_scheduler, ref))
+    for _ in range(30):
+        assert sched.get_last_lr() == pytest.approx(ref_sched.get_last_lr(), rel=0, abs=1e-12)
+        assert hyper(opt) == pytest.approx(hyper(ref), rel=0, abs=1e-12)
+        opt.step()
+        ref.step()
+        sched.step()
+        ref_sched.step()
+    assert hyper(opt) == pytest.approx(hyper(ref), rel=0, abs=1e-12)
+    state = sched.state_dict()
+    assert len(state["_schedulers"]) == len(sched._schedulers) and "optimizer" not in state
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(mode="max", factor=0.5, patience=2, threshold_mode="abs",
+                                                 threshold=0.01, cooldown=2, min_lr=[0.02, 0.001])])
+def test_reduce_lr_on_plateau_matches_torch(kwargs):
+    opt, ref = scheduled_optimizers(False)
+    sched = optim.lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
+    ref_sched = torch.optim.lr_scheduler.ReduceLROnPlateau(ref, **kwargs)
+    metrics = [1.0, 0.9, 0.9, 0.95, 0.91, 0.9, 0.9, 0.9, 0.89, 0.9] * 4
+    for i, m in enumerate(metrics):
+        value = m if i % 2 else ember.tensor(m, dtype=F64)  # a 0-d tensor counts as its value
+        sched.step(value)
+        ref_sched.step(m)
+        assert sched.get_last_lr() == pytest.approx(ref_sched.get_last_lr(), rel=0, abs=1e-15)
+        assert (sched.num_bad_epochs, sched.cooldown_counter, sched.best) == \
+            (ref_sched.num_bad_epochs, ref_sched.cooldown_counter, ref_sched.best)
+    assert sched.get_last_lr() != [0.1, 0.1]  # the schedule did reduce
+
+
+def test_lambda_scheduler_state_dict_keeps_callable_objects():
+    class Decay:
+        def __init__(self):
+            self.rate = 0.5
+
+        def __call__(self, epoch):
+            return self.rate ** epoch
+
+    opt, _ = scheduled_optimizers(False)
+    fn = Decay()
+    sched = optim.lr_scheduler.LambdaLR(opt, [fn, lambda e: 1.0])
+    saved = sched.state_dict()
+    assert saved["lr_lambdas"] == [{"rate": 0.5}, None]
+    fn.rate = 0.1
+    sched.load_state_dict(saved)
+    assert fn.rate == 0.5 and "lr_lambdas" in saved
 
 
 def test_scheduler_state_dict_resumes():
@@ -405,6 +487,14 @@ def test_newer_optimizers_constructor_errors():
         optim.Adamax([w], capturable=True)
     with pytest.raises(TypeError, match="amsgrad"):  # Python's own error: torch's Adamax has no such option
         optim.Adamax([w], amsgrad=True)
+    with raises(ValueError, r"^\[NAdam\] invalid momentum_decay value: -0.5$"):
+        optim.NAdam([w], momentum_decay=-0.5)
+    with raises(ValueError, r"^\[RAdam\] invalid beta parameter at index 1: 1.0"):
+        optim.RAdam([w], betas=(0.9, 1.0))
+    with raises(NotImplementedError, r"^\[NAdam\] foreach=True is not supported"):
+        optim.NAdam([w], foreach=True)
+    with raises(NotImplementedError, r"^\[RAdam\] differentiable=True is not supported"):
+        optim.RAdam([w], differentiable=True)
 
 
 def test_adagrad_parameter_added_later_starts_from_its_groups_accumulator():
@@ -462,6 +552,27 @@ def test_scheduler_errors():
     sched.step()
     with raises(ValueError, r"tried to step 3 times; total_steps is 2"):
         sched.step()
+    with raises(ValueError, r"expected 2 lr_lambdas, got 3"):
+        optim.lr_scheduler.LambdaLR(opt, [lambda e: 1.0] * 3)
+    with raises(TypeError, r"lr_lambda should be a function, got float"):
+        optim.lr_scheduler.MultiplicativeLR(opt, 0.5)
+    with raises(ValueError, r"\[ConstantLR\] factor must be in \[0, 1\], got 2"):
+        optim.lr_scheduler.ConstantLR(opt, factor=2)
+    with raises(ValueError, r"expected a positive integer T_0, got 0"):
+        optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=0)
+    with raises(ValueError, r"factor must be < 1.0, got 1.5"):
+        optim.lr_scheduler.ReduceLROnPlateau(opt, factor=1.5)
+    with raises(ValueError, r"mode must be 'min' or 'max', got 'up'"):
+        optim.lr_scheduler.ReduceLROnPlateau(opt, mode="up")
+    with raises(ValueError, r"one milestone fewer than schedulers, got 2 schedulers and 2 milestones"):
+        optim.lr_scheduler.SequentialLR(opt, [optim.lr_scheduler.StepLR(opt, 2), optim.lr_scheduler.StepLR(opt, 3)],
+                                        milestones=[1, 2])
+    plateau = optim.lr_scheduler.ReduceLROnPlateau(opt)
+    with raises(ValueError, r"does not support ReduceLROnPlateau"):
+        optim.lr_scheduler.ChainedScheduler([plateau])
+    other, _ = scheduled_optimizers(False)
+    with raises(ValueError, r"expects all schedulers to belong to the same optimizer"):
+        optim.lr_scheduler.SequentialLR(opt, [optim.lr_scheduler.StepLR(other, 2)], milestones=[])
 
 
 @pytest.mark.parametrize("n", [10, 200_000])  # the loop on the calling thread, and on OpenMP threads
@@ -496,3 +607,58 @@ def test_overflowing_square_gives_torch_step_not_nan(name):
     ref.step()
     assert np.isfinite(ours.detach().numpy()).all()
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6, atol=1e-6)
+
+
+# --- L-BFGS (closure-driven; torch's float64 arithmetic, so the runs agree to rounding) ---
+
+
+def _rosenbrock(lib, w):
+    return (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(line_search_fn="strong_wolfe"), dict(history_size=3, max_iter=7),
+                                    dict(lr=0.5, line_search_fn="strong_wolfe", tolerance_change=1e-12)])
+def test_lbfgs_matches_torch_on_rosenbrock_and_least_squares(kwargs):
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((8, 3)), rng.standard_normal(8)
+    for lib, opt_cls in ((ember, optim.LBFGS), (torch, torch.optim.LBFGS)):
+        w = lib.tensor([-1.5, 2.0], dtype=lib.float64, requires_grad=True)
+        x = lib.zeros(3, dtype=lib.float64, requires_grad=True)
+        c = lib.zeros(1, dtype=lib.float64, requires_grad=True)
+        am, bm = lib.tensor(a, dtype=lib.float64), lib.tensor(b, dtype=lib.float64)
+        opt = opt_cls([w, x, c], **kwargs)
+        losses = []
+
+        def closure():
+            opt.zero_grad()
+            loss = _rosenbrock(lib, w) + ((am @ x + c - bm) ** 2).sum()
+            loss.backward()
+            return loss
+
+        for _ in range(4):
+            losses.append(float(opt.step(closure).detach()))
+        if lib is ember:
+            ours = ([t.detach().numpy().copy() for t in (w, x, c)], losses, opt.state[w]["func_evals"],
+                    opt.state[w]["n_iter"])
+        else:
+            theirs = ([t.detach().numpy().copy() for t in (w, x, c)], losses, opt.state[w]["func_evals"],
+                      opt.state[w]["n_iter"])
+    # the line search and Rosenbrock's valley amplify the order of a dot product's sum: 1e-7, not 1e-12
+    for o, t in zip(ours[0], theirs[0]):
+        np.testing.assert_allclose(o, t, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-7)
+    assert ours[2:] == theirs[2:]
+    assert ours[1][-1] < ours[1][0]
+
+
+def test_lbfgs_errors():
+    w = ember.tensor([1.0], dtype=F64, requires_grad=True)
+    b = ember.tensor([1.0], dtype=F64, requires_grad=True)
+    with raises(ValueError, r"\[LBFGS\] LBFGS doesn't support per-parameter options"):
+        optim.LBFGS([{"params": [w]}, {"params": [b]}])
+    with raises(ValueError, r"only line_search_fn='strong_wolfe' or None is supported, got 'armijo'"):
+        optim.LBFGS([w], line_search_fn="armijo")
+    with raises(ValueError, r"invalid learning rate: -1"):
+        optim.LBFGS([w], lr=-1)
+    with raises(ValueError, r"needs a closure"):
+        optim.LBFGS([w]).step(None)

@@ -1,6 +1,9 @@
 #pragma once
 // Parameter initialisation, as torch.nn.init: each function fills a tensor in place (without
 // recording autograd) from an ember::Generator and returns it. The fan and gain formulas are PyTorch's.
+#include <Eigen/QR>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string_view>
@@ -126,6 +129,92 @@ template <FloatElement T>
 const Tensor<T>& xavier_normal_(const Tensor<T>& t, double gain = 1.0, Generator& gen = default_generator()) {
   auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(t, "xavier_normal_");
   return normal_(t, 0.0, gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out)), gen);
+}
+
+/// A (semi-)orthogonal matrix from the QR decomposition of a normal sample, times gain: t viewed as
+/// (size(0), numel / size(0)) gets orthonormal rows or columns, as torch.nn.init.orthogonal_ (R's diagonal
+/// made positive, so the result is unique for the sample).
+template <FloatElement T>
+const Tensor<T>& orthogonal_(const Tensor<T>& t, double gain = 1.0, Generator& gen = default_generator()) {
+  EMBER_CHECK(t.dim() >= 2, "orthogonal_", "only tensors with 2 or more dimensions are supported, got shape ",
+              t.shape());
+  if (t.numel() == 0) return t;
+  const std::int64_t rows = t.size(0), cols = t.numel() / rows;
+  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Tensor<T> sample = randn<T>({rows, cols}, gen);
+  Matrix a = Eigen::Map<const Matrix>(sample.data(), rows, cols);
+  if (rows < cols) a.transposeInPlace();
+  Eigen::HouseholderQR<Matrix> qr(a);
+  const std::int64_t m = a.rows(), n = a.cols();  // m >= n: the thin Q (m, n)
+  Matrix q = qr.householderQ() * Matrix::Identity(m, n);
+  const Matrix r = qr.matrixQR().topRows(n).template triangularView<Eigen::Upper>();
+  for (std::int64_t j = 0; j < n; ++j) q.col(j) *= r(j, j) < 0 ? T(-1) : r(j, j) > 0 ? T(1) : T(0);
+  if (rows < cols) q.transposeInPlace();
+  Tensor<T> v = Tensor<T>::empty(t.shape());
+  Eigen::Map<Matrix>(v.data(), rows, cols) = q * static_cast<T>(gain);
+  return detail::assign(t, v);
+}
+
+/// Samples of N(mean, std^2) redrawn until they fall in [a, b], as torch.nn.init.trunc_normal_.
+template <FloatElement T>
+const Tensor<T>& trunc_normal_(const Tensor<T>& t, double mean = 0.0, double std = 1.0, double a = -2.0,
+                               double b = 2.0, Generator& gen = default_generator()) {
+  EMBER_CHECK(std >= 0.0, "trunc_normal_", "std must be non-negative, got ", std);
+  EMBER_CHECK(a < b, "trunc_normal_", "expected a < b, got a = ", a, " and b = ", b);
+  Tensor<T> v = Tensor<T>::empty(t.shape());
+  T* p = v.data();
+  gen.with_engine([&](std::mt19937_64& e) {
+    std::normal_distribution<double> normal(mean, std);
+    for (std::int64_t i = 0; i < v.numel(); ++i) {
+      double x = normal(e);
+      for (int tries = 0; (x < a || x > b) && tries < 1000; ++tries) x = normal(e);
+      p[i] = static_cast<T>(std::clamp(x, a, b));  // the clamp only matters when [a, b] is far in a tail
+    }
+  });
+  return detail::assign(t, v);
+}
+
+/// The identity matrix (a 2-d t), as torch.nn.init.eye_.
+template <FloatElement T>
+const Tensor<T>& eye_(const Tensor<T>& t) {
+  EMBER_CHECK(t.dim() == 2, "eye_", "only 2-d tensors are supported, got shape ", t.shape());
+  return detail::assign(t, eye<T>(t.size(0), t.size(1)));
+}
+
+/// Ones at the centre of each kernel (a 3-, 4- or 5-d convolution weight), so the convolution keeps its
+/// input's channels (up to min(out / groups, in) of them per group), as torch.nn.init.dirac_.
+template <FloatElement T>
+const Tensor<T>& dirac_(const Tensor<T>& t, std::int64_t groups = 1) {
+  EMBER_CHECK(t.dim() >= 3 && t.dim() <= 5, "dirac_", "only tensors with 3, 4, or 5 dimensions are supported, got "
+              "shape ", t.shape());
+  EMBER_CHECK(groups > 0 && t.size(0) % groups == 0, "dirac_", "dim 0 (", t.size(0), ") must be divisible by groups (",
+              groups, ")");
+  Tensor<T> v = zeros<T>(t.shape());
+  const std::int64_t out_per_group = t.size(0) / groups, min_dim = std::min(out_per_group, t.size(1));
+  const Shape strides = v.strides();
+  std::int64_t centre = 0;
+  for (std::int64_t d = 2; d < t.dim(); ++d) centre += t.size(d) / 2 * strides[d];
+  for (std::int64_t g = 0; g < groups; ++g)
+    for (std::int64_t d = 0; d < min_dim; ++d) v.data()[(g * out_per_group + d) * strides[0] + d * strides[1] + centre] = T(1);
+  return detail::assign(t, v);
+}
+
+/// A sparse 2-d matrix: N(0, std^2) samples with ceil(sparsity * rows) of each column's entries zeroed at
+/// random rows, as torch.nn.init.sparse_.
+template <FloatElement T>
+const Tensor<T>& sparse_(const Tensor<T>& t, double sparsity, double std = 0.01, Generator& gen = default_generator()) {
+  EMBER_CHECK(t.dim() == 2, "sparse_", "only tensors with 2 dimensions are supported, got shape ", t.shape());
+  EMBER_CHECK(sparsity >= 0.0 && sparsity <= 1.0, "sparse_", "sparsity must be in [0, 1], got ", sparsity);
+  const std::int64_t rows = t.size(0), cols = t.size(1);
+  const auto num_zeros = static_cast<std::int64_t>(std::ceil(sparsity * static_cast<double>(rows)));
+  Tensor<T> v = randn<T>({rows, cols}, gen);
+  T* p = v.data();
+  for (std::int64_t i = 0; i < v.numel(); ++i) p[i] = static_cast<T>(std * p[i]);
+  for (std::int64_t c = 0; c < cols; ++c) {
+    const Tensor<std::int64_t> perm = randperm<std::int64_t>(rows, gen);
+    for (std::int64_t k = 0; k < num_zeros; ++k) p[perm.data()[k] * cols + c] = T(0);
+  }
+  return detail::assign(t, v);
 }
 
 }  // namespace ember::nn::init

@@ -242,7 +242,10 @@ class Optimizer {
         known.insert(s.name);
         auto it = given.find(s.name);
         EMBER_CHECK(it != given.end() || !s.required, op.c_str(), "the state of parameter ", i, " lacks '", s.name, "'");
-        if (it != given.end())
+        if (it != given.end() && s.scalar)
+          EMBER_CHECK(it->second->numel() == 1, op.c_str(), "'state.", i, ".", s.name, "' must hold one number, got "
+                      "shape ", it->second->shape());
+        else if (it != given.end())
           EMBER_CHECK(it->second->shape() == params_[i].shape(), op.c_str(), "'state.", i, ".", s.name, "' has shape ",
                       it->second->shape(), " but parameter ", i, " has shape ", params_[i].shape());
       }
@@ -260,7 +263,9 @@ class Optimizer {
       const auto& given = per_param[i];
       for (const Slot& s : state_slots(i)) {
         auto it = given.find(s.name);
-        *s.tensor = it == given.end() ? Tensor<T>() : it->second->template as<T>().detach().clone();
+        *s.tensor = it == given.end() ? Tensor<T>()
+                    : s.scalar ? it->second->template as<T>().detach().reshape({}).clone()
+                               : it->second->template as<T>().detach().clone();
       }
       if (std::int64_t* step = state_step(i)) {
         auto it = given.find("step");
@@ -270,11 +275,13 @@ class Optimizer {
   }
 
  protected:
-  /// One state buffer of a parameter: its name, where it lives, and whether a loaded state must have it.
+  /// One state buffer of a parameter: its name, where it lives, whether a loaded state must have it, and
+  /// whether it is one number (NAdam's mu_product) rather than the parameter's shape.
   struct Slot {
     const char* name;
     Tensor<T>* tensor;
     bool required;
+    bool scalar = false;
   };
   /// The state buffers of parameter i (for state_dict and load_state_dict).
   virtual std::vector<Slot> state_slots(std::size_t) { return {}; }

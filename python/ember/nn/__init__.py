@@ -6,11 +6,13 @@
 >>> model(ember.randn(3, 4)).shape
 (3, 2)
 """
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .container import ModuleDict, ModuleList, Sequential
 from .module import Module
 from .modules import *  # noqa: F401,F403 - the layers
 from .modules import __all__ as _layers
+from .parallel import DataParallel
 from .parameter import Parameter
 
-__all__ = ["Module", "ModuleDict", "ModuleList", "Parameter", "Sequential", "functional", "init", "utils", *_layers]
+__all__ = ["DataParallel", "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential", "functional", "init",
+           "parallel", "utils", *_layers]

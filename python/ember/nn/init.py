@@ -14,8 +14,8 @@ from .._core import Tensor
 from ..autograd import no_grad
 
 __all__ = [
-    "calculate_gain", "constant_", "eye_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
-    "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
+    "calculate_gain", "constant_", "dirac_", "eye_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
+    "orthogonal_", "sparse_", "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
 ]
 
 
@@ -88,17 +88,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
                   generator: Any = None) -> Tensor:
     """Fills ``tensor`` with N(mean, std^2) values redrawn until they lie in [a, b] (rejection sampling;
     PyTorch uses the inverse CDF, which gives the same distribution)."""
-    shape, dtype = tuple(tensor.shape), tensor.dtype
-    values = _core.randn(shape, generator=generator, dtype=dtype) * std + mean
-    for _ in range(1000):
-        outside = (values < a).logical_or(values > b)
-        if not outside.any().item():
-            break
-        fresh = _core.randn(shape, generator=generator, dtype=dtype) * std + mean
-        values = _core.where(outside, fresh, values)
-    else:
-        raise ValueError(f"[trunc_normal_] could not draw values in [{a}, {b}] from N({mean}, {std}^2)")
-    return _fill(tensor, values)
+    return _core._init_trunc_normal_(tensor, mean, std, a, b, generator)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -120,9 +110,25 @@ def zeros_(tensor: Tensor) -> Tensor:
 
 def eye_(tensor: Tensor) -> Tensor:
     """Fills a 2-d ``tensor`` with the identity matrix."""
-    if tensor.ndim != 2:
-        raise ValueError(f"[eye_] only tensors with 2 dimensions are supported, got shape {tuple(tensor.shape)}")
-    return _fill(tensor, _core.eye(tensor.shape[0], tensor.shape[1], dtype=tensor.dtype))
+    return _core._init_eye_(tensor)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+    """Fills ``tensor`` (viewed as (size(0), -1)) with a (semi-)orthogonal matrix times ``gain``, from the QR
+    decomposition of a normal sample (Saxe et al. 2013)."""
+    return _core._init_orthogonal_(tensor, gain, generator)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Any = None) -> Tensor:
+    """Fills a 2-d ``tensor`` with N(0, std^2) values, zeroing ``ceil(sparsity * rows)`` random entries of
+    each column (Martens 2010)."""
+    return _core._init_sparse_(tensor, sparsity, std, generator)
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fills a 3-, 4- or 5-d convolution weight with the Dirac delta: the convolution keeps its input's
+    channels (per group)."""
+    return _core._init_dirac_(tensor, groups)
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:

@@ -1,0 +1,45 @@
+"""NAdam, as ``torch.optim.NAdam``."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from .. import _core
+from .optimizer import Optimizer, _check, _check_unsupported
+
+
+class NAdam(Optimizer):
+    """Adam with Nesterov momentum and momentum decay, with L2 or decoupled weight decay and maximize,
+    step for step as ``torch.optim.NAdam``."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False) -> None:
+        _check_unsupported("NAdam", foreach=foreach, differentiable=differentiable, capturable=capturable)
+        _check("NAdam", lr >= 0.0, f"invalid learning rate: {lr}")
+        _check("NAdam", eps >= 0.0, f"invalid epsilon value: {eps}")
+        _check("NAdam", len(betas) == 2, f"betas must be a pair, got {betas!r}")
+        for i, beta in enumerate(betas):
+            _check("NAdam", 0.0 <= beta < 1.0, f"invalid beta parameter at index {i}: {beta} (must be in [0, 1))")
+        _check("NAdam", weight_decay >= 0.0, f"invalid weight_decay value: {weight_decay}")
+        _check("NAdam", momentum_decay >= 0.0, f"invalid momentum_decay value: {momentum_decay}")
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        _check("NAdam", group["lr"] >= 0.0, f"invalid learning rate: {group['lr']}")
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Updates every parameter that has a gradient once; returns closure()'s loss when given."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+            beta1, beta2 = (float(b) for b in group["betas"])
+            for p, grad, state in self._params_with_grad(group):
+                self._count_step(state, p, "exp_avg", "exp_avg_sq")
+                state["mu_product"] = _core._nadam_step(
+                    p, grad, state["exp_avg"], state["exp_avg_sq"], int(state["step"]),
+                    float(state.get("mu_product", 1.0)), lr, beta1, beta2, eps, weight_decay,
+                    float(group["momentum_decay"]), group["decoupled_weight_decay"], group["maximize"])
+        return loss
