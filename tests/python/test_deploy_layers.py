@@ -121,6 +121,31 @@ class _Sdpa(nn.Module):
             sdpa(x, k, v, is_causal=True)
 
 
+class _CausalEncoder(nn.Module):
+    """A GPT-style stack: TransformerEncoder with a causal mask made in forward (a constant of the graph)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(16, 4, 32, batch_first=True, norm_first=True, activation="gelu")
+        self.encoder = nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(16))
+
+    def forward(self, x):
+        mask = nn.Transformer.generate_square_subsequent_mask(x.shape[1])
+        return self.encoder(x, mask=mask, is_causal=True)
+
+
+class _EncoderDecoder(nn.Module):
+    """nn.Transformer reading its input as source and (the first 4 steps) as target."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = nn.Transformer(16, 4, 1, 1, 32, batch_first=True)
+
+    def forward(self, x):
+        tgt = x[:, :4]
+        return self.model(x, tgt, tgt_mask=nn.Transformer.generate_square_subsequent_mask(4))
+
+
 # One case per layer or op family: each runs in the traced graph, the C++ runtime and (test_onnx.py) onnxruntime.
 CASES = {
     "unary_ops": (lambda: _Ops(_unary_ops), (3, 5)),
@@ -153,6 +178,8 @@ CASES = {
     "attention_separate_projections": (lambda: _SeparateProjections(), (2, 6, 16)),
     "attention_unbatched": (lambda: _SelfAttention(), (6, 16)),
     "scaled_dot_product_attention": (lambda: _Sdpa(), (2, 3, 6, 8)),
+    "transformer_encoder_causal": (lambda: _CausalEncoder(), (2, 6, 16)),
+    "transformer_encoder_decoder": (lambda: _EncoderDecoder(), (2, 6, 16)),
 }
 
 
