@@ -17,7 +17,8 @@ from ._size import Size
 from ._tensor_api import *  # noqa: F401,F403 - module-level forms of tensor methods, the random *_like
 from . import accelerator, backends
 from . import autograd, deploy, utils
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from ._settings import *  # noqa: F401,F403 - set_float32_matmul_precision, compile, get_default_dtype, ...
 from . import metrics, optim
 from . import nn
 from .serialization import load, save

@@ -17,6 +17,7 @@ __all__ = [
     "Node",
     "backward",
     "enable_grad",
+    "inference_mode",
     "grad",
     "gradcheck",
     "is_grad_enabled",
@@ -73,6 +74,37 @@ class enable_grad(_GradMode):  # noqa: N801 - PyTorch's name
     """Ops inside record gradients again, even within ``no_grad``."""
 
     _mode = True
+
+
+class inference_mode:  # noqa: N801 - PyTorch's name
+    """``no_grad`` for inference, as ``torch.inference_mode(mode=True)``: a context manager or decorator.
+    ember has no separate inference tensors, so this is exactly ``no_grad`` (``mode=False``: no change)."""
+
+    def __init__(self, mode: bool | Callable = True) -> None:
+        self._func = mode if callable(mode) else None  # used as @inference_mode without parentheses
+        self._mode = True if callable(mode) else bool(mode)
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._previous.append(_core.is_grad_enabled())
+        if self._mode:
+            _core._set_grad_enabled(False)
+
+    def __exit__(self, *exc: Any) -> None:
+        _core._set_grad_enabled(self._previous.pop())
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._func is not None:
+            with inference_mode(True):
+                return self._func(*args, **kwargs)
+        func, mode = args[0], self._mode
+
+        @functools.wraps(func)
+        def wrapper(*a: Any, **k: Any) -> Any:
+            with inference_mode(mode):
+                return func(*a, **k)
+
+        return wrapper
 
 
 class set_grad_enabled:  # noqa: N801 - PyTorch's name

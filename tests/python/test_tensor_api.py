@@ -222,3 +222,38 @@ def test_random_like_in_a_traced_forward_is_refused_not_baked_in(tmp_path):
     with pytest.raises(ember.deploy.ExportError, match=r"ember.randn_like is not supported by ember.deploy"):
         ember.deploy.export(Noisy(), ember.zeros(2, 3), tmp_path / "noisy.ember")
     assert ember.randn_like(ember.zeros(2)).shape == (2,)  # the trace restores it
+
+
+def test_process_switches_that_scripts_set_at_the_top():
+    ember.set_float32_matmul_precision("high")
+    assert ember.get_float32_matmul_precision() == "high"
+    ember.set_float32_matmul_precision("highest")
+    with pytest.raises(ValueError, match=r"expected 'highest', 'high' or 'medium', got 'fast'"):
+        ember.set_float32_matmul_precision("fast")
+    ember.use_deterministic_algorithms(True)
+    assert ember.are_deterministic_algorithms_enabled()
+    ember.use_deterministic_algorithms(False)
+    model = ember.nn.Linear(2, 2)
+    assert ember.compile(model) is model and ember.compile(mode="max-autotune")(model) is model
+    assert ember.get_default_dtype() == ember.float32
+    ember.set_default_dtype(ember.float32)
+    with pytest.raises(NotImplementedError, match=r"only ember.float32 is supported as the default dtype"):
+        ember.set_default_dtype(ember.float64)
+
+
+def test_inference_mode_as_context_and_decorator():
+    x = ember.ones(2, requires_grad=True)
+    with ember.inference_mode():
+        assert not (x * 2).requires_grad
+    with ember.inference_mode(False):
+        assert (x * 2).requires_grad
+
+    @ember.inference_mode()
+    def f():
+        return (x * 2).requires_grad
+
+    @ember.inference_mode
+    def g():
+        return (x * 2).requires_grad
+
+    assert not f() and not g() and (x * 2).requires_grad
