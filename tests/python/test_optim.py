@@ -487,6 +487,16 @@ def test_newer_optimizers_constructor_errors():
         optim.Adamax([w], capturable=True)
     with pytest.raises(TypeError, match="amsgrad"):  # Python's own error: torch's Adamax has no such option
         optim.Adamax([w], amsgrad=True)
+    # nanoGPT-style: AdamW(..., fused=False) where 'fused' is in the signature; the others as torch names them
+    optim.AdamW([w], fused=False, foreach=None)
+    optim.SGD([w], lr=0.1, foreach=False, fused=None, differentiable=False)
+    optim.RMSprop([w], capturable=False, foreach=None)
+    with raises(NotImplementedError, r"^\[AdamW\] fused=True is not supported"):
+        optim.AdamW([w], fused=True)
+    with raises(NotImplementedError, r"^\[SGD\] foreach=True is not supported"):
+        optim.SGD([w], lr=0.1, foreach=True)
+    with raises(NotImplementedError, r"^\[RMSprop\] capturable=True is not supported"):
+        optim.RMSprop([w], capturable=True)
     with raises(ValueError, r"^\[NAdam\] invalid momentum_decay value: -0.5$"):
         optim.NAdam([w], momentum_decay=-0.5)
     with raises(ValueError, r"^\[RAdam\] invalid beta parameter at index 1: 1.0"):

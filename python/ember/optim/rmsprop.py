@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from .. import _core
-from .optimizer import Optimizer, _check
+from .optimizer import Optimizer, _check, _check_unsupported
 
 
 class RMSprop(Optimizer):
@@ -12,8 +12,10 @@ class RMSprop(Optimizer):
     ``torch.optim.RMSprop``."""
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
-                 maximize: bool = False) -> None:
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+                 capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        _check_unsupported("RMSprop", capturable=capturable, foreach=foreach, differentiable=differentiable)
         _check("RMSprop", lr >= 0.0, f"invalid learning rate: {lr}")
         _check("RMSprop", eps >= 0.0, f"invalid epsilon value: {eps}")
         _check("RMSprop", momentum >= 0.0, f"invalid momentum value: {momentum}")

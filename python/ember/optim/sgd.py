@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from .. import _core
-from .optimizer import Optimizer, _check
+from .optimizer import Optimizer, _check, _check_unsupported
 
 
 class SGD(Optimizer):
@@ -12,7 +12,9 @@ class SGD(Optimizer):
     decay, step for step as ``torch.optim.SGD``."""
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False) -> None:
+                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None) -> None:
+        _check_unsupported("SGD", foreach=foreach, differentiable=differentiable, fused=fused)
         _check("SGD", lr >= 0.0, f"invalid learning rate: {lr}")
         _check("SGD", momentum >= 0.0, f"invalid momentum value: {momentum}")
         _check("SGD", weight_decay >= 0.0, f"invalid weight_decay value: {weight_decay}")
