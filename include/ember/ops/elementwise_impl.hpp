@@ -212,8 +212,7 @@ bool try_onednn_binary(const Tensor<float>& out, const Tensor<float>& a, const T
   if (y->shape() == s && streams_instead_of_onednn<Op>(out.numel() * 3 * std::int64_t{sizeof(float)})) return false;
   Shape s1(s.size(), 1);
   for (std::size_t i = 0; i < y->shape().size(); ++i) s1[s.size() - y->shape().size() + i] = y->shape()[i];
-  onednn::binary(D::alg, s, x->data(), s1, y->data(), out.data());
-  return true;
+  return onednn::binary(D::alg, s, x->data(), s1, y->data(), out.data());
 }
 
 /// Op on two tensors of one dtype, broadcast; use_onednn = false forces the reference loop.
