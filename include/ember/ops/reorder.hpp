@@ -84,8 +84,7 @@ Tensor<T> roll(const Tensor<T>& x, const Shape& shifts, const Shape& dims = {}) 
   Tensor<T> y = x;
   for (std::size_t i = 0; i < dims.size(); ++i) {
     const std::int64_t d = normalize_dim(dims[i], x.dim(), "roll");
-    EMBER_CHECK(x.dim() > 0, "roll", "cannot roll a 0-d tensor along dim ", dims[i]);
-    const std::int64_t n = x.shape()[d];
+    const std::int64_t n = x.dim() == 0 ? 0 : x.shape()[d];
     if (n == 0) continue;
     const std::int64_t s = ((shifts[i] % n) + n) % n;
     if (s == 0) continue;

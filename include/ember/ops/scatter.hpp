@@ -322,7 +322,9 @@ template <Element T>
 const Tensor<T>& scatter_(const Tensor<T>& input, std::int64_t dim, const Tensor<std::int64_t>& index,
                           const Tensor<T>& src, std::string_view reduce = {}) {
   return detail::inplace_from(input, "scatter_", reduce == "multiply",
-                              [&](const Tensor<T>& x) { return scatter(x, dim, index, src, reduce); }, src);
+                              [&](const Tensor<T>& x) {
+    return detail::scatter_impl(x, dim, index, src, detail::parse_reduce(reduce, true, "scatter_"), true, "scatter_");
+  }, src);
 }
 
 /// scatter of a value written into input.
@@ -330,7 +332,11 @@ template <Element T, Scalar S>
 const Tensor<T>& scatter_(const Tensor<T>& input, std::int64_t dim, const Tensor<std::int64_t>& index, S value,
                           std::string_view reduce = {}) {
   return detail::inplace_from(input, "scatter_", reduce == "multiply",
-                              [&](const Tensor<T>& x) { return scatter(x, dim, index, value, reduce); });
+                              [&](const Tensor<T>& x) {
+    Tensor<T> src = Tensor<T>::empty(index.shape(), x.device());
+    src.fill_(static_cast<T>(value));
+    return detail::scatter_impl(x, dim, index, src, detail::parse_reduce(reduce, true, "scatter_"), true, "scatter_");
+  });
 }
 
 /// A copy of input with src's elements added along dim at index (repeated indices add up).
@@ -345,7 +351,9 @@ template <Element T>
 const Tensor<T>& scatter_add_(const Tensor<T>& input, std::int64_t dim, const Tensor<std::int64_t>& index,
                               const Tensor<T>& src) {
   return detail::inplace_from(input, "scatter_add_", false,
-                              [&](const Tensor<T>& x) { return scatter_add(x, dim, index, src); }, src);
+                              [&](const Tensor<T>& x) {
+    return detail::scatter_impl(x, dim, index, src, detail::ScatterReduce::Sum, true, "scatter_add_");
+  }, src);
 }
 
 /// A copy of input where src's elements are reduced ("sum", "prod", "mean", "amax", "amin") into the
@@ -362,7 +370,8 @@ template <Element T>
 const Tensor<T>& scatter_reduce_(const Tensor<T>& input, std::int64_t dim, const Tensor<std::int64_t>& index,
                                  const Tensor<T>& src, std::string_view reduce, bool include_self = true) {
   return detail::inplace_from(input, "scatter_reduce_", true, [&](const Tensor<T>& x) {
-    return scatter_reduce(x, dim, index, src, reduce, include_self);
+    return detail::scatter_impl(x, dim, index, src, detail::parse_reduce(reduce, false, "scatter_reduce_"), include_self,
+                                "scatter_reduce_");
   }, src);
 }
 
@@ -389,20 +398,17 @@ ScatterPlanPtr index_source_plan(const Tensor<T>& input, std::int64_t& dim, cons
   return index_plan(input, dim, index, source.shape(), op);
 }
 
-}  // namespace detail
-
-/// A copy of input with alpha * source added at the positions index (1-D) gives along dim.
 template <Element T, Element I>
-Tensor<T> index_add(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& index, const Tensor<T>& source,
-                    T alpha = T(1)) {
-  const detail::ScatterPlanPtr plan = detail::index_source_plan(input, dim, index, source, "index_add");
+Tensor<T> index_add_impl(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& index, const Tensor<T>& source, T alpha,
+    const char* op) {
+  const detail::ScatterPlanPtr plan = detail::index_source_plan(input, dim, index, source, op);
   Tensor<T> out = input.detach().clone();
   const Tensor<T> s = source.detach().contiguous();
   for (std::size_t k = 0; k < plan->dst.size(); ++k)
     out.data()[plan->dst[k]] = static_cast<T>(out.data()[plan->dst[k]] + alpha * s.data()[plan->src[k]]);
   if constexpr (FloatElement<T>)
     if (autograd::needs_grad(input, source))
-      autograd::record("index_add", out, [plan, alpha, shape = source.shape()](const Tensor<T>& g0) {
+      autograd::record(op, out, [plan, alpha, shape = source.shape()](const Tensor<T>& g0) {
         const Tensor<T> g = g0.contiguous();
         return autograd::Grads{g, detail::to_sources<T>(shape, *plan, [&](std::size_t k) {
                                  return alpha * g.data()[plan->dst[k]];
@@ -411,24 +417,37 @@ Tensor<T> index_add(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& i
   return out;
 }
 
+}  // namespace detail
+
+/// A copy of input with alpha * source added at the positions index (1-D) gives along dim.
+template <Element T, Element I>
+Tensor<T> index_add(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& index, const Tensor<T>& source,
+                    T alpha = T(1)) {
+  return detail::index_add_impl(input, dim, index, source, alpha, "index_add");
+}
+
 /// index_add written into input.
 template <Element T, Element I>
 const Tensor<T>& index_add_(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& index, const Tensor<T>& source,
                             T alpha = T(1)) {
   return detail::inplace_from(input, "index_add_", false,
-                              [&](const Tensor<T>& x) { return index_add(x, dim, index, source, alpha); }, source);
+                              [&](const Tensor<T>& x) {
+    return detail::index_add_impl(x, dim, index, source, alpha, "index_add_");
+  }, source);
 }
 
-/// A copy of input with source's slices copied to the positions index (1-D) gives along dim.
+namespace detail {
+
 template <Element T, Element I>
-Tensor<T> index_copy(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& index, const Tensor<T>& source) {
-  const detail::ScatterPlanPtr plan = detail::index_source_plan(input, dim, index, source, "index_copy");
+Tensor<T> index_copy_impl(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& index, const Tensor<T>& source,
+    const char* op) {
+  const detail::ScatterPlanPtr plan = detail::index_source_plan(input, dim, index, source, op);
   Tensor<T> out = input.detach().clone();
   const Tensor<T> s = source.detach().contiguous();
   for (std::size_t k = 0; k < plan->dst.size(); ++k) out.data()[plan->dst[k]] = s.data()[plan->src[k]];
   if constexpr (FloatElement<T>)
     if (autograd::needs_grad(input, source))
-      autograd::record("index_copy", out, [plan, shape = source.shape()](const Tensor<T>& g0) {
+      autograd::record(op, out, [plan, shape = source.shape()](const Tensor<T>& g0) {
         const Tensor<T> g = g0.contiguous();
         return autograd::Grads{detail::zero_at(g, *plan), detail::to_sources<T>(shape, *plan, [&](std::size_t k) {
                                  return g.data()[plan->dst[k]];
@@ -437,48 +456,69 @@ Tensor<T> index_copy(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& 
   return out;
 }
 
+}  // namespace detail
+
+/// A copy of input with source's slices copied to the positions index (1-D) gives along dim.
+template <Element T, Element I>
+Tensor<T> index_copy(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& index, const Tensor<T>& source) {
+  return detail::index_copy_impl(input, dim, index, source, "index_copy");
+}
+
 /// index_copy written into input.
 template <Element T, Element I>
 const Tensor<T>& index_copy_(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& index,
                              const Tensor<T>& source) {
   return detail::inplace_from(input, "index_copy_", false,
-                              [&](const Tensor<T>& x) { return index_copy(x, dim, index, source); }, source);
+                              [&](const Tensor<T>& x) {
+    return detail::index_copy_impl(x, dim, index, source, "index_copy_");
+  }, source);
 }
 
-/// A copy of input with value in the slices index (1-D) gives along dim.
+namespace detail {
+
 template <Element T, Element I, Scalar S>
-Tensor<T> index_fill(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& index, S value) {
-  detail::check_cpu("index_fill", input, input);
-  index.check_cpu("index_fill");
-  dim = normalize_dim(dim, input.dim(), "index_fill");
-  EMBER_CHECK_INDEX(index.dim() <= 1, "index_fill", "index must be 0-d or 1-d, got shape ", index.shape());
+Tensor<T> index_fill_impl(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& index, S value,
+    const char* op) {
+  detail::check_cpu(op, input, input);
+  index.check_cpu(op);
+  dim = normalize_dim(dim, input.dim(), op);
+  EMBER_CHECK_INDEX(index.dim() <= 1, op, "index must be 0-d or 1-d, got shape ", index.shape());
   Shape iter = input.shape();
   if (input.dim() > 0) iter[dim] = index.numel();
-  else EMBER_CHECK(index.numel() == 1, "index_fill", "index of a 0-d self must have one element, got shape ",
+  else EMBER_CHECK(index.numel() == 1, op, "index of a 0-d self must have one element, got shape ",
                    index.shape());
-  const detail::ScatterPlanPtr plan = detail::index_plan(input, dim, index, iter, "index_fill");
+  const detail::ScatterPlanPtr plan = detail::index_plan(input, dim, index, iter, op);
   Tensor<T> out = input.detach().clone();
   for (auto d : plan->dst) out.data()[d] = static_cast<T>(value);
   if constexpr (FloatElement<T>)
     if (autograd::needs_grad(input))
-      autograd::record("index_fill", out, [plan](const Tensor<T>& g) { return detail::zero_at(g, *plan); }, input);
+      autograd::record(op, out, [plan](const Tensor<T>& g) { return detail::zero_at(g, *plan); }, input);
   return out;
+}
+
+}  // namespace detail
+
+/// A copy of input with value in the slices index (1-D) gives along dim.
+template <Element T, Element I, Scalar S>
+Tensor<T> index_fill(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& index, S value) {
+  return detail::index_fill_impl(input, dim, index, value, "index_fill");
 }
 
 /// index_fill written into input.
 template <Element T, Element I, Scalar S>
 const Tensor<T>& index_fill_(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& index, S value) {
   return detail::inplace_from(input, "index_fill_", false,
-                              [&](const Tensor<T>& x) { return index_fill(x, dim, index, value); });
+                              [&](const Tensor<T>& x) { return detail::index_fill_impl(x, dim, index, value, "index_fill_"); });
 }
 
-/// A copy of input (broadcast with mask) whose elements where mask is true take source's elements in
-/// row-major order; source needs at least as many elements as mask has true values.
+namespace detail {
+
 template <Element T>
-Tensor<T> masked_scatter(const Tensor<T>& input, const Tensor<bool>& mask, const Tensor<T>& source) {
-  detail::check_cpu("masked_scatter", input, source);
-  mask.check_cpu("masked_scatter");
-  const Shape b = broadcast_shapes(input.shape(), mask.shape(), "masked_scatter");
+Tensor<T> masked_scatter_impl(const Tensor<T>& input, const Tensor<bool>& mask, const Tensor<T>& source,
+    const char* op) {
+  detail::check_cpu(op, input, source);
+  mask.check_cpu(op);
+  const Shape b = broadcast_shapes(input.shape(), mask.shape(), op);
   const Tensor<bool> m = mask.expand(b).contiguous();
   auto plan = std::make_shared<detail::ScatterPlan>();
   for (std::int64_t i = 0; i < m.numel(); ++i)
@@ -486,7 +526,7 @@ Tensor<T> masked_scatter(const Tensor<T>& input, const Tensor<bool>& mask, const
       plan->dst.push_back(i);
       plan->src.push_back(static_cast<std::int64_t>(plan->src.size()));
     }
-  EMBER_CHECK(static_cast<std::int64_t>(plan->src.size()) <= source.numel(), "masked_scatter",
+  EMBER_CHECK(static_cast<std::int64_t>(plan->src.size()) <= source.numel(), op,
               "number of elements in source (", source.numel(), ", shape ", source.shape(),
               ") < number of ones in mask (", plan->src.size(), ", mask shape ", mask.shape(), ")");
   Tensor<T> out = Tensor<T>::empty(b, input.device());
@@ -495,13 +535,22 @@ Tensor<T> masked_scatter(const Tensor<T>& input, const Tensor<bool>& mask, const
   for (std::size_t k = 0; k < plan->dst.size(); ++k) out.data()[plan->dst[k]] = s.data()[k];
   if constexpr (FloatElement<T>)
     if (autograd::needs_grad(input, source))
-      autograd::record("masked_scatter", out, [plan = detail::ScatterPlanPtr(plan), in_shape = input.shape(),
+      autograd::record(op, out, [plan = detail::ScatterPlanPtr(plan), in_shape = input.shape(),
                                                shape = source.shape()](const Tensor<T>& g0) {
         const Tensor<T> g = g0.contiguous();
         return autograd::Grads{sum_to_size(detail::zero_at(g, *plan), in_shape),
                                detail::to_sources<T>(shape, *plan, [&](std::size_t k) { return g.data()[plan->dst[k]]; })};
       }, input, source);
   return out;
+}
+
+}  // namespace detail
+
+/// A copy of input (broadcast with mask) whose elements where mask is true take source's elements in
+/// row-major order; source needs at least as many elements as mask has true values.
+template <Element T>
+Tensor<T> masked_scatter(const Tensor<T>& input, const Tensor<bool>& mask, const Tensor<T>& source) {
+  return detail::masked_scatter_impl(input, mask, source, "masked_scatter");
 }
 
 /// masked_scatter written into input (mask must broadcast to input's shape).
@@ -511,7 +560,9 @@ const Tensor<T>& masked_scatter_(const Tensor<T>& input, const Tensor<bool>& mas
   EMBER_CHECK(b == input.shape(), "masked_scatter_", "mask of shape ", mask.shape(),
               " cannot be broadcast to the input's shape ", input.shape());
   return detail::inplace_from(input, "masked_scatter_", false,
-                              [&](const Tensor<T>& x) { return masked_scatter(x, mask, source); }, source);
+                              [&](const Tensor<T>& x) {
+    return detail::masked_scatter_impl(x, mask, source, "masked_scatter_");
+  }, source);
 }
 
 }  // namespace ember
