@@ -64,6 +64,8 @@ TEST(Reorder, RepeatTileInterleave) {
   EXPECT_EQ(repeat_interleave(tensor<I64>({2, 1})).to_vector(), (std::vector<I64>{0, 0, 1}));
   EXPECT_THROW(repeat_interleave(x, tensor<I64>({1, 2})), std::invalid_argument);
   EXPECT_THROW(repeat_interleave(x, tensor<I64>({1, -1, 2})), std::invalid_argument);
+  EXPECT_THROW(repeat_interleave(full<I64>({}, 1), 2, 0), std::out_of_range);
+  EXPECT_EQ(repeat_interleave(full<I64>({}, 1), 2).to_vector(), (std::vector<I64>{1, 1}));
   EXPECT_TRUE(autograd::gradcheck(fn1([](const auto& a) { return repeat_interleave(repeat(a, {2, 1, 2}), 2, 1); }),
                                   {ember::testing::leaf({2, 3}, 2)}));
 }
@@ -150,6 +152,8 @@ TEST(Scatter, IndexOpsAndMaskedScatter) {
   EXPECT_THROW(index_add(x, 0, tensor<I64>({3}), ones<double>({1, 2})), std::out_of_range);
   EXPECT_THROW(index_add(x, 0, tensor<I64>({0}), ones<double>({2, 2})), std::invalid_argument);
   EXPECT_THROW(index_fill(x, 1, tensor<I64>({2}), 1.0), std::out_of_range);
+  EXPECT_EQ(index_fill(x, 1, tensor<I64>({-1}), 1.0).to_vector(), (V{0, 1, 0, 1, 0, 1}));  // as torch
+  EXPECT_THROW(index_copy(x, 1, tensor<I64>({-1}), ones<double>({3, 1})), std::out_of_range);
   auto m = tensor<bool>({true, false});
   EXPECT_EQ(masked_scatter(x, m, arange<double>(1, 4)).to_vector(), (V{1, 0, 2, 0, 3, 0}));
   EXPECT_THROW(masked_scatter(x, m, arange<double>(1, 3)), std::invalid_argument);

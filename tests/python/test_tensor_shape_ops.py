@@ -225,6 +225,17 @@ def test_index_ops(shape, dim, index, dtype):
     same(lambda L, x, i, s: x.clone().index_copy_(dim, i, s), a, uniq, usrc)
 
 
+def test_index_fill_takes_negative_indices_and_repeat_interleave_refuses_a_0d_dim():
+    same(lambda L, x: L.index_fill(x, 1, L.tensor([-1, 0]), 2.5), _arr((2, 3)))
+    same(lambda L, x: L.index_fill(x, 0, L.tensor([], dtype=L.int64), 2.5), _arr(()))
+    with pytest.raises(IndexError, match=r"\[index_fill\] index -4 is out of bounds for dimension 1 with size 3"):
+        ember.index_fill(ember.zeros(2, 3), 1, ember.tensor([-4]), 1.0)
+    with pytest.raises(IndexError, match=r"\[index_add\] index -1 is out of bounds"):
+        ember.index_add(ember.zeros(2, 3), 1, ember.tensor([-1]), ember.ones(2, 1))
+    with pytest.raises(IndexError, match=r"\[repeat_interleave\] dimension 0 is out of range for a 0-d input"):
+        ember.repeat_interleave(ember.tensor(1.0), 2, dim=0)
+
+
 def test_index_ops_0d():
     same(lambda L, x, s: L.index_add(x, 0, L.tensor([0]), s), np.array(2.0), np.array(3.0))
     same(lambda L, x: L.index_fill(x, 0, L.tensor([0]), 5), np.array(2.0))

@@ -165,9 +165,10 @@ template <Element T>
 Tensor<T> repeat_interleave(const Tensor<T>& x, std::int64_t repeats, std::optional<std::int64_t> dim = std::nullopt,
                             std::optional<std::int64_t> output_size = std::nullopt) {
   EMBER_CHECK(repeats >= 0, "repeat_interleave", "repeats can not be negative, got ", repeats);
+  EMBER_CHECK_INDEX(!dim || x.dim() > 0, "repeat_interleave", "dimension ", *dim,
+                    " is out of range for a 0-d input (pass dim=None to repeat its element)");
   const Tensor<T> y = dim ? x : x.flatten();
   const std::int64_t d = normalize_dim(dim.value_or(0), y.dim(), "repeat_interleave");
-  if (y.dim() == 0) return repeat_interleave(y.reshape({1}), repeats, 0, output_size);
   EMBER_CHECK(!output_size || *output_size == y.shape()[d] * repeats, "repeat_interleave", "output_size ",
               output_size.value_or(0), " does not match ", y.shape()[d], " elements repeated ", repeats, " times");
   Shape e = y.unsqueeze(d + 1).shape();

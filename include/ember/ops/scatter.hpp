@@ -101,14 +101,16 @@ ScatterPlanPtr scatter_plan(const Tensor<T>& input, std::int64_t dim, const Tens
 /// source's shape, or input's shape with dim resized to the index's length).
 template <Element T, Element I>
 ScatterPlanPtr index_plan(const Tensor<T>& input, std::int64_t dim, const Tensor<I>& index, const Shape& iter,
-                          const char* op) {
+                          const char* op, bool wrap_negative = false) {
   EMBER_CHECK_INDEX(index.dim() <= 1, op, "index must be 0-d or 1-d, got shape ", index.shape());
   const std::int64_t istride = index.dim() == 1 ? index.strides()[0] : 0;
+  const std::int64_t n = input.dim() == 0 ? 1 : input.shape()[dim];
   const I* idx = index.data();
   return make_plan(iter, input.shape(), iter, dim,
                    [&](const Shape& c) {
                      const std::int64_t j = c.empty() ? 0 : c[dim];
-                     return static_cast<std::int64_t>(idx[j * istride]);
+                     const auto v = static_cast<std::int64_t>(idx[j * istride]);
+                     return wrap_negative && v < 0 && v >= -n ? v + n : v;
                    }, op);
 }
 
@@ -485,9 +487,11 @@ Tensor<T> index_fill_impl(const Tensor<T>& input, std::int64_t dim, const Tensor
   EMBER_CHECK_INDEX(index.dim() <= 1, op, "index must be 0-d or 1-d, got shape ", index.shape());
   Shape iter = input.shape();
   if (input.dim() > 0) iter[dim] = index.numel();
-  else EMBER_CHECK(index.numel() == 1, op, "index of a 0-d self must have one element, got shape ",
+  else EMBER_CHECK(index.numel() <= 1, op, "index of a 0-d self must have at most one element, got shape ",
                    index.shape());
-  const detail::ScatterPlanPtr plan = detail::index_plan(input, dim, index, iter, op);
+  // index_fill, unlike index_add and index_copy, takes negative indices (as torch)
+  const detail::ScatterPlanPtr plan =
+      index.numel() == 0 ? std::make_shared<ScatterPlan>() : detail::index_plan(input, dim, index, iter, op, true);
   Tensor<T> out = input.detach().clone();
   for (auto d : plan->dst) out.data()[d] = static_cast<T>(value);
   if constexpr (FloatElement<T>)
