@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'cross_entropy', 'cuda', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dropout', 'dtype', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'huber_loss', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mse_loss', 'mul', 'multi_head_attention_forward', 'multiply', 'ne', 'neg', 'negative', 'nll_loss', 'one_hot', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu_', 'return_types', 'rsqrt', 'scaled_dot_product_attention', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'tril', 'triu', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'cross_entropy', 'cuda', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dropout', 'dtype', 'einsum', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'huber_loss', 'index_add', 'index_copy', 'index_fill', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'masked_scatter', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'meshgrid', 'min', 'minimum', 'mm', 'mse_loss', 'mul', 'multi_head_attention_forward', 'multiply', 'ne', 'neg', 'negative', 'nll_loss', 'one_hot', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu_', 'repeat_interleave', 'return_types', 'roll', 'rot90', 'rsqrt', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'tensor_split', 'tile', 'tril', 'triu', 'true_divide', 'uint8', 'unbind', 'var', 'where', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -289,6 +289,18 @@ class Tensor:
         """
         Merges dims start_dim..end_dim (a view when possible).
         """
+    def flip(self, *args, **kwargs) -> Tensor:
+        """
+        A copy with the order of elements reversed along dims (x.flip(0, 1) or x.flip((0, 1))).
+        """
+    def fliplr(self) -> Tensor:
+        """
+        flip along dim 1 (left/right); input must be at least 2-D.
+        """
+    def flipud(self) -> Tensor:
+        """
+        flip along dim 0 (up/down); input must be at least 1-D.
+        """
     def float(self) -> Tensor:
         """
         Converts to float32.
@@ -308,6 +320,30 @@ class Tensor:
     def gt(self, other: typing.Any) -> typing.Any:
         """
         input > other elementwise, as a bool tensor.
+        """
+    def index_add(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, source: Tensor, *, alpha: typing.Any = 1) -> Tensor:
+        """
+        A copy of input with alpha * source added at the positions index (1-D) gives along dim.
+        """
+    def index_add_(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, source: Tensor, *, alpha: typing.Any = 1) -> Tensor:
+        """
+        index_add written into self.
+        """
+    def index_copy(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, source: Tensor) -> Tensor:
+        """
+        A copy of input with source's slices copied to the positions index (1-D) gives along dim.
+        """
+    def index_copy_(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, source: Tensor) -> Tensor:
+        """
+        index_copy written into self.
+        """
+    def index_fill(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, value: typing.Any) -> Tensor:
+        """
+        A copy of input with value (a number or 0-d tensor) in the slices index (1-D) gives along dim.
+        """
+    def index_fill_(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, value: typing.Any) -> Tensor:
+        """
+        index_fill written into self.
         """
     def index_put_(self, indices: typing.Any, values: Tensor) -> Tensor:
         """
@@ -388,6 +424,14 @@ class Tensor:
     def masked_fill_(self, mask: Tensor, value: typing.Any) -> Tensor:
         """
         Sets the elements where mask (bool, broadcast to self) is true to value, in place.
+        """
+    def masked_scatter(self, mask: Tensor, source: Tensor) -> Tensor:
+        """
+        A copy of input whose elements where mask (bool, broadcast) is true take source's elements in order.
+        """
+    def masked_scatter_(self, mask: Tensor, source: Tensor) -> Tensor:
+        """
+        masked_scatter written into self (mask broadcast to self's shape).
         """
     def matmul(self, other: Tensor) -> Tensor:
         """
@@ -493,6 +537,14 @@ class Tensor:
         """
         max(self, 0) written into the tensor.
         """
+    def repeat(self, *args, **kwargs) -> Tensor:
+        """
+        A new tensor repeating this one sizes[i] times along each dim (x.repeat(2, 3) or x.repeat((2, 3))).
+        """
+    def repeat_interleave(self, repeats: typing.Any = None, dim: typing.SupportsInt | typing.SupportsIndex | None = None, *, output_size: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
+        """
+        Each element (or slice along dim) repeated repeats times.
+        """
     def requires_grad_(self, requires_grad: bool = True) -> typing.Any:
         """
         Marks this leaf as needing its gradient; returns self.
@@ -509,9 +561,41 @@ class Tensor:
         """
         Makes backward() fill .grad of this non-leaf tensor too.
         """
+    def roll(self, shifts: typing.Any, dims: typing.Any = None) -> Tensor:
+        """
+        Elements shifted by shifts along dims with wrap-around (flattened when dims is None).
+        """
+    def rot90(self, k: typing.SupportsInt | typing.SupportsIndex = 1, dims: typing.Any = (0, 1)) -> Tensor:
+        """
+        Rotated by 90 degrees k times in the plane of dims.
+        """
     def rsqrt(self) -> Tensor:
         """
         1 / sqrt(input) elementwise.
+        """
+    def scatter(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, src: typing.Any = None, *, value: typing.Any = None, reduce: str | None = None) -> Tensor:
+        """
+        A copy of input with src's elements (or value) written along dim at index (int64, input's rank): out[i][index[i][j]] = src[i][j] for dim 1; reduce='add' or 'multiply' combines instead.
+        """
+    def scatter_(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, src: typing.Any = None, *, value: typing.Any = None, reduce: str | None = None) -> Tensor:
+        """
+        scatter written into self.
+        """
+    def scatter_add(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, src: Tensor) -> Tensor:
+        """
+        A copy of input with src's elements added along dim at index (repeated indices add up).
+        """
+    def scatter_add_(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, src: Tensor) -> Tensor:
+        """
+        scatter_add written into self.
+        """
+    def scatter_reduce(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
+        """
+        A copy of input with src's elements reduced ('sum', 'prod', 'mean', 'amax', 'amin') into the positions index gives along dim; input's own values take part when include_self.
+        """
+    def scatter_reduce_(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
+        """
+        scatter_reduce written into self.
         """
     def select(self, dim: typing.SupportsInt | typing.SupportsIndex, index: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         """
@@ -597,6 +681,14 @@ class Tensor:
         """
         Hyperbolic tangent elementwise.
         """
+    def tensor_split(self, indices_or_sections: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
+        """
+        Views along dim: nearly equal pieces (an int) or pieces split before each index (a list).
+        """
+    def tile(self, *args, **kwargs) -> Tensor:
+        """
+        repeat with dims padded by leading 1s to this tensor's rank.
+        """
     def to(self, dtype_or_device: typing.Any = None, dtype: typing.Any = None, *, copy: bool = False) -> Tensor:
         """
         A tensor converted to another dtype and/or device (self when nothing changes).
@@ -628,6 +720,10 @@ class Tensor:
     def type_as(self, other: Tensor) -> Tensor:
         """
         Converts to other's dtype.
+        """
+    def unbind(self, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
+        """
+        A tuple of the slices along dim (views).
         """
     def unsqueeze(self, dim: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         """
@@ -1082,6 +1178,10 @@ def dropout(input: typing.Any, p: typing.SupportsFloat | typing.SupportsIndex = 
     """
     In training, zeroes each element with probability p (ember's RNG) and scales the rest by 1 / (1 - p); else returns input.
     """
+def einsum(equation: str, *args) -> Tensor:
+    """
+    Sums the product of operands over the subscripts the equation's output omits (implicit or explicit output, '...' broadcast dims, repeated subscripts take diagonals).
+    """
 def embedding(input: Tensor, weight: Tensor, padding_idx: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
     """
     Rows of weight (num_embeddings, embedding_dim) picked by the integer input: (*input.shape, embedding_dim); the row at padding_idx gets no gradient.
@@ -1105,6 +1205,18 @@ def exp(input: Tensor) -> Tensor:
 def eye(n: typing.SupportsInt | typing.SupportsIndex, m: typing.SupportsInt | typing.SupportsIndex | None = None, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
     An n x m identity matrix.
+    """
+def flip(input: Tensor, dims: typing.Any) -> Tensor:
+    """
+    A copy of input with the order of elements reversed along dims.
+    """
+def fliplr(input: Tensor) -> Tensor:
+    """
+    flip along dim 1 (left/right); input must be at least 2-D.
+    """
+def flipud(input: Tensor) -> Tensor:
+    """
+    flip along dim 0 (up/down); input must be at least 1-D.
     """
 def from_dlpack(ext_tensor: typing.Any) -> Tensor:
     """
@@ -1145,6 +1257,18 @@ def gt(input: typing.Any, other: typing.Any) -> typing.Any:
 def huber_loss(input: Tensor, target: Tensor, reduction: str = 'mean', delta: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
     """
     Huber: 0.5 d**2 where |d| < delta, else delta (|d| - 0.5 delta) (d = input - target).
+    """
+def index_add(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, source: Tensor, *, alpha: typing.Any = 1) -> Tensor:
+    """
+    A copy of input with alpha * source added at the positions index (1-D) gives along dim.
+    """
+def index_copy(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, source: Tensor) -> Tensor:
+    """
+    A copy of input with source's slices copied to the positions index (1-D) gives along dim.
+    """
+def index_fill(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, value: typing.Any) -> Tensor:
+    """
+    A copy of input with value (a number or 0-d tensor) in the slices index (1-D) gives along dim.
     """
 def index_select(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor) -> Tensor:
     """
@@ -1226,6 +1350,10 @@ def masked_fill(input: Tensor, mask: Tensor, value: typing.Any) -> Tensor:
     """
     A copy of input with value (a number or 0-d tensor) where mask (bool, broadcast) is true.
     """
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """
+    A copy of input whose elements where mask (bool, broadcast) is true take source's elements in order.
+    """
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """
     Matrix product with NumPy's rules: 1-D @ 1-D is a 0-d dot product, a 1-D operand gains and then loses a dim, N-D operands are stacks of matrices whose batch dims broadcast; dtypes promote.
@@ -1245,6 +1373,10 @@ def maximum(input: typing.Any, other: typing.Any) -> typing.Any:
 def mean(input: Tensor, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
     """
     Mean over dim (None: all dims); floating inputs only (TypeError otherwise, pass dtype= to convert).
+    """
+def meshgrid(*args, indexing: str = 'ij') -> tuple:
+    """
+    Coordinate grids of 1-D tensors: output i varies along dim i ('ij') or with the first two dims swapped ('xy').
     """
 def min(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> typing.Any:
     """
@@ -1338,6 +1470,18 @@ def relu_(input: Tensor) -> Tensor:
     """
     max(input, 0) written into input.
     """
+def repeat_interleave(input: Tensor, repeats: typing.Any = None, dim: typing.SupportsInt | typing.SupportsIndex | None = None, *, output_size: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
+    """
+    Each element (or slice along dim) repeated repeats times (an int, or a tensor of per-slice counts); input flattened when dim is None. repeat_interleave(repeats) alone gives the repeated positions.
+    """
+def roll(input: Tensor, shifts: typing.Any, dims: typing.Any = None) -> Tensor:
+    """
+    Elements shifted by shifts along dims with wrap-around (input flattened when dims is None).
+    """
+def rot90(input: Tensor, k: typing.SupportsInt | typing.SupportsIndex = 1, dims: typing.Any = (0, 1)) -> Tensor:
+    """
+    input rotated by 90 degrees k times in the plane of dims (from dims[0] towards dims[1]).
+    """
 def rsqrt(input: Tensor) -> Tensor:
     """
     1 / sqrt(input) elementwise.
@@ -1345,6 +1489,18 @@ def rsqrt(input: Tensor) -> Tensor:
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None, dropout_p: typing.SupportsFloat | typing.SupportsIndex = 0.0, is_causal: bool = False, scale: typing.SupportsFloat | typing.SupportsIndex | None = None) -> Tensor:
     """
     softmax(query @ key^T * scale + mask) @ value for query (*, L, E), key (*, S, E), value (*, S, Ev); a bool attn_mask marks with True the positions that take part.
+    """
+def scatter(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, src: typing.Any = None, *, value: typing.Any = None, reduce: str | None = None) -> Tensor:
+    """
+    A copy of input with src's elements (or value) written along dim at index (int64, input's rank): out[i][index[i][j]] = src[i][j] for dim 1; reduce='add' or 'multiply' combines instead.
+    """
+def scatter_add(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, src: Tensor) -> Tensor:
+    """
+    A copy of input with src's elements added along dim at index (repeated indices add up).
+    """
+def scatter_reduce(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
+    """
+    A copy of input with src's elements reduced ('sum', 'prod', 'mean', 'amax', 'amin') into the positions index gives along dim; input's own values take part when include_self.
     """
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
@@ -1412,6 +1568,14 @@ def tensor(data: typing.Any, *, dtype: typing.Any = None, device: typing.Any = N
     """
     A tensor holding a copy of data (nested lists, numbers, NumPy arrays, tensors). Python floats give float32, ints int64, bools bool; NumPy arrays keep their dtype.
     """
+def tensor_split(input: Tensor, indices_or_sections: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
+    """
+    Views along dim: `sections` nearly equal pieces (an int) or pieces split before each index (a list).
+    """
+def tile(input: Tensor, dims: typing.Any) -> Tensor:
+    """
+    repeat with dims padded by leading 1s to input's rank.
+    """
 def tril(input: Tensor, diagonal: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
     """
     The lower triangle of the last two dims (column - row <= diagonal), the rest zero.
@@ -1423,6 +1587,10 @@ def triu(input: Tensor, diagonal: typing.SupportsInt | typing.SupportsIndex = 0)
 def true_divide(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     Alias of div.
+    """
+def unbind(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
+    """
+    A tuple of the slices along dim (views).
     """
 def var(input: Tensor, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> Tensor:
     """

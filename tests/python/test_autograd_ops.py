@@ -450,6 +450,49 @@ case("getitem-two-int-tensors", "Tensor.__getitem__", lambda x: x[IDX_REP, ember
 case("getitem-bool-mask", "Tensor.__getitem__", lambda x: x[MASK34], n(3, 4).T)
 case("getitem-bool-rows", "Tensor.__getitem__", lambda x: x[MASK3] * 2.0, n(3, 2))
 
+# --- reorder, scatter family, einsum (include/ember/ops/{reorder,scatter,einsum}.hpp) ---
+
+SC_IDX = ember.tensor([[2, 2, 0], [1, 3, 1]])     # (2, 3) into (2, 4) along dim 1: repeated positions
+SC_UNIQ = ember.tensor([[3, 0, 1], [0, 2, 3]])    # unique per row (scatter: the last write would win)
+IX_REP = ember.tensor([3, 0, 3])
+case("flip", ("ember.flip", "Tensor.flip"), lambda x: ember.flip(x, (0, -1)) * x.flip(1), n(3, 4).T)
+case("fliplr-flipud", ("ember.fliplr", "Tensor.fliplr", "ember.flipud", "Tensor.flipud"),
+     lambda x: ember.fliplr(x) + x.fliplr() * 2.0 + ember.flipud(x) * x.flipud(), n(3, 3).S)
+case("roll", ("ember.roll", "Tensor.roll"), lambda x: ember.roll(x, (1, -2), (0, 1)) + x.roll(5) * 2.0, n(3, 4).T)
+case("rot90", ("ember.rot90", "Tensor.rot90"), lambda x: ember.rot90(x, 1, (1, 2)) * x.rot90(-1, (2, 1)), n(2, 3, 3))
+case("repeat-tile", ("Tensor.repeat", "ember.tile", "Tensor.tile"),
+     lambda x: x.repeat(2, 1, 3) + ember.tile(x, (2, 1, 3)) * x.tile((1, 3)), n(2, 2).S)
+case("repeat_interleave", ("ember.repeat_interleave", "Tensor.repeat_interleave"),
+     lambda x: ember.repeat_interleave(x, ember.tensor([2, 0, 1]), dim=0) * 2.0 + x.repeat_interleave(2)[:3], n(3, 1))
+case("unbind-tensor_split", ("ember.unbind", "Tensor.unbind", "ember.tensor_split", "Tensor.tensor_split"),
+     lambda x: ember.unbind(x, 1)[2] * x.unbind(-1)[0] + ember.tensor_split(x, 2, 1)[1].sum(1)
+     + x.tensor_split([1], dim=0)[1].sum(0)[:1], n(3, 3).T)
+case("scatter", ("ember.scatter", "Tensor.scatter"),
+     lambda x, s: ember.scatter(x, 1, SC_UNIQ, s) + x.scatter(1, SC_IDX, 2.0), n(2, 4), n(2, 4).S)
+case("scatter_add", ("ember.scatter_add", "Tensor.scatter_add"),
+     lambda x, s: ember.scatter_add(x, -1, SC_IDX, s) * x.scatter_add(1, SC_IDX, s * 2.0), n(2, 4).T, n(3, 3))
+for _r, _kind in [("sum", "n"), ("prod", "p"), ("mean", "n"), ("amax", "d"), ("amin", "d")]:
+    for _inc in (True, False):
+        case(f"scatter_reduce-{_r}-{_inc}", ("ember.scatter_reduce", "Tensor.scatter_reduce"),
+             lambda x, s, r=_r, inc=_inc: ember.scatter_reduce(x, 1, SC_IDX, s, r, include_self=inc)
+             + x.scatter_reduce(1, SC_IDX, s, r, include_self=inc), In((2, 4), _kind), In((2, 3), _kind))
+case("index_add", ("ember.index_add", "Tensor.index_add"),
+     lambda x, s: ember.index_add(x, 0, IX_REP, s, alpha=-1.5) + x.index_add(0, IX_REP, s), n(4, 2).T, n(3, 2))
+case("index_copy", ("ember.index_copy", "Tensor.index_copy"),
+     lambda x, s: ember.index_copy(x, 1, ember.tensor([2, 0]), s) * x.index_copy(-1, ember.tensor([1]), s[:, :1]),
+     n(3, 4), n(3, 2).S)
+case("index_fill", ("ember.index_fill", "Tensor.index_fill"),
+     lambda x: ember.index_fill(x, 1, IX_REP, 0.5) * x.index_fill(0, ember.tensor([1]), -2.0), n(3, 4).T)
+case("masked_scatter", ("ember.masked_scatter", "Tensor.masked_scatter"),
+     lambda x, s: ember.masked_scatter(x, MASK4, s) + x.masked_scatter(MASK34, s * 3.0), n(3, 4).S, n(14))
+case("einsum-matmul-trace-ellipsis", "ember.einsum",
+     lambda a, b: ember.einsum("...ij,jk->...ik", a, b) * ember.einsum("ii", b[:, :3]) + ember.einsum("ij->j", b),
+     n(2, 2, 3), n(3, 4).T)
+case("einsum-three-operands-diagonal", "ember.einsum", lambda a, b, c: ember.einsum("ij,jk,kkl->il", a, b, c),
+     n(2, 3), n(3, 2), n(2, 2, 3))
+case("meshgrid", "ember.meshgrid", lambda x, y: ember.meshgrid(x, y, indexing="xy")[0] * ember.meshgrid(x, y)[1].mT,
+     n(2), n(3))
+
 # --- the census: every public op is declared differentiable or not, and each differentiable one is tested ---
 
 # The differentiable ops, and the aliases ember binds for them.
@@ -486,6 +529,15 @@ is_floating_point item tolist numpy is_cpu is_xpu is_mps is_meta data __format__
 __init__ __repr__ __str__ __hash__ __len__ __iter__ __bool__ __float__ __int__ __index__ __copy__ __deepcopy__
 __array__ __dlpack__ __dlpack_device__ __invert__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__
 __and__ __rand__ __or__ __ror__ __xor__ __rxor__ __iadd__ __isub__ __imul__ __itruediv__ __setitem__
+""".split())
+
+# reorder, scatter family, einsum (include/ember/ops/{reorder,scatter,einsum}.hpp)
+DIFFERENTIABLE |= set("""
+flip fliplr flipud roll rot90 repeat tile repeat_interleave unbind tensor_split
+scatter scatter_add scatter_reduce index_add index_copy index_fill masked_scatter einsum meshgrid
+""".split())
+NOT_DIFFERENTIABLE |= set("""
+scatter_ scatter_add_ scatter_reduce_ index_add_ index_copy_ index_fill_ masked_scatter_
 """.split())
 
 

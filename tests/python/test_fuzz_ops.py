@@ -894,3 +894,77 @@ def test_known_bad_from_numpy_byte_order(dtype):
     else:
         assert np.array_equal(np.asarray(e.numpy()), arr), f"ember.from_numpy({dtype} array) gives {e.numpy()}"
     assert np.array_equal(np.asarray(ember.tensor(arr).numpy()), arr), f"ember.tensor({dtype} array) gives {ember.tensor(arr).numpy()}"
+
+
+# --- reorder, scatter family, einsum (include/ember/ops/{reorder,scatter,einsum}.hpp) -----------------
+
+REORDER = ["flip", "roll", "rot90", "repeat", "tile", "repeat_interleave", "unbind", "tensor_split"]
+SCATTER = ["scatter_add", "scatter_reduce", "scatter_value", "index_add", "index_fill", "masked_scatter"]
+
+
+@given(st.data())
+def test_reorder_and_scatter(data):
+    draw = data.draw
+    x = draw(tensors(max_ndim=3))
+    nd = len(x.shape)
+    op = draw(st.sampled_from(REORDER + SCATTER))
+    d = draw(dims_of(nd))
+    ints = st.lists(st.integers(-2, 3), max_size=4)
+    if op == "flip":
+        check(op, lambda L, F, x, ds: L.flip(x, ds), x, draw(st.lists(dims_of(nd), max_size=3)))
+    elif op == "roll":
+        k = draw(st.integers(0, min(nd, 2)))
+        shifts, dims = [draw(st.integers(-5, 5)) for _ in range(k)], [draw(dims_of(nd)) for _ in range(k)]
+        check(op, lambda L, F, x, s, ds: L.roll(x, s or 3, ds or None), x, shifts, dims)
+    elif op == "rot90":
+        check(op, lambda L, F, x, k, ds: L.rot90(x, k, ds), x, draw(st.integers(-5, 5)),
+              [draw(dims_of(nd)), draw(dims_of(nd))])
+    elif op in ("repeat", "tile"):
+        reps = draw(ints)
+        check(op, lambda L, F, x, r: getattr(x, op)(r), x, reps)
+    elif op == "repeat_interleave":
+        if draw(st.booleans()) or nd == 0:
+            check(op, lambda L, F, x, r, d: L.repeat_interleave(x, r, dim=d), x, draw(st.integers(-1, 3)),
+                  draw(st.one_of(st.none(), dims_of(nd))))
+        else:
+            size = x.shape[d] if -nd <= d < nd else 2
+            reps = TSpec((size,), "int64", "contiguous", np.array([draw(st.integers(-1, 3)) for _ in range(size)]))
+            check(op, lambda L, F, x, r, d: L.repeat_interleave(x, r, dim=d), x, reps, d)
+    elif op == "unbind":
+        check(op, lambda L, F, x, d: tuple(L.unbind(x, d)), x, d)
+    elif op == "tensor_split":
+        arg = draw(st.one_of(st.integers(-1, 5), st.lists(st.integers(-6, 6), max_size=3)))
+        check(op, lambda L, F, x, a, d: tuple(L.tensor_split(x, a, d)), x, arg, d)
+    else:
+        assume(x.dtype in ("float32", "float64", "int64", "int32"))
+        size = x.shape[d] if -nd <= d < nd else 2
+        rng = np.random.default_rng(draw(st.integers(0, 1000)))
+        if op in ("scatter_add", "scatter_reduce", "scatter_value"):
+            ishape = tuple(draw(st.integers(0, s)) for s in x.shape)
+            idx = TSpec(ishape, "int64", "contiguous", _indices(draw, rng, size, ishape))
+            src = draw(tensors(shape=tuple(s + draw(st.integers(0, 1)) for s in ishape), dtype=x.dtype))
+            # (PyTorch checks neither the shapes nor the bounds of an empty index)
+            gaps = [r"\[scatter"] if 0 in ishape else []
+            if op == "scatter_add":
+                check(op, lambda L, F, x, d, i, s: L.scatter_add(x, d, i, s), x, d, idx, src, gaps=gaps)
+            elif op == "scatter_value":
+                check(op, lambda L, F, x, d, i: L.scatter(x, d, i, 2), x, d, idx, gaps=gaps)
+            else:
+                r = draw(st.sampled_from(["sum", "prod", "amax", "amin"] + (["mean"] if x.dtype in FLOATS else [])))
+                check(op, lambda L, F, x, d, i, s, r, inc: L.scatter_reduce(x, d, i, s, r, include_self=inc),
+                      x, d, idx, src, r, draw(st.booleans()), gaps=gaps)
+        elif op in ("index_add", "index_fill"):
+            k = draw(st.integers(0, 3))
+            idx = TSpec((k,), "int64", "contiguous", _indices(draw, rng, size, (k,)))
+            if op == "index_fill":
+                check(op, lambda L, F, x, d, i: L.index_fill(x, d, i, 3), x, d, idx)
+            else:
+                sshape = list(x.shape)
+                if -nd <= d < nd:
+                    sshape[d] = k
+                src = draw(tensors(shape=tuple(sshape), dtype=x.dtype))
+                check(op, lambda L, F, x, d, i, s: L.index_add(x, d, i, s), x, d, idx, src)
+        else:
+            m = draw(tensors(shape=broadcastable_shape(draw, x.shape), dtype="bool"))
+            src = draw(tensors(shape=(draw(st.integers(0, 30)),), dtype=x.dtype))
+            check(op, lambda L, F, x, m, s: L.masked_scatter(x, m, s), x, m, src)
