@@ -14,18 +14,19 @@
 namespace ember::nn {
 
 /// Group normalization of (N, C, *) input: num_channels split into num_groups groups, with a per-channel
-/// affine weight (ones) and bias (zeros) unless affine is false.
+/// affine weight (ones) and bias (zeros) unless affine is false (bias = false keeps the weight only).
 template <FloatElement T = float>
 class GroupNorm : public Module<T> {
  public:
-  GroupNorm(std::int64_t num_groups, std::int64_t num_channels, double eps = 1e-5, bool affine = true)
+  GroupNorm(std::int64_t num_groups, std::int64_t num_channels, double eps = 1e-5, bool affine = true,
+            bool bias = true)
       : Module<T>("GroupNorm"), num_groups(num_groups), num_channels(num_channels), eps(eps), affine(affine) {
     EMBER_CHECK(num_groups > 0 && num_channels % num_groups == 0, "GroupNorm",
                 "num_channels must be divisible by num_groups, got num_channels ", num_channels, " and num_groups ",
                 num_groups);
     if (affine) {
       weight = this->register_parameter("weight", ones<T>({num_channels}));
-      bias = this->register_parameter("bias", zeros<T>({num_channels}));
+      if (bias) this->bias = this->register_parameter("bias", zeros<T>({num_channels}));
     }
   }
   /// x (N, C, *) -> the same shape.
@@ -34,7 +35,8 @@ class GroupNorm : public Module<T> {
   }
   std::string extra_repr() const override {
     std::ostringstream os;
-    os << num_groups << ", " << num_channels << ", eps=" << eps << ", affine=" << (affine ? "True" : "False");
+    os << num_groups << ", " << num_channels << ", eps=" << eps << ", affine=" << (affine ? "True" : "False")
+       << ", bias=" << (bias.defined() ? "True" : "False");
     return os.str();
   }
   std::int64_t num_groups, num_channels;
@@ -62,18 +64,19 @@ inline bool check_instance_norm_input(const Shape& shape, std::int64_t num_featu
 /// Instance normalization (InstanceNorm1d and InstanceNorm2d, which differ in the input dims they take):
 /// each channel of each sample normalized over its spatial dims; affine weight (ones) and bias (zeros)
 /// when affine; with track_running_stats, running_mean / running_var (and num_batches_tracked, kept for
-/// PyTorch's state_dict and never incremented, as PyTorch) updated in training and used in eval.
+/// PyTorch's state_dict and never incremented, as PyTorch) updated in training and used in eval. bias =
+/// false keeps the affine weight only.
 template <FloatElement T = float>
 class InstanceNorm : public Module<T> {
  public:
   InstanceNorm(std::string name, std::int64_t num_features, double eps, std::optional<double> momentum, bool affine,
-               bool track_running_stats)
+               bool track_running_stats, bool bias)
       : Module<T>(std::move(name)), num_features(num_features), eps(eps), momentum(momentum), affine(affine),
         track_running_stats(track_running_stats) {
     EMBER_CHECK(num_features > 0, this->type_name().c_str(), "num_features must be positive, got ", num_features);
     if (affine) {
       weight = this->register_parameter("weight", ones<T>({num_features}));
-      bias = this->register_parameter("bias", zeros<T>({num_features}));
+      if (bias) this->bias = this->register_parameter("bias", zeros<T>({num_features}));
     }
     if (track_running_stats) {
       running_mean = this->register_buffer("running_mean", zeros<T>({num_features}));
@@ -97,7 +100,7 @@ class InstanceNorm : public Module<T> {
     os << num_features << ", eps=" << eps << ", momentum=";
     if (momentum) os << *momentum;
     else os << "None";
-    os << ", affine=" << (affine ? "True" : "False")
+    os << ", affine=" << (affine ? "True" : "False") << ", bias=" << (bias.defined() ? "True" : "False")
        << ", track_running_stats=" << (track_running_stats ? "True" : "False");
     return os.str();
   }
@@ -116,8 +119,8 @@ template <FloatElement T = float>
 class InstanceNorm1d : public InstanceNorm<T> {
  public:
   explicit InstanceNorm1d(std::int64_t num_features, double eps = 1e-5, std::optional<double> momentum = 0.1,
-                          bool affine = false, bool track_running_stats = false)
-      : InstanceNorm<T>("InstanceNorm1d", num_features, eps, momentum, affine, track_running_stats) {}
+                          bool affine = false, bool track_running_stats = false, bool bias = true)
+      : InstanceNorm<T>("InstanceNorm1d", num_features, eps, momentum, affine, track_running_stats, bias) {}
 };
 
 /// Instance normalization over (N, C, H, W) or (C, H, W), as torch.nn.InstanceNorm2d.
@@ -125,8 +128,8 @@ template <FloatElement T = float>
 class InstanceNorm2d : public InstanceNorm<T> {
  public:
   explicit InstanceNorm2d(std::int64_t num_features, double eps = 1e-5, std::optional<double> momentum = 0.1,
-                          bool affine = false, bool track_running_stats = false)
-      : InstanceNorm<T>("InstanceNorm2d", num_features, eps, momentum, affine, track_running_stats) {}
+                          bool affine = false, bool track_running_stats = false, bool bias = true)
+      : InstanceNorm<T>("InstanceNorm2d", num_features, eps, momentum, affine, track_running_stats, bias) {}
 };
 
 /// Root-mean-square normalization over the trailing dims normalized_shape, with an elementwise weight

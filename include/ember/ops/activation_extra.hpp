@@ -43,7 +43,7 @@ const Tensor<T>& inplace_activation(const Tensor<T>& x, const char* op, F comput
   return x;
 }
 
-/// exp(x) - 1, accurate near 0 (2 tanh(x/2) / (1 - tanh(x/2)); ember has no expm1 kernel).
+/// exp(x) - 1 for x <= 0, accurate near 0: 2 tanh(x/2) / (1 - tanh(x/2)) (ember has no expm1 kernel).
 template <FloatElement T>
 Tensor<T> expm1_of(const Tensor<T>& x) {
   const Tensor<T> t = tanh(x * T(0.5));
@@ -124,9 +124,9 @@ template <FloatElement T>
 Tensor<T> hardswish(const Tensor<T>& x) {
   return detail::pointwise_activation(
       "hardswish", x, [](const Tensor<T>& v) { return v * clamp(v + T(3), T(0), T(6)) / T(6); },
-      // dx = 0 for x < -3, g (x / 3 + 1/2) for -3 <= x <= 3, g above (and for NaN, as PyTorch)
+      // dx = 0 for x <= -3, g (x / 3 + 1/2) for -3 < x < 3, g from 3 up (and for NaN), as PyTorch
       [](const Tensor<T>& g, const Tensor<T>& v) {
-        return where(lt(v, T(-3)), T(0), where(le(v, T(3)), g * (v / T(3) + T(0.5)), g));
+        return where(le(v, T(-3)), T(0), where(lt(v, T(3)), g * (v / T(3) + T(0.5)), g));
       });
 }
 
@@ -158,8 +158,8 @@ Tensor<T> relu6(const Tensor<T>& x) {
   return hardtanh(x, 0.0, 6.0);
 }
 
-/// x where x > 0, weight * x elsewhere; weight holds one slope, or one per channel (dim 1 of x, dim 0
-/// of a 1-d x). Differentiable in x and weight.
+/// x where x > 0, weight * x elsewhere; weight holds one slope, or one per channel (dim 1 of x; an input
+/// of fewer than 2 dims has one channel, as PyTorch). Differentiable in x and weight.
 template <FloatElement T>
 Tensor<T> prelu(const Tensor<T>& x, const Tensor<T>& weight) {
   constexpr const char* op = "prelu";
@@ -167,8 +167,7 @@ Tensor<T> prelu(const Tensor<T>& x, const Tensor<T>& weight) {
   const std::int64_t n = weight.numel();
   Tensor<T> w = weight.reshape({n});
   if (n != 1) {
-    EMBER_CHECK(x.dim() >= 1, op, "a 0-d input takes a weight of one element, got weight of shape ", weight.shape());
-    const std::int64_t channels = x.dim() >= 2 ? x.shape()[1] : x.shape()[0];
+    const std::int64_t channels = x.dim() >= 2 ? x.shape()[1] : 1;
     EMBER_CHECK(n == channels, op, "mismatch of parameter numbers and input channel size: weight has ", n,
                 " elements, input of shape ", x.shape(), " has ", channels, " channels");
     Shape s(static_cast<std::size_t>(std::max<std::int64_t>(x.dim() - 1, 1)), 1);

@@ -133,7 +133,7 @@ class GroupNorm(Module):
     per-channel affine weight (ones) and bias (zeros) unless ``affine=False``."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
-                 device: Any = None, dtype: Any = None) -> None:
+                 device: Any = None, dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
         if num_groups <= 0 or num_channels % num_groups != 0:
             raise ValueError(f"[GroupNorm] num_channels must be divisible by num_groups, got num_channels "
@@ -142,15 +142,19 @@ class GroupNorm(Module):
         dtype = _core.float32 if dtype is None else dtype
         if affine:
             self.weight = Parameter(_core.ones((num_channels,), dtype=dtype))
-            self.bias = Parameter(_core.zeros((num_channels,), dtype=dtype))
+            if bias:
+                self.bias = Parameter(_core.zeros((num_channels,), dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
 
     def reset_parameters(self) -> None:
         """Weight to ones, bias to zeros."""
-        if self.affine:
+        if self.weight is not None:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
@@ -158,21 +162,26 @@ class GroupNorm(Module):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
 
 
 class _InstanceNorm(Module):
     """Shared by InstanceNorm1d/2d: optional affine weight/bias and optional running statistics."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
-                 track_running_stats: bool = False, device: Any = None, dtype: Any = None) -> None:
+                 track_running_stats: bool = False, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dtype = _core.float32 if dtype is None else dtype
         if affine:
             self.weight = Parameter(_core.ones((num_features,), dtype=dtype))
-            self.bias = Parameter(_core.zeros((num_features,), dtype=dtype))
+            if bias:
+                self.bias = Parameter(_core.zeros((num_features,), dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -195,8 +204,9 @@ class _InstanceNorm(Module):
     def reset_parameters(self) -> None:
         """Resets the running statistics, and the affine weight to ones and bias to zeros."""
         self.reset_running_stats()
-        if self.affine:
+        if self.weight is not None:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
@@ -219,7 +229,7 @@ class _InstanceNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class InstanceNorm1d(_InstanceNorm):
