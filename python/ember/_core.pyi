@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'cross_entropy', 'cuda', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dropout', 'dtype', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'huber_loss', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mse_loss', 'mul', 'multi_head_attention_forward', 'multiply', 'ne', 'neg', 'negative', 'nll_loss', 'one_hot', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu_', 'return_types', 'rsqrt', 'scaled_dot_product_attention', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'tril', 'triu', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bmm', 'bool', 'cat', 'celu', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'cosine_embedding_loss', 'cosine_similarity', 'cross_entropy', 'cuda', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dropout', 'dropout1d', 'dropout2d', 'dtype', 'elu', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'gaussian_nll_loss', 'ge', 'gelu', 'get_num_threads', 'glu', 'group_norm', 'gt', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'huber_loss', 'index_select', 'instance_norm', 'int', 'int32', 'int64', 'is_grad_enabled', 'kl_div', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsigmoid', 'logsumexp', 'long', 'lt', 'manual_seed', 'margin_ranking_loss', 'masked_fill', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'min', 'minimum', 'mish', 'mm', 'mse_loss', 'mul', 'multi_head_attention_forward', 'multilabel_soft_margin_loss', 'multiply', 'ne', 'neg', 'negative', 'nll_loss', 'one_hot', 'ones', 'ones_like', 'outer', 'pairwise_distance', 'poisson_nll_loss', 'pow', 'prelu', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu6', 'relu_', 'return_types', 'rms_norm', 'rsqrt', 'scaled_dot_product_attention', 'selu', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tanhshrink', 'tensor', 'threshold', 'tril', 'triplet_margin_loss', 'triu', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -894,6 +894,10 @@ def _check_dropout_probability(p: typing.SupportsFloat | typing.SupportsIndex, l
     """
     The dropout op's and ember::nn::Dropout's check of p.
     """
+def _check_instance_norm_input(shape: typing.Any, num_features: typing.SupportsInt | typing.SupportsIndex, affine: bool, layer: str) -> bool:
+    """
+    ember::nn::InstanceNorm1d/2d's check of the input's shape; True when it is unbatched.
+    """
 def _check_multihead_attention_layer(embed_dim: typing.SupportsInt | typing.SupportsIndex, num_heads: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
     ember::nn::MultiheadAttention's constructor checks.
@@ -968,6 +972,10 @@ def _sgemm(a: Tensor, b: Tensor) -> Tensor:
     """
 def _to_numpy(tensor: Tensor) -> numpy.ndarray:
     ...
+def _unflatten_shape(shape: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex, unflattened_size: typing.Any) -> tuple:
+    """
+    ember::nn::Unflatten's output shape (and checks) for an input of this shape.
+    """
 def abs(input: Tensor) -> Tensor:
     """
     |input| elementwise.
@@ -1038,6 +1046,10 @@ def cat(tensors: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0)
     """
     Joins tensors along an existing dim; shapes must match except in dim, mixed dtypes promote, and 1-D empty tensors are skipped (as torch.cat).
     """
+def celu(input: Tensor, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0, inplace: bool = False) -> Tensor:
+    """
+    max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+    """
 def chunk(input: Tensor, chunks: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
     """
     At most `chunks` views along dim, each of ceil(size / chunks) elements.
@@ -1066,6 +1078,14 @@ def cos(input: Tensor) -> Tensor:
     """
     Cosine elementwise.
     """
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: typing.SupportsFloat | typing.SupportsIndex = 0.0, reduction: str = 'mean') -> Tensor:
+    """
+    1 - cos(input1, input2) where target is 1, max(0, cos - margin) where it is -1.
+    """
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = 1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08) -> Tensor:
+    """
+    Cosine similarity of x1 and x2 (broadcast together) along dim.
+    """
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: typing.SupportsInt | typing.SupportsIndex = -100, reduction: str = 'mean', label_smoothing: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> Tensor:
     """
     Cross entropy of logits (C), (N, C) or (N, C, d1, ...) against integer class indices or class probabilities of the input's shape.
@@ -1081,6 +1101,18 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
 def dropout(input: typing.Any, p: typing.SupportsFloat | typing.SupportsIndex = 0.5, training: bool = True) -> typing.Any:
     """
     In training, zeroes each element with probability p (ember's RNG) and scales the rest by 1 / (1 - p); else returns input.
+    """
+def dropout1d(input: Tensor, p: typing.SupportsFloat | typing.SupportsIndex = 0.5, training: bool = True) -> Tensor:
+    """
+    Zeroes whole channels of (N, C, L) or (C, L) input with probability p, scaling the rest by 1 / (1 - p).
+    """
+def dropout2d(input: Tensor, p: typing.SupportsFloat | typing.SupportsIndex = 0.5, training: bool = True) -> Tensor:
+    """
+    Zeroes whole channels of (N, C, H, W) input with probability p, scaling the rest by 1 / (1 - p).
+    """
+def elu(input: Tensor, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0, inplace: bool = False) -> Tensor:
+    """
+    x where x > 0, alpha * (exp(x) - 1) elsewhere; with inplace, written into input.
     """
 def embedding(input: Tensor, weight: Tensor, padding_idx: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
     """
@@ -1126,6 +1158,10 @@ def gather(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index:
     """
     out[i][j] = input[i][index[i][j]] for dim 1 (likewise for any dim); index is int64 with input's ndim.
     """
+def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = False, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-06, reduction: str = 'mean') -> Tensor:
+    """
+    Gaussian negative log likelihood of target given means input and variances var.
+    """
 def ge(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input >= other elementwise, as a bool tensor.
@@ -1138,9 +1174,33 @@ def get_num_threads() -> int:
     """
     The number of threads ember's kernels use.
     """
+def glu(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = -1) -> Tensor:
+    """
+    a * sigmoid(b) for the halves a, b of input along dim.
+    """
+def group_norm(input: Tensor, num_groups: typing.SupportsInt | typing.SupportsIndex, weight: Tensor | None = None, bias: Tensor | None = None, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
+    """
+    Group normalization of input (N, C, *) over num_groups groups of channels.
+    """
 def gt(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input > other elementwise, as a bool tensor.
+    """
+def hardshrink(input: Tensor, lambd: typing.SupportsFloat | typing.SupportsIndex = 0.5) -> Tensor:
+    """
+    0 where |x| <= lambd, x elsewhere.
+    """
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """
+    relu6(x + 3) / 6.
+    """
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """
+    x * relu6(x + 3) / 6.
+    """
+def hardtanh(input: Tensor, min_val: typing.SupportsFloat | typing.SupportsIndex = -1.0, max_val: typing.SupportsFloat | typing.SupportsIndex = 1.0, inplace: bool = False) -> Tensor:
+    """
+    x clamped to [min_val, max_val]; the gradient is 0 at and beyond the bounds.
     """
 def huber_loss(input: Tensor, target: Tensor, reduction: str = 'mean', delta: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
     """
@@ -1150,9 +1210,17 @@ def index_select(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, 
     """
     The entries of input at positions index (1-D int64 or int32) along dim.
     """
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None, weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True, momentum: typing.SupportsFloat | typing.SupportsIndex = 0.1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
+    """
+    Instance normalization of input (N, C, *): each channel of each sample over its spatial dims.
+    """
 def is_grad_enabled() -> bool:
     """
     True when ops record gradients on this thread.
+    """
+def kl_div(input: Tensor, target: Tensor, reduction: str = 'mean', log_target: bool = False) -> Tensor:
+    """
+    Kullback-Leibler divergence of target from log-probabilities input.
     """
 def l1_loss(input: Tensor, target: Tensor, reduction: str = 'mean') -> Tensor:
     """
@@ -1210,6 +1278,10 @@ def logical_xor(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     (input != 0) xor (other != 0) elementwise, as a bool tensor.
     """
+def logsigmoid(input: Tensor) -> Tensor:
+    """
+    log(sigmoid(x)), computed stably.
+    """
 def logsumexp(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
     """
     log(sum(exp(input))) over dim (None: all dims), computed stably; integer inputs give float32.
@@ -1221,6 +1293,10 @@ def lt(input: typing.Any, other: typing.Any) -> typing.Any:
 def manual_seed(seed: typing.Any) -> None:
     """
     Seeds the default generator.
+    """
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: typing.SupportsFloat | typing.SupportsIndex = 0.0, reduction: str = 'mean') -> Tensor:
+    """
+    max(0, -target * (input1 - input2) + margin).
     """
 def masked_fill(input: Tensor, mask: Tensor, value: typing.Any) -> Tensor:
     """
@@ -1254,6 +1330,10 @@ def minimum(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     Elementwise minimum (NaN propagates), broadcast and type-promoted.
     """
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """
+    x * tanh(softplus(x)).
+    """
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """
     Product of two 2-D tensors.
@@ -1269,6 +1349,10 @@ def mul(input: typing.Any, other: typing.Any) -> typing.Any:
 def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: typing.SupportsInt | typing.SupportsIndex, num_heads: typing.SupportsInt | typing.SupportsIndex, in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, dropout_p: typing.SupportsFloat | typing.SupportsIndex, out_proj_weight: Tensor, out_proj_bias: Tensor | None, training: bool = True, key_padding_mask: Tensor | None = None, need_weights: bool = True, attn_mask: Tensor | None = None, use_separate_proj_weight: bool = False, q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None, v_proj_weight: Tensor | None = None, average_attn_weights: bool = True, is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
     """
     Multi-head attention over query (L, N, E) or (L, E), key/value (S, N, *): (output, weights or None), as torch.nn.functional.multi_head_attention_forward without bias_k/bias_v, add_zero_attn and static_k/v.
+    """
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = 'mean') -> Tensor:
+    """
+    Multi-label one-versus-all logistic loss, averaged over the classes (the last dim).
     """
 def multiply(input: typing.Any, other: typing.Any) -> typing.Any:
     """
@@ -1302,9 +1386,21 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """
     Outer product of 1-D tensors of lengths N and M: an (N, M) tensor.
     """
+def pairwise_distance(x1: Tensor, x2: Tensor, p: typing.SupportsFloat | typing.SupportsIndex = 2.0, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-06, keepdim: bool = False) -> Tensor:
+    """
+    The p-norm of x1 - x2 + eps along the last dim.
+    """
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, reduction: str = 'mean') -> Tensor:
+    """
+    Poisson negative log likelihood of target given input.
+    """
 def pow(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input ** other (tensor or scalar on either side), broadcast and type-promoted.
+    """
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """
+    x where x > 0, weight * x elsewhere (weight per channel, dim 1).
     """
 def prod(input: Tensor, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
     """
@@ -1334,9 +1430,17 @@ def relu(input: Tensor) -> Tensor:
     """
     max(input, 0) elementwise; NaN stays NaN.
     """
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """
+    min(max(x, 0), 6).
+    """
 def relu_(input: Tensor) -> Tensor:
     """
     max(input, 0) written into input.
+    """
+def rms_norm(input: Tensor, normalized_shape: typing.Any, weight: Tensor | None = None, eps: typing.SupportsFloat | typing.SupportsIndex | None = None) -> Tensor:
+    """
+    input / sqrt(mean(input**2) + eps) * weight over the last dims, normalized_shape.
     """
 def rsqrt(input: Tensor) -> Tensor:
     """
@@ -1345,6 +1449,10 @@ def rsqrt(input: Tensor) -> Tensor:
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None, dropout_p: typing.SupportsFloat | typing.SupportsIndex = 0.0, is_causal: bool = False, scale: typing.SupportsFloat | typing.SupportsIndex | None = None) -> Tensor:
     """
     softmax(query @ key^T * scale + mask) @ value for query (*, L, E), key (*, S, E), value (*, S, Ev); a bool attn_mask marks with True the positions that take part.
+    """
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """
+    scale * elu(x, alpha) with SELU's constants.
     """
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
@@ -1369,6 +1477,22 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = 'mean', beta:
 def softmax(input: Tensor, dim: typing.Any, dtype: typing.Any = None) -> Tensor:
     """
     exp(input) / sum(exp(input)) along dim, computed stably; floating inputs only (dtype converts first).
+    """
+def softmin(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+    """
+    softmax(-x) along dim.
+    """
+def softplus(input: Tensor, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, threshold: typing.SupportsFloat | typing.SupportsIndex = 20.0) -> Tensor:
+    """
+    log(1 + exp(beta x)) / beta, x itself where beta x > threshold.
+    """
+def softshrink(input: Tensor, lambd: typing.SupportsFloat | typing.SupportsIndex = 0.5) -> Tensor:
+    """
+    x - lambd above lambd, x + lambd below -lambd, 0 between.
+    """
+def softsign(input: Tensor) -> Tensor:
+    """
+    x / (1 + |x|).
     """
 def split(tensor: Tensor, split_size_or_sections: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
     """
@@ -1408,13 +1532,25 @@ def tanh(input: Tensor) -> Tensor:
     """
     Hyperbolic tangent elementwise.
     """
+def tanhshrink(input: Tensor) -> Tensor:
+    """
+    x - tanh(x).
+    """
 def tensor(data: typing.Any, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
     A tensor holding a copy of data (nested lists, numbers, NumPy arrays, tensors). Python floats give float32, ints int64, bools bool; NumPy arrays keep their dtype.
     """
+def threshold(input: Tensor, threshold: typing.SupportsFloat | typing.SupportsIndex, value: typing.SupportsFloat | typing.SupportsIndex, inplace: bool = False) -> Tensor:
+    """
+    value where x <= threshold, x elsewhere.
+    """
 def tril(input: Tensor, diagonal: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
     """
     The lower triangle of the last two dims (column - row <= diagonal), the rest zero.
+    """
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: typing.SupportsFloat | typing.SupportsIndex = 1.0, p: typing.SupportsFloat | typing.SupportsIndex = 2.0, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-06, swap: bool = False, reduction: str = 'mean') -> Tensor:
+    """
+    max(0, margin + d(anchor, positive) - d(anchor, negative)) with the pairwise p-norm distance d.
     """
 def triu(input: Tensor, diagonal: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
     """

@@ -251,6 +251,10 @@ def test_group_norm_module(affine, bias, dtype):
         F.group_norm(ember.zeros(2, 4, 3), 3)
     with pytest.raises(ValueError, match=r"\[group_norm\].*weight"):
         F.group_norm(ember.zeros(2, 4, 3), 2, ember.zeros(3))
+    with pytest.raises(ValueError, match=r"\[group_norm\].*more than 1 value"):  # PyTorch's check
+        F.group_norm(ember.zeros(1, 2, 1), 2)
+    with pytest.raises(ValueError):
+        TF.group_norm(torch.zeros(1, 2, 1), 2)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)

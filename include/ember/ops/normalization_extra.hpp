@@ -46,6 +46,11 @@ Tensor<T> group_norm(const Tensor<T>& x, std::int64_t num_groups, const Optional
               " (input shape ", x.shape(), ") to be divisible by num_groups, got num_groups ", num_groups);
   detail::check_feature_tensor(weight, Shape{c}, "weight", op, x.device());
   detail::check_feature_tensor(bias, Shape{c}, "bias", op, x.device());
+  std::int64_t spatial = 1;
+  for (std::int64_t d = 2; d < x.dim(); ++d) spatial *= x.shape()[static_cast<std::size_t>(d)];
+  // PyTorch's check, on (N * C / num_groups) * spatial rather than on the group size
+  EMBER_CHECK(n * c / num_groups * spatial != 1, op, "expected more than 1 value per channel when training, got "
+              "input of shape ", x.shape(), " with num_groups ", num_groups);
   const Tensor<T> g = x.reshape({n, num_groups, -1});
   const Tensor<T> y = ((g - g.mean(-1, true)) * rsqrt(g.var(-1, 0, true) + static_cast<T>(eps))).reshape(x.shape());
   return detail::channel_affine(y, weight, bias);
