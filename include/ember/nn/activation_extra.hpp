@@ -15,11 +15,11 @@
 namespace ember::nn {
 
 namespace detail {
-inline std::string inplace_repr(const std::string& s, bool inplace) {
+inline std::string act_inplace_repr(const std::string& s, bool inplace) {
   return inplace ? (s.empty() ? "inplace=True" : s + ", inplace=True") : s;
 }
 template <class... A>
-std::string repr_of(const A&... parts) {
+std::string act_repr(const A&... parts) {
   std::ostringstream os;
   (os << ... << parts);
   return os.str();
@@ -32,7 +32,7 @@ class ELU : public Module<T> {
  public:
   explicit ELU(double alpha = 1.0, bool inplace = false) : Module<T>("ELU"), alpha(alpha), inplace(inplace) {}
   Tensor<T> forward(const Tensor<T>& x) override { return inplace ? elu_(x, alpha) : elu(x, alpha); }
-  std::string extra_repr() const override { return detail::inplace_repr(detail::repr_of("alpha=", alpha), inplace); }
+  std::string extra_repr() const override { return detail::act_inplace_repr(detail::act_repr("alpha=", alpha), inplace); }
   double alpha;
   bool inplace;
 };
@@ -43,7 +43,7 @@ class SELU : public Module<T> {
  public:
   explicit SELU(bool inplace = false) : Module<T>("SELU"), inplace(inplace) {}
   Tensor<T> forward(const Tensor<T>& x) override { return inplace ? selu_(x) : selu(x); }
-  std::string extra_repr() const override { return detail::inplace_repr("", inplace); }
+  std::string extra_repr() const override { return detail::act_inplace_repr("", inplace); }
   bool inplace;
 };
 
@@ -53,7 +53,7 @@ class CELU : public Module<T> {
  public:
   explicit CELU(double alpha = 1.0, bool inplace = false) : Module<T>("CELU"), alpha(alpha), inplace(inplace) {}
   Tensor<T> forward(const Tensor<T>& x) override { return inplace ? celu_(x, alpha) : celu(x, alpha); }
-  std::string extra_repr() const override { return detail::inplace_repr(detail::repr_of("alpha=", alpha), inplace); }
+  std::string extra_repr() const override { return detail::act_inplace_repr(detail::act_repr("alpha=", alpha), inplace); }
   double alpha;
   bool inplace;
 };
@@ -65,7 +65,7 @@ class Softplus : public Module<T> {
   explicit Softplus(double beta = 1.0, double threshold = 20.0)
       : Module<T>("Softplus"), beta(beta), threshold(threshold) {}
   Tensor<T> forward(const Tensor<T>& x) override { return softplus(x, beta, threshold); }
-  std::string extra_repr() const override { return detail::repr_of("beta=", beta, ", threshold=", threshold); }
+  std::string extra_repr() const override { return detail::act_repr("beta=", beta, ", threshold=", threshold); }
   double beta, threshold;
 };
 
@@ -75,7 +75,7 @@ class Mish : public Module<T> {
  public:
   explicit Mish(bool inplace = false) : Module<T>("Mish"), inplace(inplace) {}
   Tensor<T> forward(const Tensor<T>& x) override { return inplace ? mish_(x) : mish(x); }
-  std::string extra_repr() const override { return detail::inplace_repr("", inplace); }
+  std::string extra_repr() const override { return detail::act_inplace_repr("", inplace); }
   bool inplace;
 };
 
@@ -85,7 +85,7 @@ class Hardswish : public Module<T> {
  public:
   explicit Hardswish(bool inplace = false) : Module<T>("Hardswish"), inplace(inplace) {}
   Tensor<T> forward(const Tensor<T>& x) override { return inplace ? hardswish_(x) : hardswish(x); }
-  std::string extra_repr() const override { return detail::inplace_repr("", inplace); }
+  std::string extra_repr() const override { return detail::act_inplace_repr("", inplace); }
   bool inplace;
 };
 
@@ -95,7 +95,7 @@ class Hardsigmoid : public Module<T> {
  public:
   explicit Hardsigmoid(bool inplace = false) : Module<T>("Hardsigmoid"), inplace(inplace) {}
   Tensor<T> forward(const Tensor<T>& x) override { return inplace ? hardsigmoid_(x) : hardsigmoid(x); }
-  std::string extra_repr() const override { return detail::inplace_repr("", inplace); }
+  std::string extra_repr() const override { return detail::act_inplace_repr("", inplace); }
   bool inplace;
 };
 
@@ -109,7 +109,7 @@ class Hardtanh : public Module<T> {
     return inplace ? hardtanh_(x, min_val, max_val) : hardtanh(x, min_val, max_val);
   }
   std::string extra_repr() const override {
-    return detail::inplace_repr(detail::repr_of("min_val=", min_val, ", max_val=", max_val), inplace);
+    return detail::act_inplace_repr(detail::act_repr("min_val=", min_val, ", max_val=", max_val), inplace);
   }
   double min_val, max_val;
   bool inplace;
@@ -127,7 +127,7 @@ template <FloatElement T = float>
 class ReLU6 : public Hardtanh<T> {
  public:
   explicit ReLU6(bool inplace = false) : Hardtanh<T>("ReLU6", 0.0, 6.0, inplace) {}
-  std::string extra_repr() const override { return detail::inplace_repr("", this->inplace); }
+  std::string extra_repr() const override { return detail::act_inplace_repr("", this->inplace); }
 };
 
 /// prelu(x, weight) with a learnable weight of num_parameters slopes (1, or the channel count), each
@@ -190,7 +190,7 @@ class Hardshrink : public Module<T> {
  public:
   explicit Hardshrink(double lambd = 0.5) : Module<T>("Hardshrink"), lambd(lambd) {}
   Tensor<T> forward(const Tensor<T>& x) override { return hardshrink(x, lambd); }
-  std::string extra_repr() const override { return detail::repr_of(lambd); }
+  std::string extra_repr() const override { return detail::act_repr(lambd); }
   double lambd;
 };
 
@@ -200,7 +200,7 @@ class Softshrink : public Module<T> {
  public:
   explicit Softshrink(double lambd = 0.5) : Module<T>("Softshrink"), lambd(lambd) {}
   Tensor<T> forward(const Tensor<T>& x) override { return softshrink(x, lambd); }
-  std::string extra_repr() const override { return detail::repr_of(lambd); }
+  std::string extra_repr() const override { return detail::act_repr(lambd); }
   double lambd;
 };
 
@@ -214,7 +214,7 @@ class Threshold : public Module<T> {
     return inplace ? threshold_(x, threshold, value) : ember::threshold(x, threshold, value);
   }
   std::string extra_repr() const override {
-    return detail::inplace_repr(detail::repr_of("threshold=", threshold, ", value=", value), inplace);
+    return detail::act_inplace_repr(detail::act_repr("threshold=", threshold, ", value=", value), inplace);
   }
   double threshold, value;
   bool inplace;

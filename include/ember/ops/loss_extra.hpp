@@ -38,7 +38,7 @@ Tensor<T> clamp_min_values(const Tensor<T>& v, double lo) {
 
 /// The Euclidean norm of x along dim (kept), whose gradient is 0 where the norm is 0 (PyTorch's).
 template <FloatElement T>
-Tensor<T> norm2_keepdim(const Tensor<T>& x, std::int64_t dim) {
+Tensor<T> l2_norm_keepdim(const Tensor<T>& x, std::int64_t dim) {
   constexpr const char* op = "linalg_vector_norm";
   Tensor<T> y;
   {
@@ -55,10 +55,10 @@ Tensor<T> norm2_keepdim(const Tensor<T>& x, std::int64_t dim) {
 
 /// The p-norm of x along its last dim (p > 0, or infinity), kept when keepdim.
 template <FloatElement T>
-Tensor<T> pnorm_last(const Tensor<T>& x, double p, bool keepdim) {
+Tensor<T> pnorm_last_dim(const Tensor<T>& x, double p, bool keepdim) {
   if (std::isinf(p)) return amax(abs(x), -1, keepdim);
   if (p == 2.0) {
-    const Tensor<T> n = norm2_keepdim(x, -1);
+    const Tensor<T> n = l2_norm_keepdim(x, -1);
     return keepdim ? n : squeeze(n, -1);
   }
   if (p == 1.0) return sum(abs(x), -1, keepdim);
@@ -76,8 +76,8 @@ Tensor<T> cosine_similarity(const Tensor<T>& x1, const Tensor<T>& x2, std::int64
   const Shape s = broadcast_shapes(x1.shape(), x2.shape(), op);
   const Tensor<T> a = x1.shape() == s ? x1 : expand(x1, s), b = x2.shape() == s ? x2 : expand(x2, s);
   const std::int64_t d = normalize_dim(dim, static_cast<std::int64_t>(s.size()), op);
-  const Tensor<T> na = detail::clamp_min_values(detail::norm2_keepdim(a, d), eps);
-  const Tensor<T> nb = detail::clamp_min_values(detail::norm2_keepdim(b, d), eps);
+  const Tensor<T> na = detail::clamp_min_values(detail::l2_norm_keepdim(a, d), eps);
+  const Tensor<T> nb = detail::clamp_min_values(detail::l2_norm_keepdim(b, d), eps);
   return sum((a / na) * (b / nb), d);
 }
 
@@ -90,7 +90,7 @@ Tensor<T> pairwise_distance(const Tensor<T>& x1, const Tensor<T>& x2, double p =
   EMBER_CHECK(p > 0, op, "p must be > 0, got ", p);
   const Shape s = broadcast_shapes(x1.shape(), x2.shape(), op);
   EMBER_CHECK(!s.empty(), op, "expected inputs of at least 1 dim, got shapes ", x1.shape(), " and ", x2.shape());
-  return detail::pnorm_last(x1 - x2 + static_cast<T>(eps), p, keepdim);
+  return detail::pnorm_last_dim(x1 - x2 + static_cast<T>(eps), p, keepdim);
 }
 
 /// Kullback-Leibler divergence of target from input (a log-probability): target (log(target) - input), or

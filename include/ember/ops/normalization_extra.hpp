@@ -17,7 +17,7 @@ namespace ember {
 namespace detail {
 
 /// The shape (1, C, 1, ..., 1) of a per-channel tensor broadcast against an input of `ndim` dims.
-inline Shape channel_shape(std::int64_t channels, std::int64_t ndim) {
+inline Shape norm_channel_shape(std::int64_t channels, std::int64_t ndim) {
   Shape s(static_cast<std::size_t>(ndim), 1);
   s[1] = channels;
   return s;
@@ -25,8 +25,8 @@ inline Shape channel_shape(std::int64_t channels, std::int64_t ndim) {
 
 /// y * weight + bias with per-channel weight and bias (C) over x of shape (N, C, *).
 template <FloatElement T>
-Tensor<T> channel_affine(Tensor<T> y, const OptionalTensor<T>& weight, const OptionalTensor<T>& bias) {
-  const Shape s = channel_shape(y.shape()[1], y.dim());
+Tensor<T> norm_channel_affine(Tensor<T> y, const OptionalTensor<T>& weight, const OptionalTensor<T>& bias) {
+  const Shape s = norm_channel_shape(y.shape()[1], y.dim());
   if (weight) y = y * weight->reshape(s);
   if (bias) y = y + bias->reshape(s);
   return y;
@@ -53,7 +53,7 @@ Tensor<T> group_norm(const Tensor<T>& x, std::int64_t num_groups, const Optional
               "input of shape ", x.shape(), " with num_groups ", num_groups);
   const Tensor<T> g = x.reshape({n, num_groups, -1});
   const Tensor<T> y = ((g - g.mean(-1, true)) * rsqrt(g.var(-1, 0, true) + static_cast<T>(eps))).reshape(x.shape());
-  return detail::channel_affine(y, weight, bias);
+  return detail::norm_channel_affine(y, weight, bias);
 }
 
 /// Instance normalization of x (N, C, *): each channel of each sample normalized over its remaining
@@ -75,7 +75,7 @@ Tensor<T> instance_norm(const Tensor<T>& x, const OptionalTensor<T>& running_mea
   EMBER_CHECK(use_input_stats || running_mean, op, "expected running_mean and running_var when use_input_stats is False");
   Shape dims;
   for (std::int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
-  const Shape cs = detail::channel_shape(c, x.dim());
+  const Shape cs = detail::norm_channel_shape(c, x.dim());
   Tensor<T> y;
   if (use_input_stats) {
     std::int64_t count = 1;
@@ -97,7 +97,7 @@ Tensor<T> instance_norm(const Tensor<T>& x, const OptionalTensor<T>& running_mea
   } else {
     y = (x - running_mean->reshape(cs)) * rsqrt(running_var->reshape(cs) + static_cast<T>(eps));
   }
-  return detail::channel_affine(y, weight, bias);
+  return detail::norm_channel_affine(y, weight, bias);
 }
 
 /// Root-mean-square normalization over the last dims of x given by normalized_shape:
