@@ -492,6 +492,46 @@ case("einsum-three-operands-diagonal", "ember.einsum", lambda a, b, c: ember.ein
      n(2, 3), n(3, 2), n(2, 2, 3))
 case("meshgrid", "ember.meshgrid", lambda x, y: ember.meshgrid(x, y, indexing="xy")[0] * ember.meshgrid(x, y)[1].mT,
      n(2), n(3))
+# --- issue 21: activations, normalization, channel dropout, losses (bind_nn_extra.cpp) ---
+# "d" inputs keep away from the kinks (0, +-0.5, +-1, +-3, 6) by at least 0.02 on the grid of 0.37 steps.
+_ACT21 = [("elu", {"alpha": 1.3}), ("selu", {}), ("celu", {"alpha": 0.7}), ("softplus", {"beta": 2.0, "threshold": 1.5}),
+          ("mish", {}), ("hardswish", {}), ("hardsigmoid", {}), ("hardtanh", {"min_val": -0.8, "max_val": 1.2}),
+          ("relu6", {}), ("logsigmoid", {}), ("softsign", {}), ("tanhshrink", {}), ("hardshrink", {"lambd": 0.6}),
+          ("softshrink", {"lambd": 0.6}), ("threshold", {"threshold": 0.2, "value": -2.0})]
+for _name, _kw in _ACT21:
+    case(f"{_name}", f"ember.{_name}", (lambda x, _n=_name, _k=_kw: getattr(ember, _n)(x, **_k)), d(4, 5).S)
+case("relu6-wide", "ember.relu6", lambda x: ember.relu6(x * 4.0), d(3, 4).T)
+case("hardswish-wide", "ember.hardswish", lambda x: ember.hardswish(x * 3.0), d(3, 4))
+case("softmin", "ember.softmin", lambda x: ember.softmin(x, -1), n(3, 4).T)
+case("glu", "ember.glu", lambda x: ember.glu(x, 0), n(4, 3).S)
+case("prelu", "ember.prelu", lambda x, w: ember.prelu(x, w), d(2, 3, 4), n(3))
+case("prelu-one", "ember.prelu", lambda x, w: ember.prelu(x, w), d(5).T, n(1))
+case("group_norm", "ember.group_norm", lambda x, w, b: ember.group_norm(x, 2, w, b), n(2, 4, 3), n(4), n(4))
+case("instance_norm", "ember.instance_norm", lambda x, w, b: ember.instance_norm(x, None, None, w, b), n(2, 3, 4).S,
+     n(3), n(3))
+case("rms_norm", "ember.rms_norm", lambda x, w: ember.rms_norm(x, (2, 3), w), n(4, 2, 3), n(2, 3))
+case("dropout1d-eval", "ember.dropout1d", lambda x: ember.dropout1d(x, 0.5, False) * 2.0, n(2, 3, 4))
+case("dropout2d-p0", "ember.dropout2d", lambda x: ember.dropout2d(x, 0.0, True) * 2.0, n(2, 3, 2, 2))
+case("kl_div", "ember.kl_div", lambda x, t: ember.kl_div(x, t, "batchmean"), n(3, 4), p(3, 4))
+case("kl_div-log-target", "ember.kl_div", lambda x, t: ember.kl_div(x, t, "none", True), n(3, 4).T, n(3, 4))
+case("cosine_similarity", "ember.cosine_similarity", lambda a, b: ember.cosine_similarity(a, b, -1), n(3, 4),
+     n(1, 4))
+case("pairwise_distance", "ember.pairwise_distance", lambda a, b: ember.pairwise_distance(a, b, 3.0), n(3, 4),
+     n(3, 4).S)
+case("cosine_embedding_loss", "ember.cosine_embedding_loss",
+     lambda a, b: ember.cosine_embedding_loss(a, b, ember.tensor([1.0, -1.0, -1.0], dtype=F64), -0.9, "sum"),
+     n(3, 4), n(3, 4))
+case("margin_ranking_loss", "ember.margin_ranking_loss",
+     lambda a, b: ember.margin_ranking_loss(a, b, ember.tensor([1.0, -1.0, 1.0, -1.0], dtype=F64), 0.05, "mean"),
+     d(4), n(4))
+case("triplet_margin_loss", "ember.triplet_margin_loss",
+     lambda a, b, c: ember.triplet_margin_loss(a, b, c, 2.0, 1.5, 1e-6, True, "none"), n(3, 4), n(3, 4), n(3, 4))
+case("poisson_nll_loss", "ember.poisson_nll_loss", lambda x, t: ember.poisson_nll_loss(x, t, False, True, 1e-8, "sum"),
+     p(3, 4), p(3, 4))
+case("gaussian_nll_loss", "ember.gaussian_nll_loss", lambda x, t, v: ember.gaussian_nll_loss(x, t, v, True),
+     n(3, 4), n(3, 4), p(3, 1))
+case("multilabel_soft_margin_loss", "ember.multilabel_soft_margin_loss",
+     lambda x, t: ember.multilabel_soft_margin_loss(x, t, None, "none"), n(3, 4), p(3, 4))
 
 # --- the census: every public op is declared differentiable or not, and each differentiable one is tested ---
 
@@ -538,6 +578,15 @@ scatter scatter_add scatter_reduce index_add index_copy index_fill masked_scatte
 """.split())
 NOT_DIFFERENTIABLE |= set("""
 scatter_ scatter_add_ scatter_reduce_ index_add_ index_copy_ index_fill_ masked_scatter_
+""".split())
+
+
+# issue 21: activations, normalization, channel dropout, losses (bind_nn_extra.cpp)
+DIFFERENTIABLE |= set("""
+elu selu celu softplus mish hardswish hardsigmoid hardtanh relu6 prelu logsigmoid softsign tanhshrink softmin
+hardshrink softshrink threshold glu group_norm instance_norm rms_norm dropout1d dropout2d kl_div cosine_similarity
+pairwise_distance cosine_embedding_loss margin_ranking_loss triplet_margin_loss poisson_nll_loss gaussian_nll_loss
+multilabel_soft_margin_loss
 """.split())
 
 

@@ -968,3 +968,45 @@ def test_reorder_and_scatter(data):
             m = draw(tensors(shape=broadcastable_shape(draw, x.shape), dtype="bool"))
             src = draw(tensors(shape=(draw(st.integers(0, 30)),), dtype=x.dtype))
             check(op, lambda L, F, x, m, s: L.masked_scatter(x, m, s), x, m, src)
+# --- issue 21: activations, normalization, losses (bind_nn_extra.cpp) ---
+
+ACT21 = {"elu": [{}, {"alpha": 0.5}], "selu": [{}], "celu": [{}, {"alpha": 2.0}, {"alpha": 0.0}],
+         "softplus": [{}, {"beta": 2.0, "threshold": 1.0}], "mish": [{}], "hardswish": [{}], "hardsigmoid": [{}],
+         "hardtanh": [{}, {"min_val": -0.5, "max_val": 2.0}, {"min_val": 1.0, "max_val": 0.0}], "relu6": [{}],
+         "logsigmoid": [{}], "softsign": [{}], "tanhshrink": [{}], "hardshrink": [{}, {"lambd": 1.0}],
+         "softshrink": [{}, {"lambd": 0.2}, {"lambd": -1.0}], "threshold": [{"threshold": 0.5, "value": 2.0}]}
+
+
+@given(st.data())
+def test_activations_issue21(data):
+    draw = data.draw
+    name = draw(st.sampled_from(sorted(ACT21)))
+    kw = draw(st.sampled_from(ACT21[name]))
+    x = draw(tensors(kind="special", dtypes=["float32", "float64"]))
+    check(name, lambda L, F, x: getattr(F, name)(x, **kw), x, tol=(1e-4, 1e-5))
+
+
+@given(st.data())
+def test_norms_and_distances_issue21(data):
+    draw = data.draw
+    op = draw(st.sampled_from(["group_norm", "rms_norm", "cosine_similarity", "pairwise_distance", "glu", "softmin"]))
+    dt = draw(st.sampled_from(["float32", "float64"]))
+    x = draw(tensors(dtype=dt, kind="normal", min_ndim=1))
+    if op == "group_norm":
+        g = draw(st.sampled_from([1, 2, 3]))
+        check(op, lambda L, F, x, g: F.group_norm(x, g), x, g, tol=(1e-3, 1e-4))
+    elif op == "rms_norm":
+        ns = tuple(x.shape[-1:]) if draw(st.integers(0, 4)) else (x.shape[-1] + 1,)
+        check(op, lambda L, F, x, ns: F.rms_norm(x, ns), x, ns, tol=(1e-3, 1e-4))
+    elif op in ("cosine_similarity", "pairwise_distance"):
+        y = draw(tensors(shape=broadcastable_shape(draw, x.shape), dtype=dt, kind="normal"))
+        if op == "cosine_similarity":
+            check(op, lambda L, F, a, b, d: F.cosine_similarity(a, b, d), x, y, draw(dims_of(len(x.shape))),
+                  tol=(1e-4, 1e-5))
+        else:
+            check(op, lambda L, F, a, b, p: F.pairwise_distance(a, b, p), x, y,
+                  draw(st.sampled_from([1.0, 2.0, 3.0, float("inf")])), tol=(1e-4, 1e-5))
+    elif op == "glu":
+        check(op, lambda L, F, x, d: F.glu(x, d), x, draw(dims_of(len(x.shape))), tol=(1e-4, 1e-5))
+    else:
+        check(op, lambda L, F, x, d: F.softmin(x, d), x, draw(dims_of(len(x.shape))), tol=(1e-4, 1e-5))

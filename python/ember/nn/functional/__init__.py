@@ -20,6 +20,16 @@ from ._losses import (
 )
 from ._attention import multi_head_attention_forward, scaled_dot_product_attention
 from ._losses import _reduction  # noqa: F401 - the loss modules' legacy size_average/reduce
+# issue 21: activations, normalization, channel dropout, losses (bind_nn_extra.cpp)
+from ._activations import (
+    celu, elu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu, softmin,
+    softplus, softshrink, softsign, tanhshrink, threshold,
+)
+from ._layers import dropout1d, dropout2d, group_norm, instance_norm, rms_norm
+from ._losses import (
+    cosine_embedding_loss, cosine_similarity, gaussian_nll_loss, kl_div, margin_ranking_loss,
+    multilabel_soft_margin_loss, pairwise_distance, poisson_nll_loss, triplet_margin_loss,
+)
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
@@ -27,4 +37,10 @@ __all__ = [
     "gelu", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss",
     "multi_head_attention_forward", "nll_loss", "one_hot", "relu", "scaled_dot_product_attention",
     "sigmoid", "silu", "smooth_l1_loss", "softmax", "tanh",
+    # issue 21: activations, normalization, channel dropout, losses
+    "celu", "elu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish", "prelu",
+    "relu6", "selu", "softmin", "softplus", "softshrink", "softsign", "tanhshrink", "threshold",
+    "dropout1d", "dropout2d", "group_norm", "instance_norm", "rms_norm",
+    "cosine_embedding_loss", "cosine_similarity", "gaussian_nll_loss", "kl_div", "margin_ranking_loss",
+    "multilabel_soft_margin_loss", "pairwise_distance", "poisson_nll_loss", "triplet_margin_loss",
 ]

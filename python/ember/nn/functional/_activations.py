@@ -59,3 +59,103 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
     if dim is None:
         dim = _softmax_dim(input.ndim)
     return input.log_softmax(dim, dtype)
+
+
+# --- issue 21: more activations (C++ ops in include/ember/ops/activation_extra.hpp) ---
+
+def _inplace(out: Tensor, input: Tensor, inplace: bool) -> Tensor:
+    return input if inplace else out
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``input`` where positive, ``alpha * (exp(input) - 1)`` elsewhere; with ``inplace``, written into ``input``."""
+    return _inplace(_core.elu(input, alpha, inplace), input, inplace)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``scale * elu(input, alpha)`` with SELU's fixed constants; with ``inplace``, written into ``input``."""
+    return _inplace(_core.selu(input, inplace), input, inplace)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``; with ``inplace``, written into ``input``."""
+    return _inplace(_core.celu(input, alpha, inplace), input, inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * x)) / beta``, and ``x`` where ``beta * x > threshold``."""
+    return _core.softplus(input, beta, threshold)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * tanh(softplus(x))``; with ``inplace``, written into ``input``."""
+    return _inplace(_core.mish(input, inplace), input, inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * relu6(x + 3) / 6``; with ``inplace``, written into ``input``."""
+    return _inplace(_core.hardswish(input, inplace), input, inplace)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """``relu6(x + 3) / 6``; with ``inplace``, written into ``input``."""
+    return _inplace(_core.hardsigmoid(input, inplace), input, inplace)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """``input`` clamped to ``[min_val, max_val]``; with ``inplace``, written into ``input``."""
+    return _inplace(_core.hardtanh(input, min_val, max_val, inplace), input, inplace)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(x, 0), 6)``; with ``inplace``, written into ``input``."""
+    return _inplace(_core.relu6(input, inplace), input, inplace)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """``x`` where positive, ``weight * x`` elsewhere; ``weight`` holds one slope or one per channel (dim 1)."""
+    return _core.prelu(input, weight)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x))``, computed stably."""
+    return _core.logsigmoid(input)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + |x|)``."""
+    return _core.softsign(input)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)``."""
+    return _core.tanhshrink(input)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """``softmax(-x)`` along ``dim``."""
+    if dim is None:
+        dim = _softmax_dim(input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    return _core.softmin(input, dim)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """0 where ``-lambd <= x <= lambd``, ``x`` elsewhere."""
+    return _core.hardshrink(input, lambd)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, 0 between."""
+    return _core.softshrink(input, lambd)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``value`` where ``x <= threshold``, ``x`` elsewhere; with ``inplace``, written into ``input``."""
+    return _inplace(_core.threshold(input, threshold, value, inplace), input, inplace)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """``a * sigmoid(b)``, where ``a`` and ``b`` are the halves of ``input`` along ``dim``."""
+    return _core.glu(input, dim)

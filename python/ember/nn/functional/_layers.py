@@ -99,3 +99,54 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merges dimensions ``start_dim`` .. ``end_dim`` into one."""
     return input.flatten(start_dim, end_dim)
+
+
+# --- issue 21: more normalization and channel dropout (C++ ops in include/ember/ops/normalization_extra.hpp
+# and channel_dropout.hpp) ---
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Group normalization of ``input`` (N, C, *) over ``num_groups`` groups of channels, then a
+    per-channel ``weight`` and ``bias`` (C)."""
+    return _core.group_norm(input, num_groups, weight, bias, eps)
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Instance normalization of ``input`` (N, C, *): each channel of each sample over its spatial dims;
+    with ``use_input_stats`` the running statistics, when given, are updated in place."""
+    return _core.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
+
+
+def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """``input / sqrt(mean(input**2) + eps) * weight`` over the trailing ``normalized_shape`` dims (``eps``
+    None: the dtype's machine epsilon)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    return _core.rms_norm(input, shape, weight, eps)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zeroes whole channels of (N, C, L) or (C, L) ``input`` with probability ``p`` and scales the rest by
+    ``1 / (1 - p)`` (in training). ``inplace`` is accepted; the result is always a new tensor."""
+    return _core.dropout1d(input, p, training)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zeroes whole channels of (N, C, H, W) ``input`` with probability ``p`` and scales the rest by
+    ``1 / (1 - p)`` (in training); a 3-d input is taken as (N, C, L), with PyTorch's warning."""
+    import warnings
+
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this warning, "
+                      "please use dropout instead. Note that dropout2d exists to provide channel-wise dropout on "
+                      "inputs with 2 spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 3D or 4D inputs).", stacklevel=2)
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a "
+                      "batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
+                      "please switch to using dropout1d instead.", stacklevel=2)
+    return _core.dropout2d(input, p, training)

@@ -99,3 +99,79 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     """Binary cross entropy of probabilities ``input`` against targets in [0, 1]; each log is clamped
     at -100 as in PyTorch."""
     return _core.binary_cross_entropy(input, target, weight, _reduction(size_average, reduce, reduction))
+
+
+# --- issue 21: more losses and distances (C++ ops in include/ember/ops/loss_extra.hpp) ---
+
+def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """Kullback-Leibler divergence of ``target`` from log-probabilities ``input``; ``reduction`` 'batchmean'
+    divides the sum by the batch size (the divergence's definition), 'mean' by every element (with PyTorch's
+    warning)."""
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(size_average, reduce, "mean")
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            stacklevel=2,
+        )
+    return _core.kl_div(input, target, reduction, log_target)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Cosine similarity of ``x1`` and ``x2`` (broadcast together) along ``dim``, each norm at least ``eps``."""
+    return _core.cosine_similarity(x1, x2, dim, eps)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """The ``p``-norm of ``x1 - x2 + eps`` along the last dim."""
+    return _core.pairwise_distance(x1, x2, p, eps, keepdim)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                          size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """``1 - cos(input1, input2)`` where ``target`` is 1, ``max(0, cos - margin)`` where it is -1."""
+    return _core.cosine_embedding_loss(input1, input2, target, margin, _reduction(size_average, reduce, reduction))
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                        size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """``max(0, -target * (input1 - input2) + margin)``."""
+    return _core.margin_ranking_loss(input1, input2, target, margin, _reduction(size_average, reduce, reduction))
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """``max(0, margin + d(anchor, positive) - d(anchor, negative))`` with ``d`` the pairwise ``p``-norm
+    distance (``swap``: the negative's distance is its smaller one to the anchor and the positive)."""
+    return _core.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
+                                     _reduction(size_average, reduce, reduction))
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average: Any = None, eps: float = 1e-8, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """Poisson negative log likelihood: ``exp(input) - target * input`` (``log_input``), else
+    ``input - target * log(input + eps)``; ``full`` adds Stirling's term where ``target > 1``."""
+    return _core.poisson_nll_loss(input, target, log_input, full, eps, _reduction(size_average, reduce, reduction))
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var: Any, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """Gaussian negative log likelihood ``0.5 * (log(var) + (input - target)**2 / var)`` (+ ``0.5 log(2 pi)``
+    with ``full``), ``var`` clamped below at ``eps``; ``var`` may be a float."""
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("[gaussian_nll_loss] var has negative entry/entries")
+        var = _core.full(tuple(input.shape), float(var), dtype=input.dtype)
+    return _core.gaussian_nll_loss(input, target, var, full, eps, reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Multi-label one-versus-all logistic loss of scores ``input`` (N, C) against 0/1 ``target`` (N, C),
+    averaged over the classes."""
+    return _core.multilabel_soft_margin_loss(input, target, weight, _reduction(size_average, reduce, reduction))

@@ -12,6 +12,14 @@ from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .sparse import Embedding
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                           TransformerEncoderLayer)
+# issue 21: activations, normalization, channel dropout, losses (bind_nn_extra.cpp)
+from .activation import (CELU, ELU, GLU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, PReLU,
+                         ReLU6, SELU, Softmin, Softplus, Softshrink, Softsign, Tanhshrink, Threshold)
+from .dropout import Dropout1d, Dropout2d
+from .flatten import Unflatten
+from .normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, RMSNorm
+from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, KLDivLoss, MarginRankingLoss, MultiLabelSoftMarginLoss,
+                   PoissonNLLLoss, TripletMarginLoss)
 
 __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv2d",
@@ -19,4 +27,10 @@ __all__ = [
     "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "MultiheadAttention", "NLLLoss", "ReLU",
     "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Tanh",
     "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer",
+    # issue 21: activations, normalization, channel dropout, losses
+    "CELU", "ELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "PReLU",
+    "ReLU6", "SELU", "Softmin", "Softplus", "Softshrink", "Softsign", "Tanhshrink", "Threshold",
+    "Dropout1d", "Dropout2d", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "RMSNorm", "Unflatten",
+    "CosineEmbeddingLoss", "GaussianNLLLoss", "KLDivLoss", "MarginRankingLoss", "MultiLabelSoftMarginLoss",
+    "PoissonNLLLoss", "TripletMarginLoss",
 ]

@@ -22,3 +22,39 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+# --- issue 21: channel dropout (C++ twins in include/ember/nn/dropout_extra.hpp) ---
+
+class Dropout1d(Module):
+    """In training, zeroes whole channels of (N, C, L) or (C, L) input with probability ``p`` and scales
+    the rest by ``1 / (1 - p)``; in evaluation, the identity."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        _core._check_dropout_probability(p, "Dropout1d")
+        self.p, self.inplace = p, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Applies channel dropout (training mode) or returns ``input`` (evaluation mode)."""
+        return F.dropout1d(input, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Module):
+    """In training, zeroes whole channels of (N, C, H, W) input with probability ``p`` and scales the rest
+    by ``1 / (1 - p)``; in evaluation, the identity."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        _core._check_dropout_probability(p, "Dropout2d")
+        self.p, self.inplace = p, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Applies channel dropout (training mode) or returns ``input`` (evaluation mode)."""
+        return F.dropout2d(input, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
