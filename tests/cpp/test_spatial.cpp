@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "ember/nn/conv_transpose.hpp"
+#include "ember/ops/conv1d.hpp"
 #include "ember/ops/conv_transpose.hpp"
 #include "ember/ops/spatial.hpp"
 #include "helpers.hpp"
@@ -119,4 +121,109 @@ TEST(ConvTranspose2d, Errors) {
             std::string::npos);
   EXPECT_EQ(conv_transpose_output_padding({4, 4}, {1, 3, 10, 9}, {3, 3}, {.stride = {2, 2}}),
             (std::array<std::int64_t, 2>{1, 0}));
+}
+
+TEST(ConvTranspose2d, ModuleShapesAndOutputSize) {
+  nn::ConvTranspose2d<float> up(8, 4, 4, {.stride = {2, 2}, .padding = {1, 1}});
+  EXPECT_EQ(up.weight.shape(), (Shape{8, 4, 4, 4}));
+  EXPECT_EQ(up.forward(randn<float>({2, 8, 5, 5})).shape(), (Shape{2, 4, 10, 10}));
+  nn::ConvTranspose2d<float> odd(8, 4, 3, {.stride = {2, 2}, .padding = {1, 1}});
+  EXPECT_EQ(odd.forward(randn<float>({2, 8, 5, 5}), std::vector<std::int64_t>{10, 10}).shape(), (Shape{2, 4, 10, 10}));
+  nn::ConvTranspose1d<double> one(3, 6, 3, {.stride = 2, .groups = 3});
+  EXPECT_EQ(one.forward(randn<double>({2, 3, 5}), std::vector<std::int64_t>{12}).shape(), (Shape{2, 6, 12}));
+  EXPECT_EQ(up.extra_repr(), "8, 4, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1)");
+  EXPECT_NE(error_of<std::invalid_argument>([] { nn::ConvTranspose2d<float>(3, 4, 3, {.padding_mode = "reflect"}); })
+                .find("[ConvTranspose2d] only 'zeros' padding mode is supported"),
+            std::string::npos);
+}
+
+TEST(Conv1d, IsConv2dOnAHeightOneInput) {
+  auto x = randn<double>({2, 4, 9});
+  auto w = randn<double>({6, 2, 3});
+  auto b = randn<double>({6});
+  auto y = conv1d(x, w, b, {.stride = 2, .padding = 1, .dilation = 2, .groups = 2});
+  auto ref = conv2d(x.unsqueeze(2), w.unsqueeze(2), b, Conv2dOptions{{1, 2}, {0, 1}, {1, 2}, 2}).squeeze(2);
+  EXPECT_EQ(y.shape(), (Shape{2, 6, 4}));
+  expect_close(y.to<float>(), ref, 1e-6);
+  EXPECT_EQ(conv1d(x, w.narrow(1, 0, 2).contiguous().narrow(0, 0, 6), std::nullopt, {.padding = "same", .groups = 2})
+                .shape(),
+            (Shape{2, 6, 9}));
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { conv1d(x, randn<double>({6, 2, 3, 3})); }),
+            "[conv1d] expected a 3-d weight (O, C/groups, k), got shape (6, 2, 3, 3)");
+}
+
+TEST(Pool1d, ValuesAndAdaptiveMax) {
+  auto x = tensor<double>({1, 5, 2, 4, 3, 0, 7}).reshape({1, 1, 7});
+  EXPECT_EQ(max_pool1d(x, {.kernel = 2}).to_vector(), (std::vector<double>{5, 4, 3}));
+  EXPECT_EQ(max_pool1d(x, {.kernel = 3, .stride = 2, .padding = 1}).to_vector(), (std::vector<double>{5, 5, 4, 7}));
+  EXPECT_EQ(avg_pool1d(x, {.kernel = 2}).to_vector(), (std::vector<double>{3, 3, 1.5}));
+  EXPECT_EQ(adaptive_avg_pool1d(x, 2).to_vector(), (std::vector<double>{3, 3.5}));
+  EXPECT_EQ(adaptive_max_pool1d(x, 3).to_vector(), (std::vector<double>{5, 4, 7}));
+  auto m = arange<double>(0, 20).reshape({1, 4, 5});
+  EXPECT_EQ(adaptive_max_pool2d(m, {3, 2}).to_vector(), (std::vector<double>{7, 9, 12, 14, 17, 19}));
+  auto f = [](const std::vector<AnyTensor>& in) {
+    return std::vector<AnyTensor>{adaptive_max_pool2d(in[0].get<double>(), {2, 3})};
+  };
+  EXPECT_TRUE(autograd::gradcheck(f, {leaf({2, 3, 5, 7}, 4)}));
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { max_pool1d(m.reshape({20}), {.kernel = 2}); }),
+            "[max_pool1d] expected a 2-d (C, L) or 3-d (N, C, L) input, got shape (20,)");
+}
+
+TEST(Spatial, PixelShuffleRoundTrip) {
+  auto x = arange<double>(0, 2 * 8 * 3 * 2).reshape({2, 8, 3, 2});
+  auto y = pixel_shuffle(x, 2);
+  EXPECT_EQ(y.shape(), (Shape{2, 2, 6, 4}));
+  // y[n, c, h r + i, w r + j] = x[n, c r^2 + i r + j, h, w]
+  EXPECT_EQ(y.select(0, 1).select(0, 1).select(0, 3).select(0, 2).item(), x.select(0, 1).select(0, 6).select(0, 1).select(0, 1).item());
+  expect_close(pixel_unshuffle(y, 2).to<float>(), x, 0);
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { pixel_shuffle(x, 3); }),
+            "[pixel_shuffle] the channels of input of shape (2, 8, 3, 2) must be divisible by the square of "
+            "upscale_factor (9)");
+}
+
+TEST(Spatial, InterpolateValues) {
+  auto x = tensor<double>({1, 2, 3, 4}).reshape({1, 1, 2, 2});
+  InterpolateOptions o{.scale_factor = {2}};
+  EXPECT_EQ(interpolate(x, o).to_vector(),
+            (std::vector<double>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
+  o.mode = "bilinear";
+  o.align_corners = true;
+  o.scale_factor.clear();
+  o.size = {3, 3};
+  EXPECT_EQ(interpolate(x, o).to_vector(), (std::vector<double>{1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4}));
+  o.align_corners = false;
+  o.size = {4, 4};
+  // Half-pixel centers: row 0 of the output reads row 0, column positions -0.25 (clamped), 0.25, 0.75, 1.25.
+  auto y = interpolate(x, o).to_vector();
+  EXPECT_DOUBLE_EQ(y[0], 1);
+  EXPECT_DOUBLE_EQ(y[1], 1.25);
+  EXPECT_DOUBLE_EQ(y[2], 1.75);
+  EXPECT_DOUBLE_EQ(y[3], 2);
+  auto f = [](const std::vector<AnyTensor>& in) {
+    return std::vector<AnyTensor>{interpolate(in[0].get<double>(), {.size = {5, 3}, .mode = "bilinear"})};
+  };
+  EXPECT_TRUE(autograd::gradcheck(f, {leaf({2, 2, 3, 4}, 5)}));
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { interpolate(x, {.size = {3}, .mode = "linear"}); }),
+            "[interpolate] mode 'linear' needs a 3-d input, got shape (1, 1, 2, 2)");
+}
+
+TEST(Spatial, PadModes) {
+  auto x = tensor<double>({1, 2, 3}).reshape({1, 1, 3});
+  EXPECT_EQ(pad(x, {2, 1}).to_vector(), (std::vector<double>{0, 0, 1, 2, 3, 0}));
+  EXPECT_EQ(pad(x, {2, 1}, "constant", 9).to_vector(), (std::vector<double>{9, 9, 1, 2, 3, 9}));
+  EXPECT_EQ(pad(x, {2, 2}, "reflect").to_vector(), (std::vector<double>{3, 2, 1, 2, 3, 2, 1}));
+  EXPECT_EQ(pad(x, {2, 1}, "replicate").to_vector(), (std::vector<double>{1, 1, 1, 2, 3, 3}));
+  EXPECT_EQ(pad(x, {2, 3}, "circular").to_vector(), (std::vector<double>{2, 3, 1, 2, 3, 1, 2, 3}));
+  EXPECT_EQ(pad(x, {-1, 0}).to_vector(), (std::vector<double>{2, 3}));
+  auto m = arange<double>(0, 6).reshape({1, 2, 3});
+  EXPECT_EQ(pad(m, {1, 0, 0, 1}, "replicate").to_vector(), (std::vector<double>{0, 0, 1, 2, 3, 3, 4, 5, 3, 3, 4, 5}));
+  for (const char* mode : {"constant", "reflect", "replicate", "circular"}) {
+    auto f = [mode](const std::vector<AnyTensor>& in) {
+      return std::vector<AnyTensor>{pad(in[0].get<double>(), {1, 2, 2, 1}, mode)};
+    };
+    EXPECT_TRUE(autograd::gradcheck(f, {leaf({2, 3, 4}, 6)})) << mode;
+  }
+  EXPECT_NE(error_of<std::invalid_argument>([&] { pad(x, {3, 0}, "reflect"); }).find("must be smaller"),
+            std::string::npos);
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { pad(x, {1}); }), "[pad] padding length must be divisible by 2, got 1");
 }

@@ -28,3 +28,14 @@ __all__ = [
     "multi_head_attention_forward", "nll_loss", "one_hot", "relu", "scaled_dot_product_attention",
     "sigmoid", "silu", "smooth_l1_loss", "softmax", "tanh",
 ]
+
+# transposed / 1-d convolution, 1-d and adaptive max pooling, pixel shuffle, interpolate, pad (issue 21)
+from ._spatial import (
+    adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, conv1d, conv_transpose1d,
+    conv_transpose2d, interpolate, max_pool1d, pad, pixel_shuffle, pixel_unshuffle, upsample,
+)
+
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d", "conv1d", "conv_transpose1d",
+    "conv_transpose2d", "interpolate", "max_pool1d", "pad", "pixel_shuffle", "pixel_unshuffle", "upsample",
+]
