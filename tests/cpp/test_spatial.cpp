@@ -4,7 +4,9 @@
 
 #include <vector>
 
+#include "ember/nn/conv1d.hpp"
 #include "ember/nn/conv_transpose.hpp"
+#include "ember/nn/spatial.hpp"
 #include "ember/ops/conv1d.hpp"
 #include "ember/ops/conv_transpose.hpp"
 #include "ember/ops/spatial.hpp"
@@ -226,4 +228,29 @@ TEST(Spatial, PadModes) {
   EXPECT_NE(error_of<std::invalid_argument>([&] { pad(x, {3, 0}, "reflect"); }).find("must be smaller"),
             std::string::npos);
   EXPECT_EQ(error_of<std::invalid_argument>([&] { pad(x, {1}); }), "[pad] padding length must be divisible by 2, got 1");
+}
+
+TEST(SpatialModules, ShapesAndReprs) {
+  nn::Conv1d<float> conv(4, 6, 3, {.padding = 1, .padding_mode = "circular"});
+  EXPECT_EQ(conv.forward(randn<float>({2, 4, 7})).shape(), (Shape{2, 6, 7}));
+  nn::Conv1d<float> same(4, 6, 4, {.padding = "same", .dilation = 2, .padding_mode = "reflect"});
+  EXPECT_EQ(same.forward(randn<float>({2, 4, 9})).shape(), (Shape{2, 6, 9}));
+  EXPECT_EQ(conv.extra_repr(), "4, 6, kernel_size=(3,), stride=(1,), padding=(1,), padding_mode='circular'");
+  EXPECT_EQ(nn::MaxPool1d<float>({.kernel = 3, .stride = 2}).forward(randn<float>({2, 3, 9})).shape(), (Shape{2, 3, 4}));
+  EXPECT_EQ(nn::AvgPool1d<double>(2).forward(randn<double>({3, 9})).shape(), (Shape{3, 4}));
+  EXPECT_EQ(nn::AdaptiveAvgPool1d<float>(5).forward(randn<float>({2, 3, 9})).shape(), (Shape{2, 3, 5}));
+  EXPECT_EQ(nn::AdaptiveMaxPool1d<float>(5).forward(randn<float>({2, 3, 9})).shape(), (Shape{2, 3, 5}));
+  EXPECT_EQ(nn::AdaptiveMaxPool2d<float>(2).forward(randn<float>({2, 3, 9, 5})).shape(), (Shape{2, 3, 2, 2}));
+  EXPECT_EQ(nn::PixelShuffle<float>(2).forward(randn<float>({2, 8, 3, 3})).shape(), (Shape{2, 2, 6, 6}));
+  EXPECT_EQ(nn::PixelUnshuffle<float>(3).forward(randn<float>({2, 1, 6, 3})).shape(), (Shape{2, 9, 2, 1}));
+  nn::Upsample<float> up({.scale_factor = {2}, .mode = "bilinear"});
+  EXPECT_EQ(up.forward(randn<float>({1, 2, 3, 4})).shape(), (Shape{1, 2, 6, 8}));
+  EXPECT_EQ(up.extra_repr(), "scale_factor=2, mode='bilinear'");
+  EXPECT_EQ(nn::ReflectionPad2d<float>(1).forward(randn<float>({1, 2, 3, 4})).shape(), (Shape{1, 2, 5, 6}));
+  nn::ConstantPad1d<double> cp({2, 1}, 3.5);
+  EXPECT_EQ(cp.forward(zeros<double>({1, 1, 1})).to_vector(), (std::vector<double>{3.5, 3.5, 0, 3.5}));
+  EXPECT_EQ(cp.extra_repr(), "(2, 1), value=3.5");
+  EXPECT_EQ(nn::ZeroPad2d<float>({1, 0, 0, 1}).extra_repr(), "(1, 0, 0, 1)");
+  EXPECT_EQ(nn::ReplicationPad1d<float>(2).forward(randn<float>({1, 3})).shape(), (Shape{1, 7}));
+  EXPECT_EQ(nn::CircularPad2d<float>(1).forward(randn<float>({1, 3, 3})).shape(), (Shape{1, 5, 5}));
 }
