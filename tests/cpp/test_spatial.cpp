@@ -235,7 +235,7 @@ TEST(SpatialModules, ShapesAndReprs) {
   EXPECT_EQ(conv.forward(randn<float>({2, 4, 7})).shape(), (Shape{2, 6, 7}));
   nn::Conv1d<float> same(4, 6, 4, {.padding = "same", .dilation = 2, .padding_mode = "reflect"});
   EXPECT_EQ(same.forward(randn<float>({2, 4, 9})).shape(), (Shape{2, 6, 9}));
-  EXPECT_EQ(conv.extra_repr(), "4, 6, kernel_size=(3,), stride=(1,), padding=(1,), padding_mode='circular'");
+  EXPECT_EQ(conv.extra_repr(), "4, 6, kernel_size=(3,), stride=(1,), padding=(1,), padding_mode=circular");
   EXPECT_EQ(nn::MaxPool1d<float>({.kernel = 3, .stride = 2}).forward(randn<float>({2, 3, 9})).shape(), (Shape{2, 3, 4}));
   EXPECT_EQ(nn::AvgPool1d<double>(2).forward(randn<double>({3, 9})).shape(), (Shape{3, 4}));
   EXPECT_EQ(nn::AdaptiveAvgPool1d<float>(5).forward(randn<float>({2, 3, 9})).shape(), (Shape{2, 3, 5}));

@@ -92,7 +92,7 @@ class Conv1d : public Module<T> {
     if (options.dilation != 1) os << ", dilation=(" << options.dilation << ",)";
     if (options.groups != 1) os << ", groups=" << options.groups;
     if (!bias.defined()) os << ", bias=False";
-    if (options.padding_mode != "zeros") os << ", padding_mode='" << options.padding_mode << "'";
+    if (options.padding_mode != "zeros") os << ", padding_mode=" << options.padding_mode;
     return os.str();
   }
 
