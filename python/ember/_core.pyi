@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'cross_entropy', 'cuda', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dropout', 'dtype', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'huber_loss', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mse_loss', 'mul', 'multi_head_attention_forward', 'multiply', 'ne', 'neg', 'negative', 'nll_loss', 'one_hot', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu_', 'return_types', 'rsqrt', 'scaled_dot_product_attention', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'tril', 'triu', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool1d', 'avg_pool2d', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'cos', 'cross_entropy', 'cuda', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dropout', 'dtype', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'huber_loss', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mse_loss', 'mul', 'multi_head_attention_forward', 'multiply', 'ne', 'neg', 'negative', 'nll_loss', 'one_hot', 'ones', 'ones_like', 'outer', 'pixel_shuffle', 'pixel_unshuffle', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu_', 'return_types', 'rsqrt', 'scaled_dot_product_attention', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'tril', 'triu', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -886,9 +886,17 @@ def _check_batch_norm_input(shape: typing.Any, num_features: typing.SupportsInt 
     """
     ember::nn::BatchNorm1d/2d's check of the input's shape (a shape, so that export does not trace it).
     """
+def _check_conv1d_layer(arg0: typing.SupportsInt | typing.SupportsIndex, arg1: typing.SupportsInt | typing.SupportsIndex, arg2: typing.Any, arg3: typing.Any, arg4: typing.Any, arg5: typing.Any, arg6: typing.SupportsInt | typing.SupportsIndex, arg7: str) -> None:
+    """
+    ember::nn::Conv1d's constructor checks.
+    """
 def _check_conv2d_layer(in_channels: typing.SupportsInt | typing.SupportsIndex, out_channels: typing.SupportsInt | typing.SupportsIndex, kernel_size: typing.Any, stride: typing.Any, padding: typing.Any, dilation: typing.Any, groups: typing.SupportsInt | typing.SupportsIndex, padding_mode: str) -> None:
     """
     ember::nn::Conv2d's constructor checks.
+    """
+def _check_conv_transpose_layer(arg0: typing.SupportsInt | typing.SupportsIndex, arg1: typing.SupportsInt | typing.SupportsIndex, arg2: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg3: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg4: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg5: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg6: typing.SupportsInt | typing.SupportsIndex, arg7: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg8: str, arg9: str) -> None:
+    """
+    ember::nn::ConvTranspose1d/2d's constructor checks.
     """
 def _check_dropout_probability(p: typing.SupportsFloat | typing.SupportsIndex, layer: str) -> None:
     """
@@ -909,6 +917,10 @@ def _check_pretrained_embeddings(shape: typing.Any) -> None:
 def _conv2d_padding(kernel_size: typing.Any, stride: typing.Any, padding: typing.Any, dilation: typing.Any) -> tuple[typing.Annotated[list[int], "FixedSize(2)"], typing.Annotated[list[bool], "FixedSize(2)"]]:
     """
     conv2d's padding as ((pad_h, pad_w), (crop_h, crop_w)): the symmetric padding it computes with, and whether it then drops the first output row / column (export spells 'same' out with these).
+    """
+def _conv_transpose_output_padding(arg0: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg1: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], arg2: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg3: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg4: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg5: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg6: typing.SupportsInt | typing.SupportsIndex, arg7: str) -> typing.Annotated[list[int], "FixedSize(2)"]:
+    """
+    The output_padding that gives a ConvTranspose layer's output the size output_size (torch's forward(x, output_size)).
     """
 def _deploy_load(path: str) -> DeployedModel:
     """
@@ -934,9 +946,17 @@ def _implicit_softmax_dim(ndim: typing.SupportsInt | typing.SupportsIndex) -> in
     """
     The dim softmax picks when none is given (PyTorch's deprecated implicit choice).
     """
+def _interpolate(input: Tensor, size: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], scale_factor: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], mode: str = 'nearest', align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> Tensor:
+    """
+    Resizes the spatial dims of input (N, C, L) or (N, C, H, W) (ember.nn.functional.interpolate).
+    """
 def _load_safetensors(path: str) -> tuple[typing.Any, typing.Any]:
     """
     Reads a safetensors file: ([(name, tensor), ...] in header order, {str: str} metadata).
+    """
+def _pad(input: Tensor, pad: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], mode: str = 'constant', value: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> Tensor:
+    """
+    Pads the last len(pad) / 2 dims of input (ember.nn.functional.pad).
     """
 def _primitive_cache_stats() -> tuple[int, int]:
     """
@@ -972,9 +992,21 @@ def abs(input: Tensor) -> Tensor:
     """
     |input| elementwise.
     """
+def adaptive_avg_pool1d(input: Tensor, output_size: typing.Any) -> Tensor:
+    """
+    The mean over output_size windows that tile input (N, C, L) or (C, L) as evenly as possible.
+    """
 def adaptive_avg_pool2d(input: Tensor, output_size: typing.Any) -> Tensor:
     """
     The mean over output_size windows that tile input (N, C, H, W) or (C, H, W) as evenly as possible.
+    """
+def adaptive_max_pool1d(input: Tensor, output_size: typing.Any) -> Tensor:
+    """
+    The maximum over output_size windows that tile input (N, C, L) or (C, L) as evenly as possible.
+    """
+def adaptive_max_pool2d(input: Tensor, output_size: typing.Any) -> Tensor:
+    """
+    The maximum over output_size windows that tile input (N, C, H, W) or (C, H, W) as evenly as possible.
     """
 @typing.overload
 def add(input: typing.Any, other: typing.Any) -> typing.Any:
@@ -1013,6 +1045,10 @@ def argmax(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tens
 def argmin(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
     """
     Index (int64) of the smallest element along dim, or of the flattened input when dim is None; ties give the first index, the first NaN wins.
+    """
+def avg_pool1d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """
+    The mean over each kernel_size window of input (N, C, L) or (C, L); stride defaults to kernel_size.
     """
 def avg_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """
@@ -1058,9 +1094,21 @@ def concatenate(tensors: typing.Any, dim: typing.SupportsInt | typing.SupportsIn
     """
     Alias of cat.
     """
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: typing.Any = 1, padding: typing.Any = 0, dilation: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1) -> Tensor:
+    """
+    1-d convolution of input (N, C, L) or (C, L) with weight (O, C/groups, k), plus bias (O); padding is an int, 'same' or 'valid'.
+    """
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: typing.Any = 1, padding: typing.Any = 0, dilation: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1) -> Tensor:
     """
     2-d convolution of input (N, C, H, W) or (C, H, W) with weight (O, C/groups, kH, kW), plus bias (O); padding is an int, a pair, 'same' or 'valid'.
+    """
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: typing.Any = 1, padding: typing.Any = 0, output_padding: typing.Any = 0, groups: typing.SupportsInt | typing.SupportsIndex = 1, dilation: typing.Any = 1) -> Tensor:
+    """
+    1-d transposed convolution of input (N, C_in, L) or (C_in, L) with weight (C_in, C_out/groups, k), plus bias (C_out).
+    """
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: typing.Any = 1, padding: typing.Any = 0, output_padding: typing.Any = 0, groups: typing.SupportsInt | typing.SupportsIndex = 1, dilation: typing.Any = 1) -> Tensor:
+    """
+    2-d transposed convolution of input (N, C_in, H, W) or (C_in, H, W) with weight (C_in, C_out/groups, kH, kW), plus bias (C_out).
     """
 def cos(input: Tensor) -> Tensor:
     """
@@ -1234,6 +1282,10 @@ def max(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> typing.
     """
     max(input): the largest element (0-d; NaN propagates). max(input, dim, keepdim=False): a named tuple (values, indices) along dim; ties give the first index. max(input, other): the elementwise maximum.
     """
+def max_pool1d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, dilation: typing.Any = 1, ceil_mode: bool = False) -> Tensor:
+    """
+    The maximum over each kernel_size window of input (N, C, L) or (C, L); stride defaults to kernel_size.
+    """
 def max_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, dilation: typing.Any = 1, ceil_mode: bool = False) -> Tensor:
     """
     The maximum over each kernel_size window of input (N, C, H, W) or (C, H, W); stride defaults to kernel_size.
@@ -1301,6 +1353,14 @@ def ones_like(input: Tensor, *, dtype: typing.Any = None, device: typing.Any = N
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """
     Outer product of 1-D tensors of lengths N and M: an (N, M) tensor.
+    """
+def pixel_shuffle(input: Tensor, upscale_factor: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+    """
+    Rearranges (*, C r^2, H, W) into (*, C, H r, W r).
+    """
+def pixel_unshuffle(input: Tensor, downscale_factor: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+    """
+    Rearranges (*, C, H r, W r) into (*, C r^2, H, W).
     """
 def pow(input: typing.Any, other: typing.Any) -> typing.Any:
     """
