@@ -254,3 +254,13 @@ TEST(SpatialModules, ShapesAndReprs) {
   EXPECT_EQ(nn::ReplicationPad1d<float>(2).forward(randn<float>({1, 3})).shape(), (Shape{1, 7}));
   EXPECT_EQ(nn::CircularPad2d<float>(1).forward(randn<float>({1, 3, 3})).shape(), (Shape{1, 5, 5}));
 }
+
+TEST(ConvTranspose2d, BiasGradientWithAFrozenWeight) {
+  // Only the bias takes a gradient: the weight's gradient (and x) are neither computed nor saved.
+  auto x = randn<float>({2, 8, 3, 3});
+  auto w = randn<float>({8, 4, 3, 3});
+  auto b = zeros<float>({4});
+  b.requires_grad_(true);
+  conv_transpose2d(x, w, b, {.stride = {2, 2}}).sum().backward();
+  for (float v : b.grad().to_vector()) EXPECT_FLOAT_EQ(v, 2 * 7 * 7);
+}

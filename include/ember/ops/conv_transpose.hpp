@@ -104,20 +104,24 @@ autograd::Grads conv_transpose2d_backward(const Tensor<T>& g, const Tensor<T>& x
     grads[0] = std::move(dx);
   }
   if (need_w || need_b) {
-    auto dw = Tensor<T>::empty({p.o, p.c_per_group(), p.kh, p.kw}, g.device());
+    auto dw = need_w ? Tensor<T>::empty({p.o, p.c_per_group(), p.kh, p.kw}, g.device()) : Tensor<T>();
     Tensor<T> db = need_b ? Tensor<T>::empty({p.c}, g.device()) : Tensor<T>();
-    if constexpr (std::is_same_v<T, float>)
-      if (fast) onednn::conv_transpose2d_backward_weights(x.data(), dy.data(), dw.data(), need_b ? db.data() : nullptr, p);
-    if (!fast) {
-      conv2d_backward_weights_loop(dy.data(), x.data(), dw.data(), static_cast<T*>(nullptr), p);
-      if (need_b) {
-        const std::int64_t plane = p.h * p.w;
-        for (std::int64_t c = 0; c < p.c; ++c) {
-          T s = 0;
-          for (std::int64_t n = 0; n < p.n; ++n)
-            for (std::int64_t k = 0; k < plane; ++k) s += dy.data()[(n * p.c + c) * plane + k];
-          db.data()[c] = s;
+    bool db_done = false;  // x is saved only when w needs a gradient: db alone is a plain sum of dy
+    if (need_w) {
+      if constexpr (std::is_same_v<T, float>)
+        if (fast) {
+          onednn::conv_transpose2d_backward_weights(x.data(), dy.data(), dw.data(), need_b ? db.data() : nullptr, p);
+          db_done = true;
         }
+      if (!fast) conv2d_backward_weights_loop(dy.data(), x.data(), dw.data(), static_cast<T*>(nullptr), p);
+    }
+    if (need_b && !db_done) {
+      const std::int64_t plane = p.h * p.w;
+      for (std::int64_t c = 0; c < p.c; ++c) {
+        T s = 0;
+        for (std::int64_t n = 0; n < p.n; ++n)
+          for (std::int64_t k = 0; k < plane; ++k) s += dy.data()[(n * p.c + c) * plane + k];
+        db.data()[c] = s;
       }
     }
     if (need_w) grads[1] = std::move(dw);
