@@ -264,3 +264,24 @@ TEST(ConvTranspose2d, BiasGradientWithAFrozenWeight) {
   conv_transpose2d(x, w, b, {.stride = {2, 2}}).sum().backward();
   for (float v : b.grad().to_vector()) EXPECT_FLOAT_EQ(v, 2 * 7 * 7);
 }
+
+TEST(Spatial, OneDimensionalErrorsNameTheCallersShapes) {
+  auto x = zeros<float>({2, 3, 5});
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { conv1d(x, zeros<float>({4, 2, 3})); }),
+            "[conv1d] input of shape (2, 3, 5) has 3 channels, but weight of shape (4, 2, 3) with groups=1 expects 2");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { conv1d(x, zeros<float>({4, 3, 9})); }),
+            "[conv1d] input of shape (2, 3, 5) padded by 0 is shorter than the dilated kernel (9)");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { conv_transpose1d(x, zeros<float>({4, 2, 3})); }),
+            "[conv_transpose1d] input of shape (2, 3, 5) has 3 channels, but weight of shape (4, 2, 3) expects 4");
+  EXPECT_EQ(error_of<std::invalid_argument>(
+                [&] { conv_transpose1d(x, zeros<float>({3, 2, 3}), std::nullopt, {.output_padding = 1}); }),
+            "[conv_transpose1d] output_padding must be smaller than either stride or dilation, got output_padding 1, "
+            "stride 1, dilation 1");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { max_pool1d(x, {.kernel = 6}); }),
+            "[max_pool1d] input of shape (2, 3, 5) is too small for kernel_size 6: the output length would be 0");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { avg_pool1d(x, {.kernel = 2, .padding = 2}); }),
+            "[avg_pool1d] padding must be non-negative and at most half the kernel size, got padding 2 for "
+            "kernel_size 2");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { adaptive_max_pool1d(x, 0); }),
+            "[adaptive_max_pool1d] output_size must be positive, got 0");
+}

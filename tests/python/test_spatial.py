@@ -233,6 +233,16 @@ def test_adaptive_max_pool2d_matches_torch(dtype):
     assert repr(nn.AdaptiveMaxPool2d((2, 2))) == repr(torch.nn.AdaptiveMaxPool2d((2, 2)))
 
 
+def test_one_dimensional_errors_name_the_callers_shapes():
+    x = ember.zeros(2, 3, 5)
+    with raises(ValueError, r"\[conv1d\] input of shape \(2, 3, 5\) has 3 channels"):
+        F.conv1d(x, ember.zeros(4, 2, 3))
+    with raises(ValueError, r"\[conv_transpose1d\] input of shape \(2, 3, 5\) has 3 channels"):
+        F.conv_transpose1d(x, ember.zeros(4, 2, 3))
+    with raises(ValueError, r"\[max_pool1d\] input of shape \(2, 3, 5\) is too small for kernel_size 6"):
+        F.max_pool1d(x, 6)
+
+
 def test_pool_errors_and_unsupported_options():
     with raises(ValueError, r"expected a 2-d \(C, L\) or 3-d"):
         F.max_pool1d(ember.zeros(2, 3, 4, 5), 2)

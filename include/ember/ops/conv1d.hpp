@@ -42,6 +42,21 @@ Tensor<T> conv1d(const Tensor<T>& x, const Tensor<T>& w, const OptionalTensor<T>
                  const Conv1dOptions& o = {}) {
   detail::check_1d_input(x, "conv1d");
   EMBER_CHECK(w.dim() == 3, "conv1d", "expected a 3-d weight (O, C/groups, k), got shape ", w.shape());
+  // conv2d's shape checks in 1-d terms, so that errors show the caller's shapes.
+  EMBER_CHECK(o.groups >= 1 && o.stride >= 1 && o.dilation >= 1, "conv1d",
+              "groups, stride and dilation must be positive, got groups=", o.groups, ", stride=", o.stride,
+              ", dilation=", o.dilation);
+  EMBER_CHECK(w.size(0) % o.groups == 0, "conv1d", "weight of shape ", w.shape(), " has ", w.size(0),
+              " output channels, which groups=", o.groups, " does not divide");
+  EMBER_CHECK(x.size(-2) == w.size(1) * o.groups, "conv1d", "input of shape ", x.shape(), " has ", x.size(-2),
+              " channels, but weight of shape ", w.shape(), " with groups=", o.groups, " expects ",
+              w.size(1) * o.groups);
+  if (o.padding.mode == Conv2dPadding::Mode::explicit_ && o.padding.size[1] >= 0 && o.padding.size[1] <= (1 << 30)) {
+    const auto reach = static_cast<__int128>(o.dilation) * (w.size(2) - 1) + 1;
+    EMBER_CHECK(x.size(-1) + 2 * o.padding.size[1] >= reach, "conv1d", "input of shape ", x.shape(),
+                " padded by ", o.padding.size[1], " is shorter than the dilated kernel (", static_cast<double>(reach),
+                ")");
+  }
   Conv2dPadding pad = o.padding;
   if (pad.mode == Conv2dPadding::Mode::explicit_) pad.size = {0, pad.size[1]};
   return conv2d(x.unsqueeze(-2), w.unsqueeze(-2), b, Conv2dOptions{{1, o.stride}, pad, {1, o.dilation}, o.groups})
@@ -65,18 +80,40 @@ struct Pool1dOptions {
   }
 };
 
+namespace detail {
+
+/// The checks of pool2d_geometry in 1-d terms, so that errors show the caller's sizes.
+template <FloatElement T>
+void check_pool1d(const Tensor<T>& x, const Pool1dOptions& o, const char* op) {
+  check_1d_input(x, op);
+  const std::int64_t stride = o.stride.value_or(o.kernel);
+  EMBER_CHECK(o.kernel >= 1 && stride >= 1 && o.dilation >= 1, op,
+              "kernel_size, stride and dilation must be positive, got kernel_size=", o.kernel, ", stride=", stride,
+              ", dilation=", o.dilation);
+  EMBER_CHECK(o.padding >= 0 && o.padding <= o.kernel / 2, op,
+              "padding must be non-negative and at most half the kernel size, got padding ", o.padding,
+              " for kernel_size ", o.kernel);
+  if (o.dilation <= (std::int64_t{1} << 31) && o.kernel <= (std::int64_t{1} << 31)) {
+    const std::int64_t out = pool_out_size(x.size(-1), o.kernel, stride, o.padding, o.dilation, o.ceil_mode);
+    EMBER_CHECK(out >= 1, op, "input of shape ", x.shape(), " is too small for kernel_size ", o.kernel,
+                ": the output length would be ", out);
+  }
+}
+
+}  // namespace detail
+
 /// The maximum over each window of x (N, C, L) or (C, L); NaN propagates.
 template <FloatElement T>
 Tensor<T> max_pool1d(const Tensor<T>& x, const Pool1dOptions& o) {
-  detail::check_1d_input(x, "max_pool1d");
+  detail::check_pool1d(x, o, "max_pool1d");
   return max_pool2d(x.unsqueeze(-2), o.as_2d()).squeeze(-2);
 }
 
 /// The mean over each window of x (N, C, L) or (C, L).
 template <FloatElement T>
 Tensor<T> avg_pool1d(const Tensor<T>& x, const Pool1dOptions& o) {
-  detail::check_1d_input(x, "avg_pool1d");
   EMBER_CHECK(o.dilation == 1, "avg_pool1d", "dilation is not supported, got ", o.dilation);
+  detail::check_pool1d(x, o, "avg_pool1d");
   return avg_pool2d(x.unsqueeze(-2), o.as_2d()).squeeze(-2);
 }
 
@@ -84,6 +121,8 @@ Tensor<T> avg_pool1d(const Tensor<T>& x, const Pool1dOptions& o) {
 template <FloatElement T>
 Tensor<T> adaptive_avg_pool1d(const Tensor<T>& x, std::int64_t output_size) {
   detail::check_1d_input(x, "adaptive_avg_pool1d");
+  EMBER_CHECK(output_size >= 1, "adaptive_avg_pool1d", "output_size must be positive, got ", output_size);
+  EMBER_CHECK(x.size(-1) >= 1, "adaptive_avg_pool1d", "input of shape ", x.shape(), " has an empty length");
   return adaptive_avg_pool2d(x.unsqueeze(-2), {1, output_size}).squeeze(-2);
 }
 
@@ -150,6 +189,8 @@ Tensor<T> adaptive_max_pool2d(const Tensor<T>& x, std::array<std::int64_t, 2> ou
 template <FloatElement T>
 Tensor<T> adaptive_max_pool1d(const Tensor<T>& x, std::int64_t output_size) {
   detail::check_1d_input(x, "adaptive_max_pool1d");
+  EMBER_CHECK(output_size >= 1, "adaptive_max_pool1d", "output_size must be positive, got ", output_size);
+  EMBER_CHECK(x.size(-1) >= 1, "adaptive_max_pool1d", "input of shape ", x.shape(), " has an empty length");
   return adaptive_max_pool2d(x.unsqueeze(-2), {1, output_size}, "adaptive_max_pool1d").squeeze(-2);
 }
 

@@ -198,6 +198,21 @@ Tensor<T> conv_transpose1d(const Tensor<T>& x, const Tensor<T>& w, const Optiona
   EMBER_CHECK(x.dim() == 3 || x.dim() == 2, op, "expected a 2-d (C, L) or 3-d (N, C, L) input, got shape ",
               x.shape());
   EMBER_CHECK(w.dim() == 3, op, "expected a 3-d weight (C_in, C_out/groups, k), got shape ", w.shape());
+  // The checks of conv_transpose2d in 1-d terms, so that errors show the caller's shapes.
+  EMBER_CHECK(o.groups >= 1 && o.stride >= 1 && o.dilation >= 1 && o.padding >= 0, op,
+              "groups, stride and dilation must be positive and padding non-negative, got groups=", o.groups,
+              ", stride=", o.stride, ", dilation=", o.dilation, ", padding=", o.padding);
+  EMBER_CHECK(o.output_padding >= 0 && (o.output_padding < o.stride || o.output_padding < o.dilation), op,
+              "output_padding must be smaller than either stride or dilation, got output_padding ", o.output_padding,
+              ", stride ", o.stride, ", dilation ", o.dilation);
+  EMBER_CHECK(w.size(0) == x.size(-2), op, "input of shape ", x.shape(), " has ", x.size(-2),
+              " channels, but weight of shape ", w.shape(), " expects ", w.size(0));
+  EMBER_CHECK(x.size(-2) % o.groups == 0, op, "weight of shape ", w.shape(), " has ", x.size(-2),
+              " input channels, which groups=", o.groups, " does not divide");
+  const auto len = (static_cast<__int128>(x.size(-1)) - 1) * o.stride - 2 * static_cast<__int128>(o.padding) +
+                   static_cast<__int128>(o.dilation) * (w.size(2) - 1) + o.output_padding + 1;
+  EMBER_CHECK(x.size(-1) == 0 || len >= 1, op, "input of shape ", x.shape(), " with weight of shape ", w.shape(),
+              " gives an output length ", static_cast<double>(len), " that is too small");
   const ConvTranspose2dOptions o2{{1, o.stride}, {0, o.padding}, {0, o.output_padding}, o.groups, {1, o.dilation}};
   return conv_transpose2d(x.unsqueeze(-2), w.unsqueeze(-2), b, o2).squeeze(-2);
 }
