@@ -3,6 +3,10 @@
 
 #include "common.hpp"
 
+namespace ember::python {
+void bind_spatial(py::module_& m);  // bind_spatial.cpp (declared here, not in common.hpp, to spare a full rebuild)
+}
+
 PYBIND11_MODULE(_core, m) {
   using namespace ember::python;
   m.doc() = "ember's C++ core: typed tensors on oneDNN and Eigen";
@@ -34,6 +38,7 @@ PYBIND11_MODULE(_core, m) {
   bind_nn_extra(m, cls);
   bind_cuda(m);
   bind_deploy(m);
+  bind_spatial(m);
 
   m.def("set_num_threads", [](int n) {
     EMBER_CHECK(n > 0, "set_num_threads", "number of threads must be positive, got ", n);

@@ -88,6 +88,13 @@ def interpret(graph: Graph, *inputs: ember.Tensor) -> list[ember.Tensor]:
         "avg_pool2d": lambda a, k: ember.avg_pool2d(a[0], k["kernel_size"], k["stride"], k["padding"], k["ceil_mode"],
                                                     k["count_include_pad"]),
         "adaptive_avg_pool2d": lambda a, k: ember.adaptive_avg_pool2d(a[0], k["output_size"]),
+        "conv_transpose2d": lambda a, k: ember.conv_transpose2d(a[0], a[1], a[2] if len(a) > 2 else None, k["stride"],
+                                                                k["padding"], k["output_padding"], k["groups"],
+                                                                k["dilation"]),
+        "interpolate": lambda a, k: F.interpolate(
+            a[0], size=None if k["scale_h"] else k["size"],
+            scale_factor=(k["scale_h"], k["scale_w"]) if k["scale_h"] else None, mode=k["mode"],
+            align_corners=None if k["mode"] == "nearest" else k["align_corners"]),
         "batch_norm": lambda a, k: ember.batch_norm(a[0], a[1], a[2], a[3], a[4], False, 0.0, k["eps"]),
         "layer_norm": lambda a, k: ember.layer_norm(a[0], k["normalized_shape"], a[1], a[2], k["eps"]),
         "embedding": lambda a, k: F.embedding(a[0], a[1]),

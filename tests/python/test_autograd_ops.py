@@ -590,6 +590,34 @@ multilabel_soft_margin_loss
 """.split())
 
 
+# --- transposed / 1-d convolution, 1-d and adaptive max pooling, pixel shuffle (issue 21, conv helper) ---
+DIFFERENTIABLE |= set("""
+conv_transpose2d conv_transpose1d conv1d max_pool1d avg_pool1d adaptive_avg_pool1d adaptive_max_pool1d
+adaptive_max_pool2d pixel_shuffle pixel_unshuffle
+""".split())
+case("conv_transpose2d", "ember.conv_transpose2d", lambda x, w, b: ember.conv_transpose2d(x, w, b, stride=2, padding=1),
+     n(2, 2, 3, 3), n(2, 3, 3, 2), n(3))
+case("conv_transpose2d-groups-outpad-dilation", "ember.conv_transpose2d",
+     lambda x, w: ember.conv_transpose2d(x, w, stride=(2, 3), padding=(0, 1), output_padding=(1, 2), groups=2,
+                                         dilation=(1, 2)), n(1, 4, 3, 2).S, n(4, 1, 2, 3))
+case("conv_transpose2d-unbatched", "ember.conv_transpose2d", lambda x, w: ember.conv_transpose2d(x, w), n(2, 3, 3).T,
+     n(2, 2, 2, 2))
+case("conv_transpose1d", "ember.conv_transpose1d",
+     lambda x, w, b: ember.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1), n(2, 3, 4).S, n(3, 2, 3),
+     n(2))
+case("conv1d", "ember.conv1d", lambda x, w, b: ember.conv1d(x, w, b, stride=2, padding=1, dilation=2, groups=2),
+     n(2, 4, 7).S, n(4, 2, 3), n(4))
+case("conv1d-same-unbatched", "ember.conv1d", lambda x, w: ember.conv1d(x, w, padding="same"), n(2, 6), n(3, 2, 4))
+case("max_pool1d", "ember.max_pool1d", lambda x: ember.max_pool1d(x, 3, 2, 1, ceil_mode=True), d(2, 2, 7).S)
+case("avg_pool1d", "ember.avg_pool1d", lambda x: ember.avg_pool1d(x, 3, 2, 1, count_include_pad=False), n(2, 7).T)
+case("adaptive_avg_pool1d", "ember.adaptive_avg_pool1d", lambda x: ember.adaptive_avg_pool1d(x, 3), n(2, 2, 7).S)
+case("adaptive_max_pool1d", "ember.adaptive_max_pool1d", lambda x: ember.adaptive_max_pool1d(x, 3), d(2, 2, 7))
+case("adaptive_max_pool2d", "ember.adaptive_max_pool2d", lambda x: ember.adaptive_max_pool2d(x, (2, 3)),
+     d(2, 2, 5, 7).S)
+case("pixel_shuffle", "ember.pixel_shuffle", lambda x: ember.pixel_shuffle(x, 2), n(2, 8, 2, 3).S)
+case("pixel_unshuffle", "ember.pixel_unshuffle", lambda x: ember.pixel_unshuffle(x, 2), n(3, 4, 6).T)
+
+
 def public_ops() -> set:
     """Qualified public names: callables of ember, public attributes and operator dunders of ember.Tensor."""
     names = {f"ember.{k}" for k in dir(ember) if not k.startswith("_") and callable(getattr(ember, k))}

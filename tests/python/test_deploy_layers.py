@@ -180,6 +180,13 @@ CASES = {
     "scaled_dot_product_attention": (lambda: _Sdpa(), (2, 3, 6, 8)),
     "transformer_encoder_causal": (lambda: _CausalEncoder(), (2, 6, 16)),
     "transformer_encoder_decoder": (lambda: _EncoderDecoder(), (2, 6, 16)),
+    # transposed convolution, pixel shuffle, nearest upsampling (issue 21)
+    "conv_transpose": (lambda: nn.Sequential(nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1,
+                                                                groups=2), nn.ReLU(),
+                                             nn.ConvTranspose2d(6, 3, 3, dilation=2, bias=False)), (2, 4, 5, 4)),
+    "pixel_shuffle_upsample": (lambda: nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.PixelShuffle(2),
+                                                     nn.Upsample(scale_factor=2), nn.Upsample(size=(13, 17))),
+                               (2, 3, 4, 5)),
 }
 
 

@@ -14,6 +14,7 @@
 #include "ember/deploy/workspace.hpp"
 #include "ember/ops/attention.hpp"
 #include "ember/ops/conv.hpp"
+#include "ember/ops/conv_transpose.hpp"
 #include "ember/ops/elementwise.hpp"
 #include "ember/ops/gather.hpp"
 #include "ember/ops/linalg.hpp"
@@ -22,6 +23,7 @@
 #include "ember/ops/pool.hpp"
 #include "ember/ops/reduce.hpp"
 #include "ember/ops/shape.hpp"
+#include "ember/ops/spatial.hpp"
 #include "ember/ops/view.hpp"
 
 namespace ember::deploy::detail {
@@ -262,6 +264,27 @@ const std::unordered_map<std::string, OpDef>& op_table() {
            });
          };
        }, {2, 3}}},
+      {"conv_transpose2d", {[](const Node& n) -> Kernel {
+         const ConvTranspose2dOptions o{attr_pair(n, "stride"), attr_pair(n, "padding"), attr_pair(n, "output_padding"),
+                                        attr_int(n, "groups"), attr_pair(n, "dilation")};
+         return [o](std::span<const AnyTensor> in, RunContext&) {
+           return on_float(in[0], "conv_transpose2d", [&]<class T>(const Tensor<T>& x) {
+             return conv_transpose2d(x, in[1].get<T>("conv_transpose2d"), optional_input<T>(in, 2, "conv_transpose2d"),
+                                     o);
+           });
+         };
+       }, {2, 3}}},
+      {"interpolate", {[](const Node& n) -> Kernel {
+         InterpolateOptions o;
+         o.mode = attr_string(n, "mode");
+         const double sh = attr_number(n, "scale_h"), sw = attr_number(n, "scale_w");
+         if (sh > 0) o.scale_factor = {sh, sw};
+         else o.size = {attr_pair(n, "size")[0], attr_pair(n, "size")[1]};
+         if (o.mode != "nearest") o.align_corners = attr_bool(n, "align_corners");
+         return [o](std::span<const AnyTensor> in, RunContext&) {
+           return on_float(in[0], "interpolate", [&](const auto& x) { return interpolate(x, o); });
+         };
+       }}},
       {"max_pool2d", {[](const Node& n) -> Kernel {
          Pool2dOptions o{attr_pair(n, "kernel_size"), attr_pair(n, "stride"), attr_pair(n, "padding"),
                          attr_pair(n, "dilation"), attr_bool(n, "ceil_mode")};

@@ -417,15 +417,56 @@ TENSOR_METHODS: dict[str, Callable] = {
     "narrow": _narrow, "select": _select, "chunk": _chunk, "split": _split, "__getitem__": _getitem,
     "mean": _reduce("mean"), "sum": _reduce("sum"), "masked_fill": _masked_fill,
 }
+# --- transposed convolution, pixel shuffle, interpolate (issue 21) ---
+
+
+def _conv_transpose2d(tr: Trace, orig: Callable, input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                      stride: Any = 1, padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                      dilation: Any = 1) -> Any:
+    if input.ndim == 3:  # the graph's conv_transpose2d is batched
+        return _conv_transpose2d(tr, orig, input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups,
+                                 dilation).squeeze(0)
+    out = tr.run(orig, input, weight, bias, stride, padding, output_padding, groups, dilation)
+    attrs = {"stride": _pair(stride), "padding": _pair(padding), "output_padding": _pair(output_padding),
+             "dilation": _pair(dilation), "groups": int(groups)}
+    return tr.emit("conv_transpose2d", [input, weight, bias], attrs, out)
+
+
+def _pixel_shuffle(tr: Trace, orig: Callable, input: Tensor, upscale_factor: int) -> Any:
+    """Recorded as the reshape, permute, reshape it is (formats and runtimes have these already)."""
+    r = int(upscale_factor)
+    *lead, c, h, w = input.shape
+    k = len(lead)
+    x = input.reshape(*lead, c // (r * r), r, r, h, w).permute(*range(k), k, k + 3, k + 1, k + 4, k + 2)
+    return x.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def _interpolate(tr: Trace, orig: Callable, input: Tensor, size: Any = None, scale_factor: Any = None,
+                 mode: str = "nearest", align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                 antialias: bool = False) -> Any:
+    if mode not in ("nearest", "bilinear") or input.ndim != 4:
+        raise tr.fail(f"interpolate exports modes 'nearest' and 'bilinear' on 4-d input, got mode {mode!r} on "
+                      f"{input.ndim}-d input")
+    out = tr.run(orig, input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
+    scales = [0.0, 0.0]  # the scale factors that the op's index formulas use (0: from the sizes)
+    if scale_factor is not None and not recompute_scale_factor:
+        scales = [float(scale_factor)] * 2 if isinstance(scale_factor, (int, float)) else [float(v) for v in scale_factor]
+    attrs = {"mode": mode, "size": [int(d) for d in out.shape[2:]], "scale_h": scales[0], "scale_w": scales[1],
+             "align_corners": bool(align_corners)}
+    return tr.emit("interpolate", [input], attrs, out)
+
+
 # ember.X / ember._core.X functions that are not Tensor methods.
 FUNCTIONS: dict[str, Callable] = {
     "cat": _cat, "concat": _cat, "linear": _linear, "conv2d": _conv2d, "max_pool2d": _max_pool2d,
     "avg_pool2d": _avg_pool2d, "adaptive_avg_pool2d": _adaptive_avg_pool2d, "batch_norm": _batch_norm,
     "layer_norm": _layer_norm,
+    "conv_transpose2d": _conv_transpose2d, "pixel_shuffle": _pixel_shuffle,
 }
 # ember.nn.functional functions recorded whole (the others run and record what they call).
 NN_FUNCTIONS: dict[str, Callable] = {
     "embedding": _embedding, "leaky_relu": _leaky_relu, "dropout": _dropout,
     "scaled_dot_product_attention": _scaled_dot_product_attention,
     "multi_head_attention_forward": _multi_head_attention,
+    "interpolate": _interpolate,
 }

@@ -438,6 +438,33 @@ def _multi_head_attention_weights(b: Builder, node: Node) -> None:
     b.add("Reshape", [weights, b.dims(b.shape(node.outputs[0]))], _out(b, node))  # unbatched: drops N
 
 
+# --- transposed convolution, interpolate (issue 21) ---
+
+
+def _conv_transpose2d(b: Builder, node: Node) -> None:
+    a = node.attrs
+    bias = _optional(node, 2)
+    inputs = [_in(b, node, 0), _in(b, node, 1)] + ([b.name(bias)] if bias is not None else [])
+    kernel = [int(k) for k in b.shape(node.inputs[1])[2:]]
+    pad = list(a["padding"])
+    b.add("ConvTranspose", inputs, _out(b, node), kernel_shape=kernel, strides=list(a["stride"]),
+          pads=pad + pad, output_padding=list(a["output_padding"]), dilations=list(a["dilation"]), group=a["groups"])
+
+
+def _interpolate(b: Builder, node: Node) -> None:
+    a = node.attrs
+    if a["mode"] != "nearest":
+        raise b.unsupported(f"interpolate exports to ONNX in mode 'nearest' only, got {a['mode']!r}")
+    in_h, in_w = (b.static(d) for d in b.shape(node.inputs[0])[2:])
+    scales = [a["scale_h"], a["scale_w"]] if a["scale_h"] > 0 else [a["size"][0] / in_h, a["size"][1] / in_w]
+    if [math.floor(in_h * scales[0]), math.floor(in_w * scales[1])] != list(a["size"]):
+        raise b.unsupported(f"interpolate's output size {a['size']} is not the input's ({in_h}, {in_w}) times "
+                            f"the scales {scales}")
+    roi = b.const(np.zeros(0, np.float32), hint="roi")
+    b.add("Resize", [_in(b, node, 0), roi, b.const(np.array([1.0, 1.0] + scales, np.float32), hint="scales")],
+          _out(b, node), mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+
+
 # --- the table: deploy op -> converter ---
 
 CONVERTERS: dict[str, Callable[[Builder, Node], None]] = {
@@ -453,4 +480,5 @@ CONVERTERS: dict[str, Callable[[Builder, Node], None]] = {
     "mean": _mean, "sum": _sum,
     "scaled_dot_product_attention": _scaled_dot_product_attention,
     "multi_head_attention": _multi_head_attention, "multi_head_attention_weights": _multi_head_attention_weights,
+    "conv_transpose2d": _conv_transpose2d, "interpolate": _interpolate,
 }

@@ -44,3 +44,14 @@ __all__ = [
     "cosine_embedding_loss", "cosine_similarity", "gaussian_nll_loss", "kl_div", "margin_ranking_loss",
     "multilabel_soft_margin_loss", "pairwise_distance", "poisson_nll_loss", "triplet_margin_loss",
 ]
+
+# transposed / 1-d convolution, 1-d and adaptive max pooling, pixel shuffle, interpolate, pad (issue 21)
+from ._spatial import (
+    adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, conv1d, conv_transpose1d,
+    conv_transpose2d, interpolate, max_pool1d, pad, pixel_shuffle, pixel_unshuffle, upsample,
+)
+
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d", "conv1d", "conv_transpose1d",
+    "conv_transpose2d", "interpolate", "max_pool1d", "pad", "pixel_shuffle", "pixel_unshuffle", "upsample",
+]

@@ -34,3 +34,17 @@ __all__ = [
     "CosineEmbeddingLoss", "GaussianNLLLoss", "KLDivLoss", "MarginRankingLoss", "MultiLabelSoftMarginLoss",
     "PoissonNLLLoss", "TripletMarginLoss",
 ]
+
+# transposed / 1-d convolution, 1-d and adaptive max pooling, spatial layers (issue 21)
+from .conv import Conv1d, ConvTranspose1d, ConvTranspose2d
+from .pooling import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, MaxPool1d
+from .spatial import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, PixelShuffle, PixelUnshuffle,
+                      ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, Upsample,
+                      UpsamplingBilinear2d, UpsamplingNearest2d, ZeroPad1d, ZeroPad2d)
+
+__all__ += [
+    "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "CircularPad1d", "CircularPad2d",
+    "ConstantPad1d", "ConstantPad2d", "Conv1d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "PixelShuffle",
+    "PixelUnshuffle", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "Upsample",
+    "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d",
+]
