@@ -3,10 +3,6 @@
 
 #include "common.hpp"
 
-namespace ember::python {
-void bind_spatial(py::module_& m);  // bind_spatial.cpp (declared here, not in common.hpp, to spare a full rebuild)
-}
-
 PYBIND11_MODULE(_core, m) {
   using namespace ember::python;
   m.doc() = "ember's C++ core: typed tensors on oneDNN and Eigen";
