@@ -3,6 +3,10 @@
 
 #include "common.hpp"
 
+namespace ember::python {
+void bind_rnn(py::module_& m, TensorClass& cls);  // moves to common.hpp at merge
+}
+
 PYBIND11_MODULE(_core, m) {
   using namespace ember::python;
   m.doc() = "ember's C++ core: typed tensors on oneDNN and Eigen";
@@ -30,6 +34,7 @@ PYBIND11_MODULE(_core, m) {
   bind_nn(m, cls);
   bind_loss(m, cls);
   bind_attention(m, cls);
+  bind_rnn(m, cls);
   bind_cuda(m);
   bind_deploy(m);
 

@@ -178,6 +178,19 @@ CASES = [
          {"query": (2, 5, 4), "key": (2, 5, 4), "value": (2, 5, 3)}),
     Case("F.multi_head_attention_forward", {**MHA_OPTS, "training": False},
          {"query": (5, 2, E), "key": (5, 2, E), "value": (5, 2, E), **MHA_W, "key_padding_mask": PAD}),
+    # recurrent layers (C++ twins in tests/parity/cases_rnn.cpp): outputs flattened to output, h_n[, c_n]
+    Case("LSTM", {"input_size": 4, "hidden_size": 3, "num_layers": 2, "bidirectional": True},
+         {"x": (5, 2, 4), "h0": (4, 2, 3), "c0": (4, 2, 3)},
+         forward=lambda m, x, h0, c0: (lambda o: (o[0], *o[1]))(m(x, (h0, c0)))),
+    Case("LSTM", {"input_size": 4, "hidden_size": 3, "batch_first": True}, {"x": (2, 5, 4)},
+         forward=lambda m, x: (lambda o: (o[0], *o[1]))(m(x))),
+    Case("GRU", {"input_size": 4, "hidden_size": 3, "num_layers": 2}, {"x": (5, 2, 4), "h0": (2, 2, 3)}),
+    Case("RNN", {"input_size": 4, "hidden_size": 3, "nonlinearity": "relu", "bidirectional": True, "bias": False},
+         {"x": (5, 2, 4)}),
+    Case("RNN", {"input_size": 4, "hidden_size": 3}, {"x": (5, 4)}),
+    Case("RNNCell", {"input_size": 4, "hidden_size": 3}, {"x": (2, 4), "h": (2, 3)}),
+    Case("LSTMCell", {"input_size": 4, "hidden_size": 3}, {"x": (2, 4)}),
+    Case("GRUCell", {"input_size": 4, "hidden_size": 3, "bias": False}, {"x": (4,), "h": (3,)}),
 ]
 
 

@@ -82,7 +82,6 @@ class RNNBase : public Module<T> {
   std::string extra_repr() const override {
     std::ostringstream os;
     os << input_size << ", " << hidden_size;
-    if (mode == RnnMode::Relu) os << ", nonlinearity='relu'";
     if (num_layers != 1) os << ", num_layers=" << num_layers;
     if (!bias) os << ", bias=False";
     if (batch_first) os << ", batch_first=True";

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include <Eigen/Core>
+
 #include "ember/autograd/grad_mode.hpp"
 #include "ember/autograd/node.hpp"
 #include "ember/core/random.hpp"
@@ -132,10 +134,9 @@ struct RnnOutput {
 
 namespace detail {
 
+/// Rows x columns of a row-major (rows, GH) gate array, for Eigen's vectorized logistic and tanh.
 template <class T>
-inline T sigmoid_scalar(T a) {
-  return T(1) / (T(1) + std::exp(-a));
-}
+using GateBlock = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
 
 /// First row of each step in packed data.
 inline std::vector<std::int64_t> packed_offsets(const std::vector<std::int64_t>& bs) {
@@ -159,7 +160,7 @@ Tensor<T> rnn_direction(RnnMode mode, const Tensor<T>& x, const std::vector<std:
   const auto off = packed_offsets(bs);
   Tensor<T> y = Tensor<T>::empty({N + (lstm ? 2 : 1) * B, H});
   // gx holds x w_ih^T + biases, then the gates' activations (the RNN's: h'); hprev/cprev the states each
-  // step started from, cell the LSTM's c', ghn the GRU's h w_hn^T + b_hn: what the backward needs.
+  // step started from, cell the LSTM's tanh(c'), ghn the GRU's h w_hn^T + b_hn: what the backward needs.
   Tensor<T> gx, h = Tensor<T>::empty({B, H}), c, hprev = Tensor<T>::empty({N, H}), cprev, cell, ghn;
   {
     NoGradGuard no_grad;
@@ -182,37 +183,47 @@ Tensor<T> rnn_direction(RnnMode mode, const Tensor<T>& x, const std::vector<std:
       Tensor<T> gh = matmul_forward(h.narrow(0, 0, b), whh_t, op).contiguous();  // (b, GH)
       if (gru && b_hh.defined()) gh.add_(b_hh.detach());
       const T* ghp = gh.data();
-      for (std::int64_t r = 0; r < b; ++r) {
-        T* a = gp + (o + r) * GH;
-        const T* q = ghp + r * GH;
-        T* hr = hp + r * H;
-        if (lstm) {
+      T* a = gp + o * GH;  // this step's (b, GH) rows
+      // pre-activations: input part + hidden part (the GRU's n gate adds r * (h w_hn^T + b_hn) below)
+      for (std::int64_t r = 0; r < b; ++r)
+        for (std::int64_t j = 0; j < (gru ? 2 * H : GH); ++j) a[r * GH + j] += ghp[r * GH + j];
+      auto cols = [&](std::int64_t from, std::int64_t n) {
+        return GateBlock<T>(a + from, b, n, Eigen::OuterStride<>(GH));
+      };
+      if (lstm) {
+        cols(0, 2 * H) = cols(0, 2 * H).logistic();  // i, f
+        cols(2 * H, H) = cols(2 * H, H).tanh();      // g
+        cols(3 * H, H) = cols(3 * H, H).logistic();  // o
+        T* tc = cell.data() + o * H;
+        for (std::int64_t r = 0; r < b; ++r) {
+          const T* ar = a + r * GH;
           T* cr = cp + r * H;
-          T* cl = cell.data() + (o + r) * H;
-          for (std::int64_t j = 0; j < H; ++j) {
-            const T i = sigmoid_scalar(a[j] + q[j]), f = sigmoid_scalar(a[H + j] + q[H + j]);
-            const T g = std::tanh(a[2 * H + j] + q[2 * H + j]), og = sigmoid_scalar(a[3 * H + j] + q[3 * H + j]);
-            a[j] = i, a[H + j] = f, a[2 * H + j] = g, a[3 * H + j] = og;
-            cr[j] = cl[j] = f * cr[j] + i * g;
-            hr[j] = og * std::tanh(cr[j]);
-          }
-        } else if (gru) {
-          T* gn = ghn.data() + (o + r) * H;
-          for (std::int64_t j = 0; j < H; ++j) {
-            const T rg = sigmoid_scalar(a[j] + q[j]), z = sigmoid_scalar(a[H + j] + q[H + j]);
-            const T n = std::tanh(a[2 * H + j] + rg * q[2 * H + j]);
-            a[j] = rg, a[H + j] = z, a[2 * H + j] = n, gn[j] = q[2 * H + j];
-            hr[j] = n + z * (hr[j] - n);
-          }
-        } else {
-          for (std::int64_t j = 0; j < H; ++j) {
-            const T v = a[j] + q[j];
-            a[j] = mode == RnnMode::Tanh ? std::tanh(v) : (v > T(0) ? v : T(0));
-            hr[j] = a[j];
-          }
+          for (std::int64_t j = 0; j < H; ++j) tc[r * H + j] = cr[j] = ar[H + j] * cr[j] + ar[j] * ar[2 * H + j];
         }
-        std::copy(hr, hr + H, yp + (o + r) * H);
+        Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> tcv(tc, b * H);
+        tcv = tcv.tanh();
+        for (std::int64_t r = 0; r < b; ++r)
+          for (std::int64_t j = 0; j < H; ++j) hp[r * H + j] = a[r * GH + 3 * H + j] * tc[r * H + j];
+      } else if (gru) {
+        cols(0, 2 * H) = cols(0, 2 * H).logistic();  // r, z
+        for (std::int64_t r = 0; r < b; ++r) {
+          T* ar = a + r * GH;
+          const T* q = ghp + r * GH + 2 * H;
+          T* gn = ghn.data() + (o + r) * H;
+          for (std::int64_t j = 0; j < H; ++j) gn[j] = q[j], ar[2 * H + j] += ar[j] * q[j];
+        }
+        cols(2 * H, H) = cols(2 * H, H).tanh();  // n
+        for (std::int64_t r = 0; r < b; ++r) {
+          const T* ar = a + r * GH;
+          T* hr = hp + r * H;
+          for (std::int64_t j = 0; j < H; ++j) hr[j] = ar[2 * H + j] + ar[H + j] * (hr[j] - ar[2 * H + j]);
+        }
+      } else {
+        if (mode == RnnMode::Tanh) cols(0, H) = cols(0, H).tanh();
+        else cols(0, H) = cols(0, H).max(T(0));
+        std::copy(a, a + b * H, hp);
       }
+      std::copy(hp, hp + b * H, yp + o * H);
     }
     std::copy(hp, hp + B * H, yp + N * H);
     if (lstm) std::copy(cp, cp + B * H, yp + (N + B) * H);
@@ -249,7 +260,7 @@ Tensor<T> rnn_direction(RnnMode mode, const Tensor<T>& x, const std::vector<std:
           const T* cl = cell.data() + (o + r) * H;
           const T* cp0 = cprev.data() + (o + r) * H;
           for (std::int64_t j = 0; j < H; ++j) {
-            const T i = a[j], f = a[H + j], gg = a[2 * H + j], og = a[3 * H + j], tc = std::tanh(cl[j]);
+            const T i = a[j], f = a[H + j], gg = a[2 * H + j], og = a[3 * H + j], tc = cl[j];
             // h' = o tanh(c'), c' = f c + i g
             const T dct = dcr[j] + dhr[j] * og * (T(1) - tc * tc);
             dx[j] = dct * gg * i * (T(1) - i);
