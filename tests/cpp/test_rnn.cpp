@@ -120,6 +120,35 @@ TEST(Rnn, PackedMatchesEachSequenceAlone) {
   }
 }
 
+TEST(Rnn, Float32MatchesFloat64) {
+  // float32 takes the sgemm path per step; float64 Eigen's
+  for (RnnMode m : {RnnMode::Lstm, RnnMode::Gru, RnnMode::Relu}) {
+    auto x = leaf({7, 3, 5}, 1), h0 = leaf({4, 3, 6}, 2), c0 = leaf({4, 3, 6}, 3);
+    std::vector<Tensor<double>> w;
+    for (int k = 0; k < 4; ++k) {
+      auto p = params_for(m, k < 2 ? 5 : 12, 6, 10 * k);
+      w.insert(w.end(), p.begin(), p.end());
+    }
+    const bool lstm = m == RnnMode::Lstm;
+    auto r64 = rnn(m, x, h0, lstm ? c0 : Tensor<double>(), std::span<const Tensor<double>>(w), true, 2, 0.0, true, true,
+                   false);
+    std::vector<Tensor<float>> wf;
+    for (auto& t : w) wf.push_back(t.detach().to<float>().requires_grad_());
+    auto xf = x.detach().to<float>().requires_grad_();
+    auto r32 = rnn(m, xf, h0.detach().to<float>(), lstm ? c0.detach().to<float>() : Tensor<float>(),
+                   std::span<const Tensor<float>>(wf), true, 2, 0.0, true, true, false);
+    auto rel = [](const Tensor<float>& a, const Tensor<double>& b) {
+      return max_diff(a.to<double>(), b) / std::sqrt((b * b).max().item());
+    };
+    EXPECT_LT(rel(r32.output, r64.output), 1e-5) << rnn_mode_name(m);
+    EXPECT_LT(rel(r32.h_n, r64.h_n), 1e-5) << rnn_mode_name(m);
+    (r64.output * r64.output).sum().backward();
+    (r32.output * r32.output).sum().backward();
+    EXPECT_LT(rel(xf.grad(), x.grad()), 1e-4) << rnn_mode_name(m);
+    EXPECT_LT(rel(wf[1].grad(), w[1].grad()), 1e-4) << rnn_mode_name(m);
+  }
+}
+
 TEST(Rnn, Gradcheck) {
   for (RnnMode m : {RnnMode::Lstm, RnnMode::Gru, RnnMode::Tanh}) {
     auto x = leaf({3, 2, 2}, 1), h0 = leaf({2, 2, 3}, 2), c0 = leaf({2, 2, 3}, 3);

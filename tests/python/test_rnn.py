@@ -353,3 +353,9 @@ def test_errors():
     with pytest.raises(ValueError, match="non-increasing"):
         ember._core._rnn_packed("GRU", ember.zeros((4, 4)), [1, 3], None, None, gru._flat_weights, True, 1, 0.0,
                                 False, False)
+
+
+def test_export_refuses_recurrent_layers(tmp_path):
+    # exporting the recurrent layers (.ember / ONNX) is not implemented: the tracer names the op it cannot record
+    with pytest.raises(ember.deploy.ExportError, match="_rnn"):
+        ember.deploy.export(nn.LSTM(4, 3), ember.zeros((5, 2, 4)), tmp_path / "lstm.ember")

@@ -14,6 +14,7 @@
 #include <span>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -138,6 +139,25 @@ namespace detail {
 template <class T>
 using GateBlock = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
 
+/// c (m, n) = a (m, k) @ b (k, n) [+ c when accumulate]: row-major with leading dims lda, ldb, ldc. The per-step
+/// products of the recurrence (m = the step's batch rows): dnnl_sgemm for float32, straight into the gate rows,
+/// which the oneDNN matmul primitive (a fresh output, B reordered on every call) is slower at.
+template <class T>
+void step_gemm(const T* a, std::int64_t lda, const T* b, std::int64_t ldb, T* c, std::int64_t ldc, std::int64_t m,
+               std::int64_t n, std::int64_t k, bool accumulate) {
+  if (m == 0 || n == 0) return;
+  if constexpr (std::is_same_v<T, float>) {
+    const dnnl_status_t st = dnnl_sgemm('N', 'N', m, n, k, 1.0f, a, lda, b, ldb, accumulate ? 1.0f : 0.0f, c, ldc);
+    EMBER_CHECK(st == dnnl_success, "rnn", "dnnl_sgemm failed with status ", static_cast<int>(st));
+  } else {
+    using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using Map = Eigen::Map<const Mat, 0, Eigen::OuterStride<>>;
+    Eigen::Map<Mat, 0, Eigen::OuterStride<>> cm(c, m, n, Eigen::OuterStride<>(ldc));
+    if (!accumulate) cm.setZero();
+    cm.noalias() += Map(a, m, k, Eigen::OuterStride<>(lda)) * Map(b, k, n, Eigen::OuterStride<>(ldb));
+  }
+}
+
 /// First row of each step in packed data.
 inline std::vector<std::int64_t> packed_offsets(const std::vector<std::int64_t>& bs) {
   std::vector<std::int64_t> off(bs.size());
@@ -154,6 +174,7 @@ Tensor<T> rnn_direction(RnnMode mode, const Tensor<T>& x, const std::vector<std:
                         const Tensor<T>& c0, const Tensor<T>& w_ih, const Tensor<T>& w_hh, const Tensor<T>& b_ih,
                         const Tensor<T>& b_hh, bool reverse) {
   constexpr const char* op = "rnn";
+  check_cpu(op, x, h0, w_ih, w_hh);
   const bool lstm = mode == RnnMode::Lstm, gru = mode == RnnMode::Gru;
   const std::int64_t G = rnn_gate_count(mode), H = w_hh.size(1), GH = G * H, B = h0.size(0), N = x.size(0);
   const auto steps = static_cast<std::int64_t>(bs.size());
@@ -174,19 +195,30 @@ Tensor<T> rnn_direction(RnnMode mode, const Tensor<T>& x, const std::vector<std:
       cell = Tensor<T>::empty({N, H});
     }
     if (gru) ghn = Tensor<T>::empty({N, H});
-    const Tensor<T> whh_t = w_hh.detach().mT();
+    const Tensor<T> whh_t = w_hh.detach().mT().contiguous();  // (H, GH)
+    Tensor<T> gh = gru ? Tensor<T>::empty({B, GH}) : Tensor<T>();
+    const Tensor<T> bhh = gru && b_hh.defined() ? b_hh.detach().contiguous() : Tensor<T>();
     T *hp = h.data(), *cp = lstm ? c.data() : nullptr, *gp = gx.data(), *yp = y.data(), *hpv = hprev.data();
     for (std::int64_t s = 0; s < steps; ++s) {
       const std::int64_t t = reverse ? steps - 1 - s : s, b = bs[t], o = off[t];
       std::copy(hp, hp + b * H, hpv + o * H);
       if (lstm) std::copy(cp, cp + b * H, cprev.data() + o * H);
-      Tensor<T> gh = matmul_forward(h.narrow(0, 0, b), whh_t, op).contiguous();  // (b, GH)
-      if (gru && b_hh.defined()) gh.add_(b_hh.detach());
-      const T* ghp = gh.data();
       T* a = gp + o * GH;  // this step's (b, GH) rows
-      // pre-activations: input part + hidden part (the GRU's n gate adds r * (h w_hn^T + b_hn) below)
-      for (std::int64_t r = 0; r < b; ++r)
-        for (std::int64_t j = 0; j < (gru ? 2 * H : GH); ++j) a[r * GH + j] += ghp[r * GH + j];
+      // pre-activations: input part + hidden part; the GRU keeps h w_hh^T + b_hh apart (its n gate takes
+      // r * (h w_hn^T + b_hn) below)
+      const T* ghp = gru ? gh.data() : nullptr;
+      if (gru) {
+        step_gemm(hp, H, whh_t.data(), GH, gh.data(), GH, b, GH, H, false);
+        T* q = gh.data();
+        const T* bh = bhh.defined() ? bhh.data() : nullptr;
+        for (std::int64_t r = 0; r < b; ++r)
+          for (std::int64_t j = 0; j < GH; ++j) {
+            if (bh) q[r * GH + j] += bh[j];
+            if (j < 2 * H) a[r * GH + j] += q[r * GH + j];
+          }
+      } else {
+        step_gemm(hp, H, whh_t.data(), GH, a, GH, b, GH, H, true);
+      }
       auto cols = [&](std::int64_t from, std::int64_t n) {
         return GateBlock<T>(a + from, b, n, Eigen::OuterStride<>(GH));
       };
@@ -245,7 +277,7 @@ Tensor<T> rnn_direction(RnnMode mode, const Tensor<T>& x, const std::vector<std:
       dcp = dc.data();
       std::copy(dy + (N + B) * H, dy + (N + 2 * B) * H, dcp);
     }
-    const Tensor<T>& whh = swhh.get();
+    const Tensor<T> whh = swhh.get().contiguous();
     const T *act = gx.data(), *hpv = hprev.data();
     for (std::int64_t s = steps - 1; s >= 0; --s) {
       const std::int64_t t = reverse ? steps - 1 - s : s, b = bs[t], o = off[t];
@@ -294,9 +326,7 @@ Tensor<T> rnn_direction(RnnMode mode, const Tensor<T>& x, const std::vector<std:
           }
         }
       }
-      const Tensor<T> back = matmul_forward(dgh.narrow(0, o, b), whh, op).contiguous();  // (b, H)
-      const T* bp = back.data();
-      for (std::int64_t k = 0; k < b * H; ++k) dhp[k] += bp[k];
+      step_gemm(dgh.data() + o * GH, GH, whh.data(), H, dhp, H, b, H, GH, true);  // dh += dgh w_hh
     }
     autograd::Grads grads(7);
     if (need_x) grads[0] = matmul_forward(dgx, swih.get(), op);
