@@ -31,6 +31,7 @@
 #include "ember/ops/dropout.hpp"
 #include "ember/ops/embedding.hpp"
 #include "ember/ops/attention.hpp"
+#include "ember/ops/rnn.hpp"
 #include "ember/autograd/engine.hpp"
 #include "ember/autograd/gradcheck.hpp"
 #include "ember/data/dataloader.hpp"
@@ -57,4 +58,5 @@
 #include "ember/nn/container.hpp"
 #include "ember/nn/sequential.hpp"
 #include "ember/nn/loss.hpp"
+#include "ember/nn/rnn.hpp"
 #include "ember/deploy/model.hpp"

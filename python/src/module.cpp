@@ -3,10 +3,6 @@
 
 #include "common.hpp"
 
-namespace ember::python {
-void bind_rnn(py::module_& m, TensorClass& cls);  // moves to common.hpp at merge
-}
-
 PYBIND11_MODULE(_core, m) {
   using namespace ember::python;
   m.doc() = "ember's C++ core: typed tensors on oneDNN and Eigen";

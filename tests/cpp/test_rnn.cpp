@@ -60,7 +60,9 @@ void check_mode(RnnMode m) {
   auto b = cell_loop(m, x, h0.select(0, 1), c0.select(0, 1), pr, true);
   EXPECT_LT(max_diff(r.output, cat(std::vector<Tensor<double>>{f[0], b[0]}, 2)), 1e-12);
   EXPECT_LT(max_diff(r.h_n, stack(std::vector<Tensor<double>>{f[1], b[1]}, 0)), 1e-12);
-  if (lstm) EXPECT_LT(max_diff(r.c_n, stack(std::vector<Tensor<double>>{f[2], b[2]}, 0)), 1e-12);
+  if (lstm) {
+    EXPECT_LT(max_diff(r.c_n, stack(std::vector<Tensor<double>>{f[2], b[2]}, 0)), 1e-12);
+  }
   // gradients: the same loss through both paths
   auto loss_of = [&](const Tensor<double>& out, const Tensor<double>& hn, const Tensor<double>& cn) {
     Tensor<double> l = (out * out).sum() + (hn * 3.0).sum();
