@@ -38,6 +38,7 @@
 #include "ember/ops/normalization_extra.hpp"
 #include "ember/ops/channel_dropout.hpp"
 #include "ember/ops/loss_extra.hpp"
+#include "ember/ops/rnn.hpp"
 #include "ember/autograd/engine.hpp"
 #include "ember/autograd/gradcheck.hpp"
 #include "ember/data/dataloader.hpp"
@@ -78,4 +79,5 @@
 #include "ember/nn/conv_transpose.hpp"
 #include "ember/nn/conv1d.hpp"
 #include "ember/nn/spatial.hpp"
+#include "ember/nn/rnn.hpp"
 #include "ember/deploy/model.hpp"

@@ -1022,6 +1022,10 @@ def _gradcheck(fn: collections.abc.Callable, inputs: typing.Any, eps: typing.Sup
     """
     Checks fn's gradients at inputs against central finite differences (float64).
     """
+def _gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
+    """
+    One GRU step (gates r, z, n), as torch.gru_cell.
+    """
 def _host_cache_bytes() -> int:
     """
     Bytes of freed large CPU tensors kept for reuse, for tests.
@@ -1034,6 +1038,10 @@ def _load_safetensors(path: str) -> tuple[typing.Any, typing.Any]:
     """
     Reads a safetensors file: ([(name, tensor), ...] in header order, {str: str} metadata).
     """
+def _lstm_cell(input: Tensor, hx: Tensor, cx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """
+    One LSTM step (gates i, f, g, o): (h', c'), as torch.lstm_cell.
+    """
 def _primitive_cache_stats() -> tuple[int, int]:
     """
     (hits, misses) of ember's oneDNN primitive cache, for tests and benchmarks.
@@ -1041,6 +1049,22 @@ def _primitive_cache_stats() -> tuple[int, int]:
 def _rmsprop_step(param: Tensor, grad: Tensor, square_avg: Tensor, grad_avg: typing.Any, momentum_buffer: typing.Any, lr: typing.SupportsFloat | typing.SupportsIndex, alpha: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, momentum: typing.SupportsFloat | typing.SupportsIndex, centered: bool, maximize: bool) -> None:
     """
     One RMSprop update of param and its running averages in place.
+    """
+def _rnn(mode: str, input: Tensor, hx: Tensor | None, cx: Tensor | None, params: collections.abc.Sequence[Tensor], has_biases: bool, num_layers: typing.SupportsInt | typing.SupportsIndex, dropout: typing.SupportsFloat | typing.SupportsIndex, train: bool, bidirectional: bool, batch_first: bool) -> tuple:
+    """
+    (output, h_n, c_n or None) of a multi-layer RNN_TANH / RNN_RELU / LSTM / GRU over a padded input (T, B, I), (B, T, I) batch_first or (T, I); params are PyTorch's flat weights.
+    """
+def _rnn_packed(mode: str, data: Tensor, batch_sizes: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], hx: Tensor | None, cx: Tensor | None, params: collections.abc.Sequence[Tensor], has_biases: bool, num_layers: typing.SupportsInt | typing.SupportsIndex, dropout: typing.SupportsFloat | typing.SupportsIndex, train: bool, bidirectional: bool) -> tuple:
+    """
+    (output (N, D*H), h_n, c_n or None) of the multi-layer recurrence over packed data (N, I) with its batch_sizes (sorted order).
+    """
+def _rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
+    """
+    One Elman step: relu(input w_ih^T + b_ih + hx w_hh^T + b_hh).
+    """
+def _rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
+    """
+    One Elman step: tanh(input w_ih^T + b_ih + hx w_hh^T + b_hh).
     """
 def _save_safetensors(path: str, tensors: collections.abc.Sequence[tuple[str, Tensor]], metadata: collections.abc.Mapping[str, str]) -> None:
     """

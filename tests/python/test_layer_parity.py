@@ -331,6 +331,19 @@ CASES = [
     Case("F.upsample", {"scale_factor": 2.0}, {"input": (2, 2, 3, 3)}),
     Case("F.pad", {"pad": (1, 2, 2, 1), "mode": "reflect"}, {"input": (2, 3, 4, 5)}),
     Case("F.pad", {"pad": (1, -1), "value": 2.5}, {"input": (2, 3, 4)}),
+    # recurrent layers (C++ twins in tests/parity/cases_rnn.cpp): outputs flattened to output, h_n[, c_n]
+    Case("LSTM", {"input_size": 4, "hidden_size": 3, "num_layers": 2, "bidirectional": True},
+         {"x": (5, 2, 4), "h0": (4, 2, 3), "c0": (4, 2, 3)},
+         forward=lambda m, x, h0, c0: (lambda o: (o[0], *o[1]))(m(x, (h0, c0)))),
+    Case("LSTM", {"input_size": 4, "hidden_size": 3, "batch_first": True}, {"x": (2, 5, 4)},
+         forward=lambda m, x: (lambda o: (o[0], *o[1]))(m(x))),
+    Case("GRU", {"input_size": 4, "hidden_size": 3, "num_layers": 2}, {"x": (5, 2, 4), "h0": (2, 2, 3)}),
+    Case("RNN", {"input_size": 4, "hidden_size": 3, "nonlinearity": "relu", "bidirectional": True, "bias": False},
+         {"x": (5, 2, 4)}),
+    Case("RNN", {"input_size": 4, "hidden_size": 3}, {"x": (5, 4)}),
+    Case("RNNCell", {"input_size": 4, "hidden_size": 3}, {"x": (2, 4), "h": (2, 3)}),
+    Case("LSTMCell", {"input_size": 4, "hidden_size": 3}, {"x": (2, 4)}),
+    Case("GRUCell", {"input_size": 4, "hidden_size": 3, "bias": False}, {"x": (4,), "h": (3,)}),
 ]
 
 

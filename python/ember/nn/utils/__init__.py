@@ -1,14 +1,16 @@
-"""``ember.nn.utils``: gradient clipping and parameter/vector conversion, as ``torch.nn.utils``."""
+"""``ember.nn.utils``: gradient clipping, parameter/vector conversion and ``rnn`` (packed sequences), as
+``torch.nn.utils``."""
 from __future__ import annotations
 
 import math
 from typing import Iterable
 
-from .. import _core
-from .._core import Tensor
-from ..autograd import no_grad
+from ... import _core
+from ..._core import Tensor
+from ...autograd import no_grad
+from . import rnn
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "rnn", "vector_to_parameters"]
 
 
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
