@@ -19,6 +19,7 @@ from . import accelerator, backends
 from . import autograd, deploy, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from . import metrics, optim
+from . import linalg  # ops1: ember.linalg.vector_norm / matrix_norm / norm
 from . import nn
 from .serialization import load, save
 

@@ -150,6 +150,7 @@ void bind_io(py::module_& m, TensorClass& cls);
 void bind_nn(py::module_& m, TensorClass& cls);
 void bind_loss(py::module_& m, TensorClass& cls);
 void bind_attention(py::module_& m, TensorClass& cls);
+void bind_tensor_ops(py::module_& m, TensorClass& cls);  // sort, scan, norm, sampling, blas_ext, compare_close (ops1)
 void bind_deploy(py::module_& m);
 void bind_cuda(py::module_& m);
 

@@ -39,6 +39,8 @@ template <Element T>
 Tensor<T> addmm(const Tensor<T>& input, const Tensor<T>& mat1, const Tensor<T>& mat2, double beta = 1, double alpha = 1) {
   EMBER_CHECK(mat1.dim() == 2 && mat2.dim() == 2, "addmm", "mat1 and mat2 must be 2-D, got shapes ", mat1.shape(),
               " and ", mat2.shape());
+  EMBER_CHECK(mat1.size(1) == mat2.size(0), "addmm", "mat1 and mat2 shapes cannot be multiplied (", mat1.size(0), "x",
+              mat1.size(1), " and ", mat2.size(0), "x", mat2.size(1), ")");
   return detail::add_scaled(input, mm(mat1, mat2), beta, alpha, "addmm");
 }
 

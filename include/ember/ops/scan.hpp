@@ -111,6 +111,7 @@ Tensor<T> diff(const Tensor<T>& x, std::int64_t n = 1, std::int64_t dim = -1,
                const OptionalTensor<T>& prepend = std::nullopt, const OptionalTensor<T>& append = std::nullopt) {
   EMBER_CHECK(x.dim() >= 1, "diff", "diff expects input to be at least one-dimensional, got shape ", x.shape());
   EMBER_CHECK(n >= 0, "diff", "order must be non-negative but got ", n);
+  if (n == 0 && !prepend && !append) return x;  // before the dim check, as PyTorch
   const std::int64_t d = normalize_dim(dim, x.dim(), "diff");
   for (const auto* t : {&prepend, &append})
     if (*t)

@@ -123,6 +123,7 @@ std::pair<Tensor<T>, Tensor<std::int64_t>> topk(const Tensor<T>& x, std::int64_t
   const std::int64_t n = x.dim() == 0 ? 1 : x.size(d);
   EMBER_CHECK_INDEX(k >= 0 && k <= n, "topk", "selected index k (", k, ") out of range for dim ", d,
                     " of size ", n, " (shape ", x.shape(), ")");
+  if (x.dim() == 0) k = 1;  // a 0-d input gives itself for k 0 too, as in PyTorch
   Tensor<std::int64_t> idx = detail::sorted_indices(x, d, largest, k);
   return {gather(x, d, idx), idx};
 }
