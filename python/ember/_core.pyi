@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'cross_entropy', 'cuda', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dropout', 'dtype', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'huber_loss', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mse_loss', 'mul', 'multi_head_attention_forward', 'multiply', 'ne', 'neg', 'negative', 'nll_loss', 'one_hot', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu_', 'return_types', 'rsqrt', 'scaled_dot_product_attention', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'tril', 'triu', 'true_divide', 'uint8', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'addcdiv', 'addcmul', 'addmm', 'all', 'allclose', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'argsort', 'avg_pool2d', 'baddbmm', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bincount', 'bmm', 'bool', 'bucketize', 'cat', 'cdist', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'cross_entropy', 'cuda', 'cumprod', 'cumsum', 'default_generator', 'device', 'diff', 'div', 'divide', 'dot', 'double', 'dropout', 'dtype', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'huber_loss', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'isclose', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'lerp', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'min', 'minimum', 'mm', 'mse_loss', 'msort', 'mul', 'multi_head_attention_forward', 'multinomial', 'multiply', 'nan_to_num', 'ne', 'neg', 'negative', 'nll_loss', 'norm', 'one_hot', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu_', 'return_types', 'rsqrt', 'scaled_dot_product_attention', 'searchsorted', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'sort', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'topk', 'tril', 'triu', 'true_divide', 'uint8', 'unique', 'var', 'where', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -157,9 +157,33 @@ class Tensor:
         """
         self += alpha * other in place; returns self.
         """
+    def addcdiv(self, tensor1: Tensor, tensor2: Tensor, *, value: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        input + value * tensor1 / tensor2, broadcast; floating inputs only.
+        """
+    def addcdiv_(self, tensor1: Tensor, tensor2: Tensor, *, value: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        In-place self += value * tensor1 / tensor2; returns self.
+        """
+    def addcmul(self, tensor1: Tensor, tensor2: Tensor, *, value: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        input + value * tensor1 * tensor2, broadcast.
+        """
+    def addcmul_(self, tensor1: Tensor, tensor2: Tensor, *, value: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        In-place self += value * tensor1 * tensor2; returns self.
+        """
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        beta * input + alpha * (mat1 @ mat2) for 2-D mat1 and mat2; input broadcasts to the product's shape.
+        """
     def all(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
         """
         Whether every element over dim (None: all dims) is non-zero, as a bool tensor.
+        """
+    def allclose(self, other: Tensor, rtol: typing.SupportsFloat | typing.SupportsIndex = 1e-05, atol: typing.SupportsFloat | typing.SupportsIndex = 1e-08, equal_nan: bool = False) -> bool:
+        """
+        Whether isclose(input, other, rtol, atol, equal_nan) holds everywhere, as a Python bool.
         """
     def amax(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
         """
@@ -181,9 +205,21 @@ class Tensor:
         """
         Index (int64) of the smallest element along dim, or of the flattened input when dim is None; ties give the first index, the first NaN wins.
         """
+    def argsort(self, dim: typing.SupportsInt | typing.SupportsIndex = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+        """
+        The indices (int64) that sort input along dim (the indices of sort).
+        """
     def backward(self, gradient: typing.Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """
         Accumulates the gradient of this tensor into every leaf's .grad (gradient may be omitted for one element).
+        """
+    def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        beta * input + alpha * bmm(batch1, batch2) for 3-D batches; input broadcasts to the product's shape.
+        """
+    def bincount(self, weights: Tensor | None = None, minlength: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
+        """
+        Occurrences of each value 0..max(input) of a 1-D non-negative integer tensor (at least minlength bins); with weights their sums instead (float32 weights: float32, others: float64).
         """
     def bmm(self, mat2: Tensor) -> Tensor:
         """
@@ -233,6 +269,14 @@ class Tensor:
         """
         This tensor on a CUDA device (cuda:0 by default, or an index).
         """
+    def cumprod(self, dim: typing.SupportsInt | typing.SupportsIndex, *, dtype: typing.Any = None) -> Tensor:
+        """
+        Running product along dim (bool/integers: int64; dtype converts the input first); the gradient is exact with zeros.
+        """
+    def cumsum(self, dim: typing.SupportsInt | typing.SupportsIndex, *, dtype: typing.Any = None) -> Tensor:
+        """
+        Running sum along dim (bool/integers: int64; dtype converts the input first).
+        """
     def data_ptr(self) -> int:
         """
         Address of element 0.
@@ -240,6 +284,10 @@ class Tensor:
     def detach(self) -> Tensor:
         """
         The same memory, cut from the autograd graph (requires_grad False).
+        """
+    def diff(self, n: typing.SupportsInt | typing.SupportsIndex = 1, dim: typing.SupportsInt | typing.SupportsIndex = -1, prepend: Tensor | None = None, append: Tensor | None = None) -> Tensor:
+        """
+        The n-th forward difference along dim (bool: xor), after prepend and append are concatenated along dim.
         """
     def dim(self) -> int:
         """
@@ -329,6 +377,10 @@ class Tensor:
         """
         True for float32 and float64 tensors.
         """
+    def isclose(self, other: Tensor, rtol: typing.SupportsFloat | typing.SupportsIndex = 1e-05, atol: typing.SupportsFloat | typing.SupportsIndex = 1e-08, equal_nan: bool = False) -> Tensor:
+        """
+        Elementwise |input - other| <= atol + rtol * |other| (equal values always, NaNs when equal_nan), as bool.
+        """
     def item(self) -> typing.Any:
         """
         The value of a one-element tensor as a Python number.
@@ -340,6 +392,10 @@ class Tensor:
     def leaky_relu_(self, negative_slope: typing.SupportsFloat | typing.SupportsIndex = 0.01) -> Tensor:
         """
         leaky_relu written into the tensor.
+        """
+    def lerp(self, end: Tensor, weight: typing.Any) -> Tensor:
+        """
+        input + weight * (end - input), broadcast; weight a tensor or a number; floating inputs only.
         """
     def log(self) -> Tensor:
         """
@@ -417,6 +473,10 @@ class Tensor:
         """
         Product of two 2-D tensors.
         """
+    def msort(self) -> Tensor:
+        """
+        input sorted along its first dim (the values of sort(input, 0)).
+        """
     def mul(self, other: typing.Any) -> typing.Any:
         """
         input * other, broadcast and type-promoted.
@@ -425,9 +485,17 @@ class Tensor:
         """
         self *= other in place; returns self.
         """
+    def multinomial(self, num_samples: typing.SupportsInt | typing.SupportsIndex, replacement: bool = False, *, generator: typing.Any = None) -> Tensor:
+        """
+        num_samples category indices (int64) per row of the 1-D or 2-D non-negative weights input, drawn from ember's generator (ember.manual_seed).
+        """
     def multiply(self, other: typing.Any) -> typing.Any:
         """
         Alias of mul.
+        """
+    def nan_to_num(self, nan: typing.SupportsFloat | typing.SupportsIndex | None = 0.0, posinf: typing.SupportsFloat | typing.SupportsIndex | None = None, neginf: typing.SupportsFloat | typing.SupportsIndex | None = None) -> Tensor:
+        """
+        input with NaN, +inf and -inf replaced by nan, posinf and neginf (defaults: 0, the dtype's largest and lowest finite values).
         """
     def narrow(self, dim: typing.SupportsInt | typing.SupportsIndex, start: typing.SupportsInt | typing.SupportsIndex, length: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         """
@@ -460,6 +528,10 @@ class Tensor:
     def new_zeros(self, *size: typing.Any, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
         """
         Zeros of the given size, with this tensor's dtype and device unless given.
+        """
+    def norm(self, p: typing.Any = 'fro', dim: typing.Any = None, keepdim: bool = False, dtype: typing.Any = None) -> Tensor:
+        """
+        The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the vector p-norm (inf: max |x|); 'nuc' is not implemented.
         """
     def numel(self) -> int:
         """
@@ -537,6 +609,10 @@ class Tensor:
         """
         exp(input) / sum(exp(input)) along dim, computed stably; floating inputs only (dtype converts first).
         """
+    def sort(self, dim: typing.SupportsInt | typing.SupportsIndex = -1, descending: bool = False, *, stable: bool = False) -> typing.Any:
+        """
+        A named tuple (values, indices) of input sorted along dim; NaN sorts as the largest value; the sort is always stable.
+        """
     def split(self, split_size: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
         """
         Views of pieces along dim (split_size an int or a list of sizes).
@@ -605,6 +681,10 @@ class Tensor:
         """
         The elements as (nested) Python lists; a number for a 0-d tensor.
         """
+    def topk(self, k: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = -1, largest: bool = True, sorted: bool = True) -> typing.Any:
+        """
+        A named tuple (values, indices) of the k largest (largest=False: smallest) elements along dim, in sorted order.
+        """
     def transpose(self, dim0: typing.SupportsInt | typing.SupportsIndex, dim1: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         """
         Swaps two dims (a view).
@@ -628,6 +708,10 @@ class Tensor:
     def type_as(self, other: Tensor) -> Tensor:
         """
         Converts to other's dtype.
+        """
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim: typing.Any = None) -> typing.Any:
+        """
+        The distinct elements of input (dim: the distinct slices along dim) in ascending order; with return_inverse / return_counts a tuple that adds the inverse indices / the counts.
         """
     def unsqueeze(self, dim: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         """
@@ -986,9 +1070,25 @@ def add(input: typing.Any, other: typing.Any, *, alpha: typing.Any) -> typing.An
     """
     input + alpha * other.
     """
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+    """
+    input + value * tensor1 / tensor2, broadcast; floating inputs only.
+    """
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+    """
+    input + value * tensor1 * tensor2, broadcast.
+    """
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+    """
+    beta * input + alpha * (mat1 @ mat2) for 2-D mat1 and mat2; input broadcasts to the product's shape.
+    """
 def all(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
     """
     Whether every element over dim (None: all dims) is non-zero, as a bool tensor.
+    """
+def allclose(input: Tensor, other: Tensor, rtol: typing.SupportsFloat | typing.SupportsIndex = 1e-05, atol: typing.SupportsFloat | typing.SupportsIndex = 1e-08, equal_nan: bool = False) -> bool:
+    """
+    Whether isclose(input, other, rtol, atol, equal_nan) holds everywhere, as a Python bool.
     """
 def amax(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
     """
@@ -1014,9 +1114,17 @@ def argmin(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tens
     """
     Index (int64) of the smallest element along dim, or of the flattened input when dim is None; ties give the first index, the first NaN wins.
     """
+def argsort(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+    """
+    The indices (int64) that sort input along dim (the indices of sort).
+    """
 def avg_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """
     The mean over each kernel_size window of input (N, C, H, W) or (C, H, W); stride defaults to kernel_size.
+    """
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+    """
+    beta * input + alpha * bmm(batch1, batch2) for 3-D batches; input broadcasts to the product's shape.
     """
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False, momentum: typing.SupportsFloat | typing.SupportsIndex = 0.1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
     """
@@ -1030,13 +1138,25 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     """
     Binary cross entropy of sigmoid(input) against targets in [0, 1], computed stably from the logits.
     """
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
+    """
+    Occurrences of each value 0..max(input) of a 1-D non-negative integer tensor (at least minlength bins); with weights their sums instead (float32 weights: float32, others: float64).
+    """
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """
     Batched product of (B, M, K) and (B, K, N) tensors: (B, M, N).
     """
+def bucketize(input: typing.Any, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """
+    The bucket index of each element of input among the 1-D ascending boundaries (searchsorted).
+    """
 def cat(tensors: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
     """
     Joins tensors along an existing dim; shapes must match except in dim, mixed dtypes promote, and 1-D empty tensors are skipped (as torch.cat).
+    """
+def cdist(x1: Tensor, x2: Tensor, p: typing.SupportsFloat | typing.SupportsIndex = 2.0, compute_mode: typing.Any = None) -> Tensor:
+    """
+    The p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M): (..., P, R).
     """
 def chunk(input: Tensor, chunks: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
     """
@@ -1069,6 +1189,18 @@ def cos(input: Tensor) -> Tensor:
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: typing.SupportsInt | typing.SupportsIndex = -100, reduction: str = 'mean', label_smoothing: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> Tensor:
     """
     Cross entropy of logits (C), (N, C) or (N, C, d1, ...) against integer class indices or class probabilities of the input's shape.
+    """
+def cumprod(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, *, dtype: typing.Any = None) -> Tensor:
+    """
+    Running product along dim (bool/integers: int64; dtype converts the input first); the gradient is exact with zeros.
+    """
+def cumsum(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, *, dtype: typing.Any = None) -> Tensor:
+    """
+    Running sum along dim (bool/integers: int64; dtype converts the input first).
+    """
+def diff(input: Tensor, n: typing.SupportsInt | typing.SupportsIndex = 1, dim: typing.SupportsInt | typing.SupportsIndex = -1, prepend: Tensor | None = None, append: Tensor | None = None) -> Tensor:
+    """
+    The n-th forward difference along dim (bool: xor), after prepend and append are concatenated along dim.
     """
 def div(input: typing.Any, other: typing.Any) -> typing.Any:
     """
@@ -1154,6 +1286,10 @@ def is_grad_enabled() -> bool:
     """
     True when ops record gradients on this thread.
     """
+def isclose(input: Tensor, other: Tensor, rtol: typing.SupportsFloat | typing.SupportsIndex = 1e-05, atol: typing.SupportsFloat | typing.SupportsIndex = 1e-08, equal_nan: bool = False) -> Tensor:
+    """
+    Elementwise |input - other| <= atol + rtol * |other| (equal values always, NaNs when equal_nan), as bool.
+    """
 def l1_loss(input: Tensor, target: Tensor, reduction: str = 'mean') -> Tensor:
     """
     Mean absolute error |input - target|, input and target broadcast together.
@@ -1173,6 +1309,10 @@ def leaky_relu(input: Tensor, negative_slope: typing.SupportsFloat | typing.Supp
 def leaky_relu_(input: Tensor, negative_slope: typing.SupportsFloat | typing.SupportsIndex = 0.01) -> Tensor:
     """
     leaky_relu written into input.
+    """
+def lerp(input: Tensor, end: Tensor, weight: typing.Any) -> Tensor:
+    """
+    input + weight * (end - input), broadcast; weight a tensor or a number; floating inputs only.
     """
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
@@ -1262,6 +1402,10 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = 'mean', weight: Ten
     """
     Mean squared error (input - target) ** 2, input and target broadcast together.
     """
+def msort(input: Tensor) -> Tensor:
+    """
+    input sorted along its first dim (the values of sort(input, 0)).
+    """
 def mul(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input * other, broadcast and type-promoted.
@@ -1270,9 +1414,17 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
     """
     Multi-head attention over query (L, N, E) or (L, E), key/value (S, N, *): (output, weights or None), as torch.nn.functional.multi_head_attention_forward without bias_k/bias_v, add_zero_attn and static_k/v.
     """
+def multinomial(input: Tensor, num_samples: typing.SupportsInt | typing.SupportsIndex, replacement: bool = False, *, generator: typing.Any = None) -> Tensor:
+    """
+    num_samples category indices (int64) per row of the 1-D or 2-D non-negative weights input, drawn from ember's generator (ember.manual_seed).
+    """
 def multiply(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     Alias of mul.
+    """
+def nan_to_num(input: Tensor, nan: typing.SupportsFloat | typing.SupportsIndex | None = 0.0, posinf: typing.SupportsFloat | typing.SupportsIndex | None = None, neginf: typing.SupportsFloat | typing.SupportsIndex | None = None) -> Tensor:
+    """
+    input with NaN, +inf and -inf replaced by nan, posinf and neginf (defaults: 0, the dtype's largest and lowest finite values).
     """
 def ne(input: typing.Any, other: typing.Any) -> typing.Any:
     """
@@ -1285,6 +1437,10 @@ def neg(input: Tensor) -> Tensor:
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: typing.SupportsInt | typing.SupportsIndex = -100, reduction: str = 'mean') -> Tensor:
     """
     Negative log likelihood of integer class indices given log-probabilities (C), (N, C) or (N, C, d1, ...).
+    """
+def norm(input: Tensor, p: typing.Any = 'fro', dim: typing.Any = None, keepdim: bool = False, dtype: typing.Any = None) -> Tensor:
+    """
+    The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the vector p-norm (inf: max |x|); 'nuc' is not implemented.
     """
 def one_hot(tensor: Tensor, num_classes: typing.SupportsInt | typing.SupportsIndex = -1) -> Tensor:
     """
@@ -1346,6 +1502,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     """
     softmax(query @ key^T * scale + mask) @ value for query (*, L, E), key (*, S, E), value (*, S, Ev); a bool attn_mask marks with True the positions that take part.
     """
+def searchsorted(sorted_sequence: Tensor, input: typing.Any, *, out_int32: bool = False, right: bool = False, side: str | None = None, sorter: typing.Any = None) -> Tensor:
+    """
+    For each element of input, the index into the last dim of sorted_sequence where it would be inserted to keep the order (before equal elements; right=True or side='right': after them).
+    """
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
     Sets the number of threads used by ember's kernels (oneDNN and loops).
@@ -1369,6 +1529,10 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = 'mean', beta:
 def softmax(input: Tensor, dim: typing.Any, dtype: typing.Any = None) -> Tensor:
     """
     exp(input) / sum(exp(input)) along dim, computed stably; floating inputs only (dtype converts first).
+    """
+def sort(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = -1, descending: bool = False, *, stable: bool = False) -> typing.Any:
+    """
+    A named tuple (values, indices) of input sorted along dim; NaN sorts as the largest value; the sort is always stable.
     """
 def split(tensor: Tensor, split_size_or_sections: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
     """
@@ -1412,6 +1576,10 @@ def tensor(data: typing.Any, *, dtype: typing.Any = None, device: typing.Any = N
     """
     A tensor holding a copy of data (nested lists, numbers, NumPy arrays, tensors). Python floats give float32, ints int64, bools bool; NumPy arrays keep their dtype.
     """
+def topk(input: Tensor, k: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = -1, largest: bool = True, sorted: bool = True) -> typing.Any:
+    """
+    A named tuple (values, indices) of the k largest (largest=False: smallest) elements along dim, in sorted order.
+    """
 def tril(input: Tensor, diagonal: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
     """
     The lower triangle of the last two dims (column - row <= diagonal), the rest zero.
@@ -1423,6 +1591,10 @@ def triu(input: Tensor, diagonal: typing.SupportsInt | typing.SupportsIndex = 0)
 def true_divide(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     Alias of div.
+    """
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim: typing.Any = None) -> typing.Any:
+    """
+    The distinct elements of input (dim: the distinct slices along dim) in ascending order; with return_inverse / return_counts a tuple that adds the inverse indices / the counts.
     """
 def var(input: Tensor, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> Tensor:
     """
