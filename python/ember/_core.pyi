@@ -397,6 +397,10 @@ class Tensor:
         """
         input + weight * (end - input), broadcast; weight a tensor or a number; floating inputs only.
         """
+    def lerp_(self, end: Tensor, weight: typing.Any) -> Tensor:
+        """
+        In-place self += weight * (end - self); returns self.
+        """
     def log(self) -> Tensor:
         """
         Natural logarithm elementwise.
@@ -1502,9 +1506,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     """
     softmax(query @ key^T * scale + mask) @ value for query (*, L, E), key (*, S, E), value (*, S, Ev); a bool attn_mask marks with True the positions that take part.
     """
-def searchsorted(sorted_sequence: Tensor, input: typing.Any, *, out_int32: bool = False, right: bool = False, side: str | None = None, sorter: typing.Any = None) -> Tensor:
+def searchsorted(sorted_sequence: Tensor, input: typing.Any, *, out_int32: bool = False, right: bool = False, side: str | None = None, sorter: Tensor | None = None) -> Tensor:
     """
-    For each element of input, the index into the last dim of sorted_sequence where it would be inserted to keep the order (before equal elements; right=True or side='right': after them).
+    For each element of input, the index into the last dim of sorted_sequence where it would be inserted to keep the order (before equal elements; right=True or side='right': after them); sorter: the indices that sort an unsorted sequence (argsort).
     """
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """

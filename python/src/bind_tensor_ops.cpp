@@ -129,15 +129,20 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
      "return_inverse / return_counts a tuple that adds the inverse indices / the counts.",
      py::arg("sorted") = true, py::arg("return_inverse") = false, py::arg("return_counts") = false,
      py::arg("dim") = py::none());
-  auto search = [](const AnyTensor& seq, const AnyTensor& values, bool out_int32, bool right) {
+  auto search = [](const AnyTensor& seq, const AnyTensor& values, bool out_int32, bool right,
+                   const std::optional<AnyTensor>& sorter = std::nullopt) {
     return promoted_call({seq, values}, [&](const auto& s, const auto& v) {
+      if (sorter) {
+        const auto& so = sorter->get<std::int64_t>("searchsorted");
+        return out_int32 ? AnyTensor(ember::searchsorted<std::int32_t>(s, v, right, so))
+                         : AnyTensor(ember::searchsorted<std::int64_t>(s, v, right, so));
+      }
       return out_int32 ? AnyTensor(ember::searchsorted<std::int32_t>(s, v, right))
                        : AnyTensor(ember::searchsorted<std::int64_t>(s, v, right));
     });
   };
   m.def("searchsorted", [search](const AnyTensor& seq, py::handle input, bool out_int32, bool right,
-                                 std::optional<std::string> side, py::handle sorter) {
-    EMBER_CHECK(sorter.is_none(), "searchsorted", "sorter is not implemented; sort the sequence first");
+                                 std::optional<std::string> side, const std::optional<AnyTensor>& sorter) {
     if (side) {
       EMBER_CHECK(*side == "left" || *side == "right", "searchsorted", "side can only be 'left' or 'right', got '",
                   *side, "'");
@@ -145,11 +150,12 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
                   "of left while right was True");
       right = *side == "right";
     }
-    return search(seq, tensor_arg(input, seq.dtype(), "searchsorted"), out_int32, right);
+    return search(seq, tensor_arg(input, seq.dtype(), "searchsorted"), out_int32, right, sorter);
   }, py::arg("sorted_sequence"), py::arg("input"), py::kw_only(), py::arg("out_int32") = false,
         py::arg("right") = false, py::arg("side") = py::none(), py::arg("sorter") = py::none(),
         "For each element of input, the index into the last dim of sorted_sequence where it would be inserted to "
-        "keep the order (before equal elements; right=True or side='right': after them).");
+        "keep the order (before equal elements; right=True or side='right': after them); sorter: the indices "
+        "that sort an unsorted sequence (argsort).");
   m.def("bucketize", [search](py::handle input, const AnyTensor& boundaries, bool out_int32, bool right) {
     EMBER_CHECK(boundaries.dim() == 1, "bucketize", "boundaries tensor must be 1 dimension, but got shape ",
                 boundaries.shape());
@@ -292,6 +298,16 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
     return promoted_call({x, end}, [&](const auto& s, const auto& e) { return AnyTensor(ember::lerp(s, e, w)); });
   }, "input + weight * (end - input), broadcast; weight a tensor or a number; floating inputs only.",
      py::arg("end"), py::arg("weight"));
+  cls.def("lerp_", [](const AnyTensor& self, const AnyTensor& end, py::handle weight) {
+    self.visit([&](const auto& s) {
+      using T = typename std::decay_t<decltype(s)>::value_type;
+      if (const AnyTensor* w = tensor_ptr(weight))
+        ember::lerp_(s, end.template as<T>(), w->template as<T>());
+      else
+        ember::lerp_(s, end.template as<T>(), weight.cast<double>());
+    });
+    return self;
+  }, py::arg("end"), py::arg("weight"), "In-place self += weight * (end - self); returns self.");
 
   // --- compare_close.hpp ---
   def_both(m, cls, "isclose", [](const AnyTensor& a, const AnyTensor& b, double rtol, double atol, bool equal_nan) {

@@ -51,6 +51,9 @@ TEST(TensorOpsSort, UniqueSearchsortedBincount) {
   auto b = mat<double>({1, 3, 5}, {3});
   EXPECT_EQ(searchsorted(b, mat<double>({3, 0, 6}, {3})).to_vector(), (std::vector<std::int64_t>{1, 0, 3}));
   EXPECT_EQ(searchsorted<std::int32_t>(b, mat<double>({3}, {1}), true).to_vector(), (std::vector<std::int32_t>{2}));
+  auto unsorted = mat<double>({5, 1, 3}, {3});
+  EXPECT_EQ(searchsorted(unsorted, mat<double>({4}, {1}), false, argsort(unsorted)).to_vector(),
+            (std::vector<std::int64_t>{2}));
   EXPECT_EQ(bucketize(mat<double>({3, 4}, {2}), b).to_vector(), (std::vector<std::int64_t>{1, 2}));
   auto b2 = mat<float>({1, 2, 10, 20}, {2, 2});
   EXPECT_EQ(searchsorted(b2, mat<float>({1.5f, 15}, {2, 1})).to_vector(), (std::vector<std::int64_t>{1, 1}));
@@ -143,6 +146,8 @@ TEST(TensorOpsBlas, AddmmAddcmulLerp) {
   auto s = mat<double>({0, 0}, {2});
   addcmul_(s, i, i, 3);
   EXPECT_EQ(s.to_vector(), (std::vector<double>{3, 3}));
+  lerp_(s, i, 0.5);
+  EXPECT_EQ(s.to_vector(), (std::vector<double>{2, 2}));
   EXPECT_NE(error_of<std::invalid_argument>([&] { addmm(mat<double>({1, 2, 3}, {3}), a, a); }).find("[addmm]"),
             std::string::npos);
   EXPECT_NE(error_of<TypeError>([&] { addcdiv(mat<int>({1}, {1}), mat<int>({1}, {1}), mat<int>({1}, {1})); })

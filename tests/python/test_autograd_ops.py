@@ -487,7 +487,7 @@ case("nan_to_num", ("ember.nan_to_num", "Tensor.nan_to_num"),
 OPS1_DIFFERENTIABLE = set("sort msort topk cumsum cumprod diff norm cdist addmm baddbmm addcmul addcdiv lerp "
                           "nan_to_num".split())
 OPS1_NOT_DIFFERENTIABLE = set("argsort multinomial bucketize searchsorted unique bincount isclose allclose addcmul_ "
-                              "addcdiv_".split())
+                              "addcdiv_ lerp_".split())
 
 # --- the census: every public op is declared differentiable or not, and each differentiable one is tested ---
 

@@ -267,6 +267,12 @@ def test_addmm_baddbmm_addcmul_addcdiv_lerp(torch):
     tx.addcdiv_(ty, tz.abs() + 1)
     ex.addcdiv_(ey, ez.abs() + 1)
     same(tx, ex, 1e-10)
+    tx.lerp_(ty, 0.1)
+    ex.lerp_(ey, 0.1)
+    same(tx, ex, 1e-10)
+    tx.lerp_(ty, tz)
+    ex.lerp_(ey, ez)
+    same(tx, ex, 1e-10)
     ti3, ei3 = both(torch, np.arange(6).reshape(2, 3))
     ti4, ei4 = both(torch, np.arange(4).reshape(2, 2))
     same(torch.addmm(ti4, ti3, ti3.T, beta=2), ember.addmm(ei4, ei3, ei3.T, beta=2))
@@ -311,6 +317,9 @@ def test_searchsorted_bucketize(torch, dtype):
     seq2 = np.sort(np.random.default_rng(0).integers(0, 9, (2, 4)), axis=1).astype(dtype)
     (t2, e2) = both(torch, seq2)
     same(torch.searchsorted(t2, tv), ember.searchsorted(e2, ev))
+    unsorted = np.array([5, 1, 9, 3, 3]).astype(dtype)
+    (tu, eu) = both(torch, unsorted)
+    same(torch.searchsorted(tu, tv, sorter=torch.argsort(tu)), ember.searchsorted(eu, ev, sorter=ember.argsort(eu)))
     with pytest.raises(ValueError, match=r"\[searchsorted\]"):
         ember.searchsorted(e2, ev.T)
     with pytest.raises(ValueError, match=r"\[searchsorted\]"):

@@ -105,4 +105,18 @@ Tensor<T> lerp(const Tensor<T>& start, const Tensor<T>& end, double weight) {
   return add(start, mul(sub(end, start), static_cast<T>(weight)));
 }
 
+/// In-place self += weight * (end - self) (weight a tensor broadcast to self's shape); floating only.
+template <Element T>
+const Tensor<T>& lerp_(const Tensor<T>& self, const Tensor<T>& end, const Tensor<T>& weight) {
+  EMBER_CHECK_TYPE(FloatElement<T>, "lerp_", "expected floating point tensors, got dtype ", dtype_name(self.dtype()));
+  return add_(self, mul(weight, sub(end, self)));
+}
+
+/// In-place self += weight * (end - self) with a scalar weight (an exponential moving average step).
+template <Element T>
+const Tensor<T>& lerp_(const Tensor<T>& self, const Tensor<T>& end, double weight) {
+  EMBER_CHECK_TYPE(FloatElement<T>, "lerp_", "expected floating point tensors, got dtype ", dtype_name(self.dtype()));
+  return add_(self, mul(sub(end, self), static_cast<T>(weight)));
+}
+
 }  // namespace ember

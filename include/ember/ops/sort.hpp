@@ -216,6 +216,16 @@ Tensor<I> searchsorted(const Tensor<T>& sorted_sequence, const Tensor<T>& values
   return out;
 }
 
+/// searchsorted of an unsorted sequence: sorter (int64, the sequence's shape) holds the indices that sort
+/// its last dim, as argsort gives; the result indexes the sorted order.
+template <class I = std::int64_t, Element T>
+Tensor<I> searchsorted(const Tensor<T>& sorted_sequence, const Tensor<T>& values, bool right,
+                       const Tensor<std::int64_t>& sorter) {
+  EMBER_CHECK(sorter.shape() == sorted_sequence.shape(), "searchsorted", "boundaries and sorter must have the same ",
+              "size, but got boundaries tensor ", sorted_sequence.shape(), " and sorter tensor ", sorter.shape());
+  return searchsorted<I>(gather(sorted_sequence.detach(), -1, sorter), values, right);
+}
+
 /// The bucket of each element of input among 1-D ascending boundaries: i with boundaries[i-1] < x <=
 /// boundaries[i] (right: boundaries[i-1] <= x < boundaries[i]), as searchsorted(boundaries, input).
 template <class I = std::int64_t, Element T>
