@@ -88,6 +88,8 @@ def test_sort_named_tuples_nan_and_layouts(torch):
 def test_sort_bool_and_stable_ties(torch):
     t, e = both(torch, np.array([True, False, True, False]))
     same(tuple(torch.sort(t, stable=True)), tuple(ember.sort(e)))
+    with pytest.raises(TypeError, match=r"\[topk\] topk does not support bool"):
+        ember.topk(e, 1)
     t, e = both(torch, np.array([1, 0, 1, 0, 1]))
     same(torch.argsort(t, stable=True, descending=True), ember.argsort(e, descending=True, stable=True))
 

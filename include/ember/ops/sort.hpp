@@ -119,6 +119,8 @@ std::pair<Tensor<T>, Tensor<std::int64_t>> topk(const Tensor<T>& x, std::int64_t
                                                 bool largest = true, bool sorted = true) {
   (void)sorted;  // always sorted, which PyTorch allows for sorted=False
   x.check_cpu("topk");
+  EMBER_CHECK_TYPE((!std::is_same_v<T, bool>), "topk", "topk does not support bool tensors (shape ", x.shape(),
+                   "), as in PyTorch");
   const std::int64_t d = normalize_dim(dim, x.dim(), "topk");
   const std::int64_t n = x.dim() == 0 ? 1 : x.size(d);
   EMBER_CHECK_INDEX(k >= 0 && k <= n, "topk", "selected index k (", k, ") out of range for dim ", d,
