@@ -20,6 +20,7 @@ from . import autograd, deploy, utils
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from ._settings import *  # noqa: F401,F403 - set_float32_matmul_precision, compile, get_default_dtype, ...
 from . import metrics, optim
+from . import linalg  # ops1: ember.linalg.vector_norm / matrix_norm / norm
 from . import nn
 from .serialization import load, save
 

@@ -154,6 +154,7 @@ void bind_tensor_shape_ops(py::module_& m, TensorClass& cls);
 void bind_nn_extra(py::module_& m, TensorClass& cls);
 void bind_spatial(py::module_& m);
 void bind_rnn(py::module_& m, TensorClass& cls);
+void bind_tensor_ops(py::module_& m, TensorClass& cls);
 void bind_deploy(py::module_& m);
 void bind_cuda(py::module_& m);
 

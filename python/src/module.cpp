@@ -33,6 +33,7 @@ PYBIND11_MODULE(_core, m) {
   bind_tensor_shape_ops(m, cls);
   bind_nn_extra(m, cls);
   bind_rnn(m, cls);
+  bind_tensor_ops(m, cls);
   bind_cuda(m);
   bind_deploy(m);
   bind_spatial(m);

@@ -532,6 +532,44 @@ case("gaussian_nll_loss", "ember.gaussian_nll_loss", lambda x, t, v: ember.gauss
      n(3, 4), n(3, 4), p(3, 1))
 case("multilabel_soft_margin_loss", "ember.multilabel_soft_margin_loss",
      lambda x, t: ember.multilabel_soft_margin_loss(x, t, None, "none"), n(3, 4), p(3, 4))
+# --- ops1 (issue 21): sort, scan, norm, blas_ext, compare_close (include/ember/ops/{sort,scan,norm,...}.hpp) ---
+
+INF = float("inf")
+case("sort", ("ember.sort", "Tensor.sort"), lambda x: ember.sort(x, 0, True).values * x.sort(-1).values, d(3, 4))
+case("sort-nd-strided", "ember.sort", lambda x: ember.sort(x, 1).values, d(2, 3, 4).S)
+case("msort", ("ember.msort", "Tensor.msort"), lambda x: ember.msort(x) + x.msort(), d(3, 2).T)
+case("topk", ("ember.topk", "Tensor.topk"), lambda x: ember.topk(x, 3).values.sum(0) + x.topk(2, 0, False).values.sum(0)[:3],
+     d(3, 4))
+case("cumsum", ("ember.cumsum", "Tensor.cumsum"), lambda x: ember.cumsum(x, 1) * x.cumsum(-2), n(3, 4).T)
+case("cumprod", ("ember.cumprod", "Tensor.cumprod"), lambda x: ember.cumprod(x, 1) + x.cumprod(0), n(3, 4).S)
+case("cumprod-zeros", "ember.cumprod", lambda x: ember.cumprod(x, -1),
+     vals([[2.0, 0.0, 3.0, 0.5], [0.0, 1.5, 0.0, 2.0], [1.0, -2.0, 0.0, 0.7]]))
+case("diff", ("ember.diff", "Tensor.diff"), lambda x, p: ember.diff(x, 2, 0, prepend=p) + x.diff(dim=0)[1:],
+     n(3, 4).T, n(1, 4))
+case("norm", ("ember.norm", "Tensor.norm"),
+     lambda x: ember.norm(x) + x.norm(3, 1).sum() + x.norm(dim=0, keepdim=True).sum() + x.norm(1), d(3, 4).T)
+case("norm-inf", "Tensor.norm", lambda x: x.norm(INF, -1) + x.norm(-INF, 0).sum(), d(3, 4))
+case("linalg-vector_norm", (), lambda x: ember.linalg.vector_norm(x, 2, (0, 2)) + ember.linalg.vector_norm(x, 0.5),
+     p(2, 3, 2))
+case("linalg-matrix_norm", (), lambda x: ember.linalg.matrix_norm(x) + ember.linalg.matrix_norm(x, 1)
+     + ember.linalg.matrix_norm(x, -INF) + ember.linalg.norm(x, dim=(0, 2)).sum(), d(2, 3, 2))
+case("cdist", "ember.cdist", lambda a, b: ember.cdist(a, b) + ember.cdist(a, b, 1.5) + ember.cdist(a, b, 1.0),
+     d(2, 3, 2), e(4, 2))
+case("addmm", ("ember.addmm", "Tensor.addmm"),
+     lambda i, a, b: ember.addmm(i, a, b, beta=0.5, alpha=2.0) + i.addmm(a, b), n(4), n(3, 2).T, n(2, 4))
+case("baddbmm", ("ember.baddbmm", "Tensor.baddbmm"),
+     lambda i, a, b: ember.baddbmm(i, a, b, alpha=-1.0) + i.baddbmm(a, b, beta=0.0), n(3, 1), n(2, 3, 2), n(2, 2, 1))
+case("addcmul", ("ember.addcmul", "Tensor.addcmul"),
+     lambda i, a, b: ember.addcmul(i, a, b, value=0.5) + i.addcmul(a, b), n(3, 4), n(4), n(3, 4).T)
+case("addcdiv", ("ember.addcdiv", "Tensor.addcdiv"),
+     lambda i, a, b: ember.addcdiv(i, a, b, value=-2.0) + i.addcdiv(a, b), n(3, 4), n(3, 1), p(3, 4).S)
+case("lerp", ("ember.lerp", "Tensor.lerp"), lambda s, t, w: ember.lerp(s, t, w) + s.lerp(t, 0.25), n(3, 4), n(4), n(3, 4))
+case("nan_to_num", ("ember.nan_to_num", "Tensor.nan_to_num"),
+     lambda x: ember.nan_to_num(x) + x.nan_to_num(posinf=1.0), n(3, 4).T)
+OPS1_DIFFERENTIABLE = set("sort msort topk cumsum cumprod diff norm cdist addmm baddbmm addcmul addcdiv lerp "
+                          "nan_to_num".split())
+OPS1_NOT_DIFFERENTIABLE = set("argsort multinomial bucketize searchsorted unique bincount isclose allclose addcmul_ "
+                              "addcdiv_ lerp_".split())
 
 # --- the census: every public op is declared differentiable or not, and each differentiable one is tested ---
 
@@ -570,6 +608,8 @@ __init__ __repr__ __str__ __hash__ __len__ __iter__ __bool__ __float__ __int__ _
 __array__ __dlpack__ __dlpack_device__ __invert__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__
 __and__ __rand__ __or__ __ror__ __xor__ __rxor__ __iadd__ __isub__ __imul__ __itruediv__ __setitem__
 """.split())
+DIFFERENTIABLE |= OPS1_DIFFERENTIABLE  # ops1 (issue 21)
+NOT_DIFFERENTIABLE |= OPS1_NOT_DIFFERENTIABLE
 
 # reorder, scatter family, einsum (include/ember/ops/{reorder,scatter,einsum}.hpp)
 DIFFERENTIABLE |= set("""

@@ -1010,3 +1010,41 @@ def test_norms_and_distances_issue21(data):
         check(op, lambda L, F, x, d: F.glu(x, d), x, draw(dims_of(len(x.shape))), tol=(1e-4, 1e-5))
     else:
         check(op, lambda L, F, x, d: F.softmin(x, d), x, draw(dims_of(len(x.shape))), tol=(1e-4, 1e-5))
+# --- ops1 (issue 21): sort, scan, norm, blas_ext, compare_close --------------------------------------
+
+OPS1 = ["sort", "argsort", "topk", "cumsum", "cumprod", "diff", "norm", "nan_to_num", "isclose", "lerp", "addcmul"]
+
+
+@given(st.data())
+def test_ops1_tensor_ops(data):
+    draw = data.draw
+    op = draw(st.sampled_from(OPS1))
+    x = draw(tensors(kind=draw(st.sampled_from(["normal", "int", "special"]))))
+    nd = len(x.shape)
+    dim = draw(dims_of(nd))
+    tol = (1e-3, 1e-4) if x.dtype != "float64" else (1e-9, 1e-10)
+    if op in ("sort", "argsort"):
+        desc = draw(st.booleans())  # stable: ties in the same order as PyTorch's stable sort
+        fn = (lambda L, F, x, d, s: tuple(L.sort(x, dim=d, descending=s, stable=True))) if op == "sort" else \
+            (lambda L, F, x, d, s: L.argsort(x, dim=d, descending=s, stable=True))
+        return check(op, fn, x, dim, desc, tol=tol)
+    if op == "topk":
+        k = draw(st.integers(-1, 4))
+        # values only: the order of tied indices is unspecified in PyTorch
+        return check(op, lambda L, F, x, k, d, big: L.topk(x, k, d, big)[0], x, k, dim, draw(st.booleans()), tol=tol)
+    if op in ("cumsum", "cumprod"):
+        return check(op, lambda L, F, x, d: getattr(x, op)(d), x, dim, tol=tol)
+    if op == "diff":
+        return check(op, lambda L, F, x, k, d: L.diff(x, k, d), x, draw(st.integers(0, 3)), dim, tol=tol)
+    if op == "norm":
+        pv = draw(st.sampled_from(["fro", 2, 1, 3, float("inf")]))
+        d = draw(st.one_of(st.none(), dims_of(nd)))
+        return check(op, lambda L, F, x, pv, d, kd: x.norm(pv, d, kd), x, pv, d, draw(st.booleans()), tol=tol)
+    if op == "nan_to_num":
+        return check(op, lambda L, F, x: L.nan_to_num(x, posinf=7.0), x, tol=tol)
+    y = draw(tensors(shape=broadcastable_shape(draw, x.shape), dtype=x.dtype, kind="normal"))
+    if op == "isclose":
+        return check(op, lambda L, F, x, y: L.isclose(x, y, rtol=0.1, equal_nan=True), x, y)
+    if op == "lerp":
+        return check(op, lambda L, F, x, y: L.lerp(x, y, 0.3), x, y, tol=tol)
+    check(op, lambda L, F, x, y: L.addcmul(x, y, y, value=2), x, y, tol=tol)
