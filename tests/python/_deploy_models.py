@@ -121,11 +121,25 @@ def interpret(graph: Graph, *inputs: ember.Tensor) -> list[ember.Tensor]:
             a[0], a[1], a[2], a[3], is_causal=k["is_causal"], scale=k.get("scale")),
         "multi_head_attention": lambda a, k: _attention(a, k, False)[0],
         "multi_head_attention_weights": lambda a, k: _attention(a, k, True)[1],
+        # activations and normalizations (issue 21)
+        "elu": lambda a, k: F.elu(a[0], k["alpha"]),
+        "celu": lambda a, k: F.celu(a[0], k["alpha"]),
+        "softplus": lambda a, k: F.softplus(a[0], k["beta"], k["threshold"]),
+        "hardtanh": lambda a, k: F.hardtanh(a[0], k["min_val"], k["max_val"]),
+        "hardshrink": lambda a, k: F.hardshrink(a[0], k["lambd"]),
+        "softshrink": lambda a, k: F.softshrink(a[0], k["lambd"]),
+        "threshold": lambda a, k: F.threshold(a[0], k["threshold"], k["value"]),
+        "glu": lambda a, k: F.glu(a[0], k["dim"]),
+        "group_norm": lambda a, k: F.group_norm(a[0], k["num_groups"], a[1], a[2], k["eps"]),
+        "rms_norm": lambda a, k: F.rms_norm(a[0], k["normalized_shape"], a[1], k.get("eps")),
+        "instance_norm": lambda a, k: F.instance_norm(a[0], a[1], a[2], a[3], a[4], k["use_input_stats"], 0.0,
+                                                      k["eps"]),
     }
     with ember.no_grad():
         for node in graph.nodes:
             # An op without attributes (relu, exp, add, matmul...) is the ember function of its name.
-            run = ops.get(node.op, lambda a, k: getattr(ember, node.op)(*a))
+            run = ops.get(node.op, lambda a, k: getattr(ember, node.op, None)(*a) if hasattr(ember, node.op)
+                          else getattr(F, node.op)(*a))
             out = run([None if n is None else env[n] for n in node.inputs], node.attrs)
             for name, value in zip(node.outputs, out if isinstance(out, tuple) else (out,)):
                 env[name] = value

@@ -146,6 +146,37 @@ class _EncoderDecoder(nn.Module):
         return self.model(x, tgt, tgt_mask=nn.Transformer.generate_square_subsequent_mask(4))
 
 
+class _Each(nn.Module):
+    """Each layer on the input, concatenated along the last dim: the layers side by side, not in a chain."""
+
+    def __init__(self, *layers):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+
+    def forward(self, x):
+        return ember.cat([layer(x * 2) for layer in self.layers], -1)
+
+
+def _activations_issue21():
+    return _Each(nn.ELU(0.7), nn.SELU(), nn.CELU(1.3), nn.Softplus(), nn.Softplus(beta=2.0, threshold=3.0), nn.Mish(),
+                 nn.Hardswish(), nn.Hardsigmoid(), nn.Hardtanh(-0.5, 1.5), nn.ReLU6(), nn.PReLU(), nn.PReLU(8, 0.1),
+                 nn.LogSigmoid(), nn.Softsign(), nn.Tanhshrink(), nn.Softshrink(0.3), nn.Hardshrink(0.4),
+                 nn.Threshold(0.1, -2.0), nn.GLU())
+
+
+def _norms_issue21():
+    tracked = nn.InstanceNorm2d(6, affine=True, track_running_stats=True)
+    model = nn.Sequential(nn.GroupNorm(3, 6), nn.GroupNorm(2, 6, affine=False), nn.InstanceNorm2d(6, affine=True),
+                          nn.InstanceNorm2d(6), tracked, nn.RMSNorm([5, 4], eps=1e-4), nn.RMSNorm(4),
+                          nn.RMSNorm(4, elementwise_affine=False))
+    with ember.no_grad():  # weights, biases and running statistics other than their defaults
+        for p in model.parameters():
+            p.copy_(ember.rand(*p.shape) + 0.5)
+        tracked.running_mean.copy_(ember.randn(6) * 0.1)
+        tracked.running_var.copy_(ember.rand(6) + 0.5)
+    return model
+
+
 # One case per layer or op family: each runs in the traced graph, the C++ runtime and (test_onnx.py) onnxruntime.
 CASES = {
     "unary_ops": (lambda: _Ops(_unary_ops), (3, 5)),
@@ -187,6 +218,9 @@ CASES = {
     "pixel_shuffle_upsample": (lambda: nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.PixelShuffle(2),
                                                      nn.Upsample(scale_factor=2), nn.Upsample(size=(13, 17))),
                                (2, 3, 4, 5)),
+    # the activations and normalizations of issue 21, with options other than their defaults
+    "activations_issue21": (_activations_issue21, (3, 8)),
+    "norms_issue21": (_norms_issue21, (2, 6, 5, 4)),
 }
 
 

@@ -12,6 +12,7 @@
 #include "ember/backend/onednn/inference.hpp"
 #include "ember/deploy/graph.hpp"
 #include "ember/deploy/workspace.hpp"
+#include "ember/ops/activation_extra.hpp"
 #include "ember/ops/attention.hpp"
 #include "ember/ops/conv.hpp"
 #include "ember/ops/conv_transpose.hpp"
@@ -20,6 +21,7 @@
 #include "ember/ops/linalg.hpp"
 #include "ember/ops/nn_functional.hpp"
 #include "ember/ops/normalization.hpp"
+#include "ember/ops/normalization_extra.hpp"
 #include "ember/ops/pool.hpp"
 #include "ember/ops/reduce.hpp"
 #include "ember/ops/shape.hpp"
@@ -117,6 +119,12 @@ std::vector<DimExpr> attr_dims(const Node& n, const char* name) {
   return dims;
 }
 
+/// The number attributes a and b.
+template <class = void>  // compiled only where called: see AnyTensor::to
+std::array<double, 2> attr_numbers(const Node& n, const char* a, const char* b) {
+  return {attr_number(n, a), attr_number(n, b)};
+}
+
 /// The conv2d attributes as ember's options.
 template <class = void>  // compiled only where called: see AnyTensor::to
 Conv2dOptions conv_options(const Node& n) {
@@ -187,6 +195,23 @@ struct OpDef {
        return on_pair(in[0], in[1], [](const auto& a, const auto& b) { return expr; });                     \
      };                                                                                                     \
    }, {2, 2}}}
+
+/// The entry of a one-input float op without attributes: expr of `t`.
+#define EMBER_DEPLOY_FLOAT_UNARY(name, expr)                                                                \
+  {name, {[](const Node&) -> Kernel {                                                                       \
+     return [](std::span<const AnyTensor> in, RunContext&) {                                                \
+       return on_float(in[0], name, [](const auto& t) { return expr; });                                    \
+     };                                                                                                     \
+   }}}
+
+/// The entry of a one-input float op whose attributes are read once by `read` (a lambda of the node) and
+/// captured as `a`: expr of `t` and `a`.
+#define EMBER_DEPLOY_UNARY_ATTRS(name, read, expr)                                                          \
+  {name, {[](const Node& n) -> Kernel {                                                                     \
+     return [a = read(n)](std::span<const AnyTensor> in, RunContext&) {                                     \
+       return on_float(in[0], name, [&](const auto& t) { return expr; });                                   \
+     };                                                                                                     \
+   }}}
 
 /// The optional mask input i as an AttentionMask<T>: absent, bool, or a float one converted to T (as
 /// the Python binding converts it).
@@ -396,6 +421,60 @@ const std::unordered_map<std::string, OpDef>& op_table() {
            return on_float(in[0], "log_softmax", [&](const auto& t) { return log_softmax(t, d); });
          };
        }}},
+      // activations and normalizations of issue 21: each calls its ember op
+      EMBER_DEPLOY_FLOAT_UNARY("selu", selu(t)),
+      EMBER_DEPLOY_FLOAT_UNARY("mish", mish(t)),
+      EMBER_DEPLOY_FLOAT_UNARY("hardswish", hardswish(t)),
+      EMBER_DEPLOY_FLOAT_UNARY("hardsigmoid", hardsigmoid(t)),
+      EMBER_DEPLOY_FLOAT_UNARY("relu6", relu6(t)),
+      EMBER_DEPLOY_FLOAT_UNARY("logsigmoid", logsigmoid(t)),
+      EMBER_DEPLOY_FLOAT_UNARY("softsign", softsign(t)),
+      EMBER_DEPLOY_FLOAT_UNARY("tanhshrink", tanhshrink(t)),
+      EMBER_DEPLOY_UNARY_ATTRS("elu", [](const Node& n) { return attr_number(n, "alpha"); }, elu(t, a)),
+      EMBER_DEPLOY_UNARY_ATTRS("celu", [](const Node& n) { return attr_number(n, "alpha"); }, celu(t, a)),
+      EMBER_DEPLOY_UNARY_ATTRS("softplus",
+                               [](const Node& n) { return attr_numbers(n, "beta", "threshold"); },
+                               softplus(t, a[0], a[1])),
+      EMBER_DEPLOY_UNARY_ATTRS("hardtanh",
+                               [](const Node& n) { return attr_numbers(n, "min_val", "max_val"); },
+                               hardtanh(t, a[0], a[1])),
+      EMBER_DEPLOY_UNARY_ATTRS("hardshrink", [](const Node& n) { return attr_number(n, "lambd"); }, hardshrink(t, a)),
+      EMBER_DEPLOY_UNARY_ATTRS("softshrink", [](const Node& n) { return attr_number(n, "lambd"); }, softshrink(t, a)),
+      EMBER_DEPLOY_UNARY_ATTRS("threshold",
+                               [](const Node& n) { return attr_numbers(n, "threshold", "value"); },
+                               threshold(t, a[0], a[1])),
+      EMBER_DEPLOY_UNARY_ATTRS("glu", [](const Node& n) { return attr_int(n, "dim"); }, glu(t, a)),
+      {"prelu", {[](const Node&) -> Kernel {
+         return [](std::span<const AnyTensor> in, RunContext&) {
+           return on_float(in[0], "prelu", [&]<class T>(const Tensor<T>& x) { return prelu(x, in[1].get<T>("prelu")); });
+         };
+       }, {2, 2}}},
+      {"group_norm", {[](const Node& n) -> Kernel {
+         return [g = attr_int(n, "num_groups"), eps = attr_number(n, "eps")](std::span<const AnyTensor> in, RunContext&) {
+           return on_float(in[0], "group_norm", [&]<class T>(const Tensor<T>& x) {
+             return group_norm(x, g, optional_input<T>(in, 1, "group_norm"), optional_input<T>(in, 2, "group_norm"), eps);
+           });
+         };
+       }, {1, 3}}},
+      {"rms_norm", {[](const Node& n) -> Kernel {
+         std::optional<double> eps;
+         if (n.attr("eps")) eps = attr_number(n, "eps");
+         return [shape = attr_ints(n, "normalized_shape"), eps](std::span<const AnyTensor> in, RunContext&) {
+           return on_float(in[0], "rms_norm", [&]<class T>(const Tensor<T>& x) {
+             return rms_norm(x, shape, optional_input<T>(in, 1, "rms_norm"), eps);
+           });
+         };
+       }, {1, 2}}},
+      {"instance_norm", {[](const Node& n) -> Kernel {
+         return [stats = attr_bool(n, "use_input_stats"), eps = attr_number(n, "eps")](std::span<const AnyTensor> in,
+                                                                                     RunContext&) {
+           constexpr const char* op = "instance_norm";
+           return on_float(in[0], op, [&]<class T>(const Tensor<T>& x) {
+             return instance_norm(x, optional_input<T>(in, 1, op), optional_input<T>(in, 2, op),
+                                  optional_input<T>(in, 3, op), optional_input<T>(in, 4, op), stats, 0.0, eps);
+           });
+         };
+       }, {1, 5}}},
       EMBER_DEPLOY_BINARY("add", add(a, b)),
       EMBER_DEPLOY_BINARY("sub", sub(a, b)),
       EMBER_DEPLOY_BINARY("mul", mul(a, b)),
@@ -486,6 +565,8 @@ const std::unordered_map<std::string, OpDef>& op_table() {
 
 #undef EMBER_DEPLOY_UNARY
 #undef EMBER_DEPLOY_BINARY
+#undef EMBER_DEPLOY_UNARY_ATTRS
+#undef EMBER_DEPLOY_FLOAT_UNARY
 
 /// The kernel of node n; std::invalid_argument for an op the format does not have, a wrong number
 /// of inputs, a missing required input or a bad attribute.

@@ -456,12 +456,85 @@ def _interpolate(tr: Trace, orig: Callable, input: Tensor, size: Any = None, sca
     return tr.emit("interpolate", [input], attrs, out)
 
 
+# --- activations and normalizations (issue 21) ---
+
+_REQUIRED = object()
+
+
+def _activation(op: str, *params: tuple[str, Any]) -> Callable:
+    """An ember.X activation of one tensor whose other arguments, (name, default) in order, are its attributes
+    (numbers; glu's dim an integer), and an optional trailing ``inplace`` that cannot be exported."""
+    def record(tr: Trace, orig: Callable, x: Tensor, *args: Any, **kwargs: Any) -> Any:
+        if len(args) > len(params) + 1:
+            raise TypeError(f"[deploy.export] {op} takes {len(params) + 1} arguments after the input, got {len(args)}")
+        values = []
+        for i, (name, default) in enumerate(params):
+            v = args[i] if i < len(args) else kwargs.pop(name, default)
+            if v is _REQUIRED:
+                raise TypeError(f"[deploy.export] {op} needs its argument {name!r}")
+            values.append(v)
+        if (args[len(params)] if len(args) > len(params) else kwargs.pop("inplace", False)):
+            raise tr.fail(f"{op} with inplace=True cannot be exported; use the out-of-place form")
+        out = tr.run(orig, x, *values)
+        if op == "glu":
+            return tr.emit(op, [x], {"dim": _dim(int(values[0]), x.ndim)}, out)
+        return tr.emit(op, [x], {name: float(v) for (name, _), v in zip(params, values)}, out)
+    return record
+
+
+def _prelu(tr: Trace, orig: Callable, input: Tensor, weight: Tensor) -> Any:
+    return tr.emit("prelu", [input, weight], {}, tr.run(orig, input, weight))
+
+
+def _group_norm(tr: Trace, orig: Callable, input: Tensor, num_groups: int, weight: Tensor | None = None,
+                bias: Tensor | None = None, eps: float = 1e-5) -> Any:
+    out = tr.run(orig, input, num_groups, weight, bias, eps)
+    return tr.emit("group_norm", [input, weight, bias], {"num_groups": int(num_groups), "eps": float(eps)}, out)
+
+
+def _rms_norm(tr: Trace, orig: Callable, input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
+              eps: float | None = None) -> Any:
+    shape = [int(normalized_shape)] if isinstance(normalized_shape, int) else [int(s) for s in normalized_shape]
+    out = tr.run(orig, input, tuple(shape), weight, eps)
+    attrs: dict[str, Any] = {"normalized_shape": shape}
+    if eps is not None:  # absent: the dtype's machine epsilon
+        attrs["eps"] = float(eps)
+    return tr.emit("rms_norm", [input, weight], attrs, out)
+
+
+def _instance_norm(tr: Trace, orig: Callable, input: Tensor, running_mean: Tensor | None = None,
+                   running_var: Tensor | None = None, weight: Tensor | None = None, bias: Tensor | None = None,
+                   use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5) -> Any:
+    if use_input_stats and running_mean is not None:
+        raise tr.fail("instance_norm that updates running statistics (training mode) cannot be exported; export "
+                      "uses model.eval(), so this is a functional call with use_input_stats=True and running stats")
+    out = tr.run(orig, input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
+    return tr.emit("instance_norm", [input, running_mean, running_var, weight, bias],
+                   {"use_input_stats": bool(use_input_stats), "eps": float(eps)}, out)
+
+
+_ISSUE21_FUNCTIONS: dict[str, Callable] = {
+    "elu": _activation("elu", ("alpha", 1.0)), "selu": _activation("selu"),
+    "celu": _activation("celu", ("alpha", 1.0)),
+    "softplus": _activation("softplus", ("beta", 1.0), ("threshold", 20.0)), "mish": _activation("mish"),
+    "hardswish": _activation("hardswish"), "hardsigmoid": _activation("hardsigmoid"),
+    "hardtanh": _activation("hardtanh", ("min_val", -1.0), ("max_val", 1.0)), "relu6": _activation("relu6"),
+    "logsigmoid": _activation("logsigmoid"), "softsign": _activation("softsign"),
+    "tanhshrink": _activation("tanhshrink"),
+    "hardshrink": _activation("hardshrink", ("lambd", 0.5)), "softshrink": _activation("softshrink", ("lambd", 0.5)),
+    "threshold": _activation("threshold", ("threshold", _REQUIRED), ("value", _REQUIRED)),
+    "glu": _activation("glu", ("dim", -1)),
+    "prelu": _prelu, "group_norm": _group_norm, "rms_norm": _rms_norm, "instance_norm": _instance_norm,
+}
+
+
 # ember.X / ember._core.X functions that are not Tensor methods.
 FUNCTIONS: dict[str, Callable] = {
     "cat": _cat, "concat": _cat, "linear": _linear, "conv2d": _conv2d, "max_pool2d": _max_pool2d,
     "avg_pool2d": _avg_pool2d, "adaptive_avg_pool2d": _adaptive_avg_pool2d, "batch_norm": _batch_norm,
     "layer_norm": _layer_norm,
     "conv_transpose2d": _conv_transpose2d, "pixel_shuffle": _pixel_shuffle,
+    **_ISSUE21_FUNCTIONS,
 }
 # ember.nn.functional functions recorded whole (the others run and record what they call).
 NN_FUNCTIONS: dict[str, Callable] = {
