@@ -466,7 +466,8 @@ def _interpolate(b: Builder, node: Node) -> None:
 
 
 # --- activations and normalizations (issue 21) ---
-# A native ONNX op where its semantics are PyTorch's exactly; a composition of basic ops elsewhere.
+# A native ONNX op where its semantics are PyTorch's exactly; a composition of basic ops elsewhere. Several
+# native ones have float attributes or, in onnxruntime, float32 kernels only: other dtypes get the composition.
 
 
 def _np_dtype(b: Builder, value: str) -> type:
@@ -479,12 +480,33 @@ def _softplus_of(b: Builder, z: str, like: str) -> str:
     return b.add("Add", [b.add("Relu", [z]), tail])
 
 
+def _float32(b: Builder, node: Node) -> bool:
+    return b.dtype(node.inputs[0]) == "float32"
+
+
+def _elu_of(b: Builder, node: Node, alpha: float, scale: float, out: list[str] | None) -> str:
+    """scale * (x > 0 ? x : alpha * (exp(x) - 1)), composed."""
+    x, like = _in(b, node, 0), node.inputs[0]
+    neg = b.add("Mul", [b.add("Sub", [b.add("Exp", [x]), b.scalar_like(1.0, like)]), b.scalar_like(alpha, like)])
+    y = b.add("Where", [b.add("Greater", [x, b.scalar_like(0.0, like)]), x, neg], None if scale != 1.0 else out)
+    return y if scale == 1.0 else b.add("Mul", [y, b.scalar_like(scale, like)], out)
+
+
 def _elu(b: Builder, node: Node) -> None:
-    b.add("Elu", [_in(b, node, 0)], _out(b, node), alpha=float(node.attrs["alpha"]))
+    if _float32(b, node):
+        b.add("Elu", [_in(b, node, 0)], _out(b, node), alpha=float(node.attrs["alpha"]))
+    else:
+        _elu_of(b, node, float(node.attrs["alpha"]), 1.0, _out(b, node))
+
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
 def _selu(b: Builder, node: Node) -> None:  # ONNX's default alpha and gamma are PyTorch's constants
-    b.add("Selu", [_in(b, node, 0)], _out(b, node))
+    if _float32(b, node):
+        b.add("Selu", [_in(b, node, 0)], _out(b, node))
+    else:
+        _elu_of(b, node, _SELU_ALPHA, _SELU_SCALE, _out(b, node))
 
 
 def _celu(b: Builder, node: Node) -> None:
@@ -515,20 +537,25 @@ def _mish(b: Builder, node: Node) -> None:
     b.add("Mul", [x, b.add("Tanh", [_softplus_of(b, x, like)])], _out(b, node))
 
 
-def _hardsigmoid_of(b: Builder, x: str, out: list[str] | None = None) -> str:
-    return b.add("HardSigmoid", [x], out, alpha=1.0 / 6.0, beta=0.5)
+def _hardsigmoid_of(b: Builder, node: Node, out: list[str] | None = None) -> str:
+    x, like = _in(b, node, 0), node.inputs[0]
+    if _float32(b, node):
+        return b.add("HardSigmoid", [x], out, alpha=1.0 / 6.0, beta=0.5)
+    six = b.add("Clip", [b.add("Add", [x, b.scalar_like(3.0, like)]), b.scalar_like(0.0, like),
+                         b.scalar_like(6.0, like)])
+    return b.add("Div", [six, b.scalar_like(6.0, like)], out)
 
 
 def _hardsigmoid(b: Builder, node: Node) -> None:
-    _hardsigmoid_of(b, _in(b, node, 0), _out(b, node))
+    _hardsigmoid_of(b, node, _out(b, node))
 
 
 def _hardswish(b: Builder, node: Node) -> None:
     x = _in(b, node, 0)
-    if b.opset >= 14:
+    if b.opset >= 14 and _float32(b, node):
         b.add("HardSwish", [x], _out(b, node))
         return
-    b.add("Mul", [x, _hardsigmoid_of(b, x)], _out(b, node))
+    b.add("Mul", [x, _hardsigmoid_of(b, node)], _out(b, node))
 
 
 def _clip(b: Builder, node: Node, low: float, high: float) -> None:
@@ -554,7 +581,11 @@ def _prelu(b: Builder, node: Node) -> None:
     channels = int(b.shape(node.inputs[1])[0]) if b.shape(node.inputs[1]) else 1
     if channels > 1 and len(b.shape(node.inputs[0])) > 2:  # ONNX broadcasts from the right: the slope on dim 1
         w = b.add("Reshape", [w, b.ints(_channel_shape(b, node.inputs[0], channels))])
-    b.add("PRelu", [x, w], _out(b, node))
+    if _float32(b, node):
+        b.add("PRelu", [x, w], _out(b, node))
+        return
+    positive = b.add("Greater", [x, b.scalar_like(0.0, node.inputs[0])])
+    b.add("Where", [positive, x, b.add("Mul", [x, w])], _out(b, node))
 
 
 def _logsigmoid(b: Builder, node: Node) -> None:  # -softplus(-x)
@@ -563,7 +594,11 @@ def _logsigmoid(b: Builder, node: Node) -> None:  # -softplus(-x)
 
 
 def _softsign(b: Builder, node: Node) -> None:
-    b.add("Softsign", [_in(b, node, 0)], _out(b, node))
+    x, like = _in(b, node, 0), node.inputs[0]
+    if _float32(b, node):
+        b.add("Softsign", [x], _out(b, node))
+        return
+    b.add("Div", [x, b.add("Add", [b.add("Abs", [x]), b.scalar_like(1.0, like)])], _out(b, node))
 
 
 def _tanhshrink(b: Builder, node: Node) -> None:
@@ -572,8 +607,17 @@ def _tanhshrink(b: Builder, node: Node) -> None:
 
 
 def _shrink(b: Builder, node: Node) -> None:
-    lambd = float(node.attrs["lambd"])
-    b.add("Shrink", [_in(b, node, 0)], _out(b, node), lambd=lambd, bias=lambd if node.op == "softshrink" else 0.0)
+    x, like, lambd = _in(b, node, 0), node.inputs[0], float(node.attrs["lambd"])
+    soft = node.op == "softshrink"
+    if _float32(b, node):  # Shrink's lambd and bias are float attributes
+        b.add("Shrink", [x], _out(b, node), lambd=lambd, bias=lambd if soft else 0.0)
+        return
+    lam, zero = b.scalar_like(lambd, like), b.scalar_like(0.0, like)
+    if not soft:
+        b.add("Where", [b.add("Greater", [b.add("Abs", [x]), lam]), x, zero], _out(b, node))
+        return
+    below = b.add("Where", [b.add("Less", [x, b.add("Neg", [lam])]), b.add("Add", [x, lam]), zero])
+    b.add("Where", [b.add("Greater", [x, lam]), b.add("Sub", [x, lam]), below], _out(b, node))
 
 
 def _threshold(b: Builder, node: Node) -> None:
