@@ -138,8 +138,7 @@ def interpret(graph: Graph, *inputs: ember.Tensor) -> list[ember.Tensor]:
     with ember.no_grad():
         for node in graph.nodes:
             # An op without attributes (relu, exp, add, matmul...) is the ember function of its name.
-            run = ops.get(node.op, lambda a, k: getattr(ember, node.op, None)(*a) if hasattr(ember, node.op)
-                          else getattr(F, node.op)(*a))
+            run = ops.get(node.op, lambda a, k: getattr(ember, node.op)(*a))
             out = run([None if n is None else env[n] for n in node.inputs], node.attrs)
             for name, value in zip(node.outputs, out if isinstance(out, tuple) else (out,)):
                 env[name] = value

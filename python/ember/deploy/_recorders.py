@@ -464,7 +464,7 @@ _REQUIRED = object()
 def _activation(op: str, *params: tuple[str, Any]) -> Callable:
     """An ember.X activation of one tensor whose other arguments, (name, default) in order, are its attributes
     (numbers; glu's dim an integer), and an optional trailing ``inplace`` that cannot be exported."""
-    def record(tr: Trace, orig: Callable, x: Tensor, *args: Any, **kwargs: Any) -> Any:
+    def record(tr: Trace, orig: Callable, input: Tensor, *args: Any, **kwargs: Any) -> Any:
         if len(args) > len(params) + 1:
             raise TypeError(f"[deploy.export] {op} takes {len(params) + 1} arguments after the input, got {len(args)}")
         values = []
@@ -475,10 +475,10 @@ def _activation(op: str, *params: tuple[str, Any]) -> Callable:
             values.append(v)
         if (args[len(params)] if len(args) > len(params) else kwargs.pop("inplace", False)):
             raise tr.fail(f"{op} with inplace=True cannot be exported; use the out-of-place form")
-        out = tr.run(orig, x, *values)
+        out = tr.run(orig, input, *values)
         if op == "glu":
-            return tr.emit(op, [x], {"dim": _dim(int(values[0]), x.ndim)}, out)
-        return tr.emit(op, [x], {name: float(v) for (name, _), v in zip(params, values)}, out)
+            return tr.emit(op, [input], {"dim": _dim(int(values[0]), input.ndim)}, out)
+        return tr.emit(op, [input], {name: float(v) for (name, _), v in zip(params, values)}, out)
     return record
 
 
