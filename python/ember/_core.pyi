@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool2d', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bmm', 'bool', 'cat', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv2d', 'cos', 'cross_entropy', 'cuda', 'default_generator', 'device', 'div', 'divide', 'dot', 'double', 'dropout', 'dtype', 'einsum', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'ge', 'gelu', 'get_num_threads', 'gt', 'huber_loss', 'index_add', 'index_copy', 'index_fill', 'index_select', 'int', 'int32', 'int64', 'is_grad_enabled', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsumexp', 'long', 'lt', 'manual_seed', 'masked_fill', 'masked_scatter', 'matmul', 'max', 'max_pool2d', 'maximum', 'mean', 'meshgrid', 'min', 'minimum', 'mm', 'mse_loss', 'mul', 'multi_head_attention_forward', 'multiply', 'ne', 'neg', 'negative', 'nll_loss', 'one_hot', 'ones', 'ones_like', 'outer', 'pow', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu_', 'repeat_interleave', 'return_types', 'roll', 'rot90', 'rsqrt', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tensor', 'tensor_split', 'tile', 'tril', 'triu', 'true_divide', 'uint8', 'unbind', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'add', 'addcdiv', 'addcmul', 'addmm', 'all', 'allclose', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'argsort', 'avg_pool1d', 'avg_pool2d', 'baddbmm', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bincount', 'bmm', 'bool', 'bucketize', 'cat', 'cdist', 'celu', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'cos', 'cosine_embedding_loss', 'cosine_similarity', 'cross_entropy', 'cuda', 'cumprod', 'cumsum', 'default_generator', 'device', 'diff', 'div', 'divide', 'dot', 'double', 'dropout', 'dropout1d', 'dropout2d', 'dtype', 'einsum', 'elu', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'gaussian_nll_loss', 'ge', 'gelu', 'generate_square_subsequent_mask', 'get_num_threads', 'glu', 'group_norm', 'gt', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'huber_loss', 'index_add', 'index_copy', 'index_fill', 'index_select', 'instance_norm', 'int', 'int32', 'int64', 'is_grad_enabled', 'isclose', 'kl_div', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'lerp', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsigmoid', 'logsumexp', 'long', 'lt', 'manual_seed', 'margin_ranking_loss', 'masked_fill', 'masked_scatter', 'matmul', 'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'meshgrid', 'min', 'minimum', 'mish', 'mm', 'mse_loss', 'msort', 'mul', 'multi_head_attention_forward', 'multilabel_soft_margin_loss', 'multinomial', 'multiply', 'nan_to_num', 'ne', 'neg', 'negative', 'nll_loss', 'norm', 'one_hot', 'ones', 'ones_like', 'outer', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle', 'poisson_nll_loss', 'pow', 'prelu', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu6', 'relu_', 'repeat_interleave', 'return_types', 'rms_norm', 'roll', 'rot90', 'rsqrt', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'selu', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sort', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tanhshrink', 'tensor', 'tensor_split', 'threshold', 'tile', 'topk', 'tril', 'triplet_margin_loss', 'triu', 'true_divide', 'uint8', 'unbind', 'unique', 'var', 'where', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -157,9 +157,33 @@ class Tensor:
         """
         self += alpha * other in place; returns self.
         """
+    def addcdiv(self, tensor1: Tensor, tensor2: Tensor, *, value: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        input + value * tensor1 / tensor2, broadcast; floating inputs only.
+        """
+    def addcdiv_(self, tensor1: Tensor, tensor2: Tensor, *, value: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        In-place self += value * tensor1 / tensor2; returns self.
+        """
+    def addcmul(self, tensor1: Tensor, tensor2: Tensor, *, value: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        input + value * tensor1 * tensor2, broadcast.
+        """
+    def addcmul_(self, tensor1: Tensor, tensor2: Tensor, *, value: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        In-place self += value * tensor1 * tensor2; returns self.
+        """
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        beta * input + alpha * (mat1 @ mat2) for 2-D mat1 and mat2; input broadcasts to the product's shape.
+        """
     def all(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
         """
         Whether every element over dim (None: all dims) is non-zero, as a bool tensor.
+        """
+    def allclose(self, other: Tensor, rtol: typing.SupportsFloat | typing.SupportsIndex = 1e-05, atol: typing.SupportsFloat | typing.SupportsIndex = 1e-08, equal_nan: bool = False) -> bool:
+        """
+        Whether isclose(input, other, rtol, atol, equal_nan) holds everywhere, as a Python bool.
         """
     def amax(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
         """
@@ -181,9 +205,21 @@ class Tensor:
         """
         Index (int64) of the smallest element along dim, or of the flattened input when dim is None; ties give the first index, the first NaN wins.
         """
+    def argsort(self, dim: typing.SupportsInt | typing.SupportsIndex = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+        """
+        The indices (int64) that sort input along dim (the indices of sort).
+        """
     def backward(self, gradient: typing.Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """
         Accumulates the gradient of this tensor into every leaf's .grad (gradient may be omitted for one element).
+        """
+    def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        beta * input + alpha * bmm(batch1, batch2) for 3-D batches; input broadcasts to the product's shape.
+        """
+    def bincount(self, weights: Tensor | None = None, minlength: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
+        """
+        Occurrences of each value 0..max(input) of a 1-D non-negative integer tensor (at least minlength bins); with weights their sums instead (float32 weights: float32, others: float64).
         """
     def bmm(self, mat2: Tensor) -> Tensor:
         """
@@ -233,6 +269,14 @@ class Tensor:
         """
         This tensor on a CUDA device (cuda:0 by default, or an index).
         """
+    def cumprod(self, dim: typing.SupportsInt | typing.SupportsIndex, *, dtype: typing.Any = None) -> Tensor:
+        """
+        Running product along dim (bool/integers: int64; dtype converts the input first); the gradient is exact with zeros.
+        """
+    def cumsum(self, dim: typing.SupportsInt | typing.SupportsIndex, *, dtype: typing.Any = None) -> Tensor:
+        """
+        Running sum along dim (bool/integers: int64; dtype converts the input first).
+        """
     def data_ptr(self) -> int:
         """
         Address of element 0.
@@ -240,6 +284,10 @@ class Tensor:
     def detach(self) -> Tensor:
         """
         The same memory, cut from the autograd graph (requires_grad False).
+        """
+    def diff(self, n: typing.SupportsInt | typing.SupportsIndex = 1, dim: typing.SupportsInt | typing.SupportsIndex = -1, prepend: Tensor | None = None, append: Tensor | None = None) -> Tensor:
+        """
+        The n-th forward difference along dim (bool: xor), after prepend and append are concatenated along dim.
         """
     def dim(self) -> int:
         """
@@ -365,6 +413,10 @@ class Tensor:
         """
         True for float32 and float64 tensors.
         """
+    def isclose(self, other: Tensor, rtol: typing.SupportsFloat | typing.SupportsIndex = 1e-05, atol: typing.SupportsFloat | typing.SupportsIndex = 1e-08, equal_nan: bool = False) -> Tensor:
+        """
+        Elementwise |input - other| <= atol + rtol * |other| (equal values always, NaNs when equal_nan), as bool.
+        """
     def item(self) -> typing.Any:
         """
         The value of a one-element tensor as a Python number.
@@ -376,6 +428,14 @@ class Tensor:
     def leaky_relu_(self, negative_slope: typing.SupportsFloat | typing.SupportsIndex = 0.01) -> Tensor:
         """
         leaky_relu written into the tensor.
+        """
+    def lerp(self, end: Tensor, weight: typing.Any) -> Tensor:
+        """
+        input + weight * (end - input), broadcast; weight a tensor or a number; floating inputs only.
+        """
+    def lerp_(self, end: Tensor, weight: typing.Any) -> Tensor:
+        """
+        In-place self += weight * (end - self); returns self.
         """
     def log(self) -> Tensor:
         """
@@ -461,6 +521,10 @@ class Tensor:
         """
         Product of two 2-D tensors.
         """
+    def msort(self) -> Tensor:
+        """
+        input sorted along its first dim (the values of sort(input, 0)).
+        """
     def mul(self, other: typing.Any) -> typing.Any:
         """
         input * other, broadcast and type-promoted.
@@ -469,9 +533,17 @@ class Tensor:
         """
         self *= other in place; returns self.
         """
+    def multinomial(self, num_samples: typing.SupportsInt | typing.SupportsIndex, replacement: bool = False, *, generator: typing.Any = None) -> Tensor:
+        """
+        num_samples category indices (int64) per row of the 1-D or 2-D non-negative weights input, drawn from ember's generator (ember.manual_seed).
+        """
     def multiply(self, other: typing.Any) -> typing.Any:
         """
         Alias of mul.
+        """
+    def nan_to_num(self, nan: typing.SupportsFloat | typing.SupportsIndex | None = 0.0, posinf: typing.SupportsFloat | typing.SupportsIndex | None = None, neginf: typing.SupportsFloat | typing.SupportsIndex | None = None) -> Tensor:
+        """
+        input with NaN, +inf and -inf replaced by nan, posinf and neginf (defaults: 0, the dtype's largest and lowest finite values).
         """
     def narrow(self, dim: typing.SupportsInt | typing.SupportsIndex, start: typing.SupportsInt | typing.SupportsIndex, length: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         """
@@ -504,6 +576,10 @@ class Tensor:
     def new_zeros(self, *size: typing.Any, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
         """
         Zeros of the given size, with this tensor's dtype and device unless given.
+        """
+    def norm(self, p: typing.Any = 'fro', dim: typing.Any = None, keepdim: bool = False, dtype: typing.Any = None) -> Tensor:
+        """
+        The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the vector p-norm (inf: max |x|); 'nuc' is not implemented.
         """
     def numel(self) -> int:
         """
@@ -621,6 +697,10 @@ class Tensor:
         """
         exp(input) / sum(exp(input)) along dim, computed stably; floating inputs only (dtype converts first).
         """
+    def sort(self, dim: typing.SupportsInt | typing.SupportsIndex = -1, descending: bool = False, *, stable: bool = False) -> typing.Any:
+        """
+        A named tuple (values, indices) of input sorted along dim; NaN sorts as the largest value; the sort is always stable.
+        """
     def split(self, split_size: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
         """
         Views of pieces along dim (split_size an int or a list of sizes).
@@ -697,6 +777,10 @@ class Tensor:
         """
         The elements as (nested) Python lists; a number for a 0-d tensor.
         """
+    def topk(self, k: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = -1, largest: bool = True, sorted: bool = True) -> typing.Any:
+        """
+        A named tuple (values, indices) of the k largest (largest=False: smallest) elements along dim, in sorted order.
+        """
     def transpose(self, dim0: typing.SupportsInt | typing.SupportsIndex, dim1: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         """
         Swaps two dims (a view).
@@ -724,6 +808,10 @@ class Tensor:
     def unbind(self, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
         """
         A tuple of the slices along dim (views).
+        """
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim: typing.Any = None) -> typing.Any:
+        """
+        The distinct elements of input (dim: the distinct slices along dim) in ascending order; with return_inverse / return_counts a tuple that adds the inverse indices / the counts.
         """
     def unsqueeze(self, dim: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         """
@@ -982,13 +1070,25 @@ def _check_batch_norm_input(shape: typing.Any, num_features: typing.SupportsInt 
     """
     ember::nn::BatchNorm1d/2d's check of the input's shape (a shape, so that export does not trace it).
     """
+def _check_conv1d_layer(arg0: typing.SupportsInt | typing.SupportsIndex, arg1: typing.SupportsInt | typing.SupportsIndex, arg2: typing.Any, arg3: typing.Any, arg4: typing.Any, arg5: typing.Any, arg6: typing.SupportsInt | typing.SupportsIndex, arg7: str) -> None:
+    """
+    ember::nn::Conv1d's constructor checks.
+    """
 def _check_conv2d_layer(in_channels: typing.SupportsInt | typing.SupportsIndex, out_channels: typing.SupportsInt | typing.SupportsIndex, kernel_size: typing.Any, stride: typing.Any, padding: typing.Any, dilation: typing.Any, groups: typing.SupportsInt | typing.SupportsIndex, padding_mode: str) -> None:
     """
     ember::nn::Conv2d's constructor checks.
     """
+def _check_conv_transpose_layer(arg0: typing.SupportsInt | typing.SupportsIndex, arg1: typing.SupportsInt | typing.SupportsIndex, arg2: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg3: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg4: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg5: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg6: typing.SupportsInt | typing.SupportsIndex, arg7: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg8: str, arg9: str) -> None:
+    """
+    ember::nn::ConvTranspose1d/2d's constructor checks.
+    """
 def _check_dropout_probability(p: typing.SupportsFloat | typing.SupportsIndex, layer: str) -> None:
     """
     The dropout op's and ember::nn::Dropout's check of p.
+    """
+def _check_instance_norm_input(shape: typing.Any, num_features: typing.SupportsInt | typing.SupportsIndex, affine: bool, layer: str) -> bool:
+    """
+    ember::nn::InstanceNorm1d/2d's check of the input's shape; True when it is unbatched.
     """
 def _check_multihead_attention_layer(embed_dim: typing.SupportsInt | typing.SupportsIndex, num_heads: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
@@ -1002,13 +1102,29 @@ def _check_pretrained_embeddings(shape: typing.Any) -> None:
     """
     ember::nn::Embedding::from_pretrained's check of the embeddings' shape.
     """
+def _check_transformer_inputs(src_shape: typing.Any, tgt_shape: typing.Any, d_model: typing.SupportsInt | typing.SupportsIndex, batch_first: bool) -> None:
+    """
+    ember::nn::Transformer's check of src and tgt shapes.
+    """
+def _check_transformer_layer(layer: str, d_model: typing.SupportsInt | typing.SupportsIndex, nhead: typing.SupportsInt | typing.SupportsIndex, dim_feedforward: typing.SupportsInt | typing.SupportsIndex, activation: str) -> None:
+    """
+    ember::nn::TransformerEncoderLayer's / TransformerDecoderLayer's constructor checks.
+    """
 def _conv2d_padding(kernel_size: typing.Any, stride: typing.Any, padding: typing.Any, dilation: typing.Any) -> tuple[typing.Annotated[list[int], "FixedSize(2)"], typing.Annotated[list[bool], "FixedSize(2)"]]:
     """
     conv2d's padding as ((pad_h, pad_w), (crop_h, crop_w)): the symmetric padding it computes with, and whether it then drops the first output row / column (export spells 'same' out with these).
     """
+def _conv_transpose_output_padding(arg0: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg1: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], arg2: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg3: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg4: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg5: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg6: typing.SupportsInt | typing.SupportsIndex, arg7: str) -> typing.Annotated[list[int], "FixedSize(2)"]:
+    """
+    The output_padding that gives a ConvTranspose layer's output the size output_size (torch's forward(x, output_size)).
+    """
 def _deploy_load(path: str) -> DeployedModel:
     """
     Loads a .ember file written by ember.deploy.export.
+    """
+def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None = None, size: typing.SupportsInt | typing.SupportsIndex | None = None) -> bool:
+    """
+    Whether a Transformer layer treats mask as causal (is_causal if given, else whether mask is the causal mask).
     """
 def _embedding_padding_idx(num_embeddings: typing.SupportsInt | typing.SupportsIndex, embedding_dim: typing.SupportsInt | typing.SupportsIndex, padding_idx: typing.SupportsInt | typing.SupportsIndex | None) -> int | None:
     """
@@ -1034,6 +1150,20 @@ def _implicit_softmax_dim(ndim: typing.SupportsInt | typing.SupportsIndex) -> in
     """
     The dim softmax picks when none is given (PyTorch's deprecated implicit choice).
     """
+def _init_dirac_(tensor: typing.Any, groups: typing.SupportsInt | typing.SupportsIndex = 1) -> typing.Any:
+    ...
+def _init_eye_(tensor: typing.Any) -> typing.Any:
+    ...
+def _init_orthogonal_(tensor: typing.Any, gain: typing.SupportsFloat | typing.SupportsIndex = 1.0, generator: typing.Any = None) -> typing.Any:
+    ...
+def _init_sparse_(tensor: typing.Any, sparsity: typing.SupportsFloat | typing.SupportsIndex, std: typing.SupportsFloat | typing.SupportsIndex = 0.01, generator: typing.Any = None) -> typing.Any:
+    ...
+def _init_trunc_normal_(tensor: typing.Any, mean: typing.SupportsFloat | typing.SupportsIndex, std: typing.SupportsFloat | typing.SupportsIndex, a: typing.SupportsFloat | typing.SupportsIndex, b: typing.SupportsFloat | typing.SupportsIndex, generator: typing.Any = None) -> typing.Any:
+    ...
+def _interpolate(input: Tensor, size: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], scale_factor: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], mode: str = 'nearest', align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> Tensor:
+    """
+    Resizes the spatial dims of input (N, C, L) or (N, C, H, W) (ember.nn.functional.interpolate).
+    """
 def _load_safetensors(path: str) -> tuple[typing.Any, typing.Any]:
     """
     Reads a safetensors file: ([(name, tensor), ...] in header order, {str: str} metadata).
@@ -1042,9 +1172,21 @@ def _lstm_cell(input: Tensor, hx: Tensor, cx: Tensor, w_ih: Tensor, w_hh: Tensor
     """
     One LSTM step (gates i, f, g, o): (h', c'), as torch.lstm_cell.
     """
+def _nadam_step(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor, step: typing.SupportsInt | typing.SupportsIndex, mu_product: typing.SupportsFloat | typing.SupportsIndex, lr: typing.SupportsFloat | typing.SupportsIndex, beta1: typing.SupportsFloat | typing.SupportsIndex, beta2: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, momentum_decay: typing.SupportsFloat | typing.SupportsIndex, decoupled_weight_decay: bool, maximize: bool) -> float:
+    """
+    One NAdam update of param and its moment estimates in place; returns the new mu_product.
+    """
+def _pad(input: Tensor, pad: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], mode: str = 'constant', value: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> Tensor:
+    """
+    Pads the last len(pad) / 2 dims of input (ember.nn.functional.pad).
+    """
 def _primitive_cache_stats() -> tuple[int, int]:
     """
     (hits, misses) of ember's oneDNN primitive cache, for tests and benchmarks.
+    """
+def _radam_step(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor, step: typing.SupportsInt | typing.SupportsIndex, lr: typing.SupportsFloat | typing.SupportsIndex, beta1: typing.SupportsFloat | typing.SupportsIndex, beta2: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, decoupled_weight_decay: bool, maximize: bool) -> None:
+    """
+    One RAdam update of param and its moment estimates in place.
     """
 def _rmsprop_step(param: Tensor, grad: Tensor, square_avg: Tensor, grad_avg: typing.Any, momentum_buffer: typing.Any, lr: typing.SupportsFloat | typing.SupportsIndex, alpha: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, momentum: typing.SupportsFloat | typing.SupportsIndex, centered: bool, maximize: bool) -> None:
     """
@@ -1088,13 +1230,29 @@ def _sgemm(a: Tensor, b: Tensor) -> Tensor:
     """
 def _to_numpy(tensor: Tensor) -> numpy.ndarray:
     ...
+def _unflatten_shape(shape: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex, unflattened_size: typing.Any) -> tuple:
+    """
+    ember::nn::Unflatten's output shape (and checks) for an input of this shape.
+    """
 def abs(input: Tensor) -> Tensor:
     """
     |input| elementwise.
     """
+def adaptive_avg_pool1d(input: Tensor, output_size: typing.Any) -> Tensor:
+    """
+    The mean over output_size windows that tile input (N, C, L) or (C, L) as evenly as possible.
+    """
 def adaptive_avg_pool2d(input: Tensor, output_size: typing.Any) -> Tensor:
     """
     The mean over output_size windows that tile input (N, C, H, W) or (C, H, W) as evenly as possible.
+    """
+def adaptive_max_pool1d(input: Tensor, output_size: typing.Any) -> Tensor:
+    """
+    The maximum over output_size windows that tile input (N, C, L) or (C, L) as evenly as possible.
+    """
+def adaptive_max_pool2d(input: Tensor, output_size: typing.Any) -> Tensor:
+    """
+    The maximum over output_size windows that tile input (N, C, H, W) or (C, H, W) as evenly as possible.
     """
 @typing.overload
 def add(input: typing.Any, other: typing.Any) -> typing.Any:
@@ -1106,9 +1264,25 @@ def add(input: typing.Any, other: typing.Any, *, alpha: typing.Any) -> typing.An
     """
     input + alpha * other.
     """
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+    """
+    input + value * tensor1 / tensor2, broadcast; floating inputs only.
+    """
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+    """
+    input + value * tensor1 * tensor2, broadcast.
+    """
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+    """
+    beta * input + alpha * (mat1 @ mat2) for 2-D mat1 and mat2; input broadcasts to the product's shape.
+    """
 def all(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
     """
     Whether every element over dim (None: all dims) is non-zero, as a bool tensor.
+    """
+def allclose(input: Tensor, other: Tensor, rtol: typing.SupportsFloat | typing.SupportsIndex = 1e-05, atol: typing.SupportsFloat | typing.SupportsIndex = 1e-08, equal_nan: bool = False) -> bool:
+    """
+    Whether isclose(input, other, rtol, atol, equal_nan) holds everywhere, as a Python bool.
     """
 def amax(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
     """
@@ -1134,9 +1308,21 @@ def argmin(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tens
     """
     Index (int64) of the smallest element along dim, or of the flattened input when dim is None; ties give the first index, the first NaN wins.
     """
+def argsort(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+    """
+    The indices (int64) that sort input along dim (the indices of sort).
+    """
+def avg_pool1d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """
+    The mean over each kernel_size window of input (N, C, L) or (C, L); stride defaults to kernel_size.
+    """
 def avg_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """
     The mean over each kernel_size window of input (N, C, H, W) or (C, H, W); stride defaults to kernel_size.
+    """
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+    """
+    beta * input + alpha * bmm(batch1, batch2) for 3-D batches; input broadcasts to the product's shape.
     """
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False, momentum: typing.SupportsFloat | typing.SupportsIndex = 0.1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
     """
@@ -1150,13 +1336,29 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     """
     Binary cross entropy of sigmoid(input) against targets in [0, 1], computed stably from the logits.
     """
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
+    """
+    Occurrences of each value 0..max(input) of a 1-D non-negative integer tensor (at least minlength bins); with weights their sums instead (float32 weights: float32, others: float64).
+    """
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """
     Batched product of (B, M, K) and (B, K, N) tensors: (B, M, N).
     """
+def bucketize(input: typing.Any, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """
+    The bucket index of each element of input among the 1-D ascending boundaries (searchsorted).
+    """
 def cat(tensors: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
     """
     Joins tensors along an existing dim; shapes must match except in dim, mixed dtypes promote, and 1-D empty tensors are skipped (as torch.cat).
+    """
+def cdist(x1: Tensor, x2: Tensor, p: typing.SupportsFloat | typing.SupportsIndex = 2.0, compute_mode: typing.Any = None) -> Tensor:
+    """
+    The p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M): (..., P, R).
+    """
+def celu(input: Tensor, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0, inplace: bool = False) -> Tensor:
+    """
+    max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
     """
 def chunk(input: Tensor, chunks: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
     """
@@ -1178,17 +1380,49 @@ def concatenate(tensors: typing.Any, dim: typing.SupportsInt | typing.SupportsIn
     """
     Alias of cat.
     """
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: typing.Any = 1, padding: typing.Any = 0, dilation: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1) -> Tensor:
+    """
+    1-d convolution of input (N, C, L) or (C, L) with weight (O, C/groups, k), plus bias (O); padding is an int, 'same' or 'valid'.
+    """
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: typing.Any = 1, padding: typing.Any = 0, dilation: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1) -> Tensor:
     """
     2-d convolution of input (N, C, H, W) or (C, H, W) with weight (O, C/groups, kH, kW), plus bias (O); padding is an int, a pair, 'same' or 'valid'.
+    """
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: typing.Any = 1, padding: typing.Any = 0, output_padding: typing.Any = 0, groups: typing.SupportsInt | typing.SupportsIndex = 1, dilation: typing.Any = 1) -> Tensor:
+    """
+    1-d transposed convolution of input (N, C_in, L) or (C_in, L) with weight (C_in, C_out/groups, k), plus bias (C_out).
+    """
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: typing.Any = 1, padding: typing.Any = 0, output_padding: typing.Any = 0, groups: typing.SupportsInt | typing.SupportsIndex = 1, dilation: typing.Any = 1) -> Tensor:
+    """
+    2-d transposed convolution of input (N, C_in, H, W) or (C_in, H, W) with weight (C_in, C_out/groups, kH, kW), plus bias (C_out).
     """
 def cos(input: Tensor) -> Tensor:
     """
     Cosine elementwise.
     """
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: typing.SupportsFloat | typing.SupportsIndex = 0.0, reduction: str = 'mean') -> Tensor:
+    """
+    1 - cos(input1, input2) where target is 1, max(0, cos - margin) where it is -1.
+    """
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = 1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08) -> Tensor:
+    """
+    Cosine similarity of x1 and x2 (broadcast together) along dim.
+    """
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: typing.SupportsInt | typing.SupportsIndex = -100, reduction: str = 'mean', label_smoothing: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> Tensor:
     """
     Cross entropy of logits (C), (N, C) or (N, C, d1, ...) against integer class indices or class probabilities of the input's shape.
+    """
+def cumprod(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, *, dtype: typing.Any = None) -> Tensor:
+    """
+    Running product along dim (bool/integers: int64; dtype converts the input first); the gradient is exact with zeros.
+    """
+def cumsum(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, *, dtype: typing.Any = None) -> Tensor:
+    """
+    Running sum along dim (bool/integers: int64; dtype converts the input first).
+    """
+def diff(input: Tensor, n: typing.SupportsInt | typing.SupportsIndex = 1, dim: typing.SupportsInt | typing.SupportsIndex = -1, prepend: Tensor | None = None, append: Tensor | None = None) -> Tensor:
+    """
+    The n-th forward difference along dim (bool: xor), after prepend and append are concatenated along dim.
     """
 def div(input: typing.Any, other: typing.Any) -> typing.Any:
     """
@@ -1202,9 +1436,21 @@ def dropout(input: typing.Any, p: typing.SupportsFloat | typing.SupportsIndex = 
     """
     In training, zeroes each element with probability p (ember's RNG) and scales the rest by 1 / (1 - p); else returns input.
     """
+def dropout1d(input: Tensor, p: typing.SupportsFloat | typing.SupportsIndex = 0.5, training: bool = True) -> Tensor:
+    """
+    Zeroes whole channels of (N, C, L) or (C, L) input with probability p, scaling the rest by 1 / (1 - p).
+    """
+def dropout2d(input: Tensor, p: typing.SupportsFloat | typing.SupportsIndex = 0.5, training: bool = True) -> Tensor:
+    """
+    Zeroes whole channels of (N, C, H, W) input with probability p, scaling the rest by 1 / (1 - p).
+    """
 def einsum(equation: str, *args) -> Tensor:
     """
     Sums the product of operands over the subscripts the equation's output omits (implicit or explicit output, '...' broadcast dims, repeated subscripts take diagonals).
+    """
+def elu(input: Tensor, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0, inplace: bool = False) -> Tensor:
+    """
+    x where x > 0, alpha * (exp(x) - 1) elsewhere; with inplace, written into input.
     """
 def embedding(input: Tensor, weight: Tensor, padding_idx: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
     """
@@ -1262,6 +1508,10 @@ def gather(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index:
     """
     out[i][j] = input[i][index[i][j]] for dim 1 (likewise for any dim); index is int64 with input's ndim.
     """
+def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = False, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-06, reduction: str = 'mean') -> Tensor:
+    """
+    Gaussian negative log likelihood of target given means input and variances var.
+    """
 def ge(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input >= other elementwise, as a bool tensor.
@@ -1270,13 +1520,41 @@ def gelu(input: Tensor, *, approximate: str = 'none') -> Tensor:
     """
     GELU elementwise: exact erf form (approximate='none') or the tanh approximation ('tanh').
     """
+def generate_square_subsequent_mask(sz: typing.SupportsInt | typing.SupportsIndex, device: typing.Any = None, dtype: typing.Any = None) -> Tensor:
+    """
+    An additive causal mask (sz, sz): -inf above the diagonal, 0 elsewhere.
+    """
 def get_num_threads() -> int:
     """
     The number of threads ember's kernels use.
     """
+def glu(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = -1) -> Tensor:
+    """
+    a * sigmoid(b) for the halves a, b of input along dim.
+    """
+def group_norm(input: Tensor, num_groups: typing.SupportsInt | typing.SupportsIndex, weight: Tensor | None = None, bias: Tensor | None = None, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
+    """
+    Group normalization of input (N, C, *) over num_groups groups of channels.
+    """
 def gt(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input > other elementwise, as a bool tensor.
+    """
+def hardshrink(input: Tensor, lambd: typing.SupportsFloat | typing.SupportsIndex = 0.5) -> Tensor:
+    """
+    0 where |x| <= lambd, x elsewhere.
+    """
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """
+    relu6(x + 3) / 6.
+    """
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """
+    x * relu6(x + 3) / 6.
+    """
+def hardtanh(input: Tensor, min_val: typing.SupportsFloat | typing.SupportsIndex = -1.0, max_val: typing.SupportsFloat | typing.SupportsIndex = 1.0, inplace: bool = False) -> Tensor:
+    """
+    x clamped to [min_val, max_val]; the gradient is 0 at and beyond the bounds.
     """
 def huber_loss(input: Tensor, target: Tensor, reduction: str = 'mean', delta: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
     """
@@ -1298,9 +1576,21 @@ def index_select(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, 
     """
     The entries of input at positions index (1-D int64 or int32) along dim.
     """
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None, weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True, momentum: typing.SupportsFloat | typing.SupportsIndex = 0.1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
+    """
+    Instance normalization of input (N, C, *): each channel of each sample over its spatial dims.
+    """
 def is_grad_enabled() -> bool:
     """
     True when ops record gradients on this thread.
+    """
+def isclose(input: Tensor, other: Tensor, rtol: typing.SupportsFloat | typing.SupportsIndex = 1e-05, atol: typing.SupportsFloat | typing.SupportsIndex = 1e-08, equal_nan: bool = False) -> Tensor:
+    """
+    Elementwise |input - other| <= atol + rtol * |other| (equal values always, NaNs when equal_nan), as bool.
+    """
+def kl_div(input: Tensor, target: Tensor, reduction: str = 'mean', log_target: bool = False) -> Tensor:
+    """
+    Kullback-Leibler divergence of target from log-probabilities input.
     """
 def l1_loss(input: Tensor, target: Tensor, reduction: str = 'mean') -> Tensor:
     """
@@ -1321,6 +1611,10 @@ def leaky_relu(input: Tensor, negative_slope: typing.SupportsFloat | typing.Supp
 def leaky_relu_(input: Tensor, negative_slope: typing.SupportsFloat | typing.SupportsIndex = 0.01) -> Tensor:
     """
     leaky_relu written into input.
+    """
+def lerp(input: Tensor, end: Tensor, weight: typing.Any) -> Tensor:
+    """
+    input + weight * (end - input), broadcast; weight a tensor or a number; floating inputs only.
     """
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
@@ -1358,6 +1652,10 @@ def logical_xor(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     (input != 0) xor (other != 0) elementwise, as a bool tensor.
     """
+def logsigmoid(input: Tensor) -> Tensor:
+    """
+    log(sigmoid(x)), computed stably.
+    """
 def logsumexp(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
     """
     log(sum(exp(input))) over dim (None: all dims), computed stably; integer inputs give float32.
@@ -1369,6 +1667,10 @@ def lt(input: typing.Any, other: typing.Any) -> typing.Any:
 def manual_seed(seed: typing.Any) -> None:
     """
     Seeds the default generator.
+    """
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: typing.SupportsFloat | typing.SupportsIndex = 0.0, reduction: str = 'mean') -> Tensor:
+    """
+    max(0, -target * (input1 - input2) + margin).
     """
 def masked_fill(input: Tensor, mask: Tensor, value: typing.Any) -> Tensor:
     """
@@ -1385,6 +1687,10 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 def max(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> typing.Any:
     """
     max(input): the largest element (0-d; NaN propagates). max(input, dim, keepdim=False): a named tuple (values, indices) along dim; ties give the first index. max(input, other): the elementwise maximum.
+    """
+def max_pool1d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, dilation: typing.Any = 1, ceil_mode: bool = False) -> Tensor:
+    """
+    The maximum over each kernel_size window of input (N, C, L) or (C, L); stride defaults to kernel_size.
     """
 def max_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, dilation: typing.Any = 1, ceil_mode: bool = False) -> Tensor:
     """
@@ -1410,6 +1716,10 @@ def minimum(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     Elementwise minimum (NaN propagates), broadcast and type-promoted.
     """
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """
+    x * tanh(softplus(x)).
+    """
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """
     Product of two 2-D tensors.
@@ -1417,6 +1727,10 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 def mse_loss(input: Tensor, target: Tensor, reduction: str = 'mean', weight: Tensor | None = None) -> Tensor:
     """
     Mean squared error (input - target) ** 2, input and target broadcast together.
+    """
+def msort(input: Tensor) -> Tensor:
+    """
+    input sorted along its first dim (the values of sort(input, 0)).
     """
 def mul(input: typing.Any, other: typing.Any) -> typing.Any:
     """
@@ -1426,9 +1740,21 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
     """
     Multi-head attention over query (L, N, E) or (L, E), key/value (S, N, *): (output, weights or None), as torch.nn.functional.multi_head_attention_forward without bias_k/bias_v, add_zero_attn and static_k/v.
     """
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = 'mean') -> Tensor:
+    """
+    Multi-label one-versus-all logistic loss, averaged over the classes (the last dim).
+    """
+def multinomial(input: Tensor, num_samples: typing.SupportsInt | typing.SupportsIndex, replacement: bool = False, *, generator: typing.Any = None) -> Tensor:
+    """
+    num_samples category indices (int64) per row of the 1-D or 2-D non-negative weights input, drawn from ember's generator (ember.manual_seed).
+    """
 def multiply(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     Alias of mul.
+    """
+def nan_to_num(input: Tensor, nan: typing.SupportsFloat | typing.SupportsIndex | None = 0.0, posinf: typing.SupportsFloat | typing.SupportsIndex | None = None, neginf: typing.SupportsFloat | typing.SupportsIndex | None = None) -> Tensor:
+    """
+    input with NaN, +inf and -inf replaced by nan, posinf and neginf (defaults: 0, the dtype's largest and lowest finite values).
     """
 def ne(input: typing.Any, other: typing.Any) -> typing.Any:
     """
@@ -1441,6 +1767,10 @@ def neg(input: Tensor) -> Tensor:
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: typing.SupportsInt | typing.SupportsIndex = -100, reduction: str = 'mean') -> Tensor:
     """
     Negative log likelihood of integer class indices given log-probabilities (C), (N, C) or (N, C, d1, ...).
+    """
+def norm(input: Tensor, p: typing.Any = 'fro', dim: typing.Any = None, keepdim: bool = False, dtype: typing.Any = None) -> Tensor:
+    """
+    The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the vector p-norm (inf: max |x|); 'nuc' is not implemented.
     """
 def one_hot(tensor: Tensor, num_classes: typing.SupportsInt | typing.SupportsIndex = -1) -> Tensor:
     """
@@ -1458,9 +1788,29 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """
     Outer product of 1-D tensors of lengths N and M: an (N, M) tensor.
     """
+def pairwise_distance(x1: Tensor, x2: Tensor, p: typing.SupportsFloat | typing.SupportsIndex = 2.0, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-06, keepdim: bool = False) -> Tensor:
+    """
+    The p-norm of x1 - x2 + eps along the last dim.
+    """
+def pixel_shuffle(input: Tensor, upscale_factor: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+    """
+    Rearranges (*, C r^2, H, W) into (*, C, H r, W r).
+    """
+def pixel_unshuffle(input: Tensor, downscale_factor: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+    """
+    Rearranges (*, C, H r, W r) into (*, C r^2, H, W).
+    """
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, reduction: str = 'mean') -> Tensor:
+    """
+    Poisson negative log likelihood of target given input.
+    """
 def pow(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input ** other (tensor or scalar on either side), broadcast and type-promoted.
+    """
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """
+    x where x > 0, weight * x elsewhere (weight per channel, dim 1).
     """
 def prod(input: Tensor, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
     """
@@ -1490,6 +1840,10 @@ def relu(input: Tensor) -> Tensor:
     """
     max(input, 0) elementwise; NaN stays NaN.
     """
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """
+    min(max(x, 0), 6).
+    """
 def relu_(input: Tensor) -> Tensor:
     """
     max(input, 0) written into input.
@@ -1497,6 +1851,10 @@ def relu_(input: Tensor) -> Tensor:
 def repeat_interleave(input: Tensor, repeats: typing.Any = None, dim: typing.SupportsInt | typing.SupportsIndex | None = None, *, output_size: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
     """
     Each element (or slice along dim) repeated repeats times (an int, or a tensor of per-slice counts); input flattened when dim is None. repeat_interleave(repeats) alone gives the repeated positions.
+    """
+def rms_norm(input: Tensor, normalized_shape: typing.Any, weight: Tensor | None = None, eps: typing.SupportsFloat | typing.SupportsIndex | None = None) -> Tensor:
+    """
+    input / sqrt(mean(input**2) + eps) * weight over the last dims, normalized_shape.
     """
 def roll(input: Tensor, shifts: typing.Any, dims: typing.Any = None) -> Tensor:
     """
@@ -1526,6 +1884,14 @@ def scatter_reduce(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex
     """
     A copy of input with src's elements reduced ('sum', 'prod', 'mean', 'amax', 'amin') into the positions index gives along dim; input's own values take part when include_self.
     """
+def searchsorted(sorted_sequence: Tensor, input: typing.Any, *, out_int32: bool = False, right: bool = False, side: str | None = None, sorter: Tensor | None = None) -> Tensor:
+    """
+    For each element of input, the index into the last dim of sorted_sequence where it would be inserted to keep the order (before equal elements; right=True or side='right': after them); sorter: the indices that sort an unsorted sequence (argsort).
+    """
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """
+    scale * elu(x, alpha) with SELU's constants.
+    """
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
     Sets the number of threads used by ember's kernels (oneDNN and loops).
@@ -1549,6 +1915,26 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = 'mean', beta:
 def softmax(input: Tensor, dim: typing.Any, dtype: typing.Any = None) -> Tensor:
     """
     exp(input) / sum(exp(input)) along dim, computed stably; floating inputs only (dtype converts first).
+    """
+def softmin(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+    """
+    softmax(-x) along dim.
+    """
+def softplus(input: Tensor, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, threshold: typing.SupportsFloat | typing.SupportsIndex = 20.0) -> Tensor:
+    """
+    log(1 + exp(beta x)) / beta, x itself where beta x > threshold.
+    """
+def softshrink(input: Tensor, lambd: typing.SupportsFloat | typing.SupportsIndex = 0.5) -> Tensor:
+    """
+    x - lambd above lambd, x + lambd below -lambd, 0 between.
+    """
+def softsign(input: Tensor) -> Tensor:
+    """
+    x / (1 + |x|).
+    """
+def sort(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = -1, descending: bool = False, *, stable: bool = False) -> typing.Any:
+    """
+    A named tuple (values, indices) of input sorted along dim; NaN sorts as the largest value; the sort is always stable.
     """
 def split(tensor: Tensor, split_size_or_sections: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
     """
@@ -1588,6 +1974,10 @@ def tanh(input: Tensor) -> Tensor:
     """
     Hyperbolic tangent elementwise.
     """
+def tanhshrink(input: Tensor) -> Tensor:
+    """
+    x - tanh(x).
+    """
 def tensor(data: typing.Any, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
     A tensor holding a copy of data (nested lists, numbers, NumPy arrays, tensors). Python floats give float32, ints int64, bools bool; NumPy arrays keep their dtype.
@@ -1596,13 +1986,25 @@ def tensor_split(input: Tensor, indices_or_sections: typing.Any, dim: typing.Sup
     """
     Views along dim: `sections` nearly equal pieces (an int) or pieces split before each index (a list).
     """
+def threshold(input: Tensor, threshold: typing.SupportsFloat | typing.SupportsIndex, value: typing.SupportsFloat | typing.SupportsIndex, inplace: bool = False) -> Tensor:
+    """
+    value where x <= threshold, x elsewhere.
+    """
 def tile(input: Tensor, dims: typing.Any) -> Tensor:
     """
     repeat with dims padded by leading 1s to input's rank.
     """
+def topk(input: Tensor, k: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = -1, largest: bool = True, sorted: bool = True) -> typing.Any:
+    """
+    A named tuple (values, indices) of the k largest (largest=False: smallest) elements along dim, in sorted order.
+    """
 def tril(input: Tensor, diagonal: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
     """
     The lower triangle of the last two dims (column - row <= diagonal), the rest zero.
+    """
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: typing.SupportsFloat | typing.SupportsIndex = 1.0, p: typing.SupportsFloat | typing.SupportsIndex = 2.0, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-06, swap: bool = False, reduction: str = 'mean') -> Tensor:
+    """
+    max(0, margin + d(anchor, positive) - d(anchor, negative)) with the pairwise p-norm distance d.
     """
 def triu(input: Tensor, diagonal: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
     """
@@ -1615,6 +2017,10 @@ def true_divide(input: typing.Any, other: typing.Any) -> typing.Any:
 def unbind(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
     """
     A tuple of the slices along dim (views).
+    """
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim: typing.Any = None) -> typing.Any:
+    """
+    The distinct elements of input (dim: the distinct slices along dim) in ascending order; with return_inverse / return_counts a tuple that adds the inverse indices / the counts.
     """
 def var(input: Tensor, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> Tensor:
     """

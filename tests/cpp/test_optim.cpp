@@ -382,7 +382,7 @@ TEST(Optim, NAdamFollowsItsRule) {
   expect_follows_reference(opt, p, 4, [&](int k, std::size_t i, double x, double grad) {
     const double g = grad + wd * x;
     const double mu = b1 * (1 - 0.5 * std::pow(0.96, k * psi)), mu_next = b1 * (1 - 0.5 * std::pow(0.96, (k + 1) * psi));
-    if (i == 0) mu_product = static_cast<float>(mu_product * mu);  // torch keeps it in a float32 tensor
+    if (i == 0) mu_product = static_cast<float>(mu_product) * static_cast<float>(mu);  // float32, as torch
     m[i] = b1 * m[i] + (1 - b1) * g;
     v[i] = b2 * v[i] + (1 - b2) * g * g;
     const double denom = std::sqrt(v[i] / (1 - std::pow(b2, k))) + eps;

@@ -610,6 +610,11 @@ __and__ __rand__ __or__ __ror__ __xor__ __rxor__ __iadd__ __isub__ __imul__ __it
 """.split())
 DIFFERENTIABLE |= OPS1_DIFFERENTIABLE  # ops1 (issue 21)
 NOT_DIFFERENTIABLE |= OPS1_NOT_DIFFERENTIABLE
+# process switches, the grad-mode context and the causal-mask factory (python/ember/_settings.py, autograd.py)
+NOT_DIFFERENTIABLE |= set("""
+are_deterministic_algorithms_enabled compile get_default_dtype get_float32_matmul_precision inference_mode
+set_default_dtype set_float32_matmul_precision use_deterministic_algorithms generate_square_subsequent_mask
+""".split())
 
 # reorder, scatter family, einsum (include/ember/ops/{reorder,scatter,einsum}.hpp)
 DIFFERENTIABLE |= set("""

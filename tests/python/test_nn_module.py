@@ -411,7 +411,7 @@ def test_orthogonal_init_gives_orthonormal_rows_or_columns(shape):
     ember.manual_seed(3)
     np.testing.assert_array_equal(init.orthogonal_(ember.empty(*shape)).numpy(), a)
     with pytest.raises(ValueError, match=r"\[orthogonal_\] only tensors with 2 or more dimensions are supported, "
-                                         r"got shape \(5\)"):
+                                         r"got shape \(5,\)"):
         init.orthogonal_(ember.empty(5))
 
 

@@ -21,12 +21,12 @@ double nadam_step(const Tensor<T>& param, const Tensor<T>& grad, const Tensor<T>
   detail::check_buffer(op, "exp_avg_sq", param, exp_avg_sq);
   EMBER_CHECK(step >= 1, op, "step must be >= 1 (it counts this step), got ", step);
   // The scalars as torch computes them in Python (double). torch keeps mu_product in a tensor of its default
-  // dtype (float32), so it is rounded to float here too, to follow torch step for step.
+  // dtype (float32) and multiplies it by mu in float32, so it is done in float here too, to follow torch.
   const double s = static_cast<double>(step);
   const double bias_correction2 = 1 - std::pow(beta2, s);
   const double mu = beta1 * (1.0 - 0.5 * std::pow(0.96, s * momentum_decay));
   const double mu_next = beta1 * (1.0 - 0.5 * std::pow(0.96, (s + 1) * momentum_decay));
-  mu_product = static_cast<float>(mu_product * mu);
+  mu_product = static_cast<float>(mu_product) * static_cast<float>(mu);
   const double mu_product_next = mu_product * mu_next;
   const T grad_scale = T(-lr * (1.0 - mu) / (1.0 - mu_product));
   const T avg_scale = T(-lr * mu_next / (1.0 - mu_product_next));
