@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from .. import _core
-from .optimizer import Optimizer, _check, _check_unsupported
+from .optimizer import Optimizer, _check, _check_adam_family, _check_unsupported
 
 
 class Adam(Optimizer):
@@ -17,12 +17,7 @@ class Adam(Optimizer):
                  fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
         name = type(self).__name__
         _check_unsupported(name, foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused)
-        _check(name, lr >= 0.0, f"invalid learning rate: {lr}")
-        _check(name, eps >= 0.0, f"invalid epsilon value: {eps}")
-        _check(name, len(betas) == 2, f"betas must be a pair, got {betas!r}")
-        for i, beta in enumerate(betas):
-            _check(name, 0.0 <= beta < 1.0, f"invalid beta parameter at index {i}: {beta} (must be in [0, 1))")
-        _check(name, weight_decay >= 0.0, f"invalid weight_decay value: {weight_decay}")
+        _check_adam_family(name, lr, eps, betas, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)

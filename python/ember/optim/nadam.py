@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from .. import _core
-from .optimizer import Optimizer, _check, _check_unsupported
+from .optimizer import Optimizer, _check, _check_adam_family, _check_unsupported
 
 
 class NAdam(Optimizer):
@@ -16,12 +16,7 @@ class NAdam(Optimizer):
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False) -> None:
         _check_unsupported("NAdam", foreach=foreach, differentiable=differentiable, capturable=capturable)
-        _check("NAdam", lr >= 0.0, f"invalid learning rate: {lr}")
-        _check("NAdam", eps >= 0.0, f"invalid epsilon value: {eps}")
-        _check("NAdam", len(betas) == 2, f"betas must be a pair, got {betas!r}")
-        for i, beta in enumerate(betas):
-            _check("NAdam", 0.0 <= beta < 1.0, f"invalid beta parameter at index {i}: {beta} (must be in [0, 1))")
-        _check("NAdam", weight_decay >= 0.0, f"invalid weight_decay value: {weight_decay}")
+        _check_adam_family("NAdam", lr, eps, betas, weight_decay)
         _check("NAdam", momentum_decay >= 0.0, f"invalid momentum_decay value: {momentum_decay}")
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)

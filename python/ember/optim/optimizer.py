@@ -206,6 +206,16 @@ def _check(op: str, ok: bool, message: str) -> None:
         raise ValueError(f"[{op}] {message}")
 
 
+def _check_adam_family(op: str, lr: float, eps: float, betas: Any, weight_decay: float) -> None:
+    """The hyperparameter checks Adam, AdamW, Adamax, NAdam and RAdam share, with torch's messages."""
+    _check(op, lr >= 0.0, f"invalid learning rate: {lr}")
+    _check(op, eps >= 0.0, f"invalid epsilon value: {eps}")
+    _check(op, len(betas) == 2, f"betas must be a pair, got {betas!r}")
+    for i, beta in enumerate(betas):
+        _check(op, 0.0 <= beta < 1.0, f"invalid beta parameter at index {i}: {beta} (must be in [0, 1))")
+    _check(op, weight_decay >= 0.0, f"invalid weight_decay value: {weight_decay}")
+
+
 def _check_unsupported(op: str, **options: Any) -> None:
     """Raises NotImplementedError naming the first of torch's execution options (foreach, fused,
     capturable, differentiable) given a value other than None or False: ember runs one C++ loop per

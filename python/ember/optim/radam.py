@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from .. import _core
-from .optimizer import Optimizer, _check, _check_unsupported
+from .optimizer import Optimizer, _check, _check_adam_family, _check_unsupported
 
 
 class RAdam(Optimizer):
@@ -16,12 +16,7 @@ class RAdam(Optimizer):
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False) -> None:
         _check_unsupported("RAdam", foreach=foreach, differentiable=differentiable, capturable=capturable)
-        _check("RAdam", lr >= 0.0, f"invalid learning rate: {lr}")
-        _check("RAdam", eps >= 0.0, f"invalid epsilon value: {eps}")
-        _check("RAdam", len(betas) == 2, f"betas must be a pair, got {betas!r}")
-        for i, beta in enumerate(betas):
-            _check("RAdam", 0.0 <= beta < 1.0, f"invalid beta parameter at index {i}: {beta} (must be in [0, 1))")
-        _check("RAdam", weight_decay >= 0.0, f"invalid weight_decay value: {weight_decay}")
+        _check_adam_family("RAdam", lr, eps, betas, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
         super().__init__(params, defaults)
