@@ -11,19 +11,30 @@
 
 namespace ember {
 
-/// x where x > 0, negative_slope * x elsewhere (NaN stays NaN), as torch.nn.functional.leaky_relu.
+/// x where x > 0, negative_slope * x elsewhere (NaN stays NaN), as torch.nn.functional.leaky_relu. One pass
+/// over memory each way on the CPU (composed from where/gt/mul it was 9x PyTorch's time in a DCGAN step).
 template <FloatElement T>
 Tensor<T> leaky_relu(const Tensor<T>& x, double negative_slope = 0.01) {
   constexpr const char* op = "leaky_relu";
   const T s = static_cast<T>(negative_slope);
+  auto leaky = [s](T v) { return v > T(0) ? v : v * s; };
   Tensor<T> y;
   {
     NoGradGuard no_grad;
-    y = where(gt(x, T(0)), x, x * s);
+    if (x.device().is_cuda()) {
+      y = where(gt(x, T(0)), x, x * s);
+    } else {
+      y = Tensor<T>::empty(x.shape());
+      detail::unary_kernel(y, x, leaky);
+    }
   }
   if (autograd::needs_grad(x))  // dx = g where x > 0, else negative_slope * g (at 0 too, as PyTorch)
     autograd::record(op, y, [sx = autograd::Saved<T>(x, op), s](const Tensor<T>& g) {
-      return where(gt(sx.get(), T(0)), g, g * s);
+      const Tensor<T>& xv = sx.get();
+      if (g.device().is_cuda()) return where(gt(xv, T(0)), g, g * s);
+      Tensor<T> dx = Tensor<T>::empty(g.shape());
+      detail::binary_kernel(dx, g, xv, [s](T gi, T xi) { return xi > T(0) ? gi : gi * s; });
+      return dx;
     }, x);
   return y;
 }
