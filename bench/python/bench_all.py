@@ -48,7 +48,7 @@ REQUIRES = {"ops": ("ember",), "bandwidth": ("ember",), "conv": ("ember",), "tra
 PER_CALL_TARGET = {"ratio": 0.3, "vs": "torch"}
 MATMUL_TARGET = {"ratio": 1 / 0.95, "vs": "torch", "text": "GFLOP/s >= 0.95x torch"}
 TRANSFORMER_TARGET = {"ratio": 1.0, "vs": "torch"}
-IMPORT_TARGET = {"ratio": 0.2, "vs": "torch"}
+IMPORT_TARGET = {"ratio": 0.1, "vs": "torch"}  # the real-data issue: import ember <= 0.1x import torch
 MIN_PCT_OF_SGEMM, MIN_PCT_OF_TRIAD, MAX_COMPILE_S = 85, 80, 10
 
 

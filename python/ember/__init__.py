@@ -16,7 +16,7 @@ from ._repr import tensor_repr as _tensor_repr
 from ._size import Size
 from ._tensor_api import *  # noqa: F401,F403 - module-level forms of tensor methods, the random *_like
 from . import accelerator, backends
-from . import autograd, deploy, utils
+from . import autograd, utils
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from ._settings import *  # noqa: F401,F403 - set_float32_matmul_precision, compile, get_default_dtype, ...
 from . import metrics, optim
@@ -63,9 +63,10 @@ cuda = _core.cuda
 
 
 def __getattr__(name: str):
-    """``ember.onnx`` on first use: it imports the optional ``onnx`` package, so ``import ember`` does not."""
-    if name == "onnx":
+    """``ember.deploy`` and ``ember.onnx`` on first use (``ember.onnx`` imports the optional ``onnx``
+    package), so that ``import ember`` stays fast for code that does not export."""
+    if name in ("deploy", "onnx"):
         import importlib
 
-        return importlib.import_module(".onnx", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'ember' has no attribute {name!r}")
