@@ -7,7 +7,7 @@ Usage::
 
 - ``import ember`` beside ``import torch`` and ``import jax``: each in a fresh interpreter (the import
   statement alone is timed, inside the child), the libraries taking turns; median and spread over the runs.
-  ``import numpy`` is given as the floor (ember imports it).
+  ``import numpy`` is given for scale (ember loads NumPy only when it is first used).
 - Peak resident memory (VmHWM; footprint_worker.py says why not ``ru_maxrss``) of a process that imports one
   library and trains the digits MLP for a few epochs (footprint_worker.py), ember beside PyTorch; the peak
   right after the import is kept too.
