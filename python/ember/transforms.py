@@ -63,6 +63,7 @@ class Normalize:
             raise ValueError(f"[Normalize] std evaluated to zero after conversion to float, leading to "
                              f"division by zero: std={self.std}")
         self.inplace = inplace
+        self._tensors: dict = {}  # dtype -> (mean, std) shaped (C, 1, 1)
 
     def __call__(self, img: ember.Tensor) -> ember.Tensor:
         _check_image("Normalize", img, min_dim=3)
@@ -72,9 +73,13 @@ class Normalize:
         if len(self.mean) not in (1, channels) or len(self.std) not in (1, channels):
             raise ValueError(f"[Normalize] mean ({len(self.mean)} values) and std ({len(self.std)} values) do "
                              f"not match the {channels} channels of an image shaped {tuple(img.shape)}")
-        mean = ember.tensor(self.mean, dtype=img.dtype).reshape(-1, 1, 1)
-        std = ember.tensor(self.std, dtype=img.dtype).reshape(-1, 1, 1)
-        out = (img - mean) / std
+        if len(self.mean) == len(self.std) == 1:
+            out = (img - self.mean[0]) / self.std[0]
+        else:
+            mean, std = self._tensors.get(img.dtype) or self._tensors.setdefault(img.dtype, (
+                ember.tensor(self.mean, dtype=img.dtype).reshape(-1, 1, 1),
+                ember.tensor(self.std, dtype=img.dtype).reshape(-1, 1, 1)))
+            out = (img - mean) / std
         if self.inplace:
             img.copy_(out)
             return img
@@ -105,7 +110,10 @@ class RandomCrop:
     @staticmethod
     def get_params(img: ember.Tensor, output_size: tuple[int, int]) -> tuple[int, int, int, int]:
         """(top, left, height, width) of a random crop of ``output_size`` inside ``img``."""
-        h, w = img.shape[-2], img.shape[-1]
+        return RandomCrop._draw(img.shape[-2], img.shape[-1], output_size)
+
+    @staticmethod
+    def _draw(h: int, w: int, output_size: tuple[int, int]) -> tuple[int, int, int, int]:
         th, tw = output_size
         if h < th or w < tw:
             raise ValueError(f"[RandomCrop] required crop size {(th, tw)} is larger than input image size {(h, w)}")
@@ -117,6 +125,8 @@ class RandomCrop:
 
     def __call__(self, img: ember.Tensor) -> ember.Tensor:
         _check_image("RandomCrop", img, min_dim=2)
+        if self.padding_mode == "constant":
+            return self._constant_crop(img)
         if self.padding is not None:
             img = pad(img, self.padding, self.fill, self.padding_mode)
         h, w = img.shape[-2], img.shape[-1]
@@ -126,6 +136,27 @@ class RandomCrop:
             img = pad(img, [0, self.size[0] - h, 0, self.size[0] - h], self.fill, self.padding_mode)
         i, j, th, tw = self.get_params(img, self.size)
         return img[..., i:i + th, j:j + tw]
+
+    def _constant_crop(self, img: ember.Tensor) -> ember.Tensor:
+        """The crop of the constant-padded image, drawn as torchvision draws it, without building the
+        padded image: a view when the window falls inside ``img``, else the fill with the overlap copied."""
+        h, w = img.shape[-2], img.shape[-1]
+        left, top, right, bottom = self.padding or (0, 0, 0, 0)
+        if self.pad_if_needed and w + left + right < self.size[1]:
+            extra = self.size[1] - (w + left + right)
+            left, right = left + extra, right + extra
+        if self.pad_if_needed and h + top + bottom < self.size[0]:
+            extra = self.size[0] - (h + top + bottom)
+            top, bottom = top + extra, bottom + extra
+        i, j, th, tw = self._draw(h + top + bottom, w + left + right, self.size)
+        i, j = i - top, j - left  # the window's corner in img's coordinates
+        if i >= 0 and j >= 0 and i + th <= h and j + tw <= w:
+            return img[..., i:i + th, j:j + tw]
+        out = ember.full((*img.shape[:-2], th, tw), self.fill, dtype=img.dtype)
+        r0, r1, c0, c1 = max(i, 0), min(i + th, h), max(j, 0), min(j + tw, w)
+        if r0 < r1 and c0 < c1:
+            out[..., r0 - i:r1 - i, c0 - j:c1 - j] = img[..., r0:r1, c0:c1]
+        return out
 
     def __repr__(self) -> str:
         return f"RandomCrop(size={self.size}, padding={self.padding})"
