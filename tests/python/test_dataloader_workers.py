@@ -6,6 +6,7 @@ import glob
 import os
 import random
 import signal
+import subprocess
 import sys
 import time
 
@@ -348,7 +349,43 @@ class Picklable(Dataset):
         return self.data[i] * 10
 
 
-@pytest.mark.parametrize("method", ["spawn"])
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
 def test_spawn_context(method):
     got = [b.tolist() for b in DataLoader(Picklable(), batch_size=3, num_workers=1, multiprocessing_context=method)]
     assert got == [[[0.0, 10.0], [20.0, 30.0], [40.0, 50.0]], [[60.0, 70.0], [80.0, 90.0], [100.0, 110.0]]]
+
+
+_ORPHAN = """
+import os, signal, sys
+sys.path.insert(0, {here!r})
+from ember.utils.data import DataLoader
+from test_dataloader_workers import Squares
+it = iter(DataLoader(Squares(100), batch_size=1, num_workers=2, prefetch_factor=4))
+next(it)
+print(os.getpid(), " ".join(str(w.pid) for w in it._workers), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_workers_of_a_killed_main_process_exit_and_clean_up():
+    script = _ORPHAN.format(here=os.path.dirname(__file__))
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=15)
+    main, *pids = [int(p) for p in run.stdout.split()]
+    assert len(pids) == 2, run.stderr
+    deadline = time.monotonic() + 5
+    while not _gone(pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(pids)
+    # the batches they had written for the dead process are unlinked by the workers themselves
+    assert not glob.glob(os.path.join(_shared.SHM_DIR, f"ember_dl_{main}_*"))
+
+
+def test_ember_num_threads_environment_variable():
+    code = "import ember; print(ember.get_num_threads())"
+    for value, want in (("1", "1"), ("3", "3")):
+        env = dict(os.environ, EMBER_NUM_THREADS=value, OMP_NUM_THREADS="2")
+        assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                              timeout=15).stdout.strip() == want
+    env = dict(os.environ, EMBER_NUM_THREADS="zero")
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=15)
+    assert "EMBER_NUM_THREADS should be a positive integer" in run.stderr

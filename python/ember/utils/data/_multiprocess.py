@@ -79,7 +79,7 @@ class MultiProcessIter:
                 w = ctx.Process(target=worker_loop, daemon=True, args=(
                     loader.dataset, self._is_iterable, loader._auto_collation, loader.collate_fn, loader.drop_last,
                     index_queue, writer, self._done_event, self._base_seed, loader.worker_init_fn, wid,
-                    self._num_workers, f"{self._prefix}{wid}_", os.getpid()))
+                    self._num_workers, f"{self._prefix}{wid}_"))
                 w.start()
                 writer.close()  # the worker holds the only writer: its death reads as EOF here
                 self._index_queues.append(index_queue)

@@ -132,12 +132,13 @@ def seed_worker(seed: int) -> None:
 
 def worker_loop(dataset, is_iterable: bool, auto_collation: bool, collate_fn, drop_last: bool,
                 index_queue, conn, done_event, base_seed: int, init_fn, worker_id: int, num_workers: int,
-                prefix: str, parent_pid: int) -> None:
+                prefix: str) -> None:
     """Runs in the worker: messages to ``conn`` are ("data", idx, packed batch), ("error", idx,
     ExceptionWrapper), ("stop", idx, worker_id) when an IterableDataset is exhausted, and
     (RESUME,) acknowledging a new epoch of persistent workers."""
     # Ctrl-C reaches the whole process group: the main process alone handles it and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent_pid = os.getppid()  # the main process, or the forkserver (which exits with it)
     # Before any op: N workers each running a full thread pool would oversubscribe the machine, and a
     # forked child must not reuse the parent's OpenMP pool.
     ember.set_num_threads(1)
