@@ -69,7 +69,7 @@ class Normalize:
         _check_image("Normalize", img, min_dim=3)
         if not img.is_floating_point():
             raise TypeError(f"[Normalize] input tensor should be a float tensor, got {img.dtype}")
-        channels = img.shape[-3]
+        channels = img.size(-3)
         if len(self.mean) not in (1, channels) or len(self.std) not in (1, channels):
             raise ValueError(f"[Normalize] mean ({len(self.mean)} values) and std ({len(self.std)} values) do "
                              f"not match the {channels} channels of an image shaped {tuple(img.shape)}")
@@ -110,7 +110,7 @@ class RandomCrop:
     @staticmethod
     def get_params(img: ember.Tensor, output_size: tuple[int, int]) -> tuple[int, int, int, int]:
         """(top, left, height, width) of a random crop of ``output_size`` inside ``img``."""
-        return RandomCrop._draw(img.shape[-2], img.shape[-1], output_size)
+        return RandomCrop._draw(img.size(-2), img.size(-1), output_size)
 
     @staticmethod
     def _draw(h: int, w: int, output_size: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -129,7 +129,7 @@ class RandomCrop:
             return self._constant_crop(img)
         if self.padding is not None:
             img = pad(img, self.padding, self.fill, self.padding_mode)
-        h, w = img.shape[-2], img.shape[-1]
+        h, w = img.size(-2), img.size(-1)
         if self.pad_if_needed and w < self.size[1]:
             img = pad(img, [self.size[1] - w, 0, self.size[1] - w, 0], self.fill, self.padding_mode)
         if self.pad_if_needed and h < self.size[0]:
@@ -140,7 +140,7 @@ class RandomCrop:
     def _constant_crop(self, img: ember.Tensor) -> ember.Tensor:
         """The crop of the constant-padded image, drawn as torchvision draws it, without building the
         padded image: a view when the window falls inside ``img``, else the fill with the overlap copied."""
-        h, w = img.shape[-2], img.shape[-1]
+        h, w = img.size(-2), img.size(-1)
         left, top, right, bottom = self.padding or (0, 0, 0, 0)
         if self.pad_if_needed and w + left + right < self.size[1]:
             extra = self.size[1] - (w + left + right)
@@ -197,7 +197,7 @@ def pad(img: ember.Tensor, padding: Sequence[int], fill: float = 0, padding_mode
     """Pads the last two dims of ``img`` by ``padding`` = (left, top, right, bottom) (torchvision's
     ``F.pad`` on tensors); every dtype, every mode."""
     left, top, right, bottom = _padding(padding)
-    h, w = img.shape[-2], img.shape[-1]
+    h, w = img.size(-2), img.size(-1)
     if padding_mode == "constant":
         out = ember.full((*img.shape[:-2], h + top + bottom, w + left + right), fill, dtype=img.dtype)
         out[..., top:top + h, left:left + w] = img
