@@ -282,8 +282,9 @@ def test_worker_init_fn_error():
         list(DataLoader(Squares(), num_workers=1, worker_init_fn=init))
 
 
-@pytest.mark.parametrize("action,code", [(lambda: os.kill(os.getpid(), signal.SIGKILL), r"-9 \(killed by signal SIGKILL\)"),
-                                         (lambda: os._exit(3), "exit code 3")])
+@pytest.mark.parametrize("action,code", [
+    (lambda: os.kill(os.getpid(), signal.SIGKILL), r"-9 \(killed by signal SIGKILL\)"),
+    (lambda: os._exit(3), "exit code 3")])
 def test_dead_worker_is_an_error_not_a_hang(action, code):
     it = iter(DataLoader(Failing(action), batch_size=2, num_workers=2))
     start = time.monotonic()

@@ -136,23 +136,22 @@ class MultiProcessIter:
         deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
         sentinels = {w.sentinel: wid for wid, w in enumerate(self._workers)}
         conns = {c: wid for wid, c in enumerate(self._conns)}
-        while True:
-            wait_s = None if deadline is None else max(0.0, deadline - time.monotonic())
-            ready = wait(list(conns) + list(sentinels), timeout=wait_s)
-            if not ready:
-                raise RuntimeError(f"[DataLoader] DataLoader timed out after {self._timeout} seconds")
-            dead = None
-            for r in ready:  # a message sent before its sender died is still delivered
-                if r in conns:
-                    try:
-                        return r.recv()
-                    except EOFError:  # the worker's end closed: it exited
-                        dead = conns[r]
-                else:
-                    dead = sentinels[r]
-            w = self._workers[dead]
-            w.join(timeout=1.0)
-            raise RuntimeError(f"[DataLoader] worker {dead} (pid {w.pid}) exited unexpectedly with {_exit_text(w)}")
+        ready = wait(list(conns) + list(sentinels),
+                     timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise RuntimeError(f"[DataLoader] DataLoader timed out after {self._timeout} seconds")
+        dead = None
+        for r in ready:  # a message sent before its sender died is still delivered
+            if r in conns:
+                try:
+                    return r.recv()
+                except EOFError:  # the worker's end closed: it exited
+                    dead = conns[r]
+            else:
+                dead = sentinels[r]
+        w = self._workers[dead]
+        w.join(timeout=1.0)
+        raise RuntimeError(f"[DataLoader] worker {dead} (pid {w.pid}) exited unexpectedly with {_exit_text(w)}")
 
     def __iter__(self) -> "MultiProcessIter":
         return self
