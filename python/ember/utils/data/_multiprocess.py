@@ -63,8 +63,7 @@ class MultiProcessIter:
         self._persistent = loader.persistent_workers
         self._timeout = loader.timeout
         self._index_sampler = loader._index_sampler
-        gen = loader.generator
-        self._base_seed = int(ember.randint(0, 2**63 - 1, (), generator=gen).item())
+        self._base_seed = int(ember.randint(0, 2**63 - 1, (), generator=loader.generator).item())
         self._prefix = os.path.join(_shared.SHM_DIR, f"ember_dl_{os.getpid()}_{next(_ids)}_")
         ctx = _context(loader.multiprocessing_context)
         self._done_event = ctx.Event()
@@ -88,27 +87,34 @@ class MultiProcessIter:
         except BaseException:
             self._shutdown()
             raise
-        self._reset(first=True)
+        self._reset(iter(self._index_sampler))
 
     # --- epochs ---------------------------------------------------------------------------------
-    def _reset(self, first: bool = False) -> None:
-        self._sampler_iter = iter(self._index_sampler)
+    def _reset(self, sampler_iter=None) -> None:
+        """Starts an epoch: over ``sampler_iter`` for new workers, else over a new pass of the sampler
+        once the persistent workers have dropped what the last epoch left in flight."""
+        first = sampler_iter is not None
+        self._sampler_iter = sampler_iter if first else iter(self._index_sampler)
         self._send_idx = 0  # the next task to hand out
         self._rcvd_idx = 0  # the next batch to return
         self._task_info: dict[int, tuple] = {}  # idx -> (worker,) while in flight, (worker, message) when here
         self._tasks_outstanding = 0
         self._workers_status = [True] * self._num_workers
         self._worker_cycle = itertools.cycle(range(self._num_workers))
-        if not first:  # persistent workers: drop what the last epoch left in flight, then start over
-            for q in self._index_queues:
-                q.put((RESUME,))
-            pending = self._num_workers
-            while pending:
-                message = self._get_message()
-                if message[0] == RESUME:
-                    pending -= 1
-                elif message[0] == "data":
-                    _shared.discard(message[2])
+        if not first:
+            try:
+                for q in self._index_queues:
+                    q.put((RESUME,))
+                pending = self._num_workers
+                while pending:
+                    message = self._get_message()
+                    if message[0] == RESUME:
+                        pending -= 1
+                    elif message[0] == "data":
+                        _shared.discard(message[2])
+            except BaseException:
+                self._fail()
+                raise
         for _ in range(self._prefetch_factor * self._num_workers):
             self._try_put_index()
 
@@ -168,11 +174,14 @@ class MultiProcessIter:
         except StopIteration:
             raise
         except BaseException:  # an error, a timeout, a dead worker, Ctrl-C: nothing stays behind
-            self._shutdown(grace=0.2)
-            loader = self._loader_ref()
-            if loader is not None and loader._iterator is self:
-                loader._iterator = None
+            self._fail()
             raise
+
+    def _fail(self) -> None:
+        self._shutdown(grace=0.2)
+        loader = self._loader_ref()
+        if loader is not None and loader._iterator is self:
+            loader._iterator = None
 
     def _next(self) -> Any:
         while True:
