@@ -390,3 +390,34 @@ def test_ember_num_threads_environment_variable():
     env = dict(os.environ, EMBER_NUM_THREADS="zero")
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=15)
     assert "EMBER_NUM_THREADS should be a positive integer" in run.stderr
+
+
+_CTRL_C = """
+import os, sys, time
+sys.path.insert(0, {here!r})
+import ember
+from ember.utils.data import DataLoader
+from test_dataloader_workers import Squares
+loader = DataLoader(Squares(10**6), batch_size=8, num_workers=2)
+for i, batch in enumerate(loader):
+    if i == 0:
+        print(os.getpid(), flush=True)
+    (ember.rand(64, 64) @ ember.rand(64, 64)).sum().item()  # the training step
+"""
+
+
+def test_ctrl_c_in_a_terminal_stops_the_script_cleanly():
+    """SIGINT to the whole process group, as a terminal sends it: a KeyboardInterrupt traceback from the
+    main process only, then no worker and no shared memory left."""
+    script = _CTRL_C.format(here=os.path.dirname(__file__))
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    main = int(proc.stdout.readline())
+    time.sleep(0.3)
+    workers = [int(p) for p in open(f"/proc/{main}/task/{main}/children").read().split()]
+    assert len(workers) == 2
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode != 0 and err.count("KeyboardInterrupt") == 1, err
+    assert _gone(workers)
+    assert not glob.glob(os.path.join(_shared.SHM_DIR, f"ember_dl_{main}_*"))
