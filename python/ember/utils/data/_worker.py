@@ -16,7 +16,6 @@ import numpy as np
 
 import ember
 
-from . import _shared
 from .dataloader import _tensor_rows, default_collate
 
 # How often an idle worker checks that the main process is still alive (seconds).
@@ -147,6 +146,8 @@ def worker_loop(dataset, is_iterable: bool, auto_collation: bool, collate_fn, dr
     global _worker_info
     _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
     where = f"in DataLoader worker process {worker_id} (pid {os.getpid()})"
+    from . import _shared  # here: multiprocessing's import is not paid by ``import ember``
+
     make_fetcher = IterableFetcher if is_iterable else MapFetcher
     fetcher, init_error = None, None
     try:
