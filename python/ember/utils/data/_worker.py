@@ -3,13 +3,7 @@ through shared memory, report errors with their traceback; and ``get_worker_info
 from __future__ import annotations
 
 import os
-import pickle
-import queue
-import random
-import signal
 import sys
-import traceback
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,16 +17,16 @@ STATUS_CHECK_INTERVAL = 0.5
 RESUME = "resume"
 
 
-@dataclass
 class WorkerInfo:
     """What a worker knows about itself: ``id`` (0 .. num_workers - 1), ``num_workers``, ``seed``
     (the seed of ember's, Python's and NumPy's generators in this worker) and ``dataset`` (this
     process's copy of the dataset)."""
 
-    id: int
-    num_workers: int
-    seed: int
-    dataset: Any
+    def __init__(self, id: int, num_workers: int, seed: int, dataset: Any) -> None:
+        self.id, self.num_workers, self.seed, self.dataset = id, num_workers, seed, dataset
+
+    def __repr__(self) -> str:
+        return f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed})"
 
 
 _worker_info: WorkerInfo | None = None
@@ -50,6 +44,9 @@ class ExceptionWrapper:
     """An exception raised in a worker, carried to the main process with its traceback text."""
 
     def __init__(self, where: str) -> None:
+        import pickle
+        import traceback
+
         exc_type, exc, tb = sys.exc_info()
         try:
             pickle.loads(pickle.dumps(exc_type))
@@ -124,6 +121,8 @@ class IterableFetcher:
 
 def seed_worker(seed: int) -> None:
     """Seeds ember's global generator, ``random`` and NumPy's global generator from one 64-bit seed."""
+    import random
+
     random.seed(seed)
     ember.manual_seed(seed)
     np.random.seed([seed & 0xFFFFFFFF, (seed >> 32) & 0xFFFFFFFF])
@@ -135,6 +134,11 @@ def worker_loop(dataset, is_iterable: bool, auto_collation: bool, collate_fn, dr
     """Runs in the worker: messages to ``conn`` are ("data", idx, packed batch), ("error", idx,
     ExceptionWrapper), ("stop", idx, worker_id) when an IterableDataset is exhausted, and
     (RESUME,) acknowledging a new epoch of persistent workers."""
+    import queue
+    import signal
+
+    from . import _shared  # imported here, so that ``import ember`` does not import multiprocessing
+
     # Ctrl-C reaches the whole process group: the main process alone handles it and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent_pid = os.getppid()  # the main process, or the forkserver (which exits with it)
@@ -146,8 +150,6 @@ def worker_loop(dataset, is_iterable: bool, auto_collation: bool, collate_fn, dr
     global _worker_info
     _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
     where = f"in DataLoader worker process {worker_id} (pid {os.getpid()})"
-    from . import _shared  # here: multiprocessing's import is not paid by ``import ember``
-
     make_fetcher = IterableFetcher if is_iterable else MapFetcher
     fetcher, init_error = None, None
     try:
