@@ -274,6 +274,11 @@ def test_worker_exception_is_raised_with_its_traceback():
     with pytest.raises(KeyError, match="worker process"):
         list(DataLoader(Failing(raise_key_error), batch_size=2, num_workers=1))
 
+    def raise_stop_iteration():  # not a quiet end of the epoch, as with num_workers=0
+        raise StopIteration
+    with pytest.raises(RuntimeError, match="Caught StopIteration"):
+        list(DataLoader(Failing(raise_stop_iteration), batch_size=2, num_workers=1))
+
 
 def test_worker_init_fn_error():
     def init(worker_id):

@@ -62,6 +62,8 @@ class ExceptionWrapper:
         msg = f"Caught {self.exc_type.__name__} {self.where}.\nOriginal {self.exc_msg}"
         if self.exc_type is KeyError:
             raise KeyError(_KeyErrorMessage(msg))
+        if issubclass(self.exc_type, StopIteration):  # raised from __next__ it would end the loop quietly
+            raise RuntimeError(msg)
         try:
             exception = self.exc_type(msg)
         except Exception:
@@ -188,9 +190,10 @@ def worker_loop(dataset, is_iterable: bool, auto_collation: bool, collate_fn, dr
                     counter += 1
                     del batch
                 except StopIteration:
-                    if not is_iterable:
-                        raise
-                    message, ended = ("stop", idx, worker_id), True
+                    if is_iterable:
+                        message, ended = ("stop", idx, worker_id), True
+                    else:
+                        message = ("error", idx, ExceptionWrapper(where))
                 except Exception:
                     message = ("error", idx, ExceptionWrapper(where))
             try:
