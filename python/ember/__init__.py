@@ -32,6 +32,25 @@ Tensor.__array_priority__ = 1000  # numpy scalars defer to ember's operators
 _core._set_size_type(Size)
 
 
+def _threads_from_env() -> None:
+    """EMBER_NUM_THREADS=n sizes ember's thread pool at import (OMP_NUM_THREADS, read by OpenMP, also
+    sizes other OpenMP libraries in the process); docs/data_loading.md says how to choose n."""
+    import builtins
+    import os
+
+    value = os.environ.get("EMBER_NUM_THREADS", "").strip()
+    if value:
+        if not value.isdigit() or builtins.int(value) < 1:  # ember.int, a dtype, shadows int here
+            import warnings
+
+            warnings.warn(f"EMBER_NUM_THREADS should be a positive integer, got {value!r}; ignored", stacklevel=3)
+            return
+        _core.set_num_threads(builtins.int(value))
+
+
+_threads_from_env()
+
+
 def _package_dir() -> Path:
     # The compiled module and the installed headers sit together in site-packages/ember, also for an
     # editable install, where this file stays in the source tree.
