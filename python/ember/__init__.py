@@ -82,9 +82,9 @@ cuda = _core.cuda
 
 
 def __getattr__(name: str):
-    """``ember.deploy`` and ``ember.onnx`` on first use (``ember.onnx`` imports the optional ``onnx``
-    package), so that ``import ember`` stays fast for code that does not export."""
-    if name in ("deploy", "onnx"):
+    """``ember.deploy``, ``ember.onnx`` and ``ember.transforms`` on first use (``ember.onnx`` imports the
+    optional ``onnx`` package), so that ``import ember`` stays fast for code that does not need them."""
+    if name in ("deploy", "onnx", "transforms"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

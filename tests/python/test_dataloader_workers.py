@@ -426,3 +426,14 @@ def test_ctrl_c_in_a_terminal_stops_the_script_cleanly():
     assert proc.returncode != 0 and err.count("KeyboardInterrupt") == 1, err
     assert _gone(workers)
     assert not glob.glob(os.path.join(_shared.SHM_DIR, f"ember_dl_{main}_*"))
+
+
+def test_a_seeded_generator_shuffles_the_same_with_and_without_workers():
+    ds = TensorDataset(ember.arange(40))
+
+    def epochs(workers):
+        loader = DataLoader(ds, batch_size=8, shuffle=True, num_workers=workers,
+                            generator=ember.Generator().manual_seed(3))
+        return [[b[0].tolist() for b in loader] for _ in range(3)]
+
+    assert epochs(0) == epochs(2)

@@ -63,7 +63,7 @@ class MultiProcessIter:
         self._persistent = loader.persistent_workers
         self._timeout = loader.timeout
         self._index_sampler = loader._index_sampler
-        self._base_seed = int(ember.randint(0, 2**63 - 1, (), generator=loader.generator).item())
+        self._base_seed = loader._draw_base_seed()
         self._prefix = os.path.join(_shared.SHM_DIR, f"ember_dl_{os.getpid()}_{next(_ids)}_")
         ctx = _context(loader.multiprocessing_context)
         self._done_event = ctx.Event()

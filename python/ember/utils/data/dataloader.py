@@ -165,7 +165,14 @@ class DataLoader:
             return self._iterator
         return self._single_process_iter()
 
+    def _draw_base_seed(self) -> int:
+        """The seed of a new set of workers, drawn from the loader's generator. Every epoch draws it, with
+        workers or without (as PyTorch does), so that a seeded generator shuffles the same with any
+        num_workers."""
+        return int(ember.randint(0, 2**63 - 1, (), generator=self.generator).item())
+
     def _single_process_iter(self) -> Iterator[Any]:
+        self._draw_base_seed()
         if self._is_iterable:
             from ._worker import IterableFetcher
 
