@@ -206,6 +206,11 @@ def _patches() -> list[tuple[Any, str, Callable]]:
                 out.append((ns, name, _function(name, attr, TENSOR_METHODS.get(name), True)))
     for name, record in NN_FUNCTIONS.items():
         out.append((F, name, _function(name, getattr(F, name), record, False)))
+    from ..nn.utils import rnn as rnn_utils
+    from ._recorders_rnn import PACKING
+
+    for name, record in PACKING.items():
+        out.append((rnn_utils, name, _function(name, getattr(rnn_utils, name), record, False)))
     for name in ("rand_like", "randn_like", "randint_like"):  # Python-level (ember/_tensor_api.py): refuse, not bake
         out.append((ember, name, _function(name, getattr(ember, name), None, True)))
     return out
@@ -239,6 +244,13 @@ def _patched(tr: Trace):
             setattr(ns, name, fn)
 
 
+def _flatten(result: Any) -> list[Any]:
+    """A model's outputs in order, nested tuples and lists flattened (an LSTM's ``(output, (h_n, c_n))``)."""
+    if isinstance(result, (tuple, list)):
+        return [x for r in result for x in _flatten(r)]
+    return [result]
+
+
 def trace_once(model: Any, inputs: tuple[Tensor, ...], input_names: list[str]) -> tuple[Trace, list[str]]:
     """One recorded run of ``model(*inputs)`` (the caller holds LOCK and set evaluation mode): the
     trace and the value names of the model's outputs."""
@@ -250,7 +262,7 @@ def trace_once(model: Any, inputs: tuple[Tensor, ...], input_names: list[str]) -
     traced = [tr.add_input(x, n) for x, n in zip(inputs, input_names)]
     with _patched(tr), no_grad():
         result = model(*traced)
-    outs = list(result) if isinstance(result, (tuple, list)) else [result]
+    outs = _flatten(result)
     out_names = []
     for i, out in enumerate(outs):
         if not tr.is_traced(out):

@@ -88,7 +88,11 @@ def graph_to_onnx(graph: Graph, example_batch: int, opset_version: int = 17,
     for value, name in aliased:
         b.add("Identity", [b.name(value)], [name])
 
-    initializers = [onnx.numpy_helper.from_array(t.numpy(), name) for name, t in graph.tensors.items()]
+    # A tensor that only converters read (rearranged into initializers of their own, as the recurrent
+    # weights are) is left out.
+    read = {x for n in b.nodes for x in n.input} | set(output_names)
+    initializers = [onnx.numpy_helper.from_array(t.numpy(), name) for name, t in graph.tensors.items()
+                    if b.name(name) in read]
     onnx_graph = helper.make_graph(
         b.nodes, "ember", [_value_info(b, v, b.name(v)) for v in graph.inputs],
         [_value_info(b, v, n) for v, n in zip(graph.outputs, output_names)], initializer=initializers + b.initializers,
