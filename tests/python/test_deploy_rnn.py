@@ -4,6 +4,7 @@ ember.deploy.load and a C++ program) and from ONNX (onnxruntime), at the example
 packed sequences and dropout in training mode are refused."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 import ember
-from ember import nn
+from ember import _core, nn
 from ember.deploy import ExportError
 
 try:  # optional: without them the ONNX half of each check is left out, the .ember half still runs
@@ -433,3 +434,19 @@ def test_dropout_in_training_mode_is_refused():
 def test_dropout_in_evaluation_mode_exports(tmp_path):
     model = nn.LSTM(6, 5, num_layers=2, dropout=0.5)
     _check_all(model, _seq(), tmp_path, onnx=False)
+
+
+@pytest.mark.parametrize("change, error", [
+    ({"num_layers": 2}, r"\[rnn\] expected 11 inputs \(input, h0\?, c0\? and the 8 weights of 2 layer\(s\)\), got 7"),
+    ({"mode": "LTSM"}, r"\[rnn\] attribute 'mode' must be \"RNN_TANH\", \"RNN_RELU\", \"LSTM\" or \"GRU\""),
+    ({"mode": "LSTM"}, r"node 0 \(rnn at the root\): .*\[LSTM\] layer 0: weights of shapes \(15, 6\) and \(15, 5\)"),
+])
+def test_malformed_rnn_node_is_refused_at_load(tmp_path, change, error):
+    graph = ember.deploy.trace(nn.GRU(6, 5), ember.randn(4, 2, 6))
+    doc = json.loads(graph.to_json())
+    doc["nodes"][0]["attrs"].update(change)
+    meta = {"ember.format": "ember.deploy", "ember.format_version": "1", "ember.graph": json.dumps(doc)}
+    path = tmp_path / "bad.ember"
+    _core._save_safetensors(str(path), list(graph.tensors.items()), meta)
+    with pytest.raises(ember.CheckpointError, match=error):
+        ember.deploy.load(path)
