@@ -113,12 +113,13 @@ def _run_cpp(program, path, inputs, names, tmp_path):
     return [got[f"output{i}"].numpy() for i in range(len(got))]
 
 
-def _check_all(model, make, tmp_path, program=None, batches=(3, 5), dynamic=True, onnx=True):
+def _check_all(model, make, tmp_path, program=None, batches=(3, 5), dynamic=True, onnx=True, nest=tuple):
     """Exports ``model`` on make(batches[0]) to .ember and ONNX; the deploy runtime (Python and, given the
     program, C++) and onnxruntime (where installed) give the model's outputs at every batch size (only the
-    first when not ``dynamic``). ``make(b)`` returns the model's inputs with dim 0 of the first of size b."""
+    first when not ``dynamic``). ``make(b)`` returns the graph's inputs with dim 0 of the first of size b,
+    ``nest(inputs)`` the model's arguments made of them (nested tuples)."""
     model.eval()
-    example = make(batches[0])
+    example = nest(make(batches[0]))
     path = tmp_path / "model.ember"
     graph = ember.deploy.export(model, example, path, dynamic_batch=dynamic)
     deployed = ember.deploy.load(path)
@@ -128,7 +129,7 @@ def _check_all(model, make, tmp_path, program=None, batches=(3, 5), dynamic=True
         session = ort.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
     for b in batches if dynamic else batches[:1]:
         inputs = make(b)
-        want = _want(model, inputs)
+        want = _want(model, nest(inputs))
         got = deployed(*inputs)
         got = [g.numpy() for g in (got if isinstance(got, (tuple, list)) else [got])]
         assert len(got) == len(want)
@@ -395,6 +396,36 @@ def test_gru_classifier(tmp_path, program):
     _train(model, batch, nn.functional.cross_entropy)
     _check_all(model, lambda b: (ember.from_numpy(rng.standard_normal((b, 5, 6)).astype(np.float32)),), tmp_path,
                program, batches=(8, 3))
+
+
+class WordLanguageModel(nn.Module):
+    """PyTorch's examples/word_language_model RNNModel (LSTM): forward(input, hidden) on (T, B) tokens, the
+    hidden state carried from batch to batch as a model input."""
+
+    def __init__(self, ntoken=20, ninp=8, nhid=16, nlayers=2):
+        super().__init__()
+        self.ntoken = ntoken
+        self.drop = nn.Dropout(0.2)
+        self.encoder = nn.Embedding(ntoken, ninp)
+        self.rnn = nn.LSTM(ninp, nhid, nlayers, dropout=0.2)
+        self.decoder = nn.Linear(nhid, ntoken)
+
+    def forward(self, input, hidden):
+        emb = self.drop(self.encoder(input))
+        output, hidden = self.rnn(emb, hidden)
+        decoded = self.decoder(self.drop(output)).view(-1, self.ntoken)
+        return nn.functional.log_softmax(decoded, dim=1), hidden
+
+
+def test_word_language_model_with_its_hidden_state(tmp_path, program):
+    ember.manual_seed(11)
+
+    def make(t):  # t steps of a batch of 3; dim 0 (the sequence length) stays free
+        tokens = ember.from_numpy(np.random.default_rng(t).integers(0, 20, (t, 3)))
+        return tokens, ember.randn(2, 3, 16), ember.randn(2, 3, 16)
+    graph = _check_all(WordLanguageModel(), make, tmp_path, program, batches=(5, 9),
+                       nest=lambda x: (x[0], (x[1], x[2])))
+    assert graph.inputs == ["input0", "input1", "input2"] and len(graph.outputs) == 3
 
 
 # --- what cannot be exported ---

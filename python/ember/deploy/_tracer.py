@@ -244,16 +244,25 @@ def _patched(tr: Trace):
             setattr(ns, name, fn)
 
 
-def _flatten(result: Any) -> list[Any]:
-    """A model's outputs in order, nested tuples and lists flattened (an LSTM's ``(output, (h_n, c_n))``)."""
-    if isinstance(result, (tuple, list)):
-        return [x for r in result for x in _flatten(r)]
-    return [result]
+def flatten(values: Any) -> list[Any]:
+    """Values in order, nested tuples and lists flattened (an LSTM's ``(output, (h_n, c_n))``)."""
+    if isinstance(values, (tuple, list)):
+        return [x for v in values for x in flatten(v)]
+    return [values]
 
 
-def trace_once(model: Any, inputs: tuple[Tensor, ...], input_names: list[str]) -> tuple[Trace, list[str]]:
+def _unflatten(structure: Any, leaves: Any) -> Any:
+    """The nested tuples and lists of ``structure`` holding the next values of the iterator ``leaves``."""
+    if isinstance(structure, (tuple, list)):
+        return type(structure)(_unflatten(s, leaves) for s in structure)
+    return next(leaves)
+
+
+def trace_once(model: Any, inputs: tuple[Tensor, ...], input_names: list[str],
+               structure: Any = None) -> tuple[Trace, list[str]]:
     """One recorded run of ``model(*inputs)`` (the caller holds LOCK and set evaluation mode): the
-    trace and the value names of the model's outputs."""
+    trace and the value names of the model's outputs. ``structure`` (a tuple) nests the inputs as the
+    model takes them: ``model(*structure)`` with its tensors replaced by ``inputs`` in order."""
     names = {}
     for name, t in list(model.named_parameters()) + list(model.named_buffers()):
         names.setdefault(id(t), name)
@@ -261,8 +270,8 @@ def trace_once(model: Any, inputs: tuple[Tensor, ...], input_names: list[str]) -
     tr = Trace(names, modules)
     traced = [tr.add_input(x, n) for x, n in zip(inputs, input_names)]
     with _patched(tr), no_grad():
-        result = model(*traced)
-    outs = _flatten(result)
+        result = model(*(traced if structure is None else _unflatten(tuple(structure), iter(traced))))
+    outs = flatten(result)
     out_names = []
     for i, out in enumerate(outs):
         if not tr.is_traced(out):
