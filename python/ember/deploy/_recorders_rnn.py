@@ -31,7 +31,7 @@ def _zero_constant(tr: Trace, state: Any) -> bool:
 
 def _rnn(tr: Trace, orig: Callable, mode: str, input: Any, hx: Any, cx: Any, params: Any, has_biases: bool,
          num_layers: int, dropout: float, train: bool, bidirectional: bool, batch_first: bool) -> Any:
-    if train and dropout > 0:
+    if train and dropout > 0 and num_layers > 1:  # dropout applies between layers
         raise tr.fail(f"{_LAYER.get(mode, mode)} with dropout={dropout} in training mode cannot be exported; "
                       "export uses model.eval(), so this is a call with train=True")
     params = list(params)
