@@ -138,6 +138,8 @@ TEST(Idx, BadHeaders) {
   cut.resize(10);
   EXPECT_PARSE_ERROR(cut, "ends inside the header: 3 dims need 16 bytes, found 10");
   EXPECT_PARSE_ERROR(idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {}), "more elements than a 64-bit size");
+  // No elements, but strides that int64 cannot hold (found by fuzz_idx).
+  EXPECT_PARSE_ERROR(idx_bytes({0, 34287701, 2057290985, 238246013}, {}), "more elements than a 64-bit size");
 }
 
 TEST(Idx, TruncatedAndTrailingPayload) {

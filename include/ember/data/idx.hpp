@@ -208,16 +208,19 @@ inline Tensor<std::uint8_t> parse_idx(std::span<const std::uint8_t> bytes, const
   if (const auto got = in.read(dims_raw, 4 * ndim); got < static_cast<std::size_t>(4 * ndim))
     bad(what, " ends inside the header: ", ndim, " dims need ", header, " bytes, found ", 4 + got, " (truncated?)");
   Shape shape;
-  std::uint64_t numel = 1;
+  // The product of the nonzero dims must fit too: a tensor's strides are products of its trailing dims,
+  // also when another dim is 0.
+  std::uint64_t numel = 1, strided = 1;
   bool overflow = false;
   for (int i = 0; i < ndim; ++i) {
     // Big-endian, assembled byte by byte: the host's byte order does not matter.
     const std::uint32_t d = (std::uint32_t{dims_raw[4 * i]} << 24) | (std::uint32_t{dims_raw[4 * i + 1]} << 16) |
                             (std::uint32_t{dims_raw[4 * i + 2]} << 8) | std::uint32_t{dims_raw[4 * i + 3]};
     shape.push_back(static_cast<std::int64_t>(d));
-    overflow = overflow || __builtin_mul_overflow(numel, std::uint64_t{d}, &numel);
+    overflow = overflow || __builtin_mul_overflow(numel, std::uint64_t{d}, &numel) ||
+               __builtin_mul_overflow(strided, std::uint64_t{d ? d : 1}, &strided);
   }
-  if (overflow || numel > static_cast<std::uint64_t>(INT64_MAX) - header)
+  if (overflow || strided > static_cast<std::uint64_t>(INT64_MAX) - header)
     bad("the dims ", shape, " hold more elements than a 64-bit size can count (corrupt header)");
   const std::uint64_t total = header + numel;
   if (!in.gzip()) {
