@@ -172,3 +172,22 @@ def test_corrupt_and_truncated_files(tmp_path):
     shutil.copy(img, lab)
     with pytest.raises(ValueError, match="labels must be 1-D"):
         MNIST(tmp_path)
+
+
+@needs_debian
+def test_real_files_copied_and_damaged(tmp_path):
+    for kind in ("images-idx3", "labels-idx1"):
+        shutil.copy(DEBIAN / f"t10k-{kind}-ubyte.gz", tmp_path)
+    assert len(FashionMNIST(tmp_path, train=False)) == 10000
+    img = tmp_path / "t10k-images-idx3-ubyte.gz"
+    raw = img.read_bytes()
+    img.write_bytes(raw[: len(raw) // 3])
+    with pytest.raises(ValueError, match=rf"{img}: the gzip stream ends early .* of the 7840016 its header describes"):
+        FashionMNIST(tmp_path, train=False)
+    img.unlink()
+    with pytest.raises(FileNotFoundError, match="no t10k-images-idx3-ubyte"):
+        FashionMNIST(tmp_path, train=False)
+    # The plain (decompressed) file, cut inside the payload.
+    img.with_suffix("").write_bytes(gzip.decompress(raw)[:-100])
+    with pytest.raises(ValueError, match=r"truncated: the header's dims \(10000, 28, 28\) need 7840000 payload bytes"):
+        FashionMNIST(tmp_path, train=False)
