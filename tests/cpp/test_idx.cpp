@@ -64,7 +64,8 @@ class TempDir {
   std::string write(const std::string& name, const Bytes& b) const {
     const fs::path p = path_ / name;
     fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+    std::ofstream(p, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
     return p.string();
   }
 
@@ -129,7 +130,8 @@ TEST(Idx, BadHeaders) {
   EXPECT_PARSE_ERROR((Bytes{0, 0, 8}), "3 bytes long");
   EXPECT_PARSE_ERROR((Bytes{1, 0, 8, 1, 0, 0, 0, 3, 1, 2, 3}), "two zero bytes, found 0x01 0x00");
   EXPECT_PARSE_ERROR((Bytes{'P', 'K', 3, 4, 0, 0}), "found 0x50 0x4b");
-  EXPECT_PARSE_ERROR(idx_bytes({1}, Bytes(4), 0x0D), "the elements are float32 (IDX type code 0x0d); ember reads uint8");
+  EXPECT_PARSE_ERROR(idx_bytes({1}, Bytes(4), 0x0D),
+                     "the elements are float32 (IDX type code 0x0d); ember reads uint8");
   EXPECT_PARSE_ERROR(idx_bytes({1}, Bytes(1), 0x09), "int8");
   EXPECT_PARSE_ERROR(idx_bytes({1}, Bytes(1), 0x07), "unknown IDX type code 0x07");
   EXPECT_PARSE_ERROR(idx_bytes({}, {}), "declares 0 dims");

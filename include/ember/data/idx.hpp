@@ -164,7 +164,8 @@ class IdxSource {
   }
   /// Hands zlib the next slice of input (avail_in is 32-bit).
   void refill() {
-    if (zs_.avail_in == 0) zs_.avail_in = static_cast<uInt>(std::min<std::size_t>(bytes_.size() - consumed(), UINT_MAX));
+    if (zs_.avail_in == 0)
+      zs_.avail_in = static_cast<uInt>(std::min<std::size_t>(bytes_.size() - consumed(), UINT_MAX));
   }
 
   std::span<const std::uint8_t> bytes_;
@@ -197,7 +198,8 @@ inline Tensor<std::uint8_t> parse_idx(std::span<const std::uint8_t> bytes, const
     if (*name)
       bad("the elements are ", name, " (IDX type code ", detail::hex_byte(magic[2]),
           "); ember reads uint8 IDX files (type 0x08) only");
-    bad("unknown IDX type code ", detail::hex_byte(magic[2]), " (the format defines 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64)");
+    bad("unknown IDX type code ", detail::hex_byte(magic[2]),
+        " (the format defines 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64)");
   }
   const int ndim = magic[3];
   if (ndim < 1 || ndim > 4)
@@ -279,7 +281,8 @@ inline Tensor<std::uint8_t> read_idx(const std::string& path) {
     return parse_idx(bytes, path);
   } catch (const IdxError& e) {
     if (!debian) throw;
-    throw IdxError(std::string(e.what()) + " (reinstall Debian's package: apt install --reinstall dataset-fashion-mnist)");
+    throw IdxError(std::string(e.what()) +
+                   " (reinstall Debian's package: apt install --reinstall dataset-fashion-mnist)");
   }
 }
 
