@@ -1,6 +1,13 @@
 #pragma once
 // The MPI backend of ember::distributed: MPI's C API over MPI_COMM_WORLD (a duplicate of it), nonblocking
 // collectives (MPI_I*) behind every call, errors returned (MPI_ERRORS_RETURN) and thrown as DistributedError.
+// MPI's C API only: keep OpenMPI's and MPICH's deprecated C++ bindings (and their library) out.
+#ifndef OMPI_SKIP_MPICXX
+#define OMPI_SKIP_MPICXX 1
+#endif
+#ifndef MPICH_SKIP_MPICXX
+#define MPICH_SKIP_MPICXX 1
+#endif
 #include <mpi.h>
 
 #include <algorithm>
