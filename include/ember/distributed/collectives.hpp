@@ -73,7 +73,7 @@ inline void debug_check(ProcessGroup& g, const char* op, Coll coll, const Buffer
   mine[4] = t.numel();
   for (std::size_t i = 0; i < t.shape.size() && i < kSigDims; ++i) mine[5 + i] = t.shape[i];
   g.all_gather(Buffer{all.data(), DType::Int64, {static_cast<std::int64_t>(all.size())}},
-               Buffer{mine.data(), DType::Int64, {kSigLen}})->wait();
+               Buffer{mine.data(), DType::Int64, {kSigLen}}, false)->wait();
   for (int r = 0; r < g.size(); ++r) {
     const std::int64_t* s = all.data() + static_cast<std::size_t>(r) * kSigLen;
     if (std::equal(s, s + kSigLen, all.data())) continue;
@@ -153,7 +153,7 @@ inline int get_world_size() { return detail::group("get_world_size").size(); }
 inline bool debug_mode() { return detail::debug_flag(); }
 inline void set_debug_mode(bool on) { detail::debug_flag() = on; }
 
-inline WorkPtr barrier(bool async_op = false) { return detail::finish(detail::group("barrier").barrier(), async_op); }
+inline WorkPtr barrier(bool async_op = false) { return detail::finish(detail::group("barrier").barrier(async_op), async_op); }
 
 /// t from rank src to all ranks, in place.
 inline WorkPtr broadcast(const Buffer& t, int src, bool async_op = false) {
@@ -161,7 +161,7 @@ inline WorkPtr broadcast(const Buffer& t, int src, bool async_op = false) {
   detail::check_cpu(t, "broadcast");
   detail::check_rank(src, g.size(), "broadcast", "source");
   detail::debug_check(g, "broadcast", detail::Coll::Broadcast, t, src);
-  return detail::finish(g.broadcast(t, src), async_op);
+  return detail::finish(g.broadcast(t, src, async_op), async_op);
 }
 
 /// t reduced with op over all ranks, in place on every rank.
@@ -169,7 +169,7 @@ inline WorkPtr all_reduce(const Buffer& t, ReduceOp op = ReduceOp::SUM, bool asy
   auto& g = detail::group("all_reduce");
   detail::check_cpu(t, "all_reduce");
   detail::debug_check(g, "all_reduce", detail::Coll::AllReduce, t, static_cast<std::int64_t>(op));
-  return detail::finish(g.all_reduce(t, op), async_op);
+  return detail::finish(g.all_reduce(t, op, async_op), async_op);
 }
 
 /// t reduced with op over all ranks into t on rank dst.
@@ -178,7 +178,7 @@ inline WorkPtr reduce(const Buffer& t, int dst, ReduceOp op = ReduceOp::SUM, boo
   detail::check_cpu(t, "reduce");
   detail::check_rank(dst, g.size(), "reduce", "destination");
   detail::debug_check(g, "reduce", detail::Coll::Reduce, t, dst * 16 + static_cast<std::int64_t>(op));
-  return detail::finish(g.reduce(t, dst, op), async_op);
+  return detail::finish(g.reduce(t, dst, op, async_op), async_op);
 }
 
 /// Every rank's input concatenated in rank order into out (world_size * input.numel() elements).
@@ -190,7 +190,7 @@ inline WorkPtr all_gather_into_tensor(const Buffer& out, const Buffer& input, bo
   EMBER_CHECK(out.numel() == input.numel() * g.size(), op, "output ", out.describe(), " must hold world_size (", g.size(),
               ") times the input's ", input.numel(), " elements, got ", out.numel());
   detail::debug_check(g, op, detail::Coll::AllGather, input, 0);
-  return detail::finish(g.all_gather(out, input), async_op);
+  return detail::finish(g.all_gather(out, input, async_op), async_op);
 }
 
 /// input (world_size * out.numel() elements) reduced over ranks; rank r receives block r in out.
@@ -203,7 +203,7 @@ inline WorkPtr reduce_scatter_tensor(const Buffer& out, const Buffer& input, Red
   EMBER_CHECK(input.numel() == out.numel() * g.size(), name, "input ", input.describe(), " must hold world_size (", g.size(),
               ") times the output's ", out.numel(), " elements, got ", input.numel());
   detail::debug_check(g, name, detail::Coll::ReduceScatter, input, static_cast<std::int64_t>(op));
-  return detail::finish(g.reduce_scatter(out, input, op), async_op);
+  return detail::finish(g.reduce_scatter(out, input, op, async_op), async_op);
 }
 
 /// Every rank's input into out on rank dst (out is only read on dst; world_size * input.numel() elements).
@@ -218,7 +218,7 @@ inline WorkPtr gather(const Buffer* out, const Buffer& input, int dst, bool asyn
                 ") tensors of ", input.describe());
   }
   detail::debug_check(g, "gather", detail::Coll::Gather, input, dst);
-  return detail::finish(g.gather(out, input, dst), async_op);
+  return detail::finish(g.gather(out, input, dst, async_op), async_op);
 }
 
 /// Block r of input on rank src (world_size * out.numel() elements, only read on src) into rank r's out.
@@ -233,7 +233,7 @@ inline WorkPtr scatter(const Buffer& out, const Buffer* input, int src, bool asy
                 ") tensors of ", out.describe());
   }
   detail::debug_check(g, "scatter", detail::Coll::Scatter, out, src);
-  return detail::finish(g.scatter(out, input, src), async_op);
+  return detail::finish(g.scatter(out, input, src, async_op), async_op);
 }
 
 /// t to rank dst (point to point, matched by tag).
@@ -242,7 +242,7 @@ inline WorkPtr send(const Buffer& t, int dst, int tag = 0, bool async_op = false
   detail::check_cpu(t, "send");
   detail::check_rank(dst, g.size(), "send", "destination");
   EMBER_CHECK(dst != g.rank(), "send", "rank ", dst, " cannot send to itself");
-  return detail::finish(g.send(t, dst, tag), async_op);
+  return detail::finish(g.send(t, dst, tag, async_op), async_op);
 }
 
 /// t filled from rank src (its shape and dtype must match the sent tensor's).
@@ -251,7 +251,7 @@ inline WorkPtr recv(const Buffer& t, int src, int tag = 0, bool async_op = false
   detail::check_cpu(t, "recv");
   detail::check_rank(src, g.size(), "recv", "source");
   EMBER_CHECK(src != g.rank(), "recv", "rank ", src, " cannot receive from itself");
-  return detail::finish(g.recv(t, src, tag), async_op);
+  return detail::finish(g.recv(t, src, tag, async_op), async_op);
 }
 
 }  // namespace ember::distributed

@@ -193,68 +193,95 @@ class MpiProcessGroup : public ProcessGroup {
   /// Ends every rank of the job (MPI_Abort), for a rank whose error would otherwise leave the others waiting.
   static void abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
 
-  WorkPtr barrier() override {
-    return start("barrier", [&](MPI_Request* r) { return MPI_Ibarrier(comm_, r); });
+  // Each call below runs MPI's blocking function when r is null (async_op false: OpenMPI's blocking
+  // collectives have tuned algorithms its nonblocking ones lack) and the MPI_I* one otherwise.
+  WorkPtr barrier(bool async_op) override {
+    return start("barrier", async_op, [&](MPI_Request* r) { return r ? MPI_Ibarrier(comm_, r) : MPI_Barrier(comm_); });
   }
 
-  WorkPtr broadcast(const Buffer& t, int src) override {
+  WorkPtr broadcast(const Buffer& t, int src, bool async_op) override {
     const int n = detail::to_int_count(t.numel(), "broadcast");
-    return start("broadcast", [&](MPI_Request* r) { return MPI_Ibcast(t.data, n, detail::mpi_dtype(t.dtype), src, comm_, r); });
+    const MPI_Datatype dt = detail::mpi_dtype(t.dtype);
+    return start("broadcast", async_op, [&](MPI_Request* r) {
+      return r ? MPI_Ibcast(t.data, n, dt, src, comm_, r) : MPI_Bcast(t.data, n, dt, src, comm_);
+    });
   }
 
-  WorkPtr all_reduce(const Buffer& t, ReduceOp op) override {
+  WorkPtr all_reduce(const Buffer& t, ReduceOp op, bool async_op) override {
     const int n = detail::to_int_count(t.numel(), "all_reduce");
     const MPI_Op mop = detail::mpi_op(op, t.dtype, "all_reduce");
-    return start("all_reduce",
-                 [&](MPI_Request* r) { return MPI_Iallreduce(MPI_IN_PLACE, t.data, n, detail::mpi_dtype(t.dtype), mop, comm_, r); },
-                 avg_epilogue(t, op));
+    const MPI_Datatype dt = detail::mpi_dtype(t.dtype);
+    return start("all_reduce", async_op, [&](MPI_Request* r) {
+      return r ? MPI_Iallreduce(MPI_IN_PLACE, t.data, n, dt, mop, comm_, r)
+               : MPI_Allreduce(MPI_IN_PLACE, t.data, n, dt, mop, comm_);
+    }, avg_epilogue(t, op));
   }
 
-  WorkPtr reduce(const Buffer& t, int dst, ReduceOp op) override {
+  WorkPtr reduce(const Buffer& t, int dst, ReduceOp op, bool async_op) override {
     const int n = detail::to_int_count(t.numel(), "reduce");
     const MPI_Op mop = detail::mpi_op(op, t.dtype, "reduce");
+    const MPI_Datatype dt = detail::mpi_dtype(t.dtype);
     const bool root = rank_ == dst;
-    return start("reduce", [&](MPI_Request* r) {
-      return MPI_Ireduce(root ? MPI_IN_PLACE : t.data, root ? t.data : nullptr, n, detail::mpi_dtype(t.dtype), mop, dst, comm_, r);
+    const void* send = root ? MPI_IN_PLACE : t.data;
+    void* recv = root ? t.data : nullptr;
+    return start("reduce", async_op, [&](MPI_Request* r) {
+      return r ? MPI_Ireduce(send, recv, n, dt, mop, dst, comm_, r) : MPI_Reduce(send, recv, n, dt, mop, dst, comm_);
     }, root ? avg_epilogue(t, op) : nullptr);
   }
 
-  WorkPtr all_gather(const Buffer& out, const Buffer& input) override {
+  WorkPtr all_gather(const Buffer& out, const Buffer& input, bool async_op) override {
     const int n = detail::to_int_count(input.numel(), "all_gather");
     const MPI_Datatype dt = detail::mpi_dtype(input.dtype);
-    return start("all_gather", [&](MPI_Request* r) { return MPI_Iallgather(input.data, n, dt, out.data, n, dt, comm_, r); });
+    return start("all_gather", async_op, [&](MPI_Request* r) {
+      return r ? MPI_Iallgather(input.data, n, dt, out.data, n, dt, comm_, r)
+               : MPI_Allgather(input.data, n, dt, out.data, n, dt, comm_);
+    });
   }
 
-  WorkPtr reduce_scatter(const Buffer& out, const Buffer& input, ReduceOp op) override {
+  WorkPtr reduce_scatter(const Buffer& out, const Buffer& input, ReduceOp op, bool async_op) override {
     const int n = detail::to_int_count(out.numel(), "reduce_scatter_tensor");
     const MPI_Op mop = detail::mpi_op(op, out.dtype, "reduce_scatter_tensor");
-    return start("reduce_scatter_tensor", [&](MPI_Request* r) {
-      return MPI_Ireduce_scatter_block(input.data, out.data, n, detail::mpi_dtype(out.dtype), mop, comm_, r);
+    const MPI_Datatype dt = detail::mpi_dtype(out.dtype);
+    return start("reduce_scatter_tensor", async_op, [&](MPI_Request* r) {
+      return r ? MPI_Ireduce_scatter_block(input.data, out.data, n, dt, mop, comm_, r)
+               : MPI_Reduce_scatter_block(input.data, out.data, n, dt, mop, comm_);
     }, avg_epilogue(out, op));
   }
 
-  WorkPtr gather(const Buffer* out, const Buffer& input, int dst) override {
+  WorkPtr gather(const Buffer* out, const Buffer& input, int dst, bool async_op) override {
     const int n = detail::to_int_count(input.numel(), "gather");
     const MPI_Datatype dt = detail::mpi_dtype(input.dtype);
     void* recv = rank_ == dst && out ? out->data : nullptr;
-    return start("gather", [&](MPI_Request* r) { return MPI_Igather(input.data, n, dt, recv, n, dt, dst, comm_, r); });
+    return start("gather", async_op, [&](MPI_Request* r) {
+      return r ? MPI_Igather(input.data, n, dt, recv, n, dt, dst, comm_, r)
+               : MPI_Gather(input.data, n, dt, recv, n, dt, dst, comm_);
+    });
   }
 
-  WorkPtr scatter(const Buffer& out, const Buffer* input, int src) override {
+  WorkPtr scatter(const Buffer& out, const Buffer* input, int src, bool async_op) override {
     const int n = detail::to_int_count(out.numel(), "scatter");
     const MPI_Datatype dt = detail::mpi_dtype(out.dtype);
     void* send = rank_ == src && input ? input->data : nullptr;
-    return start("scatter", [&](MPI_Request* r) { return MPI_Iscatter(send, n, dt, out.data, n, dt, src, comm_, r); });
+    return start("scatter", async_op, [&](MPI_Request* r) {
+      return r ? MPI_Iscatter(send, n, dt, out.data, n, dt, src, comm_, r)
+               : MPI_Scatter(send, n, dt, out.data, n, dt, src, comm_);
+    });
   }
 
-  WorkPtr send(const Buffer& t, int dst, int tag) override {
+  WorkPtr send(const Buffer& t, int dst, int tag, bool async_op) override {
     const int n = detail::to_int_count(t.numel(), "send");
-    return start("send", [&](MPI_Request* r) { return MPI_Isend(t.data, n, detail::mpi_dtype(t.dtype), dst, tag, comm_, r); });
+    const MPI_Datatype dt = detail::mpi_dtype(t.dtype);
+    return start("send", async_op, [&](MPI_Request* r) {
+      return r ? MPI_Isend(t.data, n, dt, dst, tag, comm_, r) : MPI_Send(t.data, n, dt, dst, tag, comm_);
+    });
   }
 
-  WorkPtr recv(const Buffer& t, int src, int tag) override {
+  WorkPtr recv(const Buffer& t, int src, int tag, bool async_op) override {
     const int n = detail::to_int_count(t.numel(), "recv");
-    return start("recv", [&](MPI_Request* r) { return MPI_Irecv(t.data, n, detail::mpi_dtype(t.dtype), src, tag, comm_, r); });
+    const MPI_Datatype dt = detail::mpi_dtype(t.dtype);
+    return start("recv", async_op, [&](MPI_Request* r) {
+      return r ? MPI_Irecv(t.data, n, dt, src, tag, comm_, r) : MPI_Recv(t.data, n, dt, src, tag, comm_, MPI_STATUS_IGNORE);
+    });
   }
 
  private:
@@ -264,15 +291,16 @@ class MpiProcessGroup : public ProcessGroup {
   }
 
   template <class F>
-  WorkPtr start(const char* op, F&& call, std::function<void()> epilogue = nullptr) {
-    MPI_Request request = MPI_REQUEST_NULL;
+  WorkPtr start(const char* op, bool async_op, F&& call, std::function<void()> epilogue = nullptr) {
+    std::vector<MPI_Request> requests;
     {
       std::optional<std::lock_guard<std::mutex>> guard;
       if (!thread_multiple()) guard.emplace(lock_);
-      detail::check_mpi(call(&request), op);
+      MPI_Request request = MPI_REQUEST_NULL;
+      detail::check_mpi(call(async_op ? &request : nullptr), op);
+      if (async_op) requests.push_back(request);
     }
-    return std::make_shared<MpiWork>(std::vector<MPI_Request>{request}, thread_multiple() ? nullptr : &lock_,
-                                     std::move(epilogue), op);
+    return std::make_shared<MpiWork>(std::move(requests), thread_multiple() ? nullptr : &lock_, std::move(epilogue), op);
   }
 
   MPI_Comm comm_ = MPI_COMM_NULL;

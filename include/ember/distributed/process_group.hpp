@@ -73,7 +73,9 @@ class Work {
 using WorkPtr = std::shared_ptr<Work>;
 
 /// A group of processes and the collectives over them; all ranks call each collective in the same order.
-/// Every collective returns a Work: the blocking functions in collectives.hpp wait on it at once.
+/// Every collective returns a Work; with async_op false the operation has completed when it returns (a
+/// backend may use its blocking calls then, which can be faster than starting and waiting), and the
+/// Work's wait() only runs the epilogue.
 class ProcessGroup {
  public:
   virtual ~ProcessGroup() = default;
@@ -82,23 +84,23 @@ class ProcessGroup {
   virtual int rank() const = 0;
   virtual int size() const = 0;
 
-  virtual WorkPtr barrier() = 0;
+  virtual WorkPtr barrier(bool async_op) = 0;
   /// t from rank src to every rank, in place.
-  virtual WorkPtr broadcast(const Buffer& t, int src) = 0;
+  virtual WorkPtr broadcast(const Buffer& t, int src, bool async_op) = 0;
   /// t reduced over all ranks, in place on every rank.
-  virtual WorkPtr all_reduce(const Buffer& t, ReduceOp op) = 0;
+  virtual WorkPtr all_reduce(const Buffer& t, ReduceOp op, bool async_op) = 0;
   /// t reduced over all ranks into t on rank dst (the others' t is left as it was).
-  virtual WorkPtr reduce(const Buffer& t, int dst, ReduceOp op) = 0;
+  virtual WorkPtr reduce(const Buffer& t, int dst, ReduceOp op, bool async_op) = 0;
   /// Every rank's input, concatenated in rank order into out (world_size * input.numel() elements).
-  virtual WorkPtr all_gather(const Buffer& out, const Buffer& input) = 0;
+  virtual WorkPtr all_gather(const Buffer& out, const Buffer& input, bool async_op) = 0;
   /// input (world_size * out.numel() elements) reduced over ranks; rank r keeps block r in out.
-  virtual WorkPtr reduce_scatter(const Buffer& out, const Buffer& input, ReduceOp op) = 0;
+  virtual WorkPtr reduce_scatter(const Buffer& out, const Buffer& input, ReduceOp op, bool async_op) = 0;
   /// Every rank's input into out on rank dst (world_size * input.numel() elements; ignored elsewhere).
-  virtual WorkPtr gather(const Buffer* out, const Buffer& input, int dst) = 0;
+  virtual WorkPtr gather(const Buffer* out, const Buffer& input, int dst, bool async_op) = 0;
   /// Block r of input on rank src (world_size * out.numel() elements; ignored elsewhere) into rank r's out.
-  virtual WorkPtr scatter(const Buffer& out, const Buffer* input, int src) = 0;
-  virtual WorkPtr send(const Buffer& t, int dst, int tag) = 0;
-  virtual WorkPtr recv(const Buffer& t, int src, int tag) = 0;
+  virtual WorkPtr scatter(const Buffer& out, const Buffer* input, int src, bool async_op) = 0;
+  virtual WorkPtr send(const Buffer& t, int dst, int tag, bool async_op) = 0;
+  virtual WorkPtr recv(const Buffer& t, int src, int tag, bool async_op) = 0;
 };
 
 namespace detail {
