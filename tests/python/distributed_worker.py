@@ -118,6 +118,31 @@ def collectives():
     dist.all_gather_into_tensor(out, ember.from_numpy(data(r, np.int64, 5)), async_op=True).wait()
     check(out.numpy(), np.stack([data(k, np.int64, 5) for k in range(n)]), "async all_gather_into_tensor")
 
+    # a 0-d tensor, an empty one, and the other collectives with async_op
+    z = ember.tensor(float(r + 1), dtype=ember.float64)
+    dist.all_reduce(z, op=dist.ReduceOp.PRODUCT)
+    check(z.numpy(), np.array(float(np.prod(np.arange(1, n + 1)))), "all_reduce of a 0-d tensor")
+    e = ember.empty((0, 3))
+    dist.all_reduce(e)
+    dist.broadcast(e, 0)
+    assert tuple(e.shape) == (0, 3)
+    t = ember.from_numpy(data(r, np.float64, 8))
+    dist.broadcast(t, src=0, async_op=True).wait()
+    check(t.numpy(), data(0, np.float64, 8), "async broadcast")
+    out = ember.empty((1, 4), dtype=ember.float64)
+    w = dist.reduce_scatter_tensor(out, ember.from_numpy(data(r, np.float64, 8, (n, 4))), op=dist.ReduceOp.MAX,
+                                   async_op=True)
+    w.wait()
+    check(out.numpy(), np.max([data(k, np.float64, 8, (n, 4)) for k in range(n)], 0)[r: r + 1], "async reduce_scatter")
+    glist = [ember.empty(SHAPE, dtype=ember.float64) for _ in range(n)] if r == 0 else None
+    dist.gather(ember.from_numpy(data(r, np.float64, 8)), glist, dst=0, async_op=True).wait()
+    if r == 0:
+        check(np.stack([g.numpy() for g in glist]), np.stack([data(k, np.float64, 8) for k in range(n)]), "async gather")
+    out = ember.empty(SHAPE, dtype=ember.float64)
+    slist = [ember.from_numpy(data(k, np.float64, 8)) for k in range(n)] if r == 0 else None
+    dist.scatter(out, slist, src=0, async_op=True).wait()
+    check(out.numpy(), data(r, np.float64, 8), "async scatter")
+
     # point to point: a ring
     msg = ember.from_numpy(data(r, np.float64, 6))
     got = ember.empty(SHAPE, dtype=ember.float64)

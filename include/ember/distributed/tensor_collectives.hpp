@@ -3,6 +3,7 @@
 // written in place (broadcast, all_reduce, reduce, recv, the outputs) must be contiguous and are refused
 // otherwise; read-only inputs that are not contiguous are copied once (contiguous()).
 // Include after ember/ember.hpp; needs mpi.h (link MPI::MPI_C).
+#include <optional>
 #include <vector>
 
 #include "ember/distributed/collectives.hpp"
@@ -72,6 +73,33 @@ WorkPtr reduce_scatter_tensor(const Tensor<T>& out, const Tensor<T>& input, Redu
   auto w = reduce_scatter_tensor(detail::buffer_of(out, "reduce_scatter_tensor"),
                                  detail::buffer_of(in, "reduce_scatter_tensor"), op, async_op);
   if (async_op && !input.is_contiguous()) w->wait();
+  return w;
+}
+
+/// Every rank's input into *out (world_size * input.numel() elements, contiguous) on rank dst; out is only
+/// read on dst (pass nullptr elsewhere).
+template <Element T>
+WorkPtr gather(const Tensor<T>& input, const Tensor<T>* out, int dst, bool async_op = false) {
+  const Tensor<T> in = input.contiguous();
+  std::optional<Buffer> o;
+  if (out) o = detail::buffer_of(*out, "gather");
+  auto w = gather(o ? &*o : nullptr, detail::buffer_of(in, "gather"), dst, async_op);
+  if (async_op && !input.is_contiguous()) w->wait();
+  return w;
+}
+
+/// Block r of *input (world_size * out.numel() elements) on rank src into rank r's out; input is only read
+/// on src (pass nullptr elsewhere).
+template <Element T>
+WorkPtr scatter(const Tensor<T>& out, const Tensor<T>* input, int src, bool async_op = false) {
+  std::optional<Tensor<T>> in;
+  std::optional<Buffer> i;
+  if (input) {
+    in = input->contiguous();
+    i = detail::buffer_of(*in, "scatter");
+  }
+  auto w = scatter(detail::buffer_of(out, "scatter"), i ? &*i : nullptr, src, async_op);
+  if (async_op && input && !input->is_contiguous()) w->wait();
   return w;
 }
 
