@@ -61,6 +61,8 @@ def reduce_np(xs, op, n):
 
 def collectives():
     r, n = dist.get_rank(), dist.get_world_size()
+    want_level = "MPI_THREAD_SERIALIZED" if os.environ.get("EMBER_MPI_THREAD_LEVEL") else "MPI_THREAD_MULTIPLE"
+    assert dist._C.thread_level() == want_level, dist._C.thread_level()
     for name, (edt, ndt) in DTYPES.items():
         for salt, op in enumerate(["SUM", "AVG", "PRODUCT", "MIN", "MAX"]):
             xs = [data(k, ndt, salt) for k in range(n)]

@@ -25,7 +25,7 @@ def mpirun(n, mode, timeout=60, **env):
     e = dict(os.environ)
     e.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1",
              PYTHONPATH=os.pathsep.join([str(Path(ember.__file__).parent.parent), e.get("PYTHONPATH", "")]))
-    for k in ("EMBER_DISTRIBUTED_DEBUG", "EMBER_NUM_THREADS", "OMP_NUM_THREADS"):
+    for k in ("EMBER_DISTRIBUTED_DEBUG", "EMBER_NUM_THREADS", "OMP_NUM_THREADS", "EMBER_MPI_THREAD_LEVEL"):
         e.pop(k, None)
     e.update(env)
     p = subprocess.Popen([MPIRUN, "-n", str(n), "--oversubscribe", sys.executable, str(WORKER), mode],
@@ -46,6 +46,14 @@ def test_collectives(n):
     assert rc == 0, out
     # the ranks' lines can interleave in mpirun's output ("OK 2OK 1\n\n")
     assert sorted(re.findall(r"OK (\d+)", out)) == [str(r) for r in range(n)], out
+
+
+@needs_mpi
+def test_collectives_thread_serialized():
+    # MPI_THREAD_SERIALIZED: every MPI call under ember's lock, async handles polled
+    rc, out = mpirun(2, "collectives", EMBER_MPI_THREAD_LEVEL="serialized")
+    assert rc == 0, out
+    assert sorted(re.findall(r"OK (\d+)", out)) == ["0", "1"], out
 
 
 @needs_mpi

@@ -21,6 +21,9 @@ namespace ember::distributed {
 struct InitOptions {
   /// Size ember's threads to the cores this rank owns (see size_threads).
   bool size_threads = true;
+  /// Ask MPI for MPI_THREAD_MULTIPLE (else MPI_THREAD_SERIALIZED, every MPI call under one lock). The
+  /// environment variable EMBER_MPI_THREAD_LEVEL=serialized sets it to false.
+  bool thread_multiple = true;
 };
 
 namespace detail {
@@ -136,7 +139,9 @@ inline void init_process_group(const std::string& backend = "mpi", InitOptions o
   EMBER_CHECK(!detail::default_group(), "init_process_group", "the default process group is already initialized");
   EMBER_CHECK(backend == "mpi", "init_process_group", "unknown backend '", backend,
               "': ember supports 'mpi' (NCCL comes with the CUDA backend)");
-  auto g = std::make_shared<MpiProcessGroup>();
+  const char* level = std::getenv("EMBER_MPI_THREAD_LEVEL");
+  const bool serialized = level && (std::strcmp(level, "serialized") == 0 || std::strcmp(level, "SERIALIZED") == 0);
+  auto g = std::make_shared<MpiProcessGroup>(options.thread_multiple && !serialized);
   if (options.size_threads) size_threads(g->local_size());
   detail::default_group() = std::move(g);
 }

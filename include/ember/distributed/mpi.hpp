@@ -139,16 +139,20 @@ class MpiWork : public Work {
 /// on a duplicate of MPI_COMM_WORLD so that its messages never meet the program's own.
 class MpiProcessGroup : public ProcessGroup {
  public:
-  MpiProcessGroup() {
+  /// thread_multiple false asks for MPI_THREAD_SERIALIZED only (the lock is then used even where the
+  /// library could do more; for tests of that path).
+  explicit MpiProcessGroup(bool thread_multiple = true) {
+    const int requested = thread_multiple ? MPI_THREAD_MULTIPLE : MPI_THREAD_SERIALIZED;
     int initialized = 0;
     MPI_Initialized(&initialized);
     if (!initialized) {
       int provided = 0;
-      detail::check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided), "init_process_group");
+      detail::check_mpi(MPI_Init_thread(nullptr, nullptr, requested, &provided), "init_process_group");
       owns_mpi_ = true;
-      thread_level_ = provided;
+      thread_level_ = std::min(provided, requested);
     } else {
       MPI_Query_thread(&thread_level_);
+      thread_level_ = std::min(thread_level_, requested);
     }
     EMBER_CHECK(thread_level_ >= MPI_THREAD_SERIALIZED || !owns_mpi_, "init_process_group",
                 "the MPI library offers only thread level ", thread_level_, " (MPI_THREAD_SERIALIZED is needed)");

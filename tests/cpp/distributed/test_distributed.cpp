@@ -59,6 +59,12 @@ TEST(Distributed, TensorCollectives) {
   EXPECT_DOUBLE_EQ(got.data()[1], 2 * r + 1);
 }
 
+TEST(Distributed, ThreadLevel) {
+  auto& g = dynamic_cast<dist::MpiProcessGroup&>(dist::default_process_group());
+  const char* level = std::getenv("EMBER_MPI_THREAD_LEVEL");
+  EXPECT_EQ(g.thread_multiple(), level == nullptr) << g.thread_level_name();
+}
+
 TEST(Distributed, AsyncWork) {
   std::vector<float> x(1 << 16, 1.0f);
   auto w = dist::all_reduce(dist::Buffer{x.data(), ember::DType::Float32, {1 << 16}}, dist::ReduceOp::SUM, true);
