@@ -189,6 +189,10 @@ def debug():
     print(f"rank {r}: {msg}", flush=True)
     expect_error(ValueError, ["broadcast", "float64"], dist.broadcast,
                  ember.ones((2,), dtype=ember.float64 if r == 1 else ember.float32), 0)
+    expect_error(ValueError, ["rank 0 reduces with SUM but rank 1 with MAX"], dist.all_reduce, ember.ones((2,)),
+                 dist.ReduceOp.SUM if r == 0 else dist.ReduceOp.MAX)
+    expect_error(ValueError, ["rank 0 called all_reduce but rank 1 called barrier"],
+                 *((dist.all_reduce, ember.ones((2,))) if r == 0 else (dist.barrier,)))
     t = ember.ones((4,))
     dist.all_reduce(t)  # matching calls still work after the refused ones
     check(t.numpy(), np.full(4, n, np.float32), "all_reduce after the debug errors")

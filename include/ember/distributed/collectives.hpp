@@ -49,46 +49,58 @@ inline bool& debug_flag() {
   return on;
 }
 
-/// The collective ids of the debug signature.
-enum class Coll : std::int64_t { Broadcast = 1, AllReduce, Reduce, AllGather, ReduceScatter, Gather, Scatter };
+/// The collectives of the debug signature.
+enum class Coll : std::int64_t { Barrier, Broadcast, AllReduce, Reduce, AllGather, ReduceScatter, Gather, Scatter };
 
+constexpr const char* coll_name(std::int64_t c) {
+  constexpr const char* names[] = {"barrier", "broadcast", "all_reduce", "reduce", "all_gather_into_tensor",
+                                   "reduce_scatter_tensor", "gather", "scatter"};
+  return c >= 0 && c < 8 ? names[c] : "?";
+}
+
+// A signature: collective, root (-1: none), reduce op (-1: none), dtype, ndim, numel, the first kSigDims dims.
 constexpr int kSigDims = 8;
-constexpr int kSigLen = 5 + kSigDims;  // collective, root/op, dtype, ndim, numel, shape...
+constexpr int kSigLen = 6 + kSigDims;
 
 inline std::string describe_sig(const std::int64_t* s) {
   Buffer b;
-  b.dtype = static_cast<DType>(s[2]);
-  for (int i = 0; i < std::min<std::int64_t>(s[3], kSigDims); ++i) b.shape.push_back(s[5 + i]);
+  b.dtype = static_cast<DType>(s[3]);
+  for (int i = 0; i < std::min<std::int64_t>(s[4], kSigDims); ++i) b.shape.push_back(s[6 + i]);
   std::string d = b.describe();
-  if (s[3] > kSigDims) d.insert(d.size() - 1, ", ...");
+  if (s[4] > kSigDims) d.insert(d.size() - 1, ", ...");
   return d;
 }
 
-/// EMBER_DISTRIBUTED_DEBUG: every rank's signature of this call (through the group's own all_gather), and
-/// an invalid_argument on every rank when they differ.
-inline void debug_check(ProcessGroup& g, const char* op, Coll coll, const Buffer& t, std::int64_t arg) {
+/// EMBER_DISTRIBUTED_DEBUG: every rank's signature of this call (one all_gather through the group itself),
+/// and the same invalid_argument on every rank when one differs from rank 0's.
+inline void debug_check(ProcessGroup& g, const char* op, Coll coll, const Buffer& t, int root = -1,
+                        int reduce_op = -1) {
   if (!debug_flag()) return;
   std::vector<std::int64_t> mine(kSigLen, 0), all(static_cast<std::size_t>(kSigLen) * g.size());
   mine[0] = static_cast<std::int64_t>(coll);
-  mine[1] = arg;
-  mine[2] = static_cast<std::int64_t>(t.dtype);
-  mine[3] = static_cast<std::int64_t>(t.shape.size());
-  mine[4] = t.numel();
-  for (std::size_t i = 0; i < t.shape.size() && i < kSigDims; ++i) mine[5 + i] = t.shape[i];
+  mine[1] = root;
+  mine[2] = reduce_op;
+  mine[3] = static_cast<std::int64_t>(t.dtype);
+  mine[4] = static_cast<std::int64_t>(t.shape.size());
+  mine[5] = t.numel();
+  for (std::size_t i = 0; i < t.shape.size() && i < kSigDims; ++i) mine[6 + i] = t.shape[i];
   g.all_gather(Buffer{all.data(), DType::Int64, {static_cast<std::int64_t>(all.size())}},
                Buffer{mine.data(), DType::Int64, {kSigLen}}, false)->wait();
-  for (int r = 0; r < g.size(); ++r) {
+  const std::int64_t* s0 = all.data();
+  for (int r = 1; r < g.size(); ++r) {
     const std::int64_t* s = all.data() + static_cast<std::size_t>(r) * kSigLen;
-    if (std::equal(s, s + kSigLen, all.data())) continue;
-    const std::int64_t* s0 = all.data();
+    if (std::equal(s, s + kSigLen, s0)) continue;
+    using E = std::invalid_argument;
     if (s[0] != s0[0])
-      ::ember::detail::fail<std::invalid_argument>(op, "ranks called different collectives: rank 0 called collective #", s0[0],
-                                                   " but rank ", r, " called collective #", s[0], " (debug check)");
+      ::ember::detail::fail<E>(op, "ranks called different collectives: rank 0 called ", coll_name(s0[0]), " but rank ", r,
+                               " called ", coll_name(s[0]), " (debug check)");
     if (s[1] != s0[1])
-      ::ember::detail::fail<std::invalid_argument>(op, "rank 0 passed root/op ", s0[1], " but rank ", r, " passed ", s[1],
-                                                   " (debug check)");
-    ::ember::detail::fail<std::invalid_argument>(op, "tensors differ across ranks: rank 0 has ", describe_sig(s0),
-                                                 " but rank ", r, " has ", describe_sig(s), " (debug check)");
+      ::ember::detail::fail<E>(op, "rank 0 passed root rank ", s0[1], " but rank ", r, " passed ", s[1], " (debug check)");
+    if (s[2] != s0[2])
+      ::ember::detail::fail<E>(op, "rank 0 reduces with ", reduce_op_name(static_cast<ReduceOp>(s0[2])), " but rank ", r,
+                               " with ", reduce_op_name(static_cast<ReduceOp>(s[2])), " (debug check)");
+    ::ember::detail::fail<E>(op, "tensors differ across ranks: rank 0 has ", describe_sig(s0), " but rank ", r, " has ",
+                             describe_sig(s), " (debug check)");
   }
 }
 
@@ -158,7 +170,11 @@ inline int get_world_size() { return detail::group("get_world_size").size(); }
 inline bool debug_mode() { return detail::debug_flag(); }
 inline void set_debug_mode(bool on) { detail::debug_flag() = on; }
 
-inline WorkPtr barrier(bool async_op = false) { return detail::finish(detail::group("barrier").barrier(async_op), async_op); }
+inline WorkPtr barrier(bool async_op = false) {
+  auto& g = detail::group("barrier");
+  detail::debug_check(g, "barrier", detail::Coll::Barrier, Buffer{nullptr, DType::UInt8, {0}});
+  return detail::finish(g.barrier(async_op), async_op);
+}
 
 /// t from rank src to all ranks, in place.
 inline WorkPtr broadcast(const Buffer& t, int src, bool async_op = false) {
@@ -173,7 +189,7 @@ inline WorkPtr broadcast(const Buffer& t, int src, bool async_op = false) {
 inline WorkPtr all_reduce(const Buffer& t, ReduceOp op = ReduceOp::SUM, bool async_op = false) {
   auto& g = detail::group("all_reduce");
   detail::check_cpu(t, "all_reduce");
-  detail::debug_check(g, "all_reduce", detail::Coll::AllReduce, t, static_cast<std::int64_t>(op));
+  detail::debug_check(g, "all_reduce", detail::Coll::AllReduce, t, -1, static_cast<int>(op));
   return detail::finish(g.all_reduce(t, op, async_op), async_op);
 }
 
@@ -182,7 +198,7 @@ inline WorkPtr reduce(const Buffer& t, int dst, ReduceOp op = ReduceOp::SUM, boo
   auto& g = detail::group("reduce");
   detail::check_cpu(t, "reduce");
   detail::check_rank(dst, g.size(), "reduce", "destination");
-  detail::debug_check(g, "reduce", detail::Coll::Reduce, t, dst * 16 + static_cast<std::int64_t>(op));
+  detail::debug_check(g, "reduce", detail::Coll::Reduce, t, dst, static_cast<int>(op));
   return detail::finish(g.reduce(t, dst, op, async_op), async_op);
 }
 
@@ -194,7 +210,7 @@ inline WorkPtr all_gather_into_tensor(const Buffer& out, const Buffer& input, bo
   detail::check_same_dtype(out, input, op);
   EMBER_CHECK(out.numel() == input.numel() * g.size(), op, "output ", out.describe(), " must hold world_size (", g.size(),
               ") times the input's ", input.numel(), " elements, got ", out.numel());
-  detail::debug_check(g, op, detail::Coll::AllGather, input, 0);
+  detail::debug_check(g, op, detail::Coll::AllGather, input);
   return detail::finish(g.all_gather(out, input, async_op), async_op);
 }
 
@@ -207,7 +223,7 @@ inline WorkPtr reduce_scatter_tensor(const Buffer& out, const Buffer& input, Red
   detail::check_same_dtype(out, input, name);
   EMBER_CHECK(input.numel() == out.numel() * g.size(), name, "input ", input.describe(), " must hold world_size (", g.size(),
               ") times the output's ", out.numel(), " elements, got ", input.numel());
-  detail::debug_check(g, name, detail::Coll::ReduceScatter, input, static_cast<std::int64_t>(op));
+  detail::debug_check(g, name, detail::Coll::ReduceScatter, input, -1, static_cast<int>(op));
   return detail::finish(g.reduce_scatter(out, input, op, async_op), async_op);
 }
 

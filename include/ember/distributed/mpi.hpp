@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -101,8 +102,7 @@ class MpiWork : public Work {
     if (!requests_.empty()) {
       // Polled rather than MPI_Waitall under the lock, so that other threads' MPI calls go on meanwhile.
       if (lock_) {
-        while (!is_completed()) {
-        }
+        while (!is_completed()) std::this_thread::yield();
       } else {
         detail::check_mpi(MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE), op_);
       }
