@@ -52,6 +52,9 @@ class ReduceOp(enum.Enum):
     MAX = "MAX"
 
 
+_C_OPS = {op: getattr(_C.ReduceOp, op.value) for op in ReduceOp} if _C is not None else {}
+
+
 def is_available() -> bool:
     """True when ember was built with MPI (the ember._distributed module exists)."""
     return _C is not None
@@ -92,7 +95,7 @@ def _readable(t, op, name="tensor"):
 
 def _op(op, name):
     if isinstance(op, ReduceOp):
-        return getattr(_C.ReduceOp, op.value)
+        return _C_OPS[op]
     if _C is not None and isinstance(op, _C.ReduceOp):
         return op
     if isinstance(op, str) and op.upper() in ReduceOp.__members__:
@@ -123,10 +126,10 @@ class Work:
 
 
 def _run(work, async_op, keep=(), epilogue=None):
-    w = Work(work, keep, epilogue)
     if async_op:
-        return w
-    w.wait()
+        return Work(work, keep, epilogue)
+    if epilogue is not None:  # the blocking call has completed in C++
+        epilogue()
     return None
 
 

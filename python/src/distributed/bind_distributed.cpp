@@ -26,6 +26,11 @@ std::optional<dist::Buffer> optional_buffer(const std::optional<py::tuple>& t) {
   return buffer_from(*t);
 }
 
+/// The Work of an async call; None for a blocking one (already complete), which saves a Python object per call.
+py::object result(dist::WorkPtr w, bool async_op) {
+  return async_op ? py::cast(std::move(w)) : py::none();
+}
+
 dist::MpiProcessGroup& mpi_group() { return dynamic_cast<dist::MpiProcessGroup&>(dist::default_process_group()); }
 
 }  // namespace
@@ -70,52 +75,95 @@ PYBIND11_MODULE(_distributed, m) {
   m.def("set_debug_mode", &dist::set_debug_mode, py::arg("on"));
   m.def("abort", [](int code) { dist::MpiProcessGroup::abort(code); }, py::arg("code"));
 
-  m.def("barrier", &dist::barrier, py::arg("async_op"), Rel());
+  m.def("barrier", [](bool async_op) {
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::barrier(async_op);
+    }
+    return result(std::move(w), async_op);
+  }, py::arg("async_op"));
   m.def("broadcast", [](const py::tuple& t, int src, bool async_op) {
     auto b = buffer_from(t);
-    py::gil_scoped_release nogil;
-    return dist::broadcast(b, src, async_op);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::broadcast(b, src, async_op);
+    }
+    return result(std::move(w), async_op);
   }, py::arg("t"), py::arg("src"), py::arg("async_op"));
   m.def("all_reduce", [](const py::tuple& t, dist::ReduceOp op, bool async_op) {
     auto b = buffer_from(t);
-    py::gil_scoped_release nogil;
-    return dist::all_reduce(b, op, async_op);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::all_reduce(b, op, async_op);
+    }
+    return result(std::move(w), async_op);
   }, py::arg("t"), py::arg("op"), py::arg("async_op"));
   m.def("reduce", [](const py::tuple& t, int dst, dist::ReduceOp op, bool async_op) {
     auto b = buffer_from(t);
-    py::gil_scoped_release nogil;
-    return dist::reduce(b, dst, op, async_op);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::reduce(b, dst, op, async_op);
+    }
+    return result(std::move(w), async_op);
   }, py::arg("t"), py::arg("dst"), py::arg("op"), py::arg("async_op"));
   m.def("all_gather_into_tensor", [](const py::tuple& out, const py::tuple& input, bool async_op) {
     auto o = buffer_from(out), i = buffer_from(input);
-    py::gil_scoped_release nogil;
-    return dist::all_gather_into_tensor(o, i, async_op);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::all_gather_into_tensor(o, i, async_op);
+    }
+    return result(std::move(w), async_op);
   }, py::arg("out"), py::arg("input"), py::arg("async_op"));
   m.def("reduce_scatter_tensor", [](const py::tuple& out, const py::tuple& input, dist::ReduceOp op, bool async_op) {
     auto o = buffer_from(out), i = buffer_from(input);
-    py::gil_scoped_release nogil;
-    return dist::reduce_scatter_tensor(o, i, op, async_op);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::reduce_scatter_tensor(o, i, op, async_op);
+    }
+    return result(std::move(w), async_op);
   }, py::arg("out"), py::arg("input"), py::arg("op"), py::arg("async_op"));
   m.def("gather", [](const std::optional<py::tuple>& out, const py::tuple& input, int dst, bool async_op) {
     auto o = optional_buffer(out);
     auto i = buffer_from(input);
-    py::gil_scoped_release nogil;
-    return dist::gather(o ? &*o : nullptr, i, dst, async_op);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::gather(o ? &*o : nullptr, i, dst, async_op);
+    }
+    return result(std::move(w), async_op);
   }, py::arg("out"), py::arg("input"), py::arg("dst"), py::arg("async_op"));
   m.def("scatter", [](const py::tuple& out, const std::optional<py::tuple>& input, int src, bool async_op) {
     auto o = buffer_from(out);
     auto i = optional_buffer(input);
-    py::gil_scoped_release nogil;
-    return dist::scatter(o, i ? &*i : nullptr, src, async_op);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::scatter(o, i ? &*i : nullptr, src, async_op);
+    }
+    return result(std::move(w), async_op);
   }, py::arg("out"), py::arg("input"), py::arg("src"), py::arg("async_op"));
   m.def("send", [](const py::tuple& t, int dst, int tag, bool async_op) {
     auto b = buffer_from(t);
-    py::gil_scoped_release nogil;
-    return dist::send(b, dst, tag, async_op);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::send(b, dst, tag, async_op);
+    }
+    return result(std::move(w), async_op);
   }, py::arg("t"), py::arg("dst"), py::arg("tag"), py::arg("async_op"));
   m.def("recv", [](const py::tuple& t, int src, int tag, bool async_op) {
     auto b = buffer_from(t);
-    py::gil_scoped_release nogil;
-    return dist::recv(b, src, tag, async_op);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::recv(b, src, tag, async_op);
+    }
+    return result(std::move(w), async_op);
   }, py::arg("t"), py::arg("src"), py::arg("tag"), py::arg("async_op"));
 }
