@@ -51,8 +51,9 @@ TEST(Distributed, TensorCollectives) {
   auto mine = ember::full<double>({2}, static_cast<double>(r));
   auto all = ember::empty<double>({n, 2});
   dist::gather(mine, r == 0 ? &all : nullptr, 0);
-  if (r == 0)
+  if (r == 0) {
     for (int k = 0; k < n; ++k) EXPECT_DOUBLE_EQ(all.data()[2 * k + 1], k);
+  }
   auto blocks = ember::arange<double>(0, 2 * n);
   auto got = ember::empty<double>({2});
   dist::scatter(got, r == 1 % n ? &blocks : nullptr, 1 % n);
