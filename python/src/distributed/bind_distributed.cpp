@@ -1,0 +1,169 @@
+// ember._distributed: the MPI collectives of ember::distributed for ember.distributed. A module of its own
+// (linked to libmpi) so that `import ember` never loads MPI. Tensors arrive as (data pointer, dtype code,
+// shape) triples made by ember/distributed/__init__.py, which keeps them alive; the GIL is released while
+// MPI works (and while a Work is waited on).
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "ember/distributed/collectives.hpp"
+
+namespace py = pybind11;
+namespace dist = ember::distributed;
+
+namespace {
+
+dist::Buffer buffer_from(const py::tuple& t) {
+  dist::Buffer b;
+  b.data = reinterpret_cast<void*>(t[0].cast<std::uintptr_t>());
+  b.dtype = static_cast<ember::DType>(t[1].cast<int>());
+  b.shape = t[2].cast<std::vector<std::int64_t>>();
+  b.device = t[3].cast<int>();
+  return b;
+}
+
+std::optional<dist::Buffer> optional_buffer(const std::optional<py::tuple>& t) {
+  if (!t) return std::nullopt;
+  return buffer_from(*t);
+}
+
+/// The Work of an async call; None for a blocking one (already complete), which saves a Python object per call.
+py::object result(dist::WorkPtr w, bool async_op) {
+  return async_op ? py::cast(std::move(w)) : py::none();
+}
+
+dist::MpiProcessGroup& mpi_group() { return dynamic_cast<dist::MpiProcessGroup&>(dist::default_process_group()); }
+
+}  // namespace
+
+PYBIND11_MODULE(_distributed, m) {
+  m.doc() = "MPI collectives for ember.distributed (see ember/distributed/__init__.py).";
+  py::register_exception<dist::DistributedError>(m, "DistributedError", PyExc_RuntimeError);
+  py::register_local_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ember::TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    }
+  });
+
+  py::enum_<dist::ReduceOp>(m, "ReduceOp")
+      .value("SUM", dist::ReduceOp::SUM)
+      .value("AVG", dist::ReduceOp::AVG)
+      .value("PRODUCT", dist::ReduceOp::PRODUCT)
+      .value("MIN", dist::ReduceOp::MIN)
+      .value("MAX", dist::ReduceOp::MAX);
+
+  py::class_<dist::Work, dist::WorkPtr>(m, "Work")
+      .def("wait", [](dist::Work& w) { w.wait(); return true; }, py::call_guard<py::gil_scoped_release>(),
+           "Blocks until the operation finished (and raises its error).")
+      .def("is_completed", &dist::Work::is_completed, py::call_guard<py::gil_scoped_release>(),
+           "True when the operation finished (without blocking).");
+
+  using Rel = py::call_guard<py::gil_scoped_release>;
+  m.def("init_process_group", [](const std::string& backend, bool size_threads) {
+    dist::init_process_group(backend, {size_threads});
+  }, py::arg("backend"), py::arg("size_threads"), Rel());
+  m.def("destroy_process_group", &dist::destroy_process_group, Rel());
+  m.def("is_initialized", &dist::is_initialized);
+  m.def("get_rank", &dist::get_rank);
+  m.def("get_world_size", &dist::get_world_size);
+  m.def("local_size", [] { return mpi_group().local_size(); }, "Ranks on this node.");
+  m.def("local_rank", [] { return mpi_group().local_rank(); }, "This rank's index among the ranks on its node.");
+  m.def("thread_level", [] { return mpi_group().thread_level_name(); });
+  m.def("threads_per_rank", &dist::threads_per_rank, py::arg("local_size"));
+  m.def("debug_mode", &dist::debug_mode);
+  m.def("set_debug_mode", &dist::set_debug_mode, py::arg("on"));
+  m.def("abort", [](int code) { dist::MpiProcessGroup::abort(code); }, py::arg("code"));
+
+  m.def("barrier", [](bool async_op) {
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::barrier(async_op);
+    }
+    return result(std::move(w), async_op);
+  }, py::arg("async_op"));
+  m.def("broadcast", [](const py::tuple& t, int src, bool async_op) {
+    auto b = buffer_from(t);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::broadcast(b, src, async_op);
+    }
+    return result(std::move(w), async_op);
+  }, py::arg("t"), py::arg("src"), py::arg("async_op"));
+  m.def("all_reduce", [](const py::tuple& t, dist::ReduceOp op, bool async_op) {
+    auto b = buffer_from(t);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::all_reduce(b, op, async_op);
+    }
+    return result(std::move(w), async_op);
+  }, py::arg("t"), py::arg("op"), py::arg("async_op"));
+  m.def("reduce", [](const py::tuple& t, int dst, dist::ReduceOp op, bool async_op) {
+    auto b = buffer_from(t);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::reduce(b, dst, op, async_op);
+    }
+    return result(std::move(w), async_op);
+  }, py::arg("t"), py::arg("dst"), py::arg("op"), py::arg("async_op"));
+  m.def("all_gather_into_tensor", [](const py::tuple& out, const py::tuple& input, bool async_op) {
+    auto o = buffer_from(out), i = buffer_from(input);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::all_gather_into_tensor(o, i, async_op);
+    }
+    return result(std::move(w), async_op);
+  }, py::arg("out"), py::arg("input"), py::arg("async_op"));
+  m.def("reduce_scatter_tensor", [](const py::tuple& out, const py::tuple& input, dist::ReduceOp op, bool async_op) {
+    auto o = buffer_from(out), i = buffer_from(input);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::reduce_scatter_tensor(o, i, op, async_op);
+    }
+    return result(std::move(w), async_op);
+  }, py::arg("out"), py::arg("input"), py::arg("op"), py::arg("async_op"));
+  m.def("gather", [](const std::optional<py::tuple>& out, const py::tuple& input, int dst, bool async_op) {
+    auto o = optional_buffer(out);
+    auto i = buffer_from(input);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::gather(o ? &*o : nullptr, i, dst, async_op);
+    }
+    return result(std::move(w), async_op);
+  }, py::arg("out"), py::arg("input"), py::arg("dst"), py::arg("async_op"));
+  m.def("scatter", [](const py::tuple& out, const std::optional<py::tuple>& input, int src, bool async_op) {
+    auto o = buffer_from(out);
+    auto i = optional_buffer(input);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::scatter(o, i ? &*i : nullptr, src, async_op);
+    }
+    return result(std::move(w), async_op);
+  }, py::arg("out"), py::arg("input"), py::arg("src"), py::arg("async_op"));
+  m.def("send", [](const py::tuple& t, int dst, int tag, bool async_op) {
+    auto b = buffer_from(t);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::send(b, dst, tag, async_op);
+    }
+    return result(std::move(w), async_op);
+  }, py::arg("t"), py::arg("dst"), py::arg("tag"), py::arg("async_op"));
+  m.def("recv", [](const py::tuple& t, int src, int tag, bool async_op) {
+    auto b = buffer_from(t);
+    dist::WorkPtr w;
+    {
+      py::gil_scoped_release nogil;
+      w = dist::recv(b, src, tag, async_op);
+    }
+    return result(std::move(w), async_op);
+  }, py::arg("t"), py::arg("src"), py::arg("tag"), py::arg("async_op"));
+}
