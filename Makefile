@@ -17,7 +17,8 @@ SAN_ENV := ASAN_OPTIONS=$(call san_options,asan) \
            LSAN_OPTIONS=$(call san_options,lsan):suppressions=$(abspath tests/sanitize/lsan.supp)
 # Debian packages ember builds against (header-only C++ libraries, test and benchmark frameworks;
 # nlohmann-json3-dev only for the C++ tests and benchmarks, which write their JSON fixtures with it; clang and
-# its runtime libraries for the libFuzzer harnesses).
+# its runtime libraries for the libFuzzer harnesses; zlib for gzip-compressed IDX files and Debian's
+# Fashion-MNIST files themselves; OpenMPI for ember.distributed, which builds only where MPI is found).
 APT_PACKAGES := g++ make libeigen3-dev libxtensor-dev libdlpack-dev rapidjson-dev libgtest-dev libbenchmark-dev \
                 nlohmann-json3-dev clang libclang-rt-14-dev zlib1g-dev dataset-fashion-mnist openmpi-bin libopenmpi-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
