@@ -579,7 +579,7 @@ class Tensor:
         """
     def norm(self, p: typing.Any = 'fro', dim: typing.Any = None, keepdim: bool = False, dtype: typing.Any = None) -> Tensor:
         """
-        The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the vector p-norm (inf: max |x|); 'nuc' is not implemented.
+        The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the vector p-norm (inf: max |x|); 'nuc' the nuclear norm (dim None: dims (0, 1)).
         """
     def numel(self) -> int:
         """
@@ -1086,6 +1086,14 @@ def _check_dropout_probability(p: typing.SupportsFloat | typing.SupportsIndex, l
     """
     The dropout op's and ember::nn::Dropout's check of p.
     """
+def _check_group_norm(num_groups: typing.SupportsInt | typing.SupportsIndex, num_channels: typing.SupportsInt | typing.SupportsIndex) -> None:
+    """
+    GroupNorm's constructor check: ValueError unless num_channels is divisible by num_groups > 0.
+    """
+def _check_hardtanh(name: str, min_val: typing.SupportsFloat | typing.SupportsIndex, max_val: typing.SupportsFloat | typing.SupportsIndex) -> None:
+    """
+    Hardtanh's constructor check (name: the layer's class): ValueError unless max_val > min_val.
+    """
 def _check_instance_norm_input(shape: typing.Any, num_features: typing.SupportsInt | typing.SupportsIndex, affine: bool, layer: str) -> bool:
     """
     ember::nn::InstanceNorm1d/2d's check of the input's shape; True when it is unbatched.
@@ -1098,9 +1106,17 @@ def _check_multihead_attention_query(shape: typing.Any, embed_dim: typing.Suppor
     """
     ember::nn::MultiheadAttention's check of the query's shape (a shape, so that export does not trace it).
     """
+def _check_prelu(num_parameters: typing.SupportsInt | typing.SupportsIndex) -> None:
+    """
+    PReLU's constructor check: ValueError unless num_parameters >= 1.
+    """
 def _check_pretrained_embeddings(shape: typing.Any) -> None:
     """
     ember::nn::Embedding::from_pretrained's check of the embeddings' shape.
+    """
+def _check_rnn(name: str, input_size: typing.SupportsInt | typing.SupportsIndex, hidden_size: typing.SupportsInt | typing.SupportsIndex, num_layers: typing.SupportsInt | typing.SupportsIndex, dropout: typing.SupportsFloat | typing.SupportsIndex, proj_size: typing.SupportsInt | typing.SupportsIndex) -> None:
+    """
+    The constructor checks of RNN/LSTM/GRU (name: the layer's class): ValueError for a bad value, NotImplementedError for proj_size != 0.
     """
 def _check_transformer_inputs(src_shape: typing.Any, tgt_shape: typing.Any, d_model: typing.SupportsInt | typing.SupportsIndex, batch_first: bool) -> None:
     """
@@ -1207,6 +1223,10 @@ def _rmsprop_step(param: Tensor, grad: Tensor, square_avg: Tensor, grad_avg: typ
 def _rnn(mode: str, input: Tensor, hx: Tensor | None, cx: Tensor | None, params: collections.abc.Sequence[Tensor], has_biases: bool, num_layers: typing.SupportsInt | typing.SupportsIndex, dropout: typing.SupportsFloat | typing.SupportsIndex, train: bool, bidirectional: bool, batch_first: bool) -> tuple:
     """
     (output, h_n, c_n or None) of a multi-layer RNN_TANH / RNN_RELU / LSTM / GRU over a padded input (T, B, I), (B, T, I) batch_first or (T, I); params are PyTorch's flat weights.
+    """
+def _rnn_nonlinearity_mode(name: str, nonlinearity: str) -> str:
+    """
+    'RNN_TANH' or 'RNN_RELU' for an RNN or RNNCell's nonlinearity 'tanh' or 'relu'; ValueError otherwise.
     """
 def _rnn_packed(mode: str, data: Tensor, batch_sizes: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], hx: Tensor | None, cx: Tensor | None, params: collections.abc.Sequence[Tensor], has_biases: bool, num_layers: typing.SupportsInt | typing.SupportsIndex, dropout: typing.SupportsFloat | typing.SupportsIndex, train: bool, bidirectional: bool) -> tuple:
     """
@@ -1782,7 +1802,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     """
 def norm(input: Tensor, p: typing.Any = 'fro', dim: typing.Any = None, keepdim: bool = False, dtype: typing.Any = None) -> Tensor:
     """
-    The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the vector p-norm (inf: max |x|); 'nuc' is not implemented.
+    The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the vector p-norm (inf: max |x|); 'nuc' the nuclear norm (dim None: dims (0, 1)).
     """
 def one_hot(tensor: Tensor, num_classes: typing.SupportsInt | typing.SupportsIndex = -1) -> Tensor:
     """

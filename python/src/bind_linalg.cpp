@@ -1,5 +1,7 @@
-// Linear algebra: matmul (and the @ operator), mm, bmm, dot, outer; _sgemm for benchmarks.
+// Linear algebra: matmul (and the @ operator), mm, bmm, dot, outer; _sgemm for benchmarks; svd and
+// svdvals (ops/svd.hpp) in the _core._linalg submodule that python/ember/linalg.py re-exports.
 #include "common.hpp"
+#include "ember/ops/svd.hpp"
 
 namespace ember::python {
 
@@ -60,6 +62,19 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
   }, py::arg("a"), py::arg("b"),
         "For benchmarks only: a @ b by oneDNN's dnnl_sgemm on contiguous 2-D float32 tensors, with no "
         "checks beyond shapes, no caching and no broadcasting: the peak ember's matmul is measured against.");
+
+  py::module_ la = m.def_submodule("_linalg", "ember.linalg's norms and decompositions (re-exported by ember.linalg).");
+  la.def("svd", [](const AnyTensor& A, bool full_matrices) {
+    return visit_float(A, "svd", [&](const auto& t) {
+      auto [U, S, Vh] = ember::svd(t, full_matrices);
+      return py::make_tuple(AnyTensor(U), AnyTensor(S), AnyTensor(Vh));
+    });
+  }, py::arg("A"), py::arg("full_matrices") = true,
+         "(U, S, Vh) with A = U diag(S) Vh for every matrix of A (..., M, N), K = min(M, N): U (..., M, K), S "
+         "(..., K) descending, Vh (..., K, N); full_matrices: U (..., M, M), Vh (..., N, N).");
+  la.def("svdvals", [](const AnyTensor& A) {
+    return visit_float(A, "svdvals", [&](const auto& t) { return AnyTensor(ember::svdvals(t)); });
+  }, py::arg("A"), "The singular values of every matrix of A (..., M, N): (..., min(M, N)), descending.");
 
   cls.def("matmul", [](const AnyTensor& a, const AnyTensor& b) { return call_binary(a, b, kMatmul); },
           py::arg("other"), "Matrix product with NumPy's rules (see ember.matmul).")

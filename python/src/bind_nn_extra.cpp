@@ -135,6 +135,15 @@ void bind_nn_extra(py::module_& m, TensorClass&) {
         return visit_float(input, "glu", [&](const auto& x) { return AnyTensor(glu(x, dim)); });
       },
       py::arg("input"), py::arg("dim") = -1, "a * sigmoid(b) for the halves a, b of input along dim.");
+  // --- the modules' constructor checks, one definition in C++ (nn/*_extra.hpp) for both languages ---
+  m.def("_check_group_norm", &nn::check_group_norm_options, py::arg("num_groups"), py::arg("num_channels"),
+        "GroupNorm's constructor check: ValueError unless num_channels is divisible by num_groups > 0.");
+  m.def("_check_hardtanh", [](const std::string& name, double min_val, double max_val) {
+    nn::check_hardtanh_options(name.c_str(), min_val, max_val);
+  }, py::arg("name"), py::arg("min_val"), py::arg("max_val"),
+        "Hardtanh's constructor check (name: the layer's class): ValueError unless max_val > min_val.");
+  m.def("_check_prelu", &nn::check_prelu_options, py::arg("num_parameters"),
+        "PReLU's constructor check: ValueError unless num_parameters >= 1.");
   // --- normalization ---
   m.def(
       "group_norm",

@@ -47,6 +47,34 @@ py::tuple to_tuple(const RnnOutput<T>& r) {
 
 void bind_rnn(py::module_& m, TensorClass&) {
   m.def(
+      "_check_rnn",
+      [](const std::string& name, std::int64_t input_size, std::int64_t hidden_size, std::int64_t num_layers,
+         double dropout, std::int64_t proj_size) {
+        nn::RnnOptions o;
+        o.num_layers = num_layers;
+        o.dropout = dropout;
+        o.proj_size = proj_size;
+        try {
+          nn::check_rnn_options(name.c_str(), input_size, hidden_size, o);
+        } catch (const std::invalid_argument&) {
+          throw;
+        } catch (const std::logic_error& e) {  // an option ember does not implement
+          PyErr_SetString(PyExc_NotImplementedError, e.what());
+          throw py::error_already_set();
+        }
+      },
+      py::arg("name"), py::arg("input_size"), py::arg("hidden_size"), py::arg("num_layers"), py::arg("dropout"),
+      py::arg("proj_size"),
+      "The constructor checks of RNN/LSTM/GRU (name: the layer's class): ValueError for a bad value, "
+      "NotImplementedError for proj_size != 0.");
+  m.def(
+      "_rnn_nonlinearity_mode",
+      [](const std::string& name, const std::string& nonlinearity) {
+        return nn::rnn_nonlinearity_mode(name.c_str(), nonlinearity) == RnnMode::Tanh ? "RNN_TANH" : "RNN_RELU";
+      },
+      py::arg("name"), py::arg("nonlinearity"),
+      "'RNN_TANH' or 'RNN_RELU' for an RNN or RNNCell's nonlinearity 'tanh' or 'relu'; ValueError otherwise.");
+  m.def(
       "_rnn",
       [](std::string_view mode, const AnyTensor& input, const OptTensor& hx, const OptTensor& cx,
          const std::vector<AnyTensor>& params, bool has_biases, std::int64_t num_layers, double dropout, bool train,

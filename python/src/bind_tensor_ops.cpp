@@ -201,7 +201,7 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
   };
   def_both(m, cls, "norm", norm_f,
            "The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the "
-           "vector p-norm (inf: max |x|); 'nuc' is not implemented.",
+           "vector p-norm (inf: max |x|); 'nuc' the nuclear norm (dim None: dims (0, 1)).",
            py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false, py::arg("dtype") = py::none());
   py::module_ la = m.def_submodule("_linalg", "ember.linalg's norms (re-exported by ember.linalg).");
   la.def("vector_norm", [](const AnyTensor& x, py::handle ord, py::handle dim, bool keepdim, py::handle dtype) {
@@ -224,7 +224,7 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
   }, py::arg("A"), py::arg("ord") = "fro", py::arg("dim") = py::make_tuple(-2, -1), py::arg("keepdim") = false,
          py::kw_only(), py::arg("dtype") = py::none(),
          "The matrix ord-norm over the two dims: 'fro', 1/-1 (max/min column sum of |A|), inf/-inf (max/min row "
-         "sum); 'nuc', 2 and -2 are not implemented.");
+         "sum), 'nuc' / 2 / -2 (sum / max / min of the singular values).");
   la.def("norm", [](const AnyTensor& A, py::handle ord, py::handle dim, bool keepdim, py::handle dtype) {
     std::optional<NormOrd> o;
     if (!ord.is_none()) o = ord_arg(ord, "linalg.norm");

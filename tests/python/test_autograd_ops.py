@@ -662,6 +662,21 @@ case("adaptive_max_pool2d", "ember.adaptive_max_pool2d", lambda x: ember.adaptiv
 case("pixel_shuffle", "ember.pixel_shuffle", lambda x: ember.pixel_shuffle(x, 2), n(2, 8, 2, 3).S)
 case("pixel_unshuffle", "ember.pixel_unshuffle", lambda x: ember.pixel_unshuffle(x, 2), n(3, 4, 6).T)
 
+# --- fix21 (issue 21): svd, svdvals and the SVD matrix norms (include/ember/ops/svd.hpp, norm.hpp) ---
+# U and Vh enter only through sign-invariant expressions (squares, U diag(f(S)) Vh): finite differences of a
+# recomputed SVD may flip a singular vector's sign.
+case("linalg-svdvals", (), lambda x: ember.linalg.svdvals(x), n(2, 4, 3).S)
+case("linalg-svdvals-wide", (), lambda x: ember.linalg.svdvals(x), n(3, 5).T)
+case("linalg-svd-reduced", (), lambda x: tuple(f(t) for f, t in zip(
+    (lambda u: u * u, lambda s: s, lambda v: v * v), ember.linalg.svd(x, full_matrices=False))), n(2, 4, 3))
+case("linalg-svd-wide-reconstruct", (),
+     lambda x: (lambda r: (r.U * (r.S * r.S).unsqueeze(-2)) @ r.Vh)(ember.linalg.svd(x, False)), n(3, 5).S)
+case("linalg-svd-square-full", (), lambda x: (lambda r: (r.U * r.U, r.S, r.Vh * r.Vh))(ember.linalg.svd(x)),
+     n(3, 3).T)
+case("linalg-matrix_norm-svd", (), lambda x: ember.linalg.matrix_norm(x, "nuc") + ember.linalg.matrix_norm(x, 2)
+     + ember.linalg.matrix_norm(x, -2, dim=(0, 2)).sum() + ember.linalg.norm(x[0], "nuc")
+     + ember.linalg.norm(x, 2, dim=(2, 1), keepdim=True).sum() + x.norm("nuc", dim=(1, 2)), n(2, 3, 4))
+
 
 def public_ops() -> set:
     """Qualified public names: callables of ember, public attributes and operator dunders of ember.Tensor."""

@@ -25,7 +25,8 @@ import ember  # noqa: E402
 import ember.nn.functional as F  # noqa: E402
 
 from _fuzz_strategies import (  # noqa: E402
-    DT, DTYPES, FLOATS, INTS, Base, TSpec, broadcastable_shape, check, load_torch, scalars, shapes, tensors,
+    DT, DTYPES, FLOATS, INTS, Base, TSpec, broadcastable_shape, check, fwd_bwd, load_torch, scalars, set_params,
+    shapes, tensors,
 )
 
 torch = load_torch()
@@ -838,6 +839,9 @@ KNOWN_BAD_CALLS = [
     ("sum_dtype_uint8", lambda L, F: L.tensor(-1).sum(dtype=L.uint8)),
     ("conv2d_empty_spatial_padded", lambda L, F: F.conv2d(L.zeros(1, 3, 3, 0), L.ones(1, 3, 3, 3), padding=2)),
     ("device_cpu_0", lambda L, F: L.zeros(2, device="cpu:0")),
+    # fix21 (issue 21): test_interpolate found that a size with recompute_scale_factor=True was accepted
+    ("interpolate_size_with_recompute_scale_factor",
+     lambda L, F: F.interpolate(L.ones(1, 1, 2), 5, recompute_scale_factor=True)),
 ]
 
 
@@ -865,6 +869,17 @@ DIFFERENCES = [
         ember.tensor([2, 4], dtype=ember.int32), False).tolist(), [0, 0], "a Python bool is the number 0 or 1"),
     ("an int beside an index tensor", lambda: tuple(ember.arange(24).reshape(2, 3, 4)[0, :, ember.tensor([0, 1])].shape),
      (2, 3), "ints count as advanced indices, as in NumPy (PyTorch selects them first: (3, 2))"),
+    # fix21 (issue 21): the layer fuzzers' draws (test_conv_transpose ... test_recurrent)
+    ("pixel_unshuffle of an empty input", lambda: tuple(F.pixel_unshuffle(ember.zeros(1, 0, 6, 9), 3).shape),
+     (1, 0, 2, 3), "the shape rule holds for empty inputs too (PyTorch returns an empty input's shape unchanged)"),
+    ("circular pad by a negative amount", lambda: F.pad(ember.tensor([[1.0, 2.0]]), (-2, 2), "circular").tolist(),
+     [[1.0, 2.0]], "wraps around as a positive pad does (PyTorch 2.x returns uninitialized memory)"),
+    ("constant pad past the input", lambda: F.pad(ember.ones(1, 1), (-2, 2)).tolist(), [[0.0]],
+     "a negative pad wider than the dim reads past the input, which is padding (PyTorch refuses: narrow(): "
+     "length must be non-negative)"),
+    ("interpolate of 0 channels", lambda: tuple(F.interpolate(ember.zeros(2, 0, 5), scale_factor=2.5,
+                                                               mode="linear").shape), (2, 0, 12),
+     "an input with no channels gives an empty output of the resized shape (PyTorch refuses some modes)"),
 ]
 
 
@@ -1048,3 +1063,170 @@ def test_ops1_tensor_ops(data):
     if op == "lerp":
         return check(op, lambda L, F, x, y: L.lerp(x, y, 0.3), x, y, tol=tol)
     check(op, lambda L, F, x, y: L.addcmul(x, y, y, value=2), x, y, tol=tol)
+
+
+# --- fix21 (issue 21): transposed convolution, interpolate, pad, pixel shuffle, the recurrent layers -------
+# Each call runs forward and backward (fwd_bwd: the gradients of every floating input are compared too);
+# the draws include invalid shapes and arguments, which must raise an ordinary exception where PyTorch does.
+
+LAYER_LAYOUTS = ["contiguous", "transposed", "sliced", "expanded"]
+
+
+@given(st.data())
+def test_conv_transpose(data):
+    draw = data.draw
+    op = draw(st.sampled_from(["conv_transpose1d", "conv_transpose2d"]))
+    k = 1 if op == "conv_transpose1d" else 2
+    nd = draw(st.sampled_from([k + 2, k + 2, k + 1, k, k + 3]))  # batched, unbatched, and wrong ranks
+    dt = draw(st.sampled_from(["float32", "float32", "float64", "int64"]))
+    groups = draw(st.sampled_from([1, 1, 2, 3, 0, -1]))
+    c_in = draw(st.sampled_from([1, 2, 3, 4, 6, 0]))
+    shape = tuple(draw(st.sampled_from([1, 2, 3, 5])) for _ in range(nd))
+    if nd >= k + 1:
+        shape = shape[:nd - k - 1] + (c_in,) + shape[nd - k:]
+    x = draw(tensors(shape=shape, dtype=dt, kind="normal", layouts=LAYER_LAYOUTS))
+    oc_g = draw(st.sampled_from([1, 2, 0]))
+    cin_w = c_in + (draw(st.integers(0, 6)) == 0)  # now and then a weight that does not fit the input
+    ks = tuple(draw(st.integers(1, 3)) for _ in range(k))
+    wshape = (cin_w, oc_g) + ks
+    if draw(st.integers(0, 8)) == 0:
+        wshape = wshape[:-1]
+    wdt = dt if draw(st.integers(0, 5)) else "float64"
+    w = draw(tensors(shape=wshape, dtype=wdt, kind="normal", layouts=LAYER_LAYOUTS))
+    oc = oc_g * max(groups, 1)
+    b = draw(st.one_of(st.none(), tensors(shape=(draw(st.sampled_from([oc, oc, oc + 1])),), dtype=dt, kind="normal")))
+    one = lambda lo, hi: st.integers(lo, hi) if k == 1 else int_or_pair(lo, hi)  # noqa: E731
+    stride, pad, dil = draw(one(0, 3)), draw(one(-1, 2)), draw(one(0, 2))
+    outpad = draw(one(-1, 2))  # must be smaller than stride or dilation
+    check(op, lambda L, F, x, w, b, s, p, op_, g, d: fwd_bwd(L, lambda x, w, b: getattr(F, op)(x, w, b, s, p, op_, g, d),
+                                                             x, w, b),
+          x, w, b, stride, pad, outpad, groups, dil,
+          tol=(2e-3, 2e-3) if "float32" in (dt, wdt) else (1e-8, 1e-8))
+
+
+INTERP_MODES = ["nearest", "nearest-exact", "linear", "bilinear", "area", "bicubic"]
+
+
+@given(st.data())
+def test_interpolate(data):
+    draw = data.draw
+    mode = draw(st.sampled_from(INTERP_MODES))
+    nd = draw(st.sampled_from([3, 4, 4, 3, 2, 5]))
+    shape = tuple(draw(st.sampled_from([0, 1, 2, 3, 5])) if i >= 2 else draw(st.sampled_from([1, 2, 0]))
+                  for i in range(nd))
+    dt = draw(st.sampled_from(["float32", "float32", "float64", "int64"]))
+    x = draw(tensors(shape=shape, dtype=dt, kind="normal", layouts=LAYER_LAYOUTS))
+    sp = max(nd - 2, 1)
+    size = scale = None
+    how = draw(st.sampled_from(["size", "size", "scale", "both", "neither"]))
+    if how in ("size", "both"):
+        size = draw(st.one_of(st.integers(-1, 6), st.tuples(*[st.integers(0, 6)] * sp),
+                              st.tuples(*[st.integers(1, 4)] * (sp + 1))))
+    if how in ("scale", "both"):
+        scale = draw(st.one_of(st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0, 0.3, -1.0, 0.0]),
+                               st.tuples(*[st.sampled_from([0.5, 1.0, 2.0, 2.5])] * sp)))
+    ac = draw(st.sampled_from([None, None, True, False]))
+    rsf = draw(st.sampled_from([None, None, True, False]))
+    check("interpolate", lambda L, F, x, sz, sc, m, a, r: fwd_bwd(L, lambda x: F.interpolate(
+        x, size=sz, scale_factor=sc, mode=m, align_corners=a, recompute_scale_factor=r), x),
+        x, size, scale, mode, ac, rsf, tol=(1e-4, 1e-5) if dt != "float64" else (1e-9, 1e-10),
+        gaps=[r"\[interpolate\] (mode='bicubic'|5-d input)"])
+
+
+@given(st.data())
+def test_pad(data):
+    draw = data.draw
+    mode = draw(st.sampled_from(["constant", "constant", "reflect", "replicate", "circular", "bogus"]))
+    x = draw(tensors(dtype=draw(st.sampled_from(["float32", "float64", "float64", "int64", "bool"])), kind="normal",
+                     layouts=LAYER_LAYOUTS, max_ndim=5))
+    npad = draw(st.integers(0, min(len(x.shape), 4) + 1))
+    pad = tuple(draw(st.integers(-3, 3)) for _ in range(2 * npad - draw(st.integers(0, 5)) // 5))
+    value = draw(st.sampled_from([None, None, 0.0, 1.5, -2.0])) if mode == "constant" else \
+        draw(st.sampled_from([None, None, None, 1.0]))
+    tol = (1e-6, 1e-7)
+    check("pad", lambda L, F, x, p, m, v: fwd_bwd(L, lambda x: F.pad(x, p, m, v), x), x, pad, mode, value, tol=tol,
+          gaps=[r"\[pad\] padding value .* only applies to mode 'constant'"])
+
+
+@given(st.data())
+def test_pixel_shuffle(data):
+    draw = data.draw
+    op = draw(st.sampled_from(["pixel_shuffle", "pixel_unshuffle"]))
+    r = draw(st.sampled_from([1, 2, 2, 3, 0, -1]))
+    nd = draw(st.sampled_from([3, 4, 4, 5, 2, 1]))
+    dims = [draw(st.sampled_from([0, 1, 2, 3])) for _ in range(nd)]
+    if nd >= 3 and draw(st.integers(0, 4)):  # mostly sizes that fit the factor
+        if op == "pixel_shuffle":
+            dims[-3] = dims[-3] * max(r, 1) ** 2
+        else:
+            dims[-2], dims[-1] = dims[-2] * max(r, 1), dims[-1] * max(r, 1)
+    x = draw(tensors(shape=tuple(dims), dtype=draw(st.sampled_from(["float32", "float64", "int64"])),
+                     kind="normal", layouts=LAYER_LAYOUTS))
+    check(op, lambda L, F, x, r: fwd_bwd(L, lambda x: getattr(F, op)(x, r), x), x, r)
+
+
+RNN_KINDS = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+
+
+def _recurrent(L, F, kind, opts, x, h, c, seed):
+    """A recurrent module of kind with opts, set_params(seed), run on x (with h, c when given) in eval mode."""
+    cell = kind.endswith("Cell")
+    dtype = x.dtype if x.is_floating_point() else None
+    m = set_params(L, getattr(L.nn, kind)(**opts, dtype=dtype), seed).eval()
+
+    def run(x, h, c):
+        state = (h, c) if kind.startswith("LSTM") and h is not None else h
+        out = m(x, state) if state is not None else m(x)
+        if cell:
+            return tuple(out) if isinstance(out, tuple) else (out,)
+        y, s = out
+        return (y,) + (tuple(s) if isinstance(s, tuple) else (s,))
+
+    return fwd_bwd(L, run, x, h, c) + tuple(p.grad for _, p in m.named_parameters())
+
+
+@given(st.data())
+def test_recurrent(data):
+    draw = data.draw
+    kind = draw(st.sampled_from(RNN_KINDS))
+    cell = kind.endswith("Cell")
+    I, H = draw(st.sampled_from([1, 2, 3])), draw(st.sampled_from([1, 2, 4]))
+    opts = {"input_size": I, "hidden_size": H}
+    bias = draw(st.booleans())
+    if not draw(st.integers(0, 3)):
+        opts["bias"] = bias
+    if kind in ("RNN", "RNNCell") and draw(st.booleans()):
+        opts["nonlinearity"] = draw(st.sampled_from(["tanh", "relu", "relu", "gelu"]))
+    D, layers, bf = 1, 1, False
+    if not cell:
+        layers = draw(st.sampled_from([1, 2, 2, 0]))
+        D = 2 if draw(st.booleans()) else 1
+        bf = draw(st.booleans())
+        opts.update(num_layers=layers, bidirectional=D == 2, batch_first=bf,
+                    dropout=draw(st.sampled_from([0.0, 0.0, 0.5, 1.5, -0.1])))
+        if kind == "LSTM" and not draw(st.integers(0, 6)):
+            opts["proj_size"] = draw(st.sampled_from([1, -1, H]))
+    if not draw(st.integers(0, 12)):
+        opts[draw(st.sampled_from(["input_size", "hidden_size"]))] = draw(st.sampled_from([0, -1]))
+    T, B = draw(st.sampled_from([1, 2, 3, 0])), draw(st.sampled_from([1, 2, 3]))
+    batched = draw(st.integers(0, 3)) > 0
+    i_in = I if draw(st.integers(0, 8)) else I + 1
+    if cell:
+        xshape = (B, i_in) if batched else (i_in,)
+    else:
+        xshape = ((B, T) if bf else (T, B)) + (i_in,) if batched else (T, i_in)
+    if not draw(st.integers(0, 10)):
+        xshape = xshape + (1,)  # one dim too many
+    dt = draw(st.sampled_from(["float32", "float32", "float64"]))
+    x = draw(tensors(shape=xshape, dtype=dt, kind="normal", layouts=LAYER_LAYOUTS))
+    h = c = None
+    if draw(st.booleans()):
+        hs = ((B, H) if batched else (H,)) if cell else ((layers * D, B, H) if batched else (layers * D, H))
+        if not draw(st.integers(0, 8)):
+            hs = hs[:-1] + (hs[-1] + 1,)
+        h = draw(tensors(shape=hs, dtype=dt, kind="normal", layouts=LAYER_LAYOUTS))
+        if kind.startswith("LSTM"):
+            c = draw(tensors(shape=hs, dtype=dt, kind="normal", layouts=LAYER_LAYOUTS))
+    seed = draw(st.integers(0, 2**16))
+    check(kind, lambda L, F, x, h, c: _recurrent(L, F, kind, opts, x, h, c, seed), x, h, c,
+          tol=(2e-4, 2e-5) if dt == "float32" else (1e-9, 1e-10), gaps=[r"proj_size=-?\d+ is not implemented"])

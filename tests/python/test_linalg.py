@@ -254,3 +254,101 @@ def test_more_dims_than_onednn_takes():
     a = rand_np((2,) + (1,) * 10 + (40, 50), "float32", 24)
     b = rand_np((1, 3) + (1,) * 9 + (50, 30), "float32", 25)
     check(et(a) @ et(b), a @ b, "float32")
+
+
+# --- svd, svdvals and the SVD matrix norms (include/ember/ops/svd.hpp, norm.hpp) against torch.linalg ---
+
+SVD_SHAPES = [(4, 3), (3, 5), (1, 1), (2, 3, 3), (2, 2, 4, 6), (0, 3), (2, 0, 0), (1, 7)]
+
+
+def _svd_check(got, want, tol):
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=tol, atol=tol)
+
+
+@pytest.mark.skipif(torch is None, reason="needs torch")
+@pytest.mark.parametrize("dtype,tol", [("float64", 1e-10), ("float32", 1e-4)])
+@pytest.mark.parametrize("shape", SVD_SHAPES, ids=str)
+def test_svdvals_and_svd_match_torch(shape, dtype, tol):
+    a = rand_np(shape, dtype, seed=len(shape))
+    t = torch.from_numpy(a.copy())
+    _svd_check(ember.linalg.svdvals(et(a)).numpy(), torch.linalg.svdvals(t).numpy(), tol)
+    for full in (False, True):
+        U, S, Vh = ember.linalg.svd(et(a), full_matrices=full)
+        Ut, St, Vht = torch.linalg.svd(t, full_matrices=full)
+        assert U.shape == tuple(Ut.shape) and S.shape == tuple(St.shape) and Vh.shape == tuple(Vht.shape)
+        assert U.dtype == S.dtype == Vh.dtype == getattr(ember, dtype)
+        _svd_check(S.numpy(), St.numpy(), tol)
+        k = min(shape[-2], shape[-1])
+        u, vh = U.numpy()[..., :k], Vh.numpy()[..., :k, :]
+        _svd_check((u * S.numpy()[..., None, :]) @ vh, a, 10 * tol)  # A = U diag(S) Vh
+        eye_u = np.broadcast_to(np.eye(U.shape[-1]), U.shape[:-2] + (U.shape[-1],) * 2)
+        _svd_check(np.swapaxes(U.numpy(), -1, -2) @ U.numpy(), eye_u, 10 * tol)
+        eye_v = np.broadcast_to(np.eye(Vh.shape[-2]), Vh.shape[:-2] + (Vh.shape[-2],) * 2)
+        _svd_check(Vh.numpy() @ np.swapaxes(Vh.numpy(), -1, -2), eye_v, 10 * tol)
+        # singular vectors agree with torch's up to sign (distinct singular values)
+        if k:
+            signs = np.sign(np.sum(u * Ut.numpy()[..., :k], axis=-2, keepdims=True))
+            _svd_check(u * signs, Ut.numpy()[..., :k], 100 * tol)
+
+
+def test_svd_is_a_named_tuple_and_takes_non_contiguous_views():
+    a = rand_np((5, 4), "float64")
+    r = ember.linalg.svd(et(a).T, full_matrices=False)
+    assert r.U.shape == (4, 4) and r.S.shape == (4,) and r.Vh.shape == (4, 5)
+    np.testing.assert_allclose(r.S.numpy(), np.linalg.svd(a.T, compute_uv=False), rtol=1e-12)
+
+
+@pytest.mark.skipif(torch is None, reason="needs torch")
+@pytest.mark.parametrize("dtype,tol", [("float64", 1e-10), ("float32", 1e-4)])
+def test_svd_gradients_match_torch(dtype, tol):
+    a = rand_np((3, 4, 3), dtype, seed=5)
+    e = et(a).requires_grad_()
+    t = torch.from_numpy(a.copy()).requires_grad_()
+    w = rand_np((3, 4, 3), dtype, seed=6)
+
+    def loss(M, x, w):
+        U, S, Vh = M.linalg.svd(x, full_matrices=False)
+        return (U * U * w).sum() + (S ** 3).sum() + (Vh * Vh).sum(-1).mean() + M.linalg.svdvals(x).sum()
+
+    loss(ember, e, et(w)).backward()
+    loss(torch, t, torch.from_numpy(w)).backward()
+    _svd_check(e.grad.numpy(), t.grad.numpy(), 10 * tol)
+
+
+@pytest.mark.skipif(torch is None, reason="needs torch")
+@pytest.mark.parametrize("dtype,tol", [("float64", 1e-10), ("float32", 1e-4)])
+@pytest.mark.parametrize("ord_", ["nuc", 2, -2])
+def test_svd_matrix_norms_match_torch(ord_, dtype, tol):
+    a = rand_np((2, 3, 4), dtype, seed=7)
+    t, e = torch.from_numpy(a.copy()).requires_grad_(), et(a).requires_grad_()
+    for dim, keepdim in (((-2, -1), False), ((0, 2), True), ((2, 1), False)):
+        _svd_check(ember.linalg.matrix_norm(e, ord_, dim=dim, keepdim=keepdim).detach().numpy(),
+                   torch.linalg.matrix_norm(t, ord_, dim=dim, keepdim=keepdim).detach().numpy(), tol)
+        _svd_check(ember.linalg.norm(e, ord_, dim=dim, keepdim=keepdim).detach().numpy(),
+                   torch.linalg.norm(t, ord_, dim=dim, keepdim=keepdim).detach().numpy(), tol)
+    _svd_check(ember.linalg.norm(e[0], ord_).detach().numpy(), torch.linalg.norm(t[0], ord_).detach().numpy(), tol)
+    ember.linalg.matrix_norm(e, ord_).sum().backward()
+    torch.linalg.matrix_norm(t, ord_).sum().backward()
+    _svd_check(e.grad.numpy(), t.grad.numpy(), 10 * tol)
+    if ord_ == "nuc":
+        _svd_check(e.detach().norm("nuc", dim=(1, 2)).numpy(), t.detach().norm("nuc", dim=(1, 2)).numpy(), tol)
+
+
+def test_svd_errors_name_the_shape():
+    with pytest.raises(ValueError, match=r"\[svdvals\].*at least 2 dims.*\(3,\)"):
+        ember.linalg.svdvals(ember.zeros(3))
+    with pytest.raises(ValueError, match=r"\[svd\].*at least 2 dims.*\(\)"):
+        ember.linalg.svd(ember.tensor(1.0))
+    with pytest.raises(TypeError, match=r"\[svd\].*int64"):
+        ember.linalg.svd(ember.zeros((2, 2), dtype=ember.int64))
+    with pytest.raises(ValueError, match=r"\[svdvals\].*non-finite.*\(2, 2\)"):
+        ember.linalg.svdvals(ember.tensor([[1.0, float("nan")], [0.0, 1.0]]))
+    with pytest.raises(ValueError, match=r"\[matrix_norm\].*shape \(4,\)"):
+        ember.linalg.matrix_norm(ember.zeros(4), "nuc")
+    with pytest.raises(ValueError, match=r"\[matrix_norm\].*order 3"):
+        ember.linalg.matrix_norm(ember.zeros((2, 2)), 3)
+    x = ember.from_numpy(rand_np((4, 3), "float64")).requires_grad_()
+    U, S, Vh = ember.linalg.svd(x)  # full_matrices: U is (4, 4), its last column an arbitrary basis
+    S.sum().backward()  # the singular values alone are fine
+    with pytest.raises(RuntimeError, match=r"\[svd\].*full_matrices=False"):
+        U.sum().backward()

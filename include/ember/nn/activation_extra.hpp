@@ -99,6 +99,17 @@ class Hardsigmoid : public Module<T> {
   bool inplace;
 };
 
+/// The constructor check of Hardtanh and its subclasses (named `name`), also Python's (_core._check_hardtanh).
+inline void check_hardtanh_options(const char* name, double min_val, double max_val) {
+  EMBER_CHECK(max_val > min_val, name, "max_val must be greater than min_val, got min_val ", min_val, " and max_val ",
+              max_val);
+}
+
+/// PReLU's constructor check, also Python's (_core._check_prelu).
+inline void check_prelu_options(std::int64_t num_parameters) {
+  EMBER_CHECK(num_parameters >= 1, "PReLU", "num_parameters must be >= 1, got ", num_parameters);
+}
+
 /// hardtanh(x, min_val, max_val); with inplace, written into x.
 template <FloatElement T = float>
 class Hardtanh : public Module<T> {
@@ -117,8 +128,7 @@ class Hardtanh : public Module<T> {
  protected:
   Hardtanh(const char* name, double min_val, double max_val, bool inplace)
       : Module<T>(name), min_val(min_val), max_val(max_val), inplace(inplace) {
-    EMBER_CHECK(max_val > min_val, name, "max_val must be greater than min_val, got min_val ", min_val,
-                " and max_val ", max_val);
+    check_hardtanh_options(name, min_val, max_val);
   }
 };
 
@@ -137,7 +147,7 @@ class PReLU : public Module<T> {
  public:
   explicit PReLU(std::int64_t num_parameters = 1, double init = 0.25)
       : Module<T>("PReLU"), num_parameters(num_parameters), init(init) {
-    EMBER_CHECK(num_parameters >= 1, "PReLU", "num_parameters must be >= 1, got ", num_parameters);
+    check_prelu_options(num_parameters);
     weight = this->register_parameter("weight", Tensor<T>::empty({num_parameters}));
     reset_parameters();
   }

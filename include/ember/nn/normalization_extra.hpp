@@ -13,6 +13,13 @@
 
 namespace ember::nn {
 
+/// GroupNorm's constructor check (also Python's, through _core._check_group_norm).
+inline void check_group_norm_options(std::int64_t num_groups, std::int64_t num_channels) {
+  EMBER_CHECK(num_groups > 0 && num_channels % num_groups == 0, "GroupNorm",
+              "num_channels must be divisible by num_groups, got num_channels ", num_channels, " and num_groups ",
+              num_groups);
+}
+
 /// Group normalization of (N, C, *) input: num_channels split into num_groups groups, with a per-channel
 /// affine weight (ones) and bias (zeros) unless affine is false (bias = false keeps the weight only).
 template <FloatElement T = float>
@@ -21,9 +28,7 @@ class GroupNorm : public Module<T> {
   GroupNorm(std::int64_t num_groups, std::int64_t num_channels, double eps = 1e-5, bool affine = true,
             bool bias = true)
       : Module<T>("GroupNorm"), num_groups(num_groups), num_channels(num_channels), eps(eps), affine(affine) {
-    EMBER_CHECK(num_groups > 0 && num_channels % num_groups == 0, "GroupNorm",
-                "num_channels must be divisible by num_groups, got num_channels ", num_channels, " and num_groups ",
-                num_groups);
+    check_group_norm_options(num_groups, num_channels);
     if (affine) {
       weight = this->register_parameter("weight", ones<T>({num_channels}));
       if (bias) this->bias = this->register_parameter("bias", zeros<T>({num_channels}));

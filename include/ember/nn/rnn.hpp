@@ -25,6 +25,30 @@ struct RnnOptions {
   std::int64_t proj_size = 0;  // LSTM only; not implemented (std::logic_error; Python: NotImplementedError)
 };
 
+/// The constructor checks of RNN, LSTM and GRU (named `name`), also Python's (_core._check_rnn):
+/// std::invalid_argument for a bad value, std::logic_error for proj_size (not implemented).
+inline void check_rnn_options(const char* name, std::int64_t input_size, std::int64_t hidden_size,
+                              const RnnOptions& o) {
+  EMBER_CHECK(input_size > 0, name, "input_size must be greater than zero, got ", input_size);
+  EMBER_CHECK(hidden_size > 0, name, "hidden_size must be greater than zero, got ", hidden_size);
+  EMBER_CHECK(o.num_layers > 0, name, "num_layers must be greater than zero, got ", o.num_layers);
+  EMBER_CHECK(o.dropout >= 0 && o.dropout <= 1, name, "dropout should be a number in range [0, 1] representing the "
+              "probability of an element being zeroed, got ", o.dropout);
+  EMBER_CHECK(o.proj_size >= 0, name, "proj_size should be a positive integer or zero to disable projections, got ",
+              o.proj_size);
+  EMBER_CHECK(o.proj_size < hidden_size, name, "proj_size has to be smaller than hidden_size, got proj_size ",
+              o.proj_size, " and hidden_size ", hidden_size);
+  if (o.proj_size != 0)
+    ::ember::detail::fail<std::logic_error>(name, "proj_size=", o.proj_size, " is not implemented in ember's ", name);
+}
+
+/// The mode of an Elman RNN or RNNCell (named `name`) from its nonlinearity, "tanh" or "relu" (also
+/// Python's, through _core._rnn_nonlinearity_mode).
+inline RnnMode rnn_nonlinearity_mode(const char* name, const std::string& s) {
+  EMBER_CHECK(s == "tanh" || s == "relu", name, "Unknown nonlinearity '", s, "'. Select from 'tanh' or 'relu'.");
+  return s == "tanh" ? RnnMode::Tanh : RnnMode::Relu;
+}
+
 /// The common part of RNN, LSTM and GRU: the flat weights in PyTorch's order and forward over rnn().
 template <FloatElement T = float>
 class RNNBase : public Module<T> {
@@ -33,15 +57,7 @@ class RNNBase : public Module<T> {
           Generator& gen)
       : Module<T>(name), mode(mode), input_size(input_size), hidden_size(hidden_size), num_layers(o.num_layers),
         bias(o.bias), batch_first(o.batch_first), dropout(o.dropout), bidirectional(o.bidirectional) {
-    const char* op = this->type_name().c_str();
-    EMBER_CHECK(input_size > 0, op, "input_size must be greater than zero");
-    EMBER_CHECK(hidden_size > 0, op, "hidden_size must be greater than zero");
-    EMBER_CHECK(num_layers > 0, op, "num_layers must be greater than zero");
-    EMBER_CHECK(dropout >= 0 && dropout <= 1, op,
-                "dropout should be a number in range [0, 1] representing the probability of an element being zeroed");
-    if (o.proj_size != 0)
-      ::ember::detail::fail<std::logic_error>(op, "proj_size=", o.proj_size, " is not implemented in ember's ",
-                                                 op);
+    check_rnn_options(this->type_name().c_str(), input_size, hidden_size, o);
     const std::int64_t G = rnn_gate_count(mode), D = bidirectional ? 2 : 1;
     for (std::int64_t l = 0; l < num_layers; ++l)
       for (std::int64_t d = 0; d < D; ++d) {
@@ -104,13 +120,7 @@ class RNN : public RNNBase<T> {
  public:
   RNN(std::int64_t input_size, std::int64_t hidden_size, RnnOptions o = {}, const std::string& nonlinearity = "tanh",
       Generator& gen = default_generator())
-      : RNNBase<T>(parse(nonlinearity), "RNN", input_size, hidden_size, o, gen) {}
-
- private:
-  static RnnMode parse(const std::string& s) {
-    EMBER_CHECK(s == "tanh" || s == "relu", "RNN", "Unknown nonlinearity '", s, "'. Select from 'tanh' or 'relu'.");
-    return s == "tanh" ? RnnMode::Tanh : RnnMode::Relu;
-  }
+      : RNNBase<T>(rnn_nonlinearity_mode("RNN", nonlinearity), "RNN", input_size, hidden_size, o, gen) {}
 };
 
 /// Long short-term memory, as torch.nn.LSTM (gates i, f, g, o).
@@ -177,7 +187,7 @@ class RNNCell : public RNNCellBase<T> {
  public:
   RNNCell(std::int64_t input_size, std::int64_t hidden_size, bool bias = true, const std::string& nonlinearity = "tanh",
           Generator& gen = default_generator())
-      : RNNCellBase<T>(parse(nonlinearity), "RNNCell", input_size, hidden_size, bias, gen) {}
+      : RNNCellBase<T>(rnn_nonlinearity_mode("RNNCell", nonlinearity), "RNNCell", input_size, hidden_size, bias, gen) {}
   using Module<T>::forward;
   Tensor<T> forward(const Tensor<T>& x) override { return forward(x, Tensor<T>()); }
   /// h' from x (B, I) or (I) and hx (zeros when undefined).
@@ -186,12 +196,6 @@ class RNNCell : public RNNCellBase<T> {
     return this->mode == RnnMode::Tanh
                ? rnn_tanh_cell(x, h, this->weight_ih, this->weight_hh, if_defined(this->bias_ih), if_defined(this->bias_hh))
                : rnn_relu_cell(x, h, this->weight_ih, this->weight_hh, if_defined(this->bias_ih), if_defined(this->bias_hh));
-  }
-
- private:
-  static RnnMode parse(const std::string& s) {
-    EMBER_CHECK(s == "tanh" || s == "relu", "RNNCell", "Unknown nonlinearity: ", s);
-    return s == "tanh" ? RnnMode::Tanh : RnnMode::Relu;
   }
 };
 

@@ -2,7 +2,7 @@
 // Norms: vector_norm, matrix_norm, linalg_norm (ember.linalg.*), norm (Tensor.norm), and cdist. The
 // 1, inf and -inf norms are composed from abs, sum, amax and amin; the p-norms (2 included) compute
 // their value without recording and record one backward, which gives the zero subgradient at a zero
-// norm, as PyTorch.
+// norm, as PyTorch. The matrix norms 'nuc', 2 and -2 are the sum, max and min of svdvals (ops/svd.hpp).
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -15,6 +15,7 @@
 #include "ember/core/tensor.hpp"
 #include "ember/ops/elementwise.hpp"
 #include "ember/ops/reduce.hpp"
+#include "ember/ops/svd.hpp"
 #include "ember/ops/view.hpp"
 
 namespace ember {
@@ -87,8 +88,8 @@ Tensor<T> vector_norm(const Tensor<T>& x, double ord = 2, typename Tensor<T>::Di
 }
 
 /// The ord-norm of the matrices of x over dims (d0, d1) (rows, columns): "fro" (Frobenius), 1 / -1
-/// (max / min column sum of |x|), inf / -inf (max / min row sum). "nuc", 2 and -2 (singular values) are
-/// not implemented.
+/// (max / min column sum of |x|), inf / -inf (max / min row sum), "nuc" / 2 / -2 (sum / max / min of the
+/// singular values).
 template <Element T>
 Tensor<T> matrix_norm(const Tensor<T>& x, const NormOrd& ord = std::string("fro"), Shape dim = {-2, -1},
                       bool keepdim = false) {
@@ -101,18 +102,32 @@ Tensor<T> matrix_norm(const Tensor<T>& x, const NormOrd& ord = std::string("fro"
   if (const auto* s = std::get_if<std::string>(&ord)) {
     EMBER_CHECK(*s == "fro" || *s == "nuc", "matrix_norm", "order '", *s, "' not supported; use 'fro', 'nuc', "
                 "1, -1, 2, -2, inf or -inf");
-    EMBER_CHECK(*s == "fro", "matrix_norm", "ord 'nuc' (singular values) is not implemented");
-    return vector_norm(x, 2, Shape{d0, d1}, keepdim);
+    if (*s == "fro") return vector_norm(x, 2, Shape{d0, d1}, keepdim);
   }
-  const double o = std::get<double>(ord);
+  const bool nuc = std::holds_alternative<std::string>(ord);
+  const double o = nuc ? 0 : std::get<double>(ord);
   constexpr double inf = std::numeric_limits<double>::infinity();
-  EMBER_CHECK(o == 1 || o == -1 || o == inf || o == -inf || o == 2 || o == -2, "matrix_norm", "order ", o,
-              " not supported; use 'fro', 'nuc', 1, -1, 2, -2, inf or -inf");
-  EMBER_CHECK(o != 2 && o != -2, "matrix_norm", "ord ", o, " (singular values) is not implemented");
+  EMBER_CHECK(nuc || o == 1 || o == -1 || o == inf || o == -inf || o == 2 || o == -2, "matrix_norm", "order ",
+              o, " not supported; use 'fro', 'nuc', 1, -1, 2, -2, inf or -inf");
+  Tensor<T> r;
+  if (nuc || o == 2 || o == -2) {
+    if constexpr (FloatElement<T>) {
+      // The singular values of the matrices over (d0, d1), moved last: (..., k), reduced over k.
+      Shape perm;
+      for (std::int64_t i = 0; i < x.dim(); ++i)
+        if (i != d0 && i != d1) perm.push_back(i);
+      perm.push_back(d0);
+      perm.push_back(d1);
+      const Tensor<T> s = svdvals(permute(x, perm));
+      r = nuc ? sum(s, -1) : o == 2 ? amax(s, -1) : amin(s, -1);
+      if (keepdim) r = unsqueeze(unsqueeze(r, std::min(d0, d1)), std::max(d0, d1));
+    }
+    return r;
+  }
   // 1/-1: sum over rows (d0), extremum over columns (d1); inf/-inf the other way round.
   const bool cols = o == 1 || o == -1;
   Tensor<T> s = sum(abs(x), cols ? d0 : d1, true);
-  Tensor<T> r = o > 0 ? amax(s, cols ? d1 : d0, true) : amin(s, cols ? d1 : d0, true);
+  r = o > 0 ? amax(s, cols ? d1 : d0, true) : amin(s, cols ? d1 : d0, true);
   if (!keepdim) r = squeeze(squeeze(r, std::max(d0, d1)), std::min(d0, d1));
   return r;
 }
@@ -139,7 +154,7 @@ Tensor<T> linalg_norm(const Tensor<T>& x, const std::optional<NormOrd>& ord = st
 }
 
 /// Tensor.norm / ember.norm: p "fro" is the 2-norm over dim (all dims by default), a number p the
-/// p-norm (vector_norm), "nuc" the nuclear norm (not implemented).
+/// p-norm (vector_norm), "nuc" the nuclear norm (matrix_norm over dim, by default (0, 1)).
 template <Element T>
 Tensor<T> norm(const Tensor<T>& x, const NormOrd& p = std::string("fro"), const std::optional<Shape>& dim = std::nullopt,
                bool keepdim = false) {

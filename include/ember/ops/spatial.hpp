@@ -196,6 +196,8 @@ Tensor<T> interpolate(const Tensor<T>& x, const InterpolateOptions& o) {
   EMBER_CHECK(m != "linear" || x.dim() == 3, op, "mode 'linear' needs a 3-d input, got shape ", x.shape());
   EMBER_CHECK(m != "bilinear" || x.dim() == 4, op, "mode 'bilinear' needs a 4-d input, got shape ", x.shape());
   EMBER_CHECK(o.size.empty() != o.scale_factor.empty(), op, "exactly one of size and scale_factor must be given");
+  EMBER_CHECK(o.size.empty() || !o.recompute_scale_factor.value_or(false), op,
+              "recompute_scale_factor is not meaningful with an explicit size");
   const std::int64_t k = x.dim() - 2;
   const auto& given = o.size.empty() ? o.scale_factor.size() : o.size.size();
   EMBER_CHECK(given == 1 || static_cast<std::int64_t>(given) == k, op, "input of shape ", x.shape(), " has ", k,

@@ -238,9 +238,7 @@ class Hardtanh(Module):
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        if not max_val > min_val:
-            raise ValueError(f"[{type(self).__name__}] max_val must be greater than min_val, got min_val "
-                             f"{min_val} and max_val {max_val}")
+        _core._check_hardtanh(type(self).__name__, min_val, max_val)  # the C++ layer's (nn/activation_extra.hpp)
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input: Tensor) -> Tensor:
@@ -267,8 +265,7 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        if num_parameters < 1:
-            raise ValueError(f"[PReLU] num_parameters must be >= 1, got {num_parameters}")
+        _core._check_prelu(num_parameters)  # the C++ layer's check (nn/activation_extra.hpp)
         self.num_parameters, self.init = num_parameters, init
         self.weight = Parameter(_core.empty((num_parameters,), dtype=_core.float32 if dtype is None else dtype))
         self.reset_parameters()

@@ -135,9 +135,7 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
                  device: Any = None, dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
-        if num_groups <= 0 or num_channels % num_groups != 0:
-            raise ValueError(f"[GroupNorm] num_channels must be divisible by num_groups, got num_channels "
-                             f"{num_channels} and num_groups {num_groups}")
+        _core._check_group_norm(num_groups, num_channels)  # the C++ layer's check (nn/normalization_extra.hpp)
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         dtype = _core.float32 if dtype is None else dtype
         if affine:

@@ -31,30 +31,19 @@ class RNNBase(Module):
                  proj_size: int = 0, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         name = type(self).__name__
-        if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
-                or not 0 <= dropout <= 1):
-            raise ValueError("dropout should be a number in range [0, 1] representing the probability of an "
-                             "element being zeroed")
-        if dropout > 0 and num_layers == 1:
-            warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
-                          f"expects num_layers greater than 1, but got dropout={dropout} and "
-                          f"num_layers={num_layers}")
+        if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool):
+            raise ValueError(f"dropout should be a number in range [0, 1] representing the probability of an "
+                             f"element being zeroed, got {type(dropout).__name__}")
         for arg, kind in (("bias", bool), ("batch_first", bool), ("input_size", int), ("hidden_size", int)):
             value = locals()[arg]
             if not isinstance(value, kind):
                 raise TypeError(f"{arg} should be of type {kind.__name__}, got: {type(value).__name__}")
-        if input_size <= 0:
-            raise ValueError("input_size must be greater than zero")
-        if hidden_size <= 0:
-            raise ValueError("hidden_size must be greater than zero")
-        if num_layers <= 0:
-            raise ValueError("num_layers must be greater than zero")
-        if proj_size < 0:
-            raise ValueError("proj_size should be a positive integer or zero to disable projections")
-        if proj_size >= hidden_size:
-            raise ValueError("proj_size has to be smaller than hidden_size")
-        if proj_size != 0:
-            raise NotImplementedError(f"{name}: proj_size={proj_size} is not implemented in ember")
+        # the values (sizes, dropout's range, proj_size): the C++ layers' own check (nn/rnn.hpp check_rnn_options)
+        _core._check_rnn(name, input_size, hidden_size, num_layers, float(dropout), proj_size)
+        if dropout > 0 and num_layers == 1:
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
+                          f"expects num_layers greater than 1, but got dropout={dropout} and "
+                          f"num_layers={num_layers}")
         if mode not in _GATES:
             raise ValueError("Unrecognized RNN mode: " + mode)
         self.mode = mode
@@ -142,12 +131,7 @@ class RNN(RNNBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  device: Any = None, dtype: Any = None) -> None:
-        if nonlinearity == "tanh":
-            mode = "RNN_TANH"
-        elif nonlinearity == "relu":
-            mode = "RNN_RELU"
-        else:
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        mode = _core._rnn_nonlinearity_mode(type(self).__name__, nonlinearity)
         super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
@@ -245,9 +229,8 @@ class RNNCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
                  device: Any = None, dtype: Any = None) -> None:
+        _core._rnn_nonlinearity_mode(type(self).__name__, nonlinearity)
         super().__init__(input_size, hidden_size, bias, 1, device, dtype)
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
