@@ -7,7 +7,7 @@ Usage::
                                                        [--update-readme] [--suites ops,conv,...] [--smoke]
 
 Each suite's ``run(quick, threads)`` is called in turn (bench_ops, bench_bandwidth, bench_conv,
-bench_transformer, bench_models, bench_autograd, bench_train, bench_deploy, bench_footprint; each keeps its own
+bench_transformer, bench_models, bench_autograd, bench_train, bench_fashion, bench_deploy, bench_footprint; each keeps its own
 ``main()``); a suite that fails, or whose libraries are missing, is reported as skipped with the reason.
 The rows are brought to one schema (workload, unit, each library's median, the best peer, ember / best
 peer, the target where the issue sets one, notes such as GFLOP/s) and written, with the machine (CPU,
@@ -37,20 +37,20 @@ import bench_report
 from bench_ops import import_jax, machine_info, measure, tiny_add
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITES = ("ops", "bandwidth", "conv", "transformer", "models", "autograd", "train", "deploy", "footprint")
+SUITES = ("ops", "bandwidth", "conv", "transformer", "models", "autograd", "train", "fashion", "deploy", "footprint")
 LIBS = ("ember", "torch", "numpy", "jax", "onnxruntime")
 # The libraries each suite cannot run without (its peers are optional unless listed).
 REQUIRES = {"ops": ("ember",), "bandwidth": ("ember",), "conv": ("ember",), "transformer": ("ember", "torch"),
-            "models": ("ember", "torch"),
+            "models": ("ember", "torch"), "fashion": ("ember", "torch"),
             "autograd": ("ember", "torch"), "train": ("ember", "torch", "sklearn"),
             "deploy": ("ember", "torch", "onnxruntime", "sklearn"), "footprint": ("ember", "sklearn")}
-# The targets of the benchmark issue (ember's time / PyTorch's unless said otherwise).
-PER_CALL_TARGET = {"ratio": 0.3, "vs": "torch"}
+# The targets (ember's time / PyTorch's unless said otherwise): the benchmark issue's, tightened by the real-data
+# issue (per call 0.2, the transformer block 0.8, import 0.1, the one-file compile 6 s).
+PER_CALL_TARGET = {"ratio": 0.2, "vs": "torch"}
 MATMUL_TARGET = {"ratio": 1 / 0.95, "vs": "torch", "text": "GFLOP/s >= 0.95x torch"}
-TRANSFORMER_TARGET = {"ratio": 1.0, "vs": "torch"}
-MODELS_TARGET = {"ratio": 0.8, "vs": "torch"}  # the model-coverage issue's LSTM LM, DCGAN and GPT rows
-IMPORT_TARGET = {"ratio": 0.2, "vs": "torch"}
-MIN_PCT_OF_SGEMM, MIN_PCT_OF_TRIAD, MAX_COMPILE_S = 85, 80, 10
+TRANSFORMER_TARGET = {"ratio": 0.8, "vs": "torch"}
+IMPORT_TARGET = {"ratio": 0.1, "vs": "torch"}
+MIN_PCT_OF_SGEMM, MIN_PCT_OF_TRIAD, MAX_COMPILE_S = 85, 80, 6
 
 
 def own_target(text: str, value, met) -> list:
@@ -183,8 +183,14 @@ def rows_transformer(result: dict) -> list:
 
 
 def rows_models(result: dict) -> list:
-    return [norm_row("models", r, "ms/step", targets=[MODELS_TARGET],
+    return [norm_row("models", r, "ms/step", targets=[{"ratio": r["target_ratio"], "vs": "torch"}],
                      notes="PyTorch example code with the import changed; same weights, losses checked")
+            for r in result["rows"]]
+
+
+def rows_fashion(result: dict) -> list:
+    return [norm_row("fashion", r, r["unit"], targets=[{"ratio": r["target_ratio"], "vs": "torch"}],
+                     notes=f"DataLoader with {result['workers']} worker processes + the demo CNN, Adam")
             for r in result["rows"]]
 
 
@@ -228,7 +234,7 @@ def rows_footprint(result: dict) -> list:
 
 
 NORMALISERS = {"ops": rows_ops, "bandwidth": rows_bandwidth, "conv": rows_conv, "transformer": rows_transformer,
-               "models": rows_models,
+               "models": rows_models, "fashion": rows_fashion,
                "autograd": rows_autograd, "train": rows_train, "deploy": rows_deploy, "footprint": rows_footprint}
 
 

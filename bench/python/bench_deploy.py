@@ -40,7 +40,7 @@ from bench_ops import arg_parser, ember, fmt, machine_info, measure, torch, writ
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCHES = (1, 256)
-TARGETS = {("torch", 1): 0.5, ("onnxruntime", 1): 1.0}
+TARGETS = {("torch", 1): 0.5, ("onnxruntime", 1): 1.0, ("onnxruntime", 256): 1.0}  # batch 256: the real-data issue
 
 
 def digits_model():
@@ -213,7 +213,7 @@ def print_table(result: dict) -> None:
         print(f"{r['workload']:<24}{fmt(r.get('ember'), prec=1)}{fmt(r.get('torch'), prec=1)}"
               f"{fmt(r.get('onnxruntime'), prec=1)}{fmt(r.get('ratio_ember_torch'), 13)}"
               f"{fmt(r.get('ratio_ember_onnxruntime'), 14)}")
-    print("# targets at batch 1: ember/torch <= 0.50, ember/onnxrt <= 1.00")
+    print("# targets: at batch 1 ember/torch <= 0.50 and ember/onnxrt <= 1.00; at batch 256 ember/onnxrt <= 1.00")
     c = result["cpp_example"]
     print(f"# examples/deploy: {c['build']} {c['build_seconds']:.1f} s (-j2), "
           f"binary {c['binary_bytes'] / 1e6:.2f} MB")

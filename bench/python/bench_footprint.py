@@ -7,7 +7,7 @@ Usage::
 
 - ``import ember`` beside ``import torch`` and ``import jax``: each in a fresh interpreter (the import
   statement alone is timed, inside the child), the libraries taking turns; median and spread over the runs.
-  ``import numpy`` is given as the floor (ember imports it).
+  ``import numpy`` is given for scale (ember loads NumPy only when it is first used).
 - Peak resident memory (VmHWM; footprint_worker.py says why not ``ru_maxrss``) of a process that imports one
   library and trains the digits MLP for a few epochs (footprint_worker.py), ember beside PyTorch; the peak
   right after the import is kept too.
@@ -52,7 +52,10 @@ HEADER_DEPS = (("oneDNN", "oneapi/dnnl/dnnl.hpp", ("include",)), ("Eigen", "Eige
 def import_seconds(lib: str) -> float:
     """Seconds that `import lib` takes in a fresh interpreter."""
     code = f"import time; t = time.perf_counter(); import {lib}; print(time.perf_counter() - t)"
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    # Python's default of caching bytecode, as pip-installed libraries have theirs: without it an editable
+    # ember would be compiled from source on every import.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env)
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -60,6 +63,8 @@ def import_times(runs: int) -> dict:
     """{lib: spread of import seconds} over `runs` fresh interpreters per library, taking turns."""
     libs = available(IMPORT_LIBS)
     samples = {lib: [] for lib in libs}
+    for lib in libs:  # untimed: writes the bytecode caches
+        import_seconds(lib)
     for _ in range(runs):
         for lib in libs:
             samples[lib].append(import_seconds(lib))

@@ -17,6 +17,9 @@ Each model is written once (only ``lib`` differs), in float32, as the PyTorch ex
 * **GPT-style decoder** (nanoGPT's block): token + position embeddings, 4 pre-norm blocks of causal
   ``F.scaled_dot_product_attention`` (d 256, 4 heads) and a GELU MLP, LayerNorm, a tied-free LM head over
   a 1024-token vocabulary; a step on (batch 8, seq 128) is cross-entropy, backward and AdamW.
+* **CIFAR-sized convnet** (3x32x32 images, batch 32 and 128): three Conv2d(3x3) + BatchNorm2d + ReLU +
+  MaxPool2d blocks (32, 64, 128 channels), Linear(2048, 10); a step is cross-entropy, backward and SGD with
+  momentum 0.9 (the real-data issue's target: ember <= 0.7x PyTorch).
 
 Dropout is 0 so that the libraries' first steps can be compared: both start from the same weights (PyTorch's
 initialisation, copied), and the losses of two steps must agree before anything is timed. Each library runs
@@ -37,9 +40,13 @@ LIBS = ("ember", "torch")
 VOCAB, EMB, HIDDEN, LAYERS, BPTT, BATCH = 10000, 256, 256, 2, 35, 20
 NZ, NGF, NDF, GAN_BATCH = 100, 64, 64, 16
 GPT_VOCAB, GPT_D, GPT_HEADS, GPT_LAYERS, GPT_SEQ, GPT_BATCH = 1024, 256, 4, 4, 128, 8
+CIFAR_BATCHES = (32, 128)
 MODELS = {"lstm_lm": f"LSTM LM step (2x{HIDDEN}, seq {BPTT}, batch {BATCH}, SGD)",
           "dcgan": f"DCGAN G+D step (64x64, batch {GAN_BATCH}, Adam)",
-          "gpt": f"GPT decoder step ({GPT_LAYERS} layers, d {GPT_D}, seq {GPT_SEQ}, batch {GPT_BATCH}, AdamW)"}
+          "gpt": f"GPT decoder step ({GPT_LAYERS} layers, d {GPT_D}, seq {GPT_SEQ}, batch {GPT_BATCH}, AdamW)",
+          **{f"cifar{b}": f"CIFAR convnet step (3x32x32, batch {b}, SGD momentum)" for b in CIFAR_BATCHES}}
+# ember's time / PyTorch's that the issues set: 0.8 for the model-coverage rows, 0.7 for the CIFAR convnet
+TARGETS = {"lstm_lm": 0.8, "dcgan": 0.8, "gpt": 0.8, **{f"cifar{b}": 0.7 for b in CIFAR_BATCHES}}
 
 
 def lstm_lm(lib):
@@ -117,6 +124,15 @@ def gpt(lib):
     return GPT()
 
 
+def cifar_convnet(lib):
+    nn = lib.nn
+
+    def block(cin, cout):
+        return [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(), nn.MaxPool2d(2)]
+
+    return nn.Sequential(*block(3, 32), *block(32, 64), *block(64, 128), nn.Flatten(), nn.Linear(128 * 4 * 4, 10))
+
+
 def _same_weights(model, lib, torch_model):
     model.load_state_dict({k: lib.from_numpy(v.detach().numpy().copy()) for k, v in torch_model.state_dict().items()})
 
@@ -131,7 +147,7 @@ def _torch_twin(make, seed: int):
 def build(lib, name: str):
     """A zero-argument training step of model `name` in lib (ember or torch), returning a loss."""
     rng = np.random.default_rng(0)
-    make = {"lstm_lm": lstm_lm, "dcgan": dcgan, "gpt": gpt}[name]
+    make = cifar_convnet if name.startswith("cifar") else {"lstm_lm": lstm_lm, "dcgan": dcgan, "gpt": gpt}[name]
     model = make(lib)
     _same_weights(model, lib, _torch_twin(make, 0))
     model.train()
@@ -175,6 +191,19 @@ def build(lib, name: str):
             err_g.backward()
             opt_g.step()
             return err_real + err_fake + err_g
+        return step
+    if name.startswith("cifar"):
+        batch = int(name[len("cifar"):])
+        x = lib.from_numpy(rng.standard_normal((batch, 3, 32, 32)).astype(np.float32))
+        y = lib.from_numpy(rng.integers(0, 10, batch))
+        opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+        def step():
+            loss = lib.nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
         return step
     idx = lib.from_numpy(rng.integers(0, GPT_VOCAB, (GPT_BATCH, GPT_SEQ)))
     targets = lib.from_numpy(rng.integers(0, GPT_VOCAB, (GPT_BATCH, GPT_SEQ)))
@@ -220,6 +249,7 @@ def run(quick: bool, threads: int) -> dict:
             row[lib] = st["median"] * 1e3
             row["spread"][lib] = {"p10": st["p10"] * 1e3, "p90": st["p90"] * 1e3, "n": st["n"]}
         row["ratio_ember_torch"] = row["ember"] / row["torch"] if "ember" in row and "torch" in row else None
+        row["target_ratio"] = TARGETS[name]
         rows.append(row)
     return {"machine": machine_info(threads), "quick": quick, "rows": rows}
 

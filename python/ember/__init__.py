@@ -16,7 +16,7 @@ from ._repr import tensor_repr as _tensor_repr
 from ._size import Size
 from ._tensor_api import *  # noqa: F401,F403 - module-level forms of tensor methods, the random *_like
 from . import accelerator, backends
-from . import autograd, deploy, utils
+from . import autograd, utils
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from ._settings import *  # noqa: F401,F403 - set_float32_matmul_precision, compile, get_default_dtype, ...
 from . import metrics, optim
@@ -30,6 +30,25 @@ Tensor.__repr__ = _tensor_repr
 Tensor.__str__ = _tensor_repr
 Tensor.__array_priority__ = 1000  # numpy scalars defer to ember's operators
 _core._set_size_type(Size)
+
+
+def _threads_from_env() -> None:
+    """EMBER_NUM_THREADS=n sizes ember's thread pool at import (OMP_NUM_THREADS, read by OpenMP, also
+    sizes other OpenMP libraries in the process); docs/data_loading.md says how to choose n."""
+    import builtins
+    import os
+
+    value = os.environ.get("EMBER_NUM_THREADS", "").strip()
+    if value:
+        if not value.isdigit() or builtins.int(value) < 1:  # ember.int, a dtype, shadows int here
+            import warnings
+
+            warnings.warn(f"EMBER_NUM_THREADS should be a positive integer, got {value!r}; ignored", stacklevel=3)
+            return
+        _core.set_num_threads(builtins.int(value))
+
+
+_threads_from_env()
 
 
 def _package_dir() -> Path:
@@ -63,9 +82,10 @@ cuda = _core.cuda
 
 
 def __getattr__(name: str):
-    """``ember.onnx`` on first use: it imports the optional ``onnx`` package, so ``import ember`` does not."""
-    if name == "onnx":
+    """``ember.deploy``, ``ember.onnx`` and ``ember.transforms`` on first use (``ember.onnx`` imports the
+    optional ``onnx`` package), so that ``import ember`` stays fast for code that does not need them."""
+    if name in ("deploy", "onnx", "transforms"):
         import importlib
 
-        return importlib.import_module(".onnx", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'ember' has no attribute {name!r}")

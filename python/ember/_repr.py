@@ -1,12 +1,12 @@
 """PyTorch-style printing of tensors."""
 from __future__ import annotations
 
-import numpy as np
-
 _DEFAULT_DTYPES = {"float32", "int64", "bool"}
 
 
 def tensor_repr(t) -> str:
+    import numpy as np
+
     arr = np.asarray(t.cpu())
     prefix = "tensor("
     if arr.dtype.kind == "f":

@@ -71,3 +71,14 @@ def test_every_public_nn_function_and_class_has_a_docstring():
     missing = [name for name, obj in nn_public_objects() if not (obj.__doc__ or "").strip()]
     assert not missing, f"ember.nn objects without a docstring: {missing}"
     assert len(list(nn_public_objects())) > 100
+
+
+def test_import_ember_leaves_numpy_deploy_and_onnx_unimported():
+    """`import ember` stays fast: NumPy, the exporter and ONNX load on first use (ember.deploy, .numpy())."""
+    import subprocess
+    import sys
+
+    code = ("import sys, ember; print(sorted(m for m in ('numpy', 'ember.deploy', 'ember.onnx') if m in sys.modules)); "
+            "ember.deploy; print(ember.ones(2).numpy().sum())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["[]", "2.0"]

@@ -100,8 +100,8 @@ def test_concat_dataset_and_errors():
         DataLoader(dataset(), batch_size=0)
     with pytest.raises(ValueError, match="mutually exclusive"):
         DataLoader(dataset(), shuffle=True, sampler=iter([]))
-    with pytest.warns(UserWarning, match="num_workers"):
-        DataLoader(dataset(), num_workers=2)
+    with pytest.raises(ValueError, match="prefetch_factor"):  # workers: tests/python/test_dataloader_workers.py
+        DataLoader(dataset(), prefetch_factor=2)
 
 
 def test_randperm():

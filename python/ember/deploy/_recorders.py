@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-import numpy as np
 
 from .. import _core
 from .._core import Tensor
+from .._np import is_ndarray
 from ._graph import dtype_name
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ def _split(tr: Trace, orig: Callable, x: Tensor, split_size: Any, dim: int = 0) 
 def _getitem(tr: Trace, orig: Callable, x: Tensor, key: Any) -> Any:
     """Basic indexing (ints, slices, None, ...) as select / slice / reshape nodes."""
     items = list(key) if isinstance(key, tuple) else [key]
-    if any(isinstance(k, (Tensor, list, np.ndarray)) or (isinstance(k, bool)) for k in items):
+    if any(isinstance(k, (Tensor, list)) or is_ndarray(k) or (isinstance(k, bool)) for k in items):
         raise tr.fail("indexing with tensors, lists or bools (advanced indexing) cannot be exported")
     if sum(1 for k in items if k is Ellipsis) > 1:
         raise tr.fail("an index can only have a single ellipsis")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 
 from .. import _core
 from .._core import Tensor
@@ -79,6 +78,8 @@ def merge_traces(traces: list[Trace], outs: list[list[str]],
     for name, t in base.tensors.items():
         if not name.startswith("const."):
             continue
+        import numpy as np
+
         ref = t.numpy()
         for tr in traces[1:]:
             other = tr.tensors[name].numpy()
@@ -95,6 +96,8 @@ def merge_traces(traces: list[Trace], outs: list[list[str]],
 def batched(x: Tensor, batch: int, n: int) -> Tensor:
     """x with dim 0 grown to n rows: its rows repeated, then reordered (and, for floats, rescaled), so
     that a tensor computed from the input outside the trace changes between the traces."""
+    import numpy as np
+
     a = np.asarray(x.numpy())
     rows = np.concatenate([a] * (n // batch + 1), axis=0)[:n]
     rows = np.roll(rows, 1, axis=0)

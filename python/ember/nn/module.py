@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator
 
-import numpy as np
 
 from .. import _core
 from .._core import Tensor
+from .._np import is_ndarray
 from ..autograd import no_grad
 from .parameter import Parameter
 
@@ -49,7 +49,9 @@ def _forward_unimplemented(self: Module, *input: Any) -> None:
 def _as_tensor(value: Any) -> Tensor | None:
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, np.ndarray):
+    if is_ndarray(value):
+        import numpy as np
+
         return _core.from_numpy(np.asarray(value, order="C"))  # (ascontiguousarray makes 0-d arrays 1-d)
     return None
 

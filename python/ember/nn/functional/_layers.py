@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 
 from ... import _core
 from ..._core import Tensor
@@ -76,6 +75,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 
 def _bad_indices(index: Tensor, size: int) -> str:
+    import numpy as np
+
     vals = np.asarray(index.numpy()).reshape(-1)
     bad = np.unique(vals[(vals < 0) | (vals >= size)])
     shown = ", ".join(str(v) for v in bad[:5]) + (", ..." if len(bad) > 5 else "")

@@ -4,9 +4,12 @@
 >>> loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True,
 ...                     generator=ember.Generator().manual_seed(0))
 >>> for xb, yb in loader: ...
+
+``num_workers=N`` loads in N worker processes (docs/data_loading.md: seeding, shared memory, failures,
+and how to size threads).
 """
 from .dataloader import DataLoader, default_collate
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = [
@@ -14,11 +17,23 @@ __all__ = [
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "IterableDataset",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
     "Subset",
     "TensorDataset",
+    "WorkerInfo",
     "default_collate",
+    "get_worker_info",
     "random_split",
 ]
+
+
+def __getattr__(name: str):
+    """``get_worker_info`` and ``WorkerInfo`` on first use: ``import ember`` stays free of the worker code."""
+    if name in ("get_worker_info", "WorkerInfo"):
+        from . import _worker
+
+        return getattr(_worker, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

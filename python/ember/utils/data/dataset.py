@@ -4,7 +4,7 @@ from __future__ import annotations
 import abc
 import bisect
 import math
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import ember
 
@@ -18,6 +18,22 @@ class Dataset(abc.ABC):
 
     def __add__(self, other: "Dataset") -> "ConcatDataset":
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses define ``__iter__``. With ``num_workers`` > 0 every worker
+    iterates its own copy, so a dataset that should not repeat itself shards its stream with
+    ``get_worker_info()`` (``id``, ``num_workers``), as in PyTorch."""
+
+    @abc.abstractmethod
+    def __iter__(self) -> Iterator[Any]:
+        """The samples, in order."""
+
+    def __getitem__(self, index):
+        raise TypeError(f"[IterableDataset] {type(self).__name__} is iterable-style: it has no __getitem__")
+
+    def __add__(self, other):
+        raise TypeError("[IterableDataset] ConcatDataset does not support IterableDataset; chain the iterators")
 
 
 class TensorDataset(Dataset):
