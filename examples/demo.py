@@ -143,6 +143,8 @@ def train(data: dict, epochs: int | None = None, seed: int = 0, config: dict | N
         test_loss, test_acc, _ = evaluate(model, data["x_test"], data["y_test"])
         history.append(epoch=epoch, train_loss=train_stats["loss"], test_loss=test_loss,
                        train_acc=train_stats["acc"], test_acc=test_acc)
+        print(f"epoch {epoch:2d}/{epochs}: train loss {train_stats['loss']:.4f}, test loss {test_loss:.4f}, "
+              f"test accuracy {test_acc:.2%}", flush=True)
     return model, optimizer, history
 
 
