@@ -19,7 +19,7 @@ SAN_ENV := ASAN_OPTIONS=$(call san_options,asan) \
 # nlohmann-json3-dev only for the C++ tests and benchmarks, which write their JSON fixtures with it; clang and
 # its runtime libraries for the libFuzzer harnesses).
 APT_PACKAGES := g++ make libeigen3-dev libxtensor-dev libdlpack-dev rapidjson-dev libgtest-dev libbenchmark-dev \
-                nlohmann-json3-dev clang libclang-rt-14-dev
+                nlohmann-json3-dev clang libclang-rt-14-dev zlib1g-dev dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOURCES := pyproject.toml CMakeLists.txt $(wildcard cmake/*) $(shell find include python -type f \
              \( -name '*.hpp' -o -name '*.cpp' -o -name '*.py' -o -name '*.pyi' -o -name CMakeLists.txt \) 2>/dev/null)

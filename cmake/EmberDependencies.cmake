@@ -3,6 +3,7 @@
 #   Eigen3, xtensor - Debian's libeigen3-dev and libxtensor-dev
 #   RapidJSON - Debian's rapidjson-dev (the safetensors header of checkpoints, the deploy graph)
 #   OpenMP  - the GNU OpenMP that this oneDNN build threads with
+#   ZLIB    - Debian's zlib1g-dev (gzip-compressed IDX datasets, ember/data/idx.hpp)
 
 # The oneDNN wheel installs into the Python environment's prefix, which CMake does not search when
 # the environment is not activated (or is pip's isolated build environment): ask Python where it is.
@@ -32,6 +33,7 @@ if(NOT TARGET RapidJSON::RapidJSON)
   set_target_properties(RapidJSON::RapidJSON PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${RAPIDJSON_INCLUDE_DIRS}")
 endif()
 find_package(OpenMP REQUIRED COMPONENTS CXX)
+find_package(ZLIB REQUIRED)
 if(NOT EXISTS /usr/include/dlpack/dlpack.h)
   find_path(DLPACK_INCLUDE_DIR dlpack/dlpack.h REQUIRED)
 endif()

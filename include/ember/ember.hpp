@@ -48,6 +48,7 @@
 #include "ember/autograd/engine.hpp"
 #include "ember/autograd/gradcheck.hpp"
 #include "ember/data/dataloader.hpp"
+#include "ember/data/idx.hpp"
 #include "ember/interop/eigen.hpp"
 #include "ember/optim/optimizer.hpp"
 #include "ember/optim/sgd.hpp"

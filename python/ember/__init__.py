@@ -22,6 +22,7 @@ from ._settings import *  # noqa: F401,F403 - set_float32_matmul_precision, comp
 from . import metrics, optim
 from . import linalg  # ops1: ember.linalg.vector_norm / matrix_norm / norm
 from . import nn
+from . import datasets  # idx: ember.datasets.MNIST / FashionMNIST (reads nothing at import)
 from .serialization import load, save
 
 __version__ = "0.1.0"

@@ -1130,6 +1130,10 @@ def _embedding_padding_idx(num_embeddings: typing.SupportsInt | typing.SupportsI
     """
     ember::nn::Embedding's checks; padding_idx counted from the start.
     """
+def _fashion_mnist_default_root() -> str:
+    """
+    Where Debian's dataset-fashion-mnist installs Fashion-MNIST.
+    """
 def _grad(outputs: typing.Any, inputs: typing.Any, grad_outputs: typing.Any = None, retain_graph: bool = False, allow_unused: bool = False) -> tuple:
     """
     Gradients of outputs with respect to inputs, without touching .grad.
@@ -1164,6 +1168,10 @@ def _interpolate(input: Tensor, size: collections.abc.Sequence[typing.SupportsIn
     """
     Resizes the spatial dims of input (N, C, L) or (N, C, H, W) (ember.nn.functional.interpolate).
     """
+def _load_mnist(root: str, train: bool, name: str = 'FashionMNIST') -> tuple[Tensor, Tensor]:
+    """
+    (images uint8 (N, rows, cols), labels int64 (N,)) of an MNIST-format split under root ('' for Debian's Fashion-MNIST).
+    """
 def _load_safetensors(path: str) -> tuple[typing.Any, typing.Any]:
     """
     Reads a safetensors file: ([(name, tensor), ...] in header order, {str: str} metadata).
@@ -1187,6 +1195,10 @@ def _primitive_cache_stats() -> tuple[int, int]:
 def _radam_step(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor, step: typing.SupportsInt | typing.SupportsIndex, lr: typing.SupportsFloat | typing.SupportsIndex, beta1: typing.SupportsFloat | typing.SupportsIndex, beta2: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, decoupled_weight_decay: bool, maximize: bool) -> None:
     """
     One RAdam update of param and its moment estimates in place.
+    """
+def _read_idx(path: str) -> Tensor:
+    """
+    Reads an IDX file (plain or gzip-compressed) as a uint8 tensor shaped as its header says.
     """
 def _rmsprop_step(param: Tensor, grad: Tensor, square_avg: Tensor, grad_avg: typing.Any, momentum_buffer: typing.Any, lr: typing.SupportsFloat | typing.SupportsIndex, alpha: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, momentum: typing.SupportsFloat | typing.SupportsIndex, centered: bool, maximize: bool) -> None:
     """

@@ -157,6 +157,7 @@ void bind_rnn(py::module_& m, TensorClass& cls);
 void bind_tensor_ops(py::module_& m, TensorClass& cls);
 void bind_deploy(py::module_& m);
 void bind_cuda(py::module_& m);
+void bind_data(py::module_& m);
 
 }  // namespace ember::python
 

@@ -37,6 +37,7 @@ PYBIND11_MODULE(_core, m) {
   bind_cuda(m);
   bind_deploy(m);
   bind_spatial(m);
+  bind_data(m);
 
   m.def("set_num_threads", [](int n) {
     EMBER_CHECK(n > 0, "set_num_threads", "number of threads must be positive, got ", n);

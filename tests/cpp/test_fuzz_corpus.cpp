@@ -52,3 +52,4 @@ TEST(FuzzCorpus, DeployGraph) { EXPECT_GT(replay("deploy_graph", ember::fuzz::fu
 TEST(FuzzCorpus, Json) { EXPECT_GT(replay("json", ember::fuzz::fuzz_json<>), 0u); }
 TEST(FuzzCorpus, Device) { EXPECT_GT(replay("device", ember::fuzz::fuzz_device<>), 0u); }
 TEST(FuzzCorpus, Dtype) { EXPECT_GT(replay("dtype", ember::fuzz::fuzz_dtype<>), 0u); }
+TEST(FuzzCorpus, Idx) { EXPECT_GT(replay("idx", ember::fuzz::fuzz_idx<>), 0u); }

@@ -18,11 +18,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "ember/core/device.hpp"
+#include "ember/data/idx.hpp"
 #include "ember/deploy/model.hpp"
 #include "ember/io/json.hpp"
 #include "ember/io/safetensors.hpp"
@@ -311,6 +314,40 @@ void fuzz_dtype(const std::uint8_t* data, std::size_t size) {
     if (const auto d = io::detail::dtype_from_safetensors(s); d && io::detail::safetensors_dtype(*d) != s)
       violation("dtype", "'" + std::string(s) + "' read as " + std::string(io::detail::safetensors_dtype(*d)));
   });
+}
+
+/// An IDX file's bytes: ember::data::parse_idx (IdxError for a bad file). The input runs as it is (the
+/// plain path, or the gzip path when it starts with gzip's magic) and gzip-compressed (the gzip path on
+/// the same IDX bytes), and the two readings must agree: the same tensor, or both refused. An accepted
+/// plain file is exactly its header and payload.
+template <class = void>  // compiled only where called, as ember's own headers do
+void fuzz_idx(const std::uint8_t* data, std::size_t size) {
+  const std::span<const std::uint8_t> bytes(data, size);
+  std::optional<Tensor<std::uint8_t>> plain, packed;
+  expect_contract<data::IdxError>("idx", [&] { plain = data::parse_idx(bytes, "input"); });
+  const bool is_gzip = size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+  if (plain && !is_gzip && static_cast<std::size_t>(4 + 4 * plain->dim() + plain->numel()) != size)
+    violation("idx", "accepted a " + std::to_string(size) + "-byte file as " + std::to_string(plain->dim()) +
+                         " dims of " + std::to_string(plain->numel()) + " elements");
+  // The same bytes through zlib: level 1 keeps the fuzzer fast.
+  std::vector<std::uint8_t> gz(compressBound(static_cast<uLong>(size)) + 32);
+  z_stream zs{};
+  if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) violation("idx", "deflateInit2 failed");
+  zs.next_in = const_cast<Bytef*>(data);
+  zs.avail_in = static_cast<uInt>(size);
+  zs.next_out = gz.data();
+  zs.avail_out = static_cast<uInt>(gz.size());
+  const int r = deflate(&zs, Z_FINISH);
+  gz.resize(zs.total_out);
+  deflateEnd(&zs);
+  if (r != Z_STREAM_END) violation("idx", "deflate did not finish");
+  expect_contract<data::IdxError>("idx", [&] { packed = data::parse_idx(gz, "input.gz"); });
+  if (is_gzip) return;  // its compressed form holds gzip bytes, not IDX: refused, unlike the input itself
+  if (plain.has_value() != packed.has_value())
+    violation("idx", std::string("the plain reading ") + (plain ? "accepted" : "refused") +
+                         " the file, the gzip reading " + (packed ? "accepted" : "refused") + " it");
+  if (plain && (plain->shape() != packed->shape() || plain->to_vector() != packed->to_vector()))
+    violation("idx", "the plain and gzip readings differ");
 }
 
 }  // namespace ember::fuzz

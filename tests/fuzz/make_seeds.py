@@ -1,14 +1,15 @@
-"""Writes the seed corpora of the file harnesses (tests/fuzz/corpus/{safetensors,deploy,deploy_graph}/).
+"""Writes the seed corpora of the file harnesses (tests/fuzz/corpus/{safetensors,deploy,deploy_graph,idx}/).
 
 Valid files come from ember's own writers (ember.save, ember.deploy.export) on small models, so the
 fuzzers start from what ember really writes; invalid ones are those files broken in the ways the
 readers check for. Deterministic (fixed seeds), and small: every file stays well under libFuzzer's
 -max_len (tools/fuzz.sh) so mutations see all of it.
 
-    .venv/bin/python tests/fuzz/make_seeds.py      # rewrites the three folders
+    .venv/bin/python tests/fuzz/make_seeds.py      # rewrites the four folders
 """
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import struct
@@ -179,10 +180,51 @@ def deploy_files(tmp: Path) -> dict[str, bytes]:
     return files
 
 
+# --- idx ---
+
+def idx_file(dims: list[int], payload: bytes, type_code: int = 0x08) -> bytes:
+    return struct.pack(f">HBB{len(dims)}I", 0, type_code, len(dims), *dims) + payload
+
+
+def idx_files() -> dict[str, bytes]:
+    """IDX files as MNIST ships them (small), plain and gzip, and broken in the ways parse_idx checks."""
+    pixels = bytes((i * 37 + 11) % 256 for i in range(2 * 5 * 4))
+    good = {
+        "images": idx_file([2, 5, 4], pixels),
+        "labels": idx_file([6], bytes([9, 0, 0, 3, 0, 2])),
+        "four_dims": idx_file([1, 2, 3, 2], pixels[:12]),
+        "empty": idx_file([0, 28, 28], b""),
+    }
+    files = {f"{name}.idx": raw for name, raw in good.items()}
+    # mtime=0: the same bytes on every run.
+    files.update({f"{name}.idx.gz": gzip.compress(raw, mtime=0) for name, raw in good.items()})
+    images, gz = good["images"], gzip.compress(good["images"], mtime=0)
+    bad = {
+        "short.idx": images[:3],
+        "magic.idx": b"\x01" + images[1:],
+        "float32.idx": idx_file([2], bytes(8), 0x0D),
+        "unknown_type.idx": idx_file([2], bytes(2), 0x07),
+        "zero_dims.idx": idx_file([], b""),
+        "five_dims.idx": idx_file([1, 1, 1, 1, 1], b"\0"),
+        "truncated_header.idx": images[:10],
+        "truncated.idx": images[:-3],
+        "trailing.idx": images + b"\0\0",
+        "zero_dim_with_data.idx": idx_file([0, 4], bytes(4)),
+        "dims_overflow.idx": idx_file([0xFFFFFFFF] * 3, b""),
+        "truncated.idx.gz": gz[: len(gz) // 2],
+        "crc.idx.gz": gz[:-8] + bytes(b ^ 0x55 for b in gz[-8:-4]) + gz[-4:],
+        "trailing_garbage.idx.gz": gz + b"xyz",
+        "huge_claim.idx.gz": gzip.compress(idx_file([60000, 60000, 60000], bytes(10)), mtime=0),
+    }
+    files.update({f"bad_{name}": raw for name, raw in bad.items()})
+    files["two_members.idx.gz"] = gzip.compress(images[:9], mtime=0) + gzip.compress(images[9:], mtime=0)
+    return files
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
-        folders = {"safetensors": checkpoints(tmp), "deploy": deploy_files(tmp)}
+        folders = {"safetensors": checkpoints(tmp), "deploy": deploy_files(tmp), "idx": idx_files()}
     folders["deploy_graph"] = {
         name.replace(".ember", ".json"): header_and_data(raw)[0]["__metadata__"]["ember.graph"].encode()
         for name, raw in folders["deploy"].items() if not name.startswith("bad_")}

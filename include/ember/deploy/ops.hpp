@@ -268,6 +268,12 @@ Kernel leaky_relu_kernel(double slope) {
   };
 }
 
+/// The kernels of the recurrent ops (`rnn` and the cells), defined in ops_rnn.hpp.
+template <class = void>
+Kernel rnn_kernel(const Node& n);
+template <class = void>
+Kernel rnn_cell_kernel(const Node& n);
+
 /// The deploy runtime's op table: every op of docs/deploy-format.md, by name, with its kernel factory
 /// and inputs; an op added to the format is one entry here (docs/deploy-format.md, "Adding an op to
 /// export"). Every op for every dtype, so compiled only where called (see AnyTensor::to; for a file
@@ -475,6 +481,12 @@ const std::unordered_map<std::string, OpDef>& op_table() {
            });
          };
        }, {1, 5}}},
+      // recurrent layers (issue 21): the C++ ops of include/ember/ops/rnn.hpp (ops_rnn.hpp)
+      {"rnn", {[](const Node& n) { return rnn_kernel(n); }, {1, kManyInputs}}},
+      {"rnn_tanh_cell", {[](const Node& n) { return rnn_cell_kernel(n); }, {1, 6}}},
+      {"rnn_relu_cell", {[](const Node& n) { return rnn_cell_kernel(n); }, {1, 6}}},
+      {"gru_cell", {[](const Node& n) { return rnn_cell_kernel(n); }, {1, 6}}},
+      {"lstm_cell", {[](const Node& n) { return rnn_cell_kernel(n); }, {1, 7}}},
       EMBER_DEPLOY_BINARY("add", add(a, b)),
       EMBER_DEPLOY_BINARY("sub", sub(a, b)),
       EMBER_DEPLOY_BINARY("mul", mul(a, b)),
@@ -587,3 +599,5 @@ Kernel make_kernel(const Node& n) {
 }
 
 }  // namespace ember::deploy::detail
+
+#include "ember/deploy/ops_rnn.hpp"  // NOLINT: defines rnn_kernel and rnn_cell_kernel, declared above

@@ -14,7 +14,7 @@ from .. import _core
 from .._core import Tensor
 from ._graph import FORMAT, FORMAT_VERSION, Graph, Node
 from ._symbolic_dims import batched, merge_traces
-from ._tracer import LOCK, trace_once
+from ._tracer import LOCK, flatten, trace_once
 
 
 def _prune(nodes: list[Node], outputs: list[str]) -> list[Node]:
@@ -30,7 +30,8 @@ def _prune(nodes: list[Node], outputs: list[str]) -> list[Node]:
 def trace(model: Any, example_input: Any, *, dynamic_batch: bool = True) -> Graph:
     """Records ``model(example_input)`` (evaluation mode, no gradients) as a deploy ``Graph``.
 
-    ``example_input`` is a tensor or a tuple of tensors. With ``dynamic_batch`` dim 0 of the first input
+    ``example_input`` is a tensor or a tuple of tensors (or of nested tuples of them, for a model called as
+    ``model(x, (h0, c0))``: the graph's inputs are the tensors in order). With ``dynamic_batch`` dim 0 of the first input
     (and of every input with the same dim 0) is the batch size, which the graph leaves free; the model is
     then traced at three batch sizes. Raises ``ExportError`` naming the op and module path for what the
     format cannot express.
@@ -39,10 +40,11 @@ def trace(model: Any, example_input: Any, *, dynamic_batch: bool = True) -> Grap
 
     if not isinstance(model, Module):
         raise TypeError(f"[deploy.export] expected an ember.nn.Module, got {type(model).__name__}")
-    inputs = tuple(example_input) if isinstance(example_input, (tuple, list)) else (example_input,)
+    args = tuple(example_input) if isinstance(example_input, (tuple, list)) else (example_input,)
+    inputs = tuple(flatten(args))  # the graph's inputs; model(*args) may take nested tuples, as (h0, c0)
     if not inputs or not all(isinstance(x, Tensor) for x in inputs):
-        raise TypeError("[deploy.export] example_input must be an ember.Tensor or a tuple of them, got "
-                        f"{type(example_input).__name__}")
+        raise TypeError("[deploy.export] example_input must be an ember.Tensor or a tuple of them (nested tuples "
+                        f"allowed), got {type(example_input).__name__}")
     if dynamic_batch and (inputs[0].ndim == 0 or inputs[0].shape[0] == 0):
         raise ValueError(f"[deploy.export] with dynamic_batch the first input needs a batch dimension of size >= 1, "
                          f"got shape {tuple(inputs[0].shape)}")
@@ -57,7 +59,7 @@ def trace(model: Any, example_input: Any, *, dynamic_batch: bool = True) -> Grap
             for b in batches:
                 xs = inputs if b == batch else tuple(
                     batched(x, batch, b) if x.ndim and x.shape[0] == batch else x for x in inputs)
-                runs.append(trace_once(model, xs, names))
+                runs.append(trace_once(model, xs, names, args))
         finally:
             for m, mode in modes:
                 m.training = mode

@@ -543,3 +543,7 @@ NN_FUNCTIONS: dict[str, Callable] = {
     "multi_head_attention_forward": _multi_head_attention,
     "interpolate": _interpolate,
 }
+
+from ._recorders_rnn import FUNCTIONS as _RNN_FUNCTIONS  # noqa: E402  (it imports this module's helpers)
+
+FUNCTIONS.update(_RNN_FUNCTIONS)

@@ -206,6 +206,11 @@ def _patches() -> list[tuple[Any, str, Callable]]:
                 out.append((ns, name, _function(name, attr, TENSOR_METHODS.get(name), True)))
     for name, record in NN_FUNCTIONS.items():
         out.append((F, name, _function(name, getattr(F, name), record, False)))
+    from ..nn.utils import rnn as rnn_utils
+    from ._recorders_rnn import PACKING
+
+    for name, record in PACKING.items():
+        out.append((rnn_utils, name, _function(name, getattr(rnn_utils, name), record, False)))
     for name in ("rand_like", "randn_like", "randint_like"):  # Python-level (ember/_tensor_api.py): refuse, not bake
         out.append((ember, name, _function(name, getattr(ember, name), None, True)))
     return out
@@ -239,9 +244,25 @@ def _patched(tr: Trace):
             setattr(ns, name, fn)
 
 
-def trace_once(model: Any, inputs: tuple[Tensor, ...], input_names: list[str]) -> tuple[Trace, list[str]]:
+def flatten(values: Any) -> list[Any]:
+    """Values in order, nested tuples and lists flattened (an LSTM's ``(output, (h_n, c_n))``)."""
+    if isinstance(values, (tuple, list)):
+        return [x for v in values for x in flatten(v)]
+    return [values]
+
+
+def _unflatten(structure: Any, leaves: Any) -> Any:
+    """The nested tuples and lists of ``structure`` holding the next values of the iterator ``leaves``."""
+    if isinstance(structure, (tuple, list)):
+        return type(structure)(_unflatten(s, leaves) for s in structure)
+    return next(leaves)
+
+
+def trace_once(model: Any, inputs: tuple[Tensor, ...], input_names: list[str],
+               structure: Any = None) -> tuple[Trace, list[str]]:
     """One recorded run of ``model(*inputs)`` (the caller holds LOCK and set evaluation mode): the
-    trace and the value names of the model's outputs."""
+    trace and the value names of the model's outputs. ``structure`` (a tuple) nests the inputs as the
+    model takes them: ``model(*structure)`` with its tensors replaced by ``inputs`` in order."""
     names = {}
     for name, t in list(model.named_parameters()) + list(model.named_buffers()):
         names.setdefault(id(t), name)
@@ -249,8 +270,8 @@ def trace_once(model: Any, inputs: tuple[Tensor, ...], input_names: list[str]) -
     tr = Trace(names, modules)
     traced = [tr.add_input(x, n) for x, n in zip(inputs, input_names)]
     with _patched(tr), no_grad():
-        result = model(*traced)
-    outs = list(result) if isinstance(result, (tuple, list)) else [result]
+        result = model(*(traced if structure is None else _unflatten(tuple(structure), iter(traced))))
+    outs = flatten(result)
     out_names = []
     for i, out in enumerate(outs):
         if not tr.is_traced(out):

@@ -21,6 +21,7 @@ except ImportError as e:  # an optional dependency
 from .. import __version__
 from ..deploy import ExportError, trace
 from ..deploy._graph import Graph
+from ..deploy._tracer import flatten
 from ._builder import ONNX_DTYPES, Builder
 from ._ops import CONVERTERS
 
@@ -37,8 +38,8 @@ def max_opset() -> int:
 def export(model: Any, example_input: Any, path: str | os.PathLike, opset_version: int = 17,
            input_names: Sequence[str] | None = None, output_names: Sequence[str] | None = None,
            dynamic_batch: bool = True) -> onnx.ModelProto:
-    """Traces ``model`` on ``example_input`` (a tensor, or a tuple of tensors for several inputs) and
-    writes it to ``path`` as an ONNX model; returns the model.
+    """Traces ``model`` on ``example_input`` (a tensor, or a tuple of tensors, possibly nested, for several
+    inputs) and writes it to ``path`` as an ONNX model; returns the model.
 
     ``model`` may also be the ``ember.deploy.Graph`` that ``ember.deploy.trace`` or ``ember.deploy.export``
     returned for this example input (traced with the same ``dynamic_batch``): it is converted as it is.
@@ -47,7 +48,7 @@ def export(model: Any, example_input: Any, path: str | os.PathLike, opset_versio
     earlier file at ``path`` intact.
     """
     _check_opset(opset_version)
-    inputs = tuple(example_input) if isinstance(example_input, (tuple, list)) else (example_input,)
+    inputs = flatten(example_input)
     graph = model if isinstance(model, Graph) else trace(model, example_input, dynamic_batch=dynamic_batch)
     example_batch = int(inputs[0].shape[0]) if inputs[0].ndim > 0 else 1
     proto = graph_to_onnx(graph, example_batch, opset_version, input_names, output_names, dynamic_batch)
@@ -88,7 +89,11 @@ def graph_to_onnx(graph: Graph, example_batch: int, opset_version: int = 17,
     for value, name in aliased:
         b.add("Identity", [b.name(value)], [name])
 
-    initializers = [onnx.numpy_helper.from_array(t.numpy(), name) for name, t in graph.tensors.items()]
+    # A tensor that only converters read (rearranged into initializers of their own, as the recurrent
+    # weights are) is left out.
+    read = {x for n in b.nodes for x in n.input} | set(output_names)
+    initializers = [onnx.numpy_helper.from_array(t.numpy(), name) for name, t in graph.tensors.items()
+                    if b.name(name) in read]
     onnx_graph = helper.make_graph(
         b.nodes, "ember", [_value_info(b, v, b.name(v)) for v in graph.inputs],
         [_value_info(b, v, n) for v, n in zip(graph.outputs, output_names)], initializer=initializers + b.initializers,

@@ -486,3 +486,7 @@ CONVERTERS: dict[str, Callable[[Builder, Node], None]] = {
 from ._ops_activations import CONVERTERS as _ACTIVATIONS  # noqa: E402  (it imports this module's helpers)
 
 CONVERTERS.update(_ACTIVATIONS)
+
+from ._ops_rnn import CONVERTERS as _RECURRENT  # noqa: E402  (it imports this module's helpers)
+
+CONVERTERS.update(_RECURRENT)
