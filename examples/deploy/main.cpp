@@ -20,7 +20,6 @@
 #include <string>
 #include <vector>
 
-#include <ember/data/idx.hpp>
 #include <ember/ember.hpp>
 
 using ember::AnyTensor;

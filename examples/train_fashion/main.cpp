@@ -17,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include <ember/data/idx.hpp>
 #include <ember/ember.hpp>
 
 namespace nn = ember::nn;
