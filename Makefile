@@ -47,21 +47,27 @@ $(VENV)/.installed: $(SOURCES)
 	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(PY) -m pip install -q --no-build-isolation -e ".[test]"
 	@touch $@
 
-# The main job: train the digits CNN in Python (progress, accuracy, checkpoint reload, loss plot, export to
-# build/demo/digits.ember), train the same CNN on the same split from C++ (examples/train_digits), then run
-# the exported model from C++ (examples/deploy) and print both accuracies. The C++ projects build against
-# the installed package.
+# The main job: train the demo CNN on Fashion-MNIST in Python (progress, accuracy, checkpoint reload, loss
+# plot, export to build/demo/fashion.ember), train the same CNN on the same IDX files from C++
+# (examples/train_fashion, fewer epochs), then run the exported model from C++ on the IDX test set
+# (examples/deploy --mnist) and check that it classifies exactly as many test images correctly as Python.
+# The C++ projects build against the installed package. `examples/demo.py --dataset digits` is the fast path.
+FASHION_MNIST ?= default
+CPP_EPOCHS ?= 2
 demo: setup
-	$(PY) examples/demo.py --out build/demo
-	@for ex in train_digits deploy; do \
+	$(PY) examples/demo.py --dataset fashion --out build/demo $(if $(filter default,$(FASHION_MNIST)),,--root $(FASHION_MNIST))
+	@for ex in train_fashion deploy; do \
 	  $(VENV)/bin/cmake -S examples/$$ex -B build/$$ex -G Ninja -DCMAKE_BUILD_TYPE=Release \
 	    -Dember_DIR="$$($(PY) -c 'import ember; print(ember.get_cmake_dir())')" >/dev/null && \
 	  $(VENV)/bin/cmake --build build/$$ex -j $(JOBS) >/dev/null || exit 1; done
-	build/train_digits/train_digits build/demo/digits_split.safetensors build/demo/digits_cpp.safetensors
-	set -o pipefail; build/deploy/deploy build/demo/digits.ember build/demo/digits_split.safetensors --input x_test --labels y_test \
-	  | tee build/demo/deploy.txt
-	@echo "Python test accuracy:      $$(cat build/demo/python_accuracy.txt)"
-	@echo "C++ deployed accuracy:     $$(sed -n 's/^C++ deploy accuracy: \([0-9.]*%\).*/\1/p' build/demo/deploy.txt)"
+	set -o pipefail; build/train_fashion/train_fashion build/demo/fashion_cpp.safetensors --epochs $(CPP_EPOCHS) \
+	  $(if $(filter default,$(FASHION_MNIST)),,--root $(FASHION_MNIST)) | tee build/demo/train_cpp.txt
+	set -o pipefail; build/deploy/deploy build/demo/fashion.ember --mnist $(FASHION_MNIST) | tee build/demo/deploy.txt
+	@echo "Python test accuracy:      $$(cat build/demo/python_accuracy.txt) ($$(cat build/demo/python_correct.txt) of 10000 correct)"
+	@echo "C++ twin test accuracy:    $$(sed -n 's/^C++ test accuracy: \([0-9.]*%\).*/\1/p' build/demo/train_cpp.txt) ($(CPP_EPOCHS) epochs)"
+	@echo "C++ deployed accuracy:     $$(sed -n 's/^C++ deploy accuracy: \([0-9.]*%\).*/\1/p' build/demo/deploy.txt) ($$(sed -n 's/^correct: \([0-9]*\) of.*/\1/p' build/demo/deploy.txt) of 10000 correct)"
+	@test "$$(sed -n 's/^correct: \([0-9]*\) of.*/\1/p' build/demo/deploy.txt)" = "$$(cat build/demo/python_correct.txt)" || \
+	  { echo "the deployed model's count of correct predictions differs from Python's"; exit 1; }
 
 # The whole suite: GoogleTest through ctest, the same suite CPU-only under the sanitizers, a short run of
 # each libFuzzer harness, then pytest (which also builds the C++ consumer against the installed package,

@@ -1,16 +1,22 @@
 // deploy: runs a model that Python exported with ember.deploy.export, with no Python.
 //
 //   deploy <model.ember> <data.safetensors> [--input x] [--labels y] [--out outputs.safetensors] [--bench N]
+//   deploy <model.ember> --mnist DIR [--out outputs.safetensors] [--bench N]
 //
-// Reads the input tensor (default "x") from the data file, runs the model on all of it, and prints the output
-// shape; with a labels tensor (default "y", when the file has it) it prints the accuracy of the arg-max
-// class; --out writes the output as "output" to a safetensors file; --bench N times N forward calls at
-// batch 1 and at batch 256 and prints the median and spread of each.
+// Reads the input tensor (default "x") from the data file, or with --mnist the test split of an MNIST-format
+// dataset (DIR holds t10k-{images-idx3,labels-idx1}-ubyte, plain or .gz; "default" is Debian's
+// dataset-fashion-mnist) as (N, 1, 28, 28) float32 pixels / 255 with its labels, as examples/demo.py scales
+// them. Runs the model on all of it, --batch rows at a time (default 1000, as examples/demo.py evaluates),
+// and prints the output shape; with labels (the tensor "y" by default, when the file has it) it prints the
+// accuracy of the arg-max class and the count of correct predictions; --out writes the output as "output" to
+// a safetensors file; --bench N times N forward calls at batch 1 and at batch 256 and prints the median and
+// spread of each.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,13 +28,14 @@ using ember::Tensor;
 namespace {
 
 struct Args {
-  std::string model, data, input = "x", labels = "y", out;
+  std::string model, data, mnist, input = "x", labels = "y", out;
   int bench = 0;
+  std::int64_t batch = 1000;
 };
 
 [[noreturn]] void usage(const char* msg) {
-  std::fprintf(stderr, "deploy: %s\nusage: deploy <model.ember> <data.safetensors> [--input NAME] [--labels NAME] "
-                       "[--out FILE] [--bench N]\n", msg);
+  std::fprintf(stderr, "deploy: %s\nusage: deploy <model.ember> (<data.safetensors> [--input NAME] [--labels NAME] | "
+                       "--mnist DIR) [--batch N] [--out FILE] [--bench N]\n", msg);
   std::exit(2);
 }
 
@@ -37,17 +44,19 @@ Args parse(int argc, char** argv) {
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     const std::string s = argv[i];
-    if (s == "--input" || s == "--labels" || s == "--out" || s == "--bench") {
+    if (s == "--input" || s == "--labels" || s == "--out" || s == "--bench" || s == "--mnist" || s == "--batch") {
       if (i + 1 >= argc) usage((s + " needs a value").c_str());
       const std::string v = argv[++i];
       if (s == "--input") a.input = v;
       else if (s == "--labels") a.labels = v;
       else if (s == "--out") a.out = v;
+      else if (s == "--mnist") a.mnist = v;
       else {
         char* end = nullptr;
         const long n = std::strtol(v.c_str(), &end, 10);
-        if (*end != '\0' || n < 1) usage("invalid value for --bench");
-        a.bench = static_cast<int>(n);
+        if (*end != '\0' || n < 1) usage(("invalid value for " + s).c_str());
+        if (s == "--bench") a.bench = static_cast<int>(n);
+        else a.batch = n;
       }
     } else if (s == "-h" || s == "--help") {
       usage("run an exported model");
@@ -57,9 +66,11 @@ Args parse(int argc, char** argv) {
       positional.push_back(s);
     }
   }
-  if (positional.size() != 2) usage("expected a model file and a data file");
+  if (positional.size() != (a.mnist.empty() ? 2u : 1u)) {
+    usage(a.mnist.empty() ? "expected a model file and a data file" : "expected a model file (and --mnist DIR)");
+  }
   a.model = positional[0];
-  a.data = positional[1];
+  if (a.mnist.empty()) a.data = positional[1];
   return a;
 }
 
@@ -88,20 +99,48 @@ void bench(const ember::deploy::Model& model, const AnyTensor& x, int reps) {
               at(0.5), at(0.1), at(0.9));
 }
 
+// The model's first output on x, computed `batch` rows at a time and concatenated.
+AnyTensor forward_batched(const ember::deploy::Model& model, const AnyTensor& x, std::int64_t batch) {
+  const std::int64_t n = x.shape().empty() ? 1 : x.shape()[0];
+  if (x.shape().empty() || n <= batch) return model.forward(std::vector<AnyTensor>{x}).at(0);
+  std::vector<AnyTensor> outs;
+  for (std::int64_t i = 0; i < n; i += batch) {
+    const AnyTensor part = x.visit([&](const auto& t) -> AnyTensor {
+      return t.narrow(0, i, std::min(batch, n - i)).contiguous();
+    });
+    outs.push_back(model.forward(std::vector<AnyTensor>{part}).at(0));
+  }
+  return outs[0].visit([&](const auto& first) -> AnyTensor {
+    using T = typename std::decay_t<decltype(first)>::value_type;
+    std::vector<Tensor<T>> parts;
+    for (const AnyTensor& o : outs) parts.push_back(o.get<T>("deploy"));
+    return ember::cat(parts, 0);
+  });
+}
+
 int run(const Args& a) {
   const ember::deploy::Model model = ember::deploy::load(a.model);
-  const ember::io::SafeTensors data = ember::io::load_safetensors(a.data);
-  const AnyTensor& x = data.at(a.input);
+  AnyTensor x;
+  std::optional<Tensor<std::int64_t>> labels;
+  if (!a.mnist.empty()) {
+    const ember::data::MnistSplit test = ember::data::load_mnist(a.mnist == "default" ? "" : a.mnist, false);
+    x = AnyTensor(ember::div(test.images.to<float>(), 255.0f).unsqueeze(1));
+    labels = test.labels;
+  } else {
+    const ember::io::SafeTensors data = ember::io::load_safetensors(a.data);
+    x = data.at(a.input);
+    if (data.contains(a.labels)) labels = data.at(a.labels).as<std::int64_t>();
+  }
 
-  const AnyTensor y = model.forward(std::vector<AnyTensor>{x}).at(0);
+  const AnyTensor y = forward_batched(model, x, a.batch);
   std::printf("%s: input %s %s -> output %s\n", a.model.c_str(), std::string(ember::dtype_name(x.dtype())).c_str(),
               ember::to_string(x.shape()).c_str(), ember::to_string(y.shape()).c_str());
-  if (data.contains(a.labels)) {
-    const Tensor<std::int64_t> labels = data.at(a.labels).as<std::int64_t>();
+  if (labels) {
     const Tensor<std::int64_t> predicted = y.as<float>().argmax(1);
-    const double correct = static_cast<double>(predicted.eq(labels).sum().item());
-    std::printf("C++ deploy accuracy: %.2f%% (%lld samples)\n", 100.0 * correct / labels.numel(),
-                static_cast<long long>(labels.numel()));
+    const auto correct = static_cast<long long>(predicted.eq(*labels).sum().item());
+    std::printf("C++ deploy accuracy: %.2f%% (%lld samples)\n", 100.0 * static_cast<double>(correct) /
+                static_cast<double>(labels->numel()), static_cast<long long>(labels->numel()));
+    std::printf("correct: %lld of %lld\n", correct, static_cast<long long>(labels->numel()));
   }
   if (!a.out.empty()) ember::io::save_safetensors(a.out, {{"output", y}}, {});
   if (a.bench > 0) {

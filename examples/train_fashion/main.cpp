@@ -1,0 +1,187 @@
+// train_fashion: the C++ twin of ember's Python demo (examples/demo.py). Reads Fashion-MNIST's IDX files
+// with ember::data::load_mnist, trains the demo CNN with Adam under a one-cycle schedule (as the Python
+// demo does), prints the loss per epoch and the test accuracy, and saves the weights and batch-norm
+// statistics under the state dict names of the Python model (an nn.Sequential: "0.weight", "1.running_mean").
+//
+//   train_fashion [<checkpoint_out.safetensors>] [--root DIR] [--epochs 4] [--seed 0] [--limit N]
+//
+// --root: the folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] (default: Debian's
+// dataset-fashion-mnist, /usr/share/datasets/fashion-mnist); --limit N trains on the first N images only.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <numbers>
+#include <string>
+#include <vector>
+
+#include <ember/ember.hpp>
+
+namespace nn = ember::nn;
+using ember::Tensor;
+
+namespace {
+
+struct Args {
+  std::string root, checkpoint;
+  int epochs = 4;
+  std::uint64_t seed = 0;
+  std::int64_t limit = 0;
+};
+
+[[noreturn]] void usage(const char* msg) {
+  std::fprintf(stderr, "train_fashion: %s\nusage: train_fashion [<checkpoint_out.safetensors>] [--root DIR] "
+                       "[--epochs N] [--seed S] [--limit N]\n", msg);
+  std::exit(2);
+}
+
+Args parse(int argc, char** argv) {
+  Args a;
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    const std::string s = argv[i];
+    if (s == "--epochs" || s == "--seed" || s == "--limit" || s == "--root") {
+      if (i + 1 >= argc) usage((s + " needs a value").c_str());
+      if (s == "--root") {
+        a.root = argv[++i];
+        continue;
+      }
+      char* end = nullptr;
+      const long long v = std::strtoll(argv[++i], &end, 10);
+      if (*end != '\0' || v < 0 || (s != "--seed" && v < 1)) usage(("invalid value for " + s).c_str());
+      if (s == "--epochs") a.epochs = static_cast<int>(v);
+      else if (s == "--limit") a.limit = v;
+      else a.seed = static_cast<std::uint64_t>(v);
+    } else if (s == "-h" || s == "--help") {
+      usage("train the demo CNN on Fashion-MNIST");
+    } else if (s.starts_with("--")) {
+      usage(("unknown option " + s).c_str());
+    } else {
+      positional.push_back(s);
+    }
+  }
+  if (positional.size() > 1) usage("expected at most one checkpoint path");
+  if (!positional.empty()) a.checkpoint = positional[0];
+  return a;
+}
+
+// The demo CNN for 28x28 images, layer for layer as make_model(28) in examples/demo.py (indices as
+// nn.Sequential numbers them): 0 Conv2d(1, 32, 3, padding=1), 1 BatchNorm2d(32), 2 ReLU, 3 MaxPool2d(2),
+// 4 Conv2d(32, 64, 3, padding=1), 5 BatchNorm2d(64), 6 ReLU, 7 MaxPool2d(2), 8 Flatten, 9 Linear(64*7*7, 128),
+// 10 ReLU, 11 Linear(128, 10).
+nn::Sequential<float> make_model(ember::Generator& gen) {
+  nn::Sequential<float> model;
+  model.push_back(nn::Conv2d<float>(1, 32, 3, {.padding = {1, 1}}, gen));
+  model.push_back(nn::BatchNorm2d<float>(32));
+  model.push_back(nn::ReLU<float>());
+  model.push_back(nn::MaxPool2d<float>(2));
+  model.push_back(nn::Conv2d<float>(32, 64, 3, {.padding = {1, 1}}, gen));
+  model.push_back(nn::BatchNorm2d<float>(64));
+  model.push_back(nn::ReLU<float>());
+  model.push_back(nn::MaxPool2d<float>(2));
+  model.push_back(nn::Flatten<float>());
+  model.push_back(nn::Linear<float>(64 * 7 * 7, 128, true, gen));
+  model.push_back(nn::ReLU<float>());
+  model.push_back(nn::Linear<float>(128, 10, true, gen));
+  return model;
+}
+
+// The images as the Python demo scales them: ds.data.float().div(255).unsqueeze(1), (N, 1, 28, 28) in [0, 1].
+Tensor<float> scaled(const Tensor<std::uint8_t>& images) { return ember::div(images.to<float>(), 255.0f).unsqueeze(1); }
+
+// torch.optim.lr_scheduler.OneCycleLR's defaults (cosine, pct_start 0.3, div_factor 25, final_div_factor
+// 1e4, Adam's beta1 cycled between 0.95 and 0.85): the learning rate and beta1 for step `step` of `total`.
+struct OneCycle {
+  double max_lr;
+  std::int64_t total;
+  static double anneal(double start, double end, double pct) {
+    return end + (start - end) / 2.0 * (std::cos(std::numbers::pi * pct) + 1.0);
+  }
+  std::pair<double, double> at(std::int64_t step) const {
+    const double initial = max_lr / 25.0, min_lr = initial / 1e4;
+    const double up_end = 0.3 * static_cast<double>(total) - 1.0, down_end = static_cast<double>(total) - 1.0;
+    const double s = static_cast<double>(step);
+    if (s <= up_end) return {anneal(initial, max_lr, s / up_end), anneal(0.95, 0.85, s / up_end)};
+    const double pct = (s - up_end) / (down_end - up_end);
+    return {anneal(max_lr, min_lr, pct), anneal(0.85, 0.95, pct)};
+  }
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = parse(argc, argv);
+  try {
+    const ember::data::MnistSplit train = ember::data::load_mnist(args.root, true);
+    const ember::data::MnistSplit test = ember::data::load_mnist(args.root, false);
+    Tensor<float> x_train = scaled(train.images);
+    Tensor<std::int64_t> y_train = train.labels;
+    if (args.limit > 0 && args.limit < x_train.size(0)) {
+      x_train = x_train.narrow(0, 0, args.limit).contiguous();
+      y_train = y_train.narrow(0, 0, args.limit).contiguous();
+    }
+    const Tensor<float> x_test = scaled(test.images);
+    const Tensor<std::int64_t>& y_test = test.labels;
+    std::printf("Fashion-MNIST: %lld training and %lld test images of %lldx%lld pixels\n",
+                static_cast<long long>(x_train.size(0)), static_cast<long long>(x_test.size(0)),
+                static_cast<long long>(x_train.size(2)), static_cast<long long>(x_train.size(3)));
+
+    ember::Generator gen(args.seed);  // initial weights, then the shuffled batch order
+    nn::Sequential<float> model = make_model(gen);
+    ember::optim::Adam<float> opt(model.parameters(), {.lr = 3e-3});
+    ember::data::DataLoader loader(ember::data::TensorDataset<float, std::int64_t>(x_train, y_train),
+                                   {.batch_size = 128, .shuffle = true}, &gen);
+    const OneCycle schedule{3e-3, args.epochs * loader.size()};
+
+    const auto start = std::chrono::steady_clock::now();
+    std::int64_t step = 0;
+    for (int epoch = 1; epoch <= args.epochs; ++epoch) {
+      model.train();
+      double loss_sum = 0;
+      std::int64_t seen = 0;
+      for (auto [x, y] : loader) {
+        const auto [lr, beta1] = schedule.at(step++);
+        opt.options().lr = lr;
+        opt.options().betas[0] = beta1;
+        opt.zero_grad();
+        Tensor<float> loss = nn::cross_entropy(model(x), y);
+        loss.backward();
+        opt.step();
+        loss_sum += static_cast<double>(loss.item()) * static_cast<double>(y.size(0));
+        seen += y.size(0);
+      }
+      std::printf("epoch %2d/%d  train loss %.4f  (%.1f s)\n", epoch, args.epochs, loss_sum / static_cast<double>(seen),
+                  seconds_since(start));
+      std::fflush(stdout);
+    }
+
+    model.eval();
+    ember::NoGradGuard no_grad;
+    std::int64_t correct = 0;
+    for (std::int64_t i = 0; i < x_test.size(0); i += 1000) {
+      const std::int64_t n = std::min<std::int64_t>(1000, x_test.size(0) - i);
+      const Tensor<std::int64_t> pred = model(x_test.narrow(0, i, n)).argmax(1);
+      correct += static_cast<std::int64_t>(pred.eq(y_test.narrow(0, i, n)).sum().item());
+    }
+    std::printf("C++ test accuracy: %.2f%% (%lld/%lld correct)\n",
+                100.0 * static_cast<double>(correct) / static_cast<double>(y_test.size(0)),
+                static_cast<long long>(correct), static_cast<long long>(y_test.size(0)));
+
+    if (!args.checkpoint.empty()) {
+      const nn::StateDict state = model.state_dict();
+      ember::io::save_safetensors(args.checkpoint,
+                                 std::vector<std::pair<std::string, ember::AnyTensor>>(state.begin(), state.end()));
+      std::printf("saved %zu tensors to %s\n", state.size(), args.checkpoint.c_str());
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "train_fashion: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
