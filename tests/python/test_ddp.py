@@ -43,7 +43,8 @@ def assert_ok(n, rc, out):
 
 
 @pytest.mark.parametrize("n,dtype,opt", [(2, "float64", "sgd"), (3, "float64", "adam"), (4, "float32", "adam"),
-                                         (2, "float32", "sgd"), (4, "float64", "sgd"), (3, "float32", "adam")])
+                                         (2, "float32", "sgd"), (4, "float64", "sgd"), (3, "float32", "adam"),
+                                         (2, "float64", "adam"), (3, "float64", "sgd")])
 def test_ranks_match_one_process(tmp_path, n, dtype, opt):
     assert_ok(n, *mpirun(n, "train", dtype, opt, tmp_path))
 
