@@ -71,7 +71,8 @@ class DistributedDataParallel {
   /// buffers from rank 0 (broadcast_buffers), then runs the module.
   Tensor<T> forward(const Tensor<T>& x) {
     auto& s = *state_;
-    if (s.armed && s.next_bucket < s.buckets.size() && std::find(s.ready.begin(), s.ready.end(), true) != s.ready.end()) {
+    const bool started = std::find(s.ready.begin(), s.ready.end(), true) != s.ready.end();
+    if (s.armed && started && s.next_bucket < s.buckets.size()) {
       std::string missing;
       for (std::size_t k = 0; k < s.params.size(); ++k)
         if (!s.ready[k]) missing += (missing.empty() ? "" : ", ") + s.names[k];
@@ -175,9 +176,13 @@ class DistributedDataParallel {
   /// One line per parameter and buffer ("parameter 0.weight float32 (8, 5)"), gathered from every rank.
   void check_same_structure() {
     std::ostringstream os;
-    for (auto& [n, p] : module_->named_parameters()) os << "parameter '" << n << "' " << Buffer{nullptr, dtype_of<T>, std::vector<std::int64_t>(p.shape().begin(), p.shape().end()), -1}.describe() << '\n';
+    auto describe = [](DType dtype, const Shape& shape) {
+      return Buffer{nullptr, dtype, std::vector<std::int64_t>(shape.begin(), shape.end()), -1}.describe();
+    };
+    for (auto& [n, p] : module_->named_parameters())
+      os << "parameter '" << n << "' " << describe(dtype_of<T>, p.shape()) << '\n';
     for (auto& [n, b] : module_->named_buffers())
-      os << "buffer '" << n << "' " << Buffer{nullptr, b.dtype(), std::vector<std::int64_t>(b.shape().begin(), b.shape().end()), -1}.describe() << '\n';
+      os << "buffer '" << n << "' " << describe(b.dtype(), b.shape()) << '\n';
     const std::string mine = os.str();
     const int world = get_world_size();
     auto len = Tensor<std::int64_t>::empty({1});

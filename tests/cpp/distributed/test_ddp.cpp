@@ -17,7 +17,9 @@ std::shared_ptr<nn::Sequential<double>> make_model(std::uint64_t seed, std::int6
                                                   nn::Linear<double>(hidden, 3, true, gen));
 }
 
-Tensor<double> rows(const Tensor<double>& t, std::int64_t from, std::int64_t to) { return t.slice(0, from, to).contiguous(); }
+Tensor<double> rows(const Tensor<double>& t, std::int64_t from, std::int64_t to) {
+  return t.slice(0, from, to).contiguous();
+}
 
 double max_diff(const std::vector<Tensor<double>>& a, const std::vector<Tensor<double>>& b) {
   double m = 0;
