@@ -48,6 +48,7 @@
 #include "ember/ops/compare_close.hpp"
 #include "ember/autograd/engine.hpp"
 #include "ember/autograd/gradcheck.hpp"
+#include "ember/autograd/hooks.hpp"
 #include "ember/data/dataloader.hpp"
 #include "ember/data/idx.hpp"
 #include "ember/interop/eigen.hpp"

@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'Tensor', 'abs', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'add', 'addcdiv', 'addcmul', 'addmm', 'all', 'allclose', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'argsort', 'avg_pool1d', 'avg_pool2d', 'baddbmm', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bincount', 'bmm', 'bool', 'bucketize', 'cat', 'cdist', 'celu', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'cos', 'cosine_embedding_loss', 'cosine_similarity', 'cross_entropy', 'cuda', 'cumprod', 'cumsum', 'default_generator', 'device', 'diff', 'div', 'divide', 'dot', 'double', 'dropout', 'dropout1d', 'dropout2d', 'dtype', 'einsum', 'elu', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'gaussian_nll_loss', 'ge', 'gelu', 'generate_square_subsequent_mask', 'get_num_threads', 'glu', 'group_norm', 'gt', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'huber_loss', 'index_add', 'index_copy', 'index_fill', 'index_select', 'instance_norm', 'int', 'int32', 'int64', 'is_grad_enabled', 'isclose', 'kl_div', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'lerp', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsigmoid', 'logsumexp', 'long', 'lt', 'manual_seed', 'margin_ranking_loss', 'masked_fill', 'masked_scatter', 'matmul', 'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'meshgrid', 'min', 'minimum', 'mish', 'mm', 'mse_loss', 'msort', 'mul', 'multi_head_attention_forward', 'multilabel_soft_margin_loss', 'multinomial', 'multiply', 'nan_to_num', 'ne', 'neg', 'negative', 'nll_loss', 'norm', 'one_hot', 'ones', 'ones_like', 'outer', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle', 'poisson_nll_loss', 'pow', 'prelu', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu6', 'relu_', 'repeat_interleave', 'return_types', 'rms_norm', 'roll', 'rot90', 'rsqrt', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'selu', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sort', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tanhshrink', 'tensor', 'tensor_split', 'threshold', 'tile', 'topk', 'tril', 'triplet_margin_loss', 'triu', 'true_divide', 'uint8', 'unbind', 'unique', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'RemovableHandle', 'Tensor', 'abs', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'add', 'addcdiv', 'addcmul', 'addmm', 'all', 'allclose', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'argsort', 'avg_pool1d', 'avg_pool2d', 'baddbmm', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bincount', 'bmm', 'bool', 'bucketize', 'cat', 'cdist', 'celu', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'cos', 'cosine_embedding_loss', 'cosine_similarity', 'cross_entropy', 'cuda', 'cumprod', 'cumsum', 'default_generator', 'device', 'diff', 'div', 'divide', 'dot', 'double', 'dropout', 'dropout1d', 'dropout2d', 'dtype', 'einsum', 'elu', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'gaussian_nll_loss', 'ge', 'gelu', 'generate_square_subsequent_mask', 'get_num_threads', 'glu', 'group_norm', 'gt', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'huber_loss', 'index_add', 'index_copy', 'index_fill', 'index_select', 'instance_norm', 'int', 'int32', 'int64', 'is_grad_enabled', 'isclose', 'kl_div', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'lerp', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsigmoid', 'logsumexp', 'long', 'lt', 'manual_seed', 'margin_ranking_loss', 'masked_fill', 'masked_scatter', 'matmul', 'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'meshgrid', 'min', 'minimum', 'mish', 'mm', 'mse_loss', 'msort', 'mul', 'multi_head_attention_forward', 'multilabel_soft_margin_loss', 'multinomial', 'multiply', 'nan_to_num', 'ne', 'neg', 'negative', 'nll_loss', 'norm', 'one_hot', 'ones', 'ones_like', 'outer', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle', 'poisson_nll_loss', 'pow', 'prelu', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu6', 'relu_', 'repeat_interleave', 'return_types', 'rms_norm', 'roll', 'rot90', 'rsqrt', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'selu', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sort', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tanhshrink', 'tensor', 'tensor_split', 'threshold', 'tile', 'topk', 'tril', 'triplet_margin_loss', 'triu', 'true_divide', 'uint8', 'unbind', 'unique', 'var', 'where', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -605,6 +605,14 @@ class Tensor:
         """
         Product over dim (None: all dims); bool/int inputs multiply in int64; dtype converts the input first.
         """
+    def register_hook(self, hook: collections.abc.Callable) -> RemovableHandle:
+        """
+        Registers hook(grad) -> Tensor or None, called with the gradient w.r.t. this tensor each time it is computed; a returned tensor replaces the gradient. Returns a handle whose remove() unregisters it.
+        """
+    def register_post_accumulate_grad_hook(self, hook: collections.abc.Callable) -> RemovableHandle:
+        """
+        Registers hook(tensor), called on a leaf after backward accumulated its gradient into .grad. Returns a handle whose remove() unregisters it.
+        """
     def relu(self) -> Tensor:
         """
         max(input, 0) elementwise; NaN stays NaN.
@@ -1046,6 +1054,18 @@ class DeployedModel:
         """
         The graph outputs' names.
         """
+class RemovableHandle:
+    """
+    Returned by register_hook: remove() unregisters the hook.
+    """
+    def __enter__(self) -> typing.Any:
+        ...
+    def __exit__(self, *args) -> None:
+        ...
+    def remove(self) -> None:
+        """
+        Unregisters the hook (again: nothing).
+        """
 def _adadelta_step(param: Tensor, grad: Tensor, square_avg: Tensor, acc_delta: Tensor, lr: typing.SupportsFloat | typing.SupportsIndex, rho: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, maximize: bool) -> None:
     """
     One Adadelta update of param and its running averages in place.
@@ -1154,6 +1174,8 @@ def _grad(outputs: typing.Any, inputs: typing.Any, grad_outputs: typing.Any = No
     """
     Gradients of outputs with respect to inputs, without touching .grad.
     """
+def _grad_accumulator(tensor: Tensor) -> Node:
+    ...
 def _gradcheck(fn: collections.abc.Callable, inputs: typing.Any, eps: typing.SupportsFloat | typing.SupportsIndex, atol: typing.SupportsFloat | typing.SupportsIndex, rtol: typing.SupportsFloat | typing.SupportsIndex) -> bool:
     """
     Checks fn's gradients at inputs against central finite differences (float64).
@@ -1200,6 +1222,8 @@ def _nadam_step(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor
     """
     One NAdam update of param and its moment estimates in place; returns the new mu_product.
     """
+def _node_key(node: Node) -> int:
+    ...
 def _pad(input: Tensor, pad: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], mode: str = 'constant', value: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> Tensor:
     """
     Pads the last len(pad) / 2 dims of input (ember.nn.functional.pad).

@@ -616,6 +616,9 @@ are_deterministic_algorithms_enabled compile get_default_dtype get_float32_matmu
 set_default_dtype set_float32_matmul_precision use_deterministic_algorithms generate_square_subsequent_mask
 """.split())
 
+# gradient hooks (issue 23, ddp: python/src/bind_hooks.cpp; tested in test_hooks.py)
+NOT_DIFFERENTIABLE |= set("register_hook register_post_accumulate_grad_hook RemovableHandle".split())
+
 # reorder, scatter family, einsum (include/ember/ops/{reorder,scatter,einsum}.hpp)
 DIFFERENTIABLE |= set("""
 flip fliplr flipud roll rot90 repeat tile repeat_interleave unbind tensor_split

@@ -68,6 +68,22 @@ void accumulate_grad(Meta& m, const AnyTensor& g) {
   }
 }
 
+/// g after the hooks (in registration order), each given the result of the one before.
+inline AnyTensor run_grad_hooks(const std::shared_ptr<HookList<GradHook>>& list, AnyTensor g) {
+  if (!list || list->hooks.empty()) return g;
+  auto hooks = list->hooks;  // a copy: a hook may remove itself
+  for (auto& [id, h] : hooks) {
+    AnyTensor r = h(g);
+    if (!r.defined()) continue;
+    EMBER_CHECK(r.shape() == g.shape(), "backward", "hook returned a gradient of shape ", r.shape(),
+                " for a gradient of shape ", g.shape());
+    EMBER_CHECK_TYPE(r.dtype() == g.dtype(), "backward", "hook returned a gradient of dtype ", dtype_name(r.dtype()),
+                     " for a gradient of dtype ", dtype_name(g.dtype()));
+    g = std::move(r);
+  }
+  return g;
+}
+
 }  // namespace detail
 
 /// Where a backward pass starts: a node and the gradient of its output.
@@ -125,6 +141,11 @@ inline std::vector<AnyTensor> run_backward(std::span<const Root> roots, bool ret
     AnyTensor g = std::move(n->grad);
     n->grad = AnyTensor();
     if (!g.defined()) continue;
+    if (n->is_accumulator) {
+      if (auto m = n->leaf_meta()) g = detail::run_grad_hooks(m->grad_hooks, std::move(g));
+    } else {
+      g = detail::run_grad_hooks(n->grad_hooks, std::move(g));
+    }
     for (std::size_t k = 0; k < capture.size(); ++k)
       if (capture[k].get() == n) captured[k] = g;
     if (n->is_accumulator) {

@@ -5,6 +5,7 @@
 // Ownership: an op's output holds its node; a node holds the nodes of its inputs (next) and its
 // saved tensors as detached handles, so there is no cycle and a graph dies with its last output.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -21,6 +22,15 @@ using NodePtr = std::shared_ptr<Node>;
 /// Gradients a node returns, one per input (an undefined tensor where an input gets none).
 using Grads = std::vector<AnyTensor>;
 
+/// Gradient hooks (hooks.hpp): a tensor hook maps the gradient w.r.t. a tensor to a replacement
+/// (undefined: keep it); a post-accumulate hook runs after a leaf's .grad was accumulated.
+using GradHook = std::function<AnyTensor(const AnyTensor&)>;
+using PostAccumulateHook = std::function<void()>;
+template <class F>
+struct HookList {
+  std::vector<std::pair<std::uint64_t, F>> hooks;  // in registration order, by id
+};
+
 /// Autograd state of one tensor; only tensors that require grad (or once did, and hold .grad) have one.
 struct Meta {
   bool requires_grad = false;        // a leaf the user marked
@@ -29,6 +39,8 @@ struct Meta {
   NodePtr grad_fn;                   // the op that made this tensor; null for leaves
   std::weak_ptr<Node> accumulator;   // leaves: the node that writes .grad, shared by every graph using it
   AnyTensor grad;                    // accumulated gradient (undefined until a backward reaches it)
+  std::shared_ptr<HookList<GradHook>> grad_hooks;                     // leaves: run before accumulating
+  std::shared_ptr<HookList<PostAccumulateHook>> post_accumulate_hooks;  // leaves: run after
 };
 
 namespace detail {
@@ -56,6 +68,8 @@ struct Node {
   virtual void add_grad(const AnyTensor& g) = 0;
   /// Adds g (this node's output gradient) into the .grad that m holds (retain_grad(), leaves).
   virtual void accumulate(Meta& m, const AnyTensor& g) const = 0;
+  /// A leaf's AccumulateGrad: the leaf's meta (null when the leaf is gone or for other nodes).
+  virtual std::shared_ptr<Meta> leaf_meta() const { return nullptr; }
 
   const char* name;                  // the op, e.g. "mul"
   std::vector<NodePtr> next;         // per input: the node its gradient goes to (null: needs none)
@@ -63,6 +77,7 @@ struct Node {
   std::weak_ptr<Meta> retained;      // output meta to fill for retain_grad()
   bool released = false;
   bool is_accumulator = false;       // a leaf's AccumulateGrad
+  std::shared_ptr<HookList<GradHook>> grad_hooks;  // hooks of the non-leaf tensor this node made
 };
 
 /// A node whose output, so gradient, has dtype T: the gradient arithmetic for T.
@@ -101,9 +116,16 @@ struct AccumulateGrad final : TypedNode<T> {
     this->is_accumulator = true;
   }
   Grads apply(const AnyTensor& g) override {
-    if (auto m = leaf.lock()) this->accumulate(*m, g);
+    if (auto m = leaf.lock()) {
+      this->accumulate(*m, g);
+      if (m->post_accumulate_hooks) {
+        auto hooks = m->post_accumulate_hooks->hooks;  // a copy: a hook may remove itself
+        for (auto& h : hooks) h.second();
+      }
+    }
     return {};
   }
+  std::shared_ptr<Meta> leaf_meta() const override { return leaf.lock(); }
   std::weak_ptr<Meta> leaf;
 };
 

@@ -1,13 +1,14 @@
 """``ember.nn.parallel``, as ``torch.nn.parallel``: ``DataParallel`` (one device: it runs the wrapped module
 as it is, with PyTorch's ``module.`` state-dict prefix, so scripts that wrap their model keep working and
-their checkpoints keep their keys) and ``DistributedDataParallel`` (multi-process training over MPI; it
-needs ``ember.distributed``, which this build does not have yet, and says so)."""
+their checkpoints keep their keys) and ``DistributedDataParallel`` (multi-process training over ``ember.distributed``,
+in distributed.py)."""
 from __future__ import annotations
 
 from typing import Any, Sequence
 
 from ... import _core
 from ..module import Module
+from .distributed import DistributedDataParallel
 
 __all__ = ["DataParallel", "DistributedDataParallel"]
 
@@ -39,14 +40,3 @@ class DataParallel(Module):
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
         """``module(*inputs, **kwargs)``."""
         return self.module(*inputs, **kwargs)
-
-
-class DistributedDataParallel(Module):
-    """``torch.nn.parallel.DistributedDataParallel``: data-parallel training over processes. It needs
-    ``ember.distributed`` (MPI), which this build of ember does not include yet: constructing one raises
-    NotImplementedError instead of training on one process while the script believes it is distributed."""
-
-    def __init__(self, module: Module, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError("[DistributedDataParallel] needs ember.distributed (MPI process groups), which "
-                                  "this build of ember does not include yet; for one process, use the module "
-                                  "itself (or nn.DataParallel)")

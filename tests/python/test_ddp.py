@@ -1,0 +1,82 @@
+"""DistributedDataParallel under real mpirun processes (tests/python/ddp_worker.py is one rank): N ranks on
+shards of a batch end with the weights one process gets on the whole batch. Each launch has a timeout."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import ember
+import ember.distributed as dist
+
+WORKER = Path(__file__).with_name("ddp_worker.py")
+MPIRUN = shutil.which("mpirun")
+pytestmark = pytest.mark.skipif(MPIRUN is None or not dist.is_available(),
+                                reason="mpirun or ember._distributed (built where MPI is found) is missing")
+
+
+def mpirun(n, *args, timeout=60):
+    e = dict(os.environ)
+    e.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1",
+             EMBER_NUM_THREADS="1",
+             PYTHONPATH=os.pathsep.join([str(Path(ember.__file__).parent.parent), e.get("PYTHONPATH", "")]))
+    for k in ("EMBER_DISTRIBUTED_DEBUG", "OMP_NUM_THREADS", "EMBER_MPI_THREAD_LEVEL"):
+        e.pop(k, None)
+    p = subprocess.Popen([MPIRUN, "-n", str(n), "--oversubscribe", sys.executable, str(WORKER), *map(str, args)],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=e, start_new_session=True)
+    try:
+        out, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, _ = p.communicate()
+        pytest.fail(f"mpirun -n {n} {args} hung for {timeout} s:\n{out}")
+    return p.returncode, out
+
+
+def assert_ok(n, rc, out):
+    assert rc == 0, out
+    assert sorted(re.findall(r"OK (\d+)", out)) == [str(r) for r in range(n)], out
+
+
+@pytest.mark.parametrize("n,dtype,opt", [(2, "float64", "sgd"), (3, "float64", "adam"), (4, "float32", "adam"),
+                                         (2, "float32", "sgd"), (4, "float64", "sgd"), (3, "float32", "adam"),
+                                         (2, "float64", "adam"), (3, "float64", "sgd")])
+def test_ranks_match_one_process(tmp_path, n, dtype, opt):
+    assert_ok(n, *mpirun(n, "train", dtype, opt, tmp_path))
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_batchnorm_buffers_from_rank0(n):
+    assert_ok(n, *mpirun(n, "batchnorm"))
+
+
+@pytest.mark.parametrize("n,dtype", [(2, "float64"), (4, "float32")])
+def test_no_sync_accumulation(n, dtype):
+    assert_ok(n, *mpirun(n, "nosync", dtype))
+
+
+def test_structure_mismatch():
+    rc, out = mpirun(2, "mismatch")
+    assert_ok(2, rc, out)
+    msg = ("the ranks hold different models: at entry 0, rank 0 has parameter '0.weight' float32 (8, 5) but "
+           "rank 1 has parameter '0.weight' float32 (9, 5)")
+    assert out.count(msg) == 2, out
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_unused_parameters(n):
+    rc, out = mpirun(n, "unused")
+    assert_ok(n, rc, out)
+    assert len(re.findall(r"UNUSED-ERROR \d", out)) == n, out
+
+
+def test_options_refused():
+    from ember import nn
+    for kw, name in [({"gradient_as_bucket_view": True}, "gradient_as_bucket_view"),
+                     ({"device_ids": [0]}, "device_ids"), ({"process_group": object()}, "process_group")]:
+        with pytest.raises(NotImplementedError, match=name):
+            nn.parallel.DistributedDataParallel(nn.Linear(2, 2), **kw)
