@@ -82,3 +82,22 @@ def test_import_ember_leaves_numpy_deploy_and_onnx_unimported():
             "ember.deploy; print(ember.ones(2).numpy().sum())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["[]", "2.0"]
+
+
+def test_import_bounds_openmp_spinning_unless_the_user_chose():
+    """ember sets GOMP_SPINCOUNT=10000 before libgomp loads (README: Several processes), never over a user's
+    OMP_WAIT_POLICY or GOMP_SPINCOUNT."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import os, ember; print(os.environ.get('GOMP_SPINCOUNT'))"
+    base = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+
+    def spin(**env):
+        return subprocess.run([sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    assert spin() == "10000"
+    assert spin(GOMP_SPINCOUNT="500") == "500"
+    assert spin(OMP_WAIT_POLICY="active") == "None"
