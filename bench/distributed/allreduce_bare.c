@@ -1,5 +1,6 @@
 /* A bare MPI_Allreduce (in place, float32, SUM) of 1, 16 and 64 MB: the reference that ember.distributed's
-   all_reduce is measured against (bench_allreduce.py). Prints one line per size: MB, median ms, GB/s.
+   all_reduce is measured against (bench/python/bench_distributed.py calls the same function through
+   ctypes). Prints one line per size: MB, median ms, GB/s.
    mpicc -O2 allreduce_bare.c -o /tmp/allreduce_bare && mpirun -n 2 /tmp/allreduce_bare */
 #include <mpi.h>
 #include <stdio.h>

@@ -7,8 +7,8 @@ Usage::
                                                        [--update-readme] [--suites ops,conv,...] [--smoke]
 
 Each suite's ``run(quick, threads)`` is called in turn (bench_ops, bench_bandwidth, bench_conv,
-bench_transformer, bench_models, bench_autograd, bench_train, bench_fashion, bench_deploy, bench_footprint; each keeps its own
-``main()``); a suite that fails, or whose libraries are missing, is reported as skipped with the reason.
+bench_transformer, bench_models, bench_autograd, bench_train, bench_fashion, bench_distributed, bench_deploy,
+bench_footprint; each keeps its own ``main()``); a suite that fails, or whose libraries are missing, is reported as skipped with the reason.
 The rows are brought to one schema (workload, unit, each library's median, the best peer, ember / best
 peer, the target where the issue sets one, notes such as GFLOP/s) and written, with the machine (CPU,
 the ISA oneDNN dispatched to, cores, threads, load, library versions, date), to ``OUT/results.json``,
@@ -37,11 +37,12 @@ import bench_report
 from bench_ops import import_jax, machine_info, measure, tiny_add
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITES = ("ops", "bandwidth", "conv", "transformer", "models", "autograd", "train", "fashion", "deploy", "footprint")
+SUITES = ("ops", "bandwidth", "conv", "transformer", "models", "autograd", "train", "fashion", "distributed", "deploy",
+          "footprint")
 LIBS = ("ember", "torch", "numpy", "jax", "onnxruntime")
 # The libraries each suite cannot run without (its peers are optional unless listed).
 REQUIRES = {"ops": ("ember",), "bandwidth": ("ember",), "conv": ("ember",), "transformer": ("ember", "torch"),
-            "models": ("ember", "torch"), "fashion": ("ember", "torch"),
+            "models": ("ember", "torch"), "fashion": ("ember", "torch"), "distributed": ("ember",),
             "autograd": ("ember", "torch"), "train": ("ember", "torch", "sklearn"),
             "deploy": ("ember", "torch", "onnxruntime", "sklearn"), "footprint": ("ember", "sklearn")}
 # The targets (ember's time / PyTorch's unless said otherwise): the benchmark issue's, tightened by the real-data
@@ -194,6 +195,25 @@ def rows_fashion(result: dict) -> list:
             for r in result["rows"]]
 
 
+def rows_distributed(result: dict) -> list:
+    rows = []
+    for r in result["rows"]:
+        if "ember_pct_of_bare" in r:
+            pct = r["ember_pct_of_bare"]
+            rows.append(norm_row("distributed", r, "ms", notes=f"bare MPI_Allreduce {r['bare_mpi']:.3f} ms; ember at "
+                                 f"{pct:.0f}% of its bandwidth", targets=own_target(
+                                     ">= 90% of bare MPI bandwidth", pct, lambda v: v >= 90)))
+        elif "ddp_overhead" in r:
+            rows.append(norm_row("distributed", r, "ms", notes=f"the same step without DDP: {r['local_step']:.2f} ms",
+                                 targets=own_target("DDP <= 1.15x the local step", r["ddp_overhead"],
+                                                    lambda v: v <= 1.15)))
+        else:
+            eff = ", ".join(f"{lib} {s['efficiency']:.2f}" for lib, s in r["scaling"].items())
+            rows.append(norm_row("distributed", r, "s", notes=f"2-rank time; weak-scaling efficiency: {eff} "
+                                 "(torch: DDP over gloo)"))
+    return rows
+
+
 def rows_autograd(result: dict) -> list:
     target = [{"ratio": result["target_ratio"], "vs": "torch"}]
     return [norm_row("autograd", r, "us/step", workload=f"MLP autograd: {r['workload']}",
@@ -234,7 +254,7 @@ def rows_footprint(result: dict) -> list:
 
 
 NORMALISERS = {"ops": rows_ops, "bandwidth": rows_bandwidth, "conv": rows_conv, "transformer": rows_transformer,
-               "models": rows_models, "fashion": rows_fashion,
+               "models": rows_models, "fashion": rows_fashion, "distributed": rows_distributed,
                "autograd": rows_autograd, "train": rows_train, "deploy": rows_deploy, "footprint": rows_footprint}
 
 
