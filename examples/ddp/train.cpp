@@ -2,7 +2,7 @@
 // with ember::distributed::DistributedDataParallel over MPI.
 //
 //   ddp_train [--epochs 2] [--batch 128] [--lr 1e-3] [--limit N] [--root DIR] [--out build/ddp]
-//   mpirun -n 2 ddp_train ...      (as root, OpenMPI also wants OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1)
+//   mpirun -n 2 ddp_train ...   (as root, OpenMPI also wants OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1)
 //
 // Every rank reads the same IDX files and takes its shard of each global batch as train.py's
 // DistributedSampler(shuffle=True, seed=0, drop_last=True) does: the epoch's order is randperm drawn from a
