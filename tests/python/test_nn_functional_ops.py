@@ -112,6 +112,41 @@ def test_batch_norm_matches_torch_and_updates_running_stats(torch, rng):
     np.testing.assert_allclose(ye.detach().numpy(), tye.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
+# 16+ channels run oneDNN's jit kernel in a channel-blocked layout (reorders around it); fewer run plain.
+@pytest.mark.parametrize("shape", [(8, 16, 5), (4, 20, 3, 5), (8, 32, 4, 4), (2, 24, 2, 3, 4), (3, 64, 1, 1)])
+def test_batch_norm_blocked_layouts_match_torch(torch, rng, shape):
+    c = shape[1]
+    (x, w, b), (tx, tw, tb) = both(torch, rng, shape, (c,), (c,))
+    rm, rv, trm, trv = ember.zeros(c), ember.ones(c), torch.zeros(c), torch.ones(c)
+    y = ember.batch_norm(x, rm, rv, w, b, training=True, momentum=0.1)
+    ty = torch.nn.functional.batch_norm(tx, trm, trv, tw, tb, training=True, momentum=0.1)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(rm.numpy(), trm.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(rv.numpy(), trv.numpy(), rtol=1e-5, atol=1e-6)
+    check_grads(y, ty, [x, w, b], [tx, tw, tb], rng, 1e-3)
+
+
+# MaxPool2d(2) has its own branch-free loop: NaN, ties, infinities and odd sizes against PyTorch.
+@pytest.mark.parametrize("shape", [(2, 3, 8, 8), (1, 2, 7, 9), (2, 17, 6, 4)])
+def test_max_pool2x2_matches_torch(torch, rng, shape):
+    a = rng.integers(-3, 3, shape).astype(np.float32)  # many ties
+    a.flat[rng.integers(0, a.size, 5)] = np.inf
+    a.flat[rng.integers(0, a.size, 5)] = -np.inf
+    a.flat[rng.integers(0, a.size, 3)] = np.nan
+    x, tx = ember.from_numpy(a.copy()).requires_grad_(), torch.from_numpy(a.copy()).requires_grad_()
+    y, ty = ember.nn.functional.max_pool2d(x, 2), torch.nn.functional.max_pool2d(tx, 2)
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+    g = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    y.backward(ember.from_numpy(g))
+    ty.backward(torch.from_numpy(g))
+    # Where a window holds several NaN, ember routes the gradient to the first, PyTorch to the last.
+    windows = a[..., : 2 * ty.shape[-2], : 2 * ty.shape[-1]].reshape(*shape[:2], ty.shape[-2], 2, ty.shape[-1], 2)
+    multi_nan = np.isnan(windows).sum(axis=(3, 5)) > 1
+    mask = np.ones(shape, bool)
+    mask[..., : 2 * ty.shape[-2], : 2 * ty.shape[-1]] = ~np.repeat(np.repeat(multi_nan, 2, axis=-2), 2, axis=-1)
+    np.testing.assert_array_equal(x.grad.numpy()[mask], tx.grad.numpy()[mask])
+
+
 def test_layer_norm_matches_torch(torch, rng):
     (x, w, b), (tx, tw, tb) = both(torch, rng, (4, 6, 16), (16,), (16,))
     y = ember.layer_norm(x, (16,), w, b, eps=1e-6)

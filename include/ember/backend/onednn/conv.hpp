@@ -8,11 +8,10 @@
 // Geometry legend: backend/eigen/conv.hpp.
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include <optional>
-
 #include "ember/backend/eigen/conv.hpp"
 #include "ember/backend/onednn/cache.hpp"
 #include "ember/backend/onednn/engine.hpp"
+#include "ember/backend/onednn/operand.hpp"
 
 namespace ember::detail::onednn {
 
@@ -52,35 +51,6 @@ struct ConvDescs {
                                                             pad_r, user_scratchpad())
                 : dnnl::convolution_forward::primitive_desc(engine(), prop, alg, x, w, y, stride, dilation, pad_l,
                                                             pad_r, user_scratchpad());
-  }
-};
-
-/// One operand of a training primitive: ember's plain layout, the layout the primitive chose, and the
-/// cached reorder between them (plain -> chosen for inputs, chosen -> plain for outputs; none when
-/// they agree).
-struct Operand {
-  dnnl::memory::desc plain, chosen;
-  std::optional<dnnl::reorder> reorder;
-
-  Operand() = default;
-  Operand(const dnnl::memory::desc& plain_md, const dnnl::memory::desc& chosen_md, bool input)
-      : plain(plain_md), chosen(chosen_md) {
-    if (plain == chosen) return;
-    reorder = input ? dnnl::reorder(dnnl::reorder::primitive_desc(engine(), plain, engine(), chosen))
-                    : dnnl::reorder(dnnl::reorder::primitive_desc(engine(), chosen, engine(), plain));
-  }
-
-  /// An input at p in the chosen layout: p itself, or its reordered copy in this thread's buffer `slot`.
-  const void* in(const void* p, int slot) const {
-    if (!reorder || !p) return p;
-    void* copy = thread_buffer(slot, chosen.get_size());
-    execute(*reorder, {{DNNL_ARG_SRC, &plain, p}, {DNNL_ARG_DST, &chosen, copy}});
-    return copy;
-  }
-  /// Where the primitive writes an output that finish() then moves to p.
-  void* out(void* p, int slot) const { return reorder ? thread_buffer(slot, chosen.get_size()) : p; }
-  void finish(const void* written, void* p) const {
-    if (reorder) execute(*reorder, {{DNNL_ARG_SRC, &chosen, written}, {DNNL_ARG_DST, &plain, p}});
   }
 };
 
