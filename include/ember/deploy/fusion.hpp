@@ -1,6 +1,7 @@
 #pragma once
 // The execution plan of a deployed graph, with load-time fusion for float32:
-//   conv2d [+ batch_norm (eval, folded into the weights)] [+ activation] -> one oneDNN convolution,
+//   conv2d [+ batch_norm (eval, folded into the weights)] [+ activation] -> one oneDNN convolution
+//     [+ max_pool2d]                          -> then a pooling on its blocked output,
 //   linear [+ activation]                                                -> one oneDNN matmul,
 // the bias and the activation (relu, leaky_relu, gelu, sigmoid, tanh, silu) inside the primitive as
 // bias and eltwise post-op. A node joins a chain only when the chain's output is its sole use.
@@ -51,21 +52,37 @@ std::pair<Tensor<F>, Tensor<F>> fold_batch_norm(const Tensor<F>& w, const Option
   return {folded.template to<F>().contiguous(), bias.template to<F>().contiguous()};
 }
 
-/// act(conv(x, w) + b) as one oneDNN primitive writing into the workspace; `activation` (the
-/// unfused kernel, may be empty) serves the empty-tensor case that oneDNN rejects.
+/// act(conv(x, w) + b) as one oneDNN primitive writing into the workspace, then the max pooling `pool`
+/// when one was fused (run on the convolution's blocked output: conv2d_pool_inference). `activation`
+/// and `pool_kernel` (the unfused kernels, may be empty) serve what oneDNN cannot run: an empty tensor,
+/// a pooling whose last window stops short.
 template <class = void>  // compiled only where called: see AnyTensor::to
 Kernel fused_conv_kernel(Tensor<float> w, OptionalTensor<float> b, Conv2dOptions o,
-                         ::ember::detail::onednn::PostOp post, Kernel activation) {
+                         ::ember::detail::onednn::PostOp post, Kernel activation,
+                         std::optional<Pool2dOptions> pool = std::nullopt, Kernel pool_kernel = {}) {
   auto packed = std::make_shared<::ember::detail::onednn::PackedWeights>(w.data());  // w lives in this kernel
-  return [w, b, o, post, activation, packed](std::span<const AnyTensor> in, RunContext& ctx) -> AnyTensor {
+  return [w, b, o, post, activation, pool, pool_kernel, packed](std::span<const AnyTensor> in,
+                                                               RunContext& ctx) -> AnyTensor {
     const Tensor<float> x = in[0].get<float>("conv2d").contiguous();
     const ::ember::detail::ConvGeometry p = ::ember::detail::conv2d_geometry(x, w, b, o);
-    if (::ember::detail::conv_empty(p)) {
-      const AnyTensor y = conv2d(x, w, b, o);
-      return activation ? activation({&y, 1}, ctx) : y;
+    auto unfused = [&](AnyTensor y) {
+      if (activation) y = activation({&y, 1}, ctx);
+      return pool_kernel ? pool_kernel({&y, 1}, ctx) : y;
+    };
+    if (::ember::detail::conv_empty(p)) return unfused(conv2d(x, w, b, o));
+    const Shape conv_shape{p.n, p.o, p.oh, p.ow};
+    const float* bias = b ? b->data() : nullptr;
+    if (pool) {
+      const auto q = ::ember::detail::pool2d_geometry(conv_shape, *pool, "max_pool2d");
+      Tensor<float> y = ctx.workspace->buffer(ctx.slot, {p.n, p.o, q.oh, q.ow});
+      if (::ember::detail::onednn::conv2d_pool_inference(x.data(), *packed, bias, y.data(), p, post, q)) return y;
+      Tensor<float> conv = Tensor<float>::empty(conv_shape);
+      ::ember::detail::onednn::conv2d_inference(x.data(), *packed, bias, conv.data(), p, post);
+      const AnyTensor c(conv);
+      return pool_kernel({&c, 1}, ctx);
     }
-    Tensor<float> y = ctx.workspace->buffer(ctx.slot, {p.n, p.o, p.oh, p.ow});
-    ::ember::detail::onednn::conv2d_inference(x.data(), *packed, b ? b->data() : nullptr, y.data(), p, post);
+    Tensor<float> y = ctx.workspace->buffer(ctx.slot, conv_shape);
+    ::ember::detail::onednn::conv2d_inference(x.data(), *packed, bias, y.data(), p, post);
     return y;
   };
 }
@@ -163,10 +180,20 @@ std::vector<StepSpec> plan(const Graph& g, const std::map<std::string, AnyTensor
             op += "+" + g.nodes[*a].op;
           }
         }
+        std::optional<Pool2dOptions> pool;
+        Kernel pool_kernel;
+        if (const auto m = sole_user(out); n.op == "conv2d" && m && g.nodes[*m].op == "max_pool2d" &&
+                                           g.nodes[*m].inputs[0] == out && g.values.at(out).shape.size() == 4) {
+          pool = max_pool_options(g.nodes[*m]);
+          pool_kernel = make_kernel(g.nodes[*m]);
+          fused_away[*m] = true;
+          out = g.nodes[*m].outputs[0];
+          op += "+max_pool2d";
+        }
         s.op = op;
         s.inputs = {n.inputs[0]};
         s.output = out;
-        s.kernel = n.op == "conv2d" ? fused_conv_kernel(*w, b, conv_options(n), post, activation)
+        s.kernel = n.op == "conv2d" ? fused_conv_kernel(*w, b, conv_options(n), post, activation, pool, pool_kernel)
                                     : fused_linear_kernel(*w, b, post, activation);
       }
     } catch (const std::exception& e) {

@@ -131,6 +131,13 @@ Conv2dOptions conv_options(const Node& n) {
   return {attr_pair(n, "stride"), attr_pair(n, "padding"), attr_pair(n, "dilation"), attr_int(n, "groups")};
 }
 
+/// The max_pool2d attributes as ember's options.
+template <class = void>  // compiled only where called: see AnyTensor::to
+Pool2dOptions max_pool_options(const Node& n) {
+  return {attr_pair(n, "kernel_size"), attr_pair(n, "stride"), attr_pair(n, "padding"), attr_pair(n, "dilation"),
+          attr_bool(n, "ceil_mode")};
+}
+
 // --- dispatch on run-time dtypes ---
 
 /// f(t) on the tensor held by x when it is float32 or float64; TypeError naming op otherwise.
@@ -317,8 +324,7 @@ const std::unordered_map<std::string, OpDef>& op_table() {
          };
        }}},
       {"max_pool2d", {[](const Node& n) -> Kernel {
-         Pool2dOptions o{attr_pair(n, "kernel_size"), attr_pair(n, "stride"), attr_pair(n, "padding"),
-                         attr_pair(n, "dilation"), attr_bool(n, "ceil_mode")};
+         const Pool2dOptions o = max_pool_options(n);
          return [o](std::span<const AnyTensor> in, RunContext& ctx) -> AnyTensor {
            if (in[0].is<float>()) {  // oneDNN's inference pooling: no argmax, about 10x faster
              const Tensor<float> x = in[0].get<float>().contiguous();

@@ -54,13 +54,13 @@ inline Shape pooled_shape(const Shape& x, std::int64_t oh, std::int64_t ow) {
   return s;
 }
 
-/// Checks a pooling input and the options, and returns the geometry.
-template <FloatElement T>
-PoolGeometry pool2d_geometry(const Tensor<T>& x, const Pool2dOptions& o, const char* op) {
-  check_pool_input(x, op);
+/// Checks the options of a pooling of an input of shape x ((N, C, H, W) or (C, H, W), checked by the
+/// caller), and returns the geometry.
+inline PoolGeometry pool2d_geometry(const Shape& x, const Pool2dOptions& o, const char* op) {
   const auto stride = o.stride.value_or(o.kernel);
-  const std::int64_t planes = x.dim() == 4 ? x.size(0) * x.size(1) : x.size(0);
-  PoolGeometry p{planes, x.size(-2), x.size(-1), 0, 0, o.kernel, stride, o.padding, o.dilation};
+  const auto d = static_cast<std::int64_t>(x.size());
+  const std::int64_t planes = d == 4 ? x[0] * x[1] : x[0];
+  PoolGeometry p{planes, x[d - 2], x[d - 1], 0, 0, o.kernel, stride, o.padding, o.dilation};
   for (int i = 0; i < 2; ++i) {
     EMBER_CHECK(p.kernel[i] >= 1, op, "kernel_size must be positive, got (", o.kernel[0], ", ", o.kernel[1], ")");
     EMBER_CHECK(p.stride[i] >= 1, op, "stride must be positive, got (", stride[0], ", ", stride[1], ")");
@@ -74,9 +74,16 @@ PoolGeometry pool2d_geometry(const Tensor<T>& x, const Pool2dOptions& o, const c
   }
   p.oh = pool_out_size(p.h, p.kernel[0], p.stride[0], p.padding[0], p.dilation[0], o.ceil_mode);
   p.ow = pool_out_size(p.w, p.kernel[1], p.stride[1], p.padding[1], p.dilation[1], o.ceil_mode);
-  EMBER_CHECK(p.oh >= 1 && p.ow >= 1, op, "input of shape ", x.shape(), " is too small for kernel_size (",
+  EMBER_CHECK(p.oh >= 1 && p.ow >= 1, op, "input of shape ", x, " is too small for kernel_size (",
               o.kernel[0], ", ", o.kernel[1], "): the output would be (", p.oh, ", ", p.ow, ")");
   return p;
+}
+
+/// Checks a pooling input and the options, and returns the geometry.
+template <FloatElement T>
+PoolGeometry pool2d_geometry(const Tensor<T>& x, const Pool2dOptions& o, const char* op) {
+  check_pool_input(x, op);
+  return pool2d_geometry(x.shape(), o, op);
 }
 
 }  // namespace detail
