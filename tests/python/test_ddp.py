@@ -1,40 +1,18 @@
 """DistributedDataParallel under real mpirun processes (tests/python/ddp_worker.py is one rank): N ranks on
 shards of a batch end with the weights one process gets on the whole batch. Each launch has a timeout."""
-import os
 import re
-import shutil
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-import ember
-import ember.distributed as dist
+from _mpi import mpirun as _mpirun, needs_mpi
 
 WORKER = Path(__file__).with_name("ddp_worker.py")
-MPIRUN = shutil.which("mpirun")
-pytestmark = pytest.mark.skipif(MPIRUN is None or not dist.is_available(),
-                                reason="mpirun or ember._distributed (built where MPI is found) is missing")
+pytestmark = needs_mpi
 
 
 def mpirun(n, *args, timeout=60):
-    e = dict(os.environ)
-    e.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1",
-             EMBER_NUM_THREADS="1",
-             PYTHONPATH=os.pathsep.join([str(Path(ember.__file__).parent.parent), e.get("PYTHONPATH", "")]))
-    for k in ("EMBER_DISTRIBUTED_DEBUG", "OMP_NUM_THREADS", "EMBER_MPI_THREAD_LEVEL"):
-        e.pop(k, None)
-    p = subprocess.Popen([MPIRUN, "-n", str(n), "--oversubscribe", sys.executable, str(WORKER), *map(str, args)],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=e, start_new_session=True)
-    try:
-        out, _ = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        out, _ = p.communicate()
-        pytest.fail(f"mpirun -n {n} {args} hung for {timeout} s:\n{out}")
-    return p.returncode, out
+    return _mpirun(n, WORKER, *args, timeout=timeout, EMBER_NUM_THREADS="1")
 
 
 def assert_ok(n, rc, out):

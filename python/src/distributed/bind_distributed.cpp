@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include "ember/distributed/collectives.hpp"
+#include "ember/distributed/reducer.hpp"
 
 namespace py = pybind11;
 namespace dist = ember::distributed;
@@ -166,4 +167,39 @@ PYBIND11_MODULE(_distributed, m) {
     }
     return result(std::move(w), async_op);
   }, py::arg("t"), py::arg("src"), py::arg("tag"), py::arg("async_op"));
+
+  // DistributedDataParallel's reducer (ember/nn/parallel/distributed.py keeps the module plumbing). Gradients
+  // arrive as buffer tuples (or None: zeros); the caller keeps them alive until the reduction finished.
+  py::class_<dist::Reducer, std::shared_ptr<dist::Reducer>>(m, "Reducer")
+      .def(py::init([](const std::vector<std::tuple<std::string, int, std::int64_t>>& params, double bucket_cap_mb,
+                       const std::string& unused_hint) {
+             std::vector<dist::ReducerParam> ps;
+             for (const auto& [name, dtype, numel] : params) ps.push_back({name, static_cast<ember::DType>(dtype), numel});
+             return std::make_shared<dist::Reducer>(std::move(ps), bucket_cap_mb, unused_hint);
+           }),
+           py::arg("params"), py::arg("bucket_cap_mb"), py::arg("unused_hint") = "")
+      .def_property_readonly("num_buckets", &dist::Reducer::num_buckets)
+      .def("bucket_indices", &dist::Reducer::bucket_indices)
+      .def_property("sync", &dist::Reducer::sync, &dist::Reducer::set_sync)
+      .def_property_readonly("armed", &dist::Reducer::armed)
+      .def("globally_used", &dist::Reducer::globally_used, py::arg("i"))
+      .def("check_finished", &dist::Reducer::check_finished)
+      .def("prepare", &dist::Reducer::prepare, py::arg("grad_enabled"), py::arg("find_unused") = false)
+      .def("mark_ready", [](dist::Reducer& r, std::size_t i, const std::optional<py::tuple>& grad) {
+        void* data = nullptr;
+        if (grad) {
+          auto b = buffer_from(*grad);
+          data = b.data;
+          EMBER_CHECK(b.numel() == r.param(i).numel && b.dtype == r.param(i).dtype, "DistributedDataParallel",
+                      "the gradient of parameter '", r.param(i).name, "' is ", b.describe(), ", expected ",
+                      r.param(i).numel, " elements of ", ember::dtype_name(r.param(i).dtype));
+        }
+        py::gil_scoped_release nogil;
+        return r.mark_ready(i, data);
+      }, py::arg("i"), py::arg("grad"))
+      .def("mark_unused", [](dist::Reducer& r, std::size_t i, const std::optional<py::tuple>& grad) {
+        void* data = grad ? buffer_from(*grad).data : nullptr;
+        py::gil_scoped_release nogil;
+        return r.mark_unused(i, data);
+      }, py::arg("i"), py::arg("grad"));
 }

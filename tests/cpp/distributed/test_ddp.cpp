@@ -86,3 +86,20 @@ TEST(DDP, DifferentModelsAreRefused) {
         << e.what();
   }
 }
+
+TEST(DDP, UnusedParameterIsNamedAtNextForward) {
+  dist::DistributedDataParallel<double> ddp(make_model(1));
+  Generator gen(3);
+  auto x = randn<double>({4, 5}, gen);
+  (void)ddp(x);
+  auto w = ddp.parameters()[2];  // a loss of 2.weight alone: the other parameters get no gradient
+  mse_loss(w, zeros<double>(w.shape())).backward();
+  try {
+    (void)ddp(x);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("parameters 0.weight, 0.bias, 2.bias received no gradient"), std::string::npos)
+        << e.what();
+  }
+  (void)ddp(x);  // the error disarmed the reducer: the next forward runs
+}
