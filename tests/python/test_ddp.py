@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+import ember.distributed as dist
 from _mpi import mpirun as _mpirun, needs_mpi
 
 WORKER = Path(__file__).with_name("ddp_worker.py")
@@ -55,6 +56,16 @@ def test_unused_parameters(n):
 def test_options_refused():
     from ember import nn
     for kw, name in [({"gradient_as_bucket_view": True}, "gradient_as_bucket_view"),
-                     ({"device_ids": [0]}, "device_ids"), ({"process_group": object()}, "process_group")]:
+                     ({"device_ids": [0]}, "device_ids")]:
         with pytest.raises(NotImplementedError, match=name):
             nn.parallel.DistributedDataParallel(nn.Linear(2, 2), **kw)
+    with pytest.raises(TypeError, match="process_group must be None or a group made by"):
+        nn.parallel.DistributedDataParallel(nn.Linear(2, 2), process_group=object())
+    with pytest.raises(ValueError, match="not a member of process_group"):
+        nn.parallel.DistributedDataParallel(nn.Linear(2, 2), process_group=dist.GroupMember.NON_GROUP_MEMBER)
+
+
+@pytest.mark.parametrize("n", [3, 4])
+def test_process_group(n):
+    # the ranks 0 and n-1 train one model in their group, the others another one in theirs
+    assert_ok(n, *mpirun(n, "group"))

@@ -21,6 +21,7 @@ namespace ember::distributed {
 struct DDPOptions {
   double bucket_cap_mb = 25;
   bool broadcast_buffers = true;  // broadcast buffers (BatchNorm's running stats) from rank 0 before forward
+  ProcessGroupPtr process_group = nullptr;  // the ranks that train together (new_group; null: all)
 };
 
 template <FloatElement T>
@@ -31,8 +32,10 @@ class DistributedDataParallel {
   explicit DistributedDataParallel(std::shared_ptr<nn::Module<T>> module, DDPOptions options = {})
       : module_(std::move(module)), options_(options) {
     EMBER_CHECK(module_ != nullptr, "DistributedDataParallel", "module is null");
+    group_ = options_.process_group;
+    root_ = group_ ? get_global_rank(group_, 0) : 0;
     check_same_structure();
-    for (const auto& p : module_->parameters()) broadcast(p.detach(), 0);
+    for (const auto& p : module_->parameters()) broadcast(p.detach(), root_, false, group_);
     broadcast_buffers();
     std::vector<ReducerParam> described;
     std::vector<Tensor<T>> params;
@@ -43,7 +46,8 @@ class DistributedDataParallel {
     }
     reducer_ = std::make_shared<Reducer>(std::move(described), options_.bucket_cap_mb,
                                          "Every parameter must be part of the loss (find_unused_parameters is "
-                                         "Python-only)");
+                                         "Python-only)",
+                                         group_);
     for (std::size_t k = 0; k < params.size(); ++k)
       hooks_.push_back(register_post_accumulate_grad_hook<T>(
           params[k], [weak = std::weak_ptr<Reducer>(reducer_), k](const Tensor<T>& p) {
@@ -95,7 +99,8 @@ class DistributedDataParallel {
 
  private:
   void broadcast_buffers() {
-    for (auto& [name, b] : module_->named_buffers()) b.visit([](const auto& t) { broadcast(t, 0); });
+    for (auto& [name, b] : module_->named_buffers())
+      b.visit([this](const auto& t) { broadcast(t, root_, false, group_); });
   }
 
   /// One line per parameter and buffer ("parameter 0.weight float32 (8, 5)"), gathered from every rank.
@@ -109,18 +114,18 @@ class DistributedDataParallel {
     for (auto& [n, b] : module_->named_buffers())
       os << "buffer '" << n << "' " << describe(b.dtype(), b.shape()) << '\n';
     const std::string mine = os.str();
-    const int world = get_world_size();
+    const int world = get_world_size(group_);
     auto len = Tensor<std::int64_t>::empty({1});
     len.data()[0] = static_cast<std::int64_t>(mine.size());
     auto lens = Tensor<std::int64_t>::empty({world});
-    all_gather_into_tensor(lens, len);
+    all_gather_into_tensor(lens, len, false, group_);
     std::int64_t longest = 0;
     for (int r = 0; r < world; ++r) longest = std::max(longest, lens.data()[r]);
     auto text = Tensor<std::uint8_t>::empty({longest});
     std::memset(text.data(), 0, static_cast<std::size_t>(longest));
     std::memcpy(text.data(), mine.data(), mine.size());
     auto all = Tensor<std::uint8_t>::empty({longest * world});
-    all_gather_into_tensor(all, text);
+    all_gather_into_tensor(all, text, false, group_);
     auto lines_of = [&](int r) {
       std::string s(reinterpret_cast<const char*>(all.data()) + r * longest, static_cast<std::size_t>(lens.data()[r]));
       std::vector<std::string> lines;
@@ -134,8 +139,9 @@ class DistributedDataParallel {
       for (std::size_t k = 0; k < std::max(first.size(), other.size()); ++k) {
         const std::string a = k < first.size() ? first[k] : "nothing more";
         const std::string b = k < other.size() ? other[k] : "nothing more";
-        EMBER_CHECK(a == b, "DistributedDataParallel", "the ranks hold different models: at entry ", k, ", rank 0 has ",
-                    a, " but rank ", r, " has ", b, "; every rank must build the same model");
+        EMBER_CHECK(a == b, "DistributedDataParallel", "the ranks hold different models: at entry ", k, ", rank ", root_,
+                    " has ", a, " but rank ", group_ ? get_global_rank(group_, r) : r, " has ", b,
+                    "; every rank must build the same model");
       }
     }
   }
@@ -144,6 +150,8 @@ class DistributedDataParallel {
   DDPOptions options_;
   // Shared with the hooks (weakly): the hooks live in the parameters, which may outlive this object.
   std::shared_ptr<Reducer> reducer_;
+  ProcessGroupPtr group_;
+  int root_ = 0;  // the group's first rank, whose parameters and buffers every rank takes
   std::vector<HookHandle> hooks_;
 };
 

@@ -34,9 +34,11 @@ struct ReducerParam {
 
 class Reducer {
  public:
-  /// unused_hint ends the error raised when a synchronized backward left parameters without gradient.
-  Reducer(std::vector<ReducerParam> params, double bucket_cap_mb, std::string unused_hint = "")
-      : params_(std::move(params)), unused_hint_(std::move(unused_hint)) {
+  /// unused_hint ends the error raised when a synchronized backward left parameters without gradient;
+  /// group: the ranks that average (the default group when null).
+  Reducer(std::vector<ReducerParam> params, double bucket_cap_mb, std::string unused_hint = "",
+          ProcessGroupPtr group = nullptr)
+      : params_(std::move(params)), unused_hint_(std::move(unused_hint)), group_(std::move(group)) {
     for (const auto& p : params_)
       EMBER_CHECK(is_floating(p.dtype), "DistributedDataParallel", "parameter '", p.name, "' has dtype ",
                   dtype_name(p.dtype), "; gradients are averaged in floating point only");
@@ -176,7 +178,7 @@ class Reducer {
       else std::memset(dst, 0, nbytes(k));
       dst += nbytes(k);
     }
-    b.work = all_reduce(Buffer{b.flat.data(), dtype, {b.numel}}, ReduceOp::AVG, true);
+    b.work = all_reduce(Buffer{b.flat.data(), dtype, {b.numel}}, ReduceOp::AVG, true, group_);
   }
 
   void finish() {
@@ -184,7 +186,8 @@ class Reducer {
     if (find_unused_) {
       std::vector<std::int64_t> mask(params_.size());
       for (std::size_t k = 0; k < params_.size(); ++k) mask[k] = used_[k] ? 1 : 0;
-      all_reduce(Buffer{mask.data(), DType::Int64, {static_cast<std::int64_t>(mask.size())}}, ReduceOp::SUM);
+      all_reduce(Buffer{mask.data(), DType::Int64, {static_cast<std::int64_t>(mask.size())}}, ReduceOp::SUM, false,
+                 group_);
       for (std::size_t k = 0; k < params_.size(); ++k) globally_used_[k] = mask[k] != 0;
     }
     for (auto& b : buckets_) {
@@ -201,6 +204,7 @@ class Reducer {
 
   std::vector<ReducerParam> params_;
   std::string unused_hint_;
+  ProcessGroupPtr group_;
   std::vector<Bucket> buckets_;
   std::vector<std::size_t> bucket_of_;
   std::vector<void*> grads_;

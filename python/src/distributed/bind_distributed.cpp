@@ -191,12 +191,12 @@ PYBIND11_MODULE(_distributed, m) {
   // arrive as buffer tuples (or None: zeros); the caller keeps them alive until the reduction finished.
   py::class_<dist::Reducer, std::shared_ptr<dist::Reducer>>(m, "Reducer")
       .def(py::init([](const std::vector<std::tuple<std::string, int, std::int64_t>>& params, double bucket_cap_mb,
-                       const std::string& unused_hint) {
+                       const std::string& unused_hint, const dist::ProcessGroupPtr& group) {
              std::vector<dist::ReducerParam> ps;
              for (const auto& [name, dtype, numel] : params) ps.push_back({name, static_cast<ember::DType>(dtype), numel});
-             return std::make_shared<dist::Reducer>(std::move(ps), bucket_cap_mb, unused_hint);
+             return std::make_shared<dist::Reducer>(std::move(ps), bucket_cap_mb, unused_hint, group);
            }),
-           py::arg("params"), py::arg("bucket_cap_mb"), py::arg("unused_hint") = "")
+           py::arg("params"), py::arg("bucket_cap_mb"), py::arg("unused_hint") = "", py::arg("group") = py::none())
       .def_property_readonly("num_buckets", &dist::Reducer::num_buckets)
       .def("bucket_indices", &dist::Reducer::bucket_indices)
       .def_property("sync", &dist::Reducer::sync, &dist::Reducer::set_sync)

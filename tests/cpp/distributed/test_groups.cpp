@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "ember/ember.hpp"
+#include "ember/distributed/ddp.hpp"
 #include "ember/distributed/tensor_collectives.hpp"
 
 namespace dist = ember::distributed;
+using namespace ember;
 
 TEST(Groups, CollectivesInASubgroup) {
   const int n = dist::get_world_size(), r = dist::get_rank(), last = n - 1;
@@ -75,5 +77,37 @@ TEST(Groups, RecvFromAnySource) {
       dist::send(t, 0, 5);
     }
     dist::barrier();
+  }
+}
+
+TEST(Groups, DDPInAProcessGroup) {
+  const int n = dist::get_world_size(), r = dist::get_rank(), last = n - 1;
+  auto g = dist::new_group({0, last});
+  if (!g) return;
+  auto model = [](std::uint64_t seed) {
+    Generator gen(seed);
+    return std::make_shared<nn::Sequential<double>>(nn::Linear<double>(5, 6, true, gen), nn::Tanh<double>(),
+                                                    nn::Linear<double>(6, 3, true, gen));
+  };
+  dist::DistributedDataParallel<double> ddp(model(20 + r), {.bucket_cap_mb = 0.0001, .process_group = g});
+  auto ref = model(20);  // rank 0 is the group's first rank
+  optim::SGD<double> opt(ddp.parameters(), {.lr = 0.1}), ref_opt(ref->parameters(), {.lr = 0.1});
+  const int k = dist::get_rank(g), size = dist::get_world_size(g);
+  const std::int64_t per = 4;
+  for (int step = 0; step < 3; ++step) {
+    Generator gen(200 + step);
+    auto x = randn<double>({per * size, 5}, gen), y = randn<double>({per * size, 3}, gen);
+    opt.zero_grad();
+    mse_loss(ddp(x.slice(0, k * per, (k + 1) * per).contiguous()), y.slice(0, k * per, (k + 1) * per).contiguous())
+        .backward();
+    opt.step();
+    ref_opt.zero_grad();
+    mse_loss((*ref)(x), y).backward();
+    ref_opt.step();
+  }
+  auto a = ddp.parameters(), b = ref->parameters();
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto u = a[i].to_vector(), v = b[i].to_vector();
+    for (std::size_t j = 0; j < u.size(); ++j) EXPECT_NEAR(u[j], v[j], 1e-12);
   }
 }

@@ -47,8 +47,9 @@ class DistributedDataParallel(Module):
     counts the parameters it does not reach as ready (zero gradients); parameters unused on every rank keep
     their ``.grad``. Without it, a parameter that got no gradient makes the next forward raise, naming it.
     ``static_graph`` is a performance hint in PyTorch; here it changes nothing. ``gradient_as_bucket_view``,
-    ``device_ids``/``output_device`` (GPUs) and process groups other than the default raise
-    NotImplementedError. The state dict has PyTorch's ``module.`` prefix."""
+    ``device_ids``/``output_device`` (GPUs) raise NotImplementedError. ``process_group`` (from
+    ``ember.distributed.new_group``) limits the averaging, the structure check and the broadcasts (from the
+    group's first rank) to its members. The state dict has PyTorch's ``module.`` prefix."""
 
     def __init__(self, module: Module, device_ids: Sequence[Any] | None = None, output_device: Any = None,
                  dim: int = 0, broadcast_buffers: bool = True, process_group: Any = None,
@@ -62,34 +63,39 @@ class DistributedDataParallel(Module):
                                       "tensors (NCCL for GPUs comes with the CUDA backend); leave device_ids out")
         if output_device is not None and str(output_device) != "cpu":
             raise NotImplementedError(f"{_PREFIX} output_device={output_device!r}: only CPU modules are supported")
-        if process_group is not None:
-            raise NotImplementedError(f"{_PREFIX} process_group: only the default group (None) is supported")
         if gradient_as_bucket_view:
             raise NotImplementedError(f"{_PREFIX} gradient_as_bucket_view=True is not implemented: gradients are "
                                       "copied out of the buckets")
+        from ... import distributed as d
+        if process_group is d.GroupMember.NON_GROUP_MEMBER:
+            raise ValueError(f"{_PREFIX} this rank is not a member of process_group: only its members wrap the model")
+        if process_group is not None and (d.ProcessGroup is None or not isinstance(process_group, d.ProcessGroup)):
+            raise TypeError(f"{_PREFIX} process_group must be None or a group made by ember.distributed.new_group, "
+                            f"got {type(process_group).__name__}")
         dist = _dist()
         self.module = module
         d = self.__dict__  # plain attributes: not submodules, not state
         d.update(device_ids=device_ids, output_device=output_device, dim=dim, broadcast_buffers=broadcast_buffers,
-                 process_group=None, find_unused_parameters=find_unused_parameters,
+                 process_group=process_group, find_unused_parameters=find_unused_parameters,
                  gradient_as_bucket_view=False, static_graph=static_graph,
                  bucket_cap_mb=25 if bucket_cap_mb is None else bucket_cap_mb)
-        d["_rank"], d["_world"] = dist.get_rank(), dist.get_world_size()
+        d["_world"] = dist.get_world_size(process_group)
+        d["_root"] = dist.get_global_rank(process_group, 0)  # every rank takes its parameters and buffers
 
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
         d["_param_names"] = [n for n, _ in named]
         d["_params"] = [p for _, p in named]
         self._check_same_structure(dist)
         for p in module.parameters():
-            dist.broadcast(p.detach(), 0)
+            dist.broadcast(p.detach(), self._root, process_group)
         for b in module.buffers():
-            dist.broadcast(b, 0)
+            dist.broadcast(b, self._root, process_group)
 
         from ... import _distributed
         d["_reducer"] = _distributed.Reducer(
             [(n, dist._DTYPE_CODES[p.dtype], p.numel()) for n, p in named], float(self.bucket_cap_mb),
             "Pass find_unused_parameters=True when parts of the model may be unused in a forward, or make every "
-            "output part of the loss")
+            "output part of the loss", process_group)
         d["_grads"] = {}            # the gradients handed to the reducer, alive until it finished
         d["_fresh"] = {}            # find_unused_parameters: zero gradients made for parameters without .grad
         d["_hooks"] = [p.register_post_accumulate_grad_hook(self._make_hook(i)) for i, p in enumerate(self._params)]
@@ -106,7 +112,7 @@ class DistributedDataParallel(Module):
         sig = [_signature("parameter", n, p) for n, p in self.module.named_parameters()]
         sig += [_signature("buffer", n, b) for n, b in self.module.named_buffers()]
         sigs: list[Any] = [None] * self._world
-        dist.all_gather_object(sigs, sig)
+        dist.all_gather_object(sigs, sig, self.process_group)
         for r in range(1, self._world):
             if sigs[r] == sigs[0]:
                 continue
@@ -116,8 +122,9 @@ class DistributedDataParallel(Module):
                 if a != b:
                     da = _describe(a) if a else "nothing more"
                     db = _describe(b) if b else "nothing more"
-                    raise ValueError(f"{_PREFIX} the ranks hold different models: at entry {k}, rank 0 has {da} "
-                                     f"but rank {r} has {db}; every rank must build the same model")
+                    other = dist.get_global_rank(self.process_group, r)
+                    raise ValueError(f"{_PREFIX} the ranks hold different models: at entry {k}, rank {self._root} has "
+                                     f"{da} but rank {other} has {db}; every rank must build the same model")
 
     # --- forward ---
 
@@ -128,7 +135,7 @@ class DistributedDataParallel(Module):
         dist = _dist()
         if self.broadcast_buffers:
             for b in self.module.buffers():
-                dist.broadcast(b, 0)
+                dist.broadcast(b, self._root, self.process_group)
         out = self.module(*inputs, **kwargs)
         find_unused = bool(self.find_unused_parameters)
         self._reducer.prepare(_core.is_grad_enabled(), find_unused)
