@@ -83,7 +83,6 @@ class DistributedDataParallel(Module):
         d["_root"] = dist.get_global_rank(process_group, 0)  # every rank takes its parameters and buffers
 
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
-        d["_param_names"] = [n for n, _ in named]
         d["_params"] = [p for _, p in named]
         self._check_same_structure(dist)
         for p in module.parameters():
