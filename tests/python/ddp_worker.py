@@ -7,6 +7,7 @@
     mpirun -n 2 python ddp_worker.py mismatch              ranks building different models: a clear error
     mpirun -n N python ddp_worker.py unused                find_unused_parameters True / False
     mpirun -n N python ddp_worker.py group                 two models, each in its process_group (N >= 3)
+    mpirun -n N python ddp_worker.py overlap               a bucket's all-reduce starts during backward
 
 Every rank also computes the reference (one process, whole batch) itself and compares. Prints "OK <rank>".
 """
@@ -251,11 +252,27 @@ def group():
         compare(other, w, 0.0, "weights within the group")
 
 
+def overlap():
+    dtype = ember.float64
+    rank, world = dist.get_rank(), dist.get_world_size()
+    ddp = DDP(make_model(dtype), bucket_cap_mb=0.0001)  # buckets [2.bias], [2.weight], [0.bias], [0.weight]
+    assert ddp._buckets == [[3], [2], [1], [0]], ddp._buckets
+    started = []
+    params = list(ddp.module.parameters())
+    for p in (params[3], params[0]):  # hooks run in registration order: after DDP's own
+        p.register_post_accumulate_grad_hook(lambda _p: started.append(ddp._reducer.buckets_started))
+    x, y = batch(dtype, 0)
+    nn.MSELoss()(ddp(shard(x, rank, world)), shard(y, rank, world)).backward()
+    # the first gradient of backward (2.bias) had its bucket's all-reduce started at once, while the
+    # first layer's gradients were still to come; by the last one, every bucket
+    assert started == [1, 4], started
+
+
 def main():
     dist.init_process_group("mpi")
     mode, args = sys.argv[1], sys.argv[2:]
     {"train": train, "batchnorm": batchnorm, "nosync": nosync, "mismatch": mismatch, "unused": unused,
-     "group": group}[mode](*args)
+     "group": group, "overlap": overlap}[mode](*args)
     print(f"OK {dist.get_rank()}", flush=True)
     dist.destroy_process_group()
 

@@ -69,3 +69,8 @@ def test_options_refused():
 def test_process_group(n):
     # the ranks 0 and n-1 train one model in their group, the others another one in theirs
     assert_ok(n, *mpirun(n, "group"))
+
+
+@pytest.mark.parametrize("n", [2])
+def test_bucket_starts_during_backward(n):
+    assert_ok(n, *mpirun(n, "overlap"))

@@ -91,6 +91,8 @@ class Reducer {
   void set_sync(bool on) { sync_ = on; }
   /// Whether the backward of the last forward reduces (and has not finished yet).
   bool armed() const { return armed_; }
+  /// The buckets whose all-reduce started in this backward (they start while backward still runs).
+  std::size_t buckets_started() const { return next_bucket_; }
   /// After a find_unused_parameters reduction: whether any rank used parameter i.
   bool globally_used(std::size_t i) const { return globally_used_.at(i); }
 

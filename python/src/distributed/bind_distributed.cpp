@@ -201,6 +201,7 @@ PYBIND11_MODULE(_distributed, m) {
       .def("bucket_indices", &dist::Reducer::bucket_indices)
       .def_property("sync", &dist::Reducer::sync, &dist::Reducer::set_sync)
       .def_property_readonly("armed", &dist::Reducer::armed)
+      .def_property_readonly("buckets_started", &dist::Reducer::buckets_started)
       .def("globally_used", &dist::Reducer::globally_used, py::arg("i"))
       .def("check_finished", &dist::Reducer::check_finished)
       .def("prepare", &dist::Reducer::prepare, py::arg("grad_enabled"), py::arg("find_unused") = false)
