@@ -198,6 +198,7 @@ inline ProcessGroupPtr new_group(std::vector<int> ranks = {}) {
   }
   return g.new_group(ranks);
 }
+
 /// The default group, to reach backend specifics (local_size, thread level).
 inline ProcessGroup& default_process_group() { return detail::group("default_process_group"); }
 inline int get_rank() { return detail::group("get_rank").rank(); }
@@ -236,7 +237,7 @@ inline WorkPtr broadcast(const Buffer& t, int src, bool async_op = false, const 
 
 /// t reduced with op over all ranks, in place on every rank.
 inline WorkPtr all_reduce(const Buffer& t, ReduceOp op = ReduceOp::SUM, bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+                          const ProcessGroupPtr& group = nullptr) {
   auto& g = detail::group("all_reduce", group);
   detail::check_cpu(t, "all_reduce");
   detail::debug_check(g, "all_reduce", detail::Coll::AllReduce, t, -1, static_cast<int>(op));
@@ -245,7 +246,7 @@ inline WorkPtr all_reduce(const Buffer& t, ReduceOp op = ReduceOp::SUM, bool asy
 
 /// t reduced with op over all ranks into t on rank dst.
 inline WorkPtr reduce(const Buffer& t, int dst, ReduceOp op = ReduceOp::SUM, bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+                      const ProcessGroupPtr& group = nullptr) {
   auto& g = detail::group("reduce", group);
   detail::check_cpu(t, "reduce");
   dst = detail::to_group_rank(g, dst, "reduce", "destination");
@@ -255,7 +256,7 @@ inline WorkPtr reduce(const Buffer& t, int dst, ReduceOp op = ReduceOp::SUM, boo
 
 /// Every rank's input concatenated in rank order into out (world_size * input.numel() elements).
 inline WorkPtr all_gather_into_tensor(const Buffer& out, const Buffer& input, bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+                                      const ProcessGroupPtr& group = nullptr) {
   const char* op = "all_gather_into_tensor";
   auto& g = detail::group(op, group);
   detail::check_cpu(input, op);
@@ -281,7 +282,7 @@ inline WorkPtr reduce_scatter_tensor(const Buffer& out, const Buffer& input, Red
 
 /// Every rank's input into out on rank dst (out is only read on dst; world_size * input.numel() elements).
 inline WorkPtr gather(const Buffer* out, const Buffer& input, int dst, bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+                      const ProcessGroupPtr& group = nullptr) {
   auto& g = detail::group("gather", group);
   detail::check_cpu(input, "gather");
   dst = detail::to_group_rank(g, dst, "gather", "destination");
@@ -297,7 +298,7 @@ inline WorkPtr gather(const Buffer* out, const Buffer& input, int dst, bool asyn
 
 /// Block r of input on rank src (world_size * out.numel() elements, only read on src) into rank r's out.
 inline WorkPtr scatter(const Buffer& out, const Buffer* input, int src, bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+                       const ProcessGroupPtr& group = nullptr) {
   auto& g = detail::group("scatter", group);
   detail::check_cpu(out, "scatter");
   src = detail::to_group_rank(g, src, "scatter", "source");
@@ -313,7 +314,7 @@ inline WorkPtr scatter(const Buffer& out, const Buffer* input, int src, bool asy
 
 /// t to rank dst (point to point, matched by tag).
 inline WorkPtr send(const Buffer& t, int dst, int tag = 0, bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+                    const ProcessGroupPtr& group = nullptr) {
   auto& g = detail::group("send", group);
   detail::check_cpu(t, "send");
   dst = detail::to_group_rank(g, dst, "send", "destination");
@@ -325,7 +326,7 @@ inline WorkPtr send(const Buffer& t, int dst, int tag = 0, bool async_op = false
 /// sender's rank in the group: get_global_rank turns it into the default group's). Its shape and dtype must
 /// match the sent tensor's.
 inline WorkPtr recv(const Buffer& t, int src, int tag = 0, bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+                    const ProcessGroupPtr& group = nullptr) {
   auto& g = detail::group("recv", group);
   detail::check_cpu(t, "recv");
   if (src != kAnySource) {

@@ -33,13 +33,13 @@ WorkPtr broadcast(const Tensor<T>& t, int src, bool async_op = false,
 
 template <Element T>
 WorkPtr all_reduce(const Tensor<T>& t, ReduceOp op = ReduceOp::SUM, bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+                   const ProcessGroupPtr& group = nullptr) {
   return all_reduce(detail::buffer_of(t, "all_reduce"), op, async_op, group);
 }
 
 template <Element T>
 WorkPtr reduce(const Tensor<T>& t, int dst, ReduceOp op = ReduceOp::SUM, bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+               const ProcessGroupPtr& group = nullptr) {
   return reduce(detail::buffer_of(t, "reduce"), dst, op, async_op, group);
 }
 
@@ -48,7 +48,7 @@ WorkPtr reduce(const Tensor<T>& t, int dst, ReduceOp op = ReduceOp::SUM, bool as
 /// tensor only during the call, so pass contiguous inputs when async).
 template <Element T>
 WorkPtr all_gather_into_tensor(const Tensor<T>& out, const Tensor<T>& input, bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+                               const ProcessGroupPtr& group = nullptr) {
   const Tensor<T> in = input.contiguous();
   auto w = all_gather_into_tensor(detail::buffer_of(out, "all_gather_into_tensor"),
                                   detail::buffer_of(in, "all_gather_into_tensor"), async_op, group);
@@ -73,7 +73,7 @@ std::vector<Tensor<T>> all_gather(const Tensor<T>& input, const ProcessGroupPtr&
 template <Element T>
 WorkPtr reduce_scatter_tensor(const Tensor<T>& out, const Tensor<T>& input, ReduceOp op = ReduceOp::SUM,
                               bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+                              const ProcessGroupPtr& group = nullptr) {
   const Tensor<T> in = input.contiguous();
   auto w = reduce_scatter_tensor(detail::buffer_of(out, "reduce_scatter_tensor"),
                                  detail::buffer_of(in, "reduce_scatter_tensor"), op, async_op, group);
@@ -85,7 +85,7 @@ WorkPtr reduce_scatter_tensor(const Tensor<T>& out, const Tensor<T>& input, Redu
 /// read on dst (pass nullptr elsewhere).
 template <Element T>
 WorkPtr gather(const Tensor<T>& input, const Tensor<T>* out, int dst, bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+               const ProcessGroupPtr& group = nullptr) {
   const Tensor<T> in = input.contiguous();
   std::optional<Buffer> o;
   if (out) o = detail::buffer_of(*out, "gather");
@@ -98,7 +98,7 @@ WorkPtr gather(const Tensor<T>& input, const Tensor<T>* out, int dst, bool async
 /// on src (pass nullptr elsewhere).
 template <Element T>
 WorkPtr scatter(const Tensor<T>& out, const Tensor<T>* input, int src, bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+                const ProcessGroupPtr& group = nullptr) {
   std::optional<Tensor<T>> in;
   std::optional<Buffer> i;
   if (input) {
@@ -112,7 +112,7 @@ WorkPtr scatter(const Tensor<T>& out, const Tensor<T>* input, int src, bool asyn
 
 template <Element T>
 WorkPtr send(const Tensor<T>& t, int dst, int tag = 0, bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+             const ProcessGroupPtr& group = nullptr) {
   const Tensor<T> c = t.contiguous();
   auto w = send(detail::buffer_of(c, "send"), dst, tag, async_op, group);
   if (async_op && !t.is_contiguous()) w->wait();
@@ -121,7 +121,7 @@ WorkPtr send(const Tensor<T>& t, int dst, int tag = 0, bool async_op = false,
 
 template <Element T>
 WorkPtr recv(const Tensor<T>& t, int src, int tag = 0, bool async_op = false,
-                  const ProcessGroupPtr& group = nullptr) {
+             const ProcessGroupPtr& group = nullptr) {
   return recv(detail::buffer_of(t, "recv"), src, tag, async_op, group);
 }
 
