@@ -6,6 +6,8 @@
     mpirun -n N python ddp_worker.py nosync DTYPE          no_sync accumulation == the big-batch step
     mpirun -n 2 python ddp_worker.py mismatch              ranks building different models: a clear error
     mpirun -n N python ddp_worker.py unused                find_unused_parameters True / False
+    mpirun -n N python ddp_worker.py group                 two models, each in its process_group (N >= 3)
+    mpirun -n N python ddp_worker.py overlap               a bucket's all-reduce starts during backward
 
 Every rank also computes the reference (one process, whole batch) itself and compares. Prints "OK <rank>".
 """
@@ -222,10 +224,55 @@ def unused():
             f"find_unused_parameters N={world}")
 
 
+def group():
+    dtype, tol = DTYPES["float64"]
+    rank, world = dist.get_rank(), dist.get_world_size()
+    ends = dist.new_group([0, world - 1])
+    middle = dist.new_group(range(1, world - 1))
+    g, which = (ends, 0) if rank in (0, world - 1) else (middle, 1)
+    k, size = dist.get_rank(g), dist.get_world_size(g)
+    root = dist.get_global_rank(g, 0)
+    ddp = DDP(make_model(dtype, seed=rank), process_group=g)  # the group's first rank's weights
+    ref = make_model(dtype, seed=root)
+    opt, ref_opt = make_opt("adam", ddp.parameters()), make_opt("adam", ref.parameters())
+    loss_fn = nn.MSELoss()
+    for step in range(STEPS):
+        x, y = batch(dtype, 10 * which + step)  # each group its own data
+        opt.zero_grad()
+        loss_fn(ddp(shard(x, k, size)), shard(y, k, size)).backward()
+        opt.step()
+        ref_opt.zero_grad()
+        loss_fn(ref(x), y).backward()
+        ref_opt.step()
+    w = {k_[len("module."):]: v for k_, v in weights(ddp).items()}
+    compare(w, weights(ref), tol, f"group {which} of {size} ranks against one process")
+    everyone = [None] * size
+    dist.all_gather_object(everyone, w, group=g)
+    for other in everyone:
+        compare(other, w, 0.0, "weights within the group")
+
+
+def overlap():
+    dtype = ember.float64
+    rank, world = dist.get_rank(), dist.get_world_size()
+    ddp = DDP(make_model(dtype), bucket_cap_mb=0.0001)  # buckets [2.bias], [2.weight], [0.bias], [0.weight]
+    assert ddp._buckets == [[3], [2], [1], [0]], ddp._buckets
+    started = []
+    params = list(ddp.module.parameters())
+    for p in (params[3], params[0]):  # hooks run in registration order: after DDP's own
+        p.register_post_accumulate_grad_hook(lambda _p: started.append(ddp._reducer.buckets_started))
+    x, y = batch(dtype, 0)
+    nn.MSELoss()(ddp(shard(x, rank, world)), shard(y, rank, world)).backward()
+    # the first gradient of backward (2.bias) had its bucket's all-reduce started at once, while the
+    # first layer's gradients were still to come; by the last one, every bucket
+    assert started == [1, 4], started
+
+
 def main():
     dist.init_process_group("mpi")
     mode, args = sys.argv[1], sys.argv[2:]
-    {"train": train, "batchnorm": batchnorm, "nosync": nosync, "mismatch": mismatch, "unused": unused}[mode](*args)
+    {"train": train, "batchnorm": batchnorm, "nosync": nosync, "mismatch": mismatch, "unused": unused,
+     "group": group, "overlap": overlap}[mode](*args)
     print(f"OK {dist.get_rank()}", flush=True)
     dist.destroy_process_group()
 

@@ -1,40 +1,19 @@
 """DistributedDataParallel under real mpirun processes (tests/python/ddp_worker.py is one rank): N ranks on
 shards of a batch end with the weights one process gets on the whole batch. Each launch has a timeout."""
-import os
 import re
-import shutil
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-import ember
 import ember.distributed as dist
+from _mpi import mpirun as _mpirun, needs_mpi
 
 WORKER = Path(__file__).with_name("ddp_worker.py")
-MPIRUN = shutil.which("mpirun")
-pytestmark = pytest.mark.skipif(MPIRUN is None or not dist.is_available(),
-                                reason="mpirun or ember._distributed (built where MPI is found) is missing")
+pytestmark = needs_mpi
 
 
 def mpirun(n, *args, timeout=60):
-    e = dict(os.environ)
-    e.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1",
-             EMBER_NUM_THREADS="1",
-             PYTHONPATH=os.pathsep.join([str(Path(ember.__file__).parent.parent), e.get("PYTHONPATH", "")]))
-    for k in ("EMBER_DISTRIBUTED_DEBUG", "OMP_NUM_THREADS", "EMBER_MPI_THREAD_LEVEL"):
-        e.pop(k, None)
-    p = subprocess.Popen([MPIRUN, "-n", str(n), "--oversubscribe", sys.executable, str(WORKER), *map(str, args)],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=e, start_new_session=True)
-    try:
-        out, _ = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        out, _ = p.communicate()
-        pytest.fail(f"mpirun -n {n} {args} hung for {timeout} s:\n{out}")
-    return p.returncode, out
+    return _mpirun(n, WORKER, *args, timeout=timeout, EMBER_NUM_THREADS="1")
 
 
 def assert_ok(n, rc, out):
@@ -77,6 +56,21 @@ def test_unused_parameters(n):
 def test_options_refused():
     from ember import nn
     for kw, name in [({"gradient_as_bucket_view": True}, "gradient_as_bucket_view"),
-                     ({"device_ids": [0]}, "device_ids"), ({"process_group": object()}, "process_group")]:
+                     ({"device_ids": [0]}, "device_ids")]:
         with pytest.raises(NotImplementedError, match=name):
             nn.parallel.DistributedDataParallel(nn.Linear(2, 2), **kw)
+    with pytest.raises(TypeError, match="process_group must be None or a group made by"):
+        nn.parallel.DistributedDataParallel(nn.Linear(2, 2), process_group=object())
+    with pytest.raises(ValueError, match="not a member of process_group"):
+        nn.parallel.DistributedDataParallel(nn.Linear(2, 2), process_group=dist.GroupMember.NON_GROUP_MEMBER)
+
+
+@pytest.mark.parametrize("n", [3, 4])
+def test_process_group(n):
+    # the ranks 0 and n-1 train one model in their group, the others another one in theirs
+    assert_ok(n, *mpirun(n, "group"))
+
+
+@pytest.mark.parametrize("n", [2])
+def test_bucket_starts_during_backward(n):
+    assert_ok(n, *mpirun(n, "overlap"))

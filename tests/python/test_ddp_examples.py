@@ -11,48 +11,26 @@ accuracies therefore agree within a few points, not bitwise (seen here: Python 6
 import os
 import re
 import runpy
-import shutil
-import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 import ember
-import ember.distributed as dist
 from _cpp_examples import EXAMPLES, build_example
+from _mpi import launch as _launch, needs_mpi
 
 FASHION_ROOT = "/usr/share/datasets/fashion-mnist"
-MPIRUN = shutil.which("mpirun")
 ARGS = ["--limit", "2048", "--epochs", "1"]
 TOLERANCE = 5.0  # percentage points between 1 process and 2 ranks (BatchNorm per shard)
-pytestmark = [
-    pytest.mark.skipif(not os.path.isdir(FASHION_ROOT), reason="apt install dataset-fashion-mnist"),
-    pytest.mark.skipif(MPIRUN is None or not dist.is_available(),
-                       reason="mpirun or ember._distributed (built where MPI is found) is missing"),
-]
+pytestmark = [pytest.mark.skipif(not os.path.isdir(FASHION_ROOT), reason="apt install dataset-fashion-mnist"),
+              needs_mpi]
 
 
 def launch(cmd, ranks, out, timeout=120):
     """Runs cmd as one plain process (ranks=1) or under mpirun; returns the accuracy rank 0 printed."""
-    e = dict(os.environ)
-    e.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-             PYTHONPATH=os.pathsep.join([str(Path(ember.__file__).parent.parent), e.get("PYTHONPATH", "")]))
-    for k in ("EMBER_DISTRIBUTED_DEBUG", "EMBER_MPI_THREAD_LEVEL"):
-        e.pop(k, None)
-    argv = [*map(str, cmd), *ARGS, "--out", str(out)]
-    if ranks > 1:
-        argv = [MPIRUN, "-n", str(ranks), "--oversubscribe", *argv]
-    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=e,
-                         start_new_session=True)
-    try:
-        text, _ = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        text, _ = p.communicate()
-        pytest.fail(f"{argv} hung for {timeout} s:\n{text}")
-    assert p.returncode == 0, text
+    rc, text = _launch([*cmd, *ARGS, "--out", out], ranks, timeout)
+    assert rc == 0, text
     lines = re.findall(rf"^epoch 1/1 on {ranks} rank\(s\): last loss [0-9.]+, test accuracy ([0-9.]+)%", text, re.M)
     assert len(lines) == 1, text  # printed by rank 0 only
     return float(lines[0])

@@ -1,42 +1,21 @@
 """ember.distributed under real mpirun processes (tests/python/distributed_worker.py is one rank), and
 DistributedSampler against torch's, index for index. The mpirun tests skip without mpirun or without the
 ember._distributed module; each launch has a timeout, so a hang fails instead of blocking the suite."""
-import os
 import re
-import shutil
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import ember
 import ember.distributed as dist
+from _mpi import mpirun as _mpirun, needs_mpi
 from ember.utils.data import DistributedSampler
 
 WORKER = Path(__file__).with_name("distributed_worker.py")
-MPIRUN = shutil.which("mpirun")
-needs_mpi = pytest.mark.skipif(MPIRUN is None or not dist.is_available(),
-                               reason="mpirun or ember._distributed (built where MPI is found) is missing")
 
 
 def mpirun(n, mode, timeout=60, **env):
-    e = dict(os.environ)
-    e.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1",
-             PYTHONPATH=os.pathsep.join([str(Path(ember.__file__).parent.parent), e.get("PYTHONPATH", "")]))
-    for k in ("EMBER_DISTRIBUTED_DEBUG", "EMBER_NUM_THREADS", "OMP_NUM_THREADS", "EMBER_MPI_THREAD_LEVEL"):
-        e.pop(k, None)
-    e.update(env)
-    p = subprocess.Popen([MPIRUN, "-n", str(n), "--oversubscribe", sys.executable, str(WORKER), mode],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=e, start_new_session=True)
-    try:
-        out, _ = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        out, _ = p.communicate()
-        pytest.fail(f"mpirun -n {n} {mode} hung for {timeout} s:\n{out}")
-    return p.returncode, out
+    return _mpirun(n, WORKER, mode, timeout=timeout, **env)
 
 
 @needs_mpi

@@ -6,6 +6,7 @@
 #include <omp.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -39,6 +40,25 @@ inline ProcessGroup& group(const char* op) {
     ::ember::detail::fail<DistributedError>(op, "the default process group is not initialized: call "
                                                 "init_process_group(\"mpi\") first (and launch with mpirun)");
   return *g;
+}
+
+/// The group a collective runs in: the given one, or the default group when null.
+inline ProcessGroup& group(const char* op, const ProcessGroupPtr& g) { return g ? *g : group(op); }
+
+/// The rank of g for the default group's rank r (collectives take default-group ranks, as torch's);
+/// std::out_of_range when r is not a member of g.
+inline int to_group_rank(const ProcessGroup& g, int r, const char* op, const char* what) {
+  if (g.global_ranks().empty()) {
+    check_rank(r, g.size(), op, what);
+    return r;
+  }
+  const int k = g.group_rank(r);
+  if (k < 0) {
+    std::string members;
+    for (int m : g.global_ranks()) members += (members.empty() ? "" : ", ") + std::to_string(m);
+    ::ember::detail::fail<std::out_of_range>(op, what, " rank ", r, " is not in the group (its ranks: ", members, ")");
+  }
+  return k;
 }
 
 inline bool& debug_flag() {
@@ -162,50 +182,83 @@ inline void init_process_group(const std::string& backend = "mpi", InitOptions o
 inline void destroy_process_group() { detail::default_group().reset(); }
 
 inline bool is_initialized() { return detail::default_group() != nullptr; }
+
+/// The group of the default group's ranks `ranks` (all ranks when empty), as torch.distributed.new_group:
+/// every rank of the default group calls it, in the same order; the ranks outside get nullptr (and must
+/// not pass it to a collective, where null means the default group). Ranks are sorted: group rank k is
+/// the k-th smallest.
+inline ProcessGroupPtr new_group(std::vector<int> ranks = {}) {
+  auto& g = detail::group("new_group");
+  if (ranks.empty())
+    for (int r = 0; r < g.size(); ++r) ranks.push_back(r);
+  std::sort(ranks.begin(), ranks.end());
+  for (std::size_t i = 0; i < ranks.size(); ++i) {
+    detail::check_rank(ranks[i], g.size(), "new_group", "member");
+    EMBER_CHECK(i == 0 || ranks[i] != ranks[i - 1], "new_group", "rank ", ranks[i], " is listed twice");
+  }
+  return g.new_group(ranks);
+}
+
 /// The default group, to reach backend specifics (local_size, thread level).
 inline ProcessGroup& default_process_group() { return detail::group("default_process_group"); }
 inline int get_rank() { return detail::group("get_rank").rank(); }
 inline int get_world_size() { return detail::group("get_world_size").size(); }
+/// This process's rank in group (the default group when null).
+inline int get_rank(const ProcessGroupPtr& group) { return detail::group("get_rank", group).rank(); }
+inline int get_world_size(const ProcessGroupPtr& group) { return detail::group("get_world_size", group).size(); }
+/// group's rank of the default group's rank r (std::out_of_range when r is not a member).
+inline int get_group_rank(const ProcessGroupPtr& group, int r) {
+  return detail::to_group_rank(detail::group("get_group_rank", group), r, "get_group_rank", "global");
+}
+/// The default group's rank of group's rank r.
+inline int get_global_rank(const ProcessGroupPtr& group, int r) {
+  auto& g = detail::group("get_global_rank", group);
+  detail::check_rank(r, g.size(), "get_global_rank", "group");
+  return g.global_rank(r);
+}
 /// Whether the cross-rank signature checks run (EMBER_DISTRIBUTED_DEBUG=1 at start, or set here).
 inline bool debug_mode() { return detail::debug_flag(); }
 inline void set_debug_mode(bool on) { detail::debug_flag() = on; }
 
-inline WorkPtr barrier(bool async_op = false) {
-  auto& g = detail::group("barrier");
+inline WorkPtr barrier(bool async_op = false, const ProcessGroupPtr& group = nullptr) {
+  auto& g = detail::group("barrier", group);
   detail::debug_check(g, "barrier", detail::Coll::Barrier, Buffer{nullptr, DType::UInt8, {0}});
   return detail::finish(g.barrier(async_op), async_op);
 }
 
 /// t from rank src to all ranks, in place.
-inline WorkPtr broadcast(const Buffer& t, int src, bool async_op = false) {
-  auto& g = detail::group("broadcast");
+inline WorkPtr broadcast(const Buffer& t, int src, bool async_op = false, const ProcessGroupPtr& group = nullptr) {
+  auto& g = detail::group("broadcast", group);
   detail::check_cpu(t, "broadcast");
-  detail::check_rank(src, g.size(), "broadcast", "source");
+  src = detail::to_group_rank(g, src, "broadcast", "source");
   detail::debug_check(g, "broadcast", detail::Coll::Broadcast, t, src);
   return detail::finish(g.broadcast(t, src, async_op), async_op);
 }
 
 /// t reduced with op over all ranks, in place on every rank.
-inline WorkPtr all_reduce(const Buffer& t, ReduceOp op = ReduceOp::SUM, bool async_op = false) {
-  auto& g = detail::group("all_reduce");
+inline WorkPtr all_reduce(const Buffer& t, ReduceOp op = ReduceOp::SUM, bool async_op = false,
+                          const ProcessGroupPtr& group = nullptr) {
+  auto& g = detail::group("all_reduce", group);
   detail::check_cpu(t, "all_reduce");
   detail::debug_check(g, "all_reduce", detail::Coll::AllReduce, t, -1, static_cast<int>(op));
   return detail::finish(g.all_reduce(t, op, async_op), async_op);
 }
 
 /// t reduced with op over all ranks into t on rank dst.
-inline WorkPtr reduce(const Buffer& t, int dst, ReduceOp op = ReduceOp::SUM, bool async_op = false) {
-  auto& g = detail::group("reduce");
+inline WorkPtr reduce(const Buffer& t, int dst, ReduceOp op = ReduceOp::SUM, bool async_op = false,
+                      const ProcessGroupPtr& group = nullptr) {
+  auto& g = detail::group("reduce", group);
   detail::check_cpu(t, "reduce");
-  detail::check_rank(dst, g.size(), "reduce", "destination");
+  dst = detail::to_group_rank(g, dst, "reduce", "destination");
   detail::debug_check(g, "reduce", detail::Coll::Reduce, t, dst, static_cast<int>(op));
   return detail::finish(g.reduce(t, dst, op, async_op), async_op);
 }
 
 /// Every rank's input concatenated in rank order into out (world_size * input.numel() elements).
-inline WorkPtr all_gather_into_tensor(const Buffer& out, const Buffer& input, bool async_op = false) {
+inline WorkPtr all_gather_into_tensor(const Buffer& out, const Buffer& input, bool async_op = false,
+                                      const ProcessGroupPtr& group = nullptr) {
   const char* op = "all_gather_into_tensor";
-  auto& g = detail::group(op);
+  auto& g = detail::group(op, group);
   detail::check_cpu(input, op);
   detail::check_same_dtype(out, input, op);
   EMBER_CHECK(out.numel() == input.numel() * g.size(), op, "output ", out.describe(), " must hold world_size (", g.size(),
@@ -216,9 +269,9 @@ inline WorkPtr all_gather_into_tensor(const Buffer& out, const Buffer& input, bo
 
 /// input (world_size * out.numel() elements) reduced over ranks; rank r receives block r in out.
 inline WorkPtr reduce_scatter_tensor(const Buffer& out, const Buffer& input, ReduceOp op = ReduceOp::SUM,
-                                     bool async_op = false) {
+                                     bool async_op = false, const ProcessGroupPtr& group = nullptr) {
   const char* name = "reduce_scatter_tensor";
-  auto& g = detail::group(name);
+  auto& g = detail::group(name, group);
   detail::check_cpu(input, name);
   detail::check_same_dtype(out, input, name);
   EMBER_CHECK(input.numel() == out.numel() * g.size(), name, "input ", input.describe(), " must hold world_size (", g.size(),
@@ -228,10 +281,11 @@ inline WorkPtr reduce_scatter_tensor(const Buffer& out, const Buffer& input, Red
 }
 
 /// Every rank's input into out on rank dst (out is only read on dst; world_size * input.numel() elements).
-inline WorkPtr gather(const Buffer* out, const Buffer& input, int dst, bool async_op = false) {
-  auto& g = detail::group("gather");
+inline WorkPtr gather(const Buffer* out, const Buffer& input, int dst, bool async_op = false,
+                      const ProcessGroupPtr& group = nullptr) {
+  auto& g = detail::group("gather", group);
   detail::check_cpu(input, "gather");
-  detail::check_rank(dst, g.size(), "gather", "destination");
+  dst = detail::to_group_rank(g, dst, "gather", "destination");
   if (g.rank() == dst) {
     EMBER_CHECK(out != nullptr, "gather", "the destination rank ", dst, " must pass a gather list");
     detail::check_same_dtype(*out, input, "gather");
@@ -243,10 +297,11 @@ inline WorkPtr gather(const Buffer* out, const Buffer& input, int dst, bool asyn
 }
 
 /// Block r of input on rank src (world_size * out.numel() elements, only read on src) into rank r's out.
-inline WorkPtr scatter(const Buffer& out, const Buffer* input, int src, bool async_op = false) {
-  auto& g = detail::group("scatter");
+inline WorkPtr scatter(const Buffer& out, const Buffer* input, int src, bool async_op = false,
+                       const ProcessGroupPtr& group = nullptr) {
+  auto& g = detail::group("scatter", group);
   detail::check_cpu(out, "scatter");
-  detail::check_rank(src, g.size(), "scatter", "source");
+  src = detail::to_group_rank(g, src, "scatter", "source");
   if (g.rank() == src) {
     EMBER_CHECK(input != nullptr, "scatter", "the source rank ", src, " must pass a scatter list");
     detail::check_same_dtype(out, *input, "scatter");
@@ -258,20 +313,26 @@ inline WorkPtr scatter(const Buffer& out, const Buffer* input, int src, bool asy
 }
 
 /// t to rank dst (point to point, matched by tag).
-inline WorkPtr send(const Buffer& t, int dst, int tag = 0, bool async_op = false) {
-  auto& g = detail::group("send");
+inline WorkPtr send(const Buffer& t, int dst, int tag = 0, bool async_op = false,
+                    const ProcessGroupPtr& group = nullptr) {
+  auto& g = detail::group("send", group);
   detail::check_cpu(t, "send");
-  detail::check_rank(dst, g.size(), "send", "destination");
+  dst = detail::to_group_rank(g, dst, "send", "destination");
   EMBER_CHECK(dst != g.rank(), "send", "rank ", dst, " cannot send to itself");
   return detail::finish(g.send(t, dst, tag, async_op), async_op);
 }
 
-/// t filled from rank src (its shape and dtype must match the sent tensor's).
-inline WorkPtr recv(const Buffer& t, int src, int tag = 0, bool async_op = false) {
-  auto& g = detail::group("recv");
+/// t filled from rank src, or from whichever rank sends first (kAnySource; the Work's source_rank() is the
+/// sender's rank in the group: get_global_rank turns it into the default group's). Its shape and dtype must
+/// match the sent tensor's.
+inline WorkPtr recv(const Buffer& t, int src, int tag = 0, bool async_op = false,
+                    const ProcessGroupPtr& group = nullptr) {
+  auto& g = detail::group("recv", group);
   detail::check_cpu(t, "recv");
-  detail::check_rank(src, g.size(), "recv", "source");
-  EMBER_CHECK(src != g.rank(), "recv", "rank ", src, " cannot receive from itself");
+  if (src != kAnySource) {
+    src = detail::to_group_rank(g, src, "recv", "source");
+    EMBER_CHECK(src != g.rank(), "recv", "rank ", src, " cannot receive from itself");
+  }
   return detail::finish(g.recv(t, src, tag, async_op), async_op);
 }
 

@@ -104,7 +104,9 @@ class MpiWork : public Work {
       if (lock_) {
         while (!is_completed()) std::this_thread::yield();
       } else {
-        detail::check_mpi(MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE), op_);
+        std::vector<MPI_Status> statuses(requests_.size());
+        detail::check_mpi(MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), statuses.data()), op_);
+        source_ = statuses.front().MPI_SOURCE;
       }
     }
     finish();
@@ -115,9 +117,21 @@ class MpiWork : public Work {
     std::optional<std::lock_guard<std::mutex>> guard;
     if (lock_) guard.emplace(*lock_);
     int flag = 0;
-    detail::check_mpi(MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &flag, MPI_STATUSES_IGNORE), op_);
-    if (flag) requests_.clear();
+    std::vector<MPI_Status> statuses(requests_.size());
+    detail::check_mpi(MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &flag, statuses.data()), op_);
+    if (flag) {
+      source_ = statuses.front().MPI_SOURCE;
+      requests_.clear();
+    }
     return flag != 0;
+  }
+
+  /// The sender of a finished recv (-1 otherwise).
+  int source_rank() const override { return recv_ ? source_ : -1; }
+  /// Marks this Work as a recv (source set by a blocking call, or read from its status when it finishes).
+  void set_recv(int source) {
+    recv_ = true;
+    source_ = source;
   }
 
  private:
@@ -132,6 +146,8 @@ class MpiWork : public Work {
   std::function<void()> epilogue_;
   const char* op_;
   bool done_ = false;
+  bool recv_ = false;
+  int source_ = -1;
 };
 
 /// ProcessGroup over MPI: initializes MPI (MPI_THREAD_MULTIPLE when the library offers it, else
@@ -159,13 +175,7 @@ class MpiProcessGroup : public ProcessGroup {
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     detail::check_mpi(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "init_process_group");
     MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
-    MPI_Comm_rank(comm_, &rank_);
-    MPI_Comm_size(comm_, &size_);
-    MPI_Comm node;
-    detail::check_mpi(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node), "init_process_group");
-    MPI_Comm_size(node, &local_size_);
-    MPI_Comm_rank(node, &local_rank_);
-    MPI_Comm_free(&node);
+    describe_comm();
   }
 
   ~MpiProcessGroup() override {
@@ -174,6 +184,14 @@ class MpiProcessGroup : public ProcessGroup {
     if (finalized) return;
     MPI_Comm_free(&comm_);
     if (owns_mpi_) MPI_Finalize();
+  }
+
+  /// A group over comm (a communicator of its own, freed with the group), made by new_group.
+  MpiProcessGroup(MPI_Comm comm, int thread_level, std::shared_ptr<std::mutex> lock, std::vector<int> global_ranks)
+      : comm_(comm), thread_level_(thread_level), lock_(std::move(lock)) {
+    global_ranks_ = std::move(global_ranks);
+    MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+    describe_comm();
   }
 
   MpiProcessGroup(const MpiProcessGroup&) = delete;
@@ -196,6 +214,25 @@ class MpiProcessGroup : public ProcessGroup {
 
   /// Ends every rank of the job (MPI_Abort), for a rank whose error would otherwise leave the others waiting.
   static void abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
+
+  std::shared_ptr<ProcessGroup> new_group(const std::vector<int>& ranks) override {
+    MPI_Group all = MPI_GROUP_NULL, sub = MPI_GROUP_NULL;
+    MPI_Comm comm = MPI_COMM_NULL;
+    {
+      std::optional<std::lock_guard<std::mutex>> guard;
+      if (!thread_multiple()) guard.emplace(*lock_);
+      detail::check_mpi(MPI_Comm_group(comm_, &all), "new_group");
+      int rc = MPI_Group_incl(all, static_cast<int>(ranks.size()), ranks.data(), &sub);
+      if (rc == MPI_SUCCESS) rc = MPI_Comm_create(comm_, sub, &comm);
+      MPI_Group_free(&all);
+      if (sub != MPI_GROUP_NULL) MPI_Group_free(&sub);
+      detail::check_mpi(rc, "new_group");
+    }
+    if (comm == MPI_COMM_NULL) return nullptr;
+    std::vector<int> global;
+    for (int r : ranks) global.push_back(global_rank(r));
+    return std::make_shared<MpiProcessGroup>(comm, thread_level_, lock_, std::move(global));
+  }
 
   // Each call below runs MPI's blocking function when r is null (async_op false: OpenMPI's blocking
   // collectives have tuned algorithms its nonblocking ones lack) and the MPI_I* one otherwise.
@@ -283,9 +320,14 @@ class MpiProcessGroup : public ProcessGroup {
   WorkPtr recv(const Buffer& t, int src, int tag, bool async_op) override {
     const int n = detail::to_int_count(t.numel(), "recv");
     const MPI_Datatype dt = detail::mpi_dtype(t.dtype);
-    return start("recv", async_op, [&](MPI_Request* r) {
-      return r ? MPI_Irecv(t.data, n, dt, src, tag, comm_, r) : MPI_Recv(t.data, n, dt, src, tag, comm_, MPI_STATUS_IGNORE);
+    const int from = src == kAnySource ? MPI_ANY_SOURCE : src;
+    MPI_Status status{};
+    status.MPI_SOURCE = src;
+    auto w = start("recv", async_op, [&](MPI_Request* r) {
+      return r ? MPI_Irecv(t.data, n, dt, from, tag, comm_, r) : MPI_Recv(t.data, n, dt, from, tag, comm_, &status);
     });
+    static_cast<MpiWork&>(*w).set_recv(async_op ? -1 : status.MPI_SOURCE);
+    return w;
   }
 
  private:
@@ -299,19 +341,31 @@ class MpiProcessGroup : public ProcessGroup {
     std::vector<MPI_Request> requests;
     {
       std::optional<std::lock_guard<std::mutex>> guard;
-      if (!thread_multiple()) guard.emplace(lock_);
+      if (!thread_multiple()) guard.emplace(*lock_);
       MPI_Request request = MPI_REQUEST_NULL;
       detail::check_mpi(call(async_op ? &request : nullptr), op);
       if (async_op) requests.push_back(request);
     }
-    return std::make_shared<MpiWork>(std::move(requests), thread_multiple() ? nullptr : &lock_, std::move(epilogue), op);
+    return std::make_shared<MpiWork>(std::move(requests), thread_multiple() ? nullptr : lock_.get(), std::move(epilogue), op);
+  }
+
+  void describe_comm() {
+    MPI_Comm_rank(comm_, &rank_);
+    MPI_Comm_size(comm_, &size_);
+    MPI_Comm node;
+    detail::check_mpi(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node), "init_process_group");
+    MPI_Comm_size(node, &local_size_);
+    MPI_Comm_rank(node, &local_rank_);
+    MPI_Comm_free(&node);
   }
 
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0, size_ = 1, local_size_ = 1, local_rank_ = 0;
   int thread_level_ = MPI_THREAD_SINGLE;
   bool owns_mpi_ = false;
-  std::mutex lock_;
+  // Shared with the groups made by new_group: below MPI_THREAD_MULTIPLE every MPI call of the process
+  // must be under one lock.
+  std::shared_ptr<std::mutex> lock_ = std::make_shared<std::mutex>();
 };
 
 }  // namespace ember::distributed

@@ -68,9 +68,15 @@ class Work {
   virtual void wait() = 0;
   /// True when the operation finished (a completed handle still needs wait() to run its epilogue).
   virtual bool is_completed() = 0;
+  /// A finished recv's sender, as a rank of the group it ran in (what recv from kAnySource needs); -1 for
+  /// other operations.
+  virtual int source_rank() const { return -1; }
 };
 
 using WorkPtr = std::shared_ptr<Work>;
+
+/// recv's source meaning "whichever rank sends first" (MPI_ANY_SOURCE); the Work's source_rank() tells who.
+constexpr int kAnySource = -1;
 
 /// A group of processes and the collectives over them; all ranks call each collective in the same order.
 /// Every collective returns a Work; with async_op false the operation has completed when it returns (a
@@ -83,6 +89,21 @@ class ProcessGroup {
   virtual std::string backend() const = 0;
   virtual int rank() const = 0;
   virtual int size() const = 0;
+  /// The group of this group's ranks `ranks` (sorted, distinct, in this group's numbering): every rank of
+  /// this group calls it, in the same order; the ranks outside get nullptr.
+  virtual std::shared_ptr<ProcessGroup> new_group(const std::vector<int>& ranks) = 0;
+
+  /// The default group's rank of each member, in this group's rank order (empty for the default group).
+  const std::vector<int>& global_ranks() const { return global_ranks_; }
+  /// This group's rank of the default group's rank r; -1 when r is not a member.
+  int group_rank(int r) const {
+    if (global_ranks_.empty()) return r;
+    for (std::size_t i = 0; i < global_ranks_.size(); ++i)
+      if (global_ranks_[i] == r) return static_cast<int>(i);
+    return -1;
+  }
+  /// The default group's rank of this group's rank r.
+  int global_rank(int r) const { return global_ranks_.empty() || r < 0 ? r : global_ranks_.at(static_cast<std::size_t>(r)); }
 
   virtual WorkPtr barrier(bool async_op) = 0;
   /// t from rank src to every rank, in place.
@@ -100,8 +121,14 @@ class ProcessGroup {
   /// Block r of input on rank src (world_size * out.numel() elements; ignored elsewhere) into rank r's out.
   virtual WorkPtr scatter(const Buffer& out, const Buffer* input, int src, bool async_op) = 0;
   virtual WorkPtr send(const Buffer& t, int dst, int tag, bool async_op) = 0;
+  /// t filled from rank src, or from any rank (kAnySource: the Work's source_rank() names it).
   virtual WorkPtr recv(const Buffer& t, int src, int tag, bool async_op) = 0;
+
+ protected:
+  std::vector<int> global_ranks_;
 };
+
+using ProcessGroupPtr = std::shared_ptr<ProcessGroup>;
 
 namespace detail {
 

@@ -31,9 +31,10 @@ except ImportError:  # ember was built without MPI (or libmpi cannot be loaded)
     _C = None
 
 __all__ = [
-    "ReduceOp", "Work", "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce", "barrier",
+    "GroupMember", "ProcessGroup", "ReduceOp", "Work", "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce", "barrier",
     "broadcast", "broadcast_object_list", "destroy_process_group", "gather", "get_backend", "get_rank",
-    "get_world_size", "init_process_group", "irecv", "is_available", "is_initialized", "isend", "recv", "reduce",
+    "get_global_rank", "get_group_rank", "get_process_group_ranks", "get_world_size", "init_process_group", "irecv",
+    "is_available", "is_initialized", "isend", "new_group", "recv", "reduce",
     "reduce_scatter_tensor", "scatter", "send",
 ]
 
@@ -107,8 +108,8 @@ class Work:
     """The handle of an operation started with ``async_op=True``: ``wait()`` blocks until it finished (and
     fills the outputs), ``is_completed()`` asks without blocking. Keeps the tensors alive meanwhile."""
 
-    def __init__(self, work, keep=(), epilogue=None):
-        self._work, self._keep, self._epilogue = work, keep, epilogue
+    def __init__(self, work, keep=(), epilogue=None, group=None):
+        self._work, self._keep, self._epilogue, self._group = work, keep, epilogue, group
 
     def wait(self, timeout=None) -> bool:
         self._work.wait()
@@ -124,10 +125,15 @@ class Work:
     def is_success(self) -> bool:
         return self.is_completed()
 
+    def _source_rank(self) -> int:
+        """A finished recv's sender (its rank in the default group), as torch's Work._source_rank()."""
+        r = self._work.source_rank()
+        return r if self._group is None or r < 0 else self._group.global_rank(r)
 
-def _run(work, async_op, keep=(), epilogue=None):
+
+def _run(work, async_op, keep=(), epilogue=None, group=None):
     if async_op:
-        return Work(work, keep, epilogue)
+        return Work(work, keep, epilogue, group)
     if epilogue is not None:  # the blocking call has completed in C++
         epilogue()
     return None
@@ -193,12 +199,83 @@ def get_backend(group=None) -> str:
     return "mpi"
 
 
+ProcessGroup = _C.ProcessGroup if _C is not None else None
+
+
+class GroupMember:
+    """``GroupMember.WORLD`` is the default group (as None); ``new_group`` returns ``NON_GROUP_MEMBER`` on
+    the ranks outside the group, where collectives on it do nothing and return None."""
+    WORLD = None
+    NON_GROUP_MEMBER = object()
+
+
+def _pg(group):
+    """The C++ group of a collective: None for the default group."""
+    if group is None or group is GroupMember.NON_GROUP_MEMBER:
+        return None
+    if _C is None or not isinstance(group, _C.ProcessGroup):
+        raise TypeError(f"group must be a group made by new_group (or None), got {type(group).__name__}")
+    return group
+
+
+def _outside(group):
+    return group is GroupMember.NON_GROUP_MEMBER
+
+
+def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local_synchronization=False,
+              group_desc=None):
+    """A group of the default group's ``ranks`` (all ranks when None) for collectives (their ``group=``).
+    Every rank calls it, in the same order, members or not; the others get ``GroupMember.NON_GROUP_MEMBER``.
+    Ranks in collectives stay default-group ranks (``src``, ``dst``); a member's group rank is its place in
+    the sorted ``ranks``."""
+    lib = _lib()
+    if backend is not None and str(backend).lower() != "mpi":
+        raise ValueError(f"[new_group] unknown backend {backend!r}: ember supports 'mpi'")
+    g = lib.new_group(sorted(int(r) for r in ranks) if ranks is not None else [])
+    return GroupMember.NON_GROUP_MEMBER if g is None else g
+
+
 def get_rank(group=None) -> int:
-    return _lib().get_rank()
+    """This process's rank in ``group`` (the default group when None; -1 outside the group)."""
+    if _outside(group):
+        return -1
+    g = _pg(group)
+    return _lib().get_rank() if g is None else g.rank()
 
 
 def get_world_size(group=None) -> int:
-    return _lib().get_world_size()
+    """The number of ranks in ``group`` (the default group when None; -1 outside the group)."""
+    if _outside(group):
+        return -1
+    g = _pg(group)
+    return _lib().get_world_size() if g is None else g.size()
+
+
+def get_group_rank(group, global_rank) -> int:
+    """``group``'s rank of the default group's rank ``global_rank`` (ValueError when not a member)."""
+    g = _pg(group)
+    if g is None:
+        return global_rank
+    r = g.group_rank(global_rank)
+    if r < 0:
+        raise ValueError(f"[get_group_rank] rank {global_rank} is not in the group (its ranks: {g.global_ranks})")
+    return r
+
+
+def get_global_rank(group, group_rank) -> int:
+    """The default group's rank of ``group``'s rank ``group_rank``."""
+    g = _pg(group)
+    if g is None:
+        return group_rank
+    if not 0 <= group_rank < g.size():
+        raise ValueError(f"[get_global_rank] group rank {group_rank} is out of range for a group of size {g.size()}")
+    return g.global_rank(group_rank)
+
+
+def get_process_group_ranks(group) -> list:
+    """The default group's ranks of ``group``'s members, in group rank order."""
+    g = _pg(group)
+    return list(range(_lib().get_world_size())) if g is None else list(g.global_ranks)
 
 
 def get_local_rank() -> int:
@@ -212,46 +289,60 @@ def get_local_world_size() -> int:
 
 
 # --- collectives ---
+# group: None (the default group) or a new_group; on the ranks outside a group (NON_GROUP_MEMBER) every
+# collective returns None at once, as torch's. Ranks (src, dst) are default-group ranks.
 
 def barrier(group=None, async_op=False, device_ids=None):
-    return _run(_lib().barrier(async_op), async_op)
+    if _outside(group):
+        return None
+    return _run(_lib().barrier(async_op, _pg(group)), async_op)
 
 
 def broadcast(tensor, src=0, group=None, async_op=False):
     """``tensor`` from rank ``src`` to every rank, in place."""
+    if _outside(group):
+        return None
     lib = _lib()
     t, back = _writable(tensor, "broadcast")
-    return _run(lib.broadcast(_buf(t), src, async_op), async_op, (t,), back)
+    return _run(lib.broadcast(_buf(t), src, async_op, _pg(group)), async_op, (t,), back)
 
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """``tensor`` reduced with ``op`` over all ranks, in place on every rank."""
+    if _outside(group):
+        return None
     lib = _lib()
     t, back = _writable(tensor, "all_reduce")
-    return _run(lib.all_reduce(_buf(t), _op(op, "all_reduce"), async_op), async_op, (t,), back)
+    return _run(lib.all_reduce(_buf(t), _op(op, "all_reduce"), async_op, _pg(group)), async_op, (t,), back)
 
 
 def reduce(tensor, dst=0, op=ReduceOp.SUM, group=None, async_op=False):
     """``tensor`` reduced with ``op`` over all ranks into ``tensor`` on rank ``dst``."""
+    if _outside(group):
+        return None
     lib = _lib()
     t, back = _writable(tensor, "reduce")
-    return _run(lib.reduce(_buf(t), dst, _op(op, "reduce"), async_op), async_op, (t,), back)
+    return _run(lib.reduce(_buf(t), dst, _op(op, "reduce"), async_op, _pg(group)), async_op, (t,), back)
 
 
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
     """Every rank's ``input_tensor`` concatenated in rank order into ``output_tensor`` (world_size times
     its elements, e.g. shape (world_size * n, ...) or (world_size, n, ...))."""
+    if _outside(group):
+        return None
     lib = _lib()
     out, back = _writable(output_tensor, "all_gather_into_tensor", "output_tensor")
     inp = _readable(input_tensor, "all_gather_into_tensor", "input_tensor")
-    return _run(lib.all_gather_into_tensor(_buf(out), _buf(inp), async_op), async_op, (out, inp), back)
+    return _run(lib.all_gather_into_tensor(_buf(out), _buf(inp), async_op, _pg(group)), async_op, (out, inp), back)
 
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
     """Every rank's ``tensor`` into ``tensor_list`` (one tensor per rank, each of ``tensor``'s shape)."""
+    if _outside(group):
+        return None
     lib = _lib()
     _check_tensor(tensor, "all_gather")
-    n = lib.get_world_size()
+    n = get_world_size(group)
     if len(tensor_list) != n:
         raise ValueError(f"[all_gather] tensor_list must hold world_size ({n}) tensors, got {len(tensor_list)}")
     for i, t in enumerate(tensor_list):
@@ -265,24 +356,28 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     def fill():
         for i, t in enumerate(tensor_list):
             t.copy_(out[i])
-    return _run(lib.all_gather_into_tensor(_buf(out), _buf(inp), async_op), async_op, (out, inp), fill)
+    return _run(lib.all_gather_into_tensor(_buf(out), _buf(inp), async_op, _pg(group)), async_op, (out, inp), fill)
 
 
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
     """``input`` (world_size times ``output``'s elements) reduced with ``op`` over ranks; rank r receives block
     r of the result in ``output``."""
+    if _outside(group):
+        return None
     lib = _lib()
     out, back = _writable(output, "reduce_scatter_tensor", "output")
     inp = _readable(input, "reduce_scatter_tensor", "input")
-    return _run(lib.reduce_scatter_tensor(_buf(out), _buf(inp), _op(op, "reduce_scatter_tensor"), async_op),
-                async_op, (out, inp), back)
+    work = lib.reduce_scatter_tensor(_buf(out), _buf(inp), _op(op, "reduce_scatter_tensor"), async_op, _pg(group))
+    return _run(work, async_op, (out, inp), back)
 
 
 def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
     """Every rank's ``tensor`` into ``gather_list`` on rank ``dst`` (other ranks pass None)."""
+    if _outside(group):
+        return None
     lib = _lib()
     inp = _readable(tensor, "gather")
-    n, me = lib.get_world_size(), lib.get_rank()
+    n, me = get_world_size(group), lib.get_rank()
     out, fill = None, None
     if me == dst:
         if gather_list is None or len(gather_list) != n:
@@ -293,14 +388,17 @@ def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
         def fill():
             for i, t in enumerate(gather_list):
                 t.copy_(out[i])
-    return _run(lib.gather(None if out is None else _buf(out), _buf(inp), dst, async_op), async_op, (out, inp), fill)
+    work = lib.gather(None if out is None else _buf(out), _buf(inp), dst, async_op, _pg(group))
+    return _run(work, async_op, (out, inp), fill)
 
 
 def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
     """Tensor r of ``scatter_list`` on rank ``src`` into rank r's ``tensor`` (other ranks pass None)."""
+    if _outside(group):
+        return None
     lib = _lib()
     out, back = _writable(tensor, "scatter")
-    n, me = lib.get_world_size(), lib.get_rank()
+    n, me = get_world_size(group), lib.get_rank()
     inp = None
     if me == src:
         if scatter_list is None or len(scatter_list) != n:
@@ -312,40 +410,51 @@ def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
                 raise ValueError(f"[scatter] scatter_list[{i}] has shape {tuple(t.shape)} but the output tensor "
                                  f"has shape {tuple(tensor.shape)}")
         inp = ember.stack(list(scatter_list)).contiguous()
-    return _run(lib.scatter(_buf(out), None if inp is None else _buf(inp), src, async_op), async_op, (out, inp), back)
+    work = lib.scatter(_buf(out), None if inp is None else _buf(inp), src, async_op, _pg(group))
+    return _run(work, async_op, (out, inp), back)
 
 
 def send(tensor, dst, group=None, tag=0):
     """``tensor`` to rank ``dst`` (blocks until it was handed over)."""
+    if _outside(group):
+        return None
     lib = _lib()
     t = _readable(tensor, "send")
-    _run(lib.send(_buf(t), dst, tag, False), False, (t,))
+    _run(lib.send(_buf(t), dst, tag, False, _pg(group)), False, (t,))
 
 
 def recv(tensor, src=None, group=None, tag=0):
-    """``tensor`` filled with what rank ``src`` sent (same shape and dtype); returns src."""
+    """``tensor`` filled with what rank ``src`` sent (same shape and dtype), or with the first message from any
+    rank when ``src`` is None; returns the sender's rank (in the default group)."""
+    if _outside(group):
+        return -1
     lib = _lib()
-    if src is None:
-        raise ValueError("[recv] src is required (ember does not receive from any source)")
     t, back = _writable(tensor, "recv")
-    _run(lib.recv(_buf(t), src, tag, False), False, (t,), back)
-    return src
+    g = _pg(group)
+    work = lib.recv(_buf(t), lib.ANY_SOURCE if src is None else src, tag, False, g)
+    if back is not None:
+        back()
+    return Work(work, group=g)._source_rank()
 
 
 def isend(tensor, dst, group=None, tag=0) -> Work:
     """send without blocking: keep ``tensor`` unchanged until the Work's wait()."""
+    if _outside(group):
+        return None
     lib = _lib()
     t = _readable(tensor, "isend")
-    return _run(lib.send(_buf(t), dst, tag, True), True, (t,))
+    return _run(lib.send(_buf(t), dst, tag, True, _pg(group)), True, (t,))
 
 
 def irecv(tensor, src=None, group=None, tag=0) -> Work:
-    """recv without blocking: ``tensor`` holds the message after the Work's wait()."""
+    """recv without blocking: ``tensor`` holds the message after the Work's wait(); with ``src`` None, from
+    any rank (the Work's ``_source_rank()`` then names it)."""
+    if _outside(group):
+        return None
     lib = _lib()
-    if src is None:
-        raise ValueError("[irecv] src is required (ember does not receive from any source)")
     t, back = _writable(tensor, "irecv")
-    return _run(lib.recv(_buf(t), src, tag, True), True, (t,), back)
+    g = _pg(group)
+    return _run(lib.recv(_buf(t), lib.ANY_SOURCE if src is None else src, tag, True, g), True, (t,), back, g)
 
 
 # --- Python objects (pickled into uint8 tensors) ---
@@ -361,34 +470,37 @@ def _from_bytes_tensor(t, n):
 
 def all_gather_object(object_list, obj, group=None):
     """Every rank's picklable ``obj`` into ``object_list`` (world_size entries), in rank order."""
-    lib = _lib()
-    n = lib.get_world_size()
+    if _outside(group):
+        return None
+    n = get_world_size(group)
     if len(object_list) != n:
         raise ValueError(f"[all_gather_object] object_list must hold world_size ({n}) entries, got {len(object_list)}")
     data = _to_bytes_tensor(obj)
     sizes = ember.empty((n,), dtype=ember.int64)
-    all_gather_into_tensor(sizes, ember.tensor([data.numel()], dtype=ember.int64))
+    all_gather_into_tensor(sizes, ember.tensor([data.numel()], dtype=ember.int64), group)
     width = max(int(s) for s in sizes.tolist())
     padded = ember.zeros((width,), dtype=ember.uint8)
     padded[: data.numel()] = data
     out = ember.empty((n, width), dtype=ember.uint8)
-    all_gather_into_tensor(out, padded)
+    all_gather_into_tensor(out, padded, group)
     for r, s in enumerate(sizes.tolist()):
         object_list[r] = _from_bytes_tensor(out[r], int(s))
 
 
 def broadcast_object_list(object_list, src=0, group=None, device=None):
     """The picklable objects of ``object_list`` on rank ``src`` into ``object_list`` on every rank (same length)."""
+    if _outside(group):
+        return None
     lib = _lib()
     size = ember.zeros((1,), dtype=ember.int64)
     data = None
     if lib.get_rank() == src:
         data = _to_bytes_tensor(list(object_list))
         size[0] = data.numel()
-    broadcast(size, src)
+    broadcast(size, src, group)
     if data is None:
         data = ember.empty((int(size.item()),), dtype=ember.uint8)
-    broadcast(data, src)
+    broadcast(data, src, group)
     if lib.get_rank() != src:
         objs = _from_bytes_tensor(data, int(size.item()))
         if len(objs) != len(object_list):

@@ -86,3 +86,38 @@ TEST(DDP, DifferentModelsAreRefused) {
         << e.what();
   }
 }
+
+TEST(DDP, UnusedParameterIsNamedAtNextForward) {
+  dist::DistributedDataParallel<double> ddp(make_model(1));
+  Generator gen(3);
+  auto x = randn<double>({4, 5}, gen);
+  (void)ddp(x);
+  auto w = ddp.parameters()[2];  // a loss of 2.weight alone: the other parameters get no gradient
+  mse_loss(w, zeros<double>(w.shape())).backward();
+  try {
+    (void)ddp(x);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("parameters 0.weight, 0.bias, 2.bias received no gradient"), std::string::npos)
+        << e.what();
+  }
+  (void)ddp(x);  // the error disarmed the reducer: the next forward runs
+}
+
+TEST(DDP, ReducerStartsEachBucketWhenItIsReady) {
+  const int rank = dist::get_rank(), world = dist::get_world_size();
+  // three 4-element float64 parameters, one per bucket: buckets [2], [1], [0] in launch order
+  dist::Reducer reducer({{"a", DType::Float64, 4}, {"b", DType::Float64, 4}, {"c", DType::Float64, 4}}, 1e-6);
+  ASSERT_EQ(reducer.num_buckets(), 3u);
+  std::vector<std::vector<double>> g(3);
+  for (int i = 0; i < 3; ++i) g[i].assign(4, rank + 10.0 * i);
+  reducer.prepare(true);
+  EXPECT_FALSE(reducer.mark_ready(2, g[2].data()));
+  EXPECT_EQ(reducer.buckets_started(), 1u);  // bucket 0 is in flight while "backward" goes on
+  EXPECT_FALSE(reducer.mark_ready(0, g[0].data()));
+  EXPECT_EQ(reducer.buckets_started(), 1u);  // bucket 2 waits for bucket 1: the same order on every rank
+  EXPECT_TRUE(reducer.mark_ready(1, g[1].data()));
+  for (int i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(g[i][3], (world - 1) / 2.0 + 10.0 * i);
+  EXPECT_FALSE(reducer.armed());
+  EXPECT_FALSE(reducer.mark_ready(0, g[0].data()));  // not armed: ignored
+}

@@ -1,13 +1,12 @@
 """``DistributedDataParallel``: one model replica per process (rank), gradients averaged over the ranks
 during ``backward()``, so that every rank takes the step one process would take on the whole batch.
 
-How it works (as PyTorch's reducer): parameters are grouped into buckets of at most ``bucket_cap_mb``, in
-reverse registration order (roughly the order backward produces their gradients). A post-accumulate-grad
-hook on each parameter marks it ready; when all parameters of a bucket are ready, their gradients are
-flattened into one contiguous buffer and ``all_reduce(AVG, async_op=True)`` starts at once, so the
-communication overlaps the rest of backward. Buckets start strictly in index order on every rank (MPI needs
-the same order of collectives everywhere). When the last bucket has started, the hook waits for all of them
-and copies the averaged values back into each ``.grad``.
+The gradient reduction is C++'s ``ember::distributed::Reducer`` (include/ember/distributed/reducer.hpp, which
+documents it; the C++ DistributedDataParallel uses the same one): buckets of at most ``bucket_cap_mb`` in
+reverse registration order, each all-reduced (AVG, async) as soon as its gradients are ready, so the
+communication overlaps the rest of backward. This class keeps the module plumbing: the structure check,
+broadcasts, a post-accumulate-grad hook per parameter that hands its ``.grad`` to the reducer (the GIL is
+released while MPI works), and the ``find_unused_parameters`` walk of the autograd graph.
 """
 from __future__ import annotations
 
@@ -37,16 +36,6 @@ def _describe(sig: tuple) -> str:
     return f"{kind} '{name}' {dtype} {shape}"
 
 
-class _Bucket:
-    __slots__ = ("index", "params", "pending", "work", "flat")
-
-    def __init__(self, index: int, params: list[int]) -> None:
-        self.index, self.params = index, params
-        self.pending = len(params)
-        self.work = None
-        self.flat = None
-
-
 class DistributedDataParallel(Module):
     """``torch.nn.parallel.DistributedDataParallel`` over ``ember.distributed`` (MPI, CPU tensors).
 
@@ -58,8 +47,9 @@ class DistributedDataParallel(Module):
     counts the parameters it does not reach as ready (zero gradients); parameters unused on every rank keep
     their ``.grad``. Without it, a parameter that got no gradient makes the next forward raise, naming it.
     ``static_graph`` is a performance hint in PyTorch; here it changes nothing. ``gradient_as_bucket_view``,
-    ``device_ids``/``output_device`` (GPUs) and process groups other than the default raise
-    NotImplementedError. The state dict has PyTorch's ``module.`` prefix."""
+    ``device_ids``/``output_device`` (GPUs) raise NotImplementedError. ``process_group`` (from
+    ``ember.distributed.new_group``) limits the averaging, the structure check and the broadcasts (from the
+    group's first rank) to its members. The state dict has PyTorch's ``module.`` prefix."""
 
     def __init__(self, module: Module, device_ids: Sequence[Any] | None = None, output_device: Any = None,
                  dim: int = 0, broadcast_buffers: bool = True, process_group: Any = None,
@@ -73,38 +63,47 @@ class DistributedDataParallel(Module):
                                       "tensors (NCCL for GPUs comes with the CUDA backend); leave device_ids out")
         if output_device is not None and str(output_device) != "cpu":
             raise NotImplementedError(f"{_PREFIX} output_device={output_device!r}: only CPU modules are supported")
-        if process_group is not None:
-            raise NotImplementedError(f"{_PREFIX} process_group: only the default group (None) is supported")
         if gradient_as_bucket_view:
             raise NotImplementedError(f"{_PREFIX} gradient_as_bucket_view=True is not implemented: gradients are "
                                       "copied out of the buckets")
+        from ... import distributed as d
+        if process_group is d.GroupMember.NON_GROUP_MEMBER:
+            raise ValueError(f"{_PREFIX} this rank is not a member of process_group: only its members wrap the model")
+        if process_group is not None and (d.ProcessGroup is None or not isinstance(process_group, d.ProcessGroup)):
+            raise TypeError(f"{_PREFIX} process_group must be None or a group made by ember.distributed.new_group, "
+                            f"got {type(process_group).__name__}")
         dist = _dist()
         self.module = module
         d = self.__dict__  # plain attributes: not submodules, not state
         d.update(device_ids=device_ids, output_device=output_device, dim=dim, broadcast_buffers=broadcast_buffers,
-                 process_group=None, find_unused_parameters=find_unused_parameters,
+                 process_group=process_group, find_unused_parameters=find_unused_parameters,
                  gradient_as_bucket_view=False, static_graph=static_graph,
                  bucket_cap_mb=25 if bucket_cap_mb is None else bucket_cap_mb)
-        d["_rank"], d["_world"] = dist.get_rank(), dist.get_world_size()
+        d["_world"] = dist.get_world_size(process_group)
+        d["_root"] = dist.get_global_rank(process_group, 0)  # every rank takes its parameters and buffers
 
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
-        d["_param_names"] = [n for n, _ in named]
         d["_params"] = [p for _, p in named]
         self._check_same_structure(dist)
         for p in module.parameters():
-            dist.broadcast(p.detach(), 0)
+            dist.broadcast(p.detach(), self._root, process_group)
         for b in module.buffers():
-            dist.broadcast(b, 0)
+            dist.broadcast(b, self._root, process_group)
 
-        d["_buckets"] = self._make_buckets(float(self.bucket_cap_mb) * 2 ** 20)
-        d["_bucket_of"] = {i: b for b in self._buckets for i in b.params}
-        d["_sync"] = True           # False inside no_sync()
-        d["_armed"] = False         # a forward with sync ran: its backward reduces
-        d["_ready"] = [False] * len(self._params)
-        d["_next_bucket"] = 0
-        d["_used"] = None           # find_unused_parameters: per parameter, reached by the last forward
+        from ... import _distributed
+        d["_reducer"] = _distributed.Reducer(
+            [(n, dist._DTYPE_CODES[p.dtype], p.numel()) for n, p in named], float(self.bucket_cap_mb),
+            "Pass find_unused_parameters=True when parts of the model may be unused in a forward, or make every "
+            "output part of the loss", process_group)
+        d["_grads"] = {}            # the gradients handed to the reducer, alive until it finished
+        d["_fresh"] = {}            # find_unused_parameters: zero gradients made for parameters without .grad
         d["_hooks"] = [p.register_post_accumulate_grad_hook(self._make_hook(i)) for i, p in enumerate(self._params)]
         d["_accumulators"] = None   # find_unused_parameters: the parameters' AccumulateGrad nodes
+
+    @property
+    def _buckets(self) -> list[list[int]]:
+        """The parameter indices of each bucket, in launch order."""
+        return self._reducer.bucket_indices()
 
     # --- construction ---
 
@@ -112,7 +111,7 @@ class DistributedDataParallel(Module):
         sig = [_signature("parameter", n, p) for n, p in self.module.named_parameters()]
         sig += [_signature("buffer", n, b) for n, b in self.module.named_buffers()]
         sigs: list[Any] = [None] * self._world
-        dist.all_gather_object(sigs, sig)
+        dist.all_gather_object(sigs, sig, self.process_group)
         for r in range(1, self._world):
             if sigs[r] == sigs[0]:
                 continue
@@ -122,56 +121,28 @@ class DistributedDataParallel(Module):
                 if a != b:
                     da = _describe(a) if a else "nothing more"
                     db = _describe(b) if b else "nothing more"
-                    raise ValueError(f"{_PREFIX} the ranks hold different models: at entry {k}, rank 0 has {da} "
-                                     f"but rank {r} has {db}; every rank must build the same model")
-
-    def _make_buckets(self, cap_bytes: float) -> list[_Bucket]:
-        buckets: list[_Bucket] = []
-        cur: list[int] = []
-        size = 0
-        for i in reversed(range(len(self._params))):
-            p = self._params[i]
-            nbytes = p.numel() * p.element_size()
-            if cur and (size + nbytes > cap_bytes or self._params[cur[0]].dtype != p.dtype):
-                buckets.append(_Bucket(len(buckets), cur))
-                cur, size = [], 0
-            cur.append(i)
-            size += nbytes
-        if cur:
-            buckets.append(_Bucket(len(buckets), cur))
-        return buckets
+                    other = dist.get_global_rank(self.process_group, r)
+                    raise ValueError(f"{_PREFIX} the ranks hold different models: at entry {k}, rank {self._root} has "
+                                     f"{da} but rank {other} has {db}; every rank must build the same model")
 
     # --- forward ---
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
         """Checks that the last backward finished its reduction, broadcasts the buffers from rank 0
         (``broadcast_buffers``), then returns ``module(*inputs, **kwargs)``."""
-        self._check_finished()
+        self._reducer.check_finished()
         dist = _dist()
         if self.broadcast_buffers:
             for b in self.module.buffers():
-                dist.broadcast(b, 0)
+                dist.broadcast(b, self._root, self.process_group)
         out = self.module(*inputs, **kwargs)
-        d = self.__dict__
-        sync = self._sync and _core.is_grad_enabled()
-        d["_armed"] = sync
-        d["_ready"] = [False] * len(self._params)
-        d["_next_bucket"] = 0
-        for b in self._buckets:
-            b.pending, b.work, b.flat = len(b.params), None, None
-        d["_used"] = None
-        if sync and self.find_unused_parameters:
+        find_unused = bool(self.find_unused_parameters)
+        self._reducer.prepare(_core.is_grad_enabled(), find_unused)
+        self._grads.clear()
+        self._fresh.clear()
+        if find_unused and self._reducer.armed:
             self._mark_unused(out)
         return out
-
-    def _check_finished(self) -> None:
-        if self._armed and any(self._ready) and self._next_bucket < len(self._buckets):
-            missing = [self._param_names[i] for i, r in enumerate(self._ready) if not r]
-            self.__dict__["_armed"] = False
-            raise RuntimeError(f"{_PREFIX} the last backward did not reduce all gradients: parameters "
-                               f"{', '.join(missing)} received no gradient. Pass find_unused_parameters=True "
-                               "when parts of the model may be unused in a forward, or make every output "
-                               "part of the loss")
 
     def _mark_unused(self, out: Any) -> None:
         d = self.__dict__
@@ -191,73 +162,43 @@ class DistributedDataParallel(Module):
             if key in index:
                 used[index[key]] = True
             stack.extend(n for n, _ in node.next_functions if n is not None)
-        d["_used"] = used
+        import ember
         for i, u in enumerate(used):
-            if not u:
-                self._mark_ready(i)
+            if u:
+                continue
+            p = self._params[i]
+            g = p.grad
+            if g is None:  # zeros enter the average; becomes .grad if another rank used p
+                g = self._fresh[i] = ember.zeros(tuple(p.shape), dtype=p.dtype)
+            if self._reducer.mark_unused(i, self._grad_buffer(i, g)):
+                self._finished()
 
     # --- backward: the reducer ---
 
     def _make_hook(self, i: int):
-        def hook(_param: Any) -> None:
-            if self._armed:
-                self._mark_ready(i)
+        reducer = self._reducer
+
+        def hook(param: Any) -> None:
+            if reducer.armed and reducer.mark_ready(i, self._grad_buffer(i, param.grad)):
+                self._finished()
         return hook
 
-    def _mark_ready(self, i: int) -> None:
-        if self._ready[i]:
-            raise RuntimeError(f"{_PREFIX} parameter '{self._param_names[i]}' got its gradient twice in one "
-                               "iteration (a second backward through the same forward): not supported")
-        self._ready[i] = True
-        for b in self._buckets[:self._next_bucket]:  # let MPI progress the buckets in flight
-            if b.work is not None:
-                b.work.is_completed()
-        bucket = self._bucket_of[i]
-        bucket.pending -= 1
-        if bucket.pending == 0:
-            while self._next_bucket < len(self._buckets) and self._buckets[self._next_bucket].pending == 0:
-                self._launch(self._buckets[self._next_bucket])
-                self.__dict__["_next_bucket"] += 1
-            if self._next_bucket == len(self._buckets):
-                self._finish()
+    def _grad_buffer(self, i: int, g: Any) -> tuple:
+        from ... import distributed as dist
+        if not g.is_contiguous():
+            g = g.contiguous()
+            if i not in self._fresh:
+                self._params[i].grad = g
+        self._grads[i] = g
+        return dist._buf(g)
 
-    def _launch(self, bucket: _Bucket) -> None:
-        import ember
-        dist = _dist()
-        with ember.no_grad():
-            parts = []
-            for i in bucket.params:
-                p = self._params[i]
-                g = p.grad
-                parts.append(g.reshape(-1) if g is not None else ember.zeros((p.numel(),), dtype=p.dtype))
-            bucket.flat = ember.cat(parts).contiguous()
-        bucket.work = dist.all_reduce(bucket.flat, op=dist.ReduceOp.AVG, async_op=True)
-
-    def _finish(self) -> None:
-        import ember
-        dist = _dist()
-        globally_used = None
-        if self._used is not None:
-            mask = ember.tensor([1 if u else 0 for u in self._used], dtype=ember.int64)
-            dist.all_reduce(mask, op=dist.ReduceOp.SUM)
-            globally_used = mask.tolist()
-        for bucket in self._buckets:
-            bucket.work.wait()
-            off = 0
-            with ember.no_grad():
-                for i in bucket.params:
-                    p = self._params[i]
-                    n = p.numel()
-                    avg = bucket.flat[off:off + n].reshape(tuple(p.shape))
-                    off += n
-                    if globally_used is not None and globally_used[i] == 0:
-                        continue
-                    if p.grad is None:
-                        p.grad = avg.clone()
-                    else:
-                        p.grad.copy_(avg)
-            bucket.work, bucket.flat = None, None
-        self.__dict__["_armed"] = False
+    def _finished(self) -> None:
+        """After the reduction: the parameters that got a zero gradient here but were used elsewhere take it."""
+        for i, g in self._fresh.items():
+            if self._reducer.globally_used(i):
+                self._params[i].grad = g
+        self._grads.clear()
+        self._fresh.clear()
 
     # --- the rest of the API ---
 
@@ -265,12 +206,12 @@ class DistributedDataParallel(Module):
     def no_sync(self) -> Iterator[None]:
         """Inside, backward accumulates gradients locally without communication; the first backward after
         it (of a forward run outside) averages the accumulated gradients."""
-        old = self._sync
-        self.__dict__["_sync"] = False
+        old = self._reducer.sync
+        self._reducer.sync = False
         try:
             yield
         finally:
-            self.__dict__["_sync"] = old
+            self._reducer.sync = old
 
     def __del__(self) -> None:
         for h in self.__dict__.get("_hooks", ()):
