@@ -74,9 +74,11 @@ inline std::optional<DType> parse_datatype(std::string_view s) {
 namespace detail {
 
 inline std::string shape_str(const std::vector<std::int64_t>& s) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
+  std::ostringstream os;
+  os << '[';
+  for (std::size_t i = 0; i < s.size(); ++i) os << (i ? ", " : "") << s[i];
+  os << ']';
+  return os.str();
 }
 
 [[noreturn]] inline void bad(int status, const std::string& msg) { throw ProtocolError(status, msg); }
