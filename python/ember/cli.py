@@ -13,9 +13,11 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
                        description="Serve deployed models (ember.deploy.export) over HTTP/JSON, Open Inference "
                                    "Protocol v2, with dynamic batching. SIGTERM or SIGINT: stop accepting, answer "
                                    "the requests in flight, exit 0.")
-    p.add_argument("model_file", nargs="?", metavar="MODEL", help="a .ember file, served as --name (default: the file's stem)")
+    p.add_argument("model_file", nargs="?", metavar="MODEL",
+                   help="a .ember file, served as --name (default: the file's stem)")
     p.add_argument("--name", help="the name of MODEL in URLs (/v2/models/NAME/infer)")
-    p.add_argument("--model", dest="models", action="append", default=[], metavar="NAME=PATH", help="one more model (repeatable)")
+    p.add_argument("--model", dest="models", action="append", default=[], metavar="NAME=PATH",
+                   help="one more model (repeatable)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: any free port)")
     p.add_argument("--max-batch", type=int, default=64, help="rows per forward (default 64)")

@@ -76,16 +76,34 @@ TEST(ServeBatcher, NeverSplitsARequestAndRunsOversizedOnesAlone) {
   EXPECT_EQ(d.batches, (std::vector<std::int64_t>{3, 3, 9}));
 }
 
+TEST(ServeBatcher, ALoneClientPaysNoQueueDelay) {
+  Doubler d;
+  Batcher b(d.fn(), {.max_batch = 64, .max_delay_us = 2'000'000});
+  for (int i = 0; i < 3; ++i) {  // sequential requests, as one client sends them
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSERT_EQ(b.submit(Tensors{AnyTensor(rows(1, 0))}).get().status, Status::ok);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(500));
+  }
+}
+
 TEST(ServeBatcher, OutputsOwnTheirMemory) {
   Doubler d;
-  d.delay = std::chrono::milliseconds(10);
+  d.delay = std::chrono::milliseconds(20);
   Batcher b(d.fn(), {.max_batch = 8, .max_delay_us = 20000});
+  auto first = b.submit(Tensors{AnyTensor(rows(1, 0))});  // runs alone; the next two gather meanwhile
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
   auto f0 = b.submit(Tensors{AnyTensor(rows(2, 0))});
   auto f1 = b.submit(Tensors{AnyTensor(rows(2, 50))});
+  ASSERT_EQ(first.get().status, Status::ok);
   Result r0 = f0.get(), r1 = f1.get();
   ASSERT_EQ(r1.status, Status::ok);
+  {
+    std::lock_guard lock(d.mu);
+    EXPECT_EQ(d.batches, (std::vector<std::int64_t>{1, 4}));  // f0 and f1 shared a forward
+  }
   EXPECT_TRUE(r0.outputs[0].get<float>().is_unique());
   EXPECT_FALSE(r0.outputs[0].get<float>().storage() == r1.outputs[0].get<float>().storage());
+  EXPECT_EQ(r0.outputs[0].get<float>().data()[5], 10.0f);
   EXPECT_EQ(r1.outputs[0].get<float>().data()[0], 100.0f);
 }
 

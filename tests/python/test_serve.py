@@ -213,6 +213,48 @@ def test_many_concurrent_clients_each_get_their_own_answer(server, reference):
     assert 'ember_queue_depth{model="digits"} 0' in text
 
 
+def test_256_concurrent_keep_alive_clients(server, reference):
+    clients = [server.client() for _ in range(256)]
+    for c in clients:  # every connection open at once, before any request
+        c.conn.connect()
+    failures = []
+
+    def use(k: int, c: Client):
+        try:
+            x = _images(1, 5000 + k)
+            for _ in range(2):
+                status, _, body = c.infer("digits", x)
+                if status != 200 or not np.allclose(_output(body), reference(ember.tensor(x)).numpy(), rtol=1e-5,
+                                                    atol=1e-5):
+                    failures.append((k, status))
+            if c.json("GET", "/v2/health/live")[0] != 200:
+                failures.append((k, "live"))
+        except Exception as e:  # noqa: BLE001 - reported below
+            failures.append((k, repr(e)))
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=use, args=(k, c)) for k, c in enumerate(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures, failures[:5]
+
+
+def test_slow_clients_are_dropped(files):
+    s = Served(str(files / "digits.ember"), "--read-timeout-s", "0.5")
+    try:
+        with socket.create_connection(("127.0.0.1", s.port), timeout=5) as sock:
+            sock.sendall(b"POST /v2/models/digits/infer HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+            t0 = time.time()
+            assert sock.recv(100) == b""  # closed by the server
+            assert time.time() - t0 < 4
+        assert s.client().json("GET", "/v2/health/live")[0] == 200
+    finally:
+        assert s.stop() == 0
+
+
 @pytest.mark.parametrize("body, content_type, status, words", [
     ('{"inputs": [', "application/json", 400, "malformed JSON"),
     ('[1, 2]', "application/json", 400, "JSON object"),

@@ -2,7 +2,9 @@
 // ember::serve::Batcher: the dynamic batcher of one served model. Requests (each one or more rows along
 // dim 0) wait in a bounded queue; one worker thread takes up to max_batch rows, or whatever arrived within
 // max_delay_us of the oldest waiting request, concatenates them along dim 0, runs one forward and hands
-// each request its own rows of every output. Pure C++: no HTTP (server.hpp puts it behind one).
+// each request its own rows of every output. The delay is spent only while clients are concurrent (the
+// previous forward served several requests): a lone client's request runs at once. Pure C++: no HTTP
+// (server.hpp puts it behind one).
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -140,11 +142,14 @@ class Batcher {
             if (!opt_.splittable) break;
           }
           const bool full = rows >= opt_.max_batch || !opt_.splittable || !queue_.empty();
-          if (full || stopping_ || now >= collect_until) break;
+          // Waiting only pays when clients are concurrent: after a forward that served one request, a lone
+          // request runs at once (no queue delay for a single client); others then gather while it runs.
+          if (full || stopping_ || now >= collect_until || !last_shared_) break;
           if (batch.empty() && queue_.empty()) break;  // only expired ones were there
           cv_.wait_until(lock, collect_until);
         }
       }
+      if (!batch.empty()) last_shared_ = batch.size() > 1;
       for (auto& r : expired)
         r.cb({Status::timeout, {}, "the request waited longer than its timeout of " +
                                        std::to_string(opt_.timeout_us / 1000) + " ms in the queue"});
@@ -284,6 +289,7 @@ class Batcher {
   std::condition_variable cv_;
   std::deque<Request> queue_;
   bool stopping_ = false;
+  bool last_shared_ = false;  // the last forward served several requests (worker thread only)
   std::thread worker_;  // last: it starts once everything above exists
 };
 
