@@ -93,22 +93,23 @@ void flatten(const rapidjson::Value& v, std::vector<T>& out, std::size_t limit, 
     }
     if (out.size() >= limit)
       bad(400, "input '" + name + "' has more data elements than its shape holds (" + std::to_string(limit) + ")");
-    const std::string at = "input '" + name + "' data element " + std::to_string(out.size());
+    // The message is built only on failure: this loop runs once per number of every request.
+    auto at = [&] { return "input '" + name + "' data element " + std::to_string(out.size()); };
     if constexpr (std::is_same_v<T, bool>) {
-      if (!e.IsBool()) bad(400, at + " is not a boolean (datatype BOOL)");
+      if (!e.IsBool()) bad(400, at() + " is not a boolean (datatype BOOL)");
       out.push_back(e.GetBool());
     } else if constexpr (std::is_floating_point_v<T>) {
-      if (!e.IsNumber()) bad(400, at + " is not a number");
+      if (!e.IsNumber()) bad(400, at() + " is not a number");
       const double x = e.GetDouble();
-      if (!std::isfinite(x)) bad(400, at + " is not finite (" + (std::isnan(x) ? "NaN" : "Infinity") +
+      if (!std::isfinite(x)) bad(400, at() + " is not finite (" + (std::isnan(x) ? "NaN" : "Infinity") +
                                         "); only finite numbers are accepted");
       out.push_back(static_cast<T>(x));
     } else {
-      if (!e.IsInt64()) bad(400, at + " is not an integer (datatype " + std::string(datatype_name(dtype_of<T>)) + ")");
+      if (!e.IsInt64()) bad(400, at() + " is not an integer (datatype " + std::string(datatype_name(dtype_of<T>)) + ")");
       const std::int64_t x = e.GetInt64();
       if (x < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
           x > static_cast<std::int64_t>(std::numeric_limits<T>::max()))
-        bad(400, at + " (" + std::to_string(x) + ") is out of range for " + std::string(datatype_name(dtype_of<T>)));
+        bad(400, at() + " (" + std::to_string(x) + ") is out of range for " + std::string(datatype_name(dtype_of<T>)));
       out.push_back(static_cast<T>(x));
     }
   }
