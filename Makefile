@@ -20,7 +20,8 @@ SAN_ENV := ASAN_OPTIONS=$(call san_options,asan) \
 # its runtime libraries for the libFuzzer harnesses; zlib for gzip-compressed IDX files and Debian's
 # Fashion-MNIST files themselves; OpenMPI for ember.distributed, which builds only where MPI is found).
 APT_PACKAGES := g++ make libeigen3-dev libxtensor-dev libdlpack-dev rapidjson-dev libgtest-dev libbenchmark-dev \
-                nlohmann-json3-dev clang libclang-rt-14-dev zlib1g-dev dataset-fashion-mnist openmpi-bin libopenmpi-dev
+                nlohmann-json3-dev clang libclang-rt-14-dev zlib1g-dev dataset-fashion-mnist openmpi-bin libopenmpi-dev \
+                libboost-dev wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOURCES := pyproject.toml CMakeLists.txt $(wildcard cmake/*) $(shell find include python -type f \
              \( -name '*.hpp' -o -name '*.cpp' -o -name '*.py' -o -name '*.pyi' -o -name CMakeLists.txt \) 2>/dev/null)

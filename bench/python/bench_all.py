@@ -8,7 +8,7 @@ Usage::
 
 Each suite's ``run(quick, threads)`` is called in turn (bench_ops, bench_bandwidth, bench_conv,
 bench_transformer, bench_models, bench_autograd, bench_train, bench_fashion, bench_distributed, bench_deploy,
-bench_footprint; each keeps its own ``main()``); a suite that fails, or whose libraries are missing, is reported as skipped with the reason.
+bench_footprint, bench_serve; each keeps its own ``main()``); a suite that fails, or whose libraries are missing, is reported as skipped with the reason.
 The rows are brought to one schema (workload, unit, each library's median, the best peer, ember / best
 peer, the target where the issue sets one, notes such as GFLOP/s) and written, with the machine (CPU,
 the ISA oneDNN dispatched to, cores, threads, load, library versions, date), to ``OUT/results.json``,
@@ -38,13 +38,14 @@ from bench_ops import import_jax, machine_info, measure, tiny_add
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITES = ("ops", "bandwidth", "conv", "transformer", "models", "autograd", "train", "fashion", "distributed", "deploy",
-          "footprint")
+          "footprint", "serve")
 LIBS = ("ember", "torch", "numpy", "jax", "onnxruntime")
 # The libraries each suite cannot run without (its peers are optional unless listed).
 REQUIRES = {"ops": ("ember",), "bandwidth": ("ember",), "conv": ("ember",), "transformer": ("ember", "torch"),
             "models": ("ember", "torch"), "fashion": ("ember", "torch"), "distributed": ("ember",),
             "autograd": ("ember", "torch"), "train": ("ember", "torch", "sklearn"),
-            "deploy": ("ember", "torch", "onnxruntime", "sklearn"), "footprint": ("ember", "sklearn")}
+            "deploy": ("ember", "torch", "onnxruntime", "sklearn"), "footprint": ("ember", "sklearn"),
+            "serve": ("ember",)}  # serve: wrk (apt); its FastAPI peer is optional
 # The targets (ember's time / PyTorch's unless said otherwise): the benchmark issue's, tightened by the real-data
 # issue (per call 0.2, the transformer block 0.8, import 0.1, the one-file compile 6 s).
 PER_CALL_TARGET = {"ratio": 0.2, "vs": "torch"}
@@ -253,9 +254,26 @@ def rows_footprint(result: dict) -> list:
     return rows
 
 
+def rows_serve(result: dict) -> list:
+    r0, r1, r2 = result["rows"]
+    speedup = r0["batching_speedup"]
+    return [
+        norm_row("serve", r0, "us/req", peers=("torch",), targets=[{"ratio": r0["target_ember_torch"], "vs": "torch"}]
+                 + own_target(f">= {r0['target_speedup']:.0f}x --max-batch 1", speedup,
+                              lambda v: v >= r0["target_speedup"]),
+                 notes=f"1 / throughput; --max-batch 1: {r0['ember_max_batch_1']:.0f} us/req ({speedup:.1f}x slower); "
+                       "torch: PyTorch behind FastAPI + uvicorn"),
+        norm_row("serve", r1, "ms", peers=("torch",), targets=[{"ratio": 1.0, "vs": "torch"}],
+                 notes="torch: PyTorch behind FastAPI + uvicorn"),
+        norm_row("serve", r2, "us", peers=(), targets=own_target("<= 100 us", r2["ember"], lambda v: v <= 100),
+                 notes=f"p99 {r2['p99_us']:.0f} us end to end; bare forward p50 {r2['bare_forward_us']['p50']:.0f} us"),
+    ]
+
+
 NORMALISERS = {"ops": rows_ops, "bandwidth": rows_bandwidth, "conv": rows_conv, "transformer": rows_transformer,
                "models": rows_models, "fashion": rows_fashion, "distributed": rows_distributed,
-               "autograd": rows_autograd, "train": rows_train, "deploy": rows_deploy, "footprint": rows_footprint}
+               "autograd": rows_autograd, "train": rows_train, "deploy": rows_deploy, "footprint": rows_footprint,
+               "serve": rows_serve}
 
 
 def normalise(report: dict) -> list:
