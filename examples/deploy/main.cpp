@@ -5,12 +5,12 @@
 //
 // Reads the input tensor (default "x") from the data file, or with --mnist the test split of an MNIST-format
 // dataset (DIR holds t10k-{images-idx3,labels-idx1}-ubyte, plain or .gz; "default" is Debian's
-// dataset-fashion-mnist) as (N, 1, 28, 28) float32 pixels / 255 with its labels, as examples/demo.py scales
-// them. Runs the model on all of it, --batch rows at a time (default 1000, as examples/demo.py evaluates),
-// and prints the output shape; with labels (the tensor "y" by default, when the file has it) it prints the
-// accuracy of the arg-max class and the count of correct predictions; --out writes the output as "output" to
-// a safetensors file; --bench N times N forward calls at batch 1 and at batch 256 and prints the median and
-// spread of each.
+// dataset-fashion-mnist) with its labels, scaled as examples/demo.py scales them (fashion::scaled, shared with
+// examples/train_fashion: (N, 1, 28, 28) float32 in [0, 1]). Runs the model on all of it, --batch rows at a time
+// (default 1000, as examples/demo.py evaluates), and prints the output shape; with labels (the tensor "y" by
+// default, when the file has it) it prints the accuracy of the arg-max class and the count of correct
+// predictions; --out writes the output as "output" to a safetensors file; --bench N times N forward calls at
+// batch 1 and at batch 256 and prints the median and spread of each.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +21,8 @@
 #include <vector>
 
 #include <ember/ember.hpp>
+
+#include "fashion_model.hpp"  // fashion::scaled, the demo's pixel scaling (from examples/train_fashion)
 
 using ember::AnyTensor;
 using ember::Tensor;
@@ -124,7 +126,7 @@ int run(const Args& a) {
   std::optional<Tensor<std::int64_t>> labels;
   if (!a.mnist.empty()) {
     const ember::data::MnistSplit test = ember::data::load_mnist(a.mnist == "default" ? "" : a.mnist, false);
-    x = AnyTensor(ember::div(test.images.to<float>(), 255.0f).unsqueeze(1));
+    x = AnyTensor(fashion::scaled(test.images));
     labels = test.labels;
   } else {
     const ember::io::SafeTensors data = ember::io::load_safetensors(a.data);
