@@ -5,13 +5,13 @@
 //
 //   train_digits <data.safetensors> [<checkpoint_out.safetensors>] [--epochs 15] [--seed 0]
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
 
 #include <ember/ember.hpp>
 
+#include "command_line.hpp"
 #include "train_loop.hpp"
 
 namespace nn = ember::nn;
@@ -25,36 +25,17 @@ struct Args {
   std::uint64_t seed = 0;
 };
 
-[[noreturn]] void usage(const char* msg) {
-  std::fprintf(stderr, "train_digits: %s\nusage: train_digits <data.safetensors> [<checkpoint_out.safetensors>] "
-                       "[--epochs N] [--seed S]\n", msg);
-  std::exit(2);
-}
-
 Args parse(int argc, char** argv) {
-  Args a;
-  std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    const std::string s = argv[i];
-    if (s == "--epochs" || s == "--seed") {
-      if (i + 1 >= argc) usage((s + " needs a value").c_str());
-      char* end = nullptr;
-      const long long v = std::strtoll(argv[++i], &end, 10);
-      if (*end != '\0' || v < 0 || (s == "--epochs" && v < 1)) usage(("invalid value for " + s).c_str());
-      if (s == "--epochs") a.epochs = static_cast<int>(v);
-      else a.seed = static_cast<std::uint64_t>(v);
-    } else if (s == "-h" || s == "--help") {
-      usage("train the demo CNN on the digits data");
-    } else if (s.starts_with("--")) {
-      usage(("unknown option " + s).c_str());
-    } else {
-      positional.push_back(s);
-    }
+  const example::CommandLine cl = example::read_command_line(
+      argc, argv, "train_digits",
+      "train_digits <data.safetensors> [<checkpoint_out.safetensors>] [--epochs N] [--seed S]",
+      {"--epochs", "--seed"}, "train the demo CNN on the digits data");
+  if (cl.positional.empty() || cl.positional.size() > 2) {
+    cl.fail("expected a data file and an optional checkpoint path");
   }
-  if (positional.empty() || positional.size() > 2) usage("expected a data file and an optional checkpoint path");
-  a.data = positional[0];
-  if (positional.size() == 2) a.checkpoint = positional[1];
-  return a;
+  return {.data = cl.positional[0], .checkpoint = cl.positional.size() == 2 ? cl.positional[1] : "",
+          .epochs = static_cast<int>(cl.integer("--epochs", 15, 1)),
+          .seed = static_cast<std::uint64_t>(cl.integer("--seed", 0, 0))};
 }
 
 // The demo CNN, layer for layer as the Python model (indices as nn.Sequential numbers them):

@@ -9,7 +9,6 @@
 // dataset-fashion-mnist, /usr/share/datasets/fashion-mnist); --limit N trains on the first N images only.
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <numbers>
 #include <string>
@@ -18,6 +17,7 @@
 #include <ember/ember.hpp>
 
 #include "fashion_model.hpp"
+#include "command_line.hpp"
 #include "train_loop.hpp"
 
 namespace nn = ember::nn;
@@ -32,40 +32,15 @@ struct Args {
   std::int64_t limit = 0;
 };
 
-[[noreturn]] void usage(const char* msg) {
-  std::fprintf(stderr, "train_fashion: %s\nusage: train_fashion [<checkpoint_out.safetensors>] [--root DIR] "
-                       "[--epochs N] [--seed S] [--limit N]\n", msg);
-  std::exit(2);
-}
-
 Args parse(int argc, char** argv) {
-  Args a;
-  std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    const std::string s = argv[i];
-    if (s == "--epochs" || s == "--seed" || s == "--limit" || s == "--root") {
-      if (i + 1 >= argc) usage((s + " needs a value").c_str());
-      if (s == "--root") {
-        a.root = argv[++i];
-        continue;
-      }
-      char* end = nullptr;
-      const long long v = std::strtoll(argv[++i], &end, 10);
-      if (*end != '\0' || v < 0 || (s != "--seed" && v < 1)) usage(("invalid value for " + s).c_str());
-      if (s == "--epochs") a.epochs = static_cast<int>(v);
-      else if (s == "--limit") a.limit = v;
-      else a.seed = static_cast<std::uint64_t>(v);
-    } else if (s == "-h" || s == "--help") {
-      usage("train the demo CNN on Fashion-MNIST");
-    } else if (s.starts_with("--")) {
-      usage(("unknown option " + s).c_str());
-    } else {
-      positional.push_back(s);
-    }
-  }
-  if (positional.size() > 1) usage("expected at most one checkpoint path");
-  if (!positional.empty()) a.checkpoint = positional[0];
-  return a;
+  const example::CommandLine cl = example::read_command_line(
+      argc, argv, "train_fashion",
+      "train_fashion [<checkpoint_out.safetensors>] [--root DIR] [--epochs N] [--seed S] [--limit N]",
+      {"--root", "--epochs", "--seed", "--limit"}, "train the demo CNN on Fashion-MNIST");
+  if (cl.positional.size() > 1) cl.fail("expected at most one checkpoint path");
+  return {.root = cl.text("--root"), .checkpoint = cl.positional.empty() ? "" : cl.positional[0],
+          .epochs = static_cast<int>(cl.integer("--epochs", 4, 1)),
+          .seed = static_cast<std::uint64_t>(cl.integer("--seed", 0, 0)), .limit = cl.integer("--limit", 0, 1)};
 }
 
 using fashion::make_model;  // the demo CNN and its pixel scaling, shared with examples/ddp
