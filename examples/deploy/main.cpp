@@ -5,22 +5,24 @@
 //
 // Reads the input tensor (default "x") from the data file, or with --mnist the test split of an MNIST-format
 // dataset (DIR holds t10k-{images-idx3,labels-idx1}-ubyte, plain or .gz; "default" is Debian's
-// dataset-fashion-mnist) as (N, 1, 28, 28) float32 pixels / 255 with its labels, as examples/demo.py scales
-// them. Runs the model on all of it, --batch rows at a time (default 1000, as examples/demo.py evaluates),
-// and prints the output shape; with labels (the tensor "y" by default, when the file has it) it prints the
-// accuracy of the arg-max class and the count of correct predictions; --out writes the output as "output" to
-// a safetensors file; --bench N times N forward calls at batch 1 and at batch 256 and prints the median and
-// spread of each.
+// dataset-fashion-mnist) with its labels, scaled as examples/demo.py scales them (fashion::scaled, shared with
+// examples/train_fashion: (N, 1, 28, 28) float32 in [0, 1]). Runs the model on all of it, --batch rows at a time
+// (default 1000, as examples/demo.py evaluates), and prints the output shape; with labels (the tensor "y" by
+// default, when the file has it) it prints the accuracy of the arg-max class and the count of correct
+// predictions; --out writes the output as "output" to a safetensors file; --bench N times N forward calls at
+// batch 1 and at batch 256 and prints the median and spread of each.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <ember/ember.hpp>
+
+#include "command_line.hpp"
+#include "fashion_model.hpp"  // fashion::scaled, the demo's pixel scaling (from examples/train_fashion)
 
 using ember::AnyTensor;
 using ember::Tensor;
@@ -33,44 +35,20 @@ struct Args {
   std::int64_t batch = 1000;
 };
 
-[[noreturn]] void usage(const char* msg) {
-  std::fprintf(stderr, "deploy: %s\nusage: deploy <model.ember> (<data.safetensors> [--input NAME] [--labels NAME] | "
-                       "--mnist DIR) [--batch N] [--out FILE] [--bench N]\n", msg);
-  std::exit(2);
-}
-
 Args parse(int argc, char** argv) {
-  Args a;
-  std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    const std::string s = argv[i];
-    if (s == "--input" || s == "--labels" || s == "--out" || s == "--bench" || s == "--mnist" || s == "--batch") {
-      if (i + 1 >= argc) usage((s + " needs a value").c_str());
-      const std::string v = argv[++i];
-      if (s == "--input") a.input = v;
-      else if (s == "--labels") a.labels = v;
-      else if (s == "--out") a.out = v;
-      else if (s == "--mnist") a.mnist = v;
-      else {
-        char* end = nullptr;
-        const long n = std::strtol(v.c_str(), &end, 10);
-        if (*end != '\0' || n < 1) usage(("invalid value for " + s).c_str());
-        if (s == "--bench") a.bench = static_cast<int>(n);
-        else a.batch = n;
-      }
-    } else if (s == "-h" || s == "--help") {
-      usage("run an exported model");
-    } else if (s.starts_with("--")) {
-      usage(("unknown option " + s).c_str());
-    } else {
-      positional.push_back(s);
-    }
+  const example::CommandLine cl = example::read_command_line(
+      argc, argv, "deploy",
+      "deploy <model.ember> (<data.safetensors> [--input NAME] [--labels NAME] | --mnist DIR) [--batch N] "
+      "[--out FILE] [--bench N]",
+      {"--input", "--labels", "--out", "--bench", "--mnist", "--batch"}, "run an exported model");
+  Args a{.mnist = cl.text("--mnist"), .input = cl.text("--input", "x"), .labels = cl.text("--labels", "y"),
+         .out = cl.text("--out"), .bench = static_cast<int>(cl.integer("--bench", 0, 1)),
+         .batch = cl.integer("--batch", 1000, 1)};
+  if (cl.positional.size() != (a.mnist.empty() ? 2u : 1u)) {
+    cl.fail(a.mnist.empty() ? "expected a model file and a data file" : "expected a model file (and --mnist DIR)");
   }
-  if (positional.size() != (a.mnist.empty() ? 2u : 1u)) {
-    usage(a.mnist.empty() ? "expected a model file and a data file" : "expected a model file (and --mnist DIR)");
-  }
-  a.model = positional[0];
-  if (a.mnist.empty()) a.data = positional[1];
+  a.model = cl.positional[0];
+  if (a.mnist.empty()) a.data = cl.positional[1];
   return a;
 }
 
@@ -124,7 +102,7 @@ int run(const Args& a) {
   std::optional<Tensor<std::int64_t>> labels;
   if (!a.mnist.empty()) {
     const ember::data::MnistSplit test = ember::data::load_mnist(a.mnist == "default" ? "" : a.mnist, false);
-    x = AnyTensor(ember::div(test.images.to<float>(), 255.0f).unsqueeze(1));
+    x = AnyTensor(fashion::scaled(test.images));
     labels = test.labels;
   } else {
     const ember::io::SafeTensors data = ember::io::load_safetensors(a.data);

@@ -4,14 +4,15 @@
 // "0.weight", "1.running_mean", ...).
 //
 //   train_digits <data.safetensors> [<checkpoint_out.safetensors>] [--epochs 15] [--seed 0]
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
 
 #include <ember/ember.hpp>
+
+#include "command_line.hpp"
+#include "train_loop.hpp"
 
 namespace nn = ember::nn;
 using ember::Tensor;
@@ -24,36 +25,17 @@ struct Args {
   std::uint64_t seed = 0;
 };
 
-[[noreturn]] void usage(const char* msg) {
-  std::fprintf(stderr, "train_digits: %s\nusage: train_digits <data.safetensors> [<checkpoint_out.safetensors>] "
-                       "[--epochs N] [--seed S]\n", msg);
-  std::exit(2);
-}
-
 Args parse(int argc, char** argv) {
-  Args a;
-  std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    const std::string s = argv[i];
-    if (s == "--epochs" || s == "--seed") {
-      if (i + 1 >= argc) usage((s + " needs a value").c_str());
-      char* end = nullptr;
-      const long long v = std::strtoll(argv[++i], &end, 10);
-      if (*end != '\0' || v < 0 || (s == "--epochs" && v < 1)) usage(("invalid value for " + s).c_str());
-      if (s == "--epochs") a.epochs = static_cast<int>(v);
-      else a.seed = static_cast<std::uint64_t>(v);
-    } else if (s == "-h" || s == "--help") {
-      usage("train the demo CNN on the digits data");
-    } else if (s.starts_with("--")) {
-      usage(("unknown option " + s).c_str());
-    } else {
-      positional.push_back(s);
-    }
+  const example::CommandLine cl = example::read_command_line(
+      argc, argv, "train_digits",
+      "train_digits <data.safetensors> [<checkpoint_out.safetensors>] [--epochs N] [--seed S]",
+      {"--epochs", "--seed"}, "train the demo CNN on the digits data");
+  if (cl.positional.empty() || cl.positional.size() > 2) {
+    cl.fail("expected a data file and an optional checkpoint path");
   }
-  if (positional.empty() || positional.size() > 2) usage("expected a data file and an optional checkpoint path");
-  a.data = positional[0];
-  if (positional.size() == 2) a.checkpoint = positional[1];
-  return a;
+  return {.data = cl.positional[0], .checkpoint = cl.positional.size() == 2 ? cl.positional[1] : "",
+          .epochs = static_cast<int>(cl.integer("--epochs", 15, 1)),
+          .seed = static_cast<std::uint64_t>(cl.integer("--seed", 0, 0))};
 }
 
 // The demo CNN, layer for layer as the Python model (indices as nn.Sequential numbers them):
@@ -85,10 +67,6 @@ Tensor<T> load_tensor(const ember::io::SafeTensors& file, const std::string& nam
   return v;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,37 +85,11 @@ int main(int argc, char** argv) {
     ember::optim::Adam<float> opt(model.parameters(), {.lr = 2e-3});
     ember::data::DataLoader loader(ember::data::TensorDataset<float, std::int64_t>(x_train, y_train),
                                    {.batch_size = 64, .shuffle = true}, &gen);
+    example::fit(model, opt, loader, args.epochs);
 
-    const auto start = std::chrono::steady_clock::now();
-    for (int epoch = 1; epoch <= args.epochs; ++epoch) {
-      model.train();
-      double loss_sum = 0;
-      std::int64_t seen = 0;
-      for (auto [x, y] : loader) {
-        opt.zero_grad();
-        Tensor<float> loss = nn::cross_entropy(model(x), y);
-        loss.backward();
-        opt.step();
-        loss_sum += static_cast<double>(loss.item()) * static_cast<double>(y.size(0));
-        seen += y.size(0);
-      }
-      std::printf("epoch %2d/%d  train loss %.4f  (%.1f s)\n", epoch, args.epochs, loss_sum / static_cast<double>(seen),
-                  seconds_since(start));
-      std::fflush(stdout);
-    }
-
-    model.eval();
-    ember::NoGradGuard no_grad;
-    const Tensor<std::int64_t> pred = model(x_test).argmax(1);
-    const double correct = static_cast<double>(pred.eq(y_test).sum().item());
+    const auto correct = static_cast<double>(example::count_correct(model, x_test, y_test));
     std::printf("C++ test accuracy: %.1f%%\n", 100.0 * correct / static_cast<double>(y_test.size(0)));
-
-    if (!args.checkpoint.empty()) {
-      const nn::StateDict state = model.state_dict();
-      ember::io::save_safetensors(args.checkpoint,
-                                 std::vector<std::pair<std::string, ember::AnyTensor>>(state.begin(), state.end()));
-      std::printf("saved %zu tensors to %s\n", state.size(), args.checkpoint.c_str());
-    }
+    example::save_checkpoint(model, args.checkpoint);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "train_digits: %s\n", e.what());
     return 1;

@@ -1,6 +1,6 @@
 #pragma once
-// The demo CNN for Fashion-MNIST and the demo's pixel scaling, shared by examples/train_fashion/main.cpp and
-// examples/ddp/train.cpp (which adds this folder to its include path). Include after <ember/ember.hpp>.
+// The demo CNN for Fashion-MNIST and the demo's pixel scaling, shared by examples/train_fashion/main.cpp,
+// examples/ddp/train.cpp and examples/deploy/main.cpp (which add this folder to their include paths). Include after <ember/ember.hpp>.
 #include <cstdint>
 
 #include <ember/ember.hpp>

@@ -7,11 +7,8 @@
 //
 // --root: the folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] (default: Debian's
 // dataset-fashion-mnist, /usr/share/datasets/fashion-mnist); --limit N trains on the first N images only.
-#include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <numbers>
 #include <string>
@@ -20,6 +17,8 @@
 #include <ember/ember.hpp>
 
 #include "fashion_model.hpp"
+#include "command_line.hpp"
+#include "train_loop.hpp"
 
 namespace nn = ember::nn;
 using ember::Tensor;
@@ -33,40 +32,15 @@ struct Args {
   std::int64_t limit = 0;
 };
 
-[[noreturn]] void usage(const char* msg) {
-  std::fprintf(stderr, "train_fashion: %s\nusage: train_fashion [<checkpoint_out.safetensors>] [--root DIR] "
-                       "[--epochs N] [--seed S] [--limit N]\n", msg);
-  std::exit(2);
-}
-
 Args parse(int argc, char** argv) {
-  Args a;
-  std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    const std::string s = argv[i];
-    if (s == "--epochs" || s == "--seed" || s == "--limit" || s == "--root") {
-      if (i + 1 >= argc) usage((s + " needs a value").c_str());
-      if (s == "--root") {
-        a.root = argv[++i];
-        continue;
-      }
-      char* end = nullptr;
-      const long long v = std::strtoll(argv[++i], &end, 10);
-      if (*end != '\0' || v < 0 || (s != "--seed" && v < 1)) usage(("invalid value for " + s).c_str());
-      if (s == "--epochs") a.epochs = static_cast<int>(v);
-      else if (s == "--limit") a.limit = v;
-      else a.seed = static_cast<std::uint64_t>(v);
-    } else if (s == "-h" || s == "--help") {
-      usage("train the demo CNN on Fashion-MNIST");
-    } else if (s.starts_with("--")) {
-      usage(("unknown option " + s).c_str());
-    } else {
-      positional.push_back(s);
-    }
-  }
-  if (positional.size() > 1) usage("expected at most one checkpoint path");
-  if (!positional.empty()) a.checkpoint = positional[0];
-  return a;
+  const example::CommandLine cl = example::read_command_line(
+      argc, argv, "train_fashion",
+      "train_fashion [<checkpoint_out.safetensors>] [--root DIR] [--epochs N] [--seed S] [--limit N]",
+      {"--root", "--epochs", "--seed", "--limit"}, "train the demo CNN on Fashion-MNIST");
+  if (cl.positional.size() > 1) cl.fail("expected at most one checkpoint path");
+  return {.root = cl.text("--root"), .checkpoint = cl.positional.empty() ? "" : cl.positional[0],
+          .epochs = static_cast<int>(cl.integer("--epochs", 4, 1)),
+          .seed = static_cast<std::uint64_t>(cl.integer("--seed", 0, 0)), .limit = cl.integer("--limit", 0, 1)};
 }
 
 using fashion::make_model;  // the demo CNN and its pixel scaling, shared with examples/ddp
@@ -89,10 +63,6 @@ struct OneCycle {
     return {anneal(max_lr, min_lr, pct), anneal(0.85, 0.95, pct)};
   }
 };
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 }  // namespace
 
@@ -119,47 +89,17 @@ int main(int argc, char** argv) {
     ember::data::DataLoader loader(ember::data::TensorDataset<float, std::int64_t>(x_train, y_train),
                                    {.batch_size = 128, .shuffle = true}, &gen);
     const OneCycle schedule{3e-3, args.epochs * loader.size()};
+    example::fit(model, opt, loader, args.epochs, [&](std::int64_t step) {
+      const auto [lr, beta1] = schedule.at(step);
+      opt.options().lr = lr;
+      opt.options().betas[0] = beta1;
+    });
 
-    const auto start = std::chrono::steady_clock::now();
-    std::int64_t step = 0;
-    for (int epoch = 1; epoch <= args.epochs; ++epoch) {
-      model.train();
-      double loss_sum = 0;
-      std::int64_t seen = 0;
-      for (auto [x, y] : loader) {
-        const auto [lr, beta1] = schedule.at(step++);
-        opt.options().lr = lr;
-        opt.options().betas[0] = beta1;
-        opt.zero_grad();
-        Tensor<float> loss = nn::cross_entropy(model(x), y);
-        loss.backward();
-        opt.step();
-        loss_sum += static_cast<double>(loss.item()) * static_cast<double>(y.size(0));
-        seen += y.size(0);
-      }
-      std::printf("epoch %2d/%d  train loss %.4f  (%.1f s)\n", epoch, args.epochs, loss_sum / static_cast<double>(seen),
-                  seconds_since(start));
-      std::fflush(stdout);
-    }
-
-    model.eval();
-    ember::NoGradGuard no_grad;
-    std::int64_t correct = 0;
-    for (std::int64_t i = 0; i < x_test.size(0); i += 1000) {
-      const std::int64_t n = std::min<std::int64_t>(1000, x_test.size(0) - i);
-      const Tensor<std::int64_t> pred = model(x_test.narrow(0, i, n)).argmax(1);
-      correct += static_cast<std::int64_t>(pred.eq(y_test.narrow(0, i, n)).sum().item());
-    }
+    const std::int64_t correct = example::count_correct(model, x_test, y_test);
     std::printf("C++ test accuracy: %.2f%% (%lld/%lld correct)\n",
                 100.0 * static_cast<double>(correct) / static_cast<double>(y_test.size(0)),
                 static_cast<long long>(correct), static_cast<long long>(y_test.size(0)));
-
-    if (!args.checkpoint.empty()) {
-      const nn::StateDict state = model.state_dict();
-      ember::io::save_safetensors(args.checkpoint,
-                                 std::vector<std::pair<std::string, ember::AnyTensor>>(state.begin(), state.end()));
-      std::printf("saved %zu tensors to %s\n", state.size(), args.checkpoint.c_str());
-    }
+    example::save_checkpoint(model, args.checkpoint);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "train_fashion: %s\n", e.what());
     return 1;

@@ -1230,3 +1230,58 @@ def test_recurrent(data):
     seed = draw(st.integers(0, 2**16))
     check(kind, lambda L, F, x, h, c: _recurrent(L, F, kind, opts, x, h, c, seed), x, h, c,
           tol=(2e-4, 2e-5) if dt == "float32" else (1e-9, 1e-10), gaps=[r"proj_size=-?\d+ is not implemented"])
+
+
+# --- debts (issues 21, 22): the singular value decomposition and the matrix norms built on it -----------
+# Singular vectors are defined up to sign (and, for repeated singular values, up to a rotation), so svd is
+# compared through what does not depend on that choice: S, the reconstruction U[..., :K] diag(S) Vh[..., :K, :],
+# and U^T U and Vh Vh^T (the identity of the right size, whatever full_matrices gives).
+
+def _svd_invariants(L, x, full, scale):
+    u, s, vh = L.linalg.svd(x, full_matrices=full)
+    k = s.shape[-1]
+    recon = (u[..., :k] * s.unsqueeze(-2)) @ vh[..., :k, :]
+    return s / scale, recon / scale, u.mT @ u, vh @ vh.mT
+
+
+@given(st.data())
+def test_svd_and_matrix_norms(data):
+    draw = data.draw
+    op = draw(st.sampled_from(["svd", "svdvals", "matrix_norm"]))
+    dt = draw(st.sampled_from(["float32", "float64", "float32", "float64", "int64"]))
+    kind = draw(st.sampled_from(["normal", "normal", "int", "special", "big"]))
+    x = draw(tensors(dtype=dt, kind=kind, min_ndim=draw(st.sampled_from([2, 2, 2, 0])), max_ndim=4))
+    tol = (2e-3, 2e-4) if dt == "float32" else (1e-8, 1e-9)
+    # results relative to the largest |x|: the error of every singular value is eps * |x|, small ones too
+    v = x.numpy()
+    sc = max(float(np.abs(v).max()) if v.size and np.isfinite(v).all() and v.any() else 1.0, 1.0)
+    if op == "svd":
+        return check(op, lambda L, F, x, full, sc: _svd_invariants(L, x, full, sc), x, draw(st.booleans()), sc,
+                     tol=tol)
+    if op == "svdvals":
+        return check(op, lambda L, F, x, sc: L.linalg.svdvals(x) / sc, x, sc, tol=tol)
+    o = draw(st.sampled_from(["nuc", 2, -2]))
+    dim = draw(st.sampled_from([(-2, -1), (-1, -2), (0, -1), (0, 1), (1, 1)]))
+    # a gap: matrix_norm(ord=2) of a matrix with an empty dim is refused (amax of no singular values), where
+    # PyTorch gives 0; ops/norm.hpp could take the max as 0 there
+    gaps = [r"\[amax\] cannot perform reduction function amax on a tensor with no elements"] if o == 2 else []
+    check(op, lambda L, F, x, o, d, kd, sc: L.linalg.matrix_norm(x, o, d, kd) / sc, x, o, dim, draw(st.booleans()),
+          sc, tol=tol, gaps=gaps)
+
+
+@given(st.data())
+def test_svd_gradients(data):
+    """The gradients of svdvals and of the nuclear and spectral norms (well defined for distinct nonzero
+    singular values, which normal draws in a full-rank layout almost surely have)."""
+    draw = data.draw
+    dt = draw(st.sampled_from(FLOATS))
+    x = draw(tensors(dtype=dt, kind="normal", min_ndim=2, max_ndim=3, layouts=["contiguous", "transposed", "sliced"]))
+    assume(0 not in x.shape)
+    s = np.linalg.svd(x.numpy().astype(np.float64), compute_uv=False)
+    assume(s.min() > 1e-2 and (s.shape[-1] < 2 or np.diff(s, axis=-1).__abs__().min() > 1e-2 * s.max()))
+    tol = (2e-2, 2e-3) if dt == "float32" else (1e-6, 1e-8)
+    op = draw(st.sampled_from(["svdvals", "nuc", 2]))
+    if op == "svdvals":
+        check(op, lambda L, F, x: fwd_bwd(L, L.linalg.svdvals, x), x, tol=tol)
+    else:
+        check(op, lambda L, F, x: fwd_bwd(L, lambda a: L.linalg.matrix_norm(a, op), x), x, tol=tol)
