@@ -119,7 +119,8 @@ Tensor<T> matrix_norm(const Tensor<T>& x, const NormOrd& ord = std::string("fro"
       perm.push_back(d0);
       perm.push_back(d1);
       const Tensor<T> s = svdvals(permute(x, perm));
-      r = nuc ? sum(s, -1) : o == 2 ? amax(s, -1) : amin(s, -1);
+      // An empty matrix has no singular values: its 2-norm is 0, as PyTorch's (amax refuses no elements).
+      r = nuc || (o == 2 && s.size(-1) == 0) ? sum(s, -1) : o == 2 ? amax(s, -1) : amin(s, -1);
       if (keepdim) r = unsqueeze(unsqueeze(r, std::min(d0, d1)), std::max(d0, d1));
     }
     return r;
