@@ -224,7 +224,9 @@ def check_agree() -> None:
         steps = {lib: build(library(lib), name) for lib in LIBS}
         for i in range(2):
             losses = {lib: step().item() for lib, step in steps.items()}
-            if not np.isclose(losses["ember"], losses["torch"], rtol=2e-4):
+            # rtol 1e-3: Adam moves a parameter whose gradient is near zero by about lr whatever the gradient's
+            # rounding, so the DCGAN's second loss agrees to ~1e-4 while its first gradients agree to 2e-6.
+            if not np.isclose(losses["ember"], losses["torch"], rtol=1e-3):
                 raise SystemExit(f"{name} step {i + 1} disagrees between libraries: losses {losses}")
 
 
