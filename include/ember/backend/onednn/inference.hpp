@@ -109,23 +109,30 @@ class PackedWeights {
   std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> packed_;
 };
 
-/// y = act(conv(x, w) + b) for inference; x (N, C, H, W), w (O, C/groups, kH, kW) contiguous (its
-/// packed copies in `packed`), b (O) or null, y (N, O, OH, OW).
-inline void conv2d_inference(const float* x, PackedWeights& packed, const float* b, float* y, const ConvGeometry& p,
-                             const PostOp& post) {
-  const ConvInference e = conv2d_inference_primitive(p, b != nullptr, post);
-  const float* src = x;
+/// Runs the inference convolution e on plain x (reordered into this thread's buffer 1 when e wants
+/// another layout), writing `out` in e's output layout e.y.
+inline void run_conv_inference(const ConvInference& e, const float* x, PackedWeights& packed, const float* b,
+                               void* out) {
+  const void* src = x;
   if (e.x_in) {
     void* blocked = thread_buffer(1, e.x.get_size());
     execute(*e.x_in, {{DNNL_ARG_SRC, &e.plain.x, x}, {DNNL_ARG_DST, &e.x, blocked}});
-    src = static_cast<const float*>(blocked);
+    src = blocked;
   }
-  void* out = e.y_out ? thread_buffer(2, e.y.get_size()) : y;
   execute(e.prim, {{DNNL_ARG_SRC, &e.x, src},
                    {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.plain.w)},
                    {DNNL_ARG_BIAS, &e.plain.b, b},
                    {DNNL_ARG_DST, &e.y, out},
                    scratchpad_arg(e.scratch)});
+}
+
+/// y = act(conv(x, w) + b) for inference; x (N, C, H, W), w (O, C/groups, kH, kW) contiguous (its
+/// packed copies in `packed`), b (O) or null, y (N, O, OH, OW).
+inline void conv2d_inference(const float* x, PackedWeights& packed, const float* b, float* y, const ConvGeometry& p,
+                             const PostOp& post) {
+  const ConvInference e = conv2d_inference_primitive(p, b != nullptr, post);
+  void* out = e.y_out ? thread_buffer(2, e.y.get_size()) : y;
+  run_conv_inference(e, x, packed, b, out);
   if (e.y_out) execute(*e.y_out, {{DNNL_ARG_SRC, &e.y, out}, {DNNL_ARG_DST, &e.plain.y, y}});
 }
 
@@ -205,18 +212,8 @@ inline bool conv2d_pool_inference(const float* x, PackedWeights& packed, const f
   const auto pad_r = pool_pad_r(q);
   if (!pad_r) return false;
   const ConvInference e = conv2d_inference_primitive(p, b != nullptr, post);
-  const float* src = x;
-  if (e.x_in) {
-    void* blocked = thread_buffer(1, e.x.get_size());
-    execute(*e.x_in, {{DNNL_ARG_SRC, &e.plain.x, x}, {DNNL_ARG_DST, &e.x, blocked}});
-    src = static_cast<const float*>(blocked);
-  }
   void* conv_out = thread_buffer(2, e.y.get_size());
-  execute(e.prim, {{DNNL_ARG_SRC, &e.x, src},
-                   {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.plain.w)},
-                   {DNNL_ARG_BIAS, &e.plain.b, b},
-                   {DNNL_ARG_DST, &e.y, conv_out},
-                   scratchpad_arg(e.scratch)});
+  run_conv_inference(e, x, packed, b, conv_out);
   run_pool_inference(max_pool2d_inference_primitive(e.y, q, *pad_r), conv_out, y);
   return true;
 }
