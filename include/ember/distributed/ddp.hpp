@@ -105,45 +105,12 @@ class DistributedDataParallel {
 
   /// One line per parameter and buffer ("parameter 0.weight float32 (8, 5)"), gathered from every rank.
   void check_same_structure() {
-    std::ostringstream os;
-    auto describe = [](DType dtype, const Shape& shape) {
-      return Buffer{nullptr, dtype, std::vector<std::int64_t>(shape.begin(), shape.end()), -1}.describe();
-    };
+    std::vector<ModelEntry> entries;
     for (auto& [n, p] : module_->named_parameters())
-      os << "parameter '" << n << "' " << describe(dtype_of<T>, p.shape()) << '\n';
+      entries.push_back({"parameter", n, dtype_of<T>, std::vector<std::int64_t>(p.shape().begin(), p.shape().end())});
     for (auto& [n, b] : module_->named_buffers())
-      os << "buffer '" << n << "' " << describe(b.dtype(), b.shape()) << '\n';
-    const std::string mine = os.str();
-    const int world = get_world_size(group_);
-    auto len = Tensor<std::int64_t>::empty({1});
-    len.data()[0] = static_cast<std::int64_t>(mine.size());
-    auto lens = Tensor<std::int64_t>::empty({world});
-    all_gather_into_tensor(lens, len, false, group_);
-    std::int64_t longest = 0;
-    for (int r = 0; r < world; ++r) longest = std::max(longest, lens.data()[r]);
-    auto text = Tensor<std::uint8_t>::empty({longest});
-    std::memset(text.data(), 0, static_cast<std::size_t>(longest));
-    std::memcpy(text.data(), mine.data(), mine.size());
-    auto all = Tensor<std::uint8_t>::empty({longest * world});
-    all_gather_into_tensor(all, text, false, group_);
-    auto lines_of = [&](int r) {
-      std::string s(reinterpret_cast<const char*>(all.data()) + r * longest, static_cast<std::size_t>(lens.data()[r]));
-      std::vector<std::string> lines;
-      std::istringstream is(s);
-      for (std::string l; std::getline(is, l);) lines.push_back(l);
-      return lines;
-    };
-    const auto first = lines_of(0);
-    for (int r = 1; r < world; ++r) {
-      const auto other = lines_of(r);
-      for (std::size_t k = 0; k < std::max(first.size(), other.size()); ++k) {
-        const std::string a = k < first.size() ? first[k] : "nothing more";
-        const std::string b = k < other.size() ? other[k] : "nothing more";
-        EMBER_CHECK(a == b, "DistributedDataParallel", "the ranks hold different models: at entry ", k, ", rank ", root_,
-                    " has ", a, " but rank ", group_ ? get_global_rank(group_, r) : r, " has ", b,
-                    "; every rank must build the same model");
-      }
-    }
+      entries.push_back({"buffer", n, b.dtype(), std::vector<std::int64_t>(b.shape().begin(), b.shape().end())});
+    check_same_model(entries, root_, group_);
   }
 
   std::shared_ptr<nn::Module<T>> module_;

@@ -16,7 +16,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <algorithm>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +26,51 @@
 #include "ember/distributed/collectives.hpp"
 
 namespace ember::distributed {
+
+/// One parameter or buffer of a model, as DistributedDataParallel's structure check sees it.
+struct ModelEntry {
+  std::string kind;  // "parameter" or "buffer"
+  std::string name;
+  DType dtype = DType::Float32;
+  std::vector<std::int64_t> shape;
+
+  /// "parameter '0.weight' float32 (8, 5)", for errors.
+  std::string describe() const { return kind + " '" + name + "' " + Buffer{nullptr, dtype, shape, -1}.describe(); }
+};
+
+/// Checks that every rank of group (the default group when null) holds the same model: the same entries in
+/// the same order; std::invalid_argument naming the first difference, on every rank, otherwise. A
+/// collective: every rank of the group calls it. root is the global rank the others are compared with.
+inline void check_same_model(const std::vector<ModelEntry>& entries, int root, const ProcessGroupPtr& group) {
+  std::string mine;
+  for (const auto& e : entries) mine += e.describe() + '\n';
+  const int world = get_world_size(group);
+  std::vector<std::int64_t> lens(static_cast<std::size_t>(world));
+  std::int64_t len = static_cast<std::int64_t>(mine.size());
+  all_gather_into_tensor({lens.data(), DType::Int64, {world}, -1}, {&len, DType::Int64, {1}, -1}, false, group);
+  const std::int64_t longest = *std::max_element(lens.begin(), lens.end());
+  mine.resize(static_cast<std::size_t>(longest), '\0');
+  std::string all(static_cast<std::size_t>(longest * world), '\0');
+  all_gather_into_tensor({all.data(), DType::UInt8, {longest * world}, -1}, {mine.data(), DType::UInt8, {longest}, -1},
+                         false, group);
+  auto lines_of = [&](int r) {
+    std::vector<std::string> lines;
+    std::istringstream is(all.substr(static_cast<std::size_t>(r * longest), static_cast<std::size_t>(lens[r])));
+    for (std::string l; std::getline(is, l);) lines.push_back(l);
+    return lines;
+  };
+  const auto first = lines_of(0);
+  for (int r = 1; r < world; ++r) {
+    const auto other = lines_of(r);
+    for (std::size_t k = 0; k < std::max(first.size(), other.size()); ++k) {
+      const std::string a = k < first.size() ? first[k] : "nothing more";
+      const std::string b = k < other.size() ? other[k] : "nothing more";
+      EMBER_CHECK(a == b, "DistributedDataParallel", "the ranks hold different models: at entry ", k, ", rank ", root,
+                  " has ", a, " but rank ", group ? get_global_rank(group, r) : r, " has ", b,
+                  "; every rank must build the same model");
+    }
+  }
+}
 
 /// One parameter as the reducer sees it.
 struct ReducerParam {

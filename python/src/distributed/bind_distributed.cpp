@@ -189,6 +189,17 @@ PYBIND11_MODULE(_distributed, m) {
 
   // DistributedDataParallel's reducer (ember/nn/parallel/distributed.py keeps the module plumbing). Gradients
   // arrive as buffer tuples (or None: zeros); the caller keeps them alive until the reduction finished.
+  m.def("check_same_model",
+        [](const std::vector<std::tuple<std::string, std::string, int, std::vector<std::int64_t>>>& entries, int root,
+           const dist::ProcessGroupPtr& group) {
+          std::vector<dist::ModelEntry> es;
+          for (const auto& [kind, name, dtype, shape] : entries)
+            es.push_back({kind, name, static_cast<ember::DType>(dtype), shape});
+          dist::check_same_model(es, root, group);
+        },
+        py::arg("entries"), py::arg("root"), py::arg("group") = py::none(), Rel(),
+        "DistributedDataParallel's check that every rank holds the same model: entries (kind, name, dtype code, "
+        "shape); ValueError naming the first difference.");
   py::class_<dist::Reducer, std::shared_ptr<dist::Reducer>>(m, "Reducer")
       .def(py::init([](const std::vector<std::tuple<std::string, int, std::int64_t>>& params, double bucket_cap_mb,
                        const std::string& unused_hint, const dist::ProcessGroupPtr& group) {

@@ -27,15 +27,6 @@ def _dist():
     return dist
 
 
-def _signature(kind: str, name: str, t: Any) -> tuple:
-    return (kind, name, str(t.dtype).replace("ember.", ""), tuple(t.shape))
-
-
-def _describe(sig: tuple) -> str:
-    kind, name, dtype, shape = sig
-    return f"{kind} '{name}' {dtype} {shape}"
-
-
 class DistributedDataParallel(Module):
     """``torch.nn.parallel.DistributedDataParallel`` over ``ember.distributed`` (MPI, CPU tensors).
 
@@ -108,22 +99,11 @@ class DistributedDataParallel(Module):
     # --- construction ---
 
     def _check_same_structure(self, dist: Any) -> None:
-        sig = [_signature("parameter", n, p) for n, p in self.module.named_parameters()]
-        sig += [_signature("buffer", n, b) for n, b in self.module.named_buffers()]
-        sigs: list[Any] = [None] * self._world
-        dist.all_gather_object(sigs, sig, self.process_group)
-        for r in range(1, self._world):
-            if sigs[r] == sigs[0]:
-                continue
-            for k in range(max(len(sigs[0]), len(sigs[r]))):
-                a = sigs[0][k] if k < len(sigs[0]) else None
-                b = sigs[r][k] if k < len(sigs[r]) else None
-                if a != b:
-                    da = _describe(a) if a else "nothing more"
-                    db = _describe(b) if b else "nothing more"
-                    other = dist.get_global_rank(self.process_group, r)
-                    raise ValueError(f"{_PREFIX} the ranks hold different models: at entry {k}, rank {self._root} has "
-                                     f"{da} but rank {other} has {db}; every rank must build the same model")
+        from ... import _distributed
+        entries = [(kind, n, dist._DTYPE_CODES[t.dtype], list(t.shape))
+                   for kind, named in (("parameter", self.module.named_parameters()),
+                                       ("buffer", self.module.named_buffers())) for n, t in named]
+        _distributed.check_same_model(entries, self._root, self.process_group)
 
     # --- forward ---
 
