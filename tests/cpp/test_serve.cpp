@@ -218,6 +218,21 @@ TEST(ServeProtocol, RefusesBadRequestsNamingTheProblem) {
                 .find("not a number"),
             std::string::npos);
   EXPECT_EQ(status_of(with_x(R"({"name":"x","datatype":"FP32","shape":[1,2,2],"data":[1,2,3,4]})")), 200);
+  EXPECT_NE(message_of(with_x(R"({"name":"x","datatype":"FP32","shape":[1,2,2],"data":[1,2,3,1e39]})"))
+                .find("out of range for FP32"),
+            std::string::npos);  // not rounded to Infinity
+  EXPECT_NE(message_of(with_x(R"({"name":"x","datatype":"FP32","shape":[1,2,2],"data":[[[[1,2,3,4]]]]})"))
+                .find("nested deeper than its shape [1, 2, 2] (3 dims)"),
+            std::string::npos);
+}
+
+TEST(ServeProtocol, DeepNestingIsRefusedWithoutOverflowingTheStack) {
+  // A recursive parser would overflow the stack on these: the server must answer 400, not crash.
+  EXPECT_EQ(status_of(std::string(1 << 21, '[')), 400);
+  const std::string deep(1 << 20, '[');
+  EXPECT_EQ(status_of(R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1,2,2],"data":)" + deep + "1" +
+                      std::string(deep.size(), ']') + "}]}"),
+            400);
   EXPECT_EQ(status_of(R"({"inputs":[{"name":"x","datatype":"FP32","shape":[2,2,2],"data":[1,2,3,4,5,6,7,8]},)"
                       R"({"name":"k","datatype":"INT64","shape":[1],"data":[1]}]})"),
             400);  // batch 2 beside batch 1

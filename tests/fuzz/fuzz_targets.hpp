@@ -29,6 +29,7 @@
 #include "ember/deploy/model.hpp"
 #include "ember/io/json.hpp"
 #include "ember/io/safetensors.hpp"
+#include "ember/serve/protocol.hpp"
 
 namespace ember::fuzz {
 
@@ -348,6 +349,46 @@ void fuzz_idx(const std::uint8_t* data, std::size_t size) {
                          " the file, the gzip reading " + (packed ? "accepted" : "refused") + " it");
   if (plain && (plain->shape() != packed->shape() || plain->to_vector() != packed->to_vector()))
     violation("idx", "the plain and gzip readings differ");
+}
+
+/// An infer request body of the HTTP server (ember/serve/protocol.hpp), against a model with FP32, INT64,
+/// BOOL and UINT8 inputs sharing a batch: parse_infer returns, or throws ProtocolError with status 400 or
+/// 413 and a message. What it accepts holds every input once, with the model's dtype, a shape that is the
+/// model's with one batch >= 1, and (floats) only finite numbers.
+template <class = void>  // compiled only where called, as ember's own headers do
+void fuzz_infer(const std::uint8_t* data, std::size_t size) {
+  using namespace serve;
+  static const ModelInfo model{"m", "", {{"x", DType::Float32, {-1, 2, 2}}, {"k", DType::Int64, {-1}},
+                                         {"b", DType::Bool, {-1, 1}}, {"u", DType::UInt8, {-1, 3}}},
+                               {{"y", DType::Float32, {-1, 2}}}};
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  InferRequest r;
+  try {
+    r = parse_infer(model, body);
+  } catch (const ProtocolError& e) {
+    if ((e.status() != 400 && e.status() != 413) || std::string_view(e.what()).empty())
+      violation("infer", "ProtocolError " + std::to_string(e.status()) + " '" + e.what() + "'");
+    return;
+  } catch (const std::exception& e) {
+    violation("infer", "unexpected exception " + type_name(e) + ": " + e.what());
+  }
+  if (r.inputs.size() != model.inputs.size()) violation("infer", "accepted a request with missing inputs");
+  std::int64_t batch = -1;
+  for (std::size_t i = 0; i < r.inputs.size(); ++i) {
+    const AnyTensor& t = r.inputs[i];
+    const TensorInfo& spec = model.inputs[i];
+    if (!t.defined() || t.dtype() != spec.dtype || t.dim() != static_cast<std::int64_t>(spec.shape.size()))
+      violation("infer", "input '" + spec.name + "' has the wrong dtype or rank");
+    for (std::size_t d = 1; d < spec.shape.size(); ++d)
+      if (t.shape()[d] != spec.shape[d]) violation("infer", "input '" + spec.name + "' has the wrong shape");
+    if (t.shape()[0] < 1 || (batch >= 0 && t.shape()[0] != batch)) violation("infer", "inputs disagree on the batch");
+    batch = t.shape()[0];
+  }
+  const auto& x = r.inputs[0].get<float>();
+  for (std::int64_t k = 0; k < x.numel(); ++k)
+    if (!std::isfinite(x.data()[k])) violation("infer", "accepted a number that is not finite");
+  for (std::size_t o : r.outputs)
+    if (o >= model.outputs.size()) violation("infer", "accepted an output index out of range");
 }
 
 }  // namespace ember::fuzz

@@ -83,12 +83,17 @@ inline std::string shape_str(const std::vector<std::int64_t>& s) {
 
 [[noreturn]] inline void bad(int status, const std::string& msg) { throw ProtocolError(status, msg); }
 
-/// Appends the numbers of a flat or nested JSON array to out, checking each against T.
+/// Appends the numbers of a flat or nested JSON array (v, at nesting `depth`) to out, checking each
+/// against T. Arrays nest no deeper than the shape has dims, which also bounds the recursion.
 template <Element T>
-void flatten(const rapidjson::Value& v, std::vector<T>& out, std::size_t limit, const std::string& name) {
+void flatten(const rapidjson::Value& v, std::vector<T>& out, std::size_t limit, const std::string& name,
+             const std::vector<std::int64_t>& shape, std::size_t depth = 0) {
   for (const auto& e : v.GetArray()) {
     if (e.IsArray()) {
-      flatten(e, out, limit, name);
+      if (depth + 1 >= std::max<std::size_t>(shape.size(), 1))
+        bad(400, "input '" + name + "' data is nested deeper than its shape " + shape_str(shape) + " (" +
+                     std::to_string(shape.size()) + " dims)");
+      flatten(e, out, limit, name, shape, depth + 1);
       continue;
     }
     if (out.size() >= limit)
@@ -103,6 +108,8 @@ void flatten(const rapidjson::Value& v, std::vector<T>& out, std::size_t limit, 
       const double x = e.GetDouble();
       if (!std::isfinite(x)) bad(400, at() + " is not finite (" + (std::isnan(x) ? "NaN" : "Infinity") +
                                         "); only finite numbers are accepted");
+      if (std::abs(x) > static_cast<double>(std::numeric_limits<T>::max()))
+        bad(400, at() + " (" + std::to_string(x) + ") is out of range for " + std::string(datatype_name(dtype_of<T>)));
       out.push_back(static_cast<T>(x));
     } else {
       if (!e.IsInt64()) bad(400, at() + " is not an integer (datatype " + std::string(datatype_name(dtype_of<T>)) + ")");
@@ -183,8 +190,10 @@ void write_tensor_info(Writer& w, const TensorInfo& t) {
 inline InferRequest parse_infer(const ModelInfo& m, std::string_view body) {
   using detail::bad;
   rapidjson::Document doc;
-  // NaN and Infinity are read so that they can be refused by name rather than as a syntax error.
-  doc.Parse<rapidjson::kParseNanAndInfFlag>(body.data(), body.size());
+  // Iterative, so that "[[[[...]]]]" of any depth cannot overflow the stack. NaN and Infinity are read so
+  // that they can be refused by name rather than as a syntax error.
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseNanAndInfFlag | rapidjson::kParseValidateEncodingFlag>(
+      body.data(), body.size());
   if (doc.HasParseError())
     bad(400, std::string("malformed JSON at offset ") + std::to_string(doc.GetErrorOffset()) + ": " +
                  rapidjson::GetParseError_En(doc.GetParseError()));
@@ -253,7 +262,7 @@ inline InferRequest parse_infer(const ModelInfo& m, std::string_view body) {
       using T = decltype(tag);
       std::vector<T> flat;
       flat.reserve(std::min<std::int64_t>(numel, data_it->value.Size()));
-      detail::flatten<T>(data_it->value, flat, static_cast<std::size_t>(numel), name);
+      detail::flatten<T>(data_it->value, flat, static_cast<std::size_t>(numel), name, shape);
       if (static_cast<std::int64_t>(flat.size()) != numel)
         bad(400, "input '" + name + "' has " + std::to_string(flat.size()) + " data elements but shape " +
                      detail::shape_str(shape) + " needs " + std::to_string(numel));
