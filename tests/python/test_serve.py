@@ -273,6 +273,12 @@ def test_slow_clients_are_dropped(files):
     ({"inputs": [{"name": "input", "shape": [1, 1, 8, 8], "datatype": "FP32", "data": [0.0] * 64}]},
      "text/plain", 415, "application/json"),
     ({"inputs": []}, "application/json", 400, "'input' is missing"),
+    ({"inputs": [{"name": "input", "shape": [1, 1, 8, 8], "datatype": "FP32", "data": [1e39] + [0.0] * 63}]},
+     "application/json", 400, "out of range for FP32"),
+    # nested past any stack (the test server takes bodies up to 512 KiB): a recursive parser would crash
+    ("[" * (1 << 18), "application/json", 400, "malformed JSON"),
+    ('{"inputs": [{"name": "input", "shape": [1, 1, 8, 8], "datatype": "FP32", "data": ' + "[" * (1 << 17) + "1"
+     + "]" * (1 << 17) + "}]}", "application/json", 400, "nested deeper than its shape [1, 1, 8, 8]"),
 ])
 def test_bad_requests_get_a_4xx_with_a_json_error(server, body, content_type, status, words):
     c = server.client()
