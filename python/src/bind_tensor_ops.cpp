@@ -201,7 +201,7 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
   };
   def_both(m, cls, "norm", norm_f,
            "The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the "
-           "vector p-norm (inf: max |x|); 'nuc' the nuclear norm (dim None: dims (0, 1)).",
+           "vector p-norm (inf: ``max |x|``); 'nuc' the nuclear norm (dim None: dims (0, 1)).",
            py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false, py::arg("dtype") = py::none());
   py::module_ la = m.def_submodule("_linalg", "ember.linalg's norms (re-exported by ember.linalg).");
   la.def("vector_norm", [](const AnyTensor& x, py::handle ord, py::handle dim, bool keepdim, py::handle dtype) {
@@ -312,7 +312,7 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
   // --- compare_close.hpp ---
   def_both(m, cls, "isclose", [](const AnyTensor& a, const AnyTensor& b, double rtol, double atol, bool equal_nan) {
     return promoted_call({a, b}, [&](const auto& x, const auto& y) { return AnyTensor(ember::isclose(x, y, rtol, atol, equal_nan)); });
-  }, "Elementwise |input - other| <= atol + rtol * |other| (equal values always, NaNs when equal_nan), as bool.",
+  }, "Elementwise ``|input - other| <= atol + rtol * |other|`` (equal values always, NaNs when equal_nan), as bool.",
      py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8, py::arg("equal_nan") = false);
   def_both(m, cls, "allclose", [](const AnyTensor& a, const AnyTensor& b, double rtol, double atol, bool equal_nan) {
     return promoted_call({a, b}, [&](const auto& x, const auto& y) { return ember::allclose(x, y, rtol, atol, equal_nan); });
