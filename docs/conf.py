@@ -1,4 +1,5 @@
 """Sphinx configuration of ember's site: `make docs` builds it into build/docs/html with warnings as errors."""
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,8 +51,20 @@ def run_doxygen(app):
     subprocess.run(["doxygen", "docs/Doxyfile"], cwd=ROOT, check=True)
 
 
+# pybind11 lists an overloaded function's signatures in its docstring as "1. add(self: object, ...) -> object";
+# shown as code, their "*" (keyword-only marker) and "|" (union types) are not read as RST markup.
+PYBIND_OVERLOAD = re.compile(r"^(\d+)\. (\w+\(.*\)(?: -> .*)?)$")
+
+
+def quote_pybind_overloads(app, what, name, obj, options, lines):
+    for i, line in enumerate(lines):
+        if m := PYBIND_OVERLOAD.match(line):
+            lines[i] = f"{m[1]}. ``{m[2]}``"
+
+
 def setup(app):
     app.connect("builder-inited", run_doxygen)
+    app.connect("autodoc-process-docstring", quote_pybind_overloads)
 
 
 html_theme = "furo"

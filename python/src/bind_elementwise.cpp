@@ -246,16 +246,16 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   // add/sub(input, other, *, alpha): input +/- alpha * other (an overload, so the common call stays fast)
   m.def("add", [](py::handle a, py::handle b, py::handle alpha) {
     return binary_py<add_f>(a, alpha_scaled(a, b, alpha, "add"), false);
-  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha"), "``input + alpha * other``.");
+  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha"), "input + alpha * other.");
   m.def("sub", [](py::handle a, py::handle b, py::handle alpha) {
     return binary_py<sub_f>(a, alpha_scaled(a, b, alpha, "sub"), false);
-  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha"), "``input - alpha * other``.");
+  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha"), "input - alpha * other.");
   cls.def("add", [](py::handle a, py::handle b, py::handle alpha) {
     return binary_py<add_f>(a, alpha_scaled(a, b, alpha, "add"), false);
-  }, py::arg("other"), py::kw_only(), py::arg("alpha"), "``self + alpha * other``.");
+  }, py::arg("other"), py::kw_only(), py::arg("alpha"), "self + alpha * other.");
   cls.def("sub", [](py::handle a, py::handle b, py::handle alpha) {
     return binary_py<sub_f>(a, alpha_scaled(a, b, alpha, "sub"), false);
-  }, py::arg("other"), py::kw_only(), py::arg("alpha"), "``self - alpha * other``.");
+  }, py::arg("other"), py::kw_only(), py::arg("alpha"), "self - alpha * other.");
   EMBER_PY_BINARY(pow, pow_f, "input ** other (tensor or scalar on either side), broadcast and type-promoted.")
   EMBER_PY_BINARY(subtract, sub_f, "Alias of sub.")
   EMBER_PY_BINARY(multiply, mul_f, "Alias of mul.")
@@ -330,10 +330,10 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   EMBER_PY_INPLACE("sub_", "__isub__", sub_inplace_f, "self -= other in place; returns self.")
   cls.def("add_", [](py::handle s, py::handle o, py::handle alpha) {
     return inplace_py<add_inplace_f>(s, alpha_scaled(s, o, alpha, "add_"), false);
-  }, py::arg("other"), py::kw_only(), py::arg("alpha"), "``self += alpha * other`` in place; returns self.");
+  }, py::arg("other"), py::kw_only(), py::arg("alpha"), "self += alpha * other in place; returns self.");
   cls.def("sub_", [](py::handle s, py::handle o, py::handle alpha) {
     return inplace_py<sub_inplace_f>(s, alpha_scaled(s, o, alpha, "sub_"), false);
-  }, py::arg("other"), py::kw_only(), py::arg("alpha"), "``self -= alpha * other`` in place; returns self.");
+  }, py::arg("other"), py::kw_only(), py::arg("alpha"), "self -= alpha * other in place; returns self.");
   EMBER_PY_INPLACE("mul_", "__imul__", mul_inplace_f, "``self *= other`` in place; returns self.")
   EMBER_PY_INPLACE("div_", "__itruediv__", div_inplace_f,
                    "self /= other in place; returns self (TypeError for integer self: the result is float).")
