@@ -25,15 +25,21 @@ def resolve(path: str):
         return getattr(resolve(parent), attr)
 
 
+def is_embers(obj) -> bool:
+    """False for what a module merely imported (``pathlib.Path``, ``__future__.annotations``)."""
+    owner = obj if inspect.isclass(obj) or inspect.isroutine(obj) else type(obj)
+    return (getattr(owner, "__module__", None) or "ember").split(".")[0] == "ember"
+
+
 def public_names(module) -> list[str]:
     names = getattr(module, "__all__", None)
     if names is None:
-        names = [n for n in dir(module) if not n.startswith("_")]
+        names = [n for n in dir(module) if not n.startswith("_") and is_embers(getattr(module, n))]
     return sorted(n for n in names if not inspect.ismodule(getattr(module, n)))
 
 
 class EmberApi(SphinxDirective):
-    """``.. ember-api:: ember.nn`` with ``:exclude: Tensor Size`` for names documented on another page."""
+    """``.. ember-api:: ember.nn`` (in an .rst page: the entries are RST) with ``:exclude: Tensor Size`` for names documented on another page."""
 
     required_arguments = 1
     option_spec = {"exclude": directives.unchanged}
@@ -56,7 +62,7 @@ class EmberApi(SphinxDirective):
             if not names:
                 continue
             lines += [f".. rubric:: {title}", "", ".. autosummary::", "   :nosignatures:", ""]
-            lines += [f"   ~{modname}.{n}" for n in names] + [""]
+            lines += [f"   {n}" for n in names] + [""]  # relative to the module automodule made current
         for title, names in groups.items():
             for n in names:
                 full = f"{modname}.{n}"

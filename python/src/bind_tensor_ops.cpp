@@ -213,7 +213,8 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
     });
   }, py::arg("x"), py::arg("ord") = 2, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
          py::arg("dtype") = py::none(),
-         "The vector ord-norm of x over dim (None: all elements): (sum |x|^ord)^(1/ord); inf/-inf: max/min |x|; "
+         "The vector ord-norm of x over dim (None: all elements): ``(sum |x|^ord)^(1/ord)``; inf/-inf: "
+         "``max/min |x|``; "
          "0: the number of non-zeros.");
   la.def("matrix_norm", [](const AnyTensor& A, py::handle ord, py::handle dim, bool keepdim, py::handle dtype) {
     const NormOrd o = ord_arg(ord, "matrix_norm");
@@ -223,7 +224,7 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
     });
   }, py::arg("A"), py::arg("ord") = "fro", py::arg("dim") = py::make_tuple(-2, -1), py::arg("keepdim") = false,
          py::kw_only(), py::arg("dtype") = py::none(),
-         "The matrix ord-norm over the two dims: 'fro', 1/-1 (max/min column sum of |A|), inf/-inf (max/min row "
+         "The matrix ord-norm over the two dims: 'fro', 1/-1 (max/min column sum of ``|A|``), inf/-inf (max/min row "
          "sum), 'nuc' / 2 / -2 (sum / max / min of the singular values).");
   la.def("norm", [](const AnyTensor& A, py::handle ord, py::handle dim, bool keepdim, py::handle dtype) {
     std::optional<NormOrd> o;
