@@ -1,5 +1,6 @@
 """Sphinx configuration of ember's site: `make docs` builds it into build/docs/html with warnings as errors."""
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,6 @@ release = version = ember.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
     "myst_nb",  # Markdown pages (MyST) and the notebooks
     "breathe",
@@ -29,7 +29,7 @@ nb_execution_mode = "off"
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 4  # README's #section links resolve in the included parts
 
-exclude_patterns = ["_build", "Doxyfile", "README.md"]
+exclude_patterns = ["_build"]
 
 # pybind11 puts the signature on the docstring's first line: autodoc shows it as the signature.
 autodoc_docstring_signature = True
@@ -47,6 +47,8 @@ cpp_index_common_prefix = ["ember::"]
 
 
 def run_doxygen(app):
+    if shutil.which("doxygen") is None:
+        raise RuntimeError("doxygen is not installed (apt-get install doxygen; `make setup` installs it)")
     DOXYGEN_XML.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["doxygen", "docs/Doxyfile"], cwd=ROOT, check=True)
 
