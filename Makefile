@@ -18,15 +18,16 @@ SAN_ENV := ASAN_OPTIONS=$(call san_options,asan) \
 # Debian packages ember builds against (header-only C++ libraries, test and benchmark frameworks;
 # nlohmann-json3-dev only for the C++ tests and benchmarks, which write their JSON fixtures with it; clang and
 # its runtime libraries for the libFuzzer harnesses; zlib for gzip-compressed IDX files and Debian's
-# Fashion-MNIST files themselves; OpenMPI for ember.distributed, which builds only where MPI is found).
+# Fashion-MNIST files themselves; OpenMPI for ember.distributed, which builds only where MPI is found;
+# doxygen for the C++ pages of `make docs`).
 APT_PACKAGES := g++ make libeigen3-dev libxtensor-dev libdlpack-dev rapidjson-dev libgtest-dev libbenchmark-dev \
                 nlohmann-json3-dev clang libclang-rt-14-dev zlib1g-dev dataset-fashion-mnist openmpi-bin libopenmpi-dev \
-                libboost-dev wrk
+                libboost-dev wrk doxygen
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOURCES := pyproject.toml CMakeLists.txt $(wildcard cmake/*) $(shell find include python -type f \
              \( -name '*.hpp' -o -name '*.cpp' -o -name '*.py' -o -name '*.pyi' -o -name CMakeLists.txt \) 2>/dev/null)
 
-.PHONY: setup demo test test-cpp test-cpp-cpuonly test-python bench stubs clean
+.PHONY: setup demo test test-cpp test-cpp-cpuonly test-python bench docs stubs clean
 .DEFAULT_GOAL := demo
 
 setup: $(VENV)/.installed
@@ -72,8 +73,9 @@ demo: setup
 
 # The whole suite: GoogleTest through ctest, the same suite CPU-only under the sanitizers, a short run of
 # each libFuzzer harness, then pytest (which also builds the C++ consumer against the installed package,
-# executes the notebooks and runs the property fuzzers with a few fixed examples).
-test: setup test-cpp test-cpp-cpuonly test-fuzz test-python
+# executes the notebooks and runs the property fuzzers with a few fixed examples); the docs site is built
+# too, so that a docstring or page that breaks it fails the suite.
+test: setup docs test-cpp test-cpp-cpuonly test-fuzz test-python
 
 test-cpp: setup
 	$(VENV)/bin/cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_TESTS=ON \
@@ -108,6 +110,16 @@ bench: setup
 	  -DEMBER_WITH_CUDA=OFF -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 	$(VENV)/bin/cmake --build build/bench -j $(JOBS) --target ember_bench
 	build/bench/bench/cpp/ember_bench $(if $(QUICK),--benchmark_min_time=0.05)
+
+# The API reference site in build/docs/html (docs/conf.py): Sphinx reads the installed package's docstrings,
+# the pages under docs/ (README sections and the notebooks, not executed, through MyST) and Doxygen's XML of
+# the public headers (docs/Doxyfile, through Breathe). Any Sphinx warning fails it; -E rereads every page
+# so that a warning is never hidden by an up-to-date page.
+docs: setup
+	@# the `docs` extra's packages (Sphinx, MyST-NB, Breathe, Furo) without reinstalling ember itself
+	$(PY) -c 'import subprocess, sys, tomllib; extra = tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["docs"]; subprocess.run([sys.executable, "-m", "pip", "install", "-q", *extra], check=True)'
+	$(PY) -m sphinx -b html -E -W --keep-going -q docs build/docs/html
+	@echo "docs: file://$(abspath build/docs/html)/index.html"
 
 # libFuzzer harnesses of every parser of outside input (tests/fuzz/, built with clang++ and ASan + UBSan by
 # tools/fuzz.sh in build/fuzz): FUZZ_S seconds each, FUZZ_S=600 for a longer hunt. A crash leaves its

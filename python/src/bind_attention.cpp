@@ -37,7 +37,7 @@ void bind_attention(py::module_& m, TensorClass&) {
         });
       },
       py::arg("input"), py::arg("weight"), py::arg("padding_idx") = py::none(),
-      "Rows of weight (num_embeddings, embedding_dim) picked by the integer input: (*input.shape, embedding_dim); "
+      "Rows of weight (num_embeddings, embedding_dim) picked by the integer input: ``(*input.shape, embedding_dim)``; "
       "the row at padding_idx gets no gradient.");
 
   m.def(
@@ -72,7 +72,8 @@ void bind_attention(py::module_& m, TensorClass&) {
       },
       py::arg("query"), py::arg("key"), py::arg("value"), py::arg("attn_mask") = py::none(),
       py::arg("dropout_p") = 0.0, py::arg("is_causal") = false, py::arg("scale") = py::none(),
-      "softmax(query @ key^T * scale + mask) @ value for query (*, L, E), key (*, S, E), value (*, S, Ev); a bool "
+      "``softmax(query @ key^T * scale + mask) @ value`` for query ``(*, L, E)``, key ``(*, S, E)``, value "
+      "``(*, S, Ev)``; a bool "
       "attn_mask marks with True the positions that take part.");
 
   m.def(
@@ -114,7 +115,7 @@ void bind_attention(py::module_& m, TensorClass&) {
       py::arg("need_weights") = true, py::arg("attn_mask") = py::none(), py::arg("use_separate_proj_weight") = false,
       py::arg("q_proj_weight") = py::none(), py::arg("k_proj_weight") = py::none(),
       py::arg("v_proj_weight") = py::none(), py::arg("average_attn_weights") = true, py::arg("is_causal") = false,
-      "Multi-head attention over query (L, N, E) or (L, E), key/value (S, N, *): (output, weights or None), as "
+      "Multi-head attention over query (L, N, E) or (L, E), key/value ``(S, N, *)``: (output, weights or None), as "
       "torch.nn.functional.multi_head_attention_forward without bias_k/bias_v, add_zero_attn and static_k/v.");
 }
 

@@ -334,7 +334,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   cls.def("sub_", [](py::handle s, py::handle o, py::handle alpha) {
     return inplace_py<sub_inplace_f>(s, alpha_scaled(s, o, alpha, "sub_"), false);
   }, py::arg("other"), py::kw_only(), py::arg("alpha"), "self -= alpha * other in place; returns self.");
-  EMBER_PY_INPLACE("mul_", "__imul__", mul_inplace_f, "self *= other in place; returns self.")
+  EMBER_PY_INPLACE("mul_", "__imul__", mul_inplace_f, "``self *= other`` in place; returns self.")
   EMBER_PY_INPLACE("div_", "__itruediv__", div_inplace_f,
                    "self /= other in place; returns self (TypeError for integer self: the result is float).")
 #undef EMBER_PY_INPLACE

@@ -172,7 +172,7 @@ void bind_index(py::module_& m, TensorClass& cls) {
         });
         return self;
       }, py::arg("indices"), py::arg("values"),
-           "self[indices] = values for a tuple of index tensors (torch.Tensor.index_put_ without accumulate).");
+           "self[indices] = values for a tuple of index tensors (``torch.Tensor.index_put_`` without accumulate).");
 }
 
 }  // namespace ember::python

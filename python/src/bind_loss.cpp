@@ -124,7 +124,7 @@ void bind_loss(py::module_& m, TensorClass&) {
         });
       },
       py::arg("input"), py::arg("target"), py::arg("reduction") = "mean",
-      "Mean absolute error |input - target|, input and target broadcast together.");
+      "Mean absolute error ``|input - target|``, input and target broadcast together.");
 
   m.def(
       "smooth_l1_loss",
@@ -137,7 +137,7 @@ void bind_loss(py::module_& m, TensorClass&) {
         });
       },
       py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("beta") = 1.0,
-      "Smooth L1: 0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target).");
+      "Smooth L1: ``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (d = input - target).");
   m.def(
       "huber_loss",
       [](const AnyTensor& input, const AnyTensor& target, std::string_view reduction, double delta) {
@@ -149,7 +149,7 @@ void bind_loss(py::module_& m, TensorClass&) {
         });
       },
       py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("delta") = 1.0,
-      "Huber: 0.5 d**2 where |d| < delta, else delta (|d| - 0.5 delta) (d = input - target).");
+      "Huber: ``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)`` (d = input - target).");
 
   m.def(
       "one_hot",
@@ -157,7 +157,7 @@ void bind_loss(py::module_& m, TensorClass&) {
         return tensor.visit([&](const auto& t) { return AnyTensor(one_hot(t, num_classes)); });
       },
       py::arg("tensor"), py::arg("num_classes") = -1,
-      "int64 one-hot encoding: (*) integer class indices -> (*, num_classes), inferred as max + 1 when -1.");
+      "int64 one-hot encoding: ``(*)`` integer class indices -> ``(*, num_classes)``, inferred as max + 1 when -1.");
 }
 
 }  // namespace ember::python

@@ -44,7 +44,8 @@ void bind_nn(py::module_& m, TensorClass& cls) {
         });
       },
       py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(),
-      "input @ weight.T + bias for input (*, in_features), weight (out_features, in_features), bias (out_features).");
+      "``input @ weight.T + bias`` for input ``(*, in_features)``, weight (out_features, in_features), bias "
+      "(out_features).");
 
   m.def(
       "conv2d",
@@ -124,7 +125,7 @@ void bind_nn(py::module_& m, TensorClass& cls) {
       },
       py::arg("input"), py::arg("running_mean"), py::arg("running_var"), py::arg("weight") = py::none(),
       py::arg("bias") = py::none(), py::arg("training") = false, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5,
-      "Batch normalization of input (N, C, *) per channel; in training, updates the running statistics in place.");
+      "Batch normalization of input ``(N, C, *)`` per channel; in training, updates the running statistics in place.");
 
   m.def(
       "layer_norm",

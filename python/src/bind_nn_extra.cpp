@@ -101,7 +101,7 @@ void bind_nn_extra(py::module_& m, TensorClass&) {
       "softsign", [](const AnyTensor& input) {
         return visit_float(input, "softsign", [&](const auto& x) { return AnyTensor(softsign(x)); });
       },
-      py::arg("input"), "x / (1 + |x|).");
+      py::arg("input"), "``x / (1 + |x|)``.");
   m.def(
       "tanhshrink", [](const AnyTensor& input) {
         return visit_float(input, "tanhshrink", [&](const auto& x) { return AnyTensor(tanhshrink(x)); });
@@ -116,7 +116,7 @@ void bind_nn_extra(py::module_& m, TensorClass&) {
       "hardshrink", [](const AnyTensor& input, double lambd) {
         return visit_float(input, "hardshrink", [&](const auto& x) { return AnyTensor(hardshrink(x, lambd)); });
       },
-      py::arg("input"), py::arg("lambd") = 0.5, "0 where |x| <= lambd, x elsewhere.");
+      py::arg("input"), py::arg("lambd") = 0.5, "0 where ``|x| <= lambd``, x elsewhere.");
   m.def(
       "softshrink", [](const AnyTensor& input, double lambd) {
         return visit_float(input, "softshrink", [&](const auto& x) { return AnyTensor(softshrink(x, lambd)); });
@@ -156,7 +156,7 @@ void bind_nn_extra(py::module_& m, TensorClass&) {
         });
       },
       py::arg("input"), py::arg("num_groups"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
-      py::arg("eps") = 1e-5, "Group normalization of input (N, C, *) over num_groups groups of channels.");
+      py::arg("eps") = 1e-5, "Group normalization of input ``(N, C, *)`` over num_groups groups of channels.");
   m.def(
       "instance_norm",
       [](const AnyTensor& input, const OptTensor& running_mean, const OptTensor& running_var, const OptTensor& weight,
@@ -174,7 +174,7 @@ void bind_nn_extra(py::module_& m, TensorClass&) {
       py::arg("input"), py::arg("running_mean") = py::none(), py::arg("running_var") = py::none(),
       py::arg("weight") = py::none(), py::arg("bias") = py::none(), py::arg("use_input_stats") = true,
       py::arg("momentum") = 0.1, py::arg("eps") = 1e-5,
-      "Instance normalization of input (N, C, *): each channel of each sample over its spatial dims.");
+      "Instance normalization of input ``(N, C, *)``: each channel of each sample over its spatial dims.");
   m.def(
       "rms_norm",
       [](const AnyTensor& input, py::handle normalized_shape, const OptTensor& weight, std::optional<double> eps) {

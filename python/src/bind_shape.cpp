@@ -71,11 +71,11 @@ void bind_shape(py::module_& m, TensorClass& cls) {
         "Views of pieces along dim: of split_size elements each (an int; the last may be smaller), or of the "
         "given sizes (a list adding up to the dim's extent).");
   m.def("chunk", &chunk_py, py::arg("input"), py::arg("chunks"), py::arg("dim") = 0,
-        "At most `chunks` views along dim, each of ceil(size / chunks) elements.");
+        "At most ``chunks`` views along dim, each of ceil(size / chunks) elements.");
   cls.def("split", &split_py, py::arg("split_size"), py::arg("dim") = 0,
           "Views of pieces along dim (split_size an int or a list of sizes).")
       .def("chunk", &chunk_py, py::arg("chunks"), py::arg("dim") = 0,
-           "At most `chunks` views along dim, each of ceil(size / chunks) elements.");
+           "At most ``chunks`` views along dim, each of ceil(size / chunks) elements.");
 #define EMBER_PY_TRIANGLE(fn, doc)                                                                    \
   {                                                                                                   \
     auto f = [](const AnyTensor& t, std::int64_t diagonal) {                                          \

@@ -197,14 +197,14 @@ void bind_spatial(py::module_& m) {
       [](const AnyTensor& input, std::int64_t r) {
         return float_op(input, "pixel_shuffle", [&](const auto& x) { return pixel_shuffle(x, r); });
       },
-      py::arg("input"), py::arg("upscale_factor"), "Rearranges (*, C r^2, H, W) into (*, C, H r, W r).");
+      py::arg("input"), py::arg("upscale_factor"), "Rearranges ``(*, C r^2, H, W)`` into ``(*, C, H r, W r)``.");
 
   m.def(
       "pixel_unshuffle",
       [](const AnyTensor& input, std::int64_t r) {
         return float_op(input, "pixel_unshuffle", [&](const auto& x) { return pixel_unshuffle(x, r); });
       },
-      py::arg("input"), py::arg("downscale_factor"), "Rearranges (*, C, H r, W r) into (*, C r^2, H, W).");
+      py::arg("input"), py::arg("downscale_factor"), "Rearranges ``(*, C, H r, W r)`` into ``(*, C r^2, H, W)``.");
 
   m.def(
       "_interpolate",

@@ -201,7 +201,7 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
   };
   def_both(m, cls, "norm", norm_f,
            "The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the "
-           "vector p-norm (inf: max |x|); 'nuc' the nuclear norm (dim None: dims (0, 1)).",
+           "vector p-norm (inf: ``max |x|``); 'nuc' the nuclear norm (dim None: dims (0, 1)).",
            py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false, py::arg("dtype") = py::none());
   py::module_ la = m.def_submodule("_linalg", "ember.linalg's norms (re-exported by ember.linalg).");
   la.def("vector_norm", [](const AnyTensor& x, py::handle ord, py::handle dim, bool keepdim, py::handle dtype) {
@@ -213,7 +213,8 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
     });
   }, py::arg("x"), py::arg("ord") = 2, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
          py::arg("dtype") = py::none(),
-         "The vector ord-norm of x over dim (None: all elements): (sum |x|^ord)^(1/ord); inf/-inf: max/min |x|; "
+         "The vector ord-norm of x over dim (None: all elements): ``(sum |x|^ord)^(1/ord)``; inf/-inf: "
+         "``max/min |x|``; "
          "0: the number of non-zeros.");
   la.def("matrix_norm", [](const AnyTensor& A, py::handle ord, py::handle dim, bool keepdim, py::handle dtype) {
     const NormOrd o = ord_arg(ord, "matrix_norm");
@@ -223,7 +224,7 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
     });
   }, py::arg("A"), py::arg("ord") = "fro", py::arg("dim") = py::make_tuple(-2, -1), py::arg("keepdim") = false,
          py::kw_only(), py::arg("dtype") = py::none(),
-         "The matrix ord-norm over the two dims: 'fro', 1/-1 (max/min column sum of |A|), inf/-inf (max/min row "
+         "The matrix ord-norm over the two dims: 'fro', 1/-1 (max/min column sum of ``|A|``), inf/-inf (max/min row "
          "sum), 'nuc' / 2 / -2 (sum / max / min of the singular values).");
   la.def("norm", [](const AnyTensor& A, py::handle ord, py::handle dim, bool keepdim, py::handle dtype) {
     std::optional<NormOrd> o;
@@ -312,7 +313,7 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
   // --- compare_close.hpp ---
   def_both(m, cls, "isclose", [](const AnyTensor& a, const AnyTensor& b, double rtol, double atol, bool equal_nan) {
     return promoted_call({a, b}, [&](const auto& x, const auto& y) { return AnyTensor(ember::isclose(x, y, rtol, atol, equal_nan)); });
-  }, "Elementwise |input - other| <= atol + rtol * |other| (equal values always, NaNs when equal_nan), as bool.",
+  }, "Elementwise ``|input - other| <= atol + rtol * |other|`` (equal values always, NaNs when equal_nan), as bool.",
      py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8, py::arg("equal_nan") = false);
   def_both(m, cls, "allclose", [](const AnyTensor& a, const AnyTensor& b, double rtol, double atol, bool equal_nan) {
     return promoted_call({a, b}, [&](const auto& x, const auto& y) { return ember::allclose(x, y, rtol, atol, equal_nan); });

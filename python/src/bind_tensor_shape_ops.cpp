@@ -292,7 +292,7 @@ void bind_tensor_shape_ops(py::module_& m, TensorClass& cls) {
   m.def("unbind", unbind_py, py::arg("input"), py::arg("dim") = 0, "A tuple of the slices along dim (views).");
   cls.def("unbind", unbind_py, py::arg("dim") = 0, "A tuple of the slices along dim (views).");
   m.def("tensor_split", &tensor_split_py, py::arg("input"), py::arg("indices_or_sections"), py::arg("dim") = 0,
-        "Views along dim: `sections` nearly equal pieces (an int) or pieces split before each index (a list).");
+        "Views along dim: ``sections`` nearly equal pieces (an int) or pieces split before each index (a list).");
   cls.def("tensor_split", &tensor_split_py, py::arg("indices_or_sections"), py::arg("dim") = 0,
           "Views along dim: nearly equal pieces (an int) or pieces split before each index (a list).");
 

@@ -194,7 +194,7 @@ EMBER_COMPARE(XorOp, "logical_xor", (a != T(0)) != (b != T(0)))
 /// Unary ops with generated ember::fn(x), Tensor::fn() and bindings.
 #define EMBER_UNARY_API(X)                                                                   \
   X(NegOp, neg, "-input elementwise (TypeError for bool: use ~ or logical_not).")           \
-  X(AbsOp, abs, "|input| elementwise.")                                                     \
+  X(AbsOp, abs, "``|input|`` elementwise.")                                                 \
   X(ReluOp, relu, "max(input, 0) elementwise; NaN stays NaN.")                              \
   X(ExpOp, exp, "e**input elementwise (integer inputs give float32).")                      \
   X(LogOp, log, "Natural logarithm elementwise.")                                           \

@@ -9,7 +9,8 @@ from ..._core import Tensor
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
                                  dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
-    """``softmax(query @ key^T * scale + mask) @ value``: query (*, L, E), key (*, S, E), value (*, S, Ev).
+    """``softmax(query @ key^T * scale + mask) @ value``: query ``(*, L, E)``, key ``(*, S, E)``,
+    value ``(*, S, Ev)``.
 
     A bool ``attn_mask`` marks with True the positions that take part; a float one is added to the
     scores; ``is_causal`` masks keys after each query. ``scale`` defaults to ``1 / sqrt(E)``.

@@ -11,8 +11,8 @@ from ..._core import Tensor
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``input @ weight.T + bias``: input (*, in_features), weight (out_features, in_features), bias
-    (out_features) -> (*, out_features)."""
+    """``input @ weight.T + bias``: input ``(*, in_features)``, weight (out_features, in_features), bias
+    (out_features) -> ``(*, out_features)``."""
     return _core.linear(input, weight, bias)
 
 
@@ -55,7 +55,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Batch normalization over (N, C, *) input, per channel. In training it uses the batch statistics
+    """Batch normalization over ``(N, C, *)`` input, per channel. In training it uses the batch statistics
     and updates the running ones in place (unbiased variance); in evaluation it uses the running ones."""
     return _core.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
@@ -86,14 +86,14 @@ def _bad_indices(index: Tensor, size: int) -> str:
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of ``weight`` (num_embeddings, embedding_dim) picked by the integer ``input`` ->
-    (*input.shape, embedding_dim); the row at ``padding_idx`` receives no gradient."""
+    ``(*input.shape, embedding_dim)``; the row at ``padding_idx`` receives no gradient."""
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError("[embedding] max_norm, scale_grad_by_freq and sparse are not supported")
     return _core.embedding(input, weight, padding_idx)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
-    """int64 one-hot encoding: (*) class indices -> (*, num_classes) (inferred as max + 1 when -1)."""
+    """int64 one-hot encoding: ``(*)`` class indices -> ``(*, num_classes)`` (inferred as max + 1 when -1)."""
     return _core.one_hot(tensor, num_classes)
 
 
@@ -107,7 +107,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
-    """Group normalization of ``input`` (N, C, *) over ``num_groups`` groups of channels, then a
+    """Group normalization of ``input`` ``(N, C, *)`` over ``num_groups`` groups of channels, then a
     per-channel ``weight`` and ``bias`` (C)."""
     return _core.group_norm(input, num_groups, weight, bias, eps)
 
@@ -115,7 +115,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
                   weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
                   momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Instance normalization of ``input`` (N, C, *): each channel of each sample over its spatial dims;
+    """Instance normalization of ``input`` ``(N, C, *)``: each channel of each sample over its spatial dims;
     with ``use_input_stats`` the running statistics, when given, are updated in place."""
     return _core.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
 

@@ -74,12 +74,12 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
-    """Rearranges (*, C r^2, H, W) into (*, C, H r, W r) for r = upscale_factor."""
+    """Rearranges ``(*, C r^2, H, W)`` into ``(*, C, H r, W r)`` for r = upscale_factor."""
     return _core.pixel_shuffle(input, upscale_factor)
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
-    """Rearranges (*, C, H r, W r) into (*, C r^2, H, W) for r = downscale_factor."""
+    """Rearranges ``(*, C, H r, W r)`` into ``(*, C r^2, H, W)`` for r = downscale_factor."""
     return _core.pixel_unshuffle(input, downscale_factor)
 
 

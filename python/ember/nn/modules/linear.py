@@ -23,7 +23,7 @@ class Identity(Module):
 
 
 class Linear(Module):
-    """``y = x @ weight.T + bias``: (*, in_features) -> (*, out_features).
+    """``y = x @ weight.T + bias``: ``(*, in_features) -> (*, out_features)``.
 
     weight (out_features, in_features) and bias (out_features) start as PyTorch's: U(-k, k) with
     ``k = 1 / sqrt(in_features)``.

@@ -129,7 +129,7 @@ class LayerNorm(Module):
 # --- issue 21: GroupNorm, InstanceNorm1d/2d, RMSNorm (C++ twins in include/ember/nn/normalization_extra.hpp) ---
 
 class GroupNorm(Module):
-    """Group normalization of (N, C, *) input over ``num_groups`` groups of ``num_channels`` channels, with a
+    """Group normalization of ``(N, C, *)`` input over ``num_groups`` groups of ``num_channels`` channels, with a
     per-channel affine weight (ones) and bias (zeros) unless ``affine=False``."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,

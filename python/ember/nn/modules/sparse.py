@@ -13,8 +13,8 @@ from ..parameter import Parameter
 
 
 class Embedding(Module):
-    """A lookup table: integer ids (*) -> rows of ``weight`` (num_embeddings, embedding_dim), giving
-    (*, embedding_dim). The weight starts as N(0, 1); the row at ``padding_idx`` starts at zero and
+    """A lookup table: integer ids ``(*)`` -> rows of ``weight`` (num_embeddings, embedding_dim), giving
+    ``(*, embedding_dim)``. The weight starts as N(0, 1); the row at ``padding_idx`` starts at zero and
     receives no gradient. Over ``_core.embedding``; the C++ twin is ``ember::nn::Embedding<T>``."""
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,

@@ -10,7 +10,7 @@ from ..module import Module
 
 
 class PixelShuffle(Module):
-    """Rearranges (*, C r^2, H, W) into (*, C, H r, W r) for r = ``upscale_factor``."""
+    """Rearranges ``(*, C r^2, H, W)`` into ``(*, C, H r, W r)`` for r = ``upscale_factor``."""
 
     def __init__(self, upscale_factor: int) -> None:
         super().__init__()
@@ -25,7 +25,7 @@ class PixelShuffle(Module):
 
 
 class PixelUnshuffle(Module):
-    """Rearranges (*, C, H r, W r) into (*, C r^2, H, W) for r = ``downscale_factor``."""
+    """Rearranges ``(*, C, H r, W r)`` into ``(*, C r^2, H, W)`` for r = ``downscale_factor``."""
 
     def __init__(self, downscale_factor: int) -> None:
         super().__init__()
