@@ -30,7 +30,7 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
                    help="a request not run within this is answered 504 (default 30)")
     p.add_argument("--read-timeout-s", type=float, default=30.0,
                    help="a request must arrive whole within this; idle connections close after it (default 30)")
-    p.add_argument("--token-file", help="a file holding a bearer token that every request must send")
+    p.add_argument("--token-file", help="a file holding a bearer token that every request but the health probes must send")
 
 
 def _fail(msg: str) -> int:

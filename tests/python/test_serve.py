@@ -340,8 +340,12 @@ def test_a_flood_past_the_queue_gets_503_with_retry_after(files):
 def test_bearer_token(files):
     s = Served(str(files / "digits.ember"), "--token-file", str(files / "token"))
     try:
-        status, headers, err = s.client().json("GET", "/v2/health/live")
+        status, headers, err = s.client().json("GET", "/v2/models/digits")
         assert status == 401 and headers["WWW-Authenticate"] == "Bearer" and "token" in err["error"]
+        assert s.client().json("GET", "/metrics")[0] == 401
+        # health stays open for an orchestrator's probes
+        assert s.client().json("GET", "/v2/health/live")[0] == 200
+        assert s.client().json("GET", "/v2/health/ready")[0] == 200
         assert s.client(token="wrong").infer("digits", _images(1, 0))[0] == 401
         assert s.client(token="s3cret-token").infer("digits", _images(1, 0))[0] == 200
     finally:

@@ -262,12 +262,13 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
   void handle() {
     std::string_view target(req_.target().data(), req_.target().size());
     if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
-    if (!srv_.authorized(req_[http::field::authorization]))
-      return fail(401, "missing or wrong bearer token (send \"Authorization: Bearer <token>\")");
     const bool get = req_.method() == http::verb::get;
+    // Health is open, so that an orchestrator's probes need no secret; it tells nothing about the models.
     if (target == "/v2/health/live") return get ? reply(200, write_flag("live", true)) : not_allowed("GET");
     if (target == "/v2/health/ready")
       return get ? reply(200, write_flag("ready", !srv_.stopping_)) : not_allowed("GET");
+    if (!srv_.authorized(req_[http::field::authorization]))
+      return fail(401, "missing or wrong bearer token (send \"Authorization: Bearer <token>\")");
     if (target == "/v2")
       return get ? reply(200, R"({"name":"ember","version":"0.1.0","extensions":[]})") : not_allowed("GET");
     if (target == "/metrics") {
