@@ -37,8 +37,8 @@ cuda = SimpleNamespace(is_built=_core.cuda.is_built,
 def __getattr__(name: str):
     # ember.backends.cpu loads on first use, so that `python -m ember.backends.cpu` runs it fresh.
     if name == "cpu":
-        from . import cpu
-        return cpu
+        import importlib
+        return importlib.import_module(".cpu", __name__)
     raise AttributeError(f"module 'ember.backends' has no attribute {name!r}")
 
 
