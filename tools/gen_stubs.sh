@@ -9,7 +9,7 @@ out=$(mktemp -d)
 src="$out/ember/_core/__init__.pyi"
 [ -f "$src" ] || src="$out/ember/_core.pyi"
 # One flat stub file: the return_types submodule's named tuples are plain tuples to a type checker, and
-# the cuda submodule (ember.cuda) and _linalg (re-exported by ember/linalg.py) are untyped.
-grep -v '^from \. import \(return_types\|cuda\|_linalg\)$' "$src" > python/ember/_core.pyi
+# the cuda submodule (ember.cuda), _linalg (re-exported by ember/linalg.py) and _cpu (ember.backends.cpu) are untyped.
+grep -v '^from \. import \(return_types\|cuda\|_linalg\|_cpu\)$' "$src" > python/ember/_core.pyi
 touch python/ember/py.typed
 echo "wrote python/ember/_core.pyi"

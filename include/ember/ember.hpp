@@ -13,6 +13,7 @@
 #include "ember/core/tensor.hpp"
 #include "ember/backend/onednn/cache.hpp"
 #include "ember/backend/onednn/engine.hpp"
+#include "ember/backend/onednn/cpu_info.hpp"
 #include "ember/ops/copy.hpp"
 #include "ember/ops/creation.hpp"
 #include "ember/ops/elementwise.hpp"

@@ -1,5 +1,6 @@
 """The ``ember`` command (installed by pip). ``ember serve MODEL.ember`` serves deployed models over HTTP with the
-Open Inference Protocol v2 (docs/serving.md); the server is C++ (ember::serve::Server, module ember._serve)."""
+Open Inference Protocol v2 (docs/serving.md); the server is C++ (ember::serve::Server, module ember._serve).
+``ember info`` prints what oneDNN runs on this CPU (ember.backends.cpu.report())."""
 from __future__ import annotations
 
 import argparse
@@ -90,11 +91,21 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def info(args: argparse.Namespace) -> int:
+    from ember.backends import cpu
+    cpu.report()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ember", description="ember's command line")
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
-    return serve(parser.parse_args(argv))
+    sub.add_parser("info", help="the CPU's instruction sets as oneDNN uses them (ember.backends.cpu.report())",
+                   description="Print the ISA oneDNN dispatches to, whether bfloat16/int8/float16 are native, and "
+                               "the CPU's own flags (ONEDNN_MAX_CPU_ISA caps the ISA).")
+    args = parser.parse_args(argv)
+    return info(args) if args.command == "info" else serve(args)
 
 
 if __name__ == "__main__":

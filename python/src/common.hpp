@@ -158,6 +158,7 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls);
 void bind_deploy(py::module_& m);
 void bind_cuda(py::module_& m);
 void bind_data(py::module_& m);
+void bind_cpu_info(py::module_& m);
 void bind_hooks(py::module_& m, TensorClass& cls);
 
 }  // namespace ember::python

@@ -38,6 +38,7 @@ PYBIND11_MODULE(_core, m) {
   bind_deploy(m);
   bind_spatial(m);
   bind_data(m);
+  bind_cpu_info(m);
   bind_hooks(m, cls);
 
   m.def("set_num_threads", [](int n) {

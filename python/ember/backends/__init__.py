@@ -32,4 +32,14 @@ cuda = SimpleNamespace(is_built=_core.cuda.is_built,
                        matmul=SimpleNamespace(allow_tf32=False, allow_fp16_reduced_precision_reduction=True),
                        allow_tf32=False)
 
-__all__ = ["cudnn", "mps", "mkldnn", "openmp", "cuda"]
+
+
+def __getattr__(name: str):
+    # ember.backends.cpu loads on first use, so that `python -m ember.backends.cpu` runs it fresh.
+    if name == "cpu":
+        import importlib
+        return importlib.import_module(".cpu", __name__)
+    raise AttributeError(f"module 'ember.backends' has no attribute {name!r}")
+
+
+__all__ = ["cudnn", "mps", "mkldnn", "openmp", "cuda", "cpu"]
