@@ -33,6 +33,7 @@
 #include "ember/serve/batcher.hpp"
 #include "ember/serve/metrics.hpp"
 #include "ember/serve/protocol.hpp"
+#include "ember/version.hpp"
 
 namespace ember::serve {
 
@@ -256,7 +257,9 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
     if (target == "/v2/health/ready")
       return get ? reply(200, write_flag("ready", !srv_.stopping_)) : not_allowed("GET");
     if (target == "/v2")
-      return get ? reply(200, R"({"name":"ember","version":"0.1.0","extensions":[]})") : not_allowed("GET");
+      return get ? reply(200, std::string(R"({"name":"ember","version":")") + EMBER_VERSION_STRING +
+                                  R"(","extensions":[]})")
+                 : not_allowed("GET");
     if (target == "/metrics") {
       if (!get) return not_allowed("GET");
       return reply(200, srv_.metrics_.render(), "text/plain; version=0.0.4");
