@@ -1,9 +1,21 @@
 // Uses ember from C++ the way the Python docs read: creation, views, arithmetic, reductions, matmul.
 #include <cstdio>
+#include <string_view>
 
 #include <ember/ember.hpp>
+#include <ember/version.hpp>
+
+// The headers are the release this program was written for (CMake's find_package(ember 0.2) checked the
+// package; these check the headers it put on the include path).
+static_assert(EMBER_VERSION_MAJOR == 0 && EMBER_VERSION_MINOR == 2, "this example is written for ember 0.2");
+#ifdef EMBER_PACKAGE_VERSION
+static_assert(std::string_view(EMBER_PACKAGE_VERSION) == EMBER_VERSION_STRING,
+              "the CMake package and the headers it points at must be the same ember");
+#endif
 
 int main() {
+  std::printf("ember %s (%d.%d.%d)\n", ember::version(), EMBER_VERSION_MAJOR, EMBER_VERSION_MINOR,
+              EMBER_VERSION_PATCH);
   ember::manual_seed(0);
   auto x = ember::arange<float>(0, 12).reshape({3, 4});       // (3, 4)
   auto w = ember::ones<float>({4, 2});                          // (4, 2)

@@ -1,6 +1,7 @@
 #pragma once
 // ember: typed tensors, ops on oneDNN and Eigen. Include this one header; for the xtensor interop, also
 // <ember/interop/xtensor.hpp> (kept out of this one: xtensor's headers cost every file ~0.4 s to compile).
+#include "ember/version.hpp"
 #include "ember/core/any_tensor.hpp"
 #include "ember/autograd/grad_mode.hpp"
 #include "ember/autograd/node.hpp"

@@ -35,7 +35,7 @@ from . import nn
 from . import datasets  # idx: ember.datasets.MNIST / FashionMNIST (reads nothing at import)
 from .serialization import load, save
 
-__version__ = "0.1.0"
+__version__: str = _core.__version__  # EMBER_VERSION_STRING of include/ember/version.hpp
 
 Tensor.__repr__ = _tensor_repr
 Tensor.__str__ = _tensor_repr

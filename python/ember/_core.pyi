@@ -2094,6 +2094,7 @@ def zeros_like(input: Tensor, *, dtype: typing.Any = None, device: typing.Any = 
     """
     Zeros with input's shape, dtype and device.
     """
+__version__: str = '0.2.0'
 bool: dtype
 default_generator: Generator
 double: dtype

@@ -6,7 +6,8 @@ that ``safetensors.torch.save_file`` / ``safetensors.numpy.save_file`` wrote. An
 nested structure of dicts, lists and tuples holding tensors and plain values (``{"model": ...,
 "optimizer": ..., "epoch": 3}``), is stored as its tensors under dotted names ("model.fc.weight")
 plus the structure as JSON in the ``__metadata__`` entry "ember", which refers to the tensors by
-name. Writes are atomic: a failed or killed save leaves the previous file as it was.
+name. Every file ember writes also records the ember that wrote it (``__metadata__`` "ember.version").
+Writes are atomic: a failed or killed save leaves the previous file as it was.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ __all__ = ["save", "load", "CheckpointError"]
 
 _METADATA_KEY = "ember"  # the __metadata__ entry that holds the structure of a nested checkpoint
 _FORMAT_VERSION = 1
+_VERSION_KEY = "ember.version"  # the __metadata__ entry naming the ember that wrote the file (from 0.2.0)
 _PLAIN = (str, int, float, bool, type(None))
 
 
@@ -96,7 +98,7 @@ def save(obj: Any, f: str | os.PathLike) -> None:
     """
     path = _fspath(f, "save")
     if _is_state_dict(obj):
-        _core._save_safetensors(path, list(obj.items()), {})
+        _core._save_safetensors(path, list(obj.items()), {_VERSION_KEY: _core.__version__})
         return
     flat = _Flattener()
     tree = flat.tree(obj, ())
@@ -104,7 +106,7 @@ def save(obj: Any, f: str | os.PathLike) -> None:
         text = json.dumps({"version": _FORMAT_VERSION, "tree": tree}, separators=(",", ":"))
     except RecursionError:
         raise ValueError("ember.save: the object is nested too deeply to be saved") from None
-    _core._save_safetensors(path, flat.tensors, {_METADATA_KEY: text})
+    _core._save_safetensors(path, flat.tensors, {_METADATA_KEY: text, _VERSION_KEY: _core.__version__})
 
 
 def _unflatten(node: Any, tensors: dict[str, Tensor], path: str) -> Any:
@@ -174,8 +176,9 @@ def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool = Tr
     if not isinstance(stored, dict) or "tree" not in stored or not isinstance(stored.get("version"), int):
         raise CheckpointError(f"[load] {path}: the __metadata__ entry {_METADATA_KEY!r} is not an ember structure")
     if stored["version"] > _FORMAT_VERSION:
-        raise CheckpointError(f"[load] {path}: written by a newer ember (format version {stored['version']}, "
-                              f"this one reads up to {_FORMAT_VERSION})")
+        writer = f"ember {metadata[_VERSION_KEY]}" if _VERSION_KEY in metadata else "a newer ember"
+        raise CheckpointError(f"[load] {path}: written by {writer} (format {stored['version']}); this is ember "
+                              f"{_core.__version__}, which reads formats up to {_FORMAT_VERSION}")
     try:
         return _unflatten(stored["tree"], tensors, path)
     except RecursionError:

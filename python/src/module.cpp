@@ -2,10 +2,12 @@
 #include <omp.h>
 
 #include "common.hpp"
+#include "ember/version.hpp"
 
 PYBIND11_MODULE(_core, m) {
   using namespace ember::python;
   m.doc() = "ember's C++ core: typed tensors on oneDNN and Eigen";
+  m.attr("__version__") = EMBER_VERSION_STRING;  // ember.__version__: include/ember/version.hpp's, one source
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);

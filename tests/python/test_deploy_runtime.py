@@ -76,7 +76,7 @@ def test_bad_inputs_raise_python_errors(mlp):
 
 def test_bad_files_raise_checkpoint_error(tmp_path):
     path = _write(tmp_path / "v2.ember", [], {"x": _b(2)}, {}, ["x"], ["x"], version="2")
-    with pytest.raises(ValueError, match="written by a newer ember: format version 2, this loader reads up to 1"):
+    with pytest.raises(ValueError, match=r"written by a newer ember \(format 2\); this is ember .*, which reads formats up to 1"):
         ember.deploy.load(path)
     nodes = [{"op": "frobnicate", "inputs": ["x"], "outputs": ["y"], "attrs": {}, "scope": "blk"}]
     path = _write(tmp_path / "op.ember", nodes, {"x": _b(2), "y": _b(2)}, {}, ["x"], ["y"])

@@ -153,7 +153,8 @@ def test_health_metadata_and_readiness(server, reference):
     assert meta == {"name": "digits", "platform": "ember",
                     "inputs": [{"name": "input", "datatype": "FP32", "shape": [-1, 1, 8, 8]}],
                     "outputs": [{"name": reference.output_names[0], "datatype": "FP32", "shape": [-1, 10]}]}
-    assert c.json("GET", "/v2")[0] == 200
+    status, _, server_meta = c.json("GET", "/v2")
+    assert status == 200 and server_meta == {"name": "ember", "version": ember.__version__, "extensions": []}
 
 
 def test_infer_matches_the_models_own_forward(server, reference):

@@ -14,6 +14,7 @@
 #include "ember/core/shape.hpp"
 #include "ember/io/json.hpp"
 #include "ember/io/safetensors.hpp"
+#include "ember/version.hpp"
 
 namespace ember::deploy {
 
@@ -228,8 +229,12 @@ Graph parse_graph(const std::map<std::string, std::string>& metadata, const std:
   } catch (const std::exception&) {
     bad_graph(path, "metadata \"ember.format_version\" is not an integer: '", version->second, "'");
   }
-  if (v > kFormatVersion)
-    bad_graph(path, "written by a newer ember: format version ", v, ", this loader reads up to ", kFormatVersion);
+  if (v > kFormatVersion) {
+    // "ember.version" names the writer (files before 0.2.0 lack it; they are all format 1, so never here).
+    const auto writer = metadata.find("ember.version");
+    bad_graph(path, "written by ", writer == metadata.end() ? std::string("a newer ember") : "ember " + writer->second,
+              " (format ", v, "); this is ember " EMBER_VERSION_STRING ", which reads formats up to ", kFormatVersion);
+  }
   if (v < 1) bad_graph(path, "invalid format version ", v);
   const auto text = metadata.find("ember.graph");
   if (text == metadata.end()) bad_graph(path, "metadata \"ember.graph\" is missing");

@@ -34,6 +34,7 @@
 #include "ember/serve/batcher.hpp"
 #include "ember/serve/metrics.hpp"
 #include "ember/serve/protocol.hpp"
+#include "ember/version.hpp"
 
 namespace ember::serve {
 
@@ -270,7 +271,9 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
     if (!srv_.authorized(req_[http::field::authorization]))
       return fail(401, "missing or wrong bearer token (send \"Authorization: Bearer <token>\")");
     if (target == "/v2")
-      return get ? reply(200, R"({"name":"ember","version":"0.1.0","extensions":[]})") : not_allowed("GET");
+      return get ? reply(200, std::string(R"({"name":"ember","version":")") + EMBER_VERSION_STRING +
+                                  R"(","extensions":[]})")
+                 : not_allowed("GET");
     if (target == "/metrics") {
       if (!get) return not_allowed("GET");
       return reply(200, srv_.metrics_.render(), "text/plain; version=0.0.4");

@@ -87,6 +87,7 @@ def export(model: Any, example_input: Any, path: Any, *, dynamic_batch: bool = T
     Returns the traced graph.
     """
     graph = trace(model, example_input, dynamic_batch=dynamic_batch)
-    metadata = {"ember.format": FORMAT, "ember.format_version": str(FORMAT_VERSION), "ember.graph": graph.to_json()}
+    metadata = {"ember.format": FORMAT, "ember.format_version": str(FORMAT_VERSION), "ember.version": _core.__version__,
+                "ember.graph": graph.to_json()}
     _core._save_safetensors(os.fsdecode(os.fspath(path)), list(graph.tensors.items()), metadata)
     return graph
