@@ -135,7 +135,7 @@ class Tensor:
         ...
     def abs(self) -> Tensor:
         """
-        |input| elementwise.
+        ``|input|`` elementwise.
         """
     @typing.overload
     def add(self, other: typing.Any) -> typing.Any:
@@ -235,7 +235,7 @@ class Tensor:
         """
     def chunk(self, chunks: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
         """
-        At most `chunks` views along dim, each of ceil(size / chunks) elements.
+        At most ``chunks`` views along dim, each of ceil(size / chunks) elements.
         """
     def clamp(self, min: typing.Any = None, max: typing.Any = None) -> Tensor:
         """
@@ -395,7 +395,7 @@ class Tensor:
         """
     def index_put_(self, indices: typing.Any, values: Tensor) -> Tensor:
         """
-        self[indices] = values for a tuple of index tensors (torch.Tensor.index_put_ without accumulate).
+        self[indices] = values for a tuple of index tensors (``torch.Tensor.index_put_`` without accumulate).
         """
     def index_select(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor) -> Tensor:
         """
@@ -415,7 +415,7 @@ class Tensor:
         """
     def isclose(self, other: Tensor, rtol: typing.SupportsFloat | typing.SupportsIndex = 1e-05, atol: typing.SupportsFloat | typing.SupportsIndex = 1e-08, equal_nan: bool = False) -> Tensor:
         """
-        Elementwise |input - other| <= atol + rtol * |other| (equal values always, NaNs when equal_nan), as bool.
+        Elementwise ``|input - other| <= atol + rtol * |other|`` (equal values always, NaNs when equal_nan), as bool.
         """
     def item(self) -> typing.Any:
         """
@@ -531,7 +531,7 @@ class Tensor:
         """
     def mul_(self, other: typing.Any) -> typing.Any:
         """
-        self *= other in place; returns self.
+        ``self *= other`` in place; returns self.
         """
     def multinomial(self, num_samples: typing.SupportsInt | typing.SupportsIndex, replacement: bool = False, *, generator: typing.Any = None) -> Tensor:
         """
@@ -579,7 +579,7 @@ class Tensor:
         """
     def norm(self, p: typing.Any = 'fro', dim: typing.Any = None, keepdim: bool = False, dtype: typing.Any = None) -> Tensor:
         """
-        The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the vector p-norm (inf: max |x|); 'nuc' the nuclear norm (dim None: dims (0, 1)).
+        The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the vector p-norm (inf: ``max |x|``); 'nuc' the nuclear norm (dim None: dims (0, 1)).
         """
     def numel(self) -> int:
         """
@@ -1292,7 +1292,7 @@ def _unflatten_shape(shape: typing.Any, dim: typing.SupportsInt | typing.Support
     """
 def abs(input: Tensor) -> Tensor:
     """
-    |input| elementwise.
+    ``|input|`` elementwise.
     """
 def adaptive_avg_pool1d(input: Tensor, output_size: typing.Any) -> Tensor:
     """
@@ -1382,7 +1382,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: typing.Suppo
     """
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False, momentum: typing.SupportsFloat | typing.SupportsIndex = 0.1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
     """
-    Batch normalization of input (N, C, *) per channel; in training, updates the running statistics in place.
+    Batch normalization of input ``(N, C, *)`` per channel; in training, updates the running statistics in place.
     """
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = 'mean') -> Tensor:
     """
@@ -1418,7 +1418,7 @@ def celu(input: Tensor, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0
     """
 def chunk(input: Tensor, chunks: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
     """
-    At most `chunks` views along dim, each of ceil(size / chunks) elements.
+    At most ``chunks`` views along dim, each of ceil(size / chunks) elements.
     """
 def clamp(input: Tensor, min: typing.Any = None, max: typing.Any = None) -> Tensor:
     """
@@ -1510,7 +1510,7 @@ def elu(input: Tensor, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0,
     """
 def embedding(input: Tensor, weight: Tensor, padding_idx: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
     """
-    Rows of weight (num_embeddings, embedding_dim) picked by the integer input: (*input.shape, embedding_dim); the row at padding_idx gets no gradient.
+    Rows of weight (num_embeddings, embedding_dim) picked by the integer input: ``(*input.shape, embedding_dim)``; the row at padding_idx gets no gradient.
     """
 def empty(*args, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
@@ -1590,7 +1590,7 @@ def glu(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = -1) -> T
     """
 def group_norm(input: Tensor, num_groups: typing.SupportsInt | typing.SupportsIndex, weight: Tensor | None = None, bias: Tensor | None = None, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
     """
-    Group normalization of input (N, C, *) over num_groups groups of channels.
+    Group normalization of input ``(N, C, *)`` over num_groups groups of channels.
     """
 def gt(input: typing.Any, other: typing.Any) -> typing.Any:
     """
@@ -1598,7 +1598,7 @@ def gt(input: typing.Any, other: typing.Any) -> typing.Any:
     """
 def hardshrink(input: Tensor, lambd: typing.SupportsFloat | typing.SupportsIndex = 0.5) -> Tensor:
     """
-    0 where |x| <= lambd, x elsewhere.
+    0 where ``|x| <= lambd``, x elsewhere.
     """
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """
@@ -1614,7 +1614,7 @@ def hardtanh(input: Tensor, min_val: typing.SupportsFloat | typing.SupportsIndex
     """
 def huber_loss(input: Tensor, target: Tensor, reduction: str = 'mean', delta: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
     """
-    Huber: 0.5 d**2 where |d| < delta, else delta (|d| - 0.5 delta) (d = input - target).
+    Huber: ``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)`` (d = input - target).
     """
 def index_add(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, source: Tensor, *, alpha: typing.Any = 1) -> Tensor:
     """
@@ -1634,7 +1634,7 @@ def index_select(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, 
     """
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None, weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True, momentum: typing.SupportsFloat | typing.SupportsIndex = 0.1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
     """
-    Instance normalization of input (N, C, *): each channel of each sample over its spatial dims.
+    Instance normalization of input ``(N, C, *)``: each channel of each sample over its spatial dims.
     """
 def is_grad_enabled() -> bool:
     """
@@ -1642,7 +1642,7 @@ def is_grad_enabled() -> bool:
     """
 def isclose(input: Tensor, other: Tensor, rtol: typing.SupportsFloat | typing.SupportsIndex = 1e-05, atol: typing.SupportsFloat | typing.SupportsIndex = 1e-08, equal_nan: bool = False) -> Tensor:
     """
-    Elementwise |input - other| <= atol + rtol * |other| (equal values always, NaNs when equal_nan), as bool.
+    Elementwise ``|input - other| <= atol + rtol * |other|`` (equal values always, NaNs when equal_nan), as bool.
     """
 def kl_div(input: Tensor, target: Tensor, reduction: str = 'mean', log_target: bool = False) -> Tensor:
     """
@@ -1650,7 +1650,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = 'mean', log_target: b
     """
 def l1_loss(input: Tensor, target: Tensor, reduction: str = 'mean') -> Tensor:
     """
-    Mean absolute error |input - target|, input and target broadcast together.
+    Mean absolute error ``|input - target|``, input and target broadcast together.
     """
 def layer_norm(input: Tensor, normalized_shape: typing.Any, weight: Tensor | None = None, bias: Tensor | None = None, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
     """
@@ -1674,7 +1674,7 @@ def lerp(input: Tensor, end: Tensor, weight: typing.Any) -> Tensor:
     """
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
-    input @ weight.T + bias for input (*, in_features), weight (out_features, in_features), bias (out_features).
+    ``input @ weight.T + bias`` for input ``(*, in_features)``, weight (out_features, in_features), bias (out_features).
     """
 def linspace(start: typing.SupportsFloat | typing.SupportsIndex, end: typing.SupportsFloat | typing.SupportsIndex, steps: typing.SupportsInt | typing.SupportsIndex, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
@@ -1794,7 +1794,7 @@ def mul(input: typing.Any, other: typing.Any) -> typing.Any:
     """
 def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: typing.SupportsInt | typing.SupportsIndex, num_heads: typing.SupportsInt | typing.SupportsIndex, in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, dropout_p: typing.SupportsFloat | typing.SupportsIndex, out_proj_weight: Tensor, out_proj_bias: Tensor | None, training: bool = True, key_padding_mask: Tensor | None = None, need_weights: bool = True, attn_mask: Tensor | None = None, use_separate_proj_weight: bool = False, q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None, v_proj_weight: Tensor | None = None, average_attn_weights: bool = True, is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
     """
-    Multi-head attention over query (L, N, E) or (L, E), key/value (S, N, *): (output, weights or None), as torch.nn.functional.multi_head_attention_forward without bias_k/bias_v, add_zero_attn and static_k/v.
+    Multi-head attention over query (L, N, E) or (L, E), key/value ``(S, N, *)``: (output, weights or None), as torch.nn.functional.multi_head_attention_forward without bias_k/bias_v, add_zero_attn and static_k/v.
     """
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = 'mean') -> Tensor:
     """
@@ -1826,11 +1826,11 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     """
 def norm(input: Tensor, p: typing.Any = 'fro', dim: typing.Any = None, keepdim: bool = False, dtype: typing.Any = None) -> Tensor:
     """
-    The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the vector p-norm (inf: max |x|); 'nuc' the nuclear norm (dim None: dims (0, 1)).
+    The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the vector p-norm (inf: ``max |x|``); 'nuc' the nuclear norm (dim None: dims (0, 1)).
     """
 def one_hot(tensor: Tensor, num_classes: typing.SupportsInt | typing.SupportsIndex = -1) -> Tensor:
     """
-    int64 one-hot encoding: (*) integer class indices -> (*, num_classes), inferred as max + 1 when -1.
+    int64 one-hot encoding: ``(*)`` integer class indices -> ``(*, num_classes)``, inferred as max + 1 when -1.
     """
 def ones(*args, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
@@ -1850,11 +1850,11 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: typing.SupportsFloat | typing.S
     """
 def pixel_shuffle(input: Tensor, upscale_factor: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
     """
-    Rearranges (*, C r^2, H, W) into (*, C, H r, W r).
+    Rearranges ``(*, C r^2, H, W)`` into ``(*, C, H r, W r)``.
     """
 def pixel_unshuffle(input: Tensor, downscale_factor: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
     """
-    Rearranges (*, C, H r, W r) into (*, C r^2, H, W).
+    Rearranges ``(*, C, H r, W r)`` into ``(*, C r^2, H, W)``.
     """
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-08, reduction: str = 'mean') -> Tensor:
     """
@@ -1926,7 +1926,7 @@ def rsqrt(input: Tensor) -> Tensor:
     """
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None, dropout_p: typing.SupportsFloat | typing.SupportsIndex = 0.0, is_causal: bool = False, scale: typing.SupportsFloat | typing.SupportsIndex | None = None) -> Tensor:
     """
-    softmax(query @ key^T * scale + mask) @ value for query (*, L, E), key (*, S, E), value (*, S, Ev); a bool attn_mask marks with True the positions that take part.
+    ``softmax(query @ key^T * scale + mask) @ value`` for query ``(*, L, E)``, key ``(*, S, E)``, value ``(*, S, Ev)``; a bool attn_mask marks with True the positions that take part.
     """
 def scatter(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, src: typing.Any = None, *, value: typing.Any = None, reduce: str | None = None) -> Tensor:
     """
@@ -1966,7 +1966,7 @@ def sin(input: Tensor) -> Tensor:
     """
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = 'mean', beta: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
     """
-    Smooth L1: 0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target).
+    Smooth L1: ``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (d = input - target).
     """
 def softmax(input: Tensor, dim: typing.Any, dtype: typing.Any = None) -> Tensor:
     """
@@ -1986,7 +1986,7 @@ def softshrink(input: Tensor, lambd: typing.SupportsFloat | typing.SupportsIndex
     """
 def softsign(input: Tensor) -> Tensor:
     """
-    x / (1 + |x|).
+    ``x / (1 + |x|)``.
     """
 def sort(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = -1, descending: bool = False, *, stable: bool = False) -> typing.Any:
     """
@@ -2040,7 +2040,7 @@ def tensor(data: typing.Any, *, dtype: typing.Any = None, device: typing.Any = N
     """
 def tensor_split(input: Tensor, indices_or_sections: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
     """
-    Views along dim: `sections` nearly equal pieces (an int) or pieces split before each index (a list).
+    Views along dim: ``sections`` nearly equal pieces (an int) or pieces split before each index (a list).
     """
 def threshold(input: Tensor, threshold: typing.SupportsFloat | typing.SupportsIndex, value: typing.SupportsFloat | typing.SupportsIndex, inplace: bool = False) -> Tensor:
     """
