@@ -144,3 +144,19 @@ clean:
 # Regenerates the shipped type stub python/ember/_core.pyi from the built module.
 stubs: setup
 	PY=$(PY) tools/gen_stubs.sh
+
+# Release artifacts: dist/ember-<version>.tar.gz and a CPU-only binary wheel, repaired by auditwheel to a
+# manylinux tag (tools/build_wheel.sh says which libraries it carries and which it links from outside).
+# Built without isolation, from the pinned build requirements in $(VENV), in build/wheel-<tag>; `make setup`
+# first only where $(VENV) was never set up (its editable install is not needed here).
+# wheel-test installs that wheel into a fresh venv without a compiler on PATH, trains a few steps, then
+# builds the C++ consumer against it; SDIST=1 also builds a wheel from the sdist with build isolation (a
+# second full compile) and tests that one.
+.PHONY: wheel wheel-test
+wheel: $(if $(wildcard $(VENV)/.installed),,setup)
+	rm -f dist/ember-*
+	PY=$(abspath $(PY)) JOBS=$(JOBS) tools/build_wheel.sh
+
+wheel-test: wheel
+	JOBS=$(JOBS) tools/wheel_test.sh
+	$(if $(filter 1,$(SDIST)),JOBS=$(JOBS) tools/wheel_test.sh --sdist)

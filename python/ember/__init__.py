@@ -19,7 +19,19 @@ from pathlib import Path
 if "OMP_WAIT_POLICY" not in _os.environ:
     _os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
-from . import _core
+try:
+    from . import _core
+except ImportError as _e:
+    # The binary wheel links two shared libraries it does not carry: oneDNN's libdnnl.so.3 (the onednn-cpu-gomp
+    # package, found through the module's RPATH in <prefix>/lib) and GNU OpenMP's libgomp.so.1, which that
+    # libdnnl needs too (one OpenMP runtime in the process).
+    if "libgomp.so" in str(_e):
+        raise ImportError("ember needs the GNU OpenMP runtime libgomp.so.1: install it (`apt install libgomp1`, "
+                          f"`dnf install libgomp`, `apk add libgomp`) ({_e})") from _e
+    if "libdnnl.so" in str(_e):
+        raise ImportError("ember needs oneDNN's libdnnl.so.3 from the onednn-cpu-gomp package in the same "
+                          f"environment: `pip install onednn-cpu-gomp==2023.2.0` ({_e})") from _e
+    raise
 from ._core import *  # noqa: F401,F403 - the op functions, dtypes and Tensor
 from ._core import Tensor, _to_numpy
 from ._repr import tensor_repr as _tensor_repr

@@ -27,8 +27,10 @@ import ember
 
 try:
     from ember import _distributed as _C
-except ImportError:  # ember was built without MPI (or libmpi cannot be loaded)
+    _import_error = None
+except ImportError as e:  # ember was built without MPI, or libmpi cannot be loaded
     _C = None
+    _import_error = e
 
 __all__ = [
     "GroupMember", "ProcessGroup", "ReduceOp", "Work", "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce", "barrier",
@@ -38,9 +40,14 @@ __all__ = [
     "reduce_scatter_tensor", "scatter", "send",
 ]
 
-_MISSING = ("ember was built without MPI, so ember.distributed cannot run: install OpenMPI "
+_MISSING = ("MPI not available: ember was built without MPI, so ember.distributed cannot run: install OpenMPI "
             "(`apt install libopenmpi-dev openmpi-bin`), then reinstall ember (`pip install .`, or `make setup`) "
             "so that the ember._distributed module is built")
+if _import_error is not None and not isinstance(_import_error, ModuleNotFoundError):
+    # The module exists (a binary wheel carries it) but its MPI library does not load: the wheel links
+    # OpenMPI's libmpi.so.40 from the system rather than carrying it.
+    _MISSING = (f"MPI not available: install OpenMPI (`apt install openmpi-bin libopenmpi3`, `dnf install "
+                f"openmpi`), whose libmpi.so.40 ember.distributed loads ({_import_error})")
 
 
 class ReduceOp(enum.Enum):
@@ -57,7 +64,7 @@ _C_OPS = {op: getattr(_C.ReduceOp, op.value) for op in ReduceOp} if _C is not No
 
 
 def is_available() -> bool:
-    """True when ember was built with MPI (the ember._distributed module exists)."""
+    """True when ember was built with MPI and its MPI library loads (the ember._distributed module imports)."""
     return _C is not None
 
 
