@@ -1,13 +1,12 @@
 """The C++ consumer in examples/cpp_consumer builds against the installed package and runs; its
 find_package(ember <version> CONFIG) refuses an ember of another minor release (0.x: SameMinorVersion)."""
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 import ember
-from _cpp_examples import EXAMPLES, build_example, cmake
+from _cpp_examples import EXAMPLES, build_example, cmake, cmake_dir_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,12 +27,7 @@ def _next_minor() -> str:
 @pytest.mark.parametrize("requested", ["99.0", "next minor"])
 def test_cpp_consumer_refuses_a_newer_ember_at_configure(tmp_path, requested):
     requested = _next_minor() if requested == "next minor" else requested
-    try:
-        cmake_dir = ember.get_cmake_dir()
-    except FileNotFoundError as e:
-        if os.environ.get("EMBER_REQUIRE_INSTALL"):
-            raise
-        pytest.skip(str(e))
+    cmake_dir = cmake_dir_or_skip()
     run = subprocess.run([cmake(), "-S", EXAMPLES / "cpp_consumer", "-B", tmp_path / "build", f"-Dember_DIR={cmake_dir}",
                           f"-DEMBER_REQUIRED_VERSION={requested}"], capture_output=True, text=True, timeout=300)
     assert run.returncode != 0, run.stdout + run.stderr
