@@ -5,10 +5,13 @@
 
 namespace ember::cuda::detail {
 
+/// Why a build without CUDA has none (also ember::cuda::unavailable_reason() there).
+inline constexpr const char* kNotBuilt =
+    "ember was built without CUDA support (EMBER_WITH_CUDA off, or no CUDA toolkit at build time; the binary "
+    "wheel is CPU-only)";
+
 /// Throws the DeviceError of a build without CUDA.
-[[noreturn]] inline void not_built() {
-  throw DeviceError("[cuda] ember was built without CUDA support (no CUDA toolkit found at build time)");
-}
+[[noreturn]] inline void not_built() { throw DeviceError(std::string("[cuda] ") + kNotBuilt); }
 
 }  // namespace ember::cuda::detail
 

@@ -17,9 +17,7 @@ std::string unavailable_reason();
 #else
 inline constexpr bool kBuilt = false;
 inline int device_count() { return 0; }
-inline std::string unavailable_reason() {
-  return "ember was built without CUDA support (no CUDA toolkit found at build time)";
-}
+inline std::string unavailable_reason() { return detail::kNotBuilt; }
 #endif
 
 /// The device that kernels and allocations use when none is named.
