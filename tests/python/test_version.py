@@ -13,6 +13,7 @@ import pytest
 
 import ember
 from ember import _core
+from _cpp_examples import cmake_dir_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,11 +96,7 @@ def test_cmake_reads_the_header():
 
 
 def test_installed_cmake_package_version():
-    try:
-        cmake_dir = Path(ember.get_cmake_dir())
-    except FileNotFoundError as e:
-        pytest.skip(str(e))
-    text = (cmake_dir / "emberConfigVersion.cmake").read_text()
+    text = (Path(cmake_dir_or_skip()) / "emberConfigVersion.cmake").read_text()
     assert f'set(PACKAGE_VERSION "{ember.__version__}")' in text
     assert "SameMinorVersion" in text or "CVF_VERSION_MINOR" in text  # 0.x: a minor release may break the API
 
