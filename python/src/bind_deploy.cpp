@@ -45,6 +45,20 @@ void bind_deploy(py::module_& m) {
     py::gil_scoped_release release;
     return deploy::load(path);
   }, py::arg("path"), "Loads a .ember file written by ember.deploy.export.");
+  m.def("_deploy_format_version", &deploy::format_version_of_op, py::arg("op"),
+        "The .ember format version that introduced a deploy op (the file declares the largest over its nodes).");
+  m.def("_deploy_fold_batch_norm",
+        [](const AnyTensor& w, const std::optional<AnyTensor>& b, const AnyTensor& mean, const AnyTensor& var,
+           const std::optional<AnyTensor>& gamma, const std::optional<AnyTensor>& beta, double eps) {
+          const char* op = "fold_batch_norm";
+          const auto [fw, fb] = deploy::detail::fold_batch_norm(
+              w.get<float>(op), optional_arg<float>(b, op, "bias"), mean.get<float>(op), var.get<float>(op),
+              optional_arg<float>(gamma, op, "gamma"), optional_arg<float>(beta, op, "beta"), eps);
+          return std::make_pair(AnyTensor(fw), AnyTensor(fb));
+        },
+        py::arg("weight"), py::arg("bias"), py::arg("mean"), py::arg("var"), py::arg("gamma"), py::arg("beta"),
+        py::arg("eps"),
+        "A convolution's (weight, bias) with an eval batch_norm folded in: the fold the C++ runtime does at load.");
 }
 
 }  // namespace ember::python

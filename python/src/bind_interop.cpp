@@ -16,6 +16,7 @@ std::optional<DType> dtype_from_numpy(const py::dtype& dt) {
   const auto size = dt.itemsize();
   if (kind == 'b' && size == 1) return DType::Bool;
   if (kind == 'u' && size == 1) return DType::UInt8;
+  if (kind == 'i' && size == 1) return DType::Int8;
   if (kind == 'i' && size == 4) return DType::Int32;
   if (kind == 'i' && size == 8) return DType::Int64;
   if (kind == 'f' && size == 4) return DType::Float32;
@@ -27,6 +28,7 @@ py::dtype numpy_dtype(DType d) {
   switch (d) {
     case DType::Bool: return py::dtype("bool");
     case DType::UInt8: return py::dtype("uint8");
+    case DType::Int8: return py::dtype("int8");
     case DType::Int32: return py::dtype("int32");
     case DType::Int64: return py::dtype("int64");
     case DType::Float32: return py::dtype("float32");
@@ -106,6 +108,7 @@ DLDataType dl_dtype(DType d) {
   switch (d) {
     case DType::Bool: return {kDLBoolCode, 8, 1};
     case DType::UInt8: return {kDLUInt, 8, 1};
+    case DType::Int8: return {kDLInt, 8, 1};
     case DType::Int32: return {kDLInt, 32, 1};
     case DType::Int64: return {kDLInt, 64, 1};
     case DType::Float32: return {kDLFloat, 32, 1};
@@ -118,6 +121,7 @@ std::optional<DType> dtype_from_dl(DLDataType t) {
   if (t.lanes != 1) return std::nullopt;
   if (t.code == kDLBoolCode && t.bits == 8) return DType::Bool;
   if (t.code == kDLUInt && t.bits == 8) return DType::UInt8;
+  if (t.code == kDLInt && t.bits == 8) return DType::Int8;
   if (t.code == kDLInt && t.bits == 32) return DType::Int32;
   if (t.code == kDLInt && t.bits == 64) return DType::Int64;
   if (t.code == kDLFloat && t.bits == 32) return DType::Float32;

@@ -110,7 +110,12 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("__str__", [](DType d) { return "ember." + std::string(dtype_name(d)); })
       .def("__eq__", [](DType a, py::handle b) { return py::isinstance<DType>(b) && a == b.cast<DType>(); })
       .def("__hash__", [](DType d) { return static_cast<int>(d); })
-      .def(py::pickle([](DType d) { return static_cast<int>(d); }, [](int i) { return static_cast<DType>(i); }));
+      .def(py::pickle([](DType d) { return std::string(dtype_name(d)); },  // by name: codes change as dtypes are added
+                      [](const std::string& name) {
+                        for (int i = 0; i < kNumDTypes; ++i)
+                          if (dtype_name(static_cast<DType>(i)) == name) return static_cast<DType>(i);
+                        throw py::value_error("[dtype] unknown dtype '" + name + "' in a pickle");
+                      }));
   for (int i = 0; i < kNumDTypes; ++i) {
     const auto d = static_cast<DType>(i);
     m.attr(std::string(dtype_name(d)).c_str()) = d;
@@ -267,6 +272,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("int", [](const AnyTensor& t) { return t.to(DType::Int32); }, "Converts to int32.")
       .def("bool", [](const AnyTensor& t) { return t.to(DType::Bool); }, "Converts to bool.")
       .def("byte", [](const AnyTensor& t) { return t.to(DType::UInt8); }, "Converts to uint8.")
+      .def("char", [](const AnyTensor& t) { return t.to(DType::Int8); }, "Converts to int8.")
       .def("cpu", [](const AnyTensor& t) { return map_view(t, [](const auto& x) { return x.cpu(); }); },
            "This tensor on the CPU (self when it is there already).")
       .def("cuda", [](const AnyTensor& t, py::handle device) {

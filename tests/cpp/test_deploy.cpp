@@ -417,9 +417,9 @@ TEST(Deploy, BadFilesRaiseFormatErrors) {
   // Newer version.
   Builder v2;
   v2.output(v2.input("x", bshape({2})));
-  msg = error_of<io::FormatError>([&] { deploy::load(v2.save(dir.file("v2.ember"), "2")); });
-  EXPECT_NE(msg.find("written by a newer ember (format 2); this is ember " EMBER_VERSION_STRING
-                     ", which reads formats up to 1"),
+  msg = error_of<io::FormatError>([&] { deploy::load(v2.save(dir.file("v3.ember"), "3")); });
+  EXPECT_NE(msg.find("written by a newer ember (format 3); this is ember " EMBER_VERSION_STRING
+                     ", which reads formats up to 2"),
             std::string::npos)
       << msg;
 }

@@ -134,6 +134,12 @@ def interpret(graph: Graph, *inputs: ember.Tensor) -> list[ember.Tensor]:
         "rms_norm": lambda a, k: F.rms_norm(a[0], k["normalized_shape"], a[1], k.get("eps")),
         "instance_norm": lambda a, k: F.instance_norm(a[0], a[1], a[2], a[3], a[4], k["use_input_stats"], 0.0,
                                                       k["eps"]),
+        # int8 (format 2): float ops on the dequantized values, as docs/deploy-format.md defines them
+        "quantized_conv2d": lambda a, k: ember.conv2d(fake_quantize(a[0], k), dequantize(a[1], a[2]),
+                                                      a[3] if len(a) > 3 else None, k["stride"], k["padding"],
+                                                      k["dilation"], k["groups"]),
+        "quantized_linear": lambda a, k: F.linear(fake_quantize(a[0], k), dequantize(a[1], a[2]),
+                                                  a[3] if len(a) > 3 else None),
     }
     with ember.no_grad():
         for node in graph.nodes:
@@ -143,3 +149,16 @@ def interpret(graph: Graph, *inputs: ember.Tensor) -> list[ember.Tensor]:
             for name, value in zip(node.outputs, out if isinstance(out, tuple) else (out,)):
                 env[name] = value
     return [env[n] for n in graph.outputs]
+
+
+def fake_quantize(x: ember.Tensor, attrs: dict) -> ember.Tensor:
+    """x on the int8 / uint8 grid of a quantized op's input, in NumPy: clamp(round_half_even(x / s)) * s."""
+    s = np.float32(attrs["input_scale"])
+    lo, hi = (0, 255) if attrs["input_dtype"] == "uint8" else (-128, 127)
+    return ember.from_numpy((np.clip(np.rint(x.numpy() / s), lo, hi) * s).astype(np.float32))
+
+
+def dequantize(w: ember.Tensor, scale: ember.Tensor) -> ember.Tensor:
+    """An int8 weight times its per-output-channel scale, as float32."""
+    sc = scale.numpy().reshape((-1,) + (1,) * (w.ndim - 1))
+    return ember.from_numpy((w.numpy().astype(np.float32) * sc).astype(np.float32))

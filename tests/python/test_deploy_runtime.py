@@ -75,8 +75,8 @@ def test_bad_inputs_raise_python_errors(mlp):
 
 
 def test_bad_files_raise_checkpoint_error(tmp_path):
-    path = _write(tmp_path / "v2.ember", [], {"x": _b(2)}, {}, ["x"], ["x"], version="2")
-    with pytest.raises(ValueError, match=r"written by a newer ember \(format 2\); this is ember .*, which reads formats up to 1"):
+    path = _write(tmp_path / "v3.ember", [], {"x": _b(2)}, {}, ["x"], ["x"], version="3")
+    with pytest.raises(ValueError, match=r"written by a newer ember \(format 3\); this is ember .*, which reads formats up to 2"):
         ember.deploy.load(path)
     nodes = [{"op": "frobnicate", "inputs": ["x"], "outputs": ["y"], "attrs": {}, "scope": "blk"}]
     path = _write(tmp_path / "op.ember", nodes, {"x": _b(2), "y": _b(2)}, {}, ["x"], ["y"])

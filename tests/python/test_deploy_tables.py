@@ -48,7 +48,8 @@ def _load_error(tmp_path, op: str) -> str:
     spec = {"dtype": "float32", "shape": [{"batch": 1, "add": 0}, 2]}
     graph = {"inputs": ["x"], "outputs": ["y"], "values": {"x": spec, "y": spec}, "tensors": {},
              "nodes": [{"op": op, "inputs": [], "outputs": ["y"], "attrs": {}, "scope": ""}]}
-    meta = {"ember.format": "ember.deploy", "ember.format_version": "1", "ember.graph": json.dumps(graph)}
+    meta = {"ember.format": "ember.deploy", "ember.format_version": str(_core._deploy_format_version(op)),
+            "ember.graph": json.dumps(graph)}
     path = str(tmp_path / f"{op}.ember")
     _core._save_safetensors(path, [], meta)
     with pytest.raises(_core.CheckpointError) as e:
@@ -63,7 +64,8 @@ def test_every_format_op_has_a_cpp_kernel(tmp_path):
     # Each entry also gives the op's input count.
     for op, count in [("relu", "1"), ("add", "2"), ("linear", "2 to 3"), ("batch_norm", "3 to 5"),
                       ("cat", "1 or more"), ("masked_fill", "3"), ("scaled_dot_product_attention", "3 to 4"),
-                      ("multi_head_attention", "4 to 12"), ("multi_head_attention_weights", "4 to 12")]:
+                      ("multi_head_attention", "4 to 12"), ("multi_head_attention_weights", "4 to 12"),
+                      ("quantized_conv2d", "3 to 4"), ("quantized_linear", "3 to 4")]:
         assert f"[{op}] expected {count} inputs, got 0" in _load_error(tmp_path, op)
 
 

@@ -4,7 +4,7 @@ import pytest
 
 import ember
 
-DTYPES = [np.float32, np.float64, np.int32, np.int64, np.uint8, np.bool_]
+DTYPES = [np.float32, np.float64, np.int32, np.int64, np.uint8, np.int8, np.bool_]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -48,7 +48,7 @@ def test_from_numpy_rejects_unsupported():
         ember.from_numpy(np.arange(4.0)[::-1])
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64", "uint8", "bool"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64", "uint8", "int8", "bool"])
 def test_dlpack_with_torch_both_ways(torch, dtype):
     src = torch.arange(12).reshape(3, 4).to(getattr(torch, dtype))
     t = ember.from_dlpack(src)

@@ -16,7 +16,7 @@ import pytest
 import ember
 
 ROOT = Path(__file__).resolve().parents[2]
-DTYPES = [ember.float32, ember.float64, ember.int64, ember.int32, ember.uint8, ember.bool]
+DTYPES = [ember.float32, ember.float64, ember.int64, ember.int32, ember.uint8, ember.int8, ember.bool]
 
 
 def same(a, b):

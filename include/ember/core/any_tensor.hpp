@@ -10,7 +10,7 @@ namespace ember {
 /// One tensor whose element type is a run-time value.
 class AnyTensor {
  public:
-  using Variant = std::variant<Tensor<bool>, Tensor<std::uint8_t>, Tensor<std::int32_t>, Tensor<std::int64_t>,
+  using Variant = std::variant<Tensor<bool>, Tensor<std::uint8_t>, Tensor<std::int8_t>, Tensor<std::int32_t>, Tensor<std::int64_t>,
                                Tensor<float>, Tensor<double>>;
 
   AnyTensor() = default;
@@ -62,7 +62,7 @@ class AnyTensor {
   const Variant& variant() const { return v_; }
 
  private:
-  static_assert(static_cast<int>(DType::Float64) == 5, "variant order must follow DType");
+  static_assert(static_cast<int>(DType::Float64) == 6, "variant order must follow DType");
   Variant v_;
 };
 

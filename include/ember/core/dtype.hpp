@@ -12,12 +12,12 @@
 namespace ember {
 
 /// The element types a tensor can hold, ordered by promotion rank.
-enum class DType : std::uint8_t { Bool, UInt8, Int32, Int64, Float32, Float64 };
+enum class DType : std::uint8_t { Bool, UInt8, Int8, Int32, Int64, Float32, Float64 };
 
-inline constexpr int kNumDTypes = 6;
+inline constexpr int kNumDTypes = 7;
 
 template <class T>
-concept Element = std::is_same_v<T, bool> || std::is_same_v<T, std::uint8_t> ||
+concept Element = std::is_same_v<T, bool> || std::is_same_v<T, std::uint8_t> || std::is_same_v<T, std::int8_t> ||
                   std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t> ||
                   std::is_same_v<T, float> || std::is_same_v<T, double>;
 
@@ -28,6 +28,7 @@ concept FloatElement = std::is_same_v<T, float> || std::is_same_v<T, double>;
 template <Element T>
 inline constexpr DType dtype_of = std::is_same_v<T, bool>           ? DType::Bool
                                   : std::is_same_v<T, std::uint8_t> ? DType::UInt8
+                                  : std::is_same_v<T, std::int8_t>  ? DType::Int8
                                   : std::is_same_v<T, std::int32_t> ? DType::Int32
                                   : std::is_same_v<T, std::int64_t> ? DType::Int64
                                   : std::is_same_v<T, float>        ? DType::Float32
@@ -36,7 +37,7 @@ inline constexpr DType dtype_of = std::is_same_v<T, bool>           ? DType::Boo
 /// Size in bytes of one element of d.
 constexpr std::size_t itemsize(DType d) {
   switch (d) {
-    case DType::Bool: case DType::UInt8: return 1;
+    case DType::Bool: case DType::UInt8: case DType::Int8: return 1;
     case DType::Int32: case DType::Float32: return 4;
     default: return 8;
   }
@@ -47,6 +48,7 @@ constexpr std::string_view dtype_name(DType d) {
   switch (d) {
     case DType::Bool: return "bool";
     case DType::UInt8: return "uint8";
+    case DType::Int8: return "int8";
     case DType::Int32: return "int32";
     case DType::Int64: return "int64";
     case DType::Float32: return "float32";
@@ -62,16 +64,19 @@ constexpr bool is_integral(DType d, bool include_bool = true) {
 
 /// Promotion of two tensor dtypes, PyTorch's table restricted to ember's dtypes:
 ///
-///            bool    uint8   int32   int64   float32 float64
-///   bool     bool    uint8   int32   int64   float32 float64
-///   uint8    uint8   uint8   int32   int64   float32 float64
-///   int32    int32   int32   int32   int64   float32 float64
-///   int64    int64   int64   int64   int64   float32 float64
-///   float32  float32 float32 float32 float32 float32 float64
-///   float64  float64 float64 float64 float64 float64 float64
+///            bool    uint8   int8    int32   int64   float32 float64
+///   bool     bool    uint8   int8    int32   int64   float32 float64
+///   uint8    uint8   uint8   int32*  int32   int64   float32 float64
+///   int8     int8    int32*  int8    int32   int64   float32 float64
+///   int32    int32   int32   int32   int32   int64   float32 float64
+///   int64    int64   int64   int64   int64   int64   float32 float64
+///   float32  float32 float32 float32 float32 float32 float32 float64
+///   float64  float64 float64 float64 float64 float64 float64 float64
 ///
-/// With these six types the table is the maximum in declaration order.
+/// Apart from uint8 with int8 the table is the maximum in declaration order. *PyTorch gives int16, which
+/// ember does not have: int32 is the smallest ember type that holds both ranges.
 constexpr DType promote_types(DType a, DType b) {
+  if ((a == DType::UInt8 && b == DType::Int8) || (a == DType::Int8 && b == DType::UInt8)) return DType::Int32;
   return static_cast<std::uint8_t>(a) >= static_cast<std::uint8_t>(b) ? a : b;
 }
 
@@ -90,6 +95,7 @@ constexpr DType promote_with_scalar(DType t, ScalarKind s) {
 template <DType D> struct element_of;
 template <> struct element_of<DType::Bool> { using type = bool; };
 template <> struct element_of<DType::UInt8> { using type = std::uint8_t; };
+template <> struct element_of<DType::Int8> { using type = std::int8_t; };
 template <> struct element_of<DType::Int32> { using type = std::int32_t; };
 template <> struct element_of<DType::Int64> { using type = std::int64_t; };
 template <> struct element_of<DType::Float32> { using type = float; };
@@ -113,6 +119,7 @@ decltype(auto) dispatch_dtype(DType d, F&& f) {
   switch (d) {
     case DType::Bool: return std::forward<F>(f)(bool{});
     case DType::UInt8: return std::forward<F>(f)(std::uint8_t{});
+    case DType::Int8: return std::forward<F>(f)(std::int8_t{});
     case DType::Int32: return std::forward<F>(f)(std::int32_t{});
     case DType::Int64: return std::forward<F>(f)(std::int64_t{});
     case DType::Float32: return std::forward<F>(f)(float{});

@@ -19,7 +19,12 @@
 namespace ember::deploy {
 
 /// The newest format version this loader reads.
-inline constexpr int kFormatVersion = 1;
+inline constexpr int kFormatVersion = 2;
+
+/// The format version that introduced op: 2 for the int8 ops of ember.quantization, 1 for the rest. A file
+/// declares the largest over its nodes (ember.deploy.export writes that), so that older embers still read
+/// every file that does not need what they lack.
+inline int format_version_of_op(std::string_view op) { return op.starts_with("quantized_") ? 2 : 1; }
 
 /// A dimension `batch * B + add`, where B is dim 0 of the first input (batch 0: a plain integer).
 struct DimExpr {
@@ -113,7 +118,7 @@ template <class... Args>
 
 /// The DType called name ("float32", ...), if there is one.
 inline std::optional<DType> dtype_from_name(std::string_view name) {
-  for (DType d : {DType::Bool, DType::UInt8, DType::Int32, DType::Int64, DType::Float32, DType::Float64})
+  for (DType d : {DType::Bool, DType::UInt8, DType::Int8, DType::Int32, DType::Int64, DType::Float32, DType::Float64})
     if (dtype_name(d) == name) return d;
   return std::nullopt;
 }
@@ -301,6 +306,9 @@ Graph parse_graph(const std::map<std::string, std::string>& metadata, const std:
   }
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
+    if (format_version_of_op(n.op) > v)
+      bad_graph(path, "node ", i, " (", n.where(), "): op '", n.op, "' needs format version ", format_version_of_op(n.op),
+                ", but the file declares ", v);
     for (const auto& in : n.inputs)
       if (in && !defined.count(*in) && !g.tensors.count(*in))
         bad_graph(path, "node ", i, " (", n.where(), "): input '", *in, "' names no graph input, earlier node output or tensor");

@@ -280,6 +280,11 @@ template <class = void>
 Kernel rnn_kernel(const Node& n);
 template <class = void>
 Kernel rnn_cell_kernel(const Node& n);
+/// The kernels of the int8 ops (`quantized_conv2d`, `quantized_linear`), defined in ops_quantized.hpp.
+template <class = void>
+Kernel quantized_conv2d_kernel(const Node& n);
+template <class = void>
+Kernel quantized_linear_kernel(const Node& n);
 
 /// The deploy runtime's op table: every op of docs/deploy-format.md, by name, with its kernel factory
 /// and inputs; an op added to the format is one entry here (docs/deploy-format.md, "Adding an op to
@@ -571,10 +576,13 @@ const std::unordered_map<std::string, OpDef>& op_table() {
            });
          };
        }, {3, 3}}},
+      // int8 (format version 2, ember.quantization): ops_quantized.hpp
+      {"quantized_conv2d", {[](const Node& n) { return quantized_conv2d_kernel(n); }, {3, 4}}},
+      {"quantized_linear", {[](const Node& n) { return quantized_linear_kernel(n); }, {3, 4}}},
       {"cast", {[](const Node& n) -> Kernel {
          const std::string name = attr_string(n, "dtype");
          const auto d = dtype_from_name(name);
-         if (!d) bad_attr(n, "dtype", "a dtype name (float32, float64, int64, int32, uint8, bool)");
+         if (!d) bad_attr(n, "dtype", "a dtype name (float32, float64, int64, int32, int8, uint8, bool)");
          return [d = *d](std::span<const AnyTensor> in, RunContext&) { return in[0].to(d); };
        }}},
   };
@@ -607,3 +615,4 @@ Kernel make_kernel(const Node& n) {
 }  // namespace ember::deploy::detail
 
 #include "ember/deploy/ops_rnn.hpp"  // NOLINT: defines rnn_kernel and rnn_cell_kernel, declared above
+#include "ember/deploy/ops_quantized.hpp"  // NOLINT: defines the quantized_* kernels, declared above

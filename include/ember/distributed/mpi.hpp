@@ -38,6 +38,7 @@ inline void check_mpi(int rc, const char* op) {
 inline MPI_Datatype mpi_dtype(DType d) {
   switch (d) {
     case DType::Bool: case DType::UInt8: return MPI_UINT8_T;
+    case DType::Int8: return MPI_INT8_T;
     case DType::Int32: return MPI_INT32_T;
     case DType::Int64: return MPI_INT64_T;
     case DType::Float32: return MPI_FLOAT;

@@ -78,6 +78,7 @@ constexpr std::string_view safetensors_dtype(DType d) {
   switch (d) {
     case DType::Bool: return "BOOL";
     case DType::UInt8: return "U8";
+    case DType::Int8: return "I8";
     case DType::Int32: return "I32";
     case DType::Int64: return "I64";
     case DType::Float32: return "F32";

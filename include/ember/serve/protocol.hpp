@@ -57,6 +57,7 @@ inline std::string_view datatype_name(DType d) {
   switch (d) {
     case DType::Bool: return "BOOL";
     case DType::UInt8: return "UINT8";
+    case DType::Int8: return "INT8";
     case DType::Int32: return "INT32";
     case DType::Int64: return "INT64";
     case DType::Float32: return "FP32";
@@ -66,7 +67,7 @@ inline std::string_view datatype_name(DType d) {
 }
 
 inline std::optional<DType> parse_datatype(std::string_view s) {
-  for (DType d : {DType::Bool, DType::UInt8, DType::Int32, DType::Int64, DType::Float32, DType::Float64})
+  for (DType d : {DType::Bool, DType::UInt8, DType::Int8, DType::Int32, DType::Int64, DType::Float32, DType::Float64})
     if (s == datatype_name(d)) return d;
   return std::nullopt;
 }

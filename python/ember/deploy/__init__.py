@@ -16,10 +16,10 @@ from typing import Any
 
 from .. import _core
 from .._core import DeployedModel
-from ._export import export, trace
+from ._export import export, save, trace
 from ._graph import FORMAT, FORMAT_VERSION, ExportError, Graph, Node, ValueSpec
 
-__all__ = ["export", "trace", "load", "DeployedModel", "ExportError", "Graph", "Node", "ValueSpec", "FORMAT",
+__all__ = ["export", "save", "trace", "load", "DeployedModel", "ExportError", "Graph", "Node", "ValueSpec", "FORMAT",
            "FORMAT_VERSION"]
 
 

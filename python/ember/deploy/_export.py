@@ -87,7 +87,16 @@ def export(model: Any, example_input: Any, path: Any, *, dynamic_batch: bool = T
     Returns the traced graph.
     """
     graph = trace(model, example_input, dynamic_batch=dynamic_batch)
-    metadata = {"ember.format": FORMAT, "ember.format_version": str(FORMAT_VERSION), "ember.version": _core.__version__,
+    save(graph, path)
+    return graph
+
+
+def save(graph: Graph, path: Any) -> None:
+    """Writes a deploy ``Graph`` (traced, or rewritten as ``ember.quantization`` does) to one ``.ember`` file,
+    atomically. The file declares the oldest format version that has every op it uses (1, or 2 for the int8
+    ops), so that older embers read every file they can run."""
+    version = max([_core._deploy_format_version(n.op) for n in graph.nodes] + [1])
+    assert version <= FORMAT_VERSION
+    metadata = {"ember.format": FORMAT, "ember.format_version": str(version), "ember.version": _core.__version__,
                 "ember.graph": graph.to_json()}
     _core._save_safetensors(os.fsdecode(os.fspath(path)), list(graph.tensors.items()), metadata)
-    return graph

@@ -8,7 +8,7 @@ from typing import Any, Union
 from .. import _core
 
 FORMAT = "ember.deploy"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest this ember writes and reads (include/ember/deploy/graph.hpp: kFormatVersion)
 
 class ExportError(RuntimeError):
     """A model (or a part of it) that ``ember.deploy`` / ``ember.onnx`` cannot export."""

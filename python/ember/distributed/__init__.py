@@ -75,7 +75,8 @@ def _lib():
 
 
 # ember dtype -> the code of ember::DType (its declaration order in core/dtype.hpp).
-_DTYPE_CODES = {ember.bool: 0, ember.uint8: 1, ember.int32: 2, ember.int64: 3, ember.float32: 4, ember.float64: 5}
+_DTYPE_CODES = {ember.bool: 0, ember.uint8: 1, ember.int8: 2, ember.int32: 3, ember.int64: 4, ember.float32: 5,
+                ember.float64: 6}
 
 
 def _check_tensor(t, op, name="tensor"):
