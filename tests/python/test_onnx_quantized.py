@@ -224,3 +224,22 @@ def test_weight_must_be_int8_and_scales_per_channel(tmp_path):
     net.graph.tensors["conv.s"] = net.sc[:2]
     with pytest.raises(ExportError, match=r"weight_scale must have shape \(6,\)"):
         _export(net, tmp_path / "q.onnx")
+
+
+def test_linear_without_bias_before_an_add_stays_int8(tmp_path):
+    """A residual Add right after a bias-free quantized_linear does not turn it into a float Gemm."""
+    rng = np.random.default_rng(7)
+    w = rng.integers(-127, 128, (8, 8)).astype(np.int8)
+    s = (rng.random(8) * 0.01 + 0.001).astype(np.float32)
+    attrs = {"input_scale": 0.02, "input_dtype": "uint8"}
+    spec = ValueSpec("float32", [B, 8])
+    graph = Graph(["x"], ["y"], [Node("quantized_linear", ["x", "w", "s", None], ["t0"], attrs),
+                                 Node("add", ["t0", "x"], ["y"])],
+                  {"x": spec, "t0": spec, "y": spec}, {"w": w, "s": s})
+    ember.onnx.export(graph, ember.from_numpy(np.zeros((2, 8), np.float32)), tmp_path / "r.onnx")
+    session = _session(tmp_path / "r.onnx", optimized=tmp_path / "opt.onnx")
+    ops = {n.op_type for n in onnx.load(str(tmp_path / "opt.onnx")).graph.node}
+    assert "MatMulIntegerToFloat" in ops and not ops & {"Gemm", "MatMul", "FusedGemm"}, ops
+    x = np.abs(rng.standard_normal((5, 8))).astype(np.float32)
+    (got,) = session.run(None, {"x": x})
+    _close(got, _quantize(x, 0.02, "uint8") * np.float32(0.02) @ (w * s.astype(np.float64)[:, None]).T + x)

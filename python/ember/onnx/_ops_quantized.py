@@ -7,8 +7,8 @@ the form that onnxruntime runs with its int8 kernels, exactly:
 
 - linear is QDQ: x -> QuantizeLinear -> DequantizeLinear -> MatMul <- DequantizeLinear(axis=1) <- the int8
   weight stored transposed (in, out). onnxruntime fuses it into MatMulIntegerToFloat. The bias is added with
-  ``Sum``, not ``Add``: onnxruntime's MatMulAddFusion turns MatMul + Add into a float Gemm before its QDQ
-  pass runs, and the int8 kernel is lost.
+  ``Sum``, not ``Add``: onnxruntime's MatMulAddFusion turns a MatMul followed by an Add into a float Gemm
+  before its QDQ pass runs, and the int8 kernel is lost.
 - conv is QuantizeLinear -> ConvInteger -> Cast -> Mul(input_scale * weight_scale) -> Add(bias).
   onnxruntime does not fuse DQ -> Conv without a QuantizeLinear on the output (QLinearConv has an 8-bit
   output, which the op does not have), so the QDQ form would run in float32. Its ConvInteger is fast for
@@ -78,11 +78,9 @@ def _quantized_linear(b: Builder, node: Node) -> None:
     weight = b.add("DequantizeLinear", [b.const(np.ascontiguousarray(w.T), hint="weight_t"),
                                         b.const(w_scale, hint="weight_scale"),
                                         b.const(np.zeros(w.shape[0], np.int8), hint="weight_zero_point")], axis=1)
+    # A Sum even without a bias: an Add of the graph that consumes the MatMul directly would be fused too.
     bias = _bias(b, node, [w.shape[0]])
-    if bias is None:
-        b.add("MatMul", [x, weight], _out(b, node))
-    else:
-        b.add("Sum", [b.add("MatMul", [x, weight]), bias], _out(b, node))
+    b.add("Sum", [b.add("MatMul", [x, weight])] + ([bias] if bias is not None else []), _out(b, node))
 
 
 def _quantized_conv2d(b: Builder, node: Node) -> None:
