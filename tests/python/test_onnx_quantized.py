@@ -243,3 +243,15 @@ def test_linear_without_bias_before_an_add_stays_int8(tmp_path):
     x = np.abs(rng.standard_normal((5, 8))).astype(np.float32)
     (got,) = session.run(None, {"x": x})
     _close(got, _quantize(x, 0.02, "uint8") * np.float32(0.02) @ (w * s.astype(np.float64)[:, None]).T + x)
+
+
+@pytest.mark.parametrize("opset", [13, 17, 21, 25])
+def test_opsets(tmp_path, opset):
+    """Per-axis DequantizeLinear needs opset 13; later opsets give the Q and DQ ops new attributes."""
+    if opset > onnx.defs.onnx_opset_version():
+        pytest.skip(f"onnx {onnx.__version__} writes opsets up to {onnx.defs.onnx_opset_version()}")
+    net = Net(in_dtype="int8")
+    _export(net, tmp_path / "q.onnx", opset_version=opset)
+    x = net.input(3)
+    (got,) = _session(tmp_path / "q.onnx").run(None, {"x": x})
+    _close(got, net.ref(x))
