@@ -205,6 +205,7 @@ def test_exported_form(tmp_path):
 
 @pytest.mark.parametrize("attrs, match", [
     ({"input_scale": 0.0, "input_dtype": "uint8"}, "input_scale must be a number > 0"),
+    ({"input_scale": float("nan"), "input_dtype": "int8"}, "input_scale must be a number > 0"),
     ({"input_scale": 0.1, "input_dtype": "int16"}, "input_dtype must be one of"),
 ])
 def test_bad_attributes(tmp_path, attrs, match):

@@ -41,6 +41,8 @@ def _array(b: Builder, name: str | None, what: str) -> np.ndarray | None:
 
 def _weights(b: Builder, node: Node, spatial: int) -> tuple[np.ndarray, np.ndarray]:
     """The int8 weight (O, ...) and its float32 per-output-channel scales (O,), checked."""
+    if len(node.inputs) < 3 or node.inputs[1] is None or node.inputs[2] is None:
+        raise b.unsupported("the weight and weight_scale inputs are required")
     w, scale = _array(b, node.inputs[1], "weight"), _array(b, node.inputs[2], "weight_scale")
     if w.dtype != np.int8 or w.ndim != 2 + spatial:
         raise b.unsupported(f"the weight must be an int8 tensor of rank {2 + spatial}, got {w.dtype} {w.shape}")
@@ -52,7 +54,7 @@ def _weights(b: Builder, node: Node, spatial: int) -> tuple[np.ndarray, np.ndarr
 
 def _input_quantization(b: Builder, node: Node) -> tuple[float, str]:
     scale, dtype = node.attrs.get("input_scale"), node.attrs.get("input_dtype")
-    if not isinstance(scale, (int, float)) or not np.isfinite(scale) or scale <= 0:
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not np.isfinite(scale) or scale <= 0:
         raise b.unsupported(f"input_scale must be a number > 0, got {scale!r}")
     if dtype not in _INPUT_DTYPES:
         raise b.unsupported(f"input_dtype must be one of {list(_INPUT_DTYPES)}, got {dtype!r}")
