@@ -13,11 +13,11 @@ from ..deploy._graph import DimExpr, Graph, Node, dtype_name, eval_dim
 # The deploy format's dtype names as ONNX element types and NumPy dtypes.
 ONNX_DTYPES = {
     "float32": TensorProto.FLOAT, "float64": TensorProto.DOUBLE, "int64": TensorProto.INT64,
-    "int32": TensorProto.INT32, "uint8": TensorProto.UINT8, "bool": TensorProto.BOOL,
+    "int32": TensorProto.INT32, "uint8": TensorProto.UINT8, "int8": TensorProto.INT8, "bool": TensorProto.BOOL,
 }
 NUMPY_DTYPES = {
     "float32": np.float32, "float64": np.float64, "int64": np.int64, "int32": np.int32, "uint8": np.uint8,
-    "bool": np.bool_,
+    "int8": np.int8, "bool": np.bool_,
 }
 
 

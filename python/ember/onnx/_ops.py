@@ -490,3 +490,7 @@ CONVERTERS.update(_ACTIVATIONS)
 from ._ops_rnn import CONVERTERS as _RECURRENT  # noqa: E402  (it imports this module's helpers)
 
 CONVERTERS.update(_RECURRENT)
+
+from ._ops_quantized import CONVERTERS as _QUANTIZED  # noqa: E402  (it imports this module's helpers)
+
+CONVERTERS.update(_QUANTIZED)
