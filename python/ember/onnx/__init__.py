@@ -42,13 +42,16 @@ def export(model: Any, example_input: Any, path: str | os.PathLike, opset_versio
     inputs) and writes it to ``path`` as an ONNX model; returns the model.
 
     ``model`` may also be the ``ember.deploy.Graph`` that ``ember.deploy.trace`` or ``ember.deploy.export``
-    returned for this example input (traced with the same ``dynamic_batch``): it is converted as it is.
+    returned for this example input (traced with the same ``dynamic_batch``), or the
+    ``ember.quantization.QuantizedModel`` made from one: it is converted as it is.
     Dim 0 of the first input is the batch size: with ``dynamic_batch`` the file runs at any batch
     size, else only at the example's. The file is written atomically: a failed export leaves an
     earlier file at ``path`` intact.
     """
     _check_opset(opset_version)
     inputs = flatten(example_input)
+    if isinstance(getattr(model, "graph", None), Graph):  # an ember.quantization.QuantizedModel
+        model = model.graph
     graph = model if isinstance(model, Graph) else trace(model, example_input, dynamic_batch=dynamic_batch)
     example_batch = int(inputs[0].shape[0]) if inputs[0].ndim > 0 else 1
     proto = graph_to_onnx(graph, example_batch, opset_version, input_names, output_names, dynamic_batch)
