@@ -1,0 +1,211 @@
+#pragma once
+// int8 inference primitives for the quantized deploy ops (docs/deploy-format.md: quantized_conv2d,
+// quantized_linear). The float32 input is quantized by one oneDNN reorder (xq = saturate(round(x / x_scale))
+// to u8 or s8, in the layout the primitive wants); the convolution or matmul multiplies it by the s8
+// weights in int32 and scales the sum at run time (oneDNN v3 scales: src scale x_scale, per-output-
+// channel weight scales), then adds the f32 bias and applies the eltwise post-op, writing f32:
+//   y = act(sum(xq * wq) * x_scale * w_scale[o] + bias[o])
+// Scales are run-time arguments, so one cached primitive serves every calibration.
+// Geometry legend: backend/eigen/conv.hpp.
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "ember/backend/onednn/cache.hpp"
+#include "ember/backend/onednn/conv.hpp"
+#include "ember/backend/onednn/engine.hpp"
+#include "ember/backend/onednn/inference.hpp"
+
+namespace ember::detail::onednn {
+
+/// A layer's int8 weights in the layouts its primitives asked for, each reordered once, on first use;
+/// thread-safe. oneDNN's s8 weights layouts may carry a compensation buffer after the data (the
+/// memory desc's "extra"), which the reorder from the plain layout computes. Holds w's data pointer:
+/// the owner keeps w alive and unchanged.
+class PackedInt8Weights {
+ public:
+  explicit PackedInt8Weights(const std::int8_t* w) : w_(w) {}
+
+  /// The weights in layout want (plain: the descriptor of w as stored).
+  const void* get(const dnnl::memory::desc& want, const dnnl::memory::desc& plain) {
+    if (want == plain) return w_;
+    std::lock_guard lock(mutex_);
+    for (const auto& [d, m] : packed_)
+      if (d == want) return m.get_data_handle();
+    dnnl::memory m(want, engine());
+    dnnl::memory src(plain, engine(), const_cast<std::int8_t*>(w_));
+    dnnl::reorder(src, m).execute(stream(), src, m);
+    stream().wait();
+    packed_.emplace_back(want, m);
+    return m.get_data_handle();
+  }
+
+ private:
+  const std::int8_t* w_;
+  std::mutex mutex_;
+  std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> packed_;
+};
+
+/// The f32 -> u8/s8 reorder that quantizes an input: dst = saturate(round(src / scale)), the scale
+/// given at run time.
+struct Quantize {
+  dnnl::reorder prim;
+  dnnl::memory::desc src, dst, scale, scratch;
+
+  Quantize(const dnnl::memory::desc& src_md, const dnnl::memory::desc& dst_md)
+      : src(src_md), dst(dst_md), scale({1}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::x) {
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    attr.set_scales_mask(DNNL_ARG_DST, 0);  // oneDNN reorders divide by the destination scale
+    dnnl::reorder::primitive_desc pd(engine(), src, engine(), dst, attr);
+    prim = dnnl::reorder(pd);
+    scratch = pd.scratchpad_desc();
+  }
+
+  /// Quantizes x (layout src) into this thread's buffer 1 (layout dst); returns the buffer.
+  void* run(const float* x, const float& x_scale) const {
+    void* q = thread_buffer(1, dst.get_size());
+    execute(prim, {{DNNL_ARG_SRC, &src, x},
+                   {DNNL_ARG_DST, &dst, q},
+                   {DNNL_ARG_ATTR_SCALES | DNNL_ARG_DST, &scale, &x_scale},
+                   scratchpad_arg(scratch)});
+    return q;
+  }
+};
+
+/// The attributes of an int8 primitive: user scratchpad, post-op, a common src scale and per-output-
+/// channel weight scales (w_mask: the weights dims that index the output channel).
+inline dnnl::primitive_attr int8_attr(const PostOp& post, int w_mask) {
+  dnnl::primitive_attr a = post.attr();
+  a.set_scales_mask(DNNL_ARG_SRC, 0);
+  a.set_scales_mask(DNNL_ARG_WEIGHTS, w_mask);
+  return a;
+}
+
+/// An int8 inference convolution in the layouts oneDNN prefers, with the quantizing reorder in front
+/// and the reorder of its f32 output back to NCHW.
+struct QuantizedConvInference {
+  dnnl::convolution_forward prim;
+  std::optional<Quantize> x_in;
+  dnnl::memory::desc w_plain, w, b, y_plain, y, x_scale, w_scale, scratch;
+  std::optional<dnnl::reorder> y_out;
+};
+
+/// The cached int8 inference convolution of geometry p.
+inline QuantizedConvInference quantized_conv2d_primitive(const ConvGeometry& p, bool x_unsigned, bool bias,
+                                                         const PostOp& post) {
+  static PrimitiveCache<QuantizedConvInference> cache;
+  Key key = conv_key(10, p, bias);
+  key.add(x_unsigned ? 1 : 0);
+  post.add_to(key);
+  return cache.get(key, [&] {
+    using dt = dnnl::memory::data_type;
+    const auto any = dnnl::memory::format_tag::any;
+    const ConvDescs d(p);
+    QuantizedConvInference e;
+    e.w_plain = p.g == 1 ? dnnl::memory::desc(d.w.get_dims(), dt::s8, dnnl::memory::format_tag::oihw)
+                         : dnnl::memory::desc(d.w.get_dims(), dt::s8, dnnl::memory::format_tag::goihw);
+    e.b = d.b;
+    e.y_plain = d.y;
+    e.x_scale = dnnl::memory::desc({1}, dt::f32, dnnl::memory::format_tag::x);
+    e.w_scale = dnnl::memory::desc({p.o}, dt::f32, dnnl::memory::format_tag::x);
+    const dnnl::memory::desc x(d.x.get_dims(), x_unsigned ? dt::u8 : dt::s8, any), w(d.w.get_dims(), dt::s8, any),
+        y(d.y.get_dims(), dt::f32, any);
+    const auto attr = int8_attr(post, p.g == 1 ? 1 << 0 : (1 << 0) | (1 << 1));
+    const auto prop = dnnl::prop_kind::forward_inference;
+    const auto alg = dnnl::algorithm::convolution_direct;
+    dnnl::convolution_forward::primitive_desc pd;
+    try {
+      pd = bias ? dnnl::convolution_forward::primitive_desc(engine(), prop, alg, x, w, d.b, y, d.stride, d.dilation,
+                                                            d.pad_l, d.pad_r, attr)
+                : dnnl::convolution_forward::primitive_desc(engine(), prop, alg, x, w, y, d.stride, d.dilation,
+                                                            d.pad_l, d.pad_r, attr);
+    } catch (const dnnl::error& err) {
+      fail<std::invalid_argument>("quantized_conv2d", "oneDNN has no int8 convolution for input (", p.n, ", ", p.c,
+                                  ", ", p.h, ", ", p.w, ") ", x_unsigned ? "uint8" : "int8", ", weight (", p.o, ", ",
+                                  p.c_per_group(), ", ", p.kh, ", ", p.kw, "), groups ", p.g, ": ", err.what());
+    }
+    e.prim = dnnl::convolution_forward(pd);
+    e.x_in.emplace(d.x, pd.src_desc());
+    e.w = pd.weights_desc();
+    e.y = pd.dst_desc();
+    e.scratch = pd.scratchpad_desc();
+    if (e.y != e.y_plain) e.y_out = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), e.y, engine(), e.y_plain));
+    return e;
+  });
+}
+
+/// y = act(conv(xq, w) * x_scale * w_scale[o] + b[o]) for inference, xq = x quantized with x_scale to
+/// uint8 (x_unsigned) or int8: x (N, C, H, W) f32, w (O, C/groups, kH, kW) int8 contiguous (its packed
+/// copies in `packed`), w_scale (O), b (O) or null, y (N, O, OH, OW) f32.
+inline void quantized_conv2d_inference(const float* x, PackedInt8Weights& packed, const float* w_scale,
+                                       const float* b, float* y, const ConvGeometry& p, float x_scale,
+                                       bool x_unsigned, const PostOp& post) {
+  const QuantizedConvInference e = quantized_conv2d_primitive(p, x_unsigned, b != nullptr, post);
+  const void* xq = e.x_in->run(x, x_scale);
+  void* out = e.y_out ? thread_buffer(2, e.y.get_size()) : y;
+  execute(e.prim, {{DNNL_ARG_SRC, &e.x_in->dst, xq},
+                   {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.w_plain)},
+                   {DNNL_ARG_BIAS, &e.b, b},
+                   {DNNL_ARG_DST, &e.y, out},
+                   {DNNL_ARG_ATTR_SCALES | DNNL_ARG_SRC, &e.x_scale, &x_scale},
+                   {DNNL_ARG_ATTR_SCALES | DNNL_ARG_WEIGHTS, &e.w_scale, w_scale},
+                   scratchpad_arg(e.scratch)});
+  if (e.y_out) execute(*e.y_out, {{DNNL_ARG_SRC, &e.y, out}, {DNNL_ARG_DST, &e.y_plain, y}});
+}
+
+/// y = act((xq @ w^T) * x_scale * w_scale[j] + b[j]) for inference, xq = x quantized with x_scale to
+/// uint8 (x_unsigned) or int8: x (M, K) f32, w (out=N, K) int8 contiguous (its packed copies in
+/// `packed`), w_scale (N), b (N) or null, y (M, N) f32.
+inline void quantized_linear_inference(const float* x, PackedInt8Weights& packed, const float* w_scale,
+                                       const float* b, float* y, std::int64_t m, std::int64_t k, std::int64_t n,
+                                       float x_scale, bool x_unsigned, const PostOp& post) {
+  struct Entry {
+    dnnl::matmul prim;
+    std::optional<Quantize> x_in;
+    dnnl::memory::desc w_plain, w, b, y, x_scale, w_scale, scratch;
+  };
+  static PrimitiveCache<Entry> cache;
+  Key key;
+  key.add(210).add(b ? 1 : 0).add(x_unsigned ? 1 : 0).add(m).add(k).add(n);
+  post.add_to(key);
+  const Entry e = cache.get(key, [&] {
+    using dt = dnnl::memory::data_type;
+    Entry en;
+    const dnnl::memory::desc x_plain({m, k}, dt::f32, dnnl::memory::dims{k, 1}),
+        xq({m, k}, x_unsigned ? dt::u8 : dt::s8, dnnl::memory::dims{k, 1});
+    en.w_plain = dnnl::memory::desc({k, n}, dt::s8, dnnl::memory::dims{1, k});  // w^T as stored
+    en.b = dnnl::memory::desc({1, n}, dt::f32, dnnl::memory::dims{n, 1});
+    en.y = dnnl::memory::desc({m, n}, dt::f32, dnnl::memory::dims{n, 1});
+    en.x_scale = dnnl::memory::desc({1}, dt::f32, dnnl::memory::format_tag::x);
+    en.w_scale = dnnl::memory::desc({n}, dt::f32, dnnl::memory::format_tag::x);
+    const dnnl::memory::desc w_any({k, n}, dt::s8, dnnl::memory::format_tag::any);
+    const auto attr = int8_attr(post, 1 << 1);
+    dnnl::matmul::primitive_desc pd;
+    try {
+      pd = b ? dnnl::matmul::primitive_desc(engine(), xq, w_any, en.b, en.y, attr)
+             : dnnl::matmul::primitive_desc(engine(), xq, w_any, en.y, attr);
+    } catch (const dnnl::error& err) {
+      fail<std::invalid_argument>("quantized_linear", "oneDNN has no int8 matmul for input (", m, ", ", k, ") ",
+                                  x_unsigned ? "uint8" : "int8", ", weight (", n, ", ", k, "): ", err.what());
+    }
+    en.prim = dnnl::matmul(pd);
+    en.x_in.emplace(x_plain, xq);
+    en.w = pd.weights_desc();
+    en.scratch = pd.scratchpad_desc();
+    return en;
+  });
+  const void* xq = e.x_in->run(x, x_scale);
+  execute(e.prim, {{DNNL_ARG_SRC, &e.x_in->dst, xq},
+                   {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.w_plain)},
+                   {DNNL_ARG_BIAS, &e.b, b},
+                   {DNNL_ARG_DST, &e.y, y},
+                   {DNNL_ARG_ATTR_SCALES | DNNL_ARG_SRC, &e.x_scale, &x_scale},
+                   {DNNL_ARG_ATTR_SCALES | DNNL_ARG_WEIGHTS, &e.w_scale, w_scale},
+                   scratchpad_arg(e.scratch)});
+}
+
+}  // namespace ember::detail::onednn
