@@ -3,6 +3,9 @@
 // y = act(sum(xq * w) * x_scale * w_scale[o] + b[o]).
 // The inputs are (integer + fraction) * x_scale with the fraction away from .5: oneDNN's reorder may
 // divide by x_scale or multiply by its reciprocal, which only differ on (near-)ties.
+// Each case runs the public function (int8 kernels where the CPU has int8 dot products, else the float32
+// path), the float32 path, and the int8 kernels where they are exact (ONEDNN_MAX_CPU_ISA=AVX2 takes the
+// first case to the float32 path).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -64,6 +67,29 @@ struct ConvCase {
   bool bias, x_unsigned, relu;
 };
 
+enum class Path { dispatch, int8, f32 };
+constexpr Path kPaths[] = {Path::dispatch, Path::int8, Path::f32};
+
+/// Whether path runs here, and its name.
+bool runs(Path path) { return path != Path::int8 || dn::int8_dot_native(); }
+const char* name(Path path) { return path == Path::dispatch ? " [dispatch]" : path == Path::int8 ? " [int8]" : " [f32]"; }
+
+void conv(Path path, const float* x, dn::PackedInt8Weights& w, const float* w_scale, const float* b, float* y,
+          const ConvGeometry& p, float x_scale, bool x_unsigned, const dn::PostOp& post) {
+  auto f = path == Path::dispatch ? dn::quantized_conv2d_inference
+         : path == Path::int8     ? dn::quantized_conv2d_int8
+                                  : dn::quantized_conv2d_f32;
+  f(x, w, w_scale, b, y, p, x_scale, x_unsigned, post);
+}
+
+void linear(Path path, const float* x, dn::PackedInt8Weights& w, const float* w_scale, const float* b, float* y,
+            std::int64_t m, std::int64_t k, std::int64_t n, float x_scale, bool x_unsigned, const dn::PostOp& post) {
+  auto f = path == Path::dispatch ? dn::quantized_linear_inference
+         : path == Path::int8     ? dn::quantized_linear_int8
+                                  : dn::quantized_linear_f32;
+  f(x, w, w_scale, b, y, m, k, n, x_scale, x_unsigned, post);
+}
+
 ConvGeometry geometry(const ConvCase& t) {
   ConvGeometry p{};
   p.n = t.n, p.c = t.c, p.h = t.h, p.w = t.w, p.o = t.o, p.g = t.g, p.kh = t.k, p.kw = t.k;
@@ -105,12 +131,15 @@ void check_conv(const ConvCase& t, unsigned seed) {
     double v = acc[i] * static_cast<double>(x_scale) * w_scale[o] + (t.bias ? b[o] : 0.0);
     ref[i] = t.relu ? std::max(v, 0.0) : v;
   }
-  dn::PackedInt8Weights packed(w.data());
-  std::vector<float> y(ref.size(), -1.0f);
-  for (int rep = 0; rep < 2; ++rep) {  // the second call: cached primitive, packed weights
-    dn::quantized_conv2d_inference(x.data(), packed, w_scale.data(), t.bias ? b.data() : nullptr, y.data(), p,
-                                   x_scale, t.x_unsigned, relu_if(t.relu));
-    expect_close(y, ref, what + (rep ? " (2nd call)" : ""));
+  dn::PackedInt8Weights packed(w.data());  // shared by the paths: one packed copy per layout
+  for (const Path path : kPaths) {
+    if (!runs(path)) continue;
+    std::vector<float> y(ref.size(), -1.0f);
+    for (int rep = 0; rep < 2; ++rep) {  // the second call: cached primitive, packed weights
+      conv(path, x.data(), packed, w_scale.data(), t.bias ? b.data() : nullptr, y.data(), p, x_scale, t.x_unsigned,
+           relu_if(t.relu));
+      expect_close(y, ref, what + name(path) + (rep ? " (2nd call)" : ""));
+    }
   }
 }
 
@@ -154,11 +183,14 @@ void check_linear(std::int64_t m, std::int64_t k, std::int64_t n, bool bias, boo
       ref[i * n + j] = relu ? std::max(v, 0.0) : v;
     }
   dn::PackedInt8Weights packed(w.data());
-  std::vector<float> y(m * n, -1.0f);
-  for (int rep = 0; rep < 2; ++rep) {
-    dn::quantized_linear_inference(x.data(), packed, w_scale.data(), bias ? b.data() : nullptr, y.data(), m, k, n,
-                                   x_scale, x_unsigned, relu_if(relu));
-    expect_close(y, ref, what + (rep ? " (2nd call)" : ""));
+  for (const Path path : kPaths) {
+    if (!runs(path)) continue;
+    std::vector<float> y(m * n, -1.0f);
+    for (int rep = 0; rep < 2; ++rep) {
+      linear(path, x.data(), packed, w_scale.data(), bias ? b.data() : nullptr, y.data(), m, k, n, x_scale,
+             x_unsigned, relu_if(relu));
+      expect_close(y, ref, what + name(path) + (rep ? " (2nd call)" : ""));
+    }
   }
 }
 
@@ -181,14 +213,18 @@ TEST(QuantizedOnednn, ScalesAreRuntimeArguments) {
   const auto w = data.weights(p.o * p.c * 9);
   const auto w_scale = data.uniform(p.o, 0.001f, 0.02f);
   dn::PackedInt8Weights packed(w.data());
-  std::vector<float> y1(p.n * p.o * p.oh * p.ow), y2(y1.size());
   std::vector<float> x2(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) x2[i] = x[i] * 2;
-  dn::quantized_conv2d_inference(x.data(), packed, w_scale.data(), nullptr, y1.data(), p, 0.1f, true, {});
-  const auto misses = dn::cache_stats().misses.load();
-  dn::quantized_conv2d_inference(x2.data(), packed, w_scale.data(), nullptr, y2.data(), p, 0.2f, true, {});
-  EXPECT_EQ(dn::cache_stats().misses.load(), misses);
-  for (std::size_t i = 0; i < y1.size(); ++i) EXPECT_NEAR(y2[i], 2 * y1[i], 1e-5 * (1 + std::abs(y2[i])));
+  for (const Path path : kPaths) {
+    if (!runs(path)) continue;
+    std::vector<float> y1(p.n * p.o * p.oh * p.ow), y2(y1.size());
+    conv(path, x.data(), packed, w_scale.data(), nullptr, y1.data(), p, 0.1f, true, {});
+    const auto misses = dn::cache_stats().misses.load();
+    conv(path, x2.data(), packed, w_scale.data(), nullptr, y2.data(), p, 0.2f, true, {});
+    EXPECT_EQ(dn::cache_stats().misses.load(), misses) << name(path);
+    for (std::size_t i = 0; i < y1.size(); ++i)
+      EXPECT_NEAR(y2[i], 2 * y1[i], 1e-5 * (1 + std::abs(y2[i]))) << name(path);
+  }
 }
 
 TEST(QuantizedOnednn, RefusedGeometryThrowsEmbersError) {
@@ -198,11 +234,14 @@ TEST(QuantizedOnednn, RefusedGeometryThrowsEmbersError) {
   std::vector<std::int8_t> w(64);
   std::vector<float> x(150), ws(4), y(100);
   dn::PackedInt8Weights packed(w.data());
-  try {
-    dn::quantized_conv2d_inference(x.data(), packed, ws.data(), nullptr, y.data(), p, 1.0f, true, {});
-    FAIL() << "no exception";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("quantized_conv2d"), std::string::npos) << e.what();
+  for (const Path path : kPaths) {
+    if (!runs(path)) continue;
+    try {
+      conv(path, x.data(), packed, ws.data(), nullptr, y.data(), p, 1.0f, true, {});
+      ADD_FAILURE() << "no exception" << name(path);
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("quantized_conv2d"), std::string::npos) << e.what();
+    }
   }
 }
 

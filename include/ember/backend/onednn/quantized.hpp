@@ -6,9 +6,16 @@
 // channel weight scales), then adds the f32 bias and applies the eltwise post-op, writing f32:
 //   y = act(sum(xq * wq) * x_scale * w_scale[o] + bias[o])
 // Scales are run-time arguments, so one cached primitive serves every calibration.
+// Only with int8 dot products in hardware (VNNI, AMX) are oneDNN's int8 kernels exact: without them (AVX2,
+// AVX-512 before VNNI) they sum pairs of u8*s8 products in saturating int16 (vpmaddubsw), and for int8
+// inputs halve the weights to avoid it (oneDNN's "scale_adjust"); with full-range weights most outputs
+// differ. There the same semantics run as float32 primitives on the integer values (xq and w as floats:
+// products and sums are exact below 2^24) with the scales, bias and activation as post-ops.
 // Geometry legend: backend/eigen/conv.hpp.
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -16,6 +23,7 @@
 
 #include "ember/backend/onednn/cache.hpp"
 #include "ember/backend/onednn/conv.hpp"
+#include "ember/backend/onednn/cpu_info.hpp"
 #include "ember/backend/onednn/engine.hpp"
 #include "ember/backend/onednn/inference.hpp"
 
@@ -138,10 +146,11 @@ inline QuantizedConvInference quantized_conv2d_primitive(const ConvGeometry& p, 
   });
 }
 
+/// quantized_conv2d_inference on oneDNN's int8 convolution (exact only where int8_dot_native()):
 /// y = act(conv(xq, w) * x_scale * w_scale[o] + b[o]) for inference, xq = x quantized with x_scale to
 /// uint8 (x_unsigned) or int8: x (N, C, H, W) f32, w (O, C/groups, kH, kW) int8 contiguous (its packed
 /// copies in `packed`), w_scale (O), b (O) or null, y (N, O, OH, OW) f32.
-inline void quantized_conv2d_inference(const float* x, PackedInt8Weights& packed, const float* w_scale,
+inline void quantized_conv2d_int8(const float* x, PackedInt8Weights& packed, const float* w_scale,
                                        const float* b, float* y, const ConvGeometry& p, float x_scale,
                                        bool x_unsigned, const PostOp& post) {
   const QuantizedConvInference e = quantized_conv2d_primitive(p, x_unsigned, b != nullptr, post);
@@ -157,10 +166,11 @@ inline void quantized_conv2d_inference(const float* x, PackedInt8Weights& packed
   if (e.y_out) execute(*e.y_out, {{DNNL_ARG_SRC, &e.y, out}, {DNNL_ARG_DST, &e.y_plain, y}});
 }
 
+/// quantized_linear_inference on oneDNN's int8 matmul (exact only where int8_dot_native()):
 /// y = act((xq @ w^T) * x_scale * w_scale[j] + b[j]) for inference, xq = x quantized with x_scale to
 /// uint8 (x_unsigned) or int8: x (M, K) f32, w (out=N, K) int8 contiguous (its packed copies in
 /// `packed`), w_scale (N), b (N) or null, y (M, N) f32.
-inline void quantized_linear_inference(const float* x, PackedInt8Weights& packed, const float* w_scale,
+inline void quantized_linear_int8(const float* x, PackedInt8Weights& packed, const float* w_scale,
                                        const float* b, float* y, std::int64_t m, std::int64_t k, std::int64_t n,
                                        float x_scale, bool x_unsigned, const PostOp& post) {
   struct Entry {
@@ -170,7 +180,7 @@ inline void quantized_linear_inference(const float* x, PackedInt8Weights& packed
   };
   static PrimitiveCache<Entry> cache;
   Key key;
-  key.add(210).add(b ? 1 : 0).add(x_unsigned ? 1 : 0).add(m).add(k).add(n);
+  key.add(220).add(b ? 1 : 0).add(x_unsigned ? 1 : 0).add(m).add(k).add(n);
   post.add_to(key);
   const Entry e = cache.get(key, [&] {
     using dt = dnnl::memory::data_type;
@@ -206,6 +216,168 @@ inline void quantized_linear_inference(const float* x, PackedInt8Weights& packed
                    {DNNL_ARG_ATTR_SCALES | DNNL_ARG_SRC, &e.x_scale, &x_scale},
                    {DNNL_ARG_ATTR_SCALES | DNNL_ARG_WEIGHTS, &e.w_scale, w_scale},
                    scratchpad_arg(e.scratch)});
+}
+
+/// Whether oneDNN runs int8 dot products in hardware (VNNI or AMX), where its int8 kernels are exact.
+inline bool int8_dot_native() {
+  static const bool native = cpu_info().int8_native;
+  return native;
+}
+
+/// xq = clamp(round_half_to_even(x / x_scale)) as floats, n of them, into this thread's buffer `which`.
+inline float* quantize_to_float(const float* x, std::int64_t n, float x_scale, bool x_unsigned, int which) {
+  auto* q = static_cast<float*>(thread_buffer(which, n * sizeof(float)));
+  const float lo = x_unsigned ? 0.0f : -128.0f, hi = x_unsigned ? 255.0f : 127.0f;
+#pragma omp parallel for if (n > kMinElements)
+  for (std::int64_t i = 0; i < n; ++i) q[i] = std::min(std::max(std::nearbyint(x[i] / x_scale), lo), hi);
+  return q;
+}
+
+/// The post-ops of the float32 path: * scale[o] (x_scale * w_scale[o]), + bias[o], then the activation;
+/// per-channel operands described by md.
+inline dnnl::primitive_attr f32_path_attr(const dnnl::memory::desc& md, bool bias, const PostOp& post) {
+  dnnl::primitive_attr a;
+  a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  dnnl::post_ops ops;
+  ops.append_binary(dnnl::algorithm::binary_mul, md);
+  if (bias) ops.append_binary(dnnl::algorithm::binary_add, md);
+  if (!post.empty()) ops.append_eltwise(post.alg, post.alpha, post.beta);
+  a.set_post_ops(ops);
+  return a;
+}
+
+/// x_scale * w_scale[o] for the n channels, in this thread's scale buffer.
+inline const float* channel_scales(float x_scale, const float* w_scale, std::int64_t n) {
+  thread_local std::vector<float> s;
+  s.resize(n);
+  for (std::int64_t i = 0; i < n; ++i) s[i] = x_scale * w_scale[i];
+  return s.data();
+}
+
+/// quantized_conv2d_inference as a float32 convolution of the integer values (exact on every ISA).
+inline void quantized_conv2d_f32(const float* x, PackedInt8Weights& packed, const float* w_scale, const float* b,
+                                 float* y, const ConvGeometry& p, float x_scale, bool x_unsigned,
+                                 const PostOp& post) {
+  struct Entry {
+    dnnl::convolution_forward prim;
+    dnnl::memory::desc x_plain, x, w_plain, w, channel, y_plain, y, scratch;
+    std::optional<dnnl::reorder> x_in, y_out;
+  };
+  static PrimitiveCache<Entry> cache;
+  Key key = conv_key(11, p, b != nullptr);
+  post.add_to(key);
+  const Entry e = cache.get(key, [&] {
+    using dt = dnnl::memory::data_type;
+    const auto any = dnnl::memory::format_tag::any;
+    const ConvDescs d(p);
+    Entry en;
+    en.x_plain = d.x;
+    en.y_plain = d.y;
+    en.w_plain = p.g == 1 ? dnnl::memory::desc(d.w.get_dims(), dt::s8, dnnl::memory::format_tag::oihw)
+                          : dnnl::memory::desc(d.w.get_dims(), dt::s8, dnnl::memory::format_tag::goihw);
+    en.channel = dnnl::memory::desc({1, p.o, 1, 1}, dt::f32, dnnl::memory::format_tag::nchw);
+    const dnnl::memory::desc xa(d.x.get_dims(), dt::f32, any), wa(d.w.get_dims(), dt::f32, any),
+        ya(d.y.get_dims(), dt::f32, any);
+    dnnl::convolution_forward::primitive_desc pd;
+    try {
+      pd = dnnl::convolution_forward::primitive_desc(engine(), dnnl::prop_kind::forward_inference,
+                                                     dnnl::algorithm::convolution_direct, xa, wa, ya, d.stride,
+                                                     d.dilation, d.pad_l, d.pad_r,
+                                                     f32_path_attr(en.channel, b != nullptr, post));
+    } catch (const dnnl::error& err) {
+      fail<std::invalid_argument>("quantized_conv2d", "oneDNN has no convolution for input (", p.n, ", ", p.c, ", ",
+                                  p.h, ", ", p.w, "), weight (", p.o, ", ", p.c_per_group(), ", ", p.kh, ", ", p.kw,
+                                  "), groups ", p.g, ": ", err.what());
+    }
+    en.prim = dnnl::convolution_forward(pd);
+    en.x = pd.src_desc();
+    en.w = pd.weights_desc();
+    en.y = pd.dst_desc();
+    en.scratch = pd.scratchpad_desc();
+    if (en.x != en.x_plain) en.x_in = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), en.x_plain, engine(), en.x));
+    if (en.y != en.y_plain) en.y_out = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), en.y, engine(), en.y_plain));
+    return en;
+  });
+  const void* xq = quantize_to_float(x, p.n * p.c * p.h * p.w, x_scale, x_unsigned, 3);
+  if (e.x_in) {
+    void* blocked = thread_buffer(1, e.x.get_size());
+    execute(*e.x_in, {{DNNL_ARG_SRC, &e.x_plain, xq}, {DNNL_ARG_DST, &e.x, blocked}});
+    xq = blocked;
+  }
+  void* out = e.y_out ? thread_buffer(2, e.y.get_size()) : y;
+  execute(e.prim, {{DNNL_ARG_SRC, &e.x, xq},
+                   {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.w_plain)},
+                   {DNNL_ARG_DST, &e.y, out},
+                   {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, &e.channel, channel_scales(x_scale, w_scale, p.o)},
+                   {DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, &e.channel, b},
+                   scratchpad_arg(e.scratch)});
+  if (e.y_out) execute(*e.y_out, {{DNNL_ARG_SRC, &e.y, out}, {DNNL_ARG_DST, &e.y_plain, y}});
+}
+
+/// quantized_linear_inference as a float32 matmul of the integer values (exact on every ISA).
+inline void quantized_linear_f32(const float* x, PackedInt8Weights& packed, const float* w_scale, const float* b,
+                                 float* y, std::int64_t m, std::int64_t k, std::int64_t n, float x_scale,
+                                 bool x_unsigned, const PostOp& post) {
+  struct Entry {
+    dnnl::matmul prim;
+    dnnl::memory::desc x, w_plain, w, channel, y, scratch;
+  };
+  static PrimitiveCache<Entry> cache;
+  Key key;
+  key.add(221).add(b ? 1 : 0).add(m).add(k).add(n);
+  post.add_to(key);
+  const Entry e = cache.get(key, [&] {
+    using dt = dnnl::memory::data_type;
+    Entry en;
+    en.x = dnnl::memory::desc({m, k}, dt::f32, dnnl::memory::dims{k, 1});
+    en.w_plain = dnnl::memory::desc({k, n}, dt::s8, dnnl::memory::dims{1, k});  // w^T as stored
+    en.channel = dnnl::memory::desc({1, n}, dt::f32, dnnl::memory::dims{n, 1});
+    en.y = dnnl::memory::desc({m, n}, dt::f32, dnnl::memory::dims{n, 1});
+    const dnnl::memory::desc w_any({k, n}, dt::f32, dnnl::memory::format_tag::any);
+    dnnl::matmul::primitive_desc pd;
+    try {
+      pd = dnnl::matmul::primitive_desc(engine(), en.x, w_any, en.y, f32_path_attr(en.channel, b != nullptr, post));
+    } catch (const dnnl::error& err) {
+      fail<std::invalid_argument>("quantized_linear", "oneDNN has no matmul for input (", m, ", ", k, "), weight (",
+                                  n, ", ", k, "): ", err.what());
+    }
+    en.prim = dnnl::matmul(pd);
+    en.w = pd.weights_desc();
+    en.scratch = pd.scratchpad_desc();
+    return en;
+  });
+  const float* xq = quantize_to_float(x, m * k, x_scale, x_unsigned, 1);
+  execute(e.prim, {{DNNL_ARG_SRC, &e.x, xq},
+                   {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.w_plain)},
+                   {DNNL_ARG_DST, &e.y, y},
+                   {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, &e.channel, channel_scales(x_scale, w_scale, n)},
+                   {DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, &e.channel, b},
+                   scratchpad_arg(e.scratch)});
+}
+
+/// y = act(conv(xq, w) * x_scale * w_scale[o] + b[o]) for inference, xq = clamp(round_half_to_even(x /
+/// x_scale)) to uint8 (x_unsigned) or int8: x (N, C, H, W) f32, w (O, C/groups, kH, kW) int8 contiguous
+/// (its packed copies in `packed`), w_scale (O), b (O) or null, y (N, O, OH, OW) f32. oneDNN's int8
+/// convolution where the CPU has int8 dot products, else the float32 path (see the top of this file).
+inline void quantized_conv2d_inference(const float* x, PackedInt8Weights& packed, const float* w_scale,
+                                       const float* b, float* y, const ConvGeometry& p, float x_scale,
+                                       bool x_unsigned, const PostOp& post) {
+  if (int8_dot_native())
+    quantized_conv2d_int8(x, packed, w_scale, b, y, p, x_scale, x_unsigned, post);
+  else
+    quantized_conv2d_f32(x, packed, w_scale, b, y, p, x_scale, x_unsigned, post);
+}
+
+/// y = act((xq @ w^T) * x_scale * w_scale[j] + b[j]) for inference, xq as in quantized_conv2d_inference:
+/// x (M, K) f32, w (out=N, K) int8 contiguous (its packed copies in `packed`), w_scale (N), b (N) or null,
+/// y (M, N) f32. oneDNN's int8 matmul where the CPU has int8 dot products, else the float32 path.
+inline void quantized_linear_inference(const float* x, PackedInt8Weights& packed, const float* w_scale,
+                                       const float* b, float* y, std::int64_t m, std::int64_t k, std::int64_t n,
+                                       float x_scale, bool x_unsigned, const PostOp& post) {
+  if (int8_dot_native())
+    quantized_linear_int8(x, packed, w_scale, b, y, m, k, n, x_scale, x_unsigned, post);
+  else
+    quantized_linear_f32(x, packed, w_scale, b, y, m, k, n, x_scale, x_unsigned, post);
 }
 
 }  // namespace ember::detail::onednn
