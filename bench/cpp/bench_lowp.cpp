@@ -45,7 +45,9 @@ ember::detail::ConvGeometry fashion_conv2(std::int64_t batch) {
   return p;
 }
 
-void conv_inference(benchmark::State& state, bool int8) {
+// kind: 0 float32 conv2d_inference, 1 quantized_conv2d_inference (int8 where the CPU has int8 dot
+// products), 2 its float32 path (what CPUs without them run).
+void conv_inference(benchmark::State& state, int kind) {
   namespace dn = ember::detail::onednn;
   const auto p = fashion_conv2(state.range(0));
   std::mt19937 gen(0);
@@ -63,25 +65,29 @@ void conv_inference(benchmark::State& state, bool int8) {
   dn::PackedInt8Weights packed_q(wq.data());
   const float x_scale = 2.0f / 255;
   auto run = [&] {
-    if (int8)
+    if (kind == 1)
       dn::quantized_conv2d_inference(x.data(), packed_q, w_scale.data(), b.data(), y.data(), p, x_scale, true, relu);
+    else if (kind == 2)
+      dn::quantized_conv2d_f32(x.data(), packed_q, w_scale.data(), b.data(), y.data(), p, x_scale, true, relu);
     else
       dn::conv2d_inference(x.data(), packed, b.data(), y.data(), p, relu);
   };
   run();  // warm-up, untimed: primitive creation, weight packing, JIT
   for (auto _ : state) run();
   const double ops = 2.0 * p.n * p.o * p.oh * p.ow * p.c * p.kh * p.kw * static_cast<double>(state.iterations());
-  state.counters[int8 ? "GOP/s" : "GFLOP/s"] = benchmark::Counter(ops / 1e9, benchmark::Counter::kIsRate);
+  state.counters[kind == 1 && dn::int8_dot_native() ? "GOP/s" : "GFLOP/s"] = benchmark::Counter(ops / 1e9, benchmark::Counter::kIsRate);
   state.SetLabel(ember::cpu_info().isa);
 }
 
-void BM_LowpConvInferenceF32(benchmark::State& state) { conv_inference(state, false); }
-void BM_LowpConvInferenceInt8(benchmark::State& state) { conv_inference(state, true); }
+void BM_LowpConvInferenceF32(benchmark::State& state) { conv_inference(state, 0); }
+void BM_LowpConvInferenceInt8(benchmark::State& state) { conv_inference(state, 1); }
+void BM_LowpConvInferenceInt8F32Path(benchmark::State& state) { conv_inference(state, 2); }
 
 }  // namespace
 
 BENCHMARK(BM_LowpConvInferenceF32)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LowpConvInferenceInt8)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LowpConvInferenceInt8F32Path)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LowpMatmulF32)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LowpMatmulBF16)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LowpMatmulInt8)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
