@@ -14,8 +14,6 @@
 // Geometry legend: backend/eigen/conv.hpp.
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -57,30 +55,40 @@ class PackedInt8Weights {
   std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> packed_;
 };
 
-/// The f32 -> u8/s8 reorder that quantizes an input: dst = saturate(round(src / scale)), the scale
-/// given at run time.
+/// The f32 -> u8/s8 reorder that quantizes an input, dst = saturate(round(src / scale)) with the scale
+/// given at run time, into the layout `dst`: in src's own layout first, then (when dst is another) a
+/// second reorder of the 8-bit values. The Fashion-MNIST CNN's 32-channel input at batch 256, one
+/// thread: 1.5 ms for one quantizing NCHW -> NHWC reorder, 0.32 + 0.34 ms for the two.
 struct Quantize {
   dnnl::reorder prim;
-  dnnl::memory::desc src, dst, scale, scratch;
+  dnnl::memory::desc src, plain, dst, scale, scratch;
+  std::optional<dnnl::reorder> to_dst;
 
   Quantize(const dnnl::memory::desc& src_md, const dnnl::memory::desc& dst_md)
-      : src(src_md), dst(dst_md), scale({1}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::x) {
+      : src(src_md),
+        plain(src_md.get_dims(), dst_md.get_data_type(), src_md.get_strides()),
+        dst(dst_md),
+        scale({1}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::x) {
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     attr.set_scales_mask(DNNL_ARG_DST, 0);  // oneDNN reorders divide by the destination scale
-    dnnl::reorder::primitive_desc pd(engine(), src, engine(), dst, attr);
+    dnnl::reorder::primitive_desc pd(engine(), src, engine(), plain, attr);
     prim = dnnl::reorder(pd);
     scratch = pd.scratchpad_desc();
+    if (plain != dst) to_dst = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), plain, engine(), dst));
   }
 
-  /// Quantizes x (layout src) into this thread's buffer 1 (layout dst); returns the buffer.
+  /// Quantizes x (layout src) into this thread's buffer 1 (layout dst, through buffer 3); returns it.
   void* run(const float* x, const float& x_scale) const {
-    void* q = thread_buffer(1, dst.get_size());
+    void* q = thread_buffer(to_dst ? 3 : 1, plain.get_size());
     execute(prim, {{DNNL_ARG_SRC, &src, x},
-                   {DNNL_ARG_DST, &dst, q},
+                   {DNNL_ARG_DST, &plain, q},
                    {DNNL_ARG_ATTR_SCALES | DNNL_ARG_DST, &scale, &x_scale},
                    scratchpad_arg(scratch)});
-    return q;
+    if (!to_dst) return q;
+    void* out = thread_buffer(1, dst.get_size());
+    execute(*to_dst, {{DNNL_ARG_SRC, &plain, q}, {DNNL_ARG_DST, &dst, out}});
+    return out;
   }
 };
 
@@ -224,14 +232,26 @@ inline bool int8_dot_native() {
   return native;
 }
 
-/// xq = clamp(round_half_to_even(x / x_scale)) as floats, n of them, into this thread's buffer `which`.
-inline float* quantize_to_float(const float* x, std::int64_t n, float x_scale, bool x_unsigned, int which) {
-  auto* q = static_cast<float*>(thread_buffer(which, n * sizeof(float)));
-  const float lo = x_unsigned ? 0.0f : -128.0f, hi = x_unsigned ? 255.0f : 127.0f;
-#pragma omp parallel for if (n > kMinElements)
-  for (std::int64_t i = 0; i < n; ++i) q[i] = std::min(std::max(std::nearbyint(x[i] / x_scale), lo), hi);
-  return q;
-}
+/// Quantizes x like Quantize, then converts the integers back to float32 in layout `dst`.
+struct QuantizeToFloat {
+  Quantize q;
+  dnnl::memory::desc dst;
+  dnnl::reorder to_float;
+
+  QuantizeToFloat(const dnnl::memory::desc& src, bool x_unsigned, const dnnl::memory::desc& dst_md)
+      : q(src, dnnl::memory::desc(src.get_dims(), x_unsigned ? dnnl::memory::data_type::u8 : dnnl::memory::data_type::s8,
+                                  src.get_strides())),
+        dst(dst_md),
+        to_float(dnnl::reorder::primitive_desc(engine(), q.dst, engine(), dst)) {}
+
+  /// xq as floats in this thread's buffer 3.
+  void* run(const float* x, const float& x_scale) const {
+    const void* q8 = q.run(x, x_scale);
+    void* out = thread_buffer(3, dst.get_size());
+    execute(to_float, {{DNNL_ARG_SRC, &q.dst, q8}, {DNNL_ARG_DST, &dst, out}});
+    return out;
+  }
+};
 
 /// The post-ops of the float32 path: * scale[o] (x_scale * w_scale[o]), + bias[o], then the activation;
 /// per-channel operands described by md.
@@ -260,18 +280,19 @@ inline void quantized_conv2d_f32(const float* x, PackedInt8Weights& packed, cons
                                  const PostOp& post) {
   struct Entry {
     dnnl::convolution_forward prim;
-    dnnl::memory::desc x_plain, x, w_plain, w, channel, y_plain, y, scratch;
-    std::optional<dnnl::reorder> x_in, y_out;
+    std::optional<QuantizeToFloat> x_in;
+    dnnl::memory::desc w_plain, w, channel, y_plain, y, scratch;
+    std::optional<dnnl::reorder> y_out;
   };
   static PrimitiveCache<Entry> cache;
   Key key = conv_key(11, p, b != nullptr);
+  key.add(x_unsigned ? 1 : 0);
   post.add_to(key);
   const Entry e = cache.get(key, [&] {
     using dt = dnnl::memory::data_type;
     const auto any = dnnl::memory::format_tag::any;
     const ConvDescs d(p);
     Entry en;
-    en.x_plain = d.x;
     en.y_plain = d.y;
     en.w_plain = p.g == 1 ? dnnl::memory::desc(d.w.get_dims(), dt::s8, dnnl::memory::format_tag::oihw)
                           : dnnl::memory::desc(d.w.get_dims(), dt::s8, dnnl::memory::format_tag::goihw);
@@ -290,22 +311,16 @@ inline void quantized_conv2d_f32(const float* x, PackedInt8Weights& packed, cons
                                   "), groups ", p.g, ": ", err.what());
     }
     en.prim = dnnl::convolution_forward(pd);
-    en.x = pd.src_desc();
+    en.x_in.emplace(d.x, x_unsigned, pd.src_desc());
     en.w = pd.weights_desc();
     en.y = pd.dst_desc();
     en.scratch = pd.scratchpad_desc();
-    if (en.x != en.x_plain) en.x_in = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), en.x_plain, engine(), en.x));
     if (en.y != en.y_plain) en.y_out = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), en.y, engine(), en.y_plain));
     return en;
   });
-  const void* xq = quantize_to_float(x, p.n * p.c * p.h * p.w, x_scale, x_unsigned, 3);
-  if (e.x_in) {
-    void* blocked = thread_buffer(1, e.x.get_size());
-    execute(*e.x_in, {{DNNL_ARG_SRC, &e.x_plain, xq}, {DNNL_ARG_DST, &e.x, blocked}});
-    xq = blocked;
-  }
+  const void* xq = e.x_in->run(x, x_scale);
   void* out = e.y_out ? thread_buffer(2, e.y.get_size()) : y;
-  execute(e.prim, {{DNNL_ARG_SRC, &e.x, xq},
+  execute(e.prim, {{DNNL_ARG_SRC, &e.x_in->dst, xq},
                    {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.w_plain)},
                    {DNNL_ARG_DST, &e.y, out},
                    {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, &e.channel, channel_scales(x_scale, w_scale, p.o)},
@@ -320,11 +335,12 @@ inline void quantized_linear_f32(const float* x, PackedInt8Weights& packed, cons
                                  bool x_unsigned, const PostOp& post) {
   struct Entry {
     dnnl::matmul prim;
+    std::optional<QuantizeToFloat> x_in;
     dnnl::memory::desc x, w_plain, w, channel, y, scratch;
   };
   static PrimitiveCache<Entry> cache;
   Key key;
-  key.add(221).add(b ? 1 : 0).add(m).add(k).add(n);
+  key.add(221).add(b ? 1 : 0).add(x_unsigned ? 1 : 0).add(m).add(k).add(n);
   post.add_to(key);
   const Entry e = cache.get(key, [&] {
     using dt = dnnl::memory::data_type;
@@ -342,11 +358,12 @@ inline void quantized_linear_f32(const float* x, PackedInt8Weights& packed, cons
                                   n, ", ", k, "): ", err.what());
     }
     en.prim = dnnl::matmul(pd);
+    en.x_in.emplace(en.x, x_unsigned, en.x);
     en.w = pd.weights_desc();
     en.scratch = pd.scratchpad_desc();
     return en;
   });
-  const float* xq = quantize_to_float(x, m * k, x_scale, x_unsigned, 1);
+  const void* xq = e.x_in->run(x, x_scale);
   execute(e.prim, {{DNNL_ARG_SRC, &e.x, xq},
                    {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.w_plain)},
                    {DNNL_ARG_DST, &e.y, y},
