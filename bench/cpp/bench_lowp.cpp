@@ -52,7 +52,8 @@ void conv_inference(benchmark::State& state, int kind) {
   const auto p = fashion_conv2(state.range(0));
   std::mt19937 gen(0);
   std::uniform_real_distribution<float> u(0.0f, 2.0f);
-  std::vector<float> x(p.n * p.c * p.h * p.w), wf(p.o * p.c * p.kh * p.kw), b(p.o), w_scale(p.o, 0.01f);
+  std::vector<float> x(p.n * p.c * p.h * p.w), wf(p.o * p.c * p.kh * p.kw), b(p.o);
+  std::vector<float> w_scale(p.o, 0.01f);
   std::vector<float> y(p.n * p.o * p.oh * p.ow);
   for (auto& v : x) v = u(gen);
   for (auto& v : wf) v = u(gen) - 1.0f;
@@ -75,7 +76,8 @@ void conv_inference(benchmark::State& state, int kind) {
   run();  // warm-up, untimed: primitive creation, weight packing, JIT
   for (auto _ : state) run();
   const double ops = 2.0 * p.n * p.o * p.oh * p.ow * p.c * p.kh * p.kw * static_cast<double>(state.iterations());
-  state.counters[kind == 1 && dn::int8_dot_native() ? "GOP/s" : "GFLOP/s"] = benchmark::Counter(ops / 1e9, benchmark::Counter::kIsRate);
+  const char* unit = kind == 1 && dn::int8_dot_native() ? "GOP/s" : "GFLOP/s";
+  state.counters[unit] = benchmark::Counter(ops / 1e9, benchmark::Counter::kIsRate);
   state.SetLabel(ember::cpu_info().isa);
 }
 

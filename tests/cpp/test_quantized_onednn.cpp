@@ -8,6 +8,7 @@
 // first case to the float32 path).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -72,7 +73,9 @@ constexpr Path kPaths[] = {Path::dispatch, Path::int8, Path::f32};
 
 /// Whether path runs here, and its name.
 bool runs(Path path) { return path != Path::int8 || dn::int8_dot_native(); }
-const char* name(Path path) { return path == Path::dispatch ? " [dispatch]" : path == Path::int8 ? " [int8]" : " [f32]"; }
+const char* name(Path path) {
+  return path == Path::dispatch ? " [dispatch]" : path == Path::int8 ? " [int8]" : " [f32]";
+}
 
 void conv(Path path, const float* x, dn::PackedInt8Weights& w, const float* w_scale, const float* b, float* y,
           const ConvGeometry& p, float x_scale, bool x_unsigned, const dn::PostOp& post) {

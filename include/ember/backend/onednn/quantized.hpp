@@ -1,6 +1,6 @@
 #pragma once
 // int8 inference primitives for the quantized deploy ops (docs/deploy-format.md: quantized_conv2d,
-// quantized_linear). The float32 input is quantized by one oneDNN reorder (xq = saturate(round(x / x_scale))
+// quantized_linear). The float32 input is quantized by oneDNN reorders (xq = saturate(round(x / x_scale))
 // to u8 or s8, in the layout the primitive wants); the convolution or matmul multiplies it by the s8
 // weights in int32 and scales the sum at run time (oneDNN v3 scales: src scale x_scale, per-output-
 // channel weight scales), then adds the f32 bias and applies the eltwise post-op, writing f32:
@@ -158,9 +158,9 @@ inline QuantizedConvInference quantized_conv2d_primitive(const ConvGeometry& p, 
 /// y = act(conv(xq, w) * x_scale * w_scale[o] + b[o]) for inference, xq = x quantized with x_scale to
 /// uint8 (x_unsigned) or int8: x (N, C, H, W) f32, w (O, C/groups, kH, kW) int8 contiguous (its packed
 /// copies in `packed`), w_scale (O), b (O) or null, y (N, O, OH, OW) f32.
-inline void quantized_conv2d_int8(const float* x, PackedInt8Weights& packed, const float* w_scale,
-                                       const float* b, float* y, const ConvGeometry& p, float x_scale,
-                                       bool x_unsigned, const PostOp& post) {
+inline void quantized_conv2d_int8(const float* x, PackedInt8Weights& packed, const float* w_scale, const float* b,
+                                  float* y, const ConvGeometry& p, float x_scale, bool x_unsigned,
+                                  const PostOp& post) {
   const QuantizedConvInference e = quantized_conv2d_primitive(p, x_unsigned, b != nullptr, post);
   const void* xq = e.x_in->run(x, x_scale);
   void* out = e.y_out ? thread_buffer(2, e.y.get_size()) : y;
@@ -178,9 +178,9 @@ inline void quantized_conv2d_int8(const float* x, PackedInt8Weights& packed, con
 /// y = act((xq @ w^T) * x_scale * w_scale[j] + b[j]) for inference, xq = x quantized with x_scale to
 /// uint8 (x_unsigned) or int8: x (M, K) f32, w (out=N, K) int8 contiguous (its packed copies in
 /// `packed`), w_scale (N), b (N) or null, y (M, N) f32.
-inline void quantized_linear_int8(const float* x, PackedInt8Weights& packed, const float* w_scale,
-                                       const float* b, float* y, std::int64_t m, std::int64_t k, std::int64_t n,
-                                       float x_scale, bool x_unsigned, const PostOp& post) {
+inline void quantized_linear_int8(const float* x, PackedInt8Weights& packed, const float* w_scale, const float* b,
+                                  float* y, std::int64_t m, std::int64_t k, std::int64_t n, float x_scale,
+                                  bool x_unsigned, const PostOp& post) {
   struct Entry {
     dnnl::matmul prim;
     std::optional<Quantize> x_in;
@@ -239,7 +239,8 @@ struct QuantizeToFloat {
   dnnl::reorder to_float;
 
   QuantizeToFloat(const dnnl::memory::desc& src, bool x_unsigned, const dnnl::memory::desc& dst_md)
-      : q(src, dnnl::memory::desc(src.get_dims(), x_unsigned ? dnnl::memory::data_type::u8 : dnnl::memory::data_type::s8,
+      : q(src, dnnl::memory::desc(src.get_dims(),
+                                  x_unsigned ? dnnl::memory::data_type::u8 : dnnl::memory::data_type::s8,
                                   src.get_strides())),
         dst(dst_md),
         to_float(dnnl::reorder::primitive_desc(engine(), q.dst, engine(), dst)) {}
@@ -315,15 +316,17 @@ inline void quantized_conv2d_f32(const float* x, PackedInt8Weights& packed, cons
     en.w = pd.weights_desc();
     en.y = pd.dst_desc();
     en.scratch = pd.scratchpad_desc();
-    if (en.y != en.y_plain) en.y_out = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), en.y, engine(), en.y_plain));
+    if (en.y != en.y_plain)
+      en.y_out = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), en.y, engine(), en.y_plain));
     return en;
   });
   const void* xq = e.x_in->run(x, x_scale);
+  const float* scales = channel_scales(x_scale, w_scale, p.o);
   void* out = e.y_out ? thread_buffer(2, e.y.get_size()) : y;
   execute(e.prim, {{DNNL_ARG_SRC, &e.x_in->dst, xq},
                    {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.w_plain)},
                    {DNNL_ARG_DST, &e.y, out},
-                   {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, &e.channel, channel_scales(x_scale, w_scale, p.o)},
+                   {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, &e.channel, scales},
                    {DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, &e.channel, b},
                    scratchpad_arg(e.scratch)});
   if (e.y_out) execute(*e.y_out, {{DNNL_ARG_SRC, &e.y, out}, {DNNL_ARG_DST, &e.y_plain, y}});
@@ -364,10 +367,11 @@ inline void quantized_linear_f32(const float* x, PackedInt8Weights& packed, cons
     return en;
   });
   const void* xq = e.x_in->run(x, x_scale);
+  const float* scales = channel_scales(x_scale, w_scale, n);
   execute(e.prim, {{DNNL_ARG_SRC, &e.x, xq},
                    {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.w_plain)},
                    {DNNL_ARG_DST, &e.y, y},
-                   {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, &e.channel, channel_scales(x_scale, w_scale, n)},
+                   {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, &e.channel, scales},
                    {DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, &e.channel, b},
                    scratchpad_arg(e.scratch)});
 }
