@@ -207,6 +207,58 @@ TEST(QuantizedOnednn, Linear) {
     }
 }
 
+TEST(QuantizedOnednn, Conv2dMaxPool) {
+  // The Fashion-MNIST CNN's second block: conv 32->64 3x3 pad 1, ReLU, max pool 2x2 on 14x14 (and on 10x10,
+  // 9x9: a pooling that drops the last row and column, which oneDNN cannot do: false, y untouched); the
+  // pooling runs on the convolution's blocked output.
+  for (const std::int64_t hw : {14, 10, 9}) {
+    const ConvCase t{3, 32, hw, hw, 64, 1, 3, 1, 1, 1, true, true, true};
+    const ConvGeometry p = geometry(t);
+    ember::detail::PoolGeometry q{};
+    q.planes = p.n * p.o, q.h = p.oh, q.w = p.ow, q.oh = p.oh / 2, q.ow = p.ow / 2;
+    q.kernel = q.stride = {2, 2};
+    q.padding = {0, 0};
+    q.dilation = {1, 1};
+    Data data(40 + static_cast<unsigned>(hw));
+    const float x_scale = 0.05f;
+    const auto x = data.inputs(p.n * p.c * p.h * p.w, x_scale, -20, 280);
+    const auto w = data.weights(p.o * p.c * 9);
+    const auto w_scale = data.uniform(p.o, 0.001f, 0.02f);
+    const auto b = data.uniform(p.o, -3.0f, 3.0f);
+    std::vector<double> conv_ref(p.n * p.o * p.oh * p.ow, 0.0);
+    ember::detail::conv_for_each(p, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) {
+      conv_ref[yi] += quantize(x[xi], x_scale, true) * w[wi];
+    });
+    const std::int64_t plane = p.oh * p.ow;
+    for (std::size_t i = 0; i < conv_ref.size(); ++i) {
+      const std::int64_t o = (static_cast<std::int64_t>(i) / plane) % p.o;
+      conv_ref[i] = std::max(conv_ref[i] * static_cast<double>(x_scale) * w_scale[o] + b[o], 0.0);
+    }
+    std::vector<double> ref(q.planes * q.oh * q.ow);
+    for (std::int64_t pl = 0; pl < q.planes; ++pl)
+      for (std::int64_t i = 0; i < q.oh; ++i)
+        for (std::int64_t j = 0; j < q.ow; ++j) {
+          double m = -1e300;
+          for (std::int64_t di = 0; di < 2; ++di)
+            for (std::int64_t dj = 0; dj < 2; ++dj)
+              m = std::max(m, conv_ref[(pl * p.oh + 2 * i + di) * p.ow + 2 * j + dj]);
+          ref[(pl * q.oh + i) * q.ow + j] = m;
+        }
+    dn::PackedInt8Weights packed(w.data());
+    for (const bool int8 : {true, false}) {
+      if (int8 && !dn::int8_dot_native()) continue;
+      std::vector<float> y(ref.size(), -1.0f);
+      const bool ran = dn::quantized_conv2d_pool_inference(x.data(), packed, w_scale.data(), b.data(), y.data(), p,
+                                                           x_scale, true, relu_if(true), q, int8);
+      ASSERT_EQ(ran, hw != 9);
+      if (ran)
+        expect_close(y, ref, "conv+pool " + std::to_string(hw) + (int8 ? " [int8]" : " [f32]"));
+      else
+        EXPECT_EQ(y, std::vector<float>(ref.size(), -1.0f));
+    }
+  }
+}
+
 TEST(QuantizedOnednn, ScalesAreRuntimeArguments) {
   // A second scale on the same geometry reuses the cached primitive and gives the rescaled result.
   const ConvCase t{1, 4, 6, 6, 8, 1, 3, 1, 1, 1, true, true, false};

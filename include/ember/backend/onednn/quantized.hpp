@@ -154,6 +154,19 @@ inline QuantizedConvInference quantized_conv2d_primitive(const ConvGeometry& p, 
   });
 }
 
+/// Runs the int8 convolution e on plain x, writing `out` in e's output layout e.y.
+inline void run_quantized_conv(const QuantizedConvInference& e, const float* x, PackedInt8Weights& packed,
+                               const float* w_scale, const float* b, float x_scale, void* out) {
+  const void* xq = e.x_in->run(x, x_scale);
+  execute(e.prim, {{DNNL_ARG_SRC, &e.x_in->dst, xq},
+                   {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.w_plain)},
+                   {DNNL_ARG_BIAS, &e.b, b},
+                   {DNNL_ARG_DST, &e.y, out},
+                   {DNNL_ARG_ATTR_SCALES | DNNL_ARG_SRC, &e.x_scale, &x_scale},
+                   {DNNL_ARG_ATTR_SCALES | DNNL_ARG_WEIGHTS, &e.w_scale, w_scale},
+                   scratchpad_arg(e.scratch)});
+}
+
 /// quantized_conv2d_inference on oneDNN's int8 convolution (exact only where int8_dot_native()):
 /// y = act(conv(xq, w) * x_scale * w_scale[o] + b[o]) for inference, xq = x quantized with x_scale to
 /// uint8 (x_unsigned) or int8: x (N, C, H, W) f32, w (O, C/groups, kH, kW) int8 contiguous (its packed
@@ -162,15 +175,8 @@ inline void quantized_conv2d_int8(const float* x, PackedInt8Weights& packed, con
                                   float* y, const ConvGeometry& p, float x_scale, bool x_unsigned,
                                   const PostOp& post) {
   const QuantizedConvInference e = quantized_conv2d_primitive(p, x_unsigned, b != nullptr, post);
-  const void* xq = e.x_in->run(x, x_scale);
   void* out = e.y_out ? thread_buffer(2, e.y.get_size()) : y;
-  execute(e.prim, {{DNNL_ARG_SRC, &e.x_in->dst, xq},
-                   {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.w_plain)},
-                   {DNNL_ARG_BIAS, &e.b, b},
-                   {DNNL_ARG_DST, &e.y, out},
-                   {DNNL_ARG_ATTR_SCALES | DNNL_ARG_SRC, &e.x_scale, &x_scale},
-                   {DNNL_ARG_ATTR_SCALES | DNNL_ARG_WEIGHTS, &e.w_scale, w_scale},
-                   scratchpad_arg(e.scratch)});
+  run_quantized_conv(e, x, packed, w_scale, b, x_scale, out);
   if (e.y_out) execute(*e.y_out, {{DNNL_ARG_SRC, &e.y, out}, {DNNL_ARG_DST, &e.y_plain, y}});
 }
 
@@ -275,29 +281,31 @@ inline const float* channel_scales(float x_scale, const float* w_scale, std::int
   return s.data();
 }
 
-/// quantized_conv2d_inference as a float32 convolution of the integer values (exact on every ISA).
-inline void quantized_conv2d_f32(const float* x, PackedInt8Weights& packed, const float* w_scale, const float* b,
-                                 float* y, const ConvGeometry& p, float x_scale, bool x_unsigned,
-                                 const PostOp& post) {
-  struct Entry {
-    dnnl::convolution_forward prim;
-    std::optional<QuantizeToFloat> x_in;
-    dnnl::memory::desc w_plain, w, channel, y_plain, y, scratch;
-    std::optional<dnnl::reorder> y_out;
-  };
-  static PrimitiveCache<Entry> cache;
-  Key key = conv_key(11, p, b != nullptr);
+/// The float32-path convolution of quantized_conv2d_inference, with its quantizing reorders in front and
+/// the reorder of its output back to NCHW.
+struct QuantizedConvF32 {
+  dnnl::convolution_forward prim;
+  std::optional<QuantizeToFloat> x_in;
+  dnnl::memory::desc w_plain, w, channel, y_plain, y, scratch;
+  std::optional<dnnl::reorder> y_out;
+};
+
+/// The cached float32-path convolution of geometry p.
+inline QuantizedConvF32 quantized_conv2d_f32_primitive(const ConvGeometry& p, bool x_unsigned, bool bias,
+                                                       const PostOp& post) {
+  static PrimitiveCache<QuantizedConvF32> cache;
+  Key key = conv_key(11, p, bias);
   key.add(x_unsigned ? 1 : 0);
   post.add_to(key);
-  const Entry e = cache.get(key, [&] {
+  return cache.get(key, [&] {
     using dt = dnnl::memory::data_type;
     const auto any = dnnl::memory::format_tag::any;
     const ConvDescs d(p);
-    Entry en;
-    en.y_plain = d.y;
-    en.w_plain = p.g == 1 ? dnnl::memory::desc(d.w.get_dims(), dt::s8, dnnl::memory::format_tag::oihw)
-                          : dnnl::memory::desc(d.w.get_dims(), dt::s8, dnnl::memory::format_tag::goihw);
-    en.channel = dnnl::memory::desc({1, p.o, 1, 1}, dt::f32, dnnl::memory::format_tag::nchw);
+    QuantizedConvF32 e;
+    e.y_plain = d.y;
+    e.w_plain = p.g == 1 ? dnnl::memory::desc(d.w.get_dims(), dt::s8, dnnl::memory::format_tag::oihw)
+                         : dnnl::memory::desc(d.w.get_dims(), dt::s8, dnnl::memory::format_tag::goihw);
+    e.channel = dnnl::memory::desc({1, p.o, 1, 1}, dt::f32, dnnl::memory::format_tag::nchw);
     const dnnl::memory::desc xa(d.x.get_dims(), dt::f32, any), wa(d.w.get_dims(), dt::f32, any),
         ya(d.y.get_dims(), dt::f32, any);
     dnnl::convolution_forward::primitive_desc pd;
@@ -305,30 +313,42 @@ inline void quantized_conv2d_f32(const float* x, PackedInt8Weights& packed, cons
       pd = dnnl::convolution_forward::primitive_desc(engine(), dnnl::prop_kind::forward_inference,
                                                      dnnl::algorithm::convolution_direct, xa, wa, ya, d.stride,
                                                      d.dilation, d.pad_l, d.pad_r,
-                                                     f32_path_attr(en.channel, b != nullptr, post));
+                                                     f32_path_attr(e.channel, bias, post));
     } catch (const dnnl::error& err) {
       fail<std::invalid_argument>("quantized_conv2d", "oneDNN has no convolution for input (", p.n, ", ", p.c, ", ",
                                   p.h, ", ", p.w, "), weight (", p.o, ", ", p.c_per_group(), ", ", p.kh, ", ", p.kw,
                                   "), groups ", p.g, ": ", err.what());
     }
-    en.prim = dnnl::convolution_forward(pd);
-    en.x_in.emplace(d.x, x_unsigned, pd.src_desc());
-    en.w = pd.weights_desc();
-    en.y = pd.dst_desc();
-    en.scratch = pd.scratchpad_desc();
-    if (en.y != en.y_plain)
-      en.y_out = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), en.y, engine(), en.y_plain));
-    return en;
+    e.prim = dnnl::convolution_forward(pd);
+    e.x_in.emplace(d.x, x_unsigned, pd.src_desc());
+    e.w = pd.weights_desc();
+    e.y = pd.dst_desc();
+    e.scratch = pd.scratchpad_desc();
+    if (e.y != e.y_plain) e.y_out = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), e.y, engine(), e.y_plain));
+    return e;
   });
+}
+
+/// Runs the float32-path convolution e on plain x, writing `out` in e's output layout e.y.
+inline void run_quantized_conv(const QuantizedConvF32& e, const float* x, PackedInt8Weights& packed,
+                               const float* w_scale, const float* b, float x_scale, void* out) {
   const void* xq = e.x_in->run(x, x_scale);
-  const float* scales = channel_scales(x_scale, w_scale, p.o);
-  void* out = e.y_out ? thread_buffer(2, e.y.get_size()) : y;
+  const float* scales = channel_scales(x_scale, w_scale, e.channel.get_dims()[1]);
   execute(e.prim, {{DNNL_ARG_SRC, &e.x_in->dst, xq},
                    {DNNL_ARG_WEIGHTS, &e.w, packed.get(e.w, e.w_plain)},
                    {DNNL_ARG_DST, &e.y, out},
                    {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, &e.channel, scales},
                    {DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, &e.channel, b},
                    scratchpad_arg(e.scratch)});
+}
+
+/// quantized_conv2d_inference as a float32 convolution of the integer values (exact on every ISA).
+inline void quantized_conv2d_f32(const float* x, PackedInt8Weights& packed, const float* w_scale, const float* b,
+                                 float* y, const ConvGeometry& p, float x_scale, bool x_unsigned,
+                                 const PostOp& post) {
+  const QuantizedConvF32 e = quantized_conv2d_f32_primitive(p, x_unsigned, b != nullptr, post);
+  void* out = e.y_out ? thread_buffer(2, e.y.get_size()) : y;
+  run_quantized_conv(e, x, packed, w_scale, b, x_scale, out);
   if (e.y_out) execute(*e.y_out, {{DNNL_ARG_SRC, &e.y, out}, {DNNL_ARG_DST, &e.y_plain, y}});
 }
 
@@ -399,6 +419,28 @@ inline void quantized_linear_inference(const float* x, PackedInt8Weights& packed
     quantized_linear_int8(x, packed, w_scale, b, y, m, k, n, x_scale, x_unsigned, post);
   else
     quantized_linear_f32(x, packed, w_scale, b, y, m, k, n, x_scale, x_unsigned, post);
+}
+
+/// quantized_conv2d_inference followed by max pooling of geometry q, the pooling run on the convolution's
+/// own (blocked) output so that only the pooled output is reordered back to NCHW (as conv2d_pool_inference);
+/// y is (N, O, QH, QW). Returns false, doing nothing, when oneDNN cannot pool q (pool_pad_r). int8: run
+/// the int8 convolution (by default where it is exact) or the float32 path.
+inline bool quantized_conv2d_pool_inference(const float* x, PackedInt8Weights& packed, const float* w_scale,
+                                            const float* b, float* y, const ConvGeometry& p, float x_scale,
+                                            bool x_unsigned, const PostOp& post, const PoolGeometry& q,
+                                            bool int8 = int8_dot_native()) {
+  const auto pad_r = pool_pad_r(q);
+  if (!pad_r) return false;
+  auto conv_then_pool = [&](const auto& e) {
+    void* conv_out = thread_buffer(2, e.y.get_size());
+    run_quantized_conv(e, x, packed, w_scale, b, x_scale, conv_out);
+    run_pool_inference(max_pool2d_inference_primitive(e.y, q, *pad_r), conv_out, y);
+  };
+  if (int8)
+    conv_then_pool(quantized_conv2d_primitive(p, x_unsigned, b != nullptr, post));
+  else
+    conv_then_pool(quantized_conv2d_f32_primitive(p, x_unsigned, b != nullptr, post));
+  return true;
 }
 
 }  // namespace ember::detail::onednn
