@@ -46,8 +46,9 @@ ember::detail::ConvGeometry fashion_conv2(std::int64_t batch) {
 }
 
 // kind: 0 float32 conv2d_inference, 1 quantized_conv2d_inference (int8 where the CPU has int8 dot
-// products), 2 its float32 path (what CPUs without them run).
-void conv_inference(benchmark::State& state, int kind) {
+// products), 2 its float32 path (what CPUs without them run); pool: with the CNN's 2x2 max pooling fused
+// (conv2d_pool_inference, quantized_conv2d_pool_inference), as the deploy program runs that block.
+void conv_inference(benchmark::State& state, int kind, bool pool = false) {
   namespace dn = ember::detail::onednn;
   const auto p = fashion_conv2(state.range(0));
   std::mt19937 gen(0);
@@ -65,8 +66,18 @@ void conv_inference(benchmark::State& state, int kind) {
   dn::PackedWeights packed(wf.data());
   dn::PackedInt8Weights packed_q(wq.data());
   const float x_scale = 2.0f / 255;
+  ember::detail::PoolGeometry q{};
+  q.planes = p.n * p.o, q.h = p.oh, q.w = p.ow, q.oh = p.oh / 2, q.ow = p.ow / 2;
+  q.kernel = q.stride = {2, 2};
+  q.padding = {0, 0};
+  q.dilation = {1, 1};
   auto run = [&] {
-    if (kind == 1)
+    if (pool && kind == 0)
+      dn::conv2d_pool_inference(x.data(), packed, b.data(), y.data(), p, relu, q);
+    else if (pool)
+      dn::quantized_conv2d_pool_inference(x.data(), packed_q, w_scale.data(), b.data(), y.data(), p, x_scale, true,
+                                          relu, q, kind == 1 && dn::int8_dot_native());
+    else if (kind == 1)
       dn::quantized_conv2d_inference(x.data(), packed_q, w_scale.data(), b.data(), y.data(), p, x_scale, true, relu);
     else if (kind == 2)
       dn::quantized_conv2d_f32(x.data(), packed_q, w_scale.data(), b.data(), y.data(), p, x_scale, true, relu);
@@ -84,12 +95,16 @@ void conv_inference(benchmark::State& state, int kind) {
 void BM_LowpConvInferenceF32(benchmark::State& state) { conv_inference(state, 0); }
 void BM_LowpConvInferenceInt8(benchmark::State& state) { conv_inference(state, 1); }
 void BM_LowpConvInferenceInt8F32Path(benchmark::State& state) { conv_inference(state, 2); }
+void BM_LowpConvPoolInferenceF32(benchmark::State& state) { conv_inference(state, 0, true); }
+void BM_LowpConvPoolInferenceInt8(benchmark::State& state) { conv_inference(state, 1, true); }
 
 }  // namespace
 
 BENCHMARK(BM_LowpConvInferenceF32)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LowpConvInferenceInt8)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LowpConvInferenceInt8F32Path)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LowpConvPoolInferenceF32)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LowpConvPoolInferenceInt8)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LowpMatmulF32)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LowpMatmulBF16)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LowpMatmulInt8)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
