@@ -3,6 +3,8 @@
 //   conv2d [+ batch_norm (eval, folded into the weights)] [+ activation] -> one oneDNN convolution
 //     [+ max_pool2d]                          -> then a pooling on its blocked output,
 //   linear [+ activation]                                                -> one oneDNN matmul,
+//   quantized_conv2d | quantized_linear [+ activation] [+ max_pool2d, conv only] -> the same on oneDNN's int8
+//                                                           primitives (fusion_quantized.hpp),
 // the bias and the activation (relu, leaky_relu, gelu, sigmoid, tanh, silu) inside the primitive as
 // bias and eltwise post-op. A node joins a chain only when the chain's output is its sole use.
 #include <map>
@@ -12,6 +14,7 @@
 
 #include "ember/backend/onednn/inference.hpp"
 #include "ember/deploy/executor.hpp"
+#include "ember/deploy/fusion_quantized.hpp"
 #include "ember/ops/creation.hpp"
 
 namespace ember::deploy::detail {
@@ -146,10 +149,22 @@ std::vector<StepSpec> plan(const Graph& g, const std::map<std::string, AnyTensor
     StepSpec s{n.op, i, n.where(), n.inputs, n.outputs[0], {}};
     try {
       s.kernel = make_kernel(n);  // also checks the node's inputs and attributes
-      bool ok = fuse && (n.op == "conv2d" || n.op == "linear") && g.values.count(n.inputs[0].value_or("")) &&
+      const bool int8 = n.op == "quantized_conv2d" || n.op == "quantized_linear";
+      bool ok = fuse && (n.op == "conv2d" || n.op == "linear" || int8) && g.values.count(n.inputs[0].value_or("")) &&
                 g.values.at(*n.inputs[0]).dtype == DType::Float32;
       OptionalTensor<float> w, b;
-      if (ok) {
+      std::optional<QuantWeight> w8;
+      if (ok && int8) {
+        const auto it = constants.find(n.inputs[1].value_or(""));
+        const auto scale = float_constant(n.inputs[2], ok);
+        b = float_constant(n.inputs.size() > 3 ? n.inputs[3] : std::nullopt, ok);
+        ok = ok && scale && it != constants.end() && it->second.is<std::int8_t>();
+        if (ok) {
+          const AnyTensor stored[] = {AnyTensor(), it->second, AnyTensor(*scale)};
+          w8 = quant_weight(stored, n.op.c_str());  // checks one scale per output channel
+          ok = w8->w.dim() == (n.op == "quantized_conv2d" ? 4 : 2);
+        }
+      } else if (ok) {
         w = float_constant(n.inputs[1], ok);
         b = float_constant(n.inputs.size() > 2 ? n.inputs[2] : std::nullopt, ok);
       }
@@ -182,7 +197,8 @@ std::vector<StepSpec> plan(const Graph& g, const std::map<std::string, AnyTensor
         }
         std::optional<Pool2dOptions> pool;
         Kernel pool_kernel;
-        if (const auto m = sole_user(out); n.op == "conv2d" && m && g.nodes[*m].op == "max_pool2d" &&
+        if (const auto m = sole_user(out); (n.op == "conv2d" || n.op == "quantized_conv2d") && m &&
+                                           g.nodes[*m].op == "max_pool2d" &&
                                            g.nodes[*m].inputs[0] == out && g.values.at(out).shape.size() == 4) {
           pool = max_pool_options(g.nodes[*m]);
           pool_kernel = make_kernel(g.nodes[*m]);
@@ -193,8 +209,10 @@ std::vector<StepSpec> plan(const Graph& g, const std::map<std::string, AnyTensor
         s.op = op;
         s.inputs = {n.inputs[0]};
         s.output = out;
-        s.kernel = n.op == "conv2d" ? fused_conv_kernel(*w, b, conv_options(n), post, activation, pool, pool_kernel)
-                                    : fused_linear_kernel(*w, b, post, activation);
+        s.kernel = int8               ? quantized_fused_kernel(n, w8->w.contiguous(), w8->scale.contiguous(), b, post,
+                                                                 activation, pool, pool_kernel)
+                   : n.op == "conv2d" ? fused_conv_kernel(*w, b, conv_options(n), post, activation, pool, pool_kernel)
+                                      : fused_linear_kernel(*w, b, post, activation);
       }
     } catch (const std::exception& e) {
       bad_graph(path, "node ", i, " (", n.where(), "): ", e.what());
