@@ -65,11 +65,15 @@ demo: setup
 	set -o pipefail; build/train_fashion/train_fashion build/demo/fashion_cpp.safetensors --epochs $(CPP_EPOCHS) \
 	  $(if $(filter default,$(FASHION_MNIST)),,--root $(FASHION_MNIST)) | tee build/demo/train_cpp.txt
 	set -o pipefail; build/deploy/deploy build/demo/fashion.ember --mnist $(FASHION_MNIST) | tee build/demo/deploy.txt
+	set -o pipefail; build/deploy/deploy build/demo/fashion.int8.ember --mnist $(FASHION_MNIST) | tee build/demo/deploy_int8.txt
 	@echo "Python test accuracy:      $$(cat build/demo/python_accuracy.txt) ($$(cat build/demo/python_correct.txt) of 10000 correct)"
 	@echo "C++ twin test accuracy:    $$(sed -n 's/^C++ test accuracy: \([0-9.]*%\).*/\1/p' build/demo/train_cpp.txt) ($(CPP_EPOCHS) epochs)"
 	@echo "C++ deployed accuracy:     $$(sed -n 's/^C++ deploy accuracy: \([0-9.]*%\).*/\1/p' build/demo/deploy.txt) ($$(sed -n 's/^correct: \([0-9]*\) of.*/\1/p' build/demo/deploy.txt) of 10000 correct)"
 	@test "$$(sed -n 's/^correct: \([0-9]*\) of.*/\1/p' build/demo/deploy.txt)" = "$$(cat build/demo/python_correct.txt)" || \
 	  { echo "the deployed model's count of correct predictions differs from Python's"; exit 1; }
+	@echo "C++ int8 deployed accuracy: $$(sed -n 's/^C++ deploy accuracy: \([0-9.]*%\).*/\1/p' build/demo/deploy_int8.txt) ($$(sed -n 's/^correct: \([0-9]*\) of.*/\1/p' build/demo/deploy_int8.txt) of 10000 correct; Python int8: $$(cat build/demo/python_int8_correct.txt))"
+	@test "$$(sed -n 's/^correct: \([0-9]*\) of.*/\1/p' build/demo/deploy_int8.txt)" = "$$(cat build/demo/python_int8_correct.txt)" || \
+	  { echo "the deployed int8 model's count of correct predictions differs from Python's"; exit 1; }
 
 # The whole suite: GoogleTest through ctest, the same suite CPU-only under the sanitizers, a short run of
 # each libFuzzer harness, then pytest (which also builds the C++ consumer against the installed package,

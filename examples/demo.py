@@ -8,7 +8,8 @@ Written as a PyTorch user would write it, with `import ember` in place of `impor
 
 Fashion-MNIST (the default) comes from Debian's dataset-fashion-mnist package (`apt install
 dataset-fashion-mnist`, or `--root DIR` holding the IDX files). Writes <out>/<dataset>.safetensors (model +
-optimizer + epoch + history), <out>/<dataset>.ember (the exported model), <out>/loss.png,
+optimizer + epoch + history), <out>/<dataset>.ember (the exported model), <out>/<dataset>.int8.ember (the
+int8 model of ember.quantization), <out>/loss.png,
 <out>/python_accuracy.txt and, for digits, <out>/digits_split.safetensors (the seeded train/test split, for
 the C++ twin).
 """
@@ -197,6 +198,17 @@ def main() -> None:
     (args.out / "python_accuracy.txt").write_text(f"{accuracy:.2%}\n")
     (args.out / "python_correct.txt").write_text(f"{correct}\n")
 
+    # int8 for deployment: calibrate on 256 training images, run the int8 model, save it for the C++ program.
+    calibration = DataLoader(TensorDataset(data["x_train"][:256], data["y_train"][:256]), batch_size=64)
+    qmodel = ember.quantization.quantize(model, calibration, method="percentile")
+    _, int8_accuracy, int8_pred = evaluate(qmodel, x_test, y_test)
+    int8_correct = int((int8_pred == y_test).sum().item())
+    qmodel.save(args.out / f"{args.dataset}.int8.ember")
+    print(f"int8 (ember.quantization, {sum(r.int8 for r in qmodel.report)} layers): test accuracy {int8_accuracy:.2%} "
+          f"({int8_correct}/{len(y_test)}), {accuracy - int8_accuracy:+.2%} from float32; "
+          f"saved {args.out / f'{args.dataset}.int8.ember'}")
+    (args.out / "python_int8_correct.txt").write_text(f"{int8_correct}\n")
+
     plot = history.plot(args.out / "loss.png", title=f"ember: {args.dataset} CNN")
     print(f"loss and accuracy curves: {args.out / 'loss.png'}")
     if args.dataset == "digits":
@@ -207,6 +219,8 @@ def main() -> None:
     if deployed_correct != correct:
         raise SystemExit(f"the exported model classifies {deployed_correct} test images correctly, "
                          f"the trained one {correct}")
+    if accuracy - int8_accuracy > 0.01:
+        raise SystemExit(f"the int8 model lost {accuracy - int8_accuracy:.2%} of test accuracy (at most 1 point)")
     if accuracy < config["target"]:
         raise SystemExit(f"test accuracy {accuracy:.2%} is below the {config['target']:.0%} the demo promises")
 

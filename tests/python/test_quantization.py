@@ -172,7 +172,7 @@ def test_bad_files_are_refused_with_the_reason(tmp_path):
     def scales(g):
         name = g.nodes[1].inputs[2]
         g.tensors[name] = g.tensors[name][:5].clone()
-    with pytest.raises(ember.CheckpointError, match=r"weight_scale of shape \(5\) does not match weight of shape \(32, 64\)"):
+    with pytest.raises(ember.CheckpointError, match=r"weight_scale of shape \(5,\) does not match weight of shape \(32, 64\)"):
         ember.deploy.load(_quantized_file(tmp_path, scales))
 
     def float_weight(g):
@@ -187,3 +187,17 @@ def test_wrong_input_shape_names_both_shapes(trained):
     q = ember.quantization.quantize(model, ember.from_numpy(data["x_train"][:32]))
     with pytest.raises(ValueError, match=r"\(2, 1, 9, 9\)"):
         q(ember.zeros(2, 1, 9, 9))
+
+
+def test_onnx_export_runs_in_onnxruntime_with_the_same_predictions(trained, tmp_path):
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    model, data = trained
+    q = ember.quantization.quantize(model, ember.from_numpy(data["x_train"][:256]))
+    x = ember.from_numpy(data["x_test"])
+    ember.onnx.export(q, x[:8], tmp_path / "q.onnx")
+    (got,) = ort.InferenceSession(str(tmp_path / "q.onnx"), providers=["CPUExecutionProvider"]).run(
+        None, {"input": data["x_test"]})
+    want = q(x).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * float(np.abs(want).max()))
+    assert (got.argmax(1) == want.argmax(1)).mean() > 0.995

@@ -66,7 +66,10 @@ class Observer:
             i = int(np.searchsorted(cdf, self.percentile / 100.0))
             return min(top, (i + 1) * width)
         levels = 256 if self.is_unsigned else 128
-        return min(top, (_entropy_bin(self.hist, levels) + 0.5) * width)
+        hist = self.hist.copy()
+        hist[0] = hist[1]  # the spike of exact zeros (ReLU outputs) would dominate the divergence (as NVIDIA's
+        #                    pytorch-quantization does)
+        return min(top, (_entropy_bin(hist, levels) + 0.5) * width)
 
     def scale(self) -> float:
         """The float32 step of one quantized unit: amax / 255 (uint8) or amax / 127 (int8); 1 for an all-zero value."""
