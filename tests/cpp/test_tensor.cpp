@@ -75,6 +75,12 @@ TEST(DType, PromotionTable) {
   EXPECT_EQ(promote_types(DType::UInt8, DType::Int32), DType::Int32);
   EXPECT_EQ(promote_types(DType::Int64, DType::Float32), DType::Float32);
   EXPECT_EQ(promote_types(DType::Float32, DType::Float64), DType::Float64);
+  EXPECT_EQ(promote_types(DType::Bool, DType::Int8), DType::Int8);
+  EXPECT_EQ(promote_types(DType::Int8, DType::UInt8), DType::Int32);  // PyTorch: int16, which ember lacks
+  EXPECT_EQ(promote_types(DType::UInt8, DType::Int8), DType::Int32);
+  EXPECT_EQ(promote_types(DType::Int8, DType::Int64), DType::Int64);
+  static_assert(std::is_same_v<promote_t<std::int8_t, std::uint8_t>, std::int32_t>);
+  EXPECT_EQ((arange<std::int8_t>(3) + arange<std::uint8_t>(3)).dtype(), DType::Int32);
   EXPECT_EQ(promote_with_scalar(DType::Int32, ScalarKind::Float), DType::Float32);
   EXPECT_EQ(promote_with_scalar(DType::Int32, ScalarKind::Int), DType::Int32);
   EXPECT_EQ(promote_with_scalar(DType::Bool, ScalarKind::Int), DType::Int64);

@@ -85,7 +85,7 @@ def quantize(model: Any, calibration_loader: Iterable, *, method: str = "minmax"
     ``calibration_loader`` yields batches of the model's input: tensors, or tuples/lists whose first element
     is the input (a ``DataLoader`` over ``(x, y)`` pairs); ``num_batches`` limits how many are used (a few
     hundred samples are enough). ``method`` chooses each activation's range: ``"minmax"``, ``"percentile"``
-    (``percentile`` of |x|) or ``"entropy"`` (KL divergence). Weights are int8, symmetric, one scale per
+    (that percentile of the magnitudes) or ``"entropy"`` (KL divergence). Weights are int8, symmetric, one scale per
     output channel; an activation is uint8 when calibration saw no negative value, else symmetric int8.
     Layers whose module path is in ``skip`` (or under one of its entries) stay float32, as do weighted ops
     without an int8 kernel; ``QuantizedModel.report`` lists both.
