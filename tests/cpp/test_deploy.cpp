@@ -151,6 +151,46 @@ TEST(Deploy, CnnFoldsBatchNormAndMatchesOps) {
   }
 }
 
+// --- int8 (format 2): quantized_conv2d -> relu -> max_pool -> flatten -> quantized_linear ---
+TEST(Deploy, QuantizedCnnRunsFusedOnInt8PrimitivesAsTheReferenceDefines) {
+  TempDir dir;
+  const Tensor<std::int8_t> cw = (randn_f({4, 1, 3, 3}) * 40.f).clamp(-127, 127).to<std::int8_t>();
+  const Tensor<std::int8_t> lw = (randn_f({5, 64}) * 40.f).clamp(-127, 127).to<std::int8_t>();
+  const Tensor<float> cs = rand<float>({4}) * 0.01f + 0.001f, cb = randn_f({4});
+  const Tensor<float> ls = rand<float>({5}) * 0.01f + 0.001f, lb = randn_f({5});
+  Builder b;
+  const auto x = b.input("input", bshape({1, 8, 8}));
+  const json conv = {{"stride", {1, 1}}, {"padding", {1, 1}}, {"dilation", {1, 1}}, {"groups", 1},
+                     {"input_scale", 0.02}, {"input_dtype", "int8"}};
+  auto t = b.node("quantized_conv2d", {x, b.tensor("c.w", cw), b.tensor("c.s", cs), b.tensor("c.b", cb)}, conv,
+                  bshape({4, 8, 8}), "c");
+  t = b.node("relu", {t}, json::object(), bshape({4, 8, 8}));
+  t = b.node("max_pool2d", {t},
+             {{"kernel_size", {2, 2}}, {"stride", {2, 2}}, {"padding", {0, 0}}, {"dilation", {1, 1}}, {"ceil_mode", false}},
+             bshape({4, 4, 4}));
+  t = b.node("flatten", {t}, {{"start_dim", 1}, {"end_dim", 3}}, bshape({64}));
+  b.output(b.node("quantized_linear", {t, b.tensor("l.w", lw), b.tensor("l.s", ls), b.tensor("l.b", lb)},
+                  {{"input_scale", 0.01}, {"input_dtype", "uint8"}}, bshape({5}), "l"));
+  const auto m = deploy::load(b.save(dir.file("q.ember"), "2"));
+  EXPECT_EQ(m.ops(), (std::vector<std::string>{"quantized_conv2d+relu+max_pool2d", "flatten", "quantized_linear"}));
+  auto reference = [&](const Tensor<float>& in) {
+    const auto fq = [](const Tensor<float>& v, float s, bool u) { return deploy::detail::fake_quantize(v, {s, u}); };
+    Conv2dOptions o;
+    o.padding = {1, 1};
+    Pool2dOptions p;
+    p.kernel = {2, 2};
+    const auto h = max_pool2d(relu(conv2d(fq(in, 0.02f, false), cw.to<float>() * cs.reshape({4, 1, 1, 1}), cb, o)), p);
+    return linear(fq(h.flatten(1), 0.01f, true), lw.to<float>() * ls.reshape({5, 1}), lb);
+  };
+  for (std::int64_t batch : {3, 1, 17}) {
+    const auto in = randn_f({batch, 1, 8, 8}) * 2.f;  // beyond the int8 range of 0.02 * 127: saturates
+    EXPECT_LT(rel_error(m.forward(in), reference(in)), 1e-4) << "batch " << batch;
+  }
+  // A version-1 file may not use the int8 ops.
+  const auto msg = error_of<io::FormatError>([&] { deploy::load(b.save(dir.file("v1.ember"), "1")); });
+  EXPECT_NE(msg.find("op 'quantized_conv2d' needs format version 2, but the file declares 1"), std::string::npos) << msg;
+}
+
 TEST(Deploy, EveryActivationFusesIntoConvAndLinear) {
   TempDir dir;
   const std::vector<std::pair<std::string, json>> acts{
