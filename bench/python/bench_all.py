@@ -287,7 +287,7 @@ def rows_int8(result: dict) -> list:
     acc = ", ".join(f"{k} {v:.2f}%" for k, v in result["accuracy"].items())
     for r in result["rows"]:
         targets, notes = [], f"ISA {result['machine']['isa']}; model: {result['model']}"
-        if r["precision"] == "int8":
+        if r["precision"] != "float32":
             if r.get("target_ember_onnxruntime"):
                 targets.append({"ratio": r["target_ember_onnxruntime"], "vs": "onnxruntime"})
                 targets += own_target(f"<= {r['target_int8_float32']:.1f}x ember float32", r.get("ratio_int8_float32"),
@@ -297,8 +297,9 @@ def rows_int8(result: dict) -> list:
             if r["batch"] == 256 and acc:
                 notes += f"; top-1: {acc}"
         rows.append(norm_row("int8", r, "us/call", workload=f"{r['workload']} inference",
-                             peers=("onnxruntime",) if r["precision"] == "int8" else None, targets=targets,
-                             notes="ember: the C++ deploy program; " + notes))
+                             peers=("onnxruntime",) if r["precision"] != "float32" else None, targets=targets,
+                             notes=("ember: ember.deploy.load (--smoke); " if result["smoke"] else
+                                    "ember: the C++ deploy program; ") + notes))
     return rows
 
 

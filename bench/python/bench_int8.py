@@ -49,9 +49,10 @@ from bench_ops import arg_parser, ember, fmt, machine_info, measure, torch, writ
 ROOT = Path(__file__).resolve().parents[2]
 CHECKPOINT = ROOT / "build" / "demo" / "fashion.safetensors"
 BATCHES = (1, 256)
-PRECISIONS = ("float32", "int8")
+PRECISIONS = ("float32", "int8", "int8-ort")  # int8-ort: onnxruntime's own quantizer (a reference, no target)
 FILES = {("ember", "float32"): "model.ember", ("ember", "int8"): "model.int8.ember",
-         ("onnxruntime", "float32"): "model.onnx", ("onnxruntime", "int8"): "model.int8.onnx"}
+         ("onnxruntime", "float32"): "model.onnx", ("onnxruntime", "int8"): "model.int8.onnx",
+         ("onnxruntime", "int8-ort"): "model.ort-int8.onnx"}
 TARGET_INT8_FLOAT, TARGET_INT8_ONNXRUNTIME, MAX_ACCURACY_LOSS = 0.5, 1.0, 1.0  # at batch 256; points
 
 
@@ -97,7 +98,37 @@ def prepare(work: Path, smoke: bool) -> dict:
     with ember.no_grad():
         np.save(work / "expected.float32.npy", model(x).numpy())
     np.save(work / "expected.int8.npy", qmodel(x).numpy())
-    return {"model": model, "qmodel": qmodel, "data": data, "source": source, "summary": qmodel.summary()}
+    ort_quantizer = ort_quantize(work, data["x_train"][:256].numpy())
+    return {"model": model, "qmodel": qmodel, "data": data, "source": source, "summary": qmodel.summary(),
+            "ort_quantizer": ort_quantizer}
+
+
+def ort_quantize(work: Path, calibration: np.ndarray) -> str:
+    """A reference: model.onnx quantized by onnxruntime's own quantize_static (QDQ, per-channel int8 weights,
+    uint8 activations, min-max on the same 256 images) into model.ort-int8.onnx. Returns what happened."""
+    try:
+        import onnxruntime as ort
+        from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+        from onnxruntime.quantization.shape_inference import quant_pre_process
+    except ImportError as err:
+        return f"not run: {err}"
+    name = ort.InferenceSession(str(work / "model.onnx"), providers=["CPUExecutionProvider"]).get_inputs()[0].name
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.batches = iter([{name: calibration[i:i + 32]} for i in range(0, len(calibration), 32)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    try:
+        quant_pre_process(str(work / "model.onnx"), str(work / "model.pre.onnx"))
+        quantize_static(str(work / "model.pre.onnx"), str(work / FILES["onnxruntime", "int8-ort"]), Reader(),
+                        quant_format=QuantFormat.QDQ, per_channel=True, activation_type=QuantType.QUInt8,
+                        weight_type=QuantType.QInt8)
+    except Exception as err:  # a reference row only: its failure must not end the run
+        return f"failed: {type(err).__name__}: {err}"
+    return "QDQ, per-channel int8 weights, uint8 activations, min-max"
 
 
 def build_program() -> tuple[Path, str]:
@@ -127,7 +158,7 @@ def _env(threads: int) -> dict:
 
 def cpp_outputs(program: Path, work: Path, threads: int) -> dict:
     out = {}
-    for p in PRECISIONS:
+    for p in ("float32", "int8"):
         subprocess.run([program, work / FILES["ember", p], work / "data.safetensors", "--out", work / f"out.{p}.st"],
                        check=True, capture_output=True, env=_env(threads))
         out[p] = ember.load(work / f"out.{p}.st")["output"].numpy()
@@ -168,8 +199,12 @@ def _forward(lib: str, precision: str, work: Path, threads: int):
                 return model(torch.from_numpy(x)).numpy()
         return run
     if lib == "ember":  # --smoke only: the Python binding of the C++ runtime
+        if (lib, precision) not in FILES:
+            return None
         deployed = ember.deploy.load(work / FILES["ember", precision])
         return lambda x: deployed(ember.from_numpy(x)).numpy()
+    if not (work / FILES[lib, precision]).exists():
+        return None
     try:
         return _session(work / FILES[lib, precision], threads)
     except ImportError:
@@ -197,9 +232,10 @@ def time_cpp(program: Path, work: Path, precision: str, threads: int, reps: int)
 def check_agree(work: Path, program: Path | None, threads: int) -> dict:
     """Refuses to time float32 implementations that disagree with ember's Python model, or a C++ int8 run that
     disagrees with the Python qmodel (the same runtime); reports how far onnxruntime's int8 is from ember's."""
-    want = {p: np.load(work / f"expected.{p}.npy") for p in PRECISIONS}
+    want = {p: np.load(work / f"expected.{p[:4] if p.startswith('int8') else p}.npy") for p in PRECISIONS}
     x = ember.load(work / "data.safetensors")["x"].numpy()
     got = {("ember C++", p): o for p, o in (cpp_outputs(program, work, threads) if program else {}).items()}
+    # int8-ort is compared with ember's int8 model: another quantizer, so only for information
     for lib in ("torch", "onnxruntime"):
         for p in PRECISIONS:
             fn = _forward(lib, p, work, threads)
@@ -230,9 +266,11 @@ def accuracies(prep: dict, work: Path, program: Path | None, threads: int) -> di
     try:
         xs, ys = x.numpy(), y.numpy()
         for p in PRECISIONS:
+            if not (work / FILES["onnxruntime", p]).exists():
+                continue
             fn = _session(work / FILES["onnxruntime", p], threads)
             pred = np.concatenate([fn(np.ascontiguousarray(xs[i:i + 1000])).argmax(1) for i in range(0, len(xs), 1000)])
-            acc[f"onnxruntime {p}"] = 100 * float(np.mean(pred == ys))
+            acc[f"onnxruntime {p.replace('int8-ort', 'int8 (its own quantizer)')}"] = 100 * float(np.mean(pred == ys))
     except ImportError:
         pass
     return acc
@@ -252,7 +290,7 @@ def run(quick: bool, threads: int, work: Path | None = None, smoke: bool = False
     samples = {(lib, p, str(b)): [] for lib in ("ember", "torch", "onnxruntime") for p in PRECISIONS for b in BATCHES}
     for _ in range(rounds):
         if program is not None:
-            for p in PRECISIONS:
+            for p in ("float32", "int8"):
                 for b, t in time_cpp(program, work, p, threads, reps).items():
                     samples["ember", p, b].append(t)
         for lib in libs:
@@ -270,6 +308,10 @@ def run(quick: bool, threads: int, work: Path | None = None, smoke: bool = False
             row.update({lib: med[lib, p, str(b)] for lib in ("ember", "torch", "onnxruntime") if (lib, p, str(b)) in med})
             if "ember" in row and "onnxruntime" in row:
                 row["ratio_ember_onnxruntime"] = row["ember"] / row["onnxruntime"]
+            if p == "int8-ort" and ("ember", "int8", str(b)) in med:
+                row["workload"] = f"Fashion CNN int8 (onnxrt's quantizer), batch {b}"
+                row["ember"] = med["ember", "int8", str(b)]
+                row["ratio_ember_onnxruntime"] = row["ember"] / row["onnxruntime"] if "onnxruntime" in row else None
             if p == "int8" and ("ember", "float32", str(b)) in med and "ember" in row:
                 row["ember_float32"] = med["ember", "float32", str(b)]
                 row["ratio_int8_float32"] = row["ember"] / row["ember_float32"]
@@ -288,11 +330,11 @@ def run(quick: bool, threads: int, work: Path | None = None, smoke: bool = False
         info["onnxruntime"] = None
     loss = None
     if "ember float32 (Python)" in acc:
-        worst = min(v for k, v in acc.items() if "int8" in k)
+        worst = min(v for k, v in acc.items() if "int8" in k and "own quantizer" not in k)
         loss = acc["ember float32 (Python)"] - worst
     return {"machine": info, "quick": quick, "smoke": smoke, "rows": rows, "model": prep["source"],
             "quantized": prep["summary"], "accuracy": acc, "int8_accuracy_loss": loss, "agreement": agreement,
-            "cpp_example": how, "rounds": rounds, "cpp_reps": reps}
+            "cpp_example": how, "rounds": rounds, "cpp_reps": reps, "ort_quantizer": prep["ort_quantizer"]}
 
 
 def print_table(result: dict) -> None:
@@ -304,15 +346,17 @@ def print_table(result: dict) -> None:
     print(f"# load average (1/5/15 min): start {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}, end {lb[0]:.2f} {lb[1]:.2f} "
           f"{lb[2]:.2f}")
     print(f"# model: {result['model']}; calibration: 256 training images, method=percentile")
+    print(f"# the 'onnxrt's quantizer' rows (a reference, no target): ember's int8 beside model.onnx quantized by "
+          f"onnxruntime.quantization.quantize_static: {result['ort_quantizer']}")
     print(f"# ember = the C++ deploy program (examples/deploy --bench {result['cpp_reps']}: {result['cpp_example']})"
           if not result["smoke"] else "# ember = ember.deploy.load in Python (--smoke)")
     print(f"# median microseconds per forward call over {result['rounds']} rounds; ratio < 1: ember faster")
-    head = (f"{'workload':<30}{'ember':>10}{'torch':>10}{'onnxrt':>10}{'ember/onnxrt':>14}"
+    head = (f"{'workload':<46}{'ember':>10}{'torch':>10}{'onnxrt':>10}{'ember/onnxrt':>14}"
             f"{'int8/float32':>14}")
     print(head)
     print("-" * len(head))
     for r in result["rows"]:
-        print(f"{r['workload']:<30}{fmt(r.get('ember'), prec=1)}{fmt(r.get('torch'), prec=1)}"
+        print(f"{r['workload']:<46}{fmt(r.get('ember'), prec=1)}{fmt(r.get('torch'), prec=1)}"
               f"{fmt(r.get('onnxruntime'), prec=1)}{fmt(r.get('ratio_ember_onnxruntime'), 14)}"
               f"{fmt(r.get('ratio_int8_float32'), 14)}")
     print(f"# targets at batch 256: ember int8 / ember float32 <= {TARGET_INT8_FLOAT:.2f}, ember int8 / onnxrt int8 "

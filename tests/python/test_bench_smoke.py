@@ -88,11 +88,11 @@ def test_int8_bench_smoke_quantizes_exports_and_times(bench_all):
     import bench_int8
 
     result = bench_int8.run(quick=True, threads=1, smoke=True)
-    assert [(r["precision"], r["batch"]) for r in result["rows"]] == [("float32", 1), ("float32", 256),
-                                                                     ("int8", 1), ("int8", 256)]
+    assert [(r["precision"], r["batch"]) for r in result["rows"]][:4] == [("float32", 1), ("float32", 256),
+                                                                         ("int8", 1), ("int8", 256)]
     assert "int8" in result["quantized"] and result["machine"]["isa"]
     assert result["agreement"]["onnxruntime int8"]["same_top1"] > 0.9
     rows = bench_all.rows_int8(result)
-    last = rows[-1]
-    assert last["suite"] == "int8" and last["best_peer"] == "onnxruntime" and last["ember"] > 0
-    assert [t.get("vs") for t in last["targets"]] == ["onnxruntime", None]
+    int8_256 = rows[3]
+    assert int8_256["suite"] == "int8" and int8_256["best_peer"] == "onnxruntime" and int8_256["ember"] > 0
+    assert [t.get("vs") for t in int8_256["targets"]] == ["onnxruntime", None]
