@@ -290,13 +290,15 @@ def rows_int8(result: dict) -> list:
         if r["precision"] != "float32":
             if r.get("target_ember_onnxruntime"):
                 targets.append({"ratio": r["target_ember_onnxruntime"], "vs": "onnxruntime"})
-                targets += own_target(f"<= {r['target_int8_float32']:.1f}x ember float32", r.get("ratio_int8_float32"),
+                targets += own_target(f"<= {r['target_int8_float32']:.1f}x fp32", r.get("ratio_int8_float32"),
                                       lambda v: v <= r["target_int8_float32"])
             if r.get("ratio_int8_float32") is not None:
                 notes = f"ember int8 / float32 {r['ratio_int8_float32']:.2f}; onnxrt int8; " + notes
-            if r["batch"] == 256 and acc:
+            if r["precision"] == "int8-ort":
+                notes = "onnxrt: model.onnx through its own quantize_static (QDQ), a reference; " + notes
+            if r["precision"] == "int8" and r["batch"] == 256 and acc:
                 notes += f"; top-1: {acc}"
-        rows.append(norm_row("int8", r, "us/call", workload=f"{r['workload']} inference",
+        rows.append(norm_row("int8", r, "us/call",
                              peers=("onnxruntime",) if r["precision"] != "float32" else None, targets=targets,
                              notes=("ember: ember.deploy.load (--smoke); " if result["smoke"] else
                                     "ember: the C++ deploy program; ") + notes))
