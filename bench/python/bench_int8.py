@@ -305,7 +305,7 @@ def run(quick: bool, threads: int, work: Path | None = None, smoke: bool = False
     for p in PRECISIONS:
         for b in BATCHES:
             row = {"workload": f"Fashion CNN {p}, batch {b}", "precision": p, "batch": b, "unit": "us/call"}
-            row.update({lib: med[lib, p, str(b)] for lib in ("ember", "torch", "onnxruntime") if (lib, p, str(b)) in med})
+            row.update({lib: med[key] for lib in ("ember", "torch", "onnxruntime") if (key := (lib, p, str(b))) in med})
             if "ember" in row and "onnxruntime" in row:
                 row["ratio_ember_onnxruntime"] = row["ember"] / row["onnxruntime"]
             if p == "int8-ort" and ("ember", "int8", str(b)) in med:
