@@ -276,6 +276,38 @@ NORMALISERS = {"ops": rows_ops, "bandwidth": rows_bandwidth, "conv": rows_conv, 
                "serve": rows_serve}
 
 
+# --- the int8 deploy suite (issue 25, bench_int8.py): ember's int8 C++ deploy program vs its float32 and
+# onnxruntime's int8 on the same quantized model ---
+SUITES += ("int8",)
+REQUIRES["int8"] = ("ember", "onnx", "onnxruntime")
+
+
+def rows_int8(result: dict) -> list:
+    rows = []
+    acc = ", ".join(f"{k} {v:.2f}%" for k, v in result["accuracy"].items())
+    for r in result["rows"]:
+        targets, notes = [], f"ISA {result['machine']['isa']}; model: {result['model']}"
+        if r["precision"] != "float32":
+            if r.get("target_ember_onnxruntime"):
+                targets.append({"ratio": r["target_ember_onnxruntime"], "vs": "onnxruntime"})
+                targets += own_target(f"<= {r['target_int8_float32']:.1f}x fp32", r.get("ratio_int8_float32"),
+                                      lambda v: v <= r["target_int8_float32"])
+            if r.get("ratio_int8_float32") is not None:
+                notes = f"ember int8 / float32 {r['ratio_int8_float32']:.2f}; onnxrt int8; " + notes
+            if r["precision"] == "int8-ort":
+                notes = "onnxrt: model.onnx through its own quantize_static (QDQ), a reference; " + notes
+            if r["precision"] == "int8" and r["batch"] == 256 and acc:
+                notes += f"; top-1: {acc}"
+        rows.append(norm_row("int8", r, "us/call",
+                             peers=("onnxruntime",) if r["precision"] != "float32" else None, targets=targets,
+                             notes=("ember: ember.deploy.load (--smoke); " if result["smoke"] else
+                                    "ember: the C++ deploy program; ") + notes))
+    return rows
+
+
+NORMALISERS["int8"] = rows_int8
+
+
 def normalise(report: dict) -> list:
     """The common-schema rows of every suite, with one row per skipped suite saying why."""
     rows = []

@@ -79,3 +79,20 @@ def test_targets_that_are_not_ratios_and_their_text(bench_all):
     assert bench_report.target_text(compile_row) == "<= 6 s: met"
     skipped = bench_all.rows_footprint({"rows": [{"workload": "compile", "skipped": "no g++"}], "compile": {}})[0]
     assert skipped["targets"] == []
+
+
+def test_int8_bench_smoke_quantizes_exports_and_times(bench_all):
+    # bench_int8.py --smoke: a random-init Fashion CNN, quantized, exported four ways, timed once (no C++ build)
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    import bench_int8
+
+    result = bench_int8.run(quick=True, threads=1, smoke=True)
+    assert [(r["precision"], r["batch"]) for r in result["rows"]][:4] == [("float32", 1), ("float32", 256),
+                                                                         ("int8", 1), ("int8", 256)]
+    assert "int8" in result["quantized"] and result["machine"]["isa"]
+    assert result["agreement"]["onnxruntime int8"]["same_top1"] > 0.9
+    rows = bench_all.rows_int8(result)
+    int8_256 = rows[3]
+    assert int8_256["suite"] == "int8" and int8_256["best_peer"] == "onnxruntime" and int8_256["ember"] > 0
+    assert [t.get("vs") for t in int8_256["targets"]] == ["onnxruntime", None]
