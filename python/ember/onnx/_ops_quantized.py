@@ -9,12 +9,12 @@ the form that onnxruntime runs with its int8 kernels, exactly:
   weight stored transposed (in, out). onnxruntime fuses it into MatMulIntegerToFloat. The bias is added with
   ``Sum``, not ``Add``: onnxruntime's MatMulAddFusion turns a MatMul followed by an Add into a float Gemm
   before its QDQ pass runs, and the int8 kernel is lost.
-- conv is QuantizeLinear -> ConvInteger -> Cast -> Mul(input_scale * weight_scale) -> Add(bias).
-  onnxruntime does not fuse DQ -> Conv without a QuantizeLinear on the output (QLinearConv has an 8-bit
-  output, which the op does not have), so the QDQ form would run in float32. Its ConvInteger is fast for
-  uint8 x uint8 only (the only pair older versions implement at all), so both operands are stored
-  as uint8 with zero point 128 where they are signed: an int8 ``q`` is the uint8 ``q + 128``, the same
-  integer product. Padding is filled with the zero point, i.e. contributes 0, as in the op.
+- conv is QDQ too: x -> QuantizeLinear -> DequantizeLinear -> Conv <- DequantizeLinear(axis=0) <- the int8
+  weight, bias float32. onnxruntime fuses a QDQ Conv into QLinearConv only when its output is quantized as
+  well (QLinearConv has an 8-bit output, which this op does not), so it runs this Conv in float32 on the
+  dequantized values: the op's result, at onnxruntime's float32 speed. (The exact integer alternative,
+  ConvInteger with float scaling, ran about 6x slower than float32 in onnxruntime 1.32 on the Fashion-MNIST
+  CNN at batch 256: bench/python/bench_int8.py.)
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..deploy._graph import Node
-from ._builder import ONNX_DTYPES, Builder
+from ._builder import Builder
 from ._ops import _in, _optional, _out
 
 _INPUT_DTYPES = ("uint8", "int8")
@@ -92,21 +92,15 @@ def _quantized_conv2d(b: Builder, node: Node) -> None:
         raise b.unsupported(f"padding must be two integers, got {padding!r}")
     x_scale, dtype = _input_quantization(b, node)
     w, w_scale = _weights(b, node, spatial=2)
-    out_channels = w.shape[0]
-    x_zero = b.const(np.uint8(0 if dtype == "uint8" else 128), hint="x_zero_point")
-    xq = b.add("QuantizeLinear", [_in(b, node, 0), b.const(np.float32(x_scale), hint="x_scale"), x_zero])
-    w_u8 = b.const((w.astype(np.int16) + 128).astype(np.uint8), hint="weight_u8")
-    acc = b.add("ConvInteger", [xq, w_u8, x_zero, b.const(np.uint8(128), hint="weight_zero_point")],
-                kernel_shape=list(w.shape[2:]), strides=list(a["stride"]),
-                pads=[padding[0], padding[1], padding[0], padding[1]], dilations=list(a["dilation"]),
-                group=a["groups"])
-    # The product of the two scales in float64, rounded once.
-    scales = (np.float64(np.float32(x_scale)) * w_scale.astype(np.float64)).astype(np.float32)
-    bias = _bias(b, node, [1, out_channels, 1, 1])
-    scale = b.const(scales.reshape(1, out_channels, 1, 1), hint="scale")
-    y = b.add("Mul", [b.add("Cast", [acc], to=ONNX_DTYPES["float32"]), scale], _out(b, node) if bias is None else None)
-    if bias is not None:
-        b.add("Add", [y, bias], _out(b, node))
+    zero = b.const(np.zeros((), np.uint8 if dtype == "uint8" else np.int8), hint="x_zero_point")
+    scale = b.const(np.float32(x_scale), hint="x_scale")
+    x = b.add("DequantizeLinear", [b.add("QuantizeLinear", [_in(b, node, 0), scale, zero]), scale, zero])
+    weight = b.add("DequantizeLinear", [b.const(w, hint="weight"), b.const(w_scale, hint="weight_scale"),
+                                        b.const(np.zeros(w.shape[0], np.int8), hint="weight_zero_point")], axis=0)
+    bias = _bias(b, node, [w.shape[0]])
+    b.add("Conv", [x, weight] + ([bias] if bias is not None else []), _out(b, node),
+          kernel_shape=list(w.shape[2:]), strides=list(a["stride"]),
+          pads=[padding[0], padding[1], padding[0], padding[1]], dilations=list(a["dilation"]), group=a["groups"])
 
 
 CONVERTERS: dict[str, Callable[[Builder, Node], None]] = {
