@@ -44,9 +44,10 @@ TEST(Version, StringIsMajorMinorPatch) {
 
 TEST(Version, DeployFileFromANewerEmberNamesBothVersions) {
   TempDir dir;
-  const auto path = write_identity(dir.file("v2.ember"), {{"ember.format_version", "2"}, {"ember.version", "0.3.0"}});
+  const std::string newer = std::to_string(deploy::kFormatVersion + 1);
+  const auto path = write_identity(dir.file("newer.ember"), {{"ember.format_version", newer}, {"ember.version", "0.3.0"}});
   const auto msg = error_of<io::FormatError>([&] { deploy::load(path); });
-  EXPECT_NE(msg.find("[deploy.load] " + path + ": written by ember 0.3.0 (format 2); this is ember " EMBER_VERSION_STRING
+  EXPECT_NE(msg.find("[deploy.load] " + path + ": written by ember 0.3.0 (format " + newer + "); this is ember " EMBER_VERSION_STRING
                      ", which reads formats up to " + std::to_string(deploy::kFormatVersion)),
             std::string::npos)
       << msg;
