@@ -205,3 +205,36 @@ def test_onnx_export_runs_in_onnxruntime_with_the_same_predictions(trained, tmp_
     np.testing.assert_allclose(got, want, atol=0.02 * float(np.abs(want).max()))
     assert (got.argmax(1) == want.argmax(1)).mean() > 0.99
     assert (got.argmax(1) == data["y_test"]).mean() >= (want.argmax(1) == data["y_test"]).mean() - 0.01
+
+
+def test_without_native_int8_it_warns_and_stays_exact():
+    """Under ONEDNN_MAX_CPU_ISA=AVX2 (no VNNI) oneDNN's int8 kernels saturate: ember runs the float32 path, says so."""
+    import os
+    import subprocess
+    import sys
+
+    code = """
+import sys, warnings
+sys.path.insert(0, "tests/python")
+import numpy as np, ember
+from _deploy_models import digits_cnn, digits_images, interpret
+x = digits_images(64)
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    q = ember.quantization.quantize(digits_cnn(), x)
+    ember.quantization.quantize(digits_cnn(), x)
+msgs = [str(m.message) for m in w if "int8 dot products are not native" in str(m.message)]
+assert len(msgs) == 1, msgs
+(ref,) = interpret(q.graph, x)
+# The float32 path sums in another order: a value on a rounding boundary of the next layer's quantization may
+# land one step away (one sample of 64 here), nothing more.
+got, want = q(x).numpy(), ref.numpy()
+close = np.isclose(got, want, rtol=1e-4, atol=1e-4 * float(np.abs(want).max())).all(axis=1)
+assert close.mean() >= 0.95, close.mean()
+np.testing.assert_allclose(got, want, atol=0.01 * float(np.abs(want).max()))
+print("ok", ember.backends.cpu.info().isa)
+"""
+    root = str(__import__("pathlib").Path(__file__).resolve().parents[2])
+    env = dict(os.environ, ONEDNN_MAX_CPU_ISA="AVX2")
+    run = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and run.stdout.startswith("ok"), run.stdout + run.stderr

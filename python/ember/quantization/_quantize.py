@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -96,6 +97,7 @@ def quantize(model: Any, calibration_loader: Iterable, *, method: str = "minmax"
         raise ValueError(f"[quantize] percentile must be in (0, 100], got {percentile}")
     if num_batches is not None and num_batches < 1:
         raise ValueError(f"[quantize] num_batches must be at least 1, got {num_batches}")
+    _warn_if_not_native()
     batches = _batches(calibration_loader, num_batches)
     graph = model if isinstance(model, Graph) else trace(model, batches[0])
     if len(graph.inputs) != 1:
@@ -105,6 +107,23 @@ def quantize(model: Any, calibration_loader: Iterable, *, method: str = "minmax"
     report, chosen = _select(graph, tuple(skip))
     observers = _calibrate(graph, chosen, batches, method, percentile)
     return QuantizedModel(_rewrite(graph, chosen, observers, report), report)
+
+
+_warned = False
+
+
+def _warn_if_not_native() -> None:
+    """Once per process: without int8 dot products (VNNI, AMX) the int8 layers run as float32 (exactly)."""
+    global _warned
+    from ..backends import cpu
+
+    if _warned or cpu.int8_supported():
+        return
+    _warned = True
+    warnings.warn(f"[quantize] int8 dot products are not native under oneDNN's ISA here ({cpu.info().isa}): "
+                  "oneDNN's int8 kernels would saturate, so the int8 layers run the same integer arithmetic as "
+                  "float32 primitives, exactly and at about float32's speed (no speed-up on this CPU)",
+                  RuntimeWarning, stacklevel=3)
 
 
 def _batches(loader: Iterable, limit: int | None) -> list[Tensor]:
