@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'RemovableHandle', 'Tensor', 'abs', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'add', 'addcdiv', 'addcmul', 'addmm', 'all', 'allclose', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'argsort', 'avg_pool1d', 'avg_pool2d', 'baddbmm', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bincount', 'bmm', 'bool', 'bucketize', 'cat', 'cdist', 'celu', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'cos', 'cosine_embedding_loss', 'cosine_similarity', 'cross_entropy', 'cuda', 'cumprod', 'cumsum', 'default_generator', 'device', 'diff', 'div', 'divide', 'dot', 'double', 'dropout', 'dropout1d', 'dropout2d', 'dtype', 'einsum', 'elu', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'gaussian_nll_loss', 'ge', 'gelu', 'generate_square_subsequent_mask', 'get_num_threads', 'glu', 'group_norm', 'gt', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'huber_loss', 'index_add', 'index_copy', 'index_fill', 'index_select', 'instance_norm', 'int', 'int32', 'int64', 'is_grad_enabled', 'isclose', 'kl_div', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'lerp', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsigmoid', 'logsumexp', 'long', 'lt', 'manual_seed', 'margin_ranking_loss', 'masked_fill', 'masked_scatter', 'matmul', 'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'meshgrid', 'min', 'minimum', 'mish', 'mm', 'mse_loss', 'msort', 'mul', 'multi_head_attention_forward', 'multilabel_soft_margin_loss', 'multinomial', 'multiply', 'nan_to_num', 'ne', 'neg', 'negative', 'nll_loss', 'norm', 'one_hot', 'ones', 'ones_like', 'outer', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle', 'poisson_nll_loss', 'pow', 'prelu', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu6', 'relu_', 'repeat_interleave', 'return_types', 'rms_norm', 'roll', 'rot90', 'rsqrt', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'selu', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sort', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tanhshrink', 'tensor', 'tensor_split', 'threshold', 'tile', 'topk', 'tril', 'triplet_margin_loss', 'triu', 'true_divide', 'uint8', 'unbind', 'unique', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'RemovableHandle', 'Tensor', 'abs', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'add', 'addcdiv', 'addcmul', 'addmm', 'all', 'allclose', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'argsort', 'avg_pool1d', 'avg_pool2d', 'baddbmm', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bincount', 'bmm', 'bool', 'bucketize', 'cat', 'cdist', 'celu', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'cos', 'cosine_embedding_loss', 'cosine_similarity', 'cross_entropy', 'cuda', 'cumprod', 'cumsum', 'default_generator', 'device', 'diff', 'div', 'divide', 'dot', 'double', 'dropout', 'dropout1d', 'dropout2d', 'dtype', 'einsum', 'elu', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'gaussian_nll_loss', 'ge', 'gelu', 'generate_square_subsequent_mask', 'get_num_threads', 'glu', 'group_norm', 'gt', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'huber_loss', 'index_add', 'index_copy', 'index_fill', 'index_select', 'instance_norm', 'int', 'int32', 'int64', 'int8', 'is_grad_enabled', 'isclose', 'kl_div', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'lerp', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsigmoid', 'logsumexp', 'long', 'lt', 'manual_seed', 'margin_ranking_loss', 'masked_fill', 'masked_scatter', 'matmul', 'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'meshgrid', 'min', 'minimum', 'mish', 'mm', 'mse_loss', 'msort', 'mul', 'multi_head_attention_forward', 'multilabel_soft_margin_loss', 'multinomial', 'multiply', 'nan_to_num', 'ne', 'neg', 'negative', 'nll_loss', 'norm', 'one_hot', 'ones', 'ones_like', 'outer', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle', 'poisson_nll_loss', 'pow', 'prelu', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu6', 'relu_', 'repeat_interleave', 'return_types', 'rms_norm', 'roll', 'rot90', 'rsqrt', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'selu', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sort', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tanhshrink', 'tensor', 'tensor_split', 'threshold', 'tile', 'topk', 'tril', 'triplet_margin_loss', 'triu', 'true_divide', 'uint8', 'unbind', 'unique', 'var', 'where', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -232,6 +232,10 @@ class Tensor:
     def byte(self) -> Tensor:
         """
         Converts to uint8.
+        """
+    def char(self) -> Tensor:
+        """
+        Converts to int8.
         """
     def chunk(self, chunks: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
         """
@@ -950,13 +954,13 @@ class dtype:
     """
     def __eq__(self: numpy.dtype[typing.Any], arg0: typing.Any) -> bool:
         ...
-    def __getstate__(self: numpy.dtype[typing.Any]) -> int:
+    def __getstate__(self: numpy.dtype[typing.Any]) -> str:
         ...
     def __hash__(self: numpy.dtype[typing.Any]) -> int:
         ...
     def __repr__(self: numpy.dtype[typing.Any]) -> str:
         ...
-    def __setstate__(self: numpy.dtype[typing.Any], arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+    def __setstate__(self: numpy.dtype[typing.Any], arg0: str) -> None:
         ...
     def __str__(self: numpy.dtype[typing.Any]) -> str:
         ...
@@ -1153,6 +1157,14 @@ def _conv2d_padding(kernel_size: typing.Any, stride: typing.Any, padding: typing
 def _conv_transpose_output_padding(arg0: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg1: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], arg2: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg3: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg4: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg5: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"], arg6: typing.SupportsInt | typing.SupportsIndex, arg7: str) -> typing.Annotated[list[int], "FixedSize(2)"]:
     """
     The output_padding that gives a ConvTranspose layer's output the size output_size (torch's forward(x, output_size)).
+    """
+def _deploy_fold_batch_norm(weight: Tensor, bias: Tensor | None, mean: Tensor, var: Tensor, gamma: Tensor | None, beta: Tensor | None, eps: typing.SupportsFloat | typing.SupportsIndex) -> tuple[Tensor, Tensor]:
+    """
+    A convolution's (weight, bias) with an eval batch_norm folded in: the fold the C++ runtime does at load.
+    """
+def _deploy_format_version(op: str) -> int:
+    """
+    The .ember format version that introduced a deploy op (the file declares the largest over its nodes).
     """
 def _deploy_load(path: str) -> DeployedModel:
     """
@@ -2104,6 +2116,7 @@ float64: dtype
 int: dtype
 int32: dtype
 int64: dtype
+int8: dtype
 long: dtype
 uint8: dtype
 negative = neg
