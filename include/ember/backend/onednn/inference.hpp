@@ -83,11 +83,13 @@ inline ConvInference conv2d_inference_primitive(const ConvGeometry& p, bool bias
   });
 }
 
-/// A layer's weights in the layouts its primitives asked for, each reordered once, on first use;
-/// thread-safe. Holds w's data pointer: the owner keeps w alive and unchanged.
+/// A layer's weights (float32, or int8 for the quantized primitives) in the layouts its primitives asked for,
+/// each reordered once, on first use; thread-safe. oneDNN's s8 weights layouts may carry a compensation
+/// buffer after the data (the memory desc's "extra"), which the reorder from the plain layout computes.
+/// Holds w's data pointer: the owner keeps w alive and unchanged.
 class PackedWeights {
  public:
-  explicit PackedWeights(const float* w) : w_(w) {}
+  explicit PackedWeights(const void* w) : w_(w) {}
 
   /// The weights in layout want (plain: the descriptor of w as stored).
   const void* get(const dnnl::memory::desc& want, const dnnl::memory::desc& plain) {
@@ -96,7 +98,7 @@ class PackedWeights {
     for (const auto& [d, m] : packed_)
       if (d == want) return m.get_data_handle();
     dnnl::memory m(want, engine());
-    dnnl::memory src = mem(plain, w_);
+    dnnl::memory src(plain, engine(), const_cast<void*>(w_));
     dnnl::reorder(src, m).execute(stream(), src, m);
     stream().wait();
     packed_.emplace_back(want, m);
@@ -104,7 +106,7 @@ class PackedWeights {
   }
 
  private:
-  const float* w_;
+  const void* w_;
   std::mutex mutex_;
   std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> packed_;
 };

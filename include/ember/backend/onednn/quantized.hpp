@@ -27,33 +27,8 @@
 
 namespace ember::detail::onednn {
 
-/// A layer's int8 weights in the layouts its primitives asked for, each reordered once, on first use;
-/// thread-safe. oneDNN's s8 weights layouts may carry a compensation buffer after the data (the
-/// memory desc's "extra"), which the reorder from the plain layout computes. Holds w's data pointer:
-/// the owner keeps w alive and unchanged.
-class PackedInt8Weights {
- public:
-  explicit PackedInt8Weights(const std::int8_t* w) : w_(w) {}
-
-  /// The weights in layout want (plain: the descriptor of w as stored).
-  const void* get(const dnnl::memory::desc& want, const dnnl::memory::desc& plain) {
-    if (want == plain) return w_;
-    std::lock_guard lock(mutex_);
-    for (const auto& [d, m] : packed_)
-      if (d == want) return m.get_data_handle();
-    dnnl::memory m(want, engine());
-    dnnl::memory src(plain, engine(), const_cast<std::int8_t*>(w_));
-    dnnl::reorder(src, m).execute(stream(), src, m);
-    stream().wait();
-    packed_.emplace_back(want, m);
-    return m.get_data_handle();
-  }
-
- private:
-  const std::int8_t* w_;
-  std::mutex mutex_;
-  std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> packed_;
-};
+/// int8 weights packed once per layout: PackedWeights (inference.hpp) serves both element types.
+using PackedInt8Weights = PackedWeights;
 
 /// The f32 -> u8/s8 reorder that quantizes an input, dst = saturate(round(src / scale)) with the scale
 /// given at run time, into the layout `dst`: in src's own layout first, then (when dst is another) a
