@@ -31,7 +31,8 @@ def _seeds(tmp):
     ember.save({"w": ember.arange(6.0).reshape(2, 3), "i": ember.arange(3), "b": ember.ones(2, dtype=ember.bool)},
                tmp / "flat.safetensors")
     ember.deploy.export(model, ember.randn(2, 4), tmp / "mlp.ember")
-    for name in ("ckpt.safetensors", "flat.safetensors", "mlp.ember"):
+    ember.quantization.quantize(model, ember.randn(8, 4)).save(tmp / "int8.ember")  # format 2: int8 ops and tensors
+    for name in ("ckpt.safetensors", "flat.safetensors", "mlp.ember", "int8.ember"):
         out[name] = (tmp / name).read_bytes()
     return out
 
@@ -72,7 +73,7 @@ edits = st.one_of(
 
 
 @SETTINGS
-@given(name=st.sampled_from(["ckpt.safetensors", "flat.safetensors", "mlp.ember"]), edit=edits)
+@given(name=st.sampled_from(["ckpt.safetensors", "flat.safetensors", "mlp.ember", "int8.ember"]), edit=edits)
 def test_mutated_files_load_or_raise_checkpoint_error(seeds, tmp_path, name, edit):
     data = bytearray(seeds[name])
     kind = edit[0]
@@ -97,7 +98,7 @@ json_values = st.recursive(
 
 
 @SETTINGS
-@given(name=st.sampled_from(["ckpt.safetensors", "mlp.ember"]), data=st.data())
+@given(name=st.sampled_from(["ckpt.safetensors", "mlp.ember", "int8.ember"]), data=st.data())
 def test_rewritten_headers_and_structures_load_or_raise(seeds, tmp_path, name, data):
     header, body = _split(seeds[name])
     meta = header.get("__metadata__", {})
@@ -106,7 +107,7 @@ def test_rewritten_headers_and_structures_load_or_raise(seeds, tmp_path, name, d
         names = [k for k in header if k != "__metadata__"]
         key = data.draw(st.sampled_from(names))
         header[key] = data.draw(st.one_of(json_values, st.fixed_dictionaries({
-            "dtype": st.sampled_from(["F32", "F64", "I64", "BOOL", "F16", "X"]),
+            "dtype": st.sampled_from(["F32", "F64", "I64", "I8", "BOOL", "F16", "X"]),
             "shape": st.lists(st.integers(-2, 2**40), max_size=4),
             "data_offsets": st.lists(st.integers(-1, 2**63), min_size=2, max_size=2)})))
     elif target == "ember" and "ember" in meta:  # the nested-structure JSON of ember.save
