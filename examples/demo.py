@@ -110,9 +110,11 @@ def evaluate(model, x, y, batch_size: int = 1000) -> tuple[float, float, ember.T
     return loss / len(y), (pred == y).float().mean().item(), pred
 
 
-def train(data: dict, epochs: int | None = None, seed: int = 0, config: dict | None = None):
+def train(data: dict, epochs: int | None = None, seed: int = 0, config: dict | None = None, autocast: bool = False):
     """Trains make_model(image size) on data's x_train/y_train with Adam (arrays or tensors), evaluating on
-    x_test/y_test after each epoch; returns the model, the optimizer and the History. config defaults to CONFIGS["digits"] for 8x8 images, CONFIGS["fashion"] otherwise."""
+    x_test/y_test after each epoch; returns the model, the optimizer and the History. config defaults to
+    CONFIGS["digits"] for 8x8 images, CONFIGS["fashion"] otherwise. autocast: the forward passes run under
+    ember.autocast (bfloat16 products, float32 weights)."""
     x_train, y_train = _tensor(data["x_train"]), _tensor(data["y_train"])
     size = x_train.shape[-1]
     config = config or CONFIGS["digits" if size <= 8 else "fashion"]
@@ -132,8 +134,9 @@ def train(data: dict, epochs: int | None = None, seed: int = 0, config: dict | N
         model.train()
         with progress(loader, desc=f"epoch {epoch:2d}/{epochs}") as bar:
             for x, y in bar:
-                logits = model(x)
-                loss = loss_fn(logits, y)
+                with ember.autocast("cpu", dtype=ember.bfloat16, enabled=autocast):
+                    logits = model(x)
+                    loss = loss_fn(logits, y)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()

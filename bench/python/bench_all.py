@@ -308,6 +308,35 @@ def rows_int8(result: dict) -> list:
 NORMALISERS["int8"] = rows_int8
 
 
+# --- the autocast suite (issue 25, bench_autocast.py): bfloat16 autocast beside float32 and PyTorch's ---
+SUITES += ("autocast",)
+REQUIRES["autocast"] = ("ember", "torch")
+
+
+def rows_autocast(result: dict) -> list:
+    rows = []
+    native = "native" if result["bf16_native"] else "NOT native: autocast keeps float32"
+    for r in result["rows"]:
+        targets, notes = [], f"ISA {result['isa']}, bfloat16 {native}"
+        if r.get("target_ember_torch"):
+            targets.append({"ratio": r["target_ember_torch"], "vs": "torch"})
+        if r.get("speedup_vs_f32") is not None:
+            targets += own_target(f">= {r['target_speedup']:.1f}x ember fp32", r["speedup_vs_f32"],
+                                  lambda v: v >= r["target_speedup"])
+            notes = f"{r['speedup_vs_f32']:.2f}x ember's float32; " + notes
+        if "gflops" in r:
+            notes = f"ember {r['gflops']['ember']:.0f} GFLOP/s; " + notes
+        if r["precision"] == "bf16" and r["workload"].startswith("Fashion") and "accuracy" in result:
+            gap = result["accuracy_gap_points"]
+            targets += own_target("accuracy within 0.3 points", gap, lambda v: abs(v) <= 0.3)
+            notes += "; test accuracy " + ", ".join(f"{k} {v:.2f}%" for k, v in result["accuracy"].items())
+        rows.append(norm_row("autocast", r, "ms", peers=("torch",), targets=targets, notes=notes))
+    return rows
+
+
+NORMALISERS["autocast"] = rows_autocast
+
+
 def normalise(report: dict) -> list:
     """The common-schema rows of every suite, with one row per skipped suite saying why."""
     rows = []

@@ -6,6 +6,7 @@
 #include "ember/autograd/grad_mode.hpp"
 #include "ember/autograd/node.hpp"
 #include "ember/core/device.hpp"
+#include "ember/core/autocast.hpp"
 #include "ember/core/dtype.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/overlap.hpp"

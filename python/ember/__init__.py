@@ -40,6 +40,8 @@ from ._tensor_api import *  # noqa: F401,F403 - module-level forms of tensor met
 from . import accelerator, backends
 from . import autograd, utils
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from . import amp
+from .amp import autocast, get_autocast_dtype, is_autocast_available, is_autocast_enabled
 from ._settings import *  # noqa: F401,F403 - set_float32_matmul_precision, compile, get_default_dtype, ...
 from . import metrics, optim
 from . import linalg  # ops1: ember.linalg.vector_norm / matrix_norm / norm

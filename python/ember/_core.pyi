@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'RemovableHandle', 'Tensor', 'abs', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'add', 'addcdiv', 'addcmul', 'addmm', 'all', 'allclose', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'argsort', 'avg_pool1d', 'avg_pool2d', 'baddbmm', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bincount', 'bmm', 'bool', 'bucketize', 'cat', 'cdist', 'celu', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'cos', 'cosine_embedding_loss', 'cosine_similarity', 'cross_entropy', 'cuda', 'cumprod', 'cumsum', 'default_generator', 'device', 'diff', 'div', 'divide', 'dot', 'double', 'dropout', 'dropout1d', 'dropout2d', 'dtype', 'einsum', 'elu', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'gaussian_nll_loss', 'ge', 'gelu', 'generate_square_subsequent_mask', 'get_num_threads', 'glu', 'group_norm', 'gt', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'huber_loss', 'index_add', 'index_copy', 'index_fill', 'index_select', 'instance_norm', 'int', 'int32', 'int64', 'int8', 'is_grad_enabled', 'isclose', 'kl_div', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'lerp', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsigmoid', 'logsumexp', 'long', 'lt', 'manual_seed', 'margin_ranking_loss', 'masked_fill', 'masked_scatter', 'matmul', 'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'meshgrid', 'min', 'minimum', 'mish', 'mm', 'mse_loss', 'msort', 'mul', 'multi_head_attention_forward', 'multilabel_soft_margin_loss', 'multinomial', 'multiply', 'nan_to_num', 'ne', 'neg', 'negative', 'nll_loss', 'norm', 'one_hot', 'ones', 'ones_like', 'outer', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle', 'poisson_nll_loss', 'pow', 'prelu', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu6', 'relu_', 'repeat_interleave', 'return_types', 'rms_norm', 'roll', 'rot90', 'rsqrt', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'selu', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sort', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tanhshrink', 'tensor', 'tensor_split', 'threshold', 'tile', 'topk', 'tril', 'triplet_margin_loss', 'triu', 'true_divide', 'uint8', 'unbind', 'unique', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'RemovableHandle', 'Tensor', 'abs', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'add', 'addcdiv', 'addcmul', 'addmm', 'all', 'allclose', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'argsort', 'avg_pool1d', 'avg_pool2d', 'baddbmm', 'batch_norm', 'bfloat16', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bincount', 'bmm', 'bool', 'bucketize', 'cat', 'cdist', 'celu', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'cos', 'cosine_embedding_loss', 'cosine_similarity', 'cross_entropy', 'cuda', 'cumprod', 'cumsum', 'default_generator', 'device', 'diff', 'div', 'divide', 'dot', 'double', 'dropout', 'dropout1d', 'dropout2d', 'dtype', 'einsum', 'elu', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'gaussian_nll_loss', 'ge', 'gelu', 'generate_square_subsequent_mask', 'get_num_threads', 'glu', 'group_norm', 'gt', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'huber_loss', 'index_add', 'index_copy', 'index_fill', 'index_select', 'instance_norm', 'int', 'int32', 'int64', 'int8', 'is_grad_enabled', 'isclose', 'kl_div', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'lerp', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsigmoid', 'logsumexp', 'long', 'lt', 'manual_seed', 'margin_ranking_loss', 'masked_fill', 'masked_scatter', 'matmul', 'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'meshgrid', 'min', 'minimum', 'mish', 'mm', 'mse_loss', 'msort', 'mul', 'multi_head_attention_forward', 'multilabel_soft_margin_loss', 'multinomial', 'multiply', 'nan_to_num', 'ne', 'neg', 'negative', 'nll_loss', 'norm', 'one_hot', 'ones', 'ones_like', 'outer', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle', 'poisson_nll_loss', 'pow', 'prelu', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu6', 'relu_', 'repeat_interleave', 'return_types', 'rms_norm', 'roll', 'rot90', 'rsqrt', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'selu', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sort', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tanhshrink', 'tensor', 'tensor_split', 'threshold', 'tile', 'topk', 'tril', 'triplet_margin_loss', 'triu', 'true_divide', 'uint8', 'unbind', 'unique', 'var', 'where', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -1086,6 +1086,10 @@ def _adamax_step(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_inf: Tensor, 
     """
     One Adamax update of param and its moment estimates in place.
     """
+def _autocast_bf16() -> bool:
+    """
+    True when this thread's float32 products and convolutions compute in bfloat16 (ember.autocast).
+    """
 def _backward(tensors: typing.Any, grad_tensors: typing.Any = None, retain_graph: bool = False) -> None:
     """
     Accumulates the gradients of tensors into the leaves' .grad.
@@ -1279,6 +1283,10 @@ def _rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: 
 def _save_safetensors(path: str, tensors: collections.abc.Sequence[tuple[str, Tensor]], metadata: collections.abc.Mapping[str, str]) -> None:
     """
     Writes [(name, tensor), ...] and {str: str} metadata to path as safetensors, atomically.
+    """
+def _set_autocast_bf16(on: bool) -> bool:
+    """
+    Sets this thread's autocast state and returns the previous one (ember.autocast).
     """
 def _set_grad_enabled(mode: bool) -> None:
     """
@@ -2107,6 +2115,7 @@ def zeros_like(input: Tensor, *, dtype: typing.Any = None, device: typing.Any = 
     Zeros with input's shape, dtype and device.
     """
 __version__: str = '0.2.0'
+bfloat16: dtype
 bool: dtype
 default_generator: Generator
 double: dtype

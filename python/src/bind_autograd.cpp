@@ -129,6 +129,13 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
 
   m.def("is_grad_enabled", &is_grad_enabled, "True when ops record gradients on this thread.");
   m.def("_set_grad_enabled", &set_grad_enabled, py::arg("mode"), "Turns gradient recording on or off (this thread).");
+  m.def("_autocast_bf16", [] { return autocast_precision() == MatmulPrecision::BFloat16; },
+        "True when this thread's float32 products and convolutions compute in bfloat16 (ember.autocast).");
+  m.def("_set_autocast_bf16", [](bool on) {
+    const bool previous = autocast_precision() == MatmulPrecision::BFloat16;
+    detail::autocast_precision_ = on ? MatmulPrecision::BFloat16 : MatmulPrecision::Float32;
+    return previous;
+  }, py::arg("on"), "Sets this thread's autocast state and returns the previous one (ember.autocast).");
   m.def("_backward", [](py::handle tensors, py::handle grad_tensors, bool retain_graph) {
     const auto outs = tensors_from_py(tensors, "backward");
     const auto grads = grads_from_py(grad_tensors, outs.size(), "backward");

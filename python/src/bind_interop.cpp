@@ -33,6 +33,7 @@ py::dtype numpy_dtype(DType d) {
     case DType::Int64: return py::dtype("int64");
     case DType::Float32: return py::dtype("float32");
     case DType::Float64: return py::dtype("float64");
+    case DType::BFloat16: break;  // no tensors hold it
   }
   return py::dtype("float32");
 }
@@ -113,6 +114,7 @@ DLDataType dl_dtype(DType d) {
     case DType::Int64: return {kDLInt, 64, 1};
     case DType::Float32: return {kDLFloat, 32, 1};
     case DType::Float64: return {kDLFloat, 64, 1};
+    case DType::BFloat16: return {kDLBfloat, 16, 1};
   }
   return {kDLFloat, 32, 1};
 }

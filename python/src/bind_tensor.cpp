@@ -112,7 +112,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("__hash__", [](DType d) { return static_cast<int>(d); })
       .def(py::pickle([](DType d) { return std::string(dtype_name(d)); },  // by name: codes change as dtypes are added
                       [](const std::string& name) {
-                        for (int i = 0; i < kNumDTypes; ++i)
+                        for (int i = 0; i <= static_cast<int>(DType::BFloat16); ++i)
                           if (dtype_name(static_cast<DType>(i)) == name) return static_cast<DType>(i);
                         throw py::value_error("[dtype] unknown dtype '" + name + "' in a pickle");
                       }));
@@ -120,6 +120,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
     const auto d = static_cast<DType>(i);
     m.attr(std::string(dtype_name(d)).c_str()) = d;
   }
+  m.attr("bfloat16") = DType::BFloat16;  // autocast's dtype; no tensors hold it yet (core/dtype.hpp)
   // Lets Python subclasses (nn.Parameter) wrap an existing tensor: the new object aliases data.
   cls.def(py::init([](const AnyTensor& data) { return data; }), py::arg("data"),
           "A tensor object aliasing data (same storage and autograd identity); subclasses such as\n"

@@ -154,7 +154,11 @@ inline std::vector<AnyTensor> run_backward(std::span<const Root> roots, bool ret
     }
     if (accumulate)
       if (auto m = n->retained.lock()) n->accumulate(*m, g);
-    Grads grads = n->apply(g);
+    Grads grads;
+    {
+      const AutocastGuard precision(n->precision);  // the backward computes as its forward did
+      grads = n->apply(g);
+    }
     for (std::size_t i = 0; i < n->next.size() && i < grads.size(); ++i)
       if (n->next[i] && grads[i].defined()) n->next[i]->add_grad(grads[i]);
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ember/autograd/grad_mode.hpp"
+#include "ember/core/autocast.hpp"
 #include "ember/core/any_tensor.hpp"
 #include "ember/core/overlap.hpp"
 
@@ -77,6 +78,7 @@ struct Node {
   std::weak_ptr<Meta> retained;      // output meta to fill for retain_grad()
   bool released = false;
   bool is_accumulator = false;       // a leaf's AccumulateGrad
+  MatmulPrecision precision = autocast_precision();  // the forward's autocast state, restored for apply()
   std::shared_ptr<HookList<GradHook>> grad_hooks;  // hooks of the non-leaf tensor this node made
 };
 

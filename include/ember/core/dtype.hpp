@@ -11,9 +11,12 @@
 
 namespace ember {
 
-/// The element types a tensor can hold, ordered by promotion rank.
-enum class DType : std::uint8_t { Bool, UInt8, Int8, Int32, Int64, Float32, Float64 };
+/// The element types a tensor can hold, ordered by promotion rank, then BFloat16: a dtype that names
+/// bfloat16 (for autocast, core/autocast.hpp) but that no tensor holds yet; dispatching on it raises
+/// TypeError.
+enum class DType : std::uint8_t { Bool, UInt8, Int8, Int32, Int64, Float32, Float64, BFloat16 };
 
+/// The number of dtypes that tensors can hold (the first kNumDTypes of DType; not BFloat16).
 inline constexpr int kNumDTypes = 7;
 
 template <class T>
@@ -38,6 +41,7 @@ inline constexpr DType dtype_of = std::is_same_v<T, bool>           ? DType::Boo
 constexpr std::size_t itemsize(DType d) {
   switch (d) {
     case DType::Bool: case DType::UInt8: case DType::Int8: return 1;
+    case DType::BFloat16: return 2;
     case DType::Int32: case DType::Float32: return 4;
     default: return 8;
   }
@@ -53,11 +57,12 @@ constexpr std::string_view dtype_name(DType d) {
     case DType::Int64: return "int64";
     case DType::Float32: return "float32";
     case DType::Float64: return "float64";
+    case DType::BFloat16: return "bfloat16";
   }
   return "?";
 }
 
-constexpr bool is_floating(DType d) { return d == DType::Float32 || d == DType::Float64; }
+constexpr bool is_floating(DType d) { return d == DType::Float32 || d == DType::Float64 || d == DType::BFloat16; }
 constexpr bool is_integral(DType d, bool include_bool = true) {
   return !is_floating(d) && (include_bool || d != DType::Bool);
 }
@@ -75,7 +80,13 @@ constexpr bool is_integral(DType d, bool include_bool = true) {
 ///
 /// Apart from uint8 with int8 the table is the maximum in declaration order. *PyTorch gives int16, which
 /// ember does not have: int32 is the smallest ember type that holds both ranges.
+/// bfloat16 (no tensors yet) promotes as in PyTorch: with float32 or float64 to that, with anything else
+/// to bfloat16.
 constexpr DType promote_types(DType a, DType b) {
+  if (a == DType::BFloat16 || b == DType::BFloat16) {
+    const DType other = a == DType::BFloat16 ? b : a;
+    return other == DType::Float32 || other == DType::Float64 ? other : DType::BFloat16;
+  }
   if ((a == DType::UInt8 && b == DType::Int8) || (a == DType::Int8 && b == DType::UInt8)) return DType::Int32;
   return static_cast<std::uint8_t>(a) >= static_cast<std::uint8_t>(b) ? a : b;
 }
@@ -124,6 +135,9 @@ decltype(auto) dispatch_dtype(DType d, F&& f) {
     case DType::Int64: return std::forward<F>(f)(std::int64_t{});
     case DType::Float32: return std::forward<F>(f)(float{});
     case DType::Float64: return std::forward<F>(f)(double{});
+    case DType::BFloat16:
+      detail::fail<TypeError>("dtype", "bfloat16 tensors are not supported yet; to compute in bfloat16, run a "
+                              "float32 model under ember.autocast('cpu', dtype=ember.bfloat16)");
   }
   detail::fail<std::invalid_argument>("dtype", "unknown dtype ", static_cast<int>(d));
 }

@@ -83,6 +83,7 @@ constexpr std::string_view safetensors_dtype(DType d) {
     case DType::Int64: return "I64";
     case DType::Float32: return "F32";
     case DType::Float64: return "F64";
+    case DType::BFloat16: return "BF16";
   }
   return "?";
 }

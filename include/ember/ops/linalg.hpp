@@ -174,6 +174,9 @@ Tensor<T> matmul_forward(const Tensor<T>& a, const Tensor<T>& b, const char* op)
     canonical_unit_strides(b_sh, b_str);
 
     if constexpr (std::is_same_v<T, float>) {
+      if (for_onednn && onednn::matmul_supported(r) && onednn::bf16_products() &&
+          onednn::matmul_bf16(pa, a_sh, a_str, pb, b_sh, b_str, out.data(), osh))
+        return out;  // autocast
       if (numel_of(osh) == m * n && m * n * k >= onednn::kMinSgemmWork) {
         const auto la = plain_layout(m, k, a_str[r - 2], a_str[r - 1]);
         const auto lb = plain_layout(k, n, b_str[r - 2], b_str[r - 1]);

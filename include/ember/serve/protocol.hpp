@@ -62,6 +62,7 @@ inline std::string_view datatype_name(DType d) {
     case DType::Int64: return "INT64";
     case DType::Float32: return "FP32";
     case DType::Float64: return "FP64";
+    case DType::BFloat16: return "BF16";
   }
   return "?";
 }

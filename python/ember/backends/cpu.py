@@ -115,10 +115,10 @@ _NATIVE = {"bfloat16": "bf16_native", "int8": "int8_native"}
 _warned: set[str] = set()
 
 
-def warn_if_emulated(dtype_name) -> str | None:
+def warn_if_emulated(dtype_name, consequence: str = "") -> str | None:
     """Warns once per dtype (RuntimeWarning) when ``dtype_name`` ("bfloat16" or "int8", or a dtype object
     whose str ends in one) has no native instructions under oneDNN's ISA, with the measured cost of a
-    256x256 matmul against float32. Returns the message, or None when native or already warned. The
+    256x256 matmul against float32, and what the caller does about it (``consequence``). Returns the message, or None when native or already warned. The
     low-precision paths call it before their first oneDNN primitive."""
     name = str(dtype_name).rsplit(".", 1)[-1]
     name = {"bf16": "bfloat16", "qint8": "int8"}.get(name, name)
@@ -142,6 +142,8 @@ def warn_if_emulated(dtype_name) -> str | None:
         cost = (f"measured {ratio:.1f}x slower than float32" if ratio >= 1
                 else f"measured {1 / ratio:.1f}x faster than float32, below what native instructions give")
         msg = f"{name} matmul is emulated {where}: {cost} (256x256 matmul)"
+    if consequence:
+        msg += f"; {consequence}"
     warnings.warn(msg, RuntimeWarning, stacklevel=2)
     return msg
 

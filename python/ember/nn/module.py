@@ -357,6 +357,10 @@ class Module:
     def _apply_dtype(self, dtype: Any, device: Any = None) -> Module:
         # ember tensors cannot swap their storage in place, so a parameter whose dtype or device
         # changes becomes a new Parameter object (PyTorch keeps the object): build optimizers after .to().
+        if dtype is not None and dtype == _core.bfloat16:  # checked before anything changes
+            raise TypeError("[Module.to] bfloat16 parameters are not supported yet: keep the model in float32 "
+                            "and compute in bfloat16 under ember.autocast('cpu', dtype=ember.bfloat16)")
+
         def convert(t):
             if dtype is not None and t.is_floating_point() and t.dtype != dtype:
                 t = t.to(dtype)
@@ -393,6 +397,11 @@ class Module:
     def double(self) -> Module:
         """Casts floating parameters and buffers to float64."""
         return self._apply_dtype(_core.float64)
+
+    def bfloat16(self) -> Module:
+        """Casts floating parameters and buffers to bfloat16: not supported yet (TypeError, nothing changes);
+        train under ``ember.autocast`` instead."""
+        return self._apply_dtype(_core.bfloat16)
 
     def float(self) -> Module:
         """Casts floating parameters and buffers to float32."""

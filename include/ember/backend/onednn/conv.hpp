@@ -1,6 +1,6 @@
 #pragma once
 // float32 2-d convolution on oneDNN: forward, backward-data and backward-weights primitives, each
-// fetched from ember's primitive cache. ember stores tensors plain (contiguous NCHW / OIHW, GOIHW with
+// fetched from ember's primitive cache (in bfloat16 with float32 outputs under autocast). ember stores tensors plain (contiguous NCHW / OIHW, GOIHW with
 // groups); oneDNN's direct kernels want blocked layouts (nChw16c...), and on plain ones it falls back
 // to im2col + gemm, 2-4x slower for 8+ channels (the digits CNN's 16->32 layer: 420 us forward plain,
 // 130 us blocked with the reorders). So ungrouped convolutions let the primitive choose its layouts
@@ -11,6 +11,7 @@
 #include "ember/backend/eigen/conv.hpp"
 #include "ember/backend/onednn/cache.hpp"
 #include "ember/backend/onednn/engine.hpp"
+#include "ember/backend/onednn/matmul.hpp"
 #include "ember/backend/onednn/operand.hpp"
 
 namespace ember::detail::onednn {
@@ -61,17 +62,34 @@ inline bool chooses_layouts(const ConvGeometry& p, bool backward_data) {
   return p.g == 1 && (!backward_data || p.c >= 8);
 }
 
-/// The descriptors of geometry p that a primitive is created with: ember's plain ones, or any-layout ones.
-inline ConvDescs creation_descs(const ConvGeometry& p, bool choose) {
+/// The descriptors of geometry p that a primitive is created with: ember's plain ones, or any-layout
+/// ones (choose). bf16 (autocast): the primitive's inputs in bfloat16 and its output `out` (the member it
+/// writes: y forward, x backward-data, w backward-weights) in float32; the operands' reorders convert.
+inline ConvDescs creation_descs(const ConvGeometry& p, bool choose, bool bf16 = false,
+                                dnnl::memory::desc ConvDescs::*out = &ConvDescs::y) {
   ConvDescs d(p);
-  if (choose) {
-    const auto any = dnnl::memory::format_tag::any;
-    const auto f32 = dnnl::memory::data_type::f32;
-    d.x = dnnl::memory::desc(d.x.get_dims(), f32, any);
-    d.w = dnnl::memory::desc(d.w.get_dims(), f32, any);
-    d.y = dnnl::memory::desc(d.y.get_dims(), f32, any);
+  for (dnnl::memory::desc ConvDescs::*m : {&ConvDescs::x, &ConvDescs::w, &ConvDescs::y}) {
+    const bool low = bf16 && m != out;
+    const auto dt = low ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
+    const dnnl::memory::desc plain = d.*m;
+    if (choose) d.*m = dnnl::memory::desc(plain.get_dims(), dt, dnnl::memory::format_tag::any);
+    else if (low) d.*m = dnnl::memory::desc(plain.get_dims(), dt, plain.get_strides());
   }
   return d;
+}
+
+/// make(bf16) builds a primitive descriptor; under autocast (bf16_products()) its bfloat16 form,
+/// unless oneDNN has none or only a reference loop for it, then the float32 one.
+template <class Make>
+auto bf16_or_f32(Make make) {
+  if (bf16_products()) {
+    try {
+      auto pd = make(true);
+      if (std::strncmp(pd.impl_info_str(), "ref", 3) != 0) return pd;
+    } catch (const dnnl::error&) {
+    }
+  }
+  return make(false);
 }
 
 /// The cache key of geometry p for primitive kind `kind` (0 forward, 1 backward data, 2 backward weights).
@@ -82,6 +100,9 @@ inline Key conv_key(int kind, const ConvGeometry& p, bool bias) {
   return k;
 }
 
+/// k for this thread's autocast state (bf16_or_f32 primitives).
+inline Key with_autocast(Key k) { return k.add(bf16_products() ? 1 : 0); }
+
 // The reordered copies of a call's operands live in this thread's buffers 1-3 (engine.hpp).
 /// y = conv(x, w) + b (b may be null).
 inline void conv2d_forward(const float* x, const float* w, const float* b, float* y, const ConvGeometry& p) {
@@ -91,9 +112,11 @@ inline void conv2d_forward(const float* x, const float* w, const float* b, float
     dnnl::memory::desc b, scratch;
   };
   static PrimitiveCache<Entry> cache;
-  const Entry e = cache.get(conv_key(0, p, b != nullptr), [&] {
+  const Entry e = cache.get(with_autocast(conv_key(0, p, b != nullptr)), [&] {
     const ConvDescs plain(p);
-    const auto pd = creation_descs(p, chooses_layouts(p, false)).forward(b != nullptr);
+    const auto pd = bf16_or_f32([&](bool bf16) {
+      return creation_descs(p, chooses_layouts(p, false), bf16).forward(b != nullptr);
+    });
     return Entry{dnnl::convolution_forward(pd), Operand(plain.x, pd.src_desc(), true),
                  Operand(plain.w, pd.weights_desc(), true), Operand(plain.y, pd.dst_desc(), false), plain.b,
                  pd.scratchpad_desc()};
@@ -115,12 +138,15 @@ inline void conv2d_backward_data(const float* dy, const float* w, float* dx, con
     dnnl::memory::desc scratch;
   };
   static PrimitiveCache<Entry> cache;
-  const Entry e = cache.get(conv_key(1, p, false), [&] {
+  const Entry e = cache.get(with_autocast(conv_key(1, p, false)), [&] {
     const ConvDescs plain(p);
-    const ConvDescs d = creation_descs(p, chooses_layouts(p, true));
-    dnnl::convolution_backward_data::primitive_desc pd(engine(), dnnl::algorithm::convolution_direct, d.x, d.w, d.y,
-                                                       d.stride, d.dilation, d.pad_l, d.pad_r, d.forward(false),
-                                                       ConvDescs::user_scratchpad());
+    const bool choose = chooses_layouts(p, true);
+    const auto pd = bf16_or_f32([&](bool bf16) {
+      const ConvDescs d = creation_descs(p, choose, bf16, &ConvDescs::x);
+      return dnnl::convolution_backward_data::primitive_desc(
+          engine(), dnnl::algorithm::convolution_direct, d.x, d.w, d.y, d.stride, d.dilation, d.pad_l, d.pad_r,
+          creation_descs(p, choose, bf16).forward(false), ConvDescs::user_scratchpad());
+    });
     return Entry{dnnl::convolution_backward_data(pd), Operand(plain.y, pd.diff_dst_desc(), true),
                  Operand(plain.w, pd.weights_desc(), true), Operand(plain.x, pd.diff_src_desc(), false),
                  pd.scratchpad_desc()};
@@ -142,16 +168,20 @@ inline void conv2d_backward_weights(const float* x, const float* dy, float* dw, 
   };
   static PrimitiveCache<Entry> cache;
   const bool bias = db != nullptr;
-  const Entry e = cache.get(conv_key(2, p, bias), [&] {
+  const Entry e = cache.get(with_autocast(conv_key(2, p, bias)), [&] {
     const ConvDescs plain(p);
-    const ConvDescs d = creation_descs(p, chooses_layouts(p, false));
+    const bool choose = chooses_layouts(p, false);
     const auto alg = dnnl::algorithm::convolution_direct;
-    auto pd = bias ? dnnl::convolution_backward_weights::primitive_desc(engine(), alg, d.x, d.w, d.b, d.y, d.stride,
-                                                                         d.dilation, d.pad_l, d.pad_r, d.forward(true),
-                                                                         ConvDescs::user_scratchpad())
-                   : dnnl::convolution_backward_weights::primitive_desc(engine(), alg, d.x, d.w, d.y, d.stride,
-                                                                         d.dilation, d.pad_l, d.pad_r, d.forward(false),
-                                                                         ConvDescs::user_scratchpad());
+    const auto pd = bf16_or_f32([&](bool bf16) {
+      const ConvDescs d = creation_descs(p, choose, bf16, &ConvDescs::w);
+      const auto hint = creation_descs(p, choose, bf16).forward(bias);
+      return bias ? dnnl::convolution_backward_weights::primitive_desc(engine(), alg, d.x, d.w, d.b, d.y, d.stride,
+                                                                        d.dilation, d.pad_l, d.pad_r, hint,
+                                                                        ConvDescs::user_scratchpad())
+                  : dnnl::convolution_backward_weights::primitive_desc(engine(), alg, d.x, d.w, d.y, d.stride,
+                                                                        d.dilation, d.pad_l, d.pad_r, hint,
+                                                                        ConvDescs::user_scratchpad());
+    });
     return Entry{dnnl::convolution_backward_weights(pd), Operand(plain.x, pd.src_desc(), true),
                  Operand(plain.y, pd.diff_dst_desc(), true), Operand(plain.w, pd.diff_weights_desc(), false),
                  plain.b, pd.scratchpad_desc()};

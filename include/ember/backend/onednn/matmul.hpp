@@ -1,12 +1,16 @@
 #pragma once
-// float32 matrix products on oneDNN's matmul primitive, fetched from ember's primitive cache.
+// float32 matrix products on oneDNN's matmul primitive, fetched from ember's primitive cache, and their
+// bfloat16 form under autocast (core/autocast.hpp).
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstring>
 #include <limits>
 
 #include "ember/backend/onednn/cache.hpp"
+#include "ember/backend/onednn/cpu_info.hpp"
 #include "ember/backend/onednn/engine.hpp"
+#include "ember/backend/onednn/operand.hpp"
+#include "ember/core/autocast.hpp"
 
 namespace ember::detail::onednn {
 
@@ -55,6 +59,57 @@ bool matmul(const T* a, const Shape& a_shape, const Shape& a_strides, const T* b
   execute(e.prim, {{DNNL_ARG_SRC, &e.a_md, a},
                    {DNNL_ARG_WEIGHTS, &e.b_md, b},
                    {DNNL_ARG_DST, &e.out_md, out},
+                   scratchpad_arg(e.scratch)});
+  return true;
+}
+
+/// Whether this thread's float32 products and convolutions run in bfloat16: autocast asks for it and
+/// the CPU has bfloat16 dot products (elsewhere oneDNN would emulate them, slower than float32).
+inline bool bf16_products() {
+  if (autocast_precision() != MatmulPrecision::BFloat16) return false;
+  static const bool native = cpu_info().bf16_native;
+  return native;
+}
+
+/// out (float32) = a @ b with a and b rounded to bfloat16 and the products summed in float32, on
+/// oneDNN's bfloat16 matmul (autocast). The layout contract is matmul's; each operand is reordered
+/// into the bfloat16 layout the primitive chose (which also packs any strides). Returns false, doing
+/// nothing, where oneDNN has no bfloat16 kernel for these shapes: the caller runs float32 instead.
+inline bool matmul_bf16(const float* a, const Shape& a_shape, const Shape& a_strides, const float* b,
+                        const Shape& b_shape, const Shape& b_strides, float* out, const Shape& out_shape) {
+  struct Entry {
+    dnnl::matmul prim;
+    Operand a, b;
+    dnnl::memory::desc out, scratch;
+    bool ok = false;
+  };
+  Key key;
+  key.add(a_shape).add(a_strides).add(b_shape).add(b_strides).add(out_shape);
+  static PrimitiveCache<Entry> cache;
+  const Entry e = cache.get(key, [&] {
+    Entry m;
+    const auto bf16 = dnnl::memory::data_type::bf16;
+    const auto any = dnnl::memory::format_tag::any;
+    m.out = desc<float>(out_shape, contiguous_strides(out_shape));
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    try {
+      dnnl::matmul::primitive_desc pd(engine(), dnnl::memory::desc(dims(a_shape), bf16, any),
+                                      dnnl::memory::desc(dims(b_shape), bf16, any), m.out, attr);
+      if (std::strncmp(pd.impl_info_str(), "ref", 3) == 0) return m;  // a reference loop: float32 is faster
+      m.a = Operand(desc<float>(a_shape, a_strides), pd.src_desc(), true);
+      m.b = Operand(desc<float>(b_shape, b_strides), pd.weights_desc(), true);
+      m.scratch = pd.scratchpad_desc();
+      m.prim = dnnl::matmul(pd);
+      m.ok = true;
+    } catch (const dnnl::error&) {  // no bfloat16 matmul on this ISA: cached as "not ok"
+    }
+    return m;
+  });
+  if (!e.ok) return false;
+  execute(e.prim, {{DNNL_ARG_SRC, &e.a.chosen, e.a.in(a, 1)},
+                   {DNNL_ARG_WEIGHTS, &e.b.chosen, e.b.in(b, 2)},
+                   {DNNL_ARG_DST, &e.out, out},
                    scratchpad_arg(e.scratch)});
   return true;
 }
