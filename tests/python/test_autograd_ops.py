@@ -616,6 +616,9 @@ are_deterministic_algorithms_enabled compile get_default_dtype get_float32_matmu
 set_default_dtype set_float32_matmul_precision use_deterministic_algorithms generate_square_subsequent_mask
 """.split())
 
+# autocast, the mixed-precision context (python/ember/amp.py; tested in test_autocast.py)
+NOT_DIFFERENTIABLE |= set("autocast is_autocast_enabled get_autocast_dtype is_autocast_available".split())
+
 # gradient hooks (issue 23, ddp: python/src/bind_hooks.cpp; tested in test_hooks.py)
 NOT_DIFFERENTIABLE |= set("register_hook register_post_accumulate_grad_hook RemovableHandle".split())
 
