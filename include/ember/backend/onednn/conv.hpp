@@ -1,10 +1,11 @@
 #pragma once
 // float32 2-d convolution on oneDNN: forward, backward-data and backward-weights primitives, each
-// fetched from ember's primitive cache (in bfloat16 with float32 outputs under autocast). ember stores tensors plain (contiguous NCHW / OIHW, GOIHW with
-// groups); oneDNN's direct kernels want blocked layouts (nChw16c...), and on plain ones it falls back
-// to im2col + gemm, 2-4x slower for 8+ channels (the digits CNN's 16->32 layer: 420 us forward plain,
-// 130 us blocked with the reorders). So ungrouped convolutions let the primitive choose its layouts
-// (format_tag::any) and reorder their operands in and out around it, with reorders cached alongside.
+// fetched from ember's primitive cache (bfloat16 inputs, float32 outputs under autocast: core/autocast.hpp).
+// ember stores tensors plain (contiguous NCHW / OIHW, GOIHW with groups); oneDNN's direct kernels want
+// blocked layouts (nChw16c...), and on plain ones it falls back to im2col + gemm, 2-4x slower for 8+
+// channels (the digits CNN's 16->32 layer: 420 us forward plain, 130 us blocked with the reorders). So
+// ungrouped convolutions let the primitive choose its layouts (format_tag::any) and reorder their
+// operands in and out around it, with reorders cached alongside.
 // Geometry legend: backend/eigen/conv.hpp.
 #include <oneapi/dnnl/dnnl.hpp>
 
