@@ -98,8 +98,13 @@ def is_autocast_available(device_type: str) -> bool:
     return device_type == "cpu"
 
 
+_native: list[bool] = []  # bf16_supported(), asked once: oneDNN's ISA is fixed for the process
+
+
 def _warn_if_not_native() -> None:
-    from .backends import cpu
-    if cpu.bf16_supported():
-        return
-    cpu.warn_if_emulated("bfloat16", consequence="ember.autocast keeps float32 products on this CPU")
+    """Warns once per process where bfloat16 is not native; costs a list lookup on every later region."""
+    if not _native:
+        from .backends import cpu
+        _native.append(cpu.bf16_supported())
+        if not _native[0]:
+            cpu.warn_if_emulated("bfloat16", consequence="ember.autocast keeps float32 products on this CPU")
