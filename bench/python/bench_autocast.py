@@ -9,7 +9,8 @@ Usage::
 Rows (each library in its own process, taking turns over rounds; medians with the 10th-90th percentiles):
 
 - matmul 2048x2048 float32, plain and under ``autocast("cpu", dtype=bfloat16)`` (bfloat16 products with
-  float32 sums), as GFLOP/s-comparable ms per product (target: ember's autocast >= 2x its float32 speed);
+  float32 sums), and of two bfloat16 tensors (a bfloat16 result), as GFLOP/s-comparable ms per product
+  (target: ember's bfloat16 >= 2x its float32 speed);
 - the Fashion-MNIST CNN of ``make demo`` (examples/demo.py, batch 128 of 28x28 images) training step, and the
   transformer encoder block step of bench_transformer.py (b8, s128, d256, AdamW): the forward and loss under
   autocast, backward and optimizer step after it, as PyTorch recommends (targets: ember's autocast step
@@ -92,6 +93,13 @@ def matmul(lib, on: bool):
     return product
 
 
+def matmul_bf16_tensors(lib):
+    """The same product on bfloat16 tensors (a bfloat16 result), no autocast."""
+    rng = np.random.default_rng(0)
+    a, b = (lib.from_numpy(rng.standard_normal((N, N), dtype=np.float32)).bfloat16() for _ in range(2))
+    return lambda: lib.matmul(a, b)
+
+
 def worker(lib: str, threads: int, repeat: int, target_s: float) -> dict:
     mod = library(lib)
     mod.set_num_threads(threads)
@@ -99,6 +107,7 @@ def worker(lib: str, threads: int, repeat: int, target_s: float) -> dict:
     for name, make in (("matmul", matmul), ("cnn", cnn_step), ("encoder", encoder_step)):
         for on in (False, True):
             out[f"{name}_{'bf16' if on else 'f32'}"] = sample(make(mod, on), repeat, target_s)
+    out["matmul_bf16t"] = sample(matmul_bf16_tensors(mod), repeat, target_s)
     return out
 
 
@@ -135,16 +144,17 @@ def run(quick: bool, threads: int, with_accuracy: bool | None = None) -> dict:
     rows = []
     names = {"matmul": f"matmul {N}x{N}", "cnn": f"Fashion CNN train step (b{CNN_BATCH})",
              "encoder": "encoder block train step (b8, s128, d256)"}
+    kinds = {"f32": "float32", "bf16": "autocast bf16", "bf16t": "bfloat16 tensors"}
     for name, label in names.items():
-        for precision in ("f32", "bf16"):
+        for precision in ("f32", "bf16", "bf16t") if name == "matmul" else ("f32", "bf16"):
             key = f"{name}_{precision}"
-            row = {"workload": f"{label}, {'float32' if precision == 'f32' else 'autocast bf16'}", "unit": "ms",
+            row = {"workload": f"{label}, {kinds[precision]}", "unit": "ms",
                    "precision": precision, "spread": {}}
             for lib in libs:
                 st = times[lib][key]
                 row[lib] = st["median"] * 1e3
                 row["spread"][lib] = {"p10": st["p10"] * 1e3, "p90": st["p90"] * 1e3, "n": st["n"]}
-            if precision == "bf16":
+            if precision != "f32":
                 row["speedup_vs_f32"] = times["ember"][f"{name}_f32"]["median"] / times["ember"][key]["median"]
                 row["target_speedup"] = TARGETS["matmul_speedup" if name == "matmul" else "step_speedup"]
                 if name != "matmul" and "torch" in row:

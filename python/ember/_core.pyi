@@ -217,6 +217,10 @@ class Tensor:
         """
         beta * input + alpha * bmm(batch1, batch2) for 3-D batches; input broadcasts to the product's shape.
         """
+    def bfloat16(self) -> Tensor:
+        """
+        Converts to bfloat16 (round to nearest even).
+        """
     def bincount(self, weights: Tensor | None = None, minlength: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
         """
         Occurrences of each value 0..max(input) of a 1-D non-negative integer tensor (at least minlength bins); with weights their sums instead (float32 weights: float32, others: float64).

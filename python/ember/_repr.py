@@ -8,6 +8,8 @@ def tensor_repr(t) -> str:
     import numpy as np
 
     arr = np.asarray(t.cpu())
+    if arr.dtype.name == "bfloat16":  # ml_dtypes: printed as PyTorch does, through float32
+        arr = arr.astype(np.float32)
     prefix = "tensor("
     if arr.dtype.kind == "f":
         finite = arr[np.isfinite(arr)]

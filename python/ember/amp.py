@@ -9,9 +9,9 @@ backward computes in the precision its forward ran in, so ``loss.backward()`` ma
 region as PyTorch recommends.
 
 One difference from PyTorch: results come back as float32 tensors (the float32 sums of the bfloat16
-products) instead of being rounded to bfloat16, because ember has no bfloat16 tensors yet; the arithmetic
-is PyTorch's, the outputs are slightly more precise, and ``ember.bfloat16`` names the dtype but creating a
-tensor of it raises TypeError. Products below 32x32x32 multiply-adds stay float32 (a oneDNN call costs more
+products) instead of being rounded to bfloat16, because ember's bfloat16 tensors do not compute yet (they
+hold data: casts, views, NumPy/DLPack, save/load); the arithmetic is PyTorch's and the outputs are slightly
+more precise. Products below 32x32x32 multiply-adds stay float32 (a oneDNN call costs more
 than they do). float64 is never affected.
 
 Where the CPU has no bfloat16 dot products (oneDNN's ISA below avx512_core_bf16, see

@@ -76,21 +76,21 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
       .def("__repr__", [](const autograd::Node& n) { return "<" + node_name(n) + ">"; });
 
   cls.def_property("requires_grad", [](const AnyTensor& t) { return t.requires_grad(); },
-                   [](const AnyTensor& t, bool r) { t.visit([r](const auto& x) { x.requires_grad_(r); }); },
+                   [](const AnyTensor& t, bool r) { t.visit_any([r](const auto& x) { x.requires_grad_(r); }); },
                    "Whether gradients flow to this tensor (settable on leaves).")
       .def("requires_grad_", [](py::object self, bool r) {
-        self.cast<const AnyTensor&>().visit([r](const auto& x) { x.requires_grad_(r); });
+        self.cast<const AnyTensor&>().visit_any([r](const auto& x) { x.requires_grad_(r); });
         return self;
       }, py::arg("requires_grad") = true, "Marks this leaf as needing its gradient; returns self.")
-      .def_property_readonly("is_leaf", [](const AnyTensor& t) { return t.visit([](const auto& x) { return x.is_leaf(); }); },
+      .def_property_readonly("is_leaf", [](const AnyTensor& t) { return t.visit_any([](const auto& x) { return x.is_leaf(); }); },
                              "True unless a recorded op made this tensor.")
       .def_property("grad", [](const AnyTensor& t) -> py::object {
-        return t.visit([](const auto& x) -> py::object {
+        return t.visit_any([](const auto& x) -> py::object {
           auto g = x.grad();
           return g.defined() ? py::cast(AnyTensor(g)) : py::none();
         });
       }, [](const AnyTensor& t, py::handle g) {
-        t.visit([&](const auto& x) {
+        t.visit_any([&](const auto& x) {
           using T = typename std::decay_t<decltype(x)>::value_type;
           if (g.is_none()) return x.set_grad(Tensor<T>());
           const AnyTensor* v = tensor_ptr(g);
@@ -100,7 +100,7 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
           x.set_grad(v->get<T>());
         });
       }, "The gradient backward() accumulated, or None.")
-      .def_property_readonly("grad_fn", [](const AnyTensor& t) { return t.visit([](const auto& x) { return x.grad_fn(); }); },
+      .def_property_readonly("grad_fn", [](const AnyTensor& t) { return t.visit_any([](const auto& x) { return x.grad_fn(); }); },
                              "The node that made this tensor (None for leaves).")
       .def("backward", [](const AnyTensor& t, py::handle gradient, std::optional<bool> retain_graph, bool create_graph) {
         EMBER_CHECK(!create_graph, "backward", "create_graph=True (higher-order gradients) is not supported");
@@ -116,15 +116,15 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
                            retain_graph.value_or(false));
       }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
          "Accumulates the gradient of this tensor into every leaf's .grad (gradient may be omitted for one element).")
-      .def("retain_grad", [](const AnyTensor& t) { t.visit([](const auto& x) { x.retain_grad(); }); },
+      .def("retain_grad", [](const AnyTensor& t) { t.visit_any([](const auto& x) { x.retain_grad(); }); },
            "Makes backward() fill .grad of this non-leaf tensor too.")
       .def_property_readonly("retains_grad", [](const AnyTensor& t) {
-        return t.visit([](const auto& x) { return x.retains_grad(); });
+        return t.visit_any([](const auto& x) { return x.retains_grad(); });
       }, "True when backward() fills .grad of this non-leaf tensor.")
-      .def("detach", [](const AnyTensor& t) { return t.visit([](const auto& x) { return AnyTensor(x.detach()); }); },
+      .def("detach", [](const AnyTensor& t) { return t.visit_any([](const auto& x) { return AnyTensor(x.detach()); }); },
            "The same memory, cut from the autograd graph (requires_grad False).")
       .def_property_readonly("_version", [](const AnyTensor& t) {
-        return t.visit([](const auto& x) { return x.version(); });
+        return t.visit_any([](const auto& x) { return x.version(); });
       }, "How many in-place writes this tensor's memory has seen.");
 
   m.def("is_grad_enabled", &is_grad_enabled, "True when ops record gradients on this thread.");

@@ -1,5 +1,7 @@
 // Creation functions: tensor, zeros, ones, full, empty, arange, linspace, eye, *_like, rand, randn,
 // randint, randperm, manual_seed and Generator.
+#include <cstring>
+
 #include "common.hpp"
 
 namespace ember::python {
@@ -41,6 +43,28 @@ std::uint64_t seed_from_py(py::handle h, const char* op) {
   return u;
 }
 
+/// x rounded toward zero to bfloat16 (its top 16 bits): uniform samples in [0, 1) stay below 1.
+Tensor<bfloat16> truncate_bf16(const Tensor<float>& x) {
+  x.check_cpu("rand");
+  Tensor<bfloat16> out = Tensor<bfloat16>::empty(x.shape(), x.device());
+  const float* s = x.data();
+  bfloat16* o = out.data();
+  for (std::int64_t i = 0; i < x.numel(); ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, s + i, 4);
+    o[i] = Eigen::bfloat16_impl::raw_uint16_to_bfloat16(static_cast<std::uint16_t>(bits >> 16));
+  }
+  return out;
+}
+
+/// dispatch_dtype for a creation function: bfloat16 is made in float32 and rounded once, as PyTorch fills
+/// and samples it.
+template <class F>
+AnyTensor dispatch_creation(DType d, F&& f) {
+  if (d == DType::BFloat16) return AnyTensor(dispatch_dtype(DType::Float32, f)).to(DType::BFloat16);
+  return dispatch_dtype(d, std::forward<F>(f));
+}
+
 }  // namespace
 
 void bind_creation(py::module_& m, TensorClass& cls) {
@@ -62,7 +86,7 @@ void bind_creation(py::module_& m, TensorClass& cls) {
   auto filled = [](const char* name, auto fill_value, const char* doc) {
     return [name, fill_value](py::args size, py::handle dtype, py::handle device, bool requires_grad) {
       const Shape shape = shape_from_args(size, name);
-      return with_grad(dispatch_dtype(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
+      return with_grad(dispatch_creation(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
         using T = decltype(tag);
         return full<T>(shape, static_cast<T>(fill_value), device_from_py(device));
       }), requires_grad, name);
@@ -74,7 +98,7 @@ void bind_creation(py::module_& m, TensorClass& cls) {
         py::arg("requires_grad") = false, (std::string("A tensor of ones. ") + kShapeDoc).c_str());
   m.def("empty", [](py::args size, py::handle dtype, py::handle device, bool requires_grad) {
     const Shape shape = shape_from_args(size, "empty");
-    return with_grad(dispatch_dtype(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
+    return with_grad(dispatch_creation(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
       return empty<decltype(tag)>(shape, device_from_py(device));
     }), requires_grad, "empty");
   }, py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
@@ -84,9 +108,9 @@ void bind_creation(py::module_& m, TensorClass& cls) {
     const Operand v = operand_from_py(value, "full");
     EMBER_CHECK_TYPE(v.tensor == nullptr, "full", "fill_value must be a Python number");
     const DType d = dtype_or(dtype, dtype_of_scalar(value));
-    return with_grad(dispatch_dtype(d, [&](auto tag) -> AnyTensor {
+    return with_grad(dispatch_creation(d, [&](auto tag) -> AnyTensor {
       using T = decltype(tag);
-      return full<T>(shape, scalar_to_tensor(v, d, "full").get<T>().item(), device_from_py(device));
+      return full<T>(shape, scalar_to_tensor(v, ember::dtype_of<T>, "full").template get<T>().item(), device_from_py(device));
     }), requires_grad, "full");
   }, py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
         py::arg("device") = py::none(), py::arg("requires_grad") = false,
@@ -96,7 +120,7 @@ void bind_creation(py::module_& m, TensorClass& cls) {
     m.def(name, [make](const AnyTensor& t, py::handle dtype, py::handle device, bool requires_grad) {
       const DType d = dtype_or(dtype, t.dtype());
       const Device dev = device.is_none() ? t.device() : device_from_py(device);
-      return with_grad(dispatch_dtype(d, [&](auto tag) -> AnyTensor { return make(tag, t.shape(), dev); }),
+      return with_grad(dispatch_creation(d, [&](auto tag) -> AnyTensor { return make(tag, t.shape(), dev); }),
                        requires_grad, "*_like");
     }, py::arg("input"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
           py::arg("requires_grad") = false, doc);
@@ -110,9 +134,9 @@ void bind_creation(py::module_& m, TensorClass& cls) {
   m.def("full_like", [](const AnyTensor& t, py::handle value, py::handle dtype, py::handle device, bool requires_grad) {
     const DType d = dtype_or(dtype, t.dtype());
     const Operand v = operand_from_py(value, "full_like");
-    return with_grad(dispatch_dtype(d, [&](auto tag) -> AnyTensor {
+    return with_grad(dispatch_creation(d, [&](auto tag) -> AnyTensor {
       using T = decltype(tag);
-      return full<T>(t.shape(), scalar_to_tensor(v, d, "full_like").get<T>().item(),
+      return full<T>(t.shape(), scalar_to_tensor(v, ember::dtype_of<T>, "full_like").template get<T>().item(),
                      device.is_none() ? t.device() : device_from_py(device));
     }), requires_grad, "full_like");
   }, py::arg("input"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
@@ -129,21 +153,21 @@ void bind_creation(py::module_& m, TensorClass& cls) {
     for (py::handle h : {a, b, step})
       if (!h.is_none() && !PyLong_Check(h.ptr())) all_int = false;
     const DType d = dtype_or(dtype, all_int ? DType::Int64 : DType::Float32);
-    return with_grad(dispatch_dtype(d, [&](auto tag) -> AnyTensor {
+    return with_grad(dispatch_creation(d, [&](auto tag) -> AnyTensor {
       return arange<decltype(tag)>(start, end, st, device_from_py(device));
     }), requires_grad, "arange");
   }, py::arg("start"), py::arg("end") = py::none(), py::arg("step") = py::none(), py::kw_only(),
         py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
         "Values from start (default 0) below end, spaced by step; int64 when all arguments are ints.");
   m.def("linspace", [](double start, double end, std::int64_t steps, py::handle dtype, py::handle device, bool requires_grad) {
-    return with_grad(dispatch_dtype(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
+    return with_grad(dispatch_creation(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
       return linspace<decltype(tag)>(start, end, steps, device_from_py(device));
     }), requires_grad, "linspace");
   }, py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), py::arg("dtype") = py::none(),
         py::arg("device") = py::none(), py::arg("requires_grad") = false,
         "steps evenly spaced values from start to end, inclusive.");
   m.def("eye", [](std::int64_t n, std::optional<std::int64_t> mcols, py::handle dtype, py::handle device, bool requires_grad) {
-    return with_grad(dispatch_dtype(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
+    return with_grad(dispatch_creation(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
       return eye<decltype(tag)>(n, mcols, device_from_py(device));
     }), requires_grad, "eye");
   }, py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
@@ -157,6 +181,9 @@ void bind_creation(py::module_& m, TensorClass& cls) {
       Generator& g = generator_or_default(generator);
       const Device dev = device_from_py(device);
       MaybeReleaseGil release(numel_of(shape));
+      if (d == DType::BFloat16)  // sampled in float32 and rounded (rand's truncated: 1 stays out)
+        return with_grad(normal ? AnyTensor(randn<float>(shape, g, dev)).to(d) : AnyTensor(truncate_bf16(rand<float>(shape, g, dev))),
+                         requires_grad, name);
       if (d == DType::Float64)
         return with_grad(normal ? AnyTensor(randn<double>(shape, g, dev)) : AnyTensor(rand<double>(shape, g, dev)),
                          requires_grad, name);
@@ -182,7 +209,7 @@ void bind_creation(py::module_& m, TensorClass& cls) {
     EMBER_CHECK_TYPE(!sz.is_none(), "randint", "missing the size argument");
     const Shape shape = shape_from_py(sz, "randint");
     Generator& g = generator_or_default(generator);
-    return with_grad(dispatch_dtype(dtype_or(dtype, DType::Int64), [&](auto tag) -> AnyTensor {
+    return with_grad(dispatch_creation(dtype_or(dtype, DType::Int64), [&](auto tag) -> AnyTensor {
       return randint<decltype(tag)>(low, high, shape, g, device_from_py(device));
     }), requires_grad, "randint");
   }, py::arg("low"), py::arg("high") = py::none(), py::arg("size") = py::none(), py::kw_only(), py::arg("generator") = py::none(),
@@ -190,7 +217,7 @@ void bind_creation(py::module_& m, TensorClass& cls) {
         "Uniform integers in [low, high): randint(high, size) or randint(low, high, size).");
   m.def("randperm", [](std::int64_t n, py::handle generator, py::handle dtype, py::handle device, bool requires_grad) {
     Generator& g = generator_or_default(generator);
-    return with_grad(dispatch_dtype(dtype_or(dtype, DType::Int64), [&](auto tag) -> AnyTensor {
+    return with_grad(dispatch_creation(dtype_or(dtype, DType::Int64), [&](auto tag) -> AnyTensor {
       using T = decltype(tag);
       if constexpr (std::is_same_v<T, bool>) {
         detail::fail<TypeError>("randperm", "a permutation cannot have dtype bool");

@@ -36,7 +36,7 @@ py::object binary_py(py::handle a, py::handle b, bool op_mode) {
   if (ta && tb) {
     const auto& x = *pa;
     const auto& y = *pb;
-    if (x.dtype() == y.dtype()) {  // the fast path: no conversion, one visit
+    if (x.dtype() == y.dtype() && x.dtype() != DType::BFloat16) {  // the fast path: no conversion, one visit
       MaybeReleaseGil g(x.numel());
       r = x.visit([&](const auto& xt) -> AnyTensor {
         using T = typename std::decay_t<decltype(xt)>::value_type;
@@ -44,12 +44,14 @@ py::object binary_py(py::handle a, py::handle b, bool op_mode) {
       });
     } else {
       const DType p = promote_types(x.dtype(), y.dtype());
-      const AnyTensor xp = x.to(p), yp = y.to(p);
+      const DType c = p == DType::BFloat16 ? DType::Float32 : p;  // bfloat16 computes in float32 (common.hpp)
+      const AnyTensor xp = x.to(c), yp = y.to(c);
       MaybeReleaseGil g(x.numel());
       r = xp.visit([&](const auto& xt) -> AnyTensor {
         using T = typename std::decay_t<decltype(xt)>::value_type;
         return F::call(xt, yp.get<T>());
       });
+      if (p == DType::BFloat16) r = bf16::narrowed(r);
     }
     return py::cast(std::move(r));
   }
@@ -70,7 +72,7 @@ py::object binary_py(py::handle a, py::handle b, bool op_mode) {
   if (op == "div" && !is_floating(p)) p = DType::Float32;
   EMBER_CHECK(!(op == "pow" && ta && !is_floating(p) && o->kind == ScalarKind::Int && o->ivalue < 0), "pow",
               "integers to negative integer powers are not allowed (exponent ", o->ivalue, ")");
-  const AnyTensor tp = t.to(p);
+  const AnyTensor tp = t.to(p == DType::BFloat16 ? DType::Float32 : p);
   MaybeReleaseGil g(t.numel());
   r = tp.visit([&](const auto& xt) -> AnyTensor {
     using T = typename std::decay_t<decltype(xt)>::value_type;
@@ -78,6 +80,7 @@ py::object binary_py(py::handle a, py::handle b, bool op_mode) {
     if (ta) return F::call(xt, s);
     return F::call(s, xt);
   });
+  if (p == DType::BFloat16) r = bf16::narrowed(r);
   return py::cast(std::move(r));
 }
 
@@ -88,7 +91,7 @@ py::object inplace_py(py::handle self, py::handle other, bool op_mode) {
   if (const AnyTensor* po = tensor_ptr(other)) {
     const auto& o = *po;
     MaybeReleaseGil g(s.numel());
-    s.visit([&](const auto& st) { o.visit([&](const auto& ot) { F::call(st, ot); }); });
+    s.visit([&](const auto& st) { o.visit([&](const auto& ot) { F::call(st, ot); }, F::name); }, F::name);
   } else {
     const auto o = operand_or_none(other, F::name, op_mode);
     if (!o) return not_implemented();
@@ -97,7 +100,7 @@ py::object inplace_py(py::handle self, py::handle other, bool op_mode) {
       if (o->kind == ScalarKind::Float) F::call(st, o->value);
       else if (o->kind == ScalarKind::Int) F::call(st, o->ivalue);
       else F::call(st, o->ivalue != 0);
-    });
+    }, F::name);
   }
   return py::reinterpret_borrow<py::object>(self);
 }
@@ -164,7 +167,7 @@ py::object alpha_scaled(py::handle input, py::handle other, py::handle alpha, co
 template <class F>
 AnyTensor unary_py(const AnyTensor& x, F f) {
   MaybeReleaseGil g(x.numel());
-  return x.visit([&](const auto& t) -> AnyTensor { return f(t); });
+  return bf16::call(false, false, [&](const AnyTensor& in) { return in.visit([&](const auto& t) -> AnyTensor { return f(t); }); }, x);
 }
 
 AnyTensor clamp_py(const AnyTensor& x, py::handle lo, py::handle hi) {

@@ -114,7 +114,7 @@ AnyTensor masked_fill_inplace_py(const AnyTensor& self, const AnyTensor& mask, p
 AnyTensor gather_py(const AnyTensor& self, std::int64_t dim, const AnyTensor& index) {
   EMBER_CHECK_TYPE(index.dtype() == DType::Int64, "gather", "expected an int64 index tensor, got dtype ",
                    dtype_name(index.dtype()));
-  return self.visit([&](const auto& x) -> AnyTensor {
+  return self.visit_any([&](const auto& x) -> AnyTensor {
     MaybeReleaseGil g(index.numel());
     return gather(x, dim, index.get<std::int64_t>());
   });
@@ -123,7 +123,7 @@ AnyTensor gather_py(const AnyTensor& self, std::int64_t dim, const AnyTensor& in
 AnyTensor index_select_py(const AnyTensor& self, std::int64_t dim, const AnyTensor& index) {
   EMBER_CHECK_TYPE(index.dtype() == DType::Int64 || index.dtype() == DType::Int32, "index_select",
                    "expected an int64 or int32 index tensor, got dtype ", dtype_name(index.dtype()));
-  return self.visit([&](const auto& x) -> AnyTensor {
+  return self.visit_any([&](const auto& x) -> AnyTensor {
     MaybeReleaseGil g(x.numel());
     if (index.dtype() == DType::Int32) return index_select(x, dim, index.get<std::int32_t>());
     return index_select(x, dim, index.get<std::int64_t>());
@@ -150,7 +150,7 @@ void bind_index(py::module_& m, TensorClass& cls) {
       .def("__getitem__", [mod](const AnyTensor& self, py::handle key) {
         const auto items = items_from_py(key, mod);
         MaybeReleaseGil g(index_work(self, items));
-        return self.visit([&](const auto& x) -> AnyTensor { return index(x, std::span<const TensorIndex>(items)); });
+        return self.visit_any([&](const auto& x) -> AnyTensor { return index(x, std::span<const TensorIndex>(items)); });
       }, py::arg("key"),
            "self[key] with NumPy's rules: ints, slices, None and ... give views; integer and bool tensors, arrays "
            "and lists are advanced indices (a copy).")
@@ -158,8 +158,8 @@ void bind_index(py::module_& m, TensorClass& cls) {
         const auto items = items_from_py(key, mod);
         const AnyTensor v = value_from_py(value, self.dtype(), mod);
         MaybeReleaseGil g(std::max(index_work(self, items), v.numel()));
-        self.visit([&](const auto& x) {
-          v.visit([&](const auto& y) { index_put_(x, std::span<const TensorIndex>(items), y); });
+        self.visit_any([&](const auto& x) {
+          v.visit_any([&](const auto& y) { index_put_(x, std::span<const TensorIndex>(items), y); });
         });
       }, py::arg("key"), py::arg("value"),
            "self[key] = value: value (a number, tensor or array) is broadcast to the indexed shape and converted; "
@@ -167,8 +167,8 @@ void bind_index(py::module_& m, TensorClass& cls) {
       .def("index_put_", [](const AnyTensor& self, py::handle indices, const AnyTensor& values) {
         std::vector<TensorIndex> items;
         for (auto it : py::reinterpret_borrow<py::sequence>(indices)) items.push_back(it.cast<AnyTensor>());
-        self.visit([&](const auto& x) {
-          values.visit([&](const auto& y) { index_put_(x, std::span<const TensorIndex>(items), y); });
+        self.visit_any([&](const auto& x) {
+          values.visit_any([&](const auto& y) { index_put_(x, std::span<const TensorIndex>(items), y); });
         });
         return self;
       }, py::arg("indices"), py::arg("values"),

@@ -21,7 +21,26 @@ std::optional<DType> dtype_from_numpy(const py::dtype& dt) {
   if (kind == 'i' && size == 8) return DType::Int64;
   if (kind == 'f' && size == 4) return DType::Float32;
   if (kind == 'f' && size == 8) return DType::Float64;
+  if (kind == 'V' && size == 2 && py::str(dt.attr("name")).cast<std::string>() == "bfloat16")
+    return DType::BFloat16;  // ml_dtypes.bfloat16
   return std::nullopt;
+}
+
+// NumPy's bfloat16: ml_dtypes' (the package JAX uses), imported on first use.
+py::dtype numpy_bfloat16() {
+  static py::object dt;  // leaked with the interpreter: a py::object must not be destroyed after finalization
+  if (!dt) {
+    py::object mod;
+    try {
+      mod = py::module_::import("ml_dtypes");
+    } catch (py::error_already_set&) {
+      detail::fail<TypeError>("numpy", "a bfloat16 tensor needs the ml_dtypes package for its NumPy dtype "
+                              "(pip install ml_dtypes); or convert first with .float()");
+    }
+    dt = py::dtype::from_args(mod.attr("bfloat16"));
+    dt.inc_ref();
+  }
+  return py::reinterpret_borrow<py::dtype>(dt);
 }
 
 py::dtype numpy_dtype(DType d) {
@@ -33,7 +52,7 @@ py::dtype numpy_dtype(DType d) {
     case DType::Int64: return py::dtype("int64");
     case DType::Float32: return py::dtype("float32");
     case DType::Float64: return py::dtype("float64");
-    case DType::BFloat16: break;  // no tensors hold it
+    case DType::BFloat16: return numpy_bfloat16();
   }
   return py::dtype("float32");
 }
@@ -49,7 +68,7 @@ AnyTensor from_numpy(const py::array& arr) {
   const auto d = dtype_from_numpy(arr.dtype());
   EMBER_CHECK_TYPE(d.has_value(), "from_numpy", "can't convert a NumPy array of dtype ",
                    std::string(py::str(arr.dtype())),
-                   "; the supported dtypes are float64, float32, int64, int32, uint8 and bool");
+                   "; the supported dtypes are float64, float32, bfloat16 (ml_dtypes), int64, int32, int8, uint8 and bool");
   // NumPy spells the machine's own byte order '=' ('|' where order does not apply): '<' or '>' is the other one.
   const char order = arr.dtype().byteorder();
   EMBER_CHECK(order == '=' || order == '|', "from_numpy", "the array's byte order is ",
@@ -77,7 +96,7 @@ AnyTensor from_numpy(const py::array& arr) {
   Py_INCREF(owner);
   auto storage = Storage::wrap(const_cast<void*>(arr.data()), static_cast<std::size_t>(span * isz), Device::cpu(),
                                &release_pyobject, owner);
-  return dispatch_dtype(*d, [&](auto tag) -> AnyTensor {
+  return dispatch_any_dtype(*d, [&](auto tag) -> AnyTensor {
     return Tensor<decltype(tag)>(storage, shape, strides, 0);
   });
 }
@@ -91,7 +110,7 @@ void check_host_memory(const Tn& x, const char* op) {
 
 // A NumPy array over the tensor's memory; the array keeps the storage alive.
 py::array to_numpy(const AnyTensor& t) {
-  return t.visit([&](const auto& x) {
+  return t.visit_any([&](const auto& x) {
     using T = typename std::decay_t<decltype(x)>::value_type;
     check_host_memory(x, "numpy");
     std::vector<py::ssize_t> shape(x.shape().begin(), x.shape().end());
@@ -128,7 +147,18 @@ std::optional<DType> dtype_from_dl(DLDataType t) {
   if (t.code == kDLInt && t.bits == 64) return DType::Int64;
   if (t.code == kDLFloat && t.bits == 32) return DType::Float32;
   if (t.code == kDLFloat && t.bits == 64) return DType::Float64;
+  if (t.code == kDLBfloat && t.bits == 16) return DType::BFloat16;
   return std::nullopt;
+}
+
+// A DLPack dtype as PyTorch names it ("float16", "int16", "complex64"), for messages.
+std::string dl_dtype_name(DLDataType t) {
+  const char* kind = t.code == kDLInt ? "int" : t.code == kDLUInt ? "uint" : t.code == kDLFloat ? "float"
+                     : t.code == kDLBfloat ? "bfloat" : t.code == kDLComplex ? "complex"
+                     : t.code == kDLBoolCode ? "bool" : "code-" ;
+  std::string name = kind + std::to_string(int(t.bits));
+  if (t.lanes != 1) name += "x" + std::to_string(int(t.lanes));
+  return name;
 }
 
 // What a DLManagedTensor made by ember owns: the storage reference, and shape/strides arrays.
@@ -139,7 +169,7 @@ struct DLContext {
 };
 
 py::capsule to_dlpack(const AnyTensor& t) {
-  auto* ctx = t.visit([](const auto& x) {
+  auto* ctx = t.visit_any([](const auto& x) {
     x.check_cpu("__dlpack__");
     auto* c = new DLContext{x.storage(), x.shape().vec(), x.strides().vec(), {}};
     c->managed.dl_tensor.data = x.storage()->data();
@@ -180,8 +210,9 @@ AnyTensor from_dlpack(py::object obj) {
   EMBER_CHECK_DEVICE(dl.device.device_type == kDLCPU, "from_dlpack", "DLPack device type ", dl.device.device_type,
                      " is not supported; ember was built without CUDA support");
   const auto d = dtype_from_dl(dl.dtype);
-  EMBER_CHECK_TYPE(d.has_value(), "from_dlpack", "unsupported DLPack dtype (code ", int(dl.dtype.code), ", bits ",
-                   int(dl.dtype.bits), ", lanes ", dl.dtype.lanes, ")");
+  EMBER_CHECK_TYPE(d.has_value(), "from_dlpack", "unsupported DLPack dtype ", dl_dtype_name(dl.dtype),
+                   " (code ", int(dl.dtype.code), ", bits ", int(dl.dtype.bits), ", lanes ", dl.dtype.lanes,
+                   "); ember takes bool, uint8, int8, int32, int64, bfloat16, float32 and float64");
   EMBER_CHECK(dl.ndim >= 0 && (dl.ndim == 0 || dl.shape), "from_dlpack", "invalid DLPack tensor: ndim ", dl.ndim);
   Shape shape(dl.shape, dl.shape + dl.ndim);
   for (auto d : shape) EMBER_CHECK(d >= 0, "from_dlpack", "invalid DLPack shape ", shape, ": negative size");
@@ -199,7 +230,7 @@ AnyTensor from_dlpack(py::object obj) {
                                  auto* mt = static_cast<DLManagedTensor*>(ctx);
                                  if (mt->deleter) mt->deleter(mt);
                                }, m);
-  return dispatch_dtype(*d, [&](auto tag) -> AnyTensor { return Tensor<decltype(tag)>(storage, shape, strides, 0); });
+  return dispatch_any_dtype(*d, [&](auto tag) -> AnyTensor { return Tensor<decltype(tag)>(storage, shape, strides, 0); });
 }
 
 }  // namespace
@@ -232,7 +263,7 @@ void bind_interop(py::module_& m, TensorClass& cls) {
       t = from_numpy(arr);
       // Python numbers become the requested integer dtype only when it can hold them (as PyTorch).
       if (!is_array && !dtype.is_none() && arr.size() > 0 && arr.dtype().kind() != 'b')
-        dispatch_dtype(dtype_from_py(dtype), [&](auto tag) {
+        dispatch_any_dtype(dtype_from_py(dtype), [&](auto tag) {
           using T = decltype(tag);
           for (const char* end : {"min", "max"}) {
             const py::object v = arr.attr(end)().attr("item")();
@@ -243,10 +274,10 @@ void bind_interop(py::module_& m, TensorClass& cls) {
     }
     const Device dev = device.is_none() ? t.device() : device_from_py(device);
     AnyTensor out = dtype.is_none() ? t : t.to(dtype_from_py(dtype));
-    if (out.device() != dev) out = out.visit([&](const auto& x) -> AnyTensor { return x.to(dev); });
-    if (out.visit([&](const auto& x) { return t.visit([&](const auto& y) {
+    if (out.device() != dev) out = out.visit_any([&](const auto& x) -> AnyTensor { return x.to(dev); });
+    if (out.visit_any([&](const auto& x) { return t.visit_any([&](const auto& y) {
           return static_cast<const void*>(x.storage().get()) == static_cast<const void*>(y.storage().get()); }); }))
-      out = out.visit([](const auto& x) -> AnyTensor { return x.clone(); });
+      out = out.visit_any([](const auto& x) -> AnyTensor { return x.clone(); });
     return with_grad(out, requires_grad, "tensor");
   }, py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
         py::arg("requires_grad") = false,
@@ -261,19 +292,24 @@ void bind_interop(py::module_& m, TensorClass& cls) {
         return arr;
       }, py::arg("dtype") = py::none(), py::arg("copy") = py::none())
       .def_buffer([](const AnyTensor& t) {
-        return t.visit([](const auto& x) {
+        return t.visit_any([](const auto& x) -> py::buffer_info {
           using T = typename std::decay_t<decltype(x)>::value_type;
           check_host_memory(x, "numpy");
-          std::vector<py::ssize_t> shape(x.shape().begin(), x.shape().end()), strides;
-          for (auto s : x.strides()) strides.push_back(s * static_cast<py::ssize_t>(sizeof(T)));
-          return py::buffer_info(x.data(), sizeof(T), py::format_descriptor<T>::format(), x.dim(), shape, strides);
+          if constexpr (std::is_same_v<T, bfloat16>) {  // NumPy's asarray then takes __array__ (ml_dtypes)
+            detail::fail<TypeError>("buffer", "bfloat16 has no buffer-protocol format; use .numpy() (ml_dtypes) "
+                                    "or .float()");
+          } else {
+            std::vector<py::ssize_t> shape(x.shape().begin(), x.shape().end()), strides;
+            for (auto s : x.strides()) strides.push_back(s * static_cast<py::ssize_t>(sizeof(T)));
+            return py::buffer_info(x.data(), sizeof(T), py::format_descriptor<T>::format(), x.dim(), shape, strides);
+          }
         });
       })
       .def("__dlpack__", [](const AnyTensor& t, py::object stream, py::object max_version, py::object dl_device,
                             py::object copy) {
         (void)stream; (void)max_version; (void)dl_device;
         if (!copy.is_none() && copy.cast<bool>())
-          return to_dlpack(t.visit([](const auto& x) -> AnyTensor { return x.clone(); }));
+          return to_dlpack(t.visit_any([](const auto& x) -> AnyTensor { return x.clone(); }));
         return to_dlpack(t);
       }, py::kw_only(), py::arg("stream") = py::none(), py::arg("max_version") = py::none(),
          py::arg("dl_device") = py::none(), py::arg("copy") = py::none(),

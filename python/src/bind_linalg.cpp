@@ -16,7 +16,9 @@ std::int64_t product_work(const AnyTensor& a, const AnyTensor& b) {
 template <class F>
 AnyTensor call_binary(const AnyTensor& a, const AnyTensor& b, F&& f) {
   MaybeReleaseGil release(product_work(a, b));
-  return a.visit([&](const auto& x) { return b.visit([&](const auto& y) { return AnyTensor(f(x, y)); }); });
+  return bf16::call(true, false, [&](const AnyTensor& a, const AnyTensor& b) {
+    return a.visit([&](const auto& x) { return b.visit([&](const auto& y) { return AnyTensor(f(x, y)); }); });
+  }, a, b);
 }
 
 constexpr auto kMatmul = [](const auto& x, const auto& y) { return matmul(x, y); };

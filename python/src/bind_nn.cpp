@@ -30,26 +30,38 @@ Conv2dPadding conv_padding_from_py(py::handle h, const char* op) {
 
 using OptTensor = std::optional<AnyTensor>;
 
+AnyTensor batch_norm_py(const AnyTensor& input, const OptTensor& running_mean, const OptTensor& running_var,
+                        const OptTensor& weight, const OptTensor& bias, bool training, double momentum, double eps) {
+  MaybeReleaseGil g(input.numel());
+  return visit_float(input, "batch_norm", [&](const auto& x) {
+    using T = typename std::decay_t<decltype(x)>::value_type;
+    return AnyTensor(ember::batch_norm(x, optional_arg<T>(running_mean, "batch_norm", "running_mean"),
+                                       optional_arg<T>(running_var, "batch_norm", "running_var"),
+                                       optional_arg<T>(weight, "batch_norm", "weight"),
+                                       optional_arg<T>(bias, "batch_norm", "bias"), training, momentum, eps));
+  });
+}
+
 }  // namespace
 
 void bind_nn(py::module_& m, TensorClass& cls) {
   m.def(
       "linear",
-      [](const AnyTensor& input, const AnyTensor& weight, const OptTensor& bias) {
+      bf16::computes<true>([](const AnyTensor& input, const AnyTensor& weight, const OptTensor& bias) {
         MaybeReleaseGil g(input.numel());
         return visit_float(input, "linear", [&](const auto& x) {
           using T = typename std::decay_t<decltype(x)>::value_type;
           return AnyTensor(ember::linear(x, *optional_arg<T>(weight, "linear", "weight"),
                                          optional_arg<T>(bias, "linear", "bias")));
         });
-      },
+      }),
       py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(),
       "``input @ weight.T + bias`` for input ``(*, in_features)``, weight (out_features, in_features), bias "
       "(out_features).");
 
   m.def(
       "conv2d",
-      [](const AnyTensor& input, const AnyTensor& weight, const OptTensor& bias, py::handle stride,
+      bf16::computes<true>([](const AnyTensor& input, const AnyTensor& weight, const OptTensor& bias, py::handle stride,
          py::handle padding, py::handle dilation, std::int64_t groups) {
         Conv2dOptions o{pair_from_py(stride, "conv2d", "stride"), conv_padding_from_py(padding, "conv2d"),
                         pair_from_py(dilation, "conv2d", "dilation"), groups};
@@ -59,7 +71,7 @@ void bind_nn(py::module_& m, TensorClass& cls) {
           return AnyTensor(ember::conv2d(x, *optional_arg<T>(weight, "conv2d", "weight"),
                                          optional_arg<T>(bias, "conv2d", "bias"), o));
         });
-      },
+      }),
       py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1,
       py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1,
       "2-d convolution of input (N, C, H, W) or (C, H, W) with weight (O, C/groups, kH, kW), plus bias (O); "
@@ -67,7 +79,7 @@ void bind_nn(py::module_& m, TensorClass& cls) {
 
   m.def(
       "max_pool2d",
-      [](const AnyTensor& input, py::handle kernel_size, py::handle stride, py::handle padding, py::handle dilation,
+      bf16::computes([](const AnyTensor& input, py::handle kernel_size, py::handle stride, py::handle padding, py::handle dilation,
          bool ceil_mode) {
         Pool2dOptions o;
         o.kernel = pair_from_py(kernel_size, "max_pool2d", "kernel_size");
@@ -77,14 +89,14 @@ void bind_nn(py::module_& m, TensorClass& cls) {
         o.ceil_mode = ceil_mode;
         MaybeReleaseGil g(input.numel());
         return visit_float(input, "max_pool2d", [&](const auto& x) { return AnyTensor(ember::max_pool2d(x, o)); });
-      },
+      }),
       py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
       py::arg("dilation") = 1, py::arg("ceil_mode") = false,
       "The maximum over each kernel_size window of input (N, C, H, W) or (C, H, W); stride defaults to kernel_size.");
 
   m.def(
       "avg_pool2d",
-      [](const AnyTensor& input, py::handle kernel_size, py::handle stride, py::handle padding, bool ceil_mode,
+      bf16::computes([](const AnyTensor& input, py::handle kernel_size, py::handle stride, py::handle padding, bool ceil_mode,
          bool count_include_pad) {
         Pool2dOptions o;
         o.kernel = pair_from_py(kernel_size, "avg_pool2d", "kernel_size");
@@ -94,19 +106,19 @@ void bind_nn(py::module_& m, TensorClass& cls) {
         o.count_include_pad = count_include_pad;
         MaybeReleaseGil g(input.numel());
         return visit_float(input, "avg_pool2d", [&](const auto& x) { return AnyTensor(ember::avg_pool2d(x, o)); });
-      },
+      }),
       py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
       py::arg("ceil_mode") = false, py::arg("count_include_pad") = true,
       "The mean over each kernel_size window of input (N, C, H, W) or (C, H, W); stride defaults to kernel_size.");
 
   m.def(
       "adaptive_avg_pool2d",
-      [](const AnyTensor& input, py::handle output_size) {
+      bf16::computes([](const AnyTensor& input, py::handle output_size) {
         const auto size = pair_from_py(output_size, "adaptive_avg_pool2d", "output_size");
         MaybeReleaseGil g(input.numel());
         return visit_float(input, "adaptive_avg_pool2d",
                            [&](const auto& x) { return AnyTensor(ember::adaptive_avg_pool2d(x, size)); });
-      },
+      }),
       py::arg("input"), py::arg("output_size"),
       "The mean over output_size windows that tile input (N, C, H, W) or (C, H, W) as evenly as possible.");
 
@@ -114,14 +126,11 @@ void bind_nn(py::module_& m, TensorClass& cls) {
       "batch_norm",
       [](const AnyTensor& input, const OptTensor& running_mean, const OptTensor& running_var, const OptTensor& weight,
          const OptTensor& bias, bool training, double momentum, double eps) {
-        MaybeReleaseGil g(input.numel());
-        return visit_float(input, "batch_norm", [&](const auto& x) {
-          using T = typename std::decay_t<decltype(x)>::value_type;
-          return AnyTensor(ember::batch_norm(x, optional_arg<T>(running_mean, "batch_norm", "running_mean"),
-                                             optional_arg<T>(running_var, "batch_norm", "running_var"),
-                                             optional_arg<T>(weight, "batch_norm", "weight"),
-                                             optional_arg<T>(bias, "batch_norm", "bias"), training, momentum, eps));
-        });
+        // bfloat16 statistics would be updated on their float32 copies: refused before anything runs
+        EMBER_CHECK_TYPE(!(training && (bf16::is(running_mean) || bf16::is(running_var))), "batch_norm",
+                         "bfloat16 running statistics cannot be updated yet; keep them in float32");
+        return bf16::call(false, true, batch_norm_py, input, running_mean, running_var, weight, bias, training,
+                          momentum, eps);
       },
       py::arg("input"), py::arg("running_mean"), py::arg("running_var"), py::arg("weight") = py::none(),
       py::arg("bias") = py::none(), py::arg("training") = false, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5,
@@ -129,7 +138,7 @@ void bind_nn(py::module_& m, TensorClass& cls) {
 
   m.def(
       "layer_norm",
-      [](const AnyTensor& input, py::handle normalized_shape, const OptTensor& weight, const OptTensor& bias,
+      bf16::computes<false, true>([](const AnyTensor& input, py::handle normalized_shape, const OptTensor& weight, const OptTensor& bias,
          double eps) {
         const Shape shape = shape_from_py(normalized_shape, "layer_norm");
         MaybeReleaseGil g(input.numel());
@@ -138,7 +147,7 @@ void bind_nn(py::module_& m, TensorClass& cls) {
           return AnyTensor(ember::layer_norm(x, shape, optional_arg<T>(weight, "layer_norm", "weight"),
                                              optional_arg<T>(bias, "layer_norm", "bias"), eps));
         });
-      },
+      }),
       py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
       py::arg("eps") = 1e-5, "Layer normalization of input over its last dims, normalized_shape.");
 

@@ -55,21 +55,21 @@ AnyTensor with_dtype(const AnyTensor& x, py::handle dtype) {
 // A reduction over dims with keepdim: f(Tensor<T>, Dims, keepdim) -> Tensor<U>.
 template <class F>
 auto dims_reduction(const char* name, F f) {
-  return [name, f](const AnyTensor& x, py::handle dim, bool keepdim) {
+  return bf16::computes([name, f](const AnyTensor& x, py::handle dim, bool keepdim) {
     const PyDims d = dims_from_py(dim, name);
     MaybeReleaseGil g(x.numel());
     return x.visit([&](const auto& t) -> AnyTensor {
       using T = typename std::decay_t<decltype(t)>::value_type;
       return f(t, to_dims<T>(d), keepdim);
-    });
-  };
+    }, name);
+  });
 }
 
 // max/min: the whole-tensor extremum when dim is None, else a (values, indices) named tuple;
 // max(input, other) with a tensor is the elementwise maximum, as in torch.
 template <bool kMax>
 auto extremum(const char* name, py::object result_type) {
-  return [name, result_type](const AnyTensor& x, py::handle dim, bool keepdim) -> py::object {
+  return bf16::computes([name, result_type](const AnyTensor& x, py::handle dim, bool keepdim) -> py::object {
     if (py::isinstance<AnyTensor>(dim)) {
       py::object core = py::module_::import("ember._core");
       const char* ew = kMax ? "maximum" : "minimum";
@@ -94,23 +94,23 @@ auto extremum(const char* name, py::object result_type) {
       });
     }
     return result_type(py::cast(r.first), py::cast(r.second));
-  };
+  });
 }
 
 template <bool kMax>
 auto arg_extremum(const char* name) {
-  return [name](const AnyTensor& x, py::handle dim, bool keepdim) -> AnyTensor {
+  return bf16::computes([name](const AnyTensor& x, py::handle dim, bool keepdim) -> AnyTensor {
     const std::optional<std::int64_t> d = optional_dim(dim, name);
     MaybeReleaseGil g(x.numel());
     return x.visit([&](const auto& t) -> AnyTensor { return kMax ? ember::argmax(t, d, keepdim) : ember::argmin(t, d, keepdim); });
-  };
+  });
 }
 
 // var/std(input, dim=None, unbiased=None, keepdim=False, *, correction=None): torch's both forms,
 // including var(input, unbiased) with a bool in dim's place.
 template <bool kStd>
 auto variance(const char* name) {
-  return [name](const AnyTensor& x, py::handle dim, py::handle unbiased, bool keepdim, py::handle correction) {
+  return bf16::computes([name](const AnyTensor& x, py::handle dim, py::handle unbiased, bool keepdim, py::handle correction) {
     if (PyBool_Check(dim.ptr())) {
       EMBER_CHECK_TYPE(unbiased.is_none(), name, "unbiased given twice");
       unbiased = dim;
@@ -127,7 +127,7 @@ auto variance(const char* name) {
       using T = typename std::decay_t<decltype(t)>::value_type;
       return kStd ? ember::std(t, to_dims<T>(d), c, keepdim) : ember::var(t, to_dims<T>(d), c, keepdim);
     });
-  };
+  });
 }
 
 template <bool kLog>
@@ -138,7 +138,9 @@ auto softmax_fn(const char* name) {
     const auto d = dim.cast<std::int64_t>();
     const AnyTensor in = with_dtype(x, dtype);
     MaybeReleaseGil g(in.numel());
-    return in.visit([&](const auto& t) -> AnyTensor { return kLog ? ember::log_softmax(t, d) : ember::softmax(t, d); });
+    return bf16::call(false, false, [&](const AnyTensor& a) {
+      return a.visit([&](const auto& t) -> AnyTensor { return kLog ? ember::log_softmax(t, d) : ember::softmax(t, d); });
+    }, in);
   };
 }
 

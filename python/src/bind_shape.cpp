@@ -36,14 +36,14 @@ py::tuple to_tuple(const std::vector<Tensor<T>>& parts) {
 py::tuple split_py(const AnyTensor& t, py::handle sizes, std::int64_t dim) {
   if (py::isinstance<py::int_>(sizes) || (py::hasattr(sizes, "__index__") && !py::isinstance<AnyTensor>(sizes))) {
     const auto n = py::int_(py::reinterpret_borrow<py::object>(sizes)).cast<std::int64_t>();
-    return t.visit([&](const auto& x) { return to_tuple(split(x, n, dim)); });
+    return t.visit_any([&](const auto& x) { return to_tuple(split(x, n, dim)); });
   }
   const Shape s = shape_from_py(sizes, "split");
-  return t.visit([&](const auto& x) { return to_tuple(split(x, s.vec(), dim)); });
+  return t.visit_any([&](const auto& x) { return to_tuple(split(x, s.vec(), dim)); });
 }
 
 py::tuple chunk_py(const AnyTensor& t, std::int64_t chunks, std::int64_t dim) {
-  return t.visit([&](const auto& x) { return to_tuple(chunk(x, chunks, dim)); });
+  return t.visit_any([&](const auto& x) { return to_tuple(chunk(x, chunks, dim)); });
 }
 
 const char* kCatDoc =

@@ -64,9 +64,9 @@ Operand operand_from_py(py::handle h, const char* op) {
 }
 
 AnyTensor scalar_to_tensor(const Operand& s, DType d, const char* op) {
-  return dispatch_dtype(d, [&](auto tag) -> AnyTensor {
+  return dispatch_any_dtype(d, [&](auto tag) -> AnyTensor {
     using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) return scalar_tensor<T>(static_cast<T>(s.value));
+    if constexpr (is_floating(ember::dtype_of<T>)) return scalar_tensor<T>(static_cast<T>(s.value));
     else if (op) return scalar_tensor<T>(s.kind == ScalarKind::Float ? scalar_cast<T>(s.value, op)
                                                                    : scalar_cast<T>(s.ivalue, op));
     else return scalar_tensor<T>(s.kind == ScalarKind::Float ? static_cast<T>(s.value) : static_cast<T>(s.ivalue));
@@ -76,11 +76,11 @@ AnyTensor scalar_to_tensor(const Operand& s, DType d, const char* op) {
 namespace {
 
 py::object element_to_py(const AnyTensor& t) {
-  return t.visit([](const auto& x) -> py::object {
+  return t.visit_any([](const auto& x) -> py::object {
     using T = typename std::decay_t<decltype(x)>::value_type;
     const T v = x.item();
     if constexpr (std::is_same_v<T, bool>) return py::bool_(v);
-    else if constexpr (std::is_floating_point_v<T>) return py::float_(static_cast<double>(v));
+    else if constexpr (is_floating(dtype_of<T>)) return py::float_(static_cast<double>(v));
     else return py::int_(static_cast<std::int64_t>(v));
   });
 }
@@ -97,7 +97,7 @@ py::object size_to_py(const Shape& shape) {
 
 template <class F>
 AnyTensor map_view(const AnyTensor& t, F&& f) {
-  return t.visit([&](const auto& x) -> AnyTensor { return f(x); });
+  return t.visit_any([&](const auto& x) -> AnyTensor { return f(x); });
 }
 
 }  // namespace
@@ -120,7 +120,6 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
     const auto d = static_cast<DType>(i);
     m.attr(std::string(dtype_name(d)).c_str()) = d;
   }
-  m.attr("bfloat16") = DType::BFloat16;  // autocast's dtype; no tensors hold it yet (core/dtype.hpp)
   // Lets Python subclasses (nn.Parameter) wrap an existing tensor: the new object aliases data.
   cls.def(py::init([](const AnyTensor& data) { return data; }), py::arg("data"),
           "A tensor object aliasing data (same storage and autograd identity); subclasses such as\n"
@@ -163,21 +162,21 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("numel", &AnyTensor::numel, "Number of elements.")
       .def("size", [](const AnyTensor& t, std::optional<std::int64_t> d) -> py::object {
         if (!d) return size_to_py(t.shape());
-        return py::int_(t.visit([&](const auto& x) { return x.size(*d); }));
+        return py::int_(t.visit_any([&](const auto& x) { return x.size(*d); }));
       }, py::arg("dim") = py::none(), "The shape, or the extent of one dim.")
       .def("stride", [](const AnyTensor& t, std::optional<std::int64_t> d) -> py::object {
-        return t.visit([&](const auto& x) -> py::object {
+        return t.visit_any([&](const auto& x) -> py::object {
           if (!d) return py::tuple(py::cast(x.strides().vec()));
           return py::int_(x.stride(*d));
         });
       }, py::arg("dim") = py::none(), "Strides in elements, or the stride of one dim.")
-      .def("storage_offset", [](const AnyTensor& t) { return t.visit([](const auto& x) { return x.offset(); }); },
+      .def("storage_offset", [](const AnyTensor& t) { return t.visit_any([](const auto& x) { return x.offset(); }); },
            "Offset of element 0 in the storage, in elements.")
       .def("element_size", [](const AnyTensor& t) { return itemsize(t.dtype()); }, "Bytes per element.")
       .def("data_ptr", [](const AnyTensor& t) {
-        return t.visit([](const auto& x) { return reinterpret_cast<std::uintptr_t>(x.data()); });
+        return t.visit_any([](const auto& x) { return reinterpret_cast<std::uintptr_t>(x.data()); });
       }, "Address of element 0.")
-      .def("is_contiguous", [](const AnyTensor& t) { return t.visit([](const auto& x) { return x.is_contiguous(); }); },
+      .def("is_contiguous", [](const AnyTensor& t) { return t.visit_any([](const auto& x) { return x.is_contiguous(); }); },
            "True when the elements are row-major with no gaps.")
       .def("is_floating_point", [](const AnyTensor& t) { return is_floating(t.dtype()); }, "True for float32 and float64 tensors.")
       .def("__len__", [](const AnyTensor& t) {
@@ -269,6 +268,8 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
            "Converts to dtype.")
       .def("float", [](const AnyTensor& t) { return t.to(DType::Float32); }, "Converts to float32.")
       .def("double", [](const AnyTensor& t) { return t.to(DType::Float64); }, "Converts to float64.")
+      .def("bfloat16", [](const AnyTensor& t) { return t.to(DType::BFloat16); },
+           "Converts to bfloat16 (round to nearest even).")
       .def("long", [](const AnyTensor& t) { return t.to(DType::Int64); }, "Converts to int64.")
       .def("int", [](const AnyTensor& t) { return t.to(DType::Int32); }, "Converts to int32.")
       .def("bool", [](const AnyTensor& t) { return t.to(DType::Bool); }, "Converts to bool.")
@@ -291,11 +292,11 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def_property_readonly("is_xpu", [](const AnyTensor&) { return false; }, "False: ember has no XPU backend.")
       .def_property_readonly("is_mps", [](const AnyTensor&) { return false; }, "False: ember has no MPS backend.")
       .def_property_readonly("is_meta", [](const AnyTensor&) { return false; }, "False: ember has no meta tensors.")
-      .def_property("data", [](const AnyTensor& t) { return t.visit([](const auto& x) { return AnyTensor(x.detach()); }); },
+      .def_property("data", [](const AnyTensor& t) { return t.visit_any([](const auto& x) { return AnyTensor(x.detach()); }); },
                     [](const AnyTensor& t, const AnyTensor& other) {
                       EMBER_CHECK_TYPE(other.dtype() == t.dtype(), "data", "cannot set the data of a ",
                                        dtype_name(t.dtype()), " tensor to a ", dtype_name(other.dtype()), " tensor");
-                      t.visit([&](const auto& x) {
+                      t.visit_any([&](const auto& x) {
                         using T = typename std::decay_t<decltype(x)>::value_type;
                         x.set_data(other.get<T>());
                       });
@@ -314,7 +315,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
            "A contiguous copy that shares no memory.")
       .def("copy_", [](const AnyTensor& self, const AnyTensor& src) {
         MaybeReleaseGil g(self.numel());
-        self.visit([&](const auto& x) { src.visit([&](const auto& s) { x.copy_(s); }); });
+        self.visit_any([&](const auto& x) { src.visit_any([&](const auto& s) { x.copy_(s); }); });
         return self;
       }, py::arg("src"), "Copies src (broadcast, converted) into this tensor in place.")
       .def("fill_", [](const AnyTensor& self, py::handle value) {
@@ -323,14 +324,14 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
                     "fill_ only supports a 0-d value tensor, got shape ", v.tensor ? v.tensor->shape() : Shape{});
         if (v.tensor) autograd::check_inplace_source(*v.tensor, "fill_");
         const AnyTensor s = v.tensor ? v.tensor->to(self.dtype()) : scalar_to_tensor(v, self.dtype(), "fill_");
-        self.visit([&](const auto& x) {
+        self.visit_any([&](const auto& x) {
           using T = typename std::decay_t<decltype(x)>::value_type;
           x.fill_(s.get<T>().item());
         });
         return self;
       }, py::arg("value"), "Sets every element to value, in place.")
       .def("zero_", [](const AnyTensor& self) {
-        self.visit([](const auto& x) { x.zero_(); });
+        self.visit_any([](const auto& x) { x.zero_(); });
         return self;
       }, "Sets every element to zero, in place.")
       .def("tolist", [](const AnyTensor& t) -> py::object {
@@ -340,7 +341,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       }, "The elements as (nested) Python lists; a number for a 0-d tensor.")
       .def("__copy__", [](const AnyTensor& t) { return t; })
       .def("__deepcopy__", [](const AnyTensor& t, py::handle) {
-        return t.visit([](const auto& x) -> AnyTensor {  // a new leaf with the same requires_grad, as PyTorch
+        return t.visit_any([](const auto& x) -> AnyTensor {  // a new leaf with the same requires_grad, as PyTorch
           NoGradGuard no_grad;
           auto c = x.clone();
           if (x.is_leaf() && x.requires_grad()) c.requires_grad_(true);

@@ -164,7 +164,7 @@ Shape ints_from(py::handle h, const char* op) { return shape_from_py(h, op); }
 AnyTensor roll_py(const AnyTensor& t, py::handle shifts, py::handle dims) {
   const Shape s = ints_from(shifts, "roll");
   const Shape d = dims.is_none() ? Shape{} : ints_from(dims, "roll");
-  return t.visit([&](const auto& x) -> AnyTensor { return roll(x, s, d); });
+  return t.visit_any([&](const auto& x) -> AnyTensor { return roll(x, s, d); });
 }
 
 AnyTensor repeat_interleave_py(const AnyTensor& t, py::handle repeats, std::optional<std::int64_t> dim,
@@ -178,10 +178,10 @@ AnyTensor repeat_interleave_py(const AnyTensor& t, py::handle repeats, std::opti
     EMBER_CHECK_TYPE(r->dtype() == DType::Int64 || r->dtype() == DType::Int32, "repeat_interleave",
                      "repeats must be an int64 tensor, got dtype ", dtype_name(r->dtype()));
     const Tensor<std::int64_t> rr = r->as<std::int64_t>();
-    return t.visit([&](const auto& x) -> AnyTensor { return repeat_interleave(x, rr, dim, output_size); });
+    return t.visit_any([&](const auto& x) -> AnyTensor { return repeat_interleave(x, rr, dim, output_size); });
   }
   const std::int64_t n = int64_from_py(repeats, "repeat_interleave");
-  return t.visit([&](const auto& x) -> AnyTensor { return repeat_interleave(x, n, dim, output_size); });
+  return t.visit_any([&](const auto& x) -> AnyTensor { return repeat_interleave(x, n, dim, output_size); });
 }
 
 py::tuple tensor_split_py(const AnyTensor& t, py::handle sections, std::int64_t dim) {
@@ -193,14 +193,14 @@ py::tuple tensor_split_py(const AnyTensor& t, py::handle sections, std::int64_t 
     const Tensor<std::int64_t> c = s->get<std::int64_t>().contiguous();
     if (s->dim() == 0) return tensor_split_py(t, py::int_(c.item()), dim);
     std::vector<std::int64_t> idx(c.data(), c.data() + c.numel());
-    return t.visit([&](const auto& x) { return to_tuple(tensor_split(x, idx, dim)); });
+    return t.visit_any([&](const auto& x) { return to_tuple(tensor_split(x, idx, dim)); });
   }
   if (PyLong_Check(sections.ptr())) {
     const std::int64_t n = int64_from_py(sections, "tensor_split");
-    return t.visit([&](const auto& x) { return to_tuple(tensor_split(x, n, dim)); });
+    return t.visit_any([&](const auto& x) { return to_tuple(tensor_split(x, n, dim)); });
   }
   const Shape s = shape_from_py(sections, "tensor_split");
-  return t.visit([&](const auto& x) { return to_tuple(tensor_split(x, s.vec(), dim)); });
+  return t.visit_any([&](const auto& x) { return to_tuple(tensor_split(x, s.vec(), dim)); });
 }
 
 // Tensors from varargs, or from one list/tuple argument (einsum('ij', [a]), meshgrid([a, b])).
@@ -238,7 +238,7 @@ auto with_typed(const std::vector<AnyTensor>& ts, const char* op, F&& f) {
 void bind_tensor_shape_ops(py::module_& m, TensorClass& cls) {
   // --- reordering ---
   auto flip_py = [](const AnyTensor& t, const Shape& dims) {
-    return t.visit([&](const auto& x) -> AnyTensor { return flip(x, dims); });
+    return t.visit_any([&](const auto& x) -> AnyTensor { return flip(x, dims); });
   };
   m.def("flip", [flip_py](const AnyTensor& t, py::handle dims) { return flip_py(t, shape_from_py(dims, "flip")); },
         py::arg("input"), py::arg("dims"), "A copy of input with the order of elements reversed along dims.");
@@ -248,7 +248,7 @@ void bind_tensor_shape_ops(py::module_& m, TensorClass& cls) {
   for (const char* name : {"fliplr", "flipud"}) {
     const bool lr = std::string_view(name) == "fliplr";
     auto f = [lr](const AnyTensor& t) {
-      return t.visit([&](const auto& x) -> AnyTensor { return lr ? fliplr(x) : flipud(x); });
+      return t.visit_any([&](const auto& x) -> AnyTensor { return lr ? fliplr(x) : flipud(x); });
     };
     const char* doc = lr ? "flip along dim 1 (left/right); input must be at least 2-D."
                          : "flip along dim 0 (up/down); input must be at least 1-D.";
@@ -261,7 +261,7 @@ void bind_tensor_shape_ops(py::module_& m, TensorClass& cls) {
           "Elements shifted by shifts along dims with wrap-around (flattened when dims is None).");
   auto rot90_py = [](const AnyTensor& t, std::int64_t k, py::handle dims) {
     const Shape d = shape_from_py(dims, "rot90");
-    return t.visit([&](const auto& x) -> AnyTensor { return rot90(x, k, d); });
+    return t.visit_any([&](const auto& x) -> AnyTensor { return rot90(x, k, d); });
   };
   m.def("rot90", rot90_py, py::arg("input"), py::arg("k") = 1, py::arg("dims") = py::make_tuple(0, 1),
         "input rotated by 90 degrees k times in the plane of dims (from dims[0] towards dims[1]).");
@@ -269,10 +269,10 @@ void bind_tensor_shape_ops(py::module_& m, TensorClass& cls) {
           "Rotated by 90 degrees k times in the plane of dims.");
   cls.def("repeat", [](const AnyTensor& t, const py::args& a, const py::kwargs& k) {
     const Shape s = dims_from(a, k, "repeats", "repeat");
-    return t.visit([&](const auto& x) -> AnyTensor { return repeat(x, s); });
+    return t.visit_any([&](const auto& x) -> AnyTensor { return repeat(x, s); });
   }, "A new tensor repeating this one sizes[i] times along each dim (x.repeat(2, 3) or x.repeat((2, 3))).");
   auto tile_py = [](const AnyTensor& t, const Shape& s) {
-    return t.visit([&](const auto& x) -> AnyTensor { return tile(x, s); });
+    return t.visit_any([&](const auto& x) -> AnyTensor { return tile(x, s); });
   };
   m.def("tile", [tile_py](const AnyTensor& t, py::handle dims) { return tile_py(t, shape_from_py(dims, "tile")); },
         py::arg("input"), py::arg("dims"), "repeat with dims padded by leading 1s to input's rank.");
@@ -287,7 +287,7 @@ void bind_tensor_shape_ops(py::module_& m, TensorClass& cls) {
           py::kw_only(), py::arg("output_size") = py::none(),
           "Each element (or slice along dim) repeated repeats times.");
   auto unbind_py = [](const AnyTensor& t, std::int64_t dim) {
-    return t.visit([&](const auto& x) { return to_tuple(unbind(x, dim)); });
+    return t.visit_any([&](const auto& x) { return to_tuple(unbind(x, dim)); });
   };
   m.def("unbind", unbind_py, py::arg("input"), py::arg("dim") = 0, "A tuple of the slices along dim (views).");
   cls.def("unbind", unbind_py, py::arg("dim") = 0, "A tuple of the slices along dim (views).");

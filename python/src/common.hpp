@@ -104,7 +104,7 @@ class MaybeReleaseGil {
 /// t marked as a leaf that requires grad when requires_grad (creation functions' keyword).
 inline AnyTensor with_grad(AnyTensor t, bool requires_grad, const char* op) {
   if (requires_grad)
-    t.visit([op](const auto& x) {
+    t.visit_any([op](const auto& x) {
       EMBER_CHECK_TYPE(is_floating(x.dtype()), op, "only floating point tensors can require gradients, got dtype ",
                        dtype_name(x.dtype()));
       x.requires_grad_(true);
@@ -123,8 +123,74 @@ auto visit_float(const AnyTensor& input, const char* op, F&& f) {
       detail::fail<TypeError>(op, "expected a float32 or float64 input, got dtype ", dtype_name(t.dtype()),
                               " (shape ", t.shape(), ")");
     }
-  });
+  }, op);
 }
+
+// --- bfloat16 compute ---
+//
+// As PyTorch computes bfloat16 on the CPU: an out-of-place op runs on float32 copies of its bfloat16 tensor
+// arguments (exact: float32 holds every bfloat16 value), accumulating in float32, and its floating results are
+// rounded to bfloat16 once. The C++ ops hold the math once, for float32; this is the one place that maps
+// bfloat16 onto them. Results stay float32 when a float32/float64 tensor argument came with the bfloat16 one.
+namespace bf16 {
+
+inline bool is(const AnyTensor& t) { return t.defined() && t.dtype() == DType::BFloat16; }
+inline bool is(const std::optional<AnyTensor>& t) { return t && is(*t); }
+template <class A>
+bool is(const A&) { return false; }
+
+inline bool is_wider_float(const AnyTensor& t) {
+  return t.defined() && (t.dtype() == DType::Float32 || t.dtype() == DType::Float64);
+}
+inline bool is_wider_float(const std::optional<AnyTensor>& t) { return t && is_wider_float(*t); }
+template <class A>
+bool is_wider_float(const A&) { return false; }
+
+inline AnyTensor widened(const AnyTensor& t) { return is(t) ? t.to(DType::Float32) : t; }
+inline std::optional<AnyTensor> widened(const std::optional<AnyTensor>& t) {
+  return t ? std::optional<AnyTensor>(widened(*t)) : std::nullopt;
+}
+template <class A>
+const A& widened(const A& a) { return a; }
+
+inline AnyTensor narrowed(const AnyTensor& r) {
+  return r.defined() && r.dtype() == DType::Float32 ? r.to(DType::BFloat16) : r;
+}
+inline py::object narrowed(const py::object& r) {  // a tensor, or a (named) tuple of them
+  if (const AnyTensor* t = tensor_ptr(r)) return py::cast(narrowed(*t));
+  if (!py::isinstance<py::tuple>(r)) return r;
+  py::list items;
+  for (py::handle e : r) items.append(narrowed(py::reinterpret_borrow<py::object>(e)));
+  if (py::type::of(r).is(py::type::of(py::tuple()))) return py::tuple(items);
+  return py::type::of(r)(*items);
+}
+
+/// f(args...), with bfloat16 computed as above. products: the float32 call runs under bfloat16 autocast,
+/// so matmul, linear and conv use oneDNN's bfloat16 kernels where native (the same values: their inputs
+/// are bfloat16 already). by_input: the result is bfloat16 whenever the first argument is (PyTorch's rule for
+/// the norms, whose parameters may stay float32); otherwise only when no float32/float64 tensor came along.
+template <class F, class A0, class... A>
+auto call(bool products, bool by_input, F&& f, const A0& a0, const A&... args) -> decltype(f(a0, args...)) {
+  if (!is(a0) && !(is(args) || ...)) return f(a0, args...);
+  std::optional<AutocastGuard> guard;
+  if (products) guard.emplace(MatmulPrecision::BFloat16);
+  const bool narrow = by_input ? is(a0) : !is_wider_float(a0) && !(is_wider_float(args) || ...);
+  auto r = f(widened(a0), widened(args)...);
+  return narrow ? narrowed(r) : r;
+}
+
+template <bool kProducts, bool kByInput, class F, class R, class C, class... A>
+auto wrap_impl(F f, R (C::*)(A...) const) {
+  return [f](A... args) -> R { return call(kProducts, kByInput, f, args...); };
+}
+
+/// A binding lambda (one signature, no auto parameters) made to take bfloat16 tensors through call().
+template <bool kProducts = false, bool kByInput = false, class F>
+auto computes(F f) {
+  return wrap_impl<kProducts, kByInput>(std::move(f), &F::operator());
+}
+
+}  // namespace bf16
 
 /// An optional tensor argument of element type T; TypeError naming op and the argument when its dtype
 /// differs from the input's.

@@ -134,7 +134,9 @@ void visit_dtype(DType d, F&& f) {
     case DType::Int64: return f(std::int64_t{});
     case DType::Float32: return f(float{});
     case DType::Float64: return f(double{});
+    default: break;
   }
+  ember::detail::fail<TypeError>("cuda", "no CUDA kernels for ", dtype_name(d), " tensors yet");
 }
 
 /// Calls f(T{}) for float32 and float64; TypeError naming op for other dtypes.

@@ -602,7 +602,7 @@ no_grad enable_grad set_grad_enabled is_grad_enabled Node GradcheckError
 save load CheckpointError DeployedModel
 add_ sub_ mul_ div_ copy_ fill_ zero_ masked_fill_ index_put_ relu_ leaky_relu_
 requires_grad requires_grad_ is_leaf grad grad_fn backward retain_grad retains_grad detach
-bool byte char int long shape ndim dim numel size stride storage_offset element_size data_ptr is_contiguous is_cuda
+bool byte char int long bfloat16 shape ndim dim numel size stride storage_offset element_size data_ptr is_contiguous is_cuda
 is_floating_point item tolist numpy is_cpu is_xpu is_mps is_meta data __format__
 __init__ __repr__ __str__ __hash__ __len__ __iter__ __bool__ __float__ __int__ __index__ __copy__ __deepcopy__
 __array__ __dlpack__ __dlpack_device__ __invert__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__

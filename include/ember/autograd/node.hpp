@@ -145,7 +145,7 @@ NodePtr edge_of(const Tensor<T>& x) {
 }
 template <class = void>  // compiled only where called: see AnyTensor::to
 NodePtr edge_of(const AnyTensor& x) {
-  return x.visit([](const auto& t) { return edge_of(t); });
+  return x.visit_any([](const auto& t) { return edge_of(t); });
 }
 
 /// True when an op on these inputs must record its backward (grad mode on, some input requires grad).
@@ -301,6 +301,9 @@ const Tensor<T>& Tensor<T>::requires_grad_(bool requires_grad) const {
     return *this;
   }
   if (requires_grad) {
+    EMBER_CHECK_TYPE((!std::is_same_v<T, bfloat16>), "requires_grad_", "bfloat16 tensors cannot require gradients "
+                     "yet (shape ", shape(), "): train in float32, with the products in bfloat16 under "
+                     "ember.autocast('cpu', dtype=ember.bfloat16)");
     EMBER_CHECK_TYPE(FloatElement<T>, "requires_grad_", "only floating point tensors can require gradients, got dtype ",
                      dtype_name(dtype()), " (shape ", shape(), ")");
     if (!m) m = std::make_shared<autograd::Meta>();

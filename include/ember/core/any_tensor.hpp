@@ -1,6 +1,7 @@
 #pragma once
 // AnyTensor: a Tensor<T> of any supported element type, chosen at run time (Python's ember.Tensor,
-// checkpoints). Dispatch once with visit(), then work with static types.
+// checkpoints). Dispatch once with visit() (the compute dtypes) or visit_any() (bfloat16 too), then work with
+// static types.
 #include <variant>
 
 #include "ember/core/tensor.hpp"
@@ -11,23 +12,32 @@ namespace ember {
 class AnyTensor {
  public:
   using Variant = std::variant<Tensor<bool>, Tensor<std::uint8_t>, Tensor<std::int8_t>, Tensor<std::int32_t>, Tensor<std::int64_t>,
-                               Tensor<float>, Tensor<double>>;
+                               Tensor<float>, Tensor<double>, Tensor<bfloat16>>;
 
   AnyTensor() = default;
   template <Element T>
   AnyTensor(Tensor<T> t) : v_(std::move(t)) {}  // NOLINT: implicit by design
 
-  /// Calls f(Tensor<T>) with the held tensor.
+  /// Calls f(Tensor<T>) with the held tensor, for code that computes: f is instantiated for the compute
+  /// dtypes only, and a held bfloat16 tensor raises fail_bfloat16 naming op.
   template <class F>
-  decltype(auto) visit(F&& f) const { return std::visit(std::forward<F>(f), v_); }
+  decltype(auto) visit(F&& f, const char* op = "this operation") const {
+    using R = decltype(std::forward<F>(f)(std::declval<const Tensor<float>&>()));
+    return visit_compute<R, 0>(std::forward<F>(f), op);
+  }
+
+  /// Calls f(Tensor<T>) with the held tensor of any dtype, bfloat16 included: storage code (shape, views,
+  /// copies, casts, I/O).
+  template <class F>
+  decltype(auto) visit_any(F&& f) const { return std::visit(std::forward<F>(f), v_); }
 
   /// False for a default-constructed AnyTensor or one holding an undefined Tensor.
-  bool defined() const { return visit([](const auto& t) { return t.defined(); }); }
+  bool defined() const { return visit_any([](const auto& t) { return t.defined(); }); }
   /// True when the held tensor requires grad.
-  bool requires_grad() const { return visit([](const auto& t) { return t.defined() && t.requires_grad(); }); }
+  bool requires_grad() const { return visit_any([](const auto& t) { return t.defined() && t.requires_grad(); }); }
   DType dtype() const { return static_cast<DType>(v_.index()); }
-  const Shape& shape() const { return visit([](const auto& t) -> const Shape& { return t.shape(); }); }
-  Device device() const { return visit([](const auto& t) { return t.device(); }); }
+  const Shape& shape() const { return visit_any([](const auto& t) -> const Shape& { return t.shape(); }); }
+  Device device() const { return visit_any([](const auto& t) { return t.device(); }); }
   std::int64_t numel() const { return numel_of(shape()); }
   std::int64_t dim() const { return static_cast<std::int64_t>(shape().size()); }
 
@@ -46,7 +56,7 @@ class AnyTensor {
 
   /// The held tensor converted to element type T (no copy when it already is).
   template <Element T>
-  Tensor<T> as() const { return visit([](const auto& t) { return t.template to<T>(); }); }
+  Tensor<T> as() const { return visit_any([](const auto& t) { return t.template to<T>(); }); }
 
   /// The held tensor converted to dtype d.
   ///
@@ -56,13 +66,25 @@ class AnyTensor {
   /// these pull in dozens of ops per dtype.
   template <class = void>
   AnyTensor to(DType d) const {
-    return dispatch_dtype(d, [&](auto tag) { return AnyTensor(as<decltype(tag)>()); });
+    return dispatch_any_dtype(d, [&](auto tag) { return AnyTensor(as<decltype(tag)>()); });
   }
 
   const Variant& variant() const { return v_; }
 
  private:
-  static_assert(static_cast<int>(DType::Float64) == 6, "variant order must follow DType");
+  static_assert(static_cast<int>(DType::BFloat16) == 7, "variant order must follow DType");
+
+  template <class R, std::size_t I, class F>
+  R visit_compute(F&& f, const char* op) const {
+    if constexpr (I + 1 == std::variant_size_v<Variant>) {
+      static_assert(std::is_same_v<std::variant_alternative_t<I, Variant>, Tensor<bfloat16>>);
+      fail_bfloat16(op, to_string(shape()));
+    } else {
+      if (v_.index() == I) return std::forward<F>(f)(*std::get_if<I>(&v_));
+      return visit_compute<R, I + 1>(std::forward<F>(f), op);
+    }
+  }
+
   Variant v_;
 };
 

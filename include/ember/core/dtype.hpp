@@ -3,26 +3,34 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
 #include "ember/core/error.hpp"
 
+namespace Eigen {
+struct bfloat16;  // <Eigen/Core>, included by core/tensor.hpp: this header stays free of Eigen for the CUDA sources
+}
+
 namespace ember {
 
-/// The element types a tensor can hold, ordered by promotion rank, then BFloat16: a dtype that names
-/// bfloat16 (for autocast, core/autocast.hpp) but that no tensor holds yet; dispatching on it raises
-/// TypeError.
+/// bfloat16: Eigen's type (the one ml_dtypes, and so NumPy and JAX, use): the top 16 bits of a float32,
+/// converted from float with round-to-nearest-even, to float exactly.
+using bfloat16 = Eigen::bfloat16;
+
+/// The element types a tensor can hold, ordered by promotion rank, then BFloat16 (whose promotion is
+/// special-cased in promote_types).
 enum class DType : std::uint8_t { Bool, UInt8, Int8, Int32, Int64, Float32, Float64, BFloat16 };
 
-/// The number of dtypes that tensors can hold (the first kNumDTypes of DType; not BFloat16).
-inline constexpr int kNumDTypes = 7;
+/// The number of dtypes.
+inline constexpr int kNumDTypes = 8;
 
 template <class T>
 concept Element = std::is_same_v<T, bool> || std::is_same_v<T, std::uint8_t> || std::is_same_v<T, std::int8_t> ||
                   std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t> ||
-                  std::is_same_v<T, float> || std::is_same_v<T, double>;
+                  std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, bfloat16>;
 
 template <class T>
 concept FloatElement = std::is_same_v<T, float> || std::is_same_v<T, double>;
@@ -35,7 +43,8 @@ inline constexpr DType dtype_of = std::is_same_v<T, bool>           ? DType::Boo
                                   : std::is_same_v<T, std::int32_t> ? DType::Int32
                                   : std::is_same_v<T, std::int64_t> ? DType::Int64
                                   : std::is_same_v<T, float>        ? DType::Float32
-                                                                    : DType::Float64;
+                                  : std::is_same_v<T, double>       ? DType::Float64
+                                                                    : DType::BFloat16;
 
 /// Size in bytes of one element of d.
 constexpr std::size_t itemsize(DType d) {
@@ -80,7 +89,7 @@ constexpr bool is_integral(DType d, bool include_bool = true) {
 ///
 /// Apart from uint8 with int8 the table is the maximum in declaration order. *PyTorch gives int16, which
 /// ember does not have: int32 is the smallest ember type that holds both ranges.
-/// bfloat16 (no tensors yet) promotes as in PyTorch: with float32 or float64 to that, with anything else
+/// bfloat16 promotes as in PyTorch: with float32 or float64 to that, with anything else
 /// to bfloat16.
 constexpr DType promote_types(DType a, DType b) {
   if (a == DType::BFloat16 || b == DType::BFloat16) {
@@ -111,6 +120,7 @@ template <> struct element_of<DType::Int32> { using type = std::int32_t; };
 template <> struct element_of<DType::Int64> { using type = std::int64_t; };
 template <> struct element_of<DType::Float32> { using type = float; };
 template <> struct element_of<DType::Float64> { using type = double; };
+template <> struct element_of<DType::BFloat16> { using type = bfloat16; };
 
 /// The C++ type of DType D.
 template <DType D>
@@ -124,9 +134,19 @@ using promote_t = element_t<promote_types(dtype_of<A>, dtype_of<B>)>;
 template <Element T>
 using float_t_of = std::conditional_t<std::is_same_v<T, double>, double, float>;
 
-/// Calls f(T{}) with the C++ type of d: one runtime switch, then static types.
+/// What an op that computes says of a bfloat16 tensor: a TypeError naming the op, the shape (when given)
+/// and what to do instead.
+[[noreturn]] inline void fail_bfloat16(const char* op, const std::string& shape = "") {
+  detail::fail<TypeError>(op, "got a bfloat16 tensor", shape.empty() ? "" : " of shape ", shape,
+                          "; bfloat16 tensors support creation, casts, views, indexing, copies, NumPy/DLPack "
+                          "exchange and save/load, and this operation does not support them yet: cast with "
+                          ".float(), or compute in float32 under ember.autocast('cpu', dtype=ember.bfloat16)");
+}
+
+/// Calls f(T{}) with the C++ type of d, a compute dtype: one runtime switch, then static types. A bfloat16
+/// d raises fail_bfloat16 naming op.
 template <class F>
-decltype(auto) dispatch_dtype(DType d, F&& f) {
+decltype(auto) dispatch_dtype(DType d, F&& f, const char* op = "dtype") {
   switch (d) {
     case DType::Bool: return std::forward<F>(f)(bool{});
     case DType::UInt8: return std::forward<F>(f)(std::uint8_t{});
@@ -135,11 +155,17 @@ decltype(auto) dispatch_dtype(DType d, F&& f) {
     case DType::Int64: return std::forward<F>(f)(std::int64_t{});
     case DType::Float32: return std::forward<F>(f)(float{});
     case DType::Float64: return std::forward<F>(f)(double{});
-    case DType::BFloat16:
-      detail::fail<TypeError>("dtype", "bfloat16 tensors are not supported yet; to compute in bfloat16, run a "
-                              "float32 model under ember.autocast('cpu', dtype=ember.bfloat16)");
+    case DType::BFloat16: fail_bfloat16(op);
   }
   detail::fail<std::invalid_argument>("dtype", "unknown dtype ", static_cast<int>(d));
+}
+
+/// dispatch_dtype for any dtype, bfloat16 included (storage: creation, casts, copies, I/O).
+template <class F>
+decltype(auto) dispatch_any_dtype(DType d, F&& f) {
+  using B = std::conditional_t<sizeof(F) != 0, bfloat16, void>;  // dependent: complete where this is used
+  if (d == DType::BFloat16) return std::forward<F>(f)(B{});
+  return dispatch_dtype(d, std::forward<F>(f));
 }
 
 /// A number as element type T, refusing what T cannot hold as PyTorch does ("value cannot be converted

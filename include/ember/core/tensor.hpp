@@ -10,6 +10,8 @@
 #include <span>
 #include <vector>
 
+#include <Eigen/Core>  // Eigen::bfloat16, the element type ember::bfloat16
+
 #include "ember/backend/cuda/copy.hpp"
 #include "ember/core/device.hpp"
 #include "ember/core/dtype.hpp"

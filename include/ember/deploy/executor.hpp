@@ -151,7 +151,7 @@ std::vector<AnyTensor> run(const Program& p, const std::vector<AnyTensor>& input
     // A workspace buffer is overwritten by the next call, and a constant belongs to the model:
     // hand out a copy of either.
     const bool shared = r.kind == Ref::Kind::Constant || ws.holds(t);
-    out.push_back(shared ? t.visit([](const auto& x) { return AnyTensor(x.clone()); }) : t);
+    out.push_back(shared ? t.visit_any([](const auto& x) { return AnyTensor(x.clone()); }) : t);
   }
   return out;
 }

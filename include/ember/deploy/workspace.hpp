@@ -24,7 +24,7 @@ class Workspace {
 
   /// True when t's memory is one of this workspace's buffers (a later call would overwrite it).
   bool holds(const AnyTensor& t) const {
-    const Storage* s = t.visit([](const auto& x) { return x.defined() ? x.storage().get() : nullptr; });
+    const Storage* s = t.visit_any([](const auto& x) { return x.defined() ? x.storage().get() : nullptr; });
     for (const auto& b : buffers_)
       if (b.defined() && b.storage().get() == s) return true;
     return false;

@@ -43,7 +43,7 @@ inline MPI_Datatype mpi_dtype(DType d) {
     case DType::Int64: return MPI_INT64_T;
     case DType::Float32: return MPI_FLOAT;
     case DType::Float64: return MPI_DOUBLE;
-    case DType::BFloat16: break;  // no tensors hold it
+    case DType::BFloat16: break;  // refused: dispatch_dtype below raises for bfloat16
   }
   return MPI_DATATYPE_NULL;
 }

@@ -187,7 +187,7 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
                        "; move it to the CPU first");
     for (std::size_t k = 0; k < i; ++k)
       EMBER_CHECK(tensors[k].first != name, "save", "two tensors are named '", name, "'");
-    data.push_back(t.visit([](const auto& x) { return AnyTensor(x.device().is_cpu() ? x.contiguous() : x.cpu()); }));
+    data.push_back(t.visit_any([](const auto& x) { return AnyTensor(x.device().is_cpu() ? x.contiguous() : x.cpu()); }));
   }
   // Like the safetensors library: data sorted by element size (largest first) so that every tensor
   // starts at a multiple of its element size; the header keeps the caller's order.
@@ -273,7 +273,7 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
   if (!err) err = detail::write_all(fd, text.data(), text.size());
   for (std::size_t k = 0; !err && k < order.size(); ++k) {
     const AnyTensor& t = data[order[k]];
-    err = t.visit([fd](const auto& x) {
+    err = t.visit_any([fd](const auto& x) {
       return detail::write_all(fd, x.data(), static_cast<std::size_t>(x.numel()) * sizeof(*x.data()));
     });
   }
@@ -411,7 +411,7 @@ SafeTensors load_safetensors(const std::string& path) {
   // Only now read the data, each tensor into its own (aligned) storage.
   const std::uint64_t data_start = 8 + n;
   for (const auto& e : entries) {
-    AnyTensor t = dispatch_dtype(e.dtype, [&](auto tag) {
+    AnyTensor t = dispatch_any_dtype(e.dtype, [&](auto tag) {
       using T = decltype(tag);
       auto x = Tensor<T>::empty(e.shape);
       const auto nbytes = static_cast<std::size_t>(e.end - e.begin);

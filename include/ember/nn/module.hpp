@@ -213,7 +213,7 @@ class Module {
     for (const auto& [name, dst] : own) {
       auto it = state.find(name);
       if (it == state.end()) continue;
-      dst.visit([&](const auto& d) { it->second.visit([&](const auto& s) { d.detach().copy_(s); }); });
+      dst.visit_any([&](const auto& d) { it->second.visit_any([&](const auto& s) { d.detach().copy_(s); }); });
     }
     return result;
   }

@@ -125,7 +125,7 @@ AnyTensor cat(std::span<const AnyTensor> tensors, std::int64_t dim = 0) {
     d = promote_types(d, t.dtype());
     EMBER_CHECK_DEVICE(t.device().is_cpu(), "cat", "expected CPU tensors, got one on ", t.device().str());
   }
-  return dispatch_dtype(d, [&](auto tag) -> AnyTensor {
+  return dispatch_any_dtype(d, [&](auto tag) -> AnyTensor {
     using T = decltype(tag);
     if constexpr (FloatElement<T>) {
       bool any = false;
@@ -138,7 +138,7 @@ AnyTensor cat(std::span<const AnyTensor> tensors, std::int64_t dim = 0) {
     }
     Tensor<T> out = Tensor<T>::empty(shape);
     std::int64_t at = 0;
-    for (const auto& t : tensors) t.visit([&](const auto& x) { detail::cat_copy(out, x, dim, at); });
+    for (const auto& t : tensors) t.visit_any([&](const auto& x) { detail::cat_copy(out, x, dim, at); });
     return out;
   });
 }
@@ -178,7 +178,7 @@ AnyTensor stack(std::span<const AnyTensor> tensors, std::int64_t dim = 0) {
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     EMBER_CHECK(tensors[i].shape() == s0, "stack", "expects each tensor to be equal size, but got ", s0,
                 " at entry 0 and ", tensors[i].shape(), " at entry ", i);
-    parts.push_back(tensors[i].visit([&](const auto& x) -> AnyTensor { return x.unsqueeze(dim); }));
+    parts.push_back(tensors[i].visit_any([&](const auto& x) -> AnyTensor { return x.unsqueeze(dim); }));
   }
   return cat(std::span<const AnyTensor>(parts), dim);
 }

@@ -379,13 +379,13 @@ struct SavedIndex {
 
   explicit SavedIndex(std::span<const TensorIndex> it) : items(it.begin(), it.end()) {
     for (const auto& i : items)
-      if (i.kind() == TensorIndex::Kind::Tensor) versions.push_back(i.tensor().visit([](const auto& t) { return t.version(); }));
+      if (i.kind() == TensorIndex::Kind::Tensor) versions.push_back(i.tensor().visit_any([](const auto& t) { return t.version(); }));
   }
   std::span<const TensorIndex> get() const {
     std::size_t k = 0;
     for (const auto& i : items)
       if (i.kind() == TensorIndex::Kind::Tensor)
-        EMBER_CHECK_AUTOGRAD(i.tensor().visit([](const auto& t) { return t.version(); }) == versions[k++], "index",
+        EMBER_CHECK_AUTOGRAD(i.tensor().visit_any([](const auto& t) { return t.version(); }) == versions[k++], "index",
                              "an index tensor of shape ", i.tensor().shape(),
                              " was modified by an inplace operation after it was used; index with a clone()");
     return items;

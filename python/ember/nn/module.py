@@ -358,8 +358,9 @@ class Module:
         # ember tensors cannot swap their storage in place, so a parameter whose dtype or device
         # changes becomes a new Parameter object (PyTorch keeps the object): build optimizers after .to().
         if dtype is not None and dtype == _core.bfloat16:  # checked before anything changes
-            raise TypeError("[Module.to] bfloat16 parameters are not supported yet: keep the model in float32 "
-                            "and compute in bfloat16 under ember.autocast('cpu', dtype=ember.bfloat16)")
+            raise TypeError("[Module.to] bfloat16 parameters are not supported yet (bfloat16 tensors hold data, "
+                            "but layers and autograd do not compute on them): keep the model in float32 and "
+                            "compute in bfloat16 under ember.autocast('cpu', dtype=ember.bfloat16)")
 
         def convert(t):
             if dtype is not None and t.is_floating_point() and t.dtype != dtype:

@@ -1,0 +1,278 @@
+"""bfloat16 tensors: creation, casts (round to nearest even, checked bit for bit against ml_dtypes), views,
+indexing, copies, NumPy (ml_dtypes) and DLPack (PyTorch) exchange, save/load; and the ops that compute, which
+refuse them by name with what to do instead (never a silent conversion)."""
+import math
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+import ember
+
+BF16 = ml_dtypes.bfloat16
+
+
+def as_f32(t):
+    return t.float().numpy()
+
+
+def test_dtype_object():
+    d = ember.bfloat16
+    assert repr(d) == "ember.bfloat16" and d.itemsize == 2 and d.is_floating_point
+    t = ember.zeros(2, 3, dtype=d)
+    assert t.dtype == d and t.element_size() == 2 and t.is_floating_point()
+
+
+def test_float32_to_bfloat16_rounds_to_nearest_even_bit_for_bit():
+    rng = np.random.default_rng(0)
+    bits = rng.integers(0, 2**32, 20000, dtype=np.uint64).astype(np.uint32)
+    halfway = (rng.integers(0, 2**16, 2000, dtype=np.uint64).astype(np.uint32) << 16) | 0x8000  # ties
+    specials = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, 3.4e38, 1.00390625, 1.01171875],
+                        np.float32)
+    x = np.concatenate([bits.view(np.float32), halfway.view(np.float32), specials])
+    got = ember.from_numpy(x).to(ember.bfloat16).numpy()
+    assert got.dtype == BF16
+    with np.errstate(invalid="ignore"):
+        want = x.astype(BF16)
+    nan = np.isnan(x)
+    assert np.isnan(got[nan].astype(np.float32)).all()
+    assert (got[~nan].view(np.uint16) == want[~nan].view(np.uint16)).all()
+
+
+@pytest.mark.parametrize("src", [np.float64, np.int64, np.int32, np.int8, np.uint8, np.bool_])
+def test_casts_from_and_to_every_dtype(src):
+    vals = np.array([0, 1, 2, 3, 100, 255, 257, 1001], np.float64)
+    if src == np.int8:
+        vals = np.array([-128, -3, 0, 5, 127], np.float64)
+    if src == np.bool_:
+        vals = np.array([0, 1, 1, 0], np.float64)
+    x = ember.from_numpy(vals.astype(src))
+    b = x.to(ember.bfloat16)
+    assert b.dtype == ember.bfloat16
+    np.testing.assert_array_equal(as_f32(b), vals.astype(src).astype(np.float32).astype(BF16).astype(np.float32))
+    back = b.to(ember.from_numpy(np.zeros(1, src)).dtype).numpy()
+    np.testing.assert_array_equal(back, vals.astype(src).astype(BF16).astype(src))
+
+
+def test_casts_match_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.array([1.0, 1.00390625, -2.5e-3, 3.14159265, 65504.0, 1e30, -7.75, 0.1], np.float32)
+    ours = ember.from_numpy(x).bfloat16()
+    theirs = torch.from_numpy(x).bfloat16()
+    assert (ours.numpy().view(np.uint16) == theirs.view(torch.int16).numpy().view(np.uint16)).all()
+    np.testing.assert_array_equal(ours.long().numpy(), theirs.long().numpy())
+    np.testing.assert_array_equal(ours.double().numpy(), theirs.double().numpy())
+
+
+def test_creation():
+    assert (as_f32(ember.zeros(2, 2, dtype=ember.bfloat16)) == 0).all()
+    assert (as_f32(ember.ones(3, dtype=ember.bfloat16)) == 1).all()
+    np.testing.assert_array_equal(as_f32(ember.full((2,), 1.00390625, dtype=ember.bfloat16)), [1.0, 1.0])
+    np.testing.assert_array_equal(as_f32(ember.arange(0, 5, dtype=ember.bfloat16)), [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(as_f32(ember.tensor([0.5, 1.00390625], dtype=ember.bfloat16)), [0.5, 1.0])
+    like = ember.zeros_like(ember.ones(2, dtype=ember.bfloat16))
+    assert like.dtype == ember.bfloat16
+    ember.manual_seed(0)
+    r = ember.rand(100000, dtype=ember.bfloat16)
+    assert r.dtype == ember.bfloat16
+    v = as_f32(r)
+    assert v.min() >= 0 and v.max() < 1 and abs(v.mean() - 0.5) < 0.01
+    n = as_f32(ember.randn(100000, dtype=ember.bfloat16))
+    assert abs(n.mean()) < 0.02 and abs(n.std() - 1) < 0.02
+
+
+def test_numpy_exchange_is_zero_copy():
+    a = np.arange(6, dtype=np.float32).astype(BF16).reshape(2, 3)
+    t = ember.from_numpy(a)
+    assert t.dtype == ember.bfloat16 and t.shape == (2, 3)
+    a[0, 0] = 7
+    assert t[0, 0].item() == 7.0
+    v = t.numpy()
+    assert v.dtype == BF16
+    v[1, 2] = -1.5
+    assert a[1, 2] == -1.5
+    assert np.asarray(t).dtype == BF16
+    c = ember.tensor(a)  # a copy
+    a[0, 1] = 100
+    assert c[0, 1].item() == 1.0
+
+
+def test_dlpack_with_pytorch():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor([[1.5, -2.0], [3.25, 1e-3]], dtype=torch.bfloat16)
+    t = ember.from_dlpack(x)
+    assert t.dtype == ember.bfloat16
+    np.testing.assert_array_equal(as_f32(t), x.float().numpy())
+    x[0, 0] = 9  # shared memory
+    assert t[0, 0].item() == 9.0
+    back = torch.from_dlpack(t)
+    assert back.dtype == torch.bfloat16 and torch.equal(back, x)
+
+
+def test_views_indexing_and_copies():
+    x = ember.arange(12, dtype=ember.float32).reshape(3, 4).bfloat16()
+    np.testing.assert_array_equal(as_f32(x.t()), np.arange(12).reshape(3, 4).T)
+    np.testing.assert_array_equal(as_f32(x.reshape(4, 3)), np.arange(12).reshape(4, 3))
+    np.testing.assert_array_equal(as_f32(x.permute(1, 0).contiguous()), np.arange(12).reshape(3, 4).T)
+    np.testing.assert_array_equal(as_f32(x[1:, ::2]), np.arange(12).reshape(3, 4)[1:, ::2])
+    np.testing.assert_array_equal(as_f32(x[ember.tensor([2, 0])]), np.arange(12).reshape(3, 4)[[2, 0]])
+    v = x[0]
+    v[1] = 42.0  # a view writes through
+    assert x[0, 1].item() == 42.0
+    x.copy_(ember.full((3, 4), 1.00390625))  # a float32 source, rounded
+    assert (as_f32(x) == 1.0).all()
+    c = x.clone()
+    c[0, 0] = 5
+    assert x[0, 0].item() == 1.0
+    both = ember.cat([x, ember.zeros(1, 4, dtype=ember.bfloat16)])
+    assert both.dtype == ember.bfloat16 and both.shape == (4, 4)
+    assert ember.stack([x[0], x[1]]).shape == (2, 4)
+    assert x.flip(0).shape == (3, 4) and len(x.unbind(0)) == 3
+    assert x.tolist()[0][:2] == [5.0, 1.0] or x.tolist()[0][:2] == [1.0, 1.0]
+    assert isinstance(x[0, 0].item(), float)
+    assert "bfloat16" in repr(x)
+
+
+def test_save_and_load(tmp_path):
+    x = ember.tensor([1.5, -2.0, 3.140625]).bfloat16()
+    ember.save({"w": x}, tmp_path / "w.safetensors")
+    y = ember.load(tmp_path / "w.safetensors")["w"]
+    assert y.dtype == ember.bfloat16 and (y.numpy().view(np.uint16) == x.numpy().view(np.uint16)).all()
+    torch = pytest.importorskip("torch")
+    st = pytest.importorskip("safetensors.torch")
+    st.save_file({"b": torch.tensor([0.25, 7.0], dtype=torch.bfloat16)}, str(tmp_path / "t.safetensors"))
+    z = ember.load(tmp_path / "t.safetensors")["b"]
+    assert z.dtype == ember.bfloat16 and as_f32(z).tolist() == [0.25, 7.0]
+    assert st.load_file(str(tmp_path / "w.safetensors"))["w"].dtype == torch.bfloat16
+
+
+# --- compute: float32 arithmetic on the bfloat16 values, each result rounded once (PyTorch's CPU rule) ---
+
+def _pair(shape, seed, positive=False):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+    if positive:
+        a = np.abs(a) + 0.5
+    a = a.astype(BF16)
+    return ember.from_numpy(a.copy()), torch.from_numpy(a.astype(np.float32)).bfloat16()
+
+
+def _close(ours, theirs, scale=1.0):
+    torch = pytest.importorskip("torch")
+    if isinstance(theirs, torch.Tensor) and theirs.dtype == torch.bfloat16:
+        assert ours.dtype == ember.bfloat16, ours.dtype
+        theirs = theirs.float()
+    got = ours.float().numpy() if ours.dtype == ember.bfloat16 else ours.numpy()
+    # one bfloat16 ulp (2^-8 relative) either way, for a different float32 rounding before the final one
+    np.testing.assert_allclose(got, theirs.numpy(), rtol=2**-7, atol=2**-7 * scale)
+
+
+UNARY = ["exp", "tanh", "sigmoid", "relu", "neg", "abs", "sin", "cos", "silu"]
+
+
+@pytest.mark.parametrize("name", UNARY)
+def test_unary_ops_compute_in_bfloat16(name):
+    torch = pytest.importorskip("torch")
+    x, tx = _pair((4, 33), 1)
+    _close(getattr(ember, name)(x), (getattr(torch, name, None) or getattr(torch.nn.functional, name))(tx))
+
+
+def test_positive_domain_ops():
+    torch = pytest.importorskip("torch")
+    x, tx = _pair((50,), 2, positive=True)
+    for name in ("sqrt", "log", "rsqrt", "log1p"):
+        _close(getattr(ember, name)(x), getattr(torch, name)(tx))
+
+
+def test_binary_ops_and_scalars():
+    torch = pytest.importorskip("torch")
+    x, tx = _pair((3, 20), 3)
+    y, ty = _pair((3, 20), 4, positive=True)
+    _close(x + y, tx + ty)
+    _close(x - y, tx - ty)
+    _close(x * y, tx * ty)
+    _close(x / y, tx / ty)
+    _close(x * 0.1, tx * 0.1)
+    _close(2 - x, 2 - tx)
+    _close(x ** 2, tx ** 2)
+    _close(ember.maximum(x, y), torch.maximum(tx, ty))
+    assert (x < y).dtype == ember.bool and ((x < y).numpy() == (tx < ty).numpy()).all()
+    # with float32 the result is float32, as PyTorch promotes
+    z = x + ember.ones(3, 20)
+    assert z.dtype == ember.float32
+    np.testing.assert_array_equal(z.numpy(), (tx.float() + 1).numpy())
+
+
+def test_reductions_accumulate_in_float32():
+    torch = pytest.importorskip("torch")
+    x, tx = _pair((8, 300), 5)
+    _close(x.sum(), tx.sum(), scale=10)
+    _close(x.sum(1), tx.sum(1), scale=10)
+    _close(x.mean(0), tx.mean(0))
+    _close(x.amax(1), tx.amax(1))
+    _close(x.var(1), tx.var(1))
+    v, i = x.max(1)
+    tv, ti = tx.max(1)
+    _close(v, tv)
+    assert v.dtype == ember.bfloat16 and (i.numpy() == ti.numpy()).all()
+    assert (x.argmax(1).numpy() == tx.argmax(1).numpy()).all()
+    _close(ember.softmax(x, 1), torch.softmax(tx, 1))
+    _close(ember.log_softmax(x, 1), torch.log_softmax(tx, 1), scale=8)
+    # a long sum: float32 accumulation keeps it (a bfloat16 running sum would stall at 256)
+    ones = ember.ones(4096, dtype=ember.bfloat16)
+    assert ones.sum().item() == 4096.0
+
+
+def test_products_and_layers():
+    torch = pytest.importorskip("torch")
+    F = ember.nn.functional
+    a, ta = _pair((2, 16, 64), 6)
+    b, tb = _pair((2, 64, 24), 7)
+    _close(a @ b, ta @ tb, scale=8)
+    w, tw = _pair((10, 64), 8)
+    bias, tbias = _pair((10,), 9)
+    _close(F.linear(a, w, bias), torch.nn.functional.linear(ta, tw, tbias), scale=8)
+    img, timg = _pair((2, 3, 12, 12), 10)
+    k, tk = _pair((5, 3, 3, 3), 11)
+    _close(F.conv2d(img, k, padding=1), torch.nn.functional.conv2d(timg, tk, padding=1), scale=4)
+    _close(F.max_pool2d(img, 2), torch.nn.functional.max_pool2d(timg, 2))
+    _close(F.avg_pool2d(img, 2), torch.nn.functional.avg_pool2d(timg, 2))
+    _close(F.adaptive_avg_pool2d(img, 3), torch.nn.functional.adaptive_avg_pool2d(timg, 3))
+    g, tg = _pair((12,), 12)
+    _close(F.layer_norm(img, (12,), g, None), torch.nn.functional.layer_norm(timg, (12,), tg, None), scale=4)
+    rm, rv = ember.zeros(3), ember.ones(3)
+    _close(F.batch_norm(img, rm, rv), torch.nn.functional.batch_norm(timg, torch.zeros(3), torch.ones(3)))
+
+
+@pytest.mark.parametrize("name, call", [
+    ("add_", lambda x: x.add_(1)),
+    ("leaky_relu", lambda x: ember.nn.functional.leaky_relu(x)),
+    ("", lambda x: ember.cumsum(x, 0)),  # named "this operation"
+])
+def test_ops_without_bfloat16_refuse_clearly(name, call):
+    x = ember.ones(2, 2, dtype=ember.bfloat16)
+    before = x.numpy().copy()
+    with pytest.raises(TypeError, match=rf"\[{name or 'this operation'}\].*bfloat16 tensor.*\(2, 2\).*\.float\(\)"):
+        call(x)
+    assert (x.numpy().view(np.uint16) == before.view(np.uint16)).all()
+
+
+def test_bfloat16_running_statistics_are_not_updated_silently():
+    x = ember.ones(4, 3, dtype=ember.bfloat16)
+    rm = ember.zeros(3, dtype=ember.bfloat16)
+    with pytest.raises(TypeError, match="running statistics"):
+        ember.nn.functional.batch_norm(x, rm, ember.ones(3, dtype=ember.bfloat16), training=True)
+
+
+def test_requires_grad_is_refused():
+    with pytest.raises(TypeError, match="bfloat16 tensors cannot require gradients"):
+        ember.zeros(2, dtype=ember.bfloat16, requires_grad=True)
+    with pytest.raises(TypeError, match="bfloat16 tensors cannot require gradients"):
+        ember.zeros(2, dtype=ember.bfloat16).requires_grad_()
+
+
+def test_float_results_round_trip_for_inference_weights():
+    # The common use: a bfloat16 checkpoint cast to float32 for compute.
+    w = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32).astype(BF16)
+    out = ember.from_numpy(w).float() @ ember.ones(3, 1)
+    np.testing.assert_allclose(out.numpy()[:, 0], w.astype(np.float32).sum(1), rtol=1e-6)
