@@ -51,6 +51,15 @@ TEST(BFloat16, ComputeVisitRefusesByNameAndShape) {
   }
   EXPECT_EQ(a.visit_any([](const auto& t) { return t.numel(); }), 6);
   EXPECT_THROW(a.get<bfloat16>().requires_grad_(true), TypeError);
+  // a cast of a tensor that requires grad would cut the graph silently: refused, except under no_grad
+  const Tensor<float> w = zeros<float>({2});
+  w.requires_grad_(true);
+  EXPECT_THROW(w.to<bfloat16>(), TypeError);
+  {
+    NoGradGuard no_grad;
+    EXPECT_EQ(w.to<bfloat16>().dtype(), DType::BFloat16);
+  }
+  EXPECT_EQ(w.detach().to<bfloat16>().numel(), 2);
   EXPECT_THROW(dispatch_dtype(DType::BFloat16, [](auto) { return 0; }, "zeros"), TypeError);
   EXPECT_EQ(dispatch_any_dtype(DType::BFloat16, [](auto tag) { return sizeof(tag); }), 2u);
 }

@@ -271,6 +271,15 @@ def test_requires_grad_is_refused():
         ember.zeros(2, dtype=ember.bfloat16).requires_grad_()
 
 
+def test_cast_of_a_tensor_that_requires_grad_is_refused_not_cut():
+    w = ember.ones(3, requires_grad=True)
+    with pytest.raises(TypeError, match=r"\[to\].*requires grad.*not differentiable yet.*detach"):
+        w.bfloat16()
+    with ember.no_grad():
+        assert w.bfloat16().dtype == ember.bfloat16
+    assert w.detach().to(ember.bfloat16).dtype == ember.bfloat16
+
+
 def test_float_results_round_trip_for_inference_weights():
     # The common use: a bfloat16 checkpoint cast to float32 for compute.
     w = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32).astype(BF16)

@@ -398,6 +398,12 @@ void copy_cast(const Tensor<T>& dst, const Tensor<U>& src) {
   if (dst.is_contiguous() && src.is_contiguous()) {
     T* o = dst.data();
     const U* s = src.data();
+    if constexpr (std::is_same_v<T, bfloat16> || std::is_same_v<U, bfloat16>) {
+      // bfloat16 operands are widened and rounded around every op that computes on them: use the threads
+#pragma omp parallel for schedule(static) if (n >= (std::int64_t{1} << 16))
+      for (std::int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(s[i]);
+      return;
+    }
     for (std::int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(s[i]);
     return;
   }

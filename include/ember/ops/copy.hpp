@@ -24,6 +24,11 @@ Tensor<U> Tensor<T>::to() const {
   if constexpr (std::is_same_v<T, U>) {
     return *this;
   } else {
+    if constexpr (std::is_same_v<U, bfloat16>)  // else the graph would be cut without a word
+      EMBER_CHECK_TYPE(!autograd::needs_grad(*this), "to", "this ", dtype_name(dtype()), " tensor of shape ",
+                       shape(), " requires grad, and a cast to bfloat16 is not differentiable yet (bfloat16 "
+                       "tensors cannot require gradients): detach() it, cast under ember.no_grad(), or keep "
+                       "float32 and use ember.autocast('cpu', dtype=ember.bfloat16)");
     Tensor<U> out = Tensor<U>::empty(shape(), device());
     detail::copy_cast(out, *this);
     if constexpr (FloatElement<T> && FloatElement<U>) {
