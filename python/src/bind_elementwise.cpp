@@ -43,15 +43,15 @@ py::object binary_py(py::handle a, py::handle b, bool op_mode) {
         return F::call(xt, *std::get_if<Tensor<T>>(&y.variant()));
       });
     } else {
-      const DType p = promote_types(x.dtype(), y.dtype());
-      const DType c = p == DType::BFloat16 ? DType::Float32 : p;  // bfloat16 computes in float32 (common.hpp)
-      const AnyTensor xp = x.to(c), yp = y.to(c);
-      MaybeReleaseGil g(x.numel());
-      r = xp.visit([&](const auto& xt) -> AnyTensor {
-        using T = typename std::decay_t<decltype(xt)>::value_type;
-        return F::call(xt, yp.get<T>());
+      DType p = promote_types(x.dtype(), y.dtype());
+      r = bf16::promoted(p, [&] {
+        const AnyTensor xp = x.to(p), yp = y.to(p);
+        MaybeReleaseGil g(x.numel());
+        return xp.visit([&](const auto& xt) -> AnyTensor {
+          using T = typename std::decay_t<decltype(xt)>::value_type;
+          return F::call(xt, yp.get<T>());
+        });
       });
-      if (p == DType::BFloat16) r = bf16::narrowed(r);
     }
     return py::cast(std::move(r));
   }
@@ -72,15 +72,16 @@ py::object binary_py(py::handle a, py::handle b, bool op_mode) {
   if (op == "div" && !is_floating(p)) p = DType::Float32;
   EMBER_CHECK(!(op == "pow" && ta && !is_floating(p) && o->kind == ScalarKind::Int && o->ivalue < 0), "pow",
               "integers to negative integer powers are not allowed (exponent ", o->ivalue, ")");
-  const AnyTensor tp = t.to(p == DType::BFloat16 ? DType::Float32 : p);
-  MaybeReleaseGil g(t.numel());
-  r = tp.visit([&](const auto& xt) -> AnyTensor {
-    using T = typename std::decay_t<decltype(xt)>::value_type;
-    const T s = scalar_as<T>(*o);
-    if (ta) return F::call(xt, s);
-    return F::call(s, xt);
+  r = bf16::promoted(p, [&] {
+    const AnyTensor tp = t.to(p);
+    MaybeReleaseGil g(t.numel());
+    return tp.visit([&](const auto& xt) -> AnyTensor {
+      using T = typename std::decay_t<decltype(xt)>::value_type;
+      const T s = scalar_as<T>(*o);
+      if (ta) return F::call(xt, s);
+      return F::call(s, xt);
+    });
   });
-  if (p == DType::BFloat16) r = bf16::narrowed(r);
   return py::cast(std::move(r));
 }
 
@@ -182,18 +183,20 @@ AnyTensor clamp_py(const AnyTensor& x, py::handle lo, py::handle hi) {
     tensors |= o->tensor != nullptr;
     p = o->tensor ? promote_types(p, o->tensor->dtype()) : promote_with_scalar(p, o->kind);
   }
-  const AnyTensor xp = x.to(p);
-  MaybeReleaseGil g(x.numel());
-  return xp.visit([&](const auto& t) -> AnyTensor {
-    using T = typename std::decay_t<decltype(t)>::value_type;
-    if (!tensors)
-      return ember::clamp(t, ol ? std::optional<T>(scalar_as<T>(*ol)) : std::nullopt,
-                          oh ? std::optional<T>(scalar_as<T>(*oh)) : std::nullopt);
-    auto bound = [&](const std::optional<Operand>& o) -> Tensor<T> {
-      if (!o) return Tensor<T>();
-      return (o->tensor ? o->tensor->to(p) : scalar_to_tensor(*o, p)).template get<T>();
-    };
-    return ember::clamp(t, bound(ol), bound(oh));
+  return bf16::promoted(p, [&] {
+    const AnyTensor xp = x.to(p);
+    MaybeReleaseGil g(x.numel());
+    return xp.visit([&](const auto& t) -> AnyTensor {
+      using T = typename std::decay_t<decltype(t)>::value_type;
+      if (!tensors)
+        return ember::clamp(t, ol ? std::optional<T>(scalar_as<T>(*ol)) : std::nullopt,
+                            oh ? std::optional<T>(scalar_as<T>(*oh)) : std::nullopt);
+      auto bound = [&](const std::optional<Operand>& o) -> Tensor<T> {
+        if (!o) return Tensor<T>();
+        return (o->tensor ? o->tensor->to(p) : scalar_to_tensor(*o, p)).template get<T>();
+      };
+      return ember::clamp(t, bound(ol), bound(oh));
+    }, "clamp");
   });
 }
 
@@ -205,12 +208,14 @@ AnyTensor where_py(const AnyTensor& cond, py::handle a, py::handle b) {
   else if (oa.tensor) p = promote_with_scalar(oa.tensor->dtype(), ob.kind);
   else if (ob.tensor) p = promote_with_scalar(ob.tensor->dtype(), oa.kind);
   else p = promote_with_scalar(promote_with_scalar(DType::Bool, oa.kind), ob.kind);
-  const AnyTensor ta = oa.tensor ? oa.tensor->to(p) : scalar_to_tensor(oa, p);
-  const AnyTensor tb = ob.tensor ? ob.tensor->to(p) : scalar_to_tensor(ob, p);
-  MaybeReleaseGil g(c.numel());
-  return ta.visit([&](const auto& x) -> AnyTensor {
-    using T = typename std::decay_t<decltype(x)>::value_type;
-    return ember::where(c, x, tb.get<T>());
+  return bf16::promoted(p, [&] {
+    const AnyTensor ta = oa.tensor ? oa.tensor->to(p) : scalar_to_tensor(oa, p);
+    const AnyTensor tb = ob.tensor ? ob.tensor->to(p) : scalar_to_tensor(ob, p);
+    MaybeReleaseGil g(c.numel());
+    return ta.visit([&](const auto& x) -> AnyTensor {
+      using T = typename std::decay_t<decltype(x)>::value_type;
+      return ember::where(c, x, tb.get<T>());
+    }, "where");
   });
 }
 

@@ -93,12 +93,14 @@ const Tensor<bool>& mask_of(const AnyTensor& mask, const char* op) {
 }
 
 AnyTensor masked_fill_py(const AnyTensor& self, const AnyTensor& mask, py::handle value) {
-  return self.visit([&](const auto& x) -> AnyTensor {
-    using T = typename std::decay_t<decltype(x)>::value_type;
-    const T v = fill_value<T>(value, "masked_fill");
-    MaybeReleaseGil g(x.numel());
-    return masked_fill(x, mask_of(mask, "masked_fill"), v);
-  });
+  return bf16::call(false, false, [&](const AnyTensor& in) {
+    return in.visit([&](const auto& x) -> AnyTensor {
+      using T = typename std::decay_t<decltype(x)>::value_type;
+      const T v = fill_value<T>(value, "masked_fill");
+      MaybeReleaseGil g(x.numel());
+      return masked_fill(x, mask_of(mask, "masked_fill"), v);
+    }, "masked_fill");
+  }, self);
 }
 
 AnyTensor masked_fill_inplace_py(const AnyTensor& self, const AnyTensor& mask, py::handle value) {

@@ -13,6 +13,9 @@ using OptTensor = std::optional<AnyTensor>;
 /// target of another float dtype promotes both (float32 input, float64 target: float64 loss, as PyTorch).
 template <class F>
 AnyTensor visit_loss(const AnyTensor& input, const AnyTensor& target, const char* op, F&& f) {
+  if (bf16::is(input) || bf16::is(target))  // computed in float32; a bfloat16 input gives a bfloat16 loss
+    return bf16::call(false, true, [&](const AnyTensor& x, const AnyTensor& t) { return visit_loss(x, t, op, f); },
+                      input, target);
   MaybeReleaseGil g(input.numel());
   const bool promote = is_floating(input.dtype()) && is_floating(target.dtype()) && input.dtype() != target.dtype();
   const AnyTensor x = promote ? input.to(promote_types(input.dtype(), target.dtype())) : input;

@@ -126,11 +126,14 @@ void bind_nn(py::module_& m, TensorClass& cls) {
       "batch_norm",
       [](const AnyTensor& input, const OptTensor& running_mean, const OptTensor& running_var, const OptTensor& weight,
          const OptTensor& bias, bool training, double momentum, double eps) {
-        // bfloat16 statistics would be updated on their float32 copies: refused before anything runs
-        EMBER_CHECK_TYPE(!(training && (bf16::is(running_mean) || bf16::is(running_var))), "batch_norm",
-                         "bfloat16 running statistics cannot be updated yet; keep them in float32");
-        return bf16::call(false, true, batch_norm_py, input, running_mean, running_var, weight, bias, training,
-                          momentum, eps);
+        // bfloat16 running statistics are updated on float32 copies, then rounded back
+        const OptTensor mean = bf16::widened(running_mean), var = bf16::widened(running_var);
+        AnyTensor y = bf16::call(false, true, batch_norm_py, input, mean, var, weight, bias, training, momentum, eps);
+        if (training) {
+          bf16::round_into(running_mean, mean);
+          bf16::round_into(running_var, var);
+        }
+        return y;
       },
       py::arg("input"), py::arg("running_mean"), py::arg("running_var"), py::arg("weight") = py::none(),
       py::arg("bias") = py::none(), py::arg("training") = false, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5,

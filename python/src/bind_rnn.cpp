@@ -19,11 +19,16 @@ RnnMode mode_from(std::string_view s) {
 }
 
 /// The tensors of a list as Tensor<T>; TypeError naming the entry whose dtype differs from the input's.
+/// bfloat16 weights are widened, as optional_arg does.
 template <FloatElement T>
 std::vector<Tensor<T>> typed(const std::vector<AnyTensor>& v, const char* op) {
   std::vector<Tensor<T>> out;
   out.reserve(v.size());
   for (std::size_t i = 0; i < v.size(); ++i) {
+    if (bf16::is(v[i])) {
+      out.push_back(v[i].template as<T>());
+      continue;
+    }
     EMBER_CHECK_TYPE(v[i].dtype() == dtype_of<T>, op, "input dtype (", dtype_name(dtype_of<T>),
                      ") does not match weight dtype (", dtype_name(v[i].dtype()), ") of weight ", i,
                      ": convert the input or the model");

@@ -78,10 +78,10 @@ void bind_shape(py::module_& m, TensorClass& cls) {
            "At most ``chunks`` views along dim, each of ceil(size / chunks) elements.");
 #define EMBER_PY_TRIANGLE(fn, doc)                                                                    \
   {                                                                                                   \
-    auto f = [](const AnyTensor& t, std::int64_t diagonal) {                                          \
+    auto f = bf16::computes([](const AnyTensor& t, std::int64_t diagonal) {                           \
       MaybeReleaseGil g(t.numel());                                                                   \
       return t.visit([&](const auto& x) { return AnyTensor(ember::fn(x, diagonal)); });                \
-    };                                                                                                \
+    });                                                                                               \
     m.def(#fn, f, py::arg("input"), py::arg("diagonal") = 0, doc);                                    \
     cls.def(#fn, f, py::arg("diagonal") = 0, doc);                                                    \
   }

@@ -55,17 +55,19 @@ template <class F>
 auto promoted_call(std::vector<AnyTensor> ts, F&& f) {
   DType d = ts[0].dtype();
   for (const auto& t : ts) d = promote_types(d, t.dtype());
-  for (auto& t : ts)
-    if (t.dtype() != d) t = t.to(d);
-  return ts[0].visit([&](const auto& a) {
-    using T = typename std::decay_t<decltype(a)>::value_type;
-    if constexpr (requires { f(a); }) {
-      return f(a);
-    } else if constexpr (requires { f(a, a); }) {
-      return f(a, ts[1].get<T>());
-    } else {
-      return f(a, ts[1].get<T>(), ts[2].get<T>());
-    }
+  return bf16::promoted(d, [&] {
+    for (auto& t : ts)
+      if (t.dtype() != d) t = t.to(d);
+    return ts[0].visit([&](const auto& a) {
+      using T = typename std::decay_t<decltype(a)>::value_type;
+      if constexpr (requires { f(a); }) {
+        return f(a);
+      } else if constexpr (requires { f(a, a); }) {
+        return f(a, ts[1].get<T>());
+      } else {
+        return f(a, ts[1].get<T>(), ts[2].get<T>());
+      }
+    });
   });
 }
 
@@ -95,9 +97,10 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
   py::object topk_t = rt.attr("topk"), sort_t = rt.attr("sort");
 
   // --- sort.hpp ---
-  def_both(m, cls, "sort", [sort_t](const AnyTensor& x, std::int64_t dim, bool descending, bool stable) {
+  def_both(m, cls, "sort", bf16::computes([sort_t](const AnyTensor& x, std::int64_t dim, bool descending,
+                                                   bool stable) {
     return x.visit([&](const auto& t) { return pair_result(sort_t, ember::sort(t, dim, descending, stable)); });
-  }, "A named tuple (values, indices) of input sorted along dim; NaN sorts as the largest value; the sort is "
+  }), "A named tuple (values, indices) of input sorted along dim; NaN sorts as the largest value; the sort is "
      "always stable.", py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = false);
   def_both(m, cls, "argsort", [](const AnyTensor& x, std::int64_t dim, bool descending, bool stable) {
     return x.visit([&](const auto& t) { return AnyTensor(ember::argsort(t, dim, descending, stable)); });
@@ -106,9 +109,10 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "msort", [](const AnyTensor& x) {
     return x.visit([&](const auto& t) { return AnyTensor(ember::msort(t)); });
   }, "input sorted along its first dim (the values of sort(input, 0)).");
-  def_both(m, cls, "topk", [topk_t](const AnyTensor& x, std::int64_t k, std::int64_t dim, bool largest, bool sorted) {
+  def_both(m, cls, "topk", bf16::computes([topk_t](const AnyTensor& x, std::int64_t k, std::int64_t dim, bool largest,
+                                                   bool sorted) {
     return x.visit([&](const auto& t) { return pair_result(topk_t, ember::topk(t, k, dim, largest, sorted)); });
-  }, "A named tuple (values, indices) of the k largest (largest=False: smallest) elements along dim, in sorted "
+  }), "A named tuple (values, indices) of the k largest (largest=False: smallest) elements along dim, in sorted "
      "order.", py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
   def_both(m, cls, "unique", [](const AnyTensor& x, bool sorted, bool return_inverse, bool return_counts,
                                 py::handle dim) -> py::object {
@@ -173,15 +177,20 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
 
   // --- scan.hpp ---
   def_both(m, cls, "cumsum", [](const AnyTensor& x, std::int64_t dim, py::handle dtype) {
-    return with_dtype(with_dtype(x, dtype).visit([&](const auto& t) { return AnyTensor(ember::cumsum(t, dim)); }), dtype);
+    return with_dtype(bf16::call(false, false, [&](const AnyTensor& in) {
+      return in.visit([&](const auto& t) { return AnyTensor(ember::cumsum(t, dim)); }, "cumsum");
+    }, with_dtype(x, dtype)), dtype);
   }, "Running sum along dim (bool/integers: int64; dtype converts the input first).", py::arg("dim"), py::kw_only(),
      py::arg("dtype") = py::none());
   def_both(m, cls, "cumprod", [](const AnyTensor& x, std::int64_t dim, py::handle dtype) {
-    return with_dtype(with_dtype(x, dtype).visit([&](const auto& t) { return AnyTensor(ember::cumprod(t, dim)); }), dtype);
+    return with_dtype(bf16::call(false, false, [&](const AnyTensor& in) {
+      return in.visit([&](const auto& t) { return AnyTensor(ember::cumprod(t, dim)); }, "cumprod");
+    }, with_dtype(x, dtype)), dtype);
   }, "Running product along dim (bool/integers: int64; dtype converts the input first); the gradient is exact "
      "with zeros.", py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
-  def_both(m, cls, "diff", [](const AnyTensor& x, std::int64_t n, std::int64_t dim, const std::optional<AnyTensor>& prepend,
-                              const std::optional<AnyTensor>& append) {
+  def_both(m, cls, "diff", bf16::computes([](const AnyTensor& x, std::int64_t n, std::int64_t dim,
+                                             const std::optional<AnyTensor>& prepend,
+                                             const std::optional<AnyTensor>& append) {
     return x.visit([&](const auto& t) {
       using T = typename std::decay_t<decltype(t)>::value_type;
       auto opt = [](const std::optional<AnyTensor>& a) -> OptionalTensor<T> {
@@ -190,7 +199,7 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
       };
       return AnyTensor(ember::diff(t, n, dim, opt(prepend), opt(append)));
     });
-  }, "The n-th forward difference along dim (bool: xor), after prepend and append are concatenated along dim.",
+  }), "The n-th forward difference along dim (bool: xor), after prepend and append are concatenated along dim.",
      py::arg("n") = 1, py::arg("dim") = -1, py::arg("prepend") = py::none(), py::arg("append") = py::none());
 
   // --- norm.hpp ---

@@ -112,20 +112,6 @@ inline AnyTensor with_grad(AnyTensor t, bool requires_grad, const char* op) {
   return t;
 }
 
-/// Runs f(tensor) with input's float type T; TypeError naming op for other dtypes.
-template <class F>
-auto visit_float(const AnyTensor& input, const char* op, F&& f) {
-  return input.visit([&](const auto& t) -> decltype(f(std::declval<const Tensor<float>&>())) {
-    using T = typename std::decay_t<decltype(t)>::value_type;
-    if constexpr (FloatElement<T>) {
-      return f(t);
-    } else {
-      detail::fail<TypeError>(op, "expected a float32 or float64 input, got dtype ", dtype_name(t.dtype()),
-                              " (shape ", t.shape(), ")");
-    }
-  }, op);
-}
-
 // --- bfloat16 compute ---
 //
 // As PyTorch computes bfloat16 on the CPU: an out-of-place op runs on float32 copies of its bfloat16 tensor
@@ -169,6 +155,37 @@ inline py::object narrowed(const py::object& r) {  // a tensor, or a (named) tup
 /// so matmul, linear and conv use oneDNN's bfloat16 kernels where native (the same values: their inputs
 /// are bfloat16 already). by_input: the result is bfloat16 whenever the first argument is (PyTorch's rule for
 /// the norms, whose parameters may stay float32); otherwise only when no float32/float64 tensor came along.
+inline std::optional<AnyTensor> narrowed(const std::optional<AnyTensor>& r) {
+  return r ? std::optional<AnyTensor>(narrowed(*r)) : r;
+}
+template <class A, class B>
+std::pair<A, B> narrowed(const std::pair<A, B>& r) {
+  return {narrowed(r.first), narrowed(r.second)};
+}
+template <class A>
+  requires std::is_arithmetic_v<A>
+A narrowed(A a) {  // a result that is not a tensor
+  return a;
+}
+
+/// f() for an op whose operands promote to dtype p (binary ops, clamp, where, addmm, lerp, ...), f converting
+/// them to p: a bfloat16 p computes with p set to float32, and f's result is rounded once.
+template <class F>
+auto promoted(DType& p, F&& f) -> decltype(f()) {
+  if (p != DType::BFloat16) return f();
+  p = DType::Float32;
+  return narrowed(f());
+}
+
+/// Rounds wide (float32, which an op updated in place: running statistics) back into narrow when narrow is
+/// bfloat16 and wide its float32 copy.
+inline void round_into(const std::optional<AnyTensor>& narrow, const std::optional<AnyTensor>& wide) {
+  if (!is(narrow) || !wide || wide->dtype() != DType::Float32) return;
+  const Tensor<bfloat16>& n = narrow->get<bfloat16>();
+  n.storage()->bump_version();
+  ember::detail::copy_cast(n, wide->get<float>());
+}
+
 template <class F, class A0, class... A>
 auto call(bool products, bool by_input, F&& f, const A0& a0, const A&... args) -> decltype(f(a0, args...)) {
   if (!is(a0) && !(is(args) || ...)) return f(a0, args...);
@@ -190,13 +207,68 @@ auto computes(F f) {
   return wrap_impl<kProducts, kByInput>(std::move(f), &F::operator());
 }
 
+/// f(x) for an op of one bfloat16 tensor x (visit_float): f runs on a float32 copy and its floating results
+/// are rounded once. When f wrote into the copy in place (its version moved), the rounded values are written
+/// back into x and a result sharing the copy's memory is x itself; not for an x that requires grad, whose
+/// graph that write would bypass.
+template <class F>
+auto on_float32(const AnyTensor& x, const char* op, F& f) -> decltype(f(std::declval<const Tensor<float>&>())) {
+  const Tensor<bfloat16>& narrow = x.get<bfloat16>();
+  const Tensor<float> wide = narrow.to<float>();
+  const auto version = wide.version();
+  auto write_back = [&] {
+    if (wide.version() == version) return false;
+    EMBER_CHECK_AUTOGRAD(!(narrow.requires_grad() && is_grad_enabled()), op, "cannot write in place into a "
+                         "bfloat16 tensor of shape ", narrow.shape(), " that requires grad (its ops compute on a "
+                         "float32 copy): use the out-of-place form");
+    narrow.storage()->bump_version();
+    ember::detail::copy_cast(narrow, wide);
+    return true;
+  };
+  using R = decltype(f(wide));
+  if constexpr (std::is_void_v<R>) {
+    f(wide);
+    write_back();
+  } else {
+    R r = f(wide);
+    const bool in_place = write_back();
+    auto fix = [&](const AnyTensor& t) {
+      const bool aliases = in_place && t.defined() && t.is<float>() && t.get<float>().storage() == wide.storage();
+      return aliases ? x : narrowed(t);
+    };
+    if constexpr (std::is_same_v<R, AnyTensor>) return fix(r);
+    else if constexpr (std::is_same_v<R, std::optional<AnyTensor>>) return r ? R(fix(*r)) : r;
+    else return narrowed(r);
+  }
+}
+
 }  // namespace bf16
 
+/// Runs f(tensor) with input's float type T; TypeError naming op for other dtypes. A bfloat16 input runs f
+/// on a float32 copy (bf16::on_float32).
+template <class F>
+auto visit_float(const AnyTensor& input, const char* op, F&& f) {
+  if (bf16::is(input)) return bf16::on_float32(input, op, f);
+  return input.visit([&](const auto& t) -> decltype(f(std::declval<const Tensor<float>&>())) {
+    using T = typename std::decay_t<decltype(t)>::value_type;
+    if constexpr (FloatElement<T>) {
+      return f(t);
+    } else {
+      detail::fail<TypeError>(op, "expected a float32 or float64 input, got dtype ", dtype_name(t.dtype()),
+                              " (shape ", t.shape(), ")");
+    }
+  }, op);
+}
+
+
 /// An optional tensor argument of element type T; TypeError naming op and the argument when its dtype
-/// differs from the input's.
+/// differs from the input's. A bfloat16 argument of a floating input is widened (a differentiable cast), as
+/// its input was (bf16::on_float32): the op computes in float32 and rounds where its input was bfloat16.
 template <Element T>
 OptionalTensor<T> optional_arg(const std::optional<AnyTensor>& t, const char* op, const char* name) {
   if (!t) return std::nullopt;
+  if constexpr (FloatElement<T>)
+    if (bf16::is(t)) return t->template as<T>();
   EMBER_CHECK_TYPE(t->dtype() == dtype_of<T>, op, name, " has dtype ", dtype_name(t->dtype()),
                    " but the input has dtype ", dtype_name(dtype_of<T>));
   return t->template get<T>(op);

@@ -50,18 +50,26 @@ TEST(BFloat16, ComputeVisitRefusesByNameAndShape) {
     EXPECT_NE(m.find(".float()"), std::string::npos) << m;
   }
   EXPECT_EQ(a.visit_any([](const auto& t) { return t.numel(); }), 6);
-  EXPECT_THROW(a.get<bfloat16>().requires_grad_(true), TypeError);
-  // a cast of a tensor that requires grad would cut the graph silently: refused, except under no_grad
-  const Tensor<float> w = zeros<float>({2});
-  w.requires_grad_(true);
-  EXPECT_THROW(w.to<bfloat16>(), TypeError);
-  {
-    NoGradGuard no_grad;
-    EXPECT_EQ(w.to<bfloat16>().dtype(), DType::BFloat16);
-  }
-  EXPECT_EQ(w.detach().to<bfloat16>().numel(), 2);
   EXPECT_THROW(dispatch_dtype(DType::BFloat16, [](auto) { return 0; }, "zeros"), TypeError);
   EXPECT_EQ(dispatch_any_dtype(DType::BFloat16, [](auto tag) { return sizeof(tag); }), 2u);
+}
+
+TEST(BFloat16, AutogradThroughCastsViewsAndCat) {
+  // w (bfloat16 leaf) -> views, cat, broadcast -> float32 sum: the gradient flows back rounded to bfloat16.
+  const Tensor<bfloat16> w = tensor<float>({1.f, 2.f, 3.f}).to<bfloat16>();
+  w.requires_grad_(true);
+  const Tensor<bfloat16> joined = cat({w, w.narrow(0, 1, 2)}, 0);  // (5,): w0 once, w1 and w2 twice
+  const Tensor<bfloat16> wide = joined.reshape({5, 1}).expand({5, 4});
+  (wide.to<float>() * 0.5f).sum().backward();
+  const Tensor<bfloat16> g = w.grad();
+  ASSERT_TRUE(g.defined());
+  EXPECT_EQ(g.dtype(), DType::BFloat16);
+  EXPECT_EQ(static_cast<float>(g.data()[0]), 2.f);
+  EXPECT_EQ(static_cast<float>(g.data()[1]), 4.f);
+  EXPECT_EQ(static_cast<float>(g.data()[2]), 4.f);
+  // sum over a bfloat16 tensor accumulates in float32: 4096 ones, where a bfloat16 running sum stops at 256
+  EXPECT_EQ(static_cast<float>(sum(ones<bfloat16>({4096})).item()), 4096.f);
+  EXPECT_THROW(zeros<std::int64_t>({2}).requires_grad_(true), TypeError);
 }
 
 TEST(BFloat16, SafetensorsRoundTrip) {

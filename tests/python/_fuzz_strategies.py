@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import ml_dtypes
 import numpy as np
 from hypothesis import assume, strategies as st
 
@@ -42,7 +43,7 @@ DTYPES = ["float32", "float64", "int64", "int32", "uint8", "int8", "bool"]
 FLOATS = ["float32", "float64"]
 INTS = ["int64", "int32", "uint8", "int8"]
 NP = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "int32": np.int32, "uint8": np.uint8,
-      "int8": np.int8, "bool": np.bool_}
+      "int8": np.int8, "bool": np.bool_, "bfloat16": ml_dtypes.bfloat16}
 
 # Exceptions ember may raise for a bad call: the builtins its C++ errors map to, and its own classes
 # (CheckpointError is a ValueError, GradcheckError a RuntimeError, cuda.OutOfMemoryError a MemoryError).
@@ -161,10 +162,10 @@ class TSpec:
         b = self.base.copy()
         if lib == "torch":
             if self.layout.startswith("numpy"):
-                base = torch.from_numpy(self.numpy())
+                base = torch_from_numpy(self.numpy())
                 view = base
             else:
-                base = torch.from_numpy(b)
+                base = torch_from_numpy(b)
                 view = self._apply(base, torch)
         else:
             if self.layout.startswith("numpy"):
@@ -196,6 +197,13 @@ class TSpec:
         if self.layout == "sliced":
             return base[self.recipe]
         raise AssertionError(self.layout)
+
+
+def torch_from_numpy(arr: np.ndarray):
+    """torch.from_numpy, and for an ml_dtypes.bfloat16 array (which it does not take) a torch.bfloat16 copy."""
+    if arr.dtype == NP["bfloat16"]:
+        return torch.from_numpy(arr.astype(np.float32, order="C")).to(torch.bfloat16)
+    return torch.from_numpy(arr)
 
 
 def from_numpy_or_copy(arr: np.ndarray):
@@ -452,7 +460,8 @@ def _show(r):
         if isinstance(r, ember.Tensor):
             return f"ember tensor {tuple(r.shape)} {r.dtype} {np.array2string(np.asarray(r.detach().numpy()), threshold=12)}"
         if torch is not None and isinstance(r, torch.Tensor):
-            return f"torch tensor {tuple(r.shape)} {r.dtype} {np.array2string(r.detach().numpy(), threshold=12)}"
+            values = r.detach().float() if r.dtype == torch.bfloat16 else r.detach()
+            return f"torch tensor {tuple(r.shape)} {r.dtype} {np.array2string(values.numpy(), threshold=12)}"
         if isinstance(r, (tuple, list)):
             return "(" + ", ".join(_show(x) for x in r) + ")"
     except Exception as e:  # noqa: BLE001
@@ -465,7 +474,12 @@ def dtype_name(d) -> str:
 
 
 def default_tol(dtype: str):
-    return (1e-4, 1e-5) if dtype == "float32" else (1e-9, 1e-12)
+    return {"float32": (1e-4, 1e-5), "bfloat16": (BF16_RTOL, BF16_RTOL)}.get(dtype, (1e-9, 1e-12))
+
+
+# bfloat16 results: both libraries compute in float32 and round each op's result once, but their float32 steps
+# may differ by an ulp or two (2**-8 relative each; the reference rounds a float32 result once).
+BF16_RTOL = 2**-7
 
 
 def compare_results(t, e, tol=None, meta_only=False, path="") -> str | None:
@@ -481,11 +495,15 @@ def compare_results(t, e, tol=None, meta_only=False, path="") -> str | None:
             return f"{path}: dtype {ed} != torch's {td}"
         if meta_only:
             return None
+        if td == "bfloat16":  # compared as float32 values (NumPy has no bfloat16 arithmetic)
+            t, e = t.float(), e.float()
         tn = t.detach().numpy()
         en = np.asarray(e.detach().numpy())
-        if td in FLOATS:
+        if td in FLOATS or td == "bfloat16":
             rtol, atol = tol or default_tol(td)
             fin = np.isfinite(tn)
+            if td == "bfloat16" and fin.any():  # a few ulps of the result's scale (cancellation rounds at that scale)
+                atol = max(atol, rtol * float(np.abs(tn[fin]).max()))
             bad = ~((np.isnan(tn) & np.isnan(en)) | (~fin & (tn == en))
                     | (fin & np.isfinite(en) & (np.abs(en.astype(np.float64) - tn) <= atol + rtol * np.abs(tn))))
             if bad.any():

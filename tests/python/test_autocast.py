@@ -46,14 +46,14 @@ def test_bfloat16_dtype_object():
     assert ember.promote_types(ember.int64, ember.bfloat16) == ember.bfloat16
 
 
-def test_module_to_bfloat16_is_refused_and_changes_nothing():
-    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
-    before = [id(p) for p in model.parameters()]
+def test_module_to_bfloat16_casts_parameters_and_buffers():
+    model = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3), nn.Linear(3, 2))
     for call in (lambda: model.to(ember.bfloat16), model.bfloat16):
-        with pytest.raises(TypeError, match="bfloat16 parameters are not supported yet"):
-            call()
-    assert [id(p) for p in model.parameters()] == before
-    assert all(p.dtype == ember.float32 for p in model.parameters())
+        assert call() is model
+        assert all(p.dtype == ember.bfloat16 and p.requires_grad for p in model.parameters())
+        assert model[1].running_mean.dtype == ember.bfloat16
+    assert model(ember.ones(5, 4, dtype=ember.bfloat16)).dtype == ember.bfloat16
+    assert all(p.dtype == ember.float32 for p in model.float().parameters())
 
 
 # --- the context manager -----------------------------------------------------------------------------

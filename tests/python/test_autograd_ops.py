@@ -430,6 +430,10 @@ case("to-float32-and-back", ("Tensor.to", "Tensor.double"), lambda x: x.to(F32).
 case("float-and-back", ("Tensor.float", "Tensor.to"), lambda x: x.float().to(F64) * 3.0, p(3, 2), eps=1e-3)
 case("double-of-double", "Tensor.double", lambda x: (x * 2.0).double(), n(2, 3))
 case("type-float32-and-back", "Tensor.type", lambda x: x.type(F32).type(F64), p(3), eps=1e-3)
+# float64 -> bfloat16 -> float64 on quarters below 4, which bfloat16 holds exactly (so do x +- eps): the cast
+# is the identity there, and its backward rounds the gradient to bfloat16 and back.
+case("bfloat16-and-back", ("Tensor.bfloat16", "Tensor.to"), lambda x: x.bfloat16().double() * 3.0,
+     vals([[0.25, -1.5, 2.0], [3.0, -0.75, 1.25]]), eps=0.25)
 case("cpu", "Tensor.cpu", lambda x: (x * 2.0).cpu(), n(2, 2))
 
 # --- indexing ---
@@ -584,7 +588,7 @@ smooth_l1_loss huber_loss
 embedding dropout scaled_dot_product_attention multi_head_attention_forward
 matmul mm bmm dot outer cat concat concatenate stack split chunk
 tril triu view reshape transpose swapaxes swapdims permute T mT t squeeze unsqueeze expand expand_as flatten narrow select contiguous clone
-to double float gather index_select masked_fill __getitem__ view_as reshape_as type_as
+to double float bfloat16 gather index_select masked_fill __getitem__ view_as reshape_as type_as
 __add__ __sub__ __mul__ __truediv__ __pow__ __matmul__ __neg__
 __radd__ __rsub__ __rmul__ __rtruediv__ __rpow__ __rmatmul__
 negative subtract multiply divide true_divide __abs__ type cpu
@@ -602,7 +606,7 @@ no_grad enable_grad set_grad_enabled is_grad_enabled Node GradcheckError
 save load CheckpointError DeployedModel
 add_ sub_ mul_ div_ copy_ fill_ zero_ masked_fill_ index_put_ relu_ leaky_relu_
 requires_grad requires_grad_ is_leaf grad grad_fn backward retain_grad retains_grad detach
-bool byte char int long bfloat16 shape ndim dim numel size stride storage_offset element_size data_ptr is_contiguous is_cuda
+bool byte char int long shape ndim dim numel size stride storage_offset element_size data_ptr is_contiguous is_cuda
 is_floating_point item tolist numpy is_cpu is_xpu is_mps is_meta data __format__
 __init__ __repr__ __str__ __hash__ __len__ __iter__ __bool__ __float__ __int__ __index__ __copy__ __deepcopy__
 __array__ __dlpack__ __dlpack_device__ __invert__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__

@@ -190,9 +190,9 @@ Root root_of(const Tensor<T>& out, const Tensor<T>& gradient, const char* op, st
 /// AnyTensor form of root_of (the gradient, when given, must have out's dtype).
 template <class = void>  // compiled only where called: see AnyTensor::to
 Root root_of(const AnyTensor& out, const AnyTensor& gradient, const char* op, std::size_t index = 0) {
-  return out.visit([&](const auto& o) -> Root {
+  return out.visit_any([&](const auto& o) -> Root {
     using T = typename std::decay_t<decltype(o)>::value_type;
-    if constexpr (!FloatElement<T>) {
+    if constexpr (!GradElement<T>) {
       return root_of(o, Tensor<T>(), op, index);  // fails: integer tensors never require grad
     } else {
       if (!gradient.defined()) return root_of(o, Tensor<T>(), op, index);

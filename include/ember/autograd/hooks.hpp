@@ -45,7 +45,7 @@ HookHandle add_hook(std::shared_ptr<HookList<F>>& list, F fn) {
 
 /// register_hook for an AnyTensor and a hook on AnyTensors (the Python binding's form).
 inline HookHandle register_hook_any(const AnyTensor& t, autograd::GradHook fn) {
-  return t.visit([&](const auto& x) -> HookHandle {
+  return t.visit_any([&](const auto& x) -> HookHandle {
     EMBER_CHECK_AUTOGRAD(x.requires_grad(), "register_hook", "cannot register a hook on a tensor (shape ", x.shape(),
                          ") that does not require grad");
     const auto& m = x.autograd_meta();
@@ -85,7 +85,7 @@ HookHandle register_post_accumulate_grad_hook(const Tensor<T>& t, std::function<
 
 /// register_post_accumulate_grad_hook for an AnyTensor.
 inline HookHandle register_post_accumulate_grad_hook_any(const AnyTensor& t, std::function<void(const AnyTensor&)> fn) {
-  return t.visit([&](const auto& x) -> HookHandle {
+  return t.visit_any([&](const auto& x) -> HookHandle {
     using T = typename std::decay_t<decltype(x)>::value_type;
     return register_post_accumulate_grad_hook<T>(x, [fn](const Tensor<T>& h) { fn(AnyTensor(h)); });
   });

@@ -301,10 +301,7 @@ const Tensor<T>& Tensor<T>::requires_grad_(bool requires_grad) const {
     return *this;
   }
   if (requires_grad) {
-    EMBER_CHECK_TYPE((!std::is_same_v<T, bfloat16>), "requires_grad_", "bfloat16 tensors cannot require gradients "
-                     "yet (shape ", shape(), "): train in float32, with the products in bfloat16 under "
-                     "ember.autocast('cpu', dtype=ember.bfloat16)");
-    EMBER_CHECK_TYPE(FloatElement<T>, "requires_grad_", "only floating point tensors can require gradients, got dtype ",
+    EMBER_CHECK_TYPE(GradElement<T>, "requires_grad_", "only floating point tensors can require gradients, got dtype ",
                      dtype_name(dtype()), " (shape ", shape(), ")");
     if (!m) m = std::make_shared<autograd::Meta>();
   }

@@ -35,6 +35,10 @@ concept Element = std::is_same_v<T, bool> || std::is_same_v<T, std::uint8_t> || 
 template <class T>
 concept FloatElement = std::is_same_v<T, float> || std::is_same_v<T, double>;
 
+/// The dtypes autograd differentiates: the floating compute types, and bfloat16 (whose ops compute in float32).
+template <class T>
+concept GradElement = FloatElement<T> || std::is_same_v<T, bfloat16>;
+
 /// The DType of a C++ element type.
 template <Element T>
 inline constexpr DType dtype_of = std::is_same_v<T, bool>           ? DType::Bool

@@ -248,7 +248,7 @@ class Tensor {
     Shape list;
   };
   /// Element type of sum/prod: T for floating types, int64 for bool and integers.
-  using sum_type = std::conditional_t<std::is_floating_point_v<T>, T, std::int64_t>;
+  using sum_type = std::conditional_t<std::is_floating_point_v<T> || std::is_same_v<T, bfloat16>, T, std::int64_t>;
 
   /// Sum over dim (all dims by default); bool/integer sums are int64.
   Tensor<sum_type> sum(Dims dim = {}, bool keepdim = false) const;
@@ -414,6 +414,15 @@ void copy_cast(const Tensor<T>& dst, const Tensor<U>& src) {
                           *reinterpret_cast<T*>(p[0] + i * s[0]) =
                               static_cast<T>(*reinterpret_cast<const U*>(p[1] + i * s[1]));
                       });
+}
+
+/// f(x) for a rule whose arithmetic ember computes in float32 only: a bfloat16 x is widened and the result
+/// rounded back once, as every op on bfloat16 does (so autograd differentiates through both casts); other
+/// dtypes call f directly. f takes any floating tensor (a generic lambda).
+template <Element T, class F>
+Tensor<T> via_float32(const Tensor<T>& x, F&& f) {
+  if constexpr (std::is_same_v<T, bfloat16>) return f(x.template to<float>()).template to<bfloat16>();
+  else return f(x);
 }
 
 }  // namespace detail

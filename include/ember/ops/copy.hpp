@@ -1,6 +1,6 @@
 #pragma once
 // Copies and fills: clone, to<U> (dtype conversion), to(Device), copy_ and fill_. clone and a conversion between
-// floating types are differentiable; copy_ and fill_ write in place (see autograd::check_inplace).
+// floating types (bfloat16 included) are differentiable; copy_ and fill_ write in place (see autograd::check_inplace).
 #include <algorithm>
 
 #include "ember/autograd/node.hpp"
@@ -24,14 +24,9 @@ Tensor<U> Tensor<T>::to() const {
   if constexpr (std::is_same_v<T, U>) {
     return *this;
   } else {
-    if constexpr (std::is_same_v<U, bfloat16>)  // else the graph would be cut without a word
-      EMBER_CHECK_TYPE(!autograd::needs_grad(*this), "to", "this ", dtype_name(dtype()), " tensor of shape ",
-                       shape(), " requires grad, and a cast to bfloat16 is not differentiable yet (bfloat16 "
-                       "tensors cannot require gradients): detach() it, cast under ember.no_grad(), or keep "
-                       "float32 and use ember.autocast('cpu', dtype=ember.bfloat16)");
     Tensor<U> out = Tensor<U>::empty(shape(), device());
     detail::copy_cast(out, *this);
-    if constexpr (FloatElement<T> && FloatElement<U>) {
+    if constexpr (GradElement<T> && GradElement<U>) {
       if (autograd::needs_grad(*this))
         autograd::record("to", out, [](const Tensor<U>& g) { return g.template to<T>(); }, *this);
     }
@@ -50,7 +45,7 @@ Tensor<T> Tensor<T>::to(Device target) const {
   if (source.is_cpu()) cuda::copy_to_device(out.data(), src.data(), nbytes, target.index);
   else if (target.is_cpu()) cuda::copy_to_host(out.data(), src.data(), nbytes, source.index);
   else cuda::copy_between_devices(out.data(), target.index, src.data(), source.index, nbytes);
-  if constexpr (FloatElement<T>)
+  if constexpr (GradElement<T>)
     if (autograd::needs_grad(*this))
       autograd::record("to", out, [source](const Tensor& g) { return g.to(source); }, *this);
   return out;

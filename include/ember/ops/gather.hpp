@@ -122,14 +122,16 @@ Tensor<T> index_select(const Tensor<T>& input, std::int64_t dim, const Tensor<I>
                          index.shape());
   Tensor<T> out = Tensor<T>::empty(shape, input.device());
   const std::int64_t istride = index.dim() == 1 ? index.strides()[0] : 0;
-  if constexpr (FloatElement<T>)
+  if constexpr (GradElement<T>)
     if (autograd::needs_grad(input))
       autograd::record("index_select", out, [in_shape = input.shape(), si = autograd::Saved<I>(index, "index_select"),
                                              dim](const Tensor<T>& g) {
         const auto& idx = si.get();
         Shape idx_strides(g.shape().size(), 0);  // index runs along dim only
         if (!idx_strides.empty() && idx.dim() == 1) idx_strides[dim] = idx.strides()[0];
-        return detail::scatter_add_grad(in_shape, idx.data(), idx_strides, g, dim);
+        return detail::via_float32(g, [&](const auto& h) {
+          return detail::scatter_add_grad(in_shape, idx.data(), idx_strides, h, dim);
+        });
       }, input);
   const std::int64_t n = input.dim() > 0 ? input.shape()[dim] : 1;
   const I* idx = index.data();

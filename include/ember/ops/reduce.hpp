@@ -268,20 +268,27 @@ using sum_t = typename Tensor<T>::sum_type;
 /// reduction gives 0.
 template <Element T>
 Tensor<sum_t<T>> sum(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
-  const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "sum");
-  if constexpr (!FloatElement<T>) x.check_cpu("sum");
-  Tensor<sum_t<T>> y = [&] {
-    if constexpr (FloatElement<T>) {
-      if (x.device().is_cuda()) return detail::cuda_reduce(x, p, cuda::ReduceOp::Sum, "sum");
-      if (auto r = detail::contiguous_sum(x, p, 1.0); r.defined()) return r;
-    }
-    using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
-    return detail::reduce_with(x, p, detail::SumOp<T, A, sum_t<T>>{});
-  }();
-  if constexpr (FloatElement<T>)  // d sum = g broadcast back over the reduced dims
-    detail::record_reduction("sum", y, x, p, false, false, [](const Tensor<T>& g, const Tensor<T>&, const Tensor<T>&,
-                                                              const Shape& shape) { return g.expand(shape); });
-  return y;
+  if constexpr (std::is_same_v<T, bfloat16>) {  // accumulates in float32 (a gradient of a broadcast, in C++ code)
+    typename Tensor<float>::Dims d;
+    d.all = dim.all;
+    d.list = dim.list;
+    return sum(x.template to<float>(), d, keepdim).template to<bfloat16>();
+  } else {
+    const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "sum");
+    if constexpr (!FloatElement<T>) x.check_cpu("sum");
+    Tensor<sum_t<T>> y = [&] {
+      if constexpr (FloatElement<T>) {
+        if (x.device().is_cuda()) return detail::cuda_reduce(x, p, cuda::ReduceOp::Sum, "sum");
+        if (auto r = detail::contiguous_sum(x, p, 1.0); r.defined()) return r;
+      }
+      using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+      return detail::reduce_with(x, p, detail::SumOp<T, A, sum_t<T>>{});
+    }();
+    if constexpr (FloatElement<T>)  // d sum = g broadcast back over the reduced dims
+      detail::record_reduction("sum", y, x, p, false, false, [](const Tensor<T>& g, const Tensor<T>&, const Tensor<T>&,
+                                                                const Shape& shape) { return g.expand(shape); });
+    return y;
+  }
 }
 
 /// x summed over the dims that broadcasting would expand from `shape` to x's shape (the gradient of
@@ -308,6 +315,8 @@ Tensor<sum_t<T>> sum_to_size(const Tensor<T>& x, const Shape& shape) {
 /// Product of the elements over dim; bool and integers multiply in int64; an empty reduction gives 1.
 template <Element T>
 Tensor<sum_t<T>> prod(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
+  EMBER_CHECK_TYPE((!std::is_same_v<T, bfloat16>), "prod", "got a bfloat16 tensor of shape ", x.shape(),
+                   ": cast it with .float()");
   x.check_cpu("prod");
   const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "prod");
   Tensor<sum_t<T>> y = [&] {

@@ -51,7 +51,7 @@ Tensor<T> flip(const Tensor<T>& x, const Shape& dims) {
                                     *reinterpret_cast<T*>(p[0] + i * s[0]) = *reinterpret_cast<const T*>(p[1] + i * s[1]);
                                 });
   }
-  if constexpr (FloatElement<T>)
+  if constexpr (GradElement<T>)
     if (autograd::needs_grad(x))
       autograd::record("flip", out, [ds](const Tensor<T>& g) { return flip(g, ds); }, x);
   return out;

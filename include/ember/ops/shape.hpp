@@ -82,7 +82,7 @@ Tensor<T> cat(std::span<const Tensor<T>> tensors, std::int64_t dim = 0) {
   Tensor<T> out = Tensor<T>::empty(shape, tensors[0].device());
   std::int64_t at = 0;
   for (const auto& t : tensors) detail::cat_copy(out, t, dim, at);
-  if constexpr (FloatElement<T>) {
+  if constexpr (GradElement<T>) {
     bool any = false;
     for (const auto& t : tensors) any = any || t.requires_grad();
     if (any && is_grad_enabled()) {
@@ -127,7 +127,7 @@ AnyTensor cat(std::span<const AnyTensor> tensors, std::int64_t dim = 0) {
   }
   return dispatch_any_dtype(d, [&](auto tag) -> AnyTensor {
     using T = decltype(tag);
-    if constexpr (FloatElement<T>) {
+    if constexpr (GradElement<T>) {
       bool any = false;
       for (const auto& t : tensors) any = any || t.requires_grad();
       if (any && is_grad_enabled()) {  // convert (a recorded op) and join with the typed cat

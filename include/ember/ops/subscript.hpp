@@ -428,10 +428,10 @@ Tensor<T> index_forward(const Tensor<T>& self, std::span<const TensorIndex> item
 template <Element T>
 Tensor<T> index(const Tensor<T>& self, std::span<const TensorIndex> items) {
   Tensor<T> out = detail::index_forward(self, items);
-  if constexpr (FloatElement<T>)
+  if constexpr (GradElement<T>)
     if (autograd::needs_grad(self))
       autograd::record("index", out, [shape = self.shape(), saved = detail::SavedIndex(items)](const Tensor<T>& g) {
-        return detail::index_backward(shape, saved.get(), g);
+        return detail::via_float32(g, [&](const auto& h) { return detail::index_backward(shape, saved.get(), h); });
       }, self);
   if (out.storage() == self.storage()) autograd::mark_view(out, self);  // basic indexing gives a view
   return out;

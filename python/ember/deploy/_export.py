@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import _core
 from .._core import Tensor
-from ._graph import FORMAT, FORMAT_VERSION, Graph, Node
+from ._graph import FORMAT, FORMAT_VERSION, ExportError, Graph, Node, dtype_name
 from ._symbolic_dims import batched, merge_traces
 from ._tracer import LOCK, flatten, trace_once
 
@@ -76,7 +76,14 @@ def trace(model: Any, example_input: Any, *, dynamic_batch: bool = True) -> Grap
     used = {x for n in nodes for x in n.inputs if x is not None} | set(outputs)
     live = set(names) | {o for n in nodes for o in n.outputs}
     tensors = {k: v for k, v in traces[0].tensors.items() if k in used}
-    return Graph(names, outputs, nodes, {k: v for k, v in values.items() if k in live}, tensors)
+    live_values = {k: v for k, v in values.items() if k in live}
+    low = [k for k, t in tensors.items() if dtype_name(t.dtype) == "bfloat16"] + \
+        [k for k, v in live_values.items() if v.dtype == "bfloat16"]
+    if low:  # the format (and the C++ executor) computes float32, float64 and int8
+        raise ExportError(f"[deploy.export] the model computes in bfloat16 ({', '.join(low[:4])}"
+                          f"{', ...' if len(low) > 4 else ''}), which the deploy format does not hold: call "
+                          "model.float() and pass a float32 example input (ember.quantization.quantize gives int8)")
+    return Graph(names, outputs, nodes, live_values, tensors)
 
 
 def export(model: Any, example_input: Any, path: Any, *, dynamic_batch: bool = True) -> Graph:

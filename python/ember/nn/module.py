@@ -357,11 +357,6 @@ class Module:
     def _apply_dtype(self, dtype: Any, device: Any = None) -> Module:
         # ember tensors cannot swap their storage in place, so a parameter whose dtype or device
         # changes becomes a new Parameter object (PyTorch keeps the object): build optimizers after .to().
-        if dtype is not None and dtype == _core.bfloat16:  # checked before anything changes
-            raise TypeError("[Module.to] bfloat16 parameters are not supported yet (bfloat16 tensors hold data, "
-                            "but layers and autograd do not compute on them): keep the model in float32 and "
-                            "compute in bfloat16 under ember.autocast('cpu', dtype=ember.bfloat16)")
-
         def convert(t):
             if dtype is not None and t.is_floating_point() and t.dtype != dtype:
                 t = t.to(dtype)
@@ -400,8 +395,8 @@ class Module:
         return self._apply_dtype(_core.float64)
 
     def bfloat16(self) -> Module:
-        """Casts floating parameters and buffers to bfloat16: not supported yet (TypeError, nothing changes);
-        train under ``ember.autocast`` instead."""
+        """Casts floating parameters and buffers to bfloat16 (their ops compute in float32 and round each
+        result once; optimizers keep float32 state for them)."""
         return self._apply_dtype(_core.bfloat16)
 
     def float(self) -> Module:

@@ -6,7 +6,7 @@ import abc
 from collections import defaultdict
 from typing import Any, Callable, Iterable
 
-from .._core import Tensor, float32, float64, zeros_like
+from .._core import Tensor, bfloat16, float32, float64, zeros_like
 from ..autograd import enable_grad
 
 
@@ -19,6 +19,12 @@ class _Required:
 
 
 required = _Required()
+
+
+def _state_dtype(param: Tensor) -> Any:
+    """The dtype of a parameter's optimizer state: its own, but float32 for bfloat16 parameters (whose
+    updates run in float32 and are rounded once; see ember._core._sgd_step)."""
+    return float32 if param.dtype == bfloat16 else param.dtype
 
 
 class Optimizer(abc.ABC):
@@ -85,9 +91,9 @@ class Optimizer(abc.ABC):
         for i, p in enumerate(params, first):
             if not isinstance(p, Tensor):
                 raise TypeError(f"[{self._name}] parameter {i} is a {type(p).__name__}, not a Tensor")
-            if p.dtype not in (float32, float64):
-                raise TypeError(f"[{self._name}] parameter {i} has dtype {p.dtype}; only float32 and float64 "
-                                "parameters can be optimized")
+            if p.dtype not in (float32, float64, bfloat16):
+                raise TypeError(f"[{self._name}] parameter {i} has dtype {p.dtype}; only float32, float64 and "
+                                "bfloat16 parameters can be optimized")
             if not p.is_leaf:
                 raise ValueError(f"[{self._name}] parameter {i} (shape {tuple(p.shape)}) is not a leaf tensor: "
                                  "can't optimize a tensor that a recorded op made")
@@ -133,7 +139,7 @@ class Optimizer(abc.ABC):
         if not state:
             state["step"] = 0.0
             for name in buffers:
-                state[name] = zeros_like(param)
+                state[name] = zeros_like(param, dtype=_state_dtype(param))
         state["step"] += 1.0
 
     def _evaluate(self, closure: Callable[[], Any] | None) -> Any:
@@ -196,7 +202,7 @@ class Optimizer(abc.ABC):
             if tuple(value.shape) != tuple(p.shape):
                 raise ValueError(f"[{op}] state {name!r} of parameter {key} has shape {tuple(value.shape)} but the "
                                  f"parameter has shape {tuple(p.shape)}")
-            return value.to(p.dtype).detach().clone()
+            return value.to(_state_dtype(p)).detach().clone()
         return value
 
 
