@@ -162,14 +162,21 @@ void bind_nn_extra(py::module_& m, TensorClass&) {
       [](const AnyTensor& input, const OptTensor& running_mean, const OptTensor& running_var, const OptTensor& weight,
          const OptTensor& bias, bool use_input_stats, double momentum, double eps) {
         constexpr const char* op = "instance_norm";
+        // bfloat16 running statistics are updated on float32 copies, then rounded back (as batch_norm's)
+        const OptTensor mean = bf16::widened(running_mean), var = bf16::widened(running_var);
         MaybeReleaseGil g(input.numel());
-        return visit_float(input, op, [&](const auto& x) {
+        AnyTensor y = visit_float(input, op, [&](const auto& x) {
           using T = typename std::decay_t<decltype(x)>::value_type;
-          return AnyTensor(instance_norm(x, optional_arg<T>(running_mean, op, "running_mean"),
-                                         optional_arg<T>(running_var, op, "running_var"),
+          return AnyTensor(instance_norm(x, optional_arg<T>(mean, op, "running_mean"),
+                                         optional_arg<T>(var, op, "running_var"),
                                          optional_arg<T>(weight, op, "weight"), optional_arg<T>(bias, op, "bias"),
                                          use_input_stats, momentum, eps));
         });
+        if (use_input_stats) {
+          bf16::round_into(running_mean, mean);
+          bf16::round_into(running_var, var);
+        }
+        return y;
       },
       py::arg("input"), py::arg("running_mean") = py::none(), py::arg("running_var") = py::none(),
       py::arg("weight") = py::none(), py::arg("bias") = py::none(), py::arg("use_input_stats") = true,

@@ -332,6 +332,19 @@ def test_running_statistics_are_updated_and_rounded():
     assert (rv.numpy().view(np.uint16) == rv32.bfloat16().numpy().view(np.uint16)).all()
 
 
+def test_instance_norm_running_statistics_are_updated_and_rounded():
+    nn = ember.nn
+    x = ember.randn(2, 3, 4, 4, generator=ember.Generator().manual_seed(9)).bfloat16() * 3 + 1
+    m, m32 = nn.InstanceNorm2d(3, track_running_stats=True).bfloat16(), nn.InstanceNorm2d(3, track_running_stats=True)
+    for inp in (x, x.float()):  # a bfloat16 input, and a float32 one with the bfloat16 statistics
+        m(inp)
+        m32(x.float())
+        assert m.running_mean.dtype == ember.bfloat16
+        assert not (m.running_mean.float().numpy() == 0).any()  # updated, not left on a float32 copy
+        for ours, theirs in ((m.running_mean, m32.running_mean), (m.running_var, m32.running_var)):
+            np.testing.assert_allclose(ours.float().numpy(), theirs.numpy(), rtol=2**-7, atol=1e-3)
+
+
 def test_losses_take_bfloat16_and_give_bfloat16():
     F = ember.nn.functional
     logits = ember.randn(8, 5, generator=ember.Generator().manual_seed(4)).bfloat16()
