@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'RemovableHandle', 'Tensor', 'abs', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'add', 'addcdiv', 'addcmul', 'addmm', 'all', 'allclose', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'argsort', 'avg_pool1d', 'avg_pool2d', 'baddbmm', 'batch_norm', 'bfloat16', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bincount', 'bmm', 'bool', 'bucketize', 'cat', 'cdist', 'celu', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'cos', 'cosine_embedding_loss', 'cosine_similarity', 'cross_entropy', 'cuda', 'cumprod', 'cumsum', 'default_generator', 'device', 'diff', 'div', 'divide', 'dot', 'double', 'dropout', 'dropout1d', 'dropout2d', 'dtype', 'einsum', 'elu', 'embedding', 'empty', 'empty_like', 'eq', 'exp', 'eye', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'gaussian_nll_loss', 'ge', 'gelu', 'generate_square_subsequent_mask', 'get_num_threads', 'glu', 'group_norm', 'gt', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'huber_loss', 'index_add', 'index_copy', 'index_fill', 'index_select', 'instance_norm', 'int', 'int32', 'int64', 'int8', 'is_grad_enabled', 'isclose', 'kl_div', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'lerp', 'linear', 'linspace', 'log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logsigmoid', 'logsumexp', 'long', 'lt', 'manual_seed', 'margin_ranking_loss', 'masked_fill', 'masked_scatter', 'matmul', 'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'meshgrid', 'min', 'minimum', 'mish', 'mm', 'mse_loss', 'msort', 'mul', 'multi_head_attention_forward', 'multilabel_soft_margin_loss', 'multinomial', 'multiply', 'nan_to_num', 'ne', 'neg', 'negative', 'nll_loss', 'norm', 'one_hot', 'ones', 'ones_like', 'outer', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle', 'poisson_nll_loss', 'pow', 'prelu', 'prod', 'promote_types', 'rand', 'randint', 'randn', 'randperm', 'relu', 'relu6', 'relu_', 'repeat_interleave', 'return_types', 'rms_norm', 'roll', 'rot90', 'rsqrt', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'selu', 'set_num_threads', 'sigmoid', 'silu', 'sin', 'smooth_l1_loss', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sort', 'split', 'sqrt', 'stack', 'std', 'sub', 'subtract', 'sum', 'tanh', 'tanhshrink', 'tensor', 'tensor_split', 'threshold', 'tile', 'topk', 'tril', 'triplet_margin_loss', 'triu', 'true_divide', 'uint8', 'unbind', 'unique', 'var', 'where', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'RemovableHandle', 'Tensor', 'abs', 'abs_', 'absolute', 'acos', 'acos_', 'acosh', 'acosh_', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'add', 'addcdiv', 'addcmul', 'addmm', 'all', 'allclose', 'amax', 'amin', 'aminmax', 'any', 'arange', 'arccos', 'arccosh', 'arcsin', 'arcsinh', 'arctan', 'arctan2', 'arctanh', 'argmax', 'argmin', 'argsort', 'argwhere', 'asin', 'asin_', 'asinh', 'asinh_', 'atan', 'atan2', 'atan_', 'atanh', 'atanh_', 'avg_pool1d', 'avg_pool2d', 'baddbmm', 'batch_norm', 'bfloat16', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bincount', 'bmm', 'bool', 'bucketize', 'cat', 'cdist', 'ceil', 'ceil_', 'celu', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'copysign', 'cos', 'cos_', 'cosh', 'cosh_', 'cosine_embedding_loss', 'cosine_similarity', 'count_nonzero', 'cross', 'cross_entropy', 'cuda', 'cummax', 'cummin', 'cumprod', 'cumsum', 'default_generator', 'deg2rad', 'deg2rad_', 'device', 'diag', 'diagonal', 'diff', 'div', 'divide', 'dot', 'double', 'dropout', 'dropout1d', 'dropout2d', 'dtype', 'einsum', 'elu', 'embedding', 'empty', 'empty_like', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'exp', 'exp2', 'exp2_', 'exp_', 'expm1', 'expm1_', 'eye', 'fix', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'floor', 'floor_', 'floor_divide', 'fmod', 'frac', 'frac_', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'gaussian_nll_loss', 'ge', 'gelu', 'generate_square_subsequent_mask', 'get_num_threads', 'glu', 'group_norm', 'gt', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'huber_loss', 'hypot', 'index_add', 'index_copy', 'index_fill', 'index_select', 'instance_norm', 'int', 'int32', 'int64', 'int8', 'is_grad_enabled', 'isclose', 'isfinite', 'isin', 'isinf', 'isnan', 'kl_div', 'kron', 'kthvalue', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'lerp', 'linear', 'linspace', 'log', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'log_', 'log_softmax', 'logaddexp', 'logcumsumexp', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsigmoid', 'logsumexp', 'long', 'lt', 'manual_seed', 'margin_ranking_loss', 'masked_fill', 'masked_scatter', 'masked_select', 'matmul', 'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'median', 'meshgrid', 'min', 'minimum', 'mish', 'mm', 'mode', 'mse_loss', 'msort', 'mul', 'multi_head_attention_forward', 'multilabel_soft_margin_loss', 'multinomial', 'multiply', 'nan_to_num', 'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'ne', 'neg', 'neg_', 'negative', 'nll_loss', 'nonzero', 'norm', 'normalize', 'one_hot', 'ones', 'ones_like', 'outer', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle', 'poisson_nll_loss', 'pow', 'prelu', 'prod', 'promote_types', 'quantile', 'rad2deg', 'rad2deg_', 'rand', 'randint', 'randn', 'randperm', 'reciprocal', 'reciprocal_', 'relu', 'relu6', 'relu_', 'remainder', 'repeat_interleave', 'return_types', 'rms_norm', 'roll', 'rot90', 'round', 'round_', 'rsqrt', 'rsqrt_', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'selu', 'set_num_threads', 'sgn', 'sigmoid', 'sigmoid_', 'sign', 'sign_', 'signbit', 'silu', 'silu_', 'sin', 'sin_', 'sinh', 'sinh_', 'smooth_l1_loss', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sort', 'split', 'sqrt', 'sqrt_', 'square', 'square_', 'stack', 'std', 'std_mean', 'sub', 'subtract', 'sum', 'take', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_', 'tanhshrink', 'tensor', 'tensor_split', 'tensordot', 'threshold', 'tile', 'topk', 'trace', 'tril', 'tril_indices', 'triplet_margin_loss', 'triu', 'triu_indices', 'true_divide', 'trunc', 'trunc_', 'uint8', 'unbind', 'unique', 'var', 'var_mean', 'where', 'xlogy', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -18,6 +18,133 @@ class Tensor:
     @staticmethod
     def __str__(t) -> str:
         ...
+    @staticmethod
+    def absolute(*args, **kwargs):
+        """
+        abs(self: ember._core.Tensor) -> ember._core.Tensor
+        
+        ``|input|`` elementwise.
+        """
+    @staticmethod
+    def arccos(*args, **kwargs):
+        """
+        acos(self: ember._core.Tensor) -> ember._core.Tensor
+        
+        Arccosine elementwise.
+        """
+    @staticmethod
+    def arccosh(*args, **kwargs):
+        """
+        acosh(self: ember._core.Tensor) -> ember._core.Tensor
+        
+        Inverse hyperbolic cosine elementwise.
+        """
+    @staticmethod
+    def arcsin(*args, **kwargs):
+        """
+        asin(self: ember._core.Tensor) -> ember._core.Tensor
+        
+        Arcsine elementwise.
+        """
+    @staticmethod
+    def arcsinh(*args, **kwargs):
+        """
+        asinh(self: ember._core.Tensor) -> ember._core.Tensor
+        
+        Inverse hyperbolic sine elementwise.
+        """
+    @staticmethod
+    def arctan(*args, **kwargs):
+        """
+        atan(self: ember._core.Tensor) -> ember._core.Tensor
+        
+        Arctangent elementwise.
+        """
+    @staticmethod
+    def arctan2(*args, **kwargs):
+        """
+        atan2(self: object, other: object) -> object
+        
+        Arctangent of input / other elementwise, in the quadrant of (other, input).
+        """
+    @staticmethod
+    def arctanh(*args, **kwargs):
+        """
+        atanh(self: ember._core.Tensor) -> ember._core.Tensor
+        
+        Inverse hyperbolic tangent elementwise.
+        """
+    @staticmethod
+    def bernoulli(input: Tensor, p: typing.Any = None, *, generator: typing.Any = None) -> Tensor:
+        """
+        1 with probability input (or p) at each element, else 0, in input's dtype.
+        """
+    @staticmethod
+    def broadcast_to(input: Tensor, size: typing.Any) -> Tensor:
+        """
+        input expanded to size by broadcasting (-1 keeps a dim; a view).
+        """
+    @staticmethod
+    def clamp_max(input: Tensor, max: typing.Any) -> Tensor:
+        """
+        clamp(input, max=max).
+        """
+    @staticmethod
+    def clamp_min(input: Tensor, min: typing.Any) -> Tensor:
+        """
+        clamp(input, min=min).
+        """
+    @staticmethod
+    def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
+        """
+        The p-norm of input - other (broadcast).
+        """
+    @staticmethod
+    def fix(*args, **kwargs):
+        """
+        trunc(self: ember._core.Tensor) -> ember._core.Tensor
+        
+        input rounded toward zero elementwise; gradient 0.
+        """
+    @staticmethod
+    def heaviside(input: Tensor, values: typing.Any) -> Tensor:
+        """
+        0 where input < 0, 1 where input > 0, values where input == 0 (not differentiable).
+        """
+    @staticmethod
+    def inner(input: Tensor, other: Tensor) -> Tensor:
+        """
+        The sum of products over the last dims of input and other (a product when either is 0-d).
+        """
+    @staticmethod
+    def moveaxis(input: Tensor, source: typing.Any, destination: typing.Any) -> Tensor:
+        """
+        The dims at source moved to destination (ints or sequences of ints), the others keeping their order
+            (a view).
+        """
+    @staticmethod
+    def movedim(input: Tensor, source: typing.Any, destination: typing.Any) -> Tensor:
+        """
+        The dims at source moved to destination (ints or sequences of ints), the others keeping their order
+            (a view).
+        """
+    @staticmethod
+    def mv(input: Tensor, vec: Tensor) -> Tensor:
+        """
+        The product of a 2-D input and a 1-D vec.
+        """
+    @staticmethod
+    def sgn(*args, **kwargs):
+        """
+        sign(self: ember._core.Tensor) -> ember._core.Tensor
+        
+        -1, 0 or 1 by the sign of input (0 for NaN); gradient 0.
+        """
+    @staticmethod
+    def unflatten(input: Tensor, dim: int, sizes: typing.Any) -> Tensor:
+        """
+        Dim dim split into sizes (one may be -1), as nn.Unflatten (a view when possible).
+        """
     def __abs__(self) -> Tensor:
         ...
     def __add__(self, arg0: typing.Any) -> typing.Any:
@@ -43,6 +170,8 @@ class Tensor:
     def __eq__(self, arg0: typing.Any) -> typing.Any:
         ...
     def __float__(self) -> float:
+        ...
+    def __floordiv__(self, arg0: typing.Any) -> typing.Any:
         ...
     def __format__(self, format_spec: str) -> typing.Any:
         ...
@@ -93,6 +222,8 @@ class Tensor:
         """
         self @ other (see ember.matmul).
         """
+    def __mod__(self, arg0: typing.Any) -> typing.Any:
+        ...
     def __mul__(self, arg0: typing.Any) -> typing.Any:
         ...
     def __ne__(self, arg0: typing.Any) -> typing.Any:
@@ -107,10 +238,14 @@ class Tensor:
         ...
     def __rand__(self, arg0: typing.Any) -> typing.Any:
         ...
+    def __rfloordiv__(self, arg0: typing.Any) -> typing.Any:
+        ...
     def __rmatmul__(self, arg0: typing.Any) -> typing.Any:
         """
         other @ self (see ember.matmul).
         """
+    def __rmod__(self, arg0: typing.Any) -> typing.Any:
+        ...
     def __rmul__(self, arg0: typing.Any) -> typing.Any:
         ...
     def __ror__(self, arg0: typing.Any) -> typing.Any:
@@ -136,6 +271,26 @@ class Tensor:
     def abs(self) -> Tensor:
         """
         ``|input|`` elementwise.
+        """
+    def abs_(self) -> typing.Any:
+        """
+        In place: ``|input|`` elementwise.
+        """
+    def acos(self) -> Tensor:
+        """
+        Arccosine elementwise.
+        """
+    def acos_(self) -> typing.Any:
+        """
+        In place: Arccosine elementwise.
+        """
+    def acosh(self) -> Tensor:
+        """
+        Inverse hyperbolic cosine elementwise.
+        """
+    def acosh_(self) -> typing.Any:
+        """
+        In place: Inverse hyperbolic cosine elementwise.
         """
     @typing.overload
     def add(self, other: typing.Any) -> typing.Any:
@@ -193,6 +348,10 @@ class Tensor:
         """
         Smallest element over dim (None: all dims); NaN propagates; an empty reduced dim is an IndexError.
         """
+    def aminmax(self, *, dim: typing.Any = None, keepdim: bool = False) -> typing.Any:
+        """
+        A named tuple (min, max) of the smallest and largest elements over dim (None: all dims).
+        """
     def any(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
         """
         Whether some element over dim (None: all dims) is non-zero, as a bool tensor.
@@ -209,6 +368,46 @@ class Tensor:
         """
         The indices (int64) that sort input along dim (the indices of sort).
         """
+    def argwhere(self) -> Tensor:
+        """
+        The indices of the nonzero elements, one row each (as nonzero).
+        """
+    def asin(self) -> Tensor:
+        """
+        Arcsine elementwise.
+        """
+    def asin_(self) -> typing.Any:
+        """
+        In place: Arcsine elementwise.
+        """
+    def asinh(self) -> Tensor:
+        """
+        Inverse hyperbolic sine elementwise.
+        """
+    def asinh_(self) -> typing.Any:
+        """
+        In place: Inverse hyperbolic sine elementwise.
+        """
+    def atan(self) -> Tensor:
+        """
+        Arctangent elementwise.
+        """
+    def atan2(self, other: typing.Any) -> typing.Any:
+        """
+        Arctangent of input / other elementwise, in the quadrant of (other, input).
+        """
+    def atan_(self) -> typing.Any:
+        """
+        In place: Arctangent elementwise.
+        """
+    def atanh(self) -> Tensor:
+        """
+        Inverse hyperbolic tangent elementwise.
+        """
+    def atanh_(self) -> typing.Any:
+        """
+        In place: Inverse hyperbolic tangent elementwise.
+        """
     def backward(self, gradient: typing.Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """
         Accumulates the gradient of this tensor into every leaf's .grad (gradient may be omitted for one element).
@@ -216,6 +415,10 @@ class Tensor:
     def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
         """
         beta * input + alpha * bmm(batch1, batch2) for 3-D batches; input broadcasts to the product's shape.
+        """
+    def bernoulli_(self, p: typing.Any = 0.5, *, generator: typing.Any = None) -> Tensor:
+        """
+        Fills the tensor with 1 with probability p (a number or a tensor), else 0.
         """
     def bfloat16(self) -> Tensor:
         """
@@ -237,6 +440,14 @@ class Tensor:
         """
         Converts to uint8.
         """
+    def ceil(self) -> Tensor:
+        """
+        Smallest integer >= input elementwise; gradient 0.
+        """
+    def ceil_(self) -> typing.Any:
+        """
+        In place: Smallest integer >= input elementwise; gradient 0.
+        """
     def char(self) -> Tensor:
         """
         Converts to int8.
@@ -249,9 +460,25 @@ class Tensor:
         """
         self limited elementwise to [min, max]; each bound optional, a number or a tensor.
         """
+    def clamp_(self, min: typing.Any = None, max: typing.Any = None) -> Tensor:
+        """
+        clamp written into the tensor.
+        """
+    def clamp_max_(self, max: typing.Any) -> Tensor:
+        """
+        clamp_max written into the tensor.
+        """
+    def clamp_min_(self, min: typing.Any) -> Tensor:
+        """
+        clamp_min written into the tensor.
+        """
     def clip(self, min: typing.Any = None, max: typing.Any = None) -> Tensor:
         """
         Alias of clamp.
+        """
+    def clip_(self, min: typing.Any = None, max: typing.Any = None) -> Tensor:
+        """
+        clamp written into the tensor.
         """
     def clone(self) -> Tensor:
         """
@@ -265,17 +492,49 @@ class Tensor:
         """
         Copies src (broadcast, converted) into this tensor in place.
         """
+    def copysign(self, other: typing.Any) -> typing.Any:
+        """
+        abs(input) with the sign of other elementwise (float results).
+        """
     def cos(self) -> Tensor:
         """
         Cosine elementwise.
+        """
+    def cos_(self) -> typing.Any:
+        """
+        In place: Cosine elementwise.
+        """
+    def cosh(self) -> Tensor:
+        """
+        Hyperbolic cosine elementwise.
+        """
+    def cosh_(self) -> typing.Any:
+        """
+        In place: Hyperbolic cosine elementwise.
+        """
+    def count_nonzero(self, dim: typing.Any = None) -> Tensor:
+        """
+        The number of nonzero elements over dim (None: all dims), as int64.
         """
     def cpu(self) -> Tensor:
         """
         This tensor on the CPU (self when it is there already).
         """
+    def cross(self, other: Tensor, dim: typing.Any = None) -> Tensor:
+        """
+        The cross product of the 3-vectors along dim (input and other broadcast); dim None: the first dim of extent 3 (use ember.linalg.cross for dim=-1).
+        """
     def cuda(self, device: typing.Any = None) -> Tensor:
         """
         This tensor on a CUDA device (cuda:0 by default, or an index).
+        """
+    def cummax(self, dim: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
+        """
+        A named tuple (values, indices) of the running maximum along dim (NaN sticks).
+        """
+    def cummin(self, dim: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
+        """
+        A named tuple (values, indices) of the running minimum along dim (NaN sticks).
         """
     def cumprod(self, dim: typing.SupportsInt | typing.SupportsIndex, *, dtype: typing.Any = None) -> Tensor:
         """
@@ -289,9 +548,25 @@ class Tensor:
         """
         Address of element 0.
         """
+    def deg2rad(self) -> Tensor:
+        """
+        Degrees to radians elementwise.
+        """
+    def deg2rad_(self) -> typing.Any:
+        """
+        In place: Degrees to radians elementwise.
+        """
     def detach(self) -> Tensor:
         """
         The same memory, cut from the autograd graph (requires_grad False).
+        """
+    def diag(self, diagonal: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
+        """
+        A 1-D input as the diagonal of a square matrix, or the diagonal of a 2-D input as a new 1-D tensor.
+        """
+    def diagonal(self, offset: typing.SupportsInt | typing.SupportsIndex = 0, dim1: typing.SupportsInt | typing.SupportsIndex = 0, dim2: typing.SupportsInt | typing.SupportsIndex = 1) -> Tensor:
+        """
+        The diagonal of dims dim1 and dim2 (offset above > 0 or below < 0 the main one), as a view whose last dim runs along it.
         """
     def diff(self, n: typing.SupportsInt | typing.SupportsIndex = 1, dim: typing.SupportsInt | typing.SupportsIndex = -1, prepend: Tensor | None = None, append: Tensor | None = None) -> Tensor:
         """
@@ -325,9 +600,37 @@ class Tensor:
         """
         input == other elementwise, as a bool tensor.
         """
+    def erf(self) -> Tensor:
+        """
+        The error function elementwise.
+        """
+    def erf_(self) -> typing.Any:
+        """
+        In place: The error function elementwise.
+        """
+    def erfc(self) -> Tensor:
+        """
+        1 - erf(input) elementwise, accurate for large input.
+        """
+    def erfc_(self) -> typing.Any:
+        """
+        In place: 1 - erf(input) elementwise, accurate for large input.
+        """
     def exp(self) -> Tensor:
         """
         e**input elementwise (integer inputs give float32).
+        """
+    def exp2(self) -> Tensor:
+        """
+        2**input elementwise.
+        """
+    def exp2_(self) -> typing.Any:
+        """
+        In place: 2**input elementwise.
+        """
+    def exp_(self) -> typing.Any:
+        """
+        In place: e**input elementwise (integer inputs give float32).
         """
     def expand(self, *args) -> Tensor:
         """
@@ -337,9 +640,21 @@ class Tensor:
         """
         expand() to other's shape.
         """
+    def expm1(self) -> Tensor:
+        """
+        exp(input) - 1 elementwise, accurate for small input.
+        """
+    def expm1_(self) -> typing.Any:
+        """
+        In place: exp(input) - 1 elementwise, accurate for small input.
+        """
     def fill_(self, value: typing.Any) -> Tensor:
         """
         Sets every element to value, in place.
+        """
+    def fill_diagonal_(self, fill_value: typing.Any, wrap: bool = False) -> typing.Any:
+        """
+        Writes fill_value on the main diagonal (wrap: a tall matrix's diagonal starts again every cols + 1 rows).
         """
     def flatten(self, start_dim: typing.SupportsInt | typing.SupportsIndex = 0, end_dim: typing.SupportsInt | typing.SupportsIndex = -1) -> Tensor:
         """
@@ -361,6 +676,30 @@ class Tensor:
         """
         Converts to float32.
         """
+    def floor(self) -> Tensor:
+        """
+        Largest integer <= input elementwise; gradient 0.
+        """
+    def floor_(self) -> typing.Any:
+        """
+        In place: Largest integer <= input elementwise; gradient 0.
+        """
+    def floor_divide(self, other: typing.Any) -> typing.Any:
+        """
+        floor(input / other) (Python's //); integer division by zero raises.
+        """
+    def fmod(self, other: typing.Any) -> typing.Any:
+        """
+        C's remainder of input / other (the sign of input); integer division by zero raises.
+        """
+    def frac(self) -> Tensor:
+        """
+        input - trunc(input) elementwise (float inputs only).
+        """
+    def frac_(self) -> typing.Any:
+        """
+        In place: input - trunc(input) elementwise (float inputs only).
+        """
     def gather(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor) -> Tensor:
         """
         ember.gather(self, dim, index).
@@ -376,6 +715,14 @@ class Tensor:
     def gt(self, other: typing.Any) -> typing.Any:
         """
         input > other elementwise, as a bool tensor.
+        """
+    def half(self, *args: typing.Any, **kwargs: typing.Any) -> Tensor:
+        """
+        float16 is not an ember dtype: a TypeError pointing at bfloat16.
+        """
+    def hypot(self, other: typing.Any) -> typing.Any:
+        """
+        sqrt(input**2 + other**2) elementwise, without overflow.
         """
     def index_add(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, source: Tensor, *, alpha: typing.Any = 1) -> Tensor:
         """
@@ -413,6 +760,10 @@ class Tensor:
         """
         Converts to int32.
         """
+    def is_complex(self) -> bool:
+        """
+        False: ember has no complex dtypes.
+        """
     def is_contiguous(self) -> bool:
         """
         True when the elements are row-major with no gaps.
@@ -425,9 +776,29 @@ class Tensor:
         """
         Elementwise ``|input - other| <= atol + rtol * |other|`` (equal values always, NaNs when equal_nan), as bool.
         """
+    def isfinite(self) -> Tensor:
+        """
+        Elementwise: is input neither inf nor NaN, as a bool tensor.
+        """
+    def isinf(self) -> Tensor:
+        """
+        Elementwise: is input +inf or -inf, as a bool tensor.
+        """
+    def isnan(self) -> Tensor:
+        """
+        Elementwise: is input NaN, as a bool tensor.
+        """
     def item(self) -> typing.Any:
         """
         The value of a one-element tensor as a Python number.
+        """
+    def kron(self, other: Tensor) -> Tensor:
+        """
+        The Kronecker product of input and other.
+        """
+    def kthvalue(self, k: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = -1, keepdim: bool = False) -> typing.Any:
+        """
+        A named tuple (values, indices) of the k-th smallest element along dim.
         """
     def le(self, other: typing.Any) -> typing.Any:
         """
@@ -449,13 +820,45 @@ class Tensor:
         """
         Natural logarithm elementwise.
         """
+    def log10(self) -> Tensor:
+        """
+        Base-10 logarithm elementwise.
+        """
+    def log10_(self) -> typing.Any:
+        """
+        In place: Base-10 logarithm elementwise.
+        """
     def log1p(self) -> Tensor:
         """
         log(1 + input) elementwise, accurate for small input.
         """
+    def log1p_(self) -> typing.Any:
+        """
+        In place: log(1 + input) elementwise, accurate for small input.
+        """
+    def log2(self) -> Tensor:
+        """
+        Base-2 logarithm elementwise.
+        """
+    def log2_(self) -> typing.Any:
+        """
+        In place: Base-2 logarithm elementwise.
+        """
+    def log_(self) -> typing.Any:
+        """
+        In place: Natural logarithm elementwise.
+        """
     def log_softmax(self, dim: typing.Any, dtype: typing.Any = None) -> Tensor:
         """
         input - logsumexp(input) along dim, computed stably; floating inputs only (dtype converts first).
+        """
+    def logaddexp(self, other: typing.Any) -> typing.Any:
+        """
+        log(exp(input) + exp(other)) elementwise, without overflow.
+        """
+    def logcumsumexp(self, dim: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+        """
+        log(cumsum(exp(input))) along dim, without overflow or underflow.
         """
     def logical_and(self, other: typing.Any) -> typing.Any:
         """
@@ -472,6 +875,20 @@ class Tensor:
     def logical_xor(self, other: typing.Any) -> typing.Any:
         """
         (input != 0) xor (other != 0) elementwise, as a bool tensor.
+        """
+    @typing.overload
+    def logit(self) -> Tensor:
+        """
+        log(input / (1 - input)) elementwise, the inverse of sigmoid.
+        """
+    @typing.overload
+    def logit(self, eps: typing.Any) -> Tensor:
+        """
+        logit of the tensor clamped to [eps, 1 - eps] (eps None: unclamped).
+        """
+    def logit_(self) -> typing.Any:
+        """
+        In place: log(input / (1 - input)) elementwise, the inverse of sigmoid.
         """
     def logsumexp(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
         """
@@ -501,6 +918,10 @@ class Tensor:
         """
         masked_scatter written into self (mask broadcast to self's shape).
         """
+    def masked_select(self, mask: Tensor) -> Tensor:
+        """
+        The elements where mask (bool, broadcast with input) is true, as a 1-D tensor.
+        """
     def matmul(self, other: Tensor) -> Tensor:
         """
         Matrix product with NumPy's rules (see ember.matmul).
@@ -517,6 +938,10 @@ class Tensor:
         """
         Mean over dim (None: all dims); floating inputs only (TypeError otherwise, pass dtype= to convert).
         """
+    def median(self, dim: typing.Any = None, keepdim: bool = False) -> typing.Any:
+        """
+        The lower median of all elements (0-d), or along dim a named tuple (values, indices); NaN propagates.
+        """
     def min(self, dim: typing.Any = None, keepdim: bool = False) -> typing.Any:
         """
         min(input): the smallest element (0-d; NaN propagates). min(input, dim, keepdim=False): a named tuple (values, indices) along dim; ties give the first index. min(input, other): the elementwise minimum.
@@ -528,6 +953,10 @@ class Tensor:
     def mm(self, mat2: Tensor) -> Tensor:
         """
         Product of two 2-D tensors.
+        """
+    def mode(self, dim: typing.SupportsInt | typing.SupportsIndex = -1, keepdim: bool = False) -> typing.Any:
+        """
+        A named tuple (values, indices) of the most frequent value along dim (the smallest on ties, with the index of its last occurrence).
         """
     def msort(self) -> Tensor:
         """
@@ -553,9 +982,29 @@ class Tensor:
         """
         input with NaN, +inf and -inf replaced by nan, posinf and neginf (defaults: 0, the dtype's largest and lowest finite values).
         """
+    def nanmean(self, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
+        """
+        Mean over dim (None: all dims) of the elements that are not NaN.
+        """
+    def nanmedian(self, dim: typing.Any = None, keepdim: bool = False) -> typing.Any:
+        """
+        median skipping NaN (NaN only for a row of NaN).
+        """
+    def nanquantile(self, q: typing.Any, dim: typing.Any = None, keepdim: bool = False, *, interpolation: str = 'linear') -> Tensor:
+        """
+        quantile ranking each row's numbers only (NaN skipped).
+        """
+    def nansum(self, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
+        """
+        Sum over dim (None: all dims) treating NaN as 0.
+        """
     def narrow(self, dim: typing.SupportsInt | typing.SupportsIndex, start: typing.SupportsInt | typing.SupportsIndex, length: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         """
         length elements from start along dim (a view).
+        """
+    def ndimension(self) -> int:
+        """
+        The number of dims (dim).
         """
     def ne(self, other: typing.Any) -> typing.Any:
         """
@@ -564,6 +1013,14 @@ class Tensor:
     def neg(self) -> Tensor:
         """
         -input elementwise (TypeError for bool: use ~ or logical_not).
+        """
+    def neg_(self) -> typing.Any:
+        """
+        In place: -input elementwise (TypeError for bool: use ~ or logical_not).
+        """
+    def nelement(self) -> int:
+        """
+        The number of elements (numel).
         """
     def new_empty(self, *size: typing.Any, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
         """
@@ -585,9 +1042,17 @@ class Tensor:
         """
         Zeros of the given size, with this tensor's dtype and device unless given.
         """
+    def nonzero(self, *, as_tuple: bool = False) -> typing.Any:
+        """
+        The indices of the nonzero elements, one row each (N, input.dim()) in row-major order; as_tuple: one 1-D tensor per dim.
+        """
     def norm(self, p: typing.Any = 'fro', dim: typing.Any = None, keepdim: bool = False, dtype: typing.Any = None) -> Tensor:
         """
         The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the vector p-norm (inf: ``max |x|``); 'nuc' the nuclear norm (dim None: dims (0, 1)).
+        """
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: typing.Any = None) -> Tensor:
+        """
+        Fills the tensor with samples of N(mean, std^2).
         """
     def numel(self) -> int:
         """
@@ -609,9 +1074,33 @@ class Tensor:
         """
         input ** other (tensor or scalar on either side), broadcast and type-promoted.
         """
+    def pow_(self, exponent: typing.Any) -> Tensor:
+        """
+        pow written into the tensor.
+        """
     def prod(self, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
         """
         Product over dim (None: all dims); bool/int inputs multiply in int64; dtype converts the input first.
+        """
+    def quantile(self, q: typing.Any, dim: typing.Any = None, keepdim: bool = False, *, interpolation: str = 'linear') -> Tensor:
+        """
+        The q-quantiles (q a number or 1-D tensor in [0, 1]) along dim (None: all elements); interpolation 'linear', 'lower', 'higher', 'nearest' or 'midpoint'; NaN propagates.
+        """
+    def rad2deg(self) -> Tensor:
+        """
+        Radians to degrees elementwise.
+        """
+    def rad2deg_(self) -> typing.Any:
+        """
+        In place: Radians to degrees elementwise.
+        """
+    def reciprocal(self) -> Tensor:
+        """
+        1 / input elementwise (integer inputs give float32).
+        """
+    def reciprocal_(self) -> typing.Any:
+        """
+        In place: 1 / input elementwise (integer inputs give float32).
         """
     def register_hook(self, hook: collections.abc.Callable) -> RemovableHandle:
         """
@@ -625,9 +1114,13 @@ class Tensor:
         """
         max(input, 0) elementwise; NaN stays NaN.
         """
-    def relu_(self) -> Tensor:
+    def relu_(self) -> typing.Any:
         """
-        max(self, 0) written into the tensor.
+        In place: max(input, 0) elementwise; NaN stays NaN.
+        """
+    def remainder(self, other: typing.Any) -> typing.Any:
+        """
+        Python's input % other (the sign of other); integer division by zero raises.
         """
     def repeat(self, *args, **kwargs) -> Tensor:
         """
@@ -661,9 +1154,27 @@ class Tensor:
         """
         Rotated by 90 degrees k times in the plane of dims.
         """
+    @typing.overload
+    def round(self) -> Tensor:
+        """
+        input rounded to the nearest integer, halves to even; gradient 0.
+        """
+    @typing.overload
+    def round(self, *, decimals: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+        """
+        The tensor rounded to decimals decimal places, halves to even.
+        """
+    def round_(self) -> typing.Any:
+        """
+        In place: input rounded to the nearest integer, halves to even; gradient 0.
+        """
     def rsqrt(self) -> Tensor:
         """
         1 / sqrt(input) elementwise.
+        """
+    def rsqrt_(self) -> typing.Any:
+        """
+        In place: 1 / sqrt(input) elementwise.
         """
     def scatter(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, src: typing.Any = None, *, value: typing.Any = None, reduce: str | None = None) -> Tensor:
         """
@@ -697,13 +1208,45 @@ class Tensor:
         """
         1 / (1 + exp(-input)) elementwise.
         """
+    def sigmoid_(self) -> typing.Any:
+        """
+        In place: 1 / (1 + exp(-input)) elementwise.
+        """
+    def sign(self) -> Tensor:
+        """
+        -1, 0 or 1 by the sign of input (0 for NaN); gradient 0.
+        """
+    def sign_(self) -> typing.Any:
+        """
+        In place: -1, 0 or 1 by the sign of input (0 for NaN); gradient 0.
+        """
+    def signbit(self) -> Tensor:
+        """
+        Elementwise: is the sign bit of input set (true for -0.0), as a bool tensor.
+        """
     def silu(self) -> Tensor:
         """
         input * sigmoid(input) elementwise.
         """
+    def silu_(self) -> typing.Any:
+        """
+        In place: input * sigmoid(input) elementwise.
+        """
     def sin(self) -> Tensor:
         """
         Sine elementwise.
+        """
+    def sin_(self) -> typing.Any:
+        """
+        In place: Sine elementwise.
+        """
+    def sinh(self) -> Tensor:
+        """
+        Hyperbolic sine elementwise.
+        """
+    def sinh_(self) -> typing.Any:
+        """
+        In place: Hyperbolic sine elementwise.
         """
     def size(self, dim: typing.SupportsInt | typing.SupportsIndex | None = None) -> typing.Any:
         """
@@ -725,13 +1268,33 @@ class Tensor:
         """
         Square root elementwise.
         """
+    def sqrt_(self) -> typing.Any:
+        """
+        In place: Square root elementwise.
+        """
+    def square(self) -> Tensor:
+        """
+        input * input elementwise (integers stay integers).
+        """
+    def square_(self) -> typing.Any:
+        """
+        In place: input * input elementwise (integers stay integers).
+        """
     def squeeze(self, dim: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
         """
         Removes dims of extent 1 (a view).
         """
+    def squeeze_(self, dim: typing.Any = None) -> Tensor:
+        """
+        The tensor itself made squeeze(dim) (not for tensors that require grad).
+        """
     def std(self, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> Tensor:
         """
         Standard deviation over dim (None: all dims) with divisor N - correction (default 1; unbiased=False means 0); floating inputs only.
+        """
+    def std_mean(self, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> tuple[Tensor, Tensor]:
+        """
+        (std, mean) over dim, as std and mean give them.
         """
     def storage_offset(self) -> int:
         """
@@ -773,9 +1336,33 @@ class Tensor:
         """
         Transpose of a tensor with at most 2 dims.
         """
+    def t_(self) -> Tensor:
+        """
+        The tensor itself made t() (not for tensors that require grad).
+        """
+    def take(self, index: Tensor) -> Tensor:
+        """
+        The elements at the flat (row-major) positions of index (int64; negative counts from the end).
+        """
+    def take_along_dim(self, indices: Tensor, dim: typing.Any = None) -> Tensor:
+        """
+        The elements at indices along dim (input and indices broadcast over the other dims); dim None: over the flattened input.
+        """
+    def tan(self) -> Tensor:
+        """
+        Tangent elementwise.
+        """
+    def tan_(self) -> typing.Any:
+        """
+        In place: Tangent elementwise.
+        """
     def tanh(self) -> Tensor:
         """
         Hyperbolic tangent elementwise.
+        """
+    def tanh_(self) -> typing.Any:
+        """
+        In place: Hyperbolic tangent elementwise.
         """
     def tensor_split(self, indices_or_sections: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
         """
@@ -797,21 +1384,45 @@ class Tensor:
         """
         A named tuple (values, indices) of the k largest (largest=False: smallest) elements along dim, in sorted order.
         """
+    def trace(self) -> Tensor:
+        """
+        The sum of a 2-D input's main diagonal (integers sum in int64).
+        """
     def transpose(self, dim0: typing.SupportsInt | typing.SupportsIndex, dim1: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         """
         Swaps two dims (a view).
+        """
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        """
+        The tensor itself made transpose(dim0, dim1) (not for tensors that require grad).
         """
     def tril(self, diagonal: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
         """
         The lower triangle of the last two dims (column - row <= diagonal), the rest zero.
         """
+    def tril_(self, diagonal: int = 0) -> Tensor:
+        """
+        tril written into the tensor.
+        """
     def triu(self, diagonal: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
         """
         The upper triangle of the last two dims (column - row >= diagonal), the rest zero.
         """
+    def triu_(self, diagonal: int = 0) -> Tensor:
+        """
+        triu written into the tensor.
+        """
     def true_divide(self, other: typing.Any) -> typing.Any:
         """
         Alias of div.
+        """
+    def trunc(self) -> Tensor:
+        """
+        input rounded toward zero elementwise; gradient 0.
+        """
+    def trunc_(self) -> typing.Any:
+        """
+        In place: input rounded toward zero elementwise; gradient 0.
         """
     def type(self, dtype: typing.Any) -> Tensor:
         """
@@ -825,6 +1436,10 @@ class Tensor:
         """
         A tuple of the slices along dim (views).
         """
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: typing.Any = None) -> Tensor:
+        """
+        Fills the tensor with samples of U(a, b).
+        """
     def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim: typing.Any = None) -> typing.Any:
         """
         The distinct elements of input (dim: the distinct slices along dim) in ascending order; with return_inverse / return_counts a tuple that adds the inverse indices / the counts.
@@ -833,9 +1448,17 @@ class Tensor:
         """
         Inserts a dim of extent 1 (a view).
         """
+    def unsqueeze_(self, dim: int) -> Tensor:
+        """
+        The tensor itself made unsqueeze(dim) (not for tensors that require grad).
+        """
     def var(self, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> Tensor:
         """
         Variance over dim (None: all dims) with divisor N - correction (default 1; unbiased=False means 0); floating inputs only.
+        """
+    def var_mean(self, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> tuple[Tensor, Tensor]:
+        """
+        (var, mean) over dim, as var and mean give them.
         """
     def view(self, *args) -> Tensor:
         """
@@ -848,6 +1471,10 @@ class Tensor:
     def where(self, condition: Tensor, other: typing.Any) -> Tensor:
         """
         condition ? self : other elementwise.
+        """
+    def xlogy(self, other: typing.Any) -> typing.Any:
+        """
+        input * log(other) elementwise, 0 where input == 0 (unless other is NaN).
         """
     def zero_(self) -> Tensor:
         """
@@ -1190,6 +1817,10 @@ def _fashion_mnist_default_root() -> str:
     """
     Where Debian's dataset-fashion-mnist installs Fashion-MNIST.
     """
+def _fold(input: Tensor, output_size: typing.Any, kernel_size: typing.Any, dilation: typing.Any = 1, padding: typing.Any = 0, stride: typing.Any = 1) -> Tensor:
+    """
+    Columns (N, C * kh * kw, L) back into blocks of (N, C, H, W), overlaps summed.
+    """
 def _grad(outputs: typing.Any, inputs: typing.Any, grad_outputs: typing.Any = None, retain_graph: bool = False, allow_unused: bool = False) -> tuple:
     """
     Gradients of outputs with respect to inputs, without touching .grad.
@@ -1314,9 +1945,33 @@ def _unflatten_shape(shape: typing.Any, dim: typing.SupportsInt | typing.Support
     """
     ember::nn::Unflatten's output shape (and checks) for an input of this shape.
     """
+def _unfold(input: Tensor, kernel_size: typing.Any, dilation: typing.Any = 1, padding: typing.Any = 0, stride: typing.Any = 1) -> Tensor:
+    """
+    The sliding blocks of an (N, C, H, W) input as columns: (N, C * kh * kw, L).
+    """
 def abs(input: Tensor) -> Tensor:
     """
     ``|input|`` elementwise.
+    """
+def abs_(input: typing.Any) -> typing.Any:
+    """
+    In place: ``|input|`` elementwise.
+    """
+def acos(input: Tensor) -> Tensor:
+    """
+    Arccosine elementwise.
+    """
+def acos_(input: typing.Any) -> typing.Any:
+    """
+    In place: Arccosine elementwise.
+    """
+def acosh(input: Tensor) -> Tensor:
+    """
+    Inverse hyperbolic cosine elementwise.
+    """
+def acosh_(input: typing.Any) -> typing.Any:
+    """
+    In place: Inverse hyperbolic cosine elementwise.
     """
 def adaptive_avg_pool1d(input: Tensor, output_size: typing.Any) -> Tensor:
     """
@@ -1372,6 +2027,10 @@ def amin(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor
     """
     Smallest element over dim (None: all dims); NaN propagates; an empty reduced dim is an IndexError.
     """
+def aminmax(input: Tensor, *, dim: typing.Any = None, keepdim: bool = False) -> typing.Any:
+    """
+    A named tuple (min, max) of the smallest and largest elements over dim (None: all dims).
+    """
 def any(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
     """
     Whether some element over dim (None: all dims) is non-zero, as a bool tensor.
@@ -1391,6 +2050,46 @@ def argmin(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tens
 def argsort(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     """
     The indices (int64) that sort input along dim (the indices of sort).
+    """
+def argwhere(input: Tensor) -> Tensor:
+    """
+    The indices of the nonzero elements, one row each (as nonzero).
+    """
+def asin(input: Tensor) -> Tensor:
+    """
+    Arcsine elementwise.
+    """
+def asin_(input: typing.Any) -> typing.Any:
+    """
+    In place: Arcsine elementwise.
+    """
+def asinh(input: Tensor) -> Tensor:
+    """
+    Inverse hyperbolic sine elementwise.
+    """
+def asinh_(input: typing.Any) -> typing.Any:
+    """
+    In place: Inverse hyperbolic sine elementwise.
+    """
+def atan(input: Tensor) -> Tensor:
+    """
+    Arctangent elementwise.
+    """
+def atan2(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    Arctangent of input / other elementwise, in the quadrant of (other, input).
+    """
+def atan_(input: typing.Any) -> typing.Any:
+    """
+    In place: Arctangent elementwise.
+    """
+def atanh(input: Tensor) -> Tensor:
+    """
+    Inverse hyperbolic tangent elementwise.
+    """
+def atanh_(input: typing.Any) -> typing.Any:
+    """
+    In place: Inverse hyperbolic tangent elementwise.
     """
 def avg_pool1d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """
@@ -1436,6 +2135,14 @@ def cdist(x1: Tensor, x2: Tensor, p: typing.SupportsFloat | typing.SupportsIndex
     """
     The p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M): (..., P, R).
     """
+def ceil(input: Tensor) -> Tensor:
+    """
+    Smallest integer >= input elementwise; gradient 0.
+    """
+def ceil_(input: typing.Any) -> typing.Any:
+    """
+    In place: Smallest integer >= input elementwise; gradient 0.
+    """
 def celu(input: Tensor, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0, inplace: bool = False) -> Tensor:
     """
     max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
@@ -1476,9 +2183,25 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     """
     2-d transposed convolution of input (N, C_in, H, W) or (C_in, H, W) with weight (C_in, C_out/groups, kH, kW), plus bias (C_out).
     """
+def copysign(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    abs(input) with the sign of other elementwise (float results).
+    """
 def cos(input: Tensor) -> Tensor:
     """
     Cosine elementwise.
+    """
+def cos_(input: typing.Any) -> typing.Any:
+    """
+    In place: Cosine elementwise.
+    """
+def cosh(input: Tensor) -> Tensor:
+    """
+    Hyperbolic cosine elementwise.
+    """
+def cosh_(input: typing.Any) -> typing.Any:
+    """
+    In place: Hyperbolic cosine elementwise.
     """
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: typing.SupportsFloat | typing.SupportsIndex = 0.0, reduction: str = 'mean') -> Tensor:
     """
@@ -1488,9 +2211,25 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: typing.SupportsInt | typing.S
     """
     Cosine similarity of x1 and x2 (broadcast together) along dim.
     """
+def count_nonzero(input: Tensor, dim: typing.Any = None) -> Tensor:
+    """
+    The number of nonzero elements over dim (None: all dims), as int64.
+    """
+def cross(input: Tensor, other: Tensor, dim: typing.Any = None) -> Tensor:
+    """
+    The cross product of the 3-vectors along dim (input and other broadcast); dim None: the first dim of extent 3 (use ember.linalg.cross for dim=-1).
+    """
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: typing.SupportsInt | typing.SupportsIndex = -100, reduction: str = 'mean', label_smoothing: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> Tensor:
     """
     Cross entropy of logits (C), (N, C) or (N, C, d1, ...) against integer class indices or class probabilities of the input's shape.
+    """
+def cummax(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
+    """
+    A named tuple (values, indices) of the running maximum along dim (NaN sticks).
+    """
+def cummin(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
+    """
+    A named tuple (values, indices) of the running minimum along dim (NaN sticks).
     """
 def cumprod(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, *, dtype: typing.Any = None) -> Tensor:
     """
@@ -1499,6 +2238,22 @@ def cumprod(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, *, dt
 def cumsum(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, *, dtype: typing.Any = None) -> Tensor:
     """
     Running sum along dim (bool/integers: int64; dtype converts the input first).
+    """
+def deg2rad(input: Tensor) -> Tensor:
+    """
+    Degrees to radians elementwise.
+    """
+def deg2rad_(input: typing.Any) -> typing.Any:
+    """
+    In place: Degrees to radians elementwise.
+    """
+def diag(input: Tensor, diagonal: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
+    """
+    A 1-D input as the diagonal of a square matrix, or the diagonal of a 2-D input as a new 1-D tensor.
+    """
+def diagonal(input: Tensor, offset: typing.SupportsInt | typing.SupportsIndex = 0, dim1: typing.SupportsInt | typing.SupportsIndex = 0, dim2: typing.SupportsInt | typing.SupportsIndex = 1) -> Tensor:
+    """
+    The diagonal of dims dim1 and dim2 (offset above > 0 or below < 0 the main one), as a view whose last dim runs along it.
     """
 def diff(input: Tensor, n: typing.SupportsInt | typing.SupportsIndex = 1, dim: typing.SupportsInt | typing.SupportsIndex = -1, prepend: Tensor | None = None, append: Tensor | None = None) -> Tensor:
     """
@@ -1548,9 +2303,45 @@ def eq(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input == other elementwise, as a bool tensor.
     """
+def erf(input: Tensor) -> Tensor:
+    """
+    The error function elementwise.
+    """
+def erf_(input: typing.Any) -> typing.Any:
+    """
+    In place: The error function elementwise.
+    """
+def erfc(input: Tensor) -> Tensor:
+    """
+    1 - erf(input) elementwise, accurate for large input.
+    """
+def erfc_(input: typing.Any) -> typing.Any:
+    """
+    In place: 1 - erf(input) elementwise, accurate for large input.
+    """
 def exp(input: Tensor) -> Tensor:
     """
     e**input elementwise (integer inputs give float32).
+    """
+def exp2(input: Tensor) -> Tensor:
+    """
+    2**input elementwise.
+    """
+def exp2_(input: typing.Any) -> typing.Any:
+    """
+    In place: 2**input elementwise.
+    """
+def exp_(input: typing.Any) -> typing.Any:
+    """
+    In place: e**input elementwise (integer inputs give float32).
+    """
+def expm1(input: Tensor) -> Tensor:
+    """
+    exp(input) - 1 elementwise, accurate for small input.
+    """
+def expm1_(input: typing.Any) -> typing.Any:
+    """
+    In place: exp(input) - 1 elementwise, accurate for small input.
     """
 def eye(n: typing.SupportsInt | typing.SupportsIndex, m: typing.SupportsInt | typing.SupportsIndex | None = None, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
@@ -1567,6 +2358,30 @@ def fliplr(input: Tensor) -> Tensor:
 def flipud(input: Tensor) -> Tensor:
     """
     flip along dim 0 (up/down); input must be at least 1-D.
+    """
+def floor(input: Tensor) -> Tensor:
+    """
+    Largest integer <= input elementwise; gradient 0.
+    """
+def floor_(input: typing.Any) -> typing.Any:
+    """
+    In place: Largest integer <= input elementwise; gradient 0.
+    """
+def floor_divide(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    floor(input / other) (Python's //); integer division by zero raises.
+    """
+def fmod(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    C's remainder of input / other (the sign of input); integer division by zero raises.
+    """
+def frac(input: Tensor) -> Tensor:
+    """
+    input - trunc(input) elementwise (float inputs only).
+    """
+def frac_(input: typing.Any) -> typing.Any:
+    """
+    In place: input - trunc(input) elementwise (float inputs only).
     """
 def from_dlpack(ext_tensor: typing.Any) -> Tensor:
     """
@@ -1640,6 +2455,10 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = 'mean', delta: ty
     """
     Huber: ``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)`` (d = input - target).
     """
+def hypot(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    sqrt(input**2 + other**2) elementwise, without overflow.
+    """
 def index_add(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor, source: Tensor, *, alpha: typing.Any = 1) -> Tensor:
     """
     A copy of input with alpha * source added at the positions index (1-D) gives along dim.
@@ -1668,9 +2487,33 @@ def isclose(input: Tensor, other: Tensor, rtol: typing.SupportsFloat | typing.Su
     """
     Elementwise ``|input - other| <= atol + rtol * |other|`` (equal values always, NaNs when equal_nan), as bool.
     """
+def isfinite(input: Tensor) -> Tensor:
+    """
+    Elementwise: is input neither inf nor NaN, as a bool tensor.
+    """
+def isin(elements: typing.Any, test_elements: typing.Any, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """
+    For each element: is it in test_elements (a bool tensor of elements' shape)?
+    """
+def isinf(input: Tensor) -> Tensor:
+    """
+    Elementwise: is input +inf or -inf, as a bool tensor.
+    """
+def isnan(input: Tensor) -> Tensor:
+    """
+    Elementwise: is input NaN, as a bool tensor.
+    """
 def kl_div(input: Tensor, target: Tensor, reduction: str = 'mean', log_target: bool = False) -> Tensor:
     """
     Kullback-Leibler divergence of target from log-probabilities input.
+    """
+def kron(input: Tensor, other: Tensor) -> Tensor:
+    """
+    The Kronecker product of input and other.
+    """
+def kthvalue(input: Tensor, k: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = -1, keepdim: bool = False) -> typing.Any:
+    """
+    A named tuple (values, indices) of the k-th smallest element along dim.
     """
 def l1_loss(input: Tensor, target: Tensor, reduction: str = 'mean') -> Tensor:
     """
@@ -1708,13 +2551,45 @@ def log(input: Tensor) -> Tensor:
     """
     Natural logarithm elementwise.
     """
+def log10(input: Tensor) -> Tensor:
+    """
+    Base-10 logarithm elementwise.
+    """
+def log10_(input: typing.Any) -> typing.Any:
+    """
+    In place: Base-10 logarithm elementwise.
+    """
 def log1p(input: Tensor) -> Tensor:
     """
     log(1 + input) elementwise, accurate for small input.
     """
+def log1p_(input: typing.Any) -> typing.Any:
+    """
+    In place: log(1 + input) elementwise, accurate for small input.
+    """
+def log2(input: Tensor) -> Tensor:
+    """
+    Base-2 logarithm elementwise.
+    """
+def log2_(input: typing.Any) -> typing.Any:
+    """
+    In place: Base-2 logarithm elementwise.
+    """
+def log_(input: typing.Any) -> typing.Any:
+    """
+    In place: Natural logarithm elementwise.
+    """
 def log_softmax(input: Tensor, dim: typing.Any, dtype: typing.Any = None) -> Tensor:
     """
     input - logsumexp(input) along dim, computed stably; floating inputs only (dtype converts first).
+    """
+def logaddexp(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    log(exp(input) + exp(other)) elementwise, without overflow.
+    """
+def logcumsumexp(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+    """
+    log(cumsum(exp(input))) along dim, without overflow or underflow.
     """
 def logical_and(input: typing.Any, other: typing.Any) -> typing.Any:
     """
@@ -1731,6 +2606,20 @@ def logical_or(input: typing.Any, other: typing.Any) -> typing.Any:
 def logical_xor(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     (input != 0) xor (other != 0) elementwise, as a bool tensor.
+    """
+@typing.overload
+def logit(input: Tensor) -> Tensor:
+    """
+    log(input / (1 - input)) elementwise, the inverse of sigmoid.
+    """
+@typing.overload
+def logit(input: Tensor, eps: typing.Any) -> Tensor:
+    """
+    logit of input clamped to [eps, 1 - eps] (eps None: unclamped).
+    """
+def logit_(input: typing.Any) -> typing.Any:
+    """
+    In place: log(input / (1 - input)) elementwise, the inverse of sigmoid.
     """
 def logsigmoid(input: Tensor) -> Tensor:
     """
@@ -1760,6 +2649,10 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """
     A copy of input whose elements where mask (bool, broadcast) is true take source's elements in order.
     """
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """
+    The elements where mask (bool, broadcast with input) is true, as a 1-D tensor.
+    """
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """
     Matrix product with NumPy's rules: 1-D @ 1-D is a 0-d dot product, a 1-D operand gains and then loses a dim, N-D operands are stacks of matrices whose batch dims broadcast; dtypes promote.
@@ -1784,6 +2677,10 @@ def mean(input: Tensor, dim: typing.Any = None, keepdim: bool = False, *, dtype:
     """
     Mean over dim (None: all dims); floating inputs only (TypeError otherwise, pass dtype= to convert).
     """
+def median(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> typing.Any:
+    """
+    The lower median of all elements (0-d), or along dim a named tuple (values, indices); NaN propagates.
+    """
 def meshgrid(*args, indexing: str = 'ij') -> tuple:
     """
     Coordinate grids of 1-D tensors: output i varies along dim i ('ij') or with the first two dims swapped ('xy').
@@ -1803,6 +2700,10 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """
     Product of two 2-D tensors.
+    """
+def mode(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = -1, keepdim: bool = False) -> typing.Any:
+    """
+    A named tuple (values, indices) of the most frequent value along dim (the smallest on ties, with the index of its last occurrence).
     """
 def mse_loss(input: Tensor, target: Tensor, reduction: str = 'mean', weight: Tensor | None = None) -> Tensor:
     """
@@ -1836,6 +2737,22 @@ def nan_to_num(input: Tensor, nan: typing.SupportsFloat | typing.SupportsIndex |
     """
     input with NaN, +inf and -inf replaced by nan, posinf and neginf (defaults: 0, the dtype's largest and lowest finite values).
     """
+def nanmean(input: Tensor, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
+    """
+    Mean over dim (None: all dims) of the elements that are not NaN.
+    """
+def nanmedian(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> typing.Any:
+    """
+    median skipping NaN (NaN only for a row of NaN).
+    """
+def nanquantile(input: Tensor, q: typing.Any, dim: typing.Any = None, keepdim: bool = False, *, interpolation: str = 'linear') -> Tensor:
+    """
+    quantile ranking each row's numbers only (NaN skipped).
+    """
+def nansum(input: Tensor, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
+    """
+    Sum over dim (None: all dims) treating NaN as 0.
+    """
 def ne(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input != other elementwise, as a bool tensor.
@@ -1844,13 +2761,25 @@ def neg(input: Tensor) -> Tensor:
     """
     -input elementwise (TypeError for bool: use ~ or logical_not).
     """
+def neg_(input: typing.Any) -> typing.Any:
+    """
+    In place: -input elementwise (TypeError for bool: use ~ or logical_not).
+    """
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: typing.SupportsInt | typing.SupportsIndex = -100, reduction: str = 'mean') -> Tensor:
     """
     Negative log likelihood of integer class indices given log-probabilities (C), (N, C) or (N, C, d1, ...).
     """
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> typing.Any:
+    """
+    The indices of the nonzero elements, one row each (N, input.dim()) in row-major order; as_tuple: one 1-D tensor per dim.
+    """
 def norm(input: Tensor, p: typing.Any = 'fro', dim: typing.Any = None, keepdim: bool = False, dtype: typing.Any = None) -> Tensor:
     """
     The p-norm of input over dim (None: all dims): p 'fro' (default) is the 2-norm, a number the vector p-norm (inf: ``max |x|``); 'nuc' the nuclear norm (dim None: dims (0, 1)).
+    """
+def normalize(input: Tensor, p: typing.SupportsFloat | typing.SupportsIndex = 2.0, dim: typing.SupportsInt | typing.SupportsIndex = 1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-12) -> Tensor:
+    """
+    input divided by its p-norm along dim, the norm at least eps.
     """
 def one_hot(tensor: Tensor, num_classes: typing.SupportsInt | typing.SupportsIndex = -1) -> Tensor:
     """
@@ -1900,6 +2829,18 @@ def promote_types(type1: numpy.dtype[typing.Any], type2: numpy.dtype[typing.Any]
     """
     The dtype that arithmetic between tensors of type1 and type2 produces.
     """
+def quantile(input: Tensor, q: typing.Any, dim: typing.Any = None, keepdim: bool = False, *, interpolation: str = 'linear') -> Tensor:
+    """
+    The q-quantiles (q a number or 1-D tensor in [0, 1]) along dim (None: all elements); interpolation 'linear', 'lower', 'higher', 'nearest' or 'midpoint'; NaN propagates.
+    """
+def rad2deg(input: Tensor) -> Tensor:
+    """
+    Radians to degrees elementwise.
+    """
+def rad2deg_(input: typing.Any) -> typing.Any:
+    """
+    In place: Radians to degrees elementwise.
+    """
 def rand(*args, generator: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
     Uniform samples in [0, 1).
@@ -1916,6 +2857,14 @@ def randperm(n: typing.SupportsInt | typing.SupportsIndex, *, generator: typing.
     """
     A random permutation of 0 .. n-1 (int64 unless dtype is given).
     """
+def reciprocal(input: Tensor) -> Tensor:
+    """
+    1 / input elementwise (integer inputs give float32).
+    """
+def reciprocal_(input: typing.Any) -> typing.Any:
+    """
+    In place: 1 / input elementwise (integer inputs give float32).
+    """
 def relu(input: Tensor) -> Tensor:
     """
     max(input, 0) elementwise; NaN stays NaN.
@@ -1924,9 +2873,13 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """
     min(max(x, 0), 6).
     """
-def relu_(input: Tensor) -> Tensor:
+def relu_(input: typing.Any) -> typing.Any:
     """
-    max(input, 0) written into input.
+    In place: max(input, 0) elementwise; NaN stays NaN.
+    """
+def remainder(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    Python's input % other (the sign of other); integer division by zero raises.
     """
 def repeat_interleave(input: Tensor, repeats: typing.Any = None, dim: typing.SupportsInt | typing.SupportsIndex | None = None, *, output_size: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
     """
@@ -1944,9 +2897,27 @@ def rot90(input: Tensor, k: typing.SupportsInt | typing.SupportsIndex = 1, dims:
     """
     input rotated by 90 degrees k times in the plane of dims (from dims[0] towards dims[1]).
     """
+@typing.overload
+def round(input: Tensor) -> Tensor:
+    """
+    input rounded to the nearest integer, halves to even; gradient 0.
+    """
+@typing.overload
+def round(input: Tensor, *, decimals: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+    """
+    input rounded to decimals decimal places (negative: tens, hundreds...), halves to even.
+    """
+def round_(input: typing.Any) -> typing.Any:
+    """
+    In place: input rounded to the nearest integer, halves to even; gradient 0.
+    """
 def rsqrt(input: Tensor) -> Tensor:
     """
     1 / sqrt(input) elementwise.
+    """
+def rsqrt_(input: typing.Any) -> typing.Any:
+    """
+    In place: 1 / sqrt(input) elementwise.
     """
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None, dropout_p: typing.SupportsFloat | typing.SupportsIndex = 0.0, is_causal: bool = False, scale: typing.SupportsFloat | typing.SupportsIndex | None = None) -> Tensor:
     """
@@ -1980,13 +2951,45 @@ def sigmoid(input: Tensor) -> Tensor:
     """
     1 / (1 + exp(-input)) elementwise.
     """
+def sigmoid_(input: typing.Any) -> typing.Any:
+    """
+    In place: 1 / (1 + exp(-input)) elementwise.
+    """
+def sign(input: Tensor) -> Tensor:
+    """
+    -1, 0 or 1 by the sign of input (0 for NaN); gradient 0.
+    """
+def sign_(input: typing.Any) -> typing.Any:
+    """
+    In place: -1, 0 or 1 by the sign of input (0 for NaN); gradient 0.
+    """
+def signbit(input: Tensor) -> Tensor:
+    """
+    Elementwise: is the sign bit of input set (true for -0.0), as a bool tensor.
+    """
 def silu(input: Tensor) -> Tensor:
     """
     input * sigmoid(input) elementwise.
     """
+def silu_(input: typing.Any) -> typing.Any:
+    """
+    In place: input * sigmoid(input) elementwise.
+    """
 def sin(input: Tensor) -> Tensor:
     """
     Sine elementwise.
+    """
+def sin_(input: typing.Any) -> typing.Any:
+    """
+    In place: Sine elementwise.
+    """
+def sinh(input: Tensor) -> Tensor:
+    """
+    Hyperbolic sine elementwise.
+    """
+def sinh_(input: typing.Any) -> typing.Any:
+    """
+    In place: Hyperbolic sine elementwise.
     """
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = 'mean', beta: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
     """
@@ -2024,6 +3027,18 @@ def sqrt(input: Tensor) -> Tensor:
     """
     Square root elementwise.
     """
+def sqrt_(input: typing.Any) -> typing.Any:
+    """
+    In place: Square root elementwise.
+    """
+def square(input: Tensor) -> Tensor:
+    """
+    input * input elementwise (integers stay integers).
+    """
+def square_(input: typing.Any) -> typing.Any:
+    """
+    In place: input * input elementwise (integers stay integers).
+    """
 def stack(tensors: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
     """
     Joins equally shaped tensors along a new dim inserted at dim (mixed dtypes promote).
@@ -2031,6 +3046,10 @@ def stack(tensors: typing.Any, dim: typing.SupportsInt | typing.SupportsIndex = 
 def std(input: Tensor, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> Tensor:
     """
     Standard deviation over dim (None: all dims) with divisor N - correction (default 1; unbiased=False means 0); floating inputs only.
+    """
+def std_mean(input: Tensor, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> tuple[Tensor, Tensor]:
+    """
+    (std, mean) over dim, as std and mean give them.
     """
 @typing.overload
 def sub(input: typing.Any, other: typing.Any) -> typing.Any:
@@ -2050,9 +3069,29 @@ def sum(input: Tensor, dim: typing.Any = None, keepdim: bool = False, *, dtype: 
     """
     Sum over dim (None: all dims; an int or a tuple of ints); bool/int inputs sum to int64; dtype converts the input first.
     """
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """
+    The elements at the flat (row-major) positions of index (int64; negative counts from the end).
+    """
+def take_along_dim(input: Tensor, indices: Tensor, dim: typing.Any = None) -> Tensor:
+    """
+    The elements at indices along dim (input and indices broadcast over the other dims); dim None: over the flattened input.
+    """
+def tan(input: Tensor) -> Tensor:
+    """
+    Tangent elementwise.
+    """
+def tan_(input: typing.Any) -> typing.Any:
+    """
+    In place: Tangent elementwise.
+    """
 def tanh(input: Tensor) -> Tensor:
     """
     Hyperbolic tangent elementwise.
+    """
+def tanh_(input: typing.Any) -> typing.Any:
+    """
+    In place: Hyperbolic tangent elementwise.
     """
 def tanhshrink(input: Tensor) -> Tensor:
     """
@@ -2066,6 +3105,10 @@ def tensor_split(input: Tensor, indices_or_sections: typing.Any, dim: typing.Sup
     """
     Views along dim: ``sections`` nearly equal pieces (an int) or pieces split before each index (a list).
     """
+def tensordot(a: Tensor, b: Tensor, dims: typing.Any = 2) -> Tensor:
+    """
+    Sums a * b over the last dims of a and the first of b (an int), or over the paired dim lists ([a's], [b's]).
+    """
 def threshold(input: Tensor, threshold: typing.SupportsFloat | typing.SupportsIndex, value: typing.SupportsFloat | typing.SupportsIndex, inplace: bool = False) -> Tensor:
     """
     value where x <= threshold, x elsewhere.
@@ -2078,9 +3121,17 @@ def topk(input: Tensor, k: typing.SupportsInt | typing.SupportsIndex, dim: typin
     """
     A named tuple (values, indices) of the k largest (largest=False: smallest) elements along dim, in sorted order.
     """
+def trace(input: Tensor) -> Tensor:
+    """
+    The sum of a 2-D input's main diagonal (integers sum in int64).
+    """
 def tril(input: Tensor, diagonal: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
     """
     The lower triangle of the last two dims (column - row <= diagonal), the rest zero.
+    """
+def tril_indices(row: typing.SupportsInt | typing.SupportsIndex, col: typing.SupportsInt | typing.SupportsIndex, offset: typing.SupportsInt | typing.SupportsIndex = 0, *, dtype: typing.Any = None, device: typing.Any = None) -> Tensor:
+    """
+    The (2, N) indices of the lower triangle (column - row <= offset) of a row x col matrix.
     """
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: typing.SupportsFloat | typing.SupportsIndex = 1.0, p: typing.SupportsFloat | typing.SupportsIndex = 2.0, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-06, swap: bool = False, reduction: str = 'mean') -> Tensor:
     """
@@ -2090,9 +3141,21 @@ def triu(input: Tensor, diagonal: typing.SupportsInt | typing.SupportsIndex = 0)
     """
     The upper triangle of the last two dims (column - row >= diagonal), the rest zero.
     """
+def triu_indices(row: typing.SupportsInt | typing.SupportsIndex, col: typing.SupportsInt | typing.SupportsIndex, offset: typing.SupportsInt | typing.SupportsIndex = 0, *, dtype: typing.Any = None, device: typing.Any = None) -> Tensor:
+    """
+    The (2, N) indices of the upper triangle (column - row >= offset) of a row x col matrix.
+    """
 def true_divide(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     Alias of div.
+    """
+def trunc(input: Tensor) -> Tensor:
+    """
+    input rounded toward zero elementwise; gradient 0.
+    """
+def trunc_(input: typing.Any) -> typing.Any:
+    """
+    In place: input rounded toward zero elementwise; gradient 0.
     """
 def unbind(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
     """
@@ -2106,9 +3169,17 @@ def var(input: Tensor, dim: typing.Any = None, unbiased: typing.Any = None, keep
     """
     Variance over dim (None: all dims) with divisor N - correction (default 1; unbiased=False means 0); floating inputs only.
     """
+def var_mean(input: Tensor, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> tuple[Tensor, Tensor]:
+    """
+    (var, mean) over dim, as var and mean give them.
+    """
 def where(condition: Tensor, input: typing.Any, other: typing.Any) -> Tensor:
     """
     Elementwise condition ? input : other (condition a bool tensor; input/other tensors or numbers, broadcast and promoted).
+    """
+def xlogy(input: typing.Any, other: typing.Any) -> typing.Any:
+    """
+    input * log(other) elementwise, 0 where input == 0 (unless other is NaN).
     """
 def zeros(*args, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
@@ -2133,4 +3204,14 @@ int8: dtype
 long: dtype
 uint8: dtype
 negative = neg
+arcsin = asin
+arccos = acos
+arctan = atan
+arcsinh = asinh
+arccosh = acosh
+arctanh = atanh
+absolute = abs
+fix = trunc
+sgn = sign
 divide = true_divide
+arctan2 = atan2

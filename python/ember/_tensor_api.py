@@ -1,13 +1,16 @@
 """The parts of PyTorch's tensor API that only adapt a calling convention to ember's ops, with no math of
 their own: module-level forms of tensor methods (``ember.flatten(x)``), ``view_as``/``reshape_as``/
-``type_as``, the ``new_*`` methods, and the random ``*_like`` functions. Each is one line over a method
-or op of ``_core``, so export traces the op it calls."""
+``type_as``, the ``new_*`` methods, the random ``*_like`` functions and in-place fills, the shape
+adapters (``movedim``, ``unflatten``, ``broadcast_to``, the ``*stack`` family, ``atleast_*d``) and the
+in-place forms of ops that have no kernel of their own (``clamp_``, ``unsqueeze_``...). Each is a line or
+two over a method or op of ``_core``, so export traces the op it calls."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from . import _core
 from ._core import Tensor
+from ._size import Size
 
 
 def _like(input: Tensor, dtype: Any, device: Any) -> dict[str, Any]:
@@ -161,6 +164,319 @@ def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
 
 
-__all__ = ["rand_like", "randn_like", "randint_like", "flatten", "reshape", "transpose", "swapaxes", "swapdims",
+# --- shape adapters ---
+
+def _dims(dims: Any) -> list[int]:
+    return [dims] if isinstance(dims, int) else list(dims)
+
+
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
+    """The dims at source moved to destination (ints or sequences of ints), the others keeping their order
+    (a view)."""
+    src, dst = _dims(source), _dims(destination)
+    n = input.dim()
+    if len(src) != len(dst):
+        raise ValueError(f"[movedim] source and destination must have the same number of dims, got {src} and {dst}")
+    m = max(n, 1)  # a 0-d tensor has dims -1 and 0, as in PyTorch
+    for d in src + dst:
+        if not -m <= d < m:
+            raise IndexError(f"[movedim] dimension out of range (expected to be in range of [{-m}, {m - 1}], "
+                             f"got {d}) for shape {tuple(input.shape)}")
+    if n == 0:
+        return input.view(())
+    src = [d + n if d < 0 else d for d in src]
+    dst = [d + n if d < 0 else d for d in dst]
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"[movedim] repeated dim in source {list(source)} or destination {list(destination)}")
+    order = [None] * n
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(d for d in range(n) if d not in src)
+    return input.permute([o if o is not None else next(rest) for o in order])
+
+
+moveaxis = movedim
+
+
+def unflatten(input: Tensor, dim: int, sizes: Any) -> Tensor:
+    """Dim dim split into sizes (one may be -1), as nn.Unflatten (a view when possible)."""
+    return input.reshape(_core._unflatten_shape(input.shape, dim, tuple(sizes)))
+
+
+def broadcast_to(input: Tensor, size: Any) -> Tensor:
+    """input expanded to size by broadcasting (-1 keeps a dim; a view)."""
+    return input.expand(*size)
+
+
+def broadcast_shapes(*shapes: Any) -> Any:
+    """The shape that tensors of the given shapes broadcast to."""
+    out: list[int] = []
+    for shape in shapes:
+        shape = [shape] if isinstance(shape, int) else list(shape)
+        for i, s in enumerate(reversed(shape)):
+            if i == len(out):
+                out.insert(0, s)
+            elif out[-1 - i] == 1:
+                out[-1 - i] = s
+            elif s not in (1, out[-1 - i]):
+                raise RuntimeError(f"[broadcast_shapes] shapes {list(shapes)} cannot be broadcast: {s} against "
+                                   f"{out[-1 - i]} at dim {-1 - i}")
+    return Size(out)
+
+
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
+    """The tensors expanded to their common broadcast shape (views)."""
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(t.expand(*shape) for t in tensors)
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    """Each tensor with at least one dim (a 0-d one becomes 1-d); one tensor in, one out."""
+    return _each(tensors, lambda t: t.reshape(1) if t.dim() == 0 else t)
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    """Each tensor with at least two dims (a 1-d one becomes a row)."""
+    return _each(tensors, lambda t: t.reshape(1, -1) if t.dim() < 2 else t)
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """Each tensor with at least three dims: 0-d (1, 1, 1), 1-d (1, n, 1), 2-d (m, n, 1)."""
+    def three(t: Tensor) -> Tensor:
+        if t.dim() == 0:
+            return t.reshape(1, 1, 1)
+        if t.dim() == 1:
+            return t.reshape(1, -1, 1)
+        return t.unsqueeze(-1) if t.dim() == 2 else t
+    return _each(tensors, three)
+
+
+def _each(tensors: Sequence[Any], f: Any) -> Any:
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    out = tuple(f(t) for t in tensors)
+    return out[0] if len(out) == 1 else out
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenation along the columns: dim 0 for 1-d tensors, else dim 1."""
+    ts = [atleast_1d(t) for t in tensors]
+    return _core.cat(ts, 0 if ts and ts[0].dim() == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenation along the rows, 1-d tensors made rows first."""
+    return _core.cat([atleast_2d(t) for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenation along the third dim, after atleast_3d."""
+    return _core.cat([atleast_3d(t) for t in tensors], 2)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """The 0-d and 1-d tensors as columns, concatenated with the 2-d ones along dim 1."""
+    return _core.cat([t.reshape(-1, 1) if t.dim() < 2 else t for t in tensors], 1)
+
+
+# --- forms of existing ops under other PyTorch names ---
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:
+    """clamp(input, min=min)."""
+    return input.clamp(min, None)
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:
+    """clamp(input, max=max)."""
+    return input.clamp(None, max)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """The product of a 2-D input and a 1-D vec."""
+    if input.dim() != 2 or vec.dim() != 1:
+        raise ValueError(f"[mv] expected a 2-D input and a 1-D vec, got shapes {tuple(input.shape)} and "
+                         f"{tuple(vec.shape)}")
+    return _core.matmul(input, vec)
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    """The sum of products over the last dims of input and other (a product when either is 0-d)."""
+    if input.dim() == 0 or other.dim() == 0:
+        return input * other
+    return _core.tensordot(input, other, ([-1], [-1]))
+
+
+def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
+    """The p-norm of input - other (broadcast)."""
+    return (input - other).norm(p)
+
+
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """base ** linspace(start, end, steps)."""
+    exponents = _core.linspace(start, end, steps, dtype=_core.float64, device=device)
+    from ._settings import get_default_dtype
+    out = (base ** exponents).to(dtype if dtype is not None else get_default_dtype())
+    return out.requires_grad_() if requires_grad else out
+
+
+def cartesian_prod(*tensors: Tensor) -> Tensor:
+    """Every combination of the elements of the 1-D tensors, one per row (a 1-D tensor for one input)."""
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = _core.meshgrid(*tensors, indexing="ij")
+    return _core.stack([g.reshape(-1) for g in grids], 1)
+
+
+def heaviside(input: Tensor, values: Any) -> Tensor:
+    """0 where input < 0, 1 where input > 0, values where input == 0 (not differentiable)."""
+    step = (input > 0).to(input.dtype)
+    return _core.where(input == 0, values, step)
+
+
+for _name, _fn in [("clamp_min", clamp_min), ("clamp_max", clamp_max), ("mv", mv), ("inner", inner), ("dist", dist),
+                   ("heaviside", heaviside)]:
+    setattr(Tensor, _name, _fn)
+
+
+# --- in-place forms of ops without an in-place kernel; Tensor.<op>_ returns the tensor ---
+
+def _refuse_grad(self: Tensor, op: str) -> None:
+    if self.requires_grad:
+        raise RuntimeError(f"[{op}] changes the shape of a tensor that requires grad (shape {tuple(self.shape)}), "
+                           f"which its gradient could not follow; use the out-of-place {op[:-1]}()")
+
+
+def _set_view(self: Tensor, op: str, view: Tensor) -> Tensor:
+    _refuse_grad(self, op)
+    self.data = view
+    return self
+
+
+def _clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """clamp written into the tensor."""
+    self.copy_(self.clamp(min, max))
+    return self
+
+
+def _clamp_min_(self: Tensor, min: Any) -> Tensor:
+    """clamp_min written into the tensor."""
+    return _clamp_(self, min, None)
+
+
+def _clamp_max_(self: Tensor, max: Any) -> Tensor:
+    """clamp_max written into the tensor."""
+    return _clamp_(self, None, max)
+
+
+def _pow_(self: Tensor, exponent: Any) -> Tensor:
+    """pow written into the tensor."""
+    self.copy_(self.pow(exponent))
+    return self
+
+
+def _uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fills the tensor with samples of U(a, b)."""
+    from .nn import init
+    return init.uniform_(self, a, b, generator=generator)
+
+
+def _normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fills the tensor with samples of N(mean, std^2)."""
+    from .nn import init
+    return init.normal_(self, mean, std, generator=generator)
+
+
+def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
+    """1 with probability input (or p) at each element, else 0, in input's dtype."""
+    prob = input if p is None else _core.full_like(input, p)
+    if not input.is_floating_point():
+        raise TypeError(f"[bernoulli] expected a floating input, got dtype {input.dtype}")
+    bad = (prob < 0) | (prob > 1) | prob.isnan()
+    if bool(bad.any()):
+        raise ValueError("[bernoulli] probabilities must be in [0, 1]")
+    u = _core.rand(tuple(input.shape), generator=generator, dtype=input.dtype)
+    return (u < prob).to(input.dtype)
+
+
+def _bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+    """Fills the tensor with 1 with probability p (a number or a tensor), else 0."""
+    from . import no_grad
+    with no_grad():
+        probs = p if isinstance(p, Tensor) else _core.full_like(self, p, dtype=_core.float64)
+        self.copy_(bernoulli(probs.double().expand(*self.shape), generator=generator))
+    return self
+
+
+def _half(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """float16 is not an ember dtype: a TypeError pointing at bfloat16."""
+    raise TypeError(f"[half] ember has no float16 dtype (tensor of shape {tuple(self.shape)}); use .bfloat16() for "
+                    "16-bit floats, which oneDNN runs natively")
+
+
+def _tril_(self: Tensor, diagonal: int = 0) -> Tensor:
+    """tril written into the tensor."""
+    self.copy_(self.tril(diagonal))
+    return self
+
+
+def _triu_(self: Tensor, diagonal: int = 0) -> Tensor:
+    """triu written into the tensor."""
+    self.copy_(self.triu(diagonal))
+    return self
+
+
+def _unsqueeze_(self: Tensor, dim: int) -> Tensor:
+    """The tensor itself made unsqueeze(dim) (not for tensors that require grad)."""
+    return _set_view(self, "unsqueeze_", self.detach().unsqueeze(dim))
+
+
+def _squeeze_(self: Tensor, dim: Any = None) -> Tensor:
+    """The tensor itself made squeeze(dim) (not for tensors that require grad)."""
+    return _set_view(self, "squeeze_", self.detach().squeeze(dim))
+
+
+def _t_(self: Tensor) -> Tensor:
+    """The tensor itself made t() (not for tensors that require grad)."""
+    return _set_view(self, "t_", self.detach().t())
+
+
+def _transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    """The tensor itself made transpose(dim0, dim1) (not for tensors that require grad)."""
+    return _set_view(self, "transpose_", self.detach().transpose(dim0, dim1))
+
+
+def _nelement(self: Tensor) -> int:
+    """The number of elements (numel)."""
+    return self.numel()
+
+
+def _ndimension(self: Tensor) -> int:
+    """The number of dims (dim)."""
+    return self.dim()
+
+
+def _is_complex(self: Tensor) -> bool:
+    """False: ember has no complex dtypes."""
+    return False
+
+
+for _name, _fn in [
+        ("movedim", movedim), ("moveaxis", movedim), ("unflatten", unflatten), ("broadcast_to", broadcast_to),
+        ("clamp_", _clamp_), ("clip_", _clamp_), ("clamp_min_", _clamp_min_), ("clamp_max_", _clamp_max_),
+        ("pow_", _pow_), ("tril_", _tril_), ("triu_", _triu_),
+        ("unsqueeze_", _unsqueeze_), ("squeeze_", _squeeze_), ("t_", _t_), ("transpose_", _transpose_),
+        ("uniform_", _uniform_), ("normal_", _normal_), ("bernoulli", bernoulli), ("bernoulli_", _bernoulli_),
+        ("half", _half), ("nelement", _nelement), ("ndimension", _ndimension), ("is_complex", _is_complex)]:
+    setattr(Tensor, _name, _fn)
+
+
+__all__ = ["movedim", "moveaxis", "unflatten", "broadcast_to", "broadcast_shapes", "broadcast_tensors",
+           "atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "row_stack", "dstack", "column_stack",
+           "bernoulli", "clamp_min", "clamp_max", "mv", "inner", "dist", "logspace", "cartesian_prod", "heaviside",
+           "rand_like", "randn_like", "randint_like", "flatten", "reshape", "transpose", "swapaxes", "swapdims",
            "permute", "squeeze", "unsqueeze", "narrow", "select", "t", "clone", "detach", "numel", "is_tensor",
            "is_floating_point"]

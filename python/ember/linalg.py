@@ -6,10 +6,16 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ._core import Tensor, matmul
+from ._core import cross as _cross
 from ._core import _linalg
 from ._core._linalg import matrix_norm, norm, svdvals, vector_norm
 
-__all__ = ["matmul", "matrix_norm", "norm", "svd", "svdvals", "vector_norm"]
+__all__ = ["cross", "matmul", "matrix_norm", "norm", "svd", "svdvals", "vector_norm"]
+
+
+def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """The cross product of the 3-vectors along ``dim`` (input and other broadcast)."""
+    return _cross(input, other, dim)
 
 
 class SVDResult(NamedTuple):

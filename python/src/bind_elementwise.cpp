@@ -171,6 +171,20 @@ AnyTensor unary_py(const AnyTensor& x, F f) {
   return bf16::call(false, false, [&](const AnyTensor& in) { return in.visit([&](const auto& t) -> AnyTensor { return f(t); }); }, x);
 }
 
+// f(tensor) writing into self's tensor; a bfloat16 one is computed in float32 and written back rounded.
+template <class F>
+py::object unary_inplace_py(py::handle self, const char* op, F f) {
+  const auto& x = self.cast<const AnyTensor&>();
+  MaybeReleaseGil g(x.numel());
+  if (bf16::is(x)) {
+    auto on_copy = [&](const Tensor<float>& t) { f(t); };
+    bf16::on_float32(x, op, on_copy);
+  } else {
+    x.visit([&](const auto& t) { f(t); }, op);
+  }
+  return py::reinterpret_borrow<py::object>(self);
+}
+
 AnyTensor clamp_py(const AnyTensor& x, py::handle lo, py::handle hi) {
   EMBER_CHECK(!lo.is_none() || !hi.is_none(), "clamp", "at least one of min and max must be given");
   std::optional<Operand> ol, oh;
@@ -231,7 +245,39 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   }
   EMBER_UNARY_API(EMBER_PY_UNARY)
 #undef EMBER_PY_UNARY
+  // --- in place: ember.<op>_(input) and Tensor.<op>_(), returning the tensor itself ---
+#define EMBER_PY_UNARY_INPLACE(Op, fn, doc)                                                          \
+  {                                                                                                  \
+    auto f = [](py::handle self) { return unary_inplace_py(self, #fn "_", [](const auto& t) { ember::fn##_(t); }); }; \
+    m.def(#fn "_", f, py::arg("input"), "In place: " doc);                                           \
+    cls.def(#fn "_", f, "In place: " doc);                                                           \
+  }
+  EMBER_UNARY_MATH_API(EMBER_PY_UNARY_INPLACE)
+#undef EMBER_PY_UNARY_INPLACE
   m.attr("negative") = m.attr("neg");
+  auto round_decimals = [](const AnyTensor& x, std::int64_t decimals) {
+    if (decimals == 0) return unary_py(x, [](const auto& t) { return ember::round(t); });
+    return visit_float(x, "round", [decimals](const auto& t) { return AnyTensor(ember::round(t, decimals)); });
+  };
+  m.def("round", round_decimals, py::arg("input"), py::kw_only(), py::arg("decimals"),
+        "input rounded to decimals decimal places (negative: tens, hundreds...), halves to even.");
+  cls.def("round", round_decimals, py::kw_only(), py::arg("decimals"),
+          "The tensor rounded to decimals decimal places, halves to even.");
+  auto logit_eps = [](const AnyTensor& x, py::handle eps) {
+    if (eps.is_none()) return unary_py(x, [](const auto& t) { return ember::logit(t); });
+    const double e = eps.cast<double>();
+    return visit_float(x, "logit", [e](const auto& t) { return AnyTensor(ember::logit(t, e)); });
+  };
+  m.def("logit", logit_eps, py::arg("input"), py::arg("eps"),
+        "logit of input clamped to [eps, 1 - eps] (eps None: unclamped).");
+  cls.def("logit", logit_eps, py::arg("eps"), "logit of the tensor clamped to [eps, 1 - eps] (eps None: unclamped).");
+  // NumPy's names, and PyTorch's sgn (the sign of a real input)
+  for (const auto& [alias, name] : {std::pair{"arcsin", "asin"}, {"arccos", "acos"}, {"arctan", "atan"},
+                                    {"arcsinh", "asinh"}, {"arccosh", "acosh"}, {"arctanh", "atanh"},
+                                    {"absolute", "abs"}, {"fix", "trunc"}, {"sgn", "sign"}}) {
+    m.attr(alias) = m.attr(name);
+    cls.attr(alias) = cls.attr(name);
+  }
   auto gelu = [](const AnyTensor& x, const std::string& approximate) {
     return unary_py(x, [&](const auto& t) { return ember::gelu(t, approximate); });
   };
@@ -270,6 +316,8 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   EMBER_PY_BINARY(true_divide, div_f, "Alias of div.")
 #undef EMBER_PY_BINARY
   m.attr("divide") = m.attr("true_divide");
+  m.attr("arctan2") = m.attr("atan2");
+  cls.attr("arctan2") = cls.attr("atan2");
 
 #define EMBER_PY_OPERATOR(name, F) \
   cls.def(name, [](py::handle a, py::handle b) { return binary_py<F>(a, b, true); });
@@ -285,6 +333,10 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   EMBER_PY_ROPERATOR("__rtruediv__", div_f)
   EMBER_PY_OPERATOR("__pow__", pow_f)
   EMBER_PY_ROPERATOR("__rpow__", pow_f)
+  EMBER_PY_OPERATOR("__mod__", remainder_f)
+  EMBER_PY_ROPERATOR("__rmod__", remainder_f)
+  EMBER_PY_OPERATOR("__floordiv__", floor_divide_f)
+  EMBER_PY_ROPERATOR("__rfloordiv__", floor_divide_f)
   EMBER_PY_OPERATOR("__eq__", eq_f)
   EMBER_PY_OPERATOR("__ne__", ne_f)
   EMBER_PY_OPERATOR("__lt__", lt_f)
@@ -306,6 +358,8 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   num.nb_subtract = binary_slot<sub_f>;
   num.nb_multiply = binary_slot<mul_f>;
   num.nb_true_divide = binary_slot<div_f>;
+  num.nb_remainder = binary_slot<remainder_f>;
+  num.nb_floor_divide = binary_slot<floor_divide_f>;
   num.nb_and = binary_slot<BitwiseF<logical_and_f>>;
   num.nb_or = binary_slot<BitwiseF<logical_or_f>>;
   num.nb_xor = binary_slot<BitwiseF<logical_xor_f>>;

@@ -1,26 +1,11 @@
 // Neural-network functions on tensors: linear, conv2d, max/avg/adaptive pooling, batch_norm,
-// layer_norm, leaky_relu, relu_, as ember.<name> (ember.nn.functional adapts arguments to them), and
+// layer_norm, leaky_relu, as ember.<name> (ember.nn.functional adapts arguments to them), and
 // the layer checks that ember.nn's constructors and forwards share with ember::nn.
 #include "common.hpp"
 
 namespace ember::python {
 
 namespace {
-
-/// An int or a pair of ints (height, width), as PyTorch's int-or-tuple arguments.
-std::array<std::int64_t, 2> pair_from_py(py::handle h, const char* op, const char* name) {
-  if (!py::isinstance<py::sequence>(h) || py::isinstance<py::str>(h)) {
-    EMBER_CHECK_TYPE(PyLong_Check(h.ptr()) || py::hasattr(h, "__index__"), op, name,
-                     " must be an int or a pair of ints, got ", std::string(py::str(py::type::of(h).attr("__name__"))));
-    const std::int64_t v = int64_from_py(h, op);
-    return {v, v};
-  }
-  const auto s = py::reinterpret_borrow<py::sequence>(h);
-  EMBER_CHECK(s.size() == 1 || s.size() == 2, op, name, " must be an int or a pair of ints, got ", s.size(),
-              " values");
-  const std::int64_t a = int64_from_py(s[0], op), b = s.size() == 2 ? int64_from_py(s[1], op) : a;
-  return {a, b};
-}
 
 /// conv2d's padding: an int, a pair, or "same" / "valid".
 Conv2dPadding conv_padding_from_py(py::handle h, const char* op) {
@@ -165,12 +150,6 @@ void bind_nn(py::module_& m, TensorClass& cls) {
   };
   m.def("leaky_relu_", leaky_, py::arg("input"), py::arg("negative_slope") = 0.01, "leaky_relu written into input.");
   cls.def("leaky_relu_", leaky_, py::arg("negative_slope") = 0.01, "leaky_relu written into the tensor.");
-  auto relu_ = [](const AnyTensor& input) {
-    input.visit([](const auto& x) { ember::relu_(x); });
-    return input;
-  };
-  m.def("relu_", relu_, py::arg("input"), "max(input, 0) written into input.");
-  cls.def("relu_", relu_, "max(self, 0) written into the tensor.");
   m.def(
       "_conv2d_padding",
       [](py::handle kernel_size, py::handle stride, py::handle padding, py::handle dilation) {

@@ -243,6 +243,13 @@ void bind_nn_extra(py::module_& m, TensorClass&) {
       py::arg("x1"), py::arg("x2"), py::arg("dim") = 1, py::arg("eps") = 1e-8,
       "Cosine similarity of x1 and x2 (broadcast together) along dim.");
   m.def(
+      "normalize",
+      [](const AnyTensor& input, double p, std::int64_t dim, double eps) {
+        return visit_float(input, "normalize", [&](const auto& x) { return AnyTensor(normalize(x, p, dim, eps)); });
+      },
+      py::arg("input"), py::arg("p") = 2.0, py::arg("dim") = 1, py::arg("eps") = 1e-12,
+      "input divided by its p-norm along dim, the norm at least eps.");
+  m.def(
       "pairwise_distance",
       [](const AnyTensor& x1, const AnyTensor& x2, double p, double eps, bool keepdim) {
         return visit_floats("pairwise_distance",

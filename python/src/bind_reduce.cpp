@@ -47,11 +47,6 @@ std::optional<std::int64_t> optional_dim(py::handle h, const char* op) {
   return py::int_(py::reinterpret_borrow<py::object>(h)).cast<std::int64_t>();
 }
 
-// The input converted to `dtype` first, as torch's sum(dtype=...).
-AnyTensor with_dtype(const AnyTensor& x, py::handle dtype) {
-  return dtype.is_none() ? x : x.to(dtype_from_py(dtype));
-}
-
 // A reduction over dims with keepdim: f(Tensor<T>, Dims, keepdim) -> Tensor<U>.
 template <class F>
 auto dims_reduction(const char* name, F f) {
@@ -106,11 +101,12 @@ auto arg_extremum(const char* name) {
   });
 }
 
-// var/std(input, dim=None, unbiased=None, keepdim=False, *, correction=None): torch's both forms,
-// including var(input, unbiased) with a bool in dim's place.
-template <bool kStd>
-auto variance(const char* name) {
-  return bf16::computes([name](const AnyTensor& x, py::handle dim, py::handle unbiased, bool keepdim, py::handle correction) {
+// var/std-like ops (input, dim=None, unbiased=None, keepdim=False, *, correction=None): torch's both forms,
+// including var(input, unbiased) with a bool in dim's place; f(t, dims, correction, keepdim).
+template <class F>
+auto with_correction(const char* name, F f) {
+  return bf16::computes([name, f](const AnyTensor& x, py::handle dim, py::handle unbiased, bool keepdim,
+                                  py::handle correction) {
     if (PyBool_Check(dim.ptr())) {
       EMBER_CHECK_TYPE(unbiased.is_none(), name, "unbiased given twice");
       unbiased = dim;
@@ -123,12 +119,13 @@ auto variance(const char* name) {
     if (!correction.is_none()) c = correction.cast<double>();
     const PyDims d = dims_from_py(dim, name);
     MaybeReleaseGil g(x.numel());
-    return x.visit([&](const auto& t) -> AnyTensor {
+    return x.visit([&](const auto& t) {
       using T = typename std::decay_t<decltype(t)>::value_type;
-      return kStd ? ember::std(t, to_dims<T>(d), c, keepdim) : ember::var(t, to_dims<T>(d), c, keepdim);
-    });
+      return f(t, to_dims<T>(d), c, keepdim);
+    }, name);
   });
 }
+auto any_pair(const auto& r) { return std::pair<AnyTensor, AnyTensor>(r.first, r.second); }
 
 template <bool kLog>
 auto softmax_fn(const char* name) {
@@ -142,13 +139,6 @@ auto softmax_fn(const char* name) {
       return a.visit([&](const auto& t) -> AnyTensor { return kLog ? ember::log_softmax(t, d) : ember::softmax(t, d); });
     }, in);
   };
-}
-
-// Binds f as ember.<name>(input, ...) and as Tensor.<name>(self, ...).
-template <class F, class... Args>
-void def_both(py::module_& m, TensorClass& cls, const char* name, F f, const char* doc, const Args&... args) {
-  m.def(name, f, py::arg("input"), args..., doc);
-  cls.def(name, f, args..., doc);
 }
 
 }  // namespace
@@ -216,14 +206,63 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
            "Index (int64) of the smallest element along dim, or of the flattened input when dim is None; "
            "ties give the first index, the first NaN wins.",
            dim, keepdim);
-  def_both(m, cls, "var", variance<false>("var"),
+  auto var_f = with_correction("var", [](const auto& t, auto d, double c, bool k) { return AnyTensor(ember::var(t, d, c, k)); });
+  def_both(m, cls, "var", var_f,
            "Variance over dim (None: all dims) with divisor N - correction (default 1; unbiased=False means 0); "
            "floating inputs only.",
            dim, py::arg("unbiased") = py::none(), keepdim, py::kw_only(), py::arg("correction") = py::none());
-  def_both(m, cls, "std", variance<true>("std"),
+  auto std_f = with_correction("std", [](const auto& t, auto d, double c, bool k) { return AnyTensor(ember::std(t, d, c, k)); });
+  def_both(m, cls, "std", std_f,
            "Standard deviation over dim (None: all dims) with divisor N - correction (default 1; unbiased=False "
            "means 0); floating inputs only.",
            dim, py::arg("unbiased") = py::none(), keepdim, py::kw_only(), py::arg("correction") = py::none());
+  def_both(m, cls, "var_mean", with_correction("var_mean", [](const auto& t, auto d, double c, bool k) {
+    return any_pair(ember::var_mean(t, d, c, k));
+  }), "(var, mean) over dim, as var and mean give them.", dim, py::arg("unbiased") = py::none(), keepdim, py::kw_only(),
+           py::arg("correction") = py::none());
+  def_both(m, cls, "std_mean", with_correction("std_mean", [](const auto& t, auto d, double c, bool k) {
+    return any_pair(ember::std_mean(t, d, c, k));
+  }), "(std, mean) over dim, as std and mean give them.", dim, py::arg("unbiased") = py::none(), keepdim,
+           py::kw_only(), py::arg("correction") = py::none());
+  auto nansum_f = dims_reduction("nansum", [](const auto& t, auto d, bool k) { return ember::nansum(t, d, k); });
+  def_both(m, cls, "nansum", [nansum_f](const AnyTensor& x, py::handle dim, bool keepdim, py::handle dtype) {
+    return with_dtype(nansum_f(with_dtype(x, dtype), dim, keepdim), dtype);
+  }, "Sum over dim (None: all dims) treating NaN as 0.", dim, keepdim, py::kw_only(), py::arg("dtype") = py::none());
+  auto nanmean_f = dims_reduction("nanmean", [](const auto& t, auto d, bool k) {
+    using T = typename std::decay_t<decltype(t)>::value_type;
+    if constexpr (FloatElement<T>) {
+      return AnyTensor(ember::nanmean(t, d, k));
+    } else {
+      detail::fail<TypeError>("nanmean", "expected a floating input, got dtype ", dtype_name(t.dtype()),
+                              " (pass dtype= to convert)");
+      return AnyTensor();
+    }
+  });
+  def_both(m, cls, "nanmean", [nanmean_f](const AnyTensor& x, py::handle dim, bool keepdim, py::handle dtype) {
+    return nanmean_f(with_dtype(x, dtype), dim, keepdim);
+  }, "Mean over dim (None: all dims) of the elements that are not NaN.", dim, keepdim, py::kw_only(),
+     py::arg("dtype") = py::none());
+  def_both(m, cls, "count_nonzero",
+           bf16::computes([](const AnyTensor& x, py::handle dim) {
+             const PyDims d = dims_from_py(dim, "count_nonzero");
+             return x.visit([&](const auto& t) {
+               using T = typename std::decay_t<decltype(t)>::value_type;
+               return AnyTensor(ember::count_nonzero(t, to_dims<T>(d)));
+             });
+           }),
+           "The number of nonzero elements over dim (None: all dims), as int64.", dim);
+  py::object aminmax_t = namedtuple("aminmax", py::make_tuple("min", "max"));
+  aminmax_t.attr("__module__") = "ember.return_types";
+  rt.attr("aminmax") = aminmax_t;
+  def_both(m, cls, "aminmax", bf16::computes([aminmax_t](const AnyTensor& x, py::handle dim, bool keepdim) {
+    const PyDims d = dims_from_py(dim, "aminmax");
+    const auto [lo, hi] = x.visit([&](const auto& t) {
+      using T = typename std::decay_t<decltype(t)>::value_type;
+      return any_pair(ember::aminmax(t, to_dims<T>(d), keepdim));
+    });
+    return aminmax_t(py::cast(lo), py::cast(hi));
+  }), "A named tuple (min, max) of the smallest and largest elements over dim (None: all dims).", py::kw_only(), dim,
+           keepdim);
   def_both(m, cls, "softmax", softmax_fn<false>("softmax"),
            "exp(input) / sum(exp(input)) along dim, computed stably; floating inputs only (dtype converts first).",
            py::arg("dim"), py::arg("dtype") = py::none());

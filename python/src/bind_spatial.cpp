@@ -16,21 +16,6 @@ namespace {
 using OptTensor = std::optional<AnyTensor>;
 using Pair = std::array<std::int64_t, 2>;
 
-/// An int or a pair of ints (height, width), as PyTorch's int-or-tuple arguments.
-Pair pair_arg(py::handle h, const char* op, const char* name) {
-  if (!py::isinstance<py::sequence>(h) || py::isinstance<py::str>(h)) {
-    EMBER_CHECK_TYPE(PyLong_Check(h.ptr()) || py::hasattr(h, "__index__"), op, name,
-                     " must be an int or a pair of ints, got ", std::string(py::str(py::type::of(h).attr("__name__"))));
-    const std::int64_t v = int64_from_py(h, op);
-    return {v, v};
-  }
-  const auto s = py::reinterpret_borrow<py::sequence>(h);
-  EMBER_CHECK(s.size() == 1 || s.size() == 2, op, name, " must be an int or a pair of ints, got ", s.size(),
-              " values");
-  const std::int64_t a = int64_from_py(s[0], op), b = s.size() == 2 ? int64_from_py(s[1], op) : a;
-  return {a, b};
-}
-
 /// An int or a 1-tuple of ints (a 1-d op's size argument).
 std::int64_t single_arg(py::handle h, const char* op, const char* name) {
   if (py::isinstance<py::sequence>(h) && !py::isinstance<py::str>(h)) {
@@ -55,9 +40,9 @@ void bind_spatial(py::module_& m) {
       [](const AnyTensor& input, const AnyTensor& weight, const OptTensor& bias, py::handle stride, py::handle padding,
          py::handle output_padding, std::int64_t groups, py::handle dilation) {
         constexpr const char* op = "conv_transpose2d";
-        const ConvTranspose2dOptions o{pair_arg(stride, op, "stride"), pair_arg(padding, op, "padding"),
-                                       pair_arg(output_padding, op, "output_padding"), groups,
-                                       pair_arg(dilation, op, "dilation")};
+        const ConvTranspose2dOptions o{pair_from_py(stride, op, "stride"), pair_from_py(padding, op, "padding"),
+                                       pair_from_py(output_padding, op, "output_padding"), groups,
+                                       pair_from_py(dilation, op, "dilation")};
         return float_op(input, op, [&](const auto& x) {
           using T = typename std::decay_t<decltype(x)>::value_type;
           return conv_transpose2d(x, *optional_arg<T>(weight, op, "weight"), optional_arg<T>(bias, op, "bias"), o);
@@ -186,7 +171,7 @@ void bind_spatial(py::module_& m) {
   m.def(
       "adaptive_max_pool2d",
       [](const AnyTensor& input, py::handle output_size) {
-        const Pair s = pair_arg(output_size, "adaptive_max_pool2d", "output_size");
+        const Pair s = pair_from_py(output_size, "adaptive_max_pool2d", "output_size");
         return float_op(input, "adaptive_max_pool2d", [&](const auto& x) { return adaptive_max_pool2d(x, s); });
       },
       py::arg("input"), py::arg("output_size"),

@@ -42,46 +42,6 @@ NormOrd ord_arg(py::handle h, const char* op) {
   return h.cast<double>();
 }
 
-AnyTensor with_dtype(const AnyTensor& x, py::handle dtype) { return dtype.is_none() ? x : x.to(dtype_from_py(dtype)); }
-
-// A tensor argument, or a Python scalar made a 0-d tensor of dtype d.
-AnyTensor tensor_arg(py::handle h, DType d, const char* op) {
-  if (const AnyTensor* t = tensor_ptr(h)) return *t;
-  return scalar_to_tensor(operand_from_py(h, op), d);
-}
-
-// f(a, b, ...) on the tensors converted to their promoted dtype: one dispatch.
-template <class F>
-auto promoted_call(std::vector<AnyTensor> ts, F&& f) {
-  DType d = ts[0].dtype();
-  for (const auto& t : ts) d = promote_types(d, t.dtype());
-  return bf16::promoted(d, [&] {
-    for (auto& t : ts)
-      if (t.dtype() != d) t = t.to(d);
-    return ts[0].visit([&](const auto& a) {
-      using T = typename std::decay_t<decltype(a)>::value_type;
-      if constexpr (requires { f(a); }) {
-        return f(a);
-      } else if constexpr (requires { f(a, a); }) {
-        return f(a, ts[1].get<T>());
-      } else {
-        return f(a, ts[1].get<T>(), ts[2].get<T>());
-      }
-    });
-  });
-}
-
-// Binds f as ember.<name>(input, ...) and as Tensor.<name>(self, ...).
-template <class F, class... Args>
-void def_both(py::module_& m, TensorClass& cls, const char* name, F f, const char* doc, const Args&... args) {
-  m.def(name, f, py::arg("input"), args..., doc);
-  cls.def(name, f, args..., doc);
-}
-
-template <class Pair>
-py::object pair_result(const py::object& type, Pair&& r) {
-  return type(py::cast(AnyTensor(r.first)), py::cast(AnyTensor(r.second)));
-}
 
 }  // namespace
 

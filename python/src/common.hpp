@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <array>
 #include <optional>
 
 #include "ember/ember.hpp"
@@ -274,6 +275,66 @@ OptionalTensor<T> optional_arg(const std::optional<AnyTensor>& t, const char* op
   return t->template get<T>(op);
 }
 
+/// Binds f as ember.<name>(input, ...) and as Tensor.<name>(self, ...).
+template <class F, class... Args>
+void def_both(py::module_& m, TensorClass& cls, const char* name, F f, const char* doc, const Args&... args) {
+  m.def(name, f, py::arg("input"), args..., doc);
+  cls.def(name, f, args..., doc);
+}
+
+/// x converted to dtype first (None: x itself), as torch's sum(dtype=...).
+inline AnyTensor with_dtype(const AnyTensor& x, py::handle dtype) {
+  return dtype.is_none() ? x : x.to(dtype_from_py(dtype));
+}
+
+/// f(a, b, ...) on the tensors converted to their promoted dtype (bfloat16 computed in float32): one dispatch.
+template <class F>
+auto promoted_call(std::vector<AnyTensor> ts, F&& f) {
+  DType d = ts[0].dtype();
+  for (const auto& t : ts) d = promote_types(d, t.dtype());
+  return bf16::promoted(d, [&] {
+    for (auto& t : ts)
+      if (t.dtype() != d) t = t.to(d);
+    return ts[0].visit([&](const auto& a) {
+      using T = typename std::decay_t<decltype(a)>::value_type;
+      if constexpr (requires { f(a); }) {
+        return f(a);
+      } else if constexpr (requires { f(a, a); }) {
+        return f(a, ts[1].get<T>());
+      } else {
+        return f(a, ts[1].get<T>(), ts[2].get<T>());
+      }
+    });
+  });
+}
+
+/// An int or a pair of ints (height, width), as PyTorch's int-or-tuple arguments.
+inline std::array<std::int64_t, 2> pair_from_py(py::handle h, const char* op, const char* name) {
+  if (!py::isinstance<py::sequence>(h) || py::isinstance<py::str>(h)) {
+    EMBER_CHECK_TYPE(PyLong_Check(h.ptr()) || py::hasattr(h, "__index__"), op, name,
+                     " must be an int or a pair of ints, got ", std::string(py::str(py::type::of(h).attr("__name__"))));
+    const std::int64_t v = int64_from_py(h, op);
+    return {v, v};
+  }
+  const auto s = py::reinterpret_borrow<py::sequence>(h);
+  EMBER_CHECK(s.size() == 1 || s.size() == 2, op, name, " must be an int or a pair of ints, got ", s.size(),
+              " values");
+  const std::int64_t a = int64_from_py(s[0], op), b = s.size() == 2 ? int64_from_py(s[1], op) : a;
+  return {a, b};
+}
+
+/// A tensor argument, or a Python scalar made a 0-d tensor of dtype d.
+inline AnyTensor tensor_arg(py::handle h, DType d, const char* op) {
+  if (const AnyTensor* t = tensor_ptr(h)) return *t;
+  return scalar_to_tensor(operand_from_py(h, op), d);
+}
+
+/// A (values, indices)-style pair of tensors as the named tuple `type`.
+template <class Pair>
+py::object pair_result(const py::object& type, Pair&& r) {
+  return type(py::cast(AnyTensor(r.first)), py::cast(AnyTensor(r.second)));
+}
+
 void bind_autograd(py::module_& m, TensorClass& cls);
 void bind_tensor(py::module_& m, TensorClass& cls);
 void bind_creation(py::module_& m, TensorClass& cls);
@@ -293,6 +354,7 @@ void bind_nn_extra(py::module_& m, TensorClass& cls);
 void bind_spatial(py::module_& m);
 void bind_rnn(py::module_& m, TensorClass& cls);
 void bind_tensor_ops(py::module_& m, TensorClass& cls);
+void bind_tensor_api(py::module_& m, TensorClass& cls);
 void bind_deploy(py::module_& m);
 void bind_cuda(py::module_& m);
 void bind_data(py::module_& m);

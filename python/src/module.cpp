@@ -36,6 +36,7 @@ PYBIND11_MODULE(_core, m) {
   bind_nn_extra(m, cls);
   bind_rnn(m, cls);
   bind_tensor_ops(m, cls);
+  bind_tensor_api(m, cls);
   bind_cuda(m);
   bind_deploy(m);
   bind_spatial(m);

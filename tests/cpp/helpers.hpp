@@ -51,6 +51,12 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+/// A tensor of shape s holding the values v (row-major).
+template <Element T>
+Tensor<T> mat(std::vector<T> v, Shape s) {
+  return tensor<T>(std::span<const T>(v.data(), v.size()), s);
+}
+
 /// A float64 leaf of standard normal values (seeded) that requires grad, for gradient tests.
 inline Tensor<double> leaf(const Shape& shape, std::uint64_t seed) {
   Generator gen(seed);

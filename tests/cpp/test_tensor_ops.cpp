@@ -15,11 +15,8 @@ namespace ember {
 namespace {
 
 using testing::error_of;
+using testing::mat;
 
-template <Element T>
-Tensor<T> mat(std::vector<T> v, Shape s) {
-  return tensor<T>(std::span<const T>(v.data(), v.size()), s);
-}
 
 TEST(TensorOpsSort, SortTopkArgsortAlongDims) {
   auto x = mat<float>({3, 1, 2, NAN, 0, 5}, {2, 3});

@@ -129,6 +129,7 @@ PARITY_CASE("F.dropout2d", r) { r.out(dropout2d(r.x("input"), r.f("p", 0.5), r.b
 PARITY_CASE("F.kl_div", r) {
   r.out(kl_div(r.x("input"), r.x("target"), r.s("reduction", "mean"), r.b("log_target", false)));
 }
+PARITY_CASE("F.normalize", r) { r.out(normalize(r.x("input"), r.f("p", 2.0), r.i("dim", 1), r.f("eps", 1e-12))); }
 PARITY_CASE("F.cosine_similarity", r) {
   r.out(cosine_similarity(r.x("x1"), r.x("x2"), r.i("dim", 1), r.f("eps", 1e-8)));
 }

@@ -541,6 +541,8 @@ def compare_results(t, e, tol=None, meta_only=False, path="") -> str | None:
 # Features ember does not support on purpose (each raises a clear error); a call refused by one of these
 # messages while PyTorch succeeds is not counted as a bug. (regex of ember's message, reason)
 KNOWN_GAPS: list[tuple[str, str]] = [
+    (r"\[square\] not supported for bool tensors", "square of a bool tensor (PyTorch gives int64) asks for the "
+     "conversion"),
     (r"expected a float32 or float64 input", "pooling and convolution run on floating tensors only (PyTorch "
      "has integer pooling kernels; ember refuses clearly)"),
     (r"\[bitwise_not\] ~ is only supported on bool|bitwise operators are only supported on bool",
@@ -573,6 +575,11 @@ KNOWN_GAPS: list[tuple[str, str]] = [
 # PyTorch refusals where ember accepts more on purpose (a documented extension, not a bug). (regex of
 # PyTorch's message, reason)
 EMBER_WIDER: list[tuple[str, str]] = [
+    (r"quantile\(\) input tensor must be non-empty", "quantile along a dim of an input with no elements gives an "
+     "empty result (PyTorch refuses any empty input)"),
+    (r"Unsupported input type encountered for isin\(\): Bool", "isin takes bool tensors too"),
+    (r"view size is not compatible with input tensor's size and stride",
+     "take_along_dim without dim takes a non-contiguous input (PyTorch's calls view() on it and fails)"),
     (r"missing 1 required positional argument|invalid combination of arguments - got \(\)",
      "an empty size list means shape () (ember.zeros(), x.reshape(), x.permute()), as in NumPy"),
     (r"Index put requires the source and destination dtypes match",

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import ember
+import ember.nn.functional as F
 
 # --- how a gradcheck input is made ---
 
@@ -19,7 +20,8 @@ import ember
 class In:
     """A float64 leaf requiring grad: `shape`, values of `kind`, memory `layout`.
 
-    kind: "n" standard normal; "p" uniform in [0.5, 2] (for log, sqrt, pow bases, divisors);
+    kind: "n" standard normal; "p" uniform in [0.5, 2] (for log, sqrt, pow bases, divisors); "u" uniform in
+    [-0.8, 0.8] (asin, acos, atanh); "q" uniform in [1.2, 3] (acosh); "h" uniform in [0.1, 0.9] (logit);
     "d" distinct values at least 0.13 from zero and 0.27 from each other (for abs, relu, max, clamp:
     away from kinks and ties); "e" like "d" but on a grid shifted by half a step, so that a "d" and an
     "e" tensor never come within 0.08 of each other (for maximum/minimum of two leaves).
@@ -47,6 +49,12 @@ class In:
             return rng.standard_normal(shape)
         if self.kind == "p":
             return rng.uniform(0.5, 2.0, shape)
+        if self.kind == "u":
+            return rng.uniform(-0.8, 0.8, shape)
+        if self.kind == "q":
+            return rng.uniform(1.2, 3.0, shape)
+        if self.kind == "h":
+            return rng.uniform(0.1, 0.9, shape)
         if self.kind in ("d", "e"):
             k = rng.permutation(size) - size // 2 + (0.5 if self.kind == "d" else 0.0)
             if self.kind == "e":
@@ -130,7 +138,16 @@ F32 = ember.float32
 
 UNARY = [("neg", "n"), ("abs", "d"), ("relu", "d"), ("exp", "n"), ("log", "p"), ("log1p", "p"), ("sqrt", "p"),
          ("rsqrt", "p"), ("sin", "n"), ("cos", "n"), ("tanh", "n"), ("sigmoid", "n"), ("silu", "n"),
-         ("gelu", "n")]
+         ("gelu", "n"), ("expm1", "n"), ("exp2", "n"), ("log2", "p"), ("log10", "p"), ("square", "n"),
+         ("reciprocal", "p"), ("tan", "u"), ("asin", "u"), ("acos", "u"), ("atan", "n"), ("sinh", "n"),
+         ("cosh", "n"), ("asinh", "n"), ("acosh", "q"), ("atanh", "u"), ("erf", "n"), ("erfc", "n"),
+         ("deg2rad", "n"), ("rad2deg", "n"), ("sign", "d"), ("floor", "n"), ("ceil", "n"), ("trunc", "n"),
+         ("round", "n"), ("frac", "n"), ("logit", "h")]
+UNARY_ALIASES = {"arcsin": "u", "arccos": "u", "arctan": "n", "arcsinh": "n", "arccosh": "q", "arctanh": "u",
+                 "absolute": "d", "fix": "n", "sgn": "d"}
+for _name, _kind in UNARY_ALIASES.items():
+    case(_name, (f"ember.{_name}", f"Tensor.{_name}"), (lambda x, _n=_name: getattr(ember, _n)(x) + getattr(x, _n)()),
+         In((2, 3), _kind, "T"))
 for _name, _kind in UNARY:
     _f = getattr(ember, _name)
     case(f"{_name}", f"ember.{_name}", _f, In((3, 4), _kind))
@@ -166,6 +183,20 @@ case("__mul__", "Tensor.__mul__", lambda x, y: x * y, n(2, 1, 3), n(4, 1))
 case("__rmul__", "Tensor.__rmul__", lambda x: 1.5 * x, n(3, 2).T)
 case("__truediv__", "Tensor.__truediv__", lambda x, y: x / y, n(3, 4), p(4).S)
 case("__rtruediv__", "Tensor.__rtruediv__", lambda x: 1.5 / x, p(2, 3).T)
+
+# binary math: (kind of input, kind of other); the divisions take divisors away from 0
+BINARY_MATH = {"atan2": ("n", "d"), "hypot": ("d", "e"), "logaddexp": ("n", "n"), "xlogy": ("n", "p"),
+               "copysign": ("d", "d"), "fmod": ("n", "p"), "remainder": ("n", "p"), "floor_divide": ("n", "p")}
+for _name, (_ka, _kb) in BINARY_MATH.items():
+    _f = getattr(ember, _name)
+    case(f"{_name}-broadcast", f"ember.{_name}", _f, In((3, 4), _ka), In((4,), _kb))
+    case(f"{_name}-method", f"Tensor.{_name}", (lambda x, y, _n=_name: getattr(x, _n)(y)), In((3, 4), _ka, "T"),
+         In((3, 1), _kb))
+    case(f"{_name}-scalar", f"ember.{_name}", (lambda x, _f=_f: _f(x, 1.5) + _f(0.75, x.abs() + 0.5)), In((2, 3), _ka))
+case("arctan2", ("ember.arctan2", "Tensor.arctan2"), lambda x, y: ember.arctan2(x, y) + x.arctan2(y), n(2, 3), d(3))
+case("__mod__", ("Tensor.__mod__", "Tensor.__rmod__"), lambda x, y: x % y + 2.5 % y, n(3, 4), p(4).S)
+case("__floordiv__", ("Tensor.__floordiv__", "Tensor.__rfloordiv__"), lambda x, y: x // y + 2.5 // y + x,
+     n(3, 4), p(4).S)
 
 case("pow-tensor-tensor", "ember.pow", ember.pow, p(3, 4), n(4))
 case("pow-tensor-scalar", "ember.pow", lambda x: ember.pow(x, 2.5), p(3, 4).T)
@@ -592,19 +623,22 @@ to double float bfloat16 gather index_select masked_fill __getitem__ view_as res
 __add__ __sub__ __mul__ __truediv__ __pow__ __matmul__ __neg__
 __radd__ __rsub__ __rmul__ __rtruediv__ __rpow__ __rmatmul__
 negative subtract multiply divide true_divide __abs__ type cpu
+logit expm1 exp2 log2 log10 square reciprocal tan asin acos atan sinh cosh asinh acosh atanh erf erfc deg2rad rad2deg
+sign floor ceil trunc round frac arcsin arccos arctan arcsinh arccosh arctanh absolute fix sgn
+atan2 arctan2 hypot logaddexp xlogy copysign fmod remainder floor_divide __mod__ __rmod__ __floordiv__ __rfloordiv__
 """.split())
 # (the last line: aliases and conversions; they share the listed ops' rules)
 
 # Outputs that are bool/int, in-place ops, creation, autograd machinery, attributes and Python protocols.
 NOT_DIFFERENTIABLE = set("""
-eq ne lt le gt ge logical_and logical_or logical_xor logical_not argmax argmin all any one_hot
+eq ne lt le gt ge logical_and logical_or logical_xor logical_not isnan isinf isfinite signbit argmax argmin all any one_hot
 tensor zeros ones full empty rand randn randint randperm arange linspace eye zeros_like ones_like full_like empty_like
 rand_like randn_like randint_like new_zeros new_ones new_empty new_full new_tensor is_tensor Size
 from_numpy from_dlpack manual_seed get_num_threads set_num_threads promote_types get_include get_cmake_dir
 Tensor dtype device Generator Path cuda
 no_grad enable_grad set_grad_enabled is_grad_enabled Node GradcheckError
 save load CheckpointError DeployedModel
-add_ sub_ mul_ div_ copy_ fill_ zero_ masked_fill_ index_put_ relu_ leaky_relu_
+add_ sub_ mul_ div_ copy_ fill_ zero_ masked_fill_ index_put_ leaky_relu_
 requires_grad requires_grad_ is_leaf grad grad_fn backward retain_grad retains_grad detach
 bool byte char int long shape ndim dim numel size stride storage_offset element_size data_ptr is_contiguous is_cuda
 is_floating_point item tolist numpy is_cpu is_xpu is_mps is_meta data __format__
@@ -613,6 +647,8 @@ __array__ __dlpack__ __dlpack_device__ __invert__ __eq__ __ne__ __lt__ __le__ __
 __and__ __rand__ __or__ __ror__ __xor__ __rxor__ __iadd__ __isub__ __imul__ __itruediv__ __setitem__
 """.split())
 DIFFERENTIABLE |= OPS1_DIFFERENTIABLE  # ops1 (issue 21)
+# the in-place unary math ops (generated with them: EMBER_UNARY_MATH_API)
+NOT_DIFFERENTIABLE |= {u[0] + "_" for u in UNARY if u[0] != "gelu"}
 NOT_DIFFERENTIABLE |= OPS1_NOT_DIFFERENTIABLE
 # process switches, the grad-mode context and the causal-mask factory (python/ember/_settings.py, autograd.py)
 NOT_DIFFERENTIABLE |= set("""
@@ -644,6 +680,81 @@ pairwise_distance cosine_embedding_loss margin_ranking_loss triplet_margin_loss 
 multilabel_soft_margin_loss
 """.split())
 
+
+# --- the tensor API of matrix.hpp, select.hpp, statistics.hpp, unfold.hpp and the shape adapters (issue 21) ---
+DIFFERENTIABLE |= set("""
+diagonal diag trace kron cross tensordot masked_select take take_along_dim median nanmedian kthvalue mode quantile
+nanquantile cummax cummin logcumsumexp nansum nanmean var_mean std_mean aminmax normalize
+movedim moveaxis unflatten broadcast_to broadcast_tensors atleast_1d atleast_2d atleast_3d hstack vstack row_stack
+dstack column_stack clamp_min clamp_max mv inner dist cartesian_prod
+""".split())
+NOT_DIFFERENTIABLE |= set("""
+nonzero argwhere isin count_nonzero tril_indices triu_indices fill_diagonal_ broadcast_shapes uniform_ normal_
+bernoulli bernoulli_ half nelement ndimension is_complex clamp_ clip_ pow_ tril_ triu_ unsqueeze_ squeeze_ t_
+transpose_ clamp_min_ clamp_max_ logspace heaviside
+""".split())
+MASK_B = ember.tensor([[True, False, True, True]])
+TAKE_IDX = ember.tensor([[0, -1], [5, 3]])
+ALONG_IDX = ember.tensor([[2, 0], [1, 1], [3, 0]])
+case("diagonal", ("ember.diagonal", "Tensor.diagonal"),
+     lambda x: ember.diagonal(x, 1) * 2 + x.diagonal(-1, 0, 2).sum(), n(3, 4, 4).T)
+case("diag", ("ember.diag", "Tensor.diag"), lambda x, v: ember.diag(x, -1) + v.diag(1).sum(), n(3, 4).T, n(2))
+case("trace", ("ember.trace", "Tensor.trace"), lambda x: ember.trace(x) * x.trace(), n(3, 4).S)
+case("kron", ("ember.kron", "Tensor.kron"), lambda a, b: ember.kron(a, b) + a.kron(b), n(2, 3).T, n(2, 1, 2))
+case("cross", ("ember.cross", "Tensor.cross"), lambda a, b: ember.cross(a, b, dim=1) + a.cross(b), n(2, 3, 4).S,
+     n(1, 3, 1))
+case("tensordot", "ember.tensordot", lambda a, b: ember.tensordot(a, b, 1) + ember.tensordot(a, b.T, ([1], [1])).T,
+     n(2, 3), n(3, 2))
+case("masked_select", ("ember.masked_select", "Tensor.masked_select"),
+     lambda x: ember.masked_select(x, MASK_B) * x.masked_select(MASK_B), n(3, 4).T)
+case("take", ("ember.take", "Tensor.take"), lambda x: ember.take(x, TAKE_IDX) + x.take(TAKE_IDX), n(2, 3).S)
+case("take_along_dim", ("ember.take_along_dim", "Tensor.take_along_dim"),
+     lambda x: ember.take_along_dim(x, ALONG_IDX, 1) + x.take_along_dim(ALONG_IDX.flatten()[:2]).sum(), d(3, 4).T)
+case("median", ("ember.median", "Tensor.median"), lambda x: ember.median(x) + x.median(1).values.sum(), d(3, 5))
+case("nanmedian", ("ember.nanmedian", "Tensor.nanmedian"), lambda x: ember.nanmedian(x, 0, True).values * x.nanmedian(),
+     d(4, 3).T)
+case("kthvalue", ("ember.kthvalue", "Tensor.kthvalue"), lambda x: ember.kthvalue(x, 2).values + x.kthvalue(3, 0).values[0],
+     d(4, 3).S)
+case("mode", ("ember.mode", "Tensor.mode"), lambda x: ember.mode(x).values + x.mode(0).values.sum(), d(3, 4))
+case("quantile", ("ember.quantile", "Tensor.quantile"),
+     lambda x: ember.quantile(x, ember.tensor([0.1, 0.5, 0.75], dtype=ember.float64), dim=1).sum(0)
+     + x.quantile(0.3, interpolation="midpoint"), d(3, 5).T)
+case("nanquantile", ("ember.nanquantile", "Tensor.nanquantile"),
+     lambda x: ember.nanquantile(x, 0.4, dim=0, keepdim=True) * x.nanquantile(0.9), d(4, 3))
+case("cummax", ("ember.cummax", "Tensor.cummax"), lambda x: ember.cummax(x, 1).values + x.cummax(0).values, d(3, 4).T)
+case("cummin", ("ember.cummin", "Tensor.cummin"), lambda x: ember.cummin(x, -1).values * x.cummin(0).values, d(3, 4))
+case("logcumsumexp", ("ember.logcumsumexp", "Tensor.logcumsumexp"),
+     lambda x: ember.logcumsumexp(x, 1) + x.logcumsumexp(0), n(3, 4).S)
+case("nansum", ("ember.nansum", "Tensor.nansum"), lambda x: ember.nansum(x, 1) + x.nansum(), n(3, 4).T)
+case("nanmean", ("ember.nanmean", "Tensor.nanmean"), lambda x: ember.nanmean(x, 0, True) * x.nanmean(), n(3, 4))
+case("var_mean", ("ember.var_mean", "Tensor.var_mean"),
+     lambda x: ember.var_mean(x, 1)[0] * ember.var_mean(x, 1)[1] + x.var_mean(correction=0)[0], n(3, 4).S)
+case("std_mean", ("ember.std_mean", "Tensor.std_mean"),
+     lambda x: ember.std_mean(x, 0, keepdim=True)[0] + x.std_mean()[1], n(3, 4).T)
+case("aminmax", ("ember.aminmax", "Tensor.aminmax"),
+     lambda x: ember.aminmax(x, dim=1).min * x.aminmax().max, d(3, 4))
+case("normalize", "ember.normalize", lambda x: ember.normalize(x) + ember.normalize(x, 1.5, 0), n(3, 4).T)
+case("unfold-fold", "ember.normalize",  # F.unfold / F.fold: _core._unfold / _fold
+     lambda x: F.fold(F.unfold(x, 2, 1, 1, 1) * 2, (3, 4), 2, 1, 1, 1) + ember.normalize(x, dim=2), n(2, 2, 3, 4).S)
+case("logit-eps", "ember.logit", lambda x: ember.logit(x, 0.2) + ember.logit(x), In((3, 4), "h"))
+case("movedim", ("ember.movedim", "Tensor.movedim", "ember.moveaxis", "Tensor.moveaxis"),
+     lambda x: ember.movedim(x, 0, -1) + x.movedim((1, 2), (0, 1)) + ember.moveaxis(x, 2, 0).movedim(0, 0).moveaxis(0, 2).movedim(2, 0), n(2, 2, 2))
+case("unflatten", ("ember.unflatten", "Tensor.unflatten"),
+     lambda x: ember.unflatten(x, 1, (2, 2)) + x.unflatten(-1, (-1, 1)).sum(), n(3, 4).T)
+case("broadcast", ("ember.broadcast_to", "Tensor.broadcast_to", "ember.broadcast_tensors"),
+     lambda x, y: ember.broadcast_to(x, (2, 3, 4)) * x.broadcast_to((3, 4)) + sum(ember.broadcast_tensors(x, y)),
+     n(3, 4), n(2, 1, 1))
+case("atleast", ("ember.atleast_1d", "ember.atleast_2d", "ember.atleast_3d"),
+     lambda x: ember.atleast_1d(x) + ember.atleast_2d(x).sum() + ember.atleast_3d(x).sum(), n(3))
+case("clamp_min_max", ("ember.clamp_min", "Tensor.clamp_min", "ember.clamp_max", "Tensor.clamp_max"),
+     lambda x: ember.clamp_min(x, -0.5) + x.clamp_min(0.1) + ember.clamp_max(x, 0.3) + x.clamp_max(-0.2), d(3, 4))
+case("mv-inner-dist", ("ember.mv", "Tensor.mv", "ember.inner", "Tensor.inner", "ember.dist", "Tensor.dist"),
+     lambda a, v: ember.mv(a, v) + a.mv(v) + ember.inner(a, v) + a.inner(a).sum() + ember.dist(a, v) + a.dist(v, 3),
+     n(3, 4).T, n(4))
+case("cartesian_prod", "ember.cartesian_prod", lambda a, b: ember.cartesian_prod(a, b) * 2, n(3), n(2))
+case("stacks", ("ember.hstack", "ember.vstack", "ember.row_stack", "ember.dstack", "ember.column_stack"),
+     lambda a, b: ember.hstack([a, b]).sum() + ember.vstack([a, b]).sum(0) + ember.row_stack([a, b])[1]
+     + ember.dstack([a, b]).sum() + ember.column_stack([a, b]).sum(1).sum(), n(4), n(4))
 
 # --- transposed / 1-d convolution, 1-d and adaptive max pooling, pixel shuffle (issue 21, conv helper) ---
 DIFFERENTIABLE |= set("""

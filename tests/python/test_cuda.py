@@ -72,7 +72,10 @@ def test_copies_and_creation(dtype):
 @needs_cuda
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("op", ["neg", "abs", "relu", "exp", "log", "sqrt", "rsqrt", "sin", "cos", "tanh",
-                                "sigmoid", "silu", "gelu"])
+                                "sigmoid", "silu", "gelu", "expm1", "exp2", "log2", "log10", "square", "reciprocal",
+                                "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "atanh", "erf", "erfc",
+                                "logit", "deg2rad", "rad2deg", "sign", "floor", "ceil", "trunc", "round", "frac",
+                                "isnan", "isinf", "isfinite", "signbit"])
 def test_unary(op, dtype):
     for x in [ember.rand(5, 7, dtype=dtype).mT + 0.1, ember.tensor(0.7, dtype=dtype), ember.zeros(0, 3, dtype=dtype)]:
         close(getattr(ember, op)(x.cuda()), getattr(ember, op)(x))
@@ -86,7 +89,8 @@ def test_binary_broadcast_scalar_compare(dtype):
     ac, bc = a.cuda(), b.cuda()
     for f in [lambda x, y: x + y, lambda x, y: x - y, lambda x, y: x * y, lambda x, y: x / y,
               ember.maximum, ember.minimum, lambda x, y: y ** x, lambda x, y: x * 3 - 1, lambda x, y: 2 / y,
-              lambda x, y: ember.where(x < y, x, y)]:
+              lambda x, y: ember.where(x < y, x, y), ember.atan2, ember.hypot, ember.logaddexp, ember.xlogy,
+              ember.copysign, ember.fmod, ember.remainder, ember.floor_divide]:
         close(f(ac, bc), f(a, b))
     np.testing.assert_array_equal((ac > bc).cpu().numpy(), (a > b).numpy())
     t = a.transpose(0, 2)

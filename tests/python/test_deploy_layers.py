@@ -51,6 +51,13 @@ def _unary_ops(x):
                       x.abs(), -x, x ** 2, x.abs() ** 1.5, (x.abs() + 0.5).rsqrt()], -1)
 
 
+def _math_ops(x):
+    t = x.tanh() * 0.9  # in (-1, 1) for asin, acos, atanh
+    return ember.cat([x.erf(), (x * 3).floor(), (x * 3).ceil(), ember.round(x * 3), x.sign(), (x.abs() + 1).reciprocal(),
+                      t.tan(), t.asin(), ember.acos(t), x.atan(), x.sinh(), x.cosh(), x.asinh(), (x.abs() + 1).acosh(),
+                      t.atanh()], -1)
+
+
 def _binary_ops(x):
     return ember.cat([(x + 1) * 2 - x / 3, 1 - x, 2 / (x.abs() + 1), x * x[:, :1], x[:, 1:2] - x], -1)
 
@@ -181,6 +188,7 @@ def _norms_issue21():
 CASES = {
     "unary_ops": (lambda: _Ops(_unary_ops), (3, 5)),
     "binary_ops": (lambda: _Ops(_binary_ops), (3, 5)),
+    "math_ops": (lambda: _Ops(_math_ops), (3, 5)),
     "linear": (lambda: nn.Sequential(nn.Linear(12, 7), nn.Linear(7, 5, bias=False)), (3, 12)),
     "linear_3d": (lambda: nn.Linear(12, 7), (3, 4, 12)),
     "conv_stride_dilation": (lambda: nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=2, dilation=2), nn.ReLU()),

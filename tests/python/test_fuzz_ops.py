@@ -318,7 +318,14 @@ def test_setitem(data):
 
 UNARY = ["abs", "neg", "exp", "log", "log1p", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid", "relu", "gelu",
          "silu", "logical_not", "invert", "float", "double", "long", "int", "bool", "byte", "clamp", "clip",
-         "gelu_tanh", "pos_abs", "neg_op"]
+         "gelu_tanh", "pos_abs", "neg_op", "expm1", "exp2", "log2", "log10", "square", "reciprocal", "tan", "asin",
+         "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "erf", "erfc", "deg2rad", "rad2deg", "sign",
+         "floor", "ceil", "trunc", "round", "frac", "isnan", "isinf", "isfinite", "signbit"]
+# the ops that also run in place (Tensor.<op>_() on a clone)
+UNARY_INPLACE = {"abs", "neg", "exp", "log", "log1p", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid", "relu",
+                 "silu", "expm1", "exp2", "log2", "log10", "square", "reciprocal", "tan", "asin", "acos", "atan",
+                 "sinh", "cosh", "asinh", "acosh", "atanh", "erf", "erfc", "deg2rad", "rad2deg", "sign", "floor",
+                 "ceil", "trunc", "round", "frac"}
 
 
 @given(st.data())
@@ -350,15 +357,21 @@ def test_unary(data):
     else:
         if op == "gelu":
             assume(np.all(np.isfinite(x.numpy())))  # (PyTorch's vectorized gelu gives NaN for inf)
-        fn = (lambda L, F, x: getattr(L, op)(x)) if draw(st.booleans()) else (lambda L, F, x: getattr(x, op)())
+        form = draw(st.sampled_from(["function", "method", "inplace"] if op in UNARY_INPLACE else ["function", "method"]))
+        fn = {"function": lambda L, F, x: getattr(L, op)(x), "method": lambda L, F, x: getattr(x, op)(),
+              "inplace": lambda L, F, x: getattr(x.clone(), op + "_")()}[form]
         tol = (2e-4, 1e-5) if x.dtype != "float64" else (1e-7, 1e-10)
         check(op, fn, x, tol=tol)
 
 
 BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge",
           "logical_and", "logical_or", "logical_xor", "and", "or", "xor", "true_divide", "where", "masked_fill",
-          "radd", "rsub", "rmul", "rdiv", "rpow", "op_add", "op_sub", "op_mul", "op_div", "op_pow", "max2", "min2"]
-OPS = {"op_add": lambda a, b: a + b, "op_sub": lambda a, b: a - b, "op_mul": lambda a, b: a * b,
+          "radd", "rsub", "rmul", "rdiv", "rpow", "op_add", "op_sub", "op_mul", "op_div", "op_pow", "max2", "min2",
+          "atan2", "hypot", "logaddexp", "xlogy", "copysign", "fmod", "remainder", "floor_divide", "op_mod",
+          "op_floordiv", "rmod", "rfloordiv"]
+OPS = {"op_mod": lambda a, b: a % b, "op_floordiv": lambda a, b: a // b, "rmod": lambda a, b: b % a,
+       "rfloordiv": lambda a, b: b // a,
+       "op_add": lambda a, b: a + b, "op_sub": lambda a, b: a - b, "op_mul": lambda a, b: a * b,
        "op_div": lambda a, b: a / b, "op_pow": lambda a, b: a ** b, "and": lambda a, b: a & b,
        "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b, "radd": lambda a, b: b + a, "rsub": lambda a, b: b - a,
        "rmul": lambda a, b: b * a, "rdiv": lambda a, b: b / a, "rpow": lambda a, b: b ** a}
@@ -1189,6 +1202,119 @@ def test_ops1_tensor_ops(data):
     if op == "lerp":
         return check(op, lambda L, F, x, y: L.lerp(x, y, 0.3), x, y, tol=tol)
     check(op, lambda L, F, x, y: L.addcmul(x, y, y, value=2), x, y, tol=tol)
+
+
+# --- the tensor API of matrix.hpp, select.hpp, statistics.hpp and the shape adapters (issue 21) ---------
+# Values and (fwd_bwd) gradients against PyTorch; the order statistics along a dim compare values only, since
+# PyTorch's choice among tied indices (nth_element), which the gradient follows, is unspecified.
+TENSOR_API = ["median", "nanmedian", "kthvalue", "mode", "quantile", "nanquantile", "cummax", "cummin",
+              "logcumsumexp", "nansum", "nanmean", "var_mean", "std_mean", "aminmax", "count_nonzero", "nonzero",
+              "masked_select", "take", "take_along_dim", "isin", "diagonal", "diag", "trace", "kron", "cross",
+              "tensordot", "movedim", "hstack", "vstack", "logit"]
+
+
+@given(st.data())
+def test_tensor_api_ops(data):
+    draw = data.draw
+    op = draw(st.sampled_from(TENSOR_API))
+    x = draw(tensors(kind=draw(st.sampled_from(["normal", "int", "special"]))))
+    nd = len(x.shape)
+    dim = draw(dims_of(nd))
+    tol = (1e-3, 1e-4) if x.dtype != "float64" else (1e-9, 1e-10)
+    # (contiguous(): PyTorch 2.13's median of an expanded tensor reads uninitialized memory)
+    if op in ("median", "nanmedian", "mode"):
+        if op == "mode":  # PyTorch's mode sorts NaN with `<` (its order is undefined); ember's sorts NaN last
+            assume(x.dtype not in FLOATS or not np.any(np.isnan(x.numpy())))
+        if op != "mode" and draw(st.booleans()):  # of all elements: the gradient is split among ties
+            # (the median of no elements: PyTorch returns NaN or the smallest integer, ember refuses)
+            return check(op, lambda L, F, x: fwd_bwd(L, lambda x: getattr(L, op)(x.contiguous()), x), x, tol=tol,
+                         gaps=[r"cannot compute n?a?n?median over dim 0 of extent 0"])
+        return check(op, lambda L, F, x, d: getattr(L, op)(x.contiguous(), d)[0], x, dim, tol=tol)
+    if op == "kthvalue":
+        k = draw(st.integers(0, 4))
+        return check(op, lambda L, F, x, k, d: L.kthvalue(x.contiguous(), k, d)[0], x, k, dim, tol=tol)
+    if op in ("quantile", "nanquantile"):  # (PyTorch interpolates an infinite element at a whole rank into NaN)
+        assume(x.dtype not in FLOATS or not np.any(np.isinf(x.numpy())))
+        q = draw(st.one_of(st.floats(0, 1), st.floats(-0.5, 1.5), st.just([0.25, 0.5, 1.0])))
+        d = draw(st.one_of(st.none(), dims_of(nd)))
+        how = draw(st.sampled_from(["linear", "lower", "higher", "nearest", "midpoint"]))
+
+        v = x.numpy()
+        ties = v.size != np.unique(v).size  # the gradient then follows which tied element the sort put first
+
+        def f(L, F, x, q, d, keep):
+            qq = L.tensor(q, dtype=x.dtype) if isinstance(q, list) else q
+            if ties:
+                return getattr(L, op)(x, qq, d, keep, interpolation=how)
+            return fwd_bwd(L, lambda x: getattr(L, op)(x, qq, d, keep, interpolation=how), x)
+        return check(op, f, x, q, d, draw(st.booleans()), tol=tol)
+    if op in ("cummax", "cummin", "logcumsumexp"):
+        pick = (lambda r: r[0]) if op != "logcumsumexp" else (lambda r: r)
+        return check(op, lambda L, F, x, d: fwd_bwd(L, lambda x: pick(getattr(L, op)(x, d)), x), x, dim, tol=tol)
+    if op in ("nansum", "nanmean", "count_nonzero"):
+        d = draw(st.one_of(st.none(), dims_of(nd)))
+        return check(op, lambda L, F, x, d: fwd_bwd(L, lambda x: getattr(L, op)(x, d), x), x, d, tol=tol)
+    if op in ("var_mean", "std_mean", "aminmax"):
+        if op != "aminmax":  # PyTorch's Welford mean of [inf, 1] is NaN; ember's (mean's) is inf
+            assume(x.dtype not in FLOATS or np.all(np.isfinite(x.numpy())))
+        d = draw(st.one_of(st.none(), dims_of(nd)))
+        keep = draw(st.booleans())
+        if op == "aminmax":
+            return check(op, lambda L, F, x, d, k: fwd_bwd(L, lambda x: tuple(L.aminmax(x, dim=d, keepdim=k)), x), x,
+                         d, keep, tol=tol)
+        return check(op, lambda L, F, x, d, k: fwd_bwd(L, lambda x: tuple(getattr(L, op)(x, d, keepdim=k)), x), x, d,
+                     keep, tol=tol)
+    if op == "nonzero":
+        return check(op, lambda L, F, x: L.nonzero(x), x)
+    if op == "masked_select":
+        m = draw(tensors(shape=broadcastable_shape(draw, x.shape), dtype="bool"))
+        return check(op, lambda L, F, x, m: fwd_bwd(L, lambda x: L.masked_select(x, m), x), x, m, tol=tol)
+    if op in ("take", "take_along_dim"):
+        n = max(int(np.prod(x.shape)), 1)
+        idx = draw(tensors(shape=draw(shapes(0, 3)) if op == "take" else broadcastable_shape(draw, x.shape),
+                           dtype="int64", kind="int"))
+        values = idx.numpy() % (n + 1) - n // 2 if op == "take" else idx.numpy() % 5 - 1  # mostly in range
+        idx_spec = TSpec(tuple(idx.shape), "int64", "contiguous", np.ascontiguousarray(values, dtype=np.int64))
+        if op == "take":
+            return check(op, lambda L, F, x, i: fwd_bwd(L, lambda x: L.take(x, i), x), x, idx_spec, tol=tol)
+        d = draw(st.one_of(st.none(), dims_of(nd)))
+        if d is None:  # PyTorch takes negative indices along a dim, but not without one (ember: both)
+            idx_spec = TSpec(idx_spec.shape, "int64", "contiguous", np.abs(idx_spec.base))
+        # PyTorch checks no bounds along a dim (it reads some element for an index out of range); ember raises
+        extent = x.shape[d] if d is not None and -nd <= d < nd else max(int(np.prod(x.shape)), 1)
+        wild = bool(np.any((idx_spec.base >= extent) | (idx_spec.base < -extent)))
+        return check(op, lambda L, F, x, i, d: fwd_bwd(L, lambda x: L.take_along_dim(x, i, d), x), x, idx_spec, d,
+                     tol=tol, gaps=[r"\[take_along_dim\] index -?\d+ is out of bounds"] if wild else [])
+    if op == "isin":
+        y = draw(tensors(dtype=x.dtype, kind=draw(st.sampled_from(["int", "special"]))))
+        return check(op, lambda L, F, x, y, inv: L.isin(x, y, invert=inv), x, y, draw(st.booleans()))
+    if op in ("diagonal", "diag", "trace"):
+        off = draw(st.integers(-3, 3))
+        if op == "diagonal":
+            d2 = draw(dims_of(nd))
+            return check(op, lambda L, F, x, o, a, b: fwd_bwd(L, lambda x: L.diagonal(x, o, a, b), x), x, off, dim, d2,
+                         tol=tol)
+        if op == "diag":
+            return check(op, lambda L, F, x, o: fwd_bwd(L, lambda x: L.diag(x, o), x), x, off, tol=tol)
+        return check(op, lambda L, F, x: fwd_bwd(L, lambda x: L.trace(x), x), x, tol=tol)
+    if op == "logit":  # (at -0.0 the gradient's infinity takes the sign of the zero in ember, + in PyTorch)
+        assume(x.dtype not in FLOATS or not np.any(x.numpy() == 0))
+        eps = draw(st.one_of(st.none(), st.floats(0, 0.3)))
+        return check(op, lambda L, F, x, e: fwd_bwd(L, lambda x: L.logit(x, e), x), x, eps, tol=tol)
+    y = draw(tensors(shape=broadcastable_shape(draw, x.shape), dtype=x.dtype, kind="normal"))
+    if op == "kron":
+        return check(op, lambda L, F, x, y: fwd_bwd(L, L.kron, x, y), x, y, tol=tol)
+    if op == "cross":
+        return check(op, lambda L, F, x, y, d: fwd_bwd(L, lambda a, b: L.linalg.cross(a, b, dim=d), x, y), x, y, dim,
+                     tol=tol)
+    if op == "tensordot":
+        k = draw(st.integers(0, 2))
+        # PyTorch broadcasts a contracted dim of extent 1 against any extent; ember asks for equal extents
+        return check(op, lambda L, F, x, y, k: fwd_bwd(L, lambda a, b: L.tensordot(a, b, k), x, y), x, y, k, tol=tol,
+                     gaps=[r"\[tensordot\] contracted dims must match"])
+    if op == "movedim":
+        return check(op, lambda L, F, x, a, b: L.movedim(x, a, b), x, dim, draw(dims_of(nd)))
+    check(op, lambda L, F, x, y: getattr(L, op)([x, y]), x, y, tol=tol)
 
 
 # --- fix21 (issue 21): transposed convolution, interpolate, pad, pixel shuffle, the recurrent layers -------

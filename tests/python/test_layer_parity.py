@@ -329,6 +329,10 @@ CASES = [
     Case("F.interpolate", {"size": (5, 3), "mode": "bilinear", "align_corners": True}, {"input": (2, 2, 3, 4)}),
     Case("F.interpolate", {"scale_factor": 2.5, "mode": "linear"}, {"input": (2, 2, 5)}),
     Case("F.upsample", {"scale_factor": 2.0}, {"input": (2, 2, 3, 3)}),
+    Case("F.unfold", {"kernel_size": (2, 3), "dilation": (1, 2), "padding": 1, "stride": (2, 1)},
+         {"input": (2, 3, 5, 6)}),
+    Case("F.fold", {"output_size": (4, 5), "kernel_size": 2, "padding": 1, "stride": 2}, {"input": (2, 8, 9)}),
+    Case("F.normalize", {"p": 3.0, "dim": 0}, {"input": (4, 3)}),
     Case("F.pad", {"pad": (1, 2, 2, 1), "mode": "reflect"}, {"input": (2, 3, 4, 5)}),
     Case("F.pad", {"pad": (1, -1), "value": 2.5}, {"input": (2, 3, 4)}),
     # recurrent layers (C++ twins in tests/parity/cases_rnn.cpp): outputs flattened to output, h_n[, c_n]

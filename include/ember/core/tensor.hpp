@@ -208,6 +208,10 @@ class Tensor {
 #define EMBER_UNARY_METHOD(Op, fn, doc) Tensor<detail::op_result_t<detail::Op, T>> fn() const;
   EMBER_UNARY_API(EMBER_UNARY_METHOD)
 #undef EMBER_UNARY_METHOD
+  /// ember::fn_(*this), in place, for each math op of EMBER_UNARY_MATH_API (exp_, abs_, sigmoid_...).
+#define EMBER_UNARY_INPLACE_METHOD(Op, fn, doc) const Tensor& fn##_() const;
+  EMBER_UNARY_MATH_API(EMBER_UNARY_INPLACE_METHOD)
+#undef EMBER_UNARY_INPLACE_METHOD
   Tensor<float_t_of<T>> gelu(std::string_view approximate = "none") const;
   /// ember::fn(*this, other) for each binary op of EMBER_BINARY_API and pow (other: a tensor or a scalar).
 #define EMBER_BINARY_METHOD(Op, fn, doc)                    \

@@ -411,6 +411,21 @@ const std::unordered_map<std::string, OpDef>& op_table() {
       EMBER_DEPLOY_UNARY("sqrt", on_any, sqrt(t)),
       EMBER_DEPLOY_UNARY("abs", on_any, abs(t)),
       EMBER_DEPLOY_UNARY("neg", on_any, neg(t)),
+      EMBER_DEPLOY_UNARY("erf", on_any, erf(t)),
+      EMBER_DEPLOY_UNARY("floor", on_any, floor(t)),
+      EMBER_DEPLOY_UNARY("ceil", on_any, ceil(t)),
+      EMBER_DEPLOY_UNARY("round", on_any, round(t)),
+      EMBER_DEPLOY_UNARY("sign", on_any, sign(t)),
+      EMBER_DEPLOY_UNARY("reciprocal", on_any, reciprocal(t)),
+      EMBER_DEPLOY_UNARY("tan", on_any, tan(t)),
+      EMBER_DEPLOY_UNARY("asin", on_any, asin(t)),
+      EMBER_DEPLOY_UNARY("acos", on_any, acos(t)),
+      EMBER_DEPLOY_UNARY("atan", on_any, atan(t)),
+      EMBER_DEPLOY_UNARY("sinh", on_any, sinh(t)),
+      EMBER_DEPLOY_UNARY("cosh", on_any, cosh(t)),
+      EMBER_DEPLOY_UNARY("asinh", on_any, asinh(t)),
+      EMBER_DEPLOY_UNARY("acosh", on_any, acosh(t)),
+      EMBER_DEPLOY_UNARY("atanh", on_any, atanh(t)),
       {"gelu", {[](const Node& n) -> Kernel {
          const std::string approximate = attr_string(n, "approximate");
          if (approximate != "none" && approximate != "tanh") bad_attr(n, "approximate", "\"none\" or \"tanh\"");

@@ -1,6 +1,6 @@
 #pragma once
 // Activations beyond the elementwise unary ops: leaky_relu (a parameterised unary op), the in-place
-// relu_ / leaky_relu_, and the dim that softmax picks when none is given. relu, gelu, silu, tanh and
+// leaky_relu_ (relu_ is generated with the unary ops), and the dim that softmax picks when none is given. relu, gelu, silu, tanh and
 // sigmoid live in elementwise.hpp; softmax and log_softmax in nn_functional.hpp.
 #include <cstdint>
 
@@ -37,18 +37,6 @@ Tensor<T> leaky_relu(const Tensor<T>& x, double negative_slope = 0.01) {
       return dx;
     }, x);
   return y;
-}
-
-/// max(x, 0) written into x; recorded by autograd like relu when x requires grad (and is not a leaf).
-template <Element T>
-const Tensor<T>& relu_(const Tensor<T>& x) {
-  if constexpr (FloatElement<T>)
-    if (autograd::needs_grad(x))
-      return autograd::rebase_history(x, "relu_", true, [](const Tensor<T>& src) { return relu(src); });
-  autograd::check_inplace(x, "relu_");
-  NoGradGuard no_grad;
-  detail::copy_cast(x, relu(x));
-  return x;
 }
 
 /// leaky_relu(x, negative_slope) written into x; recorded by autograd when x requires grad.

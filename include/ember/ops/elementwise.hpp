@@ -7,6 +7,7 @@
 // derivative, shared by the CPU loops and the CUDA kernels). The ops listed there in EMBER_UNARY_API and
 // EMBER_BINARY_API get their public function and Tensor method generated here from their list line;
 // each runs the machinery of ops/elementwise_impl.hpp, which checks the operands and records the backward.
+#include <cmath>
 #include <optional>
 #include <string_view>
 #include <type_traits>
@@ -29,6 +30,39 @@ namespace ember {
   }
 EMBER_UNARY_API(EMBER_UNARY_API_FN)
 #undef EMBER_UNARY_API_FN
+
+namespace detail {
+/// Op's result written into x, recorded by autograd when x requires grad (and is not a leaf); a result
+/// dtype that x cannot hold (exp_ of an integer tensor) is a TypeError.
+template <class Op, Element T>
+const Tensor<T>& unary_inplace(const Tensor<T>& x, const char* op) {
+  using R = op_result_t<Op, T>;
+  if constexpr (!std::is_same_v<R, T>) {
+    fail<TypeError>(op, "result type ", dtype_name(dtype_of<R>), " can't be cast to the desired output type ",
+                    dtype_name(dtype_of<T>), " (shape ", x.shape(), ")");
+  } else {
+    if constexpr (FloatElement<T>)
+      if (autograd::needs_grad(x))
+        return autograd::rebase_history(x, op, true, [](const Tensor<T>& src) { return unary<Op>(src); });
+    autograd::check_inplace(x, op);
+    copy_cast(x, unary_forward<Op>(x));
+  }
+  return x;
+}
+}  // namespace detail
+
+// --- in place: ember::fn_(x) and Tensor::fn_() for each op of EMBER_UNARY_MATH_API ---
+#define EMBER_UNARY_INPLACE_FN(Op, fn, doc)                                                           \
+  template <Element T>                                                                                \
+  const Tensor<T>& fn##_(const Tensor<T>& x) {                                                        \
+    return detail::unary_inplace<detail::Op>(x, #fn "_");                                             \
+  }                                                                                                   \
+  template <Element T>                                                                                \
+  const Tensor<T>& Tensor<T>::fn##_() const {                                                         \
+    return ember::fn##_(*this);                                                                       \
+  }
+EMBER_UNARY_MATH_API(EMBER_UNARY_INPLACE_FN)
+#undef EMBER_UNARY_INPLACE_FN
 /// GELU elementwise: the exact erf form ("none") or the tanh approximation ("tanh"), as PyTorch.
 template <Element T>
 Tensor<float_t_of<T>> gelu(const Tensor<T>& x, std::string_view approximate = "none") {
@@ -47,6 +81,21 @@ Tensor<float_t_of<T>> gelu(const Tensor<T>& x, std::string_view approximate = "n
 #define EMBER_BINARY_API_FN(Op, fn, doc) EMBER_BINARY_FN(fn, Op) EMBER_BINARY_METHOD(fn)
 EMBER_BINARY_API(EMBER_BINARY_API_FN)
 #undef EMBER_BINARY_API_FN
+
+/// x rounded to `decimals` decimal places (negative: to tens, hundreds, ...), halves to even, as
+/// torch.round(x, decimals=); the gradient is 0.
+template <FloatElement T>
+Tensor<T> round(const Tensor<T>& x, std::int64_t decimals) {
+  if (decimals == 0) return round(x);
+  const T scale = static_cast<T>(std::pow(10.0, static_cast<double>(decimals < 0 ? -decimals : decimals)));
+  return decimals > 0 ? round(x * scale) / scale : round(x / scale) * scale;
+}
+
+/// logit of x clamped to [eps, 1 - eps] (torch.logit with eps): a zero gradient outside that range.
+template <FloatElement T>
+Tensor<T> logit(const Tensor<T>& x, double eps) {
+  return logit(clamp(x, static_cast<T>(eps), static_cast<T>(1 - eps)));
+}
 
 /// a raised to the power b elementwise, broadcast and promoted (integers stay integers).
 template <Element A, Element B>

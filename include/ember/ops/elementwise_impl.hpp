@@ -3,6 +3,7 @@
 // the CPU loops (backend/eigen/elementwise.hpp), on oneDNN for large float32 tensors, or on CUDA;
 // broadcasts and promotes the operands of binary ops; and records their backward with autograd. The
 // public functions built on it are in ops/elementwise.hpp and ops/where.hpp.
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
@@ -101,6 +102,9 @@ Tensor<typename Op::template result<T>> unary_forward(const Tensor<T>& x, bool u
   using C = typename Op::template compute<T>;
   if constexpr (!Op::kBool && std::is_same_v<T, bool>)
     fail<TypeError>(Op::name, "not supported for bool tensors", Op::bool_hint);
+  if constexpr (requires { Op::kFloatOnly; } && !std::is_floating_point_v<T>)
+    fail<TypeError>(Op::name, "expected a floating point input, got dtype ", dtype_name(dtype_of<T>), " (shape ",
+                    x.shape(), ")");
   if (x.device().is_cuda()) {
     check_cuda_dtype<C>(Op::name);
     Tensor<R> out = Tensor<R>::empty(x.shape(), x.device());
@@ -219,6 +223,17 @@ bool try_onednn_binary(const Tensor<float>& out, const Tensor<float>& a, const T
   return onednn::binary(D::alg, s, x->data(), s1, y->data(), out.data());
 }
 
+/// Refuses a zero in the integer divisor of a division (kIntegerDivisor), before its kernel divides by it.
+template <class Op, Element T>
+void check_integer_divisor(const Tensor<T>& divisor) {
+  if constexpr (kIntegerDivisor<Op> && std::is_integral_v<T>) {
+    const Tensor<T> c = divisor.contiguous();
+    const T* p = c.data();
+    EMBER_CHECK(std::none_of(p, p + c.numel(), [](T v) { return v == T(0); }), Op::name,
+                "integer division by zero (the divisor of shape ", divisor.shape(), " holds a 0)");
+  }
+}
+
 /// Op on two tensors of one dtype, broadcast; use_onednn = false forces the reference loop.
 template <class Op, Element T>
 Tensor<typename Op::template result<T>> binary(const Tensor<T>& a, const Tensor<T>& b, bool use_onednn = true) {
@@ -239,6 +254,7 @@ Tensor<typename Op::template result<T>> binary(const Tensor<T>& a, const Tensor<
     }
     if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float>)
       if (use_onednn && try_onednn_binary<Op>(out, a, b)) return;
+    check_integer_divisor<Op>(b);
     binary_kernel(out, a, b, [](T x, T y) { return static_cast<R>(Op::f(static_cast<C>(x), static_cast<C>(y))); });
   }();
   if constexpr (FloatElement<T> && std::is_same_v<R, T>) record_binary<Op>(a, b, out);
@@ -278,6 +294,9 @@ Tensor<typename Op::template result<T>> binary_scalar(const Tensor<T>& a, T s, b
       return out;
     }
   }
+  if (scalar_first) check_integer_divisor<Op>(a);
+  else if constexpr (kIntegerDivisor<Op> && std::is_integral_v<T>)
+    EMBER_CHECK(s != T(0), Op::name, "integer division by zero (the divisor is the scalar 0)");
   const C c = static_cast<C>(s);
   if (scalar_first)
     unary_kernel(out, a, [c](T x) { return static_cast<R>(Op::f(c, static_cast<C>(x))); });

@@ -15,6 +15,7 @@
 #include "ember/ops/activation_extra.hpp"
 #include "ember/ops/elementwise.hpp"
 #include "ember/ops/loss.hpp"
+#include "ember/ops/norm.hpp"
 #include "ember/ops/reduce.hpp"
 #include "ember/ops/view.hpp"
 #include "ember/ops/where.hpp"
@@ -79,6 +80,14 @@ Tensor<T> cosine_similarity(const Tensor<T>& x1, const Tensor<T>& x2, std::int64
   const Tensor<T> na = detail::clamp_min_values(detail::l2_norm_keepdim(a, d), eps);
   const Tensor<T> nb = detail::clamp_min_values(detail::l2_norm_keepdim(b, d), eps);
   return sum((a / na) * (b / nb), d);
+}
+
+/// x divided by its p-norm along dim, the norm clamped below at eps (torch.nn.functional.normalize).
+template <FloatElement T>
+Tensor<T> normalize(const Tensor<T>& x, double p = 2.0, std::int64_t dim = 1, double eps = 1e-12) {
+  const std::int64_t d = normalize_dim(dim, std::max<std::int64_t>(x.dim(), 1), "normalize");
+  const Tensor<T> n = p == 2.0 ? detail::l2_norm_keepdim(x, d) : vector_norm(x, p, {d}, true);
+  return x / detail::clamp_min_values(n, eps);
 }
 
 /// The p-norm of x1 - x2 + eps along the last dim (inputs broadcast together), as

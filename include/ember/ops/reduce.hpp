@@ -198,13 +198,14 @@ Tensor<float_t_of<T>> variance(const Tensor<T>& x, bool all, const Shape& dims, 
     auto means = Tensor<double>::empty(p.keep_shape);
     reduce_loop(x, p.keep_shape, p.count, means.data(), nullptr, SumOp<T, double, double, true>{});
     Tensor<T> y = reduce_with(x, p, SquaredDeviationOp<T>{correction, take_sqrt}, means.data());
-    // d var = g * 2 (x - mean) / (N - correction); d std = d var / (2 std).
+    // d var = g * 2 (x - mean) / (N - correction); d std = d var / (2 std), 0 where std is 0 (PyTorch's
+    // choice at the kink: a constant row would otherwise get 0 / 0 = NaN).
     record_reduction(op, y, x, p, true, take_sqrt, [n = p.count, correction, take_sqrt](
                                                        const Tensor<T>& g, const Tensor<T>& xs, const Tensor<T>& ys,
                                                        const Shape&) {
       const Tensor<T> centered = xs - sum_to_size(xs, g.shape()) / static_cast<T>(n);
       const T denom = static_cast<T>(std::max(0.0, static_cast<double>(n) - correction));
-      if (take_sqrt) return centered * (g / (ys * denom));
+      if (take_sqrt) return centered * where(eq(ys, T(0)), T(0), g / (ys * denom));
       return centered * (g * (T(2) / denom));
     });
     return y;

@@ -28,7 +28,7 @@ from ._activations import (
 from ._layers import dropout1d, dropout2d, group_norm, instance_norm, rms_norm
 from ._losses import (
     cosine_embedding_loss, cosine_similarity, gaussian_nll_loss, kl_div, margin_ranking_loss,
-    multilabel_soft_margin_loss, pairwise_distance, poisson_nll_loss, triplet_margin_loss,
+    multilabel_soft_margin_loss, normalize, pairwise_distance, poisson_nll_loss, triplet_margin_loss,
 )
 
 __all__ = [
@@ -42,16 +42,17 @@ __all__ = [
     "relu6", "selu", "softmin", "softplus", "softshrink", "softsign", "tanhshrink", "threshold",
     "dropout1d", "dropout2d", "group_norm", "instance_norm", "rms_norm",
     "cosine_embedding_loss", "cosine_similarity", "gaussian_nll_loss", "kl_div", "margin_ranking_loss",
-    "multilabel_soft_margin_loss", "pairwise_distance", "poisson_nll_loss", "triplet_margin_loss",
+    "multilabel_soft_margin_loss", "normalize", "pairwise_distance", "poisson_nll_loss", "triplet_margin_loss",
 ]
 
 # transposed / 1-d convolution, 1-d and adaptive max pooling, pixel shuffle, interpolate, pad (issue 21)
 from ._spatial import (
     adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, conv1d, conv_transpose1d,
-    conv_transpose2d, interpolate, max_pool1d, pad, pixel_shuffle, pixel_unshuffle, upsample,
+    conv_transpose2d, fold, interpolate, max_pool1d, pad, pixel_shuffle, pixel_unshuffle, unfold, upsample,
 )
 
 __all__ += [
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d", "conv1d", "conv_transpose1d",
-    "conv_transpose2d", "interpolate", "max_pool1d", "pad", "pixel_shuffle", "pixel_unshuffle", "upsample",
+    "conv_transpose2d", "fold", "interpolate", "max_pool1d", "pad", "pixel_shuffle", "pixel_unshuffle", "unfold",
+    "upsample",
 ]

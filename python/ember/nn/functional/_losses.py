@@ -125,6 +125,13 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     return _core.cosine_similarity(x1, x2, dim, eps)
 
 
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None) -> Tensor:
+    """``input`` divided by its ``p``-norm along ``dim``, the norm at least ``eps``."""
+    if out is not None:
+        raise TypeError("[normalize] out= is not supported")
+    return _core.normalize(input, p, dim, eps)
+
+
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """The ``p``-norm of ``x1 - x2 + eps`` along the last dim."""
     return _core.pairwise_distance(x1, x2, p, eps, keepdim)

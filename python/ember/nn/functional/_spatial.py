@@ -73,6 +73,17 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
     return _core.adaptive_max_pool2d(input, _size_or_input(input, output_size))
 
 
+def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1) -> Tensor:
+    """The sliding blocks of ``(N, C, H, W)`` input as columns ``(N, C * kH * kW, L)`` (im2col)."""
+    return _core._unfold(input, kernel_size, dilation, padding, stride)
+
+
+def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+         stride: Any = 1) -> Tensor:
+    """Columns ``(N, C * kH * kW, L)`` put back as blocks of ``(N, C, *output_size)``, overlaps summed (col2im)."""
+    return _core._fold(input, output_size, kernel_size, dilation, padding, stride)
+
+
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """Rearranges ``(*, C r^2, H, W)`` into ``(*, C, H r, W r)`` for r = upscale_factor."""
     return _core.pixel_shuffle(input, upscale_factor)
