@@ -331,6 +331,11 @@ def cartesian_prod(*tensors: Tensor) -> Tensor:
     return _core.stack([g.reshape(-1) for g in grids], 1)
 
 
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when input and other have the same shape and equal elements (NaN equals nothing)."""
+    return tuple(input.shape) == tuple(other.shape) and bool((input == other).all())
+
+
 def heaviside(input: Tensor, values: Any) -> Tensor:
     """0 where input < 0, 1 where input > 0, values where input == 0 (not differentiable)."""
     step = (input > 0).to(input.dtype)
@@ -338,7 +343,7 @@ def heaviside(input: Tensor, values: Any) -> Tensor:
 
 
 for _name, _fn in [("clamp_min", clamp_min), ("clamp_max", clamp_max), ("mv", mv), ("inner", inner), ("dist", dist),
-                   ("heaviside", heaviside)]:
+                   ("equal", equal), ("heaviside", heaviside)]:
     setattr(Tensor, _name, _fn)
 
 
@@ -476,7 +481,8 @@ for _name, _fn in [
 
 __all__ = ["movedim", "moveaxis", "unflatten", "broadcast_to", "broadcast_shapes", "broadcast_tensors",
            "atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "row_stack", "dstack", "column_stack",
-           "bernoulli", "clamp_min", "clamp_max", "mv", "inner", "dist", "logspace", "cartesian_prod", "heaviside",
+           "bernoulli", "clamp_min", "clamp_max", "mv", "inner", "dist", "logspace", "cartesian_prod", "equal",
+           "heaviside",
            "rand_like", "randn_like", "randint_like", "flatten", "reshape", "transpose", "swapaxes", "swapdims",
            "permute", "squeeze", "unsqueeze", "narrow", "select", "t", "clone", "detach", "numel", "is_tensor",
            "is_floating_point"]

@@ -691,7 +691,7 @@ dstack column_stack clamp_min clamp_max mv inner dist cartesian_prod
 NOT_DIFFERENTIABLE |= set("""
 nonzero argwhere isin count_nonzero tril_indices triu_indices fill_diagonal_ broadcast_shapes uniform_ normal_
 bernoulli bernoulli_ half nelement ndimension is_complex clamp_ clip_ pow_ tril_ triu_ unsqueeze_ squeeze_ t_
-transpose_ clamp_min_ clamp_max_ logspace heaviside
+transpose_ clamp_min_ clamp_max_ logspace heaviside equal
 """.split())
 MASK_B = ember.tensor([[True, False, True, True]])
 TAKE_IDX = ember.tensor([[0, -1], [5, 3]])

@@ -414,3 +414,11 @@ def test_std_gradient_of_a_constant_row_is_zero(op):
     (r[0] if op == "std_mean" else r).sum().backward()
     (w[0] if op == "std_mean" else w).sum().backward()
     same(e.grad, t.grad, rtol=1e-12)  # 0 for the constant row, not NaN
+
+
+def test_equal_as_torch():
+    pairs = [([1, 2], [1.0, 2.0]), ([float("nan")], [float("nan")]), ([[1.0], [1.0]], [1.0, 1.0]), ([1, 2], [1, 3]),
+             ([], [])]
+    for a, b in pairs:
+        assert ember.equal(ember.tensor(a), ember.tensor(b)) == torch.equal(torch.tensor(a), torch.tensor(b))
+        assert ember.tensor(a).equal(ember.tensor(b)) == torch.tensor(a).equal(torch.tensor(b))
