@@ -100,6 +100,11 @@ class Tensor:
         The p-norm of input - other (broadcast).
         """
     @staticmethod
+    def equal(input: Tensor, other: Tensor) -> bool:
+        """
+        True when input and other have the same shape and equal elements (NaN equals nothing).
+        """
+    @staticmethod
     def fix(*args, **kwargs):
         """
         trunc(self: ember._core.Tensor) -> ember._core.Tensor
@@ -204,6 +209,8 @@ class Tensor:
         """
         ~input for a bool tensor (logical not).
         """
+    def __ipow__(self, arg0: typing.Any) -> typing.Any:
+        ...
     def __isub__(self, arg0: typing.Any) -> typing.Any:
         ...
     def __iter__(self) -> typing.Any:
@@ -460,25 +467,25 @@ class Tensor:
         """
         self limited elementwise to [min, max]; each bound optional, a number or a tensor.
         """
-    def clamp_(self, min: typing.Any = None, max: typing.Any = None) -> Tensor:
+    def clamp_(self, min: typing.Any = None, max: typing.Any = None) -> typing.Any:
         """
-        clamp written into the tensor.
+        clamp written into self; returns self.
         """
-    def clamp_max_(self, max: typing.Any) -> Tensor:
+    def clamp_max_(self, max: typing.Any) -> typing.Any:
         """
-        clamp_max written into the tensor.
+        clamp(max=max) written into self; returns self.
         """
-    def clamp_min_(self, min: typing.Any) -> Tensor:
+    def clamp_min_(self, min: typing.Any) -> typing.Any:
         """
-        clamp_min written into the tensor.
+        clamp(min=min) written into self; returns self.
         """
     def clip(self, min: typing.Any = None, max: typing.Any = None) -> Tensor:
         """
         Alias of clamp.
         """
-    def clip_(self, min: typing.Any = None, max: typing.Any = None) -> Tensor:
+    def clip_(self, min: typing.Any = None, max: typing.Any = None) -> typing.Any:
         """
-        clamp written into the tensor.
+        clamp written into self; returns self.
         """
     def clone(self) -> Tensor:
         """
@@ -1074,9 +1081,9 @@ class Tensor:
         """
         input ** other (tensor or scalar on either side), broadcast and type-promoted.
         """
-    def pow_(self, exponent: typing.Any) -> Tensor:
+    def pow_(self, other: typing.Any) -> typing.Any:
         """
-        pow written into the tensor.
+        self **= other in place; returns self.
         """
     def prod(self, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
         """
@@ -1400,17 +1407,17 @@ class Tensor:
         """
         The lower triangle of the last two dims (column - row <= diagonal), the rest zero.
         """
-    def tril_(self, diagonal: int = 0) -> Tensor:
+    def tril_(self, diagonal: typing.SupportsInt | typing.SupportsIndex = 0) -> typing.Any:
         """
-        tril written into the tensor.
+        tril written into self; returns self.
         """
     def triu(self, diagonal: typing.SupportsInt | typing.SupportsIndex = 0) -> Tensor:
         """
         The upper triangle of the last two dims (column - row >= diagonal), the rest zero.
         """
-    def triu_(self, diagonal: int = 0) -> Tensor:
+    def triu_(self, diagonal: typing.SupportsInt | typing.SupportsIndex = 0) -> typing.Any:
         """
-        triu written into the tensor.
+        triu written into self; returns self.
         """
     def true_divide(self, other: typing.Any) -> typing.Any:
         """

@@ -325,6 +325,9 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
 
 def cartesian_prod(*tensors: Tensor) -> Tensor:
     """Every combination of the elements of the 1-D tensors, one per row (a 1-D tensor for one input)."""
+    for t in tensors:
+        if t.dim() != 1:
+            raise ValueError(f"[cartesian_prod] expected 1-D tensors, got one of shape {tuple(t.shape)}")
     if len(tensors) == 1:
         return tensors[0]
     grids = _core.meshgrid(*tensors, indexing="ij")
@@ -358,28 +361,6 @@ def _refuse_grad(self: Tensor, op: str) -> None:
 def _set_view(self: Tensor, op: str, view: Tensor) -> Tensor:
     _refuse_grad(self, op)
     self.data = view
-    return self
-
-
-def _clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """clamp written into the tensor."""
-    self.copy_(self.clamp(min, max))
-    return self
-
-
-def _clamp_min_(self: Tensor, min: Any) -> Tensor:
-    """clamp_min written into the tensor."""
-    return _clamp_(self, min, None)
-
-
-def _clamp_max_(self: Tensor, max: Any) -> Tensor:
-    """clamp_max written into the tensor."""
-    return _clamp_(self, None, max)
-
-
-def _pow_(self: Tensor, exponent: Any) -> Tensor:
-    """pow written into the tensor."""
-    self.copy_(self.pow(exponent))
     return self
 
 
@@ -422,18 +403,6 @@ def _half(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
                     "16-bit floats, which oneDNN runs natively")
 
 
-def _tril_(self: Tensor, diagonal: int = 0) -> Tensor:
-    """tril written into the tensor."""
-    self.copy_(self.tril(diagonal))
-    return self
-
-
-def _triu_(self: Tensor, diagonal: int = 0) -> Tensor:
-    """triu written into the tensor."""
-    self.copy_(self.triu(diagonal))
-    return self
-
-
 def _unsqueeze_(self: Tensor, dim: int) -> Tensor:
     """The tensor itself made unsqueeze(dim) (not for tensors that require grad)."""
     return _set_view(self, "unsqueeze_", self.detach().unsqueeze(dim))
@@ -471,8 +440,6 @@ def _is_complex(self: Tensor) -> bool:
 
 for _name, _fn in [
         ("movedim", movedim), ("moveaxis", movedim), ("unflatten", unflatten), ("broadcast_to", broadcast_to),
-        ("clamp_", _clamp_), ("clip_", _clamp_), ("clamp_min_", _clamp_min_), ("clamp_max_", _clamp_max_),
-        ("pow_", _pow_), ("tril_", _tril_), ("triu_", _triu_),
         ("unsqueeze_", _unsqueeze_), ("squeeze_", _squeeze_), ("t_", _t_), ("transpose_", _transpose_),
         ("uniform_", _uniform_), ("normal_", _normal_), ("bernoulli", bernoulli), ("bernoulli_", _bernoulli_),
         ("half", _half), ("nelement", _nelement), ("ndimension", _ndimension), ("is_complex", _is_complex)]:

@@ -132,6 +132,7 @@ EMBER_PY_OP(add_inplace_f, "add_", add_)
 EMBER_PY_OP(sub_inplace_f, "sub_", sub_)
 EMBER_PY_OP(mul_inplace_f, "mul_", mul_)
 EMBER_PY_OP(div_inplace_f, "div_", div_)
+EMBER_PY_OP(pow_inplace_f, "pow_", pow_)
 #undef EMBER_PY_OP
 
 // & | ^ on bool tensors (logical); other dtypes are a TypeError (no integer bitwise ops yet).
@@ -171,46 +172,56 @@ AnyTensor unary_py(const AnyTensor& x, F f) {
   return bf16::call(false, false, [&](const AnyTensor& in) { return in.visit([&](const auto& t) -> AnyTensor { return f(t); }); }, x);
 }
 
-// f(tensor) writing into self's tensor; a bfloat16 one is computed in float32 and written back rounded.
-template <class F>
-py::object unary_inplace_py(py::handle self, const char* op, F f) {
-  const auto& x = self.cast<const AnyTensor&>();
-  MaybeReleaseGil g(x.numel());
-  if (bf16::is(x)) {
-    auto on_copy = [&](const Tensor<float>& t) { f(t); };
-    bf16::on_float32(x, op, on_copy);
-  } else {
-    x.visit([&](const auto& t) { f(t); }, op);
+// clamp's bounds parsed once: numbers or tensors, and the dtype they promote x to.
+struct ClampBounds {
+  std::optional<Operand> lo, hi;
+  DType promoted;
+  bool tensors = false;
+
+  ClampBounds(const AnyTensor& x, py::handle min, py::handle max, const char* op) : promoted(x.dtype()) {
+    EMBER_CHECK(!min.is_none() || !max.is_none(), op, "at least one of min and max must be given");
+    if (!min.is_none()) lo = operand_from_py(min, op);
+    if (!max.is_none()) hi = operand_from_py(max, op);
+    for (const auto& o : {lo, hi}) {
+      if (!o) continue;
+      tensors |= o->tensor != nullptr;
+      promoted = o->tensor ? promote_types(promoted, o->tensor->dtype()) : promote_with_scalar(promoted, o->kind);
+    }
   }
-  return py::reinterpret_borrow<py::object>(self);
-}
+  // ember::clamp / clamp_ on t with these bounds as T.
+  template <Element T, class Clamp>
+  auto apply(const Tensor<T>& t, Clamp clamp) const {
+    if (!tensors)
+      return clamp(t, lo ? std::optional<T>(scalar_as<T>(*lo)) : std::nullopt,
+                   hi ? std::optional<T>(scalar_as<T>(*hi)) : std::nullopt);
+    auto bound = [&](const std::optional<Operand>& o) -> Tensor<T> {
+      if (!o) return Tensor<T>();
+      return (o->tensor ? o->tensor->to(dtype_of<T>) : scalar_to_tensor(*o, dtype_of<T>)).template get<T>();
+    };
+    return clamp(t, bound(lo), bound(hi));
+  }
+};
 
 AnyTensor clamp_py(const AnyTensor& x, py::handle lo, py::handle hi) {
-  EMBER_CHECK(!lo.is_none() || !hi.is_none(), "clamp", "at least one of min and max must be given");
-  std::optional<Operand> ol, oh;
-  if (!lo.is_none()) ol = operand_from_py(lo, "clamp");
-  if (!hi.is_none()) oh = operand_from_py(hi, "clamp");
-  DType p = x.dtype();
-  bool tensors = false;
-  for (const auto& o : {ol, oh}) {
-    if (!o) continue;
-    tensors |= o->tensor != nullptr;
-    p = o->tensor ? promote_types(p, o->tensor->dtype()) : promote_with_scalar(p, o->kind);
-  }
+  const ClampBounds b(x, lo, hi, "clamp");
+  DType p = b.promoted;
   return bf16::promoted(p, [&] {
     const AnyTensor xp = x.to(p);
     MaybeReleaseGil g(x.numel());
     return xp.visit([&](const auto& t) -> AnyTensor {
-      using T = typename std::decay_t<decltype(t)>::value_type;
-      if (!tensors)
-        return ember::clamp(t, ol ? std::optional<T>(scalar_as<T>(*ol)) : std::nullopt,
-                            oh ? std::optional<T>(scalar_as<T>(*oh)) : std::nullopt);
-      auto bound = [&](const std::optional<Operand>& o) -> Tensor<T> {
-        if (!o) return Tensor<T>();
-        return (o->tensor ? o->tensor->to(p) : scalar_to_tensor(*o, p)).template get<T>();
-      };
-      return ember::clamp(t, bound(ol), bound(oh));
+      return b.apply(t, [](const auto& v, const auto& l, const auto& h) { return ember::clamp(v, l, h); });
     }, "clamp");
+  });
+}
+
+// clamp written into self: the promoted dtype must be self's (an int tensor clamped by 0.5 is a TypeError).
+py::object clamp_inplace_py(py::handle self, py::handle lo, py::handle hi, const char* op) {
+  const auto& x = self.cast<const AnyTensor&>();
+  const ClampBounds b(x, lo, hi, op);
+  EMBER_CHECK_TYPE(can_cast(b.promoted, x.dtype()), op, "result type ", dtype_name(b.promoted),
+                   " can't be cast to the desired output type ", dtype_name(x.dtype()));
+  return write_inplace(self, op, [&](const auto& t) {
+    b.apply(t, [](const auto& v, const auto& l, const auto& h) { return &ember::clamp_(v, l, h); });
   });
 }
 
@@ -248,7 +259,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   // --- in place: ember.<op>_(input) and Tensor.<op>_(), returning the tensor itself ---
 #define EMBER_PY_UNARY_INPLACE(Op, fn, doc)                                                          \
   {                                                                                                  \
-    auto f = [](py::handle self) { return unary_inplace_py(self, #fn "_", [](const auto& t) { ember::fn##_(t); }); }; \
+    auto f = [](py::handle self) { return write_inplace(self, #fn "_", [](const auto& t) { ember::fn##_(t); }); }; \
     m.def(#fn "_", f, py::arg("input"), "In place: " doc);                                           \
     cls.def(#fn "_", f, "In place: " doc);                                                           \
   }
@@ -399,6 +410,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   EMBER_PY_INPLACE("mul_", "__imul__", mul_inplace_f, "``self *= other`` in place; returns self.")
   EMBER_PY_INPLACE("div_", "__itruediv__", div_inplace_f,
                    "self /= other in place; returns self (TypeError for integer self: the result is float).")
+  EMBER_PY_INPLACE("pow_", "__ipow__", pow_inplace_f, "self **= other in place; returns self.")
 #undef EMBER_PY_INPLACE
 
   // --- clamp and where ---
@@ -409,6 +421,13 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   cls.def("clamp", &clamp_py, py::arg("min") = py::none(), py::arg("max") = py::none(),
           "self limited elementwise to [min, max]; each bound optional, a number or a tensor.");
   cls.def("clip", &clamp_py, py::arg("min") = py::none(), py::arg("max") = py::none(), "Alias of clamp.");
+  for (const char* name : {"clamp_", "clip_"})
+    cls.def(name, [name](py::handle s, py::handle lo, py::handle hi) { return clamp_inplace_py(s, lo, hi, name); },
+            py::arg("min") = py::none(), py::arg("max") = py::none(), "clamp written into self; returns self.");
+  cls.def("clamp_min_", [](py::handle s, py::handle lo) { return clamp_inplace_py(s, lo, py::none(), "clamp_min_"); },
+          py::arg("min"), "clamp(min=min) written into self; returns self.");
+  cls.def("clamp_max_", [](py::handle s, py::handle hi) { return clamp_inplace_py(s, py::none(), hi, "clamp_max_"); },
+          py::arg("max"), "clamp(max=max) written into self; returns self.");
   m.def("where", &where_py, py::arg("condition"), py::arg("input"), py::arg("other"),
         "Elementwise condition ? input : other (condition a bool tensor; input/other tensors or numbers, "
         "broadcast and promoted).");

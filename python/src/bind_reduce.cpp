@@ -6,16 +6,11 @@ namespace ember::python {
 
 namespace {
 
-// dim=None / int / tuple or list of ints, parsed once before the dtype dispatch.
-struct PyDims {
-  bool all = true;
-  Shape list;
-};
-
 bool is_int(py::handle h) { return PyLong_Check(h.ptr()) || (py::hasattr(h, "__index__") && !py::isinstance<py::float_>(h)); }
 
-PyDims dims_from_py(py::handle h, const char* op) {
-  PyDims d;
+// dim=None / int / tuple or list of ints, parsed once before the dtype dispatch.
+Dims dims_from_py(py::handle h, const char* op) {
+  Dims d;
   if (h.is_none()) return d;
   if (is_int(h) && !py::isinstance<py::sequence>(h)) {
     d.all = false;
@@ -34,12 +29,6 @@ PyDims dims_from_py(py::handle h, const char* op) {
   return d;
 }
 
-template <Element T>
-typename Tensor<T>::Dims to_dims(const PyDims& d) {
-  if (d.all) return {};
-  return typename Tensor<T>::Dims(d.list);
-}
-
 std::optional<std::int64_t> optional_dim(py::handle h, const char* op) {
   if (h.is_none()) return std::nullopt;
   EMBER_CHECK_TYPE(is_int(h), op, "dim must be None or an int, got ",
@@ -51,11 +40,10 @@ std::optional<std::int64_t> optional_dim(py::handle h, const char* op) {
 template <class F>
 auto dims_reduction(const char* name, F f) {
   return bf16::computes([name, f](const AnyTensor& x, py::handle dim, bool keepdim) {
-    const PyDims d = dims_from_py(dim, name);
+    const Dims d = dims_from_py(dim, name);
     MaybeReleaseGil g(x.numel());
     return x.visit([&](const auto& t) -> AnyTensor {
-      using T = typename std::decay_t<decltype(t)>::value_type;
-      return f(t, to_dims<T>(d), keepdim);
+      return f(t, d, keepdim);
     }, name);
   });
 }
@@ -117,11 +105,10 @@ auto with_correction(const char* name, F f) {
     double c = 1;
     if (!unbiased.is_none()) c = unbiased.cast<bool>() ? 1 : 0;
     if (!correction.is_none()) c = correction.cast<double>();
-    const PyDims d = dims_from_py(dim, name);
+    const Dims d = dims_from_py(dim, name);
     MaybeReleaseGil g(x.numel());
     return x.visit([&](const auto& t) {
-      using T = typename std::decay_t<decltype(t)>::value_type;
-      return f(t, to_dims<T>(d), c, keepdim);
+      return f(t, d, c, keepdim);
     }, name);
   });
 }
@@ -244,10 +231,9 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
      py::arg("dtype") = py::none());
   def_both(m, cls, "count_nonzero",
            bf16::computes([](const AnyTensor& x, py::handle dim) {
-             const PyDims d = dims_from_py(dim, "count_nonzero");
+             const Dims d = dims_from_py(dim, "count_nonzero");
              return x.visit([&](const auto& t) {
-               using T = typename std::decay_t<decltype(t)>::value_type;
-               return AnyTensor(ember::count_nonzero(t, to_dims<T>(d)));
+               return AnyTensor(ember::count_nonzero(t, d));
              });
            }),
            "The number of nonzero elements over dim (None: all dims), as int64.", dim);
@@ -255,10 +241,9 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
   aminmax_t.attr("__module__") = "ember.return_types";
   rt.attr("aminmax") = aminmax_t;
   def_both(m, cls, "aminmax", bf16::computes([aminmax_t](const AnyTensor& x, py::handle dim, bool keepdim) {
-    const PyDims d = dims_from_py(dim, "aminmax");
+    const Dims d = dims_from_py(dim, "aminmax");
     const auto [lo, hi] = x.visit([&](const auto& t) {
-      using T = typename std::decay_t<decltype(t)>::value_type;
-      return any_pair(ember::aminmax(t, to_dims<T>(d), keepdim));
+      return any_pair(ember::aminmax(t, d, keepdim));
     });
     return aminmax_t(py::cast(lo), py::cast(hi));
   }), "A named tuple (min, max) of the smallest and largest elements over dim (None: all dims).", py::kw_only(), dim,

@@ -84,6 +84,9 @@ void bind_shape(py::module_& m, TensorClass& cls) {
     });                                                                                               \
     m.def(#fn, f, py::arg("input"), py::arg("diagonal") = 0, doc);                                    \
     cls.def(#fn, f, py::arg("diagonal") = 0, doc);                                                    \
+    cls.def(#fn "_", [](py::handle self, std::int64_t diagonal) {                                     \
+      return write_inplace(self, #fn "_", [&](const auto& x) { ember::fn##_(x, diagonal); });          \
+    }, py::arg("diagonal") = 0, #fn " written into self; returns self.");                             \
   }
   EMBER_PY_TRIANGLE(tril, "The lower triangle of the last two dims (column - row <= diagonal), the rest zero.")
   EMBER_PY_TRIANGLE(triu, "The upper triangle of the last two dims (column - row >= diagonal), the rest zero.")

@@ -245,6 +245,21 @@ auto on_float32(const AnyTensor& x, const char* op, F& f) -> decltype(f(std::dec
 
 }  // namespace bf16
 
+/// f(tensor) writing into self's tensor (an in-place method); a bfloat16 one is computed in float32 and
+/// written back rounded. Returns self.
+template <class F>
+py::object write_inplace(py::handle self, const char* op, F f) {
+  const auto& x = self.cast<const AnyTensor&>();
+  MaybeReleaseGil g(x.numel());
+  if (bf16::is(x)) {
+    auto on_copy = [&](const Tensor<float>& t) { f(t); };
+    bf16::on_float32(x, op, on_copy);
+  } else {
+    x.visit([&](const auto& t) { f(t); }, op);
+  }
+  return py::reinterpret_borrow<py::object>(self);
+}
+
 /// Runs f(tensor) with input's float type T; TypeError naming op for other dtypes. A bfloat16 input runs f
 /// on a float32 copy (bf16::on_float32).
 template <class F>

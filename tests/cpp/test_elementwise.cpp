@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -260,4 +261,136 @@ TEST(Elementwise, Errors) {
   EXPECT_THROW(sub(m, m), TypeError);
   EXPECT_THROW(pow(i, -1), std::invalid_argument);
   EXPECT_THROW(gelu(a, "fast"), std::invalid_argument);
+}
+
+// select is bit for bit one of its operands (NaN payloads, signed zeros), for every element size.
+TEST(Elementwise, SelectKeepsTheChosenBits) {
+  const double nan_payload = std::bit_cast<double>(std::uint64_t{0x7ff8000000000123});
+  EXPECT_EQ(std::bit_cast<std::uint64_t>(detail::select(true, nan_payload, 1.0)), 0x7ff8000000000123u);
+  EXPECT_TRUE(std::signbit(detail::select(false, 1.0f, -0.0f)));
+  EXPECT_EQ(detail::select(true, std::int8_t{-5}, std::int8_t{7}), -5);
+  EXPECT_EQ(detail::select(false, std::int64_t{-5}, std::int64_t{1} << 40), std::int64_t{1} << 40);
+  EXPECT_EQ(detail::select(true, true, false), true);
+  EXPECT_EQ(static_cast<float>(detail::select(false, bfloat16(1.0f), bfloat16(-2.0f))), -2.0f);
+}
+
+// where on its parallel contiguous path (and with a scalar on either side) against a plain loop, with NaN
+// and -0.0 among the values; and on the strided path with a broadcast condition.
+TEST(Elementwise, WhereContiguousAndScalarPathsMatchALoop) {
+  const std::int64_t n = 3 * detail::kParallelElements + 5;
+  Generator g(3);
+  auto a = randn<float>({n}, g), b = randn<float>({n}, g);
+  a.data()[1] = std::numeric_limits<float>::quiet_NaN();
+  b.data()[2] = -0.0f;
+  const auto c = gt(randn<float>({n}, g), 0.0f);
+  c.data()[1] = true;
+  c.data()[2] = false;
+  const auto check = [&](const Tensor<float>& y, auto av, auto bv) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      const float want = c.data()[i] ? av(i) : bv(i);
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(y.data()[i]), std::bit_cast<std::uint32_t>(want)) << "at " << i;
+    }
+  };
+  check(where(c, a, b), [&](auto i) { return a.data()[i]; }, [&](auto i) { return b.data()[i]; });
+  check(where(c, a, 2.5f), [&](auto i) { return a.data()[i]; }, [](auto) { return 2.5f; });
+  check(where(c, -1.5f, b), [](auto) { return -1.5f; }, [&](auto i) { return b.data()[i]; });
+  // a (rows, 2) condition broadcast over columns; a and b transposed views
+  const auto cond = gt(randn<float>({5, 1}, g), 0.0f);
+  const auto x = randn<float>({4, 5}, g).transpose(0, 1), y = randn<float>({5, 4}, g);
+  const auto z = where(cond, x, y).to_vector(), xv = x.contiguous().to_vector(), yv = y.to_vector();
+  const auto cv = cond.to_vector();
+  for (std::size_t i = 0; i < 20; ++i) EXPECT_EQ(z[i], cv[i / 4] ? xv[i] : yv[i]) << "at " << i;
+}
+
+// leaky_relu and leaky_relu_ (branch-free loops) keep PyTorch's values at NaN, +-0, +-inf, on large and
+// strided tensors, and the gradient is negative_slope where x <= 0.
+TEST(Elementwise, LeakyReluBranchFreeValues) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const std::int64_t n = 2 * detail::kParallelElements + 3;
+  Generator g(5);
+  auto x = randn<float>({n}, g);
+  const float special[] = {nan, -0.0f, 0.0f, inf, -inf, 3.0f, -3.0f};
+  for (int i = 0; i < 7; ++i) x.data()[i] = special[i];
+  const auto want = [](float v) { return v > 0 ? v : v * 0.2f; };
+  const auto y = leaky_relu(x, 0.2);
+  auto inplace = x.clone();
+  leaky_relu_(inplace, 0.2);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::uint32_t w = std::bit_cast<std::uint32_t>(want(x.data()[i]));
+    ASSERT_EQ(std::bit_cast<std::uint32_t>(y.data()[i]), w) << "at " << i;
+    ASSERT_EQ(std::bit_cast<std::uint32_t>(inplace.data()[i]), w) << "at " << i;
+  }
+  auto m = randn<double>({6, 7}, g);
+  const auto view = m.transpose(0, 1);
+  const auto expected = leaky_relu(view.contiguous(), 0.1);
+  leaky_relu_(view, 0.1);
+  expect_near(view.contiguous(), expected, 0);
+  auto leaf = tensor<double>({-2.0, 0.0, 3.0}).requires_grad_(true);
+  leaky_relu(leaf, 0.1).sum().backward();
+  EXPECT_EQ(leaf.grad().to_vector(), (std::vector<double>{0.1, 0.1, 1.0}));
+}
+
+// The generated in-place ops write straight into x, contiguous (oneDNN) or strided (the loop).
+TEST(Elementwise, InPlaceUnaryWritesIntoStridedViews) {
+  Generator g(9);
+  auto big = randn<float>({3 * detail::onednn::kMinElements}, g);
+  const auto want = relu(big);
+  relu_(big);
+  expect_near(big, want, 0);
+  auto m = randn<float>({8, 9}, g);
+  const auto view = m.transpose(0, 1);
+  const auto want_abs = abs(view.contiguous());
+  abs_(view);
+  expect_near(view.contiguous(), want_abs, 0);
+  auto e = randn<double>({5, 4}, g);
+  const auto want_exp = exp(e.transpose(0, 1).contiguous());
+  e.transpose(0, 1).exp_();
+  expect_near(e.transpose(0, 1).contiguous(), want_exp, 0);
+}
+
+// clamp_, pow_, tril_ and triu_ write into x, record autograd on a non-leaf, and refuse what PyTorch refuses.
+TEST(Elementwise, InPlaceClampPowTriangle) {
+  auto x = tensor<float>({-2.0f, 0.5f, 3.0f, std::numeric_limits<float>::quiet_NaN()});
+  clamp_(x, -1.0f, 1.0f);
+  const auto v = x.to_vector();
+  EXPECT_EQ(v[0], -1.0f);
+  EXPECT_EQ(v[1], 0.5f);
+  EXPECT_EQ(v[2], 1.0f);
+  EXPECT_TRUE(std::isnan(v[3]));
+  auto lo = tensor<float>({0.0f, 0.0f, 0.0f, 0.0f});
+  auto y = tensor<float>({-2.0f, 0.5f, 3.0f, -0.5f});
+  clamp_(y, lo, Tensor<float>());
+  EXPECT_EQ(y.to_vector(), (std::vector<float>{0.0f, 0.5f, 3.0f, 0.0f}));
+  EXPECT_THROW(clamp_(y, tensor<float>({0.0f, 1.0f}), Tensor<float>()), std::invalid_argument);
+
+  auto leaf = tensor<double>({-2.0, 0.5, 3.0}).requires_grad_(true);
+  auto h = leaf * 1.0;
+  clamp_(h, std::optional<double>(0.0), std::nullopt);
+  pow_(h, 2);
+  h.sum().backward();
+  EXPECT_EQ(leaf.grad().to_vector(), (std::vector<double>{0.0, 1.0, 6.0}));
+
+  // a scalar exponent of +-0.5 is sqrt / rsqrt, as PyTorch and NumPy (C's pow(-inf, 0.5) is +inf); 0 stays 0
+  const float ninf = -std::numeric_limits<float>::infinity();
+  EXPECT_TRUE(std::isnan(pow(tensor<float>({ninf}), 0.5).item()));
+  EXPECT_TRUE(std::isnan(pow(tensor<float>({ninf}), -0.5).item()));
+  auto r = tensor<float>({ninf, 4.0f});
+  pow_(r, 0.5);
+  EXPECT_TRUE(std::isnan(r.to_vector()[0]));
+  EXPECT_EQ(r.to_vector()[1], 2.0f);
+  EXPECT_EQ(pow(tensor<float>({4.0f}), 0).item(), 1.0f);
+
+  auto i = tensor<std::int64_t>({2, 3});
+  pow_(i, 2);
+  EXPECT_EQ(i.to_vector(), (std::vector<std::int64_t>{4, 9}));
+  EXPECT_THROW(pow_(i, -1), std::invalid_argument);
+  EXPECT_THROW(pow_(i, 0.5), TypeError);
+
+  auto m = ones<float>({3, 3});
+  tril_(m, -1);
+  EXPECT_EQ(m.to_vector(), (std::vector<float>{0, 0, 0, 1, 0, 0, 1, 1, 0}));
+  auto u = ones<float>({2, 3});
+  triu_(u, 1);
+  EXPECT_EQ(u.to_vector(), (std::vector<float>{0, 1, 1, 0, 0, 1}));
+  EXPECT_THROW(tril_(ones<float>({3}), 0), std::invalid_argument);
 }

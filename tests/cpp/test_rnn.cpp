@@ -206,3 +206,70 @@ TEST(Rnn, ModulesNamesShapesAndErrors) {
             }),
             "[GRU] batch_sizes must be positive and non-increasing, got (1, 3)");
 }
+
+// float32 padded sequences run on oneDNN's RNN primitives; ember's own loop (the path of packed sequences and
+// float64) is the reference: values and every gradient, each mode, both directions, with and without biases,
+// with and without recording (forward_inference).
+TEST(Rnn, OneDnnPrimitivesMatchTheLoop) {
+  for (RnnMode m : {RnnMode::Tanh, RnnMode::Relu, RnnMode::Lstm, RnnMode::Gru})
+    for (bool bidirectional : {false, true})
+      for (bool biases : {true, false}) {
+        SCOPED_TRACE(std::string(rnn_mode_name(m)) + (bidirectional ? " bidirectional" : "") +
+                     (biases ? "" : " no bias"));
+        const std::int64_t D = bidirectional ? 2 : 1, H = 6;
+        const bool lstm = m == RnnMode::Lstm;
+        std::vector<Tensor<float>> w;
+        for (std::int64_t l = 0; l < 2; ++l)
+          for (std::int64_t d = 0; d < D; ++d) {
+            auto p = params_for(m, l == 0 ? 5 : D * H, H, 10 * l + d);
+            for (std::size_t k = 0; k < (biases ? 4u : 2u); ++k) w.push_back(p[k].detach().to<float>());
+          }
+        Generator g(4);
+        const auto x = randn<float>({7, 3, 5}, g), h0 = randn<float>({2 * D, 3, H}, g), c0 = randn<float>({2 * D, 3, H}, g);
+        std::vector<std::vector<float>> got[2];
+        for (int path = 0; path < 2; ++path) {
+          detail::rnn_onednn_enabled() = path == 0;
+          {  // inference: no workspace
+            NoGradGuard no_grad;
+            auto r = rnn(m, x, h0, lstm ? c0 : Tensor<float>(), std::span<const Tensor<float>>(w), biases, 2, 0.0,
+                         false, bidirectional, false);
+            got[path].push_back(r.output.contiguous().to_vector());
+          }
+          std::vector<Tensor<float>> leaves{x.clone().requires_grad_(), h0.clone().requires_grad_(),
+                                            c0.clone().requires_grad_()};
+          for (const auto& t : w) leaves.push_back(t.clone().requires_grad_());
+          auto r = rnn(m, leaves[0], leaves[1], lstm ? leaves[2] : Tensor<float>(),
+                       std::span<const Tensor<float>>(leaves.data() + 3, w.size()), biases, 2, 0.0, true,
+                       bidirectional, false);
+          auto loss = (r.output * r.output).sum() + (r.h_n * 0.5f).sum();
+          if (lstm) loss = loss + (r.c_n * r.c_n).sum();
+          loss.backward();
+          got[path].push_back(r.output.contiguous().to_vector());
+          got[path].push_back(r.h_n.contiguous().to_vector());
+          if (lstm) got[path].push_back(r.c_n.contiguous().to_vector());
+          for (std::size_t k = 0; k < leaves.size(); ++k)
+            if (k != 2 || lstm) got[path].push_back(leaves[k].grad().to_vector());
+        }
+        detail::rnn_onednn_enabled() = true;
+        ASSERT_EQ(got[0].size(), got[1].size());
+        for (std::size_t i = 0; i < got[0].size(); ++i)
+          for (std::size_t j = 0; j < got[0][i].size(); ++j)
+            ASSERT_NEAR(got[0][i][j], got[1][i][j], 5e-4 * (1 + std::abs(got[1][i][j]))) << "tensor " << i << " at " << j;
+      }
+}
+
+// The oneDNN backward reads the forward's outputs: an in-place change to them is refused, as for saved inputs.
+TEST(Rnn, OneDnnOutputModifiedBeforeBackwardIsRefused) {
+  auto p = params_for(RnnMode::Gru, 2, 3, 1);
+  std::vector<Tensor<float>> w;
+  for (auto& t : p) w.push_back(t.detach().to<float>().requires_grad_());
+  Generator g(2);
+  auto r = rnn(RnnMode::Gru, randn<float>({4, 2, 2}, g), Tensor<float>(), Tensor<float>(),
+               std::span<const Tensor<float>>(w), true, 1, 0.0, true, false, false);
+  auto loss = r.output.sum();
+  {
+    NoGradGuard no_grad;
+    r.output.mul_(2.0f);
+  }
+  EXPECT_THROW(loss.backward(), AutogradError);
+}

@@ -131,6 +131,30 @@ TEST(TensorApiUnfold, UnfoldThenFoldCountsOverlaps) {
             std::string::npos);
 }
 
+// unfold copies each element (an infinity or NaN stays itself, with no NaN spread to its neighbours, as the
+// one-hot convolution it ran on did) and fold sums the copies back; F.normalize of an infinite norm.
+TEST(TensorApiUnfold, NonFiniteValuesStayPut) {
+  const float inf = std::numeric_limits<float>::infinity();
+  auto x = tensor<float>({inf, 1.0f, 2.0f, std::numeric_limits<float>::quiet_NaN()}).reshape({1, 1, 2, 2});
+  UnfoldOptions o;
+  o.kernel_size = {1, 2};
+  o.padding = {0, 1};
+  const auto c = unfold(x, o).contiguous().to_vector();  // (1, 2, 6): left and right element of 3 patches per row
+  EXPECT_EQ(c[0], 0.0f);
+  EXPECT_EQ(c[1], inf);
+  EXPECT_EQ(c[2], 1.0f);
+  EXPECT_EQ(c[7], 1.0f);
+  EXPECT_TRUE(std::isnan(c[10]));
+  const auto f = fold(unfold(x, o), {2, 2}, o).contiguous().to_vector();
+  EXPECT_EQ(f[0], inf);
+  EXPECT_EQ(f[1], 2.0f);
+  EXPECT_EQ(f[2], 4.0f);
+  EXPECT_TRUE(std::isnan(f[3]));
+  const auto n = normalize(tensor<float>({inf, 1.0f}), 1.0, 0).to_vector();
+  EXPECT_TRUE(std::isnan(n[0]));
+  EXPECT_EQ(n[1], 0.0f);
+}
+
 TEST(TensorApiElementwise, MathFamilyAndIntegerDivision) {
   auto x = mat<float>({-2.5f, -0.5f, 0.5f, 1.5f}, {4});
   EXPECT_EQ(round(x).to_vector(), (std::vector<float>{-2, -0, 0, 2}));

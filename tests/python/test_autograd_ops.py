@@ -644,7 +644,7 @@ bool byte char int long shape ndim dim numel size stride storage_offset element_
 is_floating_point item tolist numpy is_cpu is_xpu is_mps is_meta data __format__
 __init__ __repr__ __str__ __hash__ __len__ __iter__ __bool__ __float__ __int__ __index__ __copy__ __deepcopy__
 __array__ __dlpack__ __dlpack_device__ __invert__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__
-__and__ __rand__ __or__ __ror__ __xor__ __rxor__ __iadd__ __isub__ __imul__ __itruediv__ __setitem__
+__and__ __rand__ __or__ __ror__ __xor__ __rxor__ __iadd__ __isub__ __imul__ __itruediv__ __ipow__ __setitem__
 """.split())
 DIFFERENTIABLE |= OPS1_DIFFERENTIABLE  # ops1 (issue 21)
 # the in-place unary math ops (generated with them: EMBER_UNARY_MATH_API)

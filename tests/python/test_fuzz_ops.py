@@ -1317,6 +1317,79 @@ def test_tensor_api_ops(data):
     check(op, lambda L, F, x, y: getattr(L, op)([x, y]), x, y, tol=tol)
 
 
+# The rest of issue 21's tensor API: the Python adapters, the in-place adapters, unfold/fold, normalize,
+# round(decimals), fill_diagonal_ and the triangle indices, against PyTorch with gradients where they exist.
+TENSOR_API_MORE = ["fill_diagonal_", "tril_indices", "triu_indices", "unfold", "fold", "normalize", "round_decimals",
+                   "broadcast_tensors", "atleast_1d", "atleast_2d", "atleast_3d", "dstack", "column_stack",
+                   "clamp_min", "clamp_max", "mv", "inner", "dist", "cartesian_prod", "heaviside", "equal",
+                   "clamp_", "pow_", "tril_", "triu_", "leaky_relu_", "where"]
+
+
+@given(st.data())
+def test_tensor_api_more(data):
+    draw = data.draw
+    op = draw(st.sampled_from(TENSOR_API_MORE))
+    x = draw(tensors(kind=draw(st.sampled_from(["normal", "int", "special"]))))
+    nd = len(x.shape)
+    tol = (1e-3, 1e-4) if x.dtype != "float64" else (1e-9, 1e-10)
+    if op == "fill_diagonal_":
+        v, wrap = draw(st.floats(-3, 3)), draw(st.booleans())
+        return check(op, lambda L, F, x, v, w: x.clone().fill_diagonal_(v, w), x, v, wrap)
+    if op in ("tril_indices", "triu_indices"):
+        r, c, off = draw(st.integers(-1, 6)), draw(st.integers(-1, 6)), draw(st.integers(-8, 8))
+        return check(op, lambda L, F, r, c, o: getattr(L, op)(r, c, o), r, c, off)
+    if op in ("unfold", "fold"):
+        k, dil, pad, stride = (draw(st.tuples(st.integers(lo, 3), st.integers(lo, 3))) for lo in (0, 0, -1, 0))
+        if op == "unfold":
+            return check(op, lambda L, F, x, k, d, p, s: fwd_bwd(L, lambda x: F.unfold(x, k, d, p, s), x), x, k, dil,
+                         pad, stride, tol=tol)
+        size = draw(st.tuples(st.integers(1, 6), st.integers(1, 6)))
+        return check(op, lambda L, F, x, o, k, d, p, s: fwd_bwd(L, lambda x: F.fold(x, o, k, d, p, s), x), x, size, k,
+                     dil, pad, stride, tol=tol)
+    if op == "normalize":
+        pw, d = draw(st.sampled_from([1.0, 2.0, 3.0, float("inf")])), draw(dims_of(nd))
+        return check(op, lambda L, F, x, p, d: fwd_bwd(L, lambda x: F.normalize(x, p, d), x), x, pw, d, tol=tol)
+    if op == "round_decimals":
+        dec = draw(st.integers(-2, 3))
+        return check(op, lambda L, F, x, d: L.round(x, decimals=d), x, dec, tol=tol)
+    if op in ("atleast_1d", "atleast_2d", "atleast_3d"):
+        return check(op, lambda L, F, x: getattr(L, op)(x), x)
+    if op == "where":  # the branch-free select: NaN payloads, signed zeros, scalars on either side
+        c = draw(tensors(shape=broadcastable_shape(draw, x.shape), dtype="bool"))
+        other = draw(st.one_of(st.floats(-2, 2), tensors(shape=broadcastable_shape(draw, x.shape), dtype=x.dtype)))
+        first = draw(st.booleans())
+        return check(op, lambda L, F, c, x, o: fwd_bwd(L, lambda x: L.where(c, x, o) if first else L.where(c, o, x), x),
+                     c, x, other, tol=tol)
+    if op in ("clamp_min", "clamp_max", "clamp_"):
+        lo, hi = draw(st.floats(-2, 2)), draw(st.floats(-2, 2))
+        if op == "clamp_":
+            return check(op, lambda L, F, x, a, b: x.clone().clamp_(a, b), x, lo, hi, tol=tol)
+        return check(op, lambda L, F, x, a: fwd_bwd(L, lambda x: getattr(L, op)(x, a), x), x, lo, tol=tol)
+    if op == "pow_":
+        e = draw(st.sampled_from([0, 1, 2, 0.5, -1, 3.0]))
+        return check(op, lambda L, F, x, e: x.clone().pow_(e), x, e, tol=tol)
+    if op in ("tril_", "triu_"):
+        return check(op, lambda L, F, x, k: getattr(x.clone(), op)(k), x, draw(st.integers(-3, 3)))
+    if op == "leaky_relu_":
+        slope = draw(st.floats(-1, 1))
+        return check(op, lambda L, F, x, s: F.leaky_relu(x.clone(), s, inplace=True), x, slope, tol=tol)
+    if op == "cartesian_prod":
+        ys = [draw(tensors(shape=draw(shapes(1, 1)), dtype=x.dtype)) for _ in range(draw(st.integers(0, 2)))]
+        return check(op, lambda L, F, *ts: L.cartesian_prod(*ts), x, *ys)
+    y = draw(tensors(shape=draw(st.sampled_from([x.shape, broadcastable_shape(draw, x.shape), x.shape[-1:]])),
+                     dtype=draw(st.sampled_from([x.dtype, "float32", "int64"])), kind="normal"))
+    if op == "equal":
+        return check(op, lambda L, F, x, y: L.equal(x, y), x, y)
+    if op == "heaviside":
+        return check(op, lambda L, F, x, y: L.heaviside(x, y), x, y)
+    if op in ("mv", "inner"):
+        return check(op, lambda L, F, x, y: fwd_bwd(L, getattr(L, op), x, y), x, y, tol=tol)
+    if op == "dist":
+        pw = draw(st.sampled_from([0.0, 1.0, 2.0, 3.0, float("inf")]))
+        return check(op, lambda L, F, x, y, p: fwd_bwd(L, lambda a, b: L.dist(a, b, p), x, y), x, y, pw, tol=tol)
+    check(op, lambda L, F, x, y: getattr(L, op)(*([x, y] if op == "broadcast_tensors" else [[x, y]])), x, y, tol=tol)
+
+
 # --- fix21 (issue 21): transposed convolution, interpolate, pad, pixel shuffle, the recurrent layers -------
 # Each call runs forward and backward (fwd_bwd: the gradients of every floating input are compared too);
 # the draws include invalid shapes and arguments, which must raise an ordinary exception where PyTorch does.

@@ -327,6 +327,22 @@ def test_inplace_forms():
     same(e, t)
     e.triu_(-1), t.triu_(-1)
     same(e, t)
+    # C++ in-place ops: PyTorch's dtype rule (found by the fuzzer: an int tensor clamped by floats) and autograd
+    i = ember.tensor([4, -3])
+    with pytest.raises(TypeError, match=r"\[clamp_\] result type float32 can't be cast to the desired output type int64"):
+        i.clamp_(0.0, 1.5)
+    with pytest.raises(TypeError, match=r"\[pow_\] result type float32 can't be cast"):
+        i.pow_(0.5)
+    assert i.clamp_(0, 2).tolist() == [2, 0] and i.tolist() == [2, 0]
+    i **= 3
+    assert i.tolist() == [8, 0]
+    for f in (lambda h, L: h.clamp_(-0.5, 0.5), lambda h, L: h.clamp_min_(0.1), lambda h, L: h.pow_(3),
+              lambda h, L: h.tril_(1), lambda h, L: h.clip_(max=L.tensor([0.0, 0.1, 0.2, 0.3], dtype=L.float64))):
+        leaf_e = ember.tensor(X34, requires_grad=True)
+        leaf_t = torch.tensor(X34, requires_grad=True)
+        (f(leaf_e * 1.0, ember) * 2).sum().backward()
+        (f(leaf_t * 1.0, torch) * 2).sum().backward()
+        same(leaf_e.grad, leaf_t.grad)
     assert e.unsqueeze_(0) is e and tuple(e.shape) == (1, 3, 4)
     e.squeeze_(0)
     e.t_()

@@ -35,6 +35,18 @@ struct Node;
 template <class S>
 concept Scalar = std::is_arithmetic_v<S>;
 
+/// The dims a reduction runs over: all dims (the default, `{}` or std::nullopt), one dim, or a
+/// list of dims (negative dims count from the end; an empty list means all dims, as in PyTorch).
+struct Dims {
+  Dims() = default;
+  Dims(std::nullopt_t) {}  // NOLINT: implicit by design
+  Dims(std::int64_t d) : all(false), list{d} {}  // NOLINT
+  Dims(std::initializer_list<std::int64_t> ds) : all(ds.size() == 0), list(ds) {}
+  Dims(const Shape& ds) : all(ds.empty()), list(ds) {}  // NOLINT
+  bool all = true;
+  Shape list;
+};
+
 template <Element T>
 class Tensor {
  public:
@@ -240,17 +252,8 @@ class Tensor {
 
 
   // --- reduction methods (defined in ops/reduce.hpp and ops/nn_functional.hpp) ---
-  /// The dims a reduction runs over: all dims (the default, `{}` or std::nullopt), one dim, or a
-  /// list of dims (negative dims count from the end; an empty list means all dims, as in PyTorch).
-  struct Dims {
-    Dims() = default;
-    Dims(std::nullopt_t) {}  // NOLINT: implicit by design
-    Dims(std::int64_t d) : all(false), list{d} {}  // NOLINT
-    Dims(std::initializer_list<std::int64_t> ds) : all(ds.size() == 0), list(ds) {}
-    Dims(const Shape& ds) : all(ds.empty()), list(ds) {}  // NOLINT
-    bool all = true;
-    Shape list;
-  };
+  /// The dims a reduction runs over (one type for every element type: ember::Dims).
+  using Dims = ember::Dims;
   /// Element type of sum/prod: T for floating types, int64 for bool and integers.
   using sum_type = std::conditional_t<std::is_floating_point_v<T> || std::is_same_v<T, bfloat16>, T, std::int64_t>;
 

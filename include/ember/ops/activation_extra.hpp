@@ -33,17 +33,8 @@ Tensor<T> pointwise_activation(const char* op, const Tensor<T>& x, F fwd, B bwd)
   return y;
 }
 
-/// compute(x) written into x, recorded by autograd when x requires grad (as relu_).
-template <FloatElement T, class F>
-const Tensor<T>& inplace_activation(const Tensor<T>& x, const char* op, F compute) {
-  if (autograd::needs_grad(x)) return autograd::rebase_history(x, op, true, compute);
-  autograd::check_inplace(x, op);
-  NoGradGuard no_grad;
-  detail::copy_cast(x, compute(x));
-  return x;
-}
-
-/// exp(x) - 1 for x <= 0, accurate near 0: 2 tanh(x/2) / (1 - tanh(x/2)) (ember has no expm1 kernel).
+/// exp(x) - 1 for x <= 0, accurate near 0: 2 tanh(x/2) / (1 - tanh(x/2)), on oneDNN's vectorized tanh (the
+/// expm1 kernel calls libm's scalar expm1, several times slower).
 template <FloatElement T>
 Tensor<T> expm1_of(const Tensor<T>& x) {
   const Tensor<T> t = tanh(x * T(0.5));
@@ -253,47 +244,47 @@ Tensor<T> glu(const Tensor<T>& x, std::int64_t dim = -1) {
 /// elu(x, alpha) written into x.
 template <FloatElement T>
 const Tensor<T>& elu_(const Tensor<T>& x, double alpha = 1.0) {
-  return detail::inplace_activation(x, "elu_", [=](const Tensor<T>& s) { return elu(s, alpha); });
+  return detail::assign_inplace(x, "elu_", [=](const Tensor<T>& s) { return elu(s, alpha); });
 }
 /// selu(x) written into x.
 template <FloatElement T>
 const Tensor<T>& selu_(const Tensor<T>& x) {
-  return detail::inplace_activation(x, "selu_", [](const Tensor<T>& s) { return selu(s); });
+  return detail::assign_inplace(x, "selu_", [](const Tensor<T>& s) { return selu(s); });
 }
 /// celu(x, alpha) written into x.
 template <FloatElement T>
 const Tensor<T>& celu_(const Tensor<T>& x, double alpha = 1.0) {
-  return detail::inplace_activation(x, "celu_", [=](const Tensor<T>& s) { return celu(s, alpha); });
+  return detail::assign_inplace(x, "celu_", [=](const Tensor<T>& s) { return celu(s, alpha); });
 }
 /// mish(x) written into x.
 template <FloatElement T>
 const Tensor<T>& mish_(const Tensor<T>& x) {
-  return detail::inplace_activation(x, "mish_", [](const Tensor<T>& s) { return mish(s); });
+  return detail::assign_inplace(x, "mish_", [](const Tensor<T>& s) { return mish(s); });
 }
 /// hardswish(x) written into x.
 template <FloatElement T>
 const Tensor<T>& hardswish_(const Tensor<T>& x) {
-  return detail::inplace_activation(x, "hardswish_", [](const Tensor<T>& s) { return hardswish(s); });
+  return detail::assign_inplace(x, "hardswish_", [](const Tensor<T>& s) { return hardswish(s); });
 }
 /// hardsigmoid(x) written into x.
 template <FloatElement T>
 const Tensor<T>& hardsigmoid_(const Tensor<T>& x) {
-  return detail::inplace_activation(x, "hardsigmoid_", [](const Tensor<T>& s) { return hardsigmoid(s); });
+  return detail::assign_inplace(x, "hardsigmoid_", [](const Tensor<T>& s) { return hardsigmoid(s); });
 }
 /// hardtanh(x, min_val, max_val) written into x.
 template <FloatElement T>
 const Tensor<T>& hardtanh_(const Tensor<T>& x, double min_val = -1.0, double max_val = 1.0) {
-  return detail::inplace_activation(x, "hardtanh_", [=](const Tensor<T>& s) { return hardtanh(s, min_val, max_val); });
+  return detail::assign_inplace(x, "hardtanh_", [=](const Tensor<T>& s) { return hardtanh(s, min_val, max_val); });
 }
 /// relu6(x) written into x.
 template <FloatElement T>
 const Tensor<T>& relu6_(const Tensor<T>& x) {
-  return detail::inplace_activation(x, "relu6_", [](const Tensor<T>& s) { return relu6(s); });
+  return detail::assign_inplace(x, "relu6_", [](const Tensor<T>& s) { return relu6(s); });
 }
 /// threshold(x, threshold, value) written into x.
 template <FloatElement T>
 const Tensor<T>& threshold_(const Tensor<T>& x, double threshold_value, double value) {
-  return detail::inplace_activation(x, "threshold_",
+  return detail::assign_inplace(x, "threshold_",
                                     [=](const Tensor<T>& s) { return threshold(s, threshold_value, value); });
 }
 

@@ -3,6 +3,7 @@
 // floating types (bfloat16 included) are differentiable; copy_ and fill_ write in place (see autograd::check_inplace).
 #include <algorithm>
 
+#include "ember/autograd/grad_mode.hpp"
 #include "ember/autograd/node.hpp"
 #include "ember/backend/cuda/allocator.hpp"
 #include "ember/backend/cuda/runtime.hpp"
@@ -64,6 +65,20 @@ const Tensor<T>& Tensor<T>::copy_(const Tensor<U>& src) const {
   detail::copy_cast(*this, detail::inplace_source(*this, src.detach()).expand(shape()));
   return *this;
 }
+
+namespace detail {
+/// compute(x) written into x (an in-place op that runs its out-of-place form), recorded by autograd when x
+/// requires grad, as relu_ is.
+template <Element T, class F>
+const Tensor<T>& assign_inplace(const Tensor<T>& x, const char* op, F compute) {
+  if constexpr (FloatElement<T>)
+    if (autograd::needs_grad(x)) return autograd::rebase_history(x, op, true, compute);
+  autograd::check_inplace(x, op);
+  NoGradGuard no_grad;
+  copy_cast(x, compute(x));
+  return x;
+}
+}  // namespace detail
 
 template <Element T>
 const Tensor<T>& Tensor<T>::fill_(T v) const {

@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "ember/core/tensor.hpp"
+#include "ember/ops/copy.hpp"
 #include "ember/ops/where.hpp"  // the gradients of maximum, minimum and pow
 #include "ember/ops/elementwise_impl.hpp"
 
@@ -45,7 +46,7 @@ const Tensor<T>& unary_inplace(const Tensor<T>& x, const char* op) {
       if (autograd::needs_grad(x))
         return autograd::rebase_history(x, op, true, [](const Tensor<T>& src) { return unary<Op>(src); });
     autograd::check_inplace(x, op);
-    copy_cast(x, unary_forward<Op>(x));
+    unary_into<Op>(x, x);  // element for element: x may be its own output
   }
   return x;
 }
@@ -109,6 +110,11 @@ Tensor<scalar_promote_t<T, S>> pow(const Tensor<T>& a, S e) {
   using P = scalar_promote_t<T, S>;
   if constexpr (std::is_integral_v<P> && std::is_signed_v<S>)
     EMBER_CHECK(e >= 0, "pow", "integers to negative integer powers are not allowed (exponent ", e, ")");
+  // PyTorch's (and NumPy's) sqrt forms of a scalar exponent: pow(-inf, 0.5) is NaN, not C's +inf
+  if constexpr (std::is_floating_point_v<P> && std::is_floating_point_v<S>) {
+    if (e == S(0.5)) return sqrt(detail::promoted<P>(a));
+    if (e == S(-0.5)) return rsqrt(detail::promoted<P>(a));
+  }
   return detail::binary_scalar<detail::PowOp>(detail::promoted<P>(a), static_cast<P>(e), false);
 }
 /// The scalar b raised to the powers in e.
@@ -118,6 +124,19 @@ Tensor<scalar_promote_t<T, S>> pow(S b, const Tensor<T>& e) {
   return detail::binary_scalar<detail::PowOp>(detail::promoted<P>(e), static_cast<P>(b), true);
 }
 
+namespace detail {
+/// The elementwise clamp to [min, max] (either bound optional, NaN kept), branch-free.
+template <class T>
+auto clamp_of(std::optional<T> min, std::optional<T> max) {
+  const T lo = min ? *min : T(0), hi = max ? *max : T(0);
+  const bool has_lo = min.has_value(), has_hi = max.has_value();
+  return [=](T v) {
+    v = select(has_lo && !(v >= lo) && v == v, lo, v);
+    return select(has_hi && !(v <= hi) && v == v, hi, v);
+  };
+}
+}  // namespace detail
+
 /// x with every element limited to [min, max] (either bound optional; min > max gives max).
 template <Element T>
 Tensor<T> clamp(const Tensor<T>& x, std::type_identity_t<std::optional<T>> min,
@@ -125,20 +144,16 @@ Tensor<T> clamp(const Tensor<T>& x, std::type_identity_t<std::optional<T>> min,
   EMBER_CHECK(min || max, "clamp", "at least one of min and max must be given");
   x.check_cpu("clamp");
   Tensor<T> out = Tensor<T>::empty(x.shape());
-  const T lo = min ? *min : T(0), hi = max ? *max : T(0);
-  const bool has_lo = min.has_value(), has_hi = max.has_value();
-  detail::unary_kernel(out, x, [=](T v) {
-    if (has_lo && !(v >= lo) && v == v) v = lo;
-    if (has_hi && !(v <= hi) && v == v) v = hi;
-    return v;
-  });
+  detail::unary_kernel(out, x, detail::clamp_of(min, max));
   if constexpr (FloatElement<T>) {
     // The gradient passes where min <= x <= max (bounds included, as PyTorch).
+    const T lo = min ? *min : T(0), hi = max ? *max : T(0);
+    const bool has_lo = min.has_value(), has_hi = max.has_value();
     if (autograd::needs_grad(x))
       autograd::record("clamp", out, [sx = autograd::Saved<T>(x, "clamp"), lo, hi, has_lo, has_hi](const Tensor<T>& g) {
         Tensor<T> dx = Tensor<T>::empty(g.shape());
         detail::binary_kernel(dx, g, sx.get(), [=](T gi, T v) {
-          return (!has_lo || v >= lo) && (!has_hi || v <= hi) ? gi : T(0);
+          return detail::select((!has_lo || v >= lo) && (!has_hi || v <= hi), gi, T(0));
         });
         return dx;
       }, x);
@@ -151,6 +166,28 @@ Tensor<T> clamp(const Tensor<T>& x, const Tensor<T>& min, const Tensor<T>& max) 
   EMBER_CHECK(min.defined() || max.defined(), "clamp", "at least one of min and max must be given");
   Tensor<T> r = min.defined() ? detail::binary<detail::MaxOp>(x, min) : x;
   return max.defined() ? detail::binary<detail::MinOp>(r, max) : r;
+}
+/// clamp written into x (straight into its memory when no gradient is recorded).
+template <Element T>
+const Tensor<T>& clamp_(const Tensor<T>& x, std::type_identity_t<std::optional<T>> min,
+                        std::type_identity_t<std::optional<T>> max = std::nullopt) {
+  EMBER_CHECK(min || max, "clamp_", "at least one of min and max must be given");
+  x.check_cpu("clamp_");
+  if constexpr (FloatElement<T>)
+    if (autograd::needs_grad(x))
+      return autograd::rebase_history(x, "clamp_", true, [&](const Tensor<T>& src) { return clamp(src, min, max); });
+  autograd::check_inplace(x, "clamp_");
+  detail::unary_kernel(x, x, detail::clamp_of(min, max));  // element for element
+  return x;
+}
+/// clamp by tensor bounds written into x (the bounds broadcast to x's shape).
+template <Element T>
+const Tensor<T>& clamp_(const Tensor<T>& x, const Tensor<T>& min, const Tensor<T>& max) {
+  for (const Tensor<T>* b : {&min, &max})
+    if (b->defined() && !(b->shape() == x.shape()))
+      EMBER_CHECK(broadcast_shapes(x.shape(), b->shape(), "clamp_") == x.shape(), "clamp_", "output with shape ",
+                  x.shape(), " doesn't match the broadcast shape ", broadcast_shapes(x.shape(), b->shape(), "clamp_"));
+  return detail::assign_inplace(x, "clamp_", [&](const Tensor<T>& src) { return clamp(src, min, max); });
 }
 
 // --- in-place: self op= other (broadcast to self's shape; result castable to self's dtype) ---
@@ -172,6 +209,22 @@ EMBER_INPLACE_FN(mul_, MulOp)
 /// In-place self /= other (TypeError for integer self: true division gives floats).
 EMBER_INPLACE_FN(div_, DivOp)
 #undef EMBER_INPLACE_FN
+/// In-place self = self ** other (other broadcast to self's shape).
+template <Element T, Element U>
+const Tensor<T>& pow_(const Tensor<T>& self, const Tensor<U>& other) {
+  return detail::binary_inplace<detail::PowOp>(self, other);
+}
+/// In-place self = self ** e; a negative integer power of an integer tensor is an error.
+template <Element T, Scalar S>
+const Tensor<T>& pow_(const Tensor<T>& self, S e) {
+  if constexpr (std::is_integral_v<T> && std::is_integral_v<S> && std::is_signed_v<S>)
+    EMBER_CHECK(e >= 0, "pow_", "integers to negative integer powers are not allowed (exponent ", e, ")");
+  if constexpr (std::is_floating_point_v<T> && std::is_floating_point_v<S>) {  // as pow: the sqrt forms
+    if (e == S(0.5)) return sqrt_(self);
+    if (e == S(-0.5)) return rsqrt_(self);
+  }
+  return detail::binary_inplace_scalar<detail::PowOp>(self, e);
+}
 
 // --- operators: thin wrappers over the named functions ---
 /// -x (neg).

@@ -146,17 +146,17 @@ struct AbsOp : SameType, NoBool {
   static constexpr bool kGradFromOutput = false;
   template <class T> EMBER_HOST_DEVICE static T f(T x) {
     if constexpr (std::is_unsigned_v<T>) return x;
-    else return x < 0 ? static_cast<T>(-x) : x;
+    else return select(x < 0, static_cast<T>(-x), x);
   }
-  template <class T> EMBER_HOST_DEVICE static T df(T g, T x) { return x > 0 ? g : x < 0 ? -g : T(0); }
+  template <class T> EMBER_HOST_DEVICE static T df(T g, T x) { return select(x > 0, g, select(x < 0, -g, T(0))); }
 };
 struct ReluOp : SameType, NoBool {
   static constexpr const char* name = "relu";
   static constexpr const char* bool_hint = "";
   static constexpr bool kGradFromOutput = true;
   // NaN stays NaN, and passes its gradient on, as in PyTorch.
-  template <class T> EMBER_HOST_DEVICE static T f(T x) { return x > T(0) || x != x ? x : T(0); }
-  template <class T> EMBER_HOST_DEVICE static T df(T g, T y) { return y > T(0) || y != y ? g : T(0); }
+  template <class T> EMBER_HOST_DEVICE static T f(T x) { return select(x > T(0) || x != x, x, T(0)); }
+  template <class T> EMBER_HOST_DEVICE static T df(T g, T y) { return select(y > T(0) || y != y, g, T(0)); }
 };
 // A float op (integer inputs compute in float32): f(x) = expr, and df(g, v) = dexpr, where v is y
 // when from_output, else x.
@@ -296,10 +296,10 @@ EMBER_BINARY(MulOp, "mul", SameType, true, a * b, true, false, g * b, g * a)
 // d(a / b) = g / b, -g a / b^2 = -g y / b
 EMBER_BINARY(DivOp, "div", FloatType, true, a / b, true, true, g / b, -(g * y) / b)
 // NaN propagates; ties split the gradient in half between a and b, as PyTorch does.
-EMBER_BINARY(MaxOp, "maximum", SameType, true, (a > b || a != a) ? a : b, true, false,
+EMBER_BINARY(MaxOp, "maximum", SameType, true, select(a > b || a != a, a, b), true, false,
              where(gt(a, b), g, where(eq(a, b), g * T(0.5), T(0))),
              where(gt(b, a), g, where(eq(a, b), g * T(0.5), T(0))))
-EMBER_BINARY(MinOp, "minimum", SameType, true, (a < b || a != a) ? a : b, true, false,
+EMBER_BINARY(MinOp, "minimum", SameType, true, select(a < b || a != a, a, b), true, false,
              where(lt(a, b), g, where(eq(a, b), g * T(0.5), T(0))),
              where(lt(b, a), g, where(eq(a, b), g * T(0.5), T(0))))
 // d(a^b) = g b a^(b-1) (0 where b == 0), g y log(a) (0 where a == 0 and b >= 0, as PyTorch).

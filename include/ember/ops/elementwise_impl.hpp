@@ -95,10 +95,10 @@ template <> inline constexpr bool kMemoryBound<MinOp> = true;
 template <class Op>
 bool streams_instead_of_onednn(std::int64_t bytes) { return kMemoryBound<Op> && stream_output(bytes); }
 
-/// Op applied to every element of x, without recording; use_onednn = false forces the reference loop.
-template <class Op, Element T>
-Tensor<typename Op::template result<T>> unary_forward(const Tensor<T>& x, bool use_onednn = true) {
-  using R = typename Op::template result<T>;
+/// out = Op(x) for every element, without recording; out has x's shape and device and may be x itself
+/// (an in-place op). use_onednn = false forces the reference loop.
+template <class Op, Element T, Element R>
+void unary_into(const Tensor<R>& out, const Tensor<T>& x, bool use_onednn = true) {
   using C = typename Op::template compute<T>;
   if constexpr (!Op::kBool && std::is_same_v<T, bool>)
     fail<TypeError>(Op::name, "not supported for bool tensors", Op::bool_hint);
@@ -107,20 +107,25 @@ Tensor<typename Op::template result<T>> unary_forward(const Tensor<T>& x, bool u
                     x.shape(), ")");
   if (x.device().is_cuda()) {
     check_cuda_dtype<C>(Op::name);
-    Tensor<R> out = Tensor<R>::empty(x.shape(), x.device());
     cuda::unary(x.device().index, cuda::unary_op<Op>(), x.shape(), cuda::strided(out), cuda::strided(promoted<C>(x)));
-    return out;
+    return;
   }
-  Tensor<R> out = Tensor<R>::empty(x.shape());
   using D = OneDnnOf<Op>;
-  if constexpr (D::kOneDnn && std::is_same_v<T, float>) {
-    if (use_onednn && x.numel() >= onednn::kMinElements && x.is_contiguous() &&
+  if constexpr (D::kOneDnn && std::is_same_v<T, float> && std::is_same_v<R, float>) {
+    if (use_onednn && x.numel() >= onednn::kMinElements && x.is_contiguous() && out.is_contiguous() &&
         !streams_instead_of_onednn<Op>(x.numel() * 2 * std::int64_t{sizeof(float)})) {
       onednn::eltwise(D::alg, D::alpha, D::beta, x.data(), out.data(), x.numel());
-      return out;
+      return;
     }
   }
   unary_kernel(out, x, [](T v) { return static_cast<R>(Op::f(static_cast<C>(v))); });
+}
+
+/// Op applied to every element of x, without recording, into a new tensor.
+template <class Op, Element T>
+Tensor<typename Op::template result<T>> unary_forward(const Tensor<T>& x, bool use_onednn = true) {
+  Tensor<typename Op::template result<T>> out = Tensor<typename Op::template result<T>>::empty(x.shape(), x.device());
+  unary_into<Op>(out, x, use_onednn);
   return out;
 }
 

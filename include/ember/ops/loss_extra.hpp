@@ -34,7 +34,8 @@ Tensor<T> clamp_min_zero(const Tensor<T>& v) {
 template <FloatElement T>
 Tensor<T> clamp_min_values(const Tensor<T>& v, double lo) {
   const Tensor<T> d = v.detach();
-  return v + (clamp(d, static_cast<T>(lo), std::nullopt) - d);
+  const T low = static_cast<T>(lo);
+  return where(lt(d, low), v - d + low, v);  // (v + (clamp(d) - d) turned an infinite v into inf - inf = NaN)
 }
 
 /// The Euclidean norm of x along dim (kept), whose gradient is 0 where the norm is 0 (PyTorch's).
@@ -87,7 +88,7 @@ template <FloatElement T>
 Tensor<T> normalize(const Tensor<T>& x, double p = 2.0, std::int64_t dim = 1, double eps = 1e-12) {
   const std::int64_t d = normalize_dim(dim, std::max<std::int64_t>(x.dim(), 1), "normalize");
   const Tensor<T> n = p == 2.0 ? detail::l2_norm_keepdim(x, d) : vector_norm(x, p, {d}, true);
-  return x / detail::clamp_min_values(n, eps);
+  return x / clamp(n, static_cast<T>(eps), std::nullopt);  // PyTorch's clamp_min: no gradient below eps
 }
 
 /// The p-norm of x1 - x2 + eps along the last dim (inputs broadcast together), as

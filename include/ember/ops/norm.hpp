@@ -65,10 +65,13 @@ Tensor<T> vector_norm(const Tensor<T>& x, double ord = 2, typename Tensor<T>::Di
     if (ord == inf) return amax(abs(x), dim, keepdim);
     if (ord == -inf) return amin(abs(x), dim, keepdim);
     if (ord == 1) return sum(abs(x), dim, keepdim);
-    if (ord == 0) {
-      typename Tensor<bool>::Dims bd = dim.list;
-      bd.all = dim.all;
-      return sum(ne(x.detach(), T(0)), bd, keepdim).template to<T>();
+    if (ord == 0) {  // a count: its gradient is zero (recorded, as PyTorch's, so that backward() runs)
+      Tensor<T> y = sum(ne(x.detach(), T(0)), dim, keepdim).template to<T>();
+      if (autograd::needs_grad(x))
+        autograd::record("vector_norm", y, [shape = x.shape()](const Tensor<T>& g) {
+          return zeros<T>(shape, g.device());
+        }, x);
+      return y;
     }
     const auto plan = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "vector_norm");
     Tensor<T> y;

@@ -270,10 +270,7 @@ using sum_t = typename Tensor<T>::sum_type;
 template <Element T>
 Tensor<sum_t<T>> sum(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
   if constexpr (std::is_same_v<T, bfloat16>) {  // accumulates in float32 (a gradient of a broadcast, in C++ code)
-    typename Tensor<float>::Dims d;
-    d.all = dim.all;
-    d.list = dim.list;
-    return sum(x.template to<float>(), d, keepdim).template to<bfloat16>();
+    return sum(x.template to<float>(), std::move(dim), keepdim).template to<bfloat16>();
   } else {
     const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "sum");
     if constexpr (!FloatElement<T>) x.check_cpu("sum");
@@ -387,7 +384,7 @@ template <Element T>
 Tensor<float_t_of<T>> logsumexp(const Tensor<T>& x, typename Tensor<T>::Dims dim = {}, bool keepdim = false) {
   x.check_cpu("logsumexp");
   if constexpr (!FloatElement<T>) {
-    return logsumexp(x.template to<float>(), typename Tensor<float>::Dims(dim.all ? Shape{} : dim.list), keepdim);
+    return logsumexp(x.template to<float>(), std::move(dim), keepdim);
   } else {
     const auto p = detail::reduce_plan(x.shape(), dim.all, dim.list, keepdim, "logsumexp");
     auto shift = Tensor<double>::empty(p.keep_shape);

@@ -1,13 +1,16 @@
 #pragma once
 // Recurrent layers, as torch.nn.RNN / LSTM / GRU and their cells. The cells (rnn_tanh_cell, rnn_relu_cell,
-// lstm_cell, gru_cell) compose differentiable ops. The layer op (rnn) runs the whole sequence in C++: per layer
-// and direction, one matmul projects every timestep's input, each step adds the hidden matmul, and one recorded
-// node holds the hand-written backward through time (BPTT), as cuDNN does.
+// lstm_cell, gru_cell) compose differentiable ops. The layer op (rnn) runs the whole sequence per layer and
+// direction as one recorded node: float32 batches whose rows all run every step on oneDNN's RNN primitives
+// (forward and backward, backend/onednn/rnn.hpp); packed sequences of different lengths and float64 on
+// ember's own loop, where one matmul projects every timestep's input, each step adds the hidden matmul, and
+// the backward through time (BPTT) is written out, as cuDNN does.
 //
 // Legend: N rows of packed data (sum of batch_sizes), T steps, B batch, I input features, H hidden, G gates
 // (LSTM 4: i, f, g, o; GRU 3: r, z, n; RNN 1), L layers, D directions. Weights: w_ih (G*H, I), w_hh (G*H, H),
 // b_ih and b_hh (G*H), PyTorch's layout.
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -22,6 +25,7 @@
 
 #include "ember/autograd/grad_mode.hpp"
 #include "ember/autograd/node.hpp"
+#include "ember/backend/onednn/rnn.hpp"
 #include "ember/core/random.hpp"
 #include "ember/core/tensor.hpp"
 #include "ember/ops/creation.hpp"
@@ -166,6 +170,92 @@ inline std::vector<std::int64_t> packed_offsets(const std::vector<std::int64_t>&
   return off;
 }
 
+/// Whether float32 padded sequences run on oneDNN's RNN primitives (the default) or on ember's own loop,
+/// which stays the path of packed sequences and float64, and the reference the tests compare oneDNN with.
+inline std::atomic<bool>& rnn_onednn_enabled() {
+  static std::atomic<bool> on{true};
+  return on;
+}
+inline bool rnn_on_onednn() { return rnn_onednn_enabled().load(std::memory_order_relaxed); }
+
+/// PyTorch's GRU gates (r, z, n) in oneDNN's order (z, r, n), or back: the first two row blocks of (3H, ...)
+/// swapped.
+template <FloatElement T>
+Tensor<T> swap_reset_update(const Tensor<T>& w, std::int64_t H) {
+  return cat(std::vector<Tensor<T>>{w.narrow(0, H, H), w.narrow(0, 0, H), w.narrow(0, 2 * H, H)}, 0);
+}
+
+/// rnn_direction on oneDNN's RNN primitives, for float32 sequences whose rows all run every step (a padded
+/// batch): one primitive call forward and one backward, the weights taken in PyTorch's layout.
+inline Tensor<float> rnn_direction_onednn(RnnMode mode, const Tensor<float>& x, std::int64_t steps,
+                                          const Tensor<float>& h0, const Tensor<float>& c0,
+                                          const Tensor<float>& w_ih, const Tensor<float>& w_hh,
+                                          const Tensor<float>& b_ih, const Tensor<float>& b_hh, bool reverse) {
+  constexpr const char* op = "rnn";
+  const bool lstm = mode == RnnMode::Lstm, gru = mode == RnnMode::Gru;
+  const std::int64_t H = w_hh.size(1), B = h0.size(0), N = x.size(0), I = x.size(1);
+  const onednn::RnnGeometry p{static_cast<int>(mode), steps, B, I, H, reverse};
+  Tensor<float> y = Tensor<float>::empty({N + (lstm ? 2 : 1) * B, H});
+  const bool grad = autograd::needs_grad(x, h0, c0, w_ih, w_hh, b_ih, b_hh);
+  Tensor<float> xc, h0c, c0c, wih, whh, bias, workspace;
+  {
+    NoGradGuard no_grad;
+    xc = x.detach().contiguous();
+    h0c = h0.detach().contiguous();
+    if (lstm) c0c = c0.detach().contiguous();
+    wih = (gru ? swap_reset_update(w_ih.detach(), H) : w_ih.detach()).contiguous();
+    whh = (gru ? swap_reset_update(w_hh.detach(), H) : w_hh.detach()).contiguous();
+    if (!b_ih.defined()) {
+      bias = zeros<float>({p.bias_gates() * H});
+    } else if (gru) {  // (z, r) of both biases summed, then n's input and hidden parts apart
+      const Tensor<float> both = swap_reset_update(b_ih.detach() + b_hh.detach(), H);
+      bias = cat(std::vector<Tensor<float>>{both.narrow(0, 0, 2 * H), b_ih.detach().narrow(0, 2 * H, H),
+                                            b_hh.detach().narrow(0, 2 * H, H)}, 0);
+    } else {
+      bias = (b_ih.detach() + b_hh.detach()).contiguous();
+    }
+    if (grad)
+      workspace = Tensor<float>::empty({static_cast<std::int64_t>(onednn::rnn_workspace_bytes(p) / sizeof(float)) + 1});
+  }
+  float* yp = y.data();
+  onednn::rnn_forward(p, xc.data(), h0c.data(), lstm ? c0c.data() : nullptr, wih.data(), whh.data(), bias.data(), yp,
+                      yp + N * H, lstm ? yp + (N + B) * H : nullptr, grad ? workspace.data() : nullptr);
+  if (!grad) return y;
+  const bool has_b = b_ih.defined();
+  auto backward = [=, sy = autograd::Saved<float>(y, op)](const Tensor<float>& g_in) {
+    NoGradGuard no_grad;
+    const Tensor<float> g = g_in.contiguous(), yv = sy.get();
+    Tensor<float> dx = Tensor<float>::empty({N, I}), dh0 = Tensor<float>::empty({B, H});
+    Tensor<float> dc0 = lstm ? Tensor<float>::empty({B, H}) : Tensor<float>();
+    Tensor<float> dwih = Tensor<float>::empty(wih.shape()), dwhh = Tensor<float>::empty(whh.shape());
+    Tensor<float> dbias = Tensor<float>::empty(bias.shape());
+    const float *gp = g.data(), *yd = yv.data();
+    onednn::rnn_backward(p, xc.data(), h0c.data(), lstm ? c0c.data() : nullptr, wih.data(), whh.data(), bias.data(),
+                         yd, yd + N * H, lstm ? yd + (N + B) * H : nullptr, workspace.data(), gp, gp + N * H,
+                         lstm ? gp + (N + B) * H : nullptr, dx.data(), dh0.data(), lstm ? dc0.data() : nullptr,
+                         dwih.data(), dwhh.data(), dbias.data());
+    autograd::Grads grads(7);
+    grads[0] = dx;
+    grads[1] = dh0;
+    if (lstm) grads[2] = dc0;
+    grads[3] = gru ? swap_reset_update(dwih, H) : dwih;
+    grads[4] = gru ? swap_reset_update(dwhh, H) : dwhh;
+    if (has_b) {
+      if (gru) {  // b_ih's n part is the input n gate's, b_hh's the fourth (hidden n) gate's
+        const Tensor<float> zr = swap_reset_update(dbias.narrow(0, 0, 3 * H), H).narrow(0, 0, 2 * H);
+        grads[5] = cat(std::vector<Tensor<float>>{zr, dbias.narrow(0, 2 * H, H)}, 0);
+        grads[6] = cat(std::vector<Tensor<float>>{zr, dbias.narrow(0, 3 * H, H)}, 0);
+      } else {
+        grads[5] = dbias;
+        grads[6] = dbias;
+      }
+    }
+    return grads;
+  };
+  autograd::record(op, y, std::move(backward), x, h0, c0, w_ih, w_hh, b_ih, b_hh);
+  return y;
+}
+
 /// One direction of one layer. x (N, I): the bs[t] rows of step t follow each other (bs non-increasing);
 /// h0, c0 (B, H). Returns one tensor (N + B, H), or (N + 2B, H) for an LSTM: the outputs, h_n, c_n, so that
 /// one node records all three. A row's final state is the state after its own last step.
@@ -175,6 +265,10 @@ Tensor<T> rnn_direction(RnnMode mode, const Tensor<T>& x, const std::vector<std:
                         const Tensor<T>& b_hh, bool reverse) {
   constexpr const char* op = "rnn";
   check_cpu(op, x, h0, w_ih, w_hh);
+  if constexpr (std::is_same_v<T, float>)  // every row runs every step: oneDNN's primitives fit
+    if (bs.front() == bs.back() && rnn_on_onednn())
+      return rnn_direction_onednn(mode, x, static_cast<std::int64_t>(bs.size()), h0, c0, w_ih, w_hh, b_ih, b_hh,
+                                  reverse);
   const bool lstm = mode == RnnMode::Lstm, gru = mode == RnnMode::Gru;
   const std::int64_t G = rnn_gate_count(mode), H = w_hh.size(1), GH = G * H, B = h0.size(0), N = x.size(0);
   const auto steps = static_cast<std::int64_t>(bs.size());

@@ -111,9 +111,7 @@ Tensor<bool> isin(const Tensor<T>& elements, const Tensor<T>& test_elements, boo
 /// The number of nonzero elements of x over dims (all when empty), as int64.
 template <Element T>
 Tensor<std::int64_t> count_nonzero(const Tensor<T>& x, typename Tensor<T>::Dims dims = {}) {
-  typename Tensor<bool>::Dims bd = dims.list;
-  bd.all = dims.all;
-  return sum(ne(x, T(0)), bd).template to<std::int64_t>();
+  return sum(ne(x, T(0)), std::move(dims)).template to<std::int64_t>();
 }
 
 }  // namespace ember

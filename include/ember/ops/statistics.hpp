@@ -125,17 +125,6 @@ std::pair<Tensor<T>, Tensor<std::int64_t>> median(const Tensor<T>& x, std::int64
     return nans ? n - nans : (n - 1) / 2;
   });
 }
-/// The lower median of all of x's elements, as a 0-d tensor (NaN if any is NaN).
-template <Element T>
-Tensor<T> median(const Tensor<T>& x) {
-  Tensor<T> v;
-  {
-    NoGradGuard no_grad;
-    v = median(x.reshape({-1}), 0).first;
-  }
-  return detail::split_among_equal(x, v, "median");
-}
-
 /// median that skips NaN: the lower median of each row's numbers (NaN for a row of NaN only).
 template <Element T>
 std::pair<Tensor<T>, Tensor<std::int64_t>> nanmedian(const Tensor<T>& x, std::int64_t dim, bool keepdim = false) {
@@ -144,15 +133,26 @@ std::pair<Tensor<T>, Tensor<std::int64_t>> nanmedian(const Tensor<T>& x, std::in
     return numbers ? (numbers - 1) / 2 : std::int64_t{0};
   });
 }
+namespace detail {
+/// median / nanmedian of the whole tensor: the value from the flattened tensor, the gradient split among
+/// the elements equal to it.
 template <Element T>
-Tensor<T> nanmedian(const Tensor<T>& x) {
+Tensor<T> whole_median(const Tensor<T>& x, bool ignore_nan) {
   Tensor<T> v;
   {
     NoGradGuard no_grad;
-    v = nanmedian(x.reshape({-1}), 0).first;
+    v = (ignore_nan ? nanmedian(x.reshape({-1}), 0) : median(x.reshape({-1}), 0)).first;
   }
-  return detail::split_among_equal(x, v, "nanmedian");
+  return split_among_equal(x, v, ignore_nan ? "nanmedian" : "median");
 }
+}  // namespace detail
+
+/// The lower median of all of x's elements, as a 0-d tensor (NaN if any is NaN).
+template <Element T>
+Tensor<T> median(const Tensor<T>& x) { return detail::whole_median(x, false); }
+/// nanmedian of all of x's elements, as a 0-d tensor.
+template <Element T>
+Tensor<T> nanmedian(const Tensor<T>& x) { return detail::whole_median(x, true); }
 
 /// (values, indices) of the most frequent value of each row along dim: the smallest on ties, with the index
 /// of its last occurrence.
@@ -171,6 +171,12 @@ std::pair<Tensor<T>, Tensor<std::int64_t>> mode(const Tensor<T>& x, std::int64_t
   });
 }
 
+namespace detail {
+inline void check_q(double q, const char* op) {
+  EMBER_CHECK(q >= 0 && q <= 1, op, "q values must be in the range [0, 1], got ", q);
+}
+}  // namespace detail
+
 /// The q-quantiles of x along dim (all elements when dim is not given), q in [0, 1] (a 0-d or 1-D tensor;
 /// a 1-D q puts its dim first in the result). interpolation between the two nearest ranks: "linear",
 /// "lower", "higher", "nearest" (halves to even) or "midpoint". A row holding NaN gives NaN, unless
@@ -186,9 +192,7 @@ Tensor<T> quantile(const Tensor<T>& x, const Tensor<T>& q, std::optional<std::in
   EMBER_CHECK(q.dim() <= 1, op, "q must be a scalar or 1-D tensor, got shape ", q.shape());
   const Tensor<T> qc = q.to(Device::cpu()).contiguous();
   const std::int64_t nq = qc.numel();
-  for (std::int64_t i = 0; i < nq; ++i)
-    EMBER_CHECK(qc.data()[i] >= T(0) && qc.data()[i] <= T(1), op, "q values must be in the range [0, 1], got ",
-                qc.data()[i]);
+  for (std::int64_t i = 0; i < nq; ++i) detail::check_q(static_cast<double>(qc.data()[i]), op);
   const Tensor<T> xv = dim ? (x.dim() == 0 ? x.reshape({1}) : x) : x.reshape({-1});
   const std::int64_t d = dim ? normalize_dim(*dim, xv.dim(), op) : 0;
   const std::int64_t n = xv.shape()[d];
@@ -239,8 +243,7 @@ Tensor<T> quantile(const Tensor<T>& x, const Tensor<T>& q, std::optional<std::in
 template <FloatElement T>
 Tensor<T> quantile(const Tensor<T>& x, double q, std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false,
                    std::string_view interpolation = "linear", bool ignore_nan = false) {
-  EMBER_CHECK(q >= 0 && q <= 1, ignore_nan ? "nanquantile" : "quantile", "q values must be in the range [0, 1], got ",
-              q);
+  detail::check_q(q, ignore_nan ? "nanquantile" : "quantile");
   return quantile(x, full<T>({}, static_cast<T>(q)), dim, keepdim, interpolation, ignore_nan);
 }
 
@@ -309,9 +312,7 @@ Tensor<sum_t<T>> nansum(const Tensor<T>& x, typename Tensor<T>::Dims dims = {}, 
 /// The mean over dims of the elements that are not NaN (NaN where all are).
 template <FloatElement T>
 Tensor<T> nanmean(const Tensor<T>& x, typename Tensor<T>::Dims dims = {}, bool keepdim = false) {
-  typename Tensor<bool>::Dims bd = dims.list;
-  bd.all = dims.all;
-  const Tensor<T> count = sum(logical_not(isnan(x)), bd, keepdim).template to<T>();
+  const Tensor<T> count = sum(logical_not(isnan(x)), dims, keepdim).template to<T>();
   return nansum(x, std::move(dims), keepdim) / count;
 }
 

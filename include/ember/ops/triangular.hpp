@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "ember/core/tensor.hpp"
+#include "ember/ops/copy.hpp"
 #include "ember/ops/elementwise.hpp"
 
 namespace ember {
@@ -33,6 +34,17 @@ Tensor<T> tril(const Tensor<T>& x, std::int64_t diagonal = 0) { return detail::t
 /// The upper triangle of the last two dims of x (*, m, n): elements with column - row >= diagonal kept.
 template <Element T>
 Tensor<T> triu(const Tensor<T>& x, std::int64_t diagonal = 0) { return detail::triangle(x, diagonal, false, "triu"); }
+
+/// tril written into x.
+template <Element T>
+const Tensor<T>& tril_(const Tensor<T>& x, std::int64_t diagonal = 0) {
+  return detail::assign_inplace(x, "tril_", [&](const Tensor<T>& s) { return detail::triangle(s, diagonal, true, "tril_"); });
+}
+/// triu written into x.
+template <Element T>
+const Tensor<T>& triu_(const Tensor<T>& x, std::int64_t diagonal = 0) {
+  return detail::assign_inplace(x, "triu_", [&](const Tensor<T>& s) { return detail::triangle(s, diagonal, false, "triu_"); });
+}
 
 template <Element T> Tensor<T> Tensor<T>::tril(std::int64_t diagonal) const { return ember::tril(*this, diagonal); }
 template <Element T> Tensor<T> Tensor<T>::triu(std::int64_t diagonal) const { return ember::triu(*this, diagonal); }

@@ -1,14 +1,17 @@
 #pragma once
-// unfold (im2col) and fold (col2im), as torch.nn.functional.unfold / fold. unfold is a grouped
-// convolution whose one-hot weights copy each element of a kernel-sized patch to its own channel, and
-// fold is the transposed convolution with the same weights (which sums overlapping patches), so both run
-// on oneDNN's convolution primitives and take their gradients from them: fold is unfold's adjoint.
+// unfold (im2col) and fold (col2im), as torch.nn.functional.unfold / fold. unfold pads the input and gathers
+// every kernel-sized patch with one index_select over the flattened plane (the positions cached per
+// geometry); fold is its adjoint, an index_add of the columns into a zero plane (overlapping patches sum),
+// then the padding cropped. Both take their gradients from those ops. (A grouped convolution with one-hot
+// weights did this before: inf * 0 turned every patch holding an infinity into NaN.)
 #include <array>
 #include <cstdint>
 
-#include "ember/ops/conv.hpp"
-#include "ember/ops/conv_transpose.hpp"
+#include "ember/backend/onednn/cache.hpp"
 #include "ember/ops/creation.hpp"
+#include "ember/ops/gather.hpp"
+#include "ember/ops/scatter.hpp"
+#include "ember/ops/spatial.hpp"
 #include "ember/ops/view.hpp"
 
 namespace ember {
@@ -33,15 +36,24 @@ inline void check_unfold_options(const UnfoldOptions& o, const char* op) {
   }
 }
 
-/// (channels * kh * kw, 1, kh, kw): output channel c * kh * kw + i of a convolution with `channels` groups
-/// copies element i of the patch of input channel c.
-template <FloatElement T>
-Tensor<T> patch_weights(std::int64_t channels, const std::array<std::int64_t, 2>& kernel, Device device) {
-  const std::int64_t k = kernel[0] * kernel[1];
-  Tensor<T> w = zeros<T>({channels * k, 1, kernel[0], kernel[1]});
-  for (std::int64_t c = 0; c < channels; ++c)
-    for (std::int64_t i = 0; i < k; ++i) w.data()[(c * k + i) * k + i] = T(1);
-  return device.is_cuda() ? w.to(device) : w;
+/// The positions in a padded (hp, wp) plane that unfold reads, ordered (kernel row, kernel column, block
+/// row, block column) as PyTorch lays the columns out. Cached: a layer calls with the same geometry every step.
+inline Tensor<std::int64_t> patch_index(std::int64_t wp, std::int64_t oh, std::int64_t ow, const UnfoldOptions& o) {
+  static onednn::PrimitiveCache<Tensor<std::int64_t>> cache(16);
+  onednn::Key key;
+  key.add(wp).add(oh).add(ow);
+  for (int i = 0; i < 2; ++i) key.add(o.kernel_size[i]).add(o.dilation[i]).add(o.stride[i]);
+  return cache.get(key, [&] {
+    const auto [kh, kw] = o.kernel_size;
+    Tensor<std::int64_t> idx = Tensor<std::int64_t>::empty({kh * kw * oh * ow});
+    std::int64_t* p = idx.data();
+    for (std::int64_t ki = 0; ki < kh; ++ki)
+      for (std::int64_t kj = 0; kj < kw; ++kj)
+        for (std::int64_t r = 0; r < oh; ++r)
+          for (std::int64_t c = 0; c < ow; ++c)
+            *p++ = (ki * o.dilation[0] + r * o.stride[0]) * wp + kj * o.dilation[1] + c * o.stride[1];
+    return idx;
+  });
 }
 
 /// The number of patch positions along one axis of extent n.
@@ -64,9 +76,11 @@ Tensor<T> unfold(const Tensor<T>& x, const UnfoldOptions& o) {
   EMBER_CHECK(oh > 0 && ow > 0, "unfold", "the kernel (", o.kernel_size[0], ", ", o.kernel_size[1], ") with dilation (",
               o.dilation[0], ", ", o.dilation[1], ") and padding (", o.padding[0], ", ", o.padding[1],
               ") does not fit the input of shape ", x.shape());
-  const Tensor<T> w = detail::patch_weights<T>(c, o.kernel_size, x.device());
-  const Tensor<T> y = conv2d(x4, w, std::nullopt, Conv2dOptions{o.stride, Conv2dPadding(o.padding), o.dilation, c});
-  const Tensor<T> cols = reshape(y, {n, c * o.kernel_size[0] * o.kernel_size[1], oh * ow});
+  const auto [ph, pw] = o.padding;
+  const Tensor<T> xp = ph || pw ? pad(x4, {pw, pw, ph, ph}) : x4;
+  const std::int64_t wp = xp.shape()[3];
+  const Tensor<T> patches = index_select(reshape(xp, {n, c, xp.shape()[2] * wp}), 2, detail::patch_index(wp, oh, ow, o));
+  const Tensor<T> cols = reshape(patches, {n, c * o.kernel_size[0] * o.kernel_size[1], oh * ow});
   return x.dim() == 3 ? squeeze(cols, 0) : cols;
 }
 
@@ -87,12 +101,11 @@ Tensor<T> fold(const Tensor<T>& x, const std::array<std::int64_t, 2>& output_siz
               "stride, expected input's dim 2 to be ", std::max<std::int64_t>(oh, 0) * std::max<std::int64_t>(ow, 0),
               ", got shape ", x.shape());
   const std::int64_t n = x3.shape()[0], c = x3.shape()[1] / k;
-  ConvTranspose2dOptions t{o.stride, o.padding, {0, 0}, c, o.dilation};
-  for (int i = 0; i < 2; ++i)  // the rows and columns that no block reaches, added back at the end
-    t.output_padding[i] = output_size[i] - ((i ? ow : oh) - 1) * o.stride[i] + 2 * o.padding[i] -
-                          o.dilation[i] * (o.kernel_size[i] - 1) - 1;
-  const Tensor<T> w = detail::patch_weights<T>(c, o.kernel_size, x.device());
-  const Tensor<T> y = conv_transpose2d(reshape(x3, {n, c * k, oh, ow}), w, std::nullopt, t);
+  const auto [ph, pw] = o.padding;
+  const std::int64_t hp = output_size[0] + 2 * ph, wp = output_size[1] + 2 * pw;
+  const Tensor<T> plane = index_add(zeros<T>({n, c, hp * wp}), 2, detail::patch_index(wp, oh, ow, o),
+                                    reshape(x3, {n, c, k * oh * ow}));
+  const Tensor<T> y = reshape(plane, {n, c, hp, wp}).narrow(2, ph, output_size[0]).narrow(3, pw, output_size[1]).contiguous();
   return x.dim() == 2 ? squeeze(y, 0) : y;
 }
 

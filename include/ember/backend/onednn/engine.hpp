@@ -102,7 +102,7 @@ class MemoryPool {
 /// Runs prim on this thread's stream and waits for it. The memory objects come from this thread's
 /// pool, and the arguments go to oneDNN's C API as an array (the C++ API builds a hash map per call).
 inline void execute(const dnnl::primitive& prim, std::initializer_list<Arg> args) {
-  constexpr std::size_t kMaxArgs = 12;
+  constexpr std::size_t kMaxArgs = 24;
   EMBER_CHECK(args.size() <= kMaxArgs, "onednn", "a primitive call with ", args.size(), " arguments");
   thread_local MemoryPool pool;
   pool.make_room(args.size());
