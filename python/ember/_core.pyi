@@ -1083,7 +1083,7 @@ class Tensor:
         """
     def pow_(self, other: typing.Any) -> typing.Any:
         """
-        self **= other in place; returns self.
+        ``self **= other`` in place; returns self.
         """
     def prod(self, dim: typing.Any = None, keepdim: bool = False, *, dtype: typing.Any = None) -> Tensor:
         """

@@ -410,7 +410,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   EMBER_PY_INPLACE("mul_", "__imul__", mul_inplace_f, "``self *= other`` in place; returns self.")
   EMBER_PY_INPLACE("div_", "__itruediv__", div_inplace_f,
                    "self /= other in place; returns self (TypeError for integer self: the result is float).")
-  EMBER_PY_INPLACE("pow_", "__ipow__", pow_inplace_f, "self **= other in place; returns self.")
+  EMBER_PY_INPLACE("pow_", "__ipow__", pow_inplace_f, "``self **= other`` in place; returns self.")
 #undef EMBER_PY_INPLACE
 
   // --- clamp and where ---
