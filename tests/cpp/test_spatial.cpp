@@ -285,3 +285,67 @@ TEST(Spatial, OneDimensionalErrorsNameTheCallersShapes) {
   EXPECT_EQ(error_of<std::invalid_argument>([&] { adaptive_max_pool1d(x, 0); }),
             "[adaptive_max_pool1d] output_size must be positive, got 0");
 }
+
+namespace {
+
+/// The gradients (dx, dw) of sum(op(x, w)^2) for the inputs flagged, from the same values.
+template <class Op>
+std::pair<std::vector<float>, std::vector<float>> conv_grads(Op op, const Tensor<float>& x0, const Tensor<float>& w0,
+                                                             bool need_x, bool need_w) {
+  auto x = x0.clone(), w = w0.clone();
+  x.requires_grad_(need_x);
+  w.requires_grad_(need_w);
+  auto y = op(x, w);
+  (y * y).sum().backward();  // dy = 2y: a dy that depends on the forward
+  return {need_x ? x.grad().to_vector() : std::vector<float>{}, need_w ? w.grad().to_vector() : std::vector<float>{}};
+}
+
+}  // namespace
+
+TEST(Conv2d, ReorderedOperandsKeptForTheBackwardGiveTheSameGradients) {
+  // With 16 channels the primitives run in blocked layouts: the forward keeps x as reordered for
+  // backward-weights, and dy is reordered once for both backward primitives when both run. The gradients
+  // must be bitwise those of the calls that reorder for themselves (one input needing a gradient).
+  auto x = randn<float>({4, 16, 9, 9});
+  for (int transposed = 0; transposed < 2; ++transposed) {
+    SCOPED_TRACE(transposed ? "conv_transpose2d" : "conv2d");
+    const auto w = transposed ? randn<float>({16, 32, 3, 3}) * 0.1f : randn<float>({32, 16, 3, 3}) * 0.1f;
+    auto op = [&](const Tensor<float>& a, const Tensor<float>& b) {
+      return transposed ? conv_transpose2d(a, b, std::nullopt, {.stride = {2, 2}, .padding = {1, 1}})
+                        : conv2d(a, b, std::nullopt, {.stride = {2, 2}, .padding = 1});
+    };
+    const auto both = conv_grads(op, x, w, true, true);
+    EXPECT_EQ(both.first, conv_grads(op, x, w, true, false).first);
+    EXPECT_EQ(both.second, conv_grads(op, x, w, false, true).second);
+    // A second backward over one graph reuses what the forward kept: the gradient doubles exactly.
+    auto wr = w.clone();
+    wr.requires_grad_(true);
+    auto y = op(x, wr);
+    auto loss = (y * y).sum();
+    loss.backward(Tensor<float>(), /*retain_graph=*/true);
+    const auto first = wr.grad().to_vector();
+    loss.backward();
+    const auto twice = wr.grad().to_vector();
+    for (std::size_t i = 0; i < first.size(); ++i) ASSERT_EQ(twice[i], 2 * first[i]) << "at " << i;
+  }
+  // Under autocast the forward and the backward (which runs in the forward's autocast state) both read x in
+  // bfloat16: backward-weights reads the forward's copy, and dw stays within bfloat16 rounding of float32's.
+  const auto w = randn<float>({32, 16, 3, 3}) * 0.1f;
+  auto wa = w.clone(), wb = w.clone();
+  wa.requires_grad_(true);
+  wb.requires_grad_(true);
+  {
+    AutocastGuard guard(MatmulPrecision::BFloat16);
+    auto y = conv2d(x, wa);
+    (y * y).sum().backward();
+  }
+  auto y = conv2d(x, wb);
+  (y * y).sum().backward();
+  const auto ga = wa.grad().to_vector(), gb = wb.grad().to_vector();
+  double err = 0, scale = 0;
+  for (std::size_t i = 0; i < ga.size(); ++i) {
+    err = std::max(err, double(std::abs(ga[i] - gb[i])));
+    scale = std::max(scale, double(std::abs(gb[i])));
+  }
+  EXPECT_LT(err, 3e-2 * scale);
+}

@@ -121,25 +121,31 @@ ConvGeometry conv2d_geometry(const Tensor<T>& x, const Tensor<T>& w, const std::
 /// True when the convolution has no elements to compute (oneDNN rejects zero-sized dims).
 inline bool conv_empty(const ConvGeometry& p) { return p.n * p.c * p.o * p.oh * p.ow == 0; }
 
-/// y = conv(x, w) + b on contiguous operands.
+/// y = conv(x, w) + b on contiguous operands; x_kept (when not null) keeps oneDNN's reordered x for the
+/// backward (float32).
 template <FloatElement T>
-void conv2d_forward(const T* x, const T* w, const T* b, T* y, const ConvGeometry& p) {
+void conv2d_forward(const T* x, const T* w, const T* b, T* y, const ConvGeometry& p,
+                    onednn::Kept* x_kept = nullptr) {
   if constexpr (std::is_same_v<T, float>)
-    if (!conv_empty(p)) return onednn::conv2d_forward(x, w, b, y, p);
+    if (!conv_empty(p)) return onednn::conv2d_forward(x, w, b, y, p, x_kept);
   conv2d_forward_loop(x, w, b, y, p);
 }
 
-/// The gradients of conv2d for the inputs that need them (dx, dw, db; undefined otherwise).
+/// The gradients of conv2d for the inputs that need them (dx, dw, db; undefined otherwise). x_kept: the
+/// forward's reordered x; dy is reordered once for both backward primitives.
 template <FloatElement T>
 autograd::Grads conv2d_backward(const Tensor<T>& g, const Tensor<T>& x, const Tensor<T>& w, bool need_x,
-                                bool need_w, bool need_b, bool has_b, const ConvGeometry& p, const Shape& x_shape) {
+                                bool need_w, bool need_b, bool has_b, const ConvGeometry& p, const Shape& x_shape,
+                                onednn::Kept x_kept = {}) {
   const Tensor<T> dy = g.contiguous();
   autograd::Grads grads(has_b ? 3 : 2);
+  onednn::Kept dy_kept;
+  const bool both = need_x && (need_w || need_b);
   if (need_x) {
     auto dx = Tensor<T>::empty(x_shape, g.device());
     const T* wp = w.data();
     if constexpr (std::is_same_v<T, float>) {
-      if (!conv_empty(p)) onednn::conv2d_backward_data(dy.data(), wp, dx.data(), p);
+      if (!conv_empty(p)) onednn::conv2d_backward_data(dy.data(), wp, dx.data(), p, both ? &dy_kept : nullptr);
       else conv2d_backward_data_loop(dy.data(), wp, dx.data(), p);
     } else {
       conv2d_backward_data_loop(dy.data(), wp, dx.data(), p);
@@ -151,7 +157,7 @@ autograd::Grads conv2d_backward(const Tensor<T>& g, const Tensor<T>& x, const Te
     Tensor<T> db = need_b ? Tensor<T>::empty({p.o}, g.device()) : Tensor<T>();
     T* dbp = need_b ? db.data() : nullptr;
     if constexpr (std::is_same_v<T, float>) {
-      if (!conv_empty(p)) onednn::conv2d_backward_weights(x.data(), dy.data(), dw.data(), dbp, p);
+      if (!conv_empty(p)) onednn::conv2d_backward_weights(x.data(), dy.data(), dw.data(), dbp, p, &x_kept, &dy_kept);
       else conv2d_backward_weights_loop(x.data(), dy.data(), dw.data(), dbp, p);
     } else {
       conv2d_backward_weights_loop(x.data(), dy.data(), dw.data(), dbp, p);
@@ -175,15 +181,18 @@ Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& w, const OptionalTensor<T>
   const std::optional<Tensor<T>> bc = b ? std::optional<Tensor<T>>(b->contiguous()) : std::nullopt;
   auto y = x.dim() == 4 ? Tensor<T>::empty({p.n, p.o, p.oh, p.ow}, x.device())
                         : Tensor<T>::empty({p.o, p.oh, p.ow}, x.device());
-  detail::conv2d_forward(xc.data(), wc.data(), bc ? bc->data() : nullptr, y.data(), p);
-
   const bool need_b = b && b->requires_grad();
-  if (autograd::needs_grad(x, w) || (need_b && is_grad_enabled())) {
-    const bool need_x = x.requires_grad(), need_w = w.requires_grad();
+  const bool record = autograd::needs_grad(x, w) || (need_b && is_grad_enabled());
+  const bool need_x = x.requires_grad(), need_w = w.requires_grad();
+  detail::onednn::Kept x_kept;  // x as the forward reordered it, read again by backward-weights
+  detail::conv2d_forward(xc.data(), wc.data(), bc ? bc->data() : nullptr, y.data(), p,
+                         record && (need_w || need_b) ? &x_kept : nullptr);
+
+  if (record) {
     auto backward = [sx = autograd::Saved<T>(need_w || need_b ? xc : Tensor<T>(), "conv2d"),
                      sw = autograd::Saved<T>(need_x ? wc : Tensor<T>(), "conv2d"), need_x, need_w, need_b,
-                     has_b = b.has_value(), p, x_shape = x.shape()](const Tensor<T>& g) {
-      return detail::conv2d_backward(g, sx.get(), sw.get(), need_x, need_w, need_b, has_b, p, x_shape);
+                     has_b = b.has_value(), p, x_shape = x.shape(), x_kept](const Tensor<T>& g) {
+      return detail::conv2d_backward(g, sx.get(), sw.get(), need_x, need_w, need_b, has_b, p, x_shape, x_kept);
     };
     if (b) autograd::record("conv2d", y, std::move(backward), x, w, *b);
     else autograd::record("conv2d", y, std::move(backward), x, w);

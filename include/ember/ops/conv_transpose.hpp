@@ -75,11 +75,13 @@ ConvGeometry conv_transpose2d_geometry(const Tensor<T>& x, const Tensor<T>& w, c
   return p;
 }
 
-/// y = conv_transpose(x, w) + b on contiguous operands (shapes: the adjoint geometry p).
+/// y = conv_transpose(x, w) + b on contiguous operands (shapes: the adjoint geometry p); x_kept as
+/// conv2d_forward's.
 template <FloatElement T>
-void conv_transpose2d_forward(const T* x, const T* w, const T* b, T* y, const ConvGeometry& p) {
+void conv_transpose2d_forward(const T* x, const T* w, const T* b, T* y, const ConvGeometry& p,
+                              onednn::Kept* x_kept = nullptr) {
   if constexpr (std::is_same_v<T, float>)
-    if (!conv_empty(p)) return onednn::conv_transpose2d_forward(x, w, b, y, p);
+    if (!conv_empty(p)) return onednn::conv_transpose2d_forward(x, w, b, y, p, x_kept);
   conv2d_backward_data_loop(x, w, y, p);
   if (!b) return;
   const std::int64_t plane = p.h * p.w;
@@ -88,18 +90,20 @@ void conv_transpose2d_forward(const T* x, const T* w, const T* b, T* y, const Co
       for (std::int64_t k = 0; k < plane; ++k) y[(n * p.c + c) * plane + k] += b[c];
 }
 
-/// The gradients of conv_transpose2d for the inputs that need them (dx, dw, db; undefined otherwise).
+/// The gradients of conv_transpose2d for the inputs that need them (dx, dw, db; undefined otherwise); x_kept
+/// and dy's one reorder as conv2d_backward's.
 template <FloatElement T>
 autograd::Grads conv_transpose2d_backward(const Tensor<T>& g, const Tensor<T>& x, const Tensor<T>& w, bool need_x,
                                           bool need_w, bool need_b, bool has_b, const ConvGeometry& p,
-                                          const Shape& x_shape) {
+                                          const Shape& x_shape, onednn::Kept x_kept = {}) {
   const Tensor<T> dy = g.contiguous();
   autograd::Grads grads(has_b ? 3 : 2);
   const bool fast = std::is_same_v<T, float> && !conv_empty(p);
+  onednn::Kept dy_kept;
   if (need_x) {
     auto dx = Tensor<T>::empty(x_shape, g.device());
     if constexpr (std::is_same_v<T, float>)
-      if (fast) onednn::conv_transpose2d_backward_data(dy.data(), w.data(), dx.data(), p);
+      if (fast) onednn::conv_transpose2d_backward_data(dy.data(), w.data(), dx.data(), p, need_w ? &dy_kept : nullptr);
     if (!fast) conv2d_forward_loop(dy.data(), w.data(), static_cast<const T*>(nullptr), dx.data(), p);
     grads[0] = std::move(dx);
   }
@@ -110,7 +114,8 @@ autograd::Grads conv_transpose2d_backward(const Tensor<T>& g, const Tensor<T>& x
     if (need_w) {
       if constexpr (std::is_same_v<T, float>)
         if (fast) {
-          onednn::conv_transpose2d_backward_weights(x.data(), dy.data(), dw.data(), need_b ? db.data() : nullptr, p);
+          onednn::conv_transpose2d_backward_weights(x.data(), dy.data(), dw.data(), need_b ? db.data() : nullptr, p,
+                                                    &x_kept, &dy_kept);
           db_done = true;
         }
       if (!fast) conv2d_backward_weights_loop(dy.data(), x.data(), dw.data(), static_cast<T*>(nullptr), p);
@@ -168,15 +173,19 @@ Tensor<T> conv_transpose2d(const Tensor<T>& x, const Tensor<T>& w, const Optiona
   const std::optional<Tensor<T>> bc = b ? std::optional<Tensor<T>>(b->contiguous()) : std::nullopt;
   auto y = x.dim() == 4 ? Tensor<T>::empty({p.n, p.c, p.h, p.w}, x.device())
                         : Tensor<T>::empty({p.c, p.h, p.w}, x.device());
-  detail::conv_transpose2d_forward(xc.data(), wc.data(), bc ? bc->data() : nullptr, y.data(), p);
-
   const bool need_b = b && b->requires_grad();
-  if (autograd::needs_grad(x, w) || (need_b && is_grad_enabled())) {
-    const bool need_x = x.requires_grad(), need_w = w.requires_grad();
+  const bool record = autograd::needs_grad(x, w) || (need_b && is_grad_enabled());
+  const bool need_x = x.requires_grad(), need_w = w.requires_grad();
+  detail::onednn::Kept x_kept;  // x as the forward reordered it, read again by backward-weights
+  detail::conv_transpose2d_forward(xc.data(), wc.data(), bc ? bc->data() : nullptr, y.data(), p,
+                                   record && need_w ? &x_kept : nullptr);
+
+  if (record) {
     auto backward = [sx = autograd::Saved<T>(need_w ? xc : Tensor<T>(), "conv_transpose2d"),
                      sw = autograd::Saved<T>(need_x ? wc : Tensor<T>(), "conv_transpose2d"), need_x, need_w, need_b,
-                     has_b = b.has_value(), p, x_shape = x.shape()](const Tensor<T>& g) {
-      return detail::conv_transpose2d_backward(g, sx.get(), sw.get(), need_x, need_w, need_b, has_b, p, x_shape);
+                     has_b = b.has_value(), p, x_shape = x.shape(), x_kept](const Tensor<T>& g) {
+      return detail::conv_transpose2d_backward(g, sx.get(), sw.get(), need_x, need_w, need_b, has_b, p, x_shape,
+                                               x_kept);
     };
     if (b) autograd::record("conv_transpose2d", y, std::move(backward), x, w, *b);
     else autograd::record("conv_transpose2d", y, std::move(backward), x, w);

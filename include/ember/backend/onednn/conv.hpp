@@ -104,9 +104,11 @@ inline Key conv_key(int kind, const ConvGeometry& p, bool bias) {
 /// k for this thread's autocast state (bf16_or_f32 primitives).
 inline Key with_autocast(Key k) { return k.add(bf16_products() ? 1 : 0); }
 
-// The reordered copies of a call's operands live in this thread's buffers 1-3 (engine.hpp).
-/// y = conv(x, w) + b (b may be null).
-inline void conv2d_forward(const float* x, const float* w, const float* b, float* y, const ConvGeometry& p) {
+// The reordered copies of a call's operands live in this thread's buffers 1-3 (engine.hpp), or in a
+// Kept (operand.hpp) that a later primitive of the same convolution reads again.
+/// y = conv(x, w) + b (b may be null); x_kept (when not null) keeps x as reordered, for backward-weights.
+inline void conv2d_forward(const float* x, const float* w, const float* b, float* y, const ConvGeometry& p,
+                           Kept* x_kept = nullptr) {
   struct Entry {
     dnnl::convolution_forward prim;
     Operand x, w, y;
@@ -123,7 +125,7 @@ inline void conv2d_forward(const float* x, const float* w, const float* b, float
                  pd.scratchpad_desc()};
   });
   void* out = e.y.out(y, 3);
-  execute(e.prim, {{DNNL_ARG_SRC, &e.x.chosen, e.x.in(x, 1)},
+  execute(e.prim, {{DNNL_ARG_SRC, &e.x.chosen, e.x.in(x, 1, x_kept)},
                    {DNNL_ARG_WEIGHTS, &e.w.chosen, e.w.in(w, 2)},
                    {DNNL_ARG_BIAS, &e.b, b},
                    {DNNL_ARG_DST, &e.y.chosen, out},
@@ -131,8 +133,9 @@ inline void conv2d_forward(const float* x, const float* w, const float* b, float
   e.y.finish(out, y);
 }
 
-/// dx = the gradient of the convolution with respect to its input, given dy.
-inline void conv2d_backward_data(const float* dy, const float* w, float* dx, const ConvGeometry& p) {
+/// dx = the gradient of the convolution with respect to its input, given dy (dy_kept: as the forward's x_kept).
+inline void conv2d_backward_data(const float* dy, const float* w, float* dx, const ConvGeometry& p,
+                                 Kept* dy_kept = nullptr) {
   struct Entry {
     dnnl::convolution_backward_data prim;
     Operand dy, w, dx;
@@ -153,15 +156,17 @@ inline void conv2d_backward_data(const float* dy, const float* w, float* dx, con
                  pd.scratchpad_desc()};
   });
   void* out = e.dx.out(dx, 3);
-  execute(e.prim, {{DNNL_ARG_DIFF_DST, &e.dy.chosen, e.dy.in(dy, 1)},
+  execute(e.prim, {{DNNL_ARG_DIFF_DST, &e.dy.chosen, e.dy.in(dy, 1, dy_kept)},
                    {DNNL_ARG_WEIGHTS, &e.w.chosen, e.w.in(w, 2)},
                    {DNNL_ARG_DIFF_SRC, &e.dx.chosen, out},
                    scratchpad_arg(e.scratch)});
   e.dx.finish(out, dx);
 }
 
-/// dw (and db when not null) = the gradients of the convolution with respect to its weights and bias.
-inline void conv2d_backward_weights(const float* x, const float* dy, float* dw, float* db, const ConvGeometry& p) {
+/// dw (and db when not null) = the gradients of the convolution with respect to its weights and bias
+/// (x_kept, dy_kept: the copies the forward and backward-data kept, reused when in this primitive's layouts).
+inline void conv2d_backward_weights(const float* x, const float* dy, float* dw, float* db, const ConvGeometry& p,
+                                    Kept* x_kept = nullptr, Kept* dy_kept = nullptr) {
   struct Entry {
     dnnl::convolution_backward_weights prim;
     Operand x, dy, dw;
@@ -188,8 +193,8 @@ inline void conv2d_backward_weights(const float* x, const float* dy, float* dw, 
                  plain.b, pd.scratchpad_desc()};
   });
   void* out = e.dw.out(dw, 3);
-  execute(e.prim, {{DNNL_ARG_SRC, &e.x.chosen, e.x.in(x, 1)},
-                   {DNNL_ARG_DIFF_DST, &e.dy.chosen, e.dy.in(dy, 2)},
+  execute(e.prim, {{DNNL_ARG_SRC, &e.x.chosen, e.x.in(x, 1, x_kept)},
+                   {DNNL_ARG_DIFF_DST, &e.dy.chosen, e.dy.in(dy, 2, dy_kept)},
                    {DNNL_ARG_DIFF_WEIGHTS, &e.dw.chosen, out},
                    {DNNL_ARG_DIFF_BIAS, &e.db, db},
                    scratchpad_arg(e.scratch)});

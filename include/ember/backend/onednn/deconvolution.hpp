@@ -53,8 +53,9 @@ inline Key deconv_key(int kind, const ConvGeometry& p, bool bias) {
   return k;
 }
 
-/// y = conv_transpose(x, w) + b (b may be null).
-inline void conv_transpose2d_forward(const float* x, const float* w, const float* b, float* y, const ConvGeometry& p) {
+/// y = conv_transpose(x, w) + b (b may be null); x_kept as conv2d_forward's.
+inline void conv_transpose2d_forward(const float* x, const float* w, const float* b, float* y, const ConvGeometry& p,
+                                     Kept* x_kept = nullptr) {
   struct Entry {
     dnnl::deconvolution_forward prim;
     Operand x, w, y;
@@ -69,7 +70,7 @@ inline void conv_transpose2d_forward(const float* x, const float* w, const float
                  pd.scratchpad_desc()};
   });
   void* out = e.y.out(y, 3);
-  execute(e.prim, {{DNNL_ARG_SRC, &e.x.chosen, e.x.in(x, 1)},
+  execute(e.prim, {{DNNL_ARG_SRC, &e.x.chosen, e.x.in(x, 1, x_kept)},
                    {DNNL_ARG_WEIGHTS, &e.w.chosen, e.w.in(w, 2)},
                    {DNNL_ARG_BIAS, &e.b, b},
                    {DNNL_ARG_DST, &e.y.chosen, out},
@@ -77,8 +78,10 @@ inline void conv_transpose2d_forward(const float* x, const float* w, const float
   e.y.finish(out, y);
 }
 
-/// dx = the gradient of the transposed convolution with respect to its input, given dy.
-inline void conv_transpose2d_backward_data(const float* dy, const float* w, float* dx, const ConvGeometry& p) {
+/// dx = the gradient of the transposed convolution with respect to its input, given dy (dy_kept as
+/// conv2d_backward_data's).
+inline void conv_transpose2d_backward_data(const float* dy, const float* w, float* dx, const ConvGeometry& p,
+                                           Kept* dy_kept = nullptr) {
   struct Entry {
     dnnl::deconvolution_backward_data prim;
     Operand dy, w, dx;
@@ -96,16 +99,18 @@ inline void conv_transpose2d_backward_data(const float* dy, const float* w, floa
                  pd.scratchpad_desc()};
   });
   void* out = e.dx.out(dx, 3);
-  execute(e.prim, {{DNNL_ARG_DIFF_DST, &e.dy.chosen, e.dy.in(dy, 1)},
+  execute(e.prim, {{DNNL_ARG_DIFF_DST, &e.dy.chosen, e.dy.in(dy, 1, dy_kept)},
                    {DNNL_ARG_WEIGHTS, &e.w.chosen, e.w.in(w, 2)},
                    {DNNL_ARG_DIFF_SRC, &e.dx.chosen, out},
                    scratchpad_arg(e.scratch)});
   e.dx.finish(out, dx);
 }
 
-/// dw (and db when not null) = the gradients of the transposed convolution with respect to w and b.
+/// dw (and db when not null) = the gradients of the transposed convolution with respect to w and b (x_kept,
+/// dy_kept as conv2d_backward_weights').
 inline void conv_transpose2d_backward_weights(const float* x, const float* dy, float* dw, float* db,
-                                              const ConvGeometry& p) {
+                                              const ConvGeometry& p, Kept* x_kept = nullptr,
+                                              Kept* dy_kept = nullptr) {
   struct Entry {
     dnnl::deconvolution_backward_weights prim;
     Operand x, dy, dw;
@@ -128,8 +133,8 @@ inline void conv_transpose2d_backward_weights(const float* x, const float* dy, f
                  plain.b, pd.scratchpad_desc()};
   });
   void* out = e.dw.out(dw, 3);
-  execute(e.prim, {{DNNL_ARG_SRC, &e.x.chosen, e.x.in(x, 1)},
-                   {DNNL_ARG_DIFF_DST, &e.dy.chosen, e.dy.in(dy, 2)},
+  execute(e.prim, {{DNNL_ARG_SRC, &e.x.chosen, e.x.in(x, 1, x_kept)},
+                   {DNNL_ARG_DIFF_DST, &e.dy.chosen, e.dy.in(dy, 2, dy_kept)},
                    {DNNL_ARG_DIFF_WEIGHTS, &e.dw.chosen, out},
                    {DNNL_ARG_DIFF_BIAS, &e.db, db},
                    scratchpad_arg(e.scratch)});
