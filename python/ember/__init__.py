@@ -36,6 +36,7 @@ from ._core import *  # noqa: F401,F403 - the op functions, dtypes and Tensor
 from ._core import Tensor, _to_numpy
 from ._repr import tensor_repr as _tensor_repr
 from ._size import Size
+from ._dtype_info import finfo, iinfo
 from ._tensor_api import *  # noqa: F401,F403 - module-level forms of tensor methods, the random *_like
 from . import accelerator, backends
 from . import autograd, utils

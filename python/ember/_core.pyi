@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'RemovableHandle', 'Tensor', 'abs', 'abs_', 'absolute', 'acos', 'acos_', 'acosh', 'acosh_', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'add', 'addcdiv', 'addcmul', 'addmm', 'all', 'allclose', 'amax', 'amin', 'aminmax', 'any', 'arange', 'arccos', 'arccosh', 'arcsin', 'arcsinh', 'arctan', 'arctan2', 'arctanh', 'argmax', 'argmin', 'argsort', 'argwhere', 'asin', 'asin_', 'asinh', 'asinh_', 'atan', 'atan2', 'atan_', 'atanh', 'atanh_', 'avg_pool1d', 'avg_pool2d', 'baddbmm', 'batch_norm', 'bfloat16', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bincount', 'bmm', 'bool', 'bucketize', 'cat', 'cdist', 'ceil', 'ceil_', 'celu', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'copysign', 'cos', 'cos_', 'cosh', 'cosh_', 'cosine_embedding_loss', 'cosine_similarity', 'count_nonzero', 'cross', 'cross_entropy', 'cuda', 'cummax', 'cummin', 'cumprod', 'cumsum', 'default_generator', 'deg2rad', 'deg2rad_', 'device', 'diag', 'diagonal', 'diff', 'div', 'divide', 'dot', 'double', 'dropout', 'dropout1d', 'dropout2d', 'dtype', 'einsum', 'elu', 'embedding', 'empty', 'empty_like', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'exp', 'exp2', 'exp2_', 'exp_', 'expm1', 'expm1_', 'eye', 'fix', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'floor', 'floor_', 'floor_divide', 'fmod', 'frac', 'frac_', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'gaussian_nll_loss', 'ge', 'gelu', 'generate_square_subsequent_mask', 'get_num_threads', 'glu', 'group_norm', 'gt', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'huber_loss', 'hypot', 'index_add', 'index_copy', 'index_fill', 'index_select', 'instance_norm', 'int', 'int32', 'int64', 'int8', 'is_grad_enabled', 'isclose', 'isfinite', 'isin', 'isinf', 'isnan', 'kl_div', 'kron', 'kthvalue', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'lerp', 'linear', 'linspace', 'log', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'log_', 'log_softmax', 'logaddexp', 'logcumsumexp', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsigmoid', 'logsumexp', 'long', 'lt', 'manual_seed', 'margin_ranking_loss', 'masked_fill', 'masked_scatter', 'masked_select', 'matmul', 'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'median', 'meshgrid', 'min', 'minimum', 'mish', 'mm', 'mode', 'mse_loss', 'msort', 'mul', 'multi_head_attention_forward', 'multilabel_soft_margin_loss', 'multinomial', 'multiply', 'nan_to_num', 'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'ne', 'neg', 'neg_', 'negative', 'nll_loss', 'nonzero', 'norm', 'normalize', 'one_hot', 'ones', 'ones_like', 'outer', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle', 'poisson_nll_loss', 'pow', 'prelu', 'prod', 'promote_types', 'quantile', 'rad2deg', 'rad2deg_', 'rand', 'randint', 'randn', 'randperm', 'reciprocal', 'reciprocal_', 'relu', 'relu6', 'relu_', 'remainder', 'repeat_interleave', 'return_types', 'rms_norm', 'roll', 'rot90', 'round', 'round_', 'rsqrt', 'rsqrt_', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'selu', 'set_num_threads', 'sgn', 'sigmoid', 'sigmoid_', 'sign', 'sign_', 'signbit', 'silu', 'silu_', 'sin', 'sin_', 'sinh', 'sinh_', 'smooth_l1_loss', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sort', 'split', 'sqrt', 'sqrt_', 'square', 'square_', 'stack', 'std', 'std_mean', 'sub', 'subtract', 'sum', 'take', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_', 'tanhshrink', 'tensor', 'tensor_split', 'tensordot', 'threshold', 'tile', 'topk', 'trace', 'tril', 'tril_indices', 'triplet_margin_loss', 'triu', 'triu_indices', 'true_divide', 'trunc', 'trunc_', 'uint8', 'unbind', 'unique', 'var', 'var_mean', 'where', 'xlogy', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'RemovableHandle', 'Tensor', 'abs', 'abs_', 'absolute', 'acos', 'acos_', 'acosh', 'acosh_', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'add', 'addbmm', 'addcdiv', 'addcmul', 'addmm', 'addmv', 'addr', 'all', 'allclose', 'amax', 'amin', 'aminmax', 'any', 'arange', 'arccos', 'arccosh', 'arcsin', 'arcsinh', 'arctan', 'arctan2', 'arctanh', 'argmax', 'argmin', 'argsort', 'argwhere', 'asin', 'asin_', 'asinh', 'asinh_', 'atan', 'atan2', 'atan_', 'atanh', 'atanh_', 'avg_pool1d', 'avg_pool2d', 'baddbmm', 'batch_norm', 'bfloat16', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bincount', 'bmm', 'bool', 'bucketize', 'cat', 'cdist', 'ceil', 'ceil_', 'celu', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'copysign', 'cos', 'cos_', 'cosh', 'cosh_', 'cosine_embedding_loss', 'cosine_similarity', 'count_nonzero', 'cross', 'cross_entropy', 'cuda', 'cummax', 'cummin', 'cumprod', 'cumsum', 'default_generator', 'deg2rad', 'deg2rad_', 'device', 'diag', 'diagonal', 'diff', 'div', 'divide', 'dot', 'double', 'dropout', 'dropout1d', 'dropout2d', 'dtype', 'einsum', 'elu', 'embedding', 'empty', 'empty_like', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'exp', 'exp2', 'exp2_', 'exp_', 'expm1', 'expm1_', 'eye', 'fix', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'floor', 'floor_', 'floor_divide', 'fmod', 'frac', 'frac_', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'gaussian_nll_loss', 'ge', 'gelu', 'generate_square_subsequent_mask', 'get_num_threads', 'get_rng_state', 'glu', 'group_norm', 'gt', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'huber_loss', 'hypot', 'index_add', 'index_copy', 'index_fill', 'index_select', 'initial_seed', 'instance_norm', 'int', 'int32', 'int64', 'int8', 'is_grad_enabled', 'isclose', 'isfinite', 'isin', 'isinf', 'isnan', 'kl_div', 'kron', 'kthvalue', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'lerp', 'linear', 'linspace', 'log', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'log_', 'log_softmax', 'logaddexp', 'logcumsumexp', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsigmoid', 'logsumexp', 'long', 'lt', 'manual_seed', 'margin_ranking_loss', 'masked_fill', 'masked_scatter', 'masked_select', 'matmul', 'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'median', 'meshgrid', 'min', 'minimum', 'mish', 'mm', 'mode', 'mse_loss', 'msort', 'mul', 'multi_head_attention_forward', 'multilabel_soft_margin_loss', 'multinomial', 'multiply', 'mv', 'nan_to_num', 'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'ne', 'neg', 'neg_', 'negative', 'nll_loss', 'nonzero', 'norm', 'normalize', 'one_hot', 'ones', 'ones_like', 'outer', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle', 'poisson_nll_loss', 'pow', 'prelu', 'prod', 'promote_types', 'quantile', 'rad2deg', 'rad2deg_', 'rand', 'randint', 'randn', 'randperm', 'reciprocal', 'reciprocal_', 'relu', 'relu6', 'relu_', 'remainder', 'repeat_interleave', 'return_types', 'rms_norm', 'roll', 'rot90', 'round', 'round_', 'rsqrt', 'rsqrt_', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'seed', 'selu', 'set_num_threads', 'set_rng_state', 'sgn', 'sigmoid', 'sigmoid_', 'sign', 'sign_', 'signbit', 'silu', 'silu_', 'sin', 'sin_', 'sinh', 'sinh_', 'smooth_l1_loss', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sort', 'split', 'sqrt', 'sqrt_', 'square', 'square_', 'stack', 'std', 'std_mean', 'sub', 'subtract', 'sum', 'take', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_', 'tanhshrink', 'tensor', 'tensor_split', 'tensordot', 'threshold', 'tile', 'topk', 'trace', 'tril', 'tril_indices', 'triplet_margin_loss', 'triu', 'triu_indices', 'true_divide', 'trunc', 'trunc_', 'uint8', 'unbind', 'unique', 'var', 'var_mean', 'vdot', 'where', 'xlogy', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -132,11 +132,6 @@ class Tensor:
         """
         The dims at source moved to destination (ints or sequences of ints), the others keeping their order
             (a view).
-        """
-    @staticmethod
-    def mv(input: Tensor, vec: Tensor) -> Tensor:
-        """
-        The product of a 2-D input and a 1-D vec.
         """
     @staticmethod
     def sgn(*args, **kwargs):
@@ -319,6 +314,10 @@ class Tensor:
         """
         self += alpha * other in place; returns self.
         """
+    def addbmm(self, batch1: Tensor, batch2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        beta * input + alpha * the sum over the batch of bmm(batch1, batch2); input broadcasts to the (n, p) result.
+        """
     def addcdiv(self, tensor1: Tensor, tensor2: Tensor, *, value: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
         """
         input + value * tensor1 / tensor2, broadcast; floating inputs only.
@@ -338,6 +337,14 @@ class Tensor:
     def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
         """
         beta * input + alpha * (mat1 @ mat2) for 2-D mat1 and mat2; input broadcasts to the product's shape.
+        """
+    def addmv(self, mat: Tensor, vec: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        beta * input + alpha * (mat @ vec) for a 2-D mat and a 1-D vec; input broadcasts to the product's shape.
+        """
+    def addr(self, vec1: Tensor, vec2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+        """
+        beta * input + alpha * outer(vec1, vec2) for 1-D vectors; input broadcasts to the product's shape.
         """
     def all(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
         """
@@ -985,6 +992,10 @@ class Tensor:
         """
         Alias of mul.
         """
+    def mv(self, vec: Tensor) -> Tensor:
+        """
+        The product of a 2-D input and a 1-D vec.
+        """
     def nan_to_num(self, nan: typing.SupportsFloat | typing.SupportsIndex | None = 0.0, posinf: typing.SupportsFloat | typing.SupportsIndex | None = None, neginf: typing.SupportsFloat | typing.SupportsIndex | None = None) -> Tensor:
         """
         input with NaN, +inf and -inf replaced by nan, posinf and neginf (defaults: 0, the dtype's largest and lowest finite values).
@@ -1443,6 +1454,10 @@ class Tensor:
         """
         A tuple of the slices along dim (views).
         """
+    def unfold(self, dimension: typing.SupportsInt | typing.SupportsIndex, size: typing.SupportsInt | typing.SupportsIndex, step: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
+        """
+        The windows of `size` elements, `step` apart, along `dimension`, as a view with the window elements in a new last dim (overlapping windows are read-only).
+        """
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: typing.Any = None) -> Tensor:
         """
         Fills the tensor with samples of U(a, b).
@@ -1466,6 +1481,10 @@ class Tensor:
     def var_mean(self, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> tuple[Tensor, Tensor]:
         """
         (var, mean) over dim, as var and mean give them.
+        """
+    def vdot(self, other: Tensor) -> Tensor:
+        """
+        The dot product of two 1-D tensors (for real tensors, dot).
         """
     def view(self, *args) -> Tensor:
         """
@@ -1638,6 +1657,10 @@ class Generator:
     """
     def __init__(self, device: typing.Any = 'cpu') -> None:
         ...
+    def get_state(self) -> Tensor:
+        """
+        The stream's position as a uint8 tensor, for set_state.
+        """
     def initial_seed(self) -> int:
         """
         The seed the stream started from.
@@ -1645,6 +1668,14 @@ class Generator:
     def manual_seed(self, seed: typing.Any) -> Generator:
         """
         Restarts the stream from seed; returns self.
+        """
+    def seed(self) -> int:
+        """
+        Seeds the stream from a non-deterministic source; returns the seed.
+        """
+    def set_state(self, new_state: Tensor) -> Generator:
+        """
+        Continues the stream from a state get_state returned (anything else is a ValueError); returns self.
         """
 class GradcheckError(RuntimeError):
     pass
@@ -2006,6 +2037,10 @@ def add(input: typing.Any, other: typing.Any, *, alpha: typing.Any) -> typing.An
     """
     input + alpha * other.
     """
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+    """
+    beta * input + alpha * the sum over the batch of bmm(batch1, batch2); input broadcasts to the (n, p) result.
+    """
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
     """
     input + value * tensor1 / tensor2, broadcast; floating inputs only.
@@ -2017,6 +2052,14 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: typing.Su
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
     """
     beta * input + alpha * (mat1 @ mat2) for 2-D mat1 and mat2; input broadcasts to the product's shape.
+    """
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+    """
+    beta * input + alpha * (mat @ vec) for a 2-D mat and a 1-D vec; input broadcasts to the product's shape.
+    """
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: typing.SupportsFloat | typing.SupportsIndex = 1.0, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
+    """
+    beta * input + alpha * outer(vec1, vec2) for 1-D vectors; input broadcasts to the product's shape.
     """
 def all(input: Tensor, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
     """
@@ -2430,6 +2473,10 @@ def get_num_threads() -> int:
     """
     The number of threads ember's kernels use.
     """
+def get_rng_state() -> Tensor:
+    """
+    The default generator's state as a uint8 tensor, for set_rng_state (resuming a run where it stopped).
+    """
 def glu(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex = -1) -> Tensor:
     """
     a * sigmoid(b) for the halves a, b of input along dim.
@@ -2481,6 +2528,10 @@ def index_fill(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, in
 def index_select(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor) -> Tensor:
     """
     The entries of input at positions index (1-D int64 or int32) along dim.
+    """
+def initial_seed() -> int:
+    """
+    The seed the default generator started from.
     """
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None, weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True, momentum: typing.SupportsFloat | typing.SupportsIndex = 0.1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
     """
@@ -2740,6 +2791,10 @@ def multiply(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     Alias of mul.
     """
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """
+    The product of a 2-D input and a 1-D vec.
+    """
 def nan_to_num(input: Tensor, nan: typing.SupportsFloat | typing.SupportsIndex | None = 0.0, posinf: typing.SupportsFloat | typing.SupportsIndex | None = None, neginf: typing.SupportsFloat | typing.SupportsIndex | None = None) -> Tensor:
     """
     input with NaN, +inf and -inf replaced by nan, posinf and neginf (defaults: 0, the dtype's largest and lowest finite values).
@@ -2946,6 +3001,10 @@ def searchsorted(sorted_sequence: Tensor, input: typing.Any, *, out_int32: bool 
     """
     For each element of input, the index into the last dim of sorted_sequence where it would be inserted to keep the order (before equal elements; right=True or side='right': after them); sorter: the indices that sort an unsorted sequence (argsort).
     """
+def seed() -> int:
+    """
+    Seeds the default generator from a non-deterministic source; returns the seed.
+    """
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """
     scale * elu(x, alpha) with SELU's constants.
@@ -2953,6 +3012,10 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
     Sets the number of threads used by ember's kernels (oneDNN and loops).
+    """
+def set_rng_state(new_state: Tensor) -> None:
+    """
+    Restores the default generator's state from get_rng_state (anything else is a ValueError).
     """
 def sigmoid(input: Tensor) -> Tensor:
     """
@@ -3179,6 +3242,10 @@ def var(input: Tensor, dim: typing.Any = None, unbiased: typing.Any = None, keep
 def var_mean(input: Tensor, dim: typing.Any = None, unbiased: typing.Any = None, keepdim: bool = False, *, correction: typing.Any = None) -> tuple[Tensor, Tensor]:
     """
     (var, mean) over dim, as var and mean give them.
+    """
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """
+    The dot product of two 1-D tensors (for real tensors, dot).
     """
 def where(condition: Tensor, input: typing.Any, other: typing.Any) -> Tensor:
     """

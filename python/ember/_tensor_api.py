@@ -294,14 +294,6 @@ def clamp_max(input: Tensor, max: Any) -> Tensor:
     return input.clamp(None, max)
 
 
-def mv(input: Tensor, vec: Tensor) -> Tensor:
-    """The product of a 2-D input and a 1-D vec."""
-    if input.dim() != 2 or vec.dim() != 1:
-        raise ValueError(f"[mv] expected a 2-D input and a 1-D vec, got shapes {tuple(input.shape)} and "
-                         f"{tuple(vec.shape)}")
-    return _core.matmul(input, vec)
-
-
 def inner(input: Tensor, other: Tensor) -> Tensor:
     """The sum of products over the last dims of input and other (a product when either is 0-d)."""
     if input.dim() == 0 or other.dim() == 0:
@@ -345,7 +337,7 @@ def heaviside(input: Tensor, values: Any) -> Tensor:
     return _core.where(input == 0, values, step)
 
 
-for _name, _fn in [("clamp_min", clamp_min), ("clamp_max", clamp_max), ("mv", mv), ("inner", inner), ("dist", dist),
+for _name, _fn in [("clamp_min", clamp_min), ("clamp_max", clamp_max), ("inner", inner), ("dist", dist),
                    ("equal", equal), ("heaviside", heaviside)]:
     setattr(Tensor, _name, _fn)
 
@@ -448,7 +440,7 @@ for _name, _fn in [
 
 __all__ = ["movedim", "moveaxis", "unflatten", "broadcast_to", "broadcast_shapes", "broadcast_tensors",
            "atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "row_stack", "dstack", "column_stack",
-           "bernoulli", "clamp_min", "clamp_max", "mv", "inner", "dist", "logspace", "cartesian_prod", "equal",
+           "bernoulli", "clamp_min", "clamp_max", "inner", "dist", "logspace", "cartesian_prod", "equal",
            "heaviside",
            "rand_like", "randn_like", "randint_like", "flatten", "reshape", "transpose", "swapaxes", "swapdims",
            "permute", "squeeze", "unsqueeze", "narrow", "select", "t", "clone", "detach", "numel", "is_tensor",

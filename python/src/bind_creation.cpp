@@ -1,6 +1,7 @@
 // Creation functions: tensor, zeros, ones, full, empty, arange, linspace, eye, *_like, rand, randn,
-// randint, randperm, manual_seed and Generator.
+// randint, randperm, manual_seed, seed, initial_seed, get_rng_state / set_rng_state and Generator.
 #include <cstring>
+#include <random>
 
 #include "common.hpp"
 
@@ -23,25 +24,6 @@ DType dtype_of_scalar(py::handle v) {
 
 const char* kShapeDoc = "size: ints or one tuple of ints; dtype: an ember dtype; device: 'cpu' or an ember.device";
 
-}  // namespace
-
-namespace {
-
-/// A seed as PyTorch takes it: any integer in [-2^63, 2^64); a negative one wraps to 2^64 + seed.
-std::uint64_t seed_from_py(py::handle h, const char* op) {
-  py::int_ i = py::reinterpret_steal<py::int_>(PyNumber_Index(h.ptr()));
-  if (!i) throw py::error_already_set();
-  int overflow = 0;
-  const long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
-  if (!overflow) return static_cast<std::uint64_t>(v);
-  const unsigned long long u = PyLong_AsUnsignedLongLong(i.ptr());
-  if (u == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
-    PyErr_Clear();
-    detail::fail<std::invalid_argument>(op, "seed must be in [-0x8000_0000_0000_0000, 0xffff_ffff_ffff_ffff], got ",
-                                        std::string(py::str(i)));
-  }
-  return u;
-}
 
 /// x rounded toward zero to bfloat16 (its top 16 bits): uniform samples in [0, 1) stay below 1.
 Tensor<bfloat16> truncate_bf16(const Tensor<float>& x) {
@@ -67,6 +49,21 @@ AnyTensor dispatch_creation(DType d, F&& f) {
 
 }  // namespace
 
+/// A generator's state as PyTorch gives it: a 1-D uint8 tensor of its bytes.
+AnyTensor state_tensor(const std::vector<std::uint8_t>& bytes) {
+  return AnyTensor(tensor<std::uint8_t>(bytes));
+}
+
+/// The bytes of a state tensor (a 1-D uint8 CPU tensor, as get_rng_state returns) for Generator::set_state.
+std::vector<std::uint8_t> state_bytes(const AnyTensor& t, const char* op) {
+  EMBER_CHECK_TYPE(t.dtype() == DType::UInt8, op, "expected a uint8 tensor (as get_rng_state returns), got dtype ",
+                   dtype_name(t.dtype()));
+  const auto& u = t.get<std::uint8_t>(op);
+  EMBER_CHECK(u.dim() == 1 && u.device().is_cpu(), op, "expected a 1-D CPU tensor (as get_rng_state returns), got shape ",
+              u.shape(), " on ", u.device().str());
+  return u.to_vector();
+}
+
 void bind_creation(py::module_& m, TensorClass& cls) {
   (void)cls;
   py::class_<Generator>(m, "Generator", "A seedable source of random numbers for rand, randn, randint.")
@@ -78,10 +75,34 @@ void bind_creation(py::module_& m, TensorClass& cls) {
         g.manual_seed(seed_from_py(seed, "manual_seed"));
         return g;
       }, py::arg("seed"), py::return_value_policy::reference, "Restarts the stream from seed; returns self.")
-      .def("initial_seed", &Generator::initial_seed, "The seed the stream started from.");
+      .def("initial_seed", &Generator::initial_seed, "The seed the stream started from.")
+      .def("get_state", [](Generator& g) { return state_tensor(g.get_state()); },
+           "The stream's position as a uint8 tensor, for set_state.")
+      .def("set_state", [](Generator& g, const AnyTensor& state) -> Generator& {
+        g.set_state(state_bytes(state, "set_state"), "set_state");
+        return g;
+      }, py::arg("new_state"), py::return_value_policy::reference,
+           "Continues the stream from a state get_state returned (anything else is a ValueError); returns self.")
+      .def("seed", [](Generator& g) {
+        const std::uint64_t s = (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+        g.manual_seed(s);
+        return s;
+      }, "Seeds the stream from a non-deterministic source; returns the seed.");
   m.attr("default_generator") = py::cast(&default_generator(), py::return_value_policy::reference);
   m.def("manual_seed", [](py::handle seed) { manual_seed(seed_from_py(seed, "manual_seed")); }, py::arg("seed"),
         "Seeds the default generator.");
+  m.def("get_rng_state", [] { return state_tensor(default_generator().get_state()); },
+        "The default generator's state as a uint8 tensor, for set_rng_state (resuming a run where it stopped).");
+  m.def("set_rng_state", [](const AnyTensor& state) {
+    default_generator().set_state(state_bytes(state, "set_rng_state"), "set_rng_state");
+  }, py::arg("new_state"), "Restores the default generator's state from get_rng_state (anything else is a ValueError).");
+  m.def("initial_seed", [] { return default_generator().initial_seed(); },
+        "The seed the default generator started from.");
+  m.def("seed", [] {
+    const std::uint64_t s = (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+    manual_seed(s);
+    return s;
+  }, "Seeds the default generator from a non-deterministic source; returns the seed.");
 
   auto filled = [](const char* name, auto fill_value, const char* doc) {
     return [name, fill_value](py::args size, py::handle dtype, py::handle device, bool requires_grad) {

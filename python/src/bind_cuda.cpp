@@ -32,12 +32,15 @@ void bind_cuda(py::module_& m) {
     py::gil_scoped_release release;
     cuda::synchronize(index);
   }, py::arg("device") = py::none(), "Waits for every kernel and copy queued on the device.");
-  c.def("manual_seed", [](std::uint64_t seed) {
-    cuda::check_device(0, "manual_seed");
-    manual_seed(seed);
-  }, py::arg("seed"),
-        "Seeds the random numbers of CUDA tensors. ember draws them on the host from the default generator and "
-        "copies them, so this seeds that generator (as ember.manual_seed).");
+  // As PyTorch's, safe to call without a device (seeding scripts call it unconditionally): then it does nothing.
+  const auto cuda_seed = [](py::handle seed) {
+    const std::uint64_t s = seed_from_py(seed, "manual_seed");
+    if (cuda::device_count() > 0) manual_seed(s);
+  };
+  for (const char* name : {"manual_seed", "manual_seed_all"})
+    c.def(name, cuda_seed, py::arg("seed"),
+          "Seeds the random numbers of CUDA tensors; nothing without a CUDA device (as PyTorch's). ember draws them "
+          "on the host from the default generator and copies them, so this seeds that generator.");
   c.def("memory_allocated", [](py::handle d) { return cuda::memory_allocated(device_index(d)); },
         py::arg("device") = py::none(), "Bytes held by live tensors on the device.");
   c.def("memory_reserved", [](py::handle d) { return cuda::memory_reserved(device_index(d)); },

@@ -200,6 +200,11 @@ void bind_tensor_api(py::module_& m, TensorClass& cls) {
   }, "log(cumsum(exp(input))) along dim, without overflow or underflow.", py::arg("dim"));
 
   // --- unfold.hpp: nn.functional.unfold / fold ---
+  cls.def("unfold", [](const AnyTensor& x, std::int64_t dimension, std::int64_t size, std::int64_t step) {
+    return x.visit_any([&](const auto& t) { return AnyTensor(ember::unfold_dim(t, dimension, size, step)); });
+  }, py::arg("dimension"), py::arg("size"), py::arg("step"),
+     "The windows of `size` elements, `step` apart, along `dimension`, as a view with the window elements in a new "
+     "last dim (overlapping windows are read-only).");
   m.def("_unfold", [](const AnyTensor& input, py::handle kernel_size, py::handle dilation, py::handle padding,
                      py::handle stride) {
     const UnfoldOptions o = unfold_options(kernel_size, dilation, padding, stride, "unfold");

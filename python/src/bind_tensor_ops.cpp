@@ -233,6 +233,24 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
     return promoted_call({x, a, b}, [&](const auto& i, const auto& p, const auto& q) { return AnyTensor(ember::addmm(i, p, q, beta, alpha)); });
   }, "beta * input + alpha * (mat1 @ mat2) for 2-D mat1 and mat2; input broadcasts to the product's shape.",
      py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1.0, py::arg("alpha") = 1.0);
+  def_both(m, cls, "addmv", [](const AnyTensor& x, const AnyTensor& a, const AnyTensor& b, double beta, double alpha) {
+    return promoted_call({x, a, b}, [&](const auto& i, const auto& p, const auto& q) { return AnyTensor(ember::addmv(i, p, q, beta, alpha)); });
+  }, "beta * input + alpha * (mat @ vec) for a 2-D mat and a 1-D vec; input broadcasts to the product's shape.",
+     py::arg("mat"), py::arg("vec"), py::kw_only(), py::arg("beta") = 1.0, py::arg("alpha") = 1.0);
+  def_both(m, cls, "addr", [](const AnyTensor& x, const AnyTensor& a, const AnyTensor& b, double beta, double alpha) {
+    return promoted_call({x, a, b}, [&](const auto& i, const auto& p, const auto& q) { return AnyTensor(ember::addr(i, p, q, beta, alpha)); });
+  }, "beta * input + alpha * outer(vec1, vec2) for 1-D vectors; input broadcasts to the product's shape.",
+     py::arg("vec1"), py::arg("vec2"), py::kw_only(), py::arg("beta") = 1.0, py::arg("alpha") = 1.0);
+  def_both(m, cls, "addbmm", [](const AnyTensor& x, const AnyTensor& a, const AnyTensor& b, double beta, double alpha) {
+    return promoted_call({x, a, b}, [&](const auto& i, const auto& p, const auto& q) { return AnyTensor(ember::addbmm(i, p, q, beta, alpha)); });
+  }, "beta * input + alpha * the sum over the batch of bmm(batch1, batch2); input broadcasts to the (n, p) result.",
+     py::arg("batch1"), py::arg("batch2"), py::kw_only(), py::arg("beta") = 1.0, py::arg("alpha") = 1.0);
+  def_both(m, cls, "mv", [](const AnyTensor& a, const AnyTensor& b) {
+    return promoted_call({a, b}, [&](const auto& p, const auto& q) { return AnyTensor(ember::mv(p, q)); });
+  }, "The product of a 2-D input and a 1-D vec.", py::arg("vec"));
+  def_both(m, cls, "vdot", [](const AnyTensor& a, const AnyTensor& b) {
+    return promoted_call({a, b}, [&](const auto& p, const auto& q) { return AnyTensor(ember::vdot(p, q)); });
+  }, "The dot product of two 1-D tensors (for real tensors, dot).", py::arg("other"));
   def_both(m, cls, "baddbmm", [](const AnyTensor& x, const AnyTensor& a, const AnyTensor& b, double beta, double alpha) {
     return promoted_call({x, a, b}, [&](const auto& i, const auto& p, const auto& q) { return AnyTensor(ember::baddbmm(i, p, q, beta, alpha)); });
   }, "beta * input + alpha * bmm(batch1, batch2) for 3-D batches; input broadcasts to the product's shape.",

@@ -290,6 +290,22 @@ OptionalTensor<T> optional_arg(const std::optional<AnyTensor>& t, const char* op
   return t->template get<T>(op);
 }
 
+/// A seed as PyTorch takes it: any integer in [-2^63, 2^64); a negative one wraps to 2^64 + seed.
+inline std::uint64_t seed_from_py(py::handle h, const char* op) {
+  py::int_ i = py::reinterpret_steal<py::int_>(PyNumber_Index(h.ptr()));
+  if (!i) throw py::error_already_set();
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  if (!overflow) return static_cast<std::uint64_t>(v);
+  const unsigned long long u = PyLong_AsUnsignedLongLong(i.ptr());
+  if (u == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
+    PyErr_Clear();
+    detail::fail<std::invalid_argument>(op, "seed must be in [-0x8000_0000_0000_0000, 0xffff_ffff_ffff_ffff], got ",
+                                        std::string(py::str(i)));
+  }
+  return u;
+}
+
 /// Binds f as ember.<name>(input, ...) and as Tensor.<name>(self, ...).
 template <class F, class... Args>
 void def_both(py::module_& m, TensorClass& cls, const char* name, F f, const char* doc, const Args&... args) {

@@ -53,4 +53,5 @@ TEST(FuzzCorpus, Json) { EXPECT_GT(replay("json", ember::fuzz::fuzz_json<>), 0u)
 TEST(FuzzCorpus, Device) { EXPECT_GT(replay("device", ember::fuzz::fuzz_device<>), 0u); }
 TEST(FuzzCorpus, Dtype) { EXPECT_GT(replay("dtype", ember::fuzz::fuzz_dtype<>), 0u); }
 TEST(FuzzCorpus, Idx) { EXPECT_GT(replay("idx", ember::fuzz::fuzz_idx<>), 0u); }
+TEST(FuzzCorpus, RngState) { EXPECT_GT(replay("rng_state", ember::fuzz::fuzz_rng_state<>), 0u); }
 TEST(FuzzCorpus, Infer) { EXPECT_GT(replay("infer", ember::fuzz::fuzz_infer<>), 0u); }

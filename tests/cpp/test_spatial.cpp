@@ -349,3 +349,43 @@ TEST(Conv2d, ReorderedOperandsKeptForTheBackwardGiveTheSameGradients) {
   }
   EXPECT_LT(err, 3e-2 * scale);
 }
+
+TEST(Spatial, UnfoldDimIsAWindowView) {
+  auto x = arange<float>(0, 10).reshape({2, 5});
+  auto w = unfold_dim(x, 1, 3, 2);  // windows [0..2], [2..4] of each row
+  EXPECT_EQ(w.shape(), (Shape{2, 2, 3}));
+  EXPECT_EQ(w.contiguous().to_vector(), (std::vector<float>{0, 1, 2, 2, 3, 4, 5, 6, 7, 7, 8, 9}));
+  EXPECT_EQ(w.storage().get(), x.storage().get());  // a view
+  EXPECT_EQ(unfold_dim(x, 0, 2, 1).shape(), (Shape{1, 5, 2}));
+  EXPECT_EQ(unfold_dim(full<float>({}, 7.0f), 0, 1, 1).shape(), (Shape{1}));
+  // Overlapping windows: the gradient counts each element once per window holding it.
+  auto v = arange<double>(0, 6);
+  v.requires_grad_(true);
+  unfold_dim(v, 0, 3, 1).sum().backward();
+  EXPECT_EQ(v.grad().to_vector(), (std::vector<double>{1, 2, 3, 3, 2, 1}));
+  auto f = [](const std::vector<AnyTensor>& in) {
+    const auto w = unfold_dim(in[0].get<double>(), -1, 2, 1);
+    return std::vector<AnyTensor>{w * w};
+  };
+  EXPECT_TRUE(autograd::gradcheck(f, {leaf({3, 4}, 5)}));
+  // Errors name the sizes.
+  EXPECT_NE(error_of<std::invalid_argument>([&] { unfold_dim(x, 1, 6, 1); })
+                .find("maximum size for tensor at dimension 1 is 5 but size is 6"),
+            std::string::npos);
+  EXPECT_NE(error_of<std::invalid_argument>([&] { unfold_dim(x, 1, 2, 0); }).find("step is 0"), std::string::npos);
+  // Writing into overlapping windows is refused; non-overlapping ones write through to x.
+  EXPECT_THROW(unfold_dim(x, 1, 3, 1).add_(1.0f), std::invalid_argument);
+  unfold_dim(x, 1, 2, 2).mul_(0.0f);
+  EXPECT_EQ(x.to_vector(), (std::vector<float>{0, 0, 0, 0, 4, 0, 0, 0, 0, 9}));
+}
+
+TEST(SpatialModules, UnfoldAndFoldModules) {
+  nn::Unfold<float> unfold_layer({.kernel_size = {2, 3}, .padding = {1, 0}});
+  nn::Fold<float> fold_layer({4, 5}, {.kernel_size = {2, 3}, .padding = {1, 0}});
+  auto x = randn<float>({2, 3, 4, 5});
+  const auto cols = unfold_layer.forward(x);
+  EXPECT_EQ(cols.shape(), (Shape{2, 18, 15}));
+  EXPECT_EQ(fold_layer.forward(cols).shape(), x.shape());
+  EXPECT_EQ(unfold_layer.repr(), "Unfold(kernel_size=(2, 3), dilation=(1, 1), padding=(1, 0), stride=(1, 1))");
+  EXPECT_THROW(nn::Unfold<float>({.kernel_size = {0, 1}}), std::invalid_argument);
+}

@@ -164,5 +164,55 @@ TEST(TensorOpsClose, IscloseAllcloseNanToNum) {
   EXPECT_NE(error_of<std::invalid_argument>([&] { isclose(a, b, -1); }).find("[isclose] rtol"), std::string::npos);
 }
 
+TEST(TensorOpsBlas, MatrixVectorFormsAndErrors) {
+  auto m = mat<double>({1, 2, 3, 4, 5, 6}, {2, 3});
+  auto v = mat<double>({1, 0, -1}, {3});
+  EXPECT_EQ(mv(m, v).to_vector(), (std::vector<double>{-2, -2}));
+  EXPECT_EQ(addmv(mat<double>({10, 20}, {2}), m, v, 0.5, 2.0).to_vector(), (std::vector<double>{1, 6}));
+  EXPECT_EQ(addr(zeros<double>({2, 3}), mat<double>({1, 2}, {2}), v, 1, 3).to_vector(),
+            (std::vector<double>{3, 0, -3, 6, 0, -6}));
+  auto b1 = mat<double>({1, 0, 0, 1, 2, 0, 0, 2}, {2, 2, 2}), b2 = mat<double>({1, 2, 3, 4, 1, 1, 1, 1}, {2, 2, 2});
+  EXPECT_EQ(addbmm(ones<double>({2, 2}), b1, b2).to_vector(), (std::vector<double>{4, 5, 6, 7}));  // I@B0 + 2 B1 + 1
+  EXPECT_EQ(addbmm(zeros<std::int32_t>({2, 2}), ones<std::int32_t>({3, 2, 2}), ones<std::int32_t>({3, 2, 2})).to_vector(),
+            (std::vector<std::int32_t>{6, 6, 6, 6}));
+  EXPECT_EQ(vdot(v, v).item(), 2.0);
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { mv(m, mat<double>({1, 2}, {2})); }),
+            "[mv] size mismatch, got input (2x3) and vec (2)");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { addmv(zeros<double>({3}), m, v); }),
+            "[addmv] shapes (3,) and (2,) cannot be broadcast together: 3 != 2 at dimension 0");
+  EXPECT_NE(error_of<std::invalid_argument>([&] { addr(zeros<double>({2, 3}), m, v); }).find("must be 1-D"),
+            std::string::npos);
+  EXPECT_TRUE(autograd::gradcheck([](const std::vector<AnyTensor>& in) {
+    const auto& i = in[0].get<double>();
+    const auto& a = in[1].get<double>();
+    const auto& b = in[2].get<double>();
+    return std::vector<AnyTensor>{addbmm(i, a, b, 0.5, 2.0) + addr(i, a.select(0, 0).select(1, 0), b.select(0, 1).select(0, 0))};
+  }, {testing::leaf({3, 2}, 1), testing::leaf({2, 3, 4}, 2), testing::leaf({2, 4, 2}, 3)}));
+}
+
+TEST(TensorOpsSampling, GeneratorStateRoundTripsAndRefusesOtherBytes) {
+  Generator g(11);
+  g.with_engine([](auto& e) { e(); });
+  const auto state = g.get_state();
+  const auto a = rand<double>({5}, g).to_vector();
+  g.set_state(state);
+  EXPECT_EQ(rand<double>({5}, g).to_vector(), a);  // the stream continues from the saved position
+  EXPECT_EQ(g.initial_seed(), 11u);
+  Generator other;
+  other.set_state(state);
+  EXPECT_EQ(rand<double>({5}, other).to_vector(), a);
+  const auto now = g.get_state();
+  auto truncated = state;
+  truncated.resize(state.size() / 2);
+  auto edited = state;
+  edited[0] = 'x';
+  for (const auto& bad : {truncated, edited, std::vector<std::uint8_t>{}}) {
+    EXPECT_NE(error_of<std::invalid_argument>([&] { g.set_state(bad, "set_rng_state"); })
+                  .find("[set_rng_state] the state is not one that get_rng_state"),
+              std::string::npos);
+    EXPECT_EQ(g.get_state(), now);  // a refused state leaves the generator as it was
+  }
+}
+
 }  // namespace
 }  // namespace ember

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "ember/core/device.hpp"
+#include "ember/core/random.hpp"
 #include "ember/data/idx.hpp"
 #include "ember/deploy/model.hpp"
 #include "ember/io/json.hpp"
@@ -315,6 +316,30 @@ void fuzz_dtype(const std::uint8_t* data, std::size_t size) {
     if (const auto d = io::detail::dtype_from_safetensors(s); d && io::detail::safetensors_dtype(*d) != s)
       violation("dtype", "'" + std::string(s) + "' read as " + std::string(io::detail::safetensors_dtype(*d)));
   });
+}
+
+/// A random generator's state (ember.set_rng_state, Generator.set_state): refused with std::invalid_argument
+/// unless get_state could have written it, and left unchanged then. An accepted state must be a real one: a
+/// generator set from its get_state() draws what the first draws.
+template <class = void>  // compiled only where called, as ember's own headers do
+void fuzz_rng_state(const std::uint8_t* data, std::size_t size) {
+  Generator g(5);
+  const std::vector<std::uint8_t> before = g.get_state();
+  bool accepted = false;
+  expect_contract<std::invalid_argument>("rng_state", [&] {
+    g.set_state(std::span<const std::uint8_t>(data, size), "set_rng_state");
+    accepted = true;
+  });
+  if (!accepted) {
+    if (g.get_state() != before) violation("rng_state", "a refused state changed the generator");
+    return;
+  }
+  Generator h;
+  h.set_state(g.get_state());
+  for (int i = 0; i < 700; ++i) {  // past one regeneration of the 312-word state
+    const auto a = g.with_engine([](auto& e) { return e(); }), b = h.with_engine([](auto& e) { return e(); });
+    if (a != b) violation("rng_state", "a state read back from get_state draws differently");
+  }
 }
 
 /// An IDX file's bytes: ember::data::parse_idx (IdxError for a bad file). The input runs as it is (the

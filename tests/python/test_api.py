@@ -4,6 +4,8 @@ import inspect
 import re
 from pathlib import Path
 
+import pytest
+
 import ember
 
 PACKAGE = Path(ember.__file__).resolve().parent
@@ -101,3 +103,26 @@ def test_import_bounds_openmp_spinning_unless_the_user_chose():
     assert spin() == "10000"
     assert spin(GOMP_SPINCOUNT="500") == "500"
     assert spin(OMP_WAIT_POLICY="active") == "None"
+
+
+def test_finfo_and_iinfo_match_torch():
+    torch = pytest.importorskip("torch")
+    for e, t in [(ember.float32, torch.float32), (ember.float64, torch.float64), (ember.bfloat16, torch.bfloat16)]:
+        fe, ft = ember.finfo(e), torch.finfo(t)
+        assert repr(fe) == repr(ft)
+        assert (fe.bits, fe.eps, fe.max, fe.min, fe.tiny, fe.smallest_normal, fe.resolution, fe.dtype) == (
+            ft.bits, ft.eps, ft.max, ft.min, ft.tiny, ft.smallest_normal, ft.resolution, ft.dtype)
+    assert repr(ember.finfo()) == repr(torch.finfo())
+    for e, t in [(ember.uint8, torch.uint8), (ember.int8, torch.int8), (ember.int32, torch.int32),
+                 (ember.int64, torch.int64)]:
+        ie, it = ember.iinfo(e), torch.iinfo(t)
+        assert (repr(ie), ie.bits, ie.min, ie.max, ie.dtype) == (repr(it), it.bits, it.min, it.max, it.dtype)
+    # the attention-mask idiom: the most negative float of a tensor's dtype
+    x = ember.zeros(2, dtype=ember.float64)
+    assert x.masked_fill(ember.tensor([True, False]), ember.finfo(x.dtype).min).tolist()[0] == -1.7976931348623157e308
+    with pytest.raises(TypeError, match="expected an integer dtype, got ember.bool"):
+        ember.iinfo(ember.bool)
+    with pytest.raises(TypeError, match="expected a floating dtype, got ember.int32"):
+        ember.finfo(ember.int32)
+    with pytest.raises(TypeError, match="expected an ember dtype"):
+        ember.finfo("float32")

@@ -594,6 +594,13 @@ case("addmm", ("ember.addmm", "Tensor.addmm"),
      lambda i, a, b: ember.addmm(i, a, b, beta=0.5, alpha=2.0) + i.addmm(a, b), n(4), n(3, 2).T, n(2, 4))
 case("baddbmm", ("ember.baddbmm", "Tensor.baddbmm"),
      lambda i, a, b: ember.baddbmm(i, a, b, alpha=-1.0) + i.baddbmm(a, b, beta=0.0), n(3, 1), n(2, 3, 2), n(2, 2, 1))
+case("addmv-addr", ("ember.addmv", "Tensor.addmv", "ember.addr", "Tensor.addr"),
+     lambda i, m, v, w: ember.addmv(i, m, v, beta=0.5, alpha=2.0) + i.addmv(m, v)
+     + ember.addr(i.unsqueeze(1), i, w, alpha=-1.5).sum(1) + i.unsqueeze(1).addr(i, w, beta=0.0).sum(1),
+     n(3), n(3, 2).T, n(2), n(4))
+case("addbmm-vdot", ("ember.addbmm", "Tensor.addbmm", "ember.vdot", "Tensor.vdot"),
+     lambda i, a, b, v: ember.addbmm(i, a, b, beta=2.0, alpha=0.5) + i.addbmm(a, b) * ember.vdot(v, v) + v.vdot(v),
+     n(3, 1), n(2, 3, 2), n(2, 2, 1), n(4))
 case("addcmul", ("ember.addcmul", "Tensor.addcmul"),
      lambda i, a, b: ember.addcmul(i, a, b, value=0.5) + i.addcmul(a, b), n(3, 4), n(4), n(3, 4).T)
 case("addcdiv", ("ember.addcdiv", "Tensor.addcdiv"),
@@ -601,7 +608,8 @@ case("addcdiv", ("ember.addcdiv", "Tensor.addcdiv"),
 case("lerp", ("ember.lerp", "Tensor.lerp"), lambda s, t, w: ember.lerp(s, t, w) + s.lerp(t, 0.25), n(3, 4), n(4), n(3, 4))
 case("nan_to_num", ("ember.nan_to_num", "Tensor.nan_to_num"),
      lambda x: ember.nan_to_num(x) + x.nan_to_num(posinf=1.0), n(3, 4).T)
-OPS1_DIFFERENTIABLE = set("sort msort topk cumsum cumprod diff norm cdist addmm baddbmm addcmul addcdiv lerp "
+OPS1_DIFFERENTIABLE = set("sort msort topk cumsum cumprod diff norm cdist addmm baddbmm addmv addr addbmm vdot addcmul "
+                          "addcdiv lerp "
                           "nan_to_num".split())
 OPS1_NOT_DIFFERENTIABLE = set("argsort multinomial bucketize searchsorted unique bincount isclose allclose addcmul_ "
                               "addcdiv_ lerp_".split())
@@ -686,12 +694,12 @@ DIFFERENTIABLE |= set("""
 diagonal diag trace kron cross tensordot masked_select take take_along_dim median nanmedian kthvalue mode quantile
 nanquantile cummax cummin logcumsumexp nansum nanmean var_mean std_mean aminmax normalize
 movedim moveaxis unflatten broadcast_to broadcast_tensors atleast_1d atleast_2d atleast_3d hstack vstack row_stack
-dstack column_stack clamp_min clamp_max mv inner dist cartesian_prod
+dstack column_stack clamp_min clamp_max mv inner dist cartesian_prod unfold
 """.split())
 NOT_DIFFERENTIABLE |= set("""
 nonzero argwhere isin count_nonzero tril_indices triu_indices fill_diagonal_ broadcast_shapes uniform_ normal_
 bernoulli bernoulli_ half nelement ndimension is_complex clamp_ clip_ pow_ tril_ triu_ unsqueeze_ squeeze_ t_
-transpose_ clamp_min_ clamp_max_ logspace heaviside equal
+transpose_ clamp_min_ clamp_max_ logspace heaviside equal finfo iinfo get_rng_state set_rng_state initial_seed seed
 """.split())
 MASK_B = ember.tensor([[True, False, True, True]])
 TAKE_IDX = ember.tensor([[0, -1], [5, 3]])
@@ -736,6 +744,8 @@ case("aminmax", ("ember.aminmax", "Tensor.aminmax"),
 case("normalize", "ember.normalize", lambda x: ember.normalize(x) + ember.normalize(x, 1.5, 0), n(3, 4).T)
 case("unfold-fold", "ember.normalize",  # F.unfold / F.fold: _core._unfold / _fold
      lambda x: F.fold(F.unfold(x, 2, 1, 1, 1) * 2, (3, 4), 2, 1, 1, 1) + ember.normalize(x, dim=2), n(2, 2, 3, 4).S)
+case("tensor-unfold", "Tensor.unfold",  # overlapping windows: the gradient sums them
+     lambda x: x.unfold(1, 3, 1) * 2 + x.unfold(0, 2, 2).sum(-1, keepdim=True).unfold(2, 1, 2).sum(), n(4, 5).T)
 case("logit-eps", "ember.logit", lambda x: ember.logit(x, 0.2) + ember.logit(x), In((3, 4), "h"))
 case("movedim", ("ember.movedim", "Tensor.movedim", "ember.moveaxis", "Tensor.moveaxis"),
      lambda x: ember.movedim(x, 0, -1) + x.movedim((1, 2), (0, 1)) + ember.moveaxis(x, 2, 0).movedim(0, 0).moveaxis(0, 2).movedim(2, 0), n(2, 2, 2))
@@ -1011,6 +1021,12 @@ COMPOSITES = [
                                                                              2.0).select(1, -1) * x[1],
      (rn(2, 4),)),
     ("mse-and-leaf-used-twice", lambda M, x, w: ((x @ w - x.sum(1, keepdim=True)) ** 2).mean(), (rn(4, 3), rn(3, 2))),
+    ("addmv-addr-addbmm-vdot",
+     lambda M, i, m, v, a, b: M.addmv(i, m, v, beta=0.5, alpha=2.0).sum() + m.addr(i, v, alpha=-1.5).sum()
+     + M.addbmm(m, a, b, beta=2.0).sum() * M.vdot(v, v) + i.addmv(m, v).sum() + m.addbmm(a, b).sum() + M.mv(m, v).sum(),
+     (rn(3), rn(3, 2), rn(2), rn(4, 3, 5), rn(4, 5, 2))),
+    ("tensor-unfold-windows", lambda M, x: (x.unfold(-1, 3, 2) ** 2).sum(-1) + x.T.unfold(0, 2, 1).mean(),
+     (rn(3, 7),)),
     ("narrow-transpose-contiguous-view",
      lambda M, x: x.narrow(1, 1, 2).transpose(0, 1).contiguous().view(-1).softmax(0), (rn(3, 4),)),
 ]

@@ -91,3 +91,38 @@ def test_creation_errors():
         ember.zeros(2, device="tpu")
     with pytest.raises(RuntimeError, match=r"cuda:7"):
         ember.zeros(2, device="cuda:7")
+
+
+def test_rng_state_resumes_the_stream_and_refuses_other_bytes():
+    ember.manual_seed(123)
+    assert ember.initial_seed() == 123
+    ember.rand(7)
+    state = ember.get_rng_state()
+    assert state.dtype == ember.uint8 and state.dim() == 1
+    a = ember.randn(4, 3)
+    ember.rand(100)  # moves on
+    ember.set_rng_state(state)
+    assert ember.randn(4, 3).tolist() == a.tolist()  # the run resumes where the state was taken
+    g = ember.Generator().manual_seed(9)
+    gs = g.get_state()
+    first = ember.rand(5, generator=g).tolist()
+    assert g.set_state(gs) is g and ember.rand(5, generator=g).tolist() == first
+    h = ember.Generator()
+    h.set_state(gs)
+    assert h.initial_seed() == 9 and ember.rand(5, generator=h).tolist() == first
+    s = ember.seed()
+    assert ember.initial_seed() == s and 0 <= s < 2**64
+    # what get_rng_state did not write is refused, and the generator stays as it was
+    before = ember.get_rng_state()
+    broken = state.clone()
+    broken[0] = ord("x")
+    for bad in [broken, state[: state.numel() // 2], ember.zeros(3, dtype=ember.uint8)]:
+        with pytest.raises(ValueError, match=r"\[set_rng_state\] the state is not one that get_rng_state"):
+            ember.set_rng_state(bad)
+        assert ember.get_rng_state().tolist() == before.tolist()
+    with pytest.raises(TypeError, match="expected a uint8 tensor"):
+        ember.set_rng_state(ember.zeros(3))
+    with pytest.raises(ValueError, match="expected a 1-D CPU tensor"):
+        ember.set_rng_state(state.reshape(1, -1))
+    with pytest.raises(ValueError, match="set_state"):
+        g.set_state(broken)

@@ -35,10 +35,17 @@ def test_unavailable_reason_and_errors():
 
 def test_cuda_module_api():
     for name in ["is_available", "device_count", "unavailable_reason", "synchronize", "manual_seed",
-                 "memory_allocated", "memory_reserved", "empty_cache"]:
+                 "manual_seed_all", "memory_allocated", "memory_reserved", "empty_cache"]:
         assert callable(getattr(ember.cuda, name))
     assert issubclass(ember.cuda.OutOfMemoryError, MemoryError)
     assert ember.ones(2).cpu().device == ember.device("cpu")
+    if not ember.cuda.is_available():  # seeding scripts call these unconditionally: nothing happens, as PyTorch
+        ember.manual_seed(5)
+        first = ember.rand(3).tolist()
+        ember.manual_seed(5)
+        ember.cuda.manual_seed(7)
+        ember.cuda.manual_seed_all(8)
+        assert ember.rand(3).tolist() == first
 
 
 # --- on a device ---

@@ -1322,7 +1322,7 @@ def test_tensor_api_ops(data):
 TENSOR_API_MORE = ["fill_diagonal_", "tril_indices", "triu_indices", "unfold", "fold", "normalize", "round_decimals",
                    "broadcast_tensors", "atleast_1d", "atleast_2d", "atleast_3d", "dstack", "column_stack",
                    "clamp_min", "clamp_max", "mv", "inner", "dist", "cartesian_prod", "heaviside", "equal",
-                   "clamp_", "pow_", "tril_", "triu_", "leaky_relu_", "where"]
+                   "clamp_", "pow_", "tril_", "triu_", "leaky_relu_", "where", "Tensor.unfold"]
 
 
 @given(st.data())
@@ -1346,6 +1346,10 @@ def test_tensor_api_more(data):
         size = draw(st.tuples(st.integers(1, 6), st.integers(1, 6)))
         return check(op, lambda L, F, x, o, k, d, p, s: fwd_bwd(L, lambda x: F.fold(x, o, k, d, p, s), x), x, size, k,
                      dil, pad, stride, tol=tol)
+    if op == "Tensor.unfold":  # sliding windows as a view (errors for a size past the extent, a step <= 0)
+        d = draw(st.integers(-nd - 1, nd)) if nd else draw(st.sampled_from([0, -1]))
+        size, step = draw(st.integers(-1, 5)), draw(st.integers(-1, 4))
+        return check(op, lambda L, F, x, d, k, s: fwd_bwd(L, lambda x: x.unfold(d, k, s), x), x, d, size, step, tol=tol)
     if op == "normalize":
         pw, d = draw(st.sampled_from([1.0, 2.0, 3.0, float("inf")])), draw(dims_of(nd))
         return check(op, lambda L, F, x, p, d: fwd_bwd(L, lambda x: F.normalize(x, p, d), x), x, pw, d, tol=tol)

@@ -524,3 +524,37 @@ def test_data_parallel_wraps_one_device_and_ddp_says_what_it_needs(torch):
     if not dist.is_initialized():  # DDP itself: tests/python/test_ddp.py
         with pytest.raises(RuntimeError, match=r"\[DistributedDataParallel\].*not initialized"):
             nn.parallel.DistributedDataParallel(nn.Linear(3, 2))
+
+
+def test_parameter_list_and_dict_register_their_parameters():
+    class Mixture(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.centres = nn.ParameterList([ember.randn(2) for _ in range(3)])  # plain tensors become Parameters
+            self.scales = nn.ParameterDict({"a": nn.Parameter(ember.ones(2)), "b": ember.full((2,), 2.0)})
+
+        def forward(self, x):
+            return sum(c * x for c in self.centres) * self.scales["a"] + self.scales["b"]
+
+    m = Mixture()
+    assert [n for n, _ in m.named_parameters()] == ["centres.0", "centres.1", "centres.2", "scales.a", "scales.b"]
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in m.parameters())
+    m(ember.ones(2)).sum().backward()
+    assert m.centres[1].grad.tolist() == [1.0, 1.0] and m.scales["b"].grad.tolist() == [1.0, 1.0]
+    # state dicts round-trip, optimizers see every parameter, the containers behave as list / dict
+    m2 = Mixture()
+    m2.load_state_dict(m.state_dict())
+    assert all(a.tolist() == b.tolist() for a, b in zip(m.parameters(), m2.parameters()))
+    assert len(ember.optim.SGD(m.parameters(), lr=0.1).param_groups[0]["params"]) == 5
+    m.centres.append(ember.zeros(2))
+    m.centres[0] = ember.full((2,), 7.0)
+    assert len(m.centres) == 4 and m.centres[-1].tolist() == [0.0, 0.0] and m.centres[0].tolist() == [7.0, 7.0]
+    assert len(m.centres[1:3]) == 2 and "b" in m.scales and list(m.scales.keys()) == ["a", "b"]
+    assert m.scales.pop("a") is not None and len(m.scales) == 1
+    assert "(0): Parameter containing: [ember.float32 of size 2]" in repr(m.centres)
+    with raises(IndexError, "out of range"):
+        m.centres[9]
+    with pytest.raises(TypeError, match="cannot register 'int'"):
+        m.centres.append(3)
+    with raises(ValueError, "should be a \\(key, parameter\\) pair"):
+        nn.ParameterDict([("x",)])

@@ -380,3 +380,49 @@ def test_pad_errors_and_gradcheck():
     assert gradcheck(lambda a: F.interpolate(a, size=(5, 3), mode="bilinear"), [t])
     assert gradcheck(lambda a: F.interpolate(a, scale_factor=1.5), [t])
     assert gradcheck(lambda a: F.adaptive_max_pool2d(a, (2, 3)), [t])
+
+
+# --- Tensor.unfold (sliding windows as a view), nn.Unfold / nn.Fold ---
+
+UNFOLD_DIM = [((7,), 0, 3, 1), ((7,), -1, 2, 3), ((3, 8), 1, 4, 2), ((5, 4, 3), 0, 5, 1), ((2, 6, 3), 1, 1, 1),
+              ((4, 5), 0, 0, 2)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape,dim,size,step", UNFOLD_DIM)
+def test_tensor_unfold_matches_torch(dtype, shape, dim, size, step):
+    both(lambda t: t.unfold(dim, size, step), lambda t: t.unfold(dim, size, step), [rand(*shape)], dtype)
+    flip = tuple(reversed(range(len(shape))))  # the same shape as a strided (permuted) view
+    both(lambda t: t.permute(*flip).unfold(dim, size, step) * 2,
+         lambda t: t.permute(*flip).unfold(dim, size, step) * 2, [rand(*shape[::-1])], dtype)
+
+
+def test_tensor_unfold_is_a_view_with_torchs_errors():
+    x = ember.arange(10.0)
+    w = x.unfold(0, 4, 3)
+    assert w.shape == (3, 4) and w.stride() == (3, 1)
+    assert w.tolist() == torch.arange(10.0).unfold(0, 4, 3).tolist()
+    x[4] = 40.0
+    assert w[1, 1].item() == 40.0  # it reads x's memory
+    y = ember.arange(6)  # integer tensors: non-overlapping windows write through
+    y.unfold(0, 2, 2).mul_(2)
+    assert y.tolist() == [0, 2, 4, 6, 8, 10]
+    assert ember.tensor(3.0).unfold(0, 1, 1).tolist() == torch.tensor(3.0).unfold(0, 1, 1).tolist()
+    with raises(ValueError, "maximum size for tensor at dimension 0 is 10 but size is 11"):
+        x.unfold(0, 11, 1)
+    with raises(ValueError, "step is 0 but must be > 0"):
+        x.unfold(0, 2, 0)
+    with raises(IndexError, "out of range"):
+        x.unfold(1, 2, 1)
+    with pytest.raises(Exception, match="overlap|more than one element"):
+        x.unfold(0, 4, 1).add_(1.0)  # overlapping windows are read-only
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_unfold_fold_layers_match_torch(dtype):
+    for kw in [dict(kernel_size=2), dict(kernel_size=(2, 3), padding=1, stride=(1, 2)), dict(kernel_size=3, dilation=2)]:
+        both(lambda t: nn.Unfold(**kw)(t), lambda t: torch.nn.Unfold(**kw)(t), [rand(2, 3, 7, 8)], dtype)
+        assert repr(nn.Unfold(**kw)) == repr(torch.nn.Unfold(**kw))
+        cols = torch.nn.Unfold(**kw)(torch.zeros(2, 3, 7, 8)).shape
+        both(lambda t: nn.Fold((7, 8), **kw)(t), lambda t: torch.nn.Fold((7, 8), **kw)(t), [rand(*cols)], dtype)
+        assert repr(nn.Fold((7, 8), **kw)) == repr(torch.nn.Fold((7, 8), **kw))

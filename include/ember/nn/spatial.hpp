@@ -1,6 +1,6 @@
 #pragma once
 // Spatial layers, as torch.nn's: PixelShuffle, PixelUnshuffle, Upsample, and the padding layers
-// (ZeroPad1d/2d, ConstantPad1d/2d, ReflectionPad1d/2d, ReplicationPad1d/2d, CircularPad1d/2d).
+// (ZeroPad1d/2d, ConstantPad1d/2d, ReflectionPad1d/2d, ReplicationPad1d/2d, CircularPad1d/2d), Unfold and Fold.
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -10,6 +10,7 @@
 
 #include "ember/nn/module.hpp"
 #include "ember/ops/spatial.hpp"
+#include "ember/ops/unfold.hpp"
 
 namespace ember::nn {
 
@@ -110,5 +111,49 @@ EMBER_CONSTANT_PAD_LAYER(ConstantPad1d, 2)
 EMBER_CONSTANT_PAD_LAYER(ConstantPad2d, 4)
 #undef EMBER_PAD_LAYER
 #undef EMBER_CONSTANT_PAD_LAYER
+
+namespace detail {
+/// "kernel_size=(2, 3), dilation=(1, 1), padding=(0, 0), stride=(1, 1)", as torch.nn.Unfold's repr.
+inline std::string unfold_repr(const UnfoldOptions& o) {
+  std::ostringstream os;
+  auto pair = [&](const char* name, const std::array<std::int64_t, 2>& v, bool last = false) {
+    os << name << "=(" << v[0] << ", " << v[1] << ')' << (last ? "" : ", ");
+  };
+  pair("kernel_size", o.kernel_size), pair("dilation", o.dilation), pair("padding", o.padding);
+  pair("stride", o.stride, true);
+  return os.str();
+}
+}  // namespace detail
+
+/// The sliding blocks of (N, C, H, W) as columns (N, C kh kw, L), as torch.nn.Unfold:
+/// `Unfold<float>({.kernel_size = {3, 3}, .padding = {1, 1}})`.
+template <FloatElement T = float>
+class Unfold : public Module<T> {
+ public:
+  explicit Unfold(UnfoldOptions options) : Module<T>("Unfold"), options(options) {
+    ::ember::detail::check_unfold_options(options, "Unfold");
+  }
+  Tensor<T> forward(const Tensor<T>& x) override { return unfold(x, options); }
+  std::string extra_repr() const override { return detail::unfold_repr(options); }
+  UnfoldOptions options;
+};
+
+/// Columns (N, C kh kw, L) back into blocks of (N, C, H, W) with (H, W) = output_size, overlaps summed, as
+/// torch.nn.Fold.
+template <FloatElement T = float>
+class Fold : public Module<T> {
+ public:
+  Fold(std::array<std::int64_t, 2> output_size, UnfoldOptions options)
+      : Module<T>("Fold"), output_size(output_size), options(options) {
+    ::ember::detail::check_unfold_options(options, "Fold");
+  }
+  Tensor<T> forward(const Tensor<T>& x) override { return fold(x, output_size, options); }
+  std::string extra_repr() const override {
+    return "output_size=(" + std::to_string(output_size[0]) + ", " + std::to_string(output_size[1]) + "), " +
+           detail::unfold_repr(options);
+  }
+  std::array<std::int64_t, 2> output_size;
+  UnfoldOptions options;
+};
 
 }  // namespace ember::nn

@@ -1,12 +1,13 @@
 #pragma once
-// Fused-looking BLAS-style ops composed from differentiable ops: addmm, baddbmm, addcmul(_), addcdiv(_),
-// lerp. Each is the formula PyTorch documents, so autograd differentiates it through its parts.
+// Fused-looking BLAS-style ops composed from differentiable ops: mv, vdot, addmm, addmv, addr, addbmm, baddbmm,
+// addcmul(_), addcdiv(_), lerp. Each is the formula PyTorch documents, so autograd differentiates it through its parts.
 #include <cmath>
 #include <cstdint>
 
 #include "ember/core/tensor.hpp"
 #include "ember/ops/elementwise.hpp"
 #include "ember/ops/linalg.hpp"
+#include "ember/ops/reduce.hpp"
 
 namespace ember {
 
@@ -42,6 +43,53 @@ Tensor<T> addmm(const Tensor<T>& input, const Tensor<T>& mat1, const Tensor<T>& 
   EMBER_CHECK(mat1.size(1) == mat2.size(0), "addmm", "mat1 and mat2 shapes cannot be multiplied (", mat1.size(0), "x",
               mat1.size(1), " and ", mat2.size(0), "x", mat2.size(1), ")");
   return detail::add_scaled(input, mm(mat1, mat2), beta, alpha, "addmm");
+}
+
+/// The product of a 2-D mat (n, m) and a 1-D vec (m): (n).
+template <Element T>
+Tensor<T> mv(const Tensor<T>& mat, const Tensor<T>& vec) {
+  EMBER_CHECK(mat.dim() == 2 && vec.dim() == 1, "mv", "expected a 2-D input and a 1-D vec, got shapes ", mat.shape(),
+              " and ", vec.shape());
+  EMBER_CHECK(mat.size(1) == vec.size(0), "mv", "size mismatch, got input (", mat.size(0), "x", mat.size(1),
+              ") and vec (", vec.size(0), ")");
+  return matmul(mat, vec);
+}
+
+/// The dot product of two 1-D tensors (torch.vdot: for real tensors, dot).
+template <Element T>
+Tensor<T> vdot(const Tensor<T>& a, const Tensor<T>& b) {
+  return dot(a, b);
+}
+
+/// beta * input + alpha * mv(mat, vec); input broadcasts to (n).
+template <Element T>
+Tensor<T> addmv(const Tensor<T>& input, const Tensor<T>& mat, const Tensor<T>& vec, double beta = 1,
+                double alpha = 1) {
+  EMBER_CHECK(mat.dim() == 2 && vec.dim() == 1, "addmv", "expected a 2-D mat and a 1-D vec, got shapes ", mat.shape(),
+              " and ", vec.shape());
+  EMBER_CHECK(mat.size(1) == vec.size(0), "addmv", "size mismatch, got mat (", mat.size(0), "x", mat.size(1),
+              ") and vec (", vec.size(0), ")");
+  return detail::add_scaled(input, matmul(mat, vec), beta, alpha, "addmv");
+}
+
+/// beta * input + alpha * outer(vec1, vec2) for 1-D vec1 (n) and vec2 (m); input broadcasts to (n, m).
+template <Element T>
+Tensor<T> addr(const Tensor<T>& input, const Tensor<T>& vec1, const Tensor<T>& vec2, double beta = 1,
+               double alpha = 1) {
+  EMBER_CHECK(vec1.dim() == 1 && vec2.dim() == 1, "addr", "vec1 and vec2 must be 1-D, got shapes ", vec1.shape(),
+              " and ", vec2.shape());
+  return detail::add_scaled(input, outer(vec1, vec2), beta, alpha, "addr");
+}
+
+/// beta * input + alpha * the sum over b of batch1[b] @ batch2[b], for (b, n, m) and (b, m, p); input broadcasts
+/// to (n, p).
+template <Element T>
+Tensor<T> addbmm(const Tensor<T>& input, const Tensor<T>& batch1, const Tensor<T>& batch2, double beta = 1,
+                 double alpha = 1) {
+  EMBER_CHECK(batch1.dim() == 3 && batch2.dim() == 3, "addbmm", "batch1 and batch2 must be 3-D, got shapes ",
+              batch1.shape(), " and ", batch2.shape());
+  const Tensor<T> product = sum(bmm(batch1, batch2), Dims{0}).template to<T>();  // integers sum in int64
+  return detail::add_scaled(input, product, beta, alpha, "addbmm");
 }
 
 /// beta * input + alpha * bmm(batch1, batch2) for (b, n, m) and (b, m, p); input broadcasts to (b, n, p).

@@ -4,6 +4,7 @@
 // geometry); fold is its adjoint, an index_add of the columns into a zero plane (overlapping patches sum),
 // then the padding cropped. Both take their gradients from those ops. (A grouped convolution with one-hot
 // weights did this before: inf * 0 turned every patch holding an infinity into NaN.)
+// Also unfold_dim, torch.Tensor.unfold: the sliding windows along one dim as a view.
 #include <array>
 #include <cstdint>
 
@@ -107,6 +108,51 @@ Tensor<T> fold(const Tensor<T>& x, const std::array<std::int64_t, 2>& output_siz
                                     reshape(x3, {n, c, k * oh * ow}));
   const Tensor<T> y = reshape(plane, {n, c, hp, wp}).narrow(2, ph, output_size[0]).narrow(3, pw, output_size[1]).contiguous();
   return x.dim() == 2 ? squeeze(y, 0) : y;
+}
+
+/// The windows of `size` elements, `step` apart, along dim of x, as a view (torch.Tensor.unfold): dim's extent
+/// becomes the number of windows, (extent - size) / step + 1, and a last dim of `size` is appended. Windows
+/// overlap when step < size: such a view is read-only (an in-place op on it is refused), and its gradient
+/// sums the overlaps. A 0-d x counts as one element.
+template <Element T>
+Tensor<T> unfold_dim(const Tensor<T>& x, std::int64_t dim, std::int64_t size, std::int64_t step) {
+  if (x.dim() == 0) {
+    EMBER_CHECK(dim == 0 || dim == -1, "unfold", "dimension out of range (expected 0 or -1 for a 0-d tensor, got ",
+                dim, ")");
+    return reshape(unfold_dim(reshape(x, {1}), 0, size, step), {size});
+  }
+  const std::int64_t d = normalize_dim(dim, x.dim(), "unfold");
+  const std::int64_t extent = x.shape()[d];
+  EMBER_CHECK(size >= 0 && size <= extent, "unfold", "maximum size for tensor at dimension ", d, " is ", extent,
+              " but size is ", size, " (tensor of shape ", x.shape(), ")");
+  EMBER_CHECK(step > 0, "unfold", "step is ", step, " but must be > 0");
+  const std::int64_t windows = (extent - size) / step + 1;
+  Shape shape = x.shape(), strides = x.strides();
+  shape[d] = windows;
+  strides[d] = x.strides()[d] * step;
+  shape.push_back(size);
+  strides.push_back(x.strides()[d]);
+  Tensor<T> out = detail::make_view(x, std::move(shape), std::move(strides), x.offset());
+  if constexpr (GradElement<T>) {
+    if (autograd::needs_grad(x))
+      autograd::record("unfold", out, [x_shape = x.shape(), d, size, step, windows](const Tensor<T>& g) {
+        // Window i's element k is x's element i * step + k along d: index_add sums the overlaps.
+        std::vector<std::int64_t> at(static_cast<std::size_t>(windows * size));
+        for (std::int64_t i = 0; i < windows; ++i)
+          for (std::int64_t k = 0; k < size; ++k) at[static_cast<std::size_t>(i * size + k)] = i * step + k;
+        const auto nd = static_cast<std::int64_t>(x_shape.size());
+        Shape order, merged = x_shape;
+        for (std::int64_t a = 0; a < nd; ++a) {
+          order.push_back(a);
+          if (a == d) order.push_back(nd);  // the window's elements next to the window index
+        }
+        merged[d] = windows * size;
+        const Tensor<T> gm = reshape(permute(g, order), merged);
+        return index_add(zeros<T>(x_shape, g.device()), d, tensor<std::int64_t>(at, g.device()), gm);
+      }, x);
+  }
+  autograd::mark_view(out, x);
+  return out;
 }
 
 }  // namespace ember

@@ -7,12 +7,13 @@
 (3, 2)
 """
 from . import functional, init, parallel, utils
-from .container import ModuleDict, ModuleList, Sequential
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .module import Module
 from .modules import *  # noqa: F401,F403 - the layers
 from .modules import __all__ as _layers
 from .parallel import DataParallel
 from .parameter import Parameter
 
-__all__ = ["DataParallel", "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential", "functional", "init",
+__all__ = ["DataParallel", "Module", "ModuleDict", "ModuleList", "Parameter", "ParameterDict", "ParameterList",
+           "Sequential", "functional", "init",
            "parallel", "utils", *_layers]

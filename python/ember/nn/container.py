@@ -1,4 +1,5 @@
-"""Containers: ``Sequential``, ``ModuleList`` and ``ModuleDict``, as in ``torch.nn``."""
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``, ``ParameterList`` and ``ParameterDict``, as in
+``torch.nn``."""
 from __future__ import annotations
 
 import operator
@@ -7,7 +8,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from .module import Module, _addindent
 
-__all__ = ["ModuleDict", "ModuleList", "Sequential"]
+__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]
 
 
 def _index(idx: Any, size: int, kind: str) -> int:
@@ -216,3 +217,124 @@ class ModuleDict(Module):
             if not isinstance(item, (tuple, list)) or len(item) != 2:
                 raise ValueError(f"[ModuleDict] update sequence element #{j} should be a (key, module) pair")
             self[item[0]] = item[1]
+
+
+def _as_parameter(value: Any) -> Any:
+    """A tensor as a Parameter (PyTorch's containers wrap plain tensors); a Parameter or None as it is."""
+    from .parameter import Parameter
+    from .._core import Tensor
+    if value is None or isinstance(value, Parameter):
+        return value
+    if isinstance(value, Tensor):
+        return Parameter(value)
+    raise TypeError(f"cannot register '{type(value).__name__}' as a parameter (ember.nn.Parameter or a tensor "
+                    "required)")
+
+
+def _parameter_line(p: Any) -> str:
+    if p is None:
+        return "None"
+    size = "x".join(str(s) for s in p.shape)
+    return f"Parameter containing: [ember.{str(p.dtype).split('.')[-1]} of size {size}]"
+
+
+class ParameterList(Module):
+    """A list of parameters registered as ``"0"``, ``"1"``... (plain tensors are made Parameters)."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, idx: Any) -> Any:
+        if isinstance(idx, slice):
+            return type(self)(list(self._parameters.values())[idx])
+        return self._parameters[str(_index(idx, len(self), "ParameterList"))]
+
+    def __setitem__(self, idx: int, value: Any) -> None:
+        self.register_parameter(str(_index(idx, len(self), "ParameterList")), _as_parameter(value))
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._parameters.values())
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def append(self, value: Any) -> ParameterList:
+        """Adds ``value`` at the end; returns self."""
+        self.register_parameter(str(len(self)), _as_parameter(value))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        """Appends each of ``values``; returns self."""
+        for v in values:
+            self.append(v)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"({k}): {_parameter_line(p)}" for k, p in self._parameters.items())
+
+
+class ParameterDict(Module):
+    """A dict of parameters registered under their keys, in insertion order (plain tensors are made Parameters)."""
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.register_parameter(key, _as_parameter(value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._parameters[key]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parameters)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parameters
+
+    def keys(self) -> Any:
+        """The keys, in insertion order."""
+        return self._parameters.keys()
+
+    def items(self) -> Any:
+        """The ``(key, parameter)`` pairs, in insertion order."""
+        return self._parameters.items()
+
+    def values(self) -> Any:
+        """The parameters, in insertion order."""
+        return self._parameters.values()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The parameter under ``key``, or ``default``."""
+        return self._parameters.get(key, default)
+
+    def pop(self, key: str) -> Any:
+        """Removes ``key`` and returns its parameter."""
+        return self._parameters.pop(key)
+
+    def clear(self) -> None:
+        """Removes every entry."""
+        self._parameters.clear()
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Adds (or replaces) entries from a mapping or an iterable of ``(key, parameter)`` pairs."""
+        items = parameters.items() if hasattr(parameters, "items") else parameters
+        for j, item in enumerate(items):
+            if not isinstance(item, (tuple, list)) or len(item) != 2:
+                raise ValueError(f"[ParameterDict] update sequence element #{j} should be a (key, parameter) pair")
+            self[item[0]] = item[1]
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"({k}): {_parameter_line(p)}" for k, p in self._parameters.items())

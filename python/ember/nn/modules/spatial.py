@@ -1,5 +1,5 @@
 """Spatial layers: ``PixelShuffle``, ``PixelUnshuffle``, ``Upsample`` (+ ``UpsamplingNearest2d``,
-``UpsamplingBilinear2d``) and the padding layers, thin over ember's C++ ops through ember.nn.functional."""
+``UpsamplingBilinear2d``), ``Unfold``, ``Fold`` and the padding layers, thin over ember's C++ ops through ember.nn.functional."""
 from __future__ import annotations
 
 from typing import Any
@@ -37,6 +37,45 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+def _pair_repr(v: Any) -> str:
+    return str(tuple(v)) if isinstance(v, (tuple, list)) else str(v)
+
+
+class Unfold(Module):
+    """The sliding blocks of ``(N, C, H, W)`` as columns ``(N, C kh kw, L)`` (F.unfold with fixed options)."""
+
+    def __init__(self, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1) -> None:
+        super().__init__()
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Extracts the blocks."""
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={_pair_repr(self.kernel_size)}, dilation={_pair_repr(self.dilation)}, "
+                f"padding={_pair_repr(self.padding)}, stride={_pair_repr(self.stride)}")
+
+
+class Fold(Module):
+    """Columns ``(N, C kh kw, L)`` back into blocks of ``(N, C, *output_size)``, overlaps summed (F.fold)."""
+
+    def __init__(self, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+                 stride: Any = 1) -> None:
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Sums the blocks back into planes."""
+        return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"output_size={_pair_repr(self.output_size)}, kernel_size={_pair_repr(self.kernel_size)}, "
+                f"dilation={_pair_repr(self.dilation)}, padding={_pair_repr(self.padding)}, "
+                f"stride={_pair_repr(self.stride)}")
 
 
 class Upsample(Module):
