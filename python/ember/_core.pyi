@@ -1929,6 +1929,8 @@ def _read_idx(path: str) -> Tensor:
     """
     Reads an IDX file (plain or gzip-compressed) as a uint8 tensor shaped as its header says.
     """
+def _record_function(name: str, output: Tensor, inputs: collections.abc.Sequence[Tensor], backward: collections.abc.Callable) -> Tensor:
+    ...
 def _rmsprop_step(param: Tensor, grad: Tensor, square_avg: Tensor, grad_avg: typing.Any, momentum_buffer: typing.Any, lr: typing.SupportsFloat | typing.SupportsIndex, alpha: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, momentum: typing.SupportsFloat | typing.SupportsIndex, centered: bool, maximize: bool) -> None:
     """
     One RMSprop update of param and its running averages in place.

@@ -13,6 +13,8 @@ from . import _core
 from ._core import GradcheckError, Node, Tensor
 
 __all__ = [
+    "Function",
+    "FunctionCtx",
     "GradcheckError",
     "Node",
     "backward",
@@ -171,3 +173,111 @@ def gradcheck(
         if raise_exception:
             raise
         return False
+
+
+class FunctionCtx:
+    """The ``ctx`` of an :class:`Function`: what ``forward`` (or ``setup_context``) keeps for ``backward``."""
+
+    def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
+        self.needs_input_grad = needs_input_grad
+        self._saved: tuple[Tensor | None, ...] = ()
+        self._versions: tuple[int, ...] = ()
+        self._non_differentiable: set[int] = set()
+        self.materialize_grads = True
+
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        """Keeps tensors for ``backward`` (as ``ctx.saved_tensors``); changing one in place before then is an error."""
+        self._saved = tensors
+        self._versions = tuple(t._version if t is not None else 0 for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple[Tensor | None, ...]:
+        for i, (t, v) in enumerate(zip(self._saved, self._versions)):
+            if t is not None and t._version != v:
+                raise RuntimeError(f"[autograd.Function] saved tensor {i} (shape {tuple(t.shape)}) was modified by an "
+                                   f"in-place operation after save_for_backward (version {v} -> {t._version})")
+        return self._saved
+
+    def mark_non_differentiable(self, *outputs: Tensor) -> None:
+        """Declares outputs that take no gradient (they come back as tensors that do not require grad)."""
+        self._non_differentiable |= {id(t) for t in outputs}
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        """In-place outputs are not supported: forward must return new tensors."""
+        raise NotImplementedError("[autograd.Function] mark_dirty (a forward that modifies its inputs in place) is "
+                                  "not supported; return a new tensor instead")
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Kept for PyTorch's API: ember always passes backward a tensor for the one output."""
+        self.materialize_grads = bool(value)
+
+
+class Function:
+    """A custom differentiable operation, as ``torch.autograd.Function``::
+
+        class Exp(ember.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.exp()
+                ctx.save_for_backward(y)
+                return y
+
+            @staticmethod
+            def backward(ctx, grad):
+                (y,) = ctx.saved_tensors
+                return grad * y
+
+        y = Exp.apply(x)
+
+    ``forward(ctx, *args)`` runs without recording (or ``forward(*args)`` with ``setup_context(ctx, inputs,
+    output)``); ``backward(ctx, grad)`` returns one gradient (or None) per argument of forward. The result is a
+    node of the graph like any op's (``y.grad_fn``). Forward returns one tensor: ember's custom functions have a
+    single output.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("[autograd.Function] subclasses must define forward")
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple, output: Any) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
+        raise NotImplementedError("[autograd.Function] subclasses must define backward to be differentiated")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Runs forward on args and records backward for the tensors among them."""
+        name = cls.__name__
+        positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        ctx = FunctionCtx(tuple(isinstance(a, Tensor) and a.requires_grad for a in args))
+        separate = cls.setup_context is not Function.setup_context
+        with no_grad():
+            output = cls.forward(*args, **kwargs) if separate else cls.forward(ctx, *args, **kwargs)
+            if separate:
+                cls.setup_context(ctx, args, output)
+        if isinstance(output, (tuple, list)):
+            raise NotImplementedError(f"[{name}] forward returned {len(output)} values; ember's autograd.Function "
+                                      "takes forward with one tensor output")
+        if not isinstance(output, Tensor):
+            raise TypeError(f"[{name}] forward must return a Tensor, got {type(output).__name__}")
+        wanted = _core.is_grad_enabled() and any(ctx.needs_input_grad)
+        if not wanted or id(output) in ctx._non_differentiable or not output.is_floating_point():
+            return output
+
+        def backward(grad: Tensor) -> tuple:
+            with no_grad():
+                grads = cls.backward(ctx, grad)
+            grads = grads if isinstance(grads, tuple) else (grads,)
+            if len(grads) < len(args) or any(g is not None for g in grads[len(args):]):
+                raise RuntimeError(f"[{name}] backward returned {len(grads)} gradients, but forward took "
+                                   f"{len(args)} arguments")
+            for i, g in enumerate(grads[:len(args)]):
+                if g is not None and i not in positions:
+                    raise RuntimeError(f"[{name}] backward returned a gradient for argument {i}, which is not a "
+                                       "tensor (return None there)")
+            return tuple(grads[i] if ctx.needs_input_grad[i] else None for i in positions)
+
+        return _core._record_function(name, output, [args[i] for i in positions], backward)

@@ -1,5 +1,10 @@
 // Gradient hooks: Tensor.register_hook and Tensor.register_post_accumulate_grad_hook onto
-// ember/autograd/hooks.hpp, and the RemovableHandle they return.
+// ember/autograd/hooks.hpp, and the RemovableHandle they return; _record_function, the node of a Python
+// autograd.Function (python/ember/autograd.py), whose backward is a Python callable.
+#include <mutex>
+#include <set>
+#include <string>
+
 #include "ember/autograd/hooks.hpp"
 
 #include "common.hpp"
@@ -58,6 +63,40 @@ void bind_hooks(py::module_& m, TensorClass& cls) {
   }, py::arg("hook"),
           "Registers hook(tensor), called on a leaf after backward accumulated its gradient into .grad. Returns a "
           "handle whose remove() unregisters it.");
+
+  m.def("_record_function", [](const std::string& name, const AnyTensor& output, const std::vector<AnyTensor>& inputs,
+                               py::function backward) {
+    // Node names are C strings that live as long as the process: one per Function class.
+    static std::set<std::string> names;
+    const char* op = names.insert(name).first->c_str();
+    auto f = keep(std::move(backward));
+    AnyTensor out = output.visit_any([](const auto& t) { return AnyTensor(t.detach()); });  // never the input itself
+    std::vector<Shape> shapes;
+    std::vector<DType> dtypes;
+    for (const auto& x : inputs) shapes.push_back(x.shape()), dtypes.push_back(x.dtype());
+    out.visit_any([&](const auto& y) {
+      using R = typename std::decay_t<decltype(y)>::value_type;
+      autograd::record_list(op, y, [f, op, shapes, dtypes](const Tensor<R>& g) {
+        py::gil_scoped_acquire gil;
+        py::object r = (*f)(AnyTensor(g));
+        py::tuple grads = py::isinstance<py::tuple>(r) ? py::tuple(r) : py::make_tuple(r);
+        EMBER_CHECK_AUTOGRAD(grads.size() == shapes.size(), op, "backward returned ", grads.size(),
+                             " gradients, but forward took ", shapes.size(), " tensor inputs");
+        autograd::Grads out(shapes.size());
+        for (std::size_t i = 0; i < shapes.size(); ++i) {
+          if (grads[i].is_none()) continue;
+          const AnyTensor* t = tensor_ptr(grads[i]);
+          EMBER_CHECK_TYPE(t != nullptr, op, "backward must return Tensors or None, got ",
+                           std::string(py::str(py::type::of(grads[i]).attr("__name__"))), " at index ", i);
+          EMBER_CHECK(t->shape() == shapes[i], op, "backward returned an invalid gradient at index ", i, ": got shape ",
+                      t->shape(), " but the input has shape ", shapes[i]);
+          out[i] = t->dtype() == dtypes[i] ? *t : t->to(dtypes[i]);
+        }
+        return out;
+      }, inputs);
+    });
+    return out;
+  }, py::arg("name"), py::arg("output"), py::arg("inputs"), py::arg("backward"));
 
   // For DistributedDataParallel's search of unused parameters: a leaf's AccumulateGrad node (made if
   // needed; it lives while referenced) and a node's identity (Python wrappers of one node may differ).

@@ -511,3 +511,122 @@ def test_gradcheck_jacobian_matches_numpy_finite_differences():
         num[:, j] = (f_np(a0 + e.reshape(2, 3)) - f_np(a0 - e.reshape(2, 3))).ravel() / 2e-6
     np.testing.assert_allclose(jac, num, rtol=1e-6, atol=1e-8)
     assert ember.autograd.gradcheck(f, (x,)) is True
+
+
+# --- custom functions: ember.autograd.Function ---
+
+class _Exp(ember.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x.exp()
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y
+
+
+class _GradReverse(ember.autograd.Function):  # the domain-adaptation layer: identity forward, -scale * grad back
+    @staticmethod
+    def forward(x, scale):
+        return x.view_as(x)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.scale = inputs[1]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -ctx.scale * grad, None
+
+
+class _MulAdd(ember.autograd.Function):
+    @staticmethod
+    def forward(ctx, a, b, c):
+        ctx.save_for_backward(a, b)
+        return a * b + c
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        assert ctx.needs_input_grad == (True, False, True)
+        return grad * b, None, grad
+
+
+def test_custom_function_gradients_match_finite_differences_and_the_graph():
+    x = ember.randn(3, 4, dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(lambda t: _Exp.apply(t) * 2, (x,))
+    y = _Exp.apply(x)
+    assert repr(y.grad_fn) == "<ExpBackward>" and y.requires_grad
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(2 * x.detach().numpy()), rtol=1e-12)
+    a, c = ember.randn(2, 3, requires_grad=True), ember.randn(2, 3, requires_grad=True)
+    b = ember.randn(2, 3)
+    _MulAdd.apply(a, b, c).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), b.numpy())
+    assert c.grad.tolist() == [[1.0] * 3] * 2 and b.grad is None
+    with ember.no_grad():
+        assert not _Exp.apply(x).requires_grad
+
+
+def test_custom_function_matches_torch():
+    torch = pytest.importorskip("torch")
+
+    class TGradReverse(torch.autograd.Function):
+        @staticmethod
+        def forward(x, scale):
+            return x.view_as(x)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.scale = inputs[1]
+
+        @staticmethod
+        def backward(ctx, grad):
+            return -ctx.scale * grad, None
+
+    w0 = np.random.default_rng(0).standard_normal((4, 3))
+    xe, xt = ember.tensor(w0, requires_grad=True), torch.tensor(w0, requires_grad=True)
+    (_GradReverse.apply(xe, 0.5).tanh() * ember.tensor(w0)).sum().backward()
+    (TGradReverse.apply(xt, 0.5).tanh() * torch.tensor(w0)).sum().backward()
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+    assert xe.grad_fn is None  # forward returned a view of x: the node went on a new tensor, not on x
+
+
+def test_custom_function_errors_name_the_problem():
+    x = ember.randn(3, requires_grad=True)
+
+    class WrongCount(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad
+
+    class WrongShape(WrongCount):
+        @staticmethod
+        def backward(ctx, grad):
+            return grad.sum()
+
+    class TwoOutputs(WrongCount):
+        @staticmethod
+        def forward(ctx, x):
+            return x, x
+
+    with pytest.raises(RuntimeError, match=r"\[WrongCount\] backward returned 2 gradients, but forward took 1"):
+        WrongCount.apply(x).sum().backward()
+    with pytest.raises(ValueError, match=r"invalid gradient at index 0: got shape \(\) but the input has shape \(3,\)"):
+        WrongShape.apply(x).sum().backward()
+    with pytest.raises(NotImplementedError, match="forward returned 2 values"):
+        TwoOutputs.apply(x)
+    y = _Exp.apply(x * 1.0)
+    z = x * 1.0
+    saved = _MulAdd.apply(z, ember.ones(3), x)
+    z.add_(1.0)
+    with pytest.raises(RuntimeError, match="saved tensor 0 .* modified by an in-place operation"):
+        saved.sum().backward()
+    y.sum().backward()  # the other graph is unaffected
