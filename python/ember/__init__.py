@@ -110,7 +110,7 @@ cuda = _core.cuda
 def __getattr__(name: str):
     """``ember.deploy``, ``ember.onnx``, ``ember.quantization`` and ``ember.transforms`` on first use (``ember.onnx``
     imports the optional ``onnx`` package), so that ``import ember`` stays fast for code that does not need them."""
-    if name in ("deploy", "onnx", "quantization", "transforms"):
+    if name in ("deploy", "distributions", "onnx", "quantization", "transforms"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
