@@ -107,13 +107,12 @@ PARITY_CASE("F.pixel_shuffle", r) { r.out(pixel_shuffle(r.x("input"), r.i("upsca
 PARITY_CASE("F.pixel_unshuffle", r) { r.out(pixel_unshuffle(r.x("input"), r.i("downscale_factor", 1))); }
 PARITY_CASE("F.interpolate", r) { r.out(interpolate(r.x("input"), interp(r, "nearest", std::nullopt))); }
 PARITY_CASE("F.upsample", r) { r.out(interpolate(r.x("input"), interp(r, "nearest", std::nullopt))); }
-PARITY_CASE("F.unfold", r) {
-  r.out(unfold(r.x("input"), {r.pair("kernel_size", {1, 1}), r.pair("dilation", {1, 1}), r.pair("padding", {0, 0}),
-                              r.pair("stride", {1, 1})}));
+/// UnfoldOptions from the case's kernel_size, dilation, padding and stride.
+inline UnfoldOptions unfold_opts(const ::parity::Run& r) {
+  return {r.pair("kernel_size", {1, 1}), r.pair("dilation", {1, 1}), r.pair("padding", {0, 0}), r.pair("stride", {1, 1})};
 }
-PARITY_CASE("F.fold", r) {
-  r.out(fold(r.x("input"), r.pair("output_size", {1, 1}),
-             {r.pair("kernel_size", {1, 1}), r.pair("dilation", {1, 1}), r.pair("padding", {0, 0}),
-              r.pair("stride", {1, 1})}));
-}
+PARITY_CASE("Unfold", r) { unary(r, nn::Unfold<T>(unfold_opts(r))); }
+PARITY_CASE("Fold", r) { unary(r, nn::Fold<T>(r.pair("output_size", {1, 1}), unfold_opts(r))); }
+PARITY_CASE("F.unfold", r) { r.out(unfold(r.x("input"), unfold_opts(r))); }
+PARITY_CASE("F.fold", r) { r.out(fold(r.x("input"), r.pair("output_size", {1, 1}), unfold_opts(r))); }
 PARITY_CASE("F.pad", r) { r.out(pad(r.x("input"), r.ints("pad"), r.s("mode", "constant"), r.f("value", 0.0))); }

@@ -30,6 +30,8 @@ STRUCTURAL = {
     "Module": "ember::nn::Module<T>, the base of every case below (tests/cpp/test_nn.cpp)",
     "Parameter": "Module<T>::register_parameter: a C++ parameter is a registered leaf Tensor<T>",
     "DataParallel": "a Python wrapper that calls its module on one device; C++ calls the module itself",
+    "ParameterList": "Module<T>::register_parameter(\"0\", ...): C++ modules name their parameters directly",
+    "ParameterDict": "Module<T>::register_parameter(key, ...)",
 }
 
 
@@ -332,6 +334,8 @@ CASES = [
     Case("F.unfold", {"kernel_size": (2, 3), "dilation": (1, 2), "padding": 1, "stride": (2, 1)},
          {"input": (2, 3, 5, 6)}),
     Case("F.fold", {"output_size": (4, 5), "kernel_size": 2, "padding": 1, "stride": 2}, {"input": (2, 8, 9)}),
+    Case("Unfold", {"kernel_size": (2, 3), "dilation": (1, 2), "padding": 1, "stride": (2, 1)}, {"x": (2, 2, 5, 6)}),
+    Case("Fold", {"output_size": (4, 5), "kernel_size": 2, "padding": 1, "stride": 2}, {"x": (2, 8, 9)}),
     Case("F.normalize", {"p": 3.0, "dim": 0}, {"input": (4, 3)}),
     Case("F.pad", {"pad": (1, 2, 2, 1), "mode": "reflect"}, {"input": (2, 3, 4, 5)}),
     Case("F.pad", {"pad": (1, -1), "value": 2.5}, {"input": (2, 3, 4)}),
