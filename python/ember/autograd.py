@@ -241,7 +241,8 @@ class Function:
 
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple, output: Any) -> None:
-        raise NotImplementedError
+        """Optional: a subclass that defines it has ``forward(*args)`` without ``ctx``, and fills ``ctx`` here from
+        the inputs and the output (PyTorch's second style). This default, never called, marks its absence."""
 
     @staticmethod
     def backward(ctx: Any, *grad_outputs: Any) -> Any:

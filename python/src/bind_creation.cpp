@@ -54,6 +54,14 @@ AnyTensor state_tensor(const std::vector<std::uint8_t>& bytes) {
   return AnyTensor(tensor<std::uint8_t>(bytes));
 }
 
+/// Seeds g from the operating system's entropy (64 bits); returns the seed (torch.seed).
+std::uint64_t reseed(Generator& g) {
+  std::random_device rd;
+  const std::uint64_t s = (std::uint64_t{rd()} << 32) | rd();
+  g.manual_seed(s);
+  return s;
+}
+
 /// The bytes of a state tensor (a 1-D uint8 CPU tensor, as get_rng_state returns) for Generator::set_state.
 std::vector<std::uint8_t> state_bytes(const AnyTensor& t, const char* op) {
   EMBER_CHECK_TYPE(t.dtype() == DType::UInt8, op, "expected a uint8 tensor (as get_rng_state returns), got dtype ",
@@ -83,14 +91,11 @@ void bind_creation(py::module_& m, TensorClass& cls) {
         return g;
       }, py::arg("new_state"), py::return_value_policy::reference,
            "Continues the stream from a state get_state returned (anything else is a ValueError); returns self.")
-      .def("seed", [](Generator& g) {
-        const std::uint64_t s = (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
-        g.manual_seed(s);
-        return s;
-      }, "Seeds the stream from a non-deterministic source; returns the seed.");
+      .def("seed", &reseed, "Seeds the stream from a non-deterministic source; returns the seed.");
   m.attr("default_generator") = py::cast(&default_generator(), py::return_value_policy::reference);
   m.def("manual_seed", [](py::handle seed) { manual_seed(seed_from_py(seed, "manual_seed")); }, py::arg("seed"),
         "Seeds the default generator.");
+  // The module-level forms act on the default generator.
   m.def("get_rng_state", [] { return state_tensor(default_generator().get_state()); },
         "The default generator's state as a uint8 tensor, for set_rng_state (resuming a run where it stopped).");
   m.def("set_rng_state", [](const AnyTensor& state) {
@@ -98,11 +103,8 @@ void bind_creation(py::module_& m, TensorClass& cls) {
   }, py::arg("new_state"), "Restores the default generator's state from get_rng_state (anything else is a ValueError).");
   m.def("initial_seed", [] { return default_generator().initial_seed(); },
         "The seed the default generator started from.");
-  m.def("seed", [] {
-    const std::uint64_t s = (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
-    manual_seed(s);
-    return s;
-  }, "Seeds the default generator from a non-deterministic source; returns the seed.");
+  m.def("seed", [] { return reseed(default_generator()); },
+        "Seeds the default generator from a non-deterministic source; returns the seed.");
 
   auto filled = [](const char* name, auto fill_value, const char* doc) {
     return [name, fill_value](py::args size, py::handle dtype, py::handle device, bool requires_grad) {
