@@ -39,7 +39,7 @@ from ._size import Size
 from ._dtype_info import finfo, iinfo
 from ._tensor_api import *  # noqa: F401,F403 - module-level forms of tensor methods, the random *_like
 from . import accelerator, backends
-from . import autograd, utils
+from . import autograd, jit, utils
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from . import amp
 from .amp import autocast, get_autocast_dtype, is_autocast_available, is_autocast_enabled

@@ -208,7 +208,7 @@ class FunctionCtx:
                                   "not supported; return a new tensor instead")
 
     def set_materialize_grads(self, value: bool) -> None:
-        """Kept for PyTorch's API: ember always passes backward a tensor for the one output."""
+        """With ``False``, backward gets None (not zeros) for a forward output that is not differentiable."""
         self.materialize_grads = bool(value)
 
 
@@ -231,8 +231,8 @@ class Function:
 
     ``forward(ctx, *args)`` runs without recording (or ``forward(*args)`` with ``setup_context(ctx, inputs,
     output)``); ``backward(ctx, grad)`` returns one gradient (or None) per argument of forward. The result is a
-    node of the graph like any op's (``y.grad_fn``). Forward returns one tensor: ember's custom functions have a
-    single output.
+    node of the graph like any op's (``y.grad_fn``). Forward may return a tuple: backward then takes one gradient
+    per output (zeros for an output the loss did not use).
     """
 
     @staticmethod
@@ -259,19 +259,16 @@ class Function:
             output = cls.forward(*args, **kwargs) if separate else cls.forward(ctx, *args, **kwargs)
             if separate:
                 cls.setup_context(ctx, args, output)
-        if isinstance(output, (tuple, list)):
-            raise NotImplementedError(f"[{name}] forward returned {len(output)} values; ember's autograd.Function "
-                                      "takes forward with one tensor output")
-        if not isinstance(output, Tensor):
-            raise TypeError(f"[{name}] forward must return a Tensor, got {type(output).__name__}")
-        wanted = _core.is_grad_enabled() and any(ctx.needs_input_grad)
-        if not wanted or id(output) in ctx._non_differentiable or not output.is_floating_point():
-            return output
+        several = isinstance(output, (tuple, list))
+        outputs = tuple(output) if several else (output,)
+        if not several and not isinstance(output, Tensor):
+            raise TypeError(f"[{name}] forward must return a Tensor or a tuple, got {type(output).__name__}")
+        differentiable = [i for i, o in enumerate(outputs) if isinstance(o, Tensor) and o.is_floating_point()
+                          and id(o) not in ctx._non_differentiable]
+        if not (_core.is_grad_enabled() and any(ctx.needs_input_grad)) or not differentiable:
+            return tuple(outputs) if several else output
 
-        def backward(grad: Tensor) -> tuple:
-            with no_grad():
-                grads = cls.backward(ctx, grad)
-            grads = grads if isinstance(grads, tuple) else (grads,)
+        def input_grads(grads: tuple) -> tuple:
             if len(grads) < len(args) or any(g is not None for g in grads[len(args):]):
                 raise RuntimeError(f"[{name}] backward returned {len(grads)} gradients, but forward took "
                                    f"{len(args)} arguments")
@@ -281,4 +278,41 @@ class Function:
                                        "tensor (return None there)")
             return tuple(grads[i] if ctx.needs_input_grad[i] else None for i in positions)
 
-        return _core._record_function(name, output, [args[i] for i in positions], backward)
+        def call_backward(*grad_outputs: Any) -> tuple:
+            with no_grad():
+                grads = cls.backward(ctx, *grad_outputs)
+            return input_grads(grads if isinstance(grads, tuple) else (grads,))
+
+        inputs = [args[i] for i in positions]
+        if not several:
+            return _core._record_function(name, output, inputs, call_backward)
+        return _record_outputs(name, ctx, outputs, differentiable, inputs, call_backward)
+
+
+def _record_outputs(name: str, ctx: FunctionCtx, outputs: tuple, differentiable: list[int], inputs: list,
+                    call_backward: Callable) -> tuple:
+    """The outputs of a Function with several: the differentiable ones are packed, flattened, into one tensor
+    (in float64 when their dtypes differ) that takes the Function's node; each comes back as a view of it, so
+    that backward gets one gradient per output (zeros for an output that was not used, as PyTorch's
+    materialized gradients; None for one that is not differentiable unless ``materialize_grads``)."""
+    pieces = [outputs[i] for i in differentiable]
+    dtype = pieces[0].dtype if len({p.dtype for p in pieces}) == 1 else _core.float64
+    with no_grad():
+        packed = _core.cat([p.reshape(-1).to(dtype) for p in pieces])
+    sizes = [p.numel() for p in pieces]
+
+    def backward(grad: Tensor) -> tuple:
+        parts = dict(zip(differentiable, grad.split(sizes)))
+        grad_outputs = []
+        for i, o in enumerate(outputs):
+            if i in parts:
+                grad_outputs.append(parts[i].view(o.shape).to(o.dtype))
+            elif isinstance(o, Tensor) and ctx.materialize_grads:
+                grad_outputs.append(_core.zeros_like(o))
+            else:
+                grad_outputs.append(None)
+        return call_backward(*grad_outputs)
+
+    node = _core._record_function(name, packed, inputs, backward)
+    views = dict(zip(differentiable, (v.view(p.shape).to(p.dtype) for v, p in zip(node.split(sizes), pieces))))
+    return tuple(views.get(i, o) for i, o in enumerate(outputs))

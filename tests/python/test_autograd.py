@@ -612,17 +612,17 @@ def test_custom_function_errors_name_the_problem():
         def backward(ctx, grad):
             return grad.sum()
 
-    class TwoOutputs(WrongCount):
+    class NotATensor(WrongCount):
         @staticmethod
         def forward(ctx, x):
-            return x, x
+            return 3.0
 
     with pytest.raises(RuntimeError, match=r"\[WrongCount\] backward returned 2 gradients, but forward took 1"):
         WrongCount.apply(x).sum().backward()
     with pytest.raises(ValueError, match=r"invalid gradient at index 0: got shape \(\) but the input has shape \(3,\)"):
         WrongShape.apply(x).sum().backward()
-    with pytest.raises(NotImplementedError, match="forward returned 2 values"):
-        TwoOutputs.apply(x)
+    with pytest.raises(TypeError, match=r"\[NotATensor\] forward must return a Tensor or a tuple, got float"):
+        NotATensor.apply(x)
     y = _Exp.apply(x * 1.0)
     z = x * 1.0
     saved = _MulAdd.apply(z, ember.ones(3), x)
@@ -630,3 +630,69 @@ def test_custom_function_errors_name_the_problem():
     with pytest.raises(RuntimeError, match="saved tensor 0 .* modified by an in-place operation"):
         saved.sum().backward()
     y.sum().backward()  # the other graph is unaffected
+
+
+class _SortWithIndices(ember.autograd.Function):  # two outputs, one of them integer (not differentiable)
+    @staticmethod
+    def forward(ctx, x):
+        values, idx = x.sort()
+        ctx.save_for_backward(idx)
+        ctx.mark_non_differentiable(idx)
+        return values, idx
+
+    @staticmethod
+    def backward(ctx, grad_values, grad_idx):
+        (idx,) = ctx.saved_tensors
+        return ember.zeros_like(grad_values).scatter(-1, idx, grad_values)
+
+
+class _SinCos(ember.autograd.Function):  # two float outputs of different dtypes
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.sin(), x.cos().float()
+
+    @staticmethod
+    def backward(ctx, g_sin, g_cos):
+        (x,) = ctx.saved_tensors
+        return g_sin * x.cos() - g_cos.double() * x.sin()
+
+
+def test_custom_function_with_several_outputs():
+    x = ember.randn(2, 5, dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(lambda t: _SortWithIndices.apply(t)[0] * 2, (x,))
+    values, idx = _SortWithIndices.apply(x)
+    assert values.requires_grad and not idx.requires_grad and idx.dtype == ember.int64
+    np.testing.assert_array_equal(values.detach().numpy(), np.sort(x.detach().numpy(), axis=-1))
+    s, c = _SinCos.apply(x)
+    assert s.dtype == ember.float64 and c.dtype == ember.float32
+    np.testing.assert_allclose(c.detach().numpy(), np.cos(x.detach().numpy()), rtol=1e-6)
+    assert ember.autograd.gradcheck(lambda t: _SinCos.apply(t)[0] * 3, (x,))  # the unused output gets zeros
+    (s.sum() + c.double().sum()).backward()
+    xn = x.detach().numpy()
+    np.testing.assert_allclose(x.grad.numpy(), np.cos(xn) - np.sin(xn), rtol=1e-6)
+
+
+def test_custom_function_with_several_outputs_matches_torch():
+    torch = pytest.importorskip("torch")
+
+    class TSinCos(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.sin(), x.cos()
+
+        @staticmethod
+        def backward(ctx, g_sin, g_cos):
+            (x,) = ctx.saved_tensors
+            return g_sin * x.cos() - g_cos * x.sin()
+
+    class ESinCos(ember.autograd.Function):
+        forward, backward = TSinCos.forward, TSinCos.backward
+
+    x0 = np.random.default_rng(5).standard_normal((3, 2))
+    xe, xt = ember.tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
+    for lib, x, fn in ((ember, xe, ESinCos), (torch, xt, TSinCos)):
+        a, b = fn.apply(x)
+        (a * b.exp()).sum().backward()
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-12)

@@ -3,8 +3,9 @@
 Parameters, buffers and submodules assigned as attributes are registered in ``_parameters``,
 ``_buffers`` and ``_modules`` (insertion-ordered dicts); the recursive walks (``named_parameters``,
 ``state_dict``...) visit them in that order, so keys read as PyTorch's (``"layer.0.weight"``).
-Calling a module calls its ``forward`` directly: there are no hooks, which keeps a call's overhead
-at one Python frame.
+Calling a module calls its ``forward``; a module with hooks (``register_forward_pre_hook``,
+``register_forward_hook``, ``register_full_backward_hook``...) runs them around it (``_hooks.py``), and one
+without pays one dict lookup for them.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .. import _core
 from .._core import Tensor
 from .._np import is_ndarray
 from ..autograd import no_grad
+from ._hooks import RemovableHandle, call_with_hooks
 from .parameter import Parameter
 
 __all__ = ["Module"]
@@ -112,7 +114,44 @@ class Module:
         d["_modules"] = {}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        if self.__dict__.get("_hooks") is None:
+            return self.forward(*args, **kwargs)
+        return call_with_hooks(self, args, kwargs)
+
+    # --- hooks (PyTorch's signatures; each returns a handle whose remove() unregisters it) ---
+
+    def _add_hook(self, kind: str, hook: Callable, prepend: bool, **options: Any) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"[{kind}] expected a callable hook, got {type(hook).__name__}")
+        hooks = self.__dict__.setdefault("_hooks", {})
+        return RemovableHandle.add(self, hooks.setdefault(kind, {}), (hook, options), prepend)
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """``hook(module, args)`` (or ``hook(module, args, kwargs)`` with ``with_kwargs``) before each forward; a
+        returned value replaces the arguments (a tuple, or one value; ``(args, kwargs)`` with ``with_kwargs``)."""
+        return self._add_hook("forward_pre", hook, prepend, with_kwargs=with_kwargs)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """``hook(module, args, output)`` (``hook(module, args, kwargs, output)`` with ``with_kwargs``) after each
+        forward; a returned value replaces the output. ``always_call``: also when forward raises."""
+        return self._add_hook("forward", hook, prepend, with_kwargs=with_kwargs, always_call=always_call)
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_output)`` when the gradients with respect to the module's outputs are known; a
+        returned tuple replaces them."""
+        return self._add_hook("backward_pre", hook, prepend)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` when the gradients with respect to the module's tensor
+        inputs are computed (``grad_input`` holds None for an input that takes none); a returned tuple
+        replaces ``grad_input``."""
+        return self._add_hook("backward", hook, prepend)
+
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """PyTorch's deprecated form: registered as ``register_full_backward_hook``."""
+        return self.register_full_backward_hook(hook)
 
     # --- registration ---
 
