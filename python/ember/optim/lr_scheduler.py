@@ -12,9 +12,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .optimizer import Optimizer
 
-__all__ = ["ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ExponentialLR",
-           "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR", "MultiplicativeLR", "OneCycleLR", "PolynomialLR",
-           "ReduceLROnPlateau", "SequentialLR", "StepLR"]
+__all__ = ["ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR",
+           "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR", "MultiplicativeLR", "OneCycleLR",
+           "PolynomialLR", "ReduceLROnPlateau", "SequentialLR", "StepLR"]
 
 _EPOCH_DEPRECATION = ("The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
                       "possible. Please use `scheduler.step()` to step the scheduler.")
@@ -205,13 +205,38 @@ class LinearLR(LRScheduler):
                            * min(self.total_iters, self.last_epoch) / self.total_iters) for base_lr in self.base_lrs]
 
 
-def _per_group(name: str, optimizer: Optimizer, value: float | Sequence[float]) -> list[float]:
+def _per_group(name: str, optimizer: Optimizer, value: float | Sequence[float],
+               scheduler: str = "OneCycleLR") -> list[float]:
     if isinstance(value, (list, tuple)):
         if len(value) != len(optimizer.param_groups):
-            raise ValueError(f"[OneCycleLR] expected {len(optimizer.param_groups)} values for {name}, "
+            raise ValueError(f"[{scheduler}] expected {len(optimizer.param_groups)} values for {name}, "
                              f"got {len(value)}")
         return list(value)
     return [value] * len(optimizer.param_groups)
+
+
+def _cycled_momentum(scheduler: str, optimizer: Optimizer, base_momentum: Any, max_momentum: Any,
+                     last_epoch: int) -> tuple[bool, list[float], list[float]]:
+    """(use_beta1, base momentums, max momentums) of a scheduler that cycles the momentum (Adam's beta1);
+    a fresh one (last_epoch -1) starts each group at its max momentum."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(f"[{scheduler}] cycle_momentum needs an optimizer with momentum or betas")
+    use_beta1 = "betas" in optimizer.defaults
+    max_momentums = _per_group("max_momentum", optimizer, max_momentum, scheduler)
+    base_momentums = _per_group("base_momentum", optimizer, base_momentum, scheduler)
+    if last_epoch == -1:
+        for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups, strict=True):
+            _set_momentum(group, use_beta1, m_momentum)
+            group["max_momentum"] = m_momentum
+            group["base_momentum"] = b_momentum
+    return use_beta1, base_momentums, max_momentums
+
+
+def _set_momentum(group: dict, use_beta1: bool, momentum: float) -> None:
+    if use_beta1:
+        group["betas"] = (momentum, *group["betas"][1:])
+    else:
+        group["momentum"] = momentum
 
 
 class OneCycleLR(LRScheduler):
@@ -270,20 +295,7 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("[OneCycleLR] cycle_momentum needs an optimizer with momentum or betas")
-            self.use_beta1 = "betas" in optimizer.defaults
-            max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-            base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups,
-                                                         strict=True):
-                    if self.use_beta1:
-                        group["betas"] = (m_momentum, *group["betas"][1:])
-                    else:
-                        group["momentum"] = m_momentum
-                    group["max_momentum"] = m_momentum
-                    group["base_momentum"] = b_momentum
+            self.use_beta1 = _cycled_momentum("OneCycleLR", optimizer, base_momentum, max_momentum, last_epoch)[0]
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
@@ -310,11 +322,78 @@ class OneCycleLR(LRScheduler):
                 start_step = phase["end_step"]
             lrs.append(lr)
             if self.cycle_momentum:
-                if self.use_beta1:
-                    group["betas"] = (momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = momentum
+                _set_momentum(group, self.use_beta1, momentum)
         return lrs
+
+
+class CyclicLR(LRScheduler):
+    """Cyclical learning rates (Smith, 2017): each group's rate goes from ``base_lr`` up to ``max_lr`` over
+    ``step_size_up`` steps and back over ``step_size_down``, the amplitude scaled by ``mode``
+    (``"triangular"``, ``"triangular2"`` halving it each cycle, ``"exp_range"`` by ``gamma ** step``) or by
+    ``scale_fn``; with ``cycle_momentum`` the momentum (or Adam's beta1) moves the opposite way. Step it
+    after every batch."""
+
+    def __init__(self, optimizer: Optimizer, base_lr: float | Sequence[float], max_lr: float | Sequence[float],
+                 step_size_up: int = 2000, step_size_down: int | None = None, mode: str = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None, scale_mode: str = "cycle",
+                 cycle_momentum: bool = True, base_momentum: float | Sequence[float] = 0.8,
+                 max_momentum: float | Sequence[float] = 0.9, last_epoch: int = -1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"[CyclicLR] {type(optimizer).__name__} is not an Optimizer")
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(f"[CyclicLR] mode must be 'triangular', 'triangular2' or 'exp_range' when scale_fn is "
+                             f"None, got {mode!r}")
+        if scale_fn is not None and scale_mode not in ("cycle", "iterations"):
+            raise ValueError(f"[CyclicLR] scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}")
+        if step_size_up <= 0 or (step_size_down is not None and step_size_down < 0):
+            raise ValueError(f"[CyclicLR] expected step_size_up > 0 and step_size_down >= 0, got {step_size_up} "
+                             f"and {step_size_down}")
+        base_lrs = _per_group("base_lr", optimizer, base_lr, "CyclicLR")
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr, "CyclicLR")
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        self.mode, self.gamma = mode, gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode if scale_fn is not None else ("iterations" if mode == "exp_range" else "cycle")
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1, self.base_momentums, self.max_momentums = _cycled_momentum(
+                "CyclicLR", optimizer, base_momentum, max_momentum, last_epoch)
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude's scale at cycle (or step) x."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def get_lr(self) -> list[float]:
+        """The rates for the current step; also writes the cycled momentum/beta1 into each group."""
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        factor = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [base + (top - base) * factor * scale for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, base, top in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
+                _set_momentum(group, self.use_beta1, top - (top - base) * factor * scale)
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's state; a custom ``scale_fn`` is not saved (PyTorch's rule for functions)."""
+        state = super().state_dict()
+        state.pop("_scale_fn_custom", None)
+        return state
 
 
 def _lambdas(name: str, optimizer: Optimizer, lr_lambda: Any) -> list[Callable[[int], float]]:
