@@ -92,6 +92,7 @@
 #include "ember/ops/conv1d.hpp"
 #include "ember/ops/spatial.hpp"
 #include "ember/ops/unfold.hpp"
+#include "ember/ops/grid_sample.hpp"
 #include "ember/nn/conv_transpose.hpp"
 #include "ember/nn/conv1d.hpp"
 #include "ember/nn/spatial.hpp"

@@ -1755,6 +1755,10 @@ def _adamax_step(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_inf: Tensor, 
     """
     One Adamax update of param and its moment estimates in place.
     """
+def _affine_grid(theta: Tensor, size: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], align_corners: bool = False) -> Tensor:
+    """
+    The sampling grid (N, H, W, 2) of affine maps theta (N, 2, 3) (ember.nn.functional.affine_grid).
+    """
 def _autocast_bf16() -> bool:
     """
     True when this thread's float32 products and convolutions compute in bfloat16 (ember.autocast).
@@ -1868,6 +1872,10 @@ def _grad_accumulator(tensor: Tensor) -> Node:
 def _gradcheck(fn: collections.abc.Callable, inputs: typing.Any, eps: typing.SupportsFloat | typing.SupportsIndex, atol: typing.SupportsFloat | typing.SupportsIndex, rtol: typing.SupportsFloat | typing.SupportsIndex) -> bool:
     """
     Checks fn's gradients at inputs against central finite differences (float64).
+    """
+def _grid_sample(input: Tensor, grid: Tensor, mode: str = 'bilinear', padding_mode: str = 'zeros', align_corners: bool = False) -> Tensor:
+    """
+    Samples input (N, C, H, W) at grid (N, H_out, W_out, 2) (ember.nn.functional.grid_sample).
     """
 def _gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
     """

@@ -1,4 +1,5 @@
-// Transposed and 1-d convolution, 1-d and adaptive max pooling, pixel shuffle, interpolate and pad, as
+// Transposed and 1-d convolution, 1-d and adaptive max pooling, pixel shuffle, interpolate, pad, grid_sample
+// and affine_grid, as
 // ember.<name> (ember.nn.functional adapts PyTorch's arguments to them), and the ConvTranspose layer checks
 // that ember.nn's constructors and forwards share with ember::nn.
 #include "common.hpp"
@@ -7,6 +8,7 @@
 #include "ember/nn/spatial.hpp"
 #include "ember/ops/conv1d.hpp"
 #include "ember/ops/conv_transpose.hpp"
+#include "ember/ops/grid_sample.hpp"
 #include "ember/ops/spatial.hpp"
 
 namespace ember::python {
@@ -210,6 +212,28 @@ void bind_spatial(py::module_& m) {
       },
       py::arg("input"), py::arg("pad"), py::arg("mode") = "constant", py::arg("value") = 0.0,
       "Pads the last len(pad) / 2 dims of input (ember.nn.functional.pad).");
+
+  m.def(
+      "_grid_sample",
+      [](const AnyTensor& input, const AnyTensor& grid, const std::string& mode, const std::string& padding_mode,
+         bool align_corners) {
+        constexpr const char* op = "grid_sample";
+        return float_op(input, op, [&](const auto& x) {
+          using T = typename std::decay_t<decltype(x)>::value_type;
+          return grid_sample(x, *optional_arg<T>(grid, op, "grid"), mode, padding_mode, align_corners);
+        });
+      },
+      py::arg("input"), py::arg("grid"), py::arg("mode") = "bilinear", py::arg("padding_mode") = "zeros",
+      py::arg("align_corners") = false,
+      "Samples input (N, C, H, W) at grid (N, H_out, W_out, 2) (ember.nn.functional.grid_sample).");
+
+  m.def(
+      "_affine_grid",
+      [](const AnyTensor& theta, std::vector<std::int64_t> size, bool align_corners) {
+        return float_op(theta, "affine_grid", [&](const auto& t) { return affine_grid(t, size, align_corners); });
+      },
+      py::arg("theta"), py::arg("size"), py::arg("align_corners") = false,
+      "The sampling grid (N, H, W, 2) of affine maps theta (N, 2, 3) (ember.nn.functional.affine_grid).");
 }
 
 }  // namespace ember::python

@@ -1,5 +1,5 @@
 // Transposed convolution, 1-d convolution and pooling, and the spatial ops (pixel shuffle, interpolate,
-// pad) from C++: values against direct loop references, the oneDNN path against float64, gradchecks, errors.
+// pad, grid_sample, affine_grid) from C++: values against direct loop references, the oneDNN path against float64, gradchecks, errors.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -9,6 +9,7 @@
 #include "ember/nn/spatial.hpp"
 #include "ember/ops/conv1d.hpp"
 #include "ember/ops/conv_transpose.hpp"
+#include "ember/ops/grid_sample.hpp"
 #include "ember/ops/spatial.hpp"
 #include "helpers.hpp"
 
@@ -388,4 +389,45 @@ TEST(SpatialModules, UnfoldAndFoldModules) {
   EXPECT_EQ(fold_layer.forward(cols).shape(), x.shape());
   EXPECT_EQ(unfold_layer.repr(), "Unfold(kernel_size=(2, 3), dilation=(1, 1), padding=(1, 0), stride=(1, 1))");
   EXPECT_THROW(nn::Unfold<float>({.kernel_size = {0, 1}}), std::invalid_argument);
+}
+
+TEST(Spatial, GridSampleOfTheIdentityGridIsTheInput) {
+  auto x = arange<double>(0, 2 * 3 * 4 * 5).reshape({2, 3, 4, 5});
+  auto identity = tensor<double>({1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0}).reshape({2, 2, 3});
+  for (bool ac : {false, true})
+    for (const char* mode : {"bilinear", "nearest"}) {
+      auto y = grid_sample(x, affine_grid(identity, {2, 3, 4, 5}, ac), mode, "zeros", ac);
+      const auto got = y.to_vector(), want = x.to_vector();
+      for (std::size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-12) << mode << " " << ac;
+    }
+  // A point between four pixels (the centre of a 2x2 input) averages them; one outside reads zeros, or the
+  // border, or the reflection.
+  auto small = tensor<double>({1, 2, 3, 4}).reshape({1, 1, 2, 2});
+  auto points = tensor<double>({0, 0, 1.5, 0}).reshape({1, 1, 2, 2});
+  EXPECT_EQ(grid_sample(small, points, "bilinear", "zeros", true).to_vector(), (std::vector<double>{2.5, 2.25}));
+  EXPECT_EQ(grid_sample(small, points, "bilinear", "border", true).to_vector(), (std::vector<double>{2.5, 3}));
+  EXPECT_EQ(grid_sample(small, points, "bilinear", "reflection", true).to_vector(), (std::vector<double>{2.5, 2.75}));
+}
+
+TEST(Spatial, GridSampleAndAffineGridGradcheck) {
+  for (const char* padding : {"zeros", "border", "reflection"})
+    for (bool ac : {false, true}) {
+      auto f = [&](const std::vector<AnyTensor>& in) {
+        const auto grid = affine_grid(in[1].get<double>(), {2, 3, 4, 3}, ac);
+        return std::vector<AnyTensor>{grid_sample(in[0].get<double>(), grid, "bilinear", padding, ac)};
+      };
+      auto theta = tensor<double>({0.913, 0.217, 0.0531, -0.121, 1.093, 0.117, 1.187, -0.311, -0.219, 0.263, 0.807, 0.1571})
+                       .reshape({2, 2, 3});
+      EXPECT_TRUE(autograd::gradcheck(f, {leaf({2, 3, 5, 4}, 7), theta.requires_grad_()})) << padding << " " << ac;
+    }
+  auto x = tensor<double>({1, 2, 3, 4}).reshape({1, 1, 2, 2});
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { grid_sample(x, zeros<double>({1, 3, 3, 3})); }),
+            "[grid_sample] expected a grid of shape (N, H_out, W_out, 2) for a 4-d input, got shape (1, 3, 3, 3)");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { grid_sample(x, zeros<double>({2, 3, 3, 2})); }),
+            "[grid_sample] the grid and the input must have the same batch size, got input of shape (1, 1, 2, 2) "
+            "and grid of shape (2, 3, 3, 2)");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { grid_sample(x, zeros<double>({1, 3, 3, 2}), "bicubic"); }),
+            "[grid_sample] mode must be 'bilinear' or 'nearest', got 'bicubic'");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { affine_grid(zeros<double>({1, 3, 3}), {1, 1, 2, 2}); }),
+            "[affine_grid] expected theta of shape (N, 2, 3) = (1, 2, 3) for size (1, 1, 2, 2), got shape (1, 3, 3)");
 }

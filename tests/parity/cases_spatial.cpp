@@ -116,3 +116,8 @@ PARITY_CASE("Fold", r) { unary(r, nn::Fold<T>(r.pair("output_size", {1, 1}), unf
 PARITY_CASE("F.unfold", r) { r.out(unfold(r.x("input"), unfold_opts(r))); }
 PARITY_CASE("F.fold", r) { r.out(fold(r.x("input"), r.pair("output_size", {1, 1}), unfold_opts(r))); }
 PARITY_CASE("F.pad", r) { r.out(pad(r.x("input"), r.ints("pad"), r.s("mode", "constant"), r.f("value", 0.0))); }
+PARITY_CASE("F.grid_sample", r) {
+  r.out(grid_sample(r.x("input"), r.x("grid"), r.s("mode", "bilinear"), r.s("padding_mode", "zeros"),
+                    r.b("align_corners", false)));
+}
+PARITY_CASE("F.affine_grid", r) { r.out(affine_grid(r.x("theta"), r.ints("size"), r.b("align_corners", false))); }

@@ -577,6 +577,8 @@ KNOWN_GAPS: list[tuple[str, str]] = [
 # PyTorch refusals where ember accepts more on purpose (a documented extension, not a bug). (regex of
 # PyTorch's message, reason)
 EMBER_WIDER: list[tuple[str, str]] = [
+    (r"Expected non-zero, positive output size", "affine_grid of an empty batch, channel or spatial size gives an "
+     "empty grid (PyTorch refuses them without align_corners only)"),
     (r"heaviside is not yet implemented for tensors with different dtypes",
      "heaviside promotes its two dtypes as every binary op does"),
     (r"quantile\(\) input tensor must be non-empty", "quantile along a dim of an input with no elements gives an "

@@ -1494,6 +1494,38 @@ def test_pixel_shuffle(data):
     check(op, lambda L, F, x, r: fwd_bwd(L, lambda x: getattr(F, op)(x, r), x), x, r)
 
 
+@given(st.data())
+def test_grid_sample(data):
+    draw = data.draw
+    n, c = draw(st.sampled_from([1, 2, 0])), draw(st.sampled_from([1, 3, 0]))
+    h, w = draw(st.sampled_from([1, 2, 3, 5, 0])), draw(st.sampled_from([1, 2, 4]))
+    dt = draw(st.sampled_from(["float32", "float64", "float64", "int64"]))
+    x = draw(tensors(shape=(n, c, h, w), dtype=dt, kind="normal", layouts=LAYER_LAYOUTS))
+    gshape = (draw(st.sampled_from([n, n, n, n + 1])), draw(st.sampled_from([1, 2, 3, 0])), draw(st.sampled_from([1, 3])),
+              draw(st.sampled_from([2, 2, 2, 3])))
+    # grid values inside and outside [-1, 1], with the odd infinity or NaN
+    grid = draw(tensors(shape=gshape, dtype=draw(st.sampled_from([dt, dt, dt, "float32"])), kind="normal",
+                        layouts=LAYER_LAYOUTS))
+    mode = draw(st.sampled_from(["bilinear", "nearest", "bogus"]))
+    padding = draw(st.sampled_from(["zeros", "border", "reflection", "wrap"]))
+    ac = draw(st.booleans())
+    check("grid_sample", lambda L, F, x, g, m, p, a: fwd_bwd(L, lambda x, g: F.grid_sample(x, g, m, p, a), x, g),
+          x, grid, mode, padding, ac, tol=(1e-4, 1e-5) if dt != "float64" else (1e-9, 1e-10))
+
+
+@given(st.data())
+def test_affine_grid(data):
+    draw = data.draw
+    n = draw(st.sampled_from([1, 2, 0]))
+    dt = draw(st.sampled_from(["float32", "float64", "int64"]))
+    theta = draw(tensors(shape=(draw(st.sampled_from([n, n, n + 1])), 2, draw(st.sampled_from([3, 3, 2]))), dtype=dt,
+                         kind="normal", layouts=LAYER_LAYOUTS))
+    size = (n, draw(st.sampled_from([1, 3, 0])), draw(st.sampled_from([1, 2, 4, 0])), draw(st.sampled_from([1, 3])))
+    ac = draw(st.booleans())
+    check("affine_grid", lambda L, F, t, sz, a: fwd_bwd(L, lambda t: F.affine_grid(t, sz, a), t), theta, size, ac,
+          tol=(1e-5, 1e-6) if dt != "float64" else (1e-10, 1e-11))
+
+
 RNN_KINDS = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
 

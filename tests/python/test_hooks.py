@@ -207,6 +207,19 @@ def test_backward_hook_on_an_input_without_grad_gets_none():
     assert seen == [((None,), (2, 3))] and layer.weight.grad is not None
 
 
+def test_a_module_with_its_own_hooks_attribute_still_calls_forward():
+    class Net(nn.Module):  # user code often keeps its own hook handles under this name
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+            self._hooks = [self.fc.register_forward_hook(lambda m, a, out: out * 0)]
+
+        def forward(self, x):
+            return self.fc(x)
+
+    assert Net()(ember.ones(1, 2)).tolist() == [[0.0, 0.0]]
+
+
 def test_module_hook_errors():
     layer = nn.Linear(2, 2)
     with pytest.raises(TypeError, match="expected a callable hook"):

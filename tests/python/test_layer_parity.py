@@ -339,6 +339,10 @@ CASES = [
     Case("F.normalize", {"p": 3.0, "dim": 0}, {"input": (4, 3)}),
     Case("F.pad", {"pad": (1, 2, 2, 1), "mode": "reflect"}, {"input": (2, 3, 4, 5)}),
     Case("F.pad", {"pad": (1, -1), "value": 2.5}, {"input": (2, 3, 4)}),
+    Case("F.grid_sample", {"mode": "bilinear", "padding_mode": "reflection", "align_corners": True},
+         {"input": (2, 3, 5, 4), "grid": (2, 6, 3, 2)}),
+    Case("F.grid_sample", {"mode": "nearest", "padding_mode": "border"}, {"input": (2, 3, 5, 4), "grid": (2, 2, 3, 2)}),
+    Case("F.affine_grid", {"size": (2, 3, 4, 5)}, {"theta": (2, 2, 3)}),
     # recurrent layers (C++ twins in tests/parity/cases_rnn.cpp): outputs flattened to output, h_n[, c_n]
     Case("LSTM", {"input_size": 4, "hidden_size": 3, "num_layers": 2, "bidirectional": True},
          {"x": (5, 2, 4), "h0": (4, 2, 3), "c0": (4, 2, 3)},

@@ -496,3 +496,54 @@ def test_gpt_example_trains_and_samples():
     model = gpt(ember).eval()
     out = model.generate(ember.zeros((2, 1), dtype=ember.long), 8, temperature=0.8, top_k=3)
     assert out.shape == (2, 9) and int(out.max()) < 11 and int(out.min()) >= 0
+
+
+# --- the PyTorch spatial transformer tutorial: a localisation net, affine_grid + grid_sample, dropout off ---
+
+def spatial_transformer_net(lib):
+    nn, F = lib.nn, lib.nn.functional
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 4, kernel_size=5)
+            self.conv2 = nn.Conv2d(4, 8, kernel_size=5)
+            self.fc1 = nn.Linear(8 * 4 * 4, 16)
+            self.fc2 = nn.Linear(16, 10)
+            self.localization = nn.Sequential(
+                nn.Conv2d(1, 4, kernel_size=7), nn.MaxPool2d(2, stride=2), nn.ReLU(True),
+                nn.Conv2d(4, 6, kernel_size=5), nn.MaxPool2d(2, stride=2), nn.ReLU(True))
+            self.fc_loc = nn.Sequential(nn.Linear(6 * 3 * 3, 32), nn.ReLU(True), nn.Linear(32, 3 * 2))
+            self.fc_loc[2].weight.data.zero_()
+            self.fc_loc[2].bias.data.copy_(lib.tensor([1, 0, 0, 0, 1, 0], dtype=lib.float))
+
+        def stn(self, x):
+            xs = self.localization(x)
+            xs = xs.view(-1, 6 * 3 * 3)
+            theta = self.fc_loc(xs).view(-1, 2, 3)
+            grid = F.affine_grid(theta, x.size(), align_corners=False)
+            return F.grid_sample(x, grid, align_corners=False)
+
+        def forward(self, x):
+            x = self.stn(x)
+            x = F.relu(F.max_pool2d(self.conv1(x), 2))
+            x = F.relu(F.max_pool2d(self.conv2(x), 2))
+            x = x.view(-1, 8 * 4 * 4)
+            x = F.relu(self.fc1(x))
+            return F.log_softmax(self.fc2(x), dim=1)
+
+    return Net()
+
+
+def test_spatial_transformer_example():
+    x, y = data((3, 1, 28, 28)), data(3, 1, 10)
+
+    def train(lib, model, i, state):
+        opt = state.setdefault("opt", lib.optim.SGD(model.parameters(), lr=0.05))
+        opt.zero_grad()
+        loss = lib.nn.functional.nll_loss(model(lib.tensor(x, dtype=lib.float64)), lib.tensor(y))
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    run_both(spatial_transformer_net, train, steps=4)

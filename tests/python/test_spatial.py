@@ -1,4 +1,5 @@
-"""Transposed and 1-d convolution, 1-d and adaptive max pooling, pixel shuffle, interpolate, pad and their
+"""Transposed and 1-d convolution, 1-d and adaptive max pooling, pixel shuffle, interpolate, pad, grid_sample,
+affine_grid and their
 layers against PyTorch (same weights and inputs): values and gradients in float32 and float64 over the
 options, float64 gradcheck, errors, and a DCGAN generator that runs by changing the import."""
 from __future__ import annotations
@@ -380,6 +381,62 @@ def test_pad_errors_and_gradcheck():
     assert gradcheck(lambda a: F.interpolate(a, size=(5, 3), mode="bilinear"), [t])
     assert gradcheck(lambda a: F.interpolate(a, scale_factor=1.5), [t])
     assert gradcheck(lambda a: F.adaptive_max_pool2d(a, (2, 3)), [t])
+
+
+# --- grid_sample / affine_grid ---
+
+GRID = [(mode, padding, ac) for mode in ("bilinear", "nearest") for padding in ("zeros", "border", "reflection")
+        for ac in (False, True)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode,padding,ac", GRID)
+def test_grid_sample_matches_torch(dtype, mode, padding, ac):
+    x = rand(2, 3, 5, 4)
+    grid = RNG.uniform(-1.4, 1.4, (2, 3, 6, 2))  # points inside and outside the input
+    both(lambda a, g: F.grid_sample(a, g, mode, padding, ac), lambda a, g: TF.grid_sample(a, g, mode, padding, ac),
+         [x, grid], dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ac", [False, True])
+def test_affine_grid_matches_torch(dtype, ac):
+    theta = rand(2, 2, 3)
+    for size in [(2, 3, 4, 5), (2, 1, 1, 3), (2, 4, 6, 1)]:
+        both(lambda t: F.affine_grid(t, size, ac), lambda t: TF.affine_grid(t, size, ac), [theta], dtype)
+    # the identity (a spatial transformer's start) puts every point on a pixel centre, where the one-sided
+    # gradient depends on the side of the centre a point's rounding falls: it must fall as in PyTorch
+    identity = np.array([[[1.0, 0, 0], [0, 1, 0]]] * 2)
+    for t in (theta, identity):
+        for padding in ("zeros", "border", "reflection"):
+            both(lambda t, x: F.grid_sample(x, F.affine_grid(t, x.size(), ac), padding_mode=padding, align_corners=ac),
+                 lambda t, x: TF.grid_sample(x, TF.affine_grid(t, x.size(), ac), padding_mode=padding,
+                                             align_corners=ac),
+                 [t, rand(2, 3, 28, 28)], dtype)
+
+
+def test_grid_sample_gradcheck_and_errors():
+    x = ember.tensor(rand(2, 2, 4, 3), dtype=F64, requires_grad=True)
+    g = ember.tensor(RNG.uniform(-1.2, 1.2, (2, 3, 2, 2)), dtype=F64, requires_grad=True)
+    for padding in ("zeros", "border", "reflection"):
+        assert gradcheck(lambda a, b: F.grid_sample(a, b, padding_mode=padding, align_corners=True), [x, g])
+    theta = ember.tensor(rand(2, 2, 3), dtype=F64, requires_grad=True)
+    assert gradcheck(lambda t: F.affine_grid(t, (2, 1, 3, 4)), [theta])
+    with pytest.raises(NotImplementedError, match=r"\[grid_sample\] mode='bicubic' is not supported"):
+        F.grid_sample(x, g, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="5-d input"):
+        F.grid_sample(ember.zeros(1, 1, 2, 2, 2), ember.zeros(1, 1, 1, 1, 3))
+    with raises(ValueError, r"grid and the input must have the same batch size, got input of shape \(2, 2, 4, 3\) "
+                r"and grid of shape \(1, 3, 2, 2\)"):
+        F.grid_sample(x, g[:1])
+    with raises(ValueError, "padding_mode must be 'zeros', 'border' or 'reflection', got 'wrap'"):
+        F.grid_sample(x, g, padding_mode="wrap")
+    with raises(TypeError, "grid has dtype float32 but the input has dtype float64"):
+        F.grid_sample(x, g.float())
+    with raises(ValueError, r"expected theta of shape \(N, 2, 3\) = \(3, 2, 3\)"):
+        F.affine_grid(theta, (3, 1, 2, 2))
+    with pytest.raises(NotImplementedError, match="3-d affine grids"):
+        F.affine_grid(theta, (2, 1, 2, 2, 2))
 
 
 # --- Tensor.unfold (sliding windows as a view), nn.Unfold / nn.Fold ---

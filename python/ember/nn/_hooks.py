@@ -56,13 +56,17 @@ def _run(hooks: dict, kind: str, module: Any, grads: tuple, *rest: Any) -> tuple
     return grads
 
 
-class _OutputBoundary(Function):
+class _Boundary(Function):
+    """An identity node over the module's tensor inputs or outputs; subclasses hook its backward."""
+
     @staticmethod
-    def forward(ctx: Any, state: _BoundaryState, *outputs: Tensor) -> Any:
+    def forward(ctx: Any, state: _BoundaryState, *tensors: Tensor) -> Any:
         ctx.state = state
-        copies = tuple(o.view_as(o) for o in outputs)
+        copies = tuple(t.view_as(t) for t in tensors)
         return copies if len(copies) > 1 else copies[0]
 
+
+class _OutputBoundary(_Boundary):
     @staticmethod
     def backward(ctx: Any, *grad_output: Tensor) -> tuple:
         state = ctx.state
@@ -73,13 +77,7 @@ class _OutputBoundary(Function):
         return (None,) + tuple(grad_output)
 
 
-class _InputBoundary(Function):
-    @staticmethod
-    def forward(ctx: Any, state: _BoundaryState, *inputs: Tensor) -> Any:
-        ctx.state = state
-        copies = tuple(i.view_as(i) for i in inputs)
-        return copies if len(copies) > 1 else copies[0]
-
+class _InputBoundary(_Boundary):
     @staticmethod
     def backward(ctx: Any, *grad_input: Tensor) -> tuple:
         state = ctx.state
@@ -100,7 +98,7 @@ def _through(boundary: type, state: _BoundaryState, values: tuple) -> tuple:
 
 
 def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
-    hooks = module.__dict__["_hooks"]
+    hooks = module.__dict__["_ember_hooks"]
     for hook, options in list(hooks.get("forward_pre", {}).values()):
         if options["with_kwargs"]:
             result = hook(module, args, kwargs)

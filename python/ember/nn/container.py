@@ -164,59 +164,75 @@ class ModuleList(Module):
             self.add_module(str(i), m)
 
 
-class ModuleDict(Module):
-    """A dict of modules whose parameters are registered under their keys, in insertion order."""
+class _DictContainer(Module):
+    """The dict methods of ModuleDict and ParameterDict, over the registry `_store` names (``"_modules"`` or
+    ``"_parameters"``); each subclass registers an entry its own way (``__setitem__``)."""
 
-    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None) -> None:
+    _store = "_modules"
+    _entry = "module"
+
+    def __init__(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
         super().__init__()
-        if modules is not None:
-            self.update(modules)
+        if entries is not None:
+            self.update(entries)
 
-    def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
+    def _entries(self) -> dict:
+        return self.__dict__[self._store]
 
-    def __setitem__(self, key: str, module: Module) -> None:
-        self.add_module(key, module)
+    def __getitem__(self, key: str) -> Any:
+        return self._entries()[key]
 
     def __delitem__(self, key: str) -> None:
-        del self._modules[key]
+        del self._entries()[key]
 
     def __len__(self) -> int:
-        return len(self._modules)
+        return len(self._entries())
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
+        return iter(self._entries())
 
     def __contains__(self, key: object) -> bool:
-        return key in self._modules
-
-    def clear(self) -> None:
-        """Removes every entry."""
-        self._modules.clear()
-
-    def pop(self, key: str) -> Module:
-        """Removes ``key`` and returns its module."""
-        return self._modules.pop(key)
+        return key in self._entries()
 
     def keys(self) -> Any:
         """The keys, in insertion order."""
-        return self._modules.keys()
+        return self._entries().keys()
 
     def items(self) -> Any:
-        """The ``(key, module)`` pairs, in insertion order."""
-        return self._modules.items()
+        """The ``(key, entry)`` pairs, in insertion order."""
+        return self._entries().items()
 
     def values(self) -> Any:
-        """The modules, in insertion order."""
-        return self._modules.values()
+        """The entries, in insertion order."""
+        return self._entries().values()
 
-    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        """Adds (or replaces) entries from a mapping or an iterable of ``(key, module)`` pairs."""
-        items = modules.items() if hasattr(modules, "items") else modules
+    def get(self, key: str, default: Any = None) -> Any:
+        """The entry under ``key``, or ``default``."""
+        return self._entries().get(key, default)
+
+    def pop(self, key: str) -> Any:
+        """Removes ``key`` and returns its entry."""
+        return self._entries().pop(key)
+
+    def clear(self) -> None:
+        """Removes every entry."""
+        self._entries().clear()
+
+    def update(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Adds (or replaces) entries from a mapping or an iterable of ``(key, entry)`` pairs."""
+        items = entries.items() if hasattr(entries, "items") else entries
         for j, item in enumerate(items):
             if not isinstance(item, (tuple, list)) or len(item) != 2:
-                raise ValueError(f"[ModuleDict] update sequence element #{j} should be a (key, module) pair")
+                raise ValueError(f"[{type(self).__name__}] update sequence element #{j} should be a (key, "
+                                 f"{self._entry}) pair")
             self[item[0]] = item[1]
+
+
+class ModuleDict(_DictContainer):
+    """A dict of modules whose parameters are registered under their keys, in insertion order."""
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
 
 
 def _as_parameter(value: Any) -> Any:
@@ -278,63 +294,14 @@ class ParameterList(Module):
         return "\n".join(f"({k}): {_parameter_line(p)}" for k, p in self._parameters.items())
 
 
-class ParameterDict(Module):
+class ParameterDict(_DictContainer):
     """A dict of parameters registered under their keys, in insertion order (plain tensors are made Parameters)."""
 
-    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
-        super().__init__()
-        if parameters is not None:
-            self.update(parameters)
-
-    def __getitem__(self, key: str) -> Any:
-        return self._parameters[key]
+    _store = "_parameters"
+    _entry = "parameter"
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.register_parameter(key, _as_parameter(value))
-
-    def __delitem__(self, key: str) -> None:
-        del self._parameters[key]
-
-    def __len__(self) -> int:
-        return len(self._parameters)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._parameters)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._parameters
-
-    def keys(self) -> Any:
-        """The keys, in insertion order."""
-        return self._parameters.keys()
-
-    def items(self) -> Any:
-        """The ``(key, parameter)`` pairs, in insertion order."""
-        return self._parameters.items()
-
-    def values(self) -> Any:
-        """The parameters, in insertion order."""
-        return self._parameters.values()
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """The parameter under ``key``, or ``default``."""
-        return self._parameters.get(key, default)
-
-    def pop(self, key: str) -> Any:
-        """Removes ``key`` and returns its parameter."""
-        return self._parameters.pop(key)
-
-    def clear(self) -> None:
-        """Removes every entry."""
-        self._parameters.clear()
-
-    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
-        """Adds (or replaces) entries from a mapping or an iterable of ``(key, parameter)`` pairs."""
-        items = parameters.items() if hasattr(parameters, "items") else parameters
-        for j, item in enumerate(items):
-            if not isinstance(item, (tuple, list)) or len(item) != 2:
-                raise ValueError(f"[ParameterDict] update sequence element #{j} should be a (key, parameter) pair")
-            self[item[0]] = item[1]
 
     def extra_repr(self) -> str:
         return "\n".join(f"({k}): {_parameter_line(p)}" for k, p in self._parameters.items())

@@ -114,7 +114,7 @@ class Module:
         d["_modules"] = {}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.__dict__.get("_hooks") is None:
+        if self.__dict__.get("_ember_hooks") is None:
             return self.forward(*args, **kwargs)
         return call_with_hooks(self, args, kwargs)
 
@@ -123,7 +123,7 @@ class Module:
     def _add_hook(self, kind: str, hook: Callable, prepend: bool, **options: Any) -> RemovableHandle:
         if not callable(hook):
             raise TypeError(f"[{kind}] expected a callable hook, got {type(hook).__name__}")
-        hooks = self.__dict__.setdefault("_hooks", {})
+        hooks = self.__dict__.setdefault("_ember_hooks", {})
         return RemovableHandle.add(self, hooks.setdefault(kind, {}), (hook, options), prepend)
 
     def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,

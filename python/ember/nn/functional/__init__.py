@@ -45,14 +45,16 @@ __all__ = [
     "multilabel_soft_margin_loss", "normalize", "pairwise_distance", "poisson_nll_loss", "triplet_margin_loss",
 ]
 
-# transposed / 1-d convolution, 1-d and adaptive max pooling, pixel shuffle, interpolate, pad (issue 21)
+# transposed / 1-d convolution, 1-d and adaptive max pooling, pixel shuffle, interpolate, pad, grid_sample
+# (issue 21)
 from ._spatial import (
-    adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, conv1d, conv_transpose1d,
-    conv_transpose2d, fold, interpolate, max_pool1d, pad, pixel_shuffle, pixel_unshuffle, unfold, upsample,
+    adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d, affine_grid, avg_pool1d, conv1d, conv_transpose1d,
+    conv_transpose2d, fold, grid_sample, interpolate, max_pool1d, pad, pixel_shuffle, pixel_unshuffle, unfold,
+    upsample,
 )
 
 __all__ += [
-    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d", "conv1d", "conv_transpose1d",
-    "conv_transpose2d", "fold", "interpolate", "max_pool1d", "pad", "pixel_shuffle", "pixel_unshuffle", "unfold",
-    "upsample",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "affine_grid", "avg_pool1d", "conv1d",
+    "conv_transpose1d", "conv_transpose2d", "fold", "grid_sample", "interpolate", "max_pool1d", "pad",
+    "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample",
 ]

@@ -1,5 +1,6 @@
-"""Transposed and 1-d convolution, 1-d and adaptive max pooling, pixel shuffle, interpolate and pad: thin
-over ember's C++ ops (``ember::conv_transpose2d``, ``ember::interpolate``, ``ember::pad``, ...), which hold
+"""Transposed and 1-d convolution, 1-d and adaptive max pooling, pixel shuffle, interpolate, pad, grid_sample
+and affine_grid: thin over ember's C++ ops (``ember::conv_transpose2d``, ``ember::interpolate``, ``ember::pad``,
+``ember::grid_sample``, ...), which hold
 the math, the backward and the checks; these wrappers adapt PyTorch's Python-side arguments."""
 from __future__ import annotations
 
@@ -134,3 +135,25 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
     if value is not None and value != 0 and mode != "constant":
         raise ValueError(f"[pad] padding value {value} only applies to mode 'constant', got mode {mode!r}")
     return _core._pad(input, [int(p) for p in pad], mode, 0.0 if value is None else float(value))
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners: bool | None = None) -> Tensor:
+    """Samples ``input`` (N, C, H, W) at the points of ``grid`` (N, H_out, W_out, 2), x then y in [-1, 1], into
+    (N, C, H_out, W_out): ``mode`` "bilinear" or "nearest", ``padding_mode`` "zeros", "border" or "reflection";
+    ``align_corners`` None means False, as PyTorch. Differentiable with respect to the input and (bilinear) the
+    grid."""
+    if mode == "bicubic":
+        raise NotImplementedError("[grid_sample] mode='bicubic' is not supported (bilinear, nearest)")
+    if isinstance(input, Tensor) and input.dim() == 5:
+        raise NotImplementedError("[grid_sample] 5-d input (volumetric sampling) is not supported")
+    return _core._grid_sample(input, grid, mode, padding_mode, bool(align_corners))
+
+
+def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> Tensor:
+    """The sampling grid (N, H, W, 2) of the affine maps ``theta`` (N, 2, 3) for an output of ``size``
+    (N, C, H, W), for ``grid_sample`` (spatial transformer networks); differentiable with respect to theta."""
+    size = [int(s) for s in size]
+    if len(size) == 5:
+        raise NotImplementedError("[affine_grid] 3-d affine grids (size (N, C, D, H, W)) are not supported")
+    return _core._affine_grid(theta, size, bool(align_corners))

@@ -23,7 +23,7 @@ def _norm_except_dim(v: Any, dim: int | None) -> Any:
 
 
 def _take_parameter(module: Any, name: str, kind: str) -> Any:
-    for hook, _ in module.__dict__.get("_hooks", {}).get("forward_pre", {}).values():
+    for hook, _ in module.__dict__.get("_ember_hooks", {}).get("forward_pre", {}).values():
         if isinstance(hook, (_WeightNorm, _SpectralNorm)) and hook.name == name:
             raise RuntimeError(f"[{kind}] cannot register two weight_norm/spectral_norm hooks on the same "
                                f"parameter {name!r}")
@@ -35,7 +35,7 @@ def _take_parameter(module: Any, name: str, kind: str) -> Any:
 
 
 def _remove(module: Any, name: str, cls: type, kind: str) -> Any:
-    for key, (hook, _) in list(module.__dict__.get("_hooks", {}).get("forward_pre", {}).items()):
+    for key, (hook, _) in list(module.__dict__.get("_ember_hooks", {}).get("forward_pre", {}).items()):
         if isinstance(hook, cls) and hook.name == name:
             with no_grad():
                 weight = hook.compute(module, power_iteration=False)
@@ -43,7 +43,7 @@ def _remove(module: Any, name: str, cls: type, kind: str) -> Any:
                 delattr(module, name + suffix)
             module.__dict__.pop(name, None)
             module.register_parameter(name, Parameter(weight.detach().clone()))
-            del module.__dict__["_hooks"]["forward_pre"][key]
+            del module.__dict__["_ember_hooks"]["forward_pre"][key]
             return module
     raise ValueError(f"[{kind}] {kind[len('remove_'):]} of {name!r} not found in {type(module).__name__}")
 
