@@ -85,7 +85,8 @@ def remove_weight_norm(module: Any, name: str = "weight") -> Any:
 
 
 def _normalize(t: Any, eps: float) -> Any:
-    return t / t.norm().clamp(min=eps)
+    from ..functional import normalize
+    return normalize(t, dim=0, eps=eps)
 
 
 class _SpectralNorm:
