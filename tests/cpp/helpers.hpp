@@ -27,10 +27,10 @@ std::string error_of(F&& f) {
 /// A fresh empty directory for one test (named after the test), removed afterwards.
 class TempDir {
  public:
-  explicit TempDir(const std::string& prefix) {
+  TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     path_ = std::filesystem::temp_directory_path() /
-            (prefix + "_" + std::to_string(::getpid()) + "_" + info->name());
+            ("ember_" + std::to_string(::getpid()) + "_" + info->test_suite_name() + "_" + info->name());
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
@@ -55,6 +55,13 @@ class TempDir {
 template <Element T>
 Tensor<T> mat(std::vector<T> v, Shape s) {
   return tensor<T>(std::span<const T>(v.data(), v.size()), s);
+}
+
+/// Expects a and b to have the same shape and to agree elementwise within tol.
+inline void expect_near(const Tensor<double>& a, const Tensor<double>& b, double tol = 1e-12) {
+  ASSERT_EQ(a.shape(), b.shape());
+  const auto av = a.contiguous().to_vector(), bv = b.contiguous().to_vector();
+  for (std::size_t i = 0; i < av.size(); ++i) EXPECT_NEAR(av[i], bv[i], tol) << "element " << i;
 }
 
 /// A float64 leaf of standard normal values (seeded) that requires grad, for gradient tests.

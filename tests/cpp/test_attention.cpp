@@ -13,15 +13,10 @@
 
 using namespace ember;
 using ember::testing::error_of;
+using ember::testing::expect_near;
 using ember::testing::leaf;
 
 namespace {
-
-void expect_near(const Tensor<double>& a, const Tensor<double>& b, double tol = 1e-12) {
-  ASSERT_EQ(a.shape(), b.shape());
-  const auto av = a.contiguous().to_vector(), bv = b.contiguous().to_vector();
-  for (std::size_t i = 0; i < av.size(); ++i) EXPECT_NEAR(av[i], bv[i], tol) << "element " << i;
-}
 
 /// softmax(q k^T * scale + mask) v by loops for q (L, E), k (S, E), v (S, Ev); mask (L, S) additive.
 Tensor<double> attention_loop(const Tensor<double>& q, const Tensor<double>& k, const Tensor<double>& v,

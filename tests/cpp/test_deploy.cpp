@@ -15,15 +15,13 @@
 
 using namespace ember;
 using ember::testing::error_of;
+using ember::testing::TempDir;
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
 
 /// A temporary directory for one test.
-struct TempDir : ember::testing::TempDir {
-  TempDir() : ember::testing::TempDir("ember_deploy") {}
-};
 
 /// A shape whose dim 0 is the batch B, then the given dims.
 json bshape(std::initializer_list<std::int64_t> rest) {

@@ -53,13 +53,13 @@ Bytes gzip(const Bytes& in) {
 }
 
 /// A fresh temporary folder, removed with its contents at the end of the test.
-class TempDir {
+class IdxDir {
  public:
-  TempDir() {
+  IdxDir() {
     std::string tmpl = (fs::temp_directory_path() / "ember_idx_XXXXXX").string();
     path_ = ::mkdtemp(tmpl.data());
   }
-  ~TempDir() { fs::remove_all(path_); }
+  ~IdxDir() { fs::remove_all(path_); }
   const fs::path& path() const { return path_; }
   std::string write(const std::string& name, const Bytes& b) const {
     const fs::path p = path_ / name;
@@ -93,7 +93,7 @@ std::string parse_error(const Bytes& b) {
 }  // namespace
 
 TEST(Idx, RoundTripPlainAndGzip) {
-  TempDir dir;
+  IdxDir dir;
   const Bytes payload = iota_bytes(2 * 3 * 4);
   const Bytes file = idx_bytes({2, 3, 4}, payload);
   for (const auto& path : {dir.write("a-idx3-ubyte", file), dir.write("a-idx3-ubyte.gz", gzip(file))}) {
@@ -177,7 +177,7 @@ TEST(Idx, BadGzip) {
 }
 
 TEST(Idx, MissingFile) {
-  TempDir dir;
+  IdxDir dir;
   const std::string path = (dir.path() / "nope-idx1-ubyte").string();
   try {
     ember::data::read_idx(path);
@@ -203,7 +203,7 @@ TEST(Idx, LoadMnistLayouts) {
   const Bytes images = idx_bytes({3, 2, 2}, iota_bytes(12));
   const Bytes labels = idx_bytes({3}, {7, 0, 9});
   {  // plain names directly in root
-    TempDir dir;
+    IdxDir dir;
     dir.write("train-images-idx3-ubyte", images);
     dir.write("train-labels-idx1-ubyte", labels);
     const auto s = ember::data::load_mnist(dir.path().string(), true, "MNIST");
@@ -212,7 +212,7 @@ TEST(Idx, LoadMnistLayouts) {
     EXPECT_EQ(s.labels.to_vector(), (std::vector<std::int64_t>{7, 0, 9}));
   }
   {  // torchvision's root/<name>/raw/, gzip
-    TempDir dir;
+    IdxDir dir;
     dir.write("MNIST/raw/t10k-images-idx3-ubyte.gz", gzip(images));
     dir.write("MNIST/raw/t10k-labels-idx1-ubyte.gz", gzip(labels));
     const auto s = ember::data::load_mnist(dir.path().string(), false, "MNIST");
@@ -223,7 +223,7 @@ TEST(Idx, LoadMnistLayouts) {
 
 TEST(Idx, LoadMnistChecks) {
   auto error = [](const Bytes& images, const Bytes& labels) -> std::string {
-    TempDir dir;
+    IdxDir dir;
     dir.write("train-images-idx3-ubyte", images);
     dir.write("train-labels-idx1-ubyte", labels);
     try {
@@ -242,7 +242,7 @@ TEST(Idx, LoadMnistChecks) {
   EXPECT_NE(bad_label.find("[MNIST] "), std::string::npos) << bad_label;
   EXPECT_NE(bad_label.find("label 10 at index 1 is not a class in [0, 10)"), std::string::npos) << bad_label;
 
-  TempDir empty;
+  IdxDir empty;
   try {
     ember::data::load_mnist(empty.path().string(), true, "MNIST");
     FAIL() << "no error";

@@ -16,14 +16,12 @@
 
 using namespace ember;
 using ember::testing::error_of;
+using ember::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
 /// A temporary directory for one test.
-struct TempDir : ember::testing::TempDir {
-  TempDir() : ember::testing::TempDir("ember_io") {}
-};
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

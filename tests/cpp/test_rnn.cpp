@@ -20,11 +20,6 @@ double max_diff(const Tensor<double>& a, const Tensor<double>& b) {
   return std::sqrt((d * d).max().item());
 }
 
-Tensor<double> leaf(const Shape& s, std::uint64_t seed) {
-  Generator g(seed);
-  return randn<double>(s, g).requires_grad_();
-}
-
 // The hand loop: one direction, one layer, cells step by step. x (T, B, I); returns (outputs (T, B, H), h, c).
 std::vector<Tensor<double>> cell_loop(RnnMode m, const Tensor<double>& x, Tensor<double> h, Tensor<double> c,
                                       const std::vector<Tensor<double>>& p, bool reverse) {

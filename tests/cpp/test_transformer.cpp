@@ -14,14 +14,9 @@
 
 using namespace ember;
 using ember::testing::error_of;
+using ember::testing::expect_near;
 
 namespace {
-
-void expect_near(const Tensor<double>& a, const Tensor<double>& b, double tol = 1e-12) {
-  ASSERT_EQ(a.shape(), b.shape());
-  const auto av = a.contiguous().to_vector(), bv = b.contiguous().to_vector();
-  for (std::size_t i = 0; i < av.size(); ++i) EXPECT_NEAR(av[i], bv[i], tol) << "element " << i;
-}
 
 nn::TransformerLayerOptions small(bool norm_first = false, bool batch_first = false) {
   nn::TransformerLayerOptions o;

@@ -11,6 +11,7 @@
 
 using namespace ember;
 using ember::testing::error_of;
+using ember::testing::TempDir;
 
 static_assert(EMBER_VERSION_MAJOR >= 0 && EMBER_VERSION_MINOR >= 0 && EMBER_VERSION_PATCH >= 0);
 static_assert(EMBER_VERSION == EMBER_VERSION_MAJOR * 10000 + EMBER_VERSION_MINOR * 100 + EMBER_VERSION_PATCH);
@@ -18,9 +19,6 @@ static_assert(EMBER_VERSION >= 200, "the release this header was written for is 
 
 namespace {
 
-struct TempDir : ember::testing::TempDir {
-  TempDir() : ember::testing::TempDir("ember_version") {}
-};
 
 /// A one-value identity graph (y = x) with the given metadata besides "ember.format" and "ember.graph".
 std::string write_identity(const std::string& path, std::map<std::string, std::string> metadata) {
