@@ -153,6 +153,16 @@ class Module:
         """PyTorch's deprecated form: registered as ``register_full_backward_hook``."""
         return self.register_full_backward_hook(hook)
 
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``
+        before ``load_state_dict`` reads its keys; it may rename or convert entries of ``state_dict`` (a copy)."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_load_state_dict_pre_hook(self, hook: Callable, with_module: bool = False) -> RemovableHandle:
+        # kept apart from _ember_hooks, whose presence sends every call through the hooked path
+        hooks = self.__dict__.setdefault("_ember_state_hooks", {})
+        return RemovableHandle.add(self, hooks, (hook, with_module), False)
+
     # --- registration ---
 
     def _check_name(self, kind: str, name: Any) -> None:
@@ -497,6 +507,17 @@ class Module:
                     entries[pre + name] = (module, name, b, False)
         return entries
 
+    def _run_load_pre_hooks(self, state_dict: Any, strict: bool) -> Any:
+        hooked = [(p, m) for p, m in self.named_modules() if m.__dict__.get("_ember_state_hooks")]
+        if not hooked:
+            return state_dict
+        state_dict = dict(state_dict.items())
+        for prefix, module in hooked:
+            for hook, with_module in list(module.__dict__["_ember_state_hooks"].values()):
+                args = (state_dict, prefix + "." if prefix else "", {}, strict, [], [], [])
+                hook(module, *args) if with_module else hook(*args)
+        return state_dict
+
     def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> _IncompatibleKeys:
         """Copies parameters and buffers from ``state_dict`` (values are ember tensors or NumPy arrays).
 
@@ -509,6 +530,7 @@ class Module:
             raise TypeError(f"[load_state_dict] expected a dict-like state_dict, got {type(state_dict).__name__}")
         if assign:
             raise NotImplementedError("[load_state_dict] assign=True is not supported: values are copied")
+        state_dict = self._run_load_pre_hooks(state_dict, strict)
         entries = self._state_entries()
         missing = [k for k in entries if k not in state_dict]
         unexpected = [k for k in state_dict if k not in entries]

@@ -1,5 +1,6 @@
-"""``ember.nn.utils``: gradient clipping, parameter/vector conversion, ``rnn`` (packed sequences) and the
-``weight_norm`` / ``spectral_norm`` reparametrisations, as ``torch.nn.utils``."""
+"""``ember.nn.utils``: gradient clipping, parameter/vector conversion, ``rnn`` (packed sequences), the
+``weight_norm`` / ``spectral_norm`` reparametrisations (hook forms), and ``parametrize`` / ``parametrizations``,
+as ``torch.nn.utils``."""
 from __future__ import annotations
 
 import math
@@ -8,11 +9,11 @@ from typing import Iterable
 from ... import _core
 from ..._core import Tensor
 from ...autograd import no_grad
-from . import rnn
+from . import parametrizations, parametrize, rnn
 from .weight_norm import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "remove_spectral_norm", "remove_weight_norm",
-           "rnn", "spectral_norm", "vector_to_parameters", "weight_norm"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "parametrizations", "parametrize",
+           "remove_spectral_norm", "remove_weight_norm", "rnn", "spectral_norm", "vector_to_parameters", "weight_norm"]
 
 
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:

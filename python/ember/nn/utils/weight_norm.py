@@ -89,20 +89,23 @@ def _normalize(t: Any, eps: float) -> Any:
     return normalize(t, dim=0, eps=eps)
 
 
+def _spectral_matrix(weight: Any, dim: int) -> Any:
+    """weight as the matrix whose spectral norm is taken: dim first, the other dimensions (in order) flattened."""
+    if dim != 0:
+        weight = weight.permute(dim, *(d for d in range(weight.dim()) if d != dim))
+    return weight.reshape(weight.shape[0], -1)
+
+
 class _SpectralNorm:
     names = ("_orig", "_u", "_v")
 
     def __init__(self, name: str, n_power_iterations: int, dim: int, eps: float) -> None:
         self.name, self.n_power_iterations, self.dim, self.eps = name, n_power_iterations, dim, eps
 
-    def matrix(self, weight: Any) -> Any:
-        w = weight.transpose(0, self.dim) if self.dim != 0 else weight
-        return w.reshape(w.shape[0], -1)
-
     def compute(self, module: Any, power_iteration: bool) -> Any:
         weight = getattr(module, self.name + "_orig")
         u, v = getattr(module, self.name + "_u"), getattr(module, self.name + "_v")
-        w = self.matrix(weight)
+        w = _spectral_matrix(weight, self.dim)
         if power_iteration:
             # PyTorch's order: v then u, in place in the buffers, then copies for the graph below
             with no_grad():
@@ -132,7 +135,7 @@ def spectral_norm(module: Any, name: str = "weight", n_power_iterations: int = 1
         raise IndexError(f"[spectral_norm] dim {dim} is out of range for {name!r} of shape {tuple(weight.shape)}")
     fn = _SpectralNorm(name, n_power_iterations, dim % weight.dim(), eps)
     with no_grad():
-        w = fn.matrix(weight)
+        w = _spectral_matrix(weight, fn.dim)
         h, width = w.shape
         u = _normalize(_core.randn(h, dtype=weight.dtype), eps)
         v = _normalize(_core.randn(width, dtype=weight.dtype), eps)
