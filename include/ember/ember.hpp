@@ -45,6 +45,7 @@
 #include "ember/ops/sort.hpp"
 #include "ember/ops/scan.hpp"
 #include "ember/ops/svd.hpp"
+#include "ember/ops/decomposition.hpp"
 #include "ember/ops/norm.hpp"
 #include "ember/ops/sampling.hpp"
 #include "ember/ops/blas_ext.hpp"

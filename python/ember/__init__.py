@@ -46,6 +46,7 @@ from .amp import autocast, get_autocast_dtype, is_autocast_available, is_autocas
 from ._settings import *  # noqa: F401,F403 - set_float32_matmul_precision, compile, get_default_dtype, ...
 from . import metrics, optim
 from . import linalg  # ops1: ember.linalg.vector_norm / matrix_norm / norm
+from .linalg import det, inverse, logdet, slogdet  # torch's top-level names
 from . import nn
 from . import datasets  # idx: ember.datasets.MNIST / FashionMNIST (reads nothing at import)
 from .serialization import load, save

@@ -85,6 +85,11 @@ class Tensor:
         input expanded to size by broadcasting (-1 keeps a dim; a view).
         """
     @staticmethod
+    def cholesky(input: Tensor, upper: bool = False) -> Tensor:
+        """
+        The Cholesky factor of input (linalg.cholesky).
+        """
+    @staticmethod
     def clamp_max(input: Tensor, max: typing.Any) -> Tensor:
         """
         clamp(input, max=max).
@@ -93,6 +98,11 @@ class Tensor:
     def clamp_min(input: Tensor, min: typing.Any) -> Tensor:
         """
         clamp(input, min=min).
+        """
+    @staticmethod
+    def det(A: Tensor) -> Tensor:
+        """
+        The determinant of every matrix of A (..., n, n).
         """
     @staticmethod
     def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
@@ -122,6 +132,16 @@ class Tensor:
         The sum of products over the last dims of input and other (a product when either is 0-d).
         """
     @staticmethod
+    def inverse(input: Tensor) -> Tensor:
+        """
+        The inverse of every matrix of input (..., n, n) (linalg.inv).
+        """
+    @staticmethod
+    def logdet(input: Tensor) -> Tensor:
+        """
+        log(det) of every matrix of input: NaN for a negative determinant, -inf for a singular matrix.
+        """
+    @staticmethod
     def moveaxis(input: Tensor, source: typing.Any, destination: typing.Any) -> Tensor:
         """
         The dims at source moved to destination (ints or sequences of ints), the others keeping their order
@@ -139,6 +159,12 @@ class Tensor:
         sign(self: ember._core.Tensor) -> ember._core.Tensor
         
         -1, 0 or 1 by the sign of input (0 for NaN); gradient 0.
+        """
+    @staticmethod
+    def slogdet(A: Tensor) -> SlogdetResult:
+        """
+        (sign, log|det|) of every matrix of A (..., n, n); sign 0 and log|det| -inf for a singular matrix.
+            Differentiable in logabsdet.
         """
     @staticmethod
     def unflatten(input: Tensor, dim: int, sizes: typing.Any) -> Tensor:

@@ -1,6 +1,8 @@
-// Linear algebra: matmul (and the @ operator), mm, bmm, dot, outer; _sgemm for benchmarks; svd and
-// svdvals (ops/svd.hpp) in the _core._linalg submodule that python/ember/linalg.py re-exports.
+// Linear algebra: matmul (and the @ operator), mm, bmm, dot, outer; _sgemm for benchmarks; svd, svdvals
+// (ops/svd.hpp) and inv, solve, det, slogdet, cholesky, eigh, eigvalsh (ops/decomposition.hpp) in the
+// _core._linalg submodule that python/ember/linalg.py re-exports.
 #include "common.hpp"
+#include "ember/ops/decomposition.hpp"
 #include "ember/ops/svd.hpp"
 
 namespace ember::python {
@@ -74,6 +76,42 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
   }, py::arg("A"), py::arg("full_matrices") = true,
          "(U, S, Vh) with A = U diag(S) Vh for every matrix of A (..., M, N), K = min(M, N): U (..., M, K), S "
          "(..., K) descending, Vh (..., K, N); full_matrices: U (..., M, M), Vh (..., N, N).");
+  py::register_exception<LinAlgError>(la, "LinAlgError", PyExc_RuntimeError);
+  la.def("inv", [](const AnyTensor& A) {
+    return visit_float(A, "linalg.inv", [&](const auto& t) { return AnyTensor(ember::inv(t)); });
+  }, py::arg("A"), "The inverse of every matrix of A (..., n, n); a singular matrix raises LinAlgError.");
+  la.def("solve", [](const AnyTensor& A, const AnyTensor& B, bool left) {
+    return visit_float(A, "linalg.solve", [&](const auto& a) {
+      using T = typename std::decay_t<decltype(a)>::value_type;
+      return AnyTensor(ember::solve(a, B.get<T>("linalg.solve"), left));
+    });
+  }, py::arg("A"), py::arg("B"), py::arg("left") = true,
+         "X with A X = B (X A = B with left=False); B (..., n, k) or a batch of vectors (..., n); batch dims "
+         "broadcast; a singular A raises LinAlgError.");
+  la.def("det", [](const AnyTensor& A) {
+    return visit_float(A, "linalg.det", [&](const auto& t) { return AnyTensor(ember::det(t)); });
+  }, py::arg("A"), "The determinant of every matrix of A (..., n, n).");
+  la.def("slogdet", [](const AnyTensor& A) {
+    return visit_float(A, "linalg.slogdet", [&](const auto& t) {
+      auto [sign, logabs] = ember::slogdet(t);
+      return py::make_tuple(AnyTensor(sign), AnyTensor(logabs));
+    });
+  }, py::arg("A"), "(sign, log|det|) of every matrix of A (..., n, n).");
+  la.def("cholesky", [](const AnyTensor& A, bool upper) {
+    return visit_float(A, "linalg.cholesky", [&](const auto& t) { return AnyTensor(ember::cholesky(t, upper)); });
+  }, py::arg("A"), py::arg("upper") = false,
+         "The Cholesky factor L (A = L L^T) of every symmetric positive-definite matrix of A, from its lower "
+         "triangle; upper=True gives L^T. A matrix that is not positive-definite raises LinAlgError.");
+  la.def("eigh", [](const AnyTensor& A) {
+    return visit_float(A, "linalg.eigh", [&](const auto& t) {
+      auto [w, V] = ember::eigh(t);
+      return py::make_tuple(AnyTensor(w), AnyTensor(V));
+    });
+  }, py::arg("A"), "(eigenvalues ascending, eigenvectors as columns) of every symmetric matrix of A, from its "
+                   "lower triangle.");
+  la.def("eigvalsh", [](const AnyTensor& A) {
+    return visit_float(A, "linalg.eigvalsh", [&](const auto& t) { return AnyTensor(ember::eigvalsh(t)); });
+  }, py::arg("A"), "The eigenvalues (ascending) of every symmetric matrix of A, from its lower triangle.");
   la.def("svdvals", [](const AnyTensor& A) {
     return visit_float(A, "svdvals", [&](const auto& t) { return AnyTensor(ember::svdvals(t)); });
   }, py::arg("A"), "The singular values of every matrix of A (..., M, N): (..., min(M, N)), descending.");

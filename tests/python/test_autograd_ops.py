@@ -809,6 +809,31 @@ case("linalg-matrix_norm-svd", (), lambda x: ember.linalg.matrix_norm(x, "nuc") 
      + ember.linalg.norm(x, 2, dim=(2, 1), keepdim=True).sum() + x.norm("nuc", dim=(1, 2)), n(2, 3, 4))
 
 
+# --- issue 21: inv, solve, det, slogdet, logdet, cholesky, eigh, eigvalsh (include/ember/ops/decomposition.hpp) ---
+# Symmetric inputs are built as x + x.mT (eigh reads one triangle) and positive-definite ones as x x^T + 3 I, so
+# that finite differences perturb what the op reads. Eigenvectors enter squared (their sign is arbitrary).
+I3 = ember.eye(3, dtype=F64)
+case("linalg-inv", ("Tensor.inverse", "ember.inverse"), lambda x: (ember.linalg.inv(x), x.inverse(),
+                                                                   ember.inverse(x[0])), n(2, 3, 3).T)
+case("linalg-solve-broadcast", (), lambda a, b: ember.linalg.solve(a, b), n(2, 3, 3), n(3, 2).T)
+case("linalg-solve-vector-right", (), lambda a, b, c: (ember.linalg.solve(a, b), ember.linalg.solve(
+    a, c, left=False)), n(2, 3, 3).S, n(2, 3), n(4, 3))
+case("linalg-det", ("Tensor.det", "ember.det"), lambda x: (ember.linalg.det(x), x.det(), ember.det(x[1])),
+     n(2, 3, 3).S)
+case("linalg-det-singular", (), lambda x: ember.linalg.det(x), vals([[1.0, 2, 3], [2, 4, 6], [1, 0, 1]]))
+case("linalg-slogdet-logdet", ("Tensor.slogdet", "ember.slogdet", "Tensor.logdet", "ember.logdet"),
+     lambda x: (ember.linalg.slogdet(x).logabsdet, x.slogdet()[1], ember.slogdet(x)[1],
+                ember.logdet(x @ x.mT + I3), (x @ x.mT + I3).logdet()), n(2, 3, 3))
+case("linalg-cholesky", ("Tensor.cholesky",), lambda x: (ember.linalg.cholesky(x @ x.mT + 3 * I3),
+                                                          ember.linalg.cholesky(x @ x.mT + 3 * I3, upper=True),
+                                                          (x[0] @ x[0].mT + I3).cholesky()), n(2, 3, 3))
+case("linalg-eigh", (), lambda x: (lambda r: (r.eigenvalues, r.eigenvectors * r.eigenvectors))(
+    ember.linalg.eigh(x + x.mT)), n(2, 3, 3))
+case("linalg-eigh-upper-eigvalsh", (), lambda x: (ember.linalg.eigh(x + x.mT, UPLO="U").eigenvalues,
+                                                  ember.linalg.eigvalsh(x + x.mT, "U")),
+     n(4, 4).T)
+DIFFERENTIABLE |= {"inverse", "det", "slogdet", "logdet", "cholesky"}
+
 def public_ops() -> set:
     """Qualified public names: callables of ember, public attributes and operator dunders of ember.Tensor."""
     names = {f"ember.{k}" for k in dir(ember) if not k.startswith("_") and callable(getattr(ember, k))}

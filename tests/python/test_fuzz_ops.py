@@ -1643,3 +1643,76 @@ def test_svd_gradients(data):
         check(op, lambda L, F, x: fwd_bwd(L, L.linalg.svdvals, x), x, tol=tol)
     else:
         check(op, lambda L, F, x: fwd_bwd(L, lambda a: L.linalg.matrix_norm(a, op), x), x, tol=tol)
+
+
+# --- issue 21: inv, solve, det, slogdet, cholesky, eigh, eigvalsh (include/ember/ops/decomposition.hpp) --------
+# Square matrices of well-defined answers: values only where the matrix is well conditioned (an ill-conditioned
+# one has a solution that depends on the rounding of the factorisation, and LAPACK's and Eigen's differ), both
+# libraries refusing a non-float dtype, a non-square shape or (cholesky) a clearly indefinite matrix. Eigenvectors
+# are compared through V diag(w) V^T (their signs are arbitrary).
+
+@given(st.data())
+def test_decompositions(data):
+    draw = data.draw
+    op = draw(st.sampled_from(["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh"]))
+    dt = draw(st.sampled_from(["float32", "float64", "float64", "int64"]))
+    n = draw(st.integers(0, 4))
+    batch = tuple(draw(st.lists(st.integers(0, 3), max_size=2)))
+    square = draw(st.sampled_from([True, True, True, True, False]))
+    shape = batch + ((n, n) if square else (n, n + 1))
+    x = draw(tensors(shape=shape, dtype=dt, kind=draw(st.sampled_from(["normal", "int"])),
+                     layouts=["contiguous", "transposed", "sliced"]))
+    v = x.numpy().astype(np.float64)
+    tol = (2e-3, 2e-4) if dt == "float32" else (1e-7, 1e-9)
+    if square and dt != "int64" and v.size:
+        if op in ("cholesky", "eigh", "eigvalsh"):
+            v = v + np.swapaxes(v, -1, -2)  # symmetric (cholesky: indefinite unless shifted below)
+        if op == "cholesky" and draw(st.booleans()):
+            v = v @ np.swapaxes(v, -1, -2) + n * np.eye(n)
+        w = np.linalg.eigvalsh(v) if op in ("cholesky", "eigh", "eigvalsh") else None
+        if op == "cholesky":  # positive-definite with margin, or clearly not: both libraries agree
+            assume(w.min() > 1e-2 * max(1.0, np.abs(w).max()) or w.min() < -1e-2 * max(1.0, np.abs(w).max()))
+        elif op in ("eigh",):  # distinct eigenvalues: the vectors are defined up to sign
+            assume(n < 2 or np.diff(w, axis=-1).min() > 1e-3 * max(1.0, np.abs(w).max()))
+        elif op != "eigvalsh":
+            assume(np.linalg.cond(v).max() < 1e2)
+        x = TSpec(shape, dt, "contiguous", v.astype(dt))
+    sc = max(1.0, float(np.abs(v).max())) if v.size else 1.0
+    if op == "inv":
+        return check(op, lambda L, F, x: L.linalg.inv(x) * sc, x, tol=tol)
+    if op == "solve":
+        b = draw(tensors(shape=batch[-1:] + (n, draw(st.integers(1, 3))), dtype=dt, kind="normal"))
+        return check(op, lambda L, F, a, b: L.linalg.solve(a, b) * sc, x, b, tol=tol)
+    if op == "det":
+        return check(op, lambda L, F, x: L.linalg.det(x) / sc ** n, x, tol=tol)
+    if op == "slogdet":
+        return check(op, lambda L, F, x: tuple(L.linalg.slogdet(x)), x, tol=tol)
+    if op == "cholesky":
+        return check(op, lambda L, F, x, u: L.linalg.cholesky(x, upper=u) / sc ** 0.5, x, draw(st.booleans()),
+                     tol=tol)
+    if op == "eigvalsh":
+        return check(op, lambda L, F, x, u: L.linalg.eigvalsh(x, UPLO=u) / sc, x, draw(st.sampled_from("LU")), tol=tol)
+    check(op, lambda L, F, x: (lambda r: (r[0] / sc, (r[1] * (r[0] / sc).unsqueeze(-2)) @ r[1].mT))(
+        L.linalg.eigh(x)), x, tol=tol)
+
+
+@given(st.data())
+def test_decomposition_gradients(data):
+    """The gradients of inv, solve, det, slogdet, cholesky and eigvalsh at well-conditioned float inputs."""
+    draw = data.draw
+    dt = draw(st.sampled_from(FLOATS))
+    n = draw(st.integers(1, 4))
+    x = draw(tensors(shape=tuple(draw(st.lists(st.integers(1, 2), max_size=1))) + (n, n), dtype=dt, kind="normal",
+                     layouts=["contiguous", "transposed", "sliced"]))
+    assume(np.linalg.cond(x.numpy().astype(np.float64)).max() < 1e3)
+    tol = (2e-2, 2e-3) if dt == "float32" else (1e-6, 1e-8)
+    op = draw(st.sampled_from(["inv", "solve", "det", "slogdet", "cholesky", "eigvalsh"]))
+    fns = {
+        "inv": lambda L: L.linalg.inv,
+        "solve": lambda L: lambda a: L.linalg.solve(a, a.sum(-1)),
+        "det": lambda L: L.linalg.det,
+        "slogdet": lambda L: lambda a: L.linalg.slogdet(a)[1],
+        "cholesky": lambda L: lambda a: L.linalg.cholesky(a @ a.mT + n * L.eye(n, dtype=a.dtype)),
+        "eigvalsh": lambda L: lambda a: L.linalg.eigvalsh(a + a.mT),
+    }
+    check(op, lambda L, F, x: fwd_bwd(L, fns[op](L), x), x, tol=tol)
