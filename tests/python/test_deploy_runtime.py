@@ -92,3 +92,39 @@ def test_bad_files_raise_checkpoint_error(tmp_path):
         _core._save_safetensors(path, [], meta)
         with pytest.raises(_core.CheckpointError, match=f'graph "{key}" has "w" twice'):
             ember.deploy.load(path)
+
+
+@pytest.mark.parametrize("layers", ["conv+pool", "conv+relu+pool", "pool", "conv+relu", "linear+relu"])
+@pytest.mark.parametrize("nan_in", ["input", "weight"])
+def test_nan_propagates_as_in_the_model(tmp_path, layers, nan_in):
+    """oneDNN's max pooling and relu post-op may drop a NaN that the model in Python (and PyTorch) propagates: with
+    NaN or inf in an input or a weight, the runtime takes the eager ops, and gives the model's NaNs."""
+    nn = ember.nn
+    ember.manual_seed(0)
+    parts = {"conv": nn.Conv2d(2, 3, 3, padding=1), "relu": nn.ReLU(), "pool": nn.MaxPool2d(2),
+             "linear": nn.Linear(6, 4)}
+    model = nn.Sequential(*(parts[k] for k in layers.split("+"))).eval()
+    if nan_in == "weight" and layers == "pool":
+        pytest.skip("no weight")
+    x = np.random.default_rng(0).standard_normal((2, 2, 6, 6) if "linear" not in layers else (5, 6),
+                                                 dtype=np.float32)
+    path = tmp_path / "m.ember"
+    ember.deploy.export(model, ember.from_numpy(x), path)
+    fast = ember.deploy.load(str(path))
+    assert fast.ops[0] == layers.replace("conv", "conv2d").replace("pool", "max_pool2d")  # one (fused) kernel
+    with ember.no_grad():
+        np.testing.assert_allclose(fast(ember.from_numpy(x)).numpy(), model(ember.from_numpy(x)).numpy(), rtol=1e-5,
+                                   atol=1e-5)
+    if nan_in == "input":
+        x.reshape(-1)[[3, 27]] = np.nan
+    else:
+        with ember.no_grad():
+            model[0].weight[0, 1] = float("nan")
+        ember.deploy.export(model, ember.from_numpy(x), path)
+    m = ember.deploy.load(str(path))
+    with ember.no_grad():
+        want = model(ember.from_numpy(x)).numpy()
+    got = m(ember.from_numpy(x)).numpy()
+    assert np.isnan(want).any()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got[~np.isnan(want)], want[~np.isnan(want)], rtol=1e-5, atol=1e-5)

@@ -47,6 +47,7 @@ struct Program {
   std::size_t n_values = 0;
   std::vector<Ref> outputs;
   std::vector<std::string> value_names;  // by slot
+  bool nonfinite_constants = false;      // a float constant (a weight) holds NaN or inf
 };
 
 /// Resolves step names against the graph inputs, earlier step outputs and the constants.
@@ -57,6 +58,7 @@ inline Program compile(std::vector<StepSpec> specs, const std::vector<std::strin
   for (const auto& [name, t] : constants) {
     names[name] = {Ref::Kind::Constant, p.constants.size()};
     p.constants.push_back(t);
+    p.nonfinite_constants = p.nonfinite_constants || nonfinite(t);
   }
   for (const auto& name : inputs) {
     names[name] = {Ref::Kind::Value, p.value_names.size()};
@@ -126,7 +128,8 @@ std::vector<AnyTensor> run(const Program& p, const std::vector<AnyTensor>& input
   if (batch * elements_per_sample < kSerialElements) serial.emplace();
   std::vector<AnyTensor> values(p.n_values);
   for (std::size_t i = 0; i < p.n_inputs; ++i) values[i] = inputs[i];
-  RunContext ctx{batch, &ws, 0};
+  RunContext ctx{batch, &ws, 0, p.nonfinite_constants};
+  for (std::size_t i = 0; i < p.n_inputs && !ctx.nonfinite; ++i) ctx.nonfinite = nonfinite(inputs[i]);
   std::vector<AnyTensor> args;
   for (const Step& s : p.steps) {
     args.clear();

@@ -72,7 +72,7 @@ Kernel fused_conv_kernel(Tensor<float> w, OptionalTensor<float> b, Conv2dOptions
       if (activation) y = activation({&y, 1}, ctx);
       return pool_kernel ? pool_kernel({&y, 1}, ctx) : y;
     };
-    if (::ember::detail::conv_empty(p)) return unfused(conv2d(x, w, b, o));
+    if (ctx.nonfinite || ::ember::detail::conv_empty(p)) return unfused(conv2d(x, w, b, o));
     const Shape conv_shape{p.n, p.o, p.oh, p.ow};
     const float* bias = b ? b->data() : nullptr;
     if (pool) {
@@ -102,7 +102,7 @@ Kernel fused_linear_kernel(Tensor<float> w, OptionalTensor<float> b, ::ember::de
                 " does not match weight of shape ", w.shape(), ": expected the last dim to be ", k);
     std::int64_t m = 1;
     for (std::int64_t d = 0; d + 1 < x.dim(); ++d) m *= x.size(d);
-    if (m == 0 || k == 0 || n == 0) {
+    if (ctx.nonfinite || m == 0 || k == 0 || n == 0) {
       const AnyTensor y = linear(x, w, b);
       return activation ? activation({&y, 1}, ctx) : y;
     }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 
 #include "ember/autograd/engine.hpp"  // the ops below record autograd nodes, defined there
@@ -30,13 +31,30 @@
 
 namespace ember::deploy::detail {
 
-/// What a kernel sees of the current call: the batch size, this thread's workspace and the value
-/// slot its output goes to.
+/// What a kernel sees of the current call: the batch size, this thread's workspace, the value slot its output
+/// goes to, and whether a graph input or a float constant holds NaN or inf. Then the kernels whose oneDNN fast
+/// path can drop a NaN (the relu post-op and max pooling keep the other operand of a NaN) take the eager ops,
+/// whose NaN propagates as in Python and PyTorch.
 struct RunContext {
   std::int64_t batch = 1;
   Workspace* workspace = nullptr;
   std::size_t slot = 0;
+  bool nonfinite = false;
 };
+
+/// Whether t is a float tensor holding NaN or inf.
+inline bool nonfinite(const AnyTensor& t) {
+  if (!t.defined()) return false;
+  return t.visit_any([](const auto& x) {
+    using T = typename std::decay_t<decltype(x)>::value_type;
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      const auto c = x.contiguous();
+      return ::ember::detail::onednn::any_nonfinite(c.data(), c.numel());
+    } else {
+      return false;
+    }
+  });
+}
 
 /// One step of a deployed graph: inputs in the node's order (undefined for an absent optional one).
 using Kernel = std::function<AnyTensor(std::span<const AnyTensor> inputs, RunContext& ctx)>;
@@ -331,7 +349,7 @@ const std::unordered_map<std::string, OpDef>& op_table() {
       {"max_pool2d", {[](const Node& n) -> Kernel {
          const Pool2dOptions o = max_pool_options(n);
          return [o](std::span<const AnyTensor> in, RunContext& ctx) -> AnyTensor {
-           if (in[0].is<float>()) {  // oneDNN's inference pooling: no argmax, about 10x faster
+           if (in[0].is<float>() && !ctx.nonfinite) {  // oneDNN's inference pooling: no argmax, about 10x faster
              const Tensor<float> x = in[0].get<float>().contiguous();
              const auto p = ::ember::detail::pool2d_geometry(x, o, "max_pool2d");
              Tensor<float> y = ctx.workspace->buffer(ctx.slot, {x.size(0), x.size(1), p.oh, p.ow});

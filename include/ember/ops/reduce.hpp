@@ -147,10 +147,7 @@ Tensor<T> extremum(const Tensor<T>& x, const ReducePlan& p, const char* op) {
     // NaN anywhere (one vectorised scan) sends the reduction to the loop.
     if (use_onednn_reduction(x, p)) {
       Tensor<float> r = onednn_reduce(x, p, kMax ? dnnl::algorithm::reduction_max : dnnl::algorithm::reduction_min);
-      const float* d = x.data();
-      bool has_nan = false;
-      for (std::int64_t i = 0, n = x.numel(); i < n; ++i) has_nan |= d[i] != d[i];
-      if (!has_nan) return r;
+      if (!onednn::any_nan(x.data(), x.numel())) return r;
     }
   }
   return reduce_with(x, p, ExtremumOp<T, kMax>{});

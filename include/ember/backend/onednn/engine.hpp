@@ -147,4 +147,21 @@ inline dnnl::memory mem(const dnnl::memory::desc& md, const float* p) {
   return dnnl::memory(md, engine(), const_cast<float*>(p));
 }
 
+/// Whether any of the n floats at x is NaN, in one vectorised pass. oneDNN's max (pooling, reductions, the relu
+/// post-op: vmaxps) keeps the other operand of a NaN, where PyTorch's answer is NaN: callers check and take their
+/// own loop.
+inline bool any_nan(const float* x, std::int64_t n) {
+  bool nan = false;
+  for (std::int64_t i = 0; i < n; ++i) nan |= x[i] != x[i];
+  return nan;
+}
+
+/// Whether any of the n values at x is NaN or infinite (an infinity times a zero weight makes a NaN).
+template <class T>
+bool any_nonfinite(const T* x, std::int64_t n) {
+  bool bad = false;
+  for (std::int64_t i = 0; i < n; ++i) bad |= !(x[i] - x[i] == T(0));  // x - x is NaN for NaN and +-inf
+  return bad;
+}
+
 }  // namespace ember::detail::onednn
