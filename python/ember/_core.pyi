@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import typing
 import typing_extensions
-__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'RemovableHandle', 'Tensor', 'abs', 'abs_', 'absolute', 'acos', 'acos_', 'acosh', 'acosh_', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'add', 'addbmm', 'addcdiv', 'addcmul', 'addmm', 'addmv', 'addr', 'all', 'allclose', 'amax', 'amin', 'aminmax', 'any', 'arange', 'arccos', 'arccosh', 'arcsin', 'arcsinh', 'arctan', 'arctan2', 'arctanh', 'argmax', 'argmin', 'argsort', 'argwhere', 'asin', 'asin_', 'asinh', 'asinh_', 'atan', 'atan2', 'atan_', 'atanh', 'atanh_', 'avg_pool1d', 'avg_pool2d', 'baddbmm', 'batch_norm', 'bfloat16', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bincount', 'bmm', 'bool', 'bucketize', 'cat', 'cdist', 'ceil', 'ceil_', 'celu', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'copysign', 'cos', 'cos_', 'cosh', 'cosh_', 'cosine_embedding_loss', 'cosine_similarity', 'count_nonzero', 'cross', 'cross_entropy', 'cuda', 'cummax', 'cummin', 'cumprod', 'cumsum', 'default_generator', 'deg2rad', 'deg2rad_', 'device', 'diag', 'diagonal', 'diff', 'div', 'divide', 'dot', 'double', 'dropout', 'dropout1d', 'dropout2d', 'dtype', 'einsum', 'elu', 'embedding', 'empty', 'empty_like', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'exp', 'exp2', 'exp2_', 'exp_', 'expm1', 'expm1_', 'eye', 'fix', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'floor', 'floor_', 'floor_divide', 'fmod', 'frac', 'frac_', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'gaussian_nll_loss', 'ge', 'gelu', 'generate_square_subsequent_mask', 'get_num_threads', 'get_rng_state', 'glu', 'group_norm', 'gt', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'huber_loss', 'hypot', 'index_add', 'index_copy', 'index_fill', 'index_select', 'initial_seed', 'instance_norm', 'int', 'int32', 'int64', 'int8', 'is_grad_enabled', 'isclose', 'isfinite', 'isin', 'isinf', 'isnan', 'kl_div', 'kron', 'kthvalue', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'lerp', 'linear', 'linspace', 'log', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'log_', 'log_softmax', 'logaddexp', 'logcumsumexp', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsigmoid', 'logsumexp', 'long', 'lt', 'manual_seed', 'margin_ranking_loss', 'masked_fill', 'masked_scatter', 'masked_select', 'matmul', 'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'median', 'meshgrid', 'min', 'minimum', 'mish', 'mm', 'mode', 'mse_loss', 'msort', 'mul', 'multi_head_attention_forward', 'multilabel_soft_margin_loss', 'multinomial', 'multiply', 'mv', 'nan_to_num', 'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'ne', 'neg', 'neg_', 'negative', 'nll_loss', 'nonzero', 'norm', 'normalize', 'one_hot', 'ones', 'ones_like', 'outer', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle', 'poisson_nll_loss', 'pow', 'prelu', 'prod', 'promote_types', 'quantile', 'rad2deg', 'rad2deg_', 'rand', 'randint', 'randn', 'randperm', 'reciprocal', 'reciprocal_', 'relu', 'relu6', 'relu_', 'remainder', 'repeat_interleave', 'return_types', 'rms_norm', 'roll', 'rot90', 'round', 'round_', 'rsqrt', 'rsqrt_', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'seed', 'selu', 'set_num_threads', 'set_rng_state', 'sgn', 'sigmoid', 'sigmoid_', 'sign', 'sign_', 'signbit', 'silu', 'silu_', 'sin', 'sin_', 'sinh', 'sinh_', 'smooth_l1_loss', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sort', 'split', 'sqrt', 'sqrt_', 'square', 'square_', 'stack', 'std', 'std_mean', 'sub', 'subtract', 'sum', 'take', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_', 'tanhshrink', 'tensor', 'tensor_split', 'tensordot', 'threshold', 'tile', 'topk', 'trace', 'tril', 'tril_indices', 'triplet_margin_loss', 'triu', 'triu_indices', 'true_divide', 'trunc', 'trunc_', 'uint8', 'unbind', 'unique', 'var', 'var_mean', 'vdot', 'where', 'xlogy', 'zeros', 'zeros_like']
+__all__: list[str] = ['CheckpointError', 'DeployedModel', 'Generator', 'GradcheckError', 'Node', 'RemovableHandle', 'Tensor', 'abs', 'abs_', 'absolute', 'acos', 'acos_', 'acosh', 'acosh_', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'add', 'addbmm', 'addcdiv', 'addcmul', 'addmm', 'addmv', 'addr', 'all', 'allclose', 'amax', 'amin', 'aminmax', 'any', 'arange', 'arccos', 'arccosh', 'arcsin', 'arcsinh', 'arctan', 'arctan2', 'arctanh', 'argmax', 'argmin', 'argsort', 'argwhere', 'asin', 'asin_', 'asinh', 'asinh_', 'atan', 'atan2', 'atan_', 'atanh', 'atanh_', 'avg_pool1d', 'avg_pool2d', 'baddbmm', 'batch_norm', 'bfloat16', 'bilinear', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bincount', 'bmm', 'bool', 'bucketize', 'cat', 'cdist', 'ceil', 'ceil_', 'celu', 'chunk', 'clamp', 'clip', 'concat', 'concatenate', 'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'copysign', 'cos', 'cos_', 'cosh', 'cosh_', 'cosine_embedding_loss', 'cosine_similarity', 'count_nonzero', 'cross', 'cross_entropy', 'cuda', 'cummax', 'cummin', 'cumprod', 'cumsum', 'default_generator', 'deg2rad', 'deg2rad_', 'device', 'diag', 'diagonal', 'diff', 'div', 'divide', 'dot', 'double', 'dropout', 'dropout1d', 'dropout2d', 'dtype', 'einsum', 'elu', 'embedding', 'empty', 'empty_like', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'exp', 'exp2', 'exp2_', 'exp_', 'expm1', 'expm1_', 'eye', 'fix', 'flip', 'fliplr', 'flipud', 'float', 'float32', 'float64', 'floor', 'floor_', 'floor_divide', 'fmod', 'frac', 'frac_', 'from_dlpack', 'from_numpy', 'full', 'full_like', 'gather', 'gaussian_nll_loss', 'ge', 'gelu', 'generate_square_subsequent_mask', 'get_num_threads', 'get_rng_state', 'glu', 'group_norm', 'gt', 'hardshrink', 'hardsigmoid', 'hardswish', 'hardtanh', 'huber_loss', 'hypot', 'index_add', 'index_copy', 'index_fill', 'index_select', 'initial_seed', 'instance_norm', 'int', 'int32', 'int64', 'int8', 'is_grad_enabled', 'isclose', 'isfinite', 'isin', 'isinf', 'isnan', 'kl_div', 'kron', 'kthvalue', 'l1_loss', 'layer_norm', 'le', 'leaky_relu', 'leaky_relu_', 'lerp', 'linear', 'linspace', 'log', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'log_', 'log_softmax', 'logaddexp', 'logcumsumexp', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsigmoid', 'logsumexp', 'long', 'lt', 'manual_seed', 'margin_ranking_loss', 'masked_fill', 'masked_scatter', 'masked_select', 'matmul', 'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'median', 'meshgrid', 'min', 'minimum', 'mish', 'mm', 'mode', 'mse_loss', 'msort', 'mul', 'multi_head_attention_forward', 'multilabel_soft_margin_loss', 'multinomial', 'multiply', 'mv', 'nan_to_num', 'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'ne', 'neg', 'neg_', 'negative', 'nll_loss', 'nonzero', 'norm', 'normalize', 'one_hot', 'ones', 'ones_like', 'outer', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle', 'poisson_nll_loss', 'pow', 'prelu', 'prod', 'promote_types', 'quantile', 'rad2deg', 'rad2deg_', 'rand', 'randint', 'randn', 'randperm', 'reciprocal', 'reciprocal_', 'relu', 'relu6', 'relu_', 'remainder', 'repeat_interleave', 'return_types', 'rms_norm', 'roll', 'rot90', 'round', 'round_', 'rsqrt', 'rsqrt_', 'scaled_dot_product_attention', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'seed', 'selu', 'set_num_threads', 'set_rng_state', 'sgn', 'sigmoid', 'sigmoid_', 'sign', 'sign_', 'signbit', 'silu', 'silu_', 'sin', 'sin_', 'sinh', 'sinh_', 'smooth_l1_loss', 'softmax', 'softmin', 'softplus', 'softshrink', 'softsign', 'sort', 'split', 'sqrt', 'sqrt_', 'square', 'square_', 'stack', 'std', 'std_mean', 'sub', 'subtract', 'sum', 'take', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_', 'tanhshrink', 'tensor', 'tensor_split', 'tensordot', 'threshold', 'tile', 'topk', 'trace', 'tril', 'tril_indices', 'triplet_margin_loss', 'triu', 'triu_indices', 'true_divide', 'trunc', 'trunc_', 'uint8', 'unbind', 'unique', 'var', 'var_mean', 'vdot', 'where', 'xlogy', 'zeros', 'zeros_like']
 class Tensor:
     """
     An n-dimensional array of one dtype on one device, with PyTorch's API.
@@ -85,11 +85,6 @@ class Tensor:
         input expanded to size by broadcasting (-1 keeps a dim; a view).
         """
     @staticmethod
-    def cholesky(input: Tensor, upper: bool = False) -> Tensor:
-        """
-        The Cholesky factor of input (linalg.cholesky).
-        """
-    @staticmethod
     def clamp_max(input: Tensor, max: typing.Any) -> Tensor:
         """
         clamp(input, max=max).
@@ -98,11 +93,6 @@ class Tensor:
     def clamp_min(input: Tensor, min: typing.Any) -> Tensor:
         """
         clamp(input, min=min).
-        """
-    @staticmethod
-    def det(A: Tensor) -> Tensor:
-        """
-        The determinant of every matrix of A (..., n, n).
         """
     @staticmethod
     def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
@@ -492,6 +482,10 @@ class Tensor:
         """
         Converts to int8.
         """
+    def cholesky(self, upper: bool = False) -> Tensor:
+        """
+        The Cholesky factor of every matrix of self (linalg.cholesky).
+        """
     def chunk(self, chunks: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
         """
         At most ``chunks`` views along dim, each of ceil(size / chunks) elements.
@@ -595,6 +589,10 @@ class Tensor:
     def deg2rad_(self) -> typing.Any:
         """
         In place: Degrees to radians elementwise.
+        """
+    def det(self) -> Tensor:
+        """
+        The determinant of every matrix of self (linalg.det).
         """
     def detach(self) -> Tensor:
         """
@@ -2192,6 +2190,10 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: typing.Suppo
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False, momentum: typing.SupportsFloat | typing.SupportsIndex = 0.1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
     """
     Batch normalization of input ``(N, C, *)`` per channel; in training, updates the running statistics in place.
+    """
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """
+    ``y[..., o] = input1 @ weight[o] @ input2 + bias[o]`` for input1 ``(*, in1)``, input2 ``(*, in2)``, weight (out, in1, in2), bias (out).
     """
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = 'mean') -> Tensor:
     """

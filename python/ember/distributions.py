@@ -74,15 +74,14 @@ class Distribution:
         return {}
 
 
-class Normal(Distribution):
-    """N(loc, scale^2), loc and scale broadcast; ``rsample`` is loc + scale * eps."""
+class _LocScale(Distribution):
+    """A location-scale family: loc and scale broadcast, scale > 0, the mean is loc."""
 
     has_rsample = True
 
     def __init__(self, loc: Any, scale: Any, validate_args: bool = True) -> None:
         loc = _tensor(loc)
-        scale = _tensor(scale, loc)
-        self.loc, self.scale = broadcast_tensors(loc, scale)
+        self.loc, self.scale = broadcast_tensors(loc, _tensor(scale, loc))
         if validate_args:
             _check(self.scale > 0, "scale", self.scale, "GreaterThan(lower_bound=0.0)")
         super().__init__(self.loc.shape, validate_args=validate_args)
@@ -93,6 +92,10 @@ class Normal(Distribution):
     @property
     def mean(self) -> Tensor:
         return self.loc
+
+
+class Normal(_LocScale):
+    """N(loc, scale^2), loc and scale broadcast; ``rsample`` is loc + scale * eps."""
 
     @property
     def variance(self) -> Tensor:
@@ -288,24 +291,8 @@ class Exponential(Distribution):
         return 1.0 - self.rate.log()
 
 
-class Laplace(Distribution):
+class Laplace(_LocScale):
     """The Laplace distribution: density exp(-|x - loc| / scale) / (2 scale); loc and scale broadcast."""
-
-    has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool = True) -> None:
-        loc = _tensor(loc)
-        self.loc, self.scale = broadcast_tensors(loc, _tensor(scale, loc))
-        if validate_args:
-            _check(self.scale > 0, "scale", self.scale, "GreaterThan(lower_bound=0.0)")
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    def _params(self) -> dict:
-        return {"loc": self.loc, "scale": self.scale}
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

@@ -45,6 +45,21 @@ void bind_nn(py::module_& m, TensorClass& cls) {
       "(out_features).");
 
   m.def(
+      "bilinear",
+      bf16::computes<true>([](const AnyTensor& input1, const AnyTensor& input2, const AnyTensor& weight,
+                              const OptTensor& bias) {
+        MaybeReleaseGil g(input1.numel() * std::max<std::int64_t>(weight.numel(), 1));
+        return visit_float(input1, "bilinear", [&](const auto& x1) {
+          using T = typename std::decay_t<decltype(x1)>::value_type;
+          return AnyTensor(ember::bilinear(x1, input2.get<T>("bilinear"), *optional_arg<T>(weight, "bilinear", "weight"),
+                                           optional_arg<T>(bias, "bilinear", "bias")));
+        });
+      }),
+      py::arg("input1"), py::arg("input2"), py::arg("weight"), py::arg("bias") = py::none(),
+      "``y[..., o] = input1 @ weight[o] @ input2 + bias[o]`` for input1 ``(*, in1)``, input2 ``(*, in2)``, weight "
+      "(out, in1, in2), bias (out).");
+
+  m.def(
       "conv2d",
       bf16::computes<true>([](const AnyTensor& input, const AnyTensor& weight, const OptTensor& bias, py::handle stride,
          py::handle padding, py::handle dilation, std::int64_t groups) {

@@ -306,3 +306,30 @@ TEST(Normalization, OneDnnMatchesTheComposedReference) {
   expect_close(ldw32, ldw64, 1e-3);
   expect_close(ldb32, ldb64, 1e-3);
 }
+
+TEST(NnFunctional, BilinearMatchesLoopsGradcheckAndErrors) {
+  const Tensor<double> x1 = randn<double>({2, 3, 4}), x2 = randn<double>({2, 3, 2}), w = randn<double>({5, 4, 2}),
+                       b = randn<double>({5});
+  const Tensor<double> y = bilinear(x1, x2, w, b);
+  ASSERT_EQ(y.shape(), (Shape{2, 3, 5}));
+  const auto yv = y.to_vector(), av = x1.to_vector(), cv = x2.to_vector(), wv = w.to_vector(), bv = b.to_vector();
+  for (std::int64_t r = 0; r < 6; ++r)
+    for (std::int64_t o = 0; o < 5; ++o) {
+      double want = bv[o];
+      for (std::int64_t i = 0; i < 4; ++i)
+        for (std::int64_t j = 0; j < 2; ++j) want += av[r * 4 + i] * wv[(o * 4 + i) * 2 + j] * cv[r * 2 + j];
+      EXPECT_NEAR(yv[r * 5 + o], want, 1e-12);
+    }
+  const auto f = [](const std::vector<AnyTensor>& in) {
+    return std::vector<AnyTensor>{bilinear(in[0].get<double>(), in[1].get<double>(), in[2].get<double>(),
+                                           OptionalTensor<double>(in[3].get<double>()))};
+  };
+  EXPECT_TRUE(autograd::gradcheck(f, {leaf({3, 4}, 1), leaf({3, 2}, 2), leaf({5, 4, 2}, 3), leaf({5}, 4)}));
+  nn::Bilinear<float> layer(4, 2, 3);
+  EXPECT_EQ(layer(randn<float>({7, 4}), randn<float>({7, 2})).shape(), (Shape{7, 3}));
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { bilinear(x1, randn<double>({3, 2}), w); }),
+            "[bilinear] input1 of shape (2, 3, 4) and input2 of shape (3, 2) must have the same leading dims");
+  EXPECT_NE(error_of<std::invalid_argument>([&] { bilinear(x1, x2, randn<double>({5, 3, 2})); }).find(
+                "input1 of shape (2, 3, 4) does not match weight of shape (5, 3, 2)"),
+            std::string::npos);
+}

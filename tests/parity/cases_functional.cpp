@@ -24,6 +24,9 @@ PARITY_CASE("F.log_softmax", r) { r.out(log_softmax(r.x("input"), r.i("dim", -1)
 
 // layers
 PARITY_CASE("F.linear", r) { r.out(linear(r.x("input"), r.x("weight"), r.ox("bias"))); }
+PARITY_CASE("F.bilinear", r) {
+  r.out(bilinear(r.x("input1"), r.x("input2"), r.x("weight"), r.ox("bias")));
+}
 PARITY_CASE("F.conv2d", r) {
   r.out(conv2d(r.x("input"), r.x("weight"), r.ox("bias"),
                Conv2dOptions{r.pair("stride", {1, 1}), r.padding("padding"), r.pair("dilation", {1, 1}),

@@ -27,6 +27,12 @@ PARITY_CASE("Linear", r) {
   unary(r, nn::Linear<T>(r.i("in_features", 0), r.i("out_features", 0), r.b("bias", true)));
 }
 
+PARITY_CASE("Bilinear", r) {
+  auto& m = r.module(nn::Bilinear<T>(r.i("in1_features", 0), r.i("in2_features", 0), r.i("out_features", 0),
+                                     r.b("bias", true)));
+  r.out(m.forward(r.x("input1"), r.x("input2")));
+}
+
 PARITY_CASE("Conv2d", r) {
   unary(r, nn::Conv2d<T>(r.i("in_channels", 0), r.i("out_channels", 0), r.pair("kernel_size", {1, 1}),
                          nn::Conv2dOptions{.stride = r.pair("stride", {1, 1}), .padding = r.padding("padding"),

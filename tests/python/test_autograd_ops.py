@@ -833,6 +833,9 @@ case("linalg-eigh-upper-eigvalsh", (), lambda x: (ember.linalg.eigh(x + x.mT, UP
                                                   ember.linalg.eigvalsh(x + x.mT, "U")),
      n(4, 4).T)
 DIFFERENTIABLE |= {"inverse", "det", "slogdet", "logdet", "cholesky"}
+case("bilinear", ("ember.bilinear",), lambda a, b, w, c: (ember.bilinear(a, b, w, c), F.bilinear(a[0], b[0], w)),
+     n(2, 3, 4), n(2, 3, 2).T, n(5, 4, 2).S, n(5))
+DIFFERENTIABLE |= {"bilinear"}
 
 def public_ops() -> set:
     """Qualified public names: callables of ember, public attributes and operator dunders of ember.Tensor."""

@@ -1716,3 +1716,21 @@ def test_decomposition_gradients(data):
         "eigvalsh": lambda L: lambda a: L.linalg.eigvalsh(a + a.mT),
     }
     check(op, lambda L, F, x: fwd_bwd(L, fns[op](L), x), x, tol=tol)
+
+
+@given(st.data())
+def test_bilinear(data):
+    """F.bilinear forward and backward: leading dims (empty ones too), mismatched features or leading dims, a bias
+    or none, integer dtypes (refused by both)."""
+    draw = data.draw
+    dt = draw(st.sampled_from(["float32", "float64", "float64", "int64"]))
+    lead = tuple(draw(st.lists(st.sampled_from([0, 1, 2, 3]), max_size=2)))
+    i1, i2, o = (draw(st.sampled_from([0, 1, 2, 3])) for _ in range(3))
+    lead2 = lead if draw(st.integers(0, 5)) else lead + (2,)
+    i2b = i2 if draw(st.integers(0, 5)) else i2 + 1
+    x1 = draw(tensors(shape=lead + (i1,), dtype=dt, kind="normal", layouts=["contiguous", "transposed", "sliced"]))
+    x2 = draw(tensors(shape=lead2 + (i2b,), dtype=dt, kind="normal"))
+    w = draw(tensors(shape=(o, i1, i2), dtype=dt, kind="normal", layouts=["contiguous", "transposed"]))
+    b = draw(st.one_of(st.none(), tensors(shape=(o,), dtype=dt, kind="normal")))
+    tol = (1e-4, 1e-5) if dt == "float32" else (1e-9, 1e-12)
+    check("bilinear", lambda L, F, x1, x2, w, b: fwd_bwd(L, F.bilinear, x1, x2, w, b), x1, x2, w, b, tol=tol)

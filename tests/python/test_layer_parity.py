@@ -103,6 +103,9 @@ CASES = [
     # layers with parameters
     Case("Linear", {"in_features": 4, "out_features": 3}, {"x": (5, 4)}),
     Case("Linear", {"in_features": 4, "out_features": 3, "bias": False}, {"x": (2, 5, 4)}),
+    Case("Bilinear", {"in1_features": 4, "in2_features": 3, "out_features": 2}, {"input1": (5, 4), "input2": (5, 3)}),
+    Case("Bilinear", {"in1_features": 2, "in2_features": 3, "out_features": 4, "bias": False},
+         {"input1": (2, 3, 2), "input2": (2, 3, 3)}),
     Case("Conv2d", {"in_channels": 2, "out_channels": 3, "kernel_size": 3}, {"x": (2, 2, 6, 5)}),
     Case("Conv2d", {"in_channels": 4, "out_channels": 2, "kernel_size": (3, 2), "stride": 2, "padding": 1,
                     "groups": 2, "bias": False}, {"x": (1, 4, 7, 6)}),
@@ -176,6 +179,7 @@ CASES = [
     Case("F.softmax", {"dim": 1}, {"input": (3, 4)}),
     Case("F.log_softmax", {"dim": 0}, {"input": (3, 4)}),
     Case("F.linear", inputs={"input": (3, 4), "weight": (2, 4), "bias": (2,)}),
+    Case("F.bilinear", inputs={"input1": (3, 4), "input2": (3, 2), "weight": (5, 4, 2), "bias": (5,)}),
     Case("F.conv2d", {"stride": 1, "padding": "same", "dilation": 2}, {"input": (1, 2, 6, 6), "weight": (3, 2, 3, 3)}),
     Case("F.max_pool2d", {"kernel_size": 2, "stride": 1}, {"input": (1, 2, 4, 4)}),
     Case("F.avg_pool2d", {"kernel_size": (2, 3)}, {"input": (2, 4, 6)}),

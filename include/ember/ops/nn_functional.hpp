@@ -5,8 +5,10 @@
 #include <optional>
 
 #include "ember/autograd/node.hpp"
+#include "ember/ops/elementwise.hpp"
 #include "ember/ops/linalg.hpp"
 #include "ember/ops/reduce.hpp"
+#include "ember/ops/view.hpp"
 #include "ember/backend/eigen/reduce.hpp"
 #include "ember/backend/onednn/engine.hpp"
 #include "ember/backend/onednn/softmax.hpp"
@@ -44,6 +46,36 @@ Tensor<T> softmax_impl(const Tensor<T>& x, std::int64_t dim, bool log, const cha
 }
 
 }  // namespace detail
+
+/// y[..., o] = sum_ij x1[..., i] w[o, i, j] x2[..., j] + b[o], as torch.nn.functional.bilinear: x1 (*, in1) and
+/// x2 (*, in2) with the same leading dims, w (out, in1, in2), b (out). Two matrix products (x1 against w as an
+/// (in1, out * in2) matrix, then each row's (out, in2) block against x2), so differentiable in all four.
+template <FloatElement T>
+Tensor<T> bilinear(const Tensor<T>& x1, const Tensor<T>& x2, const Tensor<T>& w,
+                   const OptionalTensor<T>& b = std::nullopt) {
+  constexpr const char* op = "bilinear";
+  EMBER_CHECK(w.dim() == 3, op, "expected a 3-d weight (out_features, in1_features, in2_features), got shape ",
+              w.shape());
+  const std::int64_t out = w.size(0), in1 = w.size(1), in2 = w.size(2);
+  EMBER_CHECK(x1.dim() >= 1 && x1.size(-1) == in1, op, "input1 of shape ", x1.shape(), " does not match weight of shape ",
+              w.shape(), ": expected the last dim to be ", in1);
+  EMBER_CHECK(x2.dim() >= 1 && x2.size(-1) == in2, op, "input2 of shape ", x2.shape(), " does not match weight of shape ",
+              w.shape(), ": expected the last dim to be ", in2);
+  const Shape lead(x1.shape().begin(), x1.shape().end() - 1);
+  EMBER_CHECK(lead == Shape(x2.shape().begin(), x2.shape().end() - 1), op, "input1 of shape ", x1.shape(),
+              " and input2 of shape ", x2.shape(), " must have the same leading dims");
+  if (b)
+    EMBER_CHECK(b->dim() == 1 && b->size(0) == out, op, "expected a bias of shape ", Shape{out}, ", got shape ",
+                b->shape());
+  std::int64_t rows = 1;
+  for (const auto d : lead) rows *= d;
+  const Tensor<T> t = matmul(x1.reshape({rows, in1}), permute(w, {1, 0, 2}).reshape({in1, out * in2}));
+  Tensor<T> y = matmul(t.reshape({rows, out, in2}), x2.reshape({rows, in2, 1})).reshape({rows, out});
+  if (b) y = add(y, *b);
+  Shape shape = lead;
+  shape.push_back(out);
+  return y.reshape(shape);
+}
 
 /// x @ w^T + b for x (*, in), w (out, in) and b (out): y (*, out). One autograd node, the product on
 /// oneDNN's matmul for float32.

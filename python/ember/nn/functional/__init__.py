@@ -11,7 +11,8 @@ sizes). Errors name the op: ``[cross_entropy] target 7 is out of bounds ...``. O
 from __future__ import annotations
 
 from ._layers import (
-    adaptive_avg_pool2d, avg_pool2d, batch_norm, conv2d, dropout, embedding, flatten, layer_norm, linear, max_pool2d, one_hot,
+    adaptive_avg_pool2d, avg_pool2d, batch_norm, bilinear, conv2d, dropout, embedding, flatten, layer_norm, linear,
+    max_pool2d, one_hot,
 )
 from ._activations import gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, tanh
 from ._losses import (
@@ -32,7 +33,7 @@ from ._losses import (
 )
 
 __all__ = [
-    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "bilinear", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "embedding", "flatten",
     "gelu", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss",
     "multi_head_attention_forward", "nll_loss", "one_hot", "relu", "scaled_dot_product_attention",

@@ -16,6 +16,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return _core.linear(input, weight, bias)
 
 
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``y[..., o] = input1 @ weight[o] @ input2 + bias[o]``: input1 ``(*, in1_features)``, input2
+    ``(*, in2_features)`` with the same leading dims, weight (out_features, in1_features, in2_features), bias
+    (out_features) -> ``(*, out_features)``."""
+    return _core.bilinear(input1, input2, weight, bias)
+
+
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
            dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-d cross-correlation: input (N, C, H, W) or unbatched (C, H, W), weight (O, C/groups, kH, kW),
