@@ -292,7 +292,7 @@ class Exponential(Distribution):
 
 
 class Laplace(_LocScale):
-    """The Laplace distribution: density exp(-|x - loc| / scale) / (2 scale); loc and scale broadcast."""
+    """The Laplace distribution: density ``exp(-abs(x - loc) / scale) / (2 * scale)``; loc and scale broadcast."""
 
     @property
     def variance(self) -> Tensor:
