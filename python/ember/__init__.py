@@ -34,9 +34,9 @@ except ImportError as _e:
     raise
 from ._core import *  # noqa: F401,F403 - the op functions, dtypes and Tensor
 from ._core import Tensor, _to_numpy
-from ._repr import tensor_repr as _tensor_repr
+from ._repr import set_printoptions, tensor_repr as _tensor_repr
 from ._size import Size
-from ._dtype_info import finfo, iinfo
+from ._dtype_info import finfo, float16, half, iinfo
 from ._tensor_api import *  # noqa: F401,F403 - module-level forms of tensor methods, the random *_like
 from . import accelerator, backends
 from . import autograd, jit, utils
@@ -109,9 +109,10 @@ cuda = _core.cuda
 
 
 def __getattr__(name: str):
-    """``ember.deploy``, ``ember.onnx``, ``ember.quantization`` and ``ember.transforms`` on first use (``ember.onnx``
-    imports the optional ``onnx`` package), so that ``import ember`` stays fast for code that does not need them."""
-    if name in ("deploy", "distributions", "onnx", "quantization", "transforms"):
+    """``ember.deploy``, ``ember.distributed``, ``ember.onnx``, ``ember.quantization`` and ``ember.transforms`` on
+    first use (``ember.onnx`` imports the optional ``onnx`` package), so that ``import ember`` stays fast for code
+    that does not need them."""
+    if name in ("deploy", "distributed", "distributions", "onnx", "quantization", "transforms"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

@@ -209,10 +209,16 @@ class Tensor:
         ...
     def __index__(self) -> int:
         ...
+    @typing.overload
     def __init__(self, data: Tensor) -> None:
         """
         A tensor object aliasing data (same storage and autograd identity); subclasses such as
         nn.Parameter wrap a detached tensor this way.
+        """
+    @typing.overload
+    def __init__(self, *args) -> None:
+        """
+        The legacy constructor: Tensor(*sizes) uninitialised float32, Tensor(data) a float32 copy, Tensor() empty.
         """
     def __int__(self) -> int:
         ...
@@ -470,6 +476,10 @@ class Tensor:
         """
         Converts to uint8.
         """
+    def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator: typing.Any = None) -> Tensor:
+        """
+        Fills the tensor with samples of the Cauchy distribution (median, scale sigma).
+        """
     def ceil(self) -> Tensor:
         """
         Smallest integer >= input elementwise; gradient 0.
@@ -558,7 +568,7 @@ class Tensor:
         """
         The cross product of the 3-vectors along dim (input and other broadcast); dim None: the first dim of extent 3 (use ember.linalg.cross for dim=-1).
         """
-    def cuda(self, device: typing.Any = None) -> Tensor:
+    def cuda(self, device: typing.Any = None, non_blocking: bool = False) -> Tensor:
         """
         This tensor on a CUDA device (cuda:0 by default, or an index).
         """
@@ -614,13 +624,17 @@ class Tensor:
         """
         Number of dims.
         """
-    def div(self, other: typing.Any) -> typing.Any:
+    def div(self, other: typing.Any, *, rounding_mode: str | None = None) -> Tensor:
         """
-        input / other (true division: integers give float32), broadcast.
+        self / other, with torch.div's rounding_mode.
         """
     def div_(self, other: typing.Any) -> typing.Any:
         """
         self /= other in place; returns self (TypeError for integer self: the result is float).
+        """
+    def divide(self, other: typing.Any, *, rounding_mode: str | None = None) -> Tensor:
+        """
+        self / other, with torch.div's rounding_mode.
         """
     def dot(self, other: Tensor) -> Tensor:
         """
@@ -686,6 +700,10 @@ class Tensor:
         """
         In place: exp(input) - 1 elementwise, accurate for small input.
         """
+    def exponential_(self, lambd: float = 1.0, *, generator: typing.Any = None) -> Tensor:
+        """
+        Fills the tensor with samples of the exponential distribution of rate lambd.
+        """
     def fill_(self, value: typing.Any) -> Tensor:
         """
         Sets every element to value, in place.
@@ -750,6 +768,10 @@ class Tensor:
         """
         GELU elementwise: exact erf form (approximate='none') or the tanh approximation ('tanh').
         """
+    def geometric_(self, p: float, *, generator: typing.Any = None) -> Tensor:
+        """
+        Fills the tensor with the number of Bernoulli(p) trials up to the first success (1, 2, ...).
+        """
     def gt(self, other: typing.Any) -> typing.Any:
         """
         input > other elementwise, as a bool tensor.
@@ -809,6 +831,10 @@ class Tensor:
     def is_floating_point(self) -> bool:
         """
         True for float32 and float64 tensors.
+        """
+    def is_pinned(self, device: typing.Any = None) -> bool:
+        """
+        False: ember does not page-lock host memory.
         """
     def isclose(self, other: Tensor, rtol: typing.SupportsFloat | typing.SupportsIndex = 1e-05, atol: typing.SupportsFloat | typing.SupportsIndex = 1e-08, equal_nan: bool = False) -> Tensor:
         """
@@ -885,6 +911,10 @@ class Tensor:
     def log_(self) -> typing.Any:
         """
         In place: Natural logarithm elementwise.
+        """
+    def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator: typing.Any = None) -> Tensor:
+        """
+        Fills the tensor with exp(N(mean, std^2)) samples.
         """
     def log_softmax(self, dim: typing.Any, dtype: typing.Any = None) -> Tensor:
         """
@@ -1100,9 +1130,9 @@ class Tensor:
         """
         Number of elements.
         """
-    def numpy(self) -> numpy.ndarray:
+    def numpy(self, *, force: bool = False) -> numpy.ndarray:
         """
-        A NumPy array sharing this tensor's memory (no copy).
+        A NumPy array sharing this tensor's memory (no copy); force=True detaches and copies a CUDA tensor to the host first.
         """
     def outer(self, vec2: Tensor) -> Tensor:
         """
@@ -1111,6 +1141,10 @@ class Tensor:
     def permute(self, *args) -> Tensor:
         """
         Reorders the dims (a view).
+        """
+    def pin_memory(self, device: typing.Any = None) -> Tensor:
+        """
+        self: ember's CPU tensors need no pinning for copies to a GPU (as DataLoader's pin_memory).
         """
     def pow(self, other: typing.Any) -> typing.Any:
         """
@@ -1135,6 +1169,11 @@ class Tensor:
     def rad2deg_(self) -> typing.Any:
         """
         In place: Radians to degrees elementwise.
+        """
+    def random_(self, low: int = 0, high: int | None = None, *, generator: typing.Any = None) -> Tensor:
+        """
+        Fills the tensor with integers drawn uniformly from [low, high) (random_(high) is [0, high)); with no
+            bound, from [0, 2**mantissa] for floats and [0, max] for integers, as PyTorch.
         """
     def reciprocal(self) -> Tensor:
         """
@@ -1322,9 +1361,9 @@ class Tensor:
         """
         In place: input * input elementwise (integers stay integers).
         """
-    def squeeze(self, dim: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
+    def squeeze(self, dim: typing.Any = None) -> Tensor:
         """
-        Removes dims of extent 1 (a view).
+        Removes dims of extent 1 (a view): all, one dim, or a tuple of dims.
         """
     def squeeze_(self, dim: typing.Any = None) -> Tensor:
         """
@@ -1414,9 +1453,9 @@ class Tensor:
         """
         repeat with dims padded by leading 1s to this tensor's rank.
         """
-    def to(self, dtype_or_device: typing.Any = None, dtype: typing.Any = None, *, copy: bool = False) -> Tensor:
+    def to(self, dtype_or_device: typing.Any = None, arg1: typing.Any = None, arg2: typing.Any = None, *, device: typing.Any = None, dtype: typing.Any = None, non_blocking: bool = False, copy: bool = False) -> Tensor:
         """
-        A tensor converted to another dtype and/or device (self when nothing changes).
+        A tensor converted to another dtype and/or device, or to another tensor's (self when nothing changes).
         """
     def tolist(self) -> typing.Any:
         """
@@ -1875,6 +1914,10 @@ def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None = None, s
     """
     Whether a Transformer layer treats mask as causal (is_causal if given, else whether mask is the causal mask).
     """
+def _embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, mode: str = 'mean', per_sample_weights: Tensor | None = None, include_last_offset: bool = False, padding_idx: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
+    """
+    The sum, mean or max of bags of rows of weight picked by input (2-d: a bag per row; 1-d: bags start at offsets): ``(bags, embedding_dim)``.
+    """
 def _embedding_padding_idx(num_embeddings: typing.SupportsInt | typing.SupportsIndex, embedding_dim: typing.SupportsInt | typing.SupportsIndex, padding_idx: typing.SupportsInt | typing.SupportsIndex | None) -> int | None:
     """
     ember::nn::Embedding's checks; padding_idx counted from the start.
@@ -1905,6 +1948,10 @@ def _gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tenso
     """
     One GRU step (gates r, z, n), as torch.gru_cell.
     """
+def _gumbel_softmax(logits: Tensor, tau: typing.SupportsFloat | typing.SupportsIndex = 1.0, hard: bool = False, dim: typing.SupportsInt | typing.SupportsIndex = -1) -> Tensor:
+    """
+    A Gumbel-softmax sample over dim (one-hot in the forward with hard, the soft sample's gradient); the noise comes from ember's generator.
+    """
 def _host_cache_bytes() -> int:
     """
     Bytes of freed large CPU tensors kept for reuse, for tests.
@@ -1926,6 +1973,10 @@ def _init_trunc_normal_(tensor: typing.Any, mean: typing.SupportsFloat | typing.
 def _interpolate(input: Tensor, size: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], scale_factor: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], mode: str = 'nearest', align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> Tensor:
     """
     Resizes the spatial dims of input (N, C, L) or (N, C, H, W) (ember.nn.functional.interpolate).
+    """
+def _is_anomaly_enabled() -> bool:
+    """
+    True when backward checks its gradients for NaN.
     """
 def _load_mnist(root: str, train: bool, name: str = 'FashionMNIST') -> tuple[Tensor, Tensor]:
     """
@@ -1994,6 +2045,10 @@ def _save_safetensors(path: str, tensors: collections.abc.Sequence[tuple[str, Te
 def _set_autocast_bf16(on: bool) -> bool:
     """
     Sets this thread's autocast state and returns the previous one (ember.autocast).
+    """
+def _set_detect_anomaly(mode: bool) -> None:
+    """
+    Turns anomaly detection on or off (process-wide).
     """
 def _set_grad_enabled(mode: bool) -> None:
     """
@@ -2379,9 +2434,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: typing.SupportsInt | t
     """
     Rows of weight (num_embeddings, embedding_dim) picked by the integer input: ``(*input.shape, embedding_dim)``; the row at padding_idx gets no gradient.
     """
-def empty(*args, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*args, size: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """
-    An uninitialised tensor. size: ints or one tuple of ints; dtype: an ember dtype; device: 'cpu' or an ember.device
+    An uninitialised tensor. size: ints, one tuple of ints, or size=; dtype: an ember dtype; device: 'cpu' or an ember.device; pin_memory is accepted (CPU tensors need no pinning)
     """
 def empty_like(input: Tensor, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
@@ -2885,9 +2940,9 @@ def one_hot(tensor: Tensor, num_classes: typing.SupportsInt | typing.SupportsInd
     """
     int64 one-hot encoding: ``(*)`` integer class indices -> ``(*, num_classes)``, inferred as max + 1 when -1.
     """
-def ones(*args, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*args, size: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """
-    A tensor of ones. size: ints or one tuple of ints; dtype: an ember dtype; device: 'cpu' or an ember.device
+    A tensor of ones. size: ints, one tuple of ints, or size=; dtype: an ember dtype; device: 'cpu' or an ember.device; pin_memory is accepted (CPU tensors need no pinning)
     """
 def ones_like(input: Tensor, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """
@@ -2941,7 +2996,7 @@ def rad2deg_(input: typing.Any) -> typing.Any:
     """
     In place: Radians to degrees elementwise.
     """
-def rand(*args, generator: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+def rand(*args, size: typing.Any = None, generator: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """
     Uniform samples in [0, 1).
     """
@@ -2949,7 +3004,7 @@ def randint(low: typing.SupportsInt | typing.SupportsIndex, high: typing.Any = N
     """
     Uniform integers in [low, high): randint(high, size) or randint(low, high, size).
     """
-def randn(*args, generator: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+def randn(*args, size: typing.Any = None, generator: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """
     Standard normal samples.
     """
@@ -3293,9 +3348,9 @@ def xlogy(input: typing.Any, other: typing.Any) -> typing.Any:
     """
     input * log(other) elementwise, 0 where input == 0 (unless other is NaN).
     """
-def zeros(*args, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*args, size: typing.Any = None, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """
-    A tensor of zeros. size: ints or one tuple of ints; dtype: an ember dtype; device: 'cpu' or an ember.device
+    A tensor of zeros. size: ints, one tuple of ints, or size=; dtype: an ember dtype; device: 'cpu' or an ember.device; pin_memory is accepted (CPU tensors need no pinning)
     """
 def zeros_like(input: Tensor, *, dtype: typing.Any = None, device: typing.Any = None, requires_grad: bool = False) -> Tensor:
     """

@@ -1,5 +1,6 @@
 """``ember.finfo`` / ``ember.iinfo``: the numeric limits of ember's dtypes, as ``torch.finfo`` / ``torch.iinfo``
-(from NumPy's, and ml_dtypes' for bfloat16; both imported on first use so that ``import ember`` stays fast)."""
+(from NumPy's, and ml_dtypes' for bfloat16; both imported on first use so that ``import ember`` stays fast); and
+``ember.float16`` / ``ember.half``, the name of a dtype ember has no tensors of."""
 from __future__ import annotations
 
 import math
@@ -56,3 +57,27 @@ class iinfo:
 
     def __repr__(self) -> str:
         return f"iinfo(min={float(self.min):g}, max={float(self.max):g}, dtype={self.dtype})"
+
+
+class _UnsupportedDType:
+    """A PyTorch dtype that ember has no tensors of. It exists so that code naming it (a table of dtypes, a
+    comparison) runs; making or converting a tensor with it raises TypeError naming it (python/src/bind_tensor.cpp
+    reads ``_ember_unsupported_dtype``)."""
+
+    def __init__(self, name: str, itemsize: int, hint: str) -> None:
+        self._name, self.itemsize = name, itemsize
+        self._ember_unsupported_dtype = f"ember has no {name} tensors: {hint}"
+
+    is_floating_point = True
+    is_complex = False
+    is_signed = True
+
+    def __repr__(self) -> str:
+        return f"ember.{self._name}"
+
+    def __reduce__(self) -> str:
+        return self._name  # pickles as the module attribute ember.<name>
+
+
+float16 = half = _UnsupportedDType("float16", 2, "use ember.bfloat16 (16 bits, float32's range, which oneDNN "
+                                   "runs natively) or ember.float32")

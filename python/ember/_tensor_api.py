@@ -6,6 +6,7 @@ in-place forms of ops that have no kernel of their own (``clamp_``, ``unsqueeze_
 two over a method or op of ``_core``, so export traces the op it calls."""
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 from . import _core
@@ -45,6 +46,123 @@ def _new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = Non
     if isinstance(data, Tensor):
         data = data.detach().cpu().numpy()
     return _core.tensor(data, **_like(self, dtype, device), requires_grad=requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """data as a tensor, without a copy where it can: a tensor comes back itself (converted when dtype or device
+    differ), a NumPy array shares its memory (unless converted); anything else is copied, as ember.tensor."""
+    if isinstance(data, Tensor):
+        return data if dtype is None and device is None else data.to(*[a for a in (device, dtype) if a is not None])
+    from ._np import is_ndarray
+    if is_ndarray(data) and data.dtype.kind in "biuf" and data.dtype.itemsize > 2:
+        return _core.from_numpy(data).to(*[a for a in (device, dtype) if a is not None])
+    return _core.tensor(data, dtype=dtype, device=device)
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Samples of N(mean, std^2), as torch.normal: mean and std numbers (then size= is the shape) or tensors (the
+    result has their broadcast shape). Drawn from ember's generator; no gradient flows to mean or std."""
+    from . import no_grad
+    tensors = [a for a in (mean, std) if isinstance(a, Tensor)]
+    if not tensors and size is None:
+        raise TypeError("[normal] with a number mean and std, give size= (the shape of the result)")
+    if tensors and size is not None:
+        shape = tuple(broadcast_shapes(*[tuple(t.shape) for t in tensors]))
+        if tuple(size) != shape:
+            raise ValueError(f"[normal] size {tuple(size)} does not match the shape {shape} of mean and std")
+    if isinstance(std, Tensor):
+        if bool((std < 0).any()):
+            raise ValueError("[normal] std must be >= 0")
+    elif std < 0:
+        raise ValueError(f"[normal] std must be >= 0, got {std}")
+    shape = tuple(size) if not tensors else tuple(broadcast_shapes(*[tuple(t.shape) for t in tensors]))
+    dt = dtype if dtype is not None else (tensors[0].dtype if tensors else None)
+    with no_grad():
+        z = _core.randn(shape, generator=generator, dtype=dt, device=device)
+        out = z * std + mean
+    return out.requires_grad_(requires_grad) if requires_grad else out
+
+
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
+    """input where condition holds, else other (broadcast); where(condition) alone is
+    nonzero(condition, as_tuple=True)."""
+    if input is None and other is None:
+        return _core.nonzero(condition, as_tuple=True)
+    return _core.where(condition, input, other)
+
+
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """input / other; rounding_mode "trunc" rounds the quotient toward zero and "floor" down (integer inputs then
+    give integers), as torch.div. Rounded quotients have no gradient."""
+    if rounding_mode is None:
+        return _core.div(input, other)
+    if rounding_mode == "floor":
+        return _core.floor_divide(input, other)
+    if rounding_mode == "trunc":
+        ints = all(not (isinstance(a, float) or (isinstance(a, Tensor) and a.is_floating_point()))
+                   for a in (input, other))
+        if not ints:
+            return _core.div(input, other).trunc()
+        q = _core.floor_divide(input, other)
+        return q + ((q * other != input) & (q < 0)).to(q.dtype)  # floor rounds a negative inexact quotient down
+    raise ValueError(f"[div] rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+
+
+divide = div
+
+
+def _div_method(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """self / other, with torch.div's rounding_mode."""
+    return _tensor_div(self, other) if rounding_mode is None else div(self, other, rounding_mode=rounding_mode)
+
+
+_tensor_div = Tensor.div
+
+
+def _pin_memory(self: Tensor, device: Any = None) -> Tensor:
+    """self: ember's CPU tensors need no pinning for copies to a GPU (as DataLoader's pin_memory)."""
+    return self
+
+
+def _is_pinned(self: Tensor, device: Any = None) -> bool:
+    """False: ember does not page-lock host memory."""
+    return False
+
+
+for _name, _fn in [("div", _div_method), ("divide", _div_method), ("pin_memory", _pin_memory),
+                   ("is_pinned", _is_pinned)]:
+    setattr(Tensor, _name, _fn)
+
+
+class _LegacyTensorType(type):
+    """torch.FloatTensor and its kin: FloatTensor(2, 3) is an uninitialised tensor of that shape, FloatTensor(data)
+    a copy of a list or array in the type's dtype, and isinstance(x, FloatTensor) checks a CPU tensor's dtype."""
+
+    def __call__(cls, *args: Any) -> Tensor:
+        if len(args) == 1 and not isinstance(args[0], (int, Size)):
+            data = args[0]
+            if isinstance(data, Tensor):
+                return data.to(cls.dtype)
+            return _core.tensor(data, dtype=cls.dtype)
+        return _core.empty(*args, dtype=cls.dtype) if args else _core.empty(0, dtype=cls.dtype)
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype and not obj.is_cuda
+
+
+def _legacy(name: str, dtype: Any) -> type:
+    return _LegacyTensorType(name, (), {"dtype": dtype, "__doc__": f"The legacy constructor of {dtype} tensors."})
+
+
+FloatTensor = _legacy("FloatTensor", _core.float32)
+DoubleTensor = _legacy("DoubleTensor", _core.float64)
+BFloat16Tensor = _legacy("BFloat16Tensor", _core.bfloat16)
+LongTensor = _legacy("LongTensor", _core.int64)
+IntTensor = _legacy("IntTensor", _core.int32)
+ByteTensor = _legacy("ByteTensor", _core.uint8)
+CharTensor = _legacy("CharTensor", _core.int8)
+BoolTensor = _legacy("BoolTensor", _core.bool)
 
 
 # --- Tensor.*_as: the op with other's shape or dtype (written over the methods, so export traces them) ---
@@ -368,6 +486,69 @@ def _normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: An
     return init.normal_(self, mean, std, generator=generator)
 
 
+def _fill_from_uniform(self: Tensor, op: str, inverse_cdf: Any, generator: Any) -> Tensor:
+    """Fills self with inverse_cdf(u) for u ~ U[0, 1) drawn in float64 (ember's generator), cast to self's dtype."""
+    if not self.is_floating_point():
+        raise TypeError(f"[{op}] expected a floating tensor, got dtype {self.dtype} (shape {tuple(self.shape)})")
+    from . import no_grad
+    with no_grad():
+        u = _core.rand(tuple(self.shape), generator=generator, dtype=_core.float64)
+        self.copy_(inverse_cdf(u))
+    return self
+
+
+def _exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fills the tensor with samples of the exponential distribution of rate lambd."""
+    if not lambd > 0:
+        raise ValueError(f"[exponential_] lambd must be positive, got {lambd}")
+    return _fill_from_uniform(self, "exponential_", lambda u: -(-u).log1p() / lambd, generator)
+
+
+def _geometric_(self: Tensor, p: float, *, generator: Any = None) -> Tensor:
+    """Fills the tensor with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+    if not 0 < p <= 1:
+        raise ValueError(f"[geometric_] p must be in (0, 1], got {p}")
+    if p == 1:
+        return self.fill_(1)
+    return _fill_from_uniform(self, "geometric_", lambda u: ((-u).log1p() / math.log1p(-p)).floor() + 1, generator)
+
+
+def _cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fills the tensor with samples of the Cauchy distribution (median, scale sigma)."""
+    return _fill_from_uniform(self, "cauchy_", lambda u: median + sigma * (math.pi * (u - 0.5)).tan(), generator)
+
+
+def _log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: Any = None) -> Tensor:
+    """Fills the tensor with exp(N(mean, std^2)) samples."""
+    if not std > 0:
+        raise ValueError(f"[log_normal_] std must be positive, got {std}")
+    from . import no_grad
+    with no_grad():
+        self.copy_((_core.randn(tuple(self.shape), generator=generator, dtype=_core.float64) * std + mean).exp())
+    return self
+
+
+def _random_(self: Tensor, low: int = 0, high: int | None = None, *, generator: Any = None) -> Tensor:
+    """Fills the tensor with integers drawn uniformly from [low, high) (random_(high) is [0, high)); with no
+    bound, from [0, 2**mantissa] for floats and [0, max] for integers, as PyTorch."""
+    if high is None and low == 0:
+        import numpy as np
+        if self.dtype == _core.bool:
+            high = 2
+        elif self.is_floating_point():
+            high = 2 ** (np.finfo(np.float64 if self.dtype == _core.float64 else np.float32).nmant + 1) + 1
+        else:
+            high = int(np.iinfo(str(self.dtype).removeprefix("ember.")).max) + 1
+    elif high is None:
+        low, high = 0, low
+    if not low < high:
+        raise ValueError(f"[random_] expects low < high, got low={low}, high={high}")
+    from . import no_grad
+    with no_grad():
+        self.copy_(_core.randint(low, high, tuple(self.shape), generator=generator))
+    return self
+
+
 def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
     """1 with probability input (or p) at each element, else 0, in input's dtype."""
     prob = input if p is None else _core.full_like(input, p)
@@ -434,6 +615,8 @@ for _name, _fn in [
         ("movedim", movedim), ("moveaxis", movedim), ("unflatten", unflatten), ("broadcast_to", broadcast_to),
         ("unsqueeze_", _unsqueeze_), ("squeeze_", _squeeze_), ("t_", _t_), ("transpose_", _transpose_),
         ("uniform_", _uniform_), ("normal_", _normal_), ("bernoulli", bernoulli), ("bernoulli_", _bernoulli_),
+        ("exponential_", _exponential_), ("geometric_", _geometric_), ("cauchy_", _cauchy_),
+        ("log_normal_", _log_normal_), ("random_", _random_),
         ("half", _half), ("nelement", _nelement), ("ndimension", _ndimension), ("is_complex", _is_complex)]:
     setattr(Tensor, _name, _fn)
 
@@ -444,4 +627,5 @@ __all__ = ["movedim", "moveaxis", "unflatten", "broadcast_to", "broadcast_shapes
            "heaviside",
            "rand_like", "randn_like", "randint_like", "flatten", "reshape", "transpose", "swapaxes", "swapdims",
            "permute", "squeeze", "unsqueeze", "narrow", "select", "t", "clone", "detach", "numel", "is_tensor",
-           "is_floating_point"]
+           "is_floating_point", "as_tensor", "normal", "where", "div", "divide", "FloatTensor", "DoubleTensor",
+           "BFloat16Tensor", "LongTensor", "IntTensor", "ByteTensor", "CharTensor", "BoolTensor"]

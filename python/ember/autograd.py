@@ -17,13 +17,18 @@ __all__ = [
     "FunctionCtx",
     "GradcheckError",
     "Node",
+    "Variable",
     "backward",
+    "detect_anomaly",
     "enable_grad",
     "inference_mode",
     "grad",
     "gradcheck",
+    "is_anomaly_check_nan_enabled",
+    "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
+    "set_detect_anomaly",
     "set_grad_enabled",
 ]
 
@@ -121,6 +126,70 @@ class set_grad_enabled:  # noqa: N801 - PyTorch's name
 
     def __exit__(self, *exc: Any) -> None:
         _core._set_grad_enabled(self._previous)
+
+
+def Variable(data: Tensor, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802
+    """``data`` itself (made to require grad when asked), as the pre-0.4 ``torch.autograd.Variable`` that old model
+    code wraps tensors in; ``volatile`` is accepted and does nothing, as in PyTorch since 0.4."""
+    if not isinstance(data, Tensor):
+        raise TypeError(f"[Variable] expected a tensor, got {type(data).__name__}")
+    return data.requires_grad_() if requires_grad else data
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether backward checks the gradients it computes (set_detect_anomaly)."""
+    return _core._is_anomaly_enabled()
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    """Whether anomaly detection checks for NaN: whenever it is on (check_nan=False is not supported)."""
+    return _core._is_anomaly_enabled()
+
+
+def _anomaly_mode(mode: bool, check_nan: bool, op: str) -> None:
+    if mode and not check_nan:
+        raise NotImplementedError(f"[{op}] check_nan=False is not supported: ember's anomaly detection is its NaN "
+                                  "check (it keeps no forward tracebacks)")
+    _core._set_detect_anomaly(bool(mode))
+
+
+class set_detect_anomaly:  # noqa: N801 - PyTorch's name
+    """Anomaly detection on or off now, as ``torch.autograd.set_detect_anomaly``: while on, backward checks every
+    gradient an op's backward returns and raises RuntimeError naming the op (``Function 'log' returned nan values
+    in its 0th output``) at the first NaN. Process-wide; slows backward, as PyTorch's does. As a context manager,
+    restores the previous mode on exit."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self._previous = _core._is_anomaly_enabled()
+        _anomaly_mode(mode, check_nan, "set_detect_anomaly")
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: Any) -> None:
+        _core._set_detect_anomaly(self._previous)
+
+
+class detect_anomaly:  # noqa: N801 - PyTorch's name
+    """Anomaly detection inside a ``with`` block (or a decorated function): see set_detect_anomaly."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self._check_nan = check_nan
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._previous.append(_core._is_anomaly_enabled())
+        _anomaly_mode(True, self._check_nan, "detect_anomaly")
+
+    def __exit__(self, *exc: Any) -> None:
+        _core._set_detect_anomaly(self._previous.pop())
+
+    def __call__(self, func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with detect_anomaly(self._check_nan):
+                return func(*args, **kwargs)
+        return wrapper
 
 
 def backward(

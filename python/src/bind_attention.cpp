@@ -1,4 +1,4 @@
-// embedding, dropout, scaled_dot_product_attention and multi_head_attention_forward as ember._core.<name>
+// embedding, embedding_bag, dropout, scaled_dot_product_attention and multi_head_attention_forward as ember._core.<name>
 // (ember.nn.functional adapts PyTorch's arguments to them). Argument conversion only.
 #include "common.hpp"
 
@@ -39,6 +39,43 @@ void bind_attention(py::module_& m, TensorClass&) {
       py::arg("input"), py::arg("weight"), py::arg("padding_idx") = py::none(),
       "Rows of weight (num_embeddings, embedding_dim) picked by the integer input: ``(*input.shape, embedding_dim)``; "
       "the row at padding_idx gets no gradient.");
+
+  m.def(
+      "_embedding_bag",
+      [](const AnyTensor& input, const AnyTensor& weight, const OptTensor& offsets, const std::string& mode,
+         const OptTensor& per_sample_weights, bool include_last_offset, std::optional<std::int64_t> padding_idx) {
+        constexpr const char* op = "embedding_bag";
+        return input.visit([&](const auto& ids) -> AnyTensor {
+          using I = typename std::decay_t<decltype(ids)>::value_type;
+          if constexpr (std::is_same_v<I, std::int64_t> || std::is_same_v<I, std::int32_t>) {
+            std::optional<Tensor<I>> off;
+            if (offsets) {
+              EMBER_CHECK_TYPE(offsets->dtype() == DType::Int64 || offsets->dtype() == DType::Int32, op,
+                               "offsets must be int64 or int32, got ", dtype_name(offsets->dtype()));
+              off = offsets->template as<I>();
+            }
+            MaybeReleaseGil g(ids.numel());
+            return visit_float(weight, op, [&](const auto& w) {
+              using T = typename std::decay_t<decltype(w)>::value_type;
+              OptionalTensor<T> psw;
+              if (per_sample_weights) {
+                EMBER_CHECK_TYPE(per_sample_weights->dtype() == weight.dtype(), op, "per_sample_weights of dtype ",
+                                 dtype_name(per_sample_weights->dtype()), " must have the weight's dtype ",
+                                 dtype_name(weight.dtype()));
+                psw = per_sample_weights->template as<T>();  // (bfloat16 computes in float32)
+              }
+              return AnyTensor(ember::embedding_bag(ids, w, off, mode, psw, include_last_offset, padding_idx));
+            });
+          } else {
+            detail::fail<TypeError>(op, "expected integer indices (int64 or int32), got ", dtype_name(ids.dtype()));
+          }
+        });
+      },
+      py::arg("input"), py::arg("weight"), py::arg("offsets") = py::none(), py::arg("mode") = "mean",
+      py::arg("per_sample_weights") = py::none(), py::arg("include_last_offset") = false,
+      py::arg("padding_idx") = py::none(),
+      "The sum, mean or max of bags of rows of weight picked by input (2-d: a bag per row; 1-d: bags start at "
+      "offsets): ``(bags, embedding_dim)``.");
 
   m.def(
       "dropout",

@@ -129,6 +129,9 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
 
   m.def("is_grad_enabled", &is_grad_enabled, "True when ops record gradients on this thread.");
   m.def("_set_grad_enabled", &set_grad_enabled, py::arg("mode"), "Turns gradient recording on or off (this thread).");
+  m.def("_is_anomaly_enabled", &is_anomaly_enabled, "True when backward checks its gradients for NaN.");
+  m.def("_set_detect_anomaly", &set_detect_anomaly, py::arg("mode"),
+        "Turns anomaly detection on or off (process-wide).");
   m.def("_autocast_bf16", [] { return autocast_precision() == MatmulPrecision::BFloat16; },
         "True when this thread's float32 products and convolutions compute in bfloat16 (ember.autocast).");
   m.def("_set_autocast_bf16", [](bool on) {

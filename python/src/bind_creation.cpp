@@ -22,7 +22,8 @@ DType dtype_of_scalar(py::handle v) {
   return DType::Float32;
 }
 
-const char* kShapeDoc = "size: ints or one tuple of ints; dtype: an ember dtype; device: 'cpu' or an ember.device";
+const char* kShapeDoc = "size: ints, one tuple of ints, or size=; dtype: an ember dtype; device: 'cpu' or an ember.device; "
+                        "pin_memory is accepted (CPU tensors need no pinning)";
 
 
 /// x rounded toward zero to bfloat16 (its top 16 bits): uniform samples in [0, 1) stay below 1.
@@ -45,6 +46,14 @@ template <class F>
 AnyTensor dispatch_creation(DType d, F&& f) {
   if (d == DType::BFloat16) return AnyTensor(dispatch_dtype(DType::Float32, f)).to(DType::BFloat16);
   return dispatch_dtype(d, std::forward<F>(f));
+}
+
+/// The shape of a creation call: sizes given positionally, or as size= (PyTorch takes either, not both).
+Shape creation_shape(const py::args& args, py::handle size, const char* op) {
+  if (size.is_none()) return shape_from_args(args, op);
+  EMBER_CHECK_TYPE(args.empty(), op, "got the size both positionally ", std::string(py::str(args)),
+                   " and as size=", std::string(py::str(size)));
+  return shape_from_py(size, op);
 }
 
 }  // namespace
@@ -107,24 +116,29 @@ void bind_creation(py::module_& m, TensorClass& cls) {
         "Seeds the default generator from a non-deterministic source; returns the seed.");
 
   auto filled = [](const char* name, auto fill_value, const char* doc) {
-    return [name, fill_value](py::args size, py::handle dtype, py::handle device, bool requires_grad) {
-      const Shape shape = shape_from_args(size, name);
+    return [name, fill_value](py::args args, py::handle size, py::handle dtype, py::handle device, bool requires_grad,
+                              bool /*pin_memory*/) {
+      const Shape shape = creation_shape(args, size, name);
       return with_grad(dispatch_creation(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
         using T = decltype(tag);
         return full<T>(shape, static_cast<T>(fill_value), device_from_py(device));
       }), requires_grad, name);
     };
   };
-  m.def("zeros", filled("zeros", 0, ""), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
-        py::arg("requires_grad") = false, (std::string("A tensor of zeros. ") + kShapeDoc).c_str());
-  m.def("ones", filled("ones", 1, ""), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
-        py::arg("requires_grad") = false, (std::string("A tensor of ones. ") + kShapeDoc).c_str());
-  m.def("empty", [](py::args size, py::handle dtype, py::handle device, bool requires_grad) {
-    const Shape shape = shape_from_args(size, "empty");
+  m.def("zeros", filled("zeros", 0, ""), py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(),
+        py::arg("device") = py::none(), py::arg("requires_grad") = false, py::arg("pin_memory") = false,
+        (std::string("A tensor of zeros. ") + kShapeDoc).c_str());
+  m.def("ones", filled("ones", 1, ""), py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(),
+        py::arg("device") = py::none(), py::arg("requires_grad") = false, py::arg("pin_memory") = false,
+        (std::string("A tensor of ones. ") + kShapeDoc).c_str());
+  m.def("empty", [](py::args args, py::handle size, py::handle dtype, py::handle device, bool requires_grad,
+                    bool /*pin_memory*/) {
+    const Shape shape = creation_shape(args, size, "empty");
     return with_grad(dispatch_creation(dtype_or(dtype, DType::Float32), [&](auto tag) -> AnyTensor {
       return empty<decltype(tag)>(shape, device_from_py(device));
     }), requires_grad, "empty");
-  }, py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
+  }, py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+        py::arg("requires_grad") = false, py::arg("pin_memory") = false,
         (std::string("An uninitialised tensor. ") + kShapeDoc).c_str());
   m.def("full", [](py::handle size, py::handle value, py::handle dtype, py::handle device, bool requires_grad) {
     const Shape shape = shape_from_py(size, "full");
@@ -197,8 +211,9 @@ void bind_creation(py::module_& m, TensorClass& cls) {
         py::arg("device") = py::none(), py::arg("requires_grad") = false, "An n x m identity matrix.");
 
   auto random_float = [&](const char* name, const char* doc, bool normal) {
-    m.def(name, [name, normal](py::args size, py::handle generator, py::handle dtype, py::handle device, bool requires_grad) {
-      const Shape shape = shape_from_args(size, name);
+    m.def(name, [name, normal](py::args args, py::handle size, py::handle generator, py::handle dtype, py::handle device,
+                               bool requires_grad, bool /*pin_memory*/) {
+      const Shape shape = creation_shape(args, size, name);
       const DType d = dtype_or(dtype, DType::Float32);
       EMBER_CHECK_TYPE(is_floating(d), name, "expects a floating point dtype, got ", dtype_name(d));
       Generator& g = generator_or_default(generator);
@@ -212,8 +227,8 @@ void bind_creation(py::module_& m, TensorClass& cls) {
                          requires_grad, name);
       return with_grad(normal ? AnyTensor(randn<float>(shape, g, dev)) : AnyTensor(rand<float>(shape, g, dev)),
                        requires_grad, name);
-    }, py::kw_only(), py::arg("generator") = py::none(), py::arg("dtype") = py::none(),
-          py::arg("device") = py::none(), py::arg("requires_grad") = false, doc);
+    }, py::kw_only(), py::arg("size") = py::none(), py::arg("generator") = py::none(), py::arg("dtype") = py::none(),
+          py::arg("device") = py::none(), py::arg("requires_grad") = false, py::arg("pin_memory") = false, doc);
   };
   random_float("rand", "Uniform samples in [0, 1).", false);
   random_float("randn", "Standard normal samples.", true);

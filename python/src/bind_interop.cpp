@@ -284,7 +284,12 @@ void bind_interop(py::module_& m, TensorClass& cls) {
         "A tensor holding a copy of data (nested lists, numbers, NumPy arrays, tensors). Python floats give "
         "float32, ints int64, bools bool; NumPy arrays keep their dtype.");
 
-  cls.def("numpy", &to_numpy, "A NumPy array sharing this tensor's memory (no copy).")
+  cls.def("numpy", [](const AnyTensor& t, bool force) {
+        if (!force) return to_numpy(t);
+        return to_numpy(t.visit_any([](const auto& x) { return AnyTensor(x.detach().cpu()); }));
+      }, py::kw_only(), py::arg("force") = false,
+      "A NumPy array sharing this tensor's memory (no copy); force=True detaches and copies a CUDA tensor to the "
+      "host first.")
       .def("__array__", [](const AnyTensor& t, py::object dtype, py::object copy) -> py::object {
         py::object arr = to_numpy(t);
         if (!dtype.is_none()) arr = arr.attr("astype")(dtype);

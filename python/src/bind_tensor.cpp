@@ -1,10 +1,14 @@
 // ember.Tensor's core: dtype and device objects, properties, views, conversion and copies.
+#include <algorithm>
+
 #include "common.hpp"
 
 namespace ember::python {
 
 DType dtype_from_py(py::handle h) {
   if (py::isinstance<DType>(h)) return h.cast<DType>();
+  if (py::hasattr(h, "_ember_unsupported_dtype"))  // ember.float16 (python/ember/_dtype_info.py)
+    throw TypeError("[dtype] " + h.attr("_ember_unsupported_dtype").cast<std::string>());
   throw TypeError("[dtype] expected an ember dtype such as ember.float32, got " +
                   std::string(py::str(py::type::of(h).attr("__name__"))));
 }
@@ -124,6 +128,15 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
   cls.def(py::init([](const AnyTensor& data) { return data; }), py::arg("data"),
           "A tensor object aliasing data (same storage and autograd identity); subclasses such as\n"
           "nn.Parameter wrap a detached tensor this way.");
+  // The legacy constructor, as torch.Tensor: Tensor(2, 3) (or Tensor(Size)) is an uninitialised float32 tensor of
+  // that shape, Tensor(data) a float32 copy of a list or array, Tensor() an empty one.
+  cls.def(py::init([](const py::args& args) -> AnyTensor {
+    const bool sizes = args.size() != 1 || py::isinstance<py::int_>(args[0]) ||
+                       py::type::of(args[0]).attr("__name__").cast<std::string>() == "Size";
+    if (args.empty()) return AnyTensor(Tensor<float>::empty({0}));
+    if (sizes) return AnyTensor(Tensor<float>::empty(shape_from_args(args, "Tensor")));
+    return py::module_::import("ember").attr("tensor")(args[0], py::arg("dtype") = DType::Float32).cast<AnyTensor>();
+  }), "The legacy constructor: Tensor(*sizes) uninitialised float32, Tensor(data) a float32 copy, Tensor() empty.");
   m.attr("float") = DType::Float32;
   m.attr("double") = DType::Float64;
   m.attr("long") = DType::Int64;
@@ -225,9 +238,22 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
         EMBER_CHECK(t.dim() <= 2, "t", "expects a tensor with <= 2 dimensions, but self is ", t.dim(), "D");
         return map_view(t, [](const auto& x) { return x.T_(); });
       }, "Transpose of a tensor with at most 2 dims.")
-      .def("squeeze", [](const AnyTensor& t, std::optional<std::int64_t> d) {
-        return map_view(t, [&](const auto& x) { return d ? x.squeeze(*d) : x.squeeze(); });
-      }, py::arg("dim") = py::none(), "Removes dims of extent 1 (a view).")
+      .def("squeeze", [](const AnyTensor& t, py::handle dim) {
+        if (dim.is_none()) return map_view(t, [](const auto& x) { return x.squeeze(); });
+        std::vector<std::int64_t> dims;  // one dim or a tuple of them, squeezed from the last
+        if (py::isinstance<py::sequence>(dim))
+          for (py::handle d : py::reinterpret_borrow<py::sequence>(dim)) dims.push_back(int64_from_py(d, "squeeze"));
+        else
+          dims.push_back(int64_from_py(dim, "squeeze"));
+        for (auto& d : dims) d = normalize_dim(d, t.dim(), "squeeze");
+        std::sort(dims.rbegin(), dims.rend());
+        dims.erase(std::unique(dims.begin(), dims.end()), dims.end());
+        return map_view(t, [&](const auto& x) {
+          auto y = x;
+          for (const auto d : dims) y = y.squeeze(d);
+          return y;
+        });
+      }, py::arg("dim") = py::none(), "Removes dims of extent 1 (a view): all, one dim, or a tuple of dims.")
       .def("unsqueeze", [](const AnyTensor& t, std::int64_t d) {
         return map_view(t, [&](const auto& x) { return x.unsqueeze(d); });
       }, py::arg("dim"), "Inserts a dim of extent 1 (a view).")
@@ -249,21 +275,31 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("contiguous", [](const AnyTensor& t) { return map_view(t, [](const auto& x) { return x.contiguous(); }); },
            "This tensor if contiguous, else a contiguous copy.")
       // --- conversion and copies ---
-      .def("to", [](const AnyTensor& t, py::handle a, py::handle b, bool copy) {
-        // to(dtype), to(device), to(device, dtype)
+      .def("to", [](const AnyTensor& t, py::handle a, py::handle b, py::handle c, py::handle device_kw,
+                    py::handle dtype_kw, bool /*non_blocking*/, bool copy) {
+        // to(dtype), to(device), to(device, dtype), to(tensor), device=/dtype= by keyword; non_blocking (also a
+        // positional bool, as PyTorch's) is accepted: ember's copies are synchronous.
         std::optional<DType> dtype;
         std::optional<Device> device;
-        for (py::handle h : {a, b}) {
-          if (h.is_none()) continue;
-          if (py::isinstance<DType>(h)) dtype = h.cast<DType>();
-          else device = device_from_py(h);
+        for (py::handle h : {a, b, c, device_kw, dtype_kw}) {
+          if (h.is_none() || PyBool_Check(h.ptr())) continue;
+          if (py::isinstance<DType>(h) || py::hasattr(h, "_ember_unsupported_dtype")) {
+            dtype = dtype_from_py(h);
+          } else if (const AnyTensor* other = tensor_ptr(h)) {
+            dtype = other->dtype();
+            device = other->device();
+          } else {
+            device = device_from_py(h);
+          }
         }
         AnyTensor r = dtype ? t.to(*dtype) : t;
         if (device) r = map_view(r, [&](const auto& x) { return x.to(*device); });
         if (copy && (!dtype || *dtype == t.dtype())) r = map_view(r, [](const auto& x) { return x.clone(); });
         return r;
-      }, py::arg("dtype_or_device") = py::none(), py::arg("dtype") = py::none(), py::kw_only(),
-         py::arg("copy") = false, "A tensor converted to another dtype and/or device (self when nothing changes).")
+      }, py::arg("dtype_or_device") = py::none(), py::arg("arg1") = py::none(), py::arg("arg2") = py::none(),
+         py::kw_only(), py::arg("device") = py::none(), py::arg("dtype") = py::none(), py::arg("non_blocking") = false,
+         py::arg("copy") = false,
+         "A tensor converted to another dtype and/or device, or to another tensor's (self when nothing changes).")
       .def("type", [](const AnyTensor& t, py::handle dtype) { return t.to(dtype_from_py(dtype)); }, py::arg("dtype"),
            "Converts to dtype.")
       .def("float", [](const AnyTensor& t) { return t.to(DType::Float32); }, "Converts to float32.")
@@ -277,13 +313,14 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("char", [](const AnyTensor& t) { return t.to(DType::Int8); }, "Converts to int8.")
       .def("cpu", [](const AnyTensor& t) { return map_view(t, [](const auto& x) { return x.cpu(); }); },
            "This tensor on the CPU (self when it is there already).")
-      .def("cuda", [](const AnyTensor& t, py::handle device) {
+      .def("cuda", [](const AnyTensor& t, py::handle device, bool /*non_blocking*/) {
         const Device d = device.is_none() ? Device::cuda(0)
                          : py::isinstance<py::int_>(device) ? Device::cuda(device.cast<int>())
                                                             : device_from_py(device);
         EMBER_CHECK_DEVICE(d.is_cuda(), "cuda", "expected a CUDA device, got ", d.str());
         return map_view(t, [&](const auto& x) { return x.to(d); });
-      }, py::arg("device") = py::none(), "This tensor on a CUDA device (cuda:0 by default, or an index).")
+      }, py::arg("device") = py::none(), py::arg("non_blocking") = false,
+         "This tensor on a CUDA device (cuda:0 by default, or an index).")
       .def_property_readonly("is_cuda", [](const AnyTensor& t) { return t.device().is_cuda(); },
                              "Whether the tensor lives on a CUDA device.")
       .def_property_readonly("is_cpu", [](const AnyTensor& t) { return t.device().is_cpu(); },

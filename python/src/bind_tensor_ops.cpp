@@ -228,6 +228,13 @@ void bind_tensor_ops(py::module_& m, TensorClass& cls) {
      "ember's generator (ember.manual_seed).", py::arg("num_samples"), py::arg("replacement") = false, py::kw_only(),
      py::arg("generator") = py::none());
 
+  m.def("_gumbel_softmax", [](const AnyTensor& logits, double tau, bool hard, std::int64_t dim) {
+    return visit_float(logits, "gumbel_softmax",
+                       [&](const auto& t) { return AnyTensor(ember::gumbel_softmax(t, tau, hard, dim)); });
+  }, py::arg("logits"), py::arg("tau") = 1.0, py::arg("hard") = false, py::arg("dim") = -1,
+        "A Gumbel-softmax sample over dim (one-hot in the forward with hard, the soft sample's gradient); the noise "
+        "comes from ember's generator.");
+
   // --- blas_ext.hpp ---
   def_both(m, cls, "addmm", [](const AnyTensor& x, const AnyTensor& a, const AnyTensor& b, double beta, double alpha) {
     return promoted_call({x, a, b}, [&](const auto& i, const auto& p, const auto& q) { return AnyTensor(ember::addmm(i, p, q, beta, alpha)); });

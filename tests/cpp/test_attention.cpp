@@ -1,5 +1,5 @@
-// embedding, dropout, scaled_dot_product_attention and multi_head_attention_forward from C++, and the
-// Embedding, Dropout and MultiheadAttention modules: values against loop references, masks, the
+// embedding, embedding_bag, gumbel_softmax, dropout, scaled_dot_product_attention and
+// multi_head_attention_forward from C++, and the Embedding, EmbeddingBag, Dropout and MultiheadAttention modules: values against loop references, masks, the
 // padding row's gradient, gradcheck, error messages and state_dict keys.
 #include <gtest/gtest.h>
 
@@ -105,6 +105,102 @@ TEST(EmbeddingModule, InitFromPretrainedAndErrors) {
   auto frozen = nn::Embedding<float>::from_pretrained(ones<float>({4, 2}));
   EXPECT_FALSE(frozen.weight.requires_grad());
   EXPECT_EQ(frozen(tensor<std::int64_t>({3})).to_vector(), (std::vector<float>{1, 1}));
+}
+
+TEST(EmbeddingBagOp, SumMeanMaxAgainstLoopsAndTheirGradients) {
+  auto w = arange<double>(0, 12).reshape({4, 3}).detach().requires_grad_();
+  const auto ids = tensor<std::int64_t>({2, 0, 2, 3, 1});
+  const std::optional<Tensor<std::int64_t>> off = tensor<std::int64_t>({0, 3, 3});  // bags {2, 0, 2}, {}, {3, 1}
+  EXPECT_EQ(embedding_bag(ids, w, off, "sum").to_vector(),
+            (std::vector<double>{12, 15, 18, 0, 0, 0, 12, 14, 16}));
+  EXPECT_EQ(embedding_bag(ids, w, off, "mean").to_vector(), (std::vector<double>{4, 5, 6, 0, 0, 0, 6, 7, 8}));
+  EXPECT_EQ(embedding_bag(ids, w, off, "max").to_vector(), (std::vector<double>{6, 7, 8, 0, 0, 0, 9, 10, 11}));
+  // include_last_offset: the offsets are CSR row pointers; padding_idx 2 is left out of sum and count
+  const std::optional<Tensor<std::int64_t>> csr = tensor<std::int64_t>({0, 3, 5});
+  EXPECT_EQ(embedding_bag(ids, w, csr, "mean", std::nullopt, true, 2).to_vector(),
+            (std::vector<double>{0, 1, 2, 6, 7, 8}));
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { embedding_bag(ids, w, off, "sum", std::nullopt, true); }),
+            "[embedding_bag] with include_last_offset the last offset must equal the number of indices (5), got 3");
+  EXPECT_EQ(embedding_bag(ids.reshape({1, 5}), w, std::nullopt, "sum").shape(), (Shape{1, 3}));
+
+  embedding_bag(ids, w, off, "mean").sum().backward();
+  EXPECT_EQ(w.grad().to_vector(), (std::vector<double>{1. / 3, 1. / 3, 1. / 3, .5, .5, .5, 2. / 3, 2. / 3, 2. / 3,
+                                                       .5, .5, .5}));
+  w.set_grad(Tensor<double>());
+  embedding_bag(ids, w, off, "max").sum().backward();  // each maximum's gradient goes to the row it came from
+  EXPECT_EQ(w.grad().to_vector(), (std::vector<double>{0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}));
+  auto s = leaf({5}, 2);
+  EXPECT_TRUE(autograd::gradcheck(fn1([&](const auto& t) { return embedding_bag(ids, t[0], off, "sum", t[1]); }),
+                                  {leaf({4, 3}, 1), s}));
+}
+
+TEST(EmbeddingBagOp, ErrorsNameTheProblem) {
+  const auto w = zeros<float>({5, 2});
+  const auto ids = tensor<std::int64_t>({1, 2, 3});
+  using Off = std::optional<Tensor<std::int64_t>>;
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { embedding_bag(ids, w); }),
+            "[embedding_bag] a 1-d input of shape (3,) needs offsets (where each bag starts)");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { embedding_bag(ids, w, Off(tensor<std::int64_t>({1}))); }),
+            "[embedding_bag] offsets[0] must be 0 (the first bag starts at the first index), got 1");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { embedding_bag(ids, w, Off(tensor<std::int64_t>({0, 2, 1}))); }),
+            "[embedding_bag] offsets must not decrease, got offsets[1] = 2 > offsets[2] = 1");
+  EXPECT_EQ(error_of<std::out_of_range>([&] { embedding_bag(ids, w, Off(tensor<std::int64_t>({0, 4}))); }),
+            "[embedding_bag] offsets[1] = 4 is past the end of the input (3 indices)");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { embedding_bag(ids.reshape({1, 3}), w, Off(tensor<std::int64_t>({0}))); }),
+            "[embedding_bag] offsets must be None for a 2-d input (each row is a bag), got offsets of shape (1,)");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { embedding_bag(ids.reshape({1, 3}), w, Off(), "avg"); }),
+            "[embedding_bag] mode must be 'sum', 'mean' or 'max', got 'avg'");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] {
+              embedding_bag(ids.reshape({1, 3}), w, Off(), "mean", ones<float>({1, 3}));
+            }),
+            "[embedding_bag] per_sample_weights are only supported for mode='sum', got mode='mean'");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { embedding_bag(ids.reshape({1, 3}), w, Off(), "sum", ones<float>({3})); }),
+            "[embedding_bag] per_sample_weights of shape (3,) must have the input's shape (1, 3)");
+  EXPECT_EQ(error_of<std::out_of_range>([&] { embedding_bag(tensor<std::int64_t>({7}).reshape({1, 1}), w); }),
+            "[embedding_bag] index out of range: 7 not in [0, 4] (num_embeddings=5)");
+}
+
+TEST(EmbeddingBagModule, ReprStateAndForward) {
+  Generator gen(3);
+  nn::EmbeddingBag<double> bag(6, 3, "max", false, -1, gen);
+  EXPECT_EQ(bag.repr(), "EmbeddingBag(6, 3, mode='max', padding_idx=5)");
+  EXPECT_EQ(bag.weight.select(0, 5).to_vector(), (std::vector<double>{0, 0, 0}));
+  EXPECT_EQ(bag(tensor<std::int32_t>({0, 1, 2, 3}).reshape({2, 2})).shape(), (Shape{2, 3}));
+  EXPECT_EQ(error_of<std::invalid_argument>([] { nn::EmbeddingBag<float>(5, 2, "median"); }),
+            "[embedding_bag] mode must be 'sum', 'mean' or 'max', got 'median'");
+  EXPECT_EQ(error_of<TypeError>([&] { bag(tensor<double>({1.0})); }),
+            "[EmbeddingBag] EmbeddingBag(6, 3, mode='max', padding_idx=5): [embedding_bag] expected integer indices "
+            "(int64 or int32), got float64");
+}
+
+TEST(GumbelSoftmax, SamplesAreDistributionsOrOneHotAndRepeatWithTheSeed) {
+  auto logits = leaf({4, 5}, 7);
+  default_generator().manual_seed(2);
+  const auto soft = gumbel_softmax(logits, 0.5);
+  default_generator().manual_seed(2);
+  const auto hard = gumbel_softmax(logits, 0.5, true);
+  expect_near(sum(soft, 1), ones<double>({4}), 1e-12);
+  const auto h = hard.to_vector(), s = soft.to_vector();
+  for (int r = 0; r < 4; ++r) {  // the one-hot sits at the soft sample's argmax
+    int ones_at = -1, best = 0;
+    for (int c = 0; c < 5; ++c) {
+      if (h[r * 5 + c] == 1.0) ones_at = c;
+      else EXPECT_EQ(h[r * 5 + c], 0.0);
+      if (s[r * 5 + c] > s[r * 5 + best]) best = c;
+    }
+    EXPECT_EQ(ones_at, best);
+  }
+  // straight-through: hard's gradient is the soft sample's
+  const auto g = leaf({4, 5}, 8).detach();
+  default_generator().manual_seed(2);
+  sum(mul(gumbel_softmax(logits, 0.5), g)).backward();
+  const auto ds = logits.grad().clone();
+  logits.set_grad(Tensor<double>());
+  default_generator().manual_seed(2);
+  sum(mul(gumbel_softmax(logits, 0.5, true), g)).backward();
+  expect_near(logits.grad(), ds, 1e-12);
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { gumbel_softmax(logits, 0.0); }),
+            "[gumbel_softmax] tau must be positive, got 0");
 }
 
 // --- dropout ---

@@ -1,6 +1,8 @@
 // Autograd from C++: backward, accumulation, NoGradGuard, grad(), gradcheck and the error cases.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "ember/ember.hpp"
 #include "helpers.hpp"
 
@@ -141,4 +143,21 @@ TEST(Autograd, InPlaceArithmeticOnANonLeafIsRecorded) {
   auto v = y.reshape({3});
   EXPECT_NE(error_of<AutogradError>([&] { y.add_(1.0); }).find("views"), std::string::npos);
   EXPECT_NE(error_of<AutogradError>([&] { v.add_(1.0); }).find("view"), std::string::npos);
+}
+
+TEST(Autograd, AnomalyDetectionNamesTheOpWhoseGradientIsNaN) {
+  auto x = tensor<double>({0.0, 4.0}).requires_grad_();
+  auto loss = [&] { return sum(mul(sqrt(x), 0.0)); };  // sqrt's backward: 0 / (2 sqrt(0)) is NaN
+  loss().backward();
+  EXPECT_TRUE(std::isnan(x.grad().to_vector()[0]));  // off: NaN flows on, as in PyTorch
+  x.set_grad(Tensor<double>());
+  set_detect_anomaly(true);
+  struct Off {
+    ~Off() { set_detect_anomaly(false); }
+  } off;
+  EXPECT_EQ(error_of<AutogradError>([&] { loss().backward(); }),
+            "[autograd] Function 'sqrt' returned nan values in its 0th output (anomaly detection)");
+  EXPECT_FALSE(x.grad().defined());
+  sum(mul(sqrt(x), 1.0)).backward();  // an infinite gradient is not an anomaly; only NaN is
+  EXPECT_TRUE(std::isinf(x.grad().to_vector()[0]));
 }

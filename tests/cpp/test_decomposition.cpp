@@ -78,6 +78,10 @@ TEST(Decomposition, Errors) {
   EXPECT_EQ(error_of<LinAlgError>([] { cholesky(testing::mat<double>({1, 0, 0, -1}, Shape{2, 2})); }),
             "[linalg.cholesky] the matrix is not positive-definite: its leading principal minor of order 2 is not "
             "positive (shape (2, 2))");
+  const double nan = std::numeric_limits<double>::quiet_NaN();  // a NaN stops the factorisation, as LAPACK's potrf
+  EXPECT_EQ(error_of<LinAlgError>([&] { cholesky(testing::mat<double>({4, 0, 0, nan, 0, 4, 0, 0, 9}, Shape{3, 3})); }),
+            "[linalg.cholesky] the matrix is not positive-definite: its leading principal minor of order 2 is not "
+            "positive (shape (3, 3))");
   EXPECT_NE(error_of<std::invalid_argument>([] { det(ones<double>({2, 3})); }).find("got shape (2, 3)"),
             std::string::npos);
   EXPECT_NE(error_of<std::invalid_argument>([] { solve(eye<double>(3), ones<double>({2, 1})); }).find("do not fit"),

@@ -47,6 +47,14 @@ PARITY_CASE("F.dropout", r) { r.out(dropout(r.x("input"), r.f("p", 0.5), r.b("tr
 PARITY_CASE("F.embedding", r) {
   r.out(embedding(r.get<std::int64_t>("input"), r.x("weight"), r.oi("padding_idx")));
 }
+PARITY_CASE("F.embedding_bag", r) {
+  r.out(embedding_bag(r.get<std::int64_t>("input"), r.x("weight"), r.oget<std::int64_t>("offsets"),
+                      r.s("mode", "mean"), r.ox("per_sample_weights"), r.b("include_last_offset", false),
+                      r.oi("padding_idx")));
+}
+PARITY_CASE("F.gumbel_softmax", r) {
+  r.out(gumbel_softmax(r.x("logits"), r.f("tau", 1.0), r.b("hard", false), r.i("dim", -1)));
+}
 PARITY_CASE("F.one_hot", r) {
   r.out(AnyTensor(one_hot(r.get<std::int64_t>("tensor"), r.i("num_classes", -1))));
 }

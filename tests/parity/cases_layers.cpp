@@ -64,6 +64,12 @@ PARITY_CASE("Embedding", r) {
   r.out(m.forward(r.get<std::int64_t>("ids")));
 }
 
+PARITY_CASE("EmbeddingBag", r) {
+  auto& m = r.module(nn::EmbeddingBag<T>(r.i("num_embeddings", 0), r.i("embedding_dim", 0), r.s("mode", "mean"),
+                                         r.b("include_last_offset", false), r.oi("padding_idx")));
+  r.out(m.forward(r.get<std::int64_t>("ids"), r.oget<std::int64_t>("offsets"), r.ox("per_sample_weights")));
+}
+
 PARITY_CASE("MultiheadAttention", r) {
   auto& m = r.module(nn::MultiheadAttention<T>(r.i("embed_dim", 0), r.i("num_heads", 1), r.f("dropout", 0.0),
                                                r.b("bias", true), r.oi("kdim"), r.oi("vdim"),

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
       std::cerr << "no C++ parity case for " << name << '\n';
       return 3;
     }
+    ember::default_generator().manual_seed(0);  // as the Python side seeds before its run
     parity::Run run(std::move(file));
     it->second(run);
     ember::io::save_safetensors(argv[2], run.results(), {});

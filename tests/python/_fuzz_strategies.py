@@ -577,6 +577,8 @@ KNOWN_GAPS: list[tuple[str, str]] = [
 # PyTorch refusals where ember accepts more on purpose (a documented extension, not a bug). (regex of
 # PyTorch's message, reason)
 EMBER_WIDER: list[tuple[str, str]] = [
+    (r"step must be nonzero", "embedding_bag of a 2-d input with empty bags (n, 0) gives n zero rows (PyTorch's own "
+     "arange of the bag starts fails)"),
     (r"cannot reshape tensor of 0 elements into shape \[-1, 0\]", "bilinear with no input features gives an empty "
      "or bias-only result (PyTorch's own reshape of the empty input fails)"),
     (r"Expected non-zero, positive output size", "affine_grid of an empty batch, channel or spatial size gives an "

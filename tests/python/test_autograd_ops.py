@@ -836,6 +836,28 @@ DIFFERENTIABLE |= {"inverse", "det", "slogdet", "logdet", "cholesky"}
 case("bilinear", ("ember.bilinear",), lambda a, b, w, c: (ember.bilinear(a, b, w, c), F.bilinear(a[0], b[0], w)),
      n(2, 3, 4), n(2, 3, 2).T, n(5, 4, 2).S, n(5))
 DIFFERENTIABLE |= {"bilinear"}
+BAG_IDS = ember.tensor([2, 0, 2, 3, 1, 1, 0])   # bags [2, 0, 2], [], [3, 1], [1, 0]: repeats, an empty bag
+BAG_OFF = ember.tensor([0, 3, 3, 5])
+case("embedding_bag-sum-weights-padding", (),
+     lambda w, s: F.embedding_bag(BAG_IDS, w, BAG_OFF, mode="sum", per_sample_weights=s, padding_idx=1),
+     n(4, 3).T, n(7))
+case("embedding_bag-mean-max-2d", (),
+     lambda w: (F.embedding_bag(BAG_IDS, w, BAG_OFF), F.embedding_bag(BAG_IDS, w, BAG_OFF, mode="max"),
+                F.embedding_bag(BAG_IDS[:6].view(2, 3), w, mode="max", padding_idx=0),
+                F.embedding_bag(BAG_IDS, w, ember.tensor([0, 3, 3, 5, 7]), include_last_offset=True)), d(4, 3))
+
+
+def _seeded_gumbel(x, **kw):
+    ember.manual_seed(11)  # the same noise at every evaluation
+    return F.gumbel_softmax(x, **kw)
+
+
+case("gumbel_softmax", (), lambda x: (_seeded_gumbel(x, tau=0.7), _seeded_gumbel(x, dim=0)), n(3, 4).T)
+# PyTorch spellings without gradients: in-place random fills, legacy constructors, as_tensor, printing
+NOT_DIFFERENTIABLE |= set("""
+exponential_ geometric_ cauchy_ log_normal_ random_ as_tensor set_printoptions FloatTensor DoubleTensor
+BFloat16Tensor LongTensor IntTensor ByteTensor CharTensor BoolTensor normal pin_memory is_pinned
+""".split())
 
 def public_ops() -> set:
     """Qualified public names: callables of ember, public attributes and operator dunders of ember.Tensor."""

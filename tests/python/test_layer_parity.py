@@ -122,6 +122,10 @@ CASES = [
     Case("AvgPool2d", {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False}, {"x": (1, 2, 5, 5)}),
     Case("AdaptiveAvgPool2d", {"output_size": (2, 3)}, {"x": (2, 3, 5, 7)}),
     Case("Embedding", {"num_embeddings": 6, "embedding_dim": 3}, {"ids": _ints((2, 4), 6)}),
+    Case("EmbeddingBag", {"num_embeddings": 6, "embedding_dim": 3}, {"ids": _ints((2, 4), 6)}),
+    Case("EmbeddingBag", {"num_embeddings": 6, "embedding_dim": 3, "mode": "sum", "include_last_offset": True,
+                          "padding_idx": 1},
+         {"ids": _ints((7,), 6, seed=2), "offsets": np.array([0, 3, 3, 7]), "per_sample_weights": (7,)}),
     Case("Embedding", {"num_embeddings": 6, "embedding_dim": 3, "padding_idx": 1},
          {"ids": np.array([[1, 2, 1], [0, 5, 1]])}),
     Case("MultiheadAttention", {"embed_dim": E, "num_heads": H}, {"query": (5, 2, E)},
@@ -190,6 +194,12 @@ CASES = [
     Case("F.layer_norm", {"normalized_shape": (4,)}, {"input": (3, 4), "weight": (4,), "bias": (4,)}),
     Case("F.dropout", {"p": 0.4, "training": False}, {"input": (3, 4)}),
     Case("F.embedding", {"padding_idx": 0}, {"input": np.array([[0, 2], [3, 0]]), "weight": (4, 3)}),
+    Case("F.embedding_bag", {"mode": "sum", "padding_idx": 2},
+         {"input": np.array([0, 2, 3, 3, 1]), "weight": (4, 3), "offsets": np.array([0, 2, 2]),
+          "per_sample_weights": (5,)}),
+    Case("F.embedding_bag", {"mode": "max"}, {"input": np.array([[0, 2], [3, 1]]), "weight": (4, 3)}),
+    Case("F.gumbel_softmax", {"tau": 0.5, "hard": True}, {"logits": (3, 4)}),
+    Case("F.gumbel_softmax", {"tau": 2.0, "dim": 0}, {"logits": (3, 4)}),
     Case("F.one_hot", {"num_classes": 5}, {"tensor": np.array([0, 3, 1, 4])}),
     Case("F.flatten", {"start_dim": 1}, {"input": (2, 3, 4)}),
     Case("F.mse_loss", {"reduction": "none"}, {"input": (4, 3), "target": (4, 3)}),
@@ -433,6 +443,7 @@ def test_cpp_and_python_layers_agree(case, parity_exe, tmp_path):
 
     rng = np.random.default_rng(0)
     arrays = {k: (rng.standard_normal(v) if isinstance(v, tuple) else v) for k, v in case.inputs.items()}
+    ember.manual_seed(0)  # as the C++ runner seeds: random functions (gumbel_softmax) draw the same noise
     module, initial, inputs, outs = _python_run(case, arrays)
     grads_out = [rng.standard_normal(tuple(o.shape)) if o is not None and o.is_floating_point() else None
                  for o in outs]

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "ember/autograd/node.hpp"
@@ -92,6 +93,29 @@ struct Root {
   AnyTensor grad;
 };
 
+/// True when g (a gradient) holds a NaN; CUDA gradients are read on the host.
+template <class = void>  // compiled only where called: see AnyTensor::to
+bool holds_nan(const AnyTensor& g) {
+  return g.visit_any([](const auto& t) {
+    using T = typename std::decay_t<decltype(t)>::value_type;
+    if constexpr (FloatElement<T> || std::is_same_v<T, bfloat16>) {
+      const Tensor<T> c = (t.device().is_cpu() ? t : t.to(Device::cpu())).contiguous();
+      const T* p = c.data();
+      for (std::int64_t i = 0; i < c.numel(); ++i)
+        if (p[i] != p[i]) return true;
+    }
+    return false;
+  });
+}
+
+/// Anomaly mode's check of the gradients that node n returned.
+template <class = void>
+void check_anomaly(const Node& n, const Grads& grads) {
+  for (std::size_t i = 0; i < grads.size(); ++i)
+    EMBER_CHECK_AUTOGRAD(!grads[i].defined() || !holds_nan(grads[i]), "autograd", "Function '", n.name,
+                         "' returned nan values in its ", i, "th output (anomaly detection)");
+}
+
 /// Runs backward from roots. With accumulate, leaves' (and retained non-leaves') .grad receive
 /// their gradients; gradients reaching the nodes in `capture` are returned in that order
 /// (undefined where none arrived). Without retain_graph the saved tensors are freed afterwards.
@@ -159,6 +183,7 @@ inline std::vector<AnyTensor> run_backward(std::span<const Root> roots, bool ret
       const AutocastGuard precision(n->precision);  // the backward computes as its forward did
       grads = n->apply(g);
     }
+    if (is_anomaly_enabled()) check_anomaly(*n, grads);
     for (std::size_t i = 0; i < n->next.size() && i < grads.size(); ++i)
       if (n->next[i] && grads[i].defined()) n->next[i]->add_grad(grads[i]);
   }

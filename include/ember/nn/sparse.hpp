@@ -1,9 +1,11 @@
 #pragma once
-// Embedding<T>: a lookup table over ember::embedding, as torch.nn.Embedding.
+// Embedding<T>: a lookup table over ember::embedding, as torch.nn.Embedding; EmbeddingBag<T>: sums, means
+// or maxima of bags of its rows over ember::embedding_bag, as torch.nn.EmbeddingBag.
 #include <cstdint>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "ember/autograd/grad_mode.hpp"
 #include "ember/nn/init.hpp"
@@ -107,6 +109,69 @@ class Embedding : public Module<T> {
       ::ember::detail::fail<std::out_of_range>("Embedding", this->repr(), ": ", e.what());
     }
   }
+};
+
+/// Bags of integer ids -> the sum, mean or max of their rows of weight (num_embeddings, embedding_dim):
+/// (bags, embedding_dim). A 2-d input is a bag per row; a 1-d input takes offsets (where each bag starts).
+/// The weight starts as N(0, 1) with the row at padding_idx zero; ids equal to padding_idx are left out.
+template <FloatElement T = float>
+class EmbeddingBag : public Module<T> {
+ public:
+  EmbeddingBag(std::int64_t num_embeddings, std::int64_t embedding_dim, std::string_view mode = "mean",
+               bool include_last_offset = false, std::optional<std::int64_t> padding_idx = std::nullopt,
+               Generator& gen = default_generator())
+      : Module<T>("EmbeddingBag"),
+        num_embeddings(num_embeddings),
+        embedding_dim(embedding_dim),
+        mode((parse_bag_mode(mode), std::string(mode))),
+        include_last_offset(include_last_offset),
+        padding_idx(embedding_padding_idx(num_embeddings, embedding_dim, padding_idx)) {
+    weight = this->register_parameter("weight", Tensor<T>::empty({num_embeddings, embedding_dim}));
+    reset_parameters(gen);
+  }
+
+  /// Draws weight from N(0, 1) again, with the padding row zero.
+  void reset_parameters(Generator& gen = default_generator()) {
+    init::normal_(weight, 0.0, 1.0, gen);
+    if (padding_idx) {
+      NoGradGuard guard;
+      weight.detach().select(0, *padding_idx).fill_(T(0));
+    }
+  }
+
+  /// ids (bags, n), or (n) with offsets (bags) -> (bags, embedding_dim); per_sample_weights (ids' shape)
+  /// scale the rows in mode "sum".
+  Tensor<T> forward(const Tensor<std::int64_t>& ids, const std::optional<Tensor<std::int64_t>>& offsets = std::nullopt,
+                    const OptionalTensor<T>& per_sample_weights = std::nullopt) {
+    return embedding_bag(ids, weight, offsets, mode, per_sample_weights, include_last_offset, padding_idx);
+  }
+  Tensor<T> forward(const Tensor<std::int32_t>& ids, const std::optional<Tensor<std::int32_t>>& offsets = std::nullopt,
+                    const OptionalTensor<T>& per_sample_weights = std::nullopt) {
+    return embedding_bag(ids, weight, offsets, mode, per_sample_weights, include_last_offset, padding_idx);
+  }
+  /// Floating ids are refused (TypeError), as in Python.
+  Tensor<T> forward(const Tensor<T>& ids) override {
+    ::ember::detail::fail<TypeError>("EmbeddingBag", this->repr(),
+                                     ": [embedding_bag] expected integer indices (int64 or int32), got ",
+                                     dtype_name(ids.dtype()));
+  }
+  using Module<T>::operator();
+  Tensor<T> operator()(const Tensor<std::int64_t>& ids) { return forward(ids); }
+  Tensor<T> operator()(const Tensor<std::int32_t>& ids) { return forward(ids); }
+
+  std::string extra_repr() const override {
+    std::ostringstream os;
+    os << num_embeddings << ", " << embedding_dim << ", mode='" << mode << "'";
+    if (include_last_offset) os << ", include_last_offset=True";
+    if (padding_idx) os << ", padding_idx=" << *padding_idx;
+    return os.str();
+  }
+
+  std::int64_t num_embeddings, embedding_dim;
+  std::string mode;
+  bool include_last_offset;
+  std::optional<std::int64_t> padding_idx;
+  Tensor<T> weight;  // (num_embeddings, embedding_dim)
 };
 
 }  // namespace ember::nn

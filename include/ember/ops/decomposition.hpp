@@ -3,17 +3,17 @@
 // leading dims, one Eigen factorisation per matrix (threaded over the batch). Each backward is PyTorch's
 // real-case rule written with ember's ops, so it is itself differentiable. A singular matrix (inv, solve)
 // or one that is not positive-definite (cholesky) is an error naming the batch element, as in PyTorch; a
-// NaN in the input gives NaN out.
+// NaN in the input gives NaN out (cholesky raises, as LAPACK's does).
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 #include <Eigen/LU>
 #include <Eigen/SVD>
-#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <type_traits>
 
 #include "ember/autograd/grad_mode.hpp"
 #include "ember/autograd/node.hpp"
@@ -42,6 +42,13 @@ using ColMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 template <class T>
 using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+/// Matrix i (rows x cols) of a contiguous row-major batch, as an Eigen map.
+template <class T>
+auto matrix_at(T* base, std::int64_t i, std::int64_t rows, std::int64_t cols) {
+  using M = std::conditional_t<std::is_const_v<T>, const RowMat<std::remove_const_t<T>>, RowMat<T>>;
+  return Eigen::Map<M>(base + i * rows * cols, rows, cols);
+}
+
 template <Element T>
 void check_square(const Tensor<T>& a, const char* op) {
   EMBER_CHECK_TYPE(FloatElement<T>, op, "expected a float32 or float64 tensor, got dtype ", dtype_name(a.dtype()),
@@ -63,14 +70,13 @@ inline std::int64_t batch_count(const Shape& shape) {
 /// the first failing matrix, thrown outside the parallel region.
 template <class One, class Fail>
 void per_matrix(std::int64_t nb, std::int64_t n, One&& one, Fail&& fail_at) {
-  std::atomic<std::int64_t> bad_batch{-1};
-  std::int64_t bad_pos = -1;
+  std::int64_t bad_batch = -1, bad_pos = -1;
   auto run = [&](std::int64_t i) {
     const std::int64_t pos = one(i);
     if (pos < 0) return;
 #pragma omp critical(ember_per_matrix)
-    if (bad_batch.load() < 0 || i < bad_batch.load()) {
-      bad_batch.store(i);
+    if (bad_batch < 0 || i < bad_batch) {
+      bad_batch = i;
       bad_pos = pos;
     }
   };
@@ -80,7 +86,7 @@ void per_matrix(std::int64_t nb, std::int64_t n, One&& one, Fail&& fail_at) {
   } else {
     for (std::int64_t i = 0; i < nb; ++i) run(i);
   }
-  if (bad_batch.load() >= 0) fail_at(bad_batch.load(), bad_pos);
+  if (bad_batch >= 0) fail_at(bad_batch, bad_pos);
 }
 
 /// " (batch element b)" for a batched input, "" for one matrix.
@@ -112,9 +118,9 @@ Tensor<T> lu_solve(const Tensor<T>& A, const Tensor<T>& B, const char* op) {
   T* x = X.data();
   per_matrix(nb, n, [&](std::int64_t i) -> std::int64_t {
     if (n == 0) return -1;
-    Eigen::PartialPivLU<ColMat<T>> lu(ColMat<T>(Eigen::Map<const RowMat<T>>(a + i * n * n, n, n)));
+    Eigen::PartialPivLU<ColMat<T>> lu(ColMat<T>(matrix_at(a, i, n, n)));
     if (const auto z = zero_pivot(lu); z >= 0) return z;
-    Eigen::Map<RowMat<T>>(x + i * n * k, n, k) = lu.solve(ColMat<T>(Eigen::Map<const RowMat<T>>(b + i * n * k, n, k)));
+    matrix_at(x, i, n, k) = lu.solve(ColMat<T>(matrix_at(b, i, n, k)));
     return -1;
   }, [&](std::int64_t bb, std::int64_t z) { fail_singular<T>(op, A.shape(), bb, z); });
   return X;
@@ -201,7 +207,7 @@ std::tuple<Tensor<T>, Tensor<T>> slogdet(const Tensor<T>& A) {
       T s = 1, l = 0;
       if (n > 0) {
         Eigen::PartialPivLU<detail::ColMat<T>> lu(
-            detail::ColMat<T>(Eigen::Map<const detail::RowMat<T>>(Ac.data() + i * n * n, n, n)));
+            detail::ColMat<T>(detail::matrix_at(Ac.data(), i, n, n)));
         const auto d = lu.matrixLU().diagonal();
         s = T(lu.permutationP().determinant());
         for (Eigen::Index k = 0; k < n; ++k) {
@@ -233,8 +239,8 @@ Tensor<T> adjugate_t(const Tensor<T>& A, const Tensor<T>& d) {
   const Tensor<T> Ac = A.detach().contiguous(), dc = d.detach().contiguous();
   per_matrix(nb, n, [&](std::int64_t i) -> std::int64_t {
     if (n == 0) return -1;
-    const ColMat<T> M = Eigen::Map<const RowMat<T>>(Ac.data() + i * n * n, n, n);
-    auto o = Eigen::Map<RowMat<T>>(out.data() + i * n * n, n, n);
+    const ColMat<T> M = matrix_at(Ac.data(), i, n, n);
+    auto o = matrix_at(out.data(), i, n, n);
     Eigen::PartialPivLU<ColMat<T>> lu(M);
     if (dc.data()[i] != 0 && zero_pivot(lu) < 0) {
       o = dc.data()[i] * lu.inverse().transpose();
@@ -298,7 +304,7 @@ Tensor<T> cholesky(const Tensor<T>& A, bool upper = false) {
     const Tensor<T> Ac = A.detach().contiguous();
     detail::per_matrix(nb, n, [&](std::int64_t i) -> std::int64_t {
       if (n == 0) return -1;
-      const detail::ColMat<T> M = Eigen::Map<const detail::RowMat<T>>(Ac.data() + i * n * n, n, n);
+      const detail::ColMat<T> M = detail::matrix_at(Ac.data(), i, n, n);
       // Eigen's LLT reports failure but not where: the first leading minor that is not positive-definite is
       // found by factorising growing leading blocks only when it fails.
       Eigen::LLT<detail::ColMat<T>> llt(M);
@@ -307,7 +313,10 @@ Tensor<T> cholesky(const Tensor<T>& A, bool upper = false) {
           if (Eigen::LLT<detail::ColMat<T>>(M.topLeftCorner(k, k)).info() != Eigen::Success) return k;
         return n;
       }
-      Eigen::Map<detail::RowMat<T>>(L.data() + i * n * n, n, n) = llt.matrixL();
+      auto Li = detail::matrix_at(L.data(), i, n, n);
+      Li = llt.matrixL();
+      for (std::int64_t k = 0; k < n; ++k)  // a NaN reached the diagonal: LAPACK's potrf stops there too
+        if (std::isnan(Li(k, k))) return k + 1;
       return -1;
     }, [&](std::int64_t b, std::int64_t k) {
       detail::fail<LinAlgError>(op, "the matrix", detail::batch_element(A.shape(), b),
@@ -338,10 +347,10 @@ std::tuple<Tensor<T>, Tensor<T>> eigh_kernel(const Tensor<T>& A, bool vectors) {
   const Tensor<T> Ac = A.detach().contiguous();
   per_matrix(nb, n, [&](std::int64_t i) -> std::int64_t {
     if (n == 0) return -1;
-    const ColMat<T> M = Eigen::Map<const RowMat<T>>(Ac.data() + i * n * n, n, n);
+    const ColMat<T> M = matrix_at(Ac.data(), i, n, n);
     Eigen::SelfAdjointEigenSolver<ColMat<T>> es(M, vectors ? Eigen::ComputeEigenvectors : Eigen::EigenvaluesOnly);
     Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>(w.data() + i * n, n) = es.eigenvalues();
-    if (vectors) Eigen::Map<RowMat<T>>(V.data() + i * n * n, n, n) = es.eigenvectors();
+    if (vectors) matrix_at(V.data(), i, n, n) = es.eigenvectors();
     return -1;
   }, [](std::int64_t, std::int64_t) {});
   return {w, V};

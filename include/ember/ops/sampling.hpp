@@ -1,6 +1,6 @@
 #pragma once
-// Sampling from categorical distributions: multinomial, drawing from ember's Generator
-// (core/random.hpp), so that ember.manual_seed makes the draws repeatable.
+// Sampling from categorical distributions: multinomial, and gumbel_softmax (a differentiable sample),
+// drawing from ember's Generator (core/random.hpp), so that ember.manual_seed makes the draws repeatable.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -8,6 +8,11 @@
 
 #include "ember/core/random.hpp"
 #include "ember/core/tensor.hpp"
+#include "ember/ops/creation.hpp"
+#include "ember/ops/elementwise.hpp"
+#include "ember/ops/nn_functional.hpp"
+#include "ember/ops/reduce.hpp"
+#include "ember/ops/scatter.hpp"
 
 namespace ember {
 
@@ -69,6 +74,23 @@ Tensor<std::int64_t> multinomial(const Tensor<T>& probs, std::int64_t num_sample
     }
   });
   return out;
+}
+
+/// A sample of the Gumbel-softmax (concrete) distribution over dim: softmax((logits + g) / tau) with g
+/// standard Gumbel noise, -log(-log(u)) for u ~ U[0, 1), as torch.nn.functional.gumbel_softmax. With hard,
+/// the one-hot of its argmax in the forward and the soft sample's gradient (straight-through).
+template <FloatElement T>
+Tensor<T> gumbel_softmax(const Tensor<T>& logits, double tau = 1.0, bool hard = false, std::int64_t dim = -1,
+                         Generator& generator = default_generator()) {
+  constexpr const char* op = "gumbel_softmax";
+  EMBER_CHECK(tau > 0, op, "tau must be positive, got ", tau);
+  dim = normalize_dim(dim, logits.dim(), op);
+  const Tensor<T> gumbels = neg(log(neg(log(rand<T>(logits.shape(), generator, logits.device())))));
+  const Tensor<T> y = softmax(div(add(logits, gumbels), static_cast<T>(tau)), dim);
+  if (!hard) return y;
+  const Tensor<std::int64_t> index = argmax(y.detach(), dim, true);
+  const Tensor<T> y_hard = scatter(zeros<T>(y.shape(), y.device()), dim, index, 1.0);
+  return add(sub(y_hard, y.detach()), y);
 }
 
 }  // namespace ember

@@ -26,7 +26,7 @@ from ._activations import (
     celu, elu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu, softmin,
     softplus, softshrink, softsign, tanhshrink, threshold,
 )
-from ._layers import dropout1d, dropout2d, group_norm, instance_norm, rms_norm
+from ._layers import dropout1d, dropout2d, embedding_bag, group_norm, gumbel_softmax, instance_norm, rms_norm
 from ._losses import (
     cosine_embedding_loss, cosine_similarity, gaussian_nll_loss, kl_div, margin_ranking_loss,
     multilabel_soft_margin_loss, normalize, pairwise_distance, poisson_nll_loss, triplet_margin_loss,
@@ -41,7 +41,7 @@ __all__ = [
     # issue 21: activations, normalization, channel dropout, losses
     "celu", "elu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish", "prelu",
     "relu6", "selu", "softmin", "softplus", "softshrink", "softsign", "tanhshrink", "threshold",
-    "dropout1d", "dropout2d", "group_norm", "instance_norm", "rms_norm",
+    "dropout1d", "dropout2d", "embedding_bag", "group_norm", "gumbel_softmax", "instance_norm", "rms_norm",
     "cosine_embedding_loss", "cosine_similarity", "gaussian_nll_loss", "kl_div", "margin_ranking_loss",
     "multilabel_soft_margin_loss", "normalize", "pairwise_distance", "poisson_nll_loss", "triplet_margin_loss",
 ]

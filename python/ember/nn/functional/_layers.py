@@ -1,4 +1,4 @@
-"""Linear, convolution, pooling, normalization, dropout, embedding, one_hot and flatten: thin over
+"""Linear, convolution, pooling, normalization, dropout, embedding(_bag), gumbel_softmax, one_hot and flatten: thin over
 ember's C++ ops, which make the checks and take unbatched inputs and ``padding="same"`` themselves."""
 from __future__ import annotations
 
@@ -97,6 +97,26 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError("[embedding] max_norm, scale_grad_by_freq and sparse are not supported")
     return _core.embedding(input, weight, padding_idx)
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, max_norm: float | None = None,
+                  norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """The ``"sum"``, ``"mean"`` or ``"max"`` of bags of rows of ``weight`` (num_embeddings, embedding_dim):
+    ``(bags, embedding_dim)``. ``input`` is 2-d (a bag per row) or 1-d with ``offsets`` (where each bag starts);
+    ``per_sample_weights`` scale the rows in mode ``"sum"``; ids equal to ``padding_idx`` are left out and an
+    empty bag gives zeros."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("[embedding_bag] max_norm, scale_grad_by_freq and sparse are not supported")
+    return _core._embedding_bag(input, weight, offsets, mode, per_sample_weights, include_last_offset, padding_idx)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1) -> Tensor:
+    """A sample of the Gumbel-softmax distribution over ``dim``: ``softmax((logits + g) / tau)`` with Gumbel noise
+    ``g`` from ember's generator; with ``hard``, the one-hot of its argmax, with the soft sample's gradient.
+    ``eps`` is unused, as in PyTorch."""
+    return _core._gumbel_softmax(logits, tau, hard, dim)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

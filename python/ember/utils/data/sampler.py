@@ -28,18 +28,80 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
-class RandomSampler(Sampler):
-    """A new random permutation of the indices at every pass, drawn from ``generator`` (seedable)."""
+def _positive_int(value, name: str, sampler: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"[{sampler}] {name} should be a positive integer, got {value!r}")
+    return value
 
-    def __init__(self, data_source, generator: ember.Generator | None = None) -> None:
+
+class RandomSampler(Sampler):
+    """A new random permutation of the indices at every pass, drawn from ``generator`` (seedable); with
+    ``replacement``, ``num_samples`` indices drawn uniformly with repeats; without, ``num_samples`` (default: the
+    dataset's length) indices from as many permutations as it takes."""
+
+    def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
+                 generator: ember.Generator | None = None) -> None:
+        if isinstance(replacement, ember.Generator):  # RandomSampler(data, generator) as this class first took it
+            replacement, generator = False, replacement
+        if not isinstance(replacement, bool):
+            raise TypeError(f"[RandomSampler] replacement should be a boolean value, got {replacement!r}")
         self.data_source = data_source
+        self.replacement = replacement
+        self._num_samples = None if num_samples is None else _positive_int(num_samples, "num_samples", "RandomSampler")
+        self.generator = generator
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self) -> Iterator[int]:
+        n = len(self.data_source)
+        if self.replacement:
+            return iter(ember.randint(0, n, (self.num_samples,), generator=self.generator).tolist())
+        out: list[int] = []
+        while len(out) < self.num_samples:
+            out += ember.randperm(n, generator=self.generator).tolist()
+        return iter(out[:self.num_samples])
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a new random order at every pass."""
+
+    def __init__(self, indices, generator: ember.Generator | None = None) -> None:
+        self.indices = indices
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        return iter(ember.randperm(len(self.data_source), generator=self.generator).tolist())
+        return iter([self.indices[i] for i in ember.randperm(len(self.indices), generator=self.generator).tolist()])
 
     def __len__(self) -> int:
-        return len(self.data_source)
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices in [0, len(weights)), index i drawn with probability weights[i] / sum(weights) (with
+    replacement, or each at most once), as for rebalancing classes."""
+
+    def __init__(self, weights, num_samples: int, replacement: bool = True,
+                 generator: ember.Generator | None = None) -> None:
+        _positive_int(num_samples, "num_samples", "WeightedRandomSampler")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"[WeightedRandomSampler] replacement should be a boolean value, got {replacement!r}")
+        w = weights if isinstance(weights, ember.Tensor) else ember.tensor(weights, dtype=ember.float64)
+        w = w.double()
+        if w.dim() != 1:
+            raise ValueError(f"[WeightedRandomSampler] weights should be a 1-d sequence, got shape {tuple(w.shape)}")
+        self.weights, self.num_samples, self.replacement, self.generator = w, num_samples, replacement, generator
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(ember.multinomial(self.weights, self.num_samples, self.replacement,
+                                      generator=self.generator).tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
 
 
 class BatchSampler(Sampler):
